@@ -1,0 +1,163 @@
+// The allocation engine: which workload gets how many chips of each pool in
+// each period, by value, as a linear program over COIN-OR Clp (Cbc when
+// pretraining gangs need integer placement).
+//
+// Model (p pool, w workload class, t period of h_t hours, m served model):
+//   x[p,w,t] >= 0           chips of pool p on w in t (w eligible on p's chip)
+//   sum_w x[p,w,t] <= cap[p,t]                       capacity (dual = price of compute)
+//   sum_p tps[m,p]*3600*h_t*x[p,serve_m,t] <= D[m,t]  served tokens <= demand
+//   sum_k b[w,k,t] <= sum_p eff[w,p]*x[p,w,t], 0 <= b[w,k,t] <= q[w,k]   concave bids
+//   sum_{t in window} sum_p eff[w,p]*h_t*x[p,w,t] >= floor[w]*hours(window)   floors
+//   y[p,w,t] >= x[p,w,t] - x[p,w,t-1]                switching (chips moved in)
+//   x[p,w,t] = chips_per_gang[w,p] * g[p,w,t], g integer   gangs in whole domains
+// maximise  token revenue + bid value - switch cost.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/fleet.h"
+#include "util/status.h"
+
+namespace fungible {
+
+// A solver-ready instance: everything the LP needs, independent of where the
+// numbers came from (a spec's hourly shape in `allocate`, a scenario's monthly
+// level in `plan`, realised demand in `simulate`).
+struct AllocationInstance {
+  struct Period {
+    UtcSeconds start = 0;
+    double hours = 1.0;
+  };
+  struct PoolIn {
+    std::string id;
+    std::string chip_type;
+    int interconnect_domain_chips = 1;
+    std::vector<double> capacity_chips;  // per period; whole chips (already floored)
+    double usd_per_chip_hour = 0;        // contract cost, for reporting
+  };
+  struct WorkloadIn {
+    std::string id;
+    WorkloadKind kind = WorkloadKind::kResearch;
+    std::string team;
+    int served_model = -1;  // index into models for kServe, else -1
+    std::vector<std::optional<double>> efficiency;  // per pool: H100-equivalents per chip, nullopt = ineligible
+    int gang_size_chips = 0;
+    double floor_effective_chips = 0;
+    int floor_window_periods = 0;  // periods per floor window (0 = whole horizon)
+    std::vector<BidStep> bids;
+  };
+  struct ModelIn {
+    std::string id;
+    double usd_per_output_token = 0;
+    std::vector<double> output_tokens_per_s_per_chip;  // per pool (0 = cannot serve there)
+    std::vector<double> demand_output_tokens;          // per period, tokens in that period
+  };
+
+  std::vector<Period> periods;
+  std::vector<PoolIn> pools;
+  std::vector<WorkloadIn> workloads;
+  std::vector<ModelIn> models;
+  double switch_cost_usd_per_chip = 0;
+};
+
+struct AllocateOptions {
+  UtcSeconds from = 0;
+  int hours = 168;
+  int period_hours = 1;
+  bool integer_gangs = true;     // false: solve the LP relaxation only
+  double mip_time_limit_s = 60;  // Cbc wall-clock limit
+};
+
+// Builds the hourly (or period_hours) instance for `fleet` from its spec:
+// capacity from contracts, landing ramps and availability; demand from the
+// serving level and its diurnal/weekly shape. Errors when the window is empty
+// or the period does not divide the horizon.
+StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOptions& options);
+
+enum class SolveStatus { kOptimal, kInfeasible, kTimeLimit };
+const char* SolveStatusName(SolveStatus s);  // "optimal", "infeasible", "time_limit"
+
+// Why an instance is infeasible, in domain words.
+struct InfeasibilityReason {
+  std::string kind;      // "floor" or "gang"
+  std::string workload;  // class id
+  int first_period = 0;  // window [first_period, last_period]
+  int last_period = 0;
+  double required = 0;    // floor: effective chip-hours needed; gang: chips per gang
+  double achievable = 0;  // floor: most effective chip-hours the fleet could give it
+  double shortfall = 0;   // required - achievable (> 0)
+  std::vector<std::string> pools_that_could_cover;  // eligible pools, most effective first
+  std::string message;    // one sentence, e.g. "floor of pretrain-frontier in 2027-01-04..2027-01-05 ..."
+};
+
+struct SwitchEvent {
+  int period = 0;  // chips moved at the start of this period
+  std::string pool;
+  std::string from_workload;  // largest source ("" = idle)
+  std::string to_workload;
+  int chips = 0;
+};
+
+struct FloorWindow {
+  std::string workload;
+  int first_period = 0;
+  int last_period = 0;
+  double required_effective_chip_hours = 0;
+  double achieved_effective_chip_hours = 0;  // from the integer plan
+};
+
+struct AllocationResult {
+  SolveStatus status = SolveStatus::kOptimal;
+  std::vector<InfeasibilityReason> infeasibility;  // non-empty iff kInfeasible
+
+  // Echo of the instance layout.
+  std::vector<AllocationInstance::Period> periods;
+  std::vector<std::string> pool_ids;
+  std::vector<std::string> workload_ids;
+  std::vector<std::string> model_ids;
+
+  // Integer plan: chips[p][w][t]; sum over w never exceeds capacity_chips[p][t].
+  std::vector<std::vector<std::vector<int>>> chips;
+  std::vector<std::vector<double>> capacity_chips;  // [p][t]
+  // Dual of the capacity row in usd per chip-hour (>= 0): what one more chip
+  // of pool p in period t would add. From the LP with gang counts fixed.
+  std::vector<std::vector<double>> shadow_usd_per_chip_hour;  // [p][t]
+
+  std::vector<std::vector<double>> demand_output_tokens;  // [m][t]
+  std::vector<std::vector<double>> served_output_tokens;  // [m][t], of the integer plan
+  double revenue_usd = 0;                                 // token revenue of the integer plan
+  double bid_value_usd = 0;
+  double switch_cost_usd = 0;
+  double contract_cost_usd = 0;  // all capacity, idle included (sunk, for return on compute)
+  std::vector<FloorWindow> floors;
+  std::vector<SwitchEvent> switches;
+  std::vector<double> workload_chip_hours;            // [w]
+  std::vector<double> workload_effective_chip_hours;  // [w]
+
+  // Objectives in usd. `objective_usd` is the optimum of exactly the model that
+  // WriteMps exports (MIP when gangs are integer, else LP), as a maximisation.
+  double objective_usd = 0;
+  double lp_relaxation_objective_usd = 0;
+  double integer_gap_rel = 0;  // (LP - MIP) / |LP|, 0 without gangs
+  bool has_integers = false;
+  int lp_rows = 0;
+  int lp_columns = 0;
+  double build_seconds = 0;  // wall time to build the model
+  double solve_seconds = 0;  // wall time in the solver(s)
+};
+
+// Solves `instance`. An infeasible instance is a successful call whose result
+// has status kInfeasible and the reasons; errors are for broken input
+// (inconsistent sizes) or solver failure.
+StatusOr<AllocationResult> Solve(const AllocationInstance& instance, const AllocateOptions& options);
+
+// Writes the model Solve() optimises to `path` in free MPS, as a minimisation
+// of -objective (MPS has no objective sense). Integer gangs use MARKER lines.
+Status WriteMps(const AllocationInstance& instance, const AllocateOptions& options, const std::string& path);
+
+// Fleet-level convenience: BuildInstance then Solve.
+StatusOr<AllocationResult> Allocate(const Fleet& fleet, const AllocateOptions& options);
+
+}  // namespace fungible

@@ -1,0 +1,80 @@
+#include "model/fleet.h"
+
+#include <algorithm>
+
+namespace fungible {
+
+const char* PlatformName(Platform p) {
+  switch (p) {
+    case Platform::kNvidia: return "nvidia";
+    case Platform::kAmd: return "amd";
+    case Platform::kGoogle: return "google";
+    case Platform::kAws: return "aws";
+    case Platform::kCpu: return "cpu";
+    case Platform::kOther: return "other";
+  }
+  return "other";
+}
+
+const char* ContractKindName(ContractKind k) {
+  switch (k) {
+    case ContractKind::kReserved: return "reserved";
+    case ContractKind::kOnDemand: return "on_demand";
+    case ContractKind::kShortTerm: return "short_term";
+    case ContractKind::kOwned: return "owned";
+  }
+  return "reserved";
+}
+
+const char* WorkloadKindName(WorkloadKind k) {
+  switch (k) {
+    case WorkloadKind::kPretrain: return "pretrain";
+    case WorkloadKind::kRl: return "rl";
+    case WorkloadKind::kResearch: return "research";
+    case WorkloadKind::kInternal: return "internal";
+    case WorkloadKind::kServe: return "serve";
+  }
+  return "research";
+}
+
+namespace {
+template <typename T>
+const T* FindById(const std::vector<T>& items, const std::string& id) {
+  auto it = std::find_if(items.begin(), items.end(), [&](const T& x) { return x.id == id; });
+  return it == items.end() ? nullptr : &*it;
+}
+}  // namespace
+
+const ChipType* Fleet::FindChip(const std::string& id) const { return FindById(chip_types, id); }
+const Contract* Fleet::FindContract(const std::string& id) const { return FindById(contracts, id); }
+const ServedModel* Fleet::FindModel(const std::string& id) const { return FindById(models, id); }
+const WorkloadClass* Fleet::FindWorkload(const std::string& id) const { return FindById(workloads, id); }
+const ServingDemand* Fleet::FindDemand(const std::string& model) const {
+  auto it = std::find_if(demand.begin(), demand.end(), [&](const ServingDemand& d) { return d.model == model; });
+  return it == demand.end() ? nullptr : &*it;
+}
+
+double Fleet::PoolCapacityAt(const Pool& pool, UtcSeconds t) const {
+  const Contract* c = FindContract(pool.contract);
+  if (c != nullptr && (t < c->start || t >= c->end)) return 0.0;
+  double landed = pool.landing_ramp.empty() ? 1.0 : 0.0;
+  for (const auto& step : pool.landing_ramp)
+    if (step.at <= t) landed = step.fraction;
+  return pool.chips * landed * pool.availability;
+}
+
+double Fleet::PoolUsdPerChipHour(const Pool& pool) const {
+  const Contract* c = FindContract(pool.contract);
+  if (c == nullptr) return 0.0;
+  if (c->usd_per_chip_hour) return *c->usd_per_chip_hour;
+  if (c->usd_per_mw_month) {
+    const ChipType* chip = FindChip(pool.chip_type);
+    if (chip == nullptr) return 0.0;
+    // A month is 730 hours on average (8760 / 12).
+    double mw_per_chip = chip->power_w * allocation.pue / 1e6;
+    return *c->usd_per_mw_month * mw_per_chip / 730.0;
+  }
+  return 0.0;
+}
+
+}  // namespace fungible
