@@ -68,6 +68,10 @@ struct AllocateOptions {
   int period_hours = 1;
   bool integer_gangs = true;     // false: solve the LP relaxation only
   double mip_time_limit_s = 60;  // Cbc wall-clock limit
+  // Cbc stops once its incumbent is proven within this relative distance of
+  // the best bound (status kOptimal then means "optimal within the gap"; the
+  // bound is reported in mip_best_bound_usd). 0 = prove exact optimality.
+  double mip_relative_gap = 0.01;
 };
 
 // Builds the hourly (or period_hours) instance for `fleet` from its spec:
@@ -135,12 +139,22 @@ struct AllocationResult {
   std::vector<SwitchEvent> switches;
   std::vector<double> workload_chip_hours;            // [w]
   std::vector<double> workload_effective_chip_hours;  // [w]
+  // What each class earned in the integer plan: its share of its model's token
+  // revenue (in proportion to the tokens it could produce) plus its bid value.
+  std::vector<double> workload_value_usd;  // [w]
+  // Allocated chip-hours / capacity chip-hours of the integer plan (0 when the
+  // fleet has no capacity in the window).
+  double utilization = 0;
+  // revenue + bid value - switch cost of the integer plan (close to, and at
+  // most slightly below, objective_usd: rounding to whole chips costs a little).
+  double plan_value_usd = 0;
 
   // Objectives in usd. `objective_usd` is the optimum of exactly the model that
   // WriteMps exports (MIP when gangs are integer, else LP), as a maximisation.
   double objective_usd = 0;
   double lp_relaxation_objective_usd = 0;
   double integer_gap_rel = 0;  // (LP - MIP) / |LP|, 0 without gangs
+  double mip_best_bound_usd = 0;  // Cbc's bound on the MIP optimum (= objective when proven optimal)
   bool has_integers = false;
   int lp_rows = 0;
   int lp_columns = 0;
@@ -154,7 +168,8 @@ struct AllocationResult {
 StatusOr<AllocationResult> Solve(const AllocationInstance& instance, const AllocateOptions& options);
 
 // Writes the model Solve() optimises to `path` in free MPS, as a minimisation
-// of -objective (MPS has no objective sense). Integer gangs use MARKER lines.
+// of -objective (MPS has no objective sense). Integer gang columns are marked
+// by integer bound types (BV / UI), which glpsol, clp and cbc all read.
 Status WriteMps(const AllocationInstance& instance, const AllocateOptions& options, const std::string& path);
 
 // Fleet-level convenience: BuildInstance then Solve.

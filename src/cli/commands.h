@@ -15,6 +15,8 @@ void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddCatalogCommand(CLI::App& app, int& exit_code);
 void AddAllocateCommand(CLI::App& app, int& exit_code);
 void AddForecastCommands(CLI::App& app, int& exit_code);  // forecast, fit-profile, backtest
+void AddServeCommand(CLI::App& app, int& exit_code);      // serve, token add, explain
+void AddExportCommand(CLI::App& app, int& exit_code);     // export kueue
 
 // Prints a failed status to stderr as "fungible: <diagnostics>" and returns
 // its exit code.

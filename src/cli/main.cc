@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   AddCatalogCommand(app, exit_code);
   AddAllocateCommand(app, exit_code);
   AddForecastCommands(app, exit_code);
+  AddServeCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -179,6 +179,11 @@ struct ServingDemand {
   std::vector<double> weekly_shape;   // 7 multipliers Monday..Sunday, mean 1 (empty = flat)
   GrowthModel growth;
   SourceLoc loc;
+  // Hour-to-hour noise of demand around its shape, for hourly scenarios: an
+  // AR(1) process on log-demand with this stationary standard deviation and
+  // lag-1 autocorrelation (0 = none). `fungible fit-profile` estimates both.
+  double hourly_noise_log_sd = 0;
+  double hourly_noise_autocorrelation = 0;  // in (-1, 1)
 
   // Demand in output tokens for the hour starting at `t`, at level `level`.
   double ShapeAt(UtcSeconds t) const {
@@ -193,6 +198,7 @@ struct ServingDemand {
 struct ClassGrowth {
   std::string workload;  // WorkloadClass::id
   GrowthModel growth;
+  SourceLoc loc;
 };
 
 struct AllocationSettings {

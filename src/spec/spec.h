@@ -4,7 +4,9 @@
 // the same fields (a test keeps the two in step).
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "model/fleet.h"
 #include "util/status.h"
@@ -18,5 +20,28 @@ StatusOr<Fleet> LoadFleetSpec(const std::string& path);
 
 // Same, from text in memory; `name` stands for the file in messages.
 StatusOr<Fleet> ParseFleetSpec(const std::string& yaml_text, const std::string& name);
+
+// What a valid spec holds, for `fungible validate` to print.
+struct FleetSummary {
+  std::string name;
+  std::vector<std::string> chip_type_ids;  // in spec order
+  int pools = 0;
+  long long chips = 0;                                  // over all pools, fully landed
+  std::map<std::string, long long> chips_per_platform;  // "nvidia" -> chips
+  int contracts = 0;
+  std::map<std::string, int> contracts_per_kind;  // "reserved" -> count
+  std::vector<std::string> model_ids;
+  int workloads = 0;
+  std::map<std::string, int> workloads_per_kind;  // "serve" -> count
+  std::vector<std::string> demand_models;         // one demand series per model
+  int class_growth = 0;
+};
+FleetSummary SummarizeFleet(const Fleet& fleet);
+
+// The JSON Schema (draft 2020-12) of the spec, generated from the same key
+// table the reader uses; docs/fleet-spec.schema.json is this text.
+std::string FleetSpecJsonSchema();
+// The field reference (Markdown tables, one per object) for docs/fleet-spec.md.
+std::string FleetSpecFieldReference();
 
 }  // namespace fungible

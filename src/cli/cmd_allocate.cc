@@ -1,0 +1,420 @@
+// `fungible allocate SPEC --from T [--hours 168] [--period 1h] [--json FILE]
+// [--csv DIR] [--mps FILE] [--lp-only] [--time-limit S]`: chips per pool, period
+// and workload by value, with the internal price of compute. Prints a
+// readable summary; writes JSON, CSV and the MPS model on request.
+// Exit codes: 0 solved (also at the MIP time limit, with the incumbent), 2
+// usage or spec error, 3 infeasible (reasons on stderr and in the JSON), 1
+// solver failure.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "allocate/allocate.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "spec/spec.h"
+
+namespace fungible::cli {
+namespace {
+
+struct AllocateFlags {
+  std::string spec;
+  std::string from;
+  int hours = 168;
+  std::string period = "1h";
+  std::string json_path;
+  std::string csv_dir;
+  std::string mps_path;
+  bool lp_only = false;
+  double time_limit_s = 60;
+  double mip_gap = 0.01;
+};
+
+std::string Fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+// 1234567.8 -> "1,234,568"
+std::string Grouped(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
+  std::string digits = buf, out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < -0.5 ? "-" : "") + out;
+}
+
+std::string Pct(double share) { return Fmt("%.1f%%", 100.0 * share); }
+
+// A column-aligned table: first column left, the rest right-aligned.
+std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out = "  ";
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string pad(width[i] - cells[i].size(), ' ');
+      if (i > 0) out += "  ";
+      out += i == 0 ? cells[i] + pad : pad + cells[i];
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(header);
+  for (const auto& r : rows) out += line(r);
+  return out;
+}
+
+bool IsTraining(WorkloadKind k) { return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl; }
+
+std::string PeriodEnd(const AllocationResult& r, int last) {
+  return FormatUtc(r.periods[last].start + static_cast<UtcSeconds>(std::llround(r.periods[last].hours * 3600)));
+}
+
+std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const AllocationResult& r) {
+  const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
+            T = static_cast<int>(r.periods.size()), M = static_cast<int>(r.model_ids.size());
+  std::string out;
+  out += "fungible allocate: " + fleet.name + ", " + FormatUtc(r.periods.front().start) + ".." + PeriodEnd(r, T - 1) +
+         ", " + std::to_string(T) + " periods of " + std::to_string(opt.period_hours) + "h\n";
+  out += "LP: " + Grouped(r.lp_rows) + " rows, " + Grouped(r.lp_columns) + " columns" +
+         (r.has_integers ? " (integer gangs, Cbc)" : (opt.integer_gangs ? "" : " (gangs relaxed)")) + "; " +
+         SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) + " s (build " +
+         Fmt("%.2f", r.build_seconds) + " s)\n";
+  if (r.status == SolveStatus::kInfeasible) return out;
+
+  // Workloads.
+  double total_chip_hours = 0;
+  for (double v : r.workload_chip_hours) total_chip_hours += v;
+  std::vector<std::vector<std::string>> rows;
+  for (int w = 0; w < W; ++w) {
+    const WorkloadClass* wc = fleet.FindWorkload(r.workload_ids[w]);
+    rows.push_back({r.workload_ids[w], wc ? WorkloadKindName(wc->kind) : "", Grouped(r.workload_chip_hours[w]),
+                    Grouped(r.workload_effective_chip_hours[w]),
+                    total_chip_hours > 0 ? Pct(r.workload_chip_hours[w] / total_chip_hours) : "-",
+                    Grouped(r.workload_value_usd[w])});
+  }
+  out += "\nWorkloads\n" + Table({"workload", "kind", "chip-hours", "H100-eq chip-hours", "share", "value usd"}, rows);
+
+  // Serving.
+  rows.clear();
+  for (int m = 0; m < M; ++m) {
+    double demand = 0, served = 0;
+    for (int t = 0; t < T; ++t) {
+      demand += r.demand_output_tokens[m][t];
+      served += r.served_output_tokens[m][t];
+    }
+    const ServedModel* model = fleet.FindModel(r.model_ids[m]);
+    double revenue = model ? served * model->usd_per_output_token() : 0;
+    rows.push_back({r.model_ids[m], Grouped(demand / 1e6), Grouped(served / 1e6),
+                    demand > 0 ? Pct((demand - served) / demand) : "-", Grouped(revenue)});
+  }
+  if (!rows.empty())
+    out += "\nServing\n" + Table({"model", "demand Mtok", "served Mtok", "unserved", "revenue usd"}, rows);
+
+  // Floors: worst window per class.
+  std::map<std::string, std::pair<double, int>> worst;  // class -> (min attainment, windows)
+  std::vector<std::string> order;
+  for (const auto& f : r.floors) {
+    double a = f.required_effective_chip_hours > 0 ? f.achieved_effective_chip_hours / f.required_effective_chip_hours
+                                                   : 1.0;
+    auto it = worst.find(f.workload);
+    if (it == worst.end()) {
+      worst[f.workload] = {a, 1};
+      order.push_back(f.workload);
+    } else {
+      it->second.first = std::min(it->second.first, a);
+      ++it->second.second;
+    }
+  }
+  rows.clear();
+  for (const auto& id : order) {
+    const WorkloadClass* wc = fleet.FindWorkload(id);
+    auto [a, n] = worst[id];
+    rows.push_back({id, wc ? Fmt("%g", wc->floor_effective_chips) : "", std::to_string(n), Pct(a),
+                    a >= 1 - 1e-9 ? "OK" : "SHORT"});
+  }
+  if (!rows.empty())
+    out += "\nFloors\n" + Table({"workload", "H100-eq chips avg", "windows", "min attainment", "status"}, rows);
+
+  out += "\nTotals\n";
+  rows = {{"token revenue", Grouped(r.revenue_usd)},
+          {"bid value", Grouped(r.bid_value_usd)},
+          {"switch cost", Grouped(r.switch_cost_usd)},
+          {"plan value (whole chips)", Grouped(r.plan_value_usd)},
+          {"contract cost (idle included)", Grouped(r.contract_cost_usd)},
+          {"utilization", Pct(r.utilization)},
+          {r.has_integers ? "objective (MIP)" : "objective (LP)", Fmt("%.2f", r.objective_usd)}};
+  if (r.has_integers) {
+    rows.push_back({"LP relaxation bound", Fmt("%.2f", r.lp_relaxation_objective_usd)});
+    rows.push_back({"integer gap (LP - MIP) / LP", Fmt("%.4f%%", 100 * r.integer_gap_rel)});
+    rows.push_back({"MIP bound (Cbc)", Fmt("%.2f", r.mip_best_bound_usd)});
+  }
+  out += Table({"", "usd"}, rows);
+
+  // Repurposing: serving pools moving chips to training and back.
+  std::vector<std::string> lines;
+  for (const auto& e : r.switches) {
+    const WorkloadClass* from = fleet.FindWorkload(e.from_workload);
+    const WorkloadClass* to = fleet.FindWorkload(e.to_workload);
+    if (from == nullptr || to == nullptr) continue;
+    bool to_training = from->kind == WorkloadKind::kServe && IsTraining(to->kind);
+    bool back = IsTraining(from->kind) && to->kind == WorkloadKind::kServe;
+    if (!to_training && !back) continue;
+    lines.push_back("  " + FormatUtc(r.periods[e.period].start) + " " + e.pool + ": " + std::to_string(e.chips) +
+                    " chips " + e.from_workload + " -> " + e.to_workload + "\n");
+  }
+  out += "\nRepurposing (serving <-> training)\n";
+  if (lines.empty()) out += "  none\n";
+  const size_t kMaxLines = 24;
+  for (size_t i = 0; i < lines.size() && i < kMaxLines; ++i) out += lines[i];
+  if (lines.size() > kMaxLines)
+    out += "  ... and " + std::to_string(lines.size() - kMaxLines) + " more (all in --json / --csv)\n";
+
+  // Highest shadow prices.
+  struct Price {
+    double usd;
+    int p, t;
+  };
+  std::vector<Price> prices;
+  for (int p = 0; p < P; ++p)
+    for (int t = 0; t < T; ++t) prices.push_back({r.shadow_usd_per_chip_hour[p][t], p, t});
+  std::stable_sort(prices.begin(), prices.end(), [](const Price& a, const Price& b) { return a.usd > b.usd; });
+  rows.clear();
+  for (size_t i = 0; i < prices.size() && i < 10; ++i)
+    rows.push_back({r.pool_ids[prices[i].p], FormatUtc(r.periods[prices[i].t].start), Fmt("%.4f", prices[i].usd)});
+  out += "\nHighest shadow prices (internal price of compute)\n" +
+         Table({"pool", "period start", "usd/chip-hour"}, rows);
+  return out;
+}
+
+nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const AllocationResult& r) {
+  using nlohmann::json;
+  const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
+            M = static_cast<int>(r.model_ids.size());
+  json j;
+  j["spec"] = fleet.name;
+  j["from"] = FormatUtc(opt.from);
+  j["hours"] = opt.hours;
+  j["period_hours"] = opt.period_hours;
+  j["status"] = SolveStatusName(r.status);
+  j["objective_usd"] = r.objective_usd;
+  j["objective_sense"] = "maximise (the MPS export minimises -objective)";
+  j["lp_relaxation_objective_usd"] = r.lp_relaxation_objective_usd;
+  j["integer_gap_rel"] = r.integer_gap_rel;
+  j["mip_best_bound_usd"] = r.mip_best_bound_usd;
+  j["mip_relative_gap_setting"] = opt.mip_relative_gap;
+  j["has_integers"] = r.has_integers;
+  j["lp_rows"] = r.lp_rows;
+  j["lp_columns"] = r.lp_columns;
+  j["build_seconds"] = r.build_seconds;
+  j["solve_seconds"] = r.solve_seconds;
+  j["revenue_usd"] = r.revenue_usd;
+  j["bid_value_usd"] = r.bid_value_usd;
+  j["switch_cost_usd"] = r.switch_cost_usd;
+  j["plan_value_usd"] = r.plan_value_usd;
+  j["contract_cost_usd"] = r.contract_cost_usd;
+  j["utilization"] = r.utilization;
+  json periods = json::array();
+  for (const auto& p : r.periods) periods.push_back(FormatUtc(p.start));
+  j["periods"] = periods;
+  json pools = json::array();
+  for (int p = 0; p < P; ++p)
+    pools.push_back({{"id", r.pool_ids[p]},
+                     {"capacity_chips", r.capacity_chips[p]},
+                     {"shadow_usd_per_chip_hour", r.shadow_usd_per_chip_hour[p]}});
+  j["pools"] = pools;
+  json workloads = json::array();
+  for (int w = 0; w < W; ++w) {
+    const WorkloadClass* wc = fleet.FindWorkload(r.workload_ids[w]);
+    workloads.push_back({{"id", r.workload_ids[w]},
+                         {"kind", wc ? WorkloadKindName(wc->kind) : ""},
+                         {"chip_hours", r.workload_chip_hours.empty() ? 0.0 : r.workload_chip_hours[w]},
+                         {"effective_chip_hours",
+                          r.workload_effective_chip_hours.empty() ? 0.0 : r.workload_effective_chip_hours[w]},
+                         {"value_usd", r.workload_value_usd.empty() ? 0.0 : r.workload_value_usd[w]}});
+  }
+  j["workloads"] = workloads;
+  // chips[pool][workload] per period; pairs that never get a chip are left out.
+  json chips = json::array();
+  for (int p = 0; p < P; ++p)
+    for (int w = 0; w < W; ++w) {
+      const auto& series = r.chips[p][w];
+      if (std::all_of(series.begin(), series.end(), [](int c) { return c == 0; })) continue;
+      chips.push_back({{"pool", r.pool_ids[p]}, {"workload", r.workload_ids[w]}, {"chips", series}});
+    }
+  j["chips"] = chips;
+  json serving = json::array();
+  for (int m = 0; m < M; ++m)
+    serving.push_back({{"model", r.model_ids[m]},
+                       {"demand_output_tokens", r.demand_output_tokens[m]},
+                       {"served_output_tokens", r.served_output_tokens[m]}});
+  j["serving"] = serving;
+  json floors = json::array();
+  for (const auto& f : r.floors)
+    floors.push_back({{"workload", f.workload},
+                      {"from", FormatUtc(r.periods[f.first_period].start)},
+                      {"to", PeriodEnd(r, f.last_period)},
+                      {"first_period", f.first_period},
+                      {"last_period", f.last_period},
+                      {"required_effective_chip_hours", f.required_effective_chip_hours},
+                      {"achieved_effective_chip_hours", f.achieved_effective_chip_hours}});
+  j["floors"] = floors;
+  json switches = json::array();
+  for (const auto& e : r.switches)
+    switches.push_back({{"period", e.period},
+                        {"at", FormatUtc(r.periods[e.period].start)},
+                        {"pool", e.pool},
+                        {"from", e.from_workload},
+                        {"to", e.to_workload},
+                        {"chips", e.chips}});
+  j["switches"] = switches;
+  json why = json::array();
+  for (const auto& x : r.infeasibility)
+    why.push_back({{"kind", x.kind},
+                   {"workload", x.workload},
+                   {"from", FormatUtc(r.periods[x.first_period].start)},
+                   {"to", PeriodEnd(r, x.last_period)},
+                   {"first_period", x.first_period},
+                   {"last_period", x.last_period},
+                   {"required", x.required},
+                   {"achievable", x.achievable},
+                   {"shortfall", x.shortfall},
+                   {"pools_that_could_cover", x.pools_that_could_cover},
+                   {"message", x.message}});
+  j["infeasibility"] = why;
+  return j;
+}
+
+std::string Csv(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Invalid(dir + ": cannot create directory: " + ec.message());
+  const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
+            T = static_cast<int>(r.periods.size()), M = static_cast<int>(r.model_ids.size());
+  std::string a = "period_start,pool,workload,chips\n";
+  for (int t = 0; t < T; ++t)
+    for (int p = 0; p < P; ++p)
+      for (int w = 0; w < W; ++w)
+        if (r.chips[p][w][t] != 0)
+          a += FormatUtc(r.periods[t].start) + "," + r.pool_ids[p] + "," + r.workload_ids[w] + "," +
+               std::to_string(r.chips[p][w][t]) + "\n";
+  FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(dir + "/allocation.csv", a));
+  std::string pr = "period_start,pool,capacity_chips,allocated_chips,usd_per_chip_hour\n";
+  for (int t = 0; t < T; ++t)
+    for (int p = 0; p < P; ++p) {
+      long used = 0;
+      for (int w = 0; w < W; ++w) used += r.chips[p][w][t];
+      pr += FormatUtc(r.periods[t].start) + "," + r.pool_ids[p] + "," + Csv(r.capacity_chips[p][t]) + "," +
+            std::to_string(used) + "," + Csv(r.shadow_usd_per_chip_hour[p][t]) + "\n";
+    }
+  FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(dir + "/prices.csv", pr));
+  std::string s = "period_start,model,demand_output_tokens,served_output_tokens,unserved_output_tokens,revenue_usd\n";
+  for (int t = 0; t < T; ++t)
+    for (int m = 0; m < M; ++m) {
+      const ServedModel* model = fleet.FindModel(r.model_ids[m]);
+      double d = r.demand_output_tokens[m][t], sv = r.served_output_tokens[m][t];
+      s += FormatUtc(r.periods[t].start) + "," + r.model_ids[m] + "," + Csv(d) + "," + Csv(sv) + "," +
+           Csv(std::max(0.0, d - sv)) + "," + Csv(model ? sv * model->usd_per_output_token() : 0.0) + "\n";
+    }
+  return WriteTextFile(dir + "/serving.csv", s);
+}
+
+int RunAllocate(const AllocateFlags& f) {
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  AllocateOptions opt;
+  StatusOr<UtcSeconds> from = ParseUtc(f.from);
+  if (!from.ok()) return ReportError(from.status().WithContext("--from"));
+  opt.from = *from;
+  opt.hours = f.hours;
+  StatusOr<std::int64_t> period = ParseDurationSeconds(f.period);
+  if (!period.ok()) return ReportError(period.status().WithContext("--period"));
+  if (*period % kSecondsPerHour != 0)
+    return ReportError(Status::Invalid("--period: must be a whole number of hours, got " + f.period));
+  opt.period_hours = static_cast<int>(*period / kSecondsPerHour);
+  opt.integer_gangs = !f.lp_only;
+  if (!(f.time_limit_s > 0)) return ReportError(Status::Invalid("--time-limit: must be positive"));
+  opt.mip_time_limit_s = f.time_limit_s;
+  if (!(f.mip_gap >= 0 && f.mip_gap < 1)) return ReportError(Status::Invalid("--mip-gap: must be in [0, 1)"));
+  opt.mip_relative_gap = f.mip_gap;
+
+  if (tty) std::fprintf(stderr, "reading %s...\n", f.spec.c_str());
+  StatusOr<Fleet> fleet = LoadFleetSpec(f.spec);
+  if (!fleet.ok()) return ReportError(fleet.status());
+  StatusOr<AllocationInstance> inst = BuildInstance(*fleet, opt);
+  if (!inst.ok()) return ReportError(inst.status());
+  if (!f.mps_path.empty()) {
+    Status st = WriteMps(*inst, opt, f.mps_path);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (tty)
+    std::fprintf(stderr, "solving %zu pools x %zu workloads x %zu periods...\n", inst->pools.size(),
+                 inst->workloads.size(), inst->periods.size());
+  StatusOr<AllocationResult> r = Solve(*inst, opt);
+  if (!r.ok()) return ReportError(r.status());
+
+  if (f.json_path != "-") {  // JSON on stdout replaces the summary
+    std::string summary = Summary(*fleet, opt, *r);
+    std::fwrite(summary.data(), 1, summary.size(), stdout);
+  }
+  if (!f.json_path.empty()) {
+    Status st = WriteTextFile(f.json_path, ToJson(*fleet, opt, *r).dump(1) + "\n");
+    if (!st.ok()) return ReportError(st);
+  }
+  if (r->status == SolveStatus::kInfeasible) {
+    std::fprintf(stderr, "fungible: infeasible: the fleet cannot meet every floor in this window\n");
+    for (const auto& why : r->infeasibility) std::fprintf(stderr, "  %s\n", why.message.c_str());
+    return kExitInfeasible;
+  }
+  if (!f.csv_dir.empty()) {
+    Status st = WriteCsvs(*r, *fleet, f.csv_dir);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (r->status == SolveStatus::kTimeLimit)
+    std::fprintf(stderr,
+                 "fungible: warning: Cbc stopped at the %.0f s time limit; the plan is the best whole-gang plan found "
+                 "(bound %.2f usd)\n",
+                 opt.mip_time_limit_s, r->mip_best_bound_usd);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddAllocateCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<AllocateFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "allocate", "Allocate chips of every pool to workloads per period by value (LP), with the price of compute");
+  cmd->add_option("spec", flags->spec, "Fleet spec (YAML)")->required();
+  cmd->add_option("--from", flags->from, "Window start, UTC, e.g. 2027-01-04T00:00Z")->required();
+  cmd->add_option("--hours", flags->hours, "Window length in hours (1..8784)")->capture_default_str();
+  cmd->add_option("--period", flags->period, "Period length, whole hours (1h, 4h, 1d)")->capture_default_str();
+  cmd->add_option("--json", flags->json_path, "Write the full result as JSON to FILE ('-' = stdout)");
+  cmd->add_option("--csv", flags->csv_dir, "Write allocation.csv, prices.csv and serving.csv into DIR");
+  cmd->add_option("--mps", flags->mps_path, "Write the model (free MPS, minimisation of -objective) to FILE");
+  cmd->add_flag("--lp-only", flags->lp_only, "Relax gangs to fractions (no integer placement)");
+  cmd->add_option("--time-limit", flags->time_limit_s, "Seconds Cbc may spend on whole gangs")->capture_default_str();
+  cmd->add_option("--mip-gap", flags->mip_gap, "Stop Cbc once within this relative gap of its bound (0 = exact)")
+      ->capture_default_str();
+  cmd->callback([flags, &exit_code] { exit_code = RunAllocate(*flags); });
+}
+
+}  // namespace fungible::cli

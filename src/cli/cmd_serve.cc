@@ -1,0 +1,355 @@
+// `fungible serve SPEC`: the orchestration service (see server/service.h and
+// docs/serve.md). Also `fungible token add` (create an API token; prints it
+// once) and `fungible explain JOB` (every decision about a job, with reasons,
+// from a running server or straight from the store).
+//
+// Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 bad spec or flags,
+// 3 infeasible plan, 4 store, port or backend unavailable, 5 refused token.
+#include <httplib.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "allocate/allocate.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "orchestrate/engine.h"
+#include "orchestrate/quota.h"
+#include "orchestrate/sim_backend.h"
+#include "orchestrate/slurm_backend.h"
+#include "server/auth.h"
+#include "server/service.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+namespace fungible::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ServeFlags {
+  std::string spec;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string port_file;
+  std::string store;
+  std::string backend = "sim";
+  std::string slurm_partitions;  // pool=partition,...
+  std::string slurm_gres;        // chip=gres:type,...
+  std::string clock = "system";
+  std::string start;  // virtual clock start
+  std::string plan_file;
+  std::string from;
+  int hours = 168;
+  int period_hours = 1;
+  std::string resolve_every;
+  int schedule_interval_ms = 1000;
+  size_t max_body_bytes = 64 * 1024;
+  double rate_limit = 20000;
+  int http_threads = 32;
+  std::string restart_overhead = "300s";
+  bool no_borrowing = false;
+  std::string log_level = "info";
+};
+
+// The default store: a SQLite file beside the spec, "<spec stem>.fungible.db".
+std::string DefaultStore(const std::string& spec) {
+  std::filesystem::path p(spec);
+  return (p.parent_path() / (p.stem().string() + ".fungible.db")).string();
+}
+
+StatusOr<orchestrate::QuotaPlan> ReadPlanFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(path + ": cannot open");
+  json j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return Status::Invalid(path + ": not valid JSON");
+  auto plan = orchestrate::QuotaPlanFromJson(j);
+  if (!plan.ok()) return plan.status().WithContext(path);
+  return plan;
+}
+
+UtcSeconds FloorHour(UtcSeconds t) { return t - t % kSecondsPerHour; }
+
+StatusOr<orchestrate::QuotaPlan> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours) {
+  AllocateOptions o;
+  o.from = from;
+  o.hours = hours;
+  o.period_hours = period_hours;
+  auto result = Allocate(fleet, o);
+  if (!result.ok()) return result.status().WithContext("allocate");
+  if (result->status == SolveStatus::kInfeasible) {
+    std::string why;
+    for (const auto& r : result->infeasibility) why += (why.empty() ? "" : "; ") + r.message;
+    return Status::Infeasible("the allocation is infeasible: " + why);
+  }
+  return orchestrate::QuotasFromAllocation(*result, fleet);
+}
+
+json FleetJson(const Fleet& fleet) {
+  json chips = json::array();
+  for (const auto& c : fleet.chip_types)
+    chips.push_back({{"id", c.id},
+                     {"name", c.name},
+                     {"platform", PlatformName(c.platform)},
+                     {"generation", c.generation},
+                     {"interconnect_domain_chips", c.interconnect_domain_chips}});
+  json workloads = json::array();
+  for (const auto& w : fleet.workloads)
+    workloads.push_back({{"id", w.id}, {"kind", WorkloadKindName(w.kind)}, {"team", w.team}, {"gang_size_chips", w.gang_size_chips}});
+  return {{"name", fleet.name}, {"chip_types", chips}, {"workloads", workloads}};
+}
+
+int RunServe(const ServeFlags& f) {
+  // Block the stop signals before any thread starts; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto log = spdlog::stderr_logger_mt("fungible");
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  log->set_level(spdlog::level::from_str(f.log_level));
+
+  auto fleet = LoadFleetSpec(f.spec);
+  if (!fleet.ok()) return ReportError(fleet.status());
+  auto overhead = ParseDurationSeconds(f.restart_overhead);
+  if (!overhead.ok()) return ReportError(overhead.status().WithContext("--restart-overhead"));
+  std::int64_t resolve_every_s = 0;
+  if (!f.resolve_every.empty()) {
+    auto r = ParseDurationSeconds(f.resolve_every);
+    if (!r.ok()) return ReportError(r.status().WithContext("--resolve-every"));
+    resolve_every_s = *r;
+  }
+
+  // The plan: a file, or a solve from the current hour.
+  orchestrate::SystemClock system_clock;
+  std::unique_ptr<orchestrate::VirtualClock> virtual_clock;
+  UtcSeconds from = FloorHour(system_clock.Now());
+  if (!f.from.empty()) {
+    auto t = ParseUtc(f.from);
+    if (!t.ok()) return ReportError(t.status().WithContext("--from"));
+    from = *t;
+  }
+  StatusOr<orchestrate::QuotaPlan> plan =
+      f.plan_file.empty() ? SolvePlan(*fleet, from, f.hours, f.period_hours) : ReadPlanFile(f.plan_file);
+  if (!plan.ok()) return ReportError(plan.status());
+  if (f.clock == "virtual") {
+    UtcSeconds start = plan->periods() > 0 ? plan->period_starts[0] : from;
+    if (!f.start.empty()) {
+      auto t = ParseUtc(f.start);
+      if (!t.ok()) return ReportError(t.status().WithContext("--start"));
+      start = *t;
+    }
+    virtual_clock = std::make_unique<orchestrate::VirtualClock>(start);
+  } else if (f.clock != "system") {
+    return ReportError(Status::Invalid("--clock: expected system or virtual, got " + f.clock));
+  }
+  const orchestrate::Clock& clock =
+      virtual_clock ? static_cast<const orchestrate::Clock&>(*virtual_clock) : system_clock;
+
+  orchestrate::ClusterInfo cluster = orchestrate::ClusterFromFleet(*fleet);
+  std::unique_ptr<orchestrate::Backend> backend;
+  if (f.backend == "sim") {
+    backend = std::make_unique<orchestrate::SimBackend>(clock);
+  } else if (f.backend == "slurm") {
+    auto b = orchestrate::SlurmBackend::Create(cluster, orchestrate::SlurmOptions::FromFlag(f.slurm_partitions, f.slurm_gres));
+    if (!b.ok()) return ReportError(b.status());
+    backend = std::move(b).value();
+  } else {
+    return ReportError(Status::Invalid("--backend: expected sim or slurm, got " + f.backend));
+  }
+
+  const std::string store_url = f.store.empty() ? DefaultStore(f.spec) : f.store;
+  auto store = store::OpenStore(store_url);
+  if (!store.ok()) return ReportError(store.status());
+
+  orchestrate::EngineOptions eo;
+  eo.restart_overhead_s = *overhead;
+  eo.allow_borrowing = !f.no_borrowing;
+  orchestrate::Engine engine(cluster, std::move(plan).value(), *backend, clock, eo);
+
+  server::PlanSource resolve;
+  if (f.plan_file.empty()) {
+    const Fleet fleet_copy = *fleet;
+    resolve = [fleet_copy, &clock, &f]() {
+      return SolvePlan(fleet_copy, FloorHour(clock.Now()), f.hours, f.period_hours);
+    };
+  } else {
+    resolve = [path = f.plan_file]() { return ReadPlanFile(path); };
+  }
+
+  server::ServiceOptions so;
+  so.host = f.host;
+  so.port = f.port;
+  so.max_body_bytes = f.max_body_bytes;
+  so.rate_limit_per_s = f.rate_limit;
+  so.rate_limit_burst = 2 * f.rate_limit;
+  so.http_threads = f.http_threads;
+  so.schedule_interval_ms = f.schedule_interval_ms;
+  so.resolve_every_s = resolve_every_s;
+  server::Service service(engine, **store, virtual_clock.get(), resolve, FleetJson(*fleet), so, log);
+  Status st = service.Start();
+  if (!st.ok()) return ReportError(st);
+  if (!f.port_file.empty()) {
+    // Written whole then renamed, so a reader never sees a partial number.
+    const std::string tmp = f.port_file + ".tmp";
+    Status w = WriteTextFile(tmp, std::to_string(service.port()) + "\n");
+    if (!w.ok()) return ReportError(w);
+    std::filesystem::rename(tmp, f.port_file);
+  }
+  std::printf("fungible serve: listening on http://%s:%d (store %s, backend %s)\n", f.host.c_str(), service.port(),
+              (*store)->Describe().c_str(), backend->Name().c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log->info("event=signal signal={} action=graceful_stop", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  service.Stop();
+  return kExitOk;
+}
+
+// ---- client side ----
+
+struct ExplainFlags {
+  std::string job;
+  std::string server = "http://127.0.0.1:8080";
+  std::string token;
+  std::string store;
+  bool json_out = false;
+};
+
+void PrintDecisions(const json& job, const json& decisions) {
+  std::printf("job %s  team %s  state %s", job["id"].get<std::string>().c_str(),
+              job["spec"]["team"].get<std::string>().c_str(), job["state"].get<std::string>().c_str());
+  if (!job["pool"].get<std::string>().empty())
+    std::printf("  on %s (%d chips)", job["pool"].get<std::string>().c_str(), job["chips"].get<int>());
+  std::printf("\n");
+  if (job["state"] == "queued" && !job["wait_reason"].get<std::string>().empty())
+    std::printf("waiting: %s\n", job["wait_reason"].get<std::string>().c_str());
+  for (const auto& d : decisions)
+    std::printf("%s  #%lld  %-10s %s\n", FormatUtc(d["at"].get<std::int64_t>()).c_str(),
+                static_cast<long long>(d["seq"].get<std::int64_t>()), d["action"].get<std::string>().c_str(),
+                d["reason"].get<std::string>().c_str());
+}
+
+int RunExplain(const ExplainFlags& f) {
+  json job, decisions = json::array();
+  if (!f.store.empty()) {
+    auto store = store::OpenStore(f.store);
+    if (!store.ok()) return ReportError(store.status());
+    auto jobs = (*store)->LoadJobs();
+    if (!jobs.ok()) return ReportError(jobs.status());
+    for (const auto& j : *jobs)
+      if (j.id == f.job) job = orchestrate::JobToJson(j);
+    if (job.is_null()) return ReportError(Status::NotFound("job " + f.job + " not found in " + (*store)->Describe()));
+    auto ds = (*store)->Decisions(f.job);
+    if (!ds.ok()) return ReportError(ds.status());
+    for (const auto& d : *ds) decisions.push_back(orchestrate::DecisionToJson(d));
+  } else {
+    std::string token = f.token;
+    if (token.empty())
+      if (const char* env = std::getenv("FUNGIBLE_TOKEN")) token = env;
+    httplib::Client client(f.server);
+    client.set_connection_timeout(5);
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    auto r = client.Get(("/v1/jobs/" + f.job + "/decisions").c_str(), h);
+    if (!r) return ReportError(Status(StatusCode::kUnavailable, "cannot reach " + f.server));
+    json body = json::parse(r->body, nullptr, false);
+    if (r->status != 200) {
+      std::string msg = body.is_object() && body.contains("error") ? body["error"]["message"].get<std::string>() : r->body;
+      StatusCode code = r->status == 404 ? StatusCode::kNotFound
+                        : r->status == 401 ? StatusCode::kUnauthenticated
+                        : r->status == 403 ? StatusCode::kPermissionDenied
+                                           : StatusCode::kUnavailable;
+      return ReportError(Status(code, f.server + ": " + msg));
+    }
+    job = body["job"];
+    decisions = body["decisions"];
+  }
+  if (f.json_out) {
+    std::printf("%s\n", json{{"job", job}, {"decisions", decisions}}.dump(2).c_str());
+  } else {
+    PrintDecisions(job, decisions);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the orchestration service: admit and place jobs by the plan.");
+  cmd->add_option("spec", flags->spec, "Fleet spec (YAML)")->required();
+  cmd->add_option("--host", flags->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", flags->port, "Port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--port-file", flags->port_file, "Write the bound port to this file");
+  cmd->add_option("--store", flags->store,
+                  "SQLite file or postgresql:// URL (default: <spec>.fungible.db beside the spec)");
+  cmd->add_option("--backend", flags->backend, "sim or slurm")->capture_default_str();
+  cmd->add_option("--slurm-partitions", flags->slurm_partitions,
+                  "pool=partition,... (default: each pool's partition is named after its pool)");
+  cmd->add_option("--slurm-gres", flags->slurm_gres, "chip=gres:type,... e.g. h100-sxm=gpu:h100 (default: derived)");
+  cmd->add_option("--clock", flags->clock, "system or virtual (POST /v1/clock/advance moves it)")->capture_default_str();
+  cmd->add_option("--start", flags->start, "Virtual clock start (default: first plan period)");
+  cmd->add_option("--plan", flags->plan_file, "Quota plan JSON instead of solving the allocation");
+  cmd->add_option("--from", flags->from, "Allocation window start (default: the current hour)");
+  cmd->add_option("--hours", flags->hours, "Allocation window length")->capture_default_str();
+  cmd->add_option("--period-hours", flags->period_hours, "Plan period length")->capture_default_str();
+  cmd->add_option("--resolve-every", flags->resolve_every, "Re-solve the plan on this period, e.g. 1h");
+  cmd->add_option("--schedule-interval-ms", flags->schedule_interval_ms, "Scheduling pass period")->capture_default_str();
+  cmd->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body")->capture_default_str();
+  cmd->add_option("--rate-limit", flags->rate_limit, "Requests per second per token")->capture_default_str();
+  cmd->add_option("--http-threads", flags->http_threads, "HTTP worker threads")->capture_default_str();
+  cmd->add_option("--restart-overhead", flags->restart_overhead, "Checkpoint reload time per restart")->capture_default_str();
+  cmd->add_flag("--no-borrowing", flags->no_borrowing, "Teams never borrow idle quota");
+  cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")->capture_default_str();
+  cmd->callback([flags, &exit_code] { exit_code = RunServe(*flags); });
+
+  struct TokenFlags {
+    std::string store, name, role, team;
+  };
+  auto tf = std::make_shared<TokenFlags>();
+  CLI::App* token = app.add_subcommand("token", "Manage API tokens of `fungible serve`.");
+  token->require_subcommand(1);
+  CLI::App* add = token->add_subcommand("add", "Create a token; prints it once (only its SHA-256 is stored).");
+  add->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
+  add->add_option("--name", tf->name, "Unique token name")->required();
+  add->add_option("--role", tf->role, "viewer, team or admin")->required();
+  add->add_option("--team", tf->team, "Team (role team only)");
+  add->callback([tf, &exit_code] {
+    auto store = store::OpenStore(tf->store);
+    if (!store.ok()) {
+      exit_code = ReportError(store.status());
+      return;
+    }
+    auto t = server::AddToken(**store, tf->name, tf->role, tf->team);
+    if (!t.ok()) {
+      exit_code = ReportError(t.status());
+      return;
+    }
+    std::printf("%s\n", t->c_str());
+    exit_code = kExitOk;
+  });
+
+  auto ef = std::make_shared<ExplainFlags>();
+  CLI::App* explain = app.add_subcommand("explain", "Every decision about a job, with its reason.");
+  explain->add_option("job", ef->job, "Job id")->required();
+  explain->add_option("--server", ef->server, "Server URL")->capture_default_str();
+  explain->add_option("--token", ef->token, "Bearer token (default: $FUNGIBLE_TOKEN)");
+  explain->add_option("--store", ef->store, "Read the store directly instead of a server");
+  explain->add_flag("--json", ef->json_out, "Print JSON");
+  explain->callback([ef, &exit_code] { exit_code = RunExplain(*ef); });
+}
+
+}  // namespace fungible::cli

@@ -1,0 +1,132 @@
+// `fungible validate spec.yaml [--json]`: reads a fleet spec and reports every
+// problem as `file:line:column: field.path: expected ..., got ...` (exit 2), or
+// a one-screen summary of what the spec holds (exit 0).
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "spec/spec.h"
+
+namespace fungible::cli {
+namespace {
+
+struct ValidateOptions {
+  std::string spec;
+  bool json = false;
+};
+
+// "a, b, c, ... (12)" for long lists.
+std::string IdList(const std::vector<std::string>& ids) {
+  constexpr size_t kShown = 6;
+  std::string out;
+  for (size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i > 0 ? ", " : "") + ids[i];
+  if (ids.size() > kShown) out += ", ... (" + std::to_string(ids.size() - kShown) + " more)";
+  return out;
+}
+
+template <typename Map>
+std::string Counts(const Map& counts) {
+  std::string out;
+  for (const auto& [name, n] : counts) out += (out.empty() ? "" : ", ") + name + " " + std::to_string(n);
+  return out;
+}
+
+std::string Row(const std::string& label, const std::string& value) {
+  std::string out = label;
+  out.resize(15, ' ');
+  return out + value + "\n";
+}
+
+std::string Counted(size_t n, const std::string& detail) {
+  return std::to_string(n) + (detail.empty() ? "" : ": " + detail);
+}
+
+std::string FormatSummary(const std::string& path, const Fleet& fleet) {
+  const FleetSummary s = SummarizeFleet(fleet);
+  std::string out = "fleet spec \"" + s.name + "\" is valid (" + path + ")\n";
+  out += Row("chip types", Counted(s.chip_type_ids.size(), IdList(s.chip_type_ids)));
+  out += Row("pools", std::to_string(s.pools) + ", " + std::to_string(s.chips) + " chips" +
+                          (s.chips_per_platform.empty() ? "" : ": " + Counts(s.chips_per_platform)));
+  out += Row("contracts", Counted(static_cast<size_t>(s.contracts), Counts(s.contracts_per_kind)));
+  out += Row("models", Counted(s.model_ids.size(), IdList(s.model_ids)));
+  out += Row("workloads", Counted(static_cast<size_t>(s.workloads), Counts(s.workloads_per_kind)));
+  out += Row("demand series", Counted(s.demand_models.size(), IdList(s.demand_models)));
+  out += Row("class growth", std::to_string(s.class_growth));
+  const ForecastSettings& f = fleet.forecast;
+  out += Row("forecast", std::to_string(f.scenarios) + " scenarios, " + std::to_string(f.horizon_months) +
+                             " months" + (f.start != 0 ? " from " + FormatMonth(f.start) : std::string()) +
+                             ", seed " + std::to_string(f.seed));
+  return out;
+}
+
+nlohmann::ordered_json SummaryJson(const Fleet& fleet) {
+  const FleetSummary s = SummarizeFleet(fleet);
+  return {{"name", s.name},
+          {"chip_types", s.chip_type_ids},
+          {"pools", s.pools},
+          {"chips", s.chips},
+          {"chips_per_platform", s.chips_per_platform},
+          {"contracts", s.contracts},
+          {"contracts_per_kind", s.contracts_per_kind},
+          {"models", s.model_ids},
+          {"workloads", s.workloads},
+          {"workloads_per_kind", s.workloads_per_kind},
+          {"demand_series", s.demand_models},
+          {"class_growth", s.class_growth},
+          {"forecast",
+           {{"scenarios", fleet.forecast.scenarios},
+            {"horizon_months", fleet.forecast.horizon_months},
+            {"seed", fleet.forecast.seed},
+            {"start", fleet.forecast.start != 0 ? FormatDate(fleet.forecast.start) : ""}}}};
+}
+
+nlohmann::ordered_json ErrorsJson(const std::string& path, const Status& st) {
+  nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+  for (const Diagnostic& d : st.diagnostics())
+    errors.push_back({{"file", d.file},
+                      {"line", d.line},
+                      {"column", d.column},
+                      {"field", d.field},
+                      {"message", d.message}});
+  if (st.diagnostics().empty())  // e.g. a missing file: no location in it
+    errors.push_back({{"file", path}, {"line", 0}, {"column", 0}, {"field", ""}, {"message", st.message()}});
+  return errors;
+}
+
+int RunValidate(const ValidateOptions& opts) {
+  StatusOr<Fleet> fleet = LoadFleetSpec(opts.spec);
+  if (opts.json) {
+    nlohmann::ordered_json doc = {
+        {"ok", fleet.ok()},
+        {"file", opts.spec},
+        {"errors", fleet.ok() ? nlohmann::ordered_json::array() : ErrorsJson(opts.spec, fleet.status())},
+        {"summary", fleet.ok() ? SummaryJson(*fleet) : nlohmann::ordered_json(nullptr)}};
+    Status st = WriteTextFile("-", doc.dump(2) + "\n");
+    if (!st.ok()) return ReportError(st);
+  } else if (fleet.ok()) {
+    Status st = WriteTextFile("-", FormatSummary(opts.spec, *fleet));
+    if (!st.ok()) return ReportError(st);
+  }
+  if (!fleet.ok()) return ReportError(fleet.status());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddValidateCommand(CLI::App& app, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand("validate",
+                                     "Check a fleet spec: every error as file:line:column: field: expected "
+                                     "..., got ...; a summary when valid");
+  auto opts = std::make_shared<ValidateOptions>();
+  cmd->add_option("spec", opts->spec, "Fleet spec (YAML), see docs/fleet-spec.md")->required();
+  cmd->add_flag(
+      "--json", opts->json,
+      "Print {\"ok\", \"file\", \"errors\": [{file, line, column, field, message}], \"summary\"} as JSON");
+  cmd->callback([opts, &exit_code] { exit_code = RunValidate(*opts); });
+}
+
+}  // namespace fungible::cli

@@ -1,0 +1,508 @@
+#include "forecast/actuals.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "forecast/internal/parallel.h"
+#include "forecast/internal/simulate.h"
+#include "forecast/random.h"
+#include "util/csv.h"
+
+namespace fungible {
+namespace {
+
+using forecast_internal::ParallelFor;
+
+std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
+
+std::string ServingTierList(const DemandModel& m) {
+  std::string out;
+  for (const auto& t : m.tiers)
+    if (t.kind == TierKind::kServing) out += (out.empty() ? "" : ", ") + t.id;
+  return out.empty() ? "(none)" : out;
+}
+
+// ---- The likelihood of the observed increments given a particle's latents.
+
+// One observed step of a tier's log demand multiple, from month `from` (its
+// anchor or the previous actual) to month `to`.
+struct Increment {
+  int tier = 0;
+  int from = 0, to = 0;
+  double y_from = 0, y_to = 0;  // observed log multiples
+};
+
+class Likelihood {
+ public:
+  Likelihood(const DemandModel& m, const Actuals& actuals, double obs_sd) : m_(m) {
+    // Increments tier by tier in month order (actuals are sorted that way).
+    std::vector<int> last_month(m.tiers.size());
+    std::vector<double> last_y(m.tiers.size(), 0.0);
+    for (size_t s = 0; s < m.tiers.size(); ++s) last_month[s] = m.tiers[s].anchor_month;
+    for (const Actual& a : actuals.rows) {
+      const size_t s = static_cast<size_t>(a.tier);
+      Increment inc;
+      inc.tier = a.tier;
+      inc.from = last_month[s];
+      inc.to = a.month;
+      inc.y_from = last_y[s];
+      inc.y_to = std::log(a.output_tokens / MonthlyOutputTokens(m, a.tier, a.month, 0.0));
+      incs_.push_back(inc);
+      last_month[s] = a.month;
+      last_y[s] = inc.y_to;
+    }
+    // Latent index of each tier's launches (layout of ParamsFromLatents).
+    size_t j = 1;
+    for (const auto& t : m.tiers) {
+      ++j;
+      std::vector<size_t> idx;
+      for (size_t k = 0; k < t.launches.size(); ++k) idx.push_back(j++);
+      launch_latent_.push_back(std::move(idx));
+    }
+    // Covariance of the increments: per shared step, sigma_a sigma_b times 1
+    // (same tier) or l_a l_b (two tiers); plus observation noise.
+    const size_t n = incs_.size();
+    std::vector<double> cov(n * n, 0.0);
+    for (size_t a = 0; a < n; ++a)
+      for (size_t b = 0; b <= a; ++b) {
+        const Increment &x = incs_[a], &y = incs_[b];
+        const int overlap = std::min(x.to, y.to) - std::max(x.from, y.from);
+        double c = 0;
+        if (overlap > 0) {
+          const TierModel &tx = m.tiers[static_cast<size_t>(x.tier)], &ty = m.tiers[static_cast<size_t>(y.tier)];
+          const double corr = x.tier == y.tier ? 1.0 : tx.loading * ty.loading;
+          c = overlap * tx.volatility * ty.volatility * corr;
+        }
+        if (a == b) c += obs_sd * obs_sd;
+        cov[a * n + b] = cov[b * n + a] = c;
+      }
+    // Cholesky, kept as sparse rows (block-diagonal by month in the usual case).
+    std::vector<double> l(n * n, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k <= i; ++k) {
+        double s = cov[i * n + k];
+        for (size_t p = 0; p < k; ++p) s -= l[i * n + p] * l[k * n + p];
+        if (i == k) {
+          l[i * n + i] = std::sqrt(std::max(s, 1e-300));
+        } else {
+          l[i * n + k] = s / l[k * n + k];
+        }
+      }
+    }
+    row_begin_.push_back(0);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < i; ++k)
+        if (l[i * n + k] != 0) {
+          col_.push_back(k);
+          val_.push_back(l[i * n + k]);
+        }
+      row_begin_.push_back(col_.size());
+      diag_.push_back(l[i * n + i]);
+    }
+  }
+
+  size_t size() const { return incs_.size(); }
+
+  // Log-likelihood of the increments for latents `theta`, up to a constant.
+  double LogLik(const double* theta, std::vector<double>& growth, std::vector<double>& launch_log,
+                std::vector<double>& z) const {
+    ParamsFromLatents(m_, theta, growth.data(), launch_log.data());
+    const size_t n = incs_.size();
+    z.resize(n);
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Increment& inc = incs_[i];
+      const size_t s = static_cast<size_t>(inc.tier);
+      const TierModel& t = m_.tiers[s];
+      const double org_from = inc.y_from - Jump(s, inc.from, theta) - t.elasticity * Price(t, inc.from);
+      const double org_to = inc.y_to - Jump(s, inc.to, theta) - t.elasticity * Price(t, inc.to);
+      double x = org_from;
+      for (int step = inc.from; step < inc.to; ++step) {
+        double drift = growth[s];
+        if (t.has_ceiling()) drift *= 1.0 - std::exp(x) / t.ceiling_multiple;
+        x += drift;
+      }
+      double r = org_to - x;
+      for (size_t p = row_begin_[i]; p < row_begin_[i + 1]; ++p) r -= val_[p] * z[col_[p]];
+      z[i] = r / diag_[i];
+      sum += z[i] * z[i];
+    }
+    return -0.5 * sum;
+  }
+
+  // Sum of tier s's launch log multipliers in effect at month t.
+  double Jump(size_t s, int t, const double* theta) const {
+    double j = 0;
+    const TierModel& tier = m_.tiers[s];
+    for (size_t k = 0; k < tier.launches.size(); ++k)
+      if (tier.launches[k].month <= t)
+        j += tier.launches[k].log_multiplier_median + tier.launches[k].log_multiplier_sd * theta[launch_latent_[s][k]];
+    return j;
+  }
+  static double Price(const TierModel& t, int month) {
+    if (month <= t.anchor_month) return 0.0;
+    const int last = static_cast<int>(t.log_price_factor.size()) - 1;
+    return t.log_price_factor[static_cast<size_t>(std::clamp(month, 0, last))];
+  }
+
+ private:
+  const DemandModel& m_;
+  std::vector<Increment> incs_;
+  std::vector<std::vector<size_t>> launch_latent_;
+  std::vector<size_t> row_begin_, col_;
+  std::vector<double> val_, diag_;
+};
+
+double EffectiveSampleSize(const std::vector<double>& loglik, double delta) {
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double l : loglik) mx = std::max(mx, l);
+  double s = 0, s2 = 0;
+  for (double l : loglik) {
+    const double w = std::exp(delta * (l - mx));
+    s += w;
+    s2 += w * w;
+  }
+  return s2 > 0 ? s * s / s2 : 0.0;
+}
+
+// Lower Cholesky factor of the particles' covariance (with a small ridge).
+std::vector<double> ParticleCholesky(const std::vector<double>& theta, int n, int dims) {
+  std::vector<double> mean(static_cast<size_t>(dims), 0.0), cov(static_cast<size_t>(dims) * dims, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int d = 0; d < dims; ++d) mean[static_cast<size_t>(d)] += theta[static_cast<size_t>(i) * dims + d] / n;
+  for (int i = 0; i < n; ++i) {
+    const double* t = theta.data() + static_cast<size_t>(i) * dims;
+    for (int a = 0; a < dims; ++a)
+      for (int b = 0; b <= a; ++b)
+        cov[static_cast<size_t>(a) * dims + b] += (t[a] - mean[static_cast<size_t>(a)]) * (t[b] - mean[static_cast<size_t>(b)]) / n;
+  }
+  std::vector<double> l(static_cast<size_t>(dims) * dims, 0.0);
+  for (int a = 0; a < dims; ++a) {
+    for (int b = 0; b <= a; ++b) {
+      double s = cov[static_cast<size_t>(a) * dims + b];
+      if (a == b) s += 1e-8;
+      for (int p = 0; p < b; ++p) s -= l[static_cast<size_t>(a) * dims + p] * l[static_cast<size_t>(b) * dims + p];
+      if (a == b) {
+        l[static_cast<size_t>(a) * dims + a] = std::sqrt(std::max(s, 1e-8));
+      } else {
+        l[static_cast<size_t>(a) * dims + b] = s / l[static_cast<size_t>(b) * dims + b];
+      }
+    }
+  }
+  return l;
+}
+
+}  // namespace
+
+StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& name, const DemandModel& model) {
+  auto parsed = ParseCsv(text, name);
+  if (!parsed.ok()) return parsed.status();
+  const CsvTable& table = *parsed;
+  std::vector<Diagnostic> diags;
+  const auto c_month = table.Column("month"), c_model = table.Column("model"), c_tokens = table.Column("output_tokens");
+  for (const auto& [col, key] : {std::pair{c_month, "month"}, {c_model, "model"}, {c_tokens, "output_tokens"}}) {
+    if (!col) {
+      Diagnostic d;
+      d.file = name;
+      d.line = 1;
+      d.field = "header";
+      d.message = std::string("missing column \"") + key + "\" (expected a header month,model,output_tokens)";
+      diags.push_back(d);
+    }
+  }
+  if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
+
+  Actuals out;
+  out.file = name;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    const std::string& month_text = row[*c_month];
+    const std::string& tier_text = row[*c_model];
+    const std::string& tokens_text = row[*c_tokens];
+    Actual a;
+    a.line = table.row_lines[r];
+    bool ok = true;
+    // Month: YYYY-MM (or a date inside the month).
+    StatusOr<UtcSeconds> when = month_text.size() == 7 ? ParseUtc(month_text + "-01") : ParseUtc(month_text);
+    if (!when.ok() || (month_text.size() != 7 && month_text.size() != 10)) {
+      diags.push_back(table.At(r, *c_month, "month", "expected a month YYYY-MM, got " + Quoted(month_text)));
+      ok = false;
+    } else {
+      a.month = MonthsBetween(model.start_month, *when);
+      if (a.month < 1) {
+        diags.push_back(table.At(r, *c_month, "month",
+                                 month_text.substr(0, 7) + " is not after the forecast's start month " +
+                                     FormatMonth(model.start_month) + ": actuals begin with " +
+                                     FormatMonth(model.MonthStart(1))));
+        ok = false;
+      } else if (a.month > model.horizon_months) {
+        diags.push_back(table.At(r, *c_month, "month",
+                                 month_text.substr(0, 7) + " is after the last forecast month " +
+                                     FormatMonth(model.MonthStart(model.horizon_months))));
+        ok = false;
+      }
+    }
+    a.tier = model.FindTier(tier_text);
+    if (a.tier < 0) {
+      diags.push_back(table.At(r, *c_model, "model",
+                               "unknown tier " + Quoted(tier_text) + ": serving tiers are " + ServingTierList(model)));
+      ok = false;
+    } else if (model.tiers[static_cast<size_t>(a.tier)].kind != TierKind::kServing) {
+      diags.push_back(table.At(r, *c_model, "model",
+                               Quoted(tier_text) + " is a class tier: actuals are output tokens of serving tiers (" +
+                                   ServingTierList(model) + ")"));
+      ok = false;
+    } else if (ok && a.month <= model.tiers[static_cast<size_t>(a.tier)].anchor_month) {
+      diags.push_back(table.At(r, *c_month, "month",
+                               month_text.substr(0, 7) + " is not after the as_of of " + Quoted(tier_text) + " (" +
+                                   FormatDate(model.tiers[static_cast<size_t>(a.tier)].as_of) + ")"));
+      ok = false;
+    }
+    const std::optional<double> tokens = ParseDouble(tokens_text);
+    if (!tokens || !(*tokens > 0)) {
+      diags.push_back(table.At(r, *c_tokens, "output_tokens",
+                               "expected a positive number of output tokens, got " + Quoted(tokens_text)));
+      ok = false;
+    } else {
+      a.output_tokens = *tokens;
+    }
+    if (ok) out.rows.push_back(a);
+  }
+  if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
+  if (out.rows.empty()) {
+    Diagnostic d;
+    d.file = name;
+    d.message = "no actuals: the file has a header but no rows";
+    return Status::FromDiagnostics({d});
+  }
+  std::stable_sort(out.rows.begin(), out.rows.end(), [](const Actual& x, const Actual& y) {
+    return x.tier != y.tier ? x.tier < y.tier : x.month < y.month;
+  });
+  // Duplicates and gaps, per tier.
+  for (size_t i = 0; i < out.rows.size(); ++i) {
+    const Actual& a = out.rows[i];
+    const TierModel& t = model.tiers[static_cast<size_t>(a.tier)];
+    const bool first_of_tier = i == 0 || out.rows[i - 1].tier != a.tier;
+    const int expected = first_of_tier ? std::max(1, t.anchor_month + 1) : out.rows[i - 1].month + 1;
+    Diagnostic d;
+    d.file = name;
+    d.line = a.line;
+    d.column = static_cast<int>(*c_month) + 1;
+    d.field = "month";
+    if (!first_of_tier && a.month == out.rows[i - 1].month) {
+      d.message = "a second row for " + Quoted(t.id) + " in " + FormatMonth(model.MonthStart(a.month)) +
+                  " (the first is on line " + std::to_string(out.rows[i - 1].line) + ")";
+      diags.push_back(d);
+    } else if (a.month != expected) {
+      d.message = "actuals for " + Quoted(t.id) + " skip " + FormatMonth(model.MonthStart(expected)) +
+                  ": months must follow each other from " +
+                  FormatMonth(model.MonthStart(std::max(1, t.anchor_month + 1)));
+      diags.push_back(d);
+    }
+  }
+  if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
+  return out;
+}
+
+StatusOr<Actuals> ReadActualsCsv(const std::string& path, const DemandModel& model) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open the actuals file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseActualsCsv(text.str(), path, model);
+}
+
+StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior, const Actuals& actuals,
+                                      const UpdateOptions& options) {
+  using namespace forecast_internal;
+  if (actuals.rows.empty()) return Status::Invalid("no actuals to update from");
+  if (!(options.observation_log_sd > 0)) return Status::Invalid("observation_log_sd must be > 0");
+  const int n = prior.scenarios;
+  const int dims = model.num_latents();
+  const int threads = ResolveThreads(options.threads);
+  const Likelihood lik(model, actuals, options.observation_log_sd);
+  const size_t num_launches = [&] {
+    size_t k = 0;
+    for (const auto& t : model.tiers) k += t.launches.size();
+    return k;
+  }();
+
+  Posterior post;
+  post.last_observed_month.assign(model.tiers.size(), 0);
+  for (const Actual& a : actuals.rows)
+    post.last_observed_month[static_cast<size_t>(a.tier)] =
+        std::max(post.last_observed_month[static_cast<size_t>(a.tier)], a.month);
+
+  // Where the prior cone missed.
+  for (const Actual& a : actuals.rows) {
+    static constexpr double kTails[] = {0.01, 0.99};
+    const std::vector<double> q = TokenQuantiles(model, prior, a.tier, a.month, kTails);
+    if (a.output_tokens < q[0] || a.output_tokens > q[1])
+      post.misses.push_back({a.tier, a.month, a.output_tokens, q[0], q[1], a.line});
+  }
+
+  // Particles start as the prior scenarios' latents.
+  std::vector<double> theta = prior.latents;
+  std::vector<double> ll(static_cast<size_t>(n));
+  auto eval_all = [&] {
+    ParallelFor(n, threads, 64, [&](std::int64_t b, std::int64_t e) {
+      std::vector<double> g(model.tiers.size()), jl(num_launches), z;
+      for (std::int64_t i = b; i < e; ++i)
+        ll[static_cast<size_t>(i)] = lik.LogLik(theta.data() + i * dims, g, jl, z);
+    });
+  };
+  eval_all();
+  post.effective_sample_size = EffectiveSampleSize(ll, 1.0);
+
+  double phi = 0;
+  double scale = 2.38 / std::sqrt(static_cast<double>(dims));
+  std::int64_t accepted_total = 0, proposed_total = 0;
+  std::vector<double> next(theta.size()), next_ll(ll.size());
+  for (int stage = 0; phi < 1.0; ++stage) {
+    if (stage >= options.max_stages)
+      return Status::Internal("the update from actuals did not converge in " + std::to_string(options.max_stages) +
+                              " stages");
+    // Step in temperature that keeps the ESS at the target share.
+    const double target = options.ess_fraction * n;
+    double delta = 1.0 - phi;
+    if (EffectiveSampleSize(ll, delta) < target) {
+      double lo = 0, hi = delta;
+      for (int it = 0; it < 60; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (EffectiveSampleSize(ll, mid) >= target ? lo : hi) = mid;
+      }
+      delta = std::max(lo, 1e-12);
+    }
+    phi = std::min(1.0, phi + delta);
+    if (1.0 - phi < 1e-12) phi = 1.0;
+
+    // Systematic resampling on weights exp(delta * ll).
+    double mx = -std::numeric_limits<double>::infinity();
+    for (double l : ll) mx = std::max(mx, l);
+    std::vector<double> cum(static_cast<size_t>(n));
+    double total = 0;
+    for (int i = 0; i < n; ++i) cum[static_cast<size_t>(i)] = total += std::exp(delta * (ll[static_cast<size_t>(i)] - mx));
+    Rng pick(prior.seed, StreamPurpose::kResample, static_cast<std::uint64_t>(stage));
+    const double u0 = pick.Uniform();
+    size_t src = 0;
+    for (int j = 0; j < n; ++j) {
+      const double u = (u0 + j) / n * total;
+      while (src + 1 < static_cast<size_t>(n) && cum[src] <= u) ++src;
+      std::copy_n(theta.data() + src * dims, dims, next.data() + static_cast<size_t>(j) * dims);
+      next_ll[static_cast<size_t>(j)] = ll[src];
+    }
+    theta.swap(next);
+    ll.swap(next_ll);
+
+    // Rejuvenate: random-walk Metropolis on prior x likelihood^phi.
+    const std::vector<double> chol = ParticleCholesky(theta, n, dims);
+    std::vector<int> accepted(static_cast<size_t>(n), 0);
+    ParallelFor(n, threads, 64, [&](std::int64_t b, std::int64_t e) {
+      std::vector<double> g(model.tiers.size()), jl(num_launches), z, xi(static_cast<size_t>(dims)),
+          prop(static_cast<size_t>(dims));
+      for (std::int64_t i = b; i < e; ++i) {
+        Rng rng(prior.seed, StreamPurpose::kRejuvenate, static_cast<std::uint64_t>(stage) * n + i);
+        double* t = theta.data() + i * dims;
+        double cur_ll = ll[static_cast<size_t>(i)];
+        double cur_prior = 0;
+        for (int d = 0; d < dims; ++d) cur_prior -= 0.5 * t[d] * t[d];
+        for (int move = 0; move < options.moves_per_stage; ++move) {
+          for (auto& v : xi) v = rng.Normal();
+          double prop_prior = 0;
+          for (int a = 0; a < dims; ++a) {
+            double step = 0;
+            for (int c = 0; c <= a; ++c) step += chol[static_cast<size_t>(a) * dims + c] * xi[static_cast<size_t>(c)];
+            prop[static_cast<size_t>(a)] = t[a] + scale * step;
+            prop_prior -= 0.5 * prop[static_cast<size_t>(a)] * prop[static_cast<size_t>(a)];
+          }
+          const double prop_ll = lik.LogLik(prop.data(), g, jl, z);
+          const double log_ratio = (prop_prior + phi * prop_ll) - (cur_prior + phi * cur_ll);
+          if (std::log(rng.UniformOpen()) < log_ratio) {
+            std::copy(prop.begin(), prop.end(), t);
+            cur_ll = prop_ll;
+            cur_prior = prop_prior;
+            ++accepted[static_cast<size_t>(i)];
+          }
+        }
+        ll[static_cast<size_t>(i)] = cur_ll;
+      }
+    });
+    std::int64_t acc = 0;
+    for (int a : accepted) acc += a;
+    accepted_total += acc;
+    proposed_total += static_cast<std::int64_t>(n) * options.moves_per_stage;
+    const double rate = static_cast<double>(acc) / (static_cast<double>(n) * options.moves_per_stage);
+    if (rate < 0.15) scale *= 0.6;
+    if (rate > 0.45) scale = std::min(scale * 1.3, 3.0);
+    post.stages = stage + 1;
+  }
+  post.acceptance_rate = proposed_total > 0 ? static_cast<double>(accepted_total) / proposed_total : 0;
+
+  // Posterior paths: observed months hold the actuals; the rest is drawn
+  // again from each particle's parameters and the last observed level.
+  ScenarioSet& out = post.scenarios;
+  out.scenarios = n;
+  out.horizon_months = prior.horizon_months;
+  out.num_tiers = prior.num_tiers;
+  out.seed = prior.seed;
+  out.latents = theta;
+  out.log_multiple.assign(prior.log_multiple.size(), 0.0);
+  std::map<std::pair<int, int>, double> observed;  // (tier, month) -> log multiple
+  for (const Actual& a : actuals.rows)
+    observed[{a.tier, a.month}] = std::log(a.output_tokens / MonthlyOutputTokens(model, a.tier, a.month, 0.0));
+  for (const auto& [key, y] : observed) {
+    double* col = out.MutableColumn(key.first, key.second);
+    std::fill(col, col + n, y);
+  }
+  const StepCoefficients coef(model);
+  const size_t stride_tier = static_cast<size_t>(n) * out.horizon_months;
+  ParallelFor(n, threads, 64, [&](std::int64_t b, std::int64_t e) {
+    PathScratch scratch;
+    std::vector<double> g(model.tiers.size()), jl(num_launches);
+    std::vector<TierStart> starts(model.tiers.size());
+    for (std::int64_t i = b; i < e; ++i) {
+      const double* t = theta.data() + i * dims;
+      ParamsFromLatents(model, t, g.data(), jl.data());
+      for (size_t s = 0; s < model.tiers.size(); ++s) {
+        const int last = post.last_observed_month[s];
+        if (last > 0) {
+          const double y = observed.at({static_cast<int>(s), last});
+          starts[s] = {last, y - lik.Jump(s, last, t) - model.tiers[s].elasticity * Likelihood::Price(model.tiers[s], last)};
+        } else {
+          starts[s] = {model.tiers[s].anchor_month, 0.0};
+        }
+      }
+      Rng rng(prior.seed, StreamPurpose::kPosteriorPath, static_cast<std::uint64_t>(i));
+      double* out_i = out.log_multiple.data() + i;
+      SimulatePath(
+          model, coef, g.data(), jl.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
+          [&](size_t s, int month, double v) {
+            out_i[s * stride_tier + static_cast<size_t>(month - 1) * n] = v;
+          });
+    }
+  });
+
+  // Growth: prior against posterior.
+  for (size_t s = 0; s < model.tiers.size(); ++s) {
+    GrowthPosterior gp;
+    gp.tier = model.tiers[s].id;
+    gp.prior_mean = model.tiers[s].growth_mean;
+    gp.prior_sd = model.tiers[s].growth_sd;
+    double m1 = 0, m2 = 0;
+    for (int i = 0; i < n; ++i) {
+      const double g = ScenarioGrowth(model, out, static_cast<int>(s), i);
+      m1 += g;
+      m2 += g * g;
+    }
+    gp.posterior_mean = m1 / n;
+    gp.posterior_sd = std::sqrt(std::max(0.0, m2 / n - gp.posterior_mean * gp.posterior_mean));
+    post.growth.push_back(gp);
+  }
+  return post;
+}
+
+}  // namespace fungible

@@ -1,0 +1,97 @@
+// Updating the cone from actuals: the months already observed re-weight the
+// scenarios' parameters (growth rate, launch multipliers), and the future is
+// drawn again from the observed level.
+//
+// Actuals CSV (RFC 4180, header required, other columns ignored):
+//
+//   month,model,output_tokens
+//   2027-02,chat-medium,4.71e12
+//
+// month is a calendar month YYYY-MM after the forecast's start month; model
+// is a serving tier (a demand entry's model); output_tokens is the month's
+// total. A tier's months must follow each other from its first forecast
+// month; tiers may stop at different months.
+//
+// Method: sequential Monte Carlo over the scenarios' latents theta (the
+// standard normals that set growth and launch multipliers). Given theta, the
+// observed monthly log increments are Gaussian (the model's volatility with
+// the shared factor's cross-tier correlation, plus observation noise), so the
+// likelihood is exact. Particles move from prior to posterior through
+// tempered stages, each re-weighting, resampling (systematic) and
+// rejuvenating (random-walk Metropolis moves scaled by the particles'
+// covariance). Tiers without actuals keep their parameters' posterior
+// (through the shared factor) but redraw their past months.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "forecast/cone.h"
+#include "forecast/demand_model.h"
+#include "forecast/scenarios.h"
+#include "util/status.h"
+
+namespace fungible {
+
+struct Actual {
+  int tier = 0;   // index into DemandModel::tiers (a serving tier)
+  int month = 0;  // month index, 1..horizon
+  double output_tokens = 0;
+  int line = 0;   // line in the CSV file
+};
+
+struct Actuals {
+  std::string file;
+  std::vector<Actual> rows;  // sorted by tier, then month
+};
+
+// Parses and checks actuals against `model`. Every problem is a Diagnostic
+// with file:line:column (unknown tier, malformed month or number, month
+// outside the horizon, duplicates, gaps).
+StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& name, const DemandModel& model);
+StatusOr<Actuals> ReadActualsCsv(const std::string& path, const DemandModel& model);
+
+struct UpdateOptions {
+  int threads = 0;
+  // Noise of a measured monthly total, as a log standard deviation, added to
+  // every observed increment (also keeps a zero-volatility model usable).
+  double observation_log_sd = 0.01;
+  int moves_per_stage = 5;     // Metropolis moves per particle per stage
+  double ess_fraction = 0.5;   // each stage keeps ESS >= this share of N
+  int max_stages = 200;
+};
+
+// An actual outside the prior's P1..P99 for its tier and month.
+struct ConeMiss {
+  int tier = 0;
+  int month = 0;
+  double output_tokens = 0;
+  double prior_p1 = 0;
+  double prior_p99 = 0;
+  int line = 0;
+};
+
+struct GrowthPosterior {
+  std::string tier;
+  double prior_mean = 0, prior_sd = 0;          // of the monthly log-growth g
+  double posterior_mean = 0, posterior_sd = 0;  // across posterior particles
+};
+
+struct Posterior {
+  ScenarioSet scenarios;  // N equally weighted paths; observed months hold the actuals
+  // Effective sample size of the prior scenarios under the actuals' likelihood
+  // (one-shot importance weights): how many of the N still speak for the data.
+  double effective_sample_size = 0;
+  int stages = 0;                 // tempering stages used
+  double acceptance_rate = 0;     // of the Metropolis moves, over all stages
+  std::vector<int> last_observed_month;  // per tier; 0 = no actuals
+  std::vector<ConeMiss> misses;
+  std::vector<GrowthPosterior> growth;  // per tier
+};
+
+// Updates `prior` (drawn by GenerateScenarios from `model` with `seed`) with
+// `actuals`. Reproducible from the seed; independent of options.threads.
+StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior, const Actuals& actuals,
+                                      const UpdateOptions& options);
+
+}  // namespace fungible

@@ -1,0 +1,176 @@
+#include "forecast/actuals.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "forecast/internal/test_util.h"
+#include "forecast/random.h"
+
+namespace fungible {
+namespace {
+
+using forecast_testing::Date;
+using forecast_testing::TieredFleet;
+
+struct World {
+  Fleet fleet;
+  ForecastOptions options;
+  DemandModel model;
+  ScenarioSet prior;
+};
+
+World Make(Fleet f, int threads = 2) {
+  World s;
+  s.fleet = std::move(f);
+  s.options = ForecastOptionsFromSpec(s.fleet);
+  s.options.threads = threads;
+  auto m = BuildDemandModel(s.fleet, s.options);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  s.model = std::move(m).value();
+  s.prior = GenerateScenarios(s.model, s.options);
+  return s;
+}
+
+// CSV of a synthetic truth: tier `tier` growing at exactly `g` a month with
+// volatility `sigma` (seeded) from the tier's level, for `months` months.
+std::string TruthCsv(const World& s, int tier, double g, double sigma, int months, std::uint64_t seed) {
+  Rng rng(seed, StreamPurpose::kTest, 77);
+  std::string csv = "month,model,output_tokens\n";
+  double x = 0;
+  for (int t = 1; t <= months; ++t) {
+    x += g + sigma * rng.Normal();
+    char row[128];
+    std::snprintf(row, sizeof row, "%s,%s,%.17g\n", FormatMonth(s.model.MonthStart(t)).c_str(),
+                  s.model.tiers[static_cast<size_t>(tier)].id.c_str(), MonthlyOutputTokens(s.model, tier, t, x));
+    csv += row;
+  }
+  return csv;
+}
+
+TEST(Actuals, ReweightingConcentratesOnTheTrueGrowthRate) {
+  // Prior growth 0.05 +- 0.03; the truth grows at 0.09 for 12 months.
+  Fleet f = TieredFleet(2, 4000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.03;
+  const World s = Make(f);
+  auto actuals = ParseActualsCsv(TruthCsv(s, 0, 0.09, 0.03, 12, 1), "truth.csv", s.model);
+  ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+  auto post = UpdateFromActuals(s.model, s.prior, *actuals, UpdateOptions{});
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  const GrowthPosterior& g = post->growth[0];
+  // Conjugate normal posterior of g from 12 increments with variance
+  // sigma^2 + obs^2; the particles must agree with it.
+  const double v = 0.03 * 0.03 + 0.01 * 0.01, prior_var = 0.03 * 0.03;
+  // The increments telescope: their sum is the month-12 log multiple.
+  const double y12 = std::log(actuals->rows.back().output_tokens / MonthlyOutputTokens(s.model, 0, 12, 0.0));
+  const double post_var = 1 / (1 / prior_var + 12 / v);
+  const double post_mean = post_var * (0.05 / prior_var + y12 / v);
+  EXPECT_NEAR(g.posterior_mean, post_mean, 0.25 * std::sqrt(post_var));
+  EXPECT_NEAR(g.posterior_sd, std::sqrt(post_var), 0.15 * std::sqrt(post_var));
+  EXPECT_LT(g.posterior_sd, 0.35 * g.prior_sd);
+  EXPECT_NEAR(g.posterior_mean, 0.09, 3 * std::sqrt(post_var));
+  EXPECT_LT(post->effective_sample_size, 0.5 * s.prior.scenarios);
+  EXPECT_GT(post->acceptance_rate, 0.1);
+  // Observed months hold the actuals exactly; later months start from them.
+  for (int i = 0; i < post->scenarios.scenarios; i += 101) EXPECT_EQ(post->scenarios.LogMultiple(0, 12, i), y12);
+  EXPECT_EQ(post->last_observed_month[0], 12);
+  EXPECT_EQ(post->last_observed_month[1], 0);
+  // The unobserved tier learns through the shared factor (loading 0.5 each):
+  // its growth moves up, but far less.
+  EXPECT_GT(post->growth[1].posterior_mean, post->growth[1].prior_mean);
+}
+
+TEST(Actuals, ActualsInsideTheConeAreNoMissAndFarOutsideAre) {
+  const World s = Make(TieredFleet(1, 2000, 12));
+  auto inside = ParseActualsCsv(TruthCsv(s, 0, 0.03, 0.0, 3, 2), "a.csv", s.model);
+  ASSERT_TRUE(inside.ok());
+  auto p1 = UpdateFromActuals(s.model, s.prior, *inside, UpdateOptions{});
+  ASSERT_TRUE(p1.ok());
+  EXPECT_TRUE(p1->misses.empty());
+  auto outside = ParseActualsCsv(TruthCsv(s, 0, 0.5, 0.0, 3, 2), "b.csv", s.model);
+  ASSERT_TRUE(outside.ok());
+  auto p2 = UpdateFromActuals(s.model, s.prior, *outside, UpdateOptions{});
+  ASSERT_TRUE(p2.ok()) << p2.status().ToString();
+  ASSERT_EQ(p2->misses.size(), 3u);
+  EXPECT_GT(p2->misses[0].output_tokens, p2->misses[0].prior_p99);
+  EXPECT_EQ(p2->misses[0].line, 2);
+}
+
+TEST(Actuals, UpdateIsIdenticalForAnyThreadCount) {
+  Fleet f = TieredFleet(2, 1500, 12);
+  f.demand[1].growth.launches.push_back({Date("2027-03-01"), 1.8, 0.3});
+  const World a = Make(f, 1), b = Make(f, 3);
+  const std::string csv = TruthCsv(a, 1, 0.06, 0.04, 4, 3);
+  auto actuals = ParseActualsCsv(csv, "t.csv", a.model);
+  ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+  UpdateOptions o1, o3;
+  o1.threads = 1;
+  o3.threads = 3;
+  auto p1 = UpdateFromActuals(a.model, a.prior, *actuals, o1);
+  auto p3 = UpdateFromActuals(b.model, b.prior, *actuals, o3);
+  ASSERT_TRUE(p1.ok() && p3.ok());
+  EXPECT_EQ(p1->scenarios.log_multiple, p3->scenarios.log_multiple);
+  EXPECT_EQ(p1->effective_sample_size, p3->effective_sample_size);
+}
+
+TEST(Actuals, MalformedNumberNamesLineAndColumn) {
+  const World s = Make(TieredFleet(1, 10, 12));
+  auto r = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1e12\n2027-03,tier0,12x\n", "act.csv", s.model);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().ToString(), "act.csv:3:3: output_tokens: expected a positive number of output tokens, got \"12x\"");
+}
+
+TEST(Actuals, UnknownTierNamesLineColumnAndTheKnownTiers) {
+  const World s = Make(TieredFleet(2, 10, 12));
+  auto r = ParseActualsCsv("month,model,output_tokens\n2027-02,chat-huge,1e12\n", "act.csv", s.model);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().ToString(),
+            "act.csv:2:2: model: unknown tier \"chat-huge\": serving tiers are tier0, tier1");
+}
+
+TEST(Actuals, MalformedCsvAndBadMonthsAreLocated) {
+  const World s = Make(TieredFleet(1, 10, 12));
+  auto ragged = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0\n", "act.csv", s.model);
+  EXPECT_EQ(ragged.status().message(), "act.csv:2: expected 3 fields as in the header, got 2");
+  auto header = ParseActualsCsv("month,tier,tokens\n2027-02,tier0,1\n", "act.csv", s.model);
+  EXPECT_EQ(header.status().diagnostics().size(), 2u);
+  EXPECT_EQ(header.status().diagnostics()[0].ToString(),
+            "act.csv:1: header: missing column \"model\" (expected a header month,model,output_tokens)");
+  auto month = ParseActualsCsv("month,model,output_tokens\nFeb 2027,tier0,1\n", "act.csv", s.model);
+  EXPECT_EQ(month.status().ToString(), "act.csv:2:1: month: expected a month YYYY-MM, got \"Feb 2027\"");
+  auto early = ParseActualsCsv("month,model,output_tokens\n2027-01,tier0,1\n", "act.csv", s.model);
+  EXPECT_EQ(early.status().ToString(),
+            "act.csv:2:1: month: 2027-01 is not after the forecast's start month 2027-01: actuals begin with 2027-02");
+  auto late = ParseActualsCsv("month,model,output_tokens\n2028-02,tier0,1\n", "act.csv", s.model);
+  EXPECT_EQ(late.status().ToString(), "act.csv:2:1: month: 2028-02 is after the last forecast month 2028-01");
+  auto gap = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-04,tier0,1\n", "act.csv", s.model);
+  EXPECT_EQ(gap.status().ToString(),
+            "act.csv:3:1: month: actuals for \"tier0\" skip 2027-03: months must follow each other from 2027-02");
+  auto dup = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-02,tier0,2\n", "act.csv", s.model);
+  EXPECT_EQ(dup.status().ToString(),
+            "act.csv:3:1: month: a second row for \"tier0\" in 2027-02 (the first is on line 2)");
+  auto missing = ReadActualsCsv("/nonexistent/actuals.csv", s.model);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST(Actuals, FixtureFilesParse) {
+  const World s = Make(TieredFleet(2, 10, 12));
+  const std::string dir = std::string(FUNGIBLE_SOURCE_DIR) + "/tests/cases/forecast/";
+  Fleet f = TieredFleet(1, 10, 12);
+  f.models[0].id = f.demand[0].model = "chat-medium";
+  const World chat = Make(f);
+  auto good = ReadActualsCsv(dir + "actuals-good.csv", chat.model);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->rows.size(), 3u);
+  auto bad = ReadActualsCsv(dir + "actuals-malformed.csv", chat.model);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("actuals-malformed.csv:4:3: output_tokens"), std::string::npos)
+      << bad.status().ToString();
+}
+
+}  // namespace
+}  // namespace fungible

@@ -1,0 +1,112 @@
+#include "forecast/hourly.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "forecast/internal/test_util.h"
+
+namespace fungible {
+namespace {
+
+using forecast_testing::TieredFleet;
+
+struct World {
+  DemandModel model;
+  ScenarioSet set;
+};
+
+World Make(const Fleet& f) {
+  ForecastOptions o = ForecastOptionsFromSpec(f);
+  World w{BuildDemandModel(f, o).value(), {}};
+  w.set = GenerateScenarios(w.model, o);
+  return w;
+}
+
+Fleet Shaped(int scenarios, int horizon, double noise_sd, double phi) {
+  Fleet f = TieredFleet(1, scenarios, horizon);
+  f.demand[0].diurnal_shape.assign(24, 1.0);
+  for (int h = 8; h < 20; ++h) f.demand[0].diurnal_shape[static_cast<size_t>(h)] = 2.0;
+  f.demand[0].weekly_shape = {1, 1, 1, 1, 1, 0.5, 0.5};
+  f.demand[0].hourly_noise_log_sd = noise_sd;
+  f.demand[0].hourly_noise_autocorrelation = phi;
+  return f;
+}
+
+TEST(Hourly, WithoutNoiseEachMonthSumsToItsTokensInTheShape) {
+  const World w = Make(Shaped(5, 3, 0, 0));
+  const std::int64_t hours = HoursInMonths(w.model, 1, 3);
+  EXPECT_EQ(hours, (28 + 31 + 30) * 24);  // Feb..Apr 2027
+  std::vector<double> out(static_cast<size_t>(hours));
+  ExpandHourly(w.model, w.set, 0, 2, 1, 3, out);
+  size_t at = 0;
+  for (int m = 1; m <= 3; ++m) {
+    const size_t len = static_cast<size_t>(HoursInMonths(w.model, m, m));
+    const double sum = std::accumulate(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(at + len), 0.0);
+    EXPECT_NEAR(sum, MonthlyOutputTokens(w.model, 0, m, w.set.LogMultiple(0, m, 2)), 1e-9 * sum);
+    at += len;
+  }
+  // 2027-02-01 is a Monday: 10:00 is twice 02:00; Saturday is half Friday.
+  EXPECT_NEAR(out[10] / out[2], 2.0, 1e-12);
+  EXPECT_NEAR(out[5 * 24 + 10] / out[4 * 24 + 10], 0.5, 1e-12);
+}
+
+TEST(Hourly, NoiseHasItsSpreadAutocorrelationAndMeanOne) {
+  const double sd = 0.1, phi = 0.7;
+  const World w = Make(Shaped(400, 1, sd, phi));
+  const size_t hours = static_cast<size_t>(HoursInMonths(w.model, 1, 1));
+  const std::vector<double> weights = HourWeights(w.model, 0);
+  std::vector<double> out(hours);
+  double m1 = 0, m2 = 0, lag = 0, total_ratio = 0;
+  std::int64_t count = 0, lag_count = 0;
+  for (int i = 0; i < w.set.scenarios; ++i) {
+    ExpandHourly(w.model, w.set, 0, i, 1, 1, out);
+    const double tokens = MonthlyOutputTokens(w.model, 0, 1, w.set.LogMultiple(0, 1, i));
+    double prev = 0;
+    double total = 0;
+    for (size_t h = 0; h < hours; ++h) {
+      const double n = std::log(out[h] / (tokens * weights[h])) + 0.5 * sd * sd;
+      m1 += n, m2 += n * n, ++count;
+      if (h > 0) lag += n * prev, ++lag_count;
+      prev = n;
+      total += out[h];
+    }
+    total_ratio += total / tokens;
+  }
+  const double mean = m1 / count, var = m2 / count - mean * mean;
+  EXPECT_NEAR(mean, 0.0, 0.01);
+  EXPECT_NEAR(std::sqrt(var), sd, 0.005);
+  EXPECT_NEAR((lag / lag_count - mean * mean) / var, phi, 0.02);
+  // E[month total] = the month's tokens; the total's sd is ~sd*sqrt((1+phi)/(1-phi)/672) ~ 0.9%.
+  EXPECT_NEAR(total_ratio / w.set.scenarios, 1.0, 0.003);
+}
+
+TEST(Hourly, AnyWindowIsASliceOfOneFixedPath) {
+  const World w = Make(Shaped(3, 6, 0.2, 0.5));
+  std::vector<double> all(static_cast<size_t>(HoursInMonths(w.model, 1, 6)));
+  ExpandHourly(w.model, w.set, 0, 1, 1, 6, all);
+  std::vector<double> part(static_cast<size_t>(HoursInMonths(w.model, 3, 4)));
+  ExpandHourly(w.model, w.set, 0, 1, 3, 4, part);
+  const size_t offset = static_cast<size_t>(HoursInMonths(w.model, 1, 2));
+  for (size_t h = 0; h < part.size(); ++h) ASSERT_EQ(part[h], all[offset + h]) << h;
+}
+
+TEST(Hourly, PeaksFollowTheShape) {
+  const World w = Make(Shaped(300, 2, 0, 0));
+  const HourlyPeaks p = ComputeHourlyPeaks(w.model, w.set, 2);
+  ASSERT_EQ(p.tiers.size(), 1u);
+  // Without noise the peak-to-mean ratio is max(w)/mean(w) of the month,
+  // the same in every scenario.
+  const std::vector<double> weights = HourWeights(w.model, 0);
+  const size_t feb = 28 * 24;
+  const double mx = *std::max_element(weights.begin(), weights.begin() + static_cast<std::ptrdiff_t>(feb));
+  for (double q : p.peak_to_mean[0][0]) EXPECT_NEAR(q, mx * feb, 1e-9);
+  // And peaks rise with the probability level.
+  for (size_t j = 1; j < 7; ++j) EXPECT_GE(p.peak_output_tokens_per_hour[0][1][j], p.peak_output_tokens_per_hour[0][1][j - 1]);
+  const HourlyPeaks again = ComputeHourlyPeaks(w.model, w.set, 1);
+  EXPECT_EQ(again.peak_output_tokens_per_hour, p.peak_output_tokens_per_hour);
+}
+
+}  // namespace
+}  // namespace fungible

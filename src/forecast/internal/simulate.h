@@ -1,0 +1,91 @@
+// The monthly step of the demand model, shared by prior scenarios, posterior
+// paths, the compounding table and backtests. Internal to src/forecast.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "forecast/demand_model.h"
+
+namespace fungible::forecast_internal {
+
+// Per-tier constants of the monthly step, flattened for the hot loop.
+struct StepCoefficients {
+  explicit StepCoefficients(const DemandModel& m) {
+    const size_t n = m.tiers.size();
+    shock_shared.resize(n);
+    shock_own.resize(n);
+    inv_ceiling.resize(n);
+    elasticity.resize(n);
+    launch_begin.resize(n + 1);
+    for (size_t s = 0; s < n; ++s) {
+      const TierModel& t = m.tiers[s];
+      shock_shared[s] = t.volatility * t.loading;
+      shock_own[s] = t.volatility * std::sqrt(std::max(0.0, 1.0 - t.loading * t.loading));
+      inv_ceiling[s] = t.has_ceiling() ? 1.0 / t.ceiling_multiple : 0.0;
+      elasticity[s] = t.elasticity;
+      launch_begin[s] = launch_month.size();
+      for (const auto& l : t.launches) launch_month.push_back(l.month);
+    }
+    launch_begin[n] = launch_month.size();
+  }
+  std::vector<double> shock_shared;  // sigma * l
+  std::vector<double> shock_own;     // sigma * sqrt(1 - l^2)
+  std::vector<double> inv_ceiling;   // 1 / C, 0 without a ceiling
+  std::vector<double> elasticity;
+  std::vector<int> launch_month;     // all tiers' launches, tier by tier
+  std::vector<size_t> launch_begin;  // tier s owns [launch_begin[s], launch_begin[s+1])
+};
+
+// Where a tier's path is already fixed: every month up to `month` is known
+// and `x_org` is the organic log multiple (launch and price effects removed)
+// at `month`.
+struct TierStart {
+  int month = 0;
+  double x_org = 0;
+};
+
+// Reusable per-thread state for SimulatePath.
+struct PathScratch {
+  std::vector<double> x, jump;
+  std::vector<size_t> next_launch;
+};
+
+// Simulates one scenario from m.first_month to the horizon. Draws 1 + S
+// normals per month whatever the starts (a fixed layout of the stream), so a
+// scenario's numbers do not depend on which tiers are pinned. Calls
+// sink(tier, month, log_multiple) for every month t >= 1 after the tier's
+// start month, in month order. `growth` and `launch_log` come from
+// ParamsFromLatents.
+template <typename NormalFn, typename SinkFn>
+inline void SimulatePath(const DemandModel& m, const StepCoefficients& c, const double* growth,
+                         const double* launch_log, const TierStart* start, PathScratch& scratch,
+                         NormalFn&& normal, SinkFn&& sink) {
+  const size_t n = m.tiers.size();
+  scratch.x.resize(n);
+  scratch.jump.assign(n, 0.0);
+  scratch.next_launch.resize(n);
+  double* x = scratch.x.data();
+  double* jump = scratch.jump.data();
+  size_t* next = scratch.next_launch.data();
+  for (size_t s = 0; s < n; ++s) {
+    x[s] = start[s].x_org;
+    next[s] = c.launch_begin[s];
+  }
+  for (int t = m.first_month; t <= m.horizon_months; ++t) {
+    const double shared = normal();
+    for (size_t s = 0; s < n; ++s) {
+      const double own = normal();
+      while (next[s] < c.launch_begin[s + 1] && c.launch_month[next[s]] <= t) jump[s] += launch_log[next[s]++];
+      if (t <= start[s].month) continue;
+      double drift = growth[s];
+      if (c.inv_ceiling[s] > 0) drift *= 1.0 - std::exp(x[s]) * c.inv_ceiling[s];
+      x[s] += drift + c.shock_shared[s] * shared + c.shock_own[s] * own;
+      if (t >= 1)
+        sink(s, t, x[s] + jump[s] + c.elasticity[s] * m.tiers[s].log_price_factor[static_cast<size_t>(t)]);
+    }
+  }
+}
+
+}  // namespace fungible::forecast_internal

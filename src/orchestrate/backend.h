@@ -1,0 +1,81 @@
+// Where admitted jobs actually run. The engine decides (quota, placement,
+// preemption); a Backend only executes: start a job on the chips the engine
+// chose, stop it, and report what finished or broke. Implementations:
+// SimBackend (in-process, virtual clock) and SlurmBackend (sbatch/scancel/squeue).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "orchestrate/job.h"
+#include "util/status.h"
+#include "util/time.h"
+
+namespace fungible::orchestrate {
+
+// Time source, injected so tests run on a virtual clock.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual UtcSeconds Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  UtcSeconds Now() const override;
+};
+
+// A clock that moves only when told. Thread-safe.
+class VirtualClock final : public Clock {
+ public:
+  explicit VirtualClock(UtcSeconds start) : now_(start) {}
+  UtcSeconds Now() const override { return now_.load(); }
+  void Advance(std::int64_t seconds) { now_ += seconds; }
+  void Set(UtcSeconds t) { now_ = t; }
+
+ private:
+  std::atomic<UtcSeconds> now_;
+};
+
+// What the engine asks a backend to run: `chips` chips of `chip_type` on
+// `pool`, split over interconnect domains as `slices`, for `run_s` seconds
+// of virtual or real time (the remaining work plus restart overhead).
+struct LaunchRequest {
+  std::string job_id;
+  std::string name;
+  std::string team;
+  std::string pool;
+  std::string chip_type;
+  std::vector<DomainSlice> slices;
+  int chips = 0;
+  std::int64_t run_s = 0;
+};
+
+struct BackendEvent {
+  enum class Kind { kJobFinished, kJobFailed, kPoolDown, kPoolUp };
+  Kind kind = Kind::kJobFinished;
+  std::string job_id;  // kJobFinished / kJobFailed
+  std::string pool;    // kPoolDown / kPoolUp
+  UtcSeconds at = 0;
+  std::string detail;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string Name() const = 0;
+  // Starts the job. Returns the backend's own id for it. On error the job was
+  // not started.
+  virtual StatusOr<std::string> Launch(const LaunchRequest& request) = 0;
+  // Stops a running job (preemption or cancel). Stopping a job the backend no
+  // longer knows is not an error.
+  virtual Status Stop(const std::string& job_id, const std::string& backend_id) = 0;
+  // Events since the previous call, oldest first.
+  virtual StatusOr<std::vector<BackendEvent>> Poll() = 0;
+  // fungible job ids the backend is running now (for recovery after a crash).
+  virtual StatusOr<std::vector<std::string>> ListRunning() = 0;
+};
+
+}  // namespace fungible::orchestrate

@@ -1,0 +1,842 @@
+#include "spec/fields.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+// The table leaves most members of each entry at their defaults on purpose;
+// GCC 12 warns about every designated initializer that does.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace fungible::spec_internal {
+namespace {
+
+constexpr Bound AtLeast(double v) { return Bound{v, false}; }
+constexpr Bound Above(double v) { return Bound{v, true}; }
+constexpr Bound AtMost(double v) { return Bound{v, false}; }
+
+using VT = ValueType;
+
+// ---- The table. Leaves first: an object is defined before the objects that
+// hold it. Defaults here are the defaults of the spec (the reader applies them),
+// and are kept equal to the member initializers in model/fleet.h. ----
+
+const ObjectDef kChipType{
+    .name = "ChipType",
+    .where = "chip_types[]",
+    .description =
+        "A chip type the fleet uses: either `catalog: <id>` (a built-in chip; any other key "
+        "overrides its figure) or a custom chip with all its figures. Figures are per chip, "
+        "dense (no sparsity).",
+    .fields =
+        {
+            {.key = "catalog",
+             .type = VT::kString,
+             .description = "Id of a built-in catalog chip (`fungible catalog` lists them), e.g. h100-sxm, "
+                            "tpu-v6e, trn2.",
+             .hints = {"builtin", "from_catalog", "catalog_id"}},
+            {.key = "id",
+             .type = VT::kString,
+             .description = "Id used by pools, models and workloads; defaults to the catalog id.",
+             .hints = {"chip_id", "chip"}},
+            {.key = "name",
+             .type = VT::kString,
+             .description = "Display name, e.g. \"NVIDIA H100 SXM5 80GB\"."},
+            {.key = "platform",
+             .type = VT::kEnum,
+             .description = "Vendor platform.",
+             .enum_values = {"nvidia", "amd", "google", "aws", "cpu", "other"},
+             .hints = {"vendor"}},
+            {.key = "generation",
+             .type = VT::kString,
+             .description = "Generation, e.g. hopper, blackwell, v6e, trainium2.",
+             .hints = {"gen", "arch", "architecture"}},
+            {.key = "bf16_dense_flops",
+             .type = VT::kNumber,
+             .description = "Peak dense BF16 throughput per chip, FLOP/s.",
+             .min = Above(0),
+             .hints = {"bf16_flops", "flops", "bf16_tflops", "bf16_dense_tflops"}},
+            {.key = "fp8_dense_flops",
+             .type = VT::kNumber,
+             .description = "Peak dense FP8 throughput per chip, FLOP/s; 0 when the chip has no FP8.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"fp8_flops", "fp8_tflops", "fp8_dense_tflops"}},
+            {.key = "hbm_gb",
+             .type = VT::kNumber,
+             .description = "HBM capacity per chip, GB (1e9 bytes).",
+             .min = Above(0),
+             .hints = {"memory_gb", "hbm", "hbm_gib", "memory"}},
+            {.key = "hbm_tb_per_s",
+             .type = VT::kNumber,
+             .description = "HBM bandwidth per chip, TB/s (1e12 bytes/s).",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"hbm_bandwidth", "memory_bandwidth", "bandwidth", "hbm_tbps"}},
+            {.key = "interconnect_domain_chips",
+             .type = VT::kInteger,
+             .description = "Chips in one scale-up domain (NVLink 8 or 72, TPU slice, Trn2 UltraServer).",
+             .min = AtLeast(1),
+             .default_value = "1",
+             .hints = {"nvlink_domain", "domain_size", "interconnect_domain", "scale_up_domain"}},
+            {.key = "power_w",
+             .type = VT::kNumber,
+             .description = "Chip (board) power, W.",
+             .min = Above(0),
+             .hints = {"tdp_w", "tdp", "power", "power_kw", "watts"}},
+            {.key = "release_date",
+             .type = VT::kDate,
+             .description = "Release date, YYYY-MM-DD.",
+             .hints = {"released", "release"}},
+            {.key = "source", .type = VT::kString, .description = "Where the figures come from."},
+        },
+    .conditions = {{.key = "catalog",
+                    .else_required = {"id", "name", "platform", "bf16_dense_flops", "hbm_gb", "power_w"}}},
+};
+
+const ObjectDef kContract{
+    .name = "Contract",
+    .where = "contracts[]",
+    .description =
+        "A contract under which pools hold their chips. Give exactly one price: per chip-hour, "
+        "or per MW-month of facility power.",
+    .fields =
+        {
+            {.key = "id",
+             .type = VT::kString,
+             .description = "Contract id, referenced by pools.",
+             .required = true},
+            {.key = "provider",
+             .type = VT::kString,
+             .description = "Who supplies the capacity, e.g. CoreWeave, AWS, self.",
+             .required = true,
+             .hints = {"vendor", "supplier", "cloud"}},
+            {.key = "kind",
+             .type = VT::kEnum,
+             .description = "reserved (take-or-pay), on_demand, short_term (a near-term deal) or owned.",
+             .required = true,
+             .enum_values = {"reserved", "on_demand", "short_term", "owned"},
+             .hints = {"type", "contract_kind"}},
+            {.key = "start",
+             .type = VT::kDate,
+             .description = "First instant of the contract, UTC.",
+             .required = true,
+             .hints = {"start_date", "begin", "from"}},
+            {.key = "end",
+             .type = VT::kDate,
+             .description = "End of the contract (exclusive), UTC; after start.",
+             .required = true,
+             .hints = {"end_date", "until", "to"}},
+            {.key = "usd_per_chip_hour",
+             .type = VT::kNumber,
+             .description = "Price of one chip-hour, USD.",
+             .min = AtLeast(0),
+             .hints = {"price", "usd_per_gpu_hour", "cost", "price_per_hour", "usd_per_hour", "hourly_price",
+                       "price_per_chip_hour"}},
+            {.key = "usd_per_mw_month",
+             .type = VT::kNumber,
+             .description = "Price of one MW of facility power for a month, USD; converted per chip through "
+                            "the chip's power_w and allocation.pue (a month is 730 hours).",
+             .min = AtLeast(0),
+             .hints = {"price", "usd_per_mw", "price_per_mw_month", "usd_per_kw_month"}},
+        },
+    .exactly_one_of = {"usd_per_chip_hour", "usd_per_mw_month"},
+};
+
+const ObjectDef kRampStep{
+    .name = "RampStep",
+    .where = "pools[].landing_ramp[]",
+    .description = "One step of a landing ramp: from `at` on, `fraction` of the pool's chips are installed.",
+    .fields =
+        {
+            {.key = "at",
+             .type = VT::kDate,
+             .description = "From this instant on (UTC) the fraction applies.",
+             .required = true,
+             .hints = {"date", "time", "from", "when"}},
+            {.key = "fraction",
+             .type = VT::kNumber,
+             .description = "Share of the pool's chips installed from `at` on.",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(1),
+             .hints = {"share", "percent", "landed"}},
+        },
+};
+
+const ObjectDef kPool{
+    .name = "Pool",
+    .where = "pools[]",
+    .description = "A count of one chip type in one location under one contract.",
+    .fields =
+        {
+            {.key = "id", .type = VT::kString, .description = "Pool id.", .required = true},
+            {.key = "chip_type",
+             .type = VT::kString,
+             .description = "Chip type id, declared in chip_types.",
+             .required = true,
+             .hints = {"chip", "gpu", "gpu_type", "accelerator", "chip_id", "type"}},
+            {.key = "chips",
+             .type = VT::kInteger,
+             .description = "Number of chips in the pool once fully landed.",
+             .required = true,
+             .min = AtLeast(1),
+             .hints = {"count", "gpus", "num_chips", "quantity", "chip_count", "size", "num_gpus"}},
+            {.key = "region",
+             .type = VT::kString,
+             .description = "Location, e.g. us-east.",
+             .hints = {"location", "zone", "site", "datacenter"}},
+            {.key = "contract",
+             .type = VT::kString,
+             .description = "Contract id, declared in contracts.",
+             .required = true,
+             .hints = {"contract_id"}},
+            {.key = "landing_ramp",
+             .type = VT::kObjectList,
+             .description = "Capacity landing over time: steps in increasing `at`, fractions non-decreasing; "
+                            "nothing has landed before the first step. Absent: every chip is there from the "
+                            "contract start.",
+             .object = &kRampStep,
+             .hints = {"ramp", "landing"}},
+            {.key = "availability",
+             .type = VT::kNumber,
+             .description = "Long-run share of chips up (failures, maintenance).",
+             .min = Above(0),
+             .max = AtMost(1),
+             .default_value = "1",
+             .hints = {"uptime", "available"}},
+            {.key = "mtbf_hours",
+             .type = VT::kNumber,
+             .description = "Mean time between pool-level failures, hours; 0 = not modelled.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"mtbf"}},
+            {.key = "mttr_hours",
+             .type = VT::kNumber,
+             .description = "Mean time to repair a pool-level failure, hours.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"mttr"}},
+        },
+};
+
+const ObjectDef kModel{
+    .name = "Model",
+    .where = "models[]",
+    .description = "A model the lab serves, with its token prices and its throughput per chip type.",
+    .fields =
+        {
+            {.key = "id", .type = VT::kString, .description = "Model id.", .required = true},
+            {.key = "tier",
+             .type = VT::kString,
+             .description = "Tier, e.g. small, medium, large, frontier.",
+             .required = true},
+            {.key = "launch",
+             .type = VT::kDate,
+             .description = "Launch date, UTC.",
+             .required = true,
+             .hints = {"launch_date", "release_date", "released"}},
+            {.key = "usd_per_million_input_tokens",
+             .type = VT::kNumber,
+             .description = "List price of input tokens, USD per million.",
+             .required = true,
+             .min = AtLeast(0),
+             .hints = {"input_price", "usd_per_input_token", "usd_per_1m_input_tokens", "price_input"}},
+            {.key = "usd_per_million_output_tokens",
+             .type = VT::kNumber,
+             .description = "List price of output tokens, USD per million.",
+             .required = true,
+             .min = AtLeast(0),
+             .hints = {"output_price", "usd_per_output_token", "usd_per_1m_output_tokens", "price_output"}},
+            {.key = "input_tokens_per_output_token",
+             .type = VT::kNumber,
+             .description = "Input tokens per output token in the traffic (the token mix).",
+             .min = AtLeast(0),
+             .default_value = "1",
+             .hints = {"input_output_ratio", "token_mix"}},
+            {.key = "output_tokens_per_s_per_chip",
+             .type = VT::kNumberMap,
+             .description = "Throughput at the model's latency SLO, output tokens/s per chip, keyed by chip "
+                            "type id (declared in chip_types).",
+             .required = true,
+             .min = Above(0),
+             .min_items = 1,
+             .hints = {"throughput", "tokens_per_s", "output_tokens_per_s", "tokens_per_s_per_chip",
+                       "tokens_per_second_per_chip"}},
+        },
+};
+
+const ObjectDef kEligibility{
+    .name = "Eligibility",
+    .where = "workloads[].eligible[]",
+    .description = "A chip type a workload can run on, with its efficiency there.",
+    .fields =
+        {
+            {.key = "chip_type",
+             .type = VT::kString,
+             .description = "Chip type id, declared in chip_types.",
+             .required = true,
+             .hints = {"chip", "gpu", "gpu_type", "chip_id"}},
+            {.key = "efficiency_h100_equiv",
+             .type = VT::kNumber,
+             .description = "H100-equivalent chips per chip of this type for this workload (hardware speed "
+                            "times software maturity); 1.0 = an H100 on a mature stack.",
+             .required = true,
+             .min = Above(0),
+             .hints = {"efficiency", "speedup", "h100_equiv"}},
+        },
+};
+
+const ObjectDef kBid{
+    .name = "Bid",
+    .where = "workloads[].bids[]",
+    .description =
+        "One step of a concave value curve: up to `effective_chips` are worth "
+        "`usd_per_effective_chip_hour` each. Steps are listed in order of non-increasing value.",
+    .fields =
+        {
+            {.key = "effective_chips",
+             .type = VT::kNumber,
+             .description = "Size of the step, H100-equivalent chips (held for an hour).",
+             .required = true,
+             .min = Above(0),
+             .hints = {"chips", "quantity", "amount"}},
+            {.key = "usd_per_effective_chip_hour",
+             .type = VT::kNumber,
+             .description = "Value of each H100-equivalent chip-hour in this step, USD; not above the value "
+                            "of the step before.",
+             .required = true,
+             .min = AtLeast(0),
+             .hints = {"value", "price", "usd_per_chip_hour", "usd_per_hour", "bid"}},
+        },
+};
+
+const ObjectDef kWorkload{
+    .name = "Workload",
+    .where = "workloads[]",
+    .description = "A workload class: who uses compute for what, on which chips, with which floor and bids.",
+    .fields =
+        {
+            {.key = "id", .type = VT::kString, .description = "Workload id.", .required = true},
+            {.key = "kind",
+             .type = VT::kEnum,
+             .description = "pretrain, rl (reinforcement learning), research, internal (employees' use) or "
+                            "serve (customer traffic of one model).",
+             .required = true,
+             .enum_values = {"pretrain", "rl", "research", "internal", "serve"},
+             .hints = {"type", "class"}},
+            {.key = "team", .type = VT::kString, .description = "Owning team.", .hints = {"owner", "group"}},
+            {.key = "model",
+             .type = VT::kString,
+             .description = "Served model id, declared in models (serve only, and required there).",
+             .hints = {"model_id", "serves"}},
+            {.key = "latency",
+             .type = VT::kEnum,
+             .description = "Latency class.",
+             .enum_values = {"fast", "standard", "batch"},
+             .default_value = "standard",
+             .hints = {"latency_class", "slo"}},
+            {.key = "eligible",
+             .type = VT::kObjectList,
+             .description = "Chip types the workload runs on, each with its efficiency. Serve workloads "
+                            "default to the chip types of the model's throughput table, efficiency 1.",
+             .object = &kEligibility,
+             .min_items = 1,
+             .hints = {"chips", "chip_types", "eligible_chips", "efficiency"}},
+            {.key = "gang_size_chips",
+             .type = VT::kInteger,
+             .description = "Gang size, chips: > 0 runs as whole gangs inside one pool's interconnect "
+                            "domains; 0 = elastic.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"gang_size", "gang_chips", "gang"}},
+            {.key = "preemptible",
+             .type = VT::kBoolean,
+             .description = "Whether its chips may be taken away at a period boundary.",
+             .default_value = "true",
+             .hints = {"preemptable", "interruptible"}},
+            {.key = "floor_effective_chips",
+             .type = VT::kNumber,
+             .description = "Floor: at least this many H100-equivalent chips on average over every floor "
+                            "window; 0 = no floor.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"floor", "floor_chips", "min_chips", "minimum"}},
+            {.key = "floor_window_hours",
+             .type = VT::kInteger,
+             .description = "Window over which the floor is averaged, hours (work may move to the night).",
+             .min = AtLeast(1),
+             .default_value = "24",
+             .hints = {"floor_window", "window_hours"}},
+            {.key = "bids",
+             .type = VT::kObjectList,
+             .description = "Value curve: steps in order of non-increasing value (concave).",
+             .object = &kBid,
+             .hints = {"bid", "value_curve", "value"}},
+        },
+    .conditions = {{.key = "kind",
+                    .equals = "serve",
+                    .then_required = {"model"},
+                    .else_required = {"eligible"},
+                    .else_forbidden = {"model"}}},
+};
+
+const ObjectDef kLaunch{
+    .name = "Launch",
+    .where = "growth.launches[]",
+    .description = "A model launch that lifts demand from `date` by a random multiplier (log-normal).",
+    .fields =
+        {
+            {.key = "date",
+             .type = VT::kDate,
+             .description = "Launch date, UTC.",
+             .required = true,
+             .hints = {"at", "launch", "when"}},
+            {.key = "multiplier_median",
+             .type = VT::kNumber,
+             .description = "Median multiplier on demand from the launch on.",
+             .required = true,
+             .min = Above(0),
+             .hints = {"multiplier", "median", "jump"}},
+            {.key = "multiplier_log_sd",
+             .type = VT::kNumber,
+             .description = "Standard deviation of the natural log of the multiplier.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"log_sd", "sd"}},
+        },
+};
+
+const ObjectDef kPriceChange{
+    .name = "PriceChange",
+    .where = "growth.price_changes[]",
+    .description =
+        "A listed price change; demand scales by (1 + price_change_fraction)^price_elasticity "
+        "from `date`.",
+    .fields =
+        {
+            {.key = "date",
+             .type = VT::kDate,
+             .description = "Date of the change, UTC.",
+             .required = true,
+             .hints = {"at", "when"}},
+            {.key = "price_change_fraction",
+             .type = VT::kNumber,
+             .description = "Relative price change: -0.5 = price halved, 0.1 = 10% dearer.",
+             .required = true,
+             .min = Above(-1),
+             .hints = {"change", "fraction", "price_change", "percent"}},
+        },
+};
+
+const ObjectDef kGrowth{
+    .name = "Growth",
+    .where = "demand[].growth, class_growth[].growth",
+    .description = "How demand grows and how uncertain that is (the cone). Rates are natural-log per month.",
+    .fields =
+        {
+            {.key = "monthly_log_growth_mean",
+             .type = VT::kNumber,
+             .description = "Prior mean of each scenario's growth rate, log per month (0.06 is about 6% a "
+                            "month).",
+             .default_value = "0",
+             .hints = {"growth", "monthly_growth", "growth_rate", "monthly_growth_mean"}},
+            {.key = "monthly_log_growth_sd",
+             .type = VT::kNumber,
+             .description = "Spread of the growth rate across scenarios (parameter uncertainty), log per "
+                            "month.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"growth_sd", "monthly_growth_sd"}},
+            {.key = "monthly_volatility",
+             .type = VT::kNumber,
+             .description = "Month-to-month noise of log-demand (standard deviation), log per month.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"volatility", "monthly_log_volatility"}},
+            {.key = "shared_factor_loading",
+             .type = VT::kNumber,
+             .description = "Loading on the factor shared with other tiers (their correlation), 0 to 1.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0.5",
+             .hints = {"correlation", "shared_factor", "factor_loading"}},
+            {.key = "saturation_multiple",
+             .type = VT::kNumber,
+             .description = "Ceiling of demand as a multiple of today's level (logistic); absent = none.",
+             .min = Above(1),
+             .hints = {"saturation", "ceiling", "cap"}},
+            {.key = "price_elasticity",
+             .type = VT::kNumber,
+             .description = "d ln(demand) / d ln(price), e.g. -1.5.",
+             .default_value = "0",
+             .hints = {"elasticity"}},
+            {.key = "launches",
+             .type = VT::kObjectList,
+             .description = "Model launches that lift demand.",
+             .object = &kLaunch,
+             .hints = {"launch", "jumps"}},
+            {.key = "price_changes",
+             .type = VT::kObjectList,
+             .description = "Listed price changes and the demand response.",
+             .object = &kPriceChange,
+             .hints = {"prices", "price_cuts"}},
+        },
+};
+
+const ObjectDef kDemand{
+    .name = "Demand",
+    .where = "demand[]",
+    .description =
+        "Serving demand for one model: an hourly level with diurnal and weekly shape, and its "
+        "growth. Shapes are normalised to mean 1, so only their relative heights matter.",
+    .fields =
+        {
+            {.key = "model",
+             .type = VT::kString,
+             .description = "Model id, declared in models.",
+             .required = true,
+             .hints = {"model_id"}},
+            {.key = "output_tokens_per_hour",
+             .type = VT::kNumber,
+             .description = "Mean demand at as_of, output tokens per hour.",
+             .required = true,
+             .min = AtLeast(0),
+             .hints = {"tokens_per_hour", "output_tokens", "level", "tokens_per_h"}},
+            {.key = "as_of",
+             .type = VT::kDate,
+             .description = "Date the level was measured, UTC.",
+             .required = true,
+             .hints = {"date", "at", "asof"}},
+            {.key = "diurnal_shape",
+             .type = VT::kNumberList,
+             .description = "Multipliers by UTC hour 0..23; normalised to mean 1. Absent: flat.",
+             .min = AtLeast(0),
+             .exact_items = 24,
+             .hints = {"diurnal", "daily_shape", "hourly_shape"}},
+            {.key = "weekly_shape",
+             .type = VT::kNumberList,
+             .description = "Multipliers Monday..Sunday; normalised to mean 1. Absent: flat.",
+             .min = AtLeast(0),
+             .exact_items = 7,
+             .hints = {"weekly", "day_of_week_shape"}},
+            {.key = "hourly_noise_log_sd",
+             .type = VT::kNumber,
+             .description = "Hour-to-hour noise of demand around its shape: stationary standard deviation of "
+                            "an AR(1) process on log-demand, natural-log units; 0 = none (`fungible "
+                            "fit-profile` estimates it).",
+             .min = AtLeast(0),
+             .max = AtMost(3),
+             .default_value = "0",
+             .hints = {"hourly_noise", "noise_log_sd", "hourly_log_sd"}},
+            {.key = "hourly_noise_autocorrelation",
+             .type = VT::kNumber,
+             .description = "Lag-1 (one hour) autocorrelation of that noise, between -1 and 1 exclusive.",
+             .min = Above(-1),
+             .max = Bound{1, true},
+             .default_value = "0",
+             .hints = {"noise_autocorrelation", "autocorrelation", "hourly_autocorrelation"}},
+            {.key = "growth",
+             .type = VT::kObject,
+             .description = "Growth and uncertainty of this demand.",
+             .object = &kGrowth,
+             .hints = {"growth_model"}},
+        },
+};
+
+const ObjectDef kClassGrowth{
+    .name = "ClassGrowth",
+    .where = "class_growth[]",
+    .description = "Growth of the demand of a research or internal workload class, used by forecast.",
+    .fields =
+        {
+            {.key = "workload",
+             .type = VT::kString,
+             .description = "Workload id, declared in workloads (kind research or internal).",
+             .required = true,
+             .hints = {"workload_id", "class"}},
+            {.key = "growth",
+             .type = VT::kObject,
+             .description = "Growth and uncertainty of this class's demand.",
+             .required = true,
+             .object = &kGrowth},
+        },
+};
+
+const ObjectDef kAllocation{
+    .name = "Allocation",
+    .where = "allocation",
+    .description = "Settings of the allocation LP.",
+    .fields =
+        {
+            {.key = "switch_cost_usd_per_chip",
+             .type = VT::kNumber,
+             .description = "Cost charged when a chip changes workload between periods, USD per chip.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"switch_cost", "switching_cost", "switch_cost_usd"}},
+            {.key = "pue",
+             .type = VT::kNumber,
+             .description = "Facility power usage effectiveness (facility power / IT power), used to convert "
+                            "MW prices.",
+             .min = AtLeast(1),
+             .default_value = "1.2",
+             .hints = {"power_usage_effectiveness"}},
+        },
+};
+
+const ObjectDef kForecast{
+    .name = "Forecast",
+    .where = "forecast",
+    .description = "Settings of the demand cone.",
+    .fields =
+        {
+            {.key = "scenarios",
+             .type = VT::kInteger,
+             .description = "Monte Carlo scenarios.",
+             .min = AtLeast(1),
+             .default_value = "10000",
+             .hints = {"paths", "num_scenarios", "samples"}},
+            {.key = "horizon_months",
+             .type = VT::kInteger,
+             .description = "Months the cone covers.",
+             .min = AtLeast(1),
+             .max = AtMost(120),
+             .default_value = "24",
+             .hints = {"horizon", "months"}},
+            {.key = "seed",
+             .type = VT::kInteger,
+             .description = "Seed of the random generator; the same seed gives the same figures.",
+             .min = AtLeast(0),
+             .default_value = "1",
+             .hints = {"random_seed", "rng_seed"}},
+            {.key = "start",
+             .type = VT::kDate,
+             .description = "First month of the cone, UTC; defaults to the earliest demand as_of.",
+             .hints = {"start_date", "from", "as_of"}},
+        },
+};
+
+const ObjectDef kRoot{
+    .name = "FleetSpec",
+    .where = "",
+    .description =
+        "A fleet: its chip types, contracts, pools, served models, workload classes, serving "
+        "demand and settings.",
+    .fields =
+        {
+            {.key = "name", .type = VT::kString, .description = "Name of the fleet.", .required = true},
+            {.key = "chip_types",
+             .type = VT::kObjectList,
+             .description = "Chip types the fleet uses (only these are known to the rest of the spec).",
+             .object = &kChipType,
+             .hints = {"chips", "chip_type", "gpus", "accelerators", "catalog"}},
+            {.key = "contracts",
+             .type = VT::kObjectList,
+             .description = "Contracts under which pools hold chips.",
+             .object = &kContract,
+             .hints = {"contract", "offers"}},
+            {.key = "pools",
+             .type = VT::kObjectList,
+             .description = "Pools of chips.",
+             .object = &kPool,
+             .hints = {"pool", "clusters"}},
+            {.key = "models",
+             .type = VT::kObjectList,
+             .description = "Models the lab serves.",
+             .object = &kModel,
+             .hints = {"model", "served_models"}},
+            {.key = "workloads",
+             .type = VT::kObjectList,
+             .description = "Workload classes.",
+             .object = &kWorkload,
+             .hints = {"workload", "workload_classes", "classes", "teams"}},
+            {.key = "demand",
+             .type = VT::kObjectList,
+             .description = "Serving demand, one series per model.",
+             .object = &kDemand,
+             .hints = {"demands", "serving_demand", "traffic"}},
+            {.key = "class_growth",
+             .type = VT::kObjectList,
+             .description = "Growth of research and internal workload classes.",
+             .object = &kClassGrowth,
+             .hints = {"class_growths", "workload_growth"}},
+            {.key = "allocation",
+             .type = VT::kObject,
+             .description = "Allocation settings.",
+             .object = &kAllocation,
+             .hints = {"allocate"}},
+            {.key = "forecast",
+             .type = VT::kObject,
+             .description = "Forecast settings.",
+             .object = &kForecast,
+             .hints = {"cone"}},
+        },
+};
+
+std::string BoundText(double lo_or_hi) { return FormatNumber(lo_or_hi); }
+
+// "positive", "in (0, 1]", ">= 1", ...: the constraint part of ExpectedText.
+std::string Constrained(const FieldDef& f, const std::string& noun, const std::string& article) {
+  const auto& lo = f.min;
+  const auto& hi = f.max;
+  if (!lo && !hi) return article + " " + noun;
+  if (lo && !hi && lo->value == 0) return (lo->exclusive ? "a positive " : "a non-negative ") + noun;
+  if (lo && !hi && f.type == ValueType::kInteger && lo->value == 1 && !lo->exclusive)
+    return "a positive integer";
+  if (lo && hi) {
+    if (f.type == ValueType::kInteger && !lo->exclusive && !hi->exclusive)
+      return "an integer from " + BoundText(lo->value) + " to " + BoundText(hi->value);
+    return article + " " + noun + " in " + (lo->exclusive ? "(" : "[") + BoundText(lo->value) + ", " +
+           BoundText(hi->value) + (hi->exclusive ? ")" : "]");
+  }
+  if (lo) return article + " " + noun + (lo->exclusive ? " > " : " >= ") + BoundText(lo->value);
+  return article + " " + noun + (hi->exclusive ? " < " : " <= ") + BoundText(hi->value);
+}
+
+std::string Join(const std::vector<std::string_view>& words, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += sep;
+    out += words[i];
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      // A swap of two neighbours ("tpye") is one edit.
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    prev2 = prev;
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (char& c : out)
+    if (c == '-' || c == ' ') c = '_';
+  return out;
+}
+
+}  // namespace
+
+const FieldDef* ObjectDef::Find(std::string_view key) const {
+  for (const auto& f : fields)
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+const ObjectDef& RootDef() { return kRoot; }
+
+const std::vector<const ObjectDef*>& AllDefs() {
+  static const std::vector<const ObjectDef*> defs = {
+      &kRoot, &kChipType, &kContract, &kPool,   &kRampStep,    &kModel,       &kWorkload,   &kEligibility,
+      &kBid,  &kDemand,   &kGrowth,   &kLaunch, &kPriceChange, &kClassGrowth, &kAllocation, &kForecast};
+  return defs;
+}
+
+std::string FormatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string ExpectedText(const FieldDef& f) {
+  switch (f.type) {
+    case ValueType::kString: return "a non-empty string";
+    case ValueType::kNumber:
+    case ValueType::kNumberList:
+    case ValueType::kNumberMap: return Constrained(f, "number", "a");
+    case ValueType::kInteger: return Constrained(f, "integer", "an");
+    case ValueType::kBoolean: return "true or false";
+    case ValueType::kDate: return "a UTC date YYYY-MM-DD or time YYYY-MM-DDTHH:MMZ";
+    case ValueType::kEnum: return "one of " + Join(f.enum_values, ", ");
+    case ValueType::kObject: return "a mapping";
+    case ValueType::kObjectList: return "a list";
+  }
+  return "a value";
+}
+
+std::string ExpectedContainerText(const FieldDef& f) {
+  switch (f.type) {
+    case ValueType::kNumberList:
+      if (f.exact_items > 0) return "a list of " + std::to_string(f.exact_items) + " numbers";
+      return "a list of numbers";
+    case ValueType::kNumberMap: return "a mapping from chip type id to number";
+    case ValueType::kObjectList: return "a list";
+    default: return ExpectedText(f);
+  }
+}
+
+std::vector<std::string> Suggest(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::string w = Lower(word);
+  size_t best = std::string::npos;
+  std::vector<std::string> out;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(w, Lower(c));
+    // Close enough: one edit for short words, else a third of the longer word (at least 2).
+    size_t longer = std::max(w.size(), c.size());
+    size_t limit = longer < 5 ? 1 : std::max<size_t>(2, longer / 3);
+    if (d > limit) continue;
+    if (d < best) {
+      best = d;
+      out = {c};
+    } else if (d == best) {
+      out.push_back(c);
+    }
+  }
+  if (!out.empty() || w.size() < 3) return out;
+  // Ids are often shortened or given another variant: "h100" or "h100-pcie"
+  // for "h100-sxm". Suggest candidates that start with the word, or share its
+  // first dash-separated part, when only a few do.
+  const std::string head = w.substr(0, w.find_first_of("-_"));
+  for (const auto& c : candidates) {
+    const std::string lc = Lower(c);
+    if (lc.rfind(w, 0) == 0 ||
+        (head.size() >= 3 && lc.rfind(head, 0) == 0 && (lc.size() == head.size() || lc[head.size()] == '_')))
+      out.push_back(c);
+  }
+  if (out.size() > 3) out.clear();
+  return out;
+}
+
+std::vector<std::string> SuggestKey(std::string_view word, const ObjectDef& def) {
+  // A known wrong name first: "price" -> usd_per_chip_hour, usd_per_mw_month.
+  const std::string w = Lower(word);
+  std::vector<std::string> out;
+  for (const auto& f : def.fields)
+    for (auto h : f.hints)
+      if (h == w) out.emplace_back(f.key);
+  if (!out.empty()) return out;
+  std::vector<std::string> keys;
+  for (const auto& f : def.fields) keys.emplace_back(f.key);
+  out = Suggest(word, keys);
+  if (!out.empty()) return out;
+  // Near a hint: "gpu_count" is near "chip_count", a hint of "chips".
+  std::vector<std::string> hints;
+  std::vector<std::string> owners;
+  for (const auto& f : def.fields)
+    for (auto h : f.hints) {
+      hints.emplace_back(h);
+      owners.emplace_back(f.key);
+    }
+  for (const auto& h : Suggest(word, hints))
+    for (size_t i = 0; i < hints.size(); ++i)
+      if (hints[i] == h && std::find(out.begin(), out.end(), owners[i]) == out.end())
+        out.push_back(owners[i]);
+  return out;
+}
+
+}  // namespace fungible::spec_internal

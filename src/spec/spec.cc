@@ -1,0 +1,533 @@
+// YAML -> Fleet. Types, bounds, defaults and unknown keys are handled by the
+// key table (fields.h) through ObjectReader; this file adds what one value
+// cannot say alone: references between lists, unique ids, order (ramps, bids),
+// end after start, shapes normalised.
+#include "spec/spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "catalog/catalog.h"
+#include "spec/fields.h"
+#include "spec/reader.h"
+
+namespace fungible {
+namespace {
+
+using spec_internal::Diagnostics;
+using spec_internal::FormatNumber;
+using spec_internal::ObjectReader;
+using spec_internal::ShowTime;
+using spec_internal::Suggest;
+
+Platform ToPlatform(const std::string& s) {
+  if (s == "nvidia") return Platform::kNvidia;
+  if (s == "amd") return Platform::kAmd;
+  if (s == "google") return Platform::kGoogle;
+  if (s == "aws") return Platform::kAws;
+  if (s == "cpu") return Platform::kCpu;
+  return Platform::kOther;
+}
+
+ContractKind ToContractKind(const std::string& s) {
+  if (s == "on_demand") return ContractKind::kOnDemand;
+  if (s == "short_term") return ContractKind::kShortTerm;
+  if (s == "owned") return ContractKind::kOwned;
+  return ContractKind::kReserved;
+}
+
+WorkloadKind ToWorkloadKind(const std::string& s) {
+  if (s == "pretrain") return WorkloadKind::kPretrain;
+  if (s == "rl") return WorkloadKind::kRl;
+  if (s == "internal") return WorkloadKind::kInternal;
+  if (s == "serve") return WorkloadKind::kServe;
+  return WorkloadKind::kResearch;
+}
+
+LatencyClass ToLatency(const std::string& s) {
+  if (s == "fast") return LatencyClass::kFast;
+  if (s == "batch") return LatencyClass::kBatch;
+  return LatencyClass::kStandard;
+}
+
+std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
+
+// Ids declared in one list, with where each was first declared.
+class IdTable {
+ public:
+  IdTable(std::string noun, std::string list) : noun_(std::move(noun)), list_(std::move(list)) {}
+
+  // Records `id`; a second declaration is an error naming the first.
+  void Declare(Diagnostics& diags, const std::string& id, SourceLoc loc, const std::string& path) {
+    auto [it, fresh] = first_.emplace(id, loc);
+    if (fresh) {
+      order_.push_back(id);
+      return;
+    }
+    diags.Add(loc, path,
+              "duplicate " + noun_ + " " + Quoted(id) + ", first declared at line " +
+                  std::to_string(it->second.line) + ", column " + std::to_string(it->second.column));
+  }
+  bool Has(const std::string& id) const { return first_.count(id) > 0; }
+
+  // Checks that `id` was declared; the message suggests the nearest ids, or
+  // `hint` when given.
+  bool Check(Diagnostics& diags, const std::string& id, SourceLoc loc, const std::string& path,
+             const std::string& hint = "") const {
+    if (Has(id)) return true;
+    std::string msg = "expected a " + noun_ + " declared in " + list_ + ", got " + Quoted(id);
+    std::vector<std::string> near = Suggest(id, order_);
+    if (!hint.empty()) {
+      msg += " (" + hint + ")";
+    } else if (!near.empty()) {
+      msg += " (did you mean " + Quoted(near[0]) + "?)";
+    } else if (order_.empty()) {
+      msg += " (" + list_ + " declares none)";
+    } else {
+      msg += " (declared: ";
+      for (size_t i = 0; i < order_.size() && i < 8; ++i) msg += (i > 0 ? ", " : "") + order_[i];
+      msg += order_.size() > 8 ? ", ...)" : ")";
+    }
+    diags.Add(loc, path, msg);
+    return false;
+  }
+
+ private:
+  std::string noun_;
+  std::string list_;
+  std::map<std::string, SourceLoc> first_;
+  std::vector<std::string> order_;
+};
+
+class FleetBuilder {
+ public:
+  explicit FleetBuilder(const std::string& file) : diags_(file) { fleet_.file = file; }
+
+  StatusOr<Fleet> Build(const YAML::Node& root) {
+    {
+      ObjectReader r(diags_, root, spec_internal::RootDef(), "", SourceLoc{1, 1});
+      if (r.is_mapping()) {
+        if (auto v = r.String("name")) fleet_.name = *v;
+        r.ForEach("chip_types", [&](ObjectReader& c, size_t) { ReadChipType(c); });
+        r.ForEach("contracts", [&](ObjectReader& c, size_t) { ReadContract(c); });
+        r.ForEach("pools", [&](ObjectReader& c, size_t) { ReadPool(c); });
+        r.ForEach("models", [&](ObjectReader& c, size_t) { ReadModel(c); });
+        r.ForEach("workloads", [&](ObjectReader& c, size_t) { ReadWorkload(c); });
+        r.ForEach("demand", [&](ObjectReader& c, size_t) { ReadDemand(c); });
+        r.ForEach("class_growth", [&](ObjectReader& c, size_t) { ReadClassGrowth(c); });
+        r.WithObject("allocation", [&](ObjectReader& c) { ReadAllocation(c); });
+        r.WithObject("forecast", [&](ObjectReader& c) { ReadForecast(c); });
+      }
+    }  // the reader reports unread keys when it goes
+    if (!diags_.empty()) return Status::FromDiagnostics(diags_.Sorted());
+    return std::move(fleet_);
+  }
+
+ private:
+  void ReadChipType(ObjectReader& r) {
+    ChipType c;
+    std::string id;
+    SourceLoc id_loc = r.loc();
+    std::string id_path = r.PathOf("id");
+    const bool from_catalog = r.Has("catalog");
+    if (auto cat = r.String("catalog")) {
+      id = *cat;
+      id_loc = r.ValueLoc("catalog");
+      id_path = r.PathOf("catalog");
+      if (const ChipType* builtin = FindBuiltinChip(*cat)) {
+        c = *builtin;
+        c.from_catalog = true;
+      } else {
+        std::vector<std::string> ids;
+        for (const auto& b : BuiltinCatalog()) ids.push_back(b.id);
+        std::vector<std::string> near = Suggest(*cat, ids);
+        diags_.Add(id_loc, id_path,
+                   "expected a chip id from the built-in catalog, got " + Quoted(*cat) +
+                       (near.empty() ? " (`fungible catalog` lists them)"
+                                     : " (did you mean " + Quoted(near[0]) + "?)"));
+      }
+    }
+    if (auto v = r.String("id")) {
+      id = *v;
+      id_loc = r.ValueLoc("id");
+      id_path = r.PathOf("id");
+    }
+    c.id = id;
+    if (auto v = r.String("name")) c.name = *v;
+    if (auto v = r.String("platform")) c.platform = ToPlatform(*v);
+    if (auto v = r.String("generation")) c.generation = *v;
+    // A catalog chip keeps its figure unless overridden; a custom chip takes
+    // the table's default.
+    auto number = [&](std::string_view key, double& out) {
+      if (auto v = r.Number(key)) {
+        out = *v;
+      } else if (!from_catalog) {
+        if (auto d = r.DefaultNumber(key)) out = *d;
+      }
+    };
+    number("bf16_dense_flops", c.bf16_dense_flops);
+    number("fp8_dense_flops", c.fp8_dense_flops);
+    number("hbm_gb", c.hbm_gb);
+    number("hbm_tb_per_s", c.hbm_tb_per_s);
+    number("power_w", c.power_w);
+    if (auto v = r.Integer("interconnect_domain_chips")) {
+      c.interconnect_domain_chips = static_cast<int>(*v);
+    } else if (!from_catalog) {
+      c.interconnect_domain_chips = static_cast<int>(*r.DefaultNumber("interconnect_domain_chips"));
+    }
+    if (auto v = r.Date("release_date")) c.release_date = FormatDate(*v);
+    if (auto v = r.String("source")) c.source = *v;
+    if (!id.empty()) chips_.Declare(diags_, id, id_loc, id_path);
+    fleet_.chip_types.push_back(std::move(c));
+  }
+
+  void ReadContract(ObjectReader& r) {
+    Contract k;
+    k.loc = r.loc();
+    if (auto v = r.String("id")) {
+      k.id = *v;
+      contracts_.Declare(diags_, *v, r.ValueLoc("id"), r.PathOf("id"));
+    }
+    if (auto v = r.String("provider")) k.provider = *v;
+    if (auto v = r.String("kind")) k.kind = ToContractKind(*v);
+    auto start = r.Date("start");
+    auto end = r.Date("end");
+    if (start) k.start = *start;
+    if (end) k.end = *end;
+    if (start && end && *end <= *start)
+      diags_.Add(r.ValueLoc("end"), r.PathOf("end"),
+                 "expected a time after start " + ShowTime(*start) + ", got " + ShowTime(*end));
+    k.usd_per_chip_hour = r.Number("usd_per_chip_hour");
+    k.usd_per_mw_month = r.Number("usd_per_mw_month");
+    fleet_.contracts.push_back(std::move(k));
+  }
+
+  void ReadPool(ObjectReader& r) {
+    Pool p;
+    p.loc = r.loc();
+    if (auto v = r.String("id")) {
+      p.id = *v;
+      pools_.Declare(diags_, *v, r.ValueLoc("id"), r.PathOf("id"));
+    }
+    if (auto v = r.String("chip_type")) {
+      p.chip_type = *v;
+      CheckChip(*v, r.ValueLoc("chip_type"), r.PathOf("chip_type"));
+    }
+    if (auto v = r.Integer("chips")) p.chips = static_cast<int>(*v);
+    if (auto v = r.String("region")) p.region = *v;
+    if (auto v = r.String("contract")) {
+      p.contract = *v;
+      if (contracts_.Check(diags_, *v, r.ValueLoc("contract"), r.PathOf("contract"))) CheckMwPrice(r, p);
+    }
+    std::vector<SourceLoc> at_locs, fraction_locs;
+    r.ForEach("landing_ramp", [&](ObjectReader& s, size_t i) {
+      auto at = s.Date("at");
+      auto fraction = s.Number("fraction");
+      if (!at || !fraction) return;
+      if (!p.landing_ramp.empty() && *at <= p.landing_ramp.back().at)
+        diags_.Add(s.ValueLoc("at"), s.PathOf("at"),
+                   "expected a time after " + ShowTime(p.landing_ramp.back().at) +
+                       " (steps are in increasing time), got " + ShowTime(*at));
+      if (!p.landing_ramp.empty() && *fraction < p.landing_ramp.back().fraction)
+        diags_.Add(s.ValueLoc("fraction"), s.PathOf("fraction"),
+                   "expected at least " + FormatNumber(p.landing_ramp.back().fraction) +
+                       " (landed capacity does not shrink), got " + FormatNumber(*fraction));
+      p.landing_ramp.push_back(RampStep{*at, *fraction});
+    });
+    p.availability = r.NumberOr("availability");
+    p.mtbf_hours = r.NumberOr("mtbf_hours");
+    p.mttr_hours = r.NumberOr("mttr_hours");
+    fleet_.pools.push_back(std::move(p));
+  }
+
+  // A reference to a chip type. A catalog chip the spec forgot to declare is
+  // the usual case: say how to declare it.
+  bool CheckChip(const std::string& id, SourceLoc loc, const std::string& path) {
+    std::string hint;
+    if (!chips_.Has(id) && FindBuiltinChip(id) != nullptr)
+      hint = "it is in the catalog: add `- catalog: " + id + "` to chip_types";
+    return chips_.Check(diags_, id, loc, path, hint);
+  }
+
+  // A price per MW needs the chip's power; a catalog chip whose power is not
+  // published has 0 and would make the pool free.
+  void CheckMwPrice(ObjectReader& r, const Pool& p) {
+    const Contract* k = fleet_.FindContract(p.contract);
+    const ChipType* c = fleet_.FindChip(p.chip_type);
+    if (k == nullptr || c == nullptr || !k->usd_per_mw_month) return;
+    if (c->power_w <= 0)
+      diags_.Add(r.ValueLoc("contract"), r.PathOf("contract"),
+                 "contract " + Quoted(k->id) + " is priced per MW but chip type " + Quoted(c->id) +
+                     " has no power_w: set power_w on the chip type");
+  }
+
+  void ReadModel(ObjectReader& r) {
+    ServedModel m;
+    m.loc = r.loc();
+    if (auto v = r.String("id")) {
+      m.id = *v;
+      models_.Declare(diags_, *v, r.ValueLoc("id"), r.PathOf("id"));
+    }
+    if (auto v = r.String("tier")) m.tier = *v;
+    if (auto v = r.Date("launch")) m.launch = *v;
+    if (auto v = r.Number("usd_per_million_input_tokens")) m.usd_per_million_input_tokens = *v;
+    if (auto v = r.Number("usd_per_million_output_tokens")) m.usd_per_million_output_tokens = *v;
+    m.input_tokens_per_output_token = r.NumberOr("input_tokens_per_output_token");
+    if (auto table = r.NumberMap("output_tokens_per_s_per_chip")) {
+      for (const auto& e : *table) {
+        CheckChip(e.key, e.key_loc, e.path);
+        m.output_tokens_per_s_per_chip[e.key] = e.value;
+      }
+    }
+    fleet_.models.push_back(std::move(m));
+  }
+
+  void ReadWorkload(ObjectReader& r) {
+    WorkloadClass w;
+    w.loc = r.loc();
+    if (auto v = r.String("id")) {
+      w.id = *v;
+      workloads_.Declare(diags_, *v, r.ValueLoc("id"), r.PathOf("id"));
+    }
+    auto kind = r.String("kind");
+    if (kind) w.kind = ToWorkloadKind(*kind);
+    const bool serve = kind && w.kind == WorkloadKind::kServe;
+    if (auto v = r.String("team")) w.team = *v;
+    // Always read (a non-serve model is reported by the table's condition).
+    auto model = r.String("model");
+    const ServedModel* served = nullptr;
+    if (model && serve) {
+      w.model = *model;
+      if (models_.Check(diags_, *model, r.ValueLoc("model"), r.PathOf("model")))
+        served = fleet_.FindModel(*model);
+    }
+    w.latency = ToLatency(r.StringOr("latency"));
+    std::map<std::string, std::string> eligible_seen;  // chip type -> path of its first entry
+    const bool has_eligible = r.ForEach("eligible", [&](ObjectReader& e, size_t i) {
+      Eligibility el;
+      if (auto v = e.String("chip_type")) {
+        el.chip_type = *v;
+        SourceLoc loc = e.ValueLoc("chip_type");
+        std::string path = e.PathOf("chip_type");
+        if (auto [it, fresh] = eligible_seen.emplace(*v, e.path()); !fresh) {
+          diags_.Add(loc, path, "duplicate chip type " + Quoted(*v) + " (already in " + it->second + ")");
+        } else if (CheckChip(*v, loc, path) && served != nullptr &&
+                   served->output_tokens_per_s_per_chip.count(*v) == 0) {
+          diags_.Add(loc, path,
+                     "expected a chip type with a throughput for model " + Quoted(served->id) + ", got " +
+                         Quoted(*v) + " (add it to that model's output_tokens_per_s_per_chip)");
+        }
+      }
+      if (auto v = e.Number("efficiency_h100_equiv")) el.efficiency_h100_equiv = *v;
+      w.eligible.push_back(std::move(el));
+    });
+    if (!has_eligible && served != nullptr)
+      for (const auto& [chip, tokens_per_s] : served->output_tokens_per_s_per_chip)
+        w.eligible.push_back(Eligibility{chip, 1.0});
+    w.gang_size_chips = static_cast<int>(r.IntegerOr("gang_size_chips"));
+    w.preemptible = r.BooleanOr("preemptible");
+    w.floor_effective_chips = r.NumberOr("floor_effective_chips");
+    w.floor_window_hours = static_cast<int>(r.IntegerOr("floor_window_hours"));
+    r.ForEach("bids", [&](ObjectReader& b, size_t i) {
+      auto chips = b.Number("effective_chips");
+      auto usd = b.Number("usd_per_effective_chip_hour");
+      if (!chips || !usd) return;
+      if (!w.bids.empty() && *usd > w.bids.back().usd_per_effective_chip_hour)
+        diags_.Add(b.ValueLoc("usd_per_effective_chip_hour"), b.PathOf("usd_per_effective_chip_hour"),
+                   "expected at most " + FormatNumber(w.bids.back().usd_per_effective_chip_hour) +
+                       " (the value of the step before: a bid curve falls in steps), got " +
+                       FormatNumber(*usd));
+      w.bids.push_back(BidStep{*chips, *usd});
+    });
+    if (kind) workload_kinds_[w.id] = w.kind;
+    fleet_.workloads.push_back(std::move(w));
+  }
+
+  // Divides by the mean so that the shape only moves demand within the day or
+  // week; an all-zero shape has no mean to divide by.
+  bool Normalise(ObjectReader& r, std::string_view key, std::vector<double>& out) {
+    auto list = r.NumberList(key);
+    if (!list) return false;
+    double sum = 0;
+    for (const auto& e : *list) sum += e.value;
+    if (sum <= 0) {
+      diags_.Add(r.ValueLoc(key), r.PathOf(key),
+                 "expected at least one positive number (shapes are normalised to mean 1), got all zeros");
+      return false;
+    }
+    const double mean = sum / static_cast<double>(list->size());
+    out.clear();
+    for (const auto& e : *list) out.push_back(e.value / mean);
+    return true;
+  }
+
+  GrowthModel ReadGrowth(ObjectReader& r) {
+    GrowthModel g;
+    g.monthly_log_growth_mean = r.NumberOr("monthly_log_growth_mean");
+    g.monthly_log_growth_sd = r.NumberOr("monthly_log_growth_sd");
+    g.monthly_volatility = r.NumberOr("monthly_volatility");
+    g.shared_factor_loading = r.NumberOr("shared_factor_loading");
+    g.saturation_multiple = r.Number("saturation_multiple");
+    g.price_elasticity = r.NumberOr("price_elasticity");
+    r.ForEach("launches", [&](ObjectReader& l, size_t) {
+      LaunchJump j;
+      auto date = l.Date("date");
+      auto median = l.Number("multiplier_median");
+      j.multiplier_log_sd = l.NumberOr("multiplier_log_sd");
+      if (!date || !median) return;
+      j.date = *date;
+      j.multiplier_median = *median;
+      g.launches.push_back(j);
+    });
+    r.ForEach("price_changes", [&](ObjectReader& p, size_t) {
+      auto date = p.Date("date");
+      auto change = p.Number("price_change_fraction");
+      if (!date || !change) return;
+      g.price_changes.push_back(PriceChange{*date, *change});
+    });
+    // Events are independent of one another; time order is what users of
+    // the model expect.
+    std::stable_sort(g.launches.begin(), g.launches.end(),
+                     [](const LaunchJump& a, const LaunchJump& b) { return a.date < b.date; });
+    std::stable_sort(g.price_changes.begin(), g.price_changes.end(),
+                     [](const PriceChange& a, const PriceChange& b) { return a.date < b.date; });
+    return g;
+  }
+
+  void ReadDemand(ObjectReader& r) {
+    ServingDemand d;
+    d.loc = r.loc();
+    if (auto v = r.String("model")) {
+      d.model = *v;
+      SourceLoc loc = r.ValueLoc("model");
+      if (models_.Check(diags_, *v, loc, r.PathOf("model")))
+        demand_models_.Declare(diags_, *v, loc, r.PathOf("model"));
+    }
+    if (auto v = r.Number("output_tokens_per_hour")) d.output_tokens_per_hour = *v;
+    if (auto v = r.Date("as_of")) d.as_of = *v;
+    Normalise(r, "diurnal_shape", d.diurnal_shape);
+    Normalise(r, "weekly_shape", d.weekly_shape);
+    d.hourly_noise_log_sd = r.NumberOr("hourly_noise_log_sd");
+    d.hourly_noise_autocorrelation = r.NumberOr("hourly_noise_autocorrelation");
+    r.WithObject("growth", [&](ObjectReader& g) { d.growth = ReadGrowth(g); });
+    fleet_.demand.push_back(std::move(d));
+  }
+
+  void ReadClassGrowth(ObjectReader& r) {
+    ClassGrowth c;
+    c.loc = r.loc();
+    if (auto v = r.String("workload")) {
+      c.workload = *v;
+      SourceLoc loc = r.ValueLoc("workload");
+      std::string path = r.PathOf("workload");
+      if (workloads_.Check(diags_, *v, loc, path)) {
+        auto kind = workload_kinds_.find(*v);
+        if (kind != workload_kinds_.end() && kind->second != WorkloadKind::kResearch &&
+            kind->second != WorkloadKind::kInternal) {
+          diags_.Add(loc, path,
+                     "expected a research or internal workload, got " + Quoted(*v) + " (kind " +
+                         WorkloadKindName(kind->second) + ")");
+        } else {
+          growth_workloads_.Declare(diags_, *v, loc, path);
+        }
+      }
+    }
+    r.WithObject("growth", [&](ObjectReader& g) { c.growth = ReadGrowth(g); });
+    fleet_.class_growth.push_back(std::move(c));
+  }
+
+  void ReadAllocation(ObjectReader& r) {
+    fleet_.allocation.switch_cost_usd_per_chip = r.NumberOr("switch_cost_usd_per_chip");
+    fleet_.allocation.pue = r.NumberOr("pue");
+  }
+
+  void ReadForecast(ObjectReader& r) {
+    fleet_.forecast.scenarios = static_cast<int>(r.IntegerOr("scenarios"));
+    fleet_.forecast.horizon_months = static_cast<int>(r.IntegerOr("horizon_months"));
+    fleet_.forecast.seed = static_cast<std::uint64_t>(r.IntegerOr("seed"));
+    if (auto v = r.Date("start")) {
+      fleet_.forecast.start = *v;
+    } else if (!fleet_.demand.empty()) {
+      fleet_.forecast.start = fleet_.demand.front().as_of;
+      for (const auto& d : fleet_.demand) fleet_.forecast.start = std::min(fleet_.forecast.start, d.as_of);
+    }
+  }
+
+  Diagnostics diags_;
+  Fleet fleet_;
+  IdTable chips_{"chip type", "chip_types"};
+  IdTable contracts_{"contract", "contracts"};
+  IdTable pools_{"pool", "pools"};
+  IdTable models_{"model", "models"};
+  IdTable workloads_{"workload", "workloads"};
+  IdTable demand_models_{"demand series for model", "demand"};
+  IdTable growth_workloads_{"class growth for workload", "class_growth"};
+  std::map<std::string, WorkloadKind> workload_kinds_;
+};
+
+}  // namespace
+
+StatusOr<Fleet> ParseFleetSpec(const std::string& yaml_text, const std::string& name) {
+  Diagnostics diags(name);
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(yaml_text);
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc;
+    if (e.mark.line >= 0 && e.mark.column >= 0) loc = SourceLoc{e.mark.line + 1, e.mark.column + 1};
+    diags.Add(loc, "", "invalid YAML: " + e.msg);
+    return Status::FromDiagnostics(diags.Sorted());
+  }
+  if (docs.size() > 1) {
+    diags.Add(
+        spec_internal::LocOf(docs[1]), "",
+        "expected one YAML document, got " + std::to_string(docs.size()) + " (remove the '---' separator)");
+    return Status::FromDiagnostics(diags.Sorted());
+  }
+  try {
+    return FleetBuilder(name).Build(docs.empty() ? YAML::Node() : docs[0]);
+  } catch (const YAML::Exception& e) {
+    // The reader only walks nodes that exist; this is a bug, not a bad spec.
+    return Status::Internal(name + ": reading the spec failed: " + e.what());
+  }
+}
+
+StatusOr<Fleet> LoadFleetSpec(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::NotFound(path + ": no such file");
+  if (std::filesystem::is_directory(path, ec))
+    return Status::Invalid(path + ": is a directory, not a fleet spec");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open for reading");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::Internal(path + ": read failed");
+  return ParseFleetSpec(text.str(), path);
+}
+
+FleetSummary SummarizeFleet(const Fleet& fleet) {
+  FleetSummary s;
+  s.name = fleet.name;
+  for (const auto& c : fleet.chip_types) s.chip_type_ids.push_back(c.id);
+  s.pools = static_cast<int>(fleet.pools.size());
+  for (const auto& p : fleet.pools) {
+    s.chips += p.chips;
+    const ChipType* c = fleet.FindChip(p.chip_type);
+    s.chips_per_platform[c != nullptr ? PlatformName(c->platform) : "other"] += p.chips;
+  }
+  s.contracts = static_cast<int>(fleet.contracts.size());
+  for (const auto& k : fleet.contracts) ++s.contracts_per_kind[ContractKindName(k.kind)];
+  for (const auto& m : fleet.models) s.model_ids.push_back(m.id);
+  s.workloads = static_cast<int>(fleet.workloads.size());
+  for (const auto& w : fleet.workloads) ++s.workloads_per_kind[WorkloadKindName(w.kind)];
+  for (const auto& d : fleet.demand) s.demand_models.push_back(d.model);
+  s.class_growth = static_cast<int>(fleet.class_growth.size());
+  return s;
+}
+
+}  // namespace fungible

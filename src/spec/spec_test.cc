@@ -1,0 +1,687 @@
+#include "spec/spec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "catalog/catalog.h"
+
+namespace fungible {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string Fixture(const std::string& name) {
+  return std::string(FUNGIBLE_SOURCE_DIR) + "/tests/cases/spec/" + name;
+}
+
+// "line:column: field: message" for every diagnostic, in order.
+std::vector<std::string> Located(const Status& st) {
+  std::vector<std::string> out;
+  for (const auto& d : st.diagnostics())
+    out.push_back(std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.field + ": " +
+                  d.message);
+  return out;
+}
+
+std::vector<std::string> FixtureErrors(const std::string& name) {
+  auto fleet = LoadFleetSpec(Fixture(name));
+  if (fleet.ok()) return {"<parsed without errors>"};
+  EXPECT_EQ(fleet.status().code(), StatusCode::kInvalidArgument);
+  for (const auto& d : fleet.status().diagnostics()) EXPECT_EQ(d.file, Fixture(name));
+  return Located(fleet.status());
+}
+
+std::vector<std::string> InlineErrors(const std::string& yaml) {
+  auto fleet = ParseFleetSpec(yaml, "inline.yaml");
+  if (fleet.ok()) return {"<parsed without errors>"};
+  return Located(fleet.status());
+}
+
+UtcSeconds Utc(const char* text) { return *ParseUtc(text); }
+
+// The smallest valid spec, to which tests append.
+const char* kBase = R"(name: t
+chip_types:
+  - catalog: h100-sxm
+contracts:
+  - {id: cw, provider: CoreWeave, kind: reserved, start: 2026-01-01, end: 2029-01-01, usd_per_chip_hour: 2.1}
+pools:
+  - {id: east, chip_type: h100-sxm, chips: 8, contract: cw}
+)";
+
+// ---- Valid specs ----
+
+TEST(Spec, ParsesSmallLab) {
+  const std::string path = std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml";
+  auto fleet = LoadFleetSpec(path);
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  const Fleet& f = *fleet;
+  EXPECT_EQ(f.name, "small-lab");
+  EXPECT_EQ(f.file, path);
+
+  ASSERT_EQ(f.chip_types.size(), 2u);  // only the chips the spec declares
+  EXPECT_EQ(f.chip_types[0].id, "h100-sxm");
+  EXPECT_TRUE(f.chip_types[0].from_catalog);
+  EXPECT_EQ(f.chip_types[0].bf16_dense_flops, FindBuiltinChip("h100-sxm")->bf16_dense_flops);
+  EXPECT_EQ(f.chip_types[1].id, "b200");
+
+  ASSERT_EQ(f.contracts.size(), 2u);
+  EXPECT_EQ(f.contracts[0].id, "cw-h100-2026");
+  EXPECT_EQ(f.contracts[0].provider, "CoreWeave");
+  EXPECT_EQ(f.contracts[0].kind, ContractKind::kReserved);
+  EXPECT_EQ(f.contracts[0].start, Utc("2026-01-01"));
+  EXPECT_EQ(f.contracts[0].end, Utc("2029-01-01"));
+  EXPECT_EQ(f.contracts[0].usd_per_chip_hour, 2.10);
+  EXPECT_FALSE(f.contracts[0].usd_per_mw_month.has_value());
+  EXPECT_EQ(f.contracts[1].kind, ContractKind::kOwned);
+  EXPECT_EQ(f.contracts[0].loc.line, 13);
+  EXPECT_EQ(f.contracts[0].loc.column, 5);
+
+  ASSERT_EQ(f.pools.size(), 3u);
+  EXPECT_EQ(f.pools[0].id, "h100-east");
+  EXPECT_EQ(f.pools[0].chip_type, "h100-sxm");
+  EXPECT_EQ(f.pools[0].chips, 512);
+  EXPECT_EQ(f.pools[0].region, "us-east");
+  EXPECT_EQ(f.pools[0].contract, "cw-h100-2026");
+  EXPECT_EQ(f.pools[0].availability, 0.97);
+  EXPECT_TRUE(f.pools[0].landing_ramp.empty());
+  const Pool& b200 = f.pools[2];
+  ASSERT_EQ(b200.landing_ramp.size(), 2u);
+  EXPECT_EQ(b200.landing_ramp[0].at, Utc("2026-06-01"));
+  EXPECT_EQ(b200.landing_ramp[0].fraction, 0.5);
+  EXPECT_EQ(b200.landing_ramp[1].at, Utc("2026-09-01"));
+  EXPECT_EQ(b200.landing_ramp[1].fraction, 1.0);
+  EXPECT_DOUBLE_EQ(f.PoolCapacityAt(b200, Utc("2026-07-01")), 256 * 0.5 * 0.95);
+
+  ASSERT_EQ(f.models.size(), 1u);
+  const ServedModel& m = f.models[0];
+  EXPECT_EQ(m.tier, "medium");
+  EXPECT_EQ(m.launch, Utc("2026-03-01"));
+  EXPECT_EQ(m.input_tokens_per_output_token, 4.0);
+  EXPECT_EQ(m.output_tokens_per_s_per_chip.at("h100-sxm"), 2500);
+  EXPECT_EQ(m.output_tokens_per_s_per_chip.at("b200"), 6000);
+  EXPECT_DOUBLE_EQ(m.usd_per_output_token(), (2.00 + 4.0 * 0.50) / 1e6);
+
+  ASSERT_EQ(f.workloads.size(), 3u);
+  const WorkloadClass& serve = f.workloads[0];
+  EXPECT_EQ(serve.kind, WorkloadKind::kServe);
+  EXPECT_EQ(serve.model, "chat-medium");
+  EXPECT_FALSE(serve.preemptible);
+  EXPECT_EQ(serve.latency, LatencyClass::kStandard);
+  // Eligible chips come from the model's throughput table, efficiency 1.
+  EXPECT_EQ(serve.EfficiencyOn("h100-sxm"), 1.0);
+  EXPECT_EQ(serve.EfficiencyOn("b200"), 1.0);
+  EXPECT_EQ(serve.eligible.size(), 2u);
+  const WorkloadClass& pretrain = f.workloads[1];
+  EXPECT_EQ(pretrain.kind, WorkloadKind::kPretrain);
+  EXPECT_EQ(pretrain.team, "frontier");
+  EXPECT_EQ(pretrain.gang_size_chips, 128);
+  EXPECT_EQ(pretrain.EfficiencyOn("b200"), 2.2);
+  EXPECT_EQ(pretrain.floor_effective_chips, 300);
+  EXPECT_EQ(pretrain.floor_window_hours, 24);
+  ASSERT_EQ(pretrain.bids.size(), 1u);
+  EXPECT_EQ(pretrain.bids[0].effective_chips, 600);
+  EXPECT_EQ(pretrain.bids[0].usd_per_effective_chip_hour, 4.0);
+  const WorkloadClass& research = f.workloads[2];
+  EXPECT_TRUE(research.preemptible);  // default
+  ASSERT_EQ(research.bids.size(), 2u);
+  EXPECT_EQ(research.bids[1].usd_per_effective_chip_hour, 1.0);
+
+  ASSERT_EQ(f.demand.size(), 1u);
+  const ServingDemand& d = f.demand[0];
+  EXPECT_EQ(d.output_tokens_per_hour, 6.0e9);
+  EXPECT_EQ(d.as_of, Utc("2027-01-01"));
+  ASSERT_EQ(d.diurnal_shape.size(), 24u);
+  ASSERT_EQ(d.weekly_shape.size(), 7u);
+  // Shapes are normalised to mean 1, keeping their proportions.
+  EXPECT_NEAR(std::accumulate(d.diurnal_shape.begin(), d.diurnal_shape.end(), 0.0) / 24, 1.0, 1e-12);
+  EXPECT_NEAR(std::accumulate(d.weekly_shape.begin(), d.weekly_shape.end(), 0.0) / 7, 1.0, 1e-12);
+  EXPECT_NEAR(d.diurnal_shape[13] / d.diurnal_shape[2], 1.5 / 0.45, 1e-12);
+  EXPECT_NEAR(d.weekly_shape[0] / d.weekly_shape[6], 1.08 / 0.8, 1e-12);
+  EXPECT_EQ(d.growth.monthly_log_growth_mean, 0.06);
+  EXPECT_EQ(d.growth.monthly_log_growth_sd, 0.03);
+  EXPECT_EQ(d.growth.monthly_volatility, 0.05);
+  EXPECT_EQ(d.growth.shared_factor_loading, 0.5);  // default
+  EXPECT_FALSE(d.growth.saturation_multiple.has_value());
+
+  EXPECT_EQ(f.allocation.switch_cost_usd_per_chip, 1.5);
+  EXPECT_EQ(f.allocation.pue, 1.2);
+  EXPECT_EQ(f.forecast.scenarios, 2000);
+  EXPECT_EQ(f.forecast.horizon_months, 24);
+  EXPECT_EQ(f.forecast.seed, 7u);
+  EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // the earliest demand as_of
+}
+
+TEST(Spec, EveryKeyFixtureReadsEveryValue) {
+  auto fleet = LoadFleetSpec(Fixture("every-key.yaml"));
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  const Fleet& f = *fleet;
+
+  // A catalog chip with overrides keeps the rest of its catalog figures.
+  const ChipType* v6e = f.FindChip("tpu-v6e-derated");
+  ASSERT_NE(v6e, nullptr);
+  EXPECT_TRUE(v6e->from_catalog);
+  EXPECT_EQ(v6e->bf16_dense_flops, 8.0e14);
+  EXPECT_EQ(v6e->fp8_dense_flops, 0);
+  EXPECT_EQ(v6e->power_w, 300);
+  EXPECT_EQ(v6e->release_date, "2024-12-11");
+  EXPECT_EQ(v6e->source, "catalog figures with BF16 derated by 12%");
+  EXPECT_EQ(f.FindChip("tpu-v6e"), nullptr);  // renamed by the override
+  const ChipType* trn2 = f.FindChip("trn2-custom");
+  ASSERT_NE(trn2, nullptr);
+  EXPECT_FALSE(trn2->from_catalog);
+  EXPECT_EQ(trn2->platform, Platform::kAws);
+  EXPECT_EQ(trn2->generation, "trainium2");
+  EXPECT_EQ(trn2->fp8_dense_flops, 1.3e15);
+  EXPECT_EQ(trn2->hbm_gb, 96);
+  EXPECT_EQ(trn2->hbm_tb_per_s, 2.9);
+  EXPECT_EQ(trn2->interconnect_domain_chips, 64);
+
+  const Contract* gcp = f.FindContract("gcp-v6e");
+  ASSERT_NE(gcp, nullptr);
+  EXPECT_EQ(gcp->kind, ContractKind::kShortTerm);
+  EXPECT_EQ(gcp->usd_per_mw_month, 1800000);
+  EXPECT_FALSE(gcp->usd_per_chip_hour.has_value());
+  // The MW price reaches pools through the chip's power and the PUE.
+  EXPECT_NEAR(f.PoolUsdPerChipHour(f.pools[1]), 1800000 * (300 * 1.3 / 1e6) / 730, 1e-9);
+  EXPECT_EQ(f.FindContract("aws-trn2")->kind, ContractKind::kOnDemand);
+
+  EXPECT_EQ(f.pools[0].mtbf_hours, 720);
+  EXPECT_EQ(f.pools[0].mttr_hours, 4);
+  EXPECT_EQ(f.pools[1].availability, 1.0);  // default
+
+  EXPECT_EQ(f.FindModel("chat-small")->input_tokens_per_output_token, 1.0);  // default
+  const WorkloadClass* large = f.FindWorkload("serve-large");
+  EXPECT_EQ(large->latency, LatencyClass::kFast);
+  EXPECT_EQ(large->EfficiencyOn("trn2-custom"), 0.8);    // given, not defaulted
+  EXPECT_FALSE(large->EfficiencyOn("tpu-v6e-derated"));  // in the model's table but not listed
+  EXPECT_EQ(f.FindWorkload("serve-small")->latency, LatencyClass::kBatch);
+  EXPECT_EQ(f.FindWorkload("pretrain-next")->floor_window_hours, 48);
+
+  const GrowthModel& g = f.FindDemand("chat-large")->growth;
+  EXPECT_EQ(g.shared_factor_loading, 0.7);
+  EXPECT_EQ(g.saturation_multiple, 20);
+  EXPECT_EQ(g.price_elasticity, -1.5);
+  ASSERT_EQ(g.launches.size(), 2u);
+  EXPECT_EQ(g.launches[0].date, Utc("2027-03-01"));  // sorted by date
+  EXPECT_EQ(g.launches[0].multiplier_log_sd, 0);     // default
+  EXPECT_EQ(g.launches[1].multiplier_log_sd, 0.2);
+  ASSERT_EQ(g.price_changes.size(), 1u);
+  EXPECT_EQ(g.price_changes[0].price_change_fraction, -0.5);
+  // Two-level shapes divided by their means: 1 and 3 (mean 2) become 0.5 and
+  // 1.5; five 2s and two 1s (mean 12/7) become 7/6 and 7/12.
+  const ServingDemand* d = f.FindDemand("chat-large");
+  EXPECT_DOUBLE_EQ(d->diurnal_shape[0], 0.5);
+  EXPECT_DOUBLE_EQ(d->diurnal_shape[23], 1.5);
+  EXPECT_DOUBLE_EQ(d->weekly_shape[0], 7.0 / 6);
+  EXPECT_DOUBLE_EQ(d->weekly_shape[6], 7.0 / 12);
+  EXPECT_DOUBLE_EQ(d->ShapeAt(Utc("2027-01-04T13:00Z")), 1.5 * 7.0 / 6);  // a Monday afternoon
+  EXPECT_TRUE(f.FindDemand("chat-small")->diurnal_shape.empty());         // flat
+  EXPECT_EQ(d->hourly_noise_log_sd, 0.15);
+  EXPECT_EQ(d->hourly_noise_autocorrelation, 0.6);
+  EXPECT_EQ(f.FindDemand("chat-small")->hourly_noise_log_sd, 0);  // default
+
+  ASSERT_EQ(f.class_growth.size(), 1u);
+  EXPECT_EQ(f.class_growth[0].workload, "research");
+  EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
+  EXPECT_EQ(f.class_growth[0].loc.line, 159);
+  EXPECT_EQ(f.allocation.pue, 1.3);
+  EXPECT_EQ(f.forecast.horizon_months, 36);
+  EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
+}
+
+TEST(Spec, DefaultsMatchTheDomainModel) {
+  // A spec that leaves everything optional out gets the defaults that
+  // model/fleet.h documents.
+  auto fleet = ParseFleetSpec(std::string(kBase) + R"(workloads:
+  - {id: r, kind: research, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+demand:
+  - {model: m, output_tokens_per_hour: 1.0e9, as_of: 2026-05-01}
+  - {model: m2, output_tokens_per_hour: 1.0e9, as_of: 2026-04-01}
+)",
+                              "inline.yaml");
+  // m2 is not declared: the only error.
+  ASSERT_FALSE(fleet.ok());
+  EXPECT_THAT(
+      Located(fleet.status()),
+      ElementsAre("15:13: demand[1].model: expected a model declared in models, got \"m2\" (did you mean "
+                  "\"m\"?)"));
+
+  fleet = ParseFleetSpec(std::string(kBase) + R"(workloads:
+  - {id: r, kind: research, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+  - {id: m2, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+demand:
+  - {model: m, output_tokens_per_hour: 1.0e9, as_of: 2026-05-01}
+  - {model: m2, output_tokens_per_hour: 1.0e9, as_of: 2026-04-01}
+)",
+                         "inline.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  const Pool pool_defaults;
+  EXPECT_EQ(fleet->pools[0].availability, pool_defaults.availability);
+  EXPECT_EQ(fleet->pools[0].mtbf_hours, pool_defaults.mtbf_hours);
+  EXPECT_EQ(fleet->pools[0].region, "");
+  const WorkloadClass w_defaults;
+  const WorkloadClass& w = fleet->workloads[0];
+  EXPECT_EQ(w.latency, w_defaults.latency);
+  EXPECT_EQ(w.preemptible, w_defaults.preemptible);
+  EXPECT_EQ(w.gang_size_chips, w_defaults.gang_size_chips);
+  EXPECT_EQ(w.floor_effective_chips, w_defaults.floor_effective_chips);
+  EXPECT_EQ(w.floor_window_hours, w_defaults.floor_window_hours);
+  EXPECT_EQ(fleet->models[0].input_tokens_per_output_token, ServedModel{}.input_tokens_per_output_token);
+  const GrowthModel g_defaults;
+  EXPECT_EQ(fleet->demand[0].growth.shared_factor_loading, g_defaults.shared_factor_loading);
+  EXPECT_EQ(fleet->demand[0].growth.monthly_log_growth_mean, g_defaults.monthly_log_growth_mean);
+  const AllocationSettings a_defaults;
+  EXPECT_EQ(fleet->allocation.pue, a_defaults.pue);
+  EXPECT_EQ(fleet->allocation.switch_cost_usd_per_chip, a_defaults.switch_cost_usd_per_chip);
+  const ForecastSettings f_defaults;
+  EXPECT_EQ(fleet->forecast.scenarios, f_defaults.scenarios);
+  EXPECT_EQ(fleet->forecast.horizon_months, f_defaults.horizon_months);
+  EXPECT_EQ(fleet->forecast.seed, f_defaults.seed);
+  EXPECT_EQ(fleet->forecast.start, Utc("2026-04-01"));  // the earliest as_of, not the first listed
+}
+
+TEST(Spec, CustomChipTakesTableDefaults) {
+  auto fleet = ParseFleetSpec(R"(name: t
+chip_types:
+  - {id: asic, name: ASIC, platform: other, bf16_dense_flops: 1.0e15, hbm_gb: 64, power_w: 600}
+)",
+                              "inline.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  const ChipType& c = fleet->chip_types[0];
+  EXPECT_FALSE(c.from_catalog);
+  EXPECT_EQ(c.platform, Platform::kOther);
+  EXPECT_EQ(c.fp8_dense_flops, 0);
+  EXPECT_EQ(c.hbm_tb_per_s, 0);
+  EXPECT_EQ(c.interconnect_domain_chips, 1);
+  EXPECT_EQ(c.release_date, "");
+}
+
+// ---- One test per class of bad input: exact line, column, field, message ----
+
+TEST(SpecErrors, MalformedYamlIsOneDiagnosticAtTheParserMark) {
+  EXPECT_THAT(FixtureErrors("malformed-yaml.yaml"),
+              ElementsAre("9:1: : invalid YAML: end of sequence flow not found"));
+  // The message has no field path: "file:9:1: invalid YAML: ...".
+  auto fleet = LoadFleetSpec(Fixture("malformed-yaml.yaml"));
+  EXPECT_EQ(fleet.status().ToString(),
+            Fixture("malformed-yaml.yaml") + ":9:1: invalid YAML: end of sequence flow not found");
+  // yaml-cpp counts from 0; the report counts from 1.
+  EXPECT_THAT(InlineErrors("name: t\npools:\n\t- id: x\n"),
+              ElementsAre("3:2: : invalid YAML: illegal block entry"));
+}
+
+TEST(SpecErrors, UnknownKeysSuggestTheClosestValidKey) {
+  EXPECT_THAT(
+      FixtureErrors("unknown-key.yaml"),
+      ElementsAre("17:5: contracts[0].usd_per_gpu_hour: unknown key 'usd_per_gpu_hour' (did you mean "
+                  "'usd_per_chip_hour'?)",
+                  "23:5: contracts[1].price: unknown key 'price' (did you mean 'usd_per_chip_hour' or "
+                  "'usd_per_mw_month'?)",
+                  "27:5: pools[0].count: unknown key 'count' (did you mean 'chips'?)",
+                  "29:5: pools[0].regoin: unknown key 'regoin' (did you mean 'region'?)",
+                  "30:5: pools[0].colour: unknown key 'colour' (expected one of 'id', 'chip_type', "
+                  "'chips', 'region', 'contract', 'landing_ramp', 'availability', 'mtbf_hours', "
+                  "'mttr_hours')"));
+  // At the top level and in nested mappings too.
+  EXPECT_THAT(InlineErrors(std::string(kBase) + "alocation: {pue: 1.1}\nforecast: {horizon: 12}\n"),
+              ElementsAre("8:1: alocation: unknown key 'alocation' (did you mean 'allocation'?)",
+                          "9:12: forecast.horizon: unknown key 'horizon' (did you mean 'horizon_months'?)"));
+}
+
+TEST(SpecErrors, WrongTypes) {
+  EXPECT_THAT(
+      FixtureErrors("wrong-type.yaml"),
+      ElementsAre(
+          "16:24: contracts[0].usd_per_chip_hour: expected a non-negative number, got \"abc\"",
+          "18:3: pools: expected a list, got a mapping",
+          "26:35: models[0].usd_per_million_input_tokens: expected a non-negative number, got \"0.50\" (a "
+          "quoted string: write numbers without quotes)",
+          "28:35: models[0].output_tokens_per_s_per_chip: expected a mapping from chip type id to number, "
+          "got a list",
+          "32:18: workloads[0].preemptible: expected true or false, got \"yes\"",
+          "33:22: workloads[0].gang_size_chips: expected a non-negative integer, got 2.5"));
+  EXPECT_THAT(InlineErrors("- name: t\n"), ElementsAre("1:1: : expected a mapping, got a list"));
+  EXPECT_THAT(InlineErrors(""), ElementsAre("1:1: : expected a mapping, got nothing"));
+  EXPECT_THAT(InlineErrors("name:\n"), ElementsAre("1:1: name: expected a non-empty string, got nothing"));
+  EXPECT_THAT(InlineErrors("name: [a]\n"), ElementsAre("1:7: name: expected a non-empty string, got a list"));
+  EXPECT_THAT(InlineErrors(std::string(kBase) + "forecast: {seed: 0x1F, scenarios: 1e3}\n"),
+              ElementsAre("8:18: forecast.seed: expected a non-negative integer, got \"0x1F\"",
+                          "8:35: forecast.scenarios: expected a positive integer, got 1e3"));
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + "forecast: {scenarios: 99999999999}\n"),
+      ElementsAre("8:23: forecast.scenarios: expected a positive integer, got 99999999999 (too large)"));
+  EXPECT_THAT(InlineErrors(std::string(kBase) + "allocation: {pue: .inf}\n"),
+              ElementsAre("8:19: allocation.pue: expected a number >= 1, got \".inf\""));
+}
+
+TEST(SpecErrors, OpenIntervalBounds) {
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + R"(models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+demand:
+  - {model: m, output_tokens_per_hour: 1, as_of: 2026-05-01, hourly_noise_autocorrelation: 1}
+  - {model: m, output_tokens_per_hour: 1, as_of: 2026-05-01, hourly_noise_log_sd: 3.5}
+)"),
+      ElementsAre("12:92: demand[0].hourly_noise_autocorrelation: expected a number in (-1, 1), got 1",
+                  "13:13: demand[1].model: duplicate demand series for model \"m\", first declared at "
+                  "line 12, column 13",
+                  "13:83: demand[1].hourly_noise_log_sd: expected a number in [0, 3], got 3.5"));
+}
+
+TEST(SpecErrors, NegativeCountNamesFileLineAndColumn) {
+  auto fleet = LoadFleetSpec(Fixture("negative-count.yaml"));
+  ASSERT_FALSE(fleet.ok());
+  ASSERT_EQ(fleet.status().diagnostics().size(), 1u);
+  const Diagnostic& d = fleet.status().diagnostics()[0];
+  EXPECT_EQ(d.line, 30);
+  EXPECT_EQ(d.column, 12);
+  EXPECT_EQ(d.field, "pools[3].chips");
+  EXPECT_EQ(d.message, "expected a positive integer, got -8");
+  EXPECT_EQ(fleet.status().ToString(),
+            Fixture("negative-count.yaml") + ":30:12: pools[3].chips: expected a positive integer, got -8");
+}
+
+TEST(SpecErrors, ImpossibleDatesAndTimesWithoutZone) {
+  EXPECT_THAT(
+      FixtureErrors("impossible-date.yaml"),
+      ElementsAre("12:12: contracts[0].start: impossible date \"2027-02-30\"",
+                  "13:10: contracts[0].end: time \"2029-01-01T10:00\" has no UTC zone: end it with 'Z' "
+                  "(times are UTC)"));
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + "forecast: {start: next week}\n"),
+      ElementsAre("8:19: forecast.start: expected a UTC date YYYY-MM-DD or time YYYY-MM-DDTHH:MMZ, got "
+                  "\"next week\""));
+}
+
+TEST(SpecErrors, EndBeforeStartAndRampOutOfOrder) {
+  EXPECT_THAT(
+      FixtureErrors("end-before-start.yaml"),
+      ElementsAre("14:10: contracts[0].end: expected a time after start 2027-01-01, got 2026-06-01",
+                  "23:14: pools[0].landing_ramp[1].at: expected a time after 2027-03-01 (steps are in "
+                  "increasing time), got 2027-02-01",
+                  "23:36: pools[0].landing_ramp[1].fraction: expected at least 0.5 (landed capacity does "
+                  "not shrink), got 0.4"));
+}
+
+TEST(SpecErrors, UnknownReferences) {
+  EXPECT_THAT(
+      FixtureErrors("unknown-reference.yaml"),
+      ElementsAre(
+          "20:16: pools[0].chip_type: expected a chip type declared in chip_types, got \"h100\" (did you "
+          "mean \"h100-sxm\"?)",
+          "22:15: pools[0].contract: expected a contract declared in contracts, got \"coreweave-2026\" "
+          "(declared: cw)",
+          "31:7: models[0].output_tokens_per_s_per_chip.tpu-v6e: expected a chip type declared in "
+          "chip_types, got \"tpu-v6e\" (it is in the catalog: add `- catalog: tpu-v6e` to chip_types)",
+          "35:12: workloads[0].model: expected a model declared in models, got \"chatt\" (did you mean "
+          "\"chat\"?)",
+          "39:21: workloads[1].eligible[0].chip_type: expected a chip type declared in chip_types, got "
+          "\"mi300x\" (it is in the catalog: add `- catalog: mi300x` to chip_types)",
+          "41:12: demand[0].model: expected a model declared in models, got \"code\" (declared: chat)",
+          "45:15: class_growth[0].workload: expected a workload declared in workloads, got \"reserch\" "
+          "(did you mean \"research\"?)"));
+}
+
+TEST(SpecErrors, DuplicateIdsNameTheFirst) {
+  EXPECT_THAT(
+      FixtureErrors("duplicate-id.yaml"),
+      ElementsAre("8:14: chip_types[1].catalog: duplicate chip type \"h100-sxm\", first declared at line "
+                  "7, column 14",
+                  "21:5: pools[0].chips: duplicate key 'chips', first given at line 19, column 5",
+                  "22:9: pools[1].id: duplicate pool \"east\", first declared at line 17, column 9"));
+  // Demand series and class growth: one per model / workload.
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + R"(models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100, h100-sxm: 200}}
+demand:
+  - {model: m, output_tokens_per_hour: 1, as_of: 2026-05-01}
+  - {model: m, output_tokens_per_hour: 2, as_of: 2026-05-01}
+)"),
+      ElementsAre("10:88: models[0].output_tokens_per_s_per_chip.h100-sxm: duplicate key 'h100-sxm', first "
+                  "given at line 10, column 73",
+                  "13:13: demand[1].model: duplicate demand series for model \"m\", first declared at "
+                  "line 12, column 13"));
+}
+
+TEST(SpecErrors, BidsMustNotRiseInValue) {
+  EXPECT_THAT(
+      FixtureErrors("non-concave-bids.yaml"),
+      ElementsAre("17:61: workloads[0].bids[2].usd_per_effective_chip_hour: expected at most 2 (the value "
+                  "of the step before: a bid curve falls in steps), got 2.5",
+                  "18:27: workloads[0].bids[3].effective_chips: expected a positive number, got 0"));
+}
+
+TEST(SpecErrors, ShapesHaveTheirLengthAndAPositiveMean) {
+  EXPECT_THAT(FixtureErrors("shape-length.yaml"),
+              ElementsAre("26:20: demand[0].diurnal_shape: expected a list of 24 numbers, got 23",
+                          "28:45: demand[0].weekly_shape[5]: expected a non-negative number, got -0.8",
+                          "32:19: demand[1].weekly_shape: expected at least one positive number (shapes are "
+                          "normalised to mean 1), got all zeros"));
+}
+
+TEST(SpecErrors, ExactlyOnePrice) {
+  EXPECT_THAT(
+      FixtureErrors("both-prices.yaml"),
+      ElementsAre("15:5: contracts[0]: expected exactly one of 'usd_per_chip_hour' or 'usd_per_mw_month', "
+                  "got both",
+                  "16:5: contracts[1]: expected exactly one of 'usd_per_chip_hour' or 'usd_per_mw_month', "
+                  "got neither"));
+}
+
+TEST(SpecErrors, ManyErrorsAreAllReportedInFileOrder) {
+  EXPECT_THAT(
+      FixtureErrors("many-errors.yaml"),
+      ElementsAre(
+          "10:14: chip_types[1].catalog: expected a chip id from the built-in catalog, got \"h100-pcie\" "
+          "(did you "
+          "mean \"h100-sxm\"?)",
+          "11:5: chip_types[2].power_w: missing key 'power_w' (required when 'catalog' is not given)",
+          "13:15: chip_types[2].platform: expected one of nvidia, amd, google, aws, cpu, other, got \"asic\"",
+          "19:11: contracts[0].kind: expected one of reserved, on_demand, short_term, owned, got "
+          "\"on-demand\" "
+          "(did you mean \"on_demand\"?)",
+          "22:24: contracts[0].usd_per_chip_hour: expected a non-negative number, got -2.10",
+          "28:19: pools[0].availability: expected a number in (0, 1], got 1.5",
+          "30:36: pools[0].landing_ramp[0].fraction: expected a number in (0, 1], got 0",
+          "37:46: models[0].output_tokens_per_s_per_chip.h100-sxm: expected a positive number, got 0",
+          "39:5: workloads[0].eligible: missing key 'eligible' (required when kind is pretrain)",
+          "41:5: workloads[0].model: key 'model' is only allowed when kind is serve, not when kind is "
+          "pretrain",
+          "42:28: workloads[0].floor_effective_chips: expected a non-negative number, got -300",
+          "43:14: workloads[0].latency: expected one of fast, standard, batch, got \"slow\"",
+          "44:5: workloads[1].model: missing key 'model' (required when kind is serve)",
+          "47:8: allocation.pue: expected a number >= 1, got 0.9",
+          "50:14: forecast.scenarios: expected a positive integer, got 0",
+          "51:19: forecast.horizon_months: expected an integer from 1 to 120, got 240"));
+}
+
+TEST(SpecErrors, MissingRequiredKeys) {
+  EXPECT_THAT(InlineErrors("chip_types:\n  - catalog: b200\npools:\n  - id: p\n    chips: 8\n"),
+              ElementsAre("1:1: name: missing required key 'name'",
+                          "4:5: pools[0].chip_type: missing required key 'chip_type'",
+                          "4:5: pools[0].contract: missing required key 'contract'"));
+}
+
+TEST(SpecErrors, DuplicateTopLevelKeyAndEligibleChip) {
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + R"(  - {id: west, chip_type: b200, chips: 8, contract: cw}
+models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+workloads:
+  - id: s
+    kind: serve
+    model: m
+    eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}, {chip_type: h100-sxm, efficiency_h100_equiv: 2}]
+  - id: s2
+    kind: serve
+    model: m
+    eligible: [{chip_type: b200, efficiency_h100_equiv: 2}]
+chip_types:
+  - catalog: b200
+)"),
+      // chip_types given twice: the second is a duplicate key, and b200 is then undeclared.
+      ElementsAre("8:27: pools[1].chip_type: expected a chip type declared in chip_types, got \"b200\" (it "
+                  "is in the catalog: add `- catalog: b200` to chip_types)",
+                  "16:77: workloads[0].eligible[1].chip_type: duplicate chip type \"h100-sxm\" (already in "
+                  "workloads[0].eligible[0])",
+                  "20:28: workloads[1].eligible[0].chip_type: expected a chip type declared in chip_types, "
+                  "got \"b200\" (it is in the catalog: add `- catalog: b200` to chip_types)",
+                  "21:1: chip_types: duplicate key 'chip_types', first given at line 2, column 1"));
+  EXPECT_THAT(InlineErrors(std::string(kBase) + R"(models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+workloads:
+  - {id: s, kind: serve, model: m, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+chip_types: []
+)"),
+              ElementsAre("13:1: chip_types: duplicate key 'chip_types', first given at line 2, column 1"));
+}
+
+TEST(SpecErrors, ServeEligibleOutsideTheModelTable) {
+  EXPECT_THAT(
+      InlineErrors(R"(name: t
+chip_types: [{catalog: h100-sxm}, {catalog: b200}]
+models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+workloads:
+  - {id: s, kind: serve, model: m, eligible: [{chip_type: b200, efficiency_h100_equiv: 2}]}
+)"),
+      ElementsAre("7:59: workloads[0].eligible[0].chip_type: expected a chip type with a throughput for "
+                  "model \"m\", got \"b200\" (add it to that model's output_tokens_per_s_per_chip)"));
+}
+
+TEST(SpecErrors, ClassGrowthIsForResearchOrInternal) {
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + R"(workloads:
+  - {id: pt, kind: pretrain, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+  - {id: r, kind: research, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+class_growth:
+  - {workload: pt, growth: {monthly_log_growth_mean: 0.01}}
+  - {workload: r, growth: {monthly_log_growth_sd: -0.1, shared_factor_loading: 1.5}}
+  - {workload: r, growth: {saturation_multiple: 1, launches: [{date: 2027-01-01, multiplier_median: 0}],
+                           price_changes: [{date: 2027-01-01, price_change_fraction: -1}]}}
+  - {workload: r}
+)"),
+      ElementsAre("12:16: class_growth[0].workload: expected a research or internal workload, got \"pt\" "
+                  "(kind pretrain)",
+                  "13:51: class_growth[1].growth.monthly_log_growth_sd: expected a non-negative number, got "
+                  "-0.1",
+                  "13:80: class_growth[1].growth.shared_factor_loading: expected a number in [0, 1], got 1.5",
+                  "14:16: class_growth[2].workload: duplicate class growth for workload \"r\", first "
+                  "declared at line 13, column 16",
+                  "14:49: class_growth[2].growth.saturation_multiple: expected a number > 1, got 1",
+                  "14:101: class_growth[2].growth.launches[0].multiplier_median: expected a positive number, "
+                  "got 0",
+                  "15:86: class_growth[2].growth.price_changes[0].price_change_fraction: expected a number "
+                  "> -1, got -1",
+                  "16:5: class_growth[3].growth: missing required key 'growth'",
+                  "16:16: class_growth[3].workload: duplicate class growth for workload \"r\", first "
+                  "declared at line 13, column 16"));
+}
+
+TEST(SpecErrors, MwPriceNeedsTheChipPower) {
+  // AWS does not publish Trainium1's power; a MW price would make it free.
+  EXPECT_THAT(
+      InlineErrors(R"(name: t
+chip_types: [{catalog: trn1}]
+contracts:
+  - {id: dc, provider: self, kind: owned, start: 2026-01-01, end: 2030-01-01, usd_per_mw_month: 1.5e6}
+pools:
+  - {id: p, chip_type: trn1, chips: 16, contract: dc}
+)"),
+      ElementsAre("6:51: pools[0].contract: contract \"dc\" is priced per MW but chip type \"trn1\" has no "
+                  "power_w: set power_w on the chip type"));
+  // An override fixes it.
+  EXPECT_THAT(InlineErrors(R"(name: t
+chip_types: [{catalog: trn1, power_w: 400}]
+contracts:
+  - {id: dc, provider: self, kind: owned, start: 2026-01-01, end: 2030-01-01, usd_per_mw_month: 1.5e6}
+pools:
+  - {id: p, chip_type: trn1, chips: 16, contract: dc}
+)"),
+              ElementsAre("<parsed without errors>"));
+}
+
+TEST(SpecErrors, MultipleDocumentsAreRefused) {
+  EXPECT_THAT(InlineErrors(std::string(kBase) + "---\nname: other\n"),
+              ElementsAre("9:1: : expected one YAML document, got 2 (remove the '---' separator)"));
+}
+
+TEST(SpecErrors, MissingFileIsNotFound) {
+  auto fleet = LoadFleetSpec(Fixture("no-such-spec.yaml"));
+  ASSERT_FALSE(fleet.ok());
+  EXPECT_EQ(fleet.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(fleet.status().message(), HasSubstr("no-such-spec.yaml: no such file"));
+  auto dir = LoadFleetSpec(std::string(FUNGIBLE_SOURCE_DIR) + "/tests/cases/spec");
+  EXPECT_EQ(dir.status().code(), StatusCode::kInvalidArgument);
+}
+
+// The `# stderr:` lines of the fixtures are what the end-to-end runner
+// (tests/run_case.sh) expects from `fungible validate`: they must be among
+// the parser's diagnostics, so the two kinds of test agree.
+TEST(SpecErrors, FixtureHeadersMatchTheParser) {
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(Fixture(""))) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    std::string line, want_exit, run;
+    std::vector<std::string> want;
+    while (std::getline(in, line)) {
+      if (line.rfind("# stderr: ", 0) == 0) want.push_back(line.substr(10));
+      if (line.rfind("# exit: ", 0) == 0) want_exit = line.substr(8);
+      if (line.rfind("# run: ", 0) == 0) run = line.substr(7);
+    }
+    if (run.find("validate") == std::string::npos || run.find("{spec}") == std::string::npos)
+      continue;  // a case about another file
+    auto fleet = LoadFleetSpec(entry.path().string());
+    SCOPED_TRACE(entry.path().filename().string());
+    EXPECT_EQ(want_exit, fleet.ok() ? "0" : "2");
+    for (const auto& w : want) {
+      EXPECT_THAT(fleet.status().ToString(), HasSubstr(w));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 12);
+}
+
+TEST(Spec, Summary) {
+  auto fleet = LoadFleetSpec(Fixture("every-key.yaml"));
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  FleetSummary s = SummarizeFleet(*fleet);
+  EXPECT_EQ(s.name, "every-key");
+  EXPECT_THAT(s.chip_type_ids, ElementsAre("h100-sxm", "tpu-v6e-derated", "trn2-custom"));
+  EXPECT_EQ(s.pools, 3);
+  EXPECT_EQ(s.chips, 1024 + 128 + 256);
+  EXPECT_EQ(s.chips_per_platform.at("nvidia"), 1024);
+  EXPECT_EQ(s.chips_per_platform.at("google"), 128);
+  EXPECT_EQ(s.chips_per_platform.at("aws"), 256);
+  EXPECT_EQ(s.contracts, 3);
+  EXPECT_EQ(s.contracts_per_kind.at("short_term"), 1);
+  EXPECT_THAT(s.model_ids, ElementsAre("chat-large", "chat-small"));
+  EXPECT_EQ(s.workloads, 4);
+  EXPECT_EQ(s.workloads_per_kind.at("serve"), 2);
+  EXPECT_THAT(s.demand_models, ElementsAre("chat-large", "chat-small"));
+  EXPECT_EQ(s.class_growth, 1);
+}
+
+}  // namespace
+}  // namespace fungible

@@ -1,0 +1,186 @@
+// PostgreSQL store through libpqxx: the same schema and statements as
+// SQLite. Every libpqxx exception is caught here and returned as a Status;
+// a broken connection is re-opened on the next call.
+#include <pqxx/pqxx>
+
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace fungible::store {
+
+namespace {
+
+using orchestrate::Decision;
+using orchestrate::Job;
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::string url) : url_(std::move(url)) {}
+
+  std::string Describe() const override {
+    // Hide a password if the URL carries one.
+    std::string shown = url_;
+    auto at = shown.find('@');
+    auto colon = shown.find(':', shown.find("//") + 2);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) shown.replace(colon, at - colon, ":***");
+    return shown;
+  }
+
+  Status Connect() {
+    return Guard("connect", [&] {
+      conn_ = std::make_unique<pqxx::connection>(url_);
+      {
+        pqxx::work w(*conn_);
+        w.exec("SET client_min_messages TO WARNING");
+        w.exec(kSchemaSql);
+        w.commit();
+      }
+      conn_->prepare("upsert_job", sql::kUpsertJob);
+      conn_->prepare("insert_decision", sql::kInsertDecision);
+      conn_->prepare("insert_audit", sql::kInsertAudit);
+      conn_->prepare("put_token", sql::kPutToken);
+      conn_->prepare("decisions", sql::kDecisions);
+      conn_->prepare("audit", sql::kAudit);
+    });
+  }
+
+  Status Commit(const Batch& batch) override {
+    if (batch.empty()) return Status::Ok();
+    return WithConnection("commit", [&] {
+      pqxx::work w(*conn_);
+      for (const auto& job : batch.jobs)
+        w.exec_prepared("upsert_job", job.id, job.spec.team, job.spec.idempotency_key,
+                        std::string(orchestrate::JobStateName(job.state)), job.submit_seq,
+                        orchestrate::JobToJson(job).dump());
+      for (const auto& d : batch.decisions)
+        w.exec_prepared("insert_decision", d.seq, d.at, d.job_id, d.action, orchestrate::DecisionToJson(d).dump());
+      for (const auto& a : batch.audit)
+        w.exec_prepared("insert_audit", a.seq, a.at, a.principal, a.role, a.method, a.path, a.http_status, a.detail);
+      w.commit();
+    });
+  }
+
+  StatusOr<std::vector<Job>> LoadJobs() override {
+    std::vector<Job> out;
+    Status parse_error;
+    Status st = WithConnection("load jobs", [&] {
+      pqxx::read_transaction r(*conn_);
+      for (const auto& row : r.exec(sql::kLoadJobs)) {
+        auto j = nlohmann::json::parse(row[0].as<std::string>(), nullptr, false);
+        auto job = orchestrate::JobFromJson(j);
+        if (!job.ok()) {
+          parse_error = job.status();
+          return;
+        }
+        out.push_back(std::move(job).value());
+      }
+    });
+    if (!st.ok()) return st;
+    if (!parse_error.ok()) return parse_error;
+    return out;
+  }
+
+  StatusOr<std::vector<Decision>> Decisions(const std::string& job_id) override {
+    std::vector<Decision> out;
+    Status parse_error;
+    Status st = WithConnection("read decisions", [&] {
+      pqxx::read_transaction r(*conn_);
+      for (const auto& row : r.exec_prepared("decisions", job_id)) {
+        auto d = orchestrate::DecisionFromJson(nlohmann::json::parse(row[0].as<std::string>(), nullptr, false));
+        if (!d.ok()) {
+          parse_error = d.status();
+          return;
+        }
+        out.push_back(std::move(d).value());
+      }
+    });
+    if (!st.ok()) return st;
+    if (!parse_error.ok()) return parse_error;
+    return out;
+  }
+
+  StatusOr<std::int64_t> MaxDecisionSeq() override { return Scalar(sql::kMaxDecision); }
+  StatusOr<std::int64_t> MaxAuditSeq() override { return Scalar(sql::kMaxAudit); }
+
+  StatusOr<std::vector<AuditEntry>> Audit(int limit) override {
+    std::vector<AuditEntry> out;
+    Status st = WithConnection("read audit", [&] {
+      pqxx::read_transaction r(*conn_);
+      for (const auto& row : r.exec_prepared("audit", limit)) {
+        AuditEntry e;
+        e.seq = row[0].as<std::int64_t>();
+        e.at = row[1].as<std::int64_t>();
+        e.principal = row[2].as<std::string>();
+        e.role = row[3].as<std::string>();
+        e.method = row[4].as<std::string>();
+        e.path = row[5].as<std::string>();
+        e.http_status = row[6].as<int>();
+        e.detail = row[7].as<std::string>();
+        out.push_back(std::move(e));
+      }
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Status PutToken(const TokenRecord& t) override {
+    return WithConnection("put token", [&] {
+      pqxx::work w(*conn_);
+      w.exec_prepared("put_token", t.name, t.sha256_hex, t.role, t.team);
+      w.commit();
+    });
+  }
+
+  StatusOr<std::vector<TokenRecord>> LoadTokens() override {
+    std::vector<TokenRecord> out;
+    Status st = WithConnection("load tokens", [&] {
+      pqxx::read_transaction r(*conn_);
+      for (const auto& row : r.exec(sql::kLoadTokens))
+        out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                       row[3].as<std::string>()});
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+ private:
+  template <typename F>
+  Status Guard(const std::string& what, F&& f) {
+    try {
+      f();
+      return Status::Ok();
+    } catch (const pqxx::broken_connection& e) {
+      conn_.reset();
+      return Status(StatusCode::kUnavailable, Describe() + ": " + what + ": connection lost: " + e.what());
+    } catch (const std::exception& e) {
+      return Status(StatusCode::kUnavailable, Describe() + ": " + what + ": " + e.what());
+    }
+  }
+  template <typename F>
+  Status WithConnection(const std::string& what, F&& f) {
+    if (!conn_ || !conn_->is_open()) FUNGIBLE_RETURN_IF_ERROR(Connect());
+    return Guard(what, std::forward<F>(f));
+  }
+  StatusOr<std::int64_t> Scalar(const char* text) {
+    std::int64_t v = 0;
+    Status st = WithConnection(text, [&] {
+      pqxx::read_transaction r(*conn_);
+      v = r.exec(text)[0][0].as<std::int64_t>();
+    });
+    if (!st.ok()) return st;
+    return v;
+  }
+
+  std::string url_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url) {
+  auto store = std::make_unique<PostgresStore>(url);
+  FUNGIBLE_RETURN_IF_ERROR(store->Connect());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace fungible::store

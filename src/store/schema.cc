@@ -1,0 +1,76 @@
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace fungible::store {
+
+// Types chosen to mean the same in SQLite and PostgreSQL. Jobs keep their
+// queryable fields as columns and the whole record as JSON in `body`. An
+// empty idempotency key is stored as NULL so it never collides.
+const char* const kSchemaSql = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  team TEXT NOT NULL,
+  idempotency_key TEXT,
+  state TEXT NOT NULL,
+  submit_seq BIGINT NOT NULL,
+  body TEXT NOT NULL,
+  UNIQUE (team, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+  seq BIGINT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  job_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_job ON decisions (job_id, seq);
+CREATE TABLE IF NOT EXISTS audit (
+  seq BIGINT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  principal TEXT NOT NULL,
+  role TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  name TEXT PRIMARY KEY,
+  sha256_hex TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  team TEXT NOT NULL
+);
+)sql";
+
+// Statements shared by both stores ($n placeholders: SQLite binds them by
+// position of first appearance, PostgreSQL by number).
+namespace sql {
+const char* const kUpsertJob =
+    "INSERT INTO jobs (id, team, idempotency_key, state, submit_seq, body) VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6) "
+    "ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body";
+const char* const kInsertDecision =
+    "INSERT INTO decisions (seq, at, job_id, action, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING";
+const char* const kInsertAudit =
+    "INSERT INTO audit (seq, at, principal, role, method, path, http_status, detail) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq) DO NOTHING";
+const char* const kPutToken =
+    "INSERT INTO tokens (name, sha256_hex, role, team) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (name) DO UPDATE SET sha256_hex = excluded.sha256_hex, role = excluded.role, team = excluded.team";
+const char* const kLoadJobs = "SELECT body FROM jobs ORDER BY submit_seq";
+const char* const kDecisions = "SELECT body FROM decisions WHERE job_id = $1 ORDER BY seq";
+const char* const kMaxDecision = "SELECT COALESCE(MAX(seq), 0) FROM decisions";
+const char* const kAudit =
+    "SELECT seq, at, principal, role, method, path, http_status, detail FROM audit ORDER BY seq DESC LIMIT $1";
+const char* const kMaxAudit = "SELECT COALESCE(MAX(seq), 0) FROM audit";
+const char* const kLoadTokens = "SELECT name, sha256_hex, role, team FROM tokens ORDER BY name";
+}  // namespace sql
+
+StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url_or_path) {
+  if (url_or_path.rfind("postgresql://", 0) == 0 || url_or_path.rfind("postgres://", 0) == 0)
+    return OpenPostgresStore(url_or_path);
+  std::string path = url_or_path;
+  if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
+  return OpenSqliteStore(path);
+}
+
+}  // namespace fungible::store

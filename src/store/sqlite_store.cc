@@ -1,0 +1,235 @@
+// SQLite store: WAL journal, synchronous=FULL (a committed transaction
+// survives power loss), one connection owned by the store.
+#include <sqlite3.h>
+
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace fungible::store {
+
+namespace {
+
+using orchestrate::Decision;
+using orchestrate::Job;
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* text) { rc_ = sqlite3_prepare_v2(db, text, -1, &stmt_, nullptr); }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return stmt_; }
+  void Bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void Bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string Text(int col) {
+    const unsigned char* t = sqlite3_column_text(stmt_, col);
+    return t ? reinterpret_cast<const char*>(t) : "";
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+  Status Commit(const Batch& batch) override {
+    if (batch.empty()) return Status::Ok();
+    FUNGIBLE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status st = WriteBatch(batch);
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st;
+    }
+    st = Exec("COMMIT");
+    if (!st.ok()) (void)Exec("ROLLBACK");
+    return st;
+  }
+
+  StatusOr<std::vector<Job>> LoadJobs() override {
+    Stmt s(db_, sql::kLoadJobs);
+    if (!s.ok()) return Error("prepare load jobs");
+    std::vector<Job> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      auto job = ParseJob(s.Text(0));
+      if (!job.ok()) return job.status();
+      out.push_back(std::move(job).value());
+    }
+    if (rc != SQLITE_DONE) return Error("load jobs");
+    return out;
+  }
+
+  StatusOr<std::vector<Decision>> Decisions(const std::string& job_id) override {
+    Stmt s(db_, sql::kDecisions);
+    if (!s.ok()) return Error("prepare decisions");
+    s.Bind(1, job_id);
+    std::vector<Decision> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      auto d = ParseDecision(s.Text(0));
+      if (!d.ok()) return d.status();
+      out.push_back(std::move(d).value());
+    }
+    if (rc != SQLITE_DONE) return Error("read decisions");
+    return out;
+  }
+
+  StatusOr<std::int64_t> MaxDecisionSeq() override { return ScalarInt(sql::kMaxDecision); }
+  StatusOr<std::int64_t> MaxAuditSeq() override { return ScalarInt(sql::kMaxAudit); }
+
+  StatusOr<std::vector<AuditEntry>> Audit(int limit) override {
+    Stmt s(db_, sql::kAudit);
+    if (!s.ok()) return Error("prepare audit");
+    s.Bind(1, static_cast<std::int64_t>(limit));
+    std::vector<AuditEntry> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      AuditEntry e;
+      e.seq = sqlite3_column_int64(s.get(), 0);
+      e.at = sqlite3_column_int64(s.get(), 1);
+      e.principal = s.Text(2);
+      e.role = s.Text(3);
+      e.method = s.Text(4);
+      e.path = s.Text(5);
+      e.http_status = sqlite3_column_int(s.get(), 6);
+      e.detail = s.Text(7);
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return Error("read audit");
+    return out;
+  }
+
+  Status PutToken(const TokenRecord& r) override {
+    Stmt s(db_, sql::kPutToken);
+    if (!s.ok()) return Error("prepare put token");
+    s.Bind(1, r.name);
+    s.Bind(2, r.sha256_hex);
+    s.Bind(3, r.role);
+    s.Bind(4, r.team);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("put token " + r.name);
+    return Status::Ok();
+  }
+
+  StatusOr<std::vector<TokenRecord>> LoadTokens() override {
+    Stmt s(db_, sql::kLoadTokens);
+    if (!s.ok()) return Error("prepare load tokens");
+    std::vector<TokenRecord> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3)});
+    if (rc != SQLITE_DONE) return Error("load tokens");
+    return out;
+  }
+
+  Status Exec(const char* text) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, text, nullptr, nullptr, &err);
+    if (rc == SQLITE_OK) return Status::Ok();
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return Status(StatusCode::kUnavailable, Describe() + ": " + msg);
+  }
+
+ private:
+  Status Error(const std::string& what) const {
+    return Status(StatusCode::kUnavailable, Describe() + ": " + what + ": " + sqlite3_errmsg(db_));
+  }
+
+  static StatusOr<Job> ParseJob(const std::string& body) {
+    auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return Status::Internal("stored job is not JSON");
+    return orchestrate::JobFromJson(j);
+  }
+  static StatusOr<Decision> ParseDecision(const std::string& body) {
+    auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return Status::Internal("stored decision is not JSON");
+    return orchestrate::DecisionFromJson(j);
+  }
+
+  StatusOr<std::int64_t> ScalarInt(const char* text) {
+    Stmt s(db_, text);
+    if (!s.ok() || sqlite3_step(s.get()) != SQLITE_ROW) return Error(text);
+    return static_cast<std::int64_t>(sqlite3_column_int64(s.get(), 0));
+  }
+
+  Status WriteBatch(const Batch& batch) {
+    if (!batch.jobs.empty()) {
+      Stmt s(db_, sql::kUpsertJob);
+      if (!s.ok()) return Error("prepare upsert job");
+      for (const auto& job : batch.jobs) {
+        s.Bind(1, job.id);
+        s.Bind(2, job.spec.team);
+        s.Bind(3, job.spec.idempotency_key);
+        s.Bind(4, std::string(orchestrate::JobStateName(job.state)));
+        s.Bind(5, job.submit_seq);
+        s.Bind(6, orchestrate::JobToJson(job).dump());
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write job " + job.id);
+        s.Reset();
+      }
+    }
+    if (!batch.decisions.empty()) {
+      Stmt s(db_, sql::kInsertDecision);
+      if (!s.ok()) return Error("prepare insert decision");
+      for (const auto& d : batch.decisions) {
+        s.Bind(1, d.seq);
+        s.Bind(2, d.at);
+        s.Bind(3, d.job_id);
+        s.Bind(4, d.action);
+        s.Bind(5, orchestrate::DecisionToJson(d).dump());
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write decision");
+        s.Reset();
+      }
+    }
+    if (!batch.audit.empty()) {
+      Stmt s(db_, sql::kInsertAudit);
+      if (!s.ok()) return Error("prepare insert audit");
+      for (const auto& a : batch.audit) {
+        s.Bind(1, a.seq);
+        s.Bind(2, a.at);
+        s.Bind(3, a.principal);
+        s.Bind(4, a.role);
+        s.Bind(5, a.method);
+        s.Bind(6, a.path);
+        s.Bind(7, static_cast<std::int64_t>(a.http_status));
+        s.Bind(8, a.detail);
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write audit");
+        s.Reset();
+      }
+    }
+    return Status::Ok();
+  }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Status(StatusCode::kUnavailable, "sqlite:" + path + ": cannot open: " + msg);
+  }
+  auto store = std::make_unique<SqliteStore>(db, path);
+  FUNGIBLE_RETURN_IF_ERROR(store->Exec("PRAGMA busy_timeout = 5000"));
+  FUNGIBLE_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode = WAL"));
+  FUNGIBLE_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous = FULL"));
+  FUNGIBLE_RETURN_IF_ERROR(store->Exec(kSchemaSql));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace fungible::store

@@ -1,0 +1,79 @@
+// Durable state of `fungible serve`: jobs, the decision log, the audit log
+// and API tokens (hashed). One schema (kSchemaSql) for both implementations:
+// SQLite in WAL mode with synchronous=FULL (the default, a file beside the
+// spec) and PostgreSQL through libpqxx (a store shared by several instances;
+// one writer at a time). Every Commit is one transaction, durable when it
+// returns OK: the server acknowledges a request only after that.
+// Implementations catch their library's exceptions and return Status
+// (kUnavailable when the database cannot be reached or written).
+// Not thread-safe: the owner serialises calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "orchestrate/job.h"
+#include "util/status.h"
+#include "util/time.h"
+
+namespace fungible::store {
+
+struct AuditEntry {
+  std::int64_t seq = 0;
+  UtcSeconds at = 0;
+  std::string principal;  // token name, or "-" when unauthenticated
+  std::string role;
+  std::string method;
+  std::string path;
+  int http_status = 0;
+  std::string detail;
+};
+
+struct TokenRecord {
+  std::string name;        // unique
+  std::string sha256_hex;  // hash of the bearer token; the token itself is never stored
+  std::string role;        // viewer, team, admin
+  std::string team;        // for role team
+};
+
+// What one transaction writes.
+struct Batch {
+  std::vector<orchestrate::Job> jobs;  // upserted by id
+  std::vector<orchestrate::Decision> decisions;
+  std::vector<AuditEntry> audit;
+  bool empty() const { return jobs.empty() && decisions.empty() && audit.empty(); }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual std::string Describe() const = 0;  // "sqlite:/path" or "postgresql://host:port/db"
+  // Writes the batch atomically and durably.
+  virtual Status Commit(const Batch& batch) = 0;
+  virtual StatusOr<std::vector<orchestrate::Job>> LoadJobs() = 0;
+  // Decisions about `job_id` in order (all fleet-level ones when empty).
+  virtual StatusOr<std::vector<orchestrate::Decision>> Decisions(const std::string& job_id) = 0;
+  virtual StatusOr<std::int64_t> MaxDecisionSeq() = 0;  // 0 when none
+  // The newest `limit` audit entries, newest first.
+  virtual StatusOr<std::vector<AuditEntry>> Audit(int limit) = 0;
+  virtual StatusOr<std::int64_t> MaxAuditSeq() = 0;
+  // Adds or replaces the token named record.name.
+  virtual Status PutToken(const TokenRecord& record) = 0;
+  virtual StatusOr<std::vector<TokenRecord>> LoadTokens() = 0;
+};
+
+// The schema, valid SQL for both SQLite and PostgreSQL.
+extern const char* const kSchemaSql;
+
+// Opens (creating when missing) a SQLite store at `path`.
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+// Connects to PostgreSQL at `url` (postgresql://user@host:port/db) and
+// creates the schema when missing.
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+// postgresql:// or postgres:// URLs open PostgreSQL; anything else is a
+// SQLite file path (a "sqlite:" prefix is accepted).
+StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url_or_path);
+
+}  // namespace fungible::store
