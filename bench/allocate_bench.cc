@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   int repeat = 5, P = 50, W = 30, T = 168;
   std::string mps;
   bool integer_gangs = false;
+  double switch_cost = 1.5;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -149,21 +150,31 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--seed") seed = std::stoull(next());
-    else if (a == "--repeat") repeat = std::max(1, std::stoi(next()));
+    else if (a == "--repeat") repeat = std::max(0, std::stoi(next()));  // 0: write the MPS only
     else if (a == "--mps") mps = next();
     else if (a == "--integer-gangs") integer_gangs = true;
     else if (a == "--pools") P = std::stoi(next());
     else if (a == "--workloads") W = std::stoi(next());
     else if (a == "--periods") T = std::stoi(next());
+    else if (a == "--switch-cost") switch_cost = std::stod(next());
     else {
       std::fprintf(stderr, "usage: allocate_bench [--seed N] [--repeat N] [--mps FILE] [--integer-gangs]\n");
       return 2;
     }
   }
   AllocationInstance inst = Generate(seed, P, W, T);
+  inst.switch_cost_usd_per_chip = switch_cost;
   fungible::AllocateOptions opt;
   opt.integer_gangs = integer_gangs;
 
+  if (!mps.empty()) {
+    fungible::Status st = fungible::WriteMps(inst, opt, mps);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.ToString().c_str());
+      return 1;
+    }
+    if (repeat == 0) return 0;
+  }
   std::vector<double> build, solve, e2e;
   fungible::AllocationResult last;
   for (int r = 0; r < repeat; ++r) {
@@ -178,13 +189,6 @@ int main(int argc, char** argv) {
     solve.push_back(res->solve_seconds);
     e2e.push_back(total);
     last = std::move(*res);
-  }
-  if (!mps.empty()) {
-    fungible::Status st = fungible::WriteMps(inst, opt, mps);
-    if (!st.ok()) {
-      std::fprintf(stderr, "%s\n", st.ToString().c_str());
-      return 1;
-    }
   }
   std::printf("pools %d\nworkloads %d\nperiods %d\n", P, W, T);
   std::printf("rows %d\ncolumns %d\ninteger %d\n", last.lp_rows, last.lp_columns, last.has_integers ? 1 : 0);

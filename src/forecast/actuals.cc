@@ -123,7 +123,7 @@ class Likelihood {
       double x = org_from;
       for (int step = inc.from; step < inc.to; ++step) {
         double drift = growth[s];
-        if (t.has_ceiling()) drift *= 1.0 - std::exp(x) / t.ceiling_multiple;
+        if (t.has_ceiling()) drift *= 1.0 - std::exp(x) * (1.0 / t.ceiling_multiple);
         x += drift;
       }
       double r = org_to - x;

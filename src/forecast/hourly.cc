@@ -1,7 +1,9 @@
 #include "forecast/hourly.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <utility>
 
 #include "forecast/internal/parallel.h"
 #include "forecast/internal/vector_math.h"
@@ -16,34 +18,71 @@ std::int64_t HourOffset(const DemandModel& m, int t) {
   return (m.MonthStart(t) - m.MonthStart(1)) / kSecondsPerHour;
 }
 
+// The hourly-noise streams of `scenarios` of one tier.
+template <size_t... I>
+std::array<Rng, sizeof...(I)> MakeStreams(std::uint64_t seed, int tier, const int* scenarios,
+                                          std::index_sequence<I...>) {
+  return {Rng(seed, StreamPurpose::kHourly,
+              (static_cast<std::uint64_t>(tier) << 40) | static_cast<std::uint64_t>(scenarios[I]))...};
+}
+
+// The AR(1) log noise of K scenarios of one tier over hours [0, end),
+// shifted by -sd^2/2 and exponentiated (mean 1): out[j][h]. Each scenario
+// reads only its own stream; the K chains run interleaved so the CPU can
+// overlap them (the recursion is one long dependency chain per scenario).
+// Bit-identical to running the scenarios one at a time.
+template <int K>
+void NoiseFactors(const DemandModel& m, const ScenarioSet& set, int tier, const int* scenarios,
+                  std::int64_t end, double* const* out) {
+  const TierModel& t = m.tiers[static_cast<size_t>(tier)];
+  const double sd = t.hourly_noise_log_sd, phi = t.hourly_noise_autocorrelation;
+  const double innov = sd * std::sqrt(1.0 - phi * phi);
+  const double shift = -0.5 * sd * sd;
+  auto rng = MakeStreams(set.seed, tier, scenarios, std::make_index_sequence<K>());
+  double n[K];
+  for (int j = 0; j < K; ++j) {
+    n[j] = sd * rng[static_cast<size_t>(j)].Normal();
+    if (end > 0) out[j][0] = n[j] + shift;
+  }
+  for (std::int64_t h = 1; h < end; ++h)
+    for (int j = 0; j < K; ++j) {
+      n[j] = phi * n[j] + innov * rng[static_cast<size_t>(j)].Normal();
+      out[j][h] = n[j] + shift;
+    }
+  for (int j = 0; j < K; ++j) forecast_internal::ExpArray(out[j], out[j], static_cast<size_t>(end));
+}
+
+// Largest a[i] * b[i] over i < n (four accumulators: no serial chain).
+double MaxProduct(const double* a, const double* b, std::int64_t n) {
+  double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = std::max(m0, a[i] * b[i]);
+    m1 = std::max(m1, a[i + 1] * b[i + 1]);
+    m2 = std::max(m2, a[i + 2] * b[i + 2]);
+    m3 = std::max(m3, a[i + 3] * b[i + 3]);
+  }
+  for (; i < n; ++i) m0 = std::max(m0, a[i] * b[i]);
+  return std::max(std::max(m0, m1), std::max(m2, m3));
+}
+
 // Writes hourly tokens for months first..last of one scenario and tier:
 // `weights` from HourWeights, `noise` scratch of the whole horizon's hours.
 void ExpandOne(const DemandModel& m, const ScenarioSet& set, int tier, int scenario, int first, int last,
                const std::vector<double>& weights, std::vector<double>& noise, double* out) {
   const TierModel& t = m.tiers[static_cast<size_t>(tier)];
-  const std::int64_t begin = HourOffset(m, first), end = HourOffset(m, last + 1);
-  const double sd = t.hourly_noise_log_sd;
-  if (sd > 0) {
-    // AR(1) from the first hour of month 1 (fixed path), shifted by -sd^2/2
-    // so that its exponential has mean 1.
-    const double phi = t.hourly_noise_autocorrelation;
-    const double innov = sd * std::sqrt(1.0 - phi * phi);
-    const double shift = -0.5 * sd * sd;
-    Rng rng(set.seed, StreamPurpose::kHourly,
-            (static_cast<std::uint64_t>(tier) << 40) | static_cast<std::uint64_t>(scenario));
+  const std::int64_t end = HourOffset(m, last + 1);
+  const bool noisy = t.hourly_noise_log_sd > 0;
+  if (noisy) {
     noise.resize(static_cast<size_t>(end));
-    double n = sd * rng.Normal();
-    for (std::int64_t h = 0; h < end; ++h) {
-      if (h > 0) n = phi * n + innov * rng.Normal();
-      noise[static_cast<size_t>(h)] = n + shift;
-    }
-    forecast_internal::ExpArray(noise.data() + begin, noise.data() + begin, static_cast<size_t>(end - begin));
+    double* p = noise.data();
+    NoiseFactors<1>(m, set, tier, &scenario, end, &p);
   }
   double* o = out;
   for (int month = first; month <= last; ++month) {
     const std::int64_t a = HourOffset(m, month), b = HourOffset(m, month + 1);
     const double tokens = MonthlyOutputTokens(m, tier, month, set.LogMultiple(tier, month, scenario));
-    if (sd > 0) {
+    if (noisy) {
       for (std::int64_t h = a; h < b; ++h)
         *o++ = tokens * weights[static_cast<size_t>(h)] * noise[static_cast<size_t>(h)];
     } else {
@@ -96,21 +135,39 @@ HourlyPeaks ComputeHourlyPeaks(const DemandModel& model, const ScenarioSet& set,
     const std::vector<double> weights = HourWeights(model, s);
     // Per scenario and month: peak hour and peak over the month's mean hour.
     std::vector<double> peak(static_cast<size_t>(h) * n), ratio(static_cast<size_t>(h) * n);
+    // Month boundaries in hours, and each month's tokens at log multiple 0.
+    std::vector<std::int64_t> bound(static_cast<size_t>(h) + 1);
+    std::vector<double> unit(static_cast<size_t>(h));
+    for (int month = 1; month <= h + 1; ++month) bound[static_cast<size_t>(month - 1)] = HourOffset(model, month);
+    for (int month = 1; month <= h; ++month) unit[static_cast<size_t>(month - 1)] = MonthlyOutputTokens(model, s, month, 0.0);
+    const bool noisy = model.tiers[static_cast<size_t>(s)].hourly_noise_log_sd > 0;
+    constexpr int kBlock = 4;
     ParallelFor(set.scenarios, forecast_internal::ResolveThreads(threads), 16, [&](std::int64_t b, std::int64_t e) {
-      std::vector<double> hourly(static_cast<size_t>(peaks.hours)), noise;
-      for (std::int64_t i = b; i < e; ++i) {
-        ExpandOne(model, set, s, static_cast<int>(i), 1, h, weights, noise, hourly.data());
-        size_t at = 0;
-        for (int month = 1; month <= h; ++month) {
-          const size_t len = static_cast<size_t>(HoursInMonths(model, month, month));
-          const double mx = *std::max_element(hourly.begin() + static_cast<std::ptrdiff_t>(at),
-                                              hourly.begin() + static_cast<std::ptrdiff_t>(at + len));
-          const double mean = MonthlyOutputTokens(model, s, month, set.LogMultiple(s, month, static_cast<int>(i))) /
-                              static_cast<double>(len);
-          peak[static_cast<size_t>(month - 1) * n + static_cast<size_t>(i)] = mx;
-          ratio[static_cast<size_t>(month - 1) * n + static_cast<size_t>(i)] = mx / mean;
-          at += len;
+      std::vector<double> noise(static_cast<size_t>(kBlock * peaks.hours), 1.0);
+      double* rows[kBlock];
+      for (int j = 0; j < kBlock; ++j) rows[j] = noise.data() + static_cast<size_t>(j) * peaks.hours;
+      for (std::int64_t i0 = b; i0 < e; i0 += kBlock) {
+        const int k = static_cast<int>(std::min<std::int64_t>(kBlock, e - i0));
+        int ids[kBlock];
+        for (int j = 0; j < k; ++j) ids[j] = static_cast<int>(i0 + j);
+        if (noisy) {
+          if (k == kBlock) {
+            NoiseFactors<kBlock>(model, set, s, ids, peaks.hours, rows);
+          } else {
+            for (int j = 0; j < k; ++j) NoiseFactors<1>(model, set, s, &ids[j], peaks.hours, &rows[j]);
+          }
         }
+        // The peak hour of a month is its tokens x the largest weight x noise.
+        for (int j = 0; j < k; ++j)
+          for (int month = 1; month <= h; ++month) {
+            const std::int64_t a = bound[static_cast<size_t>(month - 1)], z = bound[static_cast<size_t>(month)];
+            const double top = MaxProduct(weights.data() + a, rows[j] + a, z - a);
+            const double tokens =
+                unit[static_cast<size_t>(month - 1)] * std::exp(set.LogMultiple(s, month, ids[j]));
+            const size_t at = static_cast<size_t>(month - 1) * n + static_cast<size_t>(ids[j]);
+            peak[at] = tokens * top;
+            ratio[at] = top * static_cast<double>(z - a);  // peak over the month's mean hour
+          }
       }
     });
     std::vector<QuantileRow> pk(static_cast<size_t>(h)), rt(static_cast<size_t>(h));

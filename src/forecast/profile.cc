@@ -37,7 +37,7 @@ struct Fit {
 // Least squares of y on level + trend + hour-of-day + day-class effects by
 // backfitting. `day_class(u)` gives the weekday class (0..6) of hour u.
 template <typename DayClass>
-Fit Backfit(const std::vector<Hour>& hours, bool weekly, DayClass&& day_class) {
+Fit Backfit(const std::vector<Hour>& hours, bool weekly, bool trend, DayClass&& day_class) {
   Fit f;
   const size_t n = hours.size();
   std::vector<double> t(n);
@@ -56,7 +56,7 @@ Fit Backfit(const std::vector<Hour>& hours, bool weekly, DayClass&& day_class) {
     }
     const double dn = static_cast<double>(n);
     const double var_t = stt - st * st / dn;
-    f.trend = var_t > 0 ? (str - st * sr / dn) / var_t : 0.0;
+    f.trend = trend && var_t > 0 ? (str - st * sr / dn) / var_t : 0.0;
     f.c = (sr - f.trend * st) / dn;
     // Hour-of-day effects, centred.
     std::array<double, 24> sa{}, na{};
@@ -110,10 +110,10 @@ constexpr int kParams = 2 + 23 + 6;
 
 // Regressors of hour u: level, trend (days), hour-of-day and weekday
 // contrasts against hour 0 and Monday.
-std::array<double, kParams> Regressors(std::int64_t u, int first_weekday, bool weekly) {
+std::array<double, kParams> Regressors(std::int64_t u, int first_weekday, bool weekly, bool trend) {
   std::array<double, kParams> x{};
   x[0] = 1;
-  x[1] = static_cast<double>(u) / 24.0;
+  x[1] = trend ? static_cast<double>(u) / 24.0 : 0.0;
   const int h = Mod(u, 24);
   if (h > 0) x[static_cast<size_t>(1 + h)] = 1;
   const int w = Mod(first_weekday + FloorDiv(u, 24), 7);
@@ -159,7 +159,7 @@ std::vector<double> Inverse(std::vector<double> a, int n) {
 
 double ProfileFit::PredictLogVariance(std::int64_t u) const {
   if (parameter_covariance.size() != static_cast<size_t>(kParams) * kParams) return 0.0;
-  const auto x = Regressors(u, first_weekday, weekly_fitted);
+  const auto x = Regressors(u, first_weekday, weekly_fitted, trend_fitted);
   double v = 0;
   for (int i = 0; i < kParams; ++i) {
     if (x[static_cast<size_t>(i)] == 0) continue;
@@ -264,6 +264,9 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
                            " usable hours; a profile needs at least 2 days (one day cannot tell the daily shape from noise)");
   fit.hours_used = static_cast<int>(hours.size());
   fit.weekly_fitted = fit.days >= 7.0;
+  // Under two weeks, a trend and the weekday effects explain the same thing
+  // (with exactly 7 days, day index = weekday): fit no trend then.
+  fit.trend_fitted = !fit.weekly_fitted || fit.days >= 14.0 - 1e-9;
 
   // Weekday of day 0: given, or where the two quietest consecutive day
   // classes fall (local days, before any UTC shift).
@@ -272,7 +275,7 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
   } else if (fit.weekly_fitted) {
     std::vector<Hour> local = hours;
     for (auto& h : local) h.u += options.utc_offset_hours;
-    const Fit f = Backfit(local, true, [](std::int64_t u) { return Mod(FloorDiv(u, 24), 7); });
+    const Fit f = Backfit(local, true, fit.trend_fitted, [](std::int64_t u) { return Mod(FloorDiv(u, 24), 7); });
     int quietest = 0;
     for (int c = 1; c < 7; ++c)
       if (f.b[static_cast<size_t>(c)] + f.b[static_cast<size_t>((c + 1) % 7)] <
@@ -283,7 +286,8 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
   }
 
   const int w0 = fit.first_weekday;
-  const Fit f = Backfit(hours, fit.weekly_fitted, [w0](std::int64_t u) { return Mod(w0 + FloorDiv(u, 24), 7); });
+  const Fit f = Backfit(hours, fit.weekly_fitted, fit.trend_fitted,
+                        [w0](std::int64_t u) { return Mod(w0 + FloorDiv(u, 24), 7); });
   fit.trend_log_per_day = f.trend;
   fit.diurnal_shape = ExpScaledToMeanOne(f.a);
   fit.weekly_shape = fit.weekly_fitted ? ExpScaledToMeanOne(f.b) : std::array<double, 7>{1, 1, 1, 1, 1, 1, 1};
@@ -310,7 +314,7 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
       lag_num += e[i] * e[i - 1];
       lag_den += e[i - 1] * e[i - 1];
     }
-  const double params = 2 + 23 + (fit.weekly_fitted ? 6 : 0);
+  const double params = 1 + (fit.trend_fitted ? 1 : 0) + 23 + (fit.weekly_fitted ? 6 : 0);
   fit.hourly_noise_log_sd = std::sqrt(sse / std::max(1.0, static_cast<double>(hours.size()) - params));
   fit.hourly_noise_autocorrelation = lag_den > 0 ? std::clamp(lag_num / lag_den, -0.99, 0.99) : 0.0;
   fit.r_squared = sst > 0 ? 1.0 - sse / sst : 0.0;
@@ -324,7 +328,7 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
   std::vector<double> xtx(static_cast<size_t>(kParams) * kParams, 0.0);
   std::array<double, kParams> prev{};
   for (size_t i = 0; i < hours.size(); ++i) {
-    const auto x = Regressors(hours[i].u, fit.first_weekday, fit.weekly_fitted);
+    const auto x = Regressors(hours[i].u, fit.first_weekday, fit.weekly_fitted, fit.trend_fitted);
     std::array<double, kParams> w{};
     const bool run = i > 0 && hours[i].u == hours[i - 1].u + 1;
     for (int k = 0; k < kParams; ++k)

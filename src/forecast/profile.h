@@ -53,6 +53,7 @@ struct ProfileFit {
   std::array<double, 7> weekly_shape{};    // Monday..Sunday (UTC days), mean 1; all 1 if not fitted
   bool weekly_fitted = false;              // needs 7 days or more
   double trend_log_per_day = 0;            // growth of ln(rate) per day inside the trace
+  bool trend_fitted = false;               // with a week profile: needs 14 days or more
   double hourly_noise_log_sd = 0;
   double hourly_noise_autocorrelation = 0;
   double r_squared = 0;  // share of the variance of ln(hourly rate) explained

@@ -29,23 +29,38 @@ void MultiSelect(double* v, size_t b, size_t e, const size_t* ranks, size_t nr) 
 // of repeated partitioning. Writes the order statistics to `out` (by rank).
 void HistogramSelect(const double* v, size_t n, const size_t* ranks, size_t nr, double* out) {
   constexpr int kBuckets = 2048;
-  double lo = v[0], hi = v[0];
-  for (size_t i = 1; i < n; ++i) {
-    lo = std::min(lo, v[i]);
-    hi = std::max(hi, v[i]);
-  }
+  // Range, with four accumulators (no serial chain).
+  double lo4[4] = {v[0], v[0], v[0], v[0]}, hi4[4] = {v[0], v[0], v[0], v[0]};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; ++k) {
+      lo4[k] = std::min(lo4[k], v[i + static_cast<size_t>(k)]);
+      hi4[k] = std::max(hi4[k], v[i + static_cast<size_t>(k)]);
+    }
+  for (; i < n; ++i) lo4[0] = std::min(lo4[0], v[i]), hi4[0] = std::max(hi4[0], v[i]);
+  const double lo = std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3]));
+  const double hi = std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]));
   if (!(hi > lo)) {  // all equal
     for (size_t r = 0; r < nr; ++r) out[r] = lo;
     return;
   }
   const double scale = (kBuckets - 1) / (hi - lo);
-  auto bucket = [&](double x) {
-    return static_cast<int>(static_cast<std::int64_t>((x - lo) * scale));
-  };
   // One spare bucket: rounding may map the maximum just past the last one.
   constexpr size_t kSlots = kBuckets + 1;
-  std::vector<std::uint32_t> count(kSlots, 0);
-  for (size_t i = 0; i < n; ++i) ++count[static_cast<size_t>(bucket(v[i]))];
+  // Each element's bucket, kept for the gathering pass.
+  std::vector<std::uint16_t> bucket(n);
+  for (size_t j = 0; j < n; ++j) bucket[j] = static_cast<std::uint16_t>(static_cast<std::int64_t>((v[j] - lo) * scale));
+  // Two interleaved histograms: neighbours in the same bucket do not wait
+  // on each other's increment.
+  std::vector<std::uint32_t> count2(2 * kSlots, 0);
+  size_t j = 0;
+  for (; j + 2 <= n; j += 2) {
+    ++count2[bucket[j]];
+    ++count2[kSlots + bucket[j + 1]];
+  }
+  if (j < n) ++count2[bucket[j]];
+  std::vector<std::uint32_t> count(kSlots);
+  for (size_t b = 0; b < kSlots; ++b) count[b] = count2[b] + count2[kSlots + b];
   // first[b] = rank of the first element in bucket b.
   std::vector<std::uint32_t> first(kSlots + 1, 0);
   for (size_t b = 0; b < kSlots; ++b) first[b + 1] = first[b] + count[b];
@@ -66,9 +81,9 @@ void HistogramSelect(const double* v, size_t n, const size_t* ranks, size_t nr, 
   }
   std::vector<double> gathered(total);
   std::vector<std::uint32_t> fill(slot_begin);
-  for (size_t i = 0; i < n; ++i) {
-    const std::int32_t s = slot[static_cast<size_t>(bucket(v[i]))];
-    if (s >= 0) gathered[fill[static_cast<size_t>(s)]++] = v[i];
+  for (size_t k = 0; k < n; ++k) {
+    const std::int32_t sl = slot[bucket[k]];
+    if (sl >= 0) gathered[fill[static_cast<size_t>(sl)]++] = v[k];
   }
   for (size_t r = 0; r < nr; ++r) {
     const int b = wanted_bucket[r];

@@ -37,6 +37,17 @@ const char* WorkloadKindName(WorkloadKind k) {
   return "research";
 }
 
+const char* OptionKindName(OptionKind k) {
+  switch (k) {
+    case OptionKind::kExpand: return "expand";
+    case OptionKind::kReduce: return "reduce";
+    case OptionKind::kTerminate: return "terminate";
+  }
+  return "expand";
+}
+
+const char* QuantityUnitName(QuantityUnit u) { return u == QuantityUnit::kMw ? "mw" : "chips"; }
+
 namespace {
 template <typename T>
 const T* FindById(const std::vector<T>& items, const std::string& id) {
@@ -49,6 +60,7 @@ const ChipType* Fleet::FindChip(const std::string& id) const { return FindById(c
 const Contract* Fleet::FindContract(const std::string& id) const { return FindById(contracts, id); }
 const ServedModel* Fleet::FindModel(const std::string& id) const { return FindById(models, id); }
 const WorkloadClass* Fleet::FindWorkload(const std::string& id) const { return FindById(workloads, id); }
+const Offer* Fleet::FindOffer(const std::string& id) const { return FindById(offers, id); }
 const ServingDemand* Fleet::FindDemand(const std::string& model) const {
   auto it = std::find_if(demand.begin(), demand.end(), [&](const ServingDemand& d) { return d.model == model; });
   return it == demand.end() ? nullptr : &*it;

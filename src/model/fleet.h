@@ -73,6 +73,7 @@ struct Pool {
   double availability = 1.0;  // long-run share of chips up (failures, maintenance), (0, 1]
   double mtbf_hours = 0;      // mean time between pool-level failures; 0 = not modelled
   double mttr_hours = 0;      // mean time to repair
+  double failure_fraction = 1.0;  // share of the pool's chips one failure takes down, (0, 1]
   SourceLoc loc;
 };
 
@@ -87,6 +88,10 @@ struct ServedModel {
   double input_tokens_per_output_token = 1.0;  // token mix of the traffic
   std::map<std::string, double> output_tokens_per_s_per_chip;  // chip id -> tokens/s
   SourceLoc loc;
+  // Continuous throughput gain between launches (serving software, batching,
+  // quantisation): tokens per chip grow by this fraction a month, compounding,
+  // from the model's demand as_of. 0.02 = 2% a month.
+  double efficiency_gain_per_month = 0;
 
   // Revenue of one output token with its share of input tokens, in USD.
   double usd_per_output_token() const {
@@ -150,6 +155,9 @@ struct LaunchJump {
   UtcSeconds date = 0;
   double multiplier_median = 1.0;
   double multiplier_log_sd = 0.0;
+  // The launch's new generation serves more tokens per chip: output tokens/s
+  // per chip of the model are multiplied by this from `date` on.
+  double throughput_multiplier = 1.0;
 };
 
 // A listed price change and the demand response through constant elasticity:
@@ -213,6 +221,94 @@ struct ForecastSettings {
   UtcSeconds start = 0;  // first month of the cone; defaults to the earliest demand as_of
 };
 
+// Settings of `fungible simulate` (months of operation in virtual time) and
+// of the return-on-compute ledger it keeps.
+struct SimulateSettings {
+  UtcSeconds start = 0;             // first hour simulated; 0 = the month of forecast.start
+  int resolve_every_hours = 24;     // K: the allocation is re-solved every K hours
+  int horizon_hours = 48;           // H: each re-solve looks H hours ahead (H >= K)
+  int period_hours = 1;             // LP period length inside the horizon; divides K and H
+  int checkpoint_interval_hours = 4;  // jobs checkpoint this often; a failure loses the work since
+  bool integer_gangs = false;       // true: whole gangs by MIP (Cbc) in each re-solve; false: LP
+                                    // relaxation, gangs rounded to whole gangs, the rest re-solved
+  // Model development earns this share of the revenue uplift its next launch
+  // brings; the launch it feeds is the first at least `lag` after the work.
+  double model_development_value_share = 0.25;
+  double model_development_lag_months = 3;
+  double model_development_uplift_months = 12;  // months of uplifted revenue credited to a launch
+  double value_horizon_months = 6;              // the ledger's middle horizon ("within 6 months")
+};
+
+// ---- Procurement: offers on the table and the planner's settings ----
+
+// Flexibility a contract offer grants: change the signed quantity later, with
+// notice. Exercised month by month in each scenario of the plan; takes effect
+// `notice_months` after the month it is exercised in.
+enum class OptionKind { kExpand, kReduce, kTerminate };
+const char* OptionKindName(OptionKind k);  // "expand", "reduce", "terminate"
+
+struct OfferOption {
+  OptionKind kind = OptionKind::kExpand;
+  int notice_months = 0;
+  // expand / reduce: at most this share of the signed chips may be added /
+  // removed over the whole contract; terminate: 1 (the whole quantity).
+  double max_fraction = 1.0;
+  // expand: price of an added chip-hour; nullopt = the offer's own price.
+  std::optional<double> usd_per_chip_hour;
+  double fee_usd_per_chip = 0;  // one-off, per chip added / removed, paid when exercised
+  SourceLoc loc;
+};
+
+enum class QuantityUnit { kChips, kMw };
+const char* QuantityUnitName(QuantityUnit u);  // "chips", "mw"
+
+// A contract on the table (not yet signed). Quantities are in `unit`: chips,
+// or MW of facility power (chips = MW x 1e6 / (chip power_w x allocation.pue)).
+// Take-or-pay kinds (reserved, short_term, owned) are paid for every landed
+// chip-hour from signing; on_demand offers are a fallback paid per used
+// chip-hour, with `quantity` the most that can be had at once.
+struct Offer {
+  std::string id;
+  std::string provider;
+  ContractKind kind = ContractKind::kReserved;
+  std::string chip_type;  // ChipType::id
+  std::string region;
+  QuantityUnit unit = QuantityUnit::kChips;
+  double quantity = 0;      // the most that can be signed, in `unit`
+  double min_quantity = 0;  // divisible: 0 or between this and quantity
+  bool divisible = true;    // false: all of `quantity` or nothing
+  UtcSeconds start = 0;
+  int duration_months = 12;
+  std::vector<RampStep> landing_ramp;  // empty = all landed at start
+  double availability = 1.0;           // share of landed chips usable, (0, 1]
+  // Exactly one price is set by the spec.
+  std::optional<double> usd_per_chip_hour;
+  std::optional<double> usd_per_mw_month;
+  double prepayment_fraction = 0;  // share of the whole contract's price paid at signing
+  double power_usd_per_mwh = 0;    // power billed on top, per MWh of facility power of used chips
+  std::vector<OfferOption> options;
+  SourceLoc loc;
+  SourceLoc start_loc;  // where `start` is written, for messages
+
+  UtcSeconds End() const { return AddMonths(start, duration_months) + (start - StartOfMonth(start)); }
+};
+
+// Settings of `fungible plan` / `fungible evaluate`: the two-stage program
+// over the reduced scenarios of the cone.
+struct PlanSettings {
+  UtcSeconds start = 0;     // first planned month; 0 = the forecast's start month
+  int horizon_months = 24;  // monthly periods planned
+  int scenarios = 20;       // representatives kept by scenario reduction (K)
+  double risk_aversion = 0;  // lambda: weight of CVaR of loss against expected profit
+  double cvar_alpha = 0.9;   // CVaR level: mean loss of the worst (1 - alpha) share
+  std::optional<double> cash_floor_usd;  // the financing line cash may not fall below
+  double initial_cash_usd = 0;
+  double cash_shortfall_penalty = 1.0;  // objective cost per USD-month below the floor
+  double unserved_share_limit = 0.05;   // "failing to serve" = more than this share unserved
+  SourceLoc loc;             // of the `plan` mapping
+  SourceLoc cash_floor_loc;  // of cash_floor_usd
+};
+
 struct Fleet {
   std::string name;
   std::string file;  // path the spec was read from, for messages
@@ -225,12 +321,16 @@ struct Fleet {
   std::vector<ClassGrowth> class_growth;
   AllocationSettings allocation;
   ForecastSettings forecast;
+  SimulateSettings simulate;
+  std::vector<Offer> offers;  // contracts on the table, for `fungible plan`
+  PlanSettings plan;
 
   const ChipType* FindChip(const std::string& id) const;
   const Contract* FindContract(const std::string& id) const;
   const ServedModel* FindModel(const std::string& id) const;
   const WorkloadClass* FindWorkload(const std::string& id) const;
   const ServingDemand* FindDemand(const std::string& model) const;
+  const Offer* FindOffer(const std::string& id) const;
 
   // Chips of `pool` usable in the hour starting at t: chips x landed fraction x
   // availability, and 0 outside its contract. Not rounded.

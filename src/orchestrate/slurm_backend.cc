@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -136,7 +137,12 @@ std::string SlurmBackend::NodeOf(const std::string& pool, int domain) const {
 
 StatusOr<std::unique_ptr<SlurmBackend>> SlurmBackend::Create(const ClusterInfo& cluster, SlurmOptions options) {
   std::unique_ptr<SlurmBackend> b(new SlurmBackend(cluster, std::move(options)));
-  auto ping = RunCommand({"scontrol", "ping"});
+  // scontrol waits a minute for a missing config file; fail fast instead.
+  const char* conf = std::getenv("SLURM_CONF");
+  const std::string conf_path = conf && *conf ? conf : "/etc/slurm/slurm.conf";
+  if (access(conf_path.c_str(), R_OK) != 0)
+    return Status(StatusCode::kUnavailable, "no Slurm configuration at " + conf_path + " (set SLURM_CONF)");
+  auto ping = RunCommand({"timeout", "10", "scontrol", "ping"});
   if (!ping.ok()) return ping.status();
   if (ping->exit_code != 0 || ping->out.find("UP") == std::string::npos)
     return Status(StatusCode::kUnavailable, "slurmctld does not answer `scontrol ping`: " + Trim(ping->out + ping->err));

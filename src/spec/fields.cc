@@ -145,7 +145,7 @@ const ObjectDef kContract{
 
 const ObjectDef kRampStep{
     .name = "RampStep",
-    .where = "pools[].landing_ramp[]",
+    .where = "pools[].landing_ramp[], offers[].landing_ramp[]",
     .description = "One step of a landing ramp: from `at` on, `fraction` of the pool's chips are installed.",
     .fields =
         {
@@ -217,6 +217,13 @@ const ObjectDef kPool{
              .min = AtLeast(0),
              .default_value = "0",
              .hints = {"mttr"}},
+            {.key = "failure_fraction",
+             .type = VT::kNumber,
+             .description = "Share of the pool's chips one pool-level failure takes down (simulate).",
+             .min = Above(0),
+             .max = AtMost(1),
+             .default_value = "1",
+             .hints = {"failure_share", "blast_radius"}},
         },
 };
 
@@ -263,6 +270,14 @@ const ObjectDef kModel{
              .min_items = 1,
              .hints = {"throughput", "tokens_per_s", "output_tokens_per_s", "tokens_per_s_per_chip",
                        "tokens_per_second_per_chip"}},
+            {.key = "efficiency_gain_per_month",
+             .type = VT::kNumber,
+             .description = "Continuous throughput gain between launches: tokens per chip grow by this "
+                            "fraction a month, compounding, from the demand's as_of (0.02 = 2% a month).",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0",
+             .hints = {"efficiency_gain", "throughput_gain_per_month", "monthly_efficiency_gain"}},
         },
 };
 
@@ -404,6 +419,13 @@ const ObjectDef kLaunch{
              .min = AtLeast(0),
              .default_value = "0",
              .hints = {"log_sd", "sd"}},
+            {.key = "throughput_multiplier",
+             .type = VT::kNumber,
+             .description = "Multiplier on the model's output tokens/s per chip from the launch on (the new "
+                            "generation is more efficient); 1 = unchanged.",
+             .min = Above(0),
+             .default_value = "1",
+             .hints = {"efficiency_multiplier", "tokens_per_chip_multiplier"}},
         },
 };
 
@@ -617,6 +639,321 @@ const ObjectDef kForecast{
         },
 };
 
+const ObjectDef kSimulate{
+    .name = "Simulate",
+    .where = "simulate",
+    .description =
+        "Settings of `fungible simulate` (hourly virtual time with a rolling-horizon allocation) and of "
+        "the return-on-compute ledger.",
+    .fields =
+        {
+            {.key = "start",
+             .type = VT::kDate,
+             .description = "First hour simulated, UTC; defaults to the first day of the forecast's start month.",
+             .hints = {"from", "start_date"}},
+            {.key = "resolve_every_hours",
+             .type = VT::kInteger,
+             .description = "The allocation is re-solved every this many hours (K).",
+             .min = AtLeast(1),
+             .max = AtMost(8784),
+             .default_value = "24",
+             .hints = {"resolve_hours", "reoptimize_every_hours", "k"}},
+            {.key = "horizon_hours",
+             .type = VT::kInteger,
+             .description = "Hours each re-solve looks ahead (H), at least resolve_every_hours.",
+             .min = AtLeast(1),
+             .max = AtMost(8784),
+             .default_value = "48",
+             .hints = {"lookahead_hours", "horizon", "h"}},
+            {.key = "period_hours",
+             .type = VT::kInteger,
+             .description = "Length of one LP period inside the horizon, hours; divides resolve_every_hours and "
+                            "horizon_hours.",
+             .min = AtLeast(1),
+             .max = AtMost(168),
+             .default_value = "1",
+             .hints = {"period", "step_hours"}},
+            {.key = "checkpoint_interval_hours",
+             .type = VT::kInteger,
+             .description = "Training and research jobs checkpoint this often; a failure loses the work since "
+                            "the last checkpoint, hours.",
+             .min = AtLeast(1),
+             .default_value = "4",
+             .hints = {"checkpoint_hours", "checkpoint_interval", "checkpoint_every_hours"}},
+            {.key = "integer_gangs",
+             .type = VT::kBoolean,
+             .description = "true: place gangs by MIP (Cbc) in every re-solve (exact, slow); false: solve the LP "
+                            "relaxation, round gangs to whole gangs in whole domains, fix them and re-solve the "
+                            "rest (fast).",
+             .default_value = "false",
+             .hints = {"integer", "gangs"}},
+            {.key = "model_development_value_share",
+             .type = VT::kNumber,
+             .description = "Share of a launch's revenue uplift credited to the model development that fed it.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0.25",
+             .hints = {"model_dev_share", "development_share", "training_value_share"}},
+            {.key = "model_development_lag_months",
+             .type = VT::kNumber,
+             .description = "Months from model development to the launch it feeds: work at t feeds the first "
+                            "launch at or after t + lag.",
+             .min = AtLeast(0),
+             .max = AtMost(60),
+             .default_value = "3",
+             .hints = {"model_dev_lag", "lag_months", "development_lag_months"}},
+            {.key = "model_development_uplift_months",
+             .type = VT::kNumber,
+             .description = "Months of uplifted revenue a launch is credited with: (demand multiplier - 1) x "
+                            "monthly revenue before the launch x these months.",
+             .min = Above(0),
+             .max = AtMost(120),
+             .default_value = "12",
+             .hints = {"uplift_months"}},
+            {.key = "value_horizon_months",
+             .type = VT::kNumber,
+             .description = "The ledger's middle horizon: value realised within this many months of the "
+                            "chip-hour that earned it.",
+             .min = Above(0),
+             .max = AtMost(120),
+             .default_value = "6",
+             .hints = {"mid_horizon_months", "ledger_horizon_months"}},
+        },
+};
+
+const ObjectDef kOfferOption{
+    .name = "OfferOption",
+    .where = "offers[].options[]",
+    .description =
+        "Flexibility an offer grants: expand, reduce or terminate the signed quantity later. The "
+        "planner may exercise it in any month of any scenario; it takes effect notice_months later.",
+    .fields =
+        {
+            {.key = "kind",
+             .type = VT::kEnum,
+             .description = "expand (add chips at usd_per_chip_hour), reduce (give back up to max_fraction "
+                            "of the signed chips) or terminate (end the contract for up to all of them).",
+             .required = true,
+             .enum_values = {"expand", "reduce", "terminate"},
+             .hints = {"type", "option", "option_kind"}},
+            {.key = "notice_months",
+             .type = VT::kInteger,
+             .description = "Months between exercising the option and its effect.",
+             .required = true,
+             .min = AtLeast(0),
+             .max = AtMost(60),
+             .hints = {"notice", "notice_period", "notice_period_months", "lead_time_months"}},
+            {.key = "max_fraction",
+             .type = VT::kNumber,
+             .description = "expand / reduce: most chips added / removed over the contract, as a share of "
+                            "the signed chips (0.5 = half as many again). terminate: always 1.",
+             .min = Above(0),
+             .max = AtMost(10),
+             .default_value = "1",
+             .hints = {"fraction", "max_share", "share", "up_to"}},
+            {.key = "usd_per_chip_hour",
+             .type = VT::kNumber,
+             .description = "expand only: price of an added chip-hour, USD; absent = the offer's own price.",
+             .min = AtLeast(0),
+             .hints = {"price", "strike", "strike_price", "usd_per_gpu_hour"}},
+            {.key = "fee_usd_per_chip",
+             .type = VT::kNumber,
+             .description = "One-off fee per chip added or removed, USD, paid in the month the option is "
+                            "exercised.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"fee", "fee_usd", "penalty", "termination_fee", "exercise_fee"}},
+        },
+};
+
+const ObjectDef kOffer{
+    .name = "Offer",
+    .where = "offers[]",
+    .description =
+        "A contract on the table, not yet signed: `fungible plan` decides whether to sign it and for how "
+        "much, `fungible evaluate` values it against the current portfolio. Give exactly one price. "
+        "reserved, short_term and owned offers are take-or-pay (every landed chip-hour is paid); "
+        "on_demand offers are a fallback paid per used chip-hour.",
+    .fields =
+        {
+            {.key = "id", .type = VT::kString, .description = "Offer id.", .required = true},
+            {.key = "provider",
+             .type = VT::kString,
+             .description = "Who offers the capacity, e.g. Google, AWS, Lambda.",
+             .required = true,
+             .hints = {"vendor", "supplier", "cloud"}},
+            {.key = "kind",
+             .type = VT::kEnum,
+             .description = "reserved (take-or-pay), short_term (a near-term deal), owned, or on_demand "
+                            "(pay per used chip-hour, no commitment).",
+             .required = true,
+             .enum_values = {"reserved", "on_demand", "short_term", "owned"},
+             .hints = {"type", "contract_kind"}},
+            {.key = "chip_type",
+             .type = VT::kString,
+             .description = "Chip type id, declared in chip_types.",
+             .required = true,
+             .hints = {"chip", "gpu", "gpu_type", "accelerator", "chip_id"}},
+            {.key = "region",
+             .type = VT::kString,
+             .description = "Location, e.g. us-east.",
+             .hints = {"location", "zone", "site", "datacenter"}},
+            {.key = "unit",
+             .type = VT::kEnum,
+             .description = "Unit of quantity and min_quantity: chips, or mw of facility power (converted "
+                            "through the chip's power_w and allocation.pue).",
+             .enum_values = {"chips", "mw"},
+             .default_value = "chips",
+             .hints = {"quantity_unit", "units"}},
+            {.key = "quantity",
+             .type = VT::kNumber,
+             .description = "Most that can be signed (on_demand: most available at once), in `unit`.",
+             .required = true,
+             .min = Above(0),
+             .hints = {"max_quantity", "chips", "mw", "size", "amount", "max"}},
+            {.key = "min_quantity",
+             .type = VT::kNumber,
+             .description = "Divisible offers: least that can be signed if signed at all, in `unit`.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"min", "minimum", "min_chips", "min_mw"}},
+            {.key = "divisible",
+             .type = VT::kBoolean,
+             .description = "true: any quantity from min_quantity to quantity (or nothing); false: all or "
+                            "nothing.",
+             .default_value = "true",
+             .hints = {"all_or_nothing", "partial", "splittable"}},
+            {.key = "start",
+             .type = VT::kDate,
+             .description = "Start of the contract, UTC; capacity lands from here (see landing_ramp).",
+             .required = true,
+             .hints = {"start_date", "begin", "from"}},
+            {.key = "duration_months",
+             .type = VT::kInteger,
+             .description = "Length of the contract, months.",
+             .required = true,
+             .min = AtLeast(1),
+             .max = AtMost(240),
+             .hints = {"duration", "months", "term_months", "term"}},
+            {.key = "landing_ramp",
+             .type = VT::kObjectList,
+             .description = "How the capacity lands, in steps; absent = all at start.",
+             .object = &kRampStep,
+             .hints = {"ramp", "landing", "delivery"}},
+            {.key = "availability",
+             .type = VT::kNumber,
+             .description = "Share of landed chips usable (failures, maintenance).",
+             .min = Above(0),
+             .max = AtMost(1),
+             .default_value = "1",
+             .hints = {"uptime", "avail"}},
+            {.key = "usd_per_chip_hour",
+             .type = VT::kNumber,
+             .description = "Price of one chip-hour, USD.",
+             .min = AtLeast(0),
+             .hints = {"price", "usd_per_gpu_hour", "cost", "price_per_hour", "usd_per_hour", "hourly_price",
+                       "price_per_chip_hour"}},
+            {.key = "usd_per_mw_month",
+             .type = VT::kNumber,
+             .description = "Price of one MW of facility power for a month, USD; converted per chip through "
+                            "the chip's power_w and allocation.pue (a month is 730 hours).",
+             .min = AtLeast(0),
+             .hints = {"price", "usd_per_mw", "price_per_mw_month", "usd_per_kw_month"}},
+            {.key = "prepayment_fraction",
+             .type = VT::kNumber,
+             .description = "Share of the whole contract's price paid at signing (cash timing; not refunded "
+                            "by reduce or terminate).",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0",
+             .hints = {"prepayment", "prepay", "upfront", "upfront_fraction", "deposit"}},
+            {.key = "power_usd_per_mwh",
+             .type = VT::kNumber,
+             .description = "Power billed on top of the price, USD per MWh of facility power drawn by used "
+                            "chips; 0 = power included.",
+             .min = AtLeast(0),
+             .default_value = "0",
+             .hints = {"power_price", "usd_per_mwh", "electricity_usd_per_mwh", "power"}},
+            {.key = "options",
+             .type = VT::kObjectList,
+             .description = "Flexibility terms: options to expand, reduce or terminate.",
+             .object = &kOfferOption,
+             .hints = {"option", "flexibility", "terms"}},
+        },
+    .exactly_one_of = {"usd_per_chip_hour", "usd_per_mw_month"},
+};
+
+const ObjectDef kPlan{
+    .name = "Plan",
+    .where = "plan",
+    .description =
+        "Settings of the procurement plan: a two-stage stochastic program over the reduced scenarios of "
+        "the cone (forecast.scenarios drawn, plan.scenarios kept), monthly periods.",
+    .fields =
+        {
+            {.key = "start",
+             .type = VT::kDate,
+             .description = "First planned month, UTC; defaults to the month of forecast.start.",
+             .hints = {"start_date", "from"}},
+            {.key = "horizon_months",
+             .type = VT::kInteger,
+             .description = "Months planned (monthly periods).",
+             .min = AtLeast(1),
+             .max = AtMost(120),
+             .default_value = "24",
+             .hints = {"horizon", "months"}},
+            {.key = "scenarios",
+             .type = VT::kInteger,
+             .description = "Weighted representative scenarios kept by scenario reduction (all drawn "
+                            "scenarios when forecast.scenarios is not larger).",
+             .min = AtLeast(1),
+             .max = AtMost(100000),
+             .default_value = "20",
+             .hints = {"representatives", "reduced_scenarios", "k", "num_scenarios"}},
+            {.key = "risk_aversion",
+             .type = VT::kNumber,
+             .description = "lambda: the objective is expected profit minus lambda x CVaR of loss.",
+             .min = AtLeast(0),
+             .max = AtMost(100),
+             .default_value = "0",
+             .hints = {"lambda", "risk_weight", "cvar_weight"}},
+            {.key = "cvar_alpha",
+             .type = VT::kNumber,
+             .description = "CVaR level alpha: CVaR is the mean loss of the worst (1 - alpha) share of "
+                            "scenarios.",
+             .min = AtLeast(0),
+             .max = Bound{1, true},
+             .default_value = "0.9",
+             .hints = {"alpha", "cvar_level", "confidence"}},
+            {.key = "cash_floor_usd",
+             .type = VT::kNumber,
+             .description = "Cash may not fall below this in any month (the financing line), USD; may be "
+                            "negative (a credit line). Absent = no floor.",
+             .hints = {"cash_floor", "min_cash", "financing_line", "min_cash_usd"}},
+            {.key = "initial_cash_usd",
+             .type = VT::kNumber,
+             .description = "Cash at the start of the first planned month, USD.",
+             .default_value = "0",
+             .hints = {"initial_cash", "cash", "starting_cash", "cash_usd"}},
+            {.key = "cash_shortfall_penalty",
+             .type = VT::kNumber,
+             .description = "Cost in the objective of each USD below the cash floor for a month (emergency "
+                            "financing), USD per USD-month.",
+             .min = AtLeast(0),
+             .default_value = "1",
+             .hints = {"shortfall_penalty", "cash_penalty"}},
+            {.key = "unserved_share_limit",
+             .type = VT::kNumber,
+             .description = "A scenario fails to serve demand when more than this share of its serving "
+                            "demand (output tokens over the horizon) goes unserved; the plan reports the "
+                            "probability.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0.05",
+             .hints = {"unserved_limit", "max_unserved_share", "service_level"}},
+        },
+};
+
 const ObjectDef kRoot{
     .name = "FleetSpec",
     .where = "",
@@ -671,6 +1008,21 @@ const ObjectDef kRoot{
              .description = "Forecast settings.",
              .object = &kForecast,
              .hints = {"cone"}},
+            {.key = "simulate",
+             .type = VT::kObject,
+             .description = "Simulation and ledger settings.",
+             .object = &kSimulate,
+             .hints = {"simulation", "sim"}},
+            {.key = "offers",
+             .type = VT::kObjectList,
+             .description = "Contracts on the table, for `fungible plan` and `fungible evaluate`.",
+             .object = &kOffer,
+             .hints = {"offer", "deals", "proposals"}},
+            {.key = "plan",
+             .type = VT::kObject,
+             .description = "Procurement plan settings.",
+             .object = &kPlan,
+             .hints = {"procurement", "planning"}},
         },
 };
 
@@ -740,10 +1092,25 @@ const FieldDef* ObjectDef::Find(std::string_view key) const {
 
 const ObjectDef& RootDef() { return kRoot; }
 
+const ObjectDef& OfferFileDef() {
+  static const ObjectDef def{
+      .name = "OfferFile",
+      .where = "",
+      .description = "A file of offers for `fungible evaluate`.",
+      .fields = {{.key = "offers",
+                  .type = VT::kObjectList,
+                  .description = "Offers, each as in a fleet spec's offers.",
+                  .required = true,
+                  .object = &kOffer}},
+  };
+  return def;
+}
+
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
       &kRoot, &kChipType, &kContract, &kPool,   &kRampStep,    &kModel,       &kWorkload,   &kEligibility,
-      &kBid,  &kDemand,   &kGrowth,   &kLaunch, &kPriceChange, &kClassGrowth, &kAllocation, &kForecast};
+      &kBid,  &kDemand,   &kGrowth,   &kLaunch, &kPriceChange, &kClassGrowth, &kAllocation, &kForecast, &kSimulate,
+      &kOffer, &kOfferOption, &kPlan};
   return defs;
 }
 

@@ -73,6 +73,9 @@ struct ObjectDef {
 
 // The top level of a fleet spec.
 const ObjectDef& RootDef();
+// The top level of an offer file (`fungible evaluate --offer-file`): only
+// `offers:`, each entry an Offer. Not part of the fleet spec's schema.
+const ObjectDef& OfferFileDef();
 // Every object definition, root first, in documentation order.
 const std::vector<const ObjectDef*>& AllDefs();
 

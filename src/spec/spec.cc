@@ -122,6 +122,10 @@ class FleetBuilder {
         r.ForEach("class_growth", [&](ObjectReader& c, size_t) { ReadClassGrowth(c); });
         r.WithObject("allocation", [&](ObjectReader& c) { ReadAllocation(c); });
         r.WithObject("forecast", [&](ObjectReader& c) { ReadForecast(c); });
+        r.WithObject("simulate", [&](ObjectReader& c) { ReadSimulate(c); });
+        r.ForEach("offers", [&](ObjectReader& c, size_t) { ReadOffer(c); });
+        r.WithObject("plan", [&](ObjectReader& c) { ReadPlan(c); });
+        CheckOffersAgainstPlan(0);
       }
     }  // the reader reports unread keys when it goes
     if (!diags_.empty()) return Status::FromDiagnostics(diags_.Sorted());
@@ -242,6 +246,7 @@ class FleetBuilder {
     p.availability = r.NumberOr("availability");
     p.mtbf_hours = r.NumberOr("mtbf_hours");
     p.mttr_hours = r.NumberOr("mttr_hours");
+    p.failure_fraction = r.NumberOr("failure_fraction");
     fleet_.pools.push_back(std::move(p));
   }
 
@@ -284,6 +289,7 @@ class FleetBuilder {
         m.output_tokens_per_s_per_chip[e.key] = e.value;
       }
     }
+    m.efficiency_gain_per_month = r.NumberOr("efficiency_gain_per_month");
     fleet_.models.push_back(std::move(m));
   }
 
@@ -379,6 +385,7 @@ class FleetBuilder {
       auto date = l.Date("date");
       auto median = l.Number("multiplier_median");
       j.multiplier_log_sd = l.NumberOr("multiplier_log_sd");
+      j.throughput_multiplier = l.NumberOr("throughput_multiplier");
       if (!date || !median) return;
       j.date = *date;
       j.multiplier_median = *median;
@@ -458,6 +465,221 @@ class FleetBuilder {
     }
   }
 
+  // After ReadForecast (the default start is the forecast's start month).
+  void ReadSimulate(ObjectReader& r) {
+    SimulateSettings& s = fleet_.simulate;
+    s.start = StartOfMonth(fleet_.forecast.start);
+    if (auto v = r.Date("start")) s.start = *v;
+    s.resolve_every_hours = static_cast<int>(r.IntegerOr("resolve_every_hours"));
+    s.horizon_hours = static_cast<int>(r.IntegerOr("horizon_hours"));
+    s.period_hours = static_cast<int>(r.IntegerOr("period_hours"));
+    s.checkpoint_interval_hours = static_cast<int>(r.IntegerOr("checkpoint_interval_hours"));
+    s.integer_gangs = r.BooleanOr("integer_gangs");
+    s.model_development_value_share = r.NumberOr("model_development_value_share");
+    s.model_development_lag_months = r.NumberOr("model_development_lag_months");
+    s.model_development_uplift_months = r.NumberOr("model_development_uplift_months");
+    s.value_horizon_months = r.NumberOr("value_horizon_months");
+    // A key the user wrote is where a problem is reported (defaults are consistent).
+    auto where = [&](std::string_view a, std::string_view b) { return r.Has(a) ? a : b; };
+    if (s.horizon_hours < s.resolve_every_hours) {
+      auto key = where("horizon_hours", "resolve_every_hours");
+      diags_.Add(r.ValueLoc(key), r.PathOf(key),
+                 "expected horizon_hours (" + std::to_string(s.horizon_hours) + ") >= resolve_every_hours (" +
+                     std::to_string(s.resolve_every_hours) + "): a re-solve must look as far ahead as it is applied");
+    }
+    if (s.period_hours > 0 && (s.resolve_every_hours % s.period_hours != 0 || s.horizon_hours % s.period_hours != 0)) {
+      auto key = where("period_hours", s.resolve_every_hours % s.period_hours != 0 ? "resolve_every_hours"
+                                                                                   : "horizon_hours");
+      diags_.Add(r.ValueLoc(key), r.PathOf(key),
+                 "expected period_hours (" + std::to_string(s.period_hours) + ") to divide resolve_every_hours (" +
+                     std::to_string(s.resolve_every_hours) + ") and horizon_hours (" +
+                     std::to_string(s.horizon_hours) + ")");
+    }
+  }
+
+  // ---- Offers and plan settings (fungible plan / evaluate) ----
+
+  void ReadOffer(ObjectReader& r) {
+    Offer o;
+    o.loc = r.loc();
+    if (auto v = r.String("id")) {
+      o.id = *v;
+      offers_.Declare(diags_, *v, r.ValueLoc("id"), r.PathOf("id"));
+    }
+    offer_id_locs_.push_back(r.ValueLoc("id"));
+    if (auto v = r.String("provider")) o.provider = *v;
+    auto kind = r.String("kind");
+    if (kind) o.kind = ToContractKind(*kind);
+    const bool on_demand = kind && o.kind == ContractKind::kOnDemand;
+    const ChipType* chip = nullptr;
+    if (auto v = r.String("chip_type")) {
+      o.chip_type = *v;
+      if (CheckChip(*v, r.ValueLoc("chip_type"), r.PathOf("chip_type"))) chip = fleet_.FindChip(*v);
+    }
+    if (auto v = r.String("region")) o.region = *v;
+    o.unit = r.StringOr("unit") == "mw" ? QuantityUnit::kMw : QuantityUnit::kChips;
+    if (auto v = r.Number("quantity")) o.quantity = *v;
+    o.min_quantity = r.NumberOr("min_quantity");
+    o.divisible = r.BooleanOr("divisible");
+    if (auto v = r.Date("start")) o.start = *v;
+    o.start_loc = r.ValueLoc("start");
+    if (auto v = r.Integer("duration_months")) o.duration_months = static_cast<int>(*v);
+    r.ForEach("landing_ramp", [&](ObjectReader& s, size_t) {
+      auto at = s.Date("at");
+      auto fraction = s.Number("fraction");
+      if (!at || !fraction) return;
+      if (!o.landing_ramp.empty() && *at <= o.landing_ramp.back().at)
+        diags_.Add(s.ValueLoc("at"), s.PathOf("at"),
+                   "expected a time after " + ShowTime(o.landing_ramp.back().at) +
+                       " (steps are in increasing time), got " + ShowTime(*at));
+      if (!o.landing_ramp.empty() && *fraction < o.landing_ramp.back().fraction)
+        diags_.Add(s.ValueLoc("fraction"), s.PathOf("fraction"),
+                   "expected at least " + FormatNumber(o.landing_ramp.back().fraction) +
+                       " (landed capacity does not shrink), got " + FormatNumber(*fraction));
+      o.landing_ramp.push_back(RampStep{*at, *fraction});
+      ramp_locs_[o.id].push_back(s.ValueLoc("at"));
+    });
+    o.availability = r.NumberOr("availability");
+    o.usd_per_chip_hour = r.Number("usd_per_chip_hour");
+    o.usd_per_mw_month = r.Number("usd_per_mw_month");
+    o.prepayment_fraction = r.NumberOr("prepayment_fraction");
+    o.power_usd_per_mwh = r.NumberOr("power_usd_per_mwh");
+    std::map<OptionKind, std::string> seen;  // kind -> path of its first entry
+    r.ForEach("options", [&](ObjectReader& c, size_t) {
+      OfferOption opt;
+      opt.loc = c.loc();
+      auto okind = c.String("kind");
+      if (okind) opt.kind = *okind == "reduce" ? OptionKind::kReduce
+                            : *okind == "terminate" ? OptionKind::kTerminate
+                                                    : OptionKind::kExpand;
+      if (auto v = c.Integer("notice_months")) opt.notice_months = static_cast<int>(*v);
+      opt.max_fraction = c.NumberOr("max_fraction");
+      opt.usd_per_chip_hour = c.Number("usd_per_chip_hour");
+      opt.fee_usd_per_chip = c.NumberOr("fee_usd_per_chip");
+      if (okind) {
+        if (auto [it, fresh] = seen.emplace(opt.kind, c.path()); !fresh)
+          diags_.Add(c.ValueLoc("kind"), c.PathOf("kind"),
+                     "a second " + *okind + " option (already in " + it->second + "); give one per kind");
+        if (opt.kind == OptionKind::kTerminate && c.Has("max_fraction"))
+          diags_.Add(c.KeyLoc("max_fraction"), c.PathOf("max_fraction"),
+                     "max_fraction applies to expand and reduce options; terminate ends the contract for up "
+                     "to all of its chips");
+        if (opt.kind == OptionKind::kTerminate) opt.max_fraction = 1.0;
+        if (opt.kind != OptionKind::kExpand && c.Has("usd_per_chip_hour"))
+          diags_.Add(c.KeyLoc("usd_per_chip_hour"), c.PathOf("usd_per_chip_hour"),
+                     "usd_per_chip_hour is the price of added chips and applies to expand options only; " +
+                         *okind + " takes fee_usd_per_chip");
+      }
+      o.options.push_back(opt);
+    });
+    // What one value cannot say alone.
+    if (on_demand) {
+      if (!o.options.empty())
+        diags_.Add(r.KeyLoc("options"), r.PathOf("options"),
+                   "an on_demand offer carries no commitment to expand, reduce or terminate: remove options");
+      if (r.Has("prepayment_fraction") && o.prepayment_fraction > 0)
+        diags_.Add(r.ValueLoc("prepayment_fraction"), r.PathOf("prepayment_fraction"),
+                   "an on_demand offer is paid per used chip-hour and has nothing to prepay");
+    }
+    if (!o.divisible && r.Has("min_quantity"))
+      diags_.Add(r.KeyLoc("min_quantity"), r.PathOf("min_quantity"),
+                 "min_quantity applies to divisible offers; an all-or-nothing offer (divisible: false) is "
+                 "signed for its whole quantity or not at all");
+    if (o.quantity > 0 && o.min_quantity > o.quantity)
+      diags_.Add(r.ValueLoc("min_quantity"), r.PathOf("min_quantity"),
+                 "expected at most quantity (" + FormatNumber(o.quantity) + "), got " +
+                     FormatNumber(o.min_quantity));
+    const bool per_mw = o.unit == QuantityUnit::kMw || o.usd_per_mw_month.has_value();
+    if (chip != nullptr && per_mw && chip->power_w <= 0) {
+      const char* key = o.unit == QuantityUnit::kMw ? "unit" : "usd_per_mw_month";
+      diags_.Add(r.ValueLoc(key), r.PathOf(key),
+                 "offer " + Quoted(o.id) + " is in MW but chip type " + Quoted(chip->id) +
+                     " has no power_w: set power_w on the chip type");
+    }
+    if (chip != nullptr && o.power_usd_per_mwh > 0 && chip->power_w <= 0)
+      diags_.Add(r.ValueLoc("power_usd_per_mwh"), r.PathOf("power_usd_per_mwh"),
+                 "power is billed per MWh but chip type " + Quoted(chip->id) + " has no power_w");
+    offer_paths_.push_back(r.path());
+    fleet_.offers.push_back(std::move(o));
+  }
+
+  // After ReadForecast: the default start is the forecast's start month.
+  void ReadPlan(ObjectReader& r) {
+    PlanSettings& p = fleet_.plan;
+    p.loc = r.loc();
+    p.start = StartOfMonth(fleet_.forecast.start);
+    if (auto v = r.Date("start")) p.start = StartOfMonth(*v);
+    p.horizon_months = static_cast<int>(r.IntegerOr("horizon_months"));
+    p.scenarios = static_cast<int>(r.IntegerOr("scenarios"));
+    p.risk_aversion = r.NumberOr("risk_aversion");
+    p.cvar_alpha = r.NumberOr("cvar_alpha");
+    p.cash_floor_usd = r.Number("cash_floor_usd");
+    p.cash_floor_loc = r.ValueLoc("cash_floor_usd");
+    p.initial_cash_usd = r.NumberOr("initial_cash_usd");
+    p.cash_shortfall_penalty = r.NumberOr("cash_shortfall_penalty");
+    p.unserved_share_limit = r.NumberOr("unserved_share_limit");
+    if (p.cash_floor_usd && *p.cash_floor_usd > p.initial_cash_usd)
+      diags_.Add(p.cash_floor_loc, r.PathOf("cash_floor_usd"),
+                 "no plan can meet a cash floor of " + FormatNumber(*p.cash_floor_usd) +
+                     " USD: cash starts below it (initial_cash_usd is " + FormatNumber(p.initial_cash_usd) +
+                     ")");
+  }
+
+  // Offers against the planned months: capacity that lands only after the
+  // horizon cannot be valued. Needs ReadPlan first.
+  void CheckOffersAgainstPlan(size_t first) {
+    const PlanSettings& p = fleet_.plan;
+    const UtcSeconds plan_end = AddMonths(p.start, p.horizon_months);
+    for (size_t i = first; i < fleet_.offers.size(); ++i) {
+      const Offer& o = fleet_.offers[i];
+      if (o.start == 0) continue;  // reported already
+      UtcSeconds lands = o.start;
+      SourceLoc loc = o.start_loc;
+      std::string field = offer_paths_[i] + ".start";
+      if (!o.landing_ramp.empty() && o.landing_ramp.front().at > lands) {
+        lands = o.landing_ramp.front().at;
+        auto it = ramp_locs_.find(o.id);
+        if (it != ramp_locs_.end() && !it->second.empty()) loc = it->second.front();
+        field = offer_paths_[i] + ".landing_ramp[0].at";
+      }
+      if (lands >= plan_end)
+        diags_.Add(loc, field,
+                   "offer " + Quoted(o.id) + " lands " + ShowTime(lands) + ", after the plan horizon ends " +
+                       ShowTime(plan_end) + " (plan.horizon_months " + std::to_string(p.horizon_months) +
+                       " from " + FormatMonth(p.start) + "): lengthen the horizon or drop the offer");
+      else if (o.End() <= p.start)
+        diags_.Add(o.start_loc, offer_paths_[i] + ".start",
+                   "offer " + Quoted(o.id) + " ends " + ShowTime(o.End()) + ", before the plan starts " +
+                       ShowTime(p.start));
+    }
+  }
+
+ public:
+  // Offers from a separate file (`fungible evaluate --offer-file`), checked
+  // against the fleet this builder was seeded with.
+  Status AddOfferFile(const YAML::Node& root, Fleet& fleet) {
+    fleet_ = fleet;
+    for (const auto& c : fleet_.chip_types) chips_.Declare(diags_, c.id, SourceLoc{}, "chip_types");
+    offer_paths_.assign(fleet_.offers.size(), "offers");
+    offer_id_locs_.assign(fleet_.offers.size(), SourceLoc{});
+    const size_t first = fleet_.offers.size();
+    {
+      ObjectReader r(diags_, root, spec_internal::OfferFileDef(), "", SourceLoc{1, 1});
+      if (r.is_mapping()) r.ForEach("offers", [&](ObjectReader& c, size_t) { ReadOffer(c); });
+    }
+    for (size_t i = first; i < fleet_.offers.size(); ++i)
+      for (size_t k = 0; k < first; ++k)
+        if (fleet_.offers[i].id == fleet_.offers[k].id)
+          diags_.Add(offer_id_locs_[i], offer_paths_[i] + ".id",
+                     "offer " + Quoted(fleet_.offers[i].id) + " is already in " + fleet.file + " (line " +
+                         std::to_string(fleet_.offers[k].loc.line) + "): give it another id");
+    if (diags_.empty()) CheckOffersAgainstPlan(first);
+    if (!diags_.empty()) return Status::FromDiagnostics(diags_.Sorted());
+    fleet = std::move(fleet_);
+    return Status::Ok();
+  }
+
+ private:
   Diagnostics diags_;
   Fleet fleet_;
   IdTable chips_{"chip type", "chip_types"};
@@ -467,6 +689,10 @@ class FleetBuilder {
   IdTable workloads_{"workload", "workloads"};
   IdTable demand_models_{"demand series for model", "demand"};
   IdTable growth_workloads_{"class growth for workload", "class_growth"};
+  IdTable offers_{"offer", "offers"};
+  std::vector<std::string> offer_paths_;                     // field path of each offer
+  std::vector<SourceLoc> offer_id_locs_;                     // where each offer's id is written
+  std::map<std::string, std::vector<SourceLoc>> ramp_locs_;  // offer id -> locations of its ramp steps' `at`
   std::map<std::string, WorkloadKind> workload_kinds_;
 };
 
@@ -508,6 +734,30 @@ StatusOr<Fleet> LoadFleetSpec(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) return Status::Internal(path + ": read failed");
   return ParseFleetSpec(text.str(), path);
+}
+
+Status AddOffersFromFile(Fleet& fleet, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::NotFound(path + ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open for reading");
+  std::ostringstream text;
+  text << in.rdbuf();
+  Diagnostics diags(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc;
+    if (e.mark.line >= 0 && e.mark.column >= 0) loc = SourceLoc{e.mark.line + 1, e.mark.column + 1};
+    diags.Add(loc, "", "invalid YAML: " + e.msg);
+    return Status::FromDiagnostics(diags.Sorted());
+  }
+  try {
+    return FleetBuilder(path).AddOfferFile(root, fleet);
+  } catch (const YAML::Exception& e) {
+    return Status::Internal(path + ": reading the offers failed: " + e.what());
+  }
 }
 
 FleetSummary SummarizeFleet(const Fleet& fleet) {

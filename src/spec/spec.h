@@ -21,6 +21,12 @@ StatusOr<Fleet> LoadFleetSpec(const std::string& path);
 // Same, from text in memory; `name` stands for the file in messages.
 StatusOr<Fleet> ParseFleetSpec(const std::string& yaml_text, const std::string& name);
 
+// Adds the offers of `path` (a YAML file whose only key is `offers:`, each
+// entry as in a spec's offers) to `fleet`, checked like the spec's own offers
+// (chip types, ids unique across both, landing inside the plan horizon).
+// Errors name `path`; `fleet` is unchanged on error.
+Status AddOffersFromFile(Fleet& fleet, const std::string& path);
+
 // What a valid spec holds, for `fungible validate` to print.
 struct FleetSummary {
   std::string name;

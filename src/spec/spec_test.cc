@@ -231,10 +231,25 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 159);
+  EXPECT_EQ(f.class_growth[0].loc.line, 161);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
+
+  // Simulation: failures, efficiency gains and the simulate block.
+  EXPECT_EQ(f.pools[0].failure_fraction, 0.25);
+  EXPECT_EQ(f.pools[1].failure_fraction, 1.0);  // default: a pool-level failure takes the pool
+  EXPECT_EQ(f.FindModel("chat-large")->efficiency_gain_per_month, 0.02);
+  EXPECT_EQ(f.FindModel("chat-small")->efficiency_gain_per_month, 0);
+  EXPECT_EQ(g.launches[0].throughput_multiplier, 1.4);
+  EXPECT_EQ(g.launches[1].throughput_multiplier, 1.0);  // default
+  EXPECT_EQ(f.simulate.start, Utc("2027-01-01"));
+  EXPECT_EQ(f.simulate.period_hours, 2);
+  EXPECT_EQ(f.simulate.checkpoint_interval_hours, 6);
+  EXPECT_TRUE(f.simulate.integer_gangs);
+  EXPECT_EQ(f.simulate.model_development_value_share, 0.3);
+  EXPECT_EQ(f.simulate.model_development_lag_months, 4);
+  EXPECT_EQ(f.simulate.model_development_uplift_months, 9);
 }
 
 TEST(Spec, DefaultsMatchTheDomainModel) {
@@ -336,7 +351,7 @@ TEST(SpecErrors, UnknownKeysSuggestTheClosestValidKey) {
                   "29:5: pools[0].regoin: unknown key 'regoin' (did you mean 'region'?)",
                   "30:5: pools[0].colour: unknown key 'colour' (expected one of 'id', 'chip_type', "
                   "'chips', 'region', 'contract', 'landing_ramp', 'availability', 'mtbf_hours', "
-                  "'mttr_hours')"));
+                  "'mttr_hours', 'failure_fraction')"));
   // At the top level and in nested mappings too.
   EXPECT_THAT(InlineErrors(std::string(kBase) + "alocation: {pue: 1.1}\nforecast: {horizon: 12}\n"),
               ElementsAre("8:1: alocation: unknown key 'alocation' (did you mean 'allocation'?)",

@@ -1,0 +1,501 @@
+#include "forecast/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace fungible {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string Pct(double v, int decimals = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f%%", decimals, 100 * v);
+  return buf;
+}
+
+std::string PadLeft(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
+std::string PadRight(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+
+// Months shown in a table: at most max_rows, evenly spaced, always the last.
+std::vector<int> ShownMonths(int horizon, int max_rows) {
+  std::vector<int> months;
+  const int step = std::max(1, (horizon + std::max(1, max_rows) - 1) / std::max(1, max_rows));
+  for (int t = 1; t <= horizon; t += step) months.push_back(t);
+  if (months.empty() || months.back() != horizon) months.push_back(horizon);
+  return months;
+}
+
+// One row of the fan: P5-P95 '.', P10-P90 '-', P25-P75 '=', P50 '|', on a log
+// scale from lo to hi.
+std::string FanRow(const QuantileRow& q, double lo, double hi, int width) {
+  std::string row(static_cast<size_t>(width), ' ');
+  if (!(hi > lo) || !(lo > 0)) return row;
+  const double llo = std::log(lo), lhi = std::log(hi);
+  for (int c = 0; c < width; ++c) {
+    const double a = std::exp(llo + (lhi - llo) * c / width), b = std::exp(llo + (lhi - llo) * (c + 1) / width);
+    char ch = ' ';
+    if (b >= q[0] && a <= q[6]) ch = '.';
+    if (b >= q[1] && a <= q[5]) ch = '-';
+    if (b >= q[2] && a <= q[4]) ch = '=';
+    if (q[3] >= a && q[3] < b) ch = '|';
+    row[static_cast<size_t>(c)] = ch;
+  }
+  return row;
+}
+
+ordered_json Rows(const std::vector<QuantileRow>& rows) {
+  ordered_json a = ordered_json::array();
+  for (const auto& r : rows) a.push_back(std::vector<double>(r.begin(), r.end()));
+  return a;
+}
+
+std::string Quantity(const TierModel& t) {
+  return t.kind == TierKind::kServing ? "output_tokens" : "demand_multiple";
+}
+
+ordered_json ConeTiersJson(const DemandModel& model, const Cone& cone) {
+  ordered_json tiers = ordered_json::array();
+  for (size_t s = 0; s < cone.tiers.size(); ++s) {
+    const TierCone& tc = cone.tiers[s];
+    ordered_json t;
+    t["id"] = tc.id;
+    t["kind"] = TierKindName(tc.kind);
+    t[Quantity(model.tiers[s])] = Rows(tc.output_tokens);
+    if (tc.kind == TierKind::kServing) t["revenue_usd"] = Rows(tc.revenue_usd);
+    tiers.push_back(std::move(t));
+  }
+  return tiers;
+}
+
+void AppendTierTable(std::string& out, const ForecastRun& run, const Cone& cone, size_t s, int max_rows) {
+  const TierModel& tier = run.model.tiers[s];
+  const TierCone& tc = cone.tiers[s];
+  const bool serving = tier.kind == TierKind::kServing;
+  const std::vector<int> months = ShownMonths(cone.horizon_months, max_rows);
+  double lo = tc.output_tokens[0][0], hi = tc.output_tokens[0][6];
+  for (const auto& r : tc.output_tokens) lo = std::min(lo, r[0]), hi = std::max(hi, r[6]);
+  constexpr int kFan = 36;
+  const std::string unit = serving ? "output tokens per month" : "demand multiple of today";
+  out += "\n" + tc.id + " (" + TierKindName(tier.kind) + "): " + unit;
+  if (serving) out += ", " + HumanNumber(tier.level_per_hour) + "/hour at as_of " + FormatDate(tier.as_of);
+  out += "\n  growth prior " + Pct(tier.growth_mean) + " +- " + Pct(tier.growth_sd) + " a month (log), volatility " +
+         Pct(tier.volatility) + ", shared-factor loading " + Fmt("%.2f", tier.loading);
+  if (tier.has_ceiling()) out += ", ceiling " + Fmt("%g", tier.ceiling_multiple) + "x";
+  out += "\n";
+  out += "  month        P5      P10      P25      P50      P75      P90      P95   fan " + HumanNumber(lo) + " .. " +
+         HumanNumber(hi) + " (log scale)\n";
+  for (int t : months) {
+    const QuantileRow& q = tc.output_tokens[static_cast<size_t>(t - 1)];
+    std::string line = "  " + FormatMonth(run.model.MonthStart(t)) + " ";
+    for (double v : q) line += PadLeft(serving ? HumanNumber(v) : Fmt("%.2fx", v), 9);
+    line += "   " + FanRow(q, lo, hi, kFan);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  out += "  fan: '.' P5-P95, '-' P10-P90, '=' P25-P75, '|' P50\n";
+  if (serving) {
+    out += "  revenue (USD per month)        P10      P50      P90\n";
+    for (int t : months) {
+      const QuantileRow& q = tc.revenue_usd[static_cast<size_t>(t - 1)];
+      out += "  " + FormatMonth(run.model.MonthStart(t)) + "                " + PadLeft(HumanNumber(q[1], true), 9) +
+             PadLeft(HumanNumber(q[3], true), 9) + PadLeft(HumanNumber(q[5], true), 9) + "\n";
+    }
+  }
+}
+
+}  // namespace
+
+std::string HumanNumber(double v, bool money) {
+  const char* sign = v < 0 ? "-" : "";
+  double a = std::fabs(v);
+  static const struct {
+    double scale;
+    const char* suffix;
+  } kUnits[] = {{1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
+  std::string suffix;
+  for (const auto& u : kUnits)
+    if (a >= u.scale) {
+      a /= u.scale;
+      suffix = u.suffix;
+      break;
+    }
+  if (money && suffix == "G") suffix = "B";  // dollars: billions
+  const char* f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f";
+  return std::string(sign) + (money ? "$" : "") + Fmt(f, a) + suffix;
+}
+
+std::string ForecastText(const ForecastRun& run, int max_rows) {
+  const DemandModel& m = run.model;
+  std::string out;
+  out += "fungible forecast: " + (run.fleet_name.empty() ? std::string("fleet") : run.fleet_name) + " (" +
+         run.spec_file + ")\n";
+  out += "seed " + std::to_string(run.options.seed) + ", " + std::to_string(run.prior.scenarios) + " scenarios, " +
+         std::to_string(m.horizon_months) + " months " + FormatMonth(m.MonthStart(1)) + " to " +
+         FormatMonth(m.MonthStart(m.horizon_months)) + ", " + std::to_string(m.num_tiers()) +
+         (m.num_tiers() == 1 ? " tier\n" : " tiers\n");
+
+  const Cone& cone = run.posterior_cone ? *run.posterior_cone : run.cone;
+  if (run.posterior) {
+    const Posterior& p = *run.posterior;
+    out += "\nupdate from actuals (" + run.actuals_file + ")\n";
+    for (size_t s = 0; s < m.tiers.size(); ++s)
+      if (p.last_observed_month[s] > 0)
+        out += "  " + m.tiers[s].id + ": " + FormatMonth(m.MonthStart(1)) + " to " +
+               FormatMonth(m.MonthStart(p.last_observed_month[s])) + "\n";
+    out += "  effective sample size of the prior: " + Fmt("%.0f", p.effective_sample_size) + " of " +
+           std::to_string(run.prior.scenarios) + " (" + Pct(p.effective_sample_size / run.prior.scenarios) + "); " +
+           std::to_string(p.stages) + " tempering stage" + (p.stages == 1 ? "" : "s") + ", move acceptance " +
+           Pct(p.acceptance_rate, 0) + "\n";
+    if (p.misses.empty()) {
+      out += "  every actual fell inside the prior's P1-P99\n";
+    } else {
+      out += "  THE CONE MISSED: " + std::to_string(p.misses.size()) + " actual" + (p.misses.size() == 1 ? "" : "s") +
+             " outside the prior's P1-P99\n";
+      for (const ConeMiss& miss : p.misses)
+        out += "    " + m.tiers[static_cast<size_t>(miss.tier)].id + " " + FormatMonth(m.MonthStart(miss.month)) +
+               ": " + HumanNumber(miss.output_tokens) + " is " +
+               (miss.output_tokens > miss.prior_p99 ? "above P99 " + HumanNumber(miss.prior_p99)
+                                                    : "below P1 " + HumanNumber(miss.prior_p1)) +
+               " (" + run.actuals_file + " line " + std::to_string(miss.line) + ")\n";
+    }
+    for (const GrowthPosterior& g : p.growth)
+      out += "  growth " + g.tier + ": prior " + Pct(g.prior_mean, 2) + " +- " + Pct(g.prior_sd, 2) +
+             " -> posterior " + Pct(g.posterior_mean, 2) + " +- " + Pct(g.posterior_sd, 2) + " a month\n";
+    // Prior against posterior, months after the last actual.
+    const std::vector<int> months = ShownMonths(m.horizon_months, max_rows);
+    for (size_t s = 0; s < m.tiers.size(); ++s) {
+      const bool serving = m.tiers[s].kind == TierKind::kServing;
+      out += "\n" + m.tiers[s].id + ": prior against posterior (" +
+             (serving ? "output tokens per month" : "demand multiple") + ")\n";
+      out += "  month      prior P10      P50      P90  | posterior P10      P50      P90\n";
+      for (int t : months) {
+        const QuantileRow& a = run.cone.tiers[s].output_tokens[static_cast<size_t>(t - 1)];
+        const QuantileRow& b = cone.tiers[s].output_tokens[static_cast<size_t>(t - 1)];
+        auto f = [&](double v) { return PadLeft(serving ? HumanNumber(v) : Fmt("%.2fx", v), 9); };
+        out += "  " + FormatMonth(m.MonthStart(t)) + "  " + f(a[1]) + f(a[3]) + f(a[5]) + "  |   " + f(b[1]) +
+               f(b[3]) + f(b[5]) + (t <= p.last_observed_month[s] ? "  (actual)" : "") + "\n";
+      }
+    }
+    out += "\nposterior cone";
+  } else {
+    out += "\ncone";
+  }
+  out += " (quantiles across scenarios)\n";
+  for (size_t s = 0; s < m.tiers.size(); ++s) AppendTierTable(out, run, cone, s, max_rows);
+  int serving_tiers = 0;
+  for (const auto& t : m.tiers) serving_tiers += t.kind == TierKind::kServing;
+  if (serving_tiers > 1) {
+    out += "\nall serving tiers: revenue (USD per month)        P10      P50      P90\n";
+    for (int t : ShownMonths(m.horizon_months, max_rows)) {
+      const QuantileRow& q = cone.total_revenue_usd[static_cast<size_t>(t - 1)];
+      out += "  " + FormatMonth(m.MonthStart(t)) + "                                  " +
+             PadLeft(HumanNumber(q[1], true), 9) + PadLeft(HumanNumber(q[3], true), 9) +
+             PadLeft(HumanNumber(q[5], true), 9) + "\n";
+    }
+  }
+
+  out += "\ncompounding: " + FormatMonth(m.MonthStart(m.horizon_months)) + " (" + std::to_string(m.horizon_months) +
+         " months) at the prior's median growth +- 0.5, 1, 2 points a month (no noise, median launches)\n";
+  for (const TierCompounding& tc : run.compounding) {
+    const int s = m.FindTier(tc.id);
+    const bool serving = m.tiers[static_cast<size_t>(s)].kind == TierKind::kServing;
+    out += "  " + tc.id + "\n    growth/month     " + std::string(serving ? "tokens/month   revenue/month" : "  multiple") +
+           "   x today   vs median   prior cone pct\n";
+    for (const CompoundingRow& r : tc.rows) {
+      std::string label = Pct(r.monthly_log_growth) + " (" + (r.offset_points > 0 ? "+" : "") +
+                          Fmt("%g", r.offset_points) + " pt)";
+      if (r.offset_points == 0) label = Pct(r.monthly_log_growth) + " (median)";
+      out += "    " + PadRight(label, 16) +
+             (serving ? PadLeft(HumanNumber(r.output_tokens_at_horizon), 13) +
+                            PadLeft(HumanNumber(r.revenue_usd_at_horizon, true), 16)
+                      : PadLeft(Fmt("%.2fx", r.output_tokens_at_horizon), 10)) +
+             PadLeft(Fmt("%.2fx", r.multiple_of_today), 10) + PadLeft(Fmt("%.2fx", r.ratio_to_median_path), 12) +
+             PadLeft("P" + Fmt("%.0f", 100 * r.cone_percentile), 17) + "\n";
+    }
+  }
+
+  if (run.reduced) {
+    const ReducedScenarios& r = *run.reduced;
+    const ScenarioSet& set = run.posterior ? run.posterior->scenarios : run.prior;
+    out += "\nscenario reduction: " + std::to_string(r.indices.size()) + " representatives of " +
+           std::to_string(set.scenarios) + " (forward selection, Kantorovich distance " + Fmt("%.4f", r.distance) +
+           " log points; one representative: " + Fmt("%.4f", r.distance_one) + ")\n";
+    out += "  scenario   weight";
+    for (const auto& t : m.tiers) out += PadLeft(t.id.substr(0, 14), 16);
+    out += "   (" + FormatMonth(m.MonthStart(m.horizon_months)) + ")\n";
+    for (size_t k = 0; k < r.indices.size(); ++k) {
+      out += "  " + PadLeft(std::to_string(r.indices[k]), 8) + PadLeft(Fmt("%.4f", r.weights[k]), 9);
+      for (int s = 0; s < m.num_tiers(); ++s) {
+        const double v = MonthlyOutputTokens(m, s, m.horizon_months, set.LogMultiple(s, m.horizon_months, r.indices[k]));
+        out += PadLeft(m.tiers[static_cast<size_t>(s)].kind == TierKind::kServing ? HumanNumber(v) : Fmt("%.2fx", v), 16);
+      }
+      out += "\n";
+    }
+  }
+  if (run.hourly) {
+    const HourlyPeaks& h = *run.hourly;
+    out += "\nhourly peaks (" + std::to_string(h.hours) + " hours per scenario): peak hour in output tokens/hour\n";
+    for (size_t k = 0; k < h.tiers.size(); ++k) {
+      out += "  " + h.tiers[k] + "\n  month        P10      P50      P90   peak/mean P50\n";
+      for (int t : ShownMonths(m.horizon_months, max_rows)) {
+        const QuantileRow& q = h.peak_output_tokens_per_hour[k][static_cast<size_t>(t - 1)];
+        out += "  " + FormatMonth(m.MonthStart(t)) + " " + PadLeft(HumanNumber(q[1]), 9) + PadLeft(HumanNumber(q[3]), 9) +
+               PadLeft(HumanNumber(q[5]), 9) + PadLeft(Fmt("%.2f", h.peak_to_mean[k][static_cast<size_t>(t - 1)][3]), 16) +
+               "\n";
+      }
+    }
+  }
+  out += "\nseed " + std::to_string(run.options.seed) + ": the same seed gives the same figures.\n";
+  return out;
+}
+
+std::string ForecastJson(const ForecastRun& run) {
+  const DemandModel& m = run.model;
+  ordered_json j;
+  j["command"] = "forecast";
+  j["spec"] = run.spec_file;
+  j["fleet"] = run.fleet_name;
+  j["seed"] = run.options.seed;
+  j["scenarios"] = run.prior.scenarios;
+  j["horizon_months"] = m.horizon_months;
+  j["start_month"] = FormatMonth(m.start_month);
+  ordered_json months = ordered_json::array();
+  for (int t = 1; t <= m.horizon_months; ++t) months.push_back(FormatMonth(m.MonthStart(t)));
+  j["months"] = months;
+  j["quantiles"] = std::vector<double>(kConeProbabilities.begin(), kConeProbabilities.end());
+  ordered_json tiers = ConeTiersJson(m, run.cone);
+  for (size_t s = 0; s < m.tiers.size(); ++s) {
+    const TierModel& t = m.tiers[s];
+    ordered_json& o = tiers[s];
+    o["output_tokens_now"] = run.cone.tiers[s].output_tokens_now;
+    o["growth"] = {{"monthly_log_growth_mean", t.growth_mean},
+                   {"monthly_log_growth_sd", t.growth_sd},
+                   {"monthly_volatility", t.volatility},
+                   {"shared_factor_loading", t.loading},
+                   {"saturation_multiple", t.has_ceiling() ? ordered_json(t.ceiling_multiple) : ordered_json()},
+                   {"price_elasticity", t.elasticity}};
+    ordered_json comp = ordered_json::array();
+    for (const CompoundingRow& r : run.compounding[s].rows)
+      comp.push_back({{"offset_points", r.offset_points},
+                      {"monthly_log_growth", r.monthly_log_growth},
+                      {Quantity(t) + "_at_horizon", r.output_tokens_at_horizon},
+                      {"revenue_usd_at_horizon", r.revenue_usd_at_horizon},
+                      {"multiple_of_today", r.multiple_of_today},
+                      {"ratio_to_median_path", r.ratio_to_median_path},
+                      {"prior_cone_percentile", r.cone_percentile}});
+    o["compounding"] = comp;
+  }
+  j["tiers"] = tiers;
+  if (!run.cone.total_revenue_usd.empty()) j["total_revenue_usd"] = Rows(run.cone.total_revenue_usd);
+  if (run.posterior) {
+    const Posterior& p = *run.posterior;
+    ordered_json u;
+    u["actuals"] = run.actuals_file;
+    u["effective_sample_size"] = p.effective_sample_size;
+    u["stages"] = p.stages;
+    u["acceptance_rate"] = p.acceptance_rate;
+    u["cone_missed"] = !p.misses.empty();
+    ordered_json misses = ordered_json::array();
+    for (const ConeMiss& miss : p.misses)
+      misses.push_back({{"tier", m.tiers[static_cast<size_t>(miss.tier)].id},
+                        {"month", FormatMonth(m.MonthStart(miss.month))},
+                        {"output_tokens", miss.output_tokens},
+                        {"prior_p1", miss.prior_p1},
+                        {"prior_p99", miss.prior_p99},
+                        {"line", miss.line}});
+    u["misses"] = misses;
+    ordered_json last = ordered_json::object();
+    for (size_t s = 0; s < m.tiers.size(); ++s)
+      if (p.last_observed_month[s] > 0) last[m.tiers[s].id] = FormatMonth(m.MonthStart(p.last_observed_month[s]));
+    u["last_observed_month"] = last;
+    ordered_json growth = ordered_json::array();
+    for (const GrowthPosterior& g : p.growth)
+      growth.push_back({{"tier", g.tier},
+                        {"prior_mean", g.prior_mean},
+                        {"prior_sd", g.prior_sd},
+                        {"posterior_mean", g.posterior_mean},
+                        {"posterior_sd", g.posterior_sd}});
+    u["growth"] = growth;
+    ordered_json post;
+    post["tiers"] = ConeTiersJson(m, *run.posterior_cone);
+    if (!run.posterior_cone->total_revenue_usd.empty())
+      post["total_revenue_usd"] = Rows(run.posterior_cone->total_revenue_usd);
+    u["posterior"] = post;
+    j["update"] = u;
+  }
+  if (run.reduced) {
+    j["reduction"] = {{"of", run.posterior ? "posterior" : "prior"},
+                      {"k", run.reduced->indices.size()},
+                      {"indices", run.reduced->indices},
+                      {"weights", run.reduced->weights},
+                      {"kantorovich_distance", run.reduced->distance},
+                      {"distance_one_representative", run.reduced->distance_one}};
+  }
+  if (run.hourly) {
+    ordered_json h;
+    h["hours"] = run.hourly->hours;
+    ordered_json tiers_h = ordered_json::array();
+    for (size_t k = 0; k < run.hourly->tiers.size(); ++k)
+      tiers_h.push_back({{"id", run.hourly->tiers[k]},
+                         {"peak_output_tokens_per_hour", Rows(run.hourly->peak_output_tokens_per_hour[k])},
+                         {"peak_to_mean", Rows(run.hourly->peak_to_mean[k])}});
+    h["tiers"] = tiers_h;
+    j["hourly_peaks"] = h;
+  }
+  return j.dump(2) + "\n";
+}
+
+std::string ForecastCsv(const ForecastRun& run) {
+  const DemandModel& m = run.model;
+  std::string out = "seed,cone,tier,quantity,month,p5,p10,p25,p50,p75,p90,p95\n";
+  auto rows = [&](const char* cone_name, const std::string& tier, const std::string& quantity,
+                  const std::vector<QuantileRow>& q) {
+    for (size_t t = 0; t < q.size(); ++t) {
+      out += std::to_string(run.options.seed) + "," + cone_name + "," + tier + "," + quantity + "," +
+             FormatMonth(m.MonthStart(static_cast<int>(t) + 1));
+      for (double v : q[t]) out += "," + Fmt("%.17g", v);
+      out += "\n";
+    }
+  };
+  auto cone_rows = [&](const char* name, const Cone& cone) {
+    for (size_t s = 0; s < cone.tiers.size(); ++s) {
+      rows(name, cone.tiers[s].id, Quantity(m.tiers[s]), cone.tiers[s].output_tokens);
+      if (cone.tiers[s].kind == TierKind::kServing) rows(name, cone.tiers[s].id, "revenue_usd", cone.tiers[s].revenue_usd);
+    }
+    if (!cone.total_revenue_usd.empty()) rows(name, "total", "revenue_usd", cone.total_revenue_usd);
+  };
+  cone_rows("prior", run.cone);
+  if (run.posterior_cone) cone_rows("posterior", *run.posterior_cone);
+  return out;
+}
+
+std::string ProfileYaml(const ProfileReport& report) {
+  auto list = [](const auto& values) {
+    std::string s = "[";
+    for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + Fmt("%.3f", values[i]);
+    return s + "]";
+  };
+  std::string out;
+  for (const ProfileFit& f : report.fits) {
+    out += "# fungible fit-profile: " + f.trace + ", " + Fmt("%.1f", f.days) + " days, " +
+           std::to_string(f.hours_used) + " hours used (" + std::to_string(f.hours_skipped) + " skipped, " +
+           std::to_string(f.windows_missing) + " empty windows treated as gaps)\n";
+    out += "# hours are UTC taking the trace's clock as UTC" +
+           (f.utc_offset_hours >= 0 ? "+" + std::to_string(f.utc_offset_hours) : std::to_string(f.utc_offset_hours)) +
+           "; day 0 is a " + WeekdayName(f.first_weekday) +
+           (f.first_weekday_inferred ? " (inferred: the two quietest days taken as Saturday-Sunday)" : "") + "\n";
+    out += "# R^2 " + Fmt("%.2f", f.r_squared) + "; trend inside the trace " + Fmt("%+.2f", 100 * f.trend_log_per_day) +
+           "% a day (not a growth prior)\n";
+    out += "# paste under demand[] of the model it describes:\n";
+    out += "diurnal_shape: " + list(f.diurnal_shape) + "\n";
+    if (f.weekly_fitted) {
+      out += "weekly_shape: " + list(f.weekly_shape) + "\n";
+    } else {
+      out += "# weekly_shape: not fitted (under 7 days)\n";
+    }
+    out += "hourly_noise_log_sd: " + Fmt("%.3f", f.hourly_noise_log_sd) + "\n";
+    out += "hourly_noise_autocorrelation: " + Fmt("%.3f", f.hourly_noise_autocorrelation) + "\n\n";
+  }
+  for (const std::string& s : report.skipped) out += "# skipped " + s + "\n";
+  for (const TokenMix& t : report.mixes) {
+    out += "# token mix from " + t.source + ": " + std::to_string(t.requests) + " requests, median " +
+           Fmt("%.0f", t.median_input_tokens_per_request) + " input / " + Fmt("%.0f", t.median_output_tokens_per_request) +
+           " output tokens per request\n";
+    out += "# paste under models[] of the model it describes:\n";
+    out += "input_tokens_per_output_token: " + Fmt("%.2f", t.input_tokens_per_output_token) + "\n\n";
+  }
+  return out;
+}
+
+std::string ProfileJson(const ProfileReport& report) {
+  ordered_json j;
+  j["command"] = "fit-profile";
+  ordered_json fits = ordered_json::array();
+  for (const ProfileFit& f : report.fits)
+    fits.push_back({{"trace", f.trace},
+                    {"days", f.days},
+                    {"hours_used", f.hours_used},
+                    {"hours_skipped", f.hours_skipped},
+                    {"windows_missing", f.windows_missing},
+                    {"utc_offset_hours", f.utc_offset_hours},
+                    {"first_weekday", WeekdayName(f.first_weekday)},
+                    {"first_weekday_inferred", f.first_weekday_inferred},
+                    {"diurnal_shape", f.diurnal_shape},
+                    {"weekly_shape", f.weekly_fitted ? ordered_json(f.weekly_shape) : ordered_json()},
+                    {"hourly_noise_log_sd", f.hourly_noise_log_sd},
+                    {"hourly_noise_autocorrelation", f.hourly_noise_autocorrelation},
+                    {"trend_log_per_day", f.trend_log_per_day},
+                    {"r_squared", f.r_squared}});
+  j["profiles"] = fits;
+  j["skipped"] = report.skipped;
+  ordered_json mixes = ordered_json::array();
+  for (const TokenMix& t : report.mixes)
+    mixes.push_back({{"source", t.source},
+                     {"requests", t.requests},
+                     {"input_tokens", t.input_tokens},
+                     {"output_tokens", t.output_tokens},
+                     {"input_tokens_per_output_token", t.input_tokens_per_output_token},
+                     {"mean_input_tokens_per_request", t.mean_input_tokens_per_request},
+                     {"mean_output_tokens_per_request", t.mean_output_tokens_per_request},
+                     {"median_input_tokens_per_request", t.median_input_tokens_per_request},
+                     {"median_output_tokens_per_request", t.median_output_tokens_per_request}});
+  j["token_mix"] = mixes;
+  return j.dump(2) + "\n";
+}
+
+std::string BacktestText(const BacktestReport& report) {
+  std::string out = "fungible backtest: calibration of the cone (scores in log space)\n";
+  if (!report.synthetic.empty())
+    out += "seed " + std::to_string(report.seed) + ", " + std::to_string(report.scenarios) + " scenarios against " +
+           std::to_string(report.truths) + " synthetic truths from " + report.spec_file + "\n";
+  out += "\n  " + PadRight("forecast", 42) + "  points   P10-P90   P5-P95   pinball     CRPS\n";
+  out += "  " + PadRight("(calibrated)", 42) + "            80.0%    90.0%\n";
+  auto row = [&](const CalibrationScore& c) {
+    out += "  " + PadRight(c.name, 42) + PadLeft(std::to_string(c.points), 8) + PadLeft(Pct(c.coverage_p10_p90), 10) +
+           PadLeft(Pct(c.coverage_p5_p95), 9) + PadLeft(Fmt("%.4f", c.mean_pinball_loss), 10) +
+           PadLeft(Fmt("%.4f", c.mean_crps), 9) + "\n";
+  };
+  for (const auto& c : report.synthetic) row(c);
+  if (!report.trace.empty()) {
+    out += "  hourly rates, one day ahead, " + report.trace_file + ":\n";
+    for (const auto& c : report.trace) row(c);
+  }
+  out += "\ncoverage: share of truths inside the band; pinball: mean over P5..P95; CRPS of log demand.\n";
+  out += "seed " + std::to_string(report.seed) + "\n";
+  return out;
+}
+
+std::string BacktestJson(const BacktestReport& report) {
+  auto scores = [](const std::vector<CalibrationScore>& v) {
+    ordered_json a = ordered_json::array();
+    for (const auto& c : v)
+      a.push_back({{"name", c.name},
+                   {"points", c.points},
+                   {"coverage_p10_p90", c.coverage_p10_p90},
+                   {"coverage_p5_p95", c.coverage_p5_p95},
+                   {"mean_pinball_loss", c.mean_pinball_loss},
+                   {"mean_crps", c.mean_crps}});
+    return a;
+  };
+  ordered_json j;
+  j["command"] = "backtest";
+  j["seed"] = report.seed;
+  j["spec"] = report.spec_file;
+  j["scenarios"] = report.scenarios;
+  j["truths"] = report.truths;
+  j["synthetic"] = scores(report.synthetic);
+  j["trace_file"] = report.trace_file;
+  j["trace"] = scores(report.trace);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace fungible

@@ -1,0 +1,52 @@
+// Output of the forecast commands: terminal text, JSON and CSV. Every output
+// names the seed. Nothing here depends on the thread count, so the same seed
+// gives byte-identical output however many threads ran.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forecast/backtest.h"
+#include "forecast/forecast.h"
+#include "forecast/profile.h"
+
+namespace fungible {
+
+// Terminal view: per tier a table of months x quantiles with an ASCII fan,
+// revenue, the compounding table; the update from actuals (prior against
+// posterior, effective sample size, "the cone missed"); reduction and hourly
+// peaks when asked for. `max_rows` bounds the months shown per table (the
+// last month is always shown).
+std::string ForecastText(const ForecastRun& run, int max_rows = 12);
+std::string ForecastJson(const ForecastRun& run);
+// Long format: seed,cone,tier,quantity,month,p5,...,p95 (cone = prior or
+// posterior; quantity = output_tokens, demand_multiple or revenue_usd).
+std::string ForecastCsv(const ForecastRun& run);
+
+// fit-profile: YAML ready to paste into a spec, and JSON.
+struct ProfileReport {
+  std::vector<ProfileFit> fits;
+  std::vector<std::string> skipped;  // traces that could not be fitted, with the reason
+  std::vector<TokenMix> mixes;
+};
+std::string ProfileYaml(const ProfileReport& report);
+std::string ProfileJson(const ProfileReport& report);
+
+// backtest: a table and JSON.
+struct BacktestReport {
+  std::uint64_t seed = 0;
+  int scenarios = 0;
+  int truths = 0;
+  std::string spec_file;
+  std::vector<CalibrationScore> synthetic;
+  std::vector<CalibrationScore> trace;
+  std::string trace_file;
+};
+std::string BacktestText(const BacktestReport& report);
+std::string BacktestJson(const BacktestReport& report);
+
+// 4.46T, 312G, 12.5M (tokens); "$1.23M" with money = true.
+std::string HumanNumber(double v, bool money = false);
+
+}  // namespace fungible

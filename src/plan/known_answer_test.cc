@@ -1,0 +1,185 @@
+// Procurement cases whose optimum is known on paper: the newsvendor, an
+// all-or-nothing offer either side of its breakeven price, an option worth
+// exercising only when demand is high. Each is solved both ways (extensive
+// form and Benders decomposition).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "plan/plan_test_util.h"
+
+namespace fungible {
+namespace {
+
+using plan_test::ChipsScenario;
+using plan_test::kRevenuePerChipHour;
+using plan_test::ParseOrDie;
+using plan_test::SolveOrDie;
+using plan_test::Spec;
+
+const PlanMethod kMethods[] = {PlanMethod::kExtensive, PlanMethod::kDecomposition};
+
+std::string DivisibleOffer(double price) {
+  return "  - {id: gpu, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 1000, start: 2027-01-01, "
+         "duration_months: 1, usd_per_chip_hour: " +
+         std::to_string(price) + "}\n";
+}
+
+std::vector<PlanScenario> LowHigh(const PlanProblem& pr) {
+  return {ChipsScenario(pr, "low", 0.6, {100}), ChipsScenario(pr, "high", 0.4, {300})};
+}
+
+PlanProblem NewsvendorProblem(double price) {
+  auto pr = BuildPlanProblem(ParseOrDie(Spec(DivisibleOffer(price))));
+  EXPECT_TRUE(pr.ok()) << pr.status().ToString();
+  PlanProblem p = *pr;
+  p.scenarios = LowHigh(p);
+  return p;
+}
+
+// Newsvendor: buy q at c per chip-hour, sell min(q, D) at r. The optimum is
+// the smallest q with P(D <= q) >= 1 - c / r: with P(D = 100) = 0.6 and
+// r = 9, q* = 300 for c = 3 (1 - 3/9 = 0.67 > 0.6) and q* = 100 for c = 4
+// (1 - 4/9 = 0.56 <= 0.6). Expected profit per hour at c = 3:
+// 9 x (0.6 x 100 + 0.4 x 300) - 3 x 300 = 720.
+TEST(KnownAnswer, NewsvendorMatchesTheCriticalRatio) {
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    const PlanProblem cheap = NewsvendorProblem(3.0);
+    const ProgramSolution a = SolveOrDie(cheap, m);
+    ASSERT_EQ(a.chips.size(), 1u);
+    EXPECT_NEAR(a.chips[0], 300, 1e-4);
+    const double hours = cheap.hours[0];  // 744 in January
+    EXPECT_NEAR(ObjectiveUsd(cheap, a), 720 * hours, 1.0);
+    double expected_profit = 0;
+    for (size_t s = 0; s < a.outcomes.size(); ++s) expected_profit += cheap.scenarios[s].probability * a.outcomes[s].profit_usd;
+    EXPECT_NEAR(expected_profit, 720 * hours, 1.0);
+    EXPECT_NEAR(a.outcomes[0].profit_usd, (9 * 100 - 3 * 300) * hours, 1.0);  // low: 200 chips idle
+    EXPECT_NEAR(a.outcomes[1].profit_usd, (9 * 300 - 3 * 300) * hours, 1.0);
+
+    const PlanProblem dear = NewsvendorProblem(4.0);
+    const ProgramSolution b = SolveOrDie(dear, m);
+    EXPECT_NEAR(b.chips[0], 100, 1e-4);
+    EXPECT_NEAR(ObjectiveUsd(dear, b), (9 - 4) * 100 * hours, 1.0);
+  }
+}
+
+// At the critical price c = r x P(high) = 3.6 every q in [100, 300] is
+// optimal; the expected profit is the same whatever the solver picks.
+TEST(KnownAnswer, NewsvendorAtTheCriticalPriceIsIndifferent) {
+  const PlanProblem pr = NewsvendorProblem(3.6);
+  for (PlanMethod m : kMethods) {
+    const ProgramSolution s = SolveOrDie(pr, m);
+    EXPECT_GE(s.chips[0], 100 - 1e-4);
+    EXPECT_LE(s.chips[0], 300 + 1e-4);
+    EXPECT_NEAR(ObjectiveUsd(pr, s), (9 - 3.6) * 100 * pr.hours[0], 1.0);
+  }
+}
+
+// All or nothing: 300 chips or none. Expected served chips if signed:
+// 0.5 x 100 + 0.5 x 300 = 200, worth 9 x 200 = 1800 an hour against
+// 300 x c: the breakeven price is 6.
+std::string AllOrNothing(double price) {
+  return "  - {id: block, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 300, divisible: false, "
+         "start: 2027-01-01, duration_months: 1, usd_per_chip_hour: " +
+         std::to_string(price) + "}\n";
+}
+
+std::vector<PlanScenario> EvenLowHigh(const PlanProblem& pr) {
+  return {ChipsScenario(pr, "low", 0.5, {100}), ChipsScenario(pr, "high", 0.5, {300})};
+}
+
+TEST(KnownAnswer, AllOrNothingOfferEitherSideOfBreakeven) {
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    auto below = BuildPlanProblem(ParseOrDie(Spec(AllOrNothing(5.99))));
+    ASSERT_TRUE(below.ok());
+    below->scenarios = EvenLowHigh(*below);
+    const ProgramSolution a = SolveOrDie(*below, m);
+    EXPECT_TRUE(a.mip);
+    EXPECT_NEAR(a.chips[0], 300, 1e-6);
+    EXPECT_NEAR(ObjectiveUsd(*below, a), (1800 - 300 * 5.99) * below->hours[0], 1.0);
+
+    auto above = BuildPlanProblem(ParseOrDie(Spec(AllOrNothing(6.01))));
+    ASSERT_TRUE(above.ok());
+    above->scenarios = EvenLowHigh(*above);
+    const ProgramSolution b = SolveOrDie(*above, m);
+    EXPECT_NEAR(b.chips[0], 0, 1e-6);
+    EXPECT_NEAR(ObjectiveUsd(*above, b), 0, 1.0);
+  }
+}
+
+// A divisible offer with a minimum: 250 chips at least. At c = 3 the
+// unconstrained optimum (300) is above the minimum; at c = 5 it is 100,
+// below the minimum, so the choice is 0 or 250: 250 chips earn
+// 9 x (0.5 x 100 + 0.5 x 250) - 5 x 250 = 325 an hour > 0.
+TEST(KnownAnswer, MinimumQuantityIsSemiContinuous) {
+  auto with_min = [](double price) {
+    return "  - {id: gpu, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 1000, min_quantity: 250, "
+           "start: 2027-01-01, duration_months: 1, usd_per_chip_hour: " +
+           std::to_string(price) + "}\n";
+  };
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    auto pr = BuildPlanProblem(ParseOrDie(Spec(with_min(5.0))));
+    ASSERT_TRUE(pr.ok());
+    pr->scenarios = EvenLowHigh(*pr);
+    const ProgramSolution s = SolveOrDie(*pr, m);
+    EXPECT_NEAR(s.chips[0], 250, 1e-4);
+    EXPECT_NEAR(ObjectiveUsd(*pr, s), 325 * pr->hours[0], 1.0);
+  }
+}
+
+// Three months. The offer (100 chips at $2) covers a steady 100 chips of
+// demand; in month 3 demand triples in the high scenario only. An option to
+// expand by up to 200 chips at $6 with one month's notice earns 9 - 6 = 3
+// per chip-hour there, and would lose 6 per chip-hour in the low scenario.
+TEST(KnownAnswer, OptionIsExercisedOnlyInTheHighScenario) {
+  const std::string offer =
+      "  - id: gpu\n    provider: x\n    kind: reserved\n    chip_type: h100-sxm\n    quantity: 100\n"
+      "    start: 2027-01-01\n    duration_months: 3\n    usd_per_chip_hour: 2\n    options:\n"
+      "      - {kind: expand, notice_months: 1, max_fraction: 2, usd_per_chip_hour: 6}\n";
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    auto pr = BuildPlanProblem(ParseOrDie(Spec(offer, 3)));
+    ASSERT_TRUE(pr.ok()) << pr.status().ToString();
+    pr->scenarios = {ChipsScenario(*pr, "low", 0.5, {100, 100, 100}),
+                     ChipsScenario(*pr, "high", 0.5, {100, 100, 300})};
+    const ProgramSolution s = SolveOrDie(*pr, m);
+    EXPECT_NEAR(s.chips[0], 100, 1e-4);
+    ASSERT_EQ(s.outcomes.size(), 2u);
+    EXPECT_NEAR(s.outcomes[0].option_chips[0][0], 0, 1e-4);    // low: not exercised
+    EXPECT_NEAR(s.outcomes[1].option_chips[0][0], 200, 1e-4);  // high: all 200
+    const double h = pr->hours[0] + pr->hours[1] + pr->hours[2];
+    const double base = (9 - 2) * 100 * h;
+    EXPECT_NEAR(s.outcomes[0].profit_usd, base, 1.0);
+    EXPECT_NEAR(s.outcomes[1].profit_usd, base + (9 - 6) * 200 * pr->hours[2], 1.0);
+  }
+}
+
+// A reduce option with notice: give back chips once demand has fallen. The
+// low scenario drops to 40 chips from month 2; reducing by 60 chips (fee $100
+// each) from month 3 saves 60 x $5 x hours(month 3) > fee.
+TEST(KnownAnswer, ReduceOptionGivesBackIdleChips) {
+  const std::string offer =
+      "  - id: gpu\n    provider: x\n    kind: reserved\n    chip_type: h100-sxm\n    quantity: 100\n"
+      "    start: 2027-01-01\n    duration_months: 3\n    usd_per_chip_hour: 5\n    options:\n"
+      "      - {kind: reduce, notice_months: 1, max_fraction: 0.8, fee_usd_per_chip: 100}\n";
+  auto pr = BuildPlanProblem(ParseOrDie(Spec(offer, 3)));
+  ASSERT_TRUE(pr.ok()) << pr.status().ToString();
+  pr->scenarios = {ChipsScenario(*pr, "low", 0.5, {100, 40, 40}), ChipsScenario(*pr, "high", 0.5, {100, 100, 100})};
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    const ProgramSolution s = SolveOrDie(*pr, m);
+    EXPECT_NEAR(s.chips[0], 100, 1e-4);
+    // Exercised in month 1 (effect month 2): 60 chips idle in months 2 and 3.
+    EXPECT_NEAR(s.outcomes[0].option_chips[0][0], 60, 1e-4);
+    EXPECT_NEAR(s.outcomes[1].option_chips[0][0], 0, 1e-4);
+    const double saved = 60 * 5 * (pr->hours[1] + pr->hours[2]) - 60 * 100;
+    const double h = pr->hours[0] + pr->hours[1] + pr->hours[2];
+    EXPECT_NEAR(s.outcomes[0].profit_usd, 9 * (100 * pr->hours[0] + 40 * (h - pr->hours[0])) - 5 * 100 * h + saved, 1.0);
+  }
+}
+
+}  // namespace
+}  // namespace fungible

@@ -1,0 +1,134 @@
+// The procurement problem in solver-ready form: the monthly allocation
+// instance every scenario shares, the offers compiled to chips and monthly
+// factors, the scenarios with their probabilities, and the program's
+// settings. Built once from a Fleet; the LP builders (block.h) and solvers
+// (solve.h) read it and never look at the spec again.
+//
+// Months: period t = 0..months-1 is the calendar month `month_start[t]`, of
+// `hours[t]` hours. Money is USD in this struct; the LPs work in millions of
+// USD (kUsdScale) to keep their coefficients near 1.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "allocate/allocate.h"
+#include "model/fleet.h"
+#include "util/status.h"
+
+namespace fungible {
+
+inline constexpr double kUsdScale = 1e-6;  // LP money unit: one million USD
+
+// One scenario of the second stage.
+struct PlanScenario {
+  std::string name;          // "s12" (sampled), "P90", "mean", ...
+  double probability = 0;    // sums to 1 over a problem's scenarios
+  int source_index = -1;     // index in the drawn scenario set; -1 = synthetic
+  // Output tokens demanded per model (instance model order) and month.
+  std::vector<std::vector<double>> demand_output_tokens;  // [m][t]
+  // Bid quantities of each workload class scale by this (class growth from
+  // the cone; 1 for classes without growth).
+  std::vector<std::vector<double>> bid_multiple;  // [w][t]
+};
+
+// An offer compiled for the program. Quantities in chips.
+struct PlanOffer {
+  std::string id;
+  int fleet_index = -1;  // in Fleet::offers
+  std::string chip_type;
+  bool on_demand = false;     // second stage only: used chips are paid per chip-hour
+  int pool = -1;              // instance pool whose capacity rows it adds to
+  double chips_per_unit = 1;  // chips per unit of the spec's quantity (1, or chips per MW)
+  double max_chips = 0;
+  double min_chips = 0;        // divisible: 0 or >= this
+  bool all_or_nothing = false;  // signed for max_chips or not at all
+  double usd_per_chip_hour = 0;  // take-or-pay price (MW prices converted)
+  double availability = 1;
+  // Month-average share of signed chips landed (ramp x inside the contract)
+  // and share of the month inside the contract.
+  std::vector<double> landed;     // f[t]
+  std::vector<double> in_window;  // g[t]
+  double prepayment_fraction = 0;
+  double prepayment_usd_per_chip = 0;  // paid in month 0: fraction x the whole contract's price per chip
+  double per_use_usd_per_chip_hour = 0;  // power billed on top, and the on-demand price
+  struct Option {
+    OptionKind kind = OptionKind::kExpand;
+    int notice_months = 0;
+    double max_fraction = 1;
+    double usd_per_chip_hour = 0;  // expand: price of added chip-hours
+    double fee_usd_per_chip = 0;
+  };
+  std::vector<Option> options;
+
+  bool needs_binary() const { return !on_demand && (all_or_nothing || min_chips > 0); }
+};
+
+struct PlanSettingsIn {
+  double risk_aversion = 0;
+  double cvar_alpha = 0.9;
+  std::optional<double> cash_floor_usd;
+  double initial_cash_usd = 0;
+  double cash_shortfall_penalty = 1.0;
+  double unserved_share_limit = 0.05;
+  // A floor window short of its effective chip-hours costs this much per
+  // missing effective chip-hour (well above any value a chip-hour can earn,
+  // so floors are met whenever capacity allows).
+  double floor_penalty_usd_per_effective_chip_hour = 0;
+};
+
+struct PlanProblem {
+  std::string fleet_name;
+  std::string file;  // spec path, for messages
+  int months = 0;
+  std::vector<UtcSeconds> month_start;  // [t], plus the end of the horizon at [months]
+  std::vector<double> hours;            // [t]
+  // Pools (committed capacity aggregated by chip type and billing, plus pools
+  // of offers billed per use), workloads and models. Demand is zero here;
+  // each scenario fills its own copy. Gangs are not placed at this monthly
+  // level (gang_size_chips = 0); the hourly allocator places them.
+  AllocationInstance instance;
+  std::vector<std::string> pool_chip_type;        // [p]
+  std::vector<std::vector<double>> price_factor;  // [m][t]: token price relative to the listed one
+  std::vector<double> committed_cost_usd;          // [t]: take-or-pay cost of committed pools
+  std::vector<double> per_use_usd_per_chip_hour;   // [p]: billed per used chip-hour (power, on-demand)
+  std::vector<PlanOffer> offers;
+  std::vector<PlanScenario> scenarios;
+  PlanSettingsIn settings;
+  SourceLoc cash_floor_loc;
+
+  // First-stage quantities the subproblems see: one per take-or-pay offer
+  // (its signed chips), then eta (the CVaR threshold) when risk_aversion > 0.
+  int num_links() const;
+  int link_of_offer(int o) const;  // -1 for on-demand offers
+  int eta_link() const;            // -1 without CVaR
+  bool has_cvar() const { return settings.risk_aversion > 0; }
+};
+
+// Builds the layout (instance, offers, months, settings) of `fleet`'s plan,
+// without scenarios. Errors name the spec (offers on chips no workload can
+// use are allowed: they are simply worth nothing).
+StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet);
+
+// Draws forecast.scenarios scenarios of the cone over the planned months and
+// reduces them to plan.scenarios weighted representatives (all of them, with
+// equal weights, when there are no more than that). Sets problem.scenarios.
+// Also returns the drawn set's quantile paths for `quantiles` (e.g. 0.1,
+// 0.5, 0.9): each tier's demand at that quantile in every month.
+struct ConeScenarios {
+  std::vector<PlanScenario> representatives;
+  std::vector<PlanScenario> quantile_paths;  // one per requested quantile, probability 1
+  int drawn = 0;
+  double reduction_distance = 0;  // Kantorovich distance kept (log points)
+};
+StatusOr<ConeScenarios> DrawConeScenarios(const Fleet& fleet, const PlanProblem& problem,
+                                          const std::vector<double>& quantiles, int threads);
+
+// The probability-weighted mean of `scenarios` as one scenario of probability 1.
+PlanScenario MeanScenario(const PlanProblem& problem, const std::vector<PlanScenario>& scenarios);
+
+// A copy of `problem` with only `scenarios` (probabilities renormalised).
+PlanProblem WithScenarios(const PlanProblem& problem, std::vector<PlanScenario> scenarios);
+
+}  // namespace fungible

@@ -1,0 +1,587 @@
+#include "plan/solve.h"
+
+#include <coin/ClpSimplex.hpp>
+#include <coin/CoinError.hpp>
+#include <coin/CoinFinite.hpp>
+#include <coin/CoinMessageHandler.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+
+#include "allocate/lp_model.h"
+#include "plan/subproblem.h"
+
+namespace fungible {
+
+const char* PlanMethodName(PlanMethod m) {
+  switch (m) {
+    case PlanMethod::kAuto: return "auto";
+    case PlanMethod::kExtensive: return "extensive";
+    case PlanMethod::kDecomposition: return "decomposition";
+  }
+  return "auto";
+}
+
+namespace {
+
+constexpr double kFeasTol = 1e-6;  // chips
+
+double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The first stage's columns, as the solvers see them.
+struct FirstStage {
+  int n_links = 0;
+  std::vector<double> lo, hi;  // [link]
+  std::vector<int> offer_of_link;  // [link] offer index, -1 for eta
+  // Binary indicator per link that needs one (-1 otherwise).
+  std::vector<int> binary_of_link;
+  int n_binaries = 0;
+  double eta_bound = 0;  // |eta| <= this (millions of USD)
+  bool all_fixed = false;
+};
+
+double MaxValueMusd(const PlanProblem& pr, const PlanScenario& s) {
+  double v = 0;
+  const auto& inst = pr.instance;
+  for (size_t m = 0; m < inst.models.size(); ++m)
+    for (int t = 0; t < pr.months; ++t)
+      v += s.demand_output_tokens[m][t] * inst.models[m].usd_per_output_token * pr.price_factor[m][t];
+  for (size_t w = 0; w < inst.workloads.size(); ++w)
+    for (const auto& b : inst.workloads[w].bids)
+      for (int t = 0; t < pr.months; ++t)
+        v += b.effective_chips * s.bid_multiple[w][t] * std::max(0.0, b.usd_per_effective_chip_hour) * pr.hours[t];
+  return v * kUsdScale;
+}
+
+// Most an offer's decisions can save (reductions) or cost, millions of USD.
+double OfferSwingMusd(const PlanProblem& pr) {
+  double hours = std::accumulate(pr.hours.begin(), pr.hours.end(), 0.0);
+  double v = 0;
+  for (const auto& o : pr.offers) {
+    double price = o.usd_per_chip_hour + o.per_use_usd_per_chip_hour;
+    double extra = 1.0;
+    for (const auto& k : o.options) {
+      extra += k.max_fraction;
+      price = std::max(price, k.usd_per_chip_hour + o.per_use_usd_per_chip_hour);
+      v += k.fee_usd_per_chip * o.max_chips * k.max_fraction;
+    }
+    v += o.max_chips * extra * price * hours + o.prepayment_usd_per_chip * o.max_chips;
+  }
+  for (size_t p = 0; p < pr.instance.pools.size(); ++p)
+    for (int t = 0; t < pr.months; ++t)
+      v += pr.per_use_usd_per_chip_hour[p] * pr.instance.pools[p].capacity_chips[t] * pr.hours[t];
+  return v * kUsdScale;
+}
+
+StatusOr<FirstStage> ResolveBounds(const PlanProblem& pr, const FirstStageBounds& b) {
+  FirstStage fs;
+  fs.n_links = pr.num_links();
+  fs.lo.assign(fs.n_links, 0.0);
+  fs.hi.assign(fs.n_links, 0.0);
+  fs.offer_of_link.assign(fs.n_links, -1);
+  fs.binary_of_link.assign(fs.n_links, -1);
+  bool all_fixed = true;
+  for (size_t o = 0; o < pr.offers.size(); ++o) {
+    const int j = pr.link_of_offer(static_cast<int>(o));
+    if (j < 0) continue;
+    const PlanOffer& off = pr.offers[o];
+    double lo = b.lo.empty() ? 0.0 : b.lo[o];
+    double hi = b.hi.empty() ? off.max_chips : b.hi[o];
+    hi = std::min(hi, off.max_chips);
+    lo = std::max(lo, 0.0);
+    if (lo > hi + kFeasTol)
+      return Status::Infeasible("offer " + off.id + ": no quantity between " + std::to_string(lo) + " and " +
+                                std::to_string(hi) + " chips can be signed");
+    fs.lo[j] = lo;
+    fs.hi[j] = std::max(lo, hi);
+    fs.offer_of_link[j] = static_cast<int>(o);
+    const bool fixed = fs.hi[j] - fs.lo[j] <= kFeasTol;
+    if (fixed) {
+      const double q = fs.lo[j];
+      const bool ok = q <= kFeasTol || (off.all_or_nothing ? std::fabs(q - off.max_chips) <= kFeasTol
+                                                           : q >= off.min_chips - kFeasTol);
+      if (!ok)
+        return Status::Infeasible("offer " + off.id + " cannot be signed for " + std::to_string(q) + " chips (" +
+                                  (off.all_or_nothing ? "all or nothing: " + std::to_string(off.max_chips)
+                                                      : "at least " + std::to_string(off.min_chips)) +
+                                  ")");
+    } else {
+      all_fixed = false;
+      if (off.needs_binary()) fs.binary_of_link[j] = fs.n_binaries++;
+    }
+  }
+  double max_value = 0;
+  for (const auto& s : pr.scenarios) max_value = std::max(max_value, MaxValueMusd(pr, s));
+  double committed = std::accumulate(pr.committed_cost_usd.begin(), pr.committed_cost_usd.end(), 0.0) * kUsdScale;
+  fs.eta_bound = 2.0 * (max_value + committed + OfferSwingMusd(pr)) + 1.0;
+  if (pr.has_cvar()) {
+    const int j = pr.eta_link();
+    fs.lo[j] = b.eta_musd ? *b.eta_musd : -fs.eta_bound;
+    fs.hi[j] = b.eta_musd ? *b.eta_musd : fs.eta_bound;
+    if (!b.eta_musd) all_fixed = false;
+  }
+  fs.all_fixed = all_fixed;
+  return fs;
+}
+
+// Adds the first stage's columns (links, then binaries) and the rows tying
+// binaries to quantities. Returns link columns; `binary_cols` gets binaries.
+std::vector<int> AddFirstStage(const PlanProblem& pr, const FirstStage& fs, LpModel& lp, bool integer,
+                               std::vector<int>& binary_cols) {
+  std::vector<int> links;
+  for (int j = 0; j < fs.n_links; ++j) {
+    const bool eta = j == pr.eta_link();
+    const std::string name = eta ? "eta" : "q_" + pr.offers[fs.offer_of_link[j]].id;
+    links.push_back(lp.AddColumn(name, eta ? pr.settings.risk_aversion : 0.0, fs.lo[j], fs.hi[j]));
+  }
+  binary_cols.assign(fs.n_binaries, -1);
+  for (int j = 0; j < fs.n_links; ++j) {
+    const int b = fs.binary_of_link[j];
+    if (b < 0) continue;
+    const PlanOffer& o = pr.offers[fs.offer_of_link[j]];
+    const int y = lp.AddColumn("y_" + o.id, 0.0, 0.0, 1.0, integer);
+    binary_cols[b] = y;
+    if (o.all_or_nothing) {
+      const int r = lp.AddRow("aon_" + o.id, 0.0, 0.0);
+      lp.AddCoefficient(r, links[j], 1.0);
+      lp.AddCoefficient(r, y, -o.max_chips);
+    } else {
+      const int r = lp.AddRow("max_" + o.id, -kLpInfinity, 0.0);
+      lp.AddCoefficient(r, links[j], 1.0);
+      lp.AddCoefficient(r, y, -o.max_chips);
+      const int r2 = lp.AddRow("min_" + o.id, 0.0, kLpInfinity);
+      lp.AddCoefficient(r2, links[j], 1.0);
+      lp.AddCoefficient(r2, y, -o.min_chips);
+    }
+  }
+  return links;
+}
+
+// Whether link values satisfy the integer side (minimum, all-or-nothing).
+bool IntegerFeasible(const PlanProblem& pr, const FirstStage& fs, const std::vector<double>& x) {
+  for (int j = 0; j < fs.n_links; ++j) {
+    if (fs.binary_of_link[j] < 0) continue;
+    const PlanOffer& o = pr.offers[fs.offer_of_link[j]];
+    const double q = x[j];
+    if (q <= kFeasTol * std::max(1.0, o.max_chips)) continue;
+    const double tol = 1e-7 * std::max(1.0, o.max_chips);
+    if (o.all_or_nothing ? std::fabs(q - o.max_chips) > tol : q < o.min_chips - tol) return false;
+  }
+  return true;
+}
+
+// Snaps tiny solver noise: quantities within a hair of a bound sit on it.
+void Snap(const PlanProblem& pr, const FirstStage& fs, std::vector<double>& x) {
+  for (int j = 0; j < fs.n_links; ++j) {
+    if (j == pr.eta_link()) continue;
+    const double tol = 1e-7 * std::max(1.0, fs.hi[j]);
+    if (std::fabs(x[j] - fs.lo[j]) <= tol) x[j] = fs.lo[j];
+    if (std::fabs(x[j] - fs.hi[j]) <= tol) x[j] = fs.hi[j];
+    x[j] = std::clamp(x[j], fs.lo[j], fs.hi[j]);
+  }
+}
+
+// Evaluates scenarios of this rank at `links` and gathers (V_s, g_s) or whole
+// outcomes from every rank.
+class Evaluator {
+ public:
+  Evaluator(const PlanProblem& pr, Subproblems& subs, const PlanComm& comm, int threads)
+      : pr_(pr), subs_(subs), comm_(comm), threads_(threads) {
+    const int K = static_cast<int>(pr.scenarios.size()), R = comm.size(), r = comm.rank();
+    begin_ = static_cast<int>(static_cast<long long>(K) * r / R);
+    end_ = static_cast<int>(static_cast<long long>(K) * (r + 1) / R);
+  }
+
+  // Fills V (objective) and G (gradients) of every scenario. Every rank gets
+  // all of them; a failure anywhere is a failure everywhere.
+  Status Cuts(const std::vector<double>& links, std::vector<double>& V, std::vector<std::vector<double>>& G) {
+    const int n = static_cast<int>(links.size());
+    std::vector<ScenarioOutcome> mine(end_ - begin_);
+    Status st = ForScenarios(begin_, end_, threads_, [&](int s) { return subs_.Solve(s, links, false, mine[s - begin_]); });
+    std::vector<double> flat;
+    flat.push_back(st.ok() ? 0.0 : 1.0);
+    for (const auto& o : mine) {
+      flat.push_back(o.objective);
+      for (int j = 0; j < n; ++j) flat.push_back(j < static_cast<int>(o.link_gradient.size()) ? o.link_gradient[j] : 0);
+    }
+    const std::vector<double> all = comm_.AllGather(flat);
+    const int K = static_cast<int>(pr_.scenarios.size());
+    V.assign(K, 0.0);
+    G.assign(K, std::vector<double>(n, 0.0));
+    size_t i = 0;
+    bool failed = false;
+    int s = 0;
+    for (int r = 0; r < comm_.size(); ++r) {
+      const int b = static_cast<int>(static_cast<long long>(K) * r / comm_.size());
+      const int e = static_cast<int>(static_cast<long long>(K) * (r + 1) / comm_.size());
+      failed = failed || all[i++] != 0.0;
+      for (s = b; s < e; ++s) {
+        V[s] = all[i++];
+        for (int j = 0; j < n; ++j) G[s][j] = all[i++];
+      }
+    }
+    if (!st.ok()) return st;
+    if (failed) return Status::Internal("plan: a scenario subproblem failed on another process");
+    return Status::Ok();
+  }
+
+  Status Outcomes(const std::vector<double>& links, std::vector<ScenarioOutcome>& out) {
+    std::vector<ScenarioOutcome> mine(end_ - begin_);
+    Status st = ForScenarios(begin_, end_, threads_, [&](int s) { return subs_.Solve(s, links, true, mine[s - begin_]); });
+    std::vector<double> flat;
+    flat.push_back(st.ok() ? 0.0 : 1.0);
+    for (const auto& o : mine) {
+      std::vector<double> p = o.Pack();
+      flat.push_back(static_cast<double>(p.size()));
+      flat.insert(flat.end(), p.begin(), p.end());
+    }
+    const std::vector<double> all = comm_.AllGather(flat);
+    const int K = static_cast<int>(pr_.scenarios.size());
+    out.assign(K, {});
+    size_t i = 0;
+    bool failed = false;
+    for (int r = 0; r < comm_.size(); ++r) {
+      const int b = static_cast<int>(static_cast<long long>(K) * r / comm_.size());
+      const int e = static_cast<int>(static_cast<long long>(K) * (r + 1) / comm_.size());
+      failed = failed || all[i++] != 0.0;
+      for (int s = b; s < e; ++s) {
+        const size_t len = static_cast<size_t>(all[i++]);
+        out[s] = ScenarioOutcome::Unpack(all.data() + i, len);
+        i += len;
+      }
+    }
+    if (!st.ok()) return st;
+    if (failed) return Status::Internal("plan: a scenario subproblem failed on another process");
+    return Status::Ok();
+  }
+
+ private:
+  const PlanProblem& pr_;
+  Subproblems& subs_;
+  const PlanComm& comm_;
+  int threads_;
+  int begin_ = 0, end_ = 0;
+};
+
+double ExpectedMusd(const PlanProblem& pr, const std::vector<double>& V, const std::vector<double>& links) {
+  double ub = 0;
+  for (size_t s = 0; s < V.size(); ++s) ub += pr.scenarios[s].probability * V[s];
+  if (pr.has_cvar()) ub += pr.settings.risk_aversion * links[pr.eta_link()];
+  return ub;
+}
+
+bool Converged(double upper, double lower, double gap) {
+  const double scale = std::max({std::fabs(upper), std::fabs(lower), 1e-9});
+  return upper - lower <= gap * scale + 1e-9;
+}
+
+// ---- Extensive form ----
+
+struct EfResult {
+  std::vector<double> links;
+  double lower = 0;
+  int rows = 0, cols = 0;
+  bool mip = false;
+};
+
+StatusOr<EfResult> SolveExtensive(const PlanProblem& pr, const FirstStage& fs, const SolveOptions& opt) {
+  LpModel lp(false);
+  std::vector<int> binaries;
+  const std::vector<int> links = AddFirstStage(pr, fs, lp, true, binaries);
+  for (size_t s = 0; s < pr.scenarios.size(); ++s)
+    AppendScenarioBlock(pr, pr.scenarios[s], pr.scenarios[s].probability, links, lp, "s" + std::to_string(s) + "_");
+  LpSolveOptions so;
+  so.mip_relative_gap = std::min(opt.relative_gap, 1e-4);
+  so.mip_time_limit_s = opt.mip_time_limit_s;
+  auto sol = SolveLpModel(lp, so);
+  if (!sol.ok()) return sol.status();
+  if (sol->status == LpStatus::kInfeasible || sol->status == LpStatus::kTimeLimitNoSolution)
+    return Status::Infeasible(std::string("plan: the extensive form is ") + LpStatusName(sol->status));
+  if (sol->status == LpStatus::kUnbounded) return Status::Internal("plan: the extensive form is unbounded");
+  EfResult r;
+  for (int c : links) r.links.push_back(sol->x[c]);
+  r.lower = sol->best_bound;
+  r.rows = lp.num_rows();
+  r.cols = lp.num_columns();
+  r.mip = sol->solved_as_mip;
+  return r;
+}
+
+// ---- Benders master ----
+
+class Master {
+ public:
+  Master(const PlanProblem& pr, const FirstStage& fs) : pr_(pr), fs_(fs), lp_(false) {
+    links_ = AddFirstStage(pr, fs, lp_, true, binaries_);
+    const int K = static_cast<int>(pr.scenarios.size());
+    const double swing = OfferSwingMusd(pr);
+    for (int s = 0; s < K; ++s) {
+      const double lower = -(MaxValueMusd(pr, pr.scenarios[s]) + swing) - 1.0;
+      theta_.push_back(lp_.AddColumn("theta", pr.scenarios[s].probability, lower, kLpInfinity));
+    }
+  }
+
+  int theta(int s) const { return theta_[s]; }
+
+  void AddCut(int s, double value, const std::vector<double>& grad, const std::vector<double>& at) {
+    const int r = lp_.AddRow("cut", 0.0, kLpInfinity);
+    double rhs = value;
+    lp_.AddCoefficient(r, theta_[s], 1.0);
+    for (int j = 0; j < fs_.n_links; ++j) {
+      if (grad[j] == 0) continue;
+      lp_.AddCoefficient(r, links_[j], -grad[j]);
+      rhs -= grad[j] * at[j];
+    }
+    lp_.rows[r].lb = rhs;
+    pending_.push_back(r);
+  }
+
+  // Solves the LP relaxation (warm) or the MIP (Cbc). Fills links and the
+  // theta values; returns the master objective (a lower bound).
+  StatusOr<double> Solve(bool integer, double mip_time_limit_s, std::vector<double>& links, std::vector<double>& theta) {
+    if (integer) {
+      LpSolveOptions so;
+      so.mip_relative_gap = 1e-9;
+      so.mip_time_limit_s = mip_time_limit_s;
+      auto sol = SolveLpModel(lp_, so);
+      if (!sol.ok()) return sol.status();
+      if (sol->status != LpStatus::kOptimal && sol->status != LpStatus::kTimeLimit)
+        return Status::Internal(std::string("plan: Benders master is ") + LpStatusName(sol->status));
+      Read(sol->x.data(), links, theta);
+      return sol->best_bound;
+    }
+    try {
+      if (!clp_) {
+        clp_ = std::make_unique<ClpSimplex>();
+        clp_->setLogLevel(0);
+        clp_->messageHandler()->setLogLevel(0);
+        LoadAll();
+      } else {
+        for (int r : pending_) AddRowToClp(r);
+      }
+      pending_.clear();
+      clp_->dual(0);
+      if (clp_->status() != 0) clp_->primal(0);
+      if (clp_->status() != 0)
+        return Status::Internal("plan: Benders master LP stopped with status " + std::to_string(clp_->status()));
+      Read(clp_->primalColumnSolution(), links, theta);
+      return clp_->objectiveValue();
+    } catch (const CoinError& e) {
+      return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
+    }
+  }
+
+ private:
+  void Read(const double* x, std::vector<double>& links, std::vector<double>& theta) const {
+    links.assign(fs_.n_links, 0.0);
+    for (int j = 0; j < fs_.n_links; ++j) links[j] = x[links_[j]];
+    theta.assign(theta_.size(), 0.0);
+    for (size_t s = 0; s < theta_.size(); ++s) theta[s] = x[theta_[s]];
+  }
+
+  static double Coin(double v) {
+    if (v == kLpInfinity) return COIN_DBL_MAX;
+    if (v == -kLpInfinity) return -COIN_DBL_MAX;
+    return v;
+  }
+
+  void LoadAll() {
+    const int nc = lp_.num_columns();
+    std::vector<double> collb(nc), colub(nc), obj(nc);
+    for (int j = 0; j < nc; ++j) {
+      collb[j] = Coin(lp_.columns[j].lb);
+      colub[j] = Coin(lp_.columns[j].ub);
+      obj[j] = lp_.columns[j].obj;
+    }
+    std::vector<CoinBigIndex> start(nc + 1, 0);
+    clp_->loadProblem(nc, 0, start.data(), nullptr, nullptr, collb.data(), colub.data(), obj.data(), nullptr, nullptr);
+    for (int r = 0; r < lp_.num_rows(); ++r) AddRowToClp(r);
+  }
+
+  void AddRowToClp(int r) {
+    std::vector<int> cols;
+    std::vector<double> vals;
+    for (size_t k = 0; k < lp_.num_coefficients(); ++k)
+      if (lp_.coef_row[k] == r) {
+        cols.push_back(lp_.coef_col[k]);
+        vals.push_back(lp_.coef_value[k]);
+      }
+    clp_->addRow(static_cast<int>(cols.size()), cols.data(), vals.data(), Coin(lp_.rows[r].lb), Coin(lp_.rows[r].ub));
+  }
+
+  const PlanProblem& pr_;
+  const FirstStage& fs_;
+  LpModel lp_;
+  std::vector<int> links_, binaries_, theta_;
+  std::vector<int> pending_;
+  std::unique_ptr<ClpSimplex> clp_;
+};
+
+}  // namespace
+
+double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability, double alpha) {
+  // Rockafellar-Uryasev: min_eta eta + E[(L - eta)+] / (1 - alpha); the
+  // minimum is at a scenario's loss, so try each.
+  const size_t n = profit_usd.size();
+  double best = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < n; ++i) {
+    const double eta = -profit_usd[i];
+    double excess = 0;
+    for (size_t k = 0; k < n; ++k) excess += probability[k] * std::max(0.0, -profit_usd[k] - eta);
+    best = std::min(best, eta + excess / (1.0 - alpha));
+  }
+  return n == 0 ? 0.0 : best;
+}
+
+double ObjectiveUsd(const PlanProblem& pr, const ProgramSolution& sol) {
+  const double committed = std::accumulate(pr.committed_cost_usd.begin(), pr.committed_cost_usd.end(), 0.0);
+  return -sol.objective_musd / kUsdScale - committed;
+}
+
+StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBounds& bounds, const SolveOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  static const PlanComm kLocal;
+  const PlanComm& comm = opt.comm != nullptr ? *opt.comm : kLocal;
+  auto fs_or = ResolveBounds(pr, bounds);
+  if (!fs_or.ok()) return fs_or.status();
+  const FirstStage& fs = *fs_or;
+  auto subs = Subproblems::Build(pr);
+  if (!subs.ok()) return subs.status();
+  Evaluator eval(pr, **subs, comm, opt.threads);
+
+  ProgramSolution sol;
+  PlanMethod method = opt.method;
+  if (method == PlanMethod::kAuto) {
+    const long long ef_cols = static_cast<long long>((*subs)->columns()) * static_cast<long long>(pr.scenarios.size());
+    method = comm.size() > 1 || ef_cols > opt.extensive_max_columns ? PlanMethod::kDecomposition : PlanMethod::kExtensive;
+  }
+  if (fs.all_fixed) method = PlanMethod::kDecomposition;  // one evaluation is the answer
+  sol.method = method;
+  std::vector<double> x(fs.n_links, 0.0);
+
+  if (method == PlanMethod::kExtensive) {
+    // Rank 0 solves; the others wait for its first stage.
+    std::vector<double> msg(fs.n_links + 5, 0.0);
+    std::string error;
+    if (comm.rank() == 0) {
+      auto ef = SolveExtensive(pr, fs, opt);
+      if (!ef.ok()) {
+        msg[0] = ef.status().code() == StatusCode::kInfeasible ? 2 : 1;
+        error = ef.status().message();
+      } else {
+        for (int j = 0; j < fs.n_links; ++j) msg[5 + j] = ef->links[j];
+        msg[1] = ef->lower;
+        msg[2] = ef->rows;
+        msg[3] = ef->cols;
+        msg[4] = ef->mip ? 1 : 0;
+      }
+    }
+    comm.Broadcast(msg);
+    if (msg[0] != 0) {
+      if (error.empty()) error = "plan: the extensive form failed on rank 0";
+      return msg[0] == 2 ? Status::Infeasible(error) : Status::Internal(error);
+    }
+    for (int j = 0; j < fs.n_links; ++j) x[j] = msg[5 + j];
+    sol.lower_bound_musd = msg[1];
+    sol.lp_rows = static_cast<int>(msg[2]);
+    sol.lp_columns = static_cast<int>(msg[3]);
+    sol.mip = msg[4] != 0;
+    sol.iterations = 1;
+  } else {
+    sol.lp_rows = (*subs)->rows();
+    sol.lp_columns = (*subs)->columns();
+    sol.mip = fs.n_binaries > 0;
+    const int K = static_cast<int>(pr.scenarios.size());
+    std::unique_ptr<Master> master;
+    if (comm.rank() == 0) master = std::make_unique<Master>(pr, fs);
+    // Start from the lower bounds of every link (nothing signed, eta at its lower bound if free).
+    for (int j = 0; j < fs.n_links; ++j) x[j] = fs.lo[j];
+    if (pr.has_cvar() && fs.hi[pr.eta_link()] > fs.lo[pr.eta_link()]) x[pr.eta_link()] = 0.0;
+    const double inf = std::numeric_limits<double>::infinity();
+    double upper = inf, upper_int = inf, lower = -inf;
+    std::vector<double> incumbent = x, incumbent_int = x;
+    bool integer_phase = false;
+    std::vector<double> V;
+    std::vector<std::vector<double>> G;
+    std::vector<double> theta(K, -inf), next;
+    int it = 0;
+    for (;;) {
+      ++it;
+      Status st = eval.Cuts(x, V, G);
+      if (!st.ok()) return st;
+      // Rank 0: bounds, cuts, the next point; then tells everyone.
+      std::vector<double> msg(fs.n_links + 2, 0.0);  // [flag, lower, x...]; flag 0 go on, 1 done, 2 error
+      std::string error;
+      if (comm.rank() == 0) {
+        const double value = ExpectedMusd(pr, V, x);
+        if (value < upper) {
+          upper = value;
+          incumbent = x;
+        }
+        if (IntegerFeasible(pr, fs, x) && value < upper_int) {
+          upper_int = value;
+          incumbent_int = x;
+        }
+        for (int s = 0; s < K; ++s)
+          if (V[s] > theta[s] + 1e-9 * std::max(1.0, std::fabs(V[s]))) master->AddCut(s, V[s], G[s], x);
+        bool done = fs.all_fixed || it >= opt.max_iterations;
+        if (!done) {
+          auto lb = master->Solve(integer_phase, opt.mip_time_limit_s, next, theta);
+          if (lb.ok() && !integer_phase && Converged(upper, *lb, opt.relative_gap)) {
+            if (fs.n_binaries > 0) {
+              integer_phase = true;  // the relaxation is solved: now with the binaries
+              lb = master->Solve(true, opt.mip_time_limit_s, next, theta);
+            } else {
+              done = true;
+            }
+          }
+          if (!lb.ok()) {
+            msg[0] = 2;
+            error = lb.status().message();
+          } else {
+            lower = *lb;
+            if (integer_phase && Converged(upper_int, lower, opt.relative_gap)) done = true;
+            Snap(pr, fs, next);
+          }
+        }
+        if (msg[0] == 0) {
+          msg[0] = done ? 1 : 0;
+          x = done ? incumbent_int : next;
+        }
+        msg[1] = lower;
+        for (int j = 0; j < fs.n_links; ++j) msg[2 + j] = x[j];
+      }
+      comm.Broadcast(msg);
+      if (msg[0] == 2) return Status::Internal(error.empty() ? "plan: Benders master failed on rank 0" : error);
+      for (int j = 0; j < fs.n_links; ++j) x[j] = msg[2 + j];
+      lower = msg[1];
+      if (msg[0] == 1) break;
+    }
+    sol.iterations = it;
+    sol.lower_bound_musd = lower;
+  }
+
+  // Every scenario at the chosen first stage: the figures reported.
+  Status st = eval.Outcomes(x, sol.outcomes);
+  if (!st.ok()) return st;
+  std::vector<double> V(sol.outcomes.size());
+  for (size_t s = 0; s < V.size(); ++s) V[s] = sol.outcomes[s].objective;
+  sol.objective_musd = ExpectedMusd(pr, V, x);
+  if (method == PlanMethod::kDecomposition && fs.all_fixed) sol.lower_bound_musd = sol.objective_musd;
+  sol.chips.assign(pr.offers.size(), 0.0);
+  for (size_t o = 0; o < pr.offers.size(); ++o) {
+    const int j = pr.link_of_offer(static_cast<int>(o));
+    if (j >= 0) sol.chips[o] = x[j];
+  }
+  sol.eta_musd = pr.has_cvar() ? x[pr.eta_link()] : 0.0;
+  sol.seconds = Seconds(t0);
+  return sol;
+}
+
+}  // namespace fungible

@@ -1,0 +1,89 @@
+// Solving the two-stage program: the extensive form (every scenario block in
+// one LP/MIP, Cbc when offers are all-or-nothing or have a minimum), or
+// multi-cut Benders decomposition (L-shaped) whose scenario subproblems run on
+// threads and, through PlanComm, across MPI ranks. Both return the same
+// first stage (within the gap) and report every scenario from the same
+// subproblem evaluation, so figures do not depend on the method.
+//
+// Program (minimisation, millions of USD):
+//   min  lambda * eta + sum_s p_s V_s(q, eta)
+//   s.t. 0 <= q_o <= max_o ; q_o in {0} u [min_o, max_o] (binary y_o) ; q_o = max_o y_o (all-or-nothing)
+// where V_s is the optimum of scenario s's block (block.h) at the first stage.
+// Benders: master  min lambda*eta + sum_s p_s theta_s  with cuts
+//   theta_s >= V_s(x^) + g_s . (x - x^)   (g_s: reduced costs of the fixed links)
+// first over the LP relaxation of the binaries, then with them integer (Cbc),
+// until (upper - lower) <= relative_gap * |upper|.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/block.h"
+#include "plan/problem.h"
+#include "util/status.h"
+
+namespace fungible {
+
+// How scenario work is shared between processes. The default is one process.
+class PlanComm {
+ public:
+  virtual ~PlanComm() = default;
+  virtual int rank() const { return 0; }
+  virtual int size() const { return 1; }
+  // Replaces every rank's `data` by rank 0's.
+  virtual void Broadcast(std::vector<double>& data) const {}
+  // Every rank's `mine`, concatenated in rank order, on every rank.
+  virtual std::vector<double> AllGather(const std::vector<double>& mine) const { return mine; }
+};
+
+enum class PlanMethod { kAuto, kExtensive, kDecomposition };
+const char* PlanMethodName(PlanMethod m);  // "auto", "extensive", "decomposition"
+
+struct SolveOptions {
+  PlanMethod method = PlanMethod::kAuto;
+  int threads = 0;  // 0 = all hardware threads; results never depend on it
+  double relative_gap = 1e-6;
+  int max_iterations = 1000;
+  double mip_time_limit_s = 300;
+  const PlanComm* comm = nullptr;  // nullptr = this process alone
+  // kAuto picks the extensive form up to this many LP columns.
+  int extensive_max_columns = 150000;
+};
+
+// Limits on the first stage: chips of offer o in [lo[o], hi[o]] (equal =
+// fixed; empty vectors = the offer's own limits), eta fixed when set.
+struct FirstStageBounds {
+  std::vector<double> lo, hi;
+  std::optional<double> eta_musd;
+};
+
+struct ProgramSolution {
+  std::vector<double> chips;  // [offer]: signed chips (0 for on-demand offers)
+  double eta_musd = 0;        // CVaR threshold chosen (millions of USD of loss)
+  double objective_musd = 0;  // lambda * eta + sum_s p_s V_s at the solution (minimised)
+  double lower_bound_musd = 0;
+  std::vector<ScenarioOutcome> outcomes;  // [s], with link gradients
+  PlanMethod method = PlanMethod::kExtensive;
+  int iterations = 0;  // Benders iterations (1 for the extensive form)
+  int lp_rows = 0, lp_columns = 0;  // of the extensive form, or of one subproblem
+  bool mip = false;
+  double seconds = 0;
+};
+
+// Solves `problem` (its scenarios) within `bounds`. Every rank of
+// options.comm must call it with the same arguments; every rank gets the
+// whole solution. Errors: solver failure, or kInfeasible when `bounds` admit
+// no first stage (e.g. an all-or-nothing offer forced to a partial quantity).
+StatusOr<ProgramSolution> SolveProgram(const PlanProblem& problem, const FirstStageBounds& bounds,
+                                       const SolveOptions& options);
+
+// Objective in USD to maximise: expected profit - expected penalties -
+// lambda * CVaR, from the outcomes (what SolveProgram minimised, sign
+// flipped, plus the committed cost it leaves out).
+double ObjectiveUsd(const PlanProblem& problem, const ProgramSolution& solution);
+
+// CVaR at level alpha of the loss (-profit) under the scenario probabilities, USD.
+double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability, double alpha);
+
+}  // namespace fungible

@@ -1,0 +1,106 @@
+// The world the simulator runs in: hour by hour, what serving demand is
+// realised, what the allocation's forecast of it is, what a token sells for,
+// how many tokens a chip serves, and which launches happen.
+//
+// Demand comes from the forecast stage's demand model (forecast/demand_model.h)
+// compiled from the spec, one month before the run through the horizon:
+//
+//   P50        the month-by-month median over the spec's scenarios (forecast
+//              seed), launches at their median multipliers, no hourly noise
+//   random:S   one scenario drawn with seed S: its growth, monthly shocks,
+//              launch multipliers and AR(1) hourly noise
+//   trace:F    a rate trace (servegen layout or time_s,rate) replayed from
+//              the run start, tiled, scaled so that its mean hour equals the
+//              spec's output_tokens_per_hour at as_of, times the P50 growth
+//              multiple of the month; requests become output tokens through
+//              a token mix (Azure LLM trace) when one is given
+//
+// Either way demand is spread over the hours of a month by the spec's
+// diurnal and weekly shape (forecast/hourly.h). The forecast the allocation
+// sees is the scenario's expected hour (no noise) corrected by the last
+// observed deviation, decaying with the spec's hourly autocorrelation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/fleet.h"
+#include "util/status.h"
+
+namespace fungible {
+
+struct ScenarioChoice {
+  enum class Kind { kP50, kRandom, kTrace };
+  Kind kind = Kind::kP50;
+  std::uint64_t seed = 0;   // kRandom
+  std::string trace_file;   // kTrace
+  std::string text;         // as given, for outputs: "P50", "random:7", "trace:rates.csv"
+};
+
+// Parses "P50", "random:SEED" or "trace:FILE". Errors name what was expected.
+StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text);
+
+// How a trace was replayed, per model.
+struct TraceReplay {
+  std::string file;
+  std::string token_mix_file;  // "" = none: one output token per request before scaling
+  struct Model {
+    std::string model;  // spec model id
+    std::string trace;  // trace name in the file
+    double trace_hours = 0;               // span of the trace (one tile)
+    double trace_requests = 0;            // over one tile, gaps imputed
+    double output_tokens_per_request = 1;
+    double input_tokens_per_output_token = 0;  // of the token mix (or the spec's model)
+    double trace_output_tokens = 0;       // trace_requests x output_tokens_per_request
+    double scale = 0;                     // replayed tokens per trace token (before growth)
+    int gap_windows_imputed = 0;          // all-zero windows filled from the same time on other days
+  };
+  std::vector<Model> models;
+};
+
+// A launch as realised in this scenario.
+struct RealisedLaunch {
+  std::string model;
+  UtcSeconds date = 0;
+  double demand_multiplier = 1.0;  // realised (median for P50)
+  double multiplier_median = 1.0;
+  double throughput_multiplier = 1.0;
+  // Monthly revenue of the model in the month the launch takes effect, as the
+  // scenario has it (demand at list price, unconstrained), USD.
+  double month_revenue_usd = 0;
+};
+
+struct ScenarioPaths {
+  ScenarioChoice choice;
+  UtcSeconds start = 0;  // hour 0
+  int hours = 0;         // hours covered (run + look-ahead)
+  std::vector<std::string> model_ids;  // fleet.models order
+  // [m][h]: output tokens demanded in hour h (0 before the model's launch).
+  std::vector<std::vector<double>> realised_tokens;
+  std::vector<std::vector<double>> expected_tokens;  // the scenario's hour without noise
+  std::vector<double> noise_autocorrelation;         // [m] for the forecast's decay
+  // [m][h]: USD per output token (input tokens at the token mix included,
+  // price changes applied) and the multiplier on tokens/s per chip (launches
+  // and continuous efficiency gains).
+  std::vector<std::vector<double>> usd_per_output_token;
+  std::vector<std::vector<double>> throughput_multiplier;
+  // [w][h]: multiple of today's demand of a research or internal class with
+  // class_growth (its bids' quantities scale with it); 1 otherwise.
+  std::vector<std::vector<double>> class_demand_multiple;
+  std::vector<RealisedLaunch> launches;  // by date
+  TraceReplay trace;                     // kTrace only
+
+  // Forecast of hour h + k made at hour h (k >= 0), having observed hours < h.
+  double Forecast(int m, int h, int k) const;
+};
+
+// Builds the paths for `hours` hours from `start`. `token_mix_file` (Azure
+// request trace) is used with trace scenarios. Errors: the spec's demand does
+// not compile (located diagnostics), the trace file is missing, malformed or
+// unsorted (file:line:column), or matches no model.
+StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioChoice& choice, UtcSeconds start,
+                                           int hours, const std::string& token_mix_file = "");
+
+}  // namespace fungible

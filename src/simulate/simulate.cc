@@ -1,0 +1,821 @@
+// The hourly loop, the four policies and the summary. The allocation is
+// always the engine's own: BuildInstance() for the window, adjusted to what
+// the simulator knows at that hour, then Solve().
+#include "simulate/simulate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "allocate/allocate.h"
+#include "allocate/lp_model.h"
+
+namespace fungible {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// A floor the LP cannot meet becomes a bid worth more than any chip-hour
+// earns elsewhere, so the re-solve still gives it all it can.
+constexpr double kFloorAsBidUsdPerEffectiveChipHour = 1e4;
+constexpr double kHoursPerMonth = 730.0;
+
+std::string Num(double v, const char* fmt = "%.0f") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+bool LosesWorkOnFailure(WorkloadKind k) {
+  return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl || k == WorkloadKind::kResearch;
+}
+
+// Chips a contract pays for in the hour at t: landed, under contract
+// (availability removed from PoolCapacityAt).
+double PaidChips(const Fleet& fleet, const Pool& pool, UtcSeconds t) {
+  if (pool.availability > 0) return fleet.PoolCapacityAt(pool, t) / pool.availability;
+  Pool all_up = pool;
+  all_up.availability = 1.0;
+  return fleet.PoolCapacityAt(all_up, t);
+}
+
+// Everything the policies share: the scenario, capacity and failures hour by
+// hour, throughput per pool, efficiencies.
+struct World {
+  const Fleet* fleet = nullptr;
+  SimulateSettings st;
+  UtcSeconds start = 0;
+  int hours = 0;  // run
+  int P = 0, W = 0, M = 0;
+  double mip_time_limit_s = 20;
+  ScenarioPaths paths;  // hours + horizon
+  std::vector<FailureEvent> failures;
+  std::vector<std::vector<double>> paid;   // [p][h], h < hours + horizon
+  std::vector<std::vector<int>> base_cap;  // [p][h]: floor(PoolCapacityAt)
+  std::vector<std::vector<int>> failed;    // [p][h]: chips down by failures (realised)
+  std::vector<std::vector<double>> base_tps;  // [m][p]: spec tokens/s per chip (0 = cannot serve)
+  AllocationInstance shape;                   // the engine's view of pools and workloads (efficiency, gangs)
+  std::vector<std::vector<double>> eff;       // [w][p]: effective H100-eq per chip (0 = ineligible)
+  std::vector<std::vector<GangFit>> fit;      // [w][p]
+  std::vector<int> served_model;              // [w]: model index or -1
+  std::vector<SimEvent> events;               // shared, by time
+  LedgerLayout layout;
+  LedgerOptions ledger_options;
+
+  UtcSeconds TimeOf(int h) const { return start + static_cast<UtcSeconds>(h) * kSecondsPerHour; }
+  int Up(int p, int h) const { return std::max(0, base_cap[p][h] - failed[p][h]); }
+  // Up as known at hour h0: failures that began by h0 are known with their
+  // repair time; later ones are not.
+  int KnownUp(int p, int h, int h0) const {
+    int down = 0;
+    for (const auto& f : failures) {
+      if (f.pool != p || f.start_hour > h0 || f.end_hour <= h) continue;
+      if (f.start_hour > h) continue;
+      down = std::max(down, static_cast<int>(std::llround(f.fraction * base_cap[p][h])));
+    }
+    return std::max(0, base_cap[p][h] - down);
+  }
+};
+
+// ---- Instances for the engine ----
+
+// The engine's instance for [h0, h0 + hours) in periods of `period` hours,
+// adjusted to what is known at h0.
+StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int period) {
+  AllocateOptions ao;
+  ao.from = wd.TimeOf(h0);
+  ao.hours = hours;
+  ao.period_hours = period;
+  auto inst = BuildInstance(*wd.fleet, ao);
+  if (!inst.ok()) return inst.status();
+  const int T = hours / period;
+  for (int p = 0; p < wd.P; ++p)
+    for (int t = 0; t < T; ++t) {
+      int cap = wd.KnownUp(p, h0 + t * period, h0);
+      for (int k = 1; k < period; ++k) cap = std::min(cap, wd.KnownUp(p, h0 + t * period + k, h0));
+      inst->pools[p].capacity_chips[t] = cap;
+    }
+  for (int m = 0; m < wd.M; ++m) {
+    auto& mi = inst->models[m];
+    mi.usd_per_output_token = wd.paths.usd_per_output_token[m][h0];
+    for (int p = 0; p < wd.P; ++p)
+      mi.output_tokens_per_s_per_chip[p] = wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h0];
+    for (int t = 0; t < T; ++t) {
+      double d = 0;
+      for (int k = 0; k < period; ++k) d += wd.paths.Forecast(m, h0, t * period + k);
+      mi.demand_output_tokens[t] = d;
+    }
+  }
+  for (int w = 0; w < wd.W; ++w)
+    for (auto& b : inst->workloads[w].bids) b.effective_chips *= wd.paths.class_demand_multiple[w][h0];
+  return inst;
+}
+
+// Floors the fleet cannot meet become top bids of their size.
+void FloorsToBids(AllocationInstance& inst) {
+  for (auto& w : inst.workloads) {
+    if (w.floor_effective_chips <= 0) continue;
+    w.bids.insert(w.bids.begin(), BidStep{w.floor_effective_chips, kFloorAsBidUsdPerEffectiveChipHour});
+    w.floor_effective_chips = 0;
+  }
+}
+
+struct Planner {
+  World* wd;
+  Policy policy;
+  std::vector<SimEvent>* events;
+  SimProfile* prof;
+  int resolves = 0;
+  int infeasible = 0;
+
+  // Solve() as configured: the MIP with whole gangs, or (the default) the LP
+  // relaxation, its gangs rounded to whole gangs within whole domains, fixed,
+  // and the rest of the fleet re-solved around them.
+  StatusOr<AllocationResult> SolveWholeGangs(const AllocationInstance& inst) {
+    AllocateOptions ao;
+    ao.integer_gangs = wd->st.integer_gangs;
+    ao.mip_time_limit_s = wd->mip_time_limit_s;
+    auto t0 = Clock::now();
+    auto r = Solve(inst, ao);
+    prof->solve_seconds += Since(t0);
+    if (!r.ok() || ao.integer_gangs || r->status == SolveStatus::kInfeasible) return r;
+    const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size());
+    const int T = static_cast<int>(inst.periods.size());
+    std::vector<int> gangs;
+    for (int w = 0; w < W; ++w)
+      if (inst.workloads[w].gang_size_chips > 0) gangs.push_back(w);
+    if (gangs.empty()) return r;
+    AllocationInstance rest = inst;
+    std::vector<std::vector<std::vector<int>>> fixed(static_cast<size_t>(P),
+                                                     std::vector<std::vector<int>>(gangs.size(), std::vector<int>(T, 0)));
+    for (int p = 0; p < P; ++p)
+      for (int t = 0; t < T; ++t) {
+        const int d = std::max(1, inst.pools[p].interconnect_domain_chips);
+        int domains_left = static_cast<int>(std::floor(inst.pools[p].capacity_chips[t] / d + 1e-9));
+        double chips_left = inst.pools[p].capacity_chips[t];
+        for (size_t g = 0; g < gangs.size(); ++g) {
+          const int w = gangs[g];
+          const GangFit f = GangFitOn(inst.workloads[w], inst.pools[p]);
+          const double relaxed = r->chips[p][w][t] / f.chips_per_gang;
+          int n = static_cast<int>(std::floor(relaxed + 0.5));
+          // Whole domains: a big gang takes domains_per_gang, small ones share.
+          const int max_by_domains =
+              f.domains_per_gang > 0 ? domains_left / f.domains_per_gang : domains_left * f.gangs_per_domain;
+          n = std::max(0, std::min({n, max_by_domains, static_cast<int>(chips_left / f.chips_per_gang + 1e-9)}));
+          const int used_domains = f.domains_per_gang > 0 ? n * f.domains_per_gang
+                                                          : (n + f.gangs_per_domain - 1) / std::max(1, f.gangs_per_domain);
+          domains_left -= used_domains;
+          const int chips = static_cast<int>(std::lround(n * f.chips_per_gang));
+          chips_left -= chips;
+          fixed[p][g][t] = chips;
+          rest.pools[p].capacity_chips[t] -= chips;
+        }
+      }
+    for (int w : gangs) {
+      auto& wl = rest.workloads[w];
+      for (auto& e : wl.efficiency) e.reset();
+      wl.floor_effective_chips = 0;
+      wl.bids.clear();
+      wl.served_model = -1;
+    }
+    t0 = Clock::now();
+    auto r2 = Solve(rest, ao);
+    prof->solve_seconds += Since(t0);
+    if (!r2.ok()) return r2;
+    for (int p = 0; p < P; ++p)
+      for (size_t g = 0; g < gangs.size(); ++g)
+        for (int t = 0; t < T; ++t) r2->chips[p][gangs[g]][t] = fixed[p][g][t];
+    r2->capacity_chips = r->capacity_chips;
+    r2->objective_usd = r->objective_usd;  // the relaxation's optimum, an upper bound
+    return r2;
+  }
+
+  // Solves `inst`; an infeasible instance is explained in the events and
+  // re-solved with its floors as top bids.
+  StatusOr<AllocationResult> SolveLogged(AllocationInstance inst, int h0, const char* what) {
+    auto r = SolveWholeGangs(inst);
+    if (!r.ok()) return r.status().WithContext(std::string(PolicyName(policy)) + " re-solve at " + FormatUtc(wd->TimeOf(h0)));
+    ++resolves;
+    prof->lp_rows_max = std::max(prof->lp_rows_max, r->lp_rows);
+    prof->lp_columns_max = std::max(prof->lp_columns_max, r->lp_columns);
+    if (r->status == SolveStatus::kInfeasible) {
+      ++infeasible;
+      for (const auto& why : r->infeasibility)
+        events->push_back({wd->TimeOf(h0), "infeasible", PolicyName(policy), why.message});
+      FloorsToBids(inst);
+      r = SolveWholeGangs(inst);
+      if (!r.ok()) return r.status().WithContext(std::string(PolicyName(policy)) + " re-solve at " + FormatUtc(wd->TimeOf(h0)));
+      events->push_back({wd->TimeOf(h0), "resolve", PolicyName(policy),
+                         std::string(what) + " with floors as top bids: " + SolveStatusName(r->status) + ", " +
+                             std::to_string(r->lp_rows) + " rows x " + std::to_string(r->lp_columns) + " columns"});
+    } else {
+      events->push_back({wd->TimeOf(h0), "resolve", PolicyName(policy),
+                         std::string(what) + ": " + SolveStatusName(r->status) + ", objective $" +
+                             Num(r->objective_usd) + ", " + std::to_string(r->lp_rows) + " rows x " +
+                             std::to_string(r->lp_columns) + " columns"});
+    }
+    return r;
+  }
+
+  // The static split for [h0, h0 + K): one period; serving valued by its
+  // demand curve over the K forecast hours.
+  StatusOr<AllocationResult> StaticSplit(int h0, int K) {
+    auto t0 = Clock::now();
+    auto inst = InstanceAt(*wd, h0, K, K);
+    if (!inst.ok()) return inst.status();
+    std::vector<int> classes_per_model(static_cast<size_t>(wd->M), 0);
+    for (int w = 0; w < wd->W; ++w)
+      if (wd->served_model[w] >= 0) ++classes_per_model[wd->served_model[w]];
+    for (int w = 0; w < wd->W; ++w) {
+      const int m = wd->served_model[w];
+      if (m < 0) continue;
+      auto& wl = inst->workloads[w];
+      const auto& mi = inst->models[m];
+      double ref = 0;
+      for (int p = 0; p < wd->P; ++p)
+        if (IsEligible(*inst, w, p)) ref = std::max(ref, mi.output_tokens_per_s_per_chip[p]);
+      std::vector<std::optional<double>> e(static_cast<size_t>(wd->P));
+      for (int p = 0; p < wd->P; ++p)
+        if (ref > 0 && IsEligible(*inst, w, p)) e[p] = mi.output_tokens_per_s_per_chip[p] / ref;
+      wl.efficiency = e;
+      wl.served_model = -1;
+      if (ref <= 0) continue;
+      // Hour j of K sorted by demand: the slice of capacity between the
+      // (j+1)-th and j-th highest hour serves j hours of K.
+      std::vector<double> level(static_cast<size_t>(K));
+      for (int k = 0; k < K; ++k)
+        level[k] = wd->paths.Forecast(m, h0, k) / classes_per_model[m] / (ref * 3600.0);
+      std::sort(level.begin(), level.end(), std::greater<double>());
+      std::vector<BidStep> bids;
+      const double usd_per_chip_hour = mi.usd_per_output_token * ref * 3600.0;
+      for (int j = K; j >= 1; --j) {
+        const double q = level[j - 1] - (j < K ? level[j] : 0.0);
+        if (q > 0) bids.push_back({q, usd_per_chip_hour * j / K});
+      }
+      for (const auto& b : wl.bids) bids.push_back(b);
+      std::stable_sort(bids.begin(), bids.end(), [](const BidStep& a, const BidStep& b) {
+        return a.usd_per_effective_chip_hour > b.usd_per_effective_chip_hour;
+      });
+      wl.bids = bids;
+    }
+    prof->build_seconds += Since(t0);
+    return SolveLogged(std::move(*inst), h0, "static split");
+  }
+
+  // plan[(p * W + w) * K + k]: chips for hours h0 .. h0 + K - 1.
+  Status Replan(int h0, int K, std::vector<int>& plan) {
+    const int P = wd->P, W = wd->W;
+    plan.assign(static_cast<size_t>(P * W * K), 0);
+    const int H = std::max(K, wd->st.horizon_hours);
+    const int period = wd->st.period_hours;
+    if (policy == Policy::kStatic) {
+      auto r = StaticSplit(h0, K);
+      if (!r.ok()) return r.status();
+      for (int p = 0; p < P; ++p)
+        for (int w = 0; w < W; ++w)
+          for (int k = 0; k < K; ++k) plan[(p * W + w) * K + k] = r->chips[p][w][0];
+      return Status::Ok();
+    }
+    std::vector<int> serve_chips(static_cast<size_t>(P), 0);
+    if (policy == Policy::kNoRepurpose) {
+      auto r = StaticSplit(h0, K);
+      if (!r.ok()) return r.status();
+      for (int p = 0; p < P; ++p)
+        for (int w = 0; w < W; ++w)
+          if (wd->served_model[w] >= 0) serve_chips[p] += r->chips[p][w][0];
+    }
+    auto t0 = Clock::now();
+    auto inst = InstanceAt(*wd, h0, H, period);
+    if (!inst.ok()) return inst.status();
+    const int T = H / period;
+    if (policy == Policy::kNoRepurpose) {
+      // Each pool becomes a serving side and a rest side; chips never cross.
+      AllocationInstance split = *inst;
+      split.pools.clear();
+      for (int side = 0; side < 2; ++side)
+        for (int p = 0; p < P; ++p) {
+          AllocationInstance::PoolIn pi = inst->pools[p];
+          pi.id += side == 0 ? "/serve" : "/rest";
+          for (int t = 0; t < T; ++t) {
+            const double cap = inst->pools[p].capacity_chips[t];
+            const double serve = std::min<double>(serve_chips[p], cap);
+            pi.capacity_chips[t] = side == 0 ? serve : cap - serve;
+          }
+          split.pools.push_back(std::move(pi));
+        }
+      for (int w = 0; w < W; ++w) {
+        auto& e = split.workloads[w].efficiency;
+        const bool serving = wd->served_model[w] >= 0;
+        std::vector<std::optional<double>> both(static_cast<size_t>(2 * P));
+        for (int p = 0; p < P; ++p) {
+          // A serving class keeps its eligibility on the serving side; the
+          // engine's default (no eligibility listed) becomes explicit.
+          std::optional<double> v = e[p];
+          if (serving && !v && IsEligible(*inst, w, p)) v = 1.0;
+          (serving ? both[p] : both[P + p]) = v;
+        }
+        e = both;
+      }
+      for (auto& mi : split.models) {
+        std::vector<double> tps(static_cast<size_t>(2 * P), 0.0);
+        for (int p = 0; p < P; ++p) tps[p] = mi.output_tokens_per_s_per_chip[p];
+        mi.output_tokens_per_s_per_chip = tps;
+      }
+      prof->build_seconds += Since(t0);
+      auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
+      if (!r.ok()) return r.status();
+      for (int p = 0; p < P; ++p)
+        for (int w = 0; w < W; ++w)
+          for (int k = 0; k < K; ++k)
+            plan[(p * W + w) * K + k] = r->chips[p][w][k / period] + r->chips[P + p][w][k / period];
+      return Status::Ok();
+    }
+    prof->build_seconds += Since(t0);
+    auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
+    if (!r.ok()) return r.status();
+    for (int p = 0; p < P; ++p)
+      for (int w = 0; w < W; ++w)
+        for (int k = 0; k < K; ++k) plan[(p * W + w) * K + k] = r->chips[p][w][k / period];
+    return Status::Ok();
+  }
+
+  StatusOr<AllocationResult> SolveLogged(AllocationInstance inst, int h0, const std::string& what) {
+    return SolveLogged(std::move(inst), h0, what.c_str());
+  }
+
+  // Greedy, for the hour h, on the chips up now.
+  void Greedy(int h, std::vector<int>& chips) {
+    auto t0 = Clock::now();
+    const int P = wd->P, W = wd->W;
+    chips.assign(static_cast<size_t>(P * W), 0);
+    std::vector<int> avail(static_cast<size_t>(P));
+    for (int p = 0; p < P; ++p) avail[p] = wd->Up(p, h);
+    // Up to `want` effective chips for w, best chips first; returns what it got.
+    auto take = [&](int w, double want) {
+      std::vector<int> order;
+      for (int p = 0; p < P; ++p)
+        if (wd->eff[w][p] > 0) order.push_back(p);
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return wd->eff[w][a] > wd->eff[w][b]; });
+      double got = 0;
+      for (int p : order) {
+        if (got >= want - 1e-9) break;
+        const GangFit& f = wd->fit[w][p];
+        const int unit = f.is_gang ? static_cast<int>(std::lround(f.chips_per_gang)) : 1;
+        const double per_unit = wd->eff[w][p] * unit;
+        int units = static_cast<int>(std::ceil((want - got) / per_unit - 1e-9));
+        units = std::min(units, avail[p] / unit);
+        if (units <= 0) continue;
+        chips[p * W + w] += units * unit;
+        avail[p] -= units * unit;
+        got += units * per_unit;
+      }
+      return got;
+    };
+    for (int w = 0; w < W; ++w) {
+      const auto& wl = wd->fleet->workloads[w];
+      if (wl.floor_effective_chips > 0) take(w, wl.floor_effective_chips);
+    }
+    // Serving: dearest tokens first, on the highest throughput.
+    std::vector<int> models(static_cast<size_t>(wd->M));
+    for (int m = 0; m < wd->M; ++m) models[m] = m;
+    std::stable_sort(models.begin(), models.end(), [&](int a, int b) {
+      return wd->paths.usd_per_output_token[a][h] > wd->paths.usd_per_output_token[b][h];
+    });
+    for (int m : models) {
+      double need = wd->paths.Forecast(m, h, 0);
+      for (int w = 0; w < W && need > 0; ++w) {
+        if (wd->served_model[w] != m) continue;
+        std::vector<int> order;
+        for (int p = 0; p < P; ++p)
+          if (wd->eff[w][p] > 0 && wd->base_tps[m][p] > 0) order.push_back(p);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return wd->base_tps[m][a] > wd->base_tps[m][b]; });
+        for (int p : order) {
+          // Tokens already served by this class's chips here count too.
+          const double per_chip = wd->base_tps[m][p] * wd->paths.throughput_multiplier[m][h] * 3600.0;
+          need -= chips[p * W + w] * per_chip;
+          if (need <= 0) break;
+          const int n = std::min(avail[p], static_cast<int>(std::ceil(need / per_chip - 1e-9)));
+          chips[p * W + w] += n;
+          avail[p] -= n;
+          need -= n * per_chip;
+        }
+      }
+    }
+    // Bids by value per effective chip-hour.
+    struct Step {
+      int w;
+      double q, v;
+    };
+    std::vector<Step> steps;
+    for (int w = 0; w < W; ++w)
+      for (const auto& b : wd->fleet->workloads[w].bids)
+        steps.push_back({w, b.effective_chips * wd->paths.class_demand_multiple[w][h], b.usd_per_effective_chip_hour});
+    std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.v > b.v; });
+    std::vector<double> have(static_cast<size_t>(W), 0.0);
+    for (int w = 0; w < W; ++w)
+      for (int p = 0; p < P; ++p) have[w] += wd->eff[w][p] * chips[p * W + w];
+    std::vector<double> claimed(static_cast<size_t>(W), 0.0);
+    for (const auto& s : steps) {
+      if (s.v <= 0) continue;
+      // Chips held for the floor count against the class's first steps.
+      const double covered = std::max(0.0, have[s.w] - claimed[s.w]);
+      claimed[s.w] += s.q;
+      const double want = s.q - std::min(s.q, covered);
+      if (want > 0) have[s.w] += take(s.w, want);
+    }
+    prof->greedy_seconds += Since(t0);
+  }
+};
+
+// Sum of a concave bid curve at `effective` chips for one hour.
+double BidValue(const std::vector<BidStep>& bids, double scale, double effective) {
+  double v = 0;
+  for (const auto& b : bids) {
+    if (effective <= 0) break;
+    const double q = std::min(effective, b.effective_chips * scale);
+    v += q * b.usd_per_effective_chip_hour;
+    effective -= q;
+  }
+  return v;
+}
+
+StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
+  auto t_total = Clock::now();
+  PolicyRun run;
+  run.policy = policy;
+  const int P = wd.P, W = wd.W, M = wd.M, H = wd.hours;
+  const int K = wd.st.resolve_every_hours;
+  const int C = std::max(1, wd.st.checkpoint_interval_hours);
+  std::vector<SimEvent> own;
+  Planner planner{&wd, policy, &own, &run.profile};
+  Ledger ledger(wd.layout, wd.ledger_options);
+  LedgerHour lh;
+  run.demand_output_tokens.assign(M, std::vector<double>(H, 0.0));
+  run.served_output_tokens.assign(M, std::vector<double>(H, 0.0));
+  run.revenue_usd.assign(M, std::vector<double>(H, 0.0));
+  run.chips_switched.assign(H, 0.0);
+
+  // Floor windows from the run start.
+  std::vector<int> floor_index(static_cast<size_t>(W), -1);  // current window of each class in run.floors
+  std::vector<int> plan, greedy, applied(static_cast<size_t>(P * W), 0), prev(static_cast<size_t>(P * W), 0);
+  std::vector<double> last_bid_rate(static_cast<size_t>(W), 0.0);  // usd per effective chip-hour, last hour
+  int h0 = 0;
+  for (int h = 0; h < H; ++h) {
+    if (policy != Policy::kGreedy && h % K == 0) {
+      h0 = h;
+      FUNGIBLE_RETURN_IF_ERROR(planner.Replan(h, K, plan));
+    }
+    auto t_apply = Clock::now();
+    const int* want = nullptr;
+    if (policy == Policy::kGreedy) {
+      planner.Greedy(h, greedy);
+      want = greedy.data();
+    }
+    lh.Reset(wd.layout);
+    for (int p = 0; p < P; ++p) {
+      const int up = wd.Up(p, h);
+      lh.paid_chips[p] = wd.paid[p][h];
+      lh.up_chips[p] = up;
+      long total = 0;
+      for (int w = 0; w < W; ++w) {
+        const int c = want ? want[p * W + w] : plan[(p * W + w) * K + (h - h0)];
+        applied[p * W + w] = c;
+        total += c;
+      }
+      if (total > up) {
+        // Chips a failure took (or that are not there): every class loses
+        // its share; gangs lose whole gangs.
+        const double f = static_cast<double>(up) / static_cast<double>(total);
+        for (int w = 0; w < W; ++w) {
+          int& c = applied[p * W + w];
+          const GangFit& g = wd.fit[w][p];
+          const int unit = g.is_gang ? std::max(1, static_cast<int>(std::lround(g.chips_per_gang))) : 1;
+          c = static_cast<int>(std::floor(c * f / unit + 1e-9)) * unit;
+        }
+      }
+      // Work lost back to the last checkpoint on chips that just failed.
+      const int newly = h > 0 ? wd.failed[p][h] - wd.failed[p][h - 1] : wd.failed[p][h];
+      if (newly > 0 && h > 0) {
+        const int before = std::max(1, wd.Up(p, h - 1));
+        const double share = std::min(1.0, static_cast<double>(newly) / before);
+        const int since_checkpoint = h % C;
+        for (int w = 0; w < W; ++w) {
+          if (!LosesWorkOnFailure(wd.fleet->workloads[w].kind)) continue;
+          const double lost = prev[p * W + w] * share * wd.eff[w][p] * since_checkpoint;
+          lh.lost_effective_chip_hours[p * W + w] = lost;
+          lh.lost_bid_value_usd[p * W + w] = lost * last_bid_rate[w];
+        }
+      }
+    }
+    // Serving: realised demand, served up to the chips' throughput.
+    for (int m = 0; m < M; ++m) {
+      const double demand = wd.paths.realised_tokens[m][h];
+      double capacity = 0;
+      for (int w = 0; w < W; ++w)
+        if (wd.served_model[w] == m)
+          for (int p = 0; p < P; ++p)
+            capacity += wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+      const double served = std::min(capacity, demand);
+      const double price = wd.paths.usd_per_output_token[m][h];
+      run.demand_output_tokens[m][h] = demand;
+      run.served_output_tokens[m][h] = served;
+      run.revenue_usd[m][h] = served * price;
+      if (capacity <= 0) continue;
+      for (int w = 0; w < W; ++w)
+        if (wd.served_model[w] == m)
+          for (int p = 0; p < P; ++p) {
+            const double tokens =
+                wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+            lh.revenue_usd[p * W + w] = served * price * tokens / capacity;
+          }
+    }
+    // Effective chips, bids, floors, switches.
+    for (int w = 0; w < W; ++w) {
+      const auto& wl = wd.fleet->workloads[w];
+      double e = 0;
+      for (int p = 0; p < P; ++p) {
+        lh.chips[p * W + w] = applied[p * W + w];
+        lh.effective_chips[p * W + w] = wd.eff[w][p] * applied[p * W + w];
+        e += lh.effective_chips[p * W + w];
+      }
+      const double value = BidValue(wl.bids, wd.paths.class_demand_multiple[w][h], e);
+      last_bid_rate[w] = e > 0 ? value / e : 0.0;
+      if (e > 0)
+        for (int p = 0; p < P; ++p) lh.bid_value_usd[p * W + w] = value * lh.effective_chips[p * W + w] / e;
+      if (wl.floor_effective_chips > 0) {
+        const int len = std::max(1, wl.floor_window_hours);
+        if (h % len == 0) {
+          FloorOutcome f;
+          f.workload = wl.id;
+          f.start = wd.TimeOf(h);
+          f.hours = std::min(len, H - h);
+          f.required_effective_chip_hours = wl.floor_effective_chips * f.hours;
+          floor_index[w] = static_cast<int>(run.floors.size());
+          run.floors.push_back(f);
+        }
+        double lost = 0;
+        for (int p = 0; p < P; ++p) lost += lh.lost_effective_chip_hours[p * W + w];
+        run.floors[floor_index[w]].achieved_effective_chip_hours += e - lost;
+      }
+    }
+    double moved = 0;
+    for (int i = 0; i < P * W; ++i) moved += std::max(0, applied[i] - prev[i]);
+    run.chips_switched[h] = h > 0 ? moved : 0.0;
+    prev = applied;
+    run.profile.apply_seconds += Since(t_apply);
+    auto t_ledger = Clock::now();
+    FUNGIBLE_RETURN_IF_ERROR(ledger.Record(h, lh));
+    run.profile.ledger_seconds += Since(t_ledger);
+  }
+  auto t_ledger = Clock::now();
+  auto report = ledger.Finish();
+  if (!report.ok()) return report.status();
+  run.ledger = std::move(*report);
+  run.profile.ledger_seconds += Since(t_ledger);
+
+  // Summary.
+  PolicySummary& s = run.summary;
+  for (int m = 0; m < M; ++m)
+    for (int h = 0; h < H; ++h) {
+      s.revenue_usd += run.revenue_usd[m][h];
+      s.demand_output_tokens += run.demand_output_tokens[m][h];
+      s.served_output_tokens += run.served_output_tokens[m][h];
+    }
+  s.unserved_share = s.demand_output_tokens > 0 ? 1.0 - s.served_output_tokens / s.demand_output_tokens : 0.0;
+  double attainment = 0;
+  for (const auto& f : run.floors) {
+    ++s.floor_windows;
+    if (f.met()) ++s.floor_windows_met;
+    attainment += f.required_effective_chip_hours > 0
+                      ? std::min(1.0, f.achieved_effective_chip_hours / f.required_effective_chip_hours)
+                      : 1.0;
+  }
+  s.floor_attainment = s.floor_windows > 0 ? attainment / s.floor_windows : 1.0;
+  for (const auto& t : run.ledger.hours) {
+    s.paid_chip_hours += t.paid_chips;
+    s.allocated_chip_hours += t.allocated_chips;
+  }
+  s.utilization = s.paid_chip_hours > 0 ? s.allocated_chip_hours / s.paid_chip_hours : 0.0;
+  for (double v : run.chips_switched) s.chips_switched += v;
+  s.switch_cost_usd = s.chips_switched * wd.fleet->allocation.switch_cost_usd_per_chip;
+  s.lost_effective_chip_hours = run.ledger.Total().lost_effective_chip_hours;
+  s.contract_cost_usd = run.ledger.total.cost_usd;
+  s.value_now_usd = run.ledger.total.value_now_usd;
+  s.value_within_usd = run.ledger.total.value_within_usd;
+  s.value_all_up_usd = run.ledger.total.value_all_up_usd;
+  s.roc_now = run.ledger.total.roc_now();
+  s.roc_within = run.ledger.total.roc_within();
+  s.roc_all_up = run.ledger.total.roc_all_up();
+  s.resolves = planner.resolves;
+  s.infeasible_resolves = planner.infeasible;
+  s.failures = static_cast<int>(wd.failures.size());
+
+  // Events: shared ones first at equal times.
+  run.events = wd.events;
+  run.events.insert(run.events.end(), own.begin(), own.end());
+  std::stable_sort(run.events.begin(), run.events.end(), [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
+  run.profile.total_seconds = Since(t_total);
+  return run;
+}
+
+}  // namespace
+
+const char* PolicyName(Policy p) {
+  switch (p) {
+    case Policy::kFungible: return "fungible";
+    case Policy::kStatic: return "static";
+    case Policy::kNoRepurpose: return "no-repurpose";
+    case Policy::kGreedy: return "greedy";
+  }
+  return "fungible";
+}
+
+StatusOr<std::vector<Policy>> ParsePolicies(std::string_view text) {
+  const std::vector<Policy> all = {Policy::kFungible, Policy::kStatic, Policy::kNoRepurpose, Policy::kGreedy};
+  if (text == "all") return all;
+  for (Policy p : all)
+    if (text == PolicyName(p)) return std::vector<Policy>{p};
+  return Status::Invalid("--policy: unknown policy \"" + std::string(text) +
+                         "\" (expected fungible, static, no-repurpose, greedy or all)");
+}
+
+StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o) {
+  World wd;
+  wd.fleet = &fleet;
+  wd.st = fleet.simulate;
+  if (o.resolve_every_hours) wd.st.resolve_every_hours = *o.resolve_every_hours;
+  if (o.horizon_hours) wd.st.horizon_hours = *o.horizon_hours;
+  if (o.period_hours) wd.st.period_hours = *o.period_hours;
+  if (o.integer_gangs) wd.st.integer_gangs = *o.integer_gangs;
+  const auto& st = wd.st;
+  if (st.resolve_every_hours < 1 || st.period_hours < 1 || st.horizon_hours < st.resolve_every_hours ||
+      st.resolve_every_hours % st.period_hours != 0 || st.horizon_hours % st.period_hours != 0)
+    return Status::Invalid("simulate: expected 1 <= period_hours dividing resolve_every_hours (" +
+                           std::to_string(st.resolve_every_hours) + ") and horizon_hours (" +
+                           std::to_string(st.horizon_hours) + "), horizon >= resolve; period " +
+                           std::to_string(st.period_hours));
+  if (o.policies.empty()) return Status::Invalid("simulate: no policy to run");
+  wd.mip_time_limit_s = o.mip_time_limit_s;
+  UtcSeconds start = o.start != 0 ? o.start : fleet.simulate.start;
+  if (start == 0) start = StartOfMonth(fleet.forecast.start);
+  if (start == 0 && !fleet.demand.empty()) start = StartOfMonth(fleet.demand.front().as_of);
+  if (start % kSecondsPerHour != 0) return Status::Invalid("simulate: the start must be a whole hour, got " + FormatUtc(start));
+  wd.start = start;
+  if (o.hours > 0) {
+    wd.hours = o.hours;
+  } else {
+    if (o.months < 1 || o.months > 120)
+      return Status::Invalid("--months: expected 1 to 120 months, got " + std::to_string(o.months));
+    wd.hours = static_cast<int>((AddMonths(StartOfMonth(start), o.months) - StartOfMonth(start)) / kSecondsPerHour);
+    wd.hours -= static_cast<int>((start - StartOfMonth(start)) / kSecondsPerHour);
+  }
+  wd.P = static_cast<int>(fleet.pools.size());
+  wd.W = static_cast<int>(fleet.workloads.size());
+  wd.M = static_cast<int>(fleet.models.size());
+  if (wd.P == 0) return Status::Invalid(fleet.file + ": the fleet has no pools to simulate");
+  const int ahead = std::max(st.horizon_hours, st.resolve_every_hours);
+  const int span = wd.hours + ahead;
+
+  SimulationResult res;
+  res.fleet_name = fleet.name;
+  res.spec_file = fleet.file;
+  res.scenario = o.scenario.text.empty() ? "P50" : o.scenario.text;
+  res.seed = o.seed.value_or(fleet.forecast.seed);
+  res.start = start;
+  res.hours = wd.hours;
+  res.settings = st;
+  res.settings.start = start;
+
+  auto t0 = Clock::now();
+  auto paths = BuildScenarioPaths(fleet, o.scenario, start, span, o.token_mix_file);
+  if (!paths.ok()) return paths.status();
+  wd.paths = std::move(*paths);
+  res.scenario_seconds = Since(t0);
+  res.model_ids = wd.paths.model_ids;
+  res.launches = wd.paths.launches;
+  res.trace = wd.paths.trace;
+
+  auto failures = ScheduleFailures(fleet, start, wd.hours, res.seed, o.injected_failures);
+  if (!failures.ok()) return failures.status();
+  if (!o.random_failures) {
+    std::vector<FailureEvent> kept;
+    for (const auto& f : *failures)
+      if (f.injected) kept.push_back(f);
+    *failures = kept;
+  }
+  wd.failures = *failures;
+  res.failures = wd.failures;
+
+  // Capacity hour by hour.
+  wd.paid.assign(static_cast<size_t>(wd.P), std::vector<double>(static_cast<size_t>(span)));
+  wd.base_cap.assign(static_cast<size_t>(wd.P), std::vector<int>(static_cast<size_t>(span)));
+  wd.failed.assign(static_cast<size_t>(wd.P), std::vector<int>(static_cast<size_t>(span), 0));
+  for (int p = 0; p < wd.P; ++p)
+    for (int h = 0; h < span; ++h) {
+      const UtcSeconds t = wd.TimeOf(h);
+      wd.paid[p][h] = PaidChips(fleet, fleet.pools[p], t);
+      wd.base_cap[p][h] = static_cast<int>(std::floor(fleet.PoolCapacityAt(fleet.pools[p], t) + 1e-9));
+    }
+  for (const auto& f : wd.failures)
+    for (int h = f.start_hour; h < f.end_hour; ++h)
+      wd.failed[f.pool][h] = std::max(wd.failed[f.pool][h],
+                                      static_cast<int>(std::llround(f.fraction * wd.base_cap[f.pool][h])));
+
+  // The engine's view of pools and workloads.
+  {
+    AllocateOptions ao;
+    ao.from = start;
+    ao.hours = 1;
+    auto shape = BuildInstance(fleet, ao);
+    if (!shape.ok()) return shape.status();
+    wd.shape = std::move(*shape);
+  }
+  wd.base_tps.assign(static_cast<size_t>(wd.M), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
+  for (int m = 0; m < wd.M; ++m)
+    for (int p = 0; p < wd.P; ++p) wd.base_tps[m][p] = wd.shape.models[m].output_tokens_per_s_per_chip[p];
+  wd.eff.assign(static_cast<size_t>(wd.W), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
+  wd.fit.assign(static_cast<size_t>(wd.W), std::vector<GangFit>(static_cast<size_t>(wd.P)));
+  wd.served_model.assign(static_cast<size_t>(wd.W), -1);
+  for (int w = 0; w < wd.W; ++w) {
+    wd.served_model[w] = wd.shape.workloads[w].served_model;
+    for (int p = 0; p < wd.P; ++p) {
+      wd.fit[w][p] = GangFitOn(wd.shape.workloads[w], wd.shape.pools[p]);
+      if (IsEligible(wd.shape, w, p)) wd.eff[w][p] = EffectivePerChip(wd.shape, w, p);
+    }
+  }
+
+  // Shared events: launches, landings and contract ends, failures.
+  const UtcSeconds end = wd.TimeOf(wd.hours);
+  for (const auto& l : wd.paths.launches)
+    if (l.date >= start && l.date < end)
+      wd.events.push_back({l.date, "launch", l.model,
+                           "demand x" + Num(l.demand_multiplier, "%.3f") + " (median x" +
+                               Num(l.multiplier_median, "%.3f") + "), throughput x" +
+                               Num(l.throughput_multiplier, "%.3f")});
+  for (int p = 0; p < wd.P; ++p)
+    for (int h = 1; h < wd.hours; ++h) {
+      const double a = wd.paid[p][h - 1], b = wd.paid[p][h];
+      if (a == b) continue;
+      const std::string kind = a == 0 ? "contract_start" : b == 0 ? "contract_end" : b > a ? "landing" : "reduction";
+      wd.events.push_back({wd.TimeOf(h), kind, fleet.pools[p].id,
+                           Num(a) + " -> " + Num(b) + " chips paid for (" + fleet.pools[p].contract + ")"});
+    }
+  for (const auto& f : wd.failures) {
+    const int down = wd.failed[f.pool][f.start_hour];
+    wd.events.push_back({wd.TimeOf(f.start_hour), "failure", fleet.pools[f.pool].id,
+                         std::to_string(down) + " of " + std::to_string(wd.base_cap[f.pool][f.start_hour]) +
+                             " chips down for " + std::to_string(f.end_hour - f.start_hour) + "h" +
+                             (f.injected ? " (injected)" : " (MTBF " + Num(fleet.pools[f.pool].mtbf_hours) + "h)")});
+    if (f.end_hour < wd.hours)
+      wd.events.push_back({wd.TimeOf(f.end_hour), "repair", fleet.pools[f.pool].id, "back up"});
+  }
+  std::stable_sort(wd.events.begin(), wd.events.end(), [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
+
+  // The ledger: launches credited to model development.
+  wd.layout = LedgerLayoutFromFleet(fleet);
+  wd.ledger_options.start = start;
+  wd.ledger_options.hours = wd.hours;
+  wd.ledger_options.model_development_lag_hours = st.model_development_lag_months * kHoursPerMonth;
+  wd.ledger_options.value_horizon_hours = st.value_horizon_months * kHoursPerMonth;
+  for (const auto& l : wd.paths.launches) {
+    LaunchCredit c;
+    c.date = l.date;
+    c.model = l.model;
+    c.demand_multiplier = l.demand_multiplier;
+    // Revenue without the launch x (multiplier - 1), for the months credited.
+    const double uplift = std::max(0.0, l.demand_multiplier - 1.0) / l.demand_multiplier * l.month_revenue_usd *
+                          st.model_development_uplift_months;
+    c.credit_usd = st.model_development_value_share * uplift;
+    wd.ledger_options.launches.push_back(c);
+  }
+
+  for (Policy p : o.policies) {
+    auto run = RunPolicy(wd, p);
+    if (!run.ok()) return run.status();
+    run->profile.scenario_seconds = res.scenario_seconds;
+    res.runs.push_back(std::move(*run));
+  }
+  const PolicyRun* fun = nullptr;
+  const PolicyRun* sta = nullptr;
+  for (const auto& r : res.runs) {
+    if (r.policy == Policy::kFungible) fun = &r;
+    if (r.policy == Policy::kStatic) sta = &r;
+  }
+  if (fun && sta) {
+    FungibilityValue v;
+    v.revenue_usd = fun->summary.revenue_usd - sta->summary.revenue_usd;
+    v.revenue_pct = sta->summary.revenue_usd > 0 ? 100.0 * v.revenue_usd / sta->summary.revenue_usd : 0.0;
+    v.value_all_up_usd = fun->summary.value_all_up_usd - sta->summary.value_all_up_usd;
+    v.value_all_up_pct =
+        sta->summary.value_all_up_usd > 0 ? 100.0 * v.value_all_up_usd / sta->summary.value_all_up_usd : 0.0;
+    v.roc_all_up_points = fun->summary.roc_all_up - sta->summary.roc_all_up;
+    res.fungibility = v;
+  }
+  return res;
+}
+
+}  // namespace fungible
