@@ -40,7 +40,7 @@ const Chip kChips[] = {
 };
 constexpr int kNumChips = sizeof(kChips) / sizeof(kChips[0]);
 
-AllocationInstance Generate(std::uint64_t seed, int P, int W, int T) {
+AllocationInstance Generate(std::uint64_t seed, int P, int W, int T, int M) {
   std::mt19937_64 rng(seed);
   auto uni = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
   auto pick = [&](int a, int b) { return std::uniform_int_distribution<int>(a, b)(rng); };
@@ -65,8 +65,7 @@ AllocationInstance Generate(std::uint64_t seed, int P, int W, int T) {
     }
     inst.pools.push_back(std::move(pool));
   }
-  // Serving: 8 models, diurnal demand sized to about 45% of the fleet.
-  const int M = 8;
+  // Serving: M models, diurnal demand sized to about 45% of the fleet.
   double fleet_h100 = 0;
   for (int p = 0; p < P; ++p) fleet_h100 += inst.pools[p].capacity_chips[T - 1] * kChips[chip_of[p]].tps_scale;
   for (int m = 0; m < M; ++m) {
@@ -140,6 +139,8 @@ int main(int argc, char** argv) {
   std::string mps;
   bool integer_gangs = false;
   double switch_cost = 1.5;
+  int models = 12;
+  double idle_pref = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -157,18 +158,30 @@ int main(int argc, char** argv) {
     else if (a == "--workloads") W = std::stoi(next());
     else if (a == "--periods") T = std::stoi(next());
     else if (a == "--switch-cost") switch_cost = std::stod(next());
+    else if (a == "--models") models = std::stoi(next());
+    else if (a == "--idle-pref") idle_pref = std::stod(next());
     else {
       std::fprintf(stderr, "usage: allocate_bench [--seed N] [--repeat N] [--mps FILE] [--integer-gangs]\n");
       return 2;
     }
   }
-  AllocationInstance inst = Generate(seed, P, W, T);
+  AllocationInstance inst = Generate(seed, P, W, T, models);
   inst.switch_cost_usd_per_chip = switch_cost;
   fungible::AllocateOptions opt;
   opt.integer_gangs = integer_gangs;
 
   if (!mps.empty()) {
-    fungible::Status st = fungible::WriteMps(inst, opt, mps);
+    fungible::Status st;
+    if (idle_pref >= 0) {
+      fungible::LpModel lp;
+      fungible::AllocationLpOptions lo;
+      lo.integer_gangs = integer_gangs;
+      lo.idle_preference_usd_per_chip_hour = idle_pref;
+      fungible::AppendAllocationLp(inst, lp, 1.0, "", lo);
+      st = fungible::WriteLpModelMps(lp, mps);
+    } else {
+      st = fungible::WriteMps(inst, opt, mps);
+    }
     if (!st.ok()) {
       std::fprintf(stderr, "%s\n", st.ToString().c_str());
       return 1;

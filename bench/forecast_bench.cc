@@ -26,8 +26,8 @@ Fleet BenchFleet(int scenarios, int horizon) {
   Fleet f;
   f.name = "bench";
   f.file = "bench";
-  const std::vector<double> diurnal = {0.55, 0.5, 0.45, 0.45, 0.5, 0.6,  0.75, 0.9,  1.05, 1.2, 1.3, 1.4,
-                                       1.45, 1.5, 1.5,  1.45, 1.4, 1.3,  1.2,  1.1,  0.95, 0.8, 0.7, 0.6};
+  const std::vector<double> diurnal = {0.55, 0.5, 0.45, 0.45, 0.5, 0.6, 0.75, 0.9, 1.05, 1.2, 1.3, 1.4,
+                                       1.45, 1.5, 1.5,  1.45, 1.4, 1.3, 1.2,  1.1, 0.95, 0.8, 0.7, 0.6};
   for (int k = 0; k < 5; ++k) {
     ServedModel m;
     m.id = "tier" + std::to_string(k);
@@ -78,7 +78,8 @@ Setup Make(int scenarios, int horizon, int threads) {
 // Normals a scenario set draws: latents plus (tiers + 1) per month.
 std::int64_t NormalsMonthly(const Setup& s) {
   return static_cast<std::int64_t>(s.options.scenarios) *
-         (s.model.num_latents() + (s.model.horizon_months - s.model.first_month + 1) * (s.model.num_tiers() + 1));
+         (s.model.num_latents() +
+          (s.model.horizon_months - s.model.first_month + 1) * (s.model.num_tiers() + 1));
 }
 
 // The limit: the same generator drawing `n` normals on `threads` threads,
@@ -143,11 +144,36 @@ void BM_HourlyBareGenerator(benchmark::State& state) {
   state.counters["normals"] = static_cast<double>(n);
 }
 
-BENCHMARK(BM_MonthlyScenarios)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_MonthlyCone)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_MonthlyBareGenerator)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_HourlyPeaks)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_HourlyBareGenerator)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MonthlyScenarios)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+BENCHMARK(BM_MonthlyCone)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+BENCHMARK(BM_MonthlyBareGenerator)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+BENCHMARK(BM_HourlyPeaks)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+BENCHMARK(BM_HourlyBareGenerator)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
 
 }  // namespace
 }  // namespace fungible

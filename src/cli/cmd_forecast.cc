@@ -92,11 +92,14 @@ int RunFitProfile(const ProfileFlags& f) {
   if (!f.first_weekday.empty()) {
     o.first_weekday = ParseWeekday(f.first_weekday);
     if (!o.first_weekday)
-      return ReportError(Status::Invalid("--first-weekday: expected a weekday such as mon or Monday (or 0..6 from "
-                                         "Monday), got \"" + f.first_weekday + "\""));
+      return ReportError(
+          Status::Invalid("--first-weekday: expected a weekday such as mon or Monday (or 0..6 from "
+                          "Monday), got \"" +
+                          f.first_weekday + "\""));
   }
   if (f.utc_offset_hours < -12 || f.utc_offset_hours > 14)
-    return ReportError(Status::Invalid("--utc-offset-hours: expected -12..14, got " + std::to_string(f.utc_offset_hours)));
+    return ReportError(
+        Status::Invalid("--utc-offset-hours: expected -12..14, got " + std::to_string(f.utc_offset_hours)));
   ProfileReport report;
   std::vector<std::string> models_seen;
   for (const std::string& path : f.traces) {
@@ -112,7 +115,8 @@ int RunFitProfile(const ProfileFlags& f) {
     if (!traces.ok()) return ReportError(traces.status());
     for (const RateTrace& t : *traces) {
       models_seen.push_back(t.name);
-      if (!f.models.empty() && std::find(f.models.begin(), f.models.end(), t.name) == f.models.end()) continue;
+      if (!f.models.empty() && std::find(f.models.begin(), f.models.end(), t.name) == f.models.end())
+        continue;
       auto fit = FitProfile(t, o);
       if (!fit.ok()) {
         // With no --model, a trace too short to fit is noted, not fatal.
@@ -127,8 +131,8 @@ int RunFitProfile(const ProfileFlags& f) {
     if (std::find(models_seen.begin(), models_seen.end(), m) == models_seen.end()) {
       std::string known;
       for (const auto& s : models_seen) known += (known.empty() ? "" : ", ") + s;
-      return ReportError(Status::Invalid("--model: no trace named \"" + m + "\" (traces: " +
-                                         (known.empty() ? "none" : known) + ")"));
+      return ReportError(Status::Invalid("--model: no trace named \"" + m +
+                                         "\" (traces: " + (known.empty() ? "none" : known) + ")"));
     }
   if (report.fits.empty() && report.mixes.empty())
     return ReportError(Status::Invalid("fit-profile: nothing could be fitted"));
@@ -152,7 +156,8 @@ struct BacktestFlags {
 
 int RunBacktest(const BacktestFlags& f) {
   if (f.spec.empty() && f.trace.empty())
-    return ReportError(Status::Invalid("backtest: give a spec (synthetic truth) and/or --trace (real traffic)"));
+    return ReportError(
+        Status::Invalid("backtest: give a spec (synthetic truth) and/or --trace (real traffic)"));
   BacktestReport report;
   report.truths = f.truths;
   report.seed = f.seed.value_or(1);
@@ -182,7 +187,8 @@ int RunBacktest(const BacktestFlags& f) {
     to.seed = report.seed;
     to.fit.utc_offset_hours = f.utc_offset_hours;
     for (const RateTrace& t : *traces) {
-      if (!f.models.empty() && std::find(f.models.begin(), f.models.end(), t.name) == f.models.end()) continue;
+      if (!f.models.empty() && std::find(f.models.begin(), f.models.end(), t.name) == f.models.end())
+        continue;
       auto score = BacktestTrace(t, to);
       if (!score.ok()) {
         if (!f.models.empty()) return ReportError(score.status());
@@ -190,7 +196,8 @@ int RunBacktest(const BacktestFlags& f) {
       }
       report.trace.push_back(std::move(score).value());
     }
-    if (report.trace.empty()) return ReportError(Status::Invalid(f.trace + ": no trace long enough to backtest"));
+    if (report.trace.empty())
+      return ReportError(Status::Invalid(f.trace + ": no trace long enough to backtest"));
   }
   bool to_stdout = false;
   if (Status st = MaybeWrite(f.json_path, BacktestJson(report), to_stdout); !st.ok()) return ReportError(st);
@@ -204,14 +211,19 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
   {
     auto f = std::make_shared<ForecastFlags>();
     CLI::App* cmd = app.add_subcommand(
-        "forecast", "The cone of demand and revenue per tier: Monte Carlo scenarios, quantiles, compounding, "
-                    "update from actuals, scenario reduction");
+        "forecast",
+        "The cone of demand and revenue per tier: Monte Carlo scenarios, quantiles, compounding, "
+        "update from actuals, scenario reduction");
     cmd->add_option("spec", f->spec, "Fleet spec (YAML) with demand[].growth")->required();
-    cmd->add_option("--scenarios", f->scenarios, "Scenarios to draw (default: the spec's forecast.scenarios)");
-    cmd->add_option("--horizon-months", f->horizon_months, "Months after the start month (default: the spec's)");
+    cmd->add_option("--scenarios", f->scenarios,
+                    "Scenarios to draw (default: the spec's forecast.scenarios)");
+    cmd->add_option("--horizon-months", f->horizon_months,
+                    "Months after the start month (default: the spec's)");
     cmd->add_option("--seed", f->seed, "Random seed (default: the spec's forecast.seed)");
-    cmd->add_option("--threads", f->threads, "Threads (0 = all); never changes the output")->capture_default_str();
-    cmd->add_option("--actuals", f->actuals, "CSV month,model,output_tokens: update the cone from observed months");
+    cmd->add_option("--threads", f->threads, "Threads (0 = all); never changes the output")
+        ->capture_default_str();
+    cmd->add_option("--actuals", f->actuals,
+                    "CSV month,model,output_tokens: update the cone from observed months");
     cmd->add_option("--reduce", f->reduce, "Reduce to K weighted representative scenarios");
     cmd->add_option("--candidates", f->max_candidates, "Scenarios considered as representatives")
         ->capture_default_str();
@@ -224,13 +236,16 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
   {
     auto f = std::make_shared<ProfileFlags>();
     CLI::App* cmd = app.add_subcommand(
-        "fit-profile", "Fit diurnal and weekly shapes and hourly noise from request-rate traces, and the token mix "
-                       "from request traces, as spec YAML");
-    cmd->add_option("traces", f->traces, "Rate traces (ServeGen rate_10min_by_model.csv or time_s,rate) and/or "
-                                         "request traces (Azure: ContextTokens,GeneratedTokens)")
+        "fit-profile",
+        "Fit diurnal and weekly shapes and hourly noise from request-rate traces, and the token mix "
+        "from request traces, as spec YAML");
+    cmd->add_option("traces", f->traces,
+                    "Rate traces (ServeGen rate_10min_by_model.csv or time_s,rate) and/or "
+                    "request traces (Azure: ContextTokens,GeneratedTokens)")
         ->required();
     cmd->add_option("--model", f->models, "Fit only these traces of a multi-model file");
-    cmd->add_option("--utc-offset-hours", f->utc_offset_hours, "The trace's clock is UTC plus this many hours")
+    cmd->add_option("--utc-offset-hours", f->utc_offset_hours,
+                    "The trace's clock is UTC plus this many hours")
         ->capture_default_str();
     cmd->add_option("--first-weekday", f->first_weekday, "Weekday of the trace's day 0 (default: inferred)");
     cmd->add_option("--json", f->json_path, "Write the fits as JSON to FILE ('-' = stdout)");
@@ -239,16 +254,19 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
   {
     auto f = std::make_shared<BacktestFlags>();
     CLI::App* cmd = app.add_subcommand(
-        "backtest", "Calibration of the cone: P10-P90 coverage, pinball loss and CRPS on synthetic truth and on a "
-                    "real trace");
+        "backtest",
+        "Calibration of the cone: P10-P90 coverage, pinball loss and CRPS on synthetic truth and on a "
+        "real trace");
     cmd->add_option("spec", f->spec, "Fleet spec (YAML): synthetic truth from its demand model");
     cmd->add_option("--trace", f->trace, "Rate trace for a one-day-ahead hourly backtest");
     cmd->add_option("--model", f->models, "Backtest only these traces of a multi-model file");
     cmd->add_option("--truths", f->truths, "Synthetic truths to score")->capture_default_str();
     cmd->add_option("--scenarios", f->scenarios, "Scenarios of the cone (default: the spec's)");
     cmd->add_option("--seed", f->seed, "Random seed (default: the spec's, else 1)");
-    cmd->add_option("--threads", f->threads, "Threads (0 = all); never changes the output")->capture_default_str();
-    cmd->add_option("--utc-offset-hours", f->utc_offset_hours, "The trace's clock is UTC plus this many hours")
+    cmd->add_option("--threads", f->threads, "Threads (0 = all); never changes the output")
+        ->capture_default_str();
+    cmd->add_option("--utc-offset-hours", f->utc_offset_hours,
+                    "The trace's clock is UTC plus this many hours")
         ->capture_default_str();
     cmd->add_option("--json", f->json_path, "Write the scores as JSON to FILE ('-' = stdout)");
     cmd->callback([f, &exit_code] { exit_code = RunBacktest(*f); });

@@ -17,6 +17,10 @@ void AddAllocateCommand(CLI::App& app, int& exit_code);
 void AddForecastCommands(CLI::App& app, int& exit_code);  // forecast, fit-profile, backtest
 void AddServeCommand(CLI::App& app, int& exit_code);      // serve, token add, explain
 void AddExportCommand(CLI::App& app, int& exit_code);     // export kueue
+void AddPlanCommand(CLI::App& app, int& exit_code);       // plan
+void AddEvaluateCommand(CLI::App& app, int& exit_code);   // evaluate
+void AddSimulateCommand(CLI::App& app, int& exit_code);   // simulate
+void AddReviewCommand(CLI::App& app, int& exit_code);     // review
 
 // Prints a failed status to stderr as "fungible: <diagnostics>" and returns
 // its exit code.

@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   AddAllocateCommand(app, exit_code);
   AddForecastCommands(app, exit_code);
   AddServeCommand(app, exit_code);
+  AddExportCommand(app, exit_code);
+  AddPlanCommand(app, exit_code);
+  AddSimulateCommand(app, exit_code);
+  AddReviewCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

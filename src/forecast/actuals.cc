@@ -73,7 +73,8 @@ class Likelihood {
         const int overlap = std::min(x.to, y.to) - std::max(x.from, y.from);
         double c = 0;
         if (overlap > 0) {
-          const TierModel &tx = m.tiers[static_cast<size_t>(x.tier)], &ty = m.tiers[static_cast<size_t>(y.tier)];
+          const TierModel &tx = m.tiers[static_cast<size_t>(x.tier)],
+                          &ty = m.tiers[static_cast<size_t>(y.tier)];
           const double corr = x.tier == y.tier ? 1.0 : tx.loading * ty.loading;
           c = overlap * tx.volatility * ty.volatility * corr;
         }
@@ -140,7 +141,8 @@ class Likelihood {
     const TierModel& tier = m_.tiers[s];
     for (size_t k = 0; k < tier.launches.size(); ++k)
       if (tier.launches[k].month <= t)
-        j += tier.launches[k].log_multiplier_median + tier.launches[k].log_multiplier_sd * theta[launch_latent_[s][k]];
+        j += tier.launches[k].log_multiplier_median +
+             tier.launches[k].log_multiplier_sd * theta[launch_latent_[s][k]];
     return j;
   }
   static double Price(const TierModel& t, int month) {
@@ -173,19 +175,22 @@ double EffectiveSampleSize(const std::vector<double>& loglik, double delta) {
 std::vector<double> ParticleCholesky(const std::vector<double>& theta, int n, int dims) {
   std::vector<double> mean(static_cast<size_t>(dims), 0.0), cov(static_cast<size_t>(dims) * dims, 0.0);
   for (int i = 0; i < n; ++i)
-    for (int d = 0; d < dims; ++d) mean[static_cast<size_t>(d)] += theta[static_cast<size_t>(i) * dims + d] / n;
+    for (int d = 0; d < dims; ++d)
+      mean[static_cast<size_t>(d)] += theta[static_cast<size_t>(i) * dims + d] / n;
   for (int i = 0; i < n; ++i) {
     const double* t = theta.data() + static_cast<size_t>(i) * dims;
     for (int a = 0; a < dims; ++a)
       for (int b = 0; b <= a; ++b)
-        cov[static_cast<size_t>(a) * dims + b] += (t[a] - mean[static_cast<size_t>(a)]) * (t[b] - mean[static_cast<size_t>(b)]) / n;
+        cov[static_cast<size_t>(a) * dims + b] +=
+            (t[a] - mean[static_cast<size_t>(a)]) * (t[b] - mean[static_cast<size_t>(b)]) / n;
   }
   std::vector<double> l(static_cast<size_t>(dims) * dims, 0.0);
   for (int a = 0; a < dims; ++a) {
     for (int b = 0; b <= a; ++b) {
       double s = cov[static_cast<size_t>(a) * dims + b];
       if (a == b) s += 1e-8;
-      for (int p = 0; p < b; ++p) s -= l[static_cast<size_t>(a) * dims + p] * l[static_cast<size_t>(b) * dims + p];
+      for (int p = 0; p < b; ++p)
+        s -= l[static_cast<size_t>(a) * dims + p] * l[static_cast<size_t>(b) * dims + p];
       if (a == b) {
         l[static_cast<size_t>(a) * dims + a] = std::sqrt(std::max(s, 1e-8));
       } else {
@@ -198,13 +203,16 @@ std::vector<double> ParticleCholesky(const std::vector<double>& theta, int n, in
 
 }  // namespace
 
-StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& name, const DemandModel& model) {
+StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& name,
+                                  const DemandModel& model) {
   auto parsed = ParseCsv(text, name);
   if (!parsed.ok()) return parsed.status();
   const CsvTable& table = *parsed;
   std::vector<Diagnostic> diags;
-  const auto c_month = table.Column("month"), c_model = table.Column("model"), c_tokens = table.Column("output_tokens");
-  for (const auto& [col, key] : {std::pair{c_month, "month"}, {c_model, "model"}, {c_tokens, "output_tokens"}}) {
+  const auto c_month = table.Column("month"), c_model = table.Column("model"),
+             c_tokens = table.Column("output_tokens");
+  for (const auto& [col, key] :
+       {std::pair{c_month, "month"}, {c_model, "model"}, {c_tokens, "output_tokens"}}) {
     if (!col) {
       Diagnostic d;
       d.file = name;
@@ -248,18 +256,20 @@ StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& na
     }
     a.tier = model.FindTier(tier_text);
     if (a.tier < 0) {
-      diags.push_back(table.At(r, *c_model, "model",
-                               "unknown tier " + Quoted(tier_text) + ": serving tiers are " + ServingTierList(model)));
+      diags.push_back(
+          table.At(r, *c_model, "model",
+                   "unknown tier " + Quoted(tier_text) + ": serving tiers are " + ServingTierList(model)));
       ok = false;
     } else if (model.tiers[static_cast<size_t>(a.tier)].kind != TierKind::kServing) {
       diags.push_back(table.At(r, *c_model, "model",
-                               Quoted(tier_text) + " is a class tier: actuals are output tokens of serving tiers (" +
+                               Quoted(tier_text) +
+                                   " is a class tier: actuals are output tokens of serving tiers (" +
                                    ServingTierList(model) + ")"));
       ok = false;
     } else if (ok && a.month <= model.tiers[static_cast<size_t>(a.tier)].anchor_month) {
       diags.push_back(table.At(r, *c_month, "month",
-                               month_text.substr(0, 7) + " is not after the as_of of " + Quoted(tier_text) + " (" +
-                                   FormatDate(model.tiers[static_cast<size_t>(a.tier)].as_of) + ")"));
+                               month_text.substr(0, 7) + " is not after the as_of of " + Quoted(tier_text) +
+                                   " (" + FormatDate(model.tiers[static_cast<size_t>(a.tier)].as_of) + ")"));
       ok = false;
     }
     const std::optional<double> tokens = ParseDouble(tokens_text);
@@ -316,8 +326,8 @@ StatusOr<Actuals> ReadActualsCsv(const std::string& path, const DemandModel& mod
   return ParseActualsCsv(text.str(), path, model);
 }
 
-StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior, const Actuals& actuals,
-                                      const UpdateOptions& options) {
+StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior,
+                                      const Actuals& actuals, const UpdateOptions& options) {
   using namespace forecast_internal;
   if (actuals.rows.empty()) return Status::Invalid("no actuals to update from");
   if (!(options.observation_log_sd > 0)) return Status::Invalid("observation_log_sd must be > 0");
@@ -364,8 +374,8 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   std::vector<double> next(theta.size()), next_ll(ll.size());
   for (int stage = 0; phi < 1.0; ++stage) {
     if (stage >= options.max_stages)
-      return Status::Internal("the update from actuals did not converge in " + std::to_string(options.max_stages) +
-                              " stages");
+      return Status::Internal("the update from actuals did not converge in " +
+                              std::to_string(options.max_stages) + " stages");
     // Step in temperature that keeps the ESS at the target share.
     const double target = options.ess_fraction * n;
     double delta = 1.0 - phi;
@@ -385,7 +395,8 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
     for (double l : ll) mx = std::max(mx, l);
     std::vector<double> cum(static_cast<size_t>(n));
     double total = 0;
-    for (int i = 0; i < n; ++i) cum[static_cast<size_t>(i)] = total += std::exp(delta * (ll[static_cast<size_t>(i)] - mx));
+    for (int i = 0; i < n; ++i)
+      cum[static_cast<size_t>(i)] = total += std::exp(delta * (ll[static_cast<size_t>(i)] - mx));
     Rng pick(prior.seed, StreamPurpose::kResample, static_cast<std::uint64_t>(stage));
     const double u0 = pick.Uniform();
     size_t src = 0;
@@ -415,7 +426,8 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
           double prop_prior = 0;
           for (int a = 0; a < dims; ++a) {
             double step = 0;
-            for (int c = 0; c <= a; ++c) step += chol[static_cast<size_t>(a) * dims + c] * xi[static_cast<size_t>(c)];
+            for (int c = 0; c <= a; ++c)
+              step += chol[static_cast<size_t>(a) * dims + c] * xi[static_cast<size_t>(c)];
             prop[static_cast<size_t>(a)] = t[a] + scale * step;
             prop_prior -= 0.5 * prop[static_cast<size_t>(a)] * prop[static_cast<size_t>(a)];
           }
@@ -453,7 +465,8 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   out.log_multiple.assign(prior.log_multiple.size(), 0.0);
   std::map<std::pair<int, int>, double> observed;  // (tier, month) -> log multiple
   for (const Actual& a : actuals.rows)
-    observed[{a.tier, a.month}] = std::log(a.output_tokens / MonthlyOutputTokens(model, a.tier, a.month, 0.0));
+    observed[{a.tier, a.month}] =
+        std::log(a.output_tokens / MonthlyOutputTokens(model, a.tier, a.month, 0.0));
   for (const auto& [key, y] : observed) {
     double* col = out.MutableColumn(key.first, key.second);
     std::fill(col, col + n, y);
@@ -471,7 +484,8 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
         const int last = post.last_observed_month[s];
         if (last > 0) {
           const double y = observed.at({static_cast<int>(s), last});
-          starts[s] = {last, y - lik.Jump(s, last, t) - model.tiers[s].elasticity * Likelihood::Price(model.tiers[s], last)};
+          starts[s] = {last, y - lik.Jump(s, last, t) -
+                                 model.tiers[s].elasticity * Likelihood::Price(model.tiers[s], last)};
         } else {
           starts[s] = {model.tiers[s].anchor_month, 0.0};
         }

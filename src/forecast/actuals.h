@@ -37,7 +37,7 @@ struct Actual {
   int tier = 0;   // index into DemandModel::tiers (a serving tier)
   int month = 0;  // month index, 1..horizon
   double output_tokens = 0;
-  int line = 0;   // line in the CSV file
+  int line = 0;  // line in the CSV file
 };
 
 struct Actuals {
@@ -56,8 +56,8 @@ struct UpdateOptions {
   // Noise of a measured monthly total, as a log standard deviation, added to
   // every observed increment (also keeps a zero-volatility model usable).
   double observation_log_sd = 0.01;
-  int moves_per_stage = 5;     // Metropolis moves per particle per stage
-  double ess_fraction = 0.5;   // each stage keeps ESS >= this share of N
+  int moves_per_stage = 5;    // Metropolis moves per particle per stage
+  double ess_fraction = 0.5;  // each stage keeps ESS >= this share of N
   int max_stages = 200;
 };
 
@@ -82,8 +82,8 @@ struct Posterior {
   // Effective sample size of the prior scenarios under the actuals' likelihood
   // (one-shot importance weights): how many of the N still speak for the data.
   double effective_sample_size = 0;
-  int stages = 0;                 // tempering stages used
-  double acceptance_rate = 0;     // of the Metropolis moves, over all stages
+  int stages = 0;                        // tempering stages used
+  double acceptance_rate = 0;            // of the Metropolis moves, over all stages
   std::vector<int> last_observed_month;  // per tier; 0 = no actuals
   std::vector<ConeMiss> misses;
   std::vector<GrowthPosterior> growth;  // per tier
@@ -91,7 +91,7 @@ struct Posterior {
 
 // Updates `prior` (drawn by GenerateScenarios from `model` with `seed`) with
 // `actuals`. Reproducible from the seed; independent of options.threads.
-StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior, const Actuals& actuals,
-                                      const UpdateOptions& options);
+StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior,
+                                      const Actuals& actuals, const UpdateOptions& options);
 
 }  // namespace fungible

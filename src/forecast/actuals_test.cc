@@ -43,7 +43,8 @@ std::string TruthCsv(const World& s, int tier, double g, double sigma, int month
     x += g + sigma * rng.Normal();
     char row[128];
     std::snprintf(row, sizeof row, "%s,%s,%.17g\n", FormatMonth(s.model.MonthStart(t)).c_str(),
-                  s.model.tiers[static_cast<size_t>(tier)].id.c_str(), MonthlyOutputTokens(s.model, tier, t, x));
+                  s.model.tiers[static_cast<size_t>(tier)].id.c_str(),
+                  MonthlyOutputTokens(s.model, tier, t, x));
     csv += row;
   }
   return csv;
@@ -75,7 +76,8 @@ TEST(Actuals, ReweightingConcentratesOnTheTrueGrowthRate) {
   EXPECT_LT(post->effective_sample_size, 0.5 * s.prior.scenarios);
   EXPECT_GT(post->acceptance_rate, 0.1);
   // Observed months hold the actuals exactly; later months start from them.
-  for (int i = 0; i < post->scenarios.scenarios; i += 101) EXPECT_EQ(post->scenarios.LogMultiple(0, 12, i), y12);
+  for (int i = 0; i < post->scenarios.scenarios; i += 101)
+    EXPECT_EQ(post->scenarios.LogMultiple(0, 12, i), y12);
   EXPECT_EQ(post->last_observed_month[0], 12);
   EXPECT_EQ(post->last_observed_month[1], 0);
   // The unobserved tier learns through the shared factor (loading 0.5 each):
@@ -118,10 +120,12 @@ TEST(Actuals, UpdateIsIdenticalForAnyThreadCount) {
 
 TEST(Actuals, MalformedNumberNamesLineAndColumn) {
   const World s = Make(TieredFleet(1, 10, 12));
-  auto r = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1e12\n2027-03,tier0,12x\n", "act.csv", s.model);
+  auto r = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1e12\n2027-03,tier0,12x\n", "act.csv",
+                           s.model);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().ToString(), "act.csv:3:3: output_tokens: expected a positive number of output tokens, got \"12x\"");
+  EXPECT_EQ(r.status().ToString(),
+            "act.csv:3:3: output_tokens: expected a positive number of output tokens, got \"12x\"");
 }
 
 TEST(Actuals, UnknownTierNamesLineColumnAndTheKnownTiers) {
@@ -144,13 +148,17 @@ TEST(Actuals, MalformedCsvAndBadMonthsAreLocated) {
   EXPECT_EQ(month.status().ToString(), "act.csv:2:1: month: expected a month YYYY-MM, got \"Feb 2027\"");
   auto early = ParseActualsCsv("month,model,output_tokens\n2027-01,tier0,1\n", "act.csv", s.model);
   EXPECT_EQ(early.status().ToString(),
-            "act.csv:2:1: month: 2027-01 is not after the forecast's start month 2027-01: actuals begin with 2027-02");
+            "act.csv:2:1: month: 2027-01 is not after the forecast's start month 2027-01: actuals begin with "
+            "2027-02");
   auto late = ParseActualsCsv("month,model,output_tokens\n2028-02,tier0,1\n", "act.csv", s.model);
   EXPECT_EQ(late.status().ToString(), "act.csv:2:1: month: 2028-02 is after the last forecast month 2028-01");
-  auto gap = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-04,tier0,1\n", "act.csv", s.model);
-  EXPECT_EQ(gap.status().ToString(),
-            "act.csv:3:1: month: actuals for \"tier0\" skip 2027-03: months must follow each other from 2027-02");
-  auto dup = ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-02,tier0,2\n", "act.csv", s.model);
+  auto gap =
+      ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-04,tier0,1\n", "act.csv", s.model);
+  EXPECT_EQ(
+      gap.status().ToString(),
+      "act.csv:3:1: month: actuals for \"tier0\" skip 2027-03: months must follow each other from 2027-02");
+  auto dup =
+      ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-02,tier0,2\n", "act.csv", s.model);
   EXPECT_EQ(dup.status().ToString(),
             "act.csv:3:1: month: a second row for \"tier0\" in 2027-02 (the first is on line 2)");
   auto missing = ReadActualsCsv("/nonexistent/actuals.csv", s.model);

@@ -50,9 +50,9 @@ double SortedQuantile(const std::vector<double>& s, double p) {
 
 // A sorted ensemble with the pieces CRPS needs, for scoring many truths.
 struct SortedEnsemble {
-  std::vector<double> x;     // ascending
-  std::vector<double> q;     // kConeProbabilities quantiles
-  double spread_term = 0;    // (1/M^2) sum_k x_(k) (2k - M + 1)
+  std::vector<double> x;       // ascending
+  std::vector<double> q;       // kConeProbabilities quantiles
+  double spread_term = 0;      // (1/M^2) sum_k x_(k) (2k - M + 1)
   std::vector<double> prefix;  // prefix sums of x
 
   explicit SortedEnsemble(std::vector<double> values) : x(std::move(values)) {
@@ -124,7 +124,9 @@ std::vector<CalibrationScore> BacktestSynthetic(const DemandModel& model, const 
         Totals& tot = partial[static_cast<size_t>(r)];
         SimulatePath(
             model, coef, g.data(), jl.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
-            [&](size_t s, int t, double v) { tot.Add(cols[s * static_cast<size_t>(h) + static_cast<size_t>(t - 1)].Score(v)); });
+            [&](size_t s, int t, double v) {
+              tot.Add(cols[s * static_cast<size_t>(h) + static_cast<size_t>(t - 1)].Score(v));
+            });
         // Months up to a later as_of are certain in both; they are not scored.
       }
     });
@@ -156,7 +158,8 @@ StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBack
     train.time_s.clear();
     train.rate.clear();
     for (size_t i = 0; i < trace.time_s.size(); ++i)
-      if (trace.time_s[i] < d * 86400.0) train.time_s.push_back(trace.time_s[i]), train.rate.push_back(trace.rate[i]);
+      if (trace.time_s[i] < d * 86400.0)
+        train.time_s.push_back(trace.time_s[i]), train.rate.push_back(trace.rate[i]);
     auto fit = FitProfile(train, options.fit);
     if (!fit.ok()) return fit.status();
     const double sd = fit->hourly_noise_log_sd, phi = fit->hourly_noise_autocorrelation;
@@ -168,16 +171,18 @@ StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBack
     // per path, scaled by the hour's estimation standard deviation).
     std::vector<double> mean_sd(24);
     for (int hr = 0; hr < 24; ++hr)
-      mean_sd[static_cast<size_t>(hr)] =
-          std::sqrt(fit->PredictLogVariance(static_cast<std::int64_t>(d) * 24 + hr - options.fit.utc_offset_hours));
+      mean_sd[static_cast<size_t>(hr)] = std::sqrt(
+          fit->PredictLogVariance(static_cast<std::int64_t>(d) * 24 + hr - options.fit.utc_offset_hours));
     for (int k = 0; k < m; ++k) {
-      Rng rng(options.seed, StreamPurpose::kBacktestTruth,
-              (std::uint64_t{1} << 50) | (static_cast<std::uint64_t>(d) << 32) | static_cast<std::uint64_t>(k));
+      Rng rng(
+          options.seed, StreamPurpose::kBacktestTruth,
+          (std::uint64_t{1} << 50) | (static_cast<std::uint64_t>(d) << 32) | static_cast<std::uint64_t>(k));
       const double z = rng.Normal();
       double n = fit->residual_last;
       for (int hr = 0; hr < 24; ++hr) {
         n = phi * n + innov * rng.Normal();
-        paths[static_cast<size_t>(hr) * m + static_cast<size_t>(k)] = n + mean_sd[static_cast<size_t>(hr)] * z;
+        paths[static_cast<size_t>(hr) * m + static_cast<size_t>(k)] =
+            n + mean_sd[static_cast<size_t>(hr)] * z;
       }
     }
     for (int hr = 0; hr < 24; ++hr) {

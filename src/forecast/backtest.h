@@ -22,11 +22,11 @@ namespace fungible {
 
 struct CalibrationScore {
   std::string name;
-  std::int64_t points = 0;      // forecast-truth pairs scored
-  double coverage_p10_p90 = 0;  // share of truths inside [P10, P90]
-  double coverage_p5_p95 = 0;   // share inside [P5, P95]
-  double mean_pinball_loss = 0; // log points, averaged over kConeProbabilities
-  double mean_crps = 0;         // log points
+  std::int64_t points = 0;       // forecast-truth pairs scored
+  double coverage_p10_p90 = 0;   // share of truths inside [P10, P90]
+  double coverage_p5_p95 = 0;    // share inside [P5, P95]
+  double mean_pinball_loss = 0;  // log points, averaged over kConeProbabilities
+  double mean_crps = 0;          // log points
 };
 
 // Scores of one ensemble (any order; it is sorted in place) against one truth.

@@ -54,8 +54,8 @@ std::vector<double> TokenQuantiles(const DemandModel& model, const ScenarioSet& 
 // multipliers and growth at the prior's median plus `offset_points`
 // hundredths of log-growth per month.
 struct CompoundingRow {
-  double offset_points = 0;        // -2, -1, -0.5, 0, 0.5, 1, 2
-  double monthly_log_growth = 0;   // mu + offset / 100
+  double offset_points = 0;             // -2, -1, -0.5, 0, 0.5, 1, 2
+  double monthly_log_growth = 0;        // mu + offset / 100
   double output_tokens_at_horizon = 0;  // in the last month (class: the multiple)
   double revenue_usd_at_horizon = 0;    // 0 for class tiers
   double multiple_of_today = 0;         // demand multiple in the last month

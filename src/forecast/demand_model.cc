@@ -102,8 +102,8 @@ void CompileGrowth(Problems& p, const GrowthModel& g, const std::string& field, 
     if (!(j.multiplier_median > 0 && std::isfinite(j.multiplier_median)))
       p.Add(loc, f + ".multiplier_median", "expected a multiplier > 0, got " + Num(j.multiplier_median));
     if (!(j.multiplier_log_sd >= 0 && j.multiplier_log_sd <= 5))
-      p.Add(loc, f + ".multiplier_log_sd", "expected a log standard deviation in [0, 5], got " +
-                                               Num(j.multiplier_log_sd));
+      p.Add(loc, f + ".multiplier_log_sd",
+            "expected a log standard deviation in [0, 5], got " + Num(j.multiplier_log_sd));
     CheckEventDate(p, loc, f + ".date", j.date, tier.as_of, m, what_as_of);
     TierLaunch l;
     l.date = j.date;
@@ -134,7 +134,8 @@ void CheckShape(Problems& p, const SourceLoc& loc, const std::string& field, con
                 size_t want) {
   if (shape.empty()) return;
   if (shape.size() != want) {
-    p.Add(loc, field, "expected " + std::to_string(want) + " multipliers, got " + std::to_string(shape.size()));
+    p.Add(loc, field,
+          "expected " + std::to_string(want) + " multipliers, got " + std::to_string(shape.size()));
     return;
   }
   double sum = 0;
@@ -177,13 +178,14 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
   Problems p(fleet.file);
   const SourceLoc nowhere;
   if (options.scenarios < 1 || options.scenarios > 50'000'000)
-    p.Add(nowhere, "forecast.scenarios", "expected between 1 and 50000000 scenarios, got " +
-                                             std::to_string(options.scenarios));
+    p.Add(nowhere, "forecast.scenarios",
+          "expected between 1 and 50000000 scenarios, got " + std::to_string(options.scenarios));
   if (options.horizon_months < 1 || options.horizon_months > 1200)
     p.Add(nowhere, "forecast.horizon_months",
           "expected between 1 and 1200 months, got " + std::to_string(options.horizon_months));
   if (fleet.demand.empty() && fleet.class_growth.empty())
-    p.Add(nowhere, "demand", "nothing to forecast: the spec has no demand[] entries and no growth for classes");
+    p.Add(nowhere, "demand",
+          "nothing to forecast: the spec has no demand[] entries and no growth for classes");
   UtcSeconds start = options.start;
   if (start == 0) {
     for (const auto& d : fleet.demand)
@@ -225,12 +227,13 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
     t.level_per_hour = d.output_tokens_per_hour;
     if (t.anchor_month > m.horizon_months)
       p.Add(d.loc, t.field + ".as_of",
-            FormatDate(d.as_of) + " is after the last forecast month " + FormatMonth(m.MonthStart(m.horizon_months)));
+            FormatDate(d.as_of) + " is after the last forecast month " +
+                FormatMonth(m.MonthStart(m.horizon_months)));
     CheckShape(p, d.loc, t.field + ".diurnal_shape", d.diurnal_shape, 24);
     CheckShape(p, d.loc, t.field + ".weekly_shape", d.weekly_shape, 7);
     if (!(d.hourly_noise_log_sd >= 0 && d.hourly_noise_log_sd <= 3))
-      p.Add(d.loc, t.field + ".hourly_noise_log_sd", "expected a log standard deviation in [0, 3], got " +
-                                                         Num(d.hourly_noise_log_sd));
+      p.Add(d.loc, t.field + ".hourly_noise_log_sd",
+            "expected a log standard deviation in [0, 3], got " + Num(d.hourly_noise_log_sd));
     if (!(d.hourly_noise_autocorrelation > -1 && d.hourly_noise_autocorrelation < 1))
       p.Add(d.loc, t.field + ".hourly_noise_autocorrelation",
             "expected an autocorrelation in (-1, 1), got " + Num(d.hourly_noise_autocorrelation));

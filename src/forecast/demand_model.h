@@ -41,8 +41,8 @@ struct ForecastOptions {
   int scenarios = 10000;
   int horizon_months = 24;  // months forecast after the start month
   std::uint64_t seed = 1;
-  int threads = 0;        // 0 = all hardware threads; results never depend on it
-  UtcSeconds start = 0;   // any instant of the start month; 0 = the earliest demand as_of
+  int threads = 0;       // 0 = all hardware threads; results never depend on it
+  UtcSeconds start = 0;  // any instant of the start month; 0 = the earliest demand as_of
 };
 
 ForecastOptions ForecastOptionsFromSpec(const Fleet& fleet);
@@ -66,13 +66,13 @@ struct TierModel {
 
   double level_per_hour = 1.0;        // serving: output tokens/hour at as_of; class: 1 (a multiple)
   double usd_per_output_token = 0.0;  // serving: ServedModel::usd_per_output_token(); class: 0
-  int anchor_month = 0;  // month index of as_of (the level's month); months up to it hold m = 1
+  int anchor_month = 0;               // month index of as_of (the level's month); months up to it hold m = 1
   UtcSeconds as_of = 0;
 
-  double growth_mean = 0;  // mu, monthly log-growth
-  double growth_sd = 0;    // sd, across scenarios
-  double volatility = 0;   // sigma, per month
-  double loading = 0;      // l, on the shared factor, in [0, 1]
+  double growth_mean = 0;                                             // mu, monthly log-growth
+  double growth_sd = 0;                                               // sd, across scenarios
+  double volatility = 0;                                              // sigma, per month
+  double loading = 0;                                                 // l, on the shared factor, in [0, 1]
   double ceiling_multiple = std::numeric_limits<double>::infinity();  // C; infinity = none
   double elasticity = 0;
   std::vector<TierLaunch> launches;  // by month
@@ -95,7 +95,7 @@ struct TierModel {
 struct DemandModel {
   UtcSeconds start_month = 0;  // first instant of month 0
   int horizon_months = 0;
-  int first_month = 1;          // first simulated month index (<= 1)
+  int first_month = 1;  // first simulated month index (<= 1)
   std::vector<TierModel> tiers;
   std::string spec_file;
 

@@ -20,14 +20,16 @@ TEST(DemandModel, NegativeVolatilityNamesFileLineAndField) {
   const Status st = Check(f);
   ASSERT_EQ(st.code(), StatusCode::kInvalidArgument);
   ASSERT_EQ(st.diagnostics().size(), 1u);
-  EXPECT_EQ(st.ToString(), "test.yaml:40:5: demand[1].growth.monthly_volatility: expected a number >= 0, got -0.05");
+  EXPECT_EQ(st.ToString(),
+            "test.yaml:40:5: demand[1].growth.monthly_volatility: expected a number >= 0, got -0.05");
 }
 
 TEST(DemandModel, LaunchAfterTheHorizonIsRefused) {
   Fleet f = TieredFleet(1, 100, 12);
   f.demand[0].growth.launches.push_back({Date("2028-02-01"), 1.5, 0.1});
   EXPECT_EQ(Check(f).ToString(),
-            "test.yaml:30:5: demand[0].growth.launches[0].date: 2028-02-01 is outside the forecast horizon: the last "
+            "test.yaml:30:5: demand[0].growth.launches[0].date: 2028-02-01 is outside the forecast horizon: "
+            "the last "
             "month is 2028-01 (horizon_months 12 from 2027-01)");
   // The last day of the last month is inside.
   f.demand[0].growth.launches[0].date = Date("2028-01-31");
@@ -92,7 +94,8 @@ TEST(DemandModel, OptionsAreChecked) {
   o.horizon_months = 0;
   const Status st = BuildDemandModel(f, o).status();
   ASSERT_EQ(st.diagnostics().size(), 2u);
-  EXPECT_EQ(st.diagnostics()[0].ToString(), "test.yaml: forecast.scenarios: expected between 1 and 50000000 scenarios, got 0");
+  EXPECT_EQ(st.diagnostics()[0].ToString(),
+            "test.yaml: forecast.scenarios: expected between 1 and 50000000 scenarios, got 0");
   f.demand.clear();
   EXPECT_NE(Check(f).ToString().find("nothing to forecast"), std::string::npos);
 }

@@ -33,7 +33,7 @@ struct RunForecastOptions {
   int reduce_k = 0;          // 0 = no reduction
   ReduceOptions reduce;      // seed and threads are taken from `forecast`
   bool hourly_peaks = false;
-  UpdateOptions update;      // threads taken from `forecast`
+  UpdateOptions update;  // threads taken from `forecast`
 };
 
 struct ForecastRun {

@@ -104,7 +104,8 @@ std::vector<double> HourWeights(const DemandModel& model, int tier) {
   for (int month = 1; month <= model.horizon_months; ++month) {
     const size_t begin = h;
     double sum = 0;
-    for (UtcSeconds at = model.MonthStart(month); at < model.MonthStart(month + 1); at += kSecondsPerHour, ++h) {
+    for (UtcSeconds at = model.MonthStart(month); at < model.MonthStart(month + 1);
+         at += kSecondsPerHour, ++h) {
       double v = 1.0;
       if (t.diurnal_shape.size() == 24) v *= t.diurnal_shape[static_cast<size_t>(HourOfDay(at))];
       if (t.weekly_shape.size() == 7) v *= t.weekly_shape[static_cast<size_t>(Weekday(at))];
@@ -116,8 +117,8 @@ std::vector<double> HourWeights(const DemandModel& model, int tier) {
   return w;
 }
 
-void ExpandHourly(const DemandModel& model, const ScenarioSet& set, int tier, int scenario, int first, int last,
-                  std::span<double> out) {
+void ExpandHourly(const DemandModel& model, const ScenarioSet& set, int tier, int scenario, int first,
+                  int last, std::span<double> out) {
   const std::vector<double> weights = HourWeights(model, tier);
   std::vector<double> noise;
   ExpandOne(model, set, tier, scenario, first, last, weights, noise, out.data());
@@ -138,44 +139,50 @@ HourlyPeaks ComputeHourlyPeaks(const DemandModel& model, const ScenarioSet& set,
     // Month boundaries in hours, and each month's tokens at log multiple 0.
     std::vector<std::int64_t> bound(static_cast<size_t>(h) + 1);
     std::vector<double> unit(static_cast<size_t>(h));
-    for (int month = 1; month <= h + 1; ++month) bound[static_cast<size_t>(month - 1)] = HourOffset(model, month);
-    for (int month = 1; month <= h; ++month) unit[static_cast<size_t>(month - 1)] = MonthlyOutputTokens(model, s, month, 0.0);
+    for (int month = 1; month <= h + 1; ++month)
+      bound[static_cast<size_t>(month - 1)] = HourOffset(model, month);
+    for (int month = 1; month <= h; ++month)
+      unit[static_cast<size_t>(month - 1)] = MonthlyOutputTokens(model, s, month, 0.0);
     const bool noisy = model.tiers[static_cast<size_t>(s)].hourly_noise_log_sd > 0;
     constexpr int kBlock = 4;
-    ParallelFor(set.scenarios, forecast_internal::ResolveThreads(threads), 16, [&](std::int64_t b, std::int64_t e) {
-      std::vector<double> noise(static_cast<size_t>(kBlock * peaks.hours), 1.0);
-      double* rows[kBlock];
-      for (int j = 0; j < kBlock; ++j) rows[j] = noise.data() + static_cast<size_t>(j) * peaks.hours;
-      for (std::int64_t i0 = b; i0 < e; i0 += kBlock) {
-        const int k = static_cast<int>(std::min<std::int64_t>(kBlock, e - i0));
-        int ids[kBlock];
-        for (int j = 0; j < k; ++j) ids[j] = static_cast<int>(i0 + j);
-        if (noisy) {
-          if (k == kBlock) {
-            NoiseFactors<kBlock>(model, set, s, ids, peaks.hours, rows);
-          } else {
-            for (int j = 0; j < k; ++j) NoiseFactors<1>(model, set, s, &ids[j], peaks.hours, &rows[j]);
+    ParallelFor(
+        set.scenarios, forecast_internal::ResolveThreads(threads), 16, [&](std::int64_t b, std::int64_t e) {
+          std::vector<double> noise(static_cast<size_t>(kBlock * peaks.hours), 1.0);
+          double* rows[kBlock];
+          for (int j = 0; j < kBlock; ++j) rows[j] = noise.data() + static_cast<size_t>(j) * peaks.hours;
+          for (std::int64_t i0 = b; i0 < e; i0 += kBlock) {
+            const int k = static_cast<int>(std::min<std::int64_t>(kBlock, e - i0));
+            int ids[kBlock];
+            for (int j = 0; j < k; ++j) ids[j] = static_cast<int>(i0 + j);
+            if (noisy) {
+              if (k == kBlock) {
+                NoiseFactors<kBlock>(model, set, s, ids, peaks.hours, rows);
+              } else {
+                for (int j = 0; j < k; ++j) NoiseFactors<1>(model, set, s, &ids[j], peaks.hours, &rows[j]);
+              }
+            }
+            // The peak hour of a month is its tokens x the largest weight x noise.
+            for (int j = 0; j < k; ++j)
+              for (int month = 1; month <= h; ++month) {
+                const std::int64_t a = bound[static_cast<size_t>(month - 1)],
+                                   z = bound[static_cast<size_t>(month)];
+                const double top = MaxProduct(weights.data() + a, rows[j] + a, z - a);
+                const double tokens =
+                    unit[static_cast<size_t>(month - 1)] * std::exp(set.LogMultiple(s, month, ids[j]));
+                const size_t at = static_cast<size_t>(month - 1) * n + static_cast<size_t>(ids[j]);
+                peak[at] = tokens * top;
+                ratio[at] = top * static_cast<double>(z - a);  // peak over the month's mean hour
+              }
           }
-        }
-        // The peak hour of a month is its tokens x the largest weight x noise.
-        for (int j = 0; j < k; ++j)
-          for (int month = 1; month <= h; ++month) {
-            const std::int64_t a = bound[static_cast<size_t>(month - 1)], z = bound[static_cast<size_t>(month)];
-            const double top = MaxProduct(weights.data() + a, rows[j] + a, z - a);
-            const double tokens =
-                unit[static_cast<size_t>(month - 1)] * std::exp(set.LogMultiple(s, month, ids[j]));
-            const size_t at = static_cast<size_t>(month - 1) * n + static_cast<size_t>(ids[j]);
-            peak[at] = tokens * top;
-            ratio[at] = top * static_cast<double>(z - a);  // peak over the month's mean hour
-          }
-      }
-    });
+        });
     std::vector<QuantileRow> pk(static_cast<size_t>(h)), rt(static_cast<size_t>(h));
     std::array<QuantileBracket, 7> q;
     for (int month = 1; month <= h; ++month) {
-      QuantileBrackets(std::span<const double>(peak.data() + static_cast<size_t>(month - 1) * n, n), kConeProbabilities, q);
+      QuantileBrackets(std::span<const double>(peak.data() + static_cast<size_t>(month - 1) * n, n),
+                       kConeProbabilities, q);
       for (size_t j = 0; j < q.size(); ++j) pk[static_cast<size_t>(month - 1)][j] = q[j].Value();
-      QuantileBrackets(std::span<const double>(ratio.data() + static_cast<size_t>(month - 1) * n, n), kConeProbabilities, q);
+      QuantileBrackets(std::span<const double>(ratio.data() + static_cast<size_t>(month - 1) * n, n),
+                       kConeProbabilities, q);
       for (size_t j = 0; j < q.size(); ++j) rt[static_cast<size_t>(month - 1)][j] = q[j].Value();
     }
     peaks.peak_output_tokens_per_hour.push_back(std::move(pk));

@@ -28,8 +28,8 @@ std::int64_t HoursInMonths(const DemandModel& model, int first, int last);
 // hours of months first..last, into `out`.
 // REQUIRES: tier is a serving tier, 1 <= first <= last <= horizon,
 // out.size() == HoursInMonths(model, first, last).
-void ExpandHourly(const DemandModel& model, const ScenarioSet& set, int tier, int scenario, int first, int last,
-                  std::span<double> out);
+void ExpandHourly(const DemandModel& model, const ScenarioSet& set, int tier, int scenario, int first,
+                  int last, std::span<double> out);
 
 // The hour-weight table of one tier over months 1..horizon: w(h) / month's
 // sum. Shared by every scenario; ExpandHourly builds it on each call, bulk

@@ -43,7 +43,8 @@ TEST(Hourly, WithoutNoiseEachMonthSumsToItsTokensInTheShape) {
   size_t at = 0;
   for (int m = 1; m <= 3; ++m) {
     const size_t len = static_cast<size_t>(HoursInMonths(w.model, m, m));
-    const double sum = std::accumulate(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(at + len), 0.0);
+    const double sum = std::accumulate(out.begin() + static_cast<std::ptrdiff_t>(at),
+                                       out.begin() + static_cast<std::ptrdiff_t>(at + len), 0.0);
     EXPECT_NEAR(sum, MonthlyOutputTokens(w.model, 0, m, w.set.LogMultiple(0, m, 2)), 1e-9 * sum);
     at += len;
   }
@@ -103,7 +104,8 @@ TEST(Hourly, PeaksFollowTheShape) {
   const double mx = *std::max_element(weights.begin(), weights.begin() + static_cast<std::ptrdiff_t>(feb));
   for (double q : p.peak_to_mean[0][0]) EXPECT_NEAR(q, mx * feb, 1e-9);
   // And peaks rise with the probability level.
-  for (size_t j = 1; j < 7; ++j) EXPECT_GE(p.peak_output_tokens_per_hour[0][1][j], p.peak_output_tokens_per_hour[0][1][j - 1]);
+  for (size_t j = 1; j < 7; ++j)
+    EXPECT_GE(p.peak_output_tokens_per_hour[0][1][j], p.peak_output_tokens_per_hour[0][1][j - 1]);
   const HourlyPeaks again = ComputeHourlyPeaks(w.model, w.set, 1);
   EXPECT_EQ(again.peak_output_tokens_per_hour, p.peak_output_tokens_per_hour);
 }

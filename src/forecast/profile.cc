@@ -92,7 +92,8 @@ std::array<double, N> ExpScaledToMeanOne(const std::array<double, N>& log_effect
 }  // namespace
 
 const char* WeekdayName(int weekday) {
-  static const char* kNames[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+  static const char* kNames[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                 "Friday", "Saturday", "Sunday"};
   return kNames[Mod(weekday, 7)];
 }
 
@@ -132,7 +133,8 @@ std::vector<double> Inverse(std::vector<double> a, int n) {
   for (int c = 0; c < n; ++c) {
     int piv = c;
     for (int r = c + 1; r < n; ++r)
-      if (std::fabs(a[static_cast<size_t>(r) * n + c]) > std::fabs(a[static_cast<size_t>(piv) * n + c])) piv = r;
+      if (std::fabs(a[static_cast<size_t>(r) * n + c]) > std::fabs(a[static_cast<size_t>(piv) * n + c]))
+        piv = r;
     for (int k = 0; k < n; ++k) {
       std::swap(a[static_cast<size_t>(c) * n + k], a[static_cast<size_t>(piv) * n + k]);
       std::swap(inv[static_cast<size_t>(c) * n + k], inv[static_cast<size_t>(piv) * n + k]);
@@ -164,7 +166,8 @@ double ProfileFit::PredictLogVariance(std::int64_t u) const {
   for (int i = 0; i < kParams; ++i) {
     if (x[static_cast<size_t>(i)] == 0) continue;
     for (int j = 0; j < kParams; ++j)
-      v += x[static_cast<size_t>(i)] * parameter_covariance[static_cast<size_t>(i) * kParams + j] * x[static_cast<size_t>(j)];
+      v += x[static_cast<size_t>(i)] * parameter_covariance[static_cast<size_t>(i) * kParams + j] *
+           x[static_cast<size_t>(j)];
   }
   return std::max(v, 0.0);
 }
@@ -181,9 +184,10 @@ StatusOr<std::vector<RateTrace>> ParseRateTraces(const std::string& text, const 
     c_rate = t.Column("rate");
   }
   if (!c_time || !c_rate)
-    return Status::FromDiagnostics({Diagnostic{name, 1, 0, "header",
-                                               "expected a rate trace with columns model,window_start_s,total_rate_rps "
-                                               "(ServeGen) or time_s,rate"}});
+    return Status::FromDiagnostics(
+        {Diagnostic{name, 1, 0, "header",
+                    "expected a rate trace with columns model,window_start_s,total_rate_rps "
+                    "(ServeGen) or time_s,rate"}});
   std::map<std::string, RateTrace> by_model;
   std::vector<std::string> order;
   std::vector<Diagnostic> diags;
@@ -192,11 +196,13 @@ StatusOr<std::vector<RateTrace>> ParseRateTraces(const std::string& text, const 
     const auto time = ParseDouble(t.rows[r][*c_time]);
     const auto rate = ParseDouble(t.rows[r][*c_rate]);
     if (!time || *time < 0) {
-      diags.push_back(t.At(r, *c_time, t.header[*c_time], "expected seconds >= 0, got \"" + t.rows[r][*c_time] + "\""));
+      diags.push_back(
+          t.At(r, *c_time, t.header[*c_time], "expected seconds >= 0, got \"" + t.rows[r][*c_time] + "\""));
       continue;
     }
     if (!rate || *rate < 0) {
-      diags.push_back(t.At(r, *c_rate, t.header[*c_rate], "expected a rate >= 0, got \"" + t.rows[r][*c_rate] + "\""));
+      diags.push_back(
+          t.At(r, *c_rate, t.header[*c_rate], "expected a rate >= 0, got \"" + t.rows[r][*c_rate] + "\""));
       continue;
     }
     auto [it, inserted] = by_model.try_emplace(model);
@@ -235,8 +241,8 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
   fit.trace = trace.name;
   fit.utc_offset_hours = options.utc_offset_hours;
   if (!(trace.window_s > 0 && trace.window_s <= 3600 && std::fmod(3600.0, trace.window_s) == 0))
-    return Status::Invalid(trace.source + ": " + trace.name + ": windows of " + std::to_string(trace.window_s) +
-                           " s do not divide an hour");
+    return Status::Invalid(trace.source + ": " + trace.name + ": windows of " +
+                           std::to_string(trace.window_s) + " s do not divide an hour");
   const int per_hour = static_cast<int>(3600.0 / trace.window_s);
   // Hourly means of the recorded windows (local hour index a).
   std::map<std::int64_t, std::pair<double, int>> acc;
@@ -258,10 +264,12 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
     }
     hours.push_back({a - options.utc_offset_hours, std::log(sc.first / sc.second)});
   }
-  if (!trace.time_s.empty()) fit.days = (trace.time_s.back() + trace.window_s - trace.time_s.front()) / 86400.0;
+  if (!trace.time_s.empty())
+    fit.days = (trace.time_s.back() + trace.window_s - trace.time_s.front()) / 86400.0;
   if (hours.size() < 48)
-    return Status::Invalid(trace.source + ": " + trace.name + ": " + std::to_string(hours.size()) +
-                           " usable hours; a profile needs at least 2 days (one day cannot tell the daily shape from noise)");
+    return Status::Invalid(
+        trace.source + ": " + trace.name + ": " + std::to_string(hours.size()) +
+        " usable hours; a profile needs at least 2 days (one day cannot tell the daily shape from noise)");
   fit.hours_used = static_cast<int>(hours.size());
   fit.weekly_fitted = fit.days >= 7.0;
   // Under two weeks, a trend and the weekday effects explain the same thing
@@ -275,7 +283,8 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
   } else if (fit.weekly_fitted) {
     std::vector<Hour> local = hours;
     for (auto& h : local) h.u += options.utc_offset_hours;
-    const Fit f = Backfit(local, true, fit.trend_fitted, [](std::int64_t u) { return Mod(FloorDiv(u, 24), 7); });
+    const Fit f =
+        Backfit(local, true, fit.trend_fitted, [](std::int64_t u) { return Mod(FloorDiv(u, 24), 7); });
     int quietest = 0;
     for (int c = 1; c < 7; ++c)
       if (f.b[static_cast<size_t>(c)] + f.b[static_cast<size_t>((c + 1) % 7)] <
@@ -335,7 +344,8 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
       w[static_cast<size_t>(k)] = run ? x[static_cast<size_t>(k)] - phi * prev[static_cast<size_t>(k)]
                                       : std::sqrt(1 - phi * phi) * x[static_cast<size_t>(k)];
     for (int a = 0; a < kParams; ++a)
-      for (int b = 0; b < kParams; ++b) xtx[static_cast<size_t>(a) * kParams + b] += w[static_cast<size_t>(a)] * w[static_cast<size_t>(b)];
+      for (int b = 0; b < kParams; ++b)
+        xtx[static_cast<size_t>(a) * kParams + b] += w[static_cast<size_t>(a)] * w[static_cast<size_t>(b)];
     prev = x;
   }
   fit.parameter_covariance = Inverse(std::move(xtx), kParams);
@@ -359,11 +369,13 @@ StatusOr<TokenMix> ParseTokenMix(const std::string& text, const std::string& nam
   for (size_t r = 0; r < t.rows.size(); ++r) {
     const auto a = ParseDouble(t.rows[r][*c_in]), b = ParseDouble(t.rows[r][*c_out]);
     if (!a || *a < 0) {
-      diags.push_back(t.At(r, *c_in, "ContextTokens", "expected a token count >= 0, got \"" + t.rows[r][*c_in] + "\""));
+      diags.push_back(
+          t.At(r, *c_in, "ContextTokens", "expected a token count >= 0, got \"" + t.rows[r][*c_in] + "\""));
       continue;
     }
     if (!b || *b < 0) {
-      diags.push_back(t.At(r, *c_out, "GeneratedTokens", "expected a token count >= 0, got \"" + t.rows[r][*c_out] + "\""));
+      diags.push_back(t.At(r, *c_out, "GeneratedTokens",
+                           "expected a token count >= 0, got \"" + t.rows[r][*c_out] + "\""));
       continue;
     }
     in.push_back(*a);
@@ -372,7 +384,8 @@ StatusOr<TokenMix> ParseTokenMix(const std::string& text, const std::string& nam
     mix.output_tokens += *b;
   }
   if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
-  if (in.empty() || !(mix.output_tokens > 0)) return Status::Invalid(name + ": no requests with output tokens");
+  if (in.empty() || !(mix.output_tokens > 0))
+    return Status::Invalid(name + ": no requests with output tokens");
   mix.requests = static_cast<std::int64_t>(in.size());
   mix.input_tokens_per_output_token = mix.input_tokens / mix.output_tokens;
   mix.mean_input_tokens_per_request = mix.input_tokens / static_cast<double>(mix.requests);
@@ -406,10 +419,10 @@ StatusOr<bool> IsRequestTrace(const std::string& path) {
   if ((parsed->Column("window_start_s") && parsed->Column("total_rate_rps")) ||
       (parsed->Column("time_s") && parsed->Column("rate")))
     return false;
-  return Status::FromDiagnostics(
-      {Diagnostic{path, 1, 0, "header",
-                  "not a trace fit-profile knows: expected model,window_start_s,total_rate_rps (rates), time_s,rate "
-                  "(rates) or ContextTokens,GeneratedTokens (requests)"}});
+  return Status::FromDiagnostics({Diagnostic{
+      path, 1, 0, "header",
+      "not a trace fit-profile knows: expected model,window_start_s,total_rate_rps (rates), time_s,rate "
+      "(rates) or ContextTokens,GeneratedTokens (requests)"}});
 }
 
 }  // namespace fungible

@@ -10,8 +10,8 @@
 namespace fungible {
 namespace {
 
-constexpr std::array<double, 24> kDiurnal = {0.55, 0.5,  0.45, 0.45, 0.5, 0.6, 0.75, 0.9,  1.05, 1.2, 1.3,  1.4,
-                                             1.45, 1.5,  1.5,  1.45, 1.4, 1.3, 1.2,  1.1,  0.95, 0.8, 0.7,  0.6};
+constexpr std::array<double, 24> kDiurnal = {0.55, 0.5, 0.45, 0.45, 0.5, 0.6, 0.75, 0.9, 1.05, 1.2, 1.3, 1.4,
+                                             1.45, 1.5, 1.5,  1.45, 1.4, 1.3, 1.2,  1.1, 0.95, 0.8, 0.7, 0.6};
 constexpr std::array<double, 7> kWeekly = {1.08, 1.1, 1.1, 1.08, 1.02, 0.82, 0.8};
 
 template <size_t N>
@@ -38,7 +38,8 @@ RateTrace Synthetic(int offset, int first_weekday, double sd, double phi, std::u
     const int day = u >= 0 ? u / 24 : -((-u + 23) / 24);
     const int wd = ((first_weekday + day) % 7 + 7) % 7;
     n = phi * n + sd * std::sqrt(1 - phi * phi) * rng.Normal();
-    const double level = 200.0 * std::exp(0.01 * a / 24.0) * d[static_cast<size_t>(hour)] * w[static_cast<size_t>(wd)] * std::exp(n);
+    const double level = 200.0 * std::exp(0.01 * a / 24.0) * d[static_cast<size_t>(hour)] *
+                         w[static_cast<size_t>(wd)] * std::exp(n);
     for (int k = 0; k < 6; ++k) {
       t.time_s.push_back(a * 3600.0 + k * 600.0);
       t.rate.push_back(a % 97 == 5 && k == 2 ? 0.0 : level * std::exp(0.02 * rng.Normal()));
@@ -57,7 +58,8 @@ TEST(Profile, RecoversAKnownShapeFromASyntheticTrace) {
   const auto d = MeanOne(kDiurnal);
   const auto w = MeanOne(kWeekly);
   for (size_t h = 0; h < 24; ++h) EXPECT_NEAR(fit->diurnal_shape[h], d[h], 0.04 * d[h]) << "hour " << h;
-  for (size_t k = 0; k < 7; ++k) EXPECT_NEAR(fit->weekly_shape[k], w[k], 0.04 * w[k]) << WeekdayName(static_cast<int>(k));
+  for (size_t k = 0; k < 7; ++k)
+    EXPECT_NEAR(fit->weekly_shape[k], w[k], 0.04 * w[k]) << WeekdayName(static_cast<int>(k));
   EXPECT_TRUE(fit->weekly_fitted);
   EXPECT_NEAR(fit->trend_log_per_day, 0.01, 0.006);
   // Hourly noise 0.05 plus the 10-minute noise averaged over 6 windows.
@@ -90,12 +92,14 @@ TEST(Profile, ShortTraceFitsOnlyTheDiurnalShape) {
   t.time_s.resize(100);
   t.rate.resize(100);
   EXPECT_EQ(FitProfile(t, ProfileFitOptions{}).status().message(),
-            "synthetic.csv: synthetic: 17 usable hours; a profile needs at least 2 days (one day cannot tell the daily "
+            "synthetic.csv: synthetic: 17 usable hours; a profile needs at least 2 days (one day cannot tell "
+            "the daily "
             "shape from noise)");
 }
 
 TEST(Profile, FitsTheServeGenTraces) {
-  const std::string path = std::string(FUNGIBLE_SHARED_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
+  const std::string path =
+      std::string(FUNGIBLE_SHARED_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
   auto traces = ReadRateTraces(path);
   ASSERT_TRUE(traces.ok()) << traces.status().ToString();
   ASSERT_EQ(traces->size(), 5u);
@@ -106,7 +110,8 @@ TEST(Profile, FitsTheServeGenTraces) {
     auto fit = FitProfile(t, ProfileFitOptions{});
     if (t.name == "deepseek-r1" || t.name == "mm-image") {
       // One day only (SOURCE.md): refused, with the reason.
-      EXPECT_NE(fit.status().message().find("24 usable hours; a profile needs at least 2 days"), std::string::npos);
+      EXPECT_NE(fit.status().message().find("24 usable hours; a profile needs at least 2 days"),
+                std::string::npos);
       continue;
     }
     ASSERT_TRUE(fit.ok()) << t.name << ": " << fit.status().ToString();

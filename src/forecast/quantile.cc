@@ -49,7 +49,8 @@ void HistogramSelect(const double* v, size_t n, const size_t* ranks, size_t nr, 
   constexpr size_t kSlots = kBuckets + 1;
   // Each element's bucket, kept for the gathering pass.
   std::vector<std::uint16_t> bucket(n);
-  for (size_t j = 0; j < n; ++j) bucket[j] = static_cast<std::uint16_t>(static_cast<std::int64_t>((v[j] - lo) * scale));
+  for (size_t j = 0; j < n; ++j)
+    bucket[j] = static_cast<std::uint16_t>(static_cast<std::int64_t>((v[j] - lo) * scale));
   // Two interleaved histograms: neighbours in the same bucket do not wait
   // on each other's increment.
   std::vector<std::uint32_t> count2(2 * kSlots, 0);

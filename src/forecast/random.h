@@ -19,14 +19,14 @@ namespace fungible {
 // What a stream is used for; part of the stream's name so that different
 // uses of one seed never share draws. Values are stable (they change output).
 enum class StreamPurpose : std::uint64_t {
-  kScenario = 1,        // prior scenario paths
-  kResample = 2,        // resampling particles after actuals
-  kRejuvenate = 3,      // Metropolis moves of particles
-  kPosteriorPath = 4,   // future months of posterior paths
-  kHourly = 5,          // hour-to-hour noise of hourly expansions
-  kReduce = 6,          // candidate sampling in scenario reduction
-  kBacktestTruth = 7,   // synthetic truths in calibration backtests
-  kTest = 100,          // unit tests and benchmarks
+  kScenario = 1,       // prior scenario paths
+  kResample = 2,       // resampling particles after actuals
+  kRejuvenate = 3,     // Metropolis moves of particles
+  kPosteriorPath = 4,  // future months of posterior paths
+  kHourly = 5,         // hour-to-hour noise of hourly expansions
+  kReduce = 6,         // candidate sampling in scenario reduction
+  kBacktestTruth = 7,  // synthetic truths in calibration backtests
+  kTest = 100,         // unit tests and benchmarks
 };
 
 // The SplitMix64 output function: a bijective 64-bit mixer.

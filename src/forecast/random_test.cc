@@ -78,7 +78,8 @@ TEST(Random, NormalPassesKolmogorovSmirnov) {
   double d = 0;
   for (int i = 0; i < n; ++i) {
     const double cdf = 0.5 * std::erfc(-z[i] / std::sqrt(2.0));
-    d = std::max({d, std::fabs(cdf - static_cast<double>(i) / n), std::fabs(cdf - static_cast<double>(i + 1) / n)});
+    d = std::max(
+        {d, std::fabs(cdf - static_cast<double>(i) / n), std::fabs(cdf - static_cast<double>(i + 1) / n)});
   }
   // Critical value at the 0.1% level: 1.95 / sqrt(n).
   EXPECT_LT(d, 1.95 / std::sqrt(n));

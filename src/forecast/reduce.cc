@@ -16,7 +16,8 @@ double Distance(const double* a, const double* b, int dims) {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   int d = 0;
   for (; d + 4 <= dims; d += 4) {
-    const double e0 = a[d] - b[d], e1 = a[d + 1] - b[d + 1], e2 = a[d + 2] - b[d + 2], e3 = a[d + 3] - b[d + 3];
+    const double e0 = a[d] - b[d], e1 = a[d + 1] - b[d + 1], e2 = a[d + 2] - b[d + 2],
+                 e3 = a[d + 3] - b[d + 3];
     s0 += e0 * e0;
     s1 += e1 * e1;
     s2 += e2 * e2;
@@ -44,8 +45,9 @@ std::vector<int> Candidates(int n, const ReduceOptions& o) {
 
 }  // namespace
 
-StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features, std::span<const double> probabilities,
-                                           int k, const ReduceOptions& options) {
+StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features,
+                                           std::span<const double> probabilities, int k,
+                                           const ReduceOptions& options) {
   using forecast_internal::ParallelFor;
   const int n = features.rows;
   if (n < 1) return Status::Invalid("scenario reduction: no scenarios to reduce");
@@ -95,18 +97,22 @@ StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features, std::
         if (taken[static_cast<size_t>(u)]) continue;
         const float* row = cost.data() + static_cast<size_t>(u) * n;
         double s = 0;
-        for (int i = 0; i < n; ++i) s += p[static_cast<size_t>(i)] * std::min<double>(nearest[static_cast<size_t>(i)], row[i]);
+        for (int i = 0; i < n; ++i)
+          s += p[static_cast<size_t>(i)] * std::min<double>(nearest[static_cast<size_t>(i)], row[i]);
         score[static_cast<size_t>(u)] = s;
       }
     });
     int best = -1;
     for (int u = 0; u < c; ++u)
-      if (!taken[static_cast<size_t>(u)] && (best < 0 || score[static_cast<size_t>(u)] < score[static_cast<size_t>(best)])) best = u;
+      if (!taken[static_cast<size_t>(u)] &&
+          (best < 0 || score[static_cast<size_t>(u)] < score[static_cast<size_t>(best)]))
+        best = u;
     if (best < 0) break;  // fewer candidates than k
     taken[static_cast<size_t>(best)] = 1;
     chosen.push_back(best);
     const float* row = cost.data() + static_cast<size_t>(best) * n;
-    for (int i = 0; i < n; ++i) nearest[static_cast<size_t>(i)] = std::min<double>(nearest[static_cast<size_t>(i)], row[i]);
+    for (int i = 0; i < n; ++i)
+      nearest[static_cast<size_t>(i)] = std::min<double>(nearest[static_cast<size_t>(i)], row[i]);
     if (step == 0) out.distance_one = score[static_cast<size_t>(best)];
   }
 
@@ -122,7 +128,8 @@ StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features, std::
       double best = std::numeric_limits<double>::infinity();
       int arg = 0;
       for (int r = 0; r < kk; ++r) {
-        const double d = Distance(features.Row(static_cast<int>(i)), features.Row(out.indices[static_cast<size_t>(r)]), dims);
+        const double d = Distance(features.Row(static_cast<int>(i)),
+                                  features.Row(out.indices[static_cast<size_t>(r)]), dims);
         if (d < best) best = d, arg = r;
       }
       dist[static_cast<size_t>(i)] = best;

@@ -51,8 +51,9 @@ struct ReducedScenarios {
 // equal) to k representatives.
 // Errors: k < 1 or k > rows, probabilities of the wrong size, negative, or
 // not summing to a positive total.
-StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features, std::span<const double> probabilities,
-                                           int k, const ReduceOptions& options);
+StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features,
+                                           std::span<const double> probabilities, int k,
+                                           const ReduceOptions& options);
 
 // Features of a scenario set for reduction: each tier's log demand multiple
 // in every month (dims = tiers x months), so the distance is in log points

@@ -73,7 +73,9 @@ TEST(Reduce, FindsWellSeparatedClustersWithTheirMass) {
   auto r = ReduceScenarios(m, {}, 3, ReduceOptions{});
   ASSERT_TRUE(r.ok());
   std::vector<double> mass(3, 0.0);
-  for (int j = 0; j < 3; ++j) mass[static_cast<size_t>(cluster[static_cast<size_t>(r->indices[static_cast<size_t>(j)])])] += r->weights[static_cast<size_t>(j)];
+  for (int j = 0; j < 3; ++j)
+    mass[static_cast<size_t>(cluster[static_cast<size_t>(r->indices[static_cast<size_t>(j)])])] +=
+        r->weights[static_cast<size_t>(j)];
   EXPECT_NEAR(mass[0], 0.5, 1e-12);
   EXPECT_NEAR(mass[1], 0.3, 1e-12);
   EXPECT_NEAR(mass[2], 0.2, 1e-12);
@@ -111,7 +113,8 @@ TEST(Reduce, RejectsBadArguments) {
   const ScenarioSet set = Scenarios(20);
   EXPECT_EQ(ReduceScenarios(set, 0, ReduceOptions{}).status().code(), StatusCode::kInvalidArgument);
   auto too_many = ReduceScenarios(set, 21, ReduceOptions{});
-  EXPECT_EQ(too_many.status().message(), "scenario reduction: expected between 1 and 20 representatives, got 21");
+  EXPECT_EQ(too_many.status().message(),
+            "scenario reduction: expected between 1 and 20 representatives, got 21");
   const std::vector<double> p(19, 1.0);
   EXPECT_EQ(ReduceScenarios(LogDemandFeatures(set), p, 2, ReduceOptions{}).status().message(),
             "scenario reduction: 19 probabilities for 20 scenarios");

@@ -22,8 +22,12 @@ std::string Pct(double v, int decimals = 1) {
   return buf;
 }
 
-std::string PadLeft(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
-std::string PadRight(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+std::string PadLeft(const std::string& s, size_t w) {
+  return s.size() >= w ? s : std::string(w - s.size(), ' ') + s;
+}
+std::string PadRight(const std::string& s, size_t w) {
+  return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
+}
 
 // Months shown in a table: at most max_rows, evenly spaced, always the last.
 std::vector<int> ShownMonths(int horizon, int max_rows) {
@@ -41,7 +45,8 @@ std::string FanRow(const QuantileRow& q, double lo, double hi, int width) {
   if (!(hi > lo) || !(lo > 0)) return row;
   const double llo = std::log(lo), lhi = std::log(hi);
   for (int c = 0; c < width; ++c) {
-    const double a = std::exp(llo + (lhi - llo) * c / width), b = std::exp(llo + (lhi - llo) * (c + 1) / width);
+    const double a = std::exp(llo + (lhi - llo) * c / width),
+                 b = std::exp(llo + (lhi - llo) * (c + 1) / width);
     char ch = ' ';
     if (b >= q[0] && a <= q[6]) ch = '.';
     if (b >= q[1] && a <= q[5]) ch = '-';
@@ -87,12 +92,13 @@ void AppendTierTable(std::string& out, const ForecastRun& run, const Cone& cone,
   const std::string unit = serving ? "output tokens per month" : "demand multiple of today";
   out += "\n" + tc.id + " (" + TierKindName(tier.kind) + "): " + unit;
   if (serving) out += ", " + HumanNumber(tier.level_per_hour) + "/hour at as_of " + FormatDate(tier.as_of);
-  out += "\n  growth prior " + Pct(tier.growth_mean) + " +- " + Pct(tier.growth_sd) + " a month (log), volatility " +
-         Pct(tier.volatility) + ", shared-factor loading " + Fmt("%.2f", tier.loading);
+  out += "\n  growth prior " + Pct(tier.growth_mean) + " +- " + Pct(tier.growth_sd) +
+         " a month (log), volatility " + Pct(tier.volatility) + ", shared-factor loading " +
+         Fmt("%.2f", tier.loading);
   if (tier.has_ceiling()) out += ", ceiling " + Fmt("%g", tier.ceiling_multiple) + "x";
   out += "\n";
-  out += "  month        P5      P10      P25      P50      P75      P90      P95   fan " + HumanNumber(lo) + " .. " +
-         HumanNumber(hi) + " (log scale)\n";
+  out += "  month        P5      P10      P25      P50      P75      P90      P95   fan " + HumanNumber(lo) +
+         " .. " + HumanNumber(hi) + " (log scale)\n";
   for (int t : months) {
     const QuantileRow& q = tc.output_tokens[static_cast<size_t>(t - 1)];
     std::string line = "  " + FormatMonth(run.model.MonthStart(t)) + " ";
@@ -106,8 +112,9 @@ void AppendTierTable(std::string& out, const ForecastRun& run, const Cone& cone,
     out += "  revenue (USD per month)        P10      P50      P90\n";
     for (int t : months) {
       const QuantileRow& q = tc.revenue_usd[static_cast<size_t>(t - 1)];
-      out += "  " + FormatMonth(run.model.MonthStart(t)) + "                " + PadLeft(HumanNumber(q[1], true), 9) +
-             PadLeft(HumanNumber(q[3], true), 9) + PadLeft(HumanNumber(q[5], true), 9) + "\n";
+      out += "  " + FormatMonth(run.model.MonthStart(t)) + "                " +
+             PadLeft(HumanNumber(q[1], true), 9) + PadLeft(HumanNumber(q[3], true), 9) +
+             PadLeft(HumanNumber(q[5], true), 9) + "\n";
     }
   }
 }
@@ -138,9 +145,9 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
   std::string out;
   out += "fungible forecast: " + (run.fleet_name.empty() ? std::string("fleet") : run.fleet_name) + " (" +
          run.spec_file + ")\n";
-  out += "seed " + std::to_string(run.options.seed) + ", " + std::to_string(run.prior.scenarios) + " scenarios, " +
-         std::to_string(m.horizon_months) + " months " + FormatMonth(m.MonthStart(1)) + " to " +
-         FormatMonth(m.MonthStart(m.horizon_months)) + ", " + std::to_string(m.num_tiers()) +
+  out += "seed " + std::to_string(run.options.seed) + ", " + std::to_string(run.prior.scenarios) +
+         " scenarios, " + std::to_string(m.horizon_months) + " months " + FormatMonth(m.MonthStart(1)) +
+         " to " + FormatMonth(m.MonthStart(m.horizon_months)) + ", " + std::to_string(m.num_tiers()) +
          (m.num_tiers() == 1 ? " tier\n" : " tiers\n");
 
   const Cone& cone = run.posterior_cone ? *run.posterior_cone : run.cone;
@@ -152,17 +159,17 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
         out += "  " + m.tiers[s].id + ": " + FormatMonth(m.MonthStart(1)) + " to " +
                FormatMonth(m.MonthStart(p.last_observed_month[s])) + "\n";
     out += "  effective sample size of the prior: " + Fmt("%.0f", p.effective_sample_size) + " of " +
-           std::to_string(run.prior.scenarios) + " (" + Pct(p.effective_sample_size / run.prior.scenarios) + "); " +
-           std::to_string(p.stages) + " tempering stage" + (p.stages == 1 ? "" : "s") + ", move acceptance " +
-           Pct(p.acceptance_rate, 0) + "\n";
+           std::to_string(run.prior.scenarios) + " (" + Pct(p.effective_sample_size / run.prior.scenarios) +
+           "); " + std::to_string(p.stages) + " tempering stage" + (p.stages == 1 ? "" : "s") +
+           ", move acceptance " + Pct(p.acceptance_rate, 0) + "\n";
     if (p.misses.empty()) {
       out += "  every actual fell inside the prior's P1-P99\n";
     } else {
-      out += "  THE CONE MISSED: " + std::to_string(p.misses.size()) + " actual" + (p.misses.size() == 1 ? "" : "s") +
-             " outside the prior's P1-P99\n";
+      out += "  THE CONE MISSED: " + std::to_string(p.misses.size()) + " actual" +
+             (p.misses.size() == 1 ? "" : "s") + " outside the prior's P1-P99\n";
       for (const ConeMiss& miss : p.misses)
-        out += "    " + m.tiers[static_cast<size_t>(miss.tier)].id + " " + FormatMonth(m.MonthStart(miss.month)) +
-               ": " + HumanNumber(miss.output_tokens) + " is " +
+        out += "    " + m.tiers[static_cast<size_t>(miss.tier)].id + " " +
+               FormatMonth(m.MonthStart(miss.month)) + ": " + HumanNumber(miss.output_tokens) + " is " +
                (miss.output_tokens > miss.prior_p99 ? "above P99 " + HumanNumber(miss.prior_p99)
                                                     : "below P1 " + HumanNumber(miss.prior_p1)) +
                " (" + run.actuals_file + " line " + std::to_string(miss.line) + ")\n";
@@ -203,12 +210,14 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
     }
   }
 
-  out += "\ncompounding: " + FormatMonth(m.MonthStart(m.horizon_months)) + " (" + std::to_string(m.horizon_months) +
+  out += "\ncompounding: " + FormatMonth(m.MonthStart(m.horizon_months)) + " (" +
+         std::to_string(m.horizon_months) +
          " months) at the prior's median growth +- 0.5, 1, 2 points a month (no noise, median launches)\n";
   for (const TierCompounding& tc : run.compounding) {
     const int s = m.FindTier(tc.id);
     const bool serving = m.tiers[static_cast<size_t>(s)].kind == TierKind::kServing;
-    out += "  " + tc.id + "\n    growth/month     " + std::string(serving ? "tokens/month   revenue/month" : "  multiple") +
+    out += "  " + tc.id + "\n    growth/month     " +
+           std::string(serving ? "tokens/month   revenue/month" : "  multiple") +
            "   x today   vs median   prior cone pct\n";
     for (const CompoundingRow& r : tc.rows) {
       std::string label = Pct(r.monthly_log_growth) + " (" + (r.offset_points > 0 ? "+" : "") +
@@ -218,7 +227,8 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
              (serving ? PadLeft(HumanNumber(r.output_tokens_at_horizon), 13) +
                             PadLeft(HumanNumber(r.revenue_usd_at_horizon, true), 16)
                       : PadLeft(Fmt("%.2fx", r.output_tokens_at_horizon), 10)) +
-             PadLeft(Fmt("%.2fx", r.multiple_of_today), 10) + PadLeft(Fmt("%.2fx", r.ratio_to_median_path), 12) +
+             PadLeft(Fmt("%.2fx", r.multiple_of_today), 10) +
+             PadLeft(Fmt("%.2fx", r.ratio_to_median_path), 12) +
              PadLeft("P" + Fmt("%.0f", 100 * r.cone_percentile), 17) + "\n";
     }
   }
@@ -227,30 +237,35 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
     const ReducedScenarios& r = *run.reduced;
     const ScenarioSet& set = run.posterior ? run.posterior->scenarios : run.prior;
     out += "\nscenario reduction: " + std::to_string(r.indices.size()) + " representatives of " +
-           std::to_string(set.scenarios) + " (forward selection, Kantorovich distance " + Fmt("%.4f", r.distance) +
-           " log points; one representative: " + Fmt("%.4f", r.distance_one) + ")\n";
+           std::to_string(set.scenarios) + " (forward selection, Kantorovich distance " +
+           Fmt("%.4f", r.distance) + " log points; one representative: " + Fmt("%.4f", r.distance_one) +
+           ")\n";
     out += "  scenario   weight";
     for (const auto& t : m.tiers) out += PadLeft(t.id.substr(0, 14), 16);
     out += "   (" + FormatMonth(m.MonthStart(m.horizon_months)) + ")\n";
     for (size_t k = 0; k < r.indices.size(); ++k) {
       out += "  " + PadLeft(std::to_string(r.indices[k]), 8) + PadLeft(Fmt("%.4f", r.weights[k]), 9);
       for (int s = 0; s < m.num_tiers(); ++s) {
-        const double v = MonthlyOutputTokens(m, s, m.horizon_months, set.LogMultiple(s, m.horizon_months, r.indices[k]));
-        out += PadLeft(m.tiers[static_cast<size_t>(s)].kind == TierKind::kServing ? HumanNumber(v) : Fmt("%.2fx", v), 16);
+        const double v =
+            MonthlyOutputTokens(m, s, m.horizon_months, set.LogMultiple(s, m.horizon_months, r.indices[k]));
+        out += PadLeft(
+            m.tiers[static_cast<size_t>(s)].kind == TierKind::kServing ? HumanNumber(v) : Fmt("%.2fx", v),
+            16);
       }
       out += "\n";
     }
   }
   if (run.hourly) {
     const HourlyPeaks& h = *run.hourly;
-    out += "\nhourly peaks (" + std::to_string(h.hours) + " hours per scenario): peak hour in output tokens/hour\n";
+    out += "\nhourly peaks (" + std::to_string(h.hours) +
+           " hours per scenario): peak hour in output tokens/hour\n";
     for (size_t k = 0; k < h.tiers.size(); ++k) {
       out += "  " + h.tiers[k] + "\n  month        P10      P50      P90   peak/mean P50\n";
       for (int t : ShownMonths(m.horizon_months, max_rows)) {
         const QuantileRow& q = h.peak_output_tokens_per_hour[k][static_cast<size_t>(t - 1)];
-        out += "  " + FormatMonth(m.MonthStart(t)) + " " + PadLeft(HumanNumber(q[1]), 9) + PadLeft(HumanNumber(q[3]), 9) +
-               PadLeft(HumanNumber(q[5]), 9) + PadLeft(Fmt("%.2f", h.peak_to_mean[k][static_cast<size_t>(t - 1)][3]), 16) +
-               "\n";
+        out += "  " + FormatMonth(m.MonthStart(t)) + " " + PadLeft(HumanNumber(q[1]), 9) +
+               PadLeft(HumanNumber(q[3]), 9) + PadLeft(HumanNumber(q[5]), 9) +
+               PadLeft(Fmt("%.2f", h.peak_to_mean[k][static_cast<size_t>(t - 1)][3]), 16) + "\n";
       }
     }
   }
@@ -277,12 +292,13 @@ std::string ForecastJson(const ForecastRun& run) {
     const TierModel& t = m.tiers[s];
     ordered_json& o = tiers[s];
     o["output_tokens_now"] = run.cone.tiers[s].output_tokens_now;
-    o["growth"] = {{"monthly_log_growth_mean", t.growth_mean},
-                   {"monthly_log_growth_sd", t.growth_sd},
-                   {"monthly_volatility", t.volatility},
-                   {"shared_factor_loading", t.loading},
-                   {"saturation_multiple", t.has_ceiling() ? ordered_json(t.ceiling_multiple) : ordered_json()},
-                   {"price_elasticity", t.elasticity}};
+    o["growth"] = {
+        {"monthly_log_growth_mean", t.growth_mean},
+        {"monthly_log_growth_sd", t.growth_sd},
+        {"monthly_volatility", t.volatility},
+        {"shared_factor_loading", t.loading},
+        {"saturation_multiple", t.has_ceiling() ? ordered_json(t.ceiling_multiple) : ordered_json()},
+        {"price_elasticity", t.elasticity}};
     ordered_json comp = ordered_json::array();
     for (const CompoundingRow& r : run.compounding[s].rows)
       comp.push_back({{"offset_points", r.offset_points},
@@ -315,7 +331,8 @@ std::string ForecastJson(const ForecastRun& run) {
     u["misses"] = misses;
     ordered_json last = ordered_json::object();
     for (size_t s = 0; s < m.tiers.size(); ++s)
-      if (p.last_observed_month[s] > 0) last[m.tiers[s].id] = FormatMonth(m.MonthStart(p.last_observed_month[s]));
+      if (p.last_observed_month[s] > 0)
+        last[m.tiers[s].id] = FormatMonth(m.MonthStart(p.last_observed_month[s]));
     u["last_observed_month"] = last;
     ordered_json growth = ordered_json::array();
     for (const GrowthPosterior& g : p.growth)
@@ -369,7 +386,8 @@ std::string ForecastCsv(const ForecastRun& run) {
   auto cone_rows = [&](const char* name, const Cone& cone) {
     for (size_t s = 0; s < cone.tiers.size(); ++s) {
       rows(name, cone.tiers[s].id, Quantity(m.tiers[s]), cone.tiers[s].output_tokens);
-      if (cone.tiers[s].kind == TierKind::kServing) rows(name, cone.tiers[s].id, "revenue_usd", cone.tiers[s].revenue_usd);
+      if (cone.tiers[s].kind == TierKind::kServing)
+        rows(name, cone.tiers[s].id, "revenue_usd", cone.tiers[s].revenue_usd);
     }
     if (!cone.total_revenue_usd.empty()) rows(name, "total", "revenue_usd", cone.total_revenue_usd);
   };
@@ -390,11 +408,13 @@ std::string ProfileYaml(const ProfileReport& report) {
            std::to_string(f.hours_used) + " hours used (" + std::to_string(f.hours_skipped) + " skipped, " +
            std::to_string(f.windows_missing) + " empty windows treated as gaps)\n";
     out += "# hours are UTC taking the trace's clock as UTC" +
-           (f.utc_offset_hours >= 0 ? "+" + std::to_string(f.utc_offset_hours) : std::to_string(f.utc_offset_hours)) +
+           (f.utc_offset_hours >= 0 ? "+" + std::to_string(f.utc_offset_hours)
+                                    : std::to_string(f.utc_offset_hours)) +
            "; day 0 is a " + WeekdayName(f.first_weekday) +
-           (f.first_weekday_inferred ? " (inferred: the two quietest days taken as Saturday-Sunday)" : "") + "\n";
-    out += "# R^2 " + Fmt("%.2f", f.r_squared) + "; trend inside the trace " + Fmt("%+.2f", 100 * f.trend_log_per_day) +
-           "% a day (not a growth prior)\n";
+           (f.first_weekday_inferred ? " (inferred: the two quietest days taken as Saturday-Sunday)" : "") +
+           "\n";
+    out += "# R^2 " + Fmt("%.2f", f.r_squared) + "; trend inside the trace " +
+           Fmt("%+.2f", 100 * f.trend_log_per_day) + "% a day (not a growth prior)\n";
     out += "# paste under demand[] of the model it describes:\n";
     out += "diurnal_shape: " + list(f.diurnal_shape) + "\n";
     if (f.weekly_fitted) {
@@ -408,8 +428,8 @@ std::string ProfileYaml(const ProfileReport& report) {
   for (const std::string& s : report.skipped) out += "# skipped " + s + "\n";
   for (const TokenMix& t : report.mixes) {
     out += "# token mix from " + t.source + ": " + std::to_string(t.requests) + " requests, median " +
-           Fmt("%.0f", t.median_input_tokens_per_request) + " input / " + Fmt("%.0f", t.median_output_tokens_per_request) +
-           " output tokens per request\n";
+           Fmt("%.0f", t.median_input_tokens_per_request) + " input / " +
+           Fmt("%.0f", t.median_output_tokens_per_request) + " output tokens per request\n";
     out += "# paste under models[] of the model it describes:\n";
     out += "input_tokens_per_output_token: " + Fmt("%.2f", t.input_tokens_per_output_token) + "\n\n";
   }
@@ -455,14 +475,15 @@ std::string ProfileJson(const ProfileReport& report) {
 std::string BacktestText(const BacktestReport& report) {
   std::string out = "fungible backtest: calibration of the cone (scores in log space)\n";
   if (!report.synthetic.empty())
-    out += "seed " + std::to_string(report.seed) + ", " + std::to_string(report.scenarios) + " scenarios against " +
-           std::to_string(report.truths) + " synthetic truths from " + report.spec_file + "\n";
+    out += "seed " + std::to_string(report.seed) + ", " + std::to_string(report.scenarios) +
+           " scenarios against " + std::to_string(report.truths) + " synthetic truths from " +
+           report.spec_file + "\n";
   out += "\n  " + PadRight("forecast", 42) + "  points   P10-P90   P5-P95   pinball     CRPS\n";
   out += "  " + PadRight("(calibrated)", 42) + "            80.0%    90.0%\n";
   auto row = [&](const CalibrationScore& c) {
-    out += "  " + PadRight(c.name, 42) + PadLeft(std::to_string(c.points), 8) + PadLeft(Pct(c.coverage_p10_p90), 10) +
-           PadLeft(Pct(c.coverage_p5_p95), 9) + PadLeft(Fmt("%.4f", c.mean_pinball_loss), 10) +
-           PadLeft(Fmt("%.4f", c.mean_crps), 9) + "\n";
+    out += "  " + PadRight(c.name, 42) + PadLeft(std::to_string(c.points), 8) +
+           PadLeft(Pct(c.coverage_p10_p90), 10) + PadLeft(Pct(c.coverage_p5_p95), 9) +
+           PadLeft(Fmt("%.4f", c.mean_pinball_loss), 10) + PadLeft(Fmt("%.4f", c.mean_crps), 9) + "\n";
   };
   for (const auto& c : report.synthetic) row(c);
   if (!report.trace.empty()) {

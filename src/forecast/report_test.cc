@@ -57,9 +57,10 @@ RunForecastOptions Options(const Fleet& f, int threads, const std::string& actua
 
 TEST(Report, JsonAndCsvAreByteIdenticalForOneAndTwoThreads) {
   const Fleet f = RichFleet(1200);
-  const std::string actuals = WriteTemp("rich-actuals.csv",
-                                        "month,model,output_tokens\n2027-02,tier0,7.2e11\n2027-03,tier0,8.4e11\n"
-                                        "2027-02,tier1,1.4e12\n");
+  const std::string actuals =
+      WriteTemp("rich-actuals.csv",
+                "month,model,output_tokens\n2027-02,tier0,7.2e11\n2027-03,tier0,8.4e11\n"
+                "2027-02,tier1,1.4e12\n");
   auto one = RunForecast(f, Options(f, 1, actuals));
   auto two = RunForecast(f, Options(f, 2, actuals));
   ASSERT_TRUE(one.ok()) << one.status().ToString();
@@ -112,7 +113,8 @@ TEST(Report, TextShowsTheConeTheCompoundingAndTheMiss) {
   auto run = RunForecast(f, Options(f, 2, actuals));
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   const std::string text = ForecastText(*run);
-  EXPECT_NE(text.find("seed 7, 1000 scenarios, 12 months 2027-02 to 2028-01, 3 tiers"), std::string::npos) << text;
+  EXPECT_NE(text.find("seed 7, 1000 scenarios, 12 months 2027-02 to 2028-01, 3 tiers"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("THE CONE MISSED: 1 actual outside the prior's P1-P99"), std::string::npos) << text;
   EXPECT_NE(text.find("tier0 2027-03: 50.0T is above P99"), std::string::npos) << text;
   EXPECT_NE(text.find("effective sample size of the prior:"), std::string::npos);

@@ -1,5 +1,6 @@
 #include "forecast/scenarios.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "forecast/internal/parallel.h"
@@ -60,7 +61,7 @@ ScenarioSet GenerateScenarios(const DemandModel& model, const ForecastOptions& o
   std::vector<TierStart> starts(model.tiers.size());
   for (size_t s = 0; s < starts.size(); ++s) starts[s].month = model.tiers[s].anchor_month;
 
-  size_t num_launches = coef.launch_month.size();
+  const size_t num_launches = coef.launch_month.size();
   ParallelFor(set.scenarios, ResolveThreads(options.threads), 64, [&](std::int64_t begin, std::int64_t end) {
     PathScratch scratch;
     std::vector<double> growth(model.tiers.size()), launch_log(num_launches);
@@ -68,13 +69,15 @@ ScenarioSet GenerateScenarios(const DemandModel& model, const ForecastOptions& o
     const size_t stride_month = n;
     const size_t stride_tier = n * static_cast<size_t>(set.horizon_months);
     for (std::int64_t i = begin; i < end; ++i) {
+      // Scenario i's stream, in order: its latents, then its months' normals.
       Rng rng(options.seed, StreamPurpose::kScenario, static_cast<std::uint64_t>(i));
       double* z = set.latents.data() + static_cast<size_t>(i) * num_latents;
       for (int j = 0; j < num_latents; ++j) z[j] = rng.Normal();
       ParamsFromLatents(model, z, growth.data(), launch_log.data());
       double* out_i = out + i;
       SimulatePath(
-          model, coef, growth.data(), launch_log.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
+          model, coef, growth.data(), launch_log.data(), starts.data(), scratch,
+          [&rng] { return rng.Normal(); },
           [&](size_t s, int t, double v) {
             out_i[s * stride_tier + static_cast<size_t>(t - 1) * stride_month] = v;
           });

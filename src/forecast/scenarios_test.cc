@@ -5,7 +5,9 @@
 #include <cmath>
 #include <vector>
 
+#include "forecast/internal/simulate.h"
 #include "forecast/internal/test_util.h"
+#include "forecast/random.h"
 
 namespace fungible {
 namespace {
@@ -114,7 +116,8 @@ TEST(Scenarios, SharedFactorCorrelatesTiers) {
   EXPECT_NEAR(corr([&](int i) { return ScenarioGrowth(m, set, 0, i); },
                    [&](int i) { return ScenarioGrowth(m, set, 1, i); }),
               0.48, tol);
-  EXPECT_NEAR(corr([&](int i) { return set.LogMultiple(0, 12, i); }, [&](int i) { return set.LogMultiple(1, 12, i); }),
+  EXPECT_NEAR(corr([&](int i) { return set.LogMultiple(0, 12, i); },
+                   [&](int i) { return set.LogMultiple(1, 12, i); }),
               0.48, tol);
 }
 
@@ -134,6 +137,41 @@ TEST(Scenarios, IdenticalForOneAndSeveralThreads) {
   }
 }
 
+TEST(Scenarios, EveryScenarioIsItsOwnStreamThroughTheMonthlyStep) {
+  // Whatever the split across threads, every value must be what SimulatePath
+  // gives for the scenario's own stream alone, to the bit.
+  Fleet f = TieredFleet(3, 37, 14);
+  f.demand[0].as_of = Date("2026-11-01");  // burn-in months
+  f.forecast.start = Date("2027-01-01");
+  f.demand[1].growth.saturation_multiple = 3.0;
+  f.demand[2].growth.launches.push_back({Date("2027-04-01"), 1.7, 0.25});
+  f.demand[2].growth.price_changes.push_back({Date("2027-06-01"), -0.2});
+  f.demand[2].growth.price_elasticity = -1.3;
+  const ForecastOptions o = ForecastOptionsFromSpec(f);
+  const DemandModel m = Build(f, o);
+  const ScenarioSet set = GenerateScenarios(m, o);
+  using namespace forecast_internal;
+  const StepCoefficients coef(m);
+  std::vector<TierStart> starts(m.tiers.size());
+  for (size_t s = 0; s < starts.size(); ++s) starts[s].month = m.tiers[s].anchor_month;
+  PathScratch scratch;
+  int compared = 0;
+  for (int i = 0; i < set.scenarios; ++i) {
+    Rng rng(o.seed, StreamPurpose::kScenario, static_cast<std::uint64_t>(i));
+    std::vector<double> z(static_cast<size_t>(m.num_latents())), g(3), l(1);
+    for (auto& v : z) v = rng.Normal();
+    ParamsFromLatents(m, z.data(), g.data(), l.data());
+    SimulatePath(
+        m, coef, g.data(), l.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
+        [&](size_t s, int t, double v) {
+          ASSERT_EQ(set.LogMultiple(static_cast<int>(s), t, i), v)
+              << "scenario " << i << " tier " << s << " month " << t;
+          ++compared;
+        });
+  }
+  EXPECT_EQ(compared, 37 * 3 * 14);
+}
+
 TEST(Scenarios, LaunchLiftsDemandByItsLogNormalMultiplier) {
   Fleet f = TieredFleet(1, 20000, 12);
   f.demand[0].growth.launches.push_back({Date("2027-05-10"), 2.0, 0.3});  // month 4
@@ -144,7 +182,8 @@ TEST(Scenarios, LaunchLiftsDemandByItsLogNormalMultiplier) {
   // The step into the launch month carries the log multiplier on top of one
   // month of growth and noise.
   std::vector<double> jump;
-  for (int i = 0; i < with.scenarios; ++i) jump.push_back(with.LogMultiple(0, 4, i) - with.LogMultiple(0, 3, i));
+  for (int i = 0; i < with.scenarios; ++i)
+    jump.push_back(with.LogMultiple(0, 4, i) - with.LogMultiple(0, 3, i));
   const Moments mo = MomentsOf(jump);
   const GrowthModel& g = f.demand[0].growth;
   const double var = 0.3 * 0.3 + g.monthly_log_growth_sd * g.monthly_log_growth_sd +

@@ -67,8 +67,8 @@ __attribute__((target_clones("avx2", "default"))) void ExpArray(const double* x,
   for (; i < n; ++i) out[i] = ExpKernel(x[i]);
 }
 
-__attribute__((target_clones("avx2", "default"))) void AddScaledExp(const double* x, double scale, double* acc,
-                                                                      size_t n) {
+__attribute__((target_clones("avx2", "default"))) void AddScaledExp(const double* x, double scale,
+                                                                    double* acc, size_t n) {
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     V4d v, a;

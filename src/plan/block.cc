@@ -108,6 +108,9 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
   const bool names = lp.keep_names;
   auto nm = [&](const std::string& what, int t) { return names ? prefix + what + "_" + std::to_string(t) : std::string(); };
 
+  // Phase one of the cash check keeps only the shortfall in the objective.
+  const double cash_weight = weight;
+  if (pr.settings.cash_feasibility_only) weight = 0.0;
   BlockIndex b;
   b.link_col = link_col;
   b.first_column = lp.num_columns();
@@ -135,7 +138,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
     b.cash_short_col.assign(T, -1);
     for (int t = 0; t < T; ++t) {
       b.cash_col[t] = lp.AddColumn(nm("cash", t), 0.0, -kLpInfinity, kLpInfinity);
-      b.cash_short_col[t] = lp.AddColumn(nm("cash_short", t), weight * pr.settings.cash_shortfall_penalty, 0.0, kLpInfinity);
+      b.cash_short_col[t] = lp.AddColumn(nm("cash_short", t), cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty), 0.0,
+                                       kLpInfinity);
       double rhs = -pr.committed_cost_usd[t] * S + (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
       cash_row[t] = lp.AddRow(nm("cash_flow", t), rhs, rhs);
       lp.AddCoefficient(cash_row[t], b.cash_col[t], 1.0);

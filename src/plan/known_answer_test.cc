@@ -181,5 +181,55 @@ TEST(KnownAnswer, ReduceOptionGivesBackIdleChips) {
   }
 }
 
+// CVaR (Rockafellar-Uryasev) with alpha = 0.5 over two equally likely
+// scenarios is the loss of the worse one. The objective is then
+// E[profit] + lambda x profit(low); on q in [100, 300] its slope is
+// 0.5 x (-3) + 0.5 x 6 - 3 lambda = 1.5 - 3 lambda per chip-hour: buy 300 below
+// lambda = 0.5, 100 above.
+TEST(KnownAnswer, RiskAversionBuysLessThanTheNewsvendor) {
+  for (double lambda : {0.4, 0.6}) {
+    const std::string plan = "  risk_aversion: " + std::to_string(lambda) + "\n  cvar_alpha: 0.5\n";
+    auto pr = BuildPlanProblem(ParseOrDie(Spec(DivisibleOffer(3.0), 1, plan)));
+    ASSERT_TRUE(pr.ok());
+    pr->scenarios = EvenLowHigh(*pr);
+    const double h = pr->hours[0];
+    for (PlanMethod m : kMethods) {
+      SCOPED_TRACE(std::string(PlanMethodName(m)) + " lambda " + std::to_string(lambda));
+      const ProgramSolution s = SolveOrDie(*pr, m);
+      if (lambda < 0.5) {
+        EXPECT_NEAR(s.chips[0], 300, 1e-3);
+        EXPECT_NEAR(ObjectiveUsd(*pr, s), 900 * h, 1.0);  // E = 900, CVaR of loss = 0
+      } else {
+        EXPECT_NEAR(s.chips[0], 100, 1e-3);
+        EXPECT_NEAR(ObjectiveUsd(*pr, s), (600 + 0.6 * 600) * h, 1.0);
+      }
+      std::vector<double> profit = {s.outcomes[0].profit_usd, s.outcomes[1].profit_usd};
+      EXPECT_NEAR(CvarOfLossUsd(profit, {0.5, 0.5}, 0.5), -std::min(profit[0], profit[1]), 1e-6);
+    }
+  }
+}
+
+// A cash floor of 0 over one month: cash = profit. Beyond q = 900 / 3.5 =
+// 257.14 chips the low scenario ends the month below the floor, and each
+// dollar below costs 100: the plan stops there.
+TEST(KnownAnswer, CashFloorCapsTheQuantity) {
+  auto pr = BuildPlanProblem(
+      ParseOrDie(Spec(DivisibleOffer(3.5), 1, "  cash_floor_usd: 0\n  cash_shortfall_penalty: 100\n")));
+  ASSERT_TRUE(pr.ok());
+  pr->scenarios = EvenLowHigh(*pr);
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    const ProgramSolution s = SolveOrDie(*pr, m);
+    EXPECT_NEAR(s.chips[0], 900 / 3.5, 1e-3);
+    EXPECT_EQ(s.outcomes[0].breach_months, 0);
+    EXPECT_NEAR(s.outcomes[0].min_cash_usd, 0, 1.0);
+  }
+  // Without the floor the newsvendor buys 300 and the low scenario breaches.
+  auto loose = BuildPlanProblem(ParseOrDie(Spec(DivisibleOffer(3.5), 1, "  cash_floor_usd: -1.0e9\n")));
+  ASSERT_TRUE(loose.ok());
+  loose->scenarios = EvenLowHigh(*loose);
+  EXPECT_NEAR(SolveOrDie(*loose, PlanMethod::kExtensive).chips[0], 300, 1e-3);
+}
+
 }  // namespace
 }  // namespace fungible

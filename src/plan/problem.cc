@@ -148,6 +148,9 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     po.id = o.id;
     po.fleet_index = static_cast<int>(i);
     po.chip_type = o.chip_type;
+    po.provider = o.provider;
+    po.kind = o.kind;
+    po.unit = o.unit;
     po.on_demand = o.kind == ContractKind::kOnDemand;
     const double mw_per_chip = chip->power_w * fleet.allocation.pue / 1e6;
     po.chips_per_unit = o.unit == QuantityUnit::kMw ? (mw_per_chip > 0 ? 1.0 / mw_per_chip : 0.0) : 1.0;

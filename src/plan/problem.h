@@ -38,6 +38,9 @@ struct PlanOffer {
   std::string id;
   int fleet_index = -1;  // in Fleet::offers
   std::string chip_type;
+  std::string provider;
+  ContractKind kind = ContractKind::kReserved;
+  QuantityUnit unit = QuantityUnit::kChips;
   bool on_demand = false;     // second stage only: used chips are paid per chip-hour
   int pool = -1;              // instance pool whose capacity rows it adds to
   double chips_per_unit = 1;  // chips per unit of the spec's quantity (1, or chips per MW)
@@ -76,6 +79,11 @@ struct PlanSettingsIn {
   // missing effective chip-hour (well above any value a chip-hour can earn,
   // so floors are met whenever capacity allows).
   double floor_penalty_usd_per_effective_chip_hour = 0;
+  // Phase one of the cash check: the objective is the expected cash
+  // shortfall alone (every other objective coefficient is zero), so its
+  // optimum is zero exactly when some plan keeps cash above the floor in
+  // every scenario.
+  bool cash_feasibility_only = false;
 };
 
 struct PlanProblem {

@@ -71,6 +71,7 @@ void Quiet(ClpSimplex& clp) {
 
 }  // namespace
 
+Subproblems::Subproblems(const PlanProblem& problem) : problem_(problem) {}
 Subproblems::~Subproblems() = default;
 
 StatusOr<std::unique_ptr<Subproblems>> Subproblems::Build(const PlanProblem& problem) {

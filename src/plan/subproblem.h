@@ -40,7 +40,7 @@ class Subproblems {
   Status Solve(int s, const std::vector<double>& links, bool full, ScenarioOutcome& out);
 
  private:
-  explicit Subproblems(const PlanProblem& problem) : problem_(problem) {}
+  explicit Subproblems(const PlanProblem& problem);
   const PlanProblem& problem_;
   LpModel lp_{false};
   BlockIndex block_;

@@ -7,7 +7,9 @@
 #include <spdlog/sinks/null_sink.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <pqxx/pqxx>
 
 #include "orchestrate/sim_backend.h"
 #include "server/auth.h"
@@ -50,7 +52,7 @@ std::string TempDb(const std::string& name) {
 class Harness {
  public:
   explicit Harness(const std::string& db, ServiceOptions options = {}) : clock_(kT0), backend_(clock_) {
-    auto s = store::OpenSqliteStore(db);
+    auto s = store::OpenStore(db);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
     for (auto [name, role, team] : {std::tuple{"viewer", "viewer", ""}, {"alice", "team", "research"},
@@ -292,8 +294,7 @@ TEST(Service, RateLimitAnswers429) {
   EXPECT_EQ(h.Call("GET", "/v1/jobs", h.Token("root")).status, 200);  // per principal
 }
 
-TEST(Service, RestartRecoversAcknowledgedJobs) {
-  const std::string db = TempDb("restart");
+void RestartRecoversAcknowledgedJobs(const std::string& db) {
   std::vector<std::string> ids;
   {
     Harness h(db);
@@ -312,6 +313,25 @@ TEST(Service, RestartRecoversAcknowledgedJobs) {
   bool recovered = false;
   for (const auto& d : ex.body["decisions"]) recovered |= d["action"] == "recovered";
   EXPECT_TRUE(recovered);
+}
+
+TEST(Service, RestartRecoversAcknowledgedJobs) { RestartRecoversAcknowledgedJobs(TempDb("restart")); }
+
+// The same service end to end on the PostgreSQL store.
+TEST(Service, RestartRecoversAcknowledgedJobsOnPostgres) {
+  const char* url = std::getenv("FUNGIBLE_PG_URL");
+  if (!url || !*url) GTEST_SKIP() << "FUNGIBLE_PG_URL unset: run `eval $(bash scripts/postgres-ci.sh start)`";
+  {
+    pqxx::connection c(url);
+    pqxx::work w(c);
+    w.exec("SET client_min_messages TO WARNING; DROP TABLE IF EXISTS jobs, decisions, audit, tokens");
+    w.commit();
+  }
+  RestartRecoversAcknowledgedJobs(url);
+  Harness h(url);
+  auto audit = h.Call("GET", "/v1/audit?limit=100", h.Token("root"));
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_GE(audit.body["audit"].size(), 6u);
 }
 
 TEST(Service, OpenApiListsEveryRoute) {

@@ -148,32 +148,79 @@ struct Planner {
     for (int w = 0; w < W; ++w)
       if (inst.workloads[w].gang_size_chips > 0) gangs.push_back(w);
     if (gangs.empty()) return r;
+    // Whole gangs: rounded down, then topped up where capacity is cheapest
+    // (the relaxation's shadow price per effective chip) until each floor
+    // window (or the horizon) gets at least the effective chip-hours the
+    // relaxation gave it, as whole domains allow.
+    std::vector<std::vector<int>> domains_left(static_cast<size_t>(P), std::vector<int>(T));
+    for (int p = 0; p < P; ++p)
+      for (int t = 0; t < T; ++t)
+        domains_left[p][t] = static_cast<int>(
+            std::floor(inst.pools[p].capacity_chips[t] / std::max(1, inst.pools[p].interconnect_domain_chips) + 1e-9));
+    // Domains a count of gangs occupies.
+    auto domains_for = [](const GangFit& f, int n) {
+      return f.domains_per_gang > 0 ? n * f.domains_per_gang : (n + f.gangs_per_domain - 1) / std::max(1, f.gangs_per_domain);
+    };
+    std::vector<std::vector<std::vector<int>>> count(gangs.size(),
+                                                     std::vector<std::vector<int>>(static_cast<size_t>(P), std::vector<int>(T, 0)));
+    for (size_t g = 0; g < gangs.size(); ++g) {
+      const int w = gangs[g];
+      const auto& wl = inst.workloads[w];
+      const int len = wl.floor_effective_chips > 0 && wl.floor_window_periods > 0 ? wl.floor_window_periods : T;
+      for (int s0 = 0; s0 < T; s0 += len) {
+        const int s1 = std::min(T, s0 + len);
+        struct Cand {
+          double usd_per_effective_chip;
+          double frac;
+          int p, t;
+        };
+        std::vector<Cand> cands;
+        double target = 0, got = 0;
+        for (int p = 0; p < P; ++p) {
+          const GangFit f = GangFitOn(wl, inst.pools[p]);
+          if (!f.is_gang) continue;
+          const double e = EffectivePerChip(inst, w, p);
+          for (int t = s0; t < s1; ++t) {
+            const double relaxed = r->chips[p][w][t] / f.chips_per_gang;
+            target += r->chips[p][w][t] * e * inst.periods[t].hours;
+            int n = static_cast<int>(std::floor(relaxed + 1e-9));
+            while (n > 0 && domains_for(f, n) > domains_left[p][t]) --n;
+            count[g][p][t] = n;
+            got += n * f.chips_per_gang * e * inst.periods[t].hours;
+            cands.push_back({r->shadow_usd_per_chip_hour[p][t] / std::max(1e-9, e), relaxed - n, p, t});
+          }
+        }
+        std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
+          if (a.usd_per_effective_chip != b.usd_per_effective_chip)
+            return a.usd_per_effective_chip < b.usd_per_effective_chip;
+          return a.frac > b.frac;
+        });
+        for (const auto& c : cands) {
+          if (got >= target - 1e-6 * std::max(1.0, target)) break;
+          const GangFit f = GangFitOn(wl, inst.pools[c.p]);
+          const int n = count[g][c.p][c.t];
+          if (domains_for(f, n + 1) > domains_left[c.p][c.t]) continue;
+          count[g][c.p][c.t] = n + 1;
+          got += f.chips_per_gang * EffectivePerChip(inst, w, c.p) * inst.periods[c.t].hours;
+        }
+        for (int p = 0; p < P; ++p) {
+          const GangFit f = GangFitOn(wl, inst.pools[p]);
+          if (f.is_gang)
+            for (int t = s0; t < s1; ++t) domains_left[p][t] -= domains_for(f, count[g][p][t]);
+        }
+      }
+    }
     AllocationInstance rest = inst;
     std::vector<std::vector<std::vector<int>>> fixed(static_cast<size_t>(P),
                                                      std::vector<std::vector<int>>(gangs.size(), std::vector<int>(T, 0)));
     for (int p = 0; p < P; ++p)
-      for (int t = 0; t < T; ++t) {
-        const int d = std::max(1, inst.pools[p].interconnect_domain_chips);
-        int domains_left = static_cast<int>(std::floor(inst.pools[p].capacity_chips[t] / d + 1e-9));
-        double chips_left = inst.pools[p].capacity_chips[t];
-        for (size_t g = 0; g < gangs.size(); ++g) {
-          const int w = gangs[g];
-          const GangFit f = GangFitOn(inst.workloads[w], inst.pools[p]);
-          const double relaxed = r->chips[p][w][t] / f.chips_per_gang;
-          int n = static_cast<int>(std::floor(relaxed + 0.5));
-          // Whole domains: a big gang takes domains_per_gang, small ones share.
-          const int max_by_domains =
-              f.domains_per_gang > 0 ? domains_left / f.domains_per_gang : domains_left * f.gangs_per_domain;
-          n = std::max(0, std::min({n, max_by_domains, static_cast<int>(chips_left / f.chips_per_gang + 1e-9)}));
-          const int used_domains = f.domains_per_gang > 0 ? n * f.domains_per_gang
-                                                          : (n + f.gangs_per_domain - 1) / std::max(1, f.gangs_per_domain);
-          domains_left -= used_domains;
-          const int chips = static_cast<int>(std::lround(n * f.chips_per_gang));
-          chips_left -= chips;
+      for (size_t g = 0; g < gangs.size(); ++g)
+        for (int t = 0; t < T; ++t) {
+          const GangFit f = GangFitOn(inst.workloads[gangs[g]], inst.pools[p]);
+          const int chips = static_cast<int>(std::lround(count[g][p][t] * f.chips_per_gang));
           fixed[p][g][t] = chips;
-          rest.pools[p].capacity_chips[t] -= chips;
+          rest.pools[p].capacity_chips[t] = std::max(0.0, rest.pools[p].capacity_chips[t] - chips);
         }
-      }
     for (int w : gangs) {
       auto& wl = rest.workloads[w];
       for (auto& e : wl.efficiency) e.reset();

@@ -77,7 +77,8 @@ inline void SimulatePath(const DemandModel& m, const StepCoefficients& c, const 
     const double shared = normal();
     for (size_t s = 0; s < n; ++s) {
       const double own = normal();
-      while (next[s] < c.launch_begin[s + 1] && c.launch_month[next[s]] <= t) jump[s] += launch_log[next[s]++];
+      while (next[s] < c.launch_begin[s + 1] && c.launch_month[next[s]] <= t)
+        jump[s] += launch_log[next[s]++];
       if (t <= start[s].month) continue;
       double drift = growth[s];
       if (c.inv_ceiling[s] > 0) drift *= 1.0 - std::exp(x[s]) * c.inv_ceiling[s];

@@ -1,0 +1,162 @@
+// `fungible plan SPEC [--json FILE] [--method auto|extensive|decomposition]
+// [--threads N] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
+// [--no-mismatch]`: which offers to sign, and what that plan does across the
+// cone of demand (two-stage stochastic program over the reduced scenarios).
+// Under mpirun, the fungible-mpi binary spreads the scenario subproblems over
+// the ranks; rank 0 prints.
+// Exit codes: 0 planned, 2 usage or spec error, 3 no plan meets the cash
+// floor, 1 solver failure.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/plan_format.h"
+#include "plan/plan.h"
+#include "spec/spec.h"
+
+namespace fungible::cli {
+namespace {
+
+struct PlanFlags {
+  std::string spec;
+  std::string json_path;
+  std::string method = "auto";
+  int threads = 0;
+  int scenarios = 0;
+  double gap = 1e-6;
+  bool no_vss = false, no_evpi = false, no_mismatch = false;
+};
+
+std::string Summary(const Fleet& fleet, const PlanReport& r) {
+  std::string out;
+  out += "fungible plan: " + r.fleet + ", " + std::to_string(r.months) + " months from " + FormatMonth(r.start) +
+         ", " + std::to_string(r.scenarios) + " scenarios";
+  if (r.drawn_scenarios > r.scenarios)
+    out += " (reduced from " + std::to_string(r.drawn_scenarios) + " drawn)";
+  else if (r.drawn_scenarios > 0)
+    out += " (all drawn)";
+  out += "\n";
+  out += "objective: expected profit";
+  if (r.risk_aversion > 0) out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
+  out += "; solved by " + MethodText(r.solution) + "\n";
+
+  out += "\nOffers\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : r.offers) {
+    std::string signed_text = d.on_demand ? "fallback" : d.sign ? QuantityText(d.quantity_in_unit, d.unit) : "-";
+    rows.push_back({d.id, d.provider, d.kind, d.chip_type, signed_text, QuantityText(d.max_chips, "chips"),
+                    d.on_demand ? "-" : Money(d.cost_usd_per_chip), d.on_demand ? "-" : Money(d.value_usd_per_chip)});
+  }
+  out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
+  for (const auto& d : r.offers) {
+    out += "  " + d.id + ": " + d.why + "\n";
+    for (const auto& u : d.options)
+      out += "    option " + u.kind + " (notice " + std::to_string(u.notice_months) + " months): exercised with " +
+             "probability " + Percent(u.probability_exercised) + ", " + Grouped(u.expected_chips) +
+             " chips in expectation\n";
+  }
+
+  out += "\nAcross the scenarios (probability-weighted)\n";
+  rows.clear();
+  auto spread = [&](const std::string& what, const Spread& s, const std::function<std::string(double)>& f) {
+    rows.push_back({what, f(s.mean), f(s.p10), f(s.p50), f(s.p90)});
+  };
+  spread("profit", r.profit_usd, Money);
+  spread("utilization", r.utilization, Percent);
+  spread("unserved demand", r.unserved_share, Percent);
+  spread("lowest cash", r.min_cash_usd, Money);
+  out += Table({"", "mean", "P10", "P50", "P90"}, rows);
+  out += "  objective " + Money(r.objective_usd) + "; CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss " +
+         Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x\n";
+  out += "  P(unserved > " + Percent(r.unserved_share_limit) + " of demand) = " +
+         Percent(r.probability_unserved_over_limit) + "\n";
+  if (r.cash_floor_usd)
+    out += "  P(cash below the floor of " + Money(*r.cash_floor_usd) + ") = " + Percent(r.probability_cash_breach) + "\n";
+  if (r.vss_usd)
+    out += "  VSS " + Money(*r.vss_usd) + " (planning for the mean scenario signs " + ChipsList(fleet, r.offers, r.ev_plan_chips) +
+           ")\n";
+  if (r.evpi_usd) out += "  EVPI " + Money(*r.evpi_usd) + " (what knowing the scenario in advance would be worth)\n";
+  for (const auto& w : r.warnings) out += "  warning: " + w + "\n";
+
+  if (r.mismatch) {
+    const auto& m = *r.mismatch;
+    out += "\nMismatch: profit of the plan bought for a point of the cone (rows) when another happens (columns)\n";
+    std::vector<std::string> header = {"bought for"};
+    for (const auto& p : m.points) header.push_back(p);
+    header.push_back("signs");
+    rows.clear();
+    for (size_t i = 0; i < m.points.size(); ++i) {
+      std::vector<std::string> row = {m.points[i]};
+      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.profit_usd[i][j]));
+      row.push_back(ChipsList(fleet, r.offers, m.chips[i]));
+      rows.push_back(row);
+    }
+    out += Table(header, rows);
+    rows.clear();
+    out += "  unserved demand share\n";
+    for (size_t i = 0; i < m.points.size(); ++i) {
+      std::vector<std::string> row = {m.points[i]};
+      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Percent(m.unserved_share[i][j]));
+      rows.push_back(row);
+    }
+    header.pop_back();
+    out += Table(header, rows);
+  }
+  return out;
+}
+
+int RunPlanCommand(const PlanFlags& f) {
+  std::unique_ptr<PlanComm> comm = MakeComm();
+  const bool speak = comm->rank() == 0;
+  auto fleet = LoadFleetSpec(f.spec);
+  if (!fleet.ok()) return speak ? ReportError(fleet.status()) : ExitCodeFor(fleet.status());
+  if (f.scenarios > 0) fleet->plan.scenarios = f.scenarios;
+  PlanRunOptions o;
+  auto method = ParseMethod(f.method);
+  if (!method.ok()) return speak ? ReportError(method.status()) : ExitCodeFor(method.status());
+  o.solve.method = *method;
+  o.solve.threads = f.threads;
+  o.solve.relative_gap = f.gap;
+  o.solve.comm = comm.get();
+  o.vss = !f.no_vss;
+  o.evpi = !f.no_evpi;
+  o.mismatch = !f.no_mismatch;
+  auto rep = RunPlan(*fleet, o);
+  if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
+  if (!speak) return kExitOk;
+  if (!f.json_path.empty()) {
+    Status st = WriteTextFile(f.json_path, PlanJson(*fleet, *rep).dump(2) + "\n");
+    if (!st.ok()) return ReportError(st);
+    if (f.json_path == "-") return kExitOk;
+  }
+  std::fputs(Summary(*fleet, *rep).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddPlanCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<PlanFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "Which offers to sign: a two-stage stochastic program over the reduced scenarios of the cone");
+  cmd->add_option("spec", flags->spec, "Fleet spec (YAML) with offers: and plan:")->required();
+  cmd->add_option("--json", flags->json_path, "Write the full report as JSON to FILE ('-' = stdout)");
+  cmd->add_option("--method", flags->method, "auto, extensive (one LP/MIP) or decomposition (Benders)")
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--scenarios", flags->scenarios, "Representative scenarios (overrides plan.scenarios)");
+  cmd->add_option("--gap", flags->gap, "Relative optimality gap at which the solver stops")->capture_default_str();
+  cmd->add_flag("--no-vss", flags->no_vss, "Skip the expected-value plan (VSS)");
+  cmd->add_flag("--no-evpi", flags->no_evpi, "Skip the wait-and-see solves (EVPI)");
+  cmd->add_flag("--no-mismatch", flags->no_mismatch, "Skip the P10/P50/P90 mismatch table");
+  cmd->callback([flags, &exit_code] { exit_code = RunPlanCommand(*flags); });
+}
+
+}  // namespace fungible::cli

@@ -1,0 +1,171 @@
+// `fungible review RUN --month YYYY-MM [--policy NAME] [--json FILE]`: the
+// monthly financial review of a simulated run (RUN = the directory
+// `fungible simulate --out` wrote, or its run.json): KPIs against the month
+// before, the revenue, cost, utilization and useful-work bridges, and the
+// drivers in words.
+// Exit codes: 0 done, 2 no such run, a month outside it, or an unknown policy.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "ledger/review.h"
+#include "simulate/output.h"
+
+namespace fungible::cli {
+namespace {
+
+struct ReviewFlags {
+  std::string run;
+  std::string month;
+  std::string policy;
+  std::string json_path;
+};
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string Grouped(double v, int decimals = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
+  std::string s = buf;
+  const size_t dot = s.find('.');
+  std::string digits = s.substr(0, dot), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  if (dot != std::string::npos) out += s.substr(dot);
+  const bool negative = v < 0 && out.find_first_not_of("0,.") != std::string::npos;
+  return (negative ? "-" : "") + out;
+}
+
+std::string Value(const Kpi& k, double v) {
+  if (k.unit == "usd") return "$" + Grouped(v);
+  if (k.unit == "share") return Fmt("%.2f%%", 100 * v);
+  if (k.unit == "ratio") return Fmt("%.3f", v);
+  return Grouped(v);
+}
+
+std::string Change(const Kpi& k) {
+  const double d = k.change();
+  std::string s;
+  if (k.unit == "share") return Fmt("%+.2f pts", 100 * d);
+  if (k.unit == "ratio") return Fmt("%+.3f", d);
+  s = (d >= 0 ? "+" : "-") + std::string(k.unit == "usd" ? "$" : "") + Grouped(std::fabs(d));
+  if (k.previous != 0) s += " (" + Fmt("%+.1f%%", k.change_pct()) + ")";
+  return s;
+}
+
+std::string BridgeText(const Bridge& b) {
+  std::string out;
+  const bool money = b.unit == "usd";
+  auto amount = [&](double v, bool sign) {
+    if (money) return std::string(sign ? (v >= 0 ? "+" : "-") : (v < 0 ? "-" : "")) + "$" + Grouped(std::fabs(v), 2);
+    if (b.unit == "points") return Fmt(sign ? "%+.2f pts" : "%.2f%%", v);
+    return std::string(sign && v >= 0 ? "+" : "") + Grouped(v);
+  };
+  out += "  " + b.name + ": " + amount(b.from, false) + " -> " + amount(b.to, false) + ", change " +
+         amount(b.total_change, true) + "\n";
+  for (const auto& p : b.parts) out += "    " + p.name + std::string(16 - std::min<size_t>(15, p.name.size()), ' ') + amount(p.amount, true) + "\n";
+  return out;
+}
+
+int RunReview(const ReviewFlags& f) {
+  std::filesystem::path path = f.run;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) path /= "run.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ReportError(Status::NotFound(path.string() + ": no run there (give the directory `fungible simulate --out DIR` wrote)"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto rec = ParseRunJson(text.str(), path.string());
+  if (!rec.ok()) return ReportError(rec.status());
+  size_t pi = 0;
+  if (!f.policy.empty()) {
+    while (pi < rec->policies.size() && rec->policies[pi] != f.policy) ++pi;
+    if (pi == rec->policies.size()) {
+      std::string have;
+      for (const auto& p : rec->policies) have += (have.empty() ? "" : ", ") + p;
+      return ReportError(Status::Invalid("--policy: the run has no policy \"" + f.policy + "\" (it ran " + have + ")"));
+    }
+  }
+  auto r = ReviewMonth(rec->months[pi], f.month);
+  if (!r.ok()) return ReportError(r.status());
+
+  std::string out = "fungible review: " + rec->fleet_name + ", " + r->month + " against " + r->previous_month +
+                    " (policy " + rec->policies[pi] + ", scenario " + rec->scenario + ", seed " +
+                    std::to_string(rec->seed) + ")\n\nKPIs\n";
+  size_t w = 0;
+  for (const auto& k : r->kpis) w = std::max(w, k.name.size());
+  std::vector<std::string> a, b;
+  size_t wa = 0, wb = 0;
+  for (const auto& k : r->kpis) {
+    a.push_back(Value(k, k.value));
+    b.push_back(Value(k, k.previous));
+    wa = std::max(wa, a.back().size());
+    wb = std::max(wb, b.back().size());
+  }
+  out += "  " + std::string("") + "KPI" + std::string(w - 3, ' ') + "  " + std::string(wa > 5 ? wa - 5 : 0, ' ') +
+         r->month + "  " + std::string(wb > 7 ? wb - 7 : 0, ' ') + r->previous_month + "  change\n";
+  for (size_t i = 0; i < r->kpis.size(); ++i) {
+    const auto& k = r->kpis[i];
+    out += "  " + k.name + std::string(w - k.name.size(), ' ') + "  " + std::string(std::max(wa, size_t{7}) - a[i].size(), ' ') +
+           a[i] + "  " + std::string(std::max(wb, size_t{7}) - b[i].size(), ' ') + b[i] + "  " + Change(k) + "\n";
+  }
+  out += "\nBridges (the parts add up to the change)\n" + BridgeText(r->revenue) + BridgeText(r->compute_cost) +
+         BridgeText(r->utilization) + BridgeText(r->useful_work);
+  out += "\nBy model\n";
+  for (const auto& m : r->models)
+    out += "  " + m.model + ": revenue $" + Grouped(m.revenue_usd) + " (was $" + Grouped(m.previous_revenue_usd) +
+           "), " + Grouped(m.served_output_tokens / 1e6) + " M tokens at $" + Fmt("%.4f", m.usd_per_million_tokens) +
+           "/M (was $" + Fmt("%.4f", m.previous_usd_per_million_tokens) + "/M); price effect $" +
+           Grouped(m.price_effect_usd, 2) + ", mix effect $" + Grouped(m.mix_effect_usd, 2) + "\n";
+  out += "\nWhat drove it\n";
+  for (const auto& p : r->narrative) out += "  " + p + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+
+  if (!f.json_path.empty()) {
+    nlohmann::ordered_json j;
+    j["month"] = r->month;
+    j["previous_month"] = r->previous_month;
+    j["policy"] = rec->policies[pi];
+    j["kpis"] = nlohmann::ordered_json::array();
+    for (const auto& k : r->kpis)
+      j["kpis"].push_back({{"name", k.name}, {"unit", k.unit}, {"value", k.value}, {"previous", k.previous},
+                           {"change", k.change()}, {"change_pct", k.change_pct()}});
+    for (const Bridge* b : {&r->revenue, &r->compute_cost, &r->utilization, &r->useful_work}) {
+      nlohmann::ordered_json jb = {{"unit", b->unit}, {"from", b->from}, {"to", b->to}, {"change", b->total_change}};
+      for (const auto& p : b->parts) jb["parts"][p.name] = p.amount;
+      j["bridges"][b->name] = jb;
+    }
+    j["narrative"] = r->narrative;
+    Status st = WriteTextFile(f.json_path, j.dump(1) + "\n");
+    if (!st.ok()) return ReportError(st);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddReviewCommand(CLI::App& app, int& exit_code) {
+  auto f = std::make_shared<ReviewFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "review", "Monthly financial review of a simulated run: KPIs, variance bridges and the drivers in words");
+  cmd->add_option("run", f->run, "Run directory written by `fungible simulate --out` (or its run.json)")->required();
+  cmd->add_option("--month", f->month, "Month to review, YYYY-MM (compared with the month before)")->required();
+  cmd->add_option("--policy", f->policy, "Policy of the run to review (default: the first it ran)");
+  cmd->add_option("--json", f->json_path, "Also write the review as JSON to FILE ('-' = stdout)");
+  cmd->callback([f, &exit_code] { exit_code = RunReview(*f); });
+}
+
+}  // namespace fungible::cli

@@ -1,0 +1,249 @@
+// `fungible simulate SPEC [--months 12] [--scenario P50|random:SEED|trace:FILE]
+// [--policy fungible|static|no-repurpose|greedy|all] [--compare] [--out DIR]
+// ...`: months of operation in hourly virtual time, each policy applying its
+// allocation to the same realised world; prints the side-by-side summary and
+// writes the run directory (see simulate/output.h).
+// Exit codes: 0 done, 2 bad flags, spec or trace (located), 1 solver failure.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "simulate/output.h"
+#include "simulate/simulate.h"
+#include "spec/spec.h"
+
+namespace fungible::cli {
+namespace {
+
+struct SimulateFlags {
+  std::string spec;
+  int months = 12;
+  int days = 0;
+  std::string from;
+  std::string scenario = "P50";
+  std::string token_mix;
+  std::string policy = "fungible";
+  bool compare = false;
+  std::string out_dir;
+  std::vector<std::string> failures;
+  bool no_failures = false;
+  long long seed = -1;
+  int resolve_every = 0;
+  int horizon = 0;
+  int period = 0;
+  bool integer_gangs = false;
+  bool quiet = false;
+};
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string Grouped(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
+  std::string digits = buf, out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < -0.5 ? "-" : "") + out;
+}
+
+std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out = "  ";
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string pad(width[i] - cells[i].size(), ' ');
+      if (i > 0) out += "  ";
+      out += i == 0 ? cells[i] + pad : pad + cells[i];
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(header);
+  for (const auto& r : rows) out += line(r);
+  return out;
+}
+
+std::string Summary(const SimulationResult& sim) {
+  std::string out;
+  const UtcSeconds end = sim.start + static_cast<UtcSeconds>(sim.hours) * kSecondsPerHour;
+  out += "fungible simulate: " + sim.fleet_name + ", " + FormatUtc(sim.start) + ".." + FormatUtc(end) + " (" +
+         std::to_string(sim.hours) + " h), scenario " + sim.scenario + ", seed " + std::to_string(sim.seed) + "\n";
+  const auto& st = sim.settings;
+  out += "re-solve every " + std::to_string(st.resolve_every_hours) + "h over " + std::to_string(st.horizon_hours) +
+         "h in " + std::to_string(st.period_hours) + "h periods; gangs " +
+         (st.integer_gangs ? "whole by MIP" : "from the LP relaxation, rounded to whole gangs") + "; " +
+         std::to_string(sim.failures.size()) + " pool failure" + (sim.failures.size() == 1 ? "" : "s") + "\n";
+  for (const auto& l : sim.launches)
+    if (l.date >= sim.start && l.date < end)
+      out += "launch: " + l.model + " on " + FormatDate(l.date) + ", demand x" + Fmt("%.3f", l.demand_multiplier) +
+             ", throughput x" + Fmt("%.3f", l.throughput_multiplier) + "\n";
+  for (const auto& t : sim.trace.models)
+    out += "trace: " + t.model + " replays " + t.trace + " (" + Fmt("%.0f", t.trace_hours) + " h, " +
+           Grouped(t.trace_requests) + " requests, " + Fmt("%.1f", t.output_tokens_per_request) +
+           " output tokens each, x" + Fmt("%.4g", t.scale) + " to the spec's level, " +
+           std::to_string(t.gap_windows_imputed) + " gap windows filled)\n";
+
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : sim.runs) {
+    const auto& s = r.summary;
+    rows.push_back({PolicyName(r.policy), Grouped(s.revenue_usd), Fmt("%.2f%%", 100 * s.unserved_share),
+                    std::to_string(s.floor_windows_met) + "/" + std::to_string(s.floor_windows),
+                    Fmt("%.1f%%", 100 * s.utilization), Grouped(s.chips_switched), Grouped(s.contract_cost_usd),
+                    Fmt("%.2f", s.roc_now), Fmt("%.2f", s.roc_within), Fmt("%.2f", s.roc_all_up)});
+  }
+  out += "\nPolicies\n" + Table({"policy", "revenue usd", "unserved", "floors met", "utilization", "chips switched",
+                                 "cost usd", "RoC now", "RoC " + Fmt("%g", st.value_horizon_months) + "mo",
+                                 "RoC all-up"},
+                                rows);
+  if (sim.fungibility) {
+    const auto& v = *sim.fungibility;
+    out += "\nValue of fungibility (fungible - static): revenue " + std::string(v.revenue_usd >= 0 ? "+" : "-") + "$" +
+           Grouped(std::fabs(v.revenue_usd)) + " (" + Fmt("%+.2f%%", v.revenue_pct) + "), value all-up " +
+           (v.value_all_up_usd >= 0 ? "+" : "-") + "$" + Grouped(std::fabs(v.value_all_up_usd)) + " (" +
+           Fmt("%+.2f%%", v.value_all_up_pct) + "), return on compute " + Fmt("%+.3f", v.roc_all_up_points) + "\n";
+  }
+  // Return on compute of the first policy by team and chip type.
+  const PolicyRun& first = sim.runs.front();
+  rows.clear();
+  for (const auto& t : first.ledger.by_team)
+    rows.push_back({t.key, Grouped(t.chip_hours), Grouped(t.cost_usd), Grouped(t.value_now_usd),
+                    Grouped(t.value_within_usd), Grouped(t.value_all_up_usd),
+                    t.cost_usd > 0 ? Fmt("%.2f", t.roc_all_up()) : "-"});
+  out += "\nReturn on compute by team (" + std::string(PolicyName(first.policy)) + ")\n" +
+         Table({"team", "chip-hours", "cost usd", "value now", "value " + Fmt("%g", st.value_horizon_months) + "mo",
+                "value all-up", "RoC all-up"},
+               rows);
+  rows.clear();
+  for (const auto& t : first.ledger.by_chip_type)
+    rows.push_back({t.key, Grouped(t.chip_hours), Grouped(t.cost_usd), Grouped(t.value_all_up_usd),
+                    Fmt("%.2f", t.roc_now()), Fmt("%.2f", t.roc_all_up())});
+  out += "\nReturn on compute by chip type (full cost, idle included)\n" +
+         Table({"chip type", "chip-hours", "cost usd", "value all-up", "RoC now", "RoC all-up"}, rows);
+  rows.clear();
+  for (const auto& c : first.ledger.launch_credits)
+    rows.push_back({c.launch.model, FormatDate(c.launch.date), Fmt("%.3f", c.launch.demand_multiplier),
+                    Grouped(c.launch.credit_usd), Grouped(c.observed_effective_chip_hours),
+                    Fmt("%.2f", c.usd_per_effective_chip_hour), Grouped(c.credited_usd)});
+  if (!rows.empty())
+    out += "\nLaunches credited to model development\n" +
+           Table({"launch", "date", "demand x", "credit usd", "H100-eq chip-hours fed", "usd per chip-hour",
+                  "credited in run"},
+                 rows);
+  return out;
+}
+
+int RunSimulate(const SimulateFlags& f) {
+  SimulateOptions o;
+  o.months = f.months;
+  if (f.days < 0 || f.days > 3660) return ReportError(Status::Invalid("--days: expected 1 to 3660"));
+  if (f.days > 0) o.hours = 24 * f.days;
+  auto scenario = ParseScenarioChoice(f.scenario);
+  if (!scenario.ok()) return ReportError(scenario.status());
+  o.scenario = *scenario;
+  o.token_mix_file = f.token_mix;
+  auto policies = ParsePolicies(f.compare ? "all" : f.policy);
+  if (!policies.ok()) return ReportError(policies.status());
+  o.policies = *policies;
+  if (!f.from.empty()) {
+    auto t = ParseUtc(f.from);
+    if (!t.ok()) return ReportError(t.status().WithContext("--from"));
+    o.start = *t;
+  }
+  if (f.seed >= 0) o.seed = static_cast<std::uint64_t>(f.seed);
+  for (const auto& text : f.failures) {
+    auto inj = ParseInjectedFailure(text);
+    if (!inj.ok()) return ReportError(inj.status());
+    o.injected_failures.push_back(*inj);
+  }
+  o.random_failures = !f.no_failures;
+  if (f.resolve_every > 0) o.resolve_every_hours = f.resolve_every;
+  if (f.horizon > 0) o.horizon_hours = f.horizon;
+  if (f.period > 0) o.period_hours = f.period;
+  if (f.integer_gangs) o.integer_gangs = true;
+
+  auto fleet = LoadFleetSpec(f.spec);
+  if (!fleet.ok()) return ReportError(fleet.status());
+  auto sim = Simulate(*fleet, o);
+  if (!sim.ok()) return ReportError(sim.status());
+
+  const std::string summary = Summary(*sim);
+  std::fwrite(summary.data(), 1, summary.size(), stdout);
+  if (!f.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(f.out_dir, ec);
+    if (ec) return ReportError(Status::Invalid(f.out_dir + ": cannot create directory: " + ec.message()));
+    for (const auto& [rel, text] : RenderRunFiles(*sim)) {
+      const std::filesystem::path path = std::filesystem::path(f.out_dir) / rel;
+      std::filesystem::create_directories(path.parent_path(), ec);
+      if (ec) return ReportError(Status::Invalid(path.parent_path().string() + ": cannot create directory"));
+      Status st = WriteTextFile(path.string(), text);
+      if (!st.ok()) return ReportError(st);
+    }
+    std::printf("\nwrote %s: run.json, compare.csv, and per policy monthly.csv, daily.csv, ledger.csv, events.log\n",
+                f.out_dir.c_str());
+  }
+  // Timings vary from run to run: stderr, apart from the figures.
+  if (!f.quiet) {
+    double solve = 0, build = 0, apply = 0, ledger = 0, greedy = 0, total = sim->scenario_seconds;
+    for (const auto& r : sim->runs) {
+      solve += r.profile.solve_seconds;
+      build += r.profile.build_seconds;
+      apply += r.profile.apply_seconds;
+      ledger += r.profile.ledger_seconds;
+      greedy += r.profile.greedy_seconds;
+      total += r.profile.total_seconds;
+    }
+    const double simulated = static_cast<double>(sim->hours) * static_cast<double>(sim->runs.size());
+    std::fprintf(stderr,
+                 "fungible: simulated %.0f policy-hours in %.2f s (%.0f h/s): scenario %.2f s, build %.2f s, "
+                 "solve %.2f s, greedy %.2f s, apply %.2f s, ledger %.2f s\n",
+                 simulated, total, total > 0 ? simulated / total : 0.0, sim->scenario_seconds, build, solve, greedy,
+                 apply, ledger);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSimulateCommand(CLI::App& app, int& exit_code) {
+  auto f = std::make_shared<SimulateFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "Operate the fleet for months in hourly virtual time and compare allocation policies");
+  cmd->add_option("spec", f->spec, "Fleet spec (YAML)")->required();
+  cmd->add_option("--months", f->months, "Calendar months to simulate (1..120)")->capture_default_str();
+  cmd->add_option("--days", f->days, "Days to simulate instead of months");
+  cmd->add_option("--from", f->from, "First hour, UTC (default: simulate.start, else the forecast's start month)");
+  cmd->add_option("--scenario", f->scenario, "P50, random:SEED or trace:FILE (a rate trace to replay)")
+      ->capture_default_str();
+  cmd->add_option("--token-mix", f->token_mix,
+                  "With trace:FILE, a request trace (TIMESTAMP,ContextTokens,GeneratedTokens) for tokens per request");
+  cmd->add_option("--policy", f->policy, "fungible, static, no-repurpose, greedy or all")->capture_default_str();
+  cmd->add_flag("--compare", f->compare, "Run every policy side by side (same as --policy all)");
+  cmd->add_option("--out", f->out_dir, "Write the run directory (run.json, CSVs, event logs) to DIR");
+  cmd->add_option("--inject-failure", f->failures, "POOL@TIME+HOURS[*FRACTION]: a failure at a known hour (repeatable)");
+  cmd->add_flag("--no-failures", f->no_failures, "Do not draw failures from MTBF/MTTR (injected ones still happen)");
+  cmd->add_option("--seed", f->seed, "Seed of failures (default: forecast.seed of the spec)");
+  cmd->add_option("--resolve-every", f->resolve_every, "Hours between re-solves (overrides simulate.resolve_every_hours)");
+  cmd->add_option("--horizon", f->horizon, "Hours each re-solve looks ahead (overrides simulate.horizon_hours)");
+  cmd->add_option("--period", f->period, "LP period in hours (overrides simulate.period_hours)");
+  cmd->add_flag("--integer-gangs", f->integer_gangs, "Place gangs by MIP in every re-solve (exact, slow)");
+  cmd->add_flag("--quiet", f->quiet, "No timing line on stderr");
+  cmd->callback([f, &exit_code] { exit_code = RunSimulate(*f); });
+}
+
+}  // namespace fungible::cli

@@ -1,0 +1,223 @@
+#include "cli/plan_format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#ifdef FUNGIBLE_WITH_MPI
+#include "plan/mpi/mpi_comm.h"
+#endif
+
+namespace fungible::cli {
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string Grouped(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
+  std::string digits = buf, out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < -0.5 ? "-" : "") + out;
+}
+
+std::string Money(double v) {
+  char buf[64];
+  const double a = std::fabs(v);
+  const char* sign = v < 0 ? "-" : "";
+  if (a >= 1e9)
+    std::snprintf(buf, sizeof buf, "%s$%.2fB", sign, a / 1e9);
+  else if (a >= 1e6)
+    std::snprintf(buf, sizeof buf, "%s$%.1fM", sign, a / 1e6);
+  else if (a >= 1e3)
+    std::snprintf(buf, sizeof buf, "%s$%.1fk", sign, a / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%s$%.2f", sign, a);
+  return buf;
+}
+
+std::string Percent(double share) { return Fixed(100.0 * share, 1) + "%"; }
+
+std::string QuantityText(double amount, const std::string& unit) {
+  if (unit == "mw") return (amount < 10 ? Fixed(amount, 2) : Grouped(amount)) + " MW";
+  return Grouped(amount) + " chips";
+}
+
+std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out = "  ";
+    for (size_t i = 0; i < cells.size() && i < width.size(); ++i) {
+      std::string pad(width[i] - cells[i].size(), ' ');
+      if (i > 0) out += "  ";
+      out += i == 0 ? cells[i] + pad : pad + cells[i];
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(header);
+  for (const auto& r : rows) out += line(r);
+  return out;
+}
+
+std::string MethodText(const ProgramSolution& s) {
+  std::string out;
+  if (s.method == PlanMethod::kExtensive) {
+    out = std::string("the extensive form (") + (s.mip ? "Cbc" : "Clp") + "): " + Grouped(s.lp_rows) + " rows, " +
+          Grouped(s.lp_columns) + " columns";
+  } else {
+    out = "Benders decomposition (multi-cut" + std::string(s.mip ? ", integer master" : "") + "): " +
+          std::to_string(s.iterations) + " iterations, subproblems of " + Grouped(s.lp_rows) + " rows, " +
+          Grouped(s.lp_columns) + " columns";
+  }
+  return out + ", " + Fixed(s.seconds, 1) + " s";
+}
+
+std::string ChipsList(const Fleet& fleet, const std::vector<OfferDecision>& offers, const std::vector<double>& chips) {
+  std::string out;
+  for (size_t i = 0; i < offers.size() && i < chips.size(); ++i) {
+    if (offers[i].on_demand || chips[i] <= 1e-6 * std::max(1.0, offers[i].max_chips)) continue;
+    if (!out.empty()) out += ", ";
+    const double amount = offers[i].chips_per_unit > 0 ? chips[i] / offers[i].chips_per_unit : chips[i];
+    out += offers[i].id + " " + QuantityText(amount, offers[i].unit);
+  }
+  (void)fleet;
+  return out.empty() ? "nothing" : out;
+}
+
+StatusOr<PlanMethod> ParseMethod(const std::string& text) {
+  if (text == "auto") return PlanMethod::kAuto;
+  if (text == "extensive" || text == "ef") return PlanMethod::kExtensive;
+  if (text == "decomposition" || text == "benders") return PlanMethod::kDecomposition;
+  return Status::Invalid("--method: expected auto, extensive or decomposition, got \"" + text + "\"");
+}
+
+namespace {
+
+nlohmann::json SpreadJson(const Spread& s) {
+  return {{"mean", s.mean}, {"p10", s.p10}, {"p50", s.p50}, {"p90", s.p90}};
+}
+
+}  // namespace
+
+nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
+  using nlohmann::json;
+  json j;
+  j["fleet"] = r.fleet;
+  j["start_month"] = FormatMonth(r.start);
+  j["months"] = r.months;
+  j["scenarios"] = r.scenarios;
+  j["drawn_scenarios"] = r.drawn_scenarios;
+  j["reduction_distance"] = r.reduction_distance;
+  j["risk_aversion"] = r.risk_aversion;
+  j["cvar_alpha"] = r.cvar_alpha;
+  j["solver"] = {{"method", PlanMethodName(r.solution.method)},
+                 {"iterations", r.solution.iterations},
+                 {"mip", r.solution.mip},
+                 {"rows", r.solution.lp_rows},
+                 {"columns", r.solution.lp_columns},
+                 {"objective_musd", r.solution.objective_musd},
+                 {"lower_bound_musd", r.solution.lower_bound_musd},
+                 {"seconds", r.solution.seconds}};
+  json offers = json::array();
+  for (const auto& d : r.offers) {
+    json o = {{"id", d.id},
+              {"provider", d.provider},
+              {"kind", d.kind},
+              {"chip_type", d.chip_type},
+              {"sign", d.sign},
+              {"chips", d.chips},
+              {"max_chips", d.max_chips},
+              {"quantity", d.quantity_in_unit},
+              {"unit", d.unit},
+              {"all_or_nothing", d.all_or_nothing},
+              {"on_demand", d.on_demand},
+              {"usd_per_chip_hour", d.usd_per_chip_hour},
+              {"cost_usd_per_chip", d.cost_usd_per_chip},
+              {"marginal_value_usd_per_chip", d.value_usd_per_chip},
+              {"marginal_net_usd_per_chip", d.net_usd_per_chip},
+              {"pool_utilization", d.pool_utilization},
+              {"expected_used_chip_hours", d.expected_used_chip_hours},
+              {"why", d.why}};
+    json opts = json::array();
+    for (const auto& u : d.options)
+      opts.push_back({{"kind", u.kind},
+                      {"notice_months", u.notice_months},
+                      {"probability_exercised", u.probability_exercised},
+                      {"expected_chips", u.expected_chips}});
+    o["options"] = opts;
+    offers.push_back(o);
+  }
+  j["offers"] = offers;
+  j["objective_usd"] = r.objective_usd;
+  j["expected_profit_usd"] = r.expected_profit_usd;
+  j["cvar_loss_usd"] = r.cvar_loss_usd;
+  j["return_on_compute"] = r.return_on_compute;
+  j["profit_usd"] = SpreadJson(r.profit_usd);
+  j["utilization"] = SpreadJson(r.utilization);
+  j["unserved_share"] = SpreadJson(r.unserved_share);
+  j["min_cash_usd"] = SpreadJson(r.min_cash_usd);
+  j["unserved_share_limit"] = r.unserved_share_limit;
+  j["probability_unserved_over_limit"] = r.probability_unserved_over_limit;
+  j["cash_floor_usd"] = r.cash_floor_usd ? json(*r.cash_floor_usd) : json(nullptr);
+  j["probability_cash_breach"] = r.probability_cash_breach;
+  j["expected_floor_shortfall_effective_chip_hours"] = r.expected_floor_shortfall_effective_chip_hours;
+  j["vss_usd"] = r.vss_usd ? json(*r.vss_usd) : json(nullptr);
+  j["evpi_usd"] = r.evpi_usd ? json(*r.evpi_usd) : json(nullptr);
+  j["eev_objective_usd"] = r.eev_objective_usd;
+  j["ws_objective_usd"] = r.ws_objective_usd;
+  j["ev_plan_chips"] = r.ev_plan_chips;
+  if (r.mismatch) {
+    const auto& m = *r.mismatch;
+    j["mismatch"] = {{"points", m.points},
+                     {"chips", m.chips},
+                     {"profit_usd", m.profit_usd},
+                     {"objective_usd", m.objective_usd},
+                     {"unserved_share", m.unserved_share},
+                     {"utilization", m.utilization}};
+  }
+  json scen = json::array();
+  for (size_t s = 0; s < r.solution.outcomes.size(); ++s) {
+    const auto& o = r.solution.outcomes[s];
+    json e = {{"name", r.scenario_names[s]},
+              {"probability", r.probability[s]},
+              {"profit_usd", o.profit_usd},
+              {"revenue_usd", o.revenue_usd},
+              {"bid_value_usd", o.bid_value_usd},
+              {"cost_usd", o.cost_usd},
+              {"utilization", o.utilization()},
+              {"unserved_share", o.unserved_share()},
+              {"min_cash_usd", o.min_cash_usd},
+              {"cash_breach_months", o.breach_months},
+              {"floor_shortfall_effective_chip_hours", o.floor_shortfall_effective_chip_hours}};
+    json ex = json::object();
+    for (size_t oi = 0; oi < r.offers.size() && oi < o.option_chips.size(); ++oi)
+      for (size_t k = 0; k < o.option_chips[oi].size() && k < r.offers[oi].options.size(); ++k)
+        if (o.option_chips[oi][k] > 0) ex[r.offers[oi].id + "/" + r.offers[oi].options[k].kind] = o.option_chips[oi][k];
+    e["options_exercised_chips"] = ex;
+    scen.push_back(e);
+  }
+  j["scenario_outcomes"] = scen;
+  j["warnings"] = r.warnings;
+  (void)fleet;
+  return j;
+}
+
+std::unique_ptr<PlanComm> MakeComm() {
+#ifdef FUNGIBLE_WITH_MPI
+  return std::make_unique<MpiComm>();
+#else
+  return std::make_unique<PlanComm>();
+#endif
+}
+
+}  // namespace fungible::cli

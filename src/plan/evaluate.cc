@@ -1,0 +1,344 @@
+#include "plan/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+#include "allocate/lp_model.h"
+#include "catalog/catalog.h"
+
+namespace fungible {
+namespace {
+
+constexpr int kBreakevenIterations = 8;
+
+std::string Usd(double v) {
+  char buf[64];
+  const double a = std::fabs(v);
+  const char* sign = v < 0 ? "-" : "";
+  if (a >= 1e9)
+    std::snprintf(buf, sizeof buf, "%s$%.2fB", sign, a / 1e9);
+  else if (a >= 1e6)
+    std::snprintf(buf, sizeof buf, "%s$%.1fM", sign, a / 1e6);
+  else if (a >= 1e3)
+    std::snprintf(buf, sizeof buf, "%s$%.1fk", sign, a / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%s$%.2f", sign, a);
+  return buf;
+}
+
+std::string Pct(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100 * share);
+  return buf;
+}
+
+// Fleet with offer `index` priced at `factor` times its own price.
+Fleet Repriced(const Fleet& fleet, int index, double factor) {
+  Fleet f = fleet;
+  Offer& o = f.offers[index];
+  if (o.usd_per_chip_hour) {
+    // An expand option priced "as the offer" keeps following it.
+    for (auto& k : o.options)
+      if (k.kind == OptionKind::kExpand && !k.usd_per_chip_hour) k.usd_per_chip_hour = *o.usd_per_chip_hour;
+    o.usd_per_chip_hour = *o.usd_per_chip_hour * factor;
+  }
+  if (o.usd_per_mw_month) o.usd_per_mw_month = *o.usd_per_mw_month * factor;
+  return f;
+}
+
+struct Side {
+  PlanProblem problem;
+  ProgramSolution solution;
+  double objective_usd = 0;
+};
+
+// Solves `fleet`'s problem on `scenarios` with every take-or-pay offer
+// unsigned except `offer` (fixed at `chips`; -1 = none).
+StatusOr<Side> SolveSide(const Fleet& fleet, const std::vector<PlanScenario>& scenarios, const std::string& offer,
+                         double chips, const SolveOptions& options) {
+  Side side;
+  auto pr = BuildPlanProblem(fleet);
+  if (!pr.ok()) return pr.status();
+  side.problem = std::move(*pr);
+  side.problem.scenarios = scenarios;
+  FirstStageBounds b;
+  for (const auto& o : side.problem.offers) {
+    const double q = o.id == offer ? chips : 0.0;
+    b.lo.push_back(q);
+    b.hi.push_back(q);
+  }
+  auto sol = SolveProgram(side.problem, b, options);
+  if (!sol.ok()) return sol.status();
+  side.solution = std::move(*sol);
+  side.objective_usd = ObjectiveUsd(side.problem, side.solution);
+  return side;
+}
+
+// Used chip-hours of `chip` in each month of an outcome.
+std::vector<double> UsedByMonth(const PlanProblem& pr, const ScenarioOutcome& o, const std::string& chip) {
+  std::vector<double> used(pr.months, 0.0);
+  for (size_t p = 0; p < pr.pool_chip_type.size() && p < o.pool_used_by_month.size(); ++p)
+    if (pr.pool_chip_type[p] == chip)
+      for (int t = 0; t < pr.months; ++t) used[t] += o.pool_used_by_month[p][t];
+  return used;
+}
+
+double Mean(const std::vector<double>& v, const std::vector<double>& p) {
+  double m = 0;
+  for (size_t i = 0; i < v.size(); ++i) m += p[i] * v[i];
+  return m;
+}
+
+}  // namespace
+
+StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id,
+                                        const EvaluateOptions& options) {
+  const Offer* offer = fleet.FindOffer(offer_id);
+  if (offer == nullptr) {
+    std::string ids;
+    for (const auto& o : fleet.offers) ids += (ids.empty() ? "" : ", ") + o.id;
+    return Status::NotFound(fleet.file + ": no offer \"" + offer_id + "\" (offers: " + (ids.empty() ? "none" : ids) +
+                            ")");
+  }
+  const int index = static_cast<int>(offer - fleet.offers.data());
+  Fleet without = fleet;
+  without.offers.erase(without.offers.begin() + index);
+
+  auto layout = BuildPlanProblem(fleet);
+  if (!layout.ok()) return layout.status();
+  auto cone = DrawConeScenarios(fleet, *layout, {}, options.solve.threads);
+  if (!cone.ok()) return cone.status();
+  const std::vector<PlanScenario>& scenarios = cone->representatives;
+  const PlanOffer& po = layout->offers[index];
+
+  double chips = po.max_chips;
+  if (options.quantity) {
+    chips = *options.quantity * po.chips_per_unit;
+    if (*options.quantity < 0 || chips > po.max_chips * (1 + 1e-9))
+      return Status::Invalid("--quantity: expected between 0 and " + std::to_string(offer->quantity) + " " +
+                             QuantityUnitName(offer->unit) + " (the offer's quantity), got " +
+                             std::to_string(*options.quantity));
+    if (po.all_or_nothing && std::fabs(chips - po.max_chips) > 1e-9 * po.max_chips && chips > 0)
+      return Status::Invalid("--quantity: offer \"" + offer_id + "\" is all or nothing (" +
+                             std::to_string(offer->quantity) + " " + QuantityUnitName(offer->unit) + ")");
+    if (chips > 0 && chips < po.min_chips * (1 - 1e-9))
+      return Status::Invalid("--quantity: offer \"" + offer_id + "\" takes at least " +
+                             std::to_string(offer->min_quantity) + " " + QuantityUnitName(offer->unit));
+  }
+
+  auto base = SolveSide(without, scenarios, "", 0, options.solve);
+  if (!base.ok()) return base.status();
+  auto with = SolveSide(fleet, scenarios, offer_id, chips, options.solve);
+  if (!with.ok()) return with.status();
+
+  OfferEvaluation ev;
+  ev.offer = offer_id;
+  ev.provider = offer->provider;
+  ev.kind = ContractKindName(offer->kind);
+  ev.chip_type = offer->chip_type;
+  ev.unit = QuantityUnitName(offer->unit);
+  ev.chips = chips;
+  ev.quantity_in_unit = po.chips_per_unit > 0 ? chips / po.chips_per_unit : 0;
+  ev.usd_per_chip_hour = po.usd_per_chip_hour;
+  const PlanProblem& pr = with->problem;
+  for (int t = 0; t < pr.months; ++t) ev.months_in_horizon += po.in_window[t] > 0 ? 1 : 0;
+  const size_t K = scenarios.size();
+  std::vector<double> profit_with, profit_base;
+  for (size_t s = 0; s < K; ++s) {
+    ev.scenario_names.push_back(scenarios[s].name);
+    ev.probability.push_back(scenarios[s].probability);
+    profit_with.push_back(with->solution.outcomes[s].profit_usd);
+    profit_base.push_back(base->solution.outcomes[s].profit_usd);
+    ev.profit_change_usd.push_back(profit_with[s] - profit_base[s]);
+    if (ev.profit_change_usd[s] < -1e-6 * std::max(1.0, std::fabs(profit_base[s])))
+      ev.probability_profit_falls += ev.probability[s];
+    if (with->solution.outcomes[s].breached()) ev.probability_cash_breach_after += ev.probability[s];
+    if (base->solution.outcomes[s].breached()) ev.probability_cash_breach_before += ev.probability[s];
+    ev.unserved_share_after += ev.probability[s] * with->solution.outcomes[s].unserved_share();
+    ev.unserved_share_before += ev.probability[s] * base->solution.outcomes[s].unserved_share();
+  }
+  ev.objective_change_usd = with->objective_usd - base->objective_usd;
+  ev.expected_profit_change_usd = Mean(profit_with, ev.probability) - Mean(profit_base, ev.probability);
+  const double alpha = pr.settings.cvar_alpha;
+  ev.cvar_loss_change_usd =
+      CvarOfLossUsd(profit_with, ev.probability, alpha) - CvarOfLossUsd(profit_base, ev.probability, alpha);
+  ev.profit_change = WeightedSpread(ev.profit_change_usd, ev.probability);
+
+  // Price-performance and use, month by month.
+  const PlanOffer& wo = pr.offers[index];
+  std::vector<double> usable(pr.months, 0.0);  // usable chip-hours of the offer per month
+  for (int t = 0; t < pr.months; ++t) usable[t] = wo.availability * wo.landed[t] * chips * pr.hours[t];
+  const double usable_total = std::accumulate(usable.begin(), usable.end(), 0.0);
+  std::vector<std::vector<double>> added(K);  // [s][t]: added use of the chip type
+  for (size_t s = 0; s < K; ++s) {
+    const auto a = UsedByMonth(pr, with->solution.outcomes[s], offer->chip_type);
+    const auto b = UsedByMonth(base->problem, base->solution.outcomes[s], offer->chip_type);
+    added[s].assign(pr.months, 0.0);
+    double total = 0;
+    for (int t = 0; t < pr.months; ++t) {
+      added[s][t] = std::clamp(a[t] - b[t], 0.0, usable[t]);
+      total += added[s][t];
+    }
+    ev.used_share.push_back(usable_total > 0 ? total / usable_total : 0.0);
+  }
+  ev.used_share_spread = WeightedSpread(ev.used_share, ev.probability);
+
+  const ChipType* h100 = fleet.FindChip("h100-sxm");
+  if (h100 == nullptr) h100 = FindBuiltinChip("h100-sxm");
+  const double h100_pflops = h100 != nullptr ? h100->bf16_dense_flops / 1e15 : 0.9894;
+  const auto& inst = pr.instance;
+  for (size_t w = 0; w < inst.workloads.size(); ++w) {
+    bool eligible = false;
+    for (size_t p = 0; p < inst.pools.size(); ++p)
+      if (pr.pool_chip_type[p] == offer->chip_type && IsEligible(inst, static_cast<int>(w), static_cast<int>(p)))
+        eligible = true;
+    if (!eligible) continue;
+    const WorkloadClass* wc = fleet.FindWorkload(inst.workloads[w].id);
+    ClassOnChip c;
+    c.id = inst.workloads[w].id;
+    c.kind = WorkloadKindName(inst.workloads[w].kind);
+    c.efficiency_h100_equiv = wc != nullptr ? wc->EfficiencyOn(offer->chip_type).value_or(1.0) : 1.0;
+    c.effective_pflops = c.efficiency_h100_equiv * h100_pflops;
+    const int m = inst.workloads[w].served_model;
+    if (m >= 0)
+      for (size_t p = 0; p < inst.pools.size(); ++p)
+        if (pr.pool_chip_type[p] == offer->chip_type)
+          c.output_tokens_per_chip_hour = inst.models[m].output_tokens_per_s_per_chip[p] * 3600;
+    ev.classes.push_back(c);
+  }
+  const double per_use = wo.per_use_usd_per_chip_hour;
+  for (int t = 0; t < pr.months; ++t) {
+    if (wo.landed[t] <= 0) continue;
+    MonthPricePerformance mp;
+    mp.month = pr.month_start[t];
+    mp.landed_chips = wo.landed[t] * chips;
+    double used = 0;
+    for (size_t s = 0; s < K; ++s) used += ev.probability[s] * added[s][t];
+    mp.expected_used_share = usable[t] > 0 ? used / usable[t] : 0.0;
+    // Take-or-pay: every landed chip-hour; on demand and power: the used ones.
+    const double take_or_pay = wo.on_demand ? 0.0 : wo.usd_per_chip_hour * wo.landed[t] * chips * pr.hours[t];
+    mp.usd = take_or_pay + per_use * used;
+    for (const auto& c : ev.classes) {
+      // One usable chip-hour costs the price over availability (plus what it
+      // draws when used); it does efficiency x the H100 peak in PFLOP-hours.
+      const double per_usable =
+          (wo.on_demand ? 0.0 : wo.usd_per_chip_hour / wo.availability) + per_use;
+      const double pflop_hours = c.effective_pflops;
+      mp.usd_per_effective_pflop_hour.push_back(pflop_hours > 0 ? per_usable / pflop_hours
+                                                                : std::numeric_limits<double>::infinity());
+      const double per_used = used > 0 ? mp.usd / used : std::numeric_limits<double>::infinity();
+      mp.usd_per_used_effective_pflop_hour.push_back(pflop_hours > 0 ? per_used / pflop_hours
+                                                                     : std::numeric_limits<double>::infinity());
+    }
+    ev.cost_usd += mp.usd;
+    ev.months.push_back(std::move(mp));
+  }
+
+  // Breakeven: the price at which the objective change crosses zero. It
+  // falls with the price, linearly unless options, use or the cash floor
+  // respond: bracket the root, then regula falsi (Illinois).
+  if (wo.usd_per_chip_hour > 0) {
+    auto change_at = [&](double factor) -> StatusOr<double> {
+      if (factor == 1.0) return ev.objective_change_usd;
+      auto side = SolveSide(Repriced(fleet, index, factor), scenarios, offer_id, chips, options.solve);
+      if (!side.ok()) return side.status();
+      return side->objective_usd - base->objective_usd;
+    };
+    const double slope = (1.0 + pr.settings.risk_aversion) * std::max(ev.cost_usd, 1.0);  // per unit of factor
+    const double tol = 1e-7 * std::max(1.0, std::fabs(base->objective_usd));
+    double lo = 1.0, hi = 1.0, f_lo = ev.objective_change_usd, f_hi = ev.objective_change_usd;
+    bool bracketed = false, none = false;
+    if (f_lo >= 0) {
+      double step = std::max(0.01, f_lo / slope);
+      for (int i = 0; i < kBreakevenIterations && !bracketed; ++i, step *= 2) {
+        hi = lo + step * 1.05;
+        auto f = change_at(hi);
+        if (!f.ok()) return f.status();
+        f_hi = *f;
+        if (f_hi <= 0) {
+          bracketed = true;
+        } else {
+          lo = hi;
+          f_lo = f_hi;
+        }
+      }
+    } else {
+      auto f = change_at(0.0);
+      if (!f.ok()) return f.status();
+      if (*f <= tol) {
+        none = true;
+      } else {
+        lo = 0.0;
+        f_lo = *f;
+        bracketed = true;
+      }
+    }
+    if (bracketed) {
+      int side = 0;
+      double root = lo - f_lo * (hi - lo) / (f_hi - f_lo);
+      for (int i = 0; i < kBreakevenIterations; ++i) {
+        root = lo - f_lo * (hi - lo) / (f_hi - f_lo);
+        if (std::fabs(f_lo) <= tol) root = lo;
+        if (std::fabs(f_hi) <= tol) root = hi;
+        if (std::fabs(f_lo) <= tol || std::fabs(f_hi) <= tol) break;
+        auto f = change_at(root);
+        if (!f.ok()) return f.status();
+        if (std::fabs(*f) <= tol) break;
+        if (*f > 0) {
+          lo = root;
+          f_lo = *f;
+          if (side == 1) f_hi /= 2;
+          side = 1;
+        } else {
+          hi = root;
+          f_hi = *f;
+          if (side == -1) f_lo /= 2;
+          side = -1;
+        }
+      }
+      ev.breakeven_usd_per_chip_hour = root * wo.usd_per_chip_hour;
+    }
+    if (!bracketed && !none) ev.breakeven_at_least_usd_per_chip_hour = lo * wo.usd_per_chip_hour;
+  }
+
+  // The verdict, in a few plain sentences.
+  std::string v;
+  const bool worth = ev.objective_change_usd > 0;
+  const std::string what = offer_id + " (" + ev.provider + ", " +
+                           (ev.unit == "mw" ? std::to_string(static_cast<long long>(std::llround(ev.quantity_in_unit))) + " MW = " : "") +
+                           std::to_string(static_cast<long long>(std::llround(chips))) + " " + ev.chip_type + ")";
+  if (worth) {
+    v = "Sign " + what + ": it adds " + Usd(ev.objective_change_usd) + " to the objective (expected profit " +
+        Usd(ev.expected_profit_change_usd) + ", P10 " + Usd(ev.profit_change.p10) + ", P90 " +
+        Usd(ev.profit_change.p90) + ")";
+  } else {
+    v = "Do not sign " + what + " at this price: it takes " + Usd(-ev.objective_change_usd) +
+        " from the objective (expected profit " + Usd(ev.expected_profit_change_usd) + ")";
+  }
+  v += "; CVaR of loss " + std::string(ev.cvar_loss_change_usd <= 0 ? "falls" : "rises") + " by " +
+       Usd(std::fabs(ev.cvar_loss_change_usd)) + ".";
+  if (ev.breakeven_usd_per_chip_hour) {
+    v += " Breakeven " + Usd(*ev.breakeven_usd_per_chip_hour) + " per chip-hour against " +
+         Usd(ev.usd_per_chip_hour) + " offered.";
+  } else if (ev.breakeven_at_least_usd_per_chip_hour) {
+    v += " It would still pay at " + Usd(*ev.breakeven_at_least_usd_per_chip_hour) + " per chip-hour.";
+  } else if (!wo.on_demand) {
+    v += " No price makes it worth signing: the allocation has no use for it.";
+  }
+  v += " The allocation would use " + Pct(ev.used_share_spread.p50) + " of its chip-hours in the median scenario (P10 " +
+       Pct(ev.used_share_spread.p10) + ", P90 " + Pct(ev.used_share_spread.p90) + ")";
+  if (ev.used_share_spread.p50 < 0.5)
+    v += ": much of it would sit idle.";
+  else
+    v += ": it can be deployed productively.";
+  if (ev.probability_cash_breach_after > ev.probability_cash_breach_before + 1e-9)
+    v += " It raises the chance of breaching the cash floor from " + Pct(ev.probability_cash_breach_before) + " to " +
+         Pct(ev.probability_cash_breach_after) + ".";
+  ev.verdict = v;
+  return ev;
+}
+
+}  // namespace fungible

@@ -1,0 +1,332 @@
+#include "plan/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "plan/subproblem.h"
+
+namespace fungible {
+namespace {
+
+constexpr double kQuantileTolerance = 1e-12;
+
+std::string Usd(double v) {
+  char buf[64];
+  const double a = std::fabs(v);
+  if (a >= 1e9)
+    std::snprintf(buf, sizeof buf, "$%.2fB", v / 1e9);
+  else if (a >= 1e6)
+    std::snprintf(buf, sizeof buf, "$%.1fM", v / 1e6);
+  else if (a >= 1e3)
+    std::snprintf(buf, sizeof buf, "$%.1fk", v / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "$%.2f", v);
+  return buf;
+}
+
+std::string Pct(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100 * share);
+  return buf;
+}
+
+double Expected(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out, double (*f)(const ScenarioOutcome&)) {
+  double v = 0;
+  for (size_t s = 0; s < out.size(); ++s) v += pr.scenarios[s].probability * f(out[s]);
+  return v;
+}
+
+std::vector<double> Probabilities(const PlanProblem& pr) {
+  std::vector<double> p;
+  for (const auto& s : pr.scenarios) p.push_back(s.probability);
+  return p;
+}
+
+SolveOptions Local(const SolveOptions& o, int threads) {
+  SolveOptions l = o;
+  l.comm = nullptr;
+  l.threads = threads;
+  l.method = PlanMethod::kExtensive;
+  return l;
+}
+
+FirstStageBounds Fixed(const std::vector<double>& chips) {
+  FirstStageBounds b;
+  b.lo = chips;
+  b.hi = chips;
+  return b;
+}
+
+// The cash floor can be met in every scenario by some plan iff phase one's
+// optimum (expected shortfall alone) is zero.
+Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
+  PlanProblem p1 = pr;
+  p1.settings.risk_aversion = 0;
+  p1.settings.cash_feasibility_only = true;
+  auto sol = SolveProgram(p1, {}, options);
+  if (!sol.ok()) return sol.status();
+  if (sol->objective_musd <= 1e-6) return Status::Ok();  // under a dollar-month
+  int worst = 0, breached = 0;
+  double p_breach = 0;
+  for (size_t s = 0; s < sol->outcomes.size(); ++s) {
+    if (sol->outcomes[s].cash_shortfall_usd_months > sol->outcomes[worst].cash_shortfall_usd_months)
+      worst = static_cast<int>(s);
+    if (sol->outcomes[s].breached()) {
+      ++breached;
+      p_breach += pr.scenarios[s].probability;
+    }
+  }
+  const ScenarioOutcome& w = sol->outcomes[worst];
+  const int month = static_cast<int>(std::min_element(w.cash_usd.begin(), w.cash_usd.end()) - w.cash_usd.begin());
+  const double floor = *pr.settings.cash_floor_usd;
+  std::string where = pr.file;
+  if (pr.cash_floor_loc.line > 0)
+    where += ":" + std::to_string(pr.cash_floor_loc.line) + ":" + std::to_string(pr.cash_floor_loc.column);
+  return Status::Infeasible(
+      where + ": plan.cash_floor_usd: no plan keeps cash above the floor of " + Usd(floor) +
+      " in every scenario: even the plan that minimises breaches falls " + Usd(floor - w.cash_usd[month]) +
+      " below it in " + FormatMonth(pr.month_start[month]) + " in scenario " + pr.scenarios[worst].name +
+      " (probability " + Pct(pr.scenarios[worst].probability) + "), and breaches it in " + std::to_string(breached) +
+      " of " + std::to_string(sol->outcomes.size()) + " scenarios (probability " + Pct(p_breach) +
+      "); lower the floor or raise plan.initial_cash_usd");
+}
+
+}  // namespace
+
+Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability) {
+  Spread s;
+  if (values.empty()) return s;
+  std::vector<size_t> order(values.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
+  double total = std::accumulate(probability.begin(), probability.end(), 0.0);
+  for (size_t i = 0; i < values.size(); ++i) s.mean += probability[i] * values[i] / total;
+  auto q = [&](double p) {
+    double cum = 0;
+    for (size_t i : order) {
+      cum += probability[i] / total;
+      if (cum >= p - kQuantileTolerance) return values[i];
+    }
+    return values[order.back()];
+  };
+  s.p10 = q(0.1);
+  s.p50 = q(0.5);
+  s.p90 = q(0.9);
+  return s;
+}
+
+std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSolution& sol) {
+  std::vector<OfferDecision> out;
+  const auto& outcomes = sol.outcomes;
+  for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
+    const PlanOffer& o = pr.offers[oi];
+    OfferDecision d;
+    d.id = o.id;
+    d.provider = o.provider;
+    d.kind = ContractKindName(o.kind);
+    d.chip_type = o.chip_type;
+    d.on_demand = o.on_demand;
+    d.all_or_nothing = o.all_or_nothing;
+    d.max_chips = o.max_chips;
+    d.chips = o.on_demand ? o.max_chips : sol.chips[oi];
+    d.unit = QuantityUnitName(o.unit);
+    d.chips_per_unit = o.chips_per_unit;
+    d.quantity_in_unit = o.chips_per_unit > 0 ? d.chips / o.chips_per_unit : 0.0;
+    d.sign = d.chips > 1e-6 * std::max(1.0, o.max_chips);
+    d.usd_per_chip_hour = o.usd_per_chip_hour;
+    if (!o.on_demand)
+      for (int t = 0; t < pr.months; ++t) d.cost_usd_per_chip += o.usd_per_chip_hour * pr.hours[t] * o.landed[t];
+    const int j = pr.link_of_offer(static_cast<int>(oi));
+    if (j >= 0) {
+      double g = 0;
+      for (size_t s = 0; s < outcomes.size(); ++s)
+        if (j < static_cast<int>(outcomes[s].link_gradient.size()))
+          g += pr.scenarios[s].probability * outcomes[s].link_gradient[j];
+      d.net_usd_per_chip = -g / kUsdScale;
+      d.value_usd_per_chip = d.net_usd_per_chip + d.cost_usd_per_chip;
+    }
+    for (size_t s = 0; s < outcomes.size(); ++s) {
+      const double p = pr.scenarios[s].probability;
+      const auto& r = outcomes[s];
+      if (o.pool < static_cast<int>(r.pool_used_chip_hours.size())) {
+        if (r.pool_capacity_chip_hours[o.pool] > 0)
+          d.pool_utilization += p * r.pool_used_chip_hours[o.pool] / r.pool_capacity_chip_hours[o.pool];
+        if (pr.per_use_usd_per_chip_hour[o.pool] > 0) d.expected_used_chip_hours += p * r.pool_used_chip_hours[o.pool];
+      }
+    }
+    for (size_t k = 0; k < o.options.size(); ++k) {
+      OptionUse u;
+      u.kind = OptionKindName(o.options[k].kind);
+      u.notice_months = o.options[k].notice_months;
+      for (size_t s = 0; s < outcomes.size(); ++s) {
+        const double v = oi < outcomes[s].option_chips.size() && k < outcomes[s].option_chips[oi].size()
+                             ? outcomes[s].option_chips[oi][k]
+                             : 0.0;
+        if (v > 1e-6 * std::max(1.0, o.max_chips)) u.probability_exercised += pr.scenarios[s].probability;
+        u.expected_chips += pr.scenarios[s].probability * v;
+      }
+      d.options.push_back(u);
+    }
+    const std::string per_chip = " per chip over the horizon";
+    if (o.on_demand) {
+      d.why = "fallback paid per use at " + Usd(o.usd_per_chip_hour) + " a chip-hour: the allocation uses " +
+              Usd(d.expected_used_chip_hours).substr(1) + " chip-hours of it in expectation";
+    } else if (!d.sign) {
+      d.why = std::string(o.all_or_nothing ? "all or nothing, not worth it: " : "not signed: ") +
+              "a chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against its cost of " +
+              Usd(d.cost_usd_per_chip);
+    } else if (d.chips >= o.max_chips * (1 - 1e-6)) {
+      d.why = std::string(o.all_or_nothing ? "all or nothing, signed: " : "signed in full: ") +
+              "one more chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against " +
+              Usd(d.cost_usd_per_chip) + " (net " + Usd(d.net_usd_per_chip) + ")";
+    } else {
+      d.why = "signed up to where one more chip adds what it costs (" + Usd(d.cost_usd_per_chip) + per_chip +
+              "): beyond it the chips would idle in too many scenarios";
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<PlanScenario>& paths,
+                                     const PlanRunOptions& options) {
+  PlanReport rep;
+  rep.fleet = pr.fleet_name;
+  rep.start = pr.month_start.front();
+  rep.months = pr.months;
+  rep.scenarios = static_cast<int>(pr.scenarios.size());
+  for (const auto& s : pr.scenarios) rep.scenario_names.push_back(s.name);
+  rep.probability = Probabilities(pr);
+  rep.risk_aversion = pr.settings.risk_aversion;
+  rep.cvar_alpha = pr.settings.cvar_alpha;
+  rep.cash_floor_usd = pr.settings.cash_floor_usd;
+  rep.unserved_share_limit = pr.settings.unserved_share_limit;
+
+  auto sol = SolveProgram(pr, {}, options.solve);
+  if (!sol.ok()) return sol.status();
+  rep.solution = std::move(*sol);
+  const auto& out = rep.solution.outcomes;
+  if (pr.settings.cash_floor_usd &&
+      std::any_of(out.begin(), out.end(), [](const ScenarioOutcome& o) { return o.breached(); }))
+    FUNGIBLE_RETURN_IF_ERROR(CheckCashFloor(pr, options.solve));
+
+  rep.objective_usd = ObjectiveUsd(pr, rep.solution);
+  rep.expected_profit_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.profit_usd; });
+  std::vector<double> profit, util, unserved, min_cash;
+  for (const auto& o : out) {
+    profit.push_back(o.profit_usd);
+    util.push_back(o.utilization());
+    unserved.push_back(o.unserved_share());
+    min_cash.push_back(o.min_cash_usd);
+  }
+  rep.cvar_loss_usd = CvarOfLossUsd(profit, rep.probability, pr.settings.cvar_alpha);
+  rep.profit_usd = WeightedSpread(profit, rep.probability);
+  rep.utilization = WeightedSpread(util, rep.probability);
+  rep.unserved_share = WeightedSpread(unserved, rep.probability);
+  rep.min_cash_usd = WeightedSpread(min_cash, rep.probability);
+  const double value = Expected(pr, out, [](const ScenarioOutcome& o) { return o.revenue_usd + o.bid_value_usd; });
+  const double cost = Expected(pr, out, [](const ScenarioOutcome& o) { return o.cost_usd; });
+  rep.return_on_compute = cost > 0 ? value / cost : 0.0;
+  for (size_t s = 0; s < out.size(); ++s) {
+    if (out[s].unserved_share() > pr.settings.unserved_share_limit + 1e-12)
+      rep.probability_unserved_over_limit += rep.probability[s];
+    if (out[s].breached()) rep.probability_cash_breach += rep.probability[s];
+    rep.expected_floor_shortfall_effective_chip_hours +=
+        rep.probability[s] * out[s].floor_shortfall_effective_chip_hours;
+  }
+  if (rep.expected_floor_shortfall_effective_chip_hours > 1.0)
+    rep.warnings.push_back("model-development or other floors fall short by " +
+                           Usd(rep.expected_floor_shortfall_effective_chip_hours).substr(1) +
+                           " effective chip-hours in expectation: no offer covers them in time");
+  rep.offers = DescribeOffers(pr, rep.solution);
+
+  const int threads = options.solve.threads;
+  if (options.vss) {
+    // Plan for the mean scenario, then live with that plan in every scenario.
+    PlanProblem ev = WithScenarios(pr, {MeanScenario(pr, pr.scenarios)});
+    auto ev_sol = SolveProgram(ev, {}, Local(options.solve, threads));
+    if (!ev_sol.ok()) return ev_sol.status();
+    rep.ev_plan_chips = ev_sol->chips;
+    auto eev = SolveProgram(pr, Fixed(ev_sol->chips), options.solve);
+    if (!eev.ok()) return eev.status();
+    rep.eev_objective_usd = ObjectiveUsd(pr, *eev);
+    rep.vss_usd = rep.objective_usd - rep.eev_objective_usd;
+  }
+  if (options.evpi) {
+    // Wait and see: each scenario with its own first stage, known in advance.
+    const PlanComm* comm = options.solve.comm;
+    const int K = static_cast<int>(pr.scenarios.size());
+    const int R = comm ? comm->size() : 1, r = comm ? comm->rank() : 0;
+    const int begin = static_cast<int>(static_cast<long long>(K) * r / R);
+    const int end = static_cast<int>(static_cast<long long>(K) * (r + 1) / R);
+    std::vector<double> mine(static_cast<size_t>(end - begin) + 1, 0.0);
+    Status st = ForScenarios(begin, end, threads, [&](int s) {
+      PlanScenario one = pr.scenarios[s];
+      one.probability = 1.0;
+      PlanProblem single = WithScenarios(pr, {one});
+      auto ws = SolveProgram(single, {}, Local(options.solve, 1));
+      if (!ws.ok()) return ws.status();
+      mine[1 + s - begin] = ObjectiveUsd(single, *ws);
+      return Status::Ok();
+    });
+    mine[0] = st.ok() ? 0.0 : 1.0;
+    std::vector<double> all = comm ? comm->AllGather(mine) : mine;
+    if (!st.ok()) return st;
+    double ws = 0;
+    size_t i = 0;
+    for (int rank = 0; rank < R; ++rank) {
+      const int b = static_cast<int>(static_cast<long long>(K) * rank / R);
+      const int e = static_cast<int>(static_cast<long long>(K) * (rank + 1) / R);
+      if (all[i++] != 0.0) return Status::Internal("plan: a wait-and-see solve failed on another process");
+      for (int s = b; s < e; ++s) ws += pr.scenarios[s].probability * all[i++];
+    }
+    rep.ws_objective_usd = ws;
+    rep.evpi_usd = ws - rep.objective_usd;
+  }
+  if (options.mismatch && !paths.empty()) {
+    MismatchTable mt;
+    const size_t n = paths.size();
+    std::vector<PlanProblem> point;
+    for (const auto& p : paths) {
+      mt.points.push_back(p.name);
+      point.push_back(WithScenarios(pr, {p}));
+    }
+    for (size_t i = 0; i < n; ++i) {
+      auto plan_i = SolveProgram(point[i], {}, Local(options.solve, threads));
+      if (!plan_i.ok()) return plan_i.status();
+      mt.chips.push_back(plan_i->chips);
+      std::vector<double> profit_row, obj_row, unserved_row, util_row;
+      for (size_t j = 0; j < n; ++j) {
+        auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(options.solve, threads));
+        if (!e.ok()) return e.status();
+        profit_row.push_back(e->outcomes[0].profit_usd);
+        obj_row.push_back(ObjectiveUsd(point[j], *e));
+        unserved_row.push_back(e->outcomes[0].unserved_share());
+        util_row.push_back(e->outcomes[0].utilization());
+      }
+      mt.profit_usd.push_back(profit_row);
+      mt.objective_usd.push_back(obj_row);
+      mt.unserved_share.push_back(unserved_row);
+      mt.utilization.push_back(util_row);
+    }
+    rep.mismatch = std::move(mt);
+  }
+  return rep;
+}
+
+StatusOr<PlanReport> RunPlan(const Fleet& fleet, const PlanRunOptions& options) {
+  auto pr = BuildPlanProblem(fleet);
+  if (!pr.ok()) return pr.status();
+  auto cone = DrawConeScenarios(fleet, *pr, {0.1, 0.5, 0.9}, options.solve.threads);
+  if (!cone.ok()) return cone.status();
+  pr->scenarios = cone->representatives;
+  auto rep = PlanFromProblem(*pr, cone->quantile_paths, options);
+  if (!rep.ok()) return rep.status();
+  rep->drawn_scenarios = cone->drawn;
+  rep->reduction_distance = cone->reduction_distance;
+  return rep;
+}
+
+}  // namespace fungible

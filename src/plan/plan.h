@@ -1,0 +1,115 @@
+// `fungible plan`: which offers to sign, and what that plan does across the
+// cone. Draws and reduces the scenarios, solves the two-stage program
+// (solve.h), checks the cash floor, and reports the plan with its
+// distribution, its value against simpler plans (VSS, EVPI) and the mismatch
+// table (the plan bought for one point of the cone, landing at another).
+// Never prints; the CLI formats the report.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/fleet.h"
+#include "plan/problem.h"
+#include "plan/solve.h"
+#include "util/status.h"
+
+namespace fungible {
+
+struct PlanRunOptions {
+  SolveOptions solve;
+  bool vss = true;       // solve the expected-value problem and evaluate its plan
+  bool evpi = true;      // solve every scenario on its own (wait-and-see)
+  bool mismatch = true;  // plans for P10, P50, P90 of the cone, each on each
+};
+
+// Probability-weighted summary of a figure over the scenarios.
+struct Spread {
+  double mean = 0, p10 = 0, p50 = 0, p90 = 0;
+};
+Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability);
+
+struct OptionUse {
+  std::string kind;  // "expand", "reduce", "terminate"
+  int notice_months = 0;
+  double probability_exercised = 0;
+  double expected_chips = 0;  // added / removed, over the scenarios
+};
+
+struct OfferDecision {
+  std::string id, provider, kind, chip_type;
+  bool on_demand = false;
+  bool all_or_nothing = false;
+  double max_chips = 0;
+  double chips = 0;              // signed (on-demand: available)
+  double quantity_in_unit = 0;   // signed, in the offer's unit
+  std::string unit;              // "chips" or "mw"
+  double chips_per_unit = 1;
+  bool sign = false;
+  double usd_per_chip_hour = 0;
+  double cost_usd_per_chip = 0;   // take-or-pay over the horizon (0 on demand)
+  // Expected marginal value of one more signed chip over the horizon, gross
+  // (capacity it adds) and net of its cost: from the subproblems' duals.
+  double value_usd_per_chip = 0;
+  double net_usd_per_chip = 0;
+  double expected_used_chip_hours = 0;  // on-demand and own-pool offers: what the allocation uses
+  double pool_utilization = 0;          // expected utilization of the pool its chips join
+  std::vector<OptionUse> options;
+  std::string why;  // one sentence
+};
+
+struct MismatchTable {
+  std::vector<std::string> points;  // "P10", "P50", "P90"
+  std::vector<std::vector<double>> chips;  // [plan i][offer]: what the plan bought for point i signs
+  // [plan i][realised j]: profit and objective (profit - penalties - lambda x
+  // CVaR, here of one path: (1 + lambda) x profit - penalties) of plan i when
+  // point j happens.
+  std::vector<std::vector<double>> profit_usd;
+  std::vector<std::vector<double>> objective_usd;
+  std::vector<std::vector<double>> unserved_share;
+  std::vector<std::vector<double>> utilization;
+};
+
+struct PlanReport {
+  std::string fleet;
+  UtcSeconds start = 0;
+  int months = 0;
+  int scenarios = 0;        // representatives K
+  int drawn_scenarios = 0;  // N drawn from the cone before reduction
+  double reduction_distance = 0;
+  std::vector<std::string> scenario_names;
+  std::vector<double> probability;
+  ProgramSolution solution;  // first stage, outcomes per scenario, method, timing
+  std::vector<OfferDecision> offers;
+  double objective_usd = 0;  // expected profit - expected penalties - lambda x CVaR
+  double expected_profit_usd = 0;
+  double cvar_loss_usd = 0;  // CVaR at alpha of -profit
+  double risk_aversion = 0, cvar_alpha = 0;
+  double return_on_compute = 0;  // E[revenue + bid value] / E[cost of the whole envelope]
+  Spread profit_usd, utilization, unserved_share, min_cash_usd;
+  double unserved_share_limit = 0;
+  double probability_unserved_over_limit = 0;
+  std::optional<double> cash_floor_usd;
+  double probability_cash_breach = 0;
+  double expected_floor_shortfall_effective_chip_hours = 0;
+  // VSS = RP - EEV and EVPI = WS - RP in the objective (USD, >= 0).
+  std::optional<double> vss_usd, evpi_usd;
+  std::vector<double> ev_plan_chips;  // [offer]: what planning for the mean scenario signs
+  double eev_objective_usd = 0, ws_objective_usd = 0;
+  std::optional<MismatchTable> mismatch;
+  std::vector<std::string> warnings;
+};
+
+// The whole run from a spec.
+StatusOr<PlanReport> RunPlan(const Fleet& fleet, const PlanRunOptions& options);
+
+// The same from a built problem with its scenarios (quantile_paths: the
+// points of the mismatch table, may be empty).
+StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vector<PlanScenario>& quantile_paths,
+                                     const PlanRunOptions& options);
+
+// Decisions and their explanation for a solution of `problem`.
+std::vector<OfferDecision> DescribeOffers(const PlanProblem& problem, const ProgramSolution& solution);
+
+}  // namespace fungible
