@@ -34,9 +34,9 @@ struct Chip {
 
 // Public-spec-shaped figures; only their spread matters for the benchmark.
 const Chip kChips[] = {
-    {"h100-sxm", 8, 1.0, 1.0, 2.1},  {"h200", 8, 1.2, 1.5, 2.6},     {"b200", 8, 2.2, 2.4, 3.2},
-    {"gb200", 72, 2.5, 3.0, 4.0},    {"tpu-v5e", 256, 0.5, 0.6, 1.2}, {"tpu-v6e", 256, 1.1, 1.3, 2.0},
-    {"trn2", 64, 0.8, 0.9, 1.6},     {"mi300x", 8, 1.1, 1.3, 2.2},
+    {"h100-sxm", 8, 1.0, 1.0, 2.1}, {"h200", 8, 1.2, 1.5, 2.6},      {"b200", 8, 2.2, 2.4, 3.2},
+    {"gb200", 72, 2.5, 3.0, 4.0},   {"tpu-v5e", 256, 0.5, 0.6, 1.2}, {"tpu-v6e", 256, 1.1, 1.3, 2.0},
+    {"trn2", 64, 0.8, 0.9, 1.6},    {"mi300x", 8, 1.1, 1.3, 2.2},
 };
 constexpr int kNumChips = sizeof(kChips) / sizeof(kChips[0]);
 
@@ -67,7 +67,8 @@ AllocationInstance Generate(std::uint64_t seed, int P, int W, int T, int M) {
   }
   // Serving: M models, diurnal demand sized to about 45% of the fleet.
   double fleet_h100 = 0;
-  for (int p = 0; p < P; ++p) fleet_h100 += inst.pools[p].capacity_chips[T - 1] * kChips[chip_of[p]].tps_scale;
+  for (int p = 0; p < P; ++p)
+    fleet_h100 += inst.pools[p].capacity_chips[T - 1] * kChips[chip_of[p]].tps_scale;
   for (int m = 0; m < M; ++m) {
     AllocationInstance::ModelIn model;
     model.id = "model-" + std::to_string(m);
@@ -95,8 +96,8 @@ AllocationInstance Generate(std::uint64_t seed, int P, int W, int T, int M) {
       wl.served_model = w % M;
       for (int p = 0; p < P; ++p) wl.efficiency[p] = kChips[chip_of[p]].tps_scale;
     } else {
-      static const WorkloadKind kinds[] = {WorkloadKind::kPretrain, WorkloadKind::kRl, WorkloadKind::kResearch,
-                                           WorkloadKind::kInternal};
+      static const WorkloadKind kinds[] = {WorkloadKind::kPretrain, WorkloadKind::kRl,
+                                           WorkloadKind::kResearch, WorkloadKind::kInternal};
       wl.kind = kinds[w % 4];
       wl.id = std::string(fungible::WorkloadKindName(wl.kind)) + "-" + std::to_string(w);
       std::vector<bool> chip_ok(kNumChips);
@@ -150,16 +151,26 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--seed") seed = std::stoull(next());
-    else if (a == "--repeat") repeat = std::max(0, std::stoi(next()));  // 0: write the MPS only
-    else if (a == "--mps") mps = next();
-    else if (a == "--integer-gangs") integer_gangs = true;
-    else if (a == "--pools") P = std::stoi(next());
-    else if (a == "--workloads") W = std::stoi(next());
-    else if (a == "--periods") T = std::stoi(next());
-    else if (a == "--switch-cost") switch_cost = std::stod(next());
-    else if (a == "--models") models = std::stoi(next());
-    else if (a == "--idle-pref") idle_pref = std::stod(next());
+    if (a == "--seed")
+      seed = std::stoull(next());
+    else if (a == "--repeat")
+      repeat = std::max(0, std::stoi(next()));  // 0: write the MPS only
+    else if (a == "--mps")
+      mps = next();
+    else if (a == "--integer-gangs")
+      integer_gangs = true;
+    else if (a == "--pools")
+      P = std::stoi(next());
+    else if (a == "--workloads")
+      W = std::stoi(next());
+    else if (a == "--periods")
+      T = std::stoi(next());
+    else if (a == "--switch-cost")
+      switch_cost = std::stod(next());
+    else if (a == "--models")
+      models = std::stoi(next());
+    else if (a == "--idle-pref")
+      idle_pref = std::stod(next());
     else {
       std::fprintf(stderr, "usage: allocate_bench [--seed N] [--repeat N] [--mps FILE] [--integer-gangs]\n");
       return 2;

@@ -24,7 +24,7 @@ const char* SolveStatusName(SolveStatus s) {
 namespace {
 
 constexpr int kMaxHoursInWindow = 8784;  // one leap year
-constexpr char kH100[] = "h100-sxm";    // the reference chip of "H100-equivalent"
+constexpr char kH100[] = "h100-sxm";     // the reference chip of "H100-equivalent"
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -44,12 +44,15 @@ std::string Num(double v) {
 }
 
 std::string WindowText(const AllocationInstance& inst, int first, int last) {
-  UtcSeconds end = inst.periods[last].start + static_cast<UtcSeconds>(std::llround(inst.periods[last].hours * 3600));
+  UtcSeconds end =
+      inst.periods[last].start + static_cast<UtcSeconds>(std::llround(inst.periods[last].hours * 3600));
   return FormatUtc(inst.periods[first].start) + ".." + FormatUtc(end);
 }
 
 double Eff(const AllocationInstance& inst, int w, int p) { return EffectivePerChip(inst, w, p); }
-double NominalEff(const AllocationInstance& inst, int w, int p) { return inst.workloads[w].efficiency[p].value_or(1.0); }
+double NominalEff(const AllocationInstance& inst, int w, int p) {
+  return inst.workloads[w].efficiency[p].value_or(1.0);
+}
 
 // Eligible pools of w, most effective first (ties by id for stable output).
 std::vector<int> PoolsByEfficiency(const AllocationInstance& inst, int w) {
@@ -85,7 +88,8 @@ double AloneMax(const AllocationInstance& inst, int w, int first, int last, bool
     GangFit f = GangFitOn(wl, inst.pools[p]);
     for (int t = first; t <= last; ++t) {
       double chips = inst.pools[p].capacity_chips[t];
-      if (f.is_gang && integer_gangs) chips = MaxGangs(wl, inst.pools[p], t) * f.chips_per_gang;
+      if (f.is_gang && integer_gangs)
+        chips = MaxGangs(wl, inst.pools[p], t) * f.chips_per_gang;
       else if (f.is_gang) {
         // Relaxed gangs: whole domains still bound them (fractional gangs).
         const int d = std::max(1, inst.pools[p].interconnect_domain_chips);
@@ -120,7 +124,8 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
     so.relax_integers = true;
     sol = SolveLpModel(ph, so);
     if (!sol.ok()) return sol.status();
-    if (sol->x.empty()) return Status::Internal("the shortfall model of an infeasible allocation did not solve");
+    if (sol->x.empty())
+      return Status::Internal("the shortfall model of an infeasible allocation did not solve");
   }
   r.status = SolveStatus::kInfeasible;
   // Which floors share a window and pools, to name competitors.
@@ -146,8 +151,8 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
         const int d = std::max(1, inst.pools[p].interconnect_domain_chips);
         for (int t = fr.first_period; t <= fr.last_period; ++t) {
           if (MaxGangs(wl, inst.pools[p], t) > 0) gang_fits_nowhere = false;
-          largest_whole_domain_chips =
-              std::max(largest_whole_domain_chips, std::floor(inst.pools[p].capacity_chips[t] / d + 1e-9) * d);
+          largest_whole_domain_chips = std::max(largest_whole_domain_chips,
+                                                std::floor(inst.pools[p].capacity_chips[t] / d + 1e-9) * d);
         }
       }
     }
@@ -166,15 +171,17 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
       why.required = fr.required_effective_chip_hours;
       why.shortfall = s;
       why.achievable = std::max(0.0, why.required - s);
-      why.message = "floor of " + wl.id + " (" + Num(wl.floor_effective_chips) + " H100-eq chips avg) in " + window +
-                    ": needs " + Num(why.required) + " effective chip-hours, the fleet can give at most " +
-                    Num(why.achievable) + "; short " + Num(why.shortfall) + ".";
+      why.message = "floor of " + wl.id + " (" + Num(wl.floor_effective_chips) + " H100-eq chips avg) in " +
+                    window + ": needs " + Num(why.required) +
+                    " effective chip-hours, the fleet can give at most " + Num(why.achievable) + "; short " +
+                    Num(why.shortfall) + ".";
       const double alone = AloneMax(inst, w, fr.first_period, fr.last_period, integer);
       if (alone > why.achievable + 1e-6 * std::max(1.0, why.required)) {
         // It falls short only because other floors claim the same chips.
         std::vector<std::string> rivals;
         for (const auto& other : idx.floor_rows) {
-          if (other.workload == w || other.last_period < fr.first_period || other.first_period > fr.last_period)
+          if (other.workload == w || other.last_period < fr.first_period ||
+              other.first_period > fr.last_period)
             continue;
           bool shares = false;
           for (int p : ps) shares = shares || IsEligible(inst, other.workload, p);
@@ -195,8 +202,9 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
   if (r.infeasibility.empty()) {
     InfeasibilityReason why;
     why.kind = "floor";
-    why.message = "the floors cannot all be met together, but no single floor window stays short once they are "
-                  "relaxed; check floors that share pools";
+    why.message =
+        "the floors cannot all be met together, but no single floor window stays short once they are "
+        "relaxed; check floors that share pools";
     r.infeasibility.push_back(why);
   }
   return Status::Ok();
@@ -273,7 +281,8 @@ void RepairFloors(const AllocationInstance& inst, const AllocationLpIndex& idx, 
     if (window_of[fr.workload].empty()) window_of[fr.workload].assign(T, -1);
     for (int t = fr.first_period; t <= fr.last_period; ++t) {
       window_of[fr.workload][t] = static_cast<int>(f);
-      for (int p = 0; p < P; ++p) got[f] += Eff(inst, fr.workload, p) * inst.periods[t].hours * r.chips[p][fr.workload][t];
+      for (int p = 0; p < P; ++p)
+        got[f] += Eff(inst, fr.workload, p) * inst.periods[t].hours * r.chips[p][fr.workload][t];
     }
   }
   auto tol = [&](size_t f) { return 1e-7 * std::max(1.0, idx.floor_rows[f].required_effective_chip_hours); };
@@ -294,7 +303,8 @@ void RepairFloors(const AllocationInstance& inst, const AllocationLpIndex& idx, 
             for (int v = 0; v < W && donor < 0; ++v) {
               if (v == w || r.chips[p][v][t] <= 0 || (idx.is_gang[p][v] && integer_gangs)) continue;
               const int g = window_of[v].empty() ? -1 : window_of[v][t];
-              if (g < 0 || got[g] - Eff(inst, v, p) * h >= idx.floor_rows[g].required_effective_chip_hours + tol(g))
+              if (g < 0 ||
+                  got[g] - Eff(inst, v, p) * h >= idx.floor_rows[g].required_effective_chip_hours + tol(g))
                 donor = v;
             }
             if (donor < 0) break;
@@ -324,8 +334,8 @@ void ComputeFigures(const AllocationInstance& inst, const AllocationLpIndex* idx
         class_tokens[w] = 0;
         if (inst.workloads[w].served_model != m) continue;
         for (int p = 0; p < P; ++p)
-          class_tokens[w] +=
-              inst.models[m].output_tokens_per_s_per_chip[p] * 3600.0 * inst.periods[t].hours * r.chips[p][w][t];
+          class_tokens[w] += inst.models[m].output_tokens_per_s_per_chip[p] * 3600.0 * inst.periods[t].hours *
+                             r.chips[p][w][t];
         tokens += class_tokens[w];
       }
       r.served_output_tokens[m][t] = std::min(tokens, inst.models[m].demand_output_tokens[t]);
@@ -341,8 +351,9 @@ void ComputeFigures(const AllocationInstance& inst, const AllocationLpIndex* idx
   double allocated = 0, capacity = 0;
   for (int w = 0; w < W; ++w) {
     std::vector<BidStep> bids = inst.workloads[w].bids;
-    std::stable_sort(bids.begin(), bids.end(),
-                     [](auto& a, auto& b) { return a.usd_per_effective_chip_hour > b.usd_per_effective_chip_hour; });
+    std::stable_sort(bids.begin(), bids.end(), [](auto& a, auto& b) {
+      return a.usd_per_effective_chip_hour > b.usd_per_effective_chip_hour;
+    });
     for (int t = 0; t < T; ++t) {
       double eff_chips = 0;
       for (int p = 0; p < P; ++p) {
@@ -365,7 +376,8 @@ void ComputeFigures(const AllocationInstance& inst, const AllocationLpIndex* idx
   for (int p = 0; p < P; ++p)
     for (int t = 0; t < T; ++t) {
       capacity += inst.pools[p].capacity_chips[t] * inst.periods[t].hours;
-      r.contract_cost_usd += inst.pools[p].capacity_chips[t] * inst.pools[p].usd_per_chip_hour * inst.periods[t].hours;
+      r.contract_cost_usd +=
+          inst.pools[p].capacity_chips[t] * inst.pools[p].usd_per_chip_hour * inst.periods[t].hours;
     }
   r.utilization = capacity > 0 ? allocated / capacity : 0.0;
 
@@ -385,7 +397,9 @@ void ComputeFigures(const AllocationInstance& inst, const AllocationLpIndex* idx
       if (in_total == 0) continue;
       moved_in += in_total;
       if (in_total > out_total) outs.push_back({static_cast<int>(in_total - out_total), -1});
-      auto desc = [](auto& a, auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
+      auto desc = [](auto& a, auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      };
       std::sort(ins.begin(), ins.end(), desc);
       std::sort(outs.begin(), outs.end(), desc);
       size_t o = 0;
@@ -419,7 +433,8 @@ void ComputeFigures(const AllocationInstance& inst, const AllocationLpIndex* idx
       f.required_effective_chip_hours = fr.required_effective_chip_hours;
       for (int p = 0; p < P; ++p)
         for (int t = fr.first_period; t <= fr.last_period; ++t)
-          f.achieved_effective_chip_hours += Eff(inst, fr.workload, p) * inst.periods[t].hours * r.chips[p][fr.workload][t];
+          f.achieved_effective_chip_hours +=
+              Eff(inst, fr.workload, p) * inst.periods[t].hours * r.chips[p][fr.workload][t];
       r.floors.push_back(std::move(f));
     }
 }
@@ -443,13 +458,14 @@ void EchoInstance(const AllocationInstance& inst, AllocationResult& r) {
 }  // namespace
 
 StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOptions& o) {
-  if (o.period_hours <= 0) return Status::Invalid("period must be at least 1 hour, got " + std::to_string(o.period_hours) + "h");
+  if (o.period_hours <= 0)
+    return Status::Invalid("period must be at least 1 hour, got " + std::to_string(o.period_hours) + "h");
   if (o.hours <= 0 || o.hours > kMaxHoursInWindow)
     return Status::Invalid("hours must be between 1 and " + std::to_string(kMaxHoursInWindow) + ", got " +
                            std::to_string(o.hours));
   if (o.hours % o.period_hours != 0)
-    return Status::Invalid("the period (" + std::to_string(o.period_hours) + "h) does not divide the window (" +
-                           std::to_string(o.hours) + "h)");
+    return Status::Invalid("the period (" + std::to_string(o.period_hours) +
+                           "h) does not divide the window (" + std::to_string(o.hours) + "h)");
   AllocationInstance inst;
   const int T = o.hours / o.period_hours;
   for (int t = 0; t < T; ++t)
@@ -457,13 +473,15 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
                             static_cast<double>(o.period_hours)});
   for (const auto& pool : fleet.pools) {
     const ChipType* chip = fleet.FindChip(pool.chip_type);
-    if (chip == nullptr) return Status::Invalid("pool " + pool.id + ": unknown chip type '" + pool.chip_type + "'");
+    if (chip == nullptr)
+      return Status::Invalid("pool " + pool.id + ": unknown chip type '" + pool.chip_type + "'");
     AllocationInstance::PoolIn p;
     p.id = pool.id;
     p.chip_type = pool.chip_type;
     p.interconnect_domain_chips = std::max(1, chip->interconnect_domain_chips);
     p.usd_per_chip_hour = fleet.PoolUsdPerChipHour(pool);
-    for (const auto& per : inst.periods) p.capacity_chips.push_back(std::floor(fleet.PoolCapacityAt(pool, per.start) + 1e-9));
+    for (const auto& per : inst.periods)
+      p.capacity_chips.push_back(std::floor(fleet.PoolCapacityAt(pool, per.start) + 1e-9));
     inst.pools.push_back(std::move(p));
   }
   for (const auto& model : fleet.models) {
@@ -472,7 +490,8 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
     m.usd_per_output_token = model.usd_per_output_token();
     for (const auto& pool : fleet.pools) {
       auto it = model.output_tokens_per_s_per_chip.find(pool.chip_type);
-      m.output_tokens_per_s_per_chip.push_back(it == model.output_tokens_per_s_per_chip.end() ? 0.0 : it->second);
+      m.output_tokens_per_s_per_chip.push_back(it == model.output_tokens_per_s_per_chip.end() ? 0.0
+                                                                                              : it->second);
     }
     const ServingDemand* d = fleet.FindDemand(model.id);
     for (const auto& per : inst.periods) {
@@ -493,7 +512,8 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
     w.team = wc.team;
     w.gang_size_chips = wc.gang_size_chips;
     w.floor_effective_chips = wc.floor_effective_chips;
-    w.floor_window_periods = wc.floor_window_hours <= 0 ? 0 : std::max(1, wc.floor_window_hours / o.period_hours);
+    w.floor_window_periods =
+        wc.floor_window_hours <= 0 ? 0 : std::max(1, wc.floor_window_hours / o.period_hours);
     w.bids = wc.bids;
     const ServedModel* model = nullptr;
     if (wc.kind == WorkloadKind::kServe || !wc.model.empty()) {
@@ -502,7 +522,8 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
           w.served_model = static_cast<int>(m);
           model = &fleet.models[m];
         }
-      if (model == nullptr) return Status::Invalid("workload " + wc.id + ": unknown model '" + wc.model + "'");
+      if (model == nullptr)
+        return Status::Invalid("workload " + wc.id + ": unknown model '" + wc.model + "'");
     }
     for (const auto& pool : fleet.pools) {
       if (model != nullptr && wc.eligible.empty()) {
@@ -585,12 +606,14 @@ StatusOr<AllocationResult> Solve(const AllocationInstance& inst, const AllocateO
     StatusOr<LpSolution> fx = SolveLpModel(fixed, so);
     if (!fx.ok()) return fx.status().WithContext("allocation LP with gangs fixed");
     if (fx->status != LpStatus::kOptimal)
-      return Status::Internal(std::string("allocation LP with gangs fixed ended ") + LpStatusName(fx->status));
+      return Status::Internal(std::string("allocation LP with gangs fixed ended ") +
+                              LpStatusName(fx->status));
     r.mip_best_bound_usd = -mip->best_bound;
     final_lp = std::move(*fx);
     r.objective_usd = -final_lp.objective;
     double lp_abs = std::fabs(r.lp_relaxation_objective_usd);
-    r.integer_gap_rel = lp_abs > 1e-9 ? std::max(0.0, r.lp_relaxation_objective_usd - r.objective_usd) / lp_abs : 0.0;
+    r.integer_gap_rel =
+        lp_abs > 1e-9 ? std::max(0.0, r.lp_relaxation_objective_usd - r.objective_usd) / lp_abs : 0.0;
   } else {
     r.objective_usd = r.lp_relaxation_objective_usd;
     r.mip_best_bound_usd = r.objective_usd;

@@ -42,7 +42,8 @@ struct AllocationInstance {
     WorkloadKind kind = WorkloadKind::kResearch;
     std::string team;
     int served_model = -1;  // index into models for kServe, else -1
-    std::vector<std::optional<double>> efficiency;  // per pool: H100-equivalents per chip, nullopt = ineligible
+    std::vector<std::optional<double>>
+        efficiency;  // per pool: H100-equivalents per chip, nullopt = ineligible
     int gang_size_chips = 0;
     double floor_effective_chips = 0;
     int floor_window_periods = 0;  // periods per floor window (0 = whole horizon)
@@ -93,7 +94,7 @@ struct InfeasibilityReason {
   double achievable = 0;  // floor: most effective chip-hours the fleet could give it
   double shortfall = 0;   // required - achievable (> 0)
   std::vector<std::string> pools_that_could_cover;  // eligible pools, most effective first
-  std::string message;    // one sentence, e.g. "floor of pretrain-frontier in 2027-01-04..2027-01-05 ..."
+  std::string message;  // one sentence, e.g. "floor of pretrain-frontier in 2027-01-04..2027-01-05 ..."
 };
 
 struct SwitchEvent {
@@ -153,7 +154,7 @@ struct AllocationResult {
   // WriteMps exports (MIP when gangs are integer, else LP), as a maximisation.
   double objective_usd = 0;
   double lp_relaxation_objective_usd = 0;
-  double integer_gap_rel = 0;  // (LP - MIP) / |LP|, 0 without gangs
+  double integer_gap_rel = 0;     // (LP - MIP) / |LP|, 0 without gangs
   double mip_best_bound_usd = 0;  // Cbc's bound on the MIP optimum (= objective when proven optimal)
   bool has_integers = false;
   int lp_rows = 0;

@@ -2,6 +2,7 @@
 // glpsol, has the optimum Solve() reports (within 1e-6 relative), on random
 // instances with and without integer gangs.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -11,7 +12,6 @@
 #include <regex>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "allocate/allocate.h"
 #include "allocate/allocate_test_util.h"
@@ -68,7 +68,8 @@ TEST(AllocateGlpsol, ObjectiveMatchesOnRandomInstances) {
     ASSERT_FALSE(std::isnan(glp)) << "glpsol failed on " << mps << "\n" << report.substr(0, 400);
     // MPS is a minimisation of -value.
     const double ours = -r->objective_usd;
-    EXPECT_NEAR(glp, ours, 1e-6 * std::max(1.0, std::fabs(ours))) << "seed " << seed << (r->has_integers ? " (MIP)" : "");
+    EXPECT_NEAR(glp, ours, 1e-6 * std::max(1.0, std::fabs(ours)))
+        << "seed " << seed << (r->has_integers ? " (MIP)" : "");
     if (r->has_integers) {
       ++mips;
       EXPECT_NE(report.find("INTEGER OPTIMAL"), std::string::npos) << report.substr(0, 400);
@@ -117,8 +118,9 @@ TEST(AllocateMps, NamedRowsAndColumns) {
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
-  for (const char* name : {"cap_h100_east_0", "dom_h100_east_1", "floor_pretrain-next_0", "g_h100_east_pretrain-next_1",
-                           "b_pretrain-next_0_0", "sw_h100_east_pretrain-next_1", " BV BOUND g_h100_east_pretrain-next_0 1"})
+  for (const char* name :
+       {"cap_h100_east_0", "dom_h100_east_1", "floor_pretrain-next_0", "g_h100_east_pretrain-next_1",
+        "b_pretrain-next_0_0", "sw_h100_east_pretrain-next_1", " BV BOUND g_h100_east_pretrain-next_0 1"})
     EXPECT_NE(text.find(name), std::string::npos) << name;
   if (HasFailure()) ADD_FAILURE() << text.substr(0, 3000);
   fs::remove_all(path.parent_path());

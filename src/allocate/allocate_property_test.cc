@@ -17,7 +17,8 @@ using testing_util::RandomInstance;
 
 constexpr int kInstances = 50;
 
-void CheckPlan(const AllocationInstance& inst, const AllocationResult& r, bool integer_gangs, std::uint64_t seed) {
+void CheckPlan(const AllocationInstance& inst, const AllocationResult& r, bool integer_gangs,
+               std::uint64_t seed) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size()),
             T = static_cast<int>(inst.periods.size());
@@ -27,7 +28,9 @@ void CheckPlan(const AllocationInstance& inst, const AllocationResult& r, bool i
       long used = 0;
       for (int w = 0; w < W; ++w) {
         EXPECT_GE(r.chips[p][w][t], 0);
-        if (!IsEligible(inst, w, p)) EXPECT_EQ(r.chips[p][w][t], 0) << "ineligible " << w << " on " << p;
+        if (!IsEligible(inst, w, p)) {
+          EXPECT_EQ(r.chips[p][w][t], 0) << "ineligible " << w << " on " << p;
+        }
         used += r.chips[p][w][t];
       }
       EXPECT_LE(used, inst.pools[p].capacity_chips[t]) << "pool " << p << " period " << t;
@@ -61,7 +64,8 @@ void CheckPlan(const AllocationInstance& inst, const AllocationResult& r, bool i
         << f.workload << " window " << f.first_period;
   // The relaxation bounds the integer optimum; the whole-chip plan is a
   // feasible point of the model, so it cannot beat the optimum.
-  EXPECT_LE(r.objective_usd, r.lp_relaxation_objective_usd + 1e-6 * std::max(1.0, std::fabs(r.objective_usd)));
+  EXPECT_LE(r.objective_usd,
+            r.lp_relaxation_objective_usd + 1e-6 * std::max(1.0, std::fabs(r.objective_usd)));
   EXPECT_GE(r.integer_gap_rel, 0.0);
   EXPECT_LE(r.plan_value_usd, r.objective_usd + 1e-4 * std::max(1.0, std::fabs(r.objective_usd)) + 1.0);
   EXPECT_GE(r.utilization, 0.0);
@@ -127,7 +131,9 @@ TEST(AllocateProperty, HardFloorsAreMetOrExplained) {
       EXPECT_LE(why.first_period, why.last_period);
       EXPECT_FALSE(why.message.empty());
       EXPECT_EQ(why.message.find("infeasible"), std::string::npos) << why.message;
-      if (why.kind == "floor") EXPECT_NEAR(why.required - why.achievable, why.shortfall, 1e-6 * why.required);
+      if (why.kind == "floor") {
+        EXPECT_NEAR(why.required - why.achievable, why.shortfall, 1e-6 * why.required);
+      }
     }
   }
   EXPECT_GE(infeasible, 3);

@@ -317,7 +317,8 @@ TEST(AllocateInfeasible, FloorLargerThanTheFleet) {
   EXPECT_NEAR(why.shortfall, 240, 1e-6);
   ASSERT_EQ(why.pools_that_could_cover.size(), 1u);
   EXPECT_EQ(why.pools_that_could_cover[0], "h100-east");
-  EXPECT_NE(why.message.find("floor of pretrain-frontier (20 H100-eq chips avg)"), std::string::npos) << why.message;
+  EXPECT_NE(why.message.find("floor of pretrain-frontier (20 H100-eq chips avg)"), std::string::npos)
+      << why.message;
   EXPECT_NE(why.message.find("2027-01-04T00:00Z..2027-01-05T00:00Z"), std::string::npos) << why.message;
   EXPECT_NE(why.message.find("needs 480 effective chip-hours"), std::string::npos) << why.message;
   EXPECT_NE(why.message.find("short 240"), std::string::npos) << why.message;
@@ -361,7 +362,8 @@ TEST(AllocateInfeasible, TwoFloorsCompeting) {
   for (const auto& why : r.infeasibility) {
     EXPECT_EQ(why.kind, "floor");
     total_short += why.shortfall;
-    EXPECT_NE(why.message.find("competes for the same pools with the floors of"), std::string::npos) << why.message;
+    EXPECT_NE(why.message.find("competes for the same pools with the floors of"), std::string::npos)
+        << why.message;
   }
   EXPECT_NEAR(total_short, 48, 1e-6);
 }

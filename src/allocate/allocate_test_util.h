@@ -25,7 +25,8 @@ inline AllocationInstance::PoolIn MakePool(const std::string& id, std::vector<do
 inline AllocationInstance Skeleton(int periods, double hours = 1.0) {
   AllocationInstance inst;
   for (int t = 0; t < periods; ++t)
-    inst.periods.push_back({1799020800 + static_cast<UtcSeconds>(t * hours * 3600), hours});  // 2027-01-04T00:00Z
+    inst.periods.push_back(
+        {1799020800 + static_cast<UtcSeconds>(t * hours * 3600), hours});  // 2027-01-04T00:00Z
   return inst;
 }
 
@@ -49,8 +50,8 @@ inline AllocationInstance::WorkloadIn MakeServe(const std::string& id, int m, in
   return w;
 }
 
-inline AllocationInstance::ModelIn MakeModel(const std::string& id, double usd_per_token, std::vector<double> tps,
-                                             std::vector<double> demand) {
+inline AllocationInstance::ModelIn MakeModel(const std::string& id, double usd_per_token,
+                                             std::vector<double> tps, std::vector<double> demand) {
   AllocationInstance::ModelIn m;
   m.id = id;
   m.usd_per_output_token = usd_per_token;
@@ -101,7 +102,8 @@ inline AllocationInstance RandomInstance(std::uint64_t seed, const RandomFleetOp
       tps.push_back(v);
       fleet_tokens += v * 3600 * hours * inst.pools[p].capacity_chips[0];
     }
-    for (int t = 0; t < T; ++t) demand.push_back(fleet_tokens * uni(0.05, 0.6) * (1.0 + 0.5 * std::sin(t * 0.8)));
+    for (int t = 0; t < T; ++t)
+      demand.push_back(fleet_tokens * uni(0.05, 0.6) * (1.0 + 0.5 * std::sin(t * 0.8)));
     inst.models.push_back(MakeModel("model" + std::to_string(m), uni(0.5, 8.0) * 1e-6, tps, demand));
   }
   for (int w = 0; w < W; ++w) {
@@ -112,14 +114,16 @@ inline AllocationInstance RandomInstance(std::uint64_t seed, const RandomFleetOp
     } else {
       wl.kind = pick(0, 1) ? WorkloadKind::kResearch : WorkloadKind::kPretrain;
       for (int p = 0; p < P; ++p)
-        wl.efficiency.push_back(pick(0, 3) == 0 ? std::optional<double>() : std::optional<double>(uni(0.5, 2.5)));
+        wl.efficiency.push_back(pick(0, 3) == 0 ? std::optional<double>()
+                                                : std::optional<double>(uni(0.5, 2.5)));
       int steps = pick(0, 3);
       double value = uni(1.0, 12.0);
       for (int k = 0; k < steps; ++k) {
         wl.bids.push_back({uni(5, 150), value});
         value *= uni(0.3, 0.9);
       }
-      if (o.gangs && wl.kind == WorkloadKind::kPretrain && pick(0, 1) == 0) wl.gang_size_chips = pick(1, 3) * 4 * pick(1, 4);
+      if (o.gangs && wl.kind == WorkloadKind::kPretrain && pick(0, 1) == 0)
+        wl.gang_size_chips = pick(1, 3) * 4 * pick(1, 4);
       if (o.floors && pick(0, 2) == 0) {
         // Feasible by construction unless hard_floors: a fraction of the
         // smallest capacity it could get on its best eligible pool.

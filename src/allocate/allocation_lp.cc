@@ -17,8 +17,8 @@ constexpr double kTokensPerMillion = 1e6;
 std::string Sanitize(const std::string& id) {
   std::string s = id;
   for (char& c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.';
     if (!ok) c = '_';
   }
   return s;
@@ -33,7 +33,8 @@ bool IsEligible(const AllocationInstance& inst, int w, int p) {
   const auto& eff = wl.efficiency[p];
   if (wl.served_model >= 0) {
     if (inst.models[wl.served_model].output_tokens_per_s_per_chip[p] <= 0) return false;
-    bool any_set = std::any_of(wl.efficiency.begin(), wl.efficiency.end(), [](const auto& e) { return e.has_value(); });
+    bool any_set =
+        std::any_of(wl.efficiency.begin(), wl.efficiency.end(), [](const auto& e) { return e.has_value(); });
     return !any_set || (eff.has_value() && *eff > 0);
   }
   return eff.has_value() && *eff > 0;
@@ -99,27 +100,34 @@ Status ValidateInstance(const AllocationInstance& inst) {
                              " periods, expected " + std::to_string(T));
     for (double c : p.capacity_chips)
       if (!IsFiniteNonNegative(c)) return Status::Invalid("pool " + p.id + ": capacity must be >= 0");
-    if (p.interconnect_domain_chips < 1) return Status::Invalid("pool " + p.id + ": interconnect domain must be >= 1");
+    if (p.interconnect_domain_chips < 1)
+      return Status::Invalid("pool " + p.id + ": interconnect domain must be >= 1");
   }
   for (const auto& m : inst.models) {
     if (m.output_tokens_per_s_per_chip.size() != P)
       return Status::Invalid("model " + m.id + ": throughput needs one entry per pool");
-    if (m.demand_output_tokens.size() != T) return Status::Invalid("model " + m.id + ": demand needs one entry per period");
-    if (!IsFiniteNonNegative(m.usd_per_output_token)) return Status::Invalid("model " + m.id + ": price must be >= 0");
+    if (m.demand_output_tokens.size() != T)
+      return Status::Invalid("model " + m.id + ": demand needs one entry per period");
+    if (!IsFiniteNonNegative(m.usd_per_output_token))
+      return Status::Invalid("model " + m.id + ": price must be >= 0");
     for (double v : m.output_tokens_per_s_per_chip)
       if (!IsFiniteNonNegative(v)) return Status::Invalid("model " + m.id + ": throughput must be >= 0");
     for (double v : m.demand_output_tokens)
       if (!IsFiniteNonNegative(v)) return Status::Invalid("model " + m.id + ": demand must be >= 0");
   }
   for (const auto& w : inst.workloads) {
-    if (w.efficiency.size() != P) return Status::Invalid("workload " + w.id + ": efficiency needs one entry per pool");
+    if (w.efficiency.size() != P)
+      return Status::Invalid("workload " + w.id + ": efficiency needs one entry per pool");
     for (const auto& e : w.efficiency)
-      if (e && !IsFiniteNonNegative(*e)) return Status::Invalid("workload " + w.id + ": efficiency must be >= 0");
+      if (e && !IsFiniteNonNegative(*e))
+        return Status::Invalid("workload " + w.id + ": efficiency must be >= 0");
     if (w.served_model < -1 || w.served_model >= static_cast<int>(M))
       return Status::Invalid("workload " + w.id + ": served model index out of range");
     if (w.gang_size_chips < 0) return Status::Invalid("workload " + w.id + ": gang size must be >= 0");
-    if (!IsFiniteNonNegative(w.floor_effective_chips)) return Status::Invalid("workload " + w.id + ": floor must be >= 0");
-    if (w.floor_window_periods < 0) return Status::Invalid("workload " + w.id + ": floor window must be >= 0");
+    if (!IsFiniteNonNegative(w.floor_effective_chips))
+      return Status::Invalid("workload " + w.id + ": floor must be >= 0");
+    if (w.floor_window_periods < 0)
+      return Status::Invalid("workload " + w.id + ": floor window must be >= 0");
     for (const auto& b : w.bids)
       if (!IsFiniteNonNegative(b.effective_chips) || !std::isfinite(b.usd_per_effective_chip_hour))
         return Status::Invalid("workload " + w.id + ": bid steps need a quantity >= 0 and a finite value");
@@ -171,7 +179,8 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
   idx.capacity_row.assign(P, std::vector<int>(T, -1));
   for (int p = 0; p < P; ++p)
     for (int t = 0; t < T; ++t)
-      idx.capacity_row[p][t] = lp.AddRow(nm("cap_", pid[p], "_", ts(t)), -kLpInfinity, inst.pools[p].capacity_chips[t]);
+      idx.capacity_row[p][t] =
+          lp.AddRow(nm("cap_", pid[p], "_", ts(t)), -kLpInfinity, inst.pools[p].capacity_chips[t]);
 
   // Interconnect domains: one row per pool and period where a gang class runs.
   // A gang larger than a domain counts its whole domains; a smaller one counts
@@ -227,8 +236,9 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
       const double h = inst.periods[t].hours;
       for (size_t k = 0; k < bids.size(); ++k) {
         if (bids[k].effective_chips <= 0) continue;
-        int col = lp.AddColumn(nm("b_", wid[w], "_", std::to_string(k), "_", ts(t)),
-                               -weight * bids[k].usd_per_effective_chip_hour * h, 0.0, bids[k].effective_chips);
+        int col =
+            lp.AddColumn(nm("b_", wid[w], "_", std::to_string(k), "_", ts(t)),
+                         -weight * bids[k].usd_per_effective_chip_hour * h, 0.0, bids[k].effective_chips);
         idx.bid_col[w][k][t] = col;
         lp.AddCoefficient(row, col, 1.0);
       }
@@ -287,9 +297,14 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
       for (int t = 0; t < T; ++t) {
         const double h = inst.periods[t].hours;
         double ub = kLpInfinity;
-        if (options.bound_columns_by_capacity && gang) ub = MaxGangs(wl, pool, t);
+        // Elastic chips get a bound one chip above capacity: never active (the
+        // capacity row binds first, so its dual stays the price), but finite
+        // bounds spare the dual simplex its artificial bounds.
+        if (options.bound_columns_by_capacity)
+          ub = gang ? MaxGangs(wl, pool, t) : pool.capacity_chips[t] + 1.0;
         const double obj =
-            weight * (options.idle_preference_usd_per_chip_hour - usd_per_token * tokens_per_chip_hour) * h * c;
+            weight * (options.idle_preference_usd_per_chip_hour - usd_per_token * tokens_per_chip_hour) * h *
+            c;
         const int col = lp.AddColumn(names ? prefix + xbase + ts(t) : std::string(), obj, 0.0, ub, integer);
         xs[t] = col;
         lp.AddCoefficient(idx.capacity_row[p][t], col, c);
@@ -302,7 +317,8 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
           if (needs_domain_col[p][w]) {
             // Domains reserved for this class; its gangs fill them.
             double dub = options.bound_columns_by_capacity ? lp.rows[drow].ub : kLpInfinity;
-            int dcol = lp.AddColumn(nm("d_", pid[p], "_", wid[w], "_", ts(t)), 0.0, 0.0, dub, options.integer_gangs);
+            int dcol =
+                lp.AddColumn(nm("d_", pid[p], "_", wid[w], "_", ts(t)), 0.0, 0.0, dub, options.integer_gangs);
             idx.domain_col[p][w][t] = dcol;
             lp.AddCoefficient(drow, dcol, 1.0);
             int link = lp.AddRow(nm("gpd_", pid[p], "_", wid[w], "_", ts(t)), -kLpInfinity, 0.0);
@@ -321,8 +337,9 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
         ys.assign(T, -1);
         rs.assign(T, -1);
         for (int t = 1; t < T; ++t) {
-          int y = lp.AddColumn(nm("sw_", pid[p], "_", wid[w], "_", ts(t)), weight * inst.switch_cost_usd_per_chip, 0.0,
-                               kLpInfinity);
+          const double yub = options.bound_columns_by_capacity ? pool.capacity_chips[t] + 1.0 : kLpInfinity;
+          int y = lp.AddColumn(nm("sw_", pid[p], "_", wid[w], "_", ts(t)),
+                               weight * inst.switch_cost_usd_per_chip, 0.0, yub);
           int r = lp.AddRow(nm("swr_", pid[p], "_", wid[w], "_", ts(t)), -kLpInfinity, 0.0);
           lp.AddCoefficient(r, xs[t], c);
           lp.AddCoefficient(r, xs[t - 1], -c);

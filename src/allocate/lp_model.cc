@@ -1,5 +1,7 @@
 #include "allocate/lp_model.h"
 
+#include <chrono>
+#include <cmath>
 #include <coin/CbcModel.hpp>
 #include <coin/ClpSimplex.hpp>
 #include <coin/ClpSolve.hpp>
@@ -9,9 +11,6 @@
 #include <coin/CoinMpsIO.hpp>
 #include <coin/CoinPackedMatrix.hpp>
 #include <coin/OsiClpSolverInterface.hpp>
-
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -48,7 +47,8 @@ bool LpModel::has_integers() const {
 }
 
 std::string LpModel::ColumnName(int j) const {
-  if (keep_names && j < static_cast<int>(column_names.size()) && !column_names[j].empty()) return column_names[j];
+  if (keep_names && j < static_cast<int>(column_names.size()) && !column_names[j].empty())
+    return column_names[j];
   return "C" + std::to_string(j);
 }
 
@@ -85,9 +85,11 @@ Status ToCsc(const LpModel& m, Csc& out) {
   for (size_t k = 0; k < nnz; ++k) {
     int r = m.coef_row[k], c = m.coef_col[k];
     if (r < 0 || r >= nr || c < 0 || c >= nc)
-      return Status::Internal("LP coefficient (" + std::to_string(r) + ", " + std::to_string(c) + ") out of range");
+      return Status::Internal("LP coefficient (" + std::to_string(r) + ", " + std::to_string(c) +
+                              ") out of range");
     if (!std::isfinite(m.coef_value[k]))
-      return Status::Internal("LP coefficient of " + m.RowName(r) + " x " + m.ColumnName(c) + " is not finite");
+      return Status::Internal("LP coefficient of " + m.RowName(r) + " x " + m.ColumnName(c) +
+                              " is not finite");
     ++row_start[static_cast<size_t>(r) + 1];
   }
   for (int r = 0; r < nr; ++r) row_start[r + 1] += row_start[r];
@@ -157,7 +159,8 @@ Status ToBounds(const LpModel& m, Bounds& b) {
   }
   for (int i = 0; i < nr; ++i) {
     const auto& r = m.rows[i];
-    if (std::isnan(r.lb) || std::isnan(r.ub)) return Status::Internal("LP row " + m.RowName(i) + " has NaN bounds");
+    if (std::isnan(r.lb) || std::isnan(r.ub))
+      return Status::Internal("LP row " + m.RowName(i) + " has NaN bounds");
     b.rowlb[i] = ToCoin(r.lb);
     b.rowub[i] = ToCoin(r.ub);
   }
@@ -168,7 +171,8 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds& b, const LpSolveOptions& opt) {
+StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds& b,
+                                  const LpSolveOptions& opt) {
   LpSolution sol;
   ClpSimplex clp;
   clp.setLogLevel(0);
@@ -176,7 +180,10 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
   clp.loadProblem(m.num_columns(), m.num_rows(), csc.start.data(), csc.index.data(), csc.value.data(),
                   b.collb.data(), b.colub.data(), b.obj.data(), b.rowlb.data(), b.rowub.data());
   ClpSolve how;
-  switch (opt.method) {
+  LpMethod method = opt.method;
+  if (method == LpMethod::kAuto)
+    method = m.num_rows() > kBarrierFromRows ? LpMethod::kBarrier : LpMethod::kDual;
+  switch (method) {
     case LpMethod::kDual: how.setSolveType(ClpSolve::useDual); break;
     case LpMethod::kPrimal: how.setSolveType(ClpSolve::usePrimalorSprint); break;
     case LpMethod::kBarrier: how.setSolveType(ClpSolve::useBarrier); break;
@@ -215,7 +222,8 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
   return sol;
 }
 
-StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds& b, const LpSolveOptions& opt) {
+StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds& b,
+                                  const LpSolveOptions& opt) {
   LpSolution sol;
   sol.solved_as_mip = true;
   OsiClpSolverInterface osi;
@@ -236,8 +244,8 @@ StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds
   char seconds[32], ratio[32];
   std::snprintf(seconds, sizeof seconds, "%g", std::max(0.01, opt.mip_time_limit_s));
   std::snprintf(ratio, sizeof ratio, "%g", std::max(0.0, opt.mip_relative_gap));
-  const char* argv[] = {"fungible", "-log",  "0",           "-slog", "0",      "-timeMode", "elapsed",
-                        "-sec",     seconds, "-ratio", ratio, "-threads", "0", "-solve", "-quit"};
+  const char* argv[] = {"fungible", "-log",   "0",   "-slog",    "0", "-timeMode", "elapsed", "-sec",
+                        seconds,    "-ratio", ratio, "-threads", "0", "-solve",    "-quit"};
   CbcMain1(static_cast<int>(sizeof(argv) / sizeof(argv[0])), argv, cbc);
 
   const double* best = cbc.bestSolution();
@@ -269,7 +277,8 @@ StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds
   sol.best_bound = std::min(obj, cbc.getBestPossibleObjValue());
   sol.row_activity.assign(m.num_rows(), 0.0);
   for (int j = 0; j < m.num_columns(); ++j)
-    for (CoinBigIndex k = csc.start[j]; k < csc.start[j + 1]; ++k) sol.row_activity[csc.index[k]] += csc.value[k] * sol.x[j];
+    for (CoinBigIndex k = csc.start[j]; k < csc.start[j + 1]; ++k)
+      sol.row_activity[csc.index[k]] += csc.value[k] * sol.x[j];
   return sol;
 }
 
@@ -283,7 +292,8 @@ StatusOr<LpSolution> SolveLpModel(const LpModel& model, const LpSolveOptions& op
     Bounds b;
     FUNGIBLE_RETURN_IF_ERROR(ToBounds(model, b));
     bool mip = !options.relax_integers && model.has_integers();
-    StatusOr<LpSolution> sol = mip ? SolveWithCbc(model, csc, b, options) : SolveWithClp(model, csc, b, options);
+    StatusOr<LpSolution> sol =
+        mip ? SolveWithCbc(model, csc, b, options) : SolveWithClp(model, csc, b, options);
     if (sol.ok()) sol->seconds = Seconds(t0);
     return sol;
   } catch (const CoinError& e) {
@@ -302,8 +312,8 @@ Status WriteLpModelMps(const LpModel& model, const std::string& path) {
     const int nc = model.num_columns(), nr = model.num_rows();
     std::vector<int> lengths(nc);
     for (int j = 0; j < nc; ++j) lengths[j] = static_cast<int>(csc.start[j + 1] - csc.start[j]);
-    CoinPackedMatrix matrix(true, nr, nc, csc.start.back(), csc.value.data(), csc.index.data(), csc.start.data(),
-                            lengths.data());
+    CoinPackedMatrix matrix(true, nr, nc, csc.start.back(), csc.value.data(), csc.index.data(),
+                            csc.start.data(), lengths.data());
     std::vector<char> integrality(nc, 0);
     for (int j = 0; j < nc; ++j) integrality[j] = model.columns[j].is_integer ? 1 : 0;
     std::vector<std::string> col_names(nc), row_names(nr);

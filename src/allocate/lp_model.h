@@ -79,11 +79,17 @@ enum class LpStatus {
 };
 const char* LpStatusName(LpStatus s);
 
+// kAuto: dual simplex for models up to kBarrierFromRows rows, else the
+// barrier (interior point) with crossover to a basic solution: the
+// period-coupled switching rows make large allocation LPs highly degenerate
+// for the simplex, and the barrier handles them far better (see
+// docs/benchmarks.md).
 enum class LpMethod { kDual, kPrimal, kBarrier, kAuto };
+inline constexpr int kBarrierFromRows = 20000;
 
 struct LpSolveOptions {
   bool relax_integers = false;  // solve the LP relaxation even when the model has integers
-  LpMethod method = LpMethod::kDual;
+  LpMethod method = LpMethod::kAuto;
   bool presolve = true;
   double mip_time_limit_s = 60;  // wall clock, Cbc only
   double mip_relative_gap = 1e-9;
@@ -91,13 +97,13 @@ struct LpSolveOptions {
 
 struct LpSolution {
   LpStatus status = LpStatus::kOptimal;
-  double objective = 0;               // of the minimisation, at `x`
-  double best_bound = 0;              // MIP: best lower bound; LP: = objective
-  std::vector<double> x;              // per column (empty when no solution)
-  std::vector<double> row_activity;   // per row
-  std::vector<double> row_dual;       // per row; LP solves only (empty for MIPs)
+  double objective = 0;              // of the minimisation, at `x`
+  double best_bound = 0;             // MIP: best lower bound; LP: = objective
+  std::vector<double> x;             // per column (empty when no solution)
+  std::vector<double> row_activity;  // per row
+  std::vector<double> row_dual;      // per row; LP solves only (empty for MIPs)
   bool solved_as_mip = false;
-  double seconds = 0;                 // wall time inside COIN (load + solve)
+  double seconds = 0;  // wall time inside COIN (load + solve)
 };
 
 // Solves `model` with Clp (LP, or the LP relaxation) or Cbc (MIP). Infeasible
@@ -134,8 +140,8 @@ struct AllocationLpIndex {
   // Served tokens of model m in t, in MILLIONS of output tokens, <= demand.
   std::vector<std::vector<int>> demand_row;  // [m][t]
   // sum_k bid_col[w][k][t] - sum_p eff*chips <= 0 (effective chips per hour).
-  std::vector<std::vector<int>> bid_row;                // [w][t]
-  std::vector<std::vector<std::vector<int>>> bid_col;   // [w][k][t]
+  std::vector<std::vector<int>> bid_row;               // [w][t]
+  std::vector<std::vector<std::vector<int>>> bid_col;  // [w][k][t]
   // Floors: sum_{t in window} sum_p eff*h_t*chips >= required (effective
   // chip-hours). A caller may add a shortfall column to relax one.
   struct FloorRow {
@@ -150,16 +156,16 @@ struct AllocationLpIndex {
   std::vector<std::vector<std::vector<int>>> switch_col;  // [p][w][t], t >= 1
   std::vector<std::vector<std::vector<int>>> switch_row;  // [p][w][t], t >= 1
   // Interconnect domains used by gangs <= whole domains in the pool.
-  std::vector<std::vector<int>> domain_row;              // [p][t]
-  std::vector<std::vector<std::vector<int>>> domain_col; // [p][w][t] domains reserved for w (rare)
+  std::vector<std::vector<int>> domain_row;               // [p][t]
+  std::vector<std::vector<std::vector<int>>> domain_col;  // [p][w][t] domains reserved for w (rare)
 };
 
 struct AllocationLpOptions {
   bool integer_gangs = true;  // gang columns integer (else continuous)
   // Upper bounds on gang columns from the whole domains in the instance's
   // capacity (they tighten the MIP; elastic chip columns have no upper bound
-  // of their own, the capacity row bounds them, which keeps its dual unique). A caller that adds capacity through its own columns in the
-  // capacity rows must set this to false, and move domain_row bounds itself.
+  // of their own, the capacity row bounds them, which keeps its dual unique). A caller that adds capacity
+  // through its own columns in the capacity rows must set this to false, and move domain_row bounds itself.
   bool bound_columns_by_capacity = true;
   // A tiny cost per allocated chip-hour so that chips which add no value stay
   // idle instead of sitting on an arbitrary workload at a degenerate optimum.
@@ -173,9 +179,9 @@ struct AllocationLpOptions {
 // single domain, floor(D/G) of them per domain.
 struct GangFit {
   bool is_gang = false;
-  double chips_per_gang = 1;   // chips consumed by one gang on this pool
-  int domains_per_gang = 0;    // G > D: ceil(G/D); else 0
-  int gangs_per_domain = 0;    // G <= D: floor(D/G); else 0
+  double chips_per_gang = 1;  // chips consumed by one gang on this pool
+  int domains_per_gang = 0;   // G > D: ceil(G/D); else 0
+  int gangs_per_domain = 0;   // G <= D: floor(D/G); else 0
 };
 GangFit GangFitOn(const AllocationInstance::WorkloadIn& w, const AllocationInstance::PoolIn& p);
 // H100-equivalent work per chip of pool p allocated to w: the efficiency

@@ -81,15 +81,17 @@ std::string Table(const std::vector<std::string>& header, const std::vector<std:
 bool IsTraining(WorkloadKind k) { return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl; }
 
 std::string PeriodEnd(const AllocationResult& r, int last) {
-  return FormatUtc(r.periods[last].start + static_cast<UtcSeconds>(std::llround(r.periods[last].hours * 3600)));
+  return FormatUtc(r.periods[last].start +
+                   static_cast<UtcSeconds>(std::llround(r.periods[last].hours * 3600)));
 }
 
 std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const AllocationResult& r) {
   const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
             T = static_cast<int>(r.periods.size()), M = static_cast<int>(r.model_ids.size());
   std::string out;
-  out += "fungible allocate: " + fleet.name + ", " + FormatUtc(r.periods.front().start) + ".." + PeriodEnd(r, T - 1) +
-         ", " + std::to_string(T) + " periods of " + std::to_string(opt.period_hours) + "h\n";
+  out += "fungible allocate: " + fleet.name + ", " + FormatUtc(r.periods.front().start) + ".." +
+         PeriodEnd(r, T - 1) + ", " + std::to_string(T) + " periods of " + std::to_string(opt.period_hours) +
+         "h\n";
   out += "LP: " + Grouped(r.lp_rows) + " rows, " + Grouped(r.lp_columns) + " columns" +
          (r.has_integers ? " (integer gangs, Cbc)" : (opt.integer_gangs ? "" : " (gangs relaxed)")) + "; " +
          SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) + " s (build " +
@@ -102,12 +104,13 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   std::vector<std::vector<std::string>> rows;
   for (int w = 0; w < W; ++w) {
     const WorkloadClass* wc = fleet.FindWorkload(r.workload_ids[w]);
-    rows.push_back({r.workload_ids[w], wc ? WorkloadKindName(wc->kind) : "", Grouped(r.workload_chip_hours[w]),
-                    Grouped(r.workload_effective_chip_hours[w]),
+    rows.push_back({r.workload_ids[w], wc ? WorkloadKindName(wc->kind) : "",
+                    Grouped(r.workload_chip_hours[w]), Grouped(r.workload_effective_chip_hours[w]),
                     total_chip_hours > 0 ? Pct(r.workload_chip_hours[w] / total_chip_hours) : "-",
                     Grouped(r.workload_value_usd[w])});
   }
-  out += "\nWorkloads\n" + Table({"workload", "kind", "chip-hours", "H100-eq chip-hours", "share", "value usd"}, rows);
+  out += "\nWorkloads\n" +
+         Table({"workload", "kind", "chip-hours", "H100-eq chip-hours", "share", "value usd"}, rows);
 
   // Serving.
   rows.clear();
@@ -129,8 +132,9 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   std::map<std::string, std::pair<double, int>> worst;  // class -> (min attainment, windows)
   std::vector<std::string> order;
   for (const auto& f : r.floors) {
-    double a = f.required_effective_chip_hours > 0 ? f.achieved_effective_chip_hours / f.required_effective_chip_hours
-                                                   : 1.0;
+    double a = f.required_effective_chip_hours > 0
+                   ? f.achieved_effective_chip_hours / f.required_effective_chip_hours
+                   : 1.0;
     auto it = worst.find(f.workload);
     if (it == worst.end()) {
       worst[f.workload] = {a, 1};
@@ -148,7 +152,8 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
                     a >= 1 - 1e-9 ? "OK" : "SHORT"});
   }
   if (!rows.empty())
-    out += "\nFloors\n" + Table({"workload", "H100-eq chips avg", "windows", "min attainment", "status"}, rows);
+    out +=
+        "\nFloors\n" + Table({"workload", "H100-eq chips avg", "windows", "min attainment", "status"}, rows);
 
   out += "\nTotals\n";
   rows = {{"token revenue", Grouped(r.revenue_usd)},
@@ -174,8 +179,8 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
     bool to_training = from->kind == WorkloadKind::kServe && IsTraining(to->kind);
     bool back = IsTraining(from->kind) && to->kind == WorkloadKind::kServe;
     if (!to_training && !back) continue;
-    lines.push_back("  " + FormatUtc(r.periods[e.period].start) + " " + e.pool + ": " + std::to_string(e.chips) +
-                    " chips " + e.from_workload + " -> " + e.to_workload + "\n");
+    lines.push_back("  " + FormatUtc(r.periods[e.period].start) + " " + e.pool + ": " +
+                    std::to_string(e.chips) + " chips " + e.from_workload + " -> " + e.to_workload + "\n");
   }
   out += "\nRepurposing (serving <-> training)\n";
   if (lines.empty()) out += "  none\n";
@@ -192,10 +197,12 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   std::vector<Price> prices;
   for (int p = 0; p < P; ++p)
     for (int t = 0; t < T; ++t) prices.push_back({r.shadow_usd_per_chip_hour[p][t], p, t});
-  std::stable_sort(prices.begin(), prices.end(), [](const Price& a, const Price& b) { return a.usd > b.usd; });
+  std::stable_sort(prices.begin(), prices.end(),
+                   [](const Price& a, const Price& b) { return a.usd > b.usd; });
   rows.clear();
   for (size_t i = 0; i < prices.size() && i < 10; ++i)
-    rows.push_back({r.pool_ids[prices[i].p], FormatUtc(r.periods[prices[i].t].start), Fmt("%.4f", prices[i].usd)});
+    rows.push_back(
+        {r.pool_ids[prices[i].p], FormatUtc(r.periods[prices[i].t].start), Fmt("%.4f", prices[i].usd)});
   out += "\nHighest shadow prices (internal price of compute)\n" +
          Table({"pool", "period start", "usd/chip-hour"}, rows);
   return out;
@@ -328,7 +335,8 @@ Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::strin
             std::to_string(used) + "," + Csv(r.shadow_usd_per_chip_hour[p][t]) + "\n";
     }
   FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(dir + "/prices.csv", pr));
-  std::string s = "period_start,model,demand_output_tokens,served_output_tokens,unserved_output_tokens,revenue_usd\n";
+  std::string s =
+      "period_start,model,demand_output_tokens,served_output_tokens,unserved_output_tokens,revenue_usd\n";
   for (int t = 0; t < T; ++t)
     for (int m = 0; m < M; ++m) {
       const ServedModel* model = fleet.FindModel(r.model_ids[m]);
@@ -390,10 +398,11 @@ int RunAllocate(const AllocateFlags& f) {
     if (!st.ok()) return ReportError(st);
   }
   if (r->status == SolveStatus::kTimeLimit)
-    std::fprintf(stderr,
-                 "fungible: warning: Cbc stopped at the %.0f s time limit; the plan is the best whole-gang plan found "
-                 "(bound %.2f usd)\n",
-                 opt.mip_time_limit_s, r->mip_best_bound_usd);
+    std::fprintf(
+        stderr,
+        "fungible: warning: Cbc stopped at the %.0f s time limit; the plan is the best whole-gang plan found "
+        "(bound %.2f usd)\n",
+        opt.mip_time_limit_s, r->mip_best_bound_usd);
   return kExitOk;
 }
 
@@ -402,17 +411,21 @@ int RunAllocate(const AllocateFlags& f) {
 void AddAllocateCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<AllocateFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "allocate", "Allocate chips of every pool to workloads per period by value (LP), with the price of compute");
+      "allocate",
+      "Allocate chips of every pool to workloads per period by value (LP), with the price of compute");
   cmd->add_option("spec", flags->spec, "Fleet spec (YAML)")->required();
   cmd->add_option("--from", flags->from, "Window start, UTC, e.g. 2027-01-04T00:00Z")->required();
   cmd->add_option("--hours", flags->hours, "Window length in hours (1..8784)")->capture_default_str();
-  cmd->add_option("--period", flags->period, "Period length, whole hours (1h, 4h, 1d)")->capture_default_str();
+  cmd->add_option("--period", flags->period, "Period length, whole hours (1h, 4h, 1d)")
+      ->capture_default_str();
   cmd->add_option("--json", flags->json_path, "Write the full result as JSON to FILE ('-' = stdout)");
   cmd->add_option("--csv", flags->csv_dir, "Write allocation.csv, prices.csv and serving.csv into DIR");
   cmd->add_option("--mps", flags->mps_path, "Write the model (free MPS, minimisation of -objective) to FILE");
   cmd->add_flag("--lp-only", flags->lp_only, "Relax gangs to fractions (no integer placement)");
-  cmd->add_option("--time-limit", flags->time_limit_s, "Seconds Cbc may spend on whole gangs")->capture_default_str();
-  cmd->add_option("--mip-gap", flags->mip_gap, "Stop Cbc once within this relative gap of its bound (0 = exact)")
+  cmd->add_option("--time-limit", flags->time_limit_s, "Seconds Cbc may spend on whole gangs")
+      ->capture_default_str();
+  cmd->add_option("--mip-gap", flags->mip_gap,
+                  "Stop Cbc once within this relative gap of its bound (0 = exact)")
       ->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = RunAllocate(*flags); });
 }

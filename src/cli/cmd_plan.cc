@@ -113,7 +113,7 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
 
 int RunPlanCommand(const PlanFlags& f) {
   std::unique_ptr<PlanComm> comm = MakeComm();
-  const bool speak = comm->rank() == 0;
+  const bool speak = comm->rank() == 0 && !QuietRank();
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return speak ? ReportError(fleet.status()) : ExitCodeFor(fleet.status());
   if (f.scenarios > 0) fleet->plan.scenarios = f.scenarios;

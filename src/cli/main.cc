@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, exit_code);
   AddExportCommand(app, exit_code);
   AddPlanCommand(app, exit_code);
+  AddEvaluateCommand(app, exit_code);
   AddSimulateCommand(app, exit_code);
   AddReviewCommand(app, exit_code);
   try {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #ifdef FUNGIBLE_WITH_MPI
 #include "plan/mpi/mpi_comm.h"
@@ -147,6 +148,7 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
               {"marginal_net_usd_per_chip", d.net_usd_per_chip},
               {"pool_utilization", d.pool_utilization},
               {"expected_used_chip_hours", d.expected_used_chip_hours},
+              {"decision_value_usd", d.decision_value_usd ? json(*d.decision_value_usd) : json(nullptr)},
               {"why", d.why}};
     json opts = json::array();
     for (const auto& u : d.options)
@@ -217,6 +219,23 @@ std::unique_ptr<PlanComm> MakeComm() {
   return std::make_unique<MpiComm>();
 #else
   return std::make_unique<PlanComm>();
+#endif
+}
+
+bool QuietRank() {
+#ifdef FUNGIBLE_WITH_MPI
+  return false;
+#else
+  // Started by mpirun without MPI support: every process computes the whole
+  // plan alone; only the first prints, and says so.
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  if (rank == nullptr) rank = std::getenv("PMI_RANK");
+  if (rank == nullptr) return false;
+  if (std::string(rank) != "0") return true;
+  std::fprintf(stderr,
+               "fungible: started by mpirun, but this binary has no MPI: each rank solves the whole plan alone "
+               "(use fungible-mpi to share the scenarios)\n");
+  return false;
 #endif
 }
 

@@ -32,5 +32,8 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& report);
 // The processes the plan runs on: MPI_COMM_WORLD in fungible-mpi, this
 // process alone otherwise.
 std::unique_ptr<PlanComm> MakeComm();
+// True in a process of the MPI-less binary that mpirun started as a rank
+// other than 0: it computes, but keeps quiet (rank 0 prints a warning).
+bool QuietRank();
 
 }  // namespace fungible::cli

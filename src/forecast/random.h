@@ -45,6 +45,27 @@ constexpr std::uint64_t StreamKey(std::uint64_t seed, std::uint64_t purpose, std
   return k;
 }
 
+namespace forecast_internal {
+
+// Ziggurat tables for f(x) = exp(-x^2/2) with 256 layers of equal area.
+// Layer k is the box [0, width[k]] x [f(width[k]), f(inner[k])]; a point with
+// x < inner[k] lies under the curve. Layer 0 is the base box plus the tail
+// beyond `tail_start`; its width is the virtual width area / f(tail_start).
+struct Ziggurat {
+  static constexpr int kLayers = 256;
+  double width[kLayers];
+  double inner[kLayers];
+  double f_width[kLayers];  // f(width[k])
+  double f_inner[kLayers];  // f(inner[k])
+  double tail_start = 0;    // r, where the tail begins
+  double layer_area = 0;    // v, the area of every layer
+};
+
+// Built once (thread-safe) on first use.
+const Ziggurat& ZigguratTables();
+
+}  // namespace forecast_internal
+
 // One random stream. Cheap to construct (four SplitMix64 steps), so every
 // scenario gets its own. Not thread-safe: one stream per thread of work.
 // Meets UniformRandomBitGenerator, so <random> distributions accept it.
@@ -54,7 +75,7 @@ class Rng {
 
   Rng(std::uint64_t seed, StreamPurpose purpose, std::uint64_t index)
       : Rng(StreamKey(seed, static_cast<std::uint64_t>(purpose), index)) {}
-  explicit Rng(std::uint64_t key) {
+  explicit Rng(std::uint64_t key) : zig_(&forecast_internal::ZigguratTables()) {
     std::uint64_t x = key;
     for (auto& word : s_) {
       x += 0x9e3779b97f4a7c15ULL;
@@ -98,31 +119,12 @@ class Rng {
   double SlowNormal(unsigned layer, double x, bool negative);
 
   std::uint64_t s_[4];
+  // The ziggurat tables, looked up once per stream rather than once per draw.
+  const forecast_internal::Ziggurat* zig_;
 };
-
-namespace forecast_internal {
-
-// Ziggurat tables for f(x) = exp(-x^2/2) with 256 layers of equal area.
-// Layer k is the box [0, width[k]] x [f(width[k]), f(inner[k])]; a point with
-// x < inner[k] lies under the curve. Layer 0 is the base box plus the tail
-// beyond `tail_start`; its width is the virtual width area / f(tail_start).
-struct Ziggurat {
-  static constexpr int kLayers = 256;
-  double width[kLayers];
-  double inner[kLayers];
-  double f_width[kLayers];  // f(width[k])
-  double f_inner[kLayers];  // f(inner[k])
-  double tail_start = 0;    // r, where the tail begins
-  double layer_area = 0;    // v, the area of every layer
-};
-
-// Built once (thread-safe) on first use.
-const Ziggurat& ZigguratTables();
-
-}  // namespace forecast_internal
 
 inline double Rng::Normal() {
-  static const forecast_internal::Ziggurat& z = forecast_internal::ZigguratTables();
+  const forecast_internal::Ziggurat& z = *zig_;
   const std::uint64_t u = Next();
   const unsigned layer = static_cast<unsigned>(u & 0xff);
   const double x = Bits53ToUnit(u) * z.width[layer];

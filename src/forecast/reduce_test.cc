@@ -37,7 +37,9 @@ TEST(Reduce, WeightsSumToOneAndDistanceFallsWithK) {
     EXPECT_EQ(std::set<int>(r->indices.begin(), r->indices.end()).size(), static_cast<size_t>(k));
     EXPECT_LT(r->distance, previous) << "k=" << k;
     previous = r->distance;
-    if (k == 1) EXPECT_NEAR(r->distance, r->distance_one, 1e-4 * r->distance);
+    if (k == 1) {
+      EXPECT_NEAR(r->distance, r->distance_one, 1e-4 * r->distance);
+    }
   }
 }
 

@@ -54,7 +54,7 @@ ScenarioSet GenerateScenarios(const DemandModel& model, const ForecastOptions& o
   set.seed = options.seed;
   const size_t n = static_cast<size_t>(set.scenarios);
   const int num_latents = model.num_latents();
-  set.log_multiple.assign(static_cast<size_t>(set.num_tiers) * set.horizon_months * n, 0.0);
+  set.log_multiple.resize(static_cast<size_t>(set.num_tiers) * set.horizon_months * n);  // written below
   set.latents.assign(n * static_cast<size_t>(num_latents), 0.0);
   const StepCoefficients coef(model);
 
@@ -75,6 +75,10 @@ ScenarioSet GenerateScenarios(const DemandModel& model, const ForecastOptions& o
       for (int j = 0; j < num_latents; ++j) z[j] = rng.Normal();
       ParamsFromLatents(model, z, growth.data(), launch_log.data());
       double* out_i = out + i;
+      // Months up to a later as_of hold the level (multiple 1).
+      for (size_t s = 0; s < starts.size(); ++s)
+        for (int t = 1; t <= std::min(starts[s].month, set.horizon_months); ++t)
+          out_i[s * stride_tier + static_cast<size_t>(t - 1) * stride_month] = 0.0;
       SimulatePath(
           model, coef, growth.data(), launch_log.data(), starts.data(), scratch,
           [&rng] { return rng.Normal(); },

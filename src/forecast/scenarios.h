@@ -5,11 +5,37 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "forecast/demand_model.h"
 
 namespace fungible {
+
+// An allocator that leaves doubles uninitialised on resize: a scenario set's
+// paths are written in parallel by the threads that draw them, so the first
+// touch (and its page faults) is spread over the threads instead of a serial
+// zero fill. assign() and value-initialising constructors still fill.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using PathVector = std::vector<double, DefaultInitAllocator<double>>;
 
 // N equally likely scenarios. Paths are stored as log demand multiples
 // (ln of demand over the tier's level at as_of, launches and price effects
@@ -21,7 +47,7 @@ struct ScenarioSet {
   int horizon_months = 0;
   int num_tiers = 0;
   std::uint64_t seed = 0;
-  std::vector<double> log_multiple;  // [(tier * horizon + month - 1) * scenarios + i]
+  PathVector log_multiple;  // [(tier * horizon + month - 1) * scenarios + i]
   // The standard-normal latents each scenario drew (DemandModel::num_latents()
   // per scenario, row i): what the posterior update re-weights and moves.
   std::vector<double> latents;  // [i * num_latents + j]

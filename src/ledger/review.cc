@@ -197,6 +197,9 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
         s += ".";
       }
     }
+    if (a.hours != b.hours && a.hours > 0 && b.hours > 0)
+      s += " " + b.month + " had " + std::to_string(b.hours) + " hours against " + std::to_string(a.hours) + " (" +
+           SignedPct(100.0 * (static_cast<double>(b.hours) / a.hours - 1)) + " on calendar alone).";
     s += " Unserved demand was " + Pct(b.unserved_share()) + " of " + Qty(b.demand_output_tokens) +
          " tokens demanded (" + Pct(a.unserved_share()) + " in " + a.month + ").";
     out.push_back(s);
@@ -275,8 +278,12 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::stable_sort(all.begin(), all.end(),
                      [](const BridgePart& x, const BridgePart& y) { return std::fabs(x.amount) > std::fabs(y.amount); });
     std::string s = "Drivers of the margin, largest first:";
-    for (size_t i = 0; i < all.size() && i < 4; ++i)
-      s += (i ? ", " : " ") + all[i].name + " " + SignedUsd(all[i].amount);
+    int shown = 0;
+    for (size_t i = 0; i < all.size() && shown < 4; ++i) {
+      if (std::fabs(all[i].amount) < 0.005) continue;
+      s += (shown++ ? ", " : " ") + all[i].name + " " + SignedUsd(all[i].amount);
+    }
+    if (shown == 0) s += " none (revenue and cost unchanged)";
     out.push_back(s + ".");
   }
   return out;

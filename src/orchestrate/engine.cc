@@ -504,17 +504,16 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
   // their nominal quota (reclaim) when the job fits the team's own quota, then
   // the team's own lower-priority preemptible jobs.
   std::vector<Job*> victims;
-  if (own_free >= lo) {
-    for (auto& [id, other] : jobs_)
-      if (other.state == JobState::kRunning && other.chip_type == chip && other.spec.team != team &&
-          other.spec.preemptible && Usage(other.spec.team, chip) > plan_.Quota(other.spec.team, chip, period_))
-        victims.push_back(&other);
-  }
   std::vector<Job*> own;
-  for (auto& [id, other] : jobs_)
-    if (other.state == JobState::kRunning && other.chip_type == chip && other.spec.team == team &&
-        other.spec.preemptible && other.spec.priority < job.spec.priority)
-      own.push_back(&other);
+  for (const auto& id : running_) {
+    Job& other = jobs_.at(id);
+    if (other.chip_type != chip || !other.spec.preemptible) continue;
+    if (other.spec.team == team) {
+      if (other.spec.priority < job.spec.priority) own.push_back(&other);
+    } else if (own_free >= lo && Usage(other.spec.team, chip) > plan_.Quota(other.spec.team, chip, period_)) {
+      victims.push_back(&other);
+    }
+  }
   auto by_priority = [](const Job* a, const Job* b) {
     if (a->spec.priority != b->spec.priority) return a->spec.priority < b->spec.priority;
     return a->started_at > b->started_at;
@@ -652,6 +651,7 @@ bool Engine::Start(Job& job, const std::string& chip_type, const Placement& pl, 
   job.run_s = req.run_s;
   job.wait_reason.clear();
   usage_[job.spec.team][chip_type] += pl.chips;
+  running_.insert(job.id);
   ++counters_.admitted;
   std::string where;
   for (const auto& s : pl.slices)
@@ -672,6 +672,7 @@ void Engine::Release(Job& job) {
     pools_[p].used -= job.chips;
   }
   usage_[job.spec.team][job.chip_type] -= job.chips;
+  running_.erase(job.id);
   released_ = true;
 }
 
@@ -744,6 +745,7 @@ Status Engine::Restore(std::vector<Job> jobs, std::int64_t next_decision_seq) {
       for (const auto& s : j.slices) pools_[p].domain_free[s.domain] -= s.chips;
       pools_[p].used += j.chips;
       usage_[j.spec.team][j.chip_type] += j.chips;
+      running_.insert(j.id);
     }
   }
   auto running = backend_.ListRunning();

@@ -179,6 +179,7 @@ class Engine {
   std::map<std::string, Job> jobs_;
   std::map<std::pair<std::string, std::string>, std::string> by_key_;  // (team, idempotency key) -> id
   std::set<QueueKey> queue_;
+  std::set<std::string> running_;  // ids of running jobs (victim searches scan these, not every job)
   std::map<std::string, std::map<std::string, int>> usage_;  // team -> chip type -> chips held
   std::set<std::string> teams_;
   int period_ = -2;  // -2 = not yet applied

@@ -14,13 +14,17 @@ StatusOr<std::string> SimBackend::Launch(const LaunchRequest& request) {
   if (running_.count(request.job_id)) return Status::Internal("sim: job " + request.job_id + " already running");
   running_[request.job_id] = request;
   ends_at_[request.job_id] = clock_.Now() + request.run_s;
+  by_end_.insert({clock_.Now() + request.run_s, request.job_id});
   ++launches_;
   return "sim-" + std::to_string(launches_);
 }
 
 Status SimBackend::Stop(const std::string& job_id, const std::string& /*backend_id*/) {
   running_.erase(job_id);
-  ends_at_.erase(job_id);
+  if (auto it = ends_at_.find(job_id); it != ends_at_.end()) {
+    by_end_.erase({it->second, job_id});
+    ends_at_.erase(it);
+  }
   return Status::Ok();
 }
 
@@ -28,11 +32,9 @@ StatusOr<std::vector<BackendEvent>> SimBackend::Poll() {
   std::vector<BackendEvent> events = std::move(pending_);
   pending_.clear();
   const UtcSeconds now = clock_.Now();
-  std::vector<std::pair<UtcSeconds, std::string>> done;
-  for (const auto& [id, end] : ends_at_)
-    if (end <= now) done.emplace_back(end, id);
-  std::sort(done.begin(), done.end());
-  for (const auto& [end, id] : done) {
+  while (!by_end_.empty() && by_end_.begin()->first <= now) {
+    auto [end, id] = *by_end_.begin();
+    by_end_.erase(by_end_.begin());
     events.push_back({BackendEvent::Kind::kJobFinished, id, "", end, "ran to completion"});
     running_.erase(id);
     ends_at_.erase(id);
@@ -52,6 +54,7 @@ void SimBackend::InjectPoolFailure(const std::string& pool) {
   for (auto it = running_.begin(); it != running_.end();) {
     if (it->second.pool == pool) {
       pending_.push_back({BackendEvent::Kind::kJobFailed, it->first, pool, now, "pool " + pool + " failed"});
+      by_end_.erase({ends_at_[it->first], it->first});
       ends_at_.erase(it->first);
       it = running_.erase(it);
     } else {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ class SimBackend final : public Backend {
   const Clock& clock_;
   std::map<std::string, LaunchRequest> running_;  // by job id
   std::map<std::string, UtcSeconds> ends_at_;     // by job id
+  std::set<std::pair<UtcSeconds, std::string>> by_end_;  // (end, job id): Poll reads only what is due
   std::vector<BackendEvent> pending_;
   int launches_ = 0;
 };

@@ -6,7 +6,12 @@
 namespace fungible {
 namespace {
 
-constexpr double kIdlePreference = 1e-6;  // as AllocationLpOptions: usd per allocated chip-hour
+// A chip is allocated only where it earns more than this (USD per chip-hour):
+// without it, chips that earn nothing sit on arbitrary workloads at a
+// degenerate optimum and utilization would depend on the solver's path. A
+// cent is far below any price or bid, and above Clp's tolerances once scaled
+// to millions of USD per chip-month.
+constexpr double kIdlePreference = 0.01;
 
 // Token revenue of one chip-hour of pool p on workload w in month t (0 unless w serves).
 double RevenuePerChipHour(const PlanProblem& pr, int p, int w, int t) {
@@ -363,10 +368,12 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
   }
   for (int col : b.floor_short_col) out.floor_shortfall_effective_chip_hours += std::max(0.0, x[col]);
   if (b.cvar_col >= 0) out.cvar_excess_usd = std::max(0.0, x[b.cvar_col]) / kUsdScale;
-  // The block's objective per unit weight (without the tiny idle preference).
-  double obj = -(out.revenue_usd + out.bid_value_usd - offer_cost - per_use_cost) +
-               out.floor_shortfall_effective_chip_hours * pr.settings.floor_penalty_usd_per_effective_chip_hour +
-               out.cash_shortfall_usd_months * pr.settings.cash_shortfall_penalty;
+  out.penalty_usd =
+      out.floor_shortfall_effective_chip_hours * pr.settings.floor_penalty_usd_per_effective_chip_hour +
+      out.cash_shortfall_usd_months * pr.settings.cash_shortfall_penalty;
+  // The block's objective per unit weight, without the idle preference (a
+  // solved subproblem reports the LP's own value instead).
+  double obj = -(out.revenue_usd + out.bid_value_usd - offer_cost - per_use_cost) + out.penalty_usd;
   if (pr.has_cvar())
     obj += pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) * out.cvar_excess_usd;
   out.objective = obj * kUsdScale;
@@ -387,7 +394,8 @@ std::vector<double> ScenarioOutcome::Pack() const {
                            cash_shortfall_usd_months,
                            static_cast<double>(breach_months),
                            floor_shortfall_effective_chip_hours,
-                           cvar_excess_usd};
+                           cvar_excess_usd,
+                           penalty_usd};
   auto put = [&](const std::vector<double>& xs) {
     v.push_back(static_cast<double>(xs.size()));
     v.insert(v.end(), xs.begin(), xs.end());
@@ -421,6 +429,7 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   o.breach_months = static_cast<int>(next());
   o.floor_shortfall_effective_chip_hours = next();
   o.cvar_excess_usd = next();
+  o.penalty_usd = next();
   auto get = [&](std::vector<double>& xs) {
     const size_t n = static_cast<size_t>(next());
     xs.clear();

@@ -82,6 +82,7 @@ struct ScenarioOutcome {
   int breach_months = 0;
   double floor_shortfall_effective_chip_hours = 0;
   double cvar_excess_usd = 0;  // u
+  double penalty_usd = 0;      // floor and cash shortfalls at their penalties (in the objective, not in profit)
   std::vector<double> cash_usd;                // [t], end of month
   std::vector<double> pool_used_chip_hours;    // [p]
   std::vector<double> pool_capacity_chip_hours;  // [p]

@@ -241,16 +241,35 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
                            Usd(rep.expected_floor_shortfall_effective_chip_hours).substr(1) +
                            " effective chip-hours in expectation: no offer covers them in time");
   rep.offers = DescribeOffers(pr, rep.solution);
+  for (size_t o = 0; o < pr.offers.size(); ++o) {
+    if (!pr.offers[o].needs_binary()) continue;
+    // The opposite decision, everything else free.
+    FirstStageBounds b;
+    b.lo.assign(pr.offers.size(), 0.0);
+    for (const auto& off : pr.offers) b.hi.push_back(off.max_chips);
+    OfferDecision& d = rep.offers[o];
+    if (d.sign) {
+      b.hi[o] = 0.0;
+    } else {
+      b.lo[o] = b.hi[o] = pr.offers[o].all_or_nothing ? pr.offers[o].max_chips : pr.offers[o].min_chips;
+    }
+    auto other = SolveProgram(pr, b, options.solve);
+    if (!other.ok()) return other.status().WithContext("the opposite decision on offer " + d.id);
+    d.decision_value_usd = rep.objective_usd - ObjectiveUsd(pr, *other);
+    const std::string block = pr.offers[o].all_or_nothing ? "all or nothing" : "at least its minimum";
+    d.why = d.sign ? block + ", signed: the plan is worth " + Usd(*d.decision_value_usd) + " more with it than without"
+                   : block + ", not signed: signing it would cost the plan " + Usd(*d.decision_value_usd);
+  }
 
   const int threads = options.solve.threads;
   if (options.vss) {
     // Plan for the mean scenario, then live with that plan in every scenario.
     PlanProblem ev = WithScenarios(pr, {MeanScenario(pr, pr.scenarios)});
     auto ev_sol = SolveProgram(ev, {}, Local(options.solve, threads));
-    if (!ev_sol.ok()) return ev_sol.status();
+    if (!ev_sol.ok()) return ev_sol.status().WithContext("the expected-value plan (VSS)");
     rep.ev_plan_chips = ev_sol->chips;
     auto eev = SolveProgram(pr, Fixed(ev_sol->chips), options.solve);
-    if (!eev.ok()) return eev.status();
+    if (!eev.ok()) return eev.status().WithContext("the expected-value plan in every scenario (VSS)");
     rep.eev_objective_usd = ObjectiveUsd(pr, *eev);
     rep.vss_usd = rep.objective_usd - rep.eev_objective_usd;
   }
@@ -267,7 +286,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       one.probability = 1.0;
       PlanProblem single = WithScenarios(pr, {one});
       auto ws = SolveProgram(single, {}, Local(options.solve, 1));
-      if (!ws.ok()) return ws.status();
+      if (!ws.ok()) return ws.status().WithContext("wait-and-see plan for scenario " + pr.scenarios[s].name);
       mine[1 + s - begin] = ObjectiveUsd(single, *ws);
       return Status::Ok();
     });
@@ -295,12 +314,12 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     }
     for (size_t i = 0; i < n; ++i) {
       auto plan_i = SolveProgram(point[i], {}, Local(options.solve, threads));
-      if (!plan_i.ok()) return plan_i.status();
+      if (!plan_i.ok()) return plan_i.status().WithContext("the plan for " + paths[i].name);
       mt.chips.push_back(plan_i->chips);
       std::vector<double> profit_row, obj_row, unserved_row, util_row;
       for (size_t j = 0; j < n; ++j) {
         auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(options.solve, threads));
-        if (!e.ok()) return e.status();
+        if (!e.ok()) return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name + " happens");
         profit_row.push_back(e->outcomes[0].profit_usd);
         obj_row.push_back(ObjectiveUsd(point[j], *e));
         unserved_row.push_back(e->outcomes[0].unserved_share());

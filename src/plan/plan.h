@@ -56,6 +56,10 @@ struct OfferDecision {
   double expected_used_chip_hours = 0;  // on-demand and own-pool offers: what the allocation uses
   double pool_utilization = 0;          // expected utilization of the pool its chips join
   std::vector<OptionUse> options;
+  // All-or-nothing offers and offers with a minimum: the objective with the
+  // plan's decision minus the objective with the opposite one (the rest
+  // re-optimised). The marginal value per chip says little about a block.
+  std::optional<double> decision_value_usd;
   std::string why;  // one sentence
 };
 

@@ -85,7 +85,7 @@ Case MakeCase(const std::string& plan = "", double demand_scale = 1.0) {
 double Relative(double a, double b) { return std::fabs(a - b) / std::max({1.0, std::fabs(a), std::fabs(b)}); }
 
 TEST(PlanProperty, DecompositionEqualsTheExtensiveForm) {
-  for (const std::string plan : {std::string(""), std::string("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n"),
+  for (const std::string& plan : {std::string(""), std::string("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n"),
                                  std::string("  initial_cash_usd: 2.0e6\n  cash_floor_usd: 0\n")}) {
     SCOPED_TRACE(plan);
     const Case c = MakeCase(plan);
@@ -101,7 +101,9 @@ TEST(PlanProperty, DecompositionEqualsTheExtensiveForm) {
       SCOPED_TRACE(c.problem.offers[o].id);
       // The all-or-nothing decision is the same; divisible quantities agree
       // to the gap (they may differ where the objective is flat).
-      if (c.problem.offers[o].all_or_nothing) EXPECT_EQ(ef.chips[o] > 0, bd.chips[o] > 0);
+      if (c.problem.offers[o].all_or_nothing) {
+        EXPECT_EQ(ef.chips[o] > 0, bd.chips[o] > 0);
+      }
     }
   }
 }
@@ -178,7 +180,7 @@ TEST(PlanProperty, RanksGiveTheSamePlanAsOneProcess) {
 }
 
 TEST(PlanProperty, VssAndEvpiAreNonNegativeAndMismatchDiagonalDominates) {
-  for (const std::string plan : {std::string(""), std::string("  risk_aversion: 0.5\n")}) {
+  for (const std::string& plan : {std::string(""), std::string("  risk_aversion: 0.5\n")}) {
     SCOPED_TRACE(plan);
     const Case c = MakeCase(plan);
     PlanRunOptions o;

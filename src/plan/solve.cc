@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <numeric>
 
 #include "allocate/lp_model.h"
@@ -29,6 +30,20 @@ const char* PlanMethodName(PlanMethod m) {
 namespace {
 
 constexpr double kFeasTol = 1e-6;  // chips
+
+// Cbc's command-line driver (CbcMain0/CbcMain1, behind SolveLpModel) keeps
+// static state and is not safe to run on two threads at once; Clp is. MIP
+// solves of this module take turns.
+std::mutex& CbcMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+StatusOr<LpSolution> SolveModel(const LpModel& lp, const LpSolveOptions& options) {
+  if (!lp.has_integers() || options.relax_integers) return SolveLpModel(lp, options);
+  std::lock_guard<std::mutex> lock(CbcMutex());
+  return SolveLpModel(lp, options);
+}
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -299,7 +314,7 @@ StatusOr<EfResult> SolveExtensive(const PlanProblem& pr, const FirstStage& fs, c
   LpSolveOptions so;
   so.mip_relative_gap = std::min(opt.relative_gap, 1e-4);
   so.mip_time_limit_s = opt.mip_time_limit_s;
-  auto sol = SolveLpModel(lp, so);
+  auto sol = SolveModel(lp, so);
   if (!sol.ok()) return sol.status();
   if (sol->status == LpStatus::kInfeasible || sol->status == LpStatus::kTimeLimitNoSolution)
     return Status::Infeasible(std::string("plan: the extensive form is ") + LpStatusName(sol->status));
@@ -349,7 +364,7 @@ class Master {
       LpSolveOptions so;
       so.mip_relative_gap = 1e-9;
       so.mip_time_limit_s = mip_time_limit_s;
-      auto sol = SolveLpModel(lp_, so);
+      auto sol = SolveModel(lp_, so);
       if (!sol.ok()) return sol.status();
       if (sol->status != LpStatus::kOptimal && sol->status != LpStatus::kTimeLimit)
         return Status::Internal(std::string("plan: Benders master is ") + LpStatusName(sol->status));
@@ -440,8 +455,16 @@ double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<do
 }
 
 double ObjectiveUsd(const PlanProblem& pr, const ProgramSolution& sol) {
-  const double committed = std::accumulate(pr.committed_cost_usd.begin(), pr.committed_cost_usd.end(), 0.0);
-  return -sol.objective_musd / kUsdScale - committed;
+  double value = 0;
+  std::vector<double> profit, probability;
+  for (size_t s = 0; s < sol.outcomes.size(); ++s) {
+    const double p = pr.scenarios[s].probability;
+    value += p * (sol.outcomes[s].profit_usd - sol.outcomes[s].penalty_usd);
+    profit.push_back(sol.outcomes[s].profit_usd);
+    probability.push_back(p);
+  }
+  if (pr.has_cvar()) value -= pr.settings.risk_aversion * CvarOfLossUsd(profit, probability, pr.settings.cvar_alpha);
+  return value;
 }
 
 StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBounds& bounds, const SolveOptions& opt) {

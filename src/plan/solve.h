@@ -79,8 +79,10 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& problem, const FirstSt
                                        const SolveOptions& options);
 
 // Objective in USD to maximise: expected profit - expected penalties -
-// lambda * CVaR, from the outcomes (what SolveProgram minimised, sign
-// flipped, plus the committed cost it leaves out).
+// lambda * CVaR of loss, from the outcomes. It is what SolveProgram
+// minimised, sign flipped, with the committed cost the LP leaves out and
+// without the cent per allocated chip-hour the LP charges to keep idle
+// chips idle.
 double ObjectiveUsd(const PlanProblem& problem, const ProgramSolution& solution);
 
 // CVaR at level alpha of the loss (-profit) under the scenario probabilities, USD.

@@ -481,6 +481,7 @@ struct Service::Impl {
   void InstallRoutes() {
     http.set_payload_max_length(options.max_body_bytes);
     http.set_keep_alive_max_count(1000000);
+    http.set_tcp_nodelay(true);  // small JSON answers: no Nagle delay
     http.set_keep_alive_timeout(30);
     const int threads = std::max(2, options.http_threads);
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

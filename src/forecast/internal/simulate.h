@@ -19,12 +19,16 @@ struct StepCoefficients {
     inv_ceiling.resize(n);
     elasticity.resize(n);
     launch_begin.resize(n + 1);
+    months = static_cast<size_t>(m.horizon_months) + 1;
+    price_offset.assign(n * months, 0.0);
     for (size_t s = 0; s < n; ++s) {
       const TierModel& t = m.tiers[s];
       shock_shared[s] = t.volatility * t.loading;
       shock_own[s] = t.volatility * std::sqrt(std::max(0.0, 1.0 - t.loading * t.loading));
       inv_ceiling[s] = t.has_ceiling() ? 1.0 / t.ceiling_multiple : 0.0;
       elasticity[s] = t.elasticity;
+      for (size_t k = 0; k < months && k < t.log_price_factor.size(); ++k)
+        price_offset[s * months + k] = t.elasticity * t.log_price_factor[k];
       launch_begin[s] = launch_month.size();
       for (const auto& l : t.launches) launch_month.push_back(l.month);
     }
@@ -34,6 +38,8 @@ struct StepCoefficients {
   std::vector<double> shock_own;     // sigma * sqrt(1 - l^2)
   std::vector<double> inv_ceiling;   // 1 / C, 0 without a ceiling
   std::vector<double> elasticity;
+  size_t months = 0;                 // horizon + 1
+  std::vector<double> price_offset;  // [s * months + t]: elasticity_s * P_s[t]
   std::vector<int> launch_month;     // all tiers' launches, tier by tier
   std::vector<size_t> launch_begin;  // tier s owns [launch_begin[s], launch_begin[s+1])
 };
@@ -83,8 +89,7 @@ inline void SimulatePath(const DemandModel& m, const StepCoefficients& c, const 
       double drift = growth[s];
       if (c.inv_ceiling[s] > 0) drift *= 1.0 - std::exp(x[s]) * c.inv_ceiling[s];
       x[s] += drift + c.shock_shared[s] * shared + c.shock_own[s] * own;
-      if (t >= 1)
-        sink(s, t, x[s] + jump[s] + c.elasticity[s] * m.tiers[s].log_price_factor[static_cast<size_t>(t)]);
+      if (t >= 1) sink(s, t, x[s] + jump[s] + c.price_offset[s * c.months + static_cast<size_t>(t)]);
     }
   }
 }
