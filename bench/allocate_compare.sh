@@ -29,26 +29,29 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$BENCH" --repeat 0 --mps "$MPS" "$@"
 echo "mps: $MPS ($(du -h "$MPS" | cut -f1))"
 
-ours=$("$BENCH" --repeat "$REPEAT" "$@")
-echo "$ours" | sed 's/^/fungible /'
-get() { echo "$ours" | awk -v k="$1" '$1 == k { print $2 }'; }
-ours_e2e=$(get end_to_end_s)
-ours_obj=$(get objective_min)
-
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 now() { date +%s.%N; }
 
+# Alternate fungible and clp runs so that load changes on a shared machine hit
+# both alike.
+ours_times=()
 clp_times=()
 clp_obj=""
 for _ in $(seq "$REPEAT"); do
+  ours=$("$BENCH" --repeat 1 "$@")
+  ours_times+=("$(echo "$ours" | awk '$1 == "end_to_end_s" { print $2 }')")
   t0=$(now)
   log=$(clp "$MPS" $CLP_FLAGS 2>&1)
   t1=$(now)
   clp_times+=("$(echo "$t1 - $t0" | bc -l)")
   clp_obj=$(echo "$log" | awk '/^Optimal objective/ { print $3 }' | tail -1)
 done
+echo "$ours" | grep -v end_to_end_s | sed 's/^/fungible /'
+ours_e2e=$(printf '%s\n' "${ours_times[@]}" | median)
+ours_obj=$(echo "$ours" | awk '$1 == "objective_min" { print $2 }')
 clp_s=$(printf '%s\n' "${clp_times[@]}" | median)
-echo "clp $CLP_FLAGS: median ${clp_s}s objective $clp_obj"
+echo "fungible end-to-end: median ${ours_e2e}s of ${ours_times[*]}"
+echo "clp $CLP_FLAGS: median ${clp_s}s of ${clp_times[*]} objective $clp_obj"
 
 t0=$(now)
 if timeout "$GLPSOL_TIMEOUT" glpsol --freemps "$MPS" -o "$OUT/glpsol.out" >"$OUT/glpsol.log" 2>&1; then

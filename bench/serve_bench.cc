@@ -73,8 +73,12 @@ Stats Percentiles(std::vector<double> v) {
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 json OneChipJob(int i) {
-  return {{"team", "team" + std::to_string(i % 8)}, {"idempotency_key", "b-" + std::to_string(i)},
-          {"min_chips", 1}, {"max_chips", 1}, {"chip_types", {"h100-sxm"}}, {"expected_duration_s", 3600}};
+  return {{"team", "team" + std::to_string(i % 8)},
+          {"idempotency_key", "b-" + std::to_string(i)},
+          {"min_chips", 1},
+          {"max_chips", 1},
+          {"chip_types", {"h100-sxm"}},
+          {"expected_duration_s", 3600}};
 }
 
 void InProcess(int jobs) {
@@ -95,12 +99,14 @@ void InProcess(int jobs) {
   }
   double s = std::chrono::duration<double>(Clock::now() - t0).count();
   Stats st = Percentiles(lat);
-  std::printf("in-process  submit+admit  %7d jobs  %10.0f decisions/s  p50 %.4f ms  p99 %.4f ms  (running %d)\n", jobs,
-              jobs / s, st.p50_ms, st.p99_ms, static_cast<int>(engine.counters().admitted));
+  std::printf(
+      "in-process  submit+admit  %7d jobs  %10.0f decisions/s  p50 %.4f ms  p99 %.4f ms  (running %d)\n",
+      jobs, jobs / s, st.p50_ms, st.p99_ms, static_cast<int>(engine.counters().admitted));
 }
 
 void OverHttp(int jobs, int clients, const std::string& db_dir) {
-  const std::string db = (std::filesystem::path(db_dir) / ("serve-bench-" + std::to_string(getpid()) + ".db")).string();
+  const std::string db =
+      (std::filesystem::path(db_dir) / ("serve-bench-" + std::to_string(getpid()) + ".db")).string();
   std::filesystem::remove(db);
   auto store = store::OpenSqliteStore(db);
   if (!store.ok()) return (void)std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
@@ -139,7 +145,10 @@ void OverHttp(int jobs, int clients, const std::string& db_dir) {
         auto r = cli.Post("/v1/jobs", h, body, "application/json");
         lat[c].push_back(Ms(Clock::now() - a));
         if (!r || r->status != 201) {
-          if (errors++ < 3) std::fprintf(stderr, "request %d: %s\n", i, r ? (std::to_string(r->status) + " " + r->body).c_str() : httplib::to_string(r.error()).c_str());
+          if (errors++ < 3)
+            std::fprintf(stderr, "request %d: %s\n", i,
+                         r ? (std::to_string(r->status) + " " + r->body).c_str()
+                           : httplib::to_string(r.error()).c_str());
         }
       }
     });
@@ -151,9 +160,11 @@ void OverHttp(int jobs, int clients, const std::string& db_dir) {
   std::vector<double> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   Stats st = Percentiles(all);
-  std::printf("http        submit+admit  %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (%d clients, %d errors, admitted %lld, store %s)\n",
-              jobs, jobs / s, st.p50_ms, st.p99_ms, clients, errors.load(),
-              static_cast<long long>(engine.counters().admitted), db_dir.c_str());
+  std::printf(
+      "http        submit+admit  %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (%d clients, %d "
+      "errors, admitted %lld, store %s)\n",
+      jobs, jobs / s, st.p50_ms, st.p99_ms, clients, errors.load(),
+      static_cast<long long>(engine.counters().admitted), db_dir.c_str());
   service.Stop();
   std::filesystem::remove(db);
   std::filesystem::remove(db + "-wal");
@@ -166,33 +177,38 @@ void SlurmSbatch(int jobs) {
   auto t0 = Clock::now();
   for (int i = 0; i < jobs; ++i) {
     auto a = Clock::now();
-    auto r = orchestrate::RunCommand({"sbatch", "--parsable", "--hold", "-p", "h100", "--gres=gpu:h100:1", "-o",
-                                      "/dev/null", "-J", "bench", "--wrap", "true"});
+    auto r = orchestrate::RunCommand({"sbatch", "--parsable", "--hold", "-p", "h100", "--gres=gpu:h100:1",
+                                      "-o", "/dev/null", "-J", "bench", "--wrap", "true"});
     lat.push_back(Ms(Clock::now() - a));
     if (r.ok() && r->exit_code == 0) ids.push_back(r->out.substr(0, r->out.find_first_of(";\n")));
   }
   double s = std::chrono::duration<double>(Clock::now() - t0).count();
   Stats st = Percentiles(lat);
-  std::printf("slurm       sbatch        %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (ok %zu)\n", jobs,
-              jobs / s, st.p50_ms, st.p99_ms, ids.size());
+  std::printf(
+      "slurm       sbatch        %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (ok %zu)\n", jobs,
+      jobs / s, st.p50_ms, st.p99_ms, ids.size());
   (void)orchestrate::RunCommand({"scancel", "-n", "bench"});
 }
 
 void SlurmRest(int jobs) {
   const char* url = std::getenv("FUNGIBLE_SLURM_REST_URL");
   const char* jwt = std::getenv("FUNGIBLE_SLURM_JWT");
-  if (!url || !jwt) return (void)std::printf("slurmrestd  skipped: source /tmp/fungible-slurm/env.sh first\n");
+  if (!url || !jwt)
+    return (void)std::printf("slurmrestd  skipped: source /tmp/fungible-slurm/env.sh first\n");
   httplib::Client cli(url);
   cli.set_keep_alive(true);
   cli.set_tcp_nodelay(true);
   httplib::Headers h = {{"X-SLURM-USER-NAME", "root"}, {"X-SLURM-USER-TOKEN", jwt}};
-  const std::string body =
-      json{{"script", "#!/bin/bash\ntrue\n"},
-           {"job",
-            {{"name", "bench"}, {"partition", "h100"}, {"gres", "gpu:h100:1"}, {"hold", true},
-             {"current_working_directory", "/tmp"}, {"standard_output", "/dev/null"},
-             {"environment", {{"PATH", "/usr/bin:/bin"}}}}}}
-          .dump();
+  const std::string body = json{{"script", "#!/bin/bash\ntrue\n"},
+                                {"job",
+                                 {{"name", "bench"},
+                                  {"partition", "h100"},
+                                  {"gres", "gpu:h100:1"},
+                                  {"hold", true},
+                                  {"current_working_directory", "/tmp"},
+                                  {"standard_output", "/dev/null"},
+                                  {"environment", {{"PATH", "/usr/bin:/bin"}}}}}}
+                               .dump();
   std::vector<double> lat;
   int ok = 0;
   auto t0 = Clock::now();
@@ -204,8 +220,10 @@ void SlurmRest(int jobs) {
   }
   double s = std::chrono::duration<double>(Clock::now() - t0).count();
   Stats st = Percentiles(lat);
-  std::printf("slurm       slurmrestd    %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (ok %d, kept-open connection)\n",
-              jobs, jobs / s, st.p50_ms, st.p99_ms, ok);
+  std::printf(
+      "slurm       slurmrestd    %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (ok %d, kept-open "
+      "connection)\n",
+      jobs, jobs / s, st.p50_ms, st.p99_ms, ok);
   (void)orchestrate::RunCommand({"scancel", "-n", "bench"});
 }
 

@@ -10,6 +10,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   glpk-utils
+  libopenmpi-dev openmpi-bin
   libcpp-httplib-dev libpqxx-dev libssl-dev curl
   python3 python3-numpy
 )

@@ -455,7 +455,52 @@ void EchoInstance(const AllocationInstance& inst, AllocationResult& r) {
   r.shadow_usd_per_chip_hour.assign(P, std::vector<double>(T, 0.0));
 }
 
+// Rounds the integer columns of `relaxed_x` down, to nearest, then up, and
+// returns the first rounding whose LP (integers fixed) is feasible, with
+// status kTimeLimit so callers report it as a heuristic incumbent. Returns a
+// solution with status kInfeasible when no rounding is feasible.
+StatusOr<LpSolution> RoundGangsFromRelaxation(const AllocationInstance& inst, const AllocationLpIndex& idx,
+                                              const LpModel& lp, const std::vector<double>& relaxed_x,
+                                              LpSolveOptions so) {
+  so.relax_integers = true;
+  LpSolution last;
+  last.status = LpStatus::kInfeasible;
+  for (int mode = 0; mode < 3; ++mode) {
+    LpModel fixed = lp;
+    auto fix = [&fixed](int j, double v) {
+      v = std::clamp(v, fixed.columns[j].lb, fixed.columns[j].ub);
+      fixed.columns[j].lb = fixed.columns[j].ub = v;
+      fixed.columns[j].is_integer = false;
+    };
+    for (size_t p = 0; p < idx.x_col.size(); ++p)
+      for (size_t w = 0; w < idx.x_col[p].size(); ++w) {
+        if (!idx.is_gang[p][w]) continue;
+        GangFit f = GangFitOn(inst.workloads[w], inst.pools[p]);
+        for (size_t t = 0; t < idx.x_col[p][w].size(); ++t) {
+          int j = idx.x_col[p][w][t];
+          if (j < 0) continue;
+          double v = relaxed_x[j];
+          v = mode == 0 ? std::floor(v + 1e-6) : mode == 1 ? std::round(v) : std::ceil(v - 1e-6);
+          fix(j, v);
+          // Domains reserved for the class: just enough for its whole gangs.
+          if (!idx.domain_col[p][w].empty() && idx.domain_col[p][w][t] >= 0 && f.gangs_per_domain > 0)
+            fix(idx.domain_col[p][w][t], std::ceil(fixed.columns[j].lb / f.gangs_per_domain - 1e-9));
+        }
+      }
+    for (int j = 0; j < fixed.num_columns(); ++j)
+      if (fixed.columns[j].is_integer) fix(j, std::round(relaxed_x[j]));
+    StatusOr<LpSolution> sol = SolveLpModel(fixed, so);
+    if (!sol.ok()) return sol.status().WithContext("allocation LP with rounded gangs");
+    if (sol->status == LpStatus::kOptimal) {
+      sol->status = LpStatus::kTimeLimit;
+      return sol;
+    }
+  }
+  return last;
+}
+
 }  // namespace
+
 
 StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOptions& o) {
   if (o.period_hours <= 0)
@@ -590,9 +635,20 @@ StatusOr<AllocationResult> Solve(const AllocationInstance& inst, const AllocateO
       r.solve_seconds = SecondsSince(t_solve);
       return r;
     }
-    if (mip->status == LpStatus::kTimeLimitNoSolution)
-      return Status::Internal("Cbc found no whole-gang allocation within " + Num(options.mip_time_limit_s) +
-                              " s; allow more time or solve the LP relaxation only (--lp-only)");
+    if (mip->status == LpStatus::kTimeLimitNoSolution) {
+      // Cbc found no incumbent in time: dive from the LP relaxation instead
+      // (gang counts rounded down, to nearest, then up; the first rounding
+      // whose fixed LP is feasible is the plan). The result is reported as
+      // kTimeLimit with its gap to the LP bound, never as optimal.
+      StatusOr<LpSolution> dive = RoundGangsFromRelaxation(inst, idx, lp, final_lp.x, so);
+      if (!dive.ok()) return dive.status();
+      if (dive->status != LpStatus::kTimeLimit)
+        return Status::Internal("Cbc found no whole-gang allocation within " + Num(options.mip_time_limit_s) +
+                                " s and rounding the LP relaxation found none either; allow more time "
+                                "(--time-limit) or solve the LP relaxation only (--lp-only)");
+      dive->best_bound = -r.lp_relaxation_objective_usd;  // the LP relaxation bounds it
+      mip = std::move(dive);
+    }
     if (mip->status == LpStatus::kTimeLimit) r.status = SolveStatus::kTimeLimit;
     // Shadow prices and the continuous part from the LP with gangs fixed.
     LpModel fixed = lp;

@@ -68,7 +68,7 @@ struct AllocateOptions {
   int hours = 168;
   int period_hours = 1;
   bool integer_gangs = true;     // false: solve the LP relaxation only
-  double mip_time_limit_s = 60;  // Cbc wall-clock limit
+  double mip_time_limit_s = 10;  // Cbc wall-clock limit; on time-out without an incumbent, the LP is rounded
   // Cbc stops once its incumbent is proven within this relative distance of
   // the best bound (status kOptimal then means "optimal within the gap"; the
   // bound is reported in mip_best_bound_usd). 0 = prove exact optimality.

@@ -12,6 +12,7 @@
 #include <coin/CoinPackedMatrix.hpp>
 #include <coin/OsiClpSolverInterface.hpp>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 namespace fungible {
@@ -235,6 +236,9 @@ StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds
     if (m.columns[j].is_integer) osi.setInteger(j);
   osi.setHintParam(OsiDoReducePrint, true, OsiHintTry);
 
+  // Cbc's standard driver keeps static parameter tables: one MIP at a time.
+  static std::mutex cbc_driver_mutex;
+  std::lock_guard<std::mutex> lock(cbc_driver_mutex);
   CbcModel cbc(osi);
   cbc.setLogLevel(0);
   cbc.messageHandler()->setLogLevel(0);

@@ -106,6 +106,9 @@ struct LpSolution {
   double seconds = 0;  // wall time inside COIN (load + solve)
 };
 
+// Thread safety: LP solves (Clp) run concurrently on separate models; MIP
+// solves go through Cbc's standard driver (CbcMain0/CbcMain1), which keeps
+// static state, so they are serialised by a process-wide mutex.
 // Solves `model` with Clp (LP, or the LP relaxation) or Cbc (MIP). Infeasible
 // and unbounded models are successful calls with that status; errors mean the
 // solver failed (numerical trouble, iteration limit, COIN exception).

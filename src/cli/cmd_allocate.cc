@@ -33,7 +33,7 @@ struct AllocateFlags {
   std::string csv_dir;
   std::string mps_path;
   bool lp_only = false;
-  double time_limit_s = 60;
+  double time_limit_s = 10;
   double mip_gap = 0.01;
 };
 

@@ -89,7 +89,8 @@ int RunExportKueue(const ExportFlags& f) {
     auto result = Allocate(*fleet, o);
     if (!result.ok()) return ReportError(result.status());
     if (result->status == SolveStatus::kInfeasible)
-      return ReportError(Status::Infeasible("the allocation is infeasible; run `fungible allocate` for the reasons"));
+      return ReportError(
+          Status::Infeasible("the allocation is infeasible; run `fungible allocate` for the reasons"));
     plan = orchestrate::QuotasFromAllocation(*result, *fleet);
     if (!plan.ok()) return ReportError(plan.status());
   }
@@ -138,7 +139,8 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   CLI::App* exp = app.add_subcommand("export", "Export the plan for other systems.");
   exp->require_subcommand(1);
   auto f = std::make_shared<ExportFlags>();
-  CLI::App* k = exp->add_subcommand("kueue", "Kueue ResourceFlavor, Cohort and ClusterQueue manifests for a plan period.");
+  CLI::App* k = exp->add_subcommand(
+      "kueue", "Kueue ResourceFlavor, Cohort and ClusterQueue manifests for a plan period.");
   k->add_option("spec", f->spec, "Fleet spec (YAML)")->required();
   k->add_option("--plan", f->plan_file, "Quota plan JSON (else: solve the allocation from --from)");
   k->add_option("--from", f->from, "Allocation window start");

@@ -104,7 +104,10 @@ json FleetJson(const Fleet& fleet) {
                      {"interconnect_domain_chips", c.interconnect_domain_chips}});
   json workloads = json::array();
   for (const auto& w : fleet.workloads)
-    workloads.push_back({{"id", w.id}, {"kind", WorkloadKindName(w.kind)}, {"team", w.team}, {"gang_size_chips", w.gang_size_chips}});
+    workloads.push_back({{"id", w.id},
+                         {"kind", WorkloadKindName(w.kind)},
+                         {"team", w.team},
+                         {"gang_size_chips", w.gang_size_chips}});
   return {{"name", fleet.name}, {"chip_types", chips}, {"workloads", workloads}};
 }
 
@@ -162,7 +165,8 @@ int RunServe(const ServeFlags& f) {
   if (f.backend == "sim") {
     backend = std::make_unique<orchestrate::SimBackend>(clock);
   } else if (f.backend == "slurm") {
-    auto b = orchestrate::SlurmBackend::Create(cluster, orchestrate::SlurmOptions::FromFlag(f.slurm_partitions, f.slurm_gres));
+    auto b = orchestrate::SlurmBackend::Create(
+        cluster, orchestrate::SlurmOptions::FromFlag(f.slurm_partitions, f.slurm_gres));
     if (!b.ok()) return ReportError(b.status());
     backend = std::move(b).value();
   } else {
@@ -207,8 +211,8 @@ int RunServe(const ServeFlags& f) {
     if (!w.ok()) return ReportError(w);
     std::filesystem::rename(tmp, f.port_file);
   }
-  std::printf("fungible serve: listening on http://%s:%d (store %s, backend %s)\n", f.host.c_str(), service.port(),
-              (*store)->Describe().c_str(), backend->Name().c_str());
+  std::printf("fungible serve: listening on http://%s:%d (store %s, backend %s)\n", f.host.c_str(),
+              service.port(), (*store)->Describe().c_str(), backend->Name().c_str());
   std::fflush(stdout);
 
   int sig = 0;
@@ -251,7 +255,8 @@ int RunExplain(const ExplainFlags& f) {
     if (!jobs.ok()) return ReportError(jobs.status());
     for (const auto& j : *jobs)
       if (j.id == f.job) job = orchestrate::JobToJson(j);
-    if (job.is_null()) return ReportError(Status::NotFound("job " + f.job + " not found in " + (*store)->Describe()));
+    if (job.is_null())
+      return ReportError(Status::NotFound("job " + f.job + " not found in " + (*store)->Describe()));
     auto ds = (*store)->Decisions(f.job);
     if (!ds.ok()) return ReportError(ds.status());
     for (const auto& d : *ds) decisions.push_back(orchestrate::DecisionToJson(d));
@@ -267,8 +272,9 @@ int RunExplain(const ExplainFlags& f) {
     if (!r) return ReportError(Status(StatusCode::kUnavailable, "cannot reach " + f.server));
     json body = json::parse(r->body, nullptr, false);
     if (r->status != 200) {
-      std::string msg = body.is_object() && body.contains("error") ? body["error"]["message"].get<std::string>() : r->body;
-      StatusCode code = r->status == 404 ? StatusCode::kNotFound
+      std::string msg =
+          body.is_object() && body.contains("error") ? body["error"]["message"].get<std::string>() : r->body;
+      StatusCode code = r->status == 404   ? StatusCode::kNotFound
                         : r->status == 401 ? StatusCode::kUnauthenticated
                         : r->status == 403 ? StatusCode::kPermissionDenied
                                            : StatusCode::kUnavailable;
@@ -289,7 +295,8 @@ int RunExplain(const ExplainFlags& f) {
 
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ServeFlags>();
-  CLI::App* cmd = app.add_subcommand("serve", "Run the orchestration service: admit and place jobs by the plan.");
+  CLI::App* cmd =
+      app.add_subcommand("serve", "Run the orchestration service: admit and place jobs by the plan.");
   cmd->add_option("spec", flags->spec, "Fleet spec (YAML)")->required();
   cmd->add_option("--host", flags->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", flags->port, "Port (0 = any free port)")->capture_default_str();
@@ -299,19 +306,23 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--backend", flags->backend, "sim or slurm")->capture_default_str();
   cmd->add_option("--slurm-partitions", flags->slurm_partitions,
                   "pool=partition,... (default: each pool's partition is named after its pool)");
-  cmd->add_option("--slurm-gres", flags->slurm_gres, "chip=gres:type,... e.g. h100-sxm=gpu:h100 (default: derived)");
-  cmd->add_option("--clock", flags->clock, "system or virtual (POST /v1/clock/advance moves it)")->capture_default_str();
+  cmd->add_option("--slurm-gres", flags->slurm_gres,
+                  "chip=gres:type,... e.g. h100-sxm=gpu:h100 (default: derived)");
+  cmd->add_option("--clock", flags->clock, "system or virtual (POST /v1/clock/advance moves it)")
+      ->capture_default_str();
   cmd->add_option("--start", flags->start, "Virtual clock start (default: first plan period)");
   cmd->add_option("--plan", flags->plan_file, "Quota plan JSON instead of solving the allocation");
   cmd->add_option("--from", flags->from, "Allocation window start (default: the current hour)");
   cmd->add_option("--hours", flags->hours, "Allocation window length")->capture_default_str();
   cmd->add_option("--period-hours", flags->period_hours, "Plan period length")->capture_default_str();
   cmd->add_option("--resolve-every", flags->resolve_every, "Re-solve the plan on this period, e.g. 1h");
-  cmd->add_option("--schedule-interval-ms", flags->schedule_interval_ms, "Scheduling pass period")->capture_default_str();
+  cmd->add_option("--schedule-interval-ms", flags->schedule_interval_ms, "Scheduling pass period")
+      ->capture_default_str();
   cmd->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body")->capture_default_str();
   cmd->add_option("--rate-limit", flags->rate_limit, "Requests per second per token")->capture_default_str();
   cmd->add_option("--http-threads", flags->http_threads, "HTTP worker threads")->capture_default_str();
-  cmd->add_option("--restart-overhead", flags->restart_overhead, "Checkpoint reload time per restart")->capture_default_str();
+  cmd->add_option("--restart-overhead", flags->restart_overhead, "Checkpoint reload time per restart")
+      ->capture_default_str();
   cmd->add_flag("--no-borrowing", flags->no_borrowing, "Teams never borrow idle quota");
   cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = RunServe(*flags); });
@@ -322,7 +333,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   auto tf = std::make_shared<TokenFlags>();
   CLI::App* token = app.add_subcommand("token", "Manage API tokens of `fungible serve`.");
   token->require_subcommand(1);
-  CLI::App* add = token->add_subcommand("add", "Create a token; prints it once (only its SHA-256 is stored).");
+  CLI::App* add =
+      token->add_subcommand("add", "Create a token; prints it once (only its SHA-256 is stored).");
   add->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
   add->add_option("--name", tf->name, "Unique token name")->required();
   add->add_option("--role", tf->role, "viewer, team or admin")->required();

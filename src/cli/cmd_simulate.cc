@@ -38,6 +38,7 @@ struct SimulateFlags {
   int horizon = 0;
   int period = 0;
   bool integer_gangs = false;
+  bool switch_costs_in_lp = false;
   bool quiet = false;
 };
 
@@ -175,6 +176,7 @@ int RunSimulate(const SimulateFlags& f) {
   if (f.horizon > 0) o.horizon_hours = f.horizon;
   if (f.period > 0) o.period_hours = f.period;
   if (f.integer_gangs) o.integer_gangs = true;
+  o.switch_cost_in_lp = f.switch_costs_in_lp;
 
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
@@ -242,6 +244,8 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--horizon", f->horizon, "Hours each re-solve looks ahead (overrides simulate.horizon_hours)");
   cmd->add_option("--period", f->period, "LP period in hours (overrides simulate.period_hours)");
   cmd->add_flag("--integer-gangs", f->integer_gangs, "Place gangs by MIP in every re-solve (exact, slow)");
+  cmd->add_flag("--switch-costs-in-lp", f->switch_costs_in_lp,
+                "Price switching inside each re-solve (exact, about 100x slower on large fleets)");
   cmd->add_flag("--quiet", f->quiet, "No timing line on stderr");
   cmd->callback([f, &exit_code] { exit_code = RunSimulate(*f); });
 }

@@ -30,6 +30,7 @@ std::string Grouped(double v) {
 
 std::string Money(double v) {
   char buf[64];
+  if (std::fabs(v) < 0.005) v = 0;  // no "-$0.00"
   const double a = std::fabs(v);
   const char* sign = v < 0 ? "-" : "";
   if (a >= 1e9)

@@ -23,8 +23,13 @@ std::string JobIdFor(std::int64_t seq) {
 
 }  // namespace
 
-Engine::Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock, EngineOptions options)
-    : cluster_(std::move(cluster)), plan_(std::move(plan)), backend_(backend), clock_(clock), options_(options) {
+Engine::Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock,
+               EngineOptions options)
+    : cluster_(std::move(cluster)),
+      plan_(std::move(plan)),
+      backend_(backend),
+      clock_(clock),
+      options_(options) {
   for (const auto& info : cluster_.pools) {
     PoolState ps;
     ps.info = info;
@@ -160,14 +165,16 @@ Status Engine::ValidateSpec(const JobSpec& spec) const {
     w = FindWorkload(spec.workload);
     if (!w) return Status::Invalid("workload: unknown workload class \"" + spec.workload + "\"");
     if (w->team != spec.team)
-      return Status::Invalid("workload: \"" + spec.workload + "\" belongs to team \"" + w->team + "\", not \"" +
-                             spec.team + "\"");
+      return Status::Invalid("workload: \"" + spec.workload + "\" belongs to team \"" + w->team +
+                             "\", not \"" + spec.team + "\"");
   }
   for (const auto& chip : spec.chip_types) {
-    bool known = std::any_of(pools_.begin(), pools_.end(), [&](const PoolState& p) { return p.info.chip_type == chip; });
+    bool known = std::any_of(pools_.begin(), pools_.end(),
+                             [&](const PoolState& p) { return p.info.chip_type == chip; });
     if (!known) return Status::Invalid("chip_types: no pool has chip type \"" + chip + "\"");
     if (w && !w->eligible_chip_types.empty() &&
-        std::find(w->eligible_chip_types.begin(), w->eligible_chip_types.end(), chip) == w->eligible_chip_types.end())
+        std::find(w->eligible_chip_types.begin(), w->eligible_chip_types.end(), chip) ==
+            w->eligible_chip_types.end())
       return Status::Invalid("chip_types: workload \"" + w->id + "\" cannot run on \"" + chip + "\"");
   }
   std::vector<std::string> chips = AcceptableChips(spec);
@@ -179,9 +186,9 @@ Status Engine::ValidateSpec(const JobSpec& spec) const {
     if (std::find(chips.begin(), chips.end(), p.info.chip_type) != chips.end())
       largest = std::max(largest, p.info.chips);
   if (spec.min_request_chips() > largest)
-    return Status::Invalid((spec.is_gang() ? "gang_size_chips: " : "min_chips: ") +
-                           std::to_string(spec.min_request_chips()) + " chips exceed the largest acceptable pool (" +
-                           std::to_string(largest) + " chips)");
+    return Status::Invalid(
+        (spec.is_gang() ? "gang_size_chips: " : "min_chips: ") + std::to_string(spec.min_request_chips()) +
+        " chips exceed the largest acceptable pool (" + std::to_string(largest) + " chips)");
   return Status::Ok();
 }
 
@@ -191,7 +198,8 @@ StatusOr<SubmitOutcome> Engine::Submit(JobSpec spec) {
     if (it != by_key_.end()) {
       const Job& earlier = jobs_.at(it->second);
       SubmitOutcome out;
-      out.kind = SameRequest(earlier.spec, spec) ? SubmitOutcome::Kind::kDuplicate : SubmitOutcome::Kind::kConflict;
+      out.kind =
+          SameRequest(earlier.spec, spec) ? SubmitOutcome::Kind::kDuplicate : SubmitOutcome::Kind::kConflict;
       out.job = earlier;
       return out;
     }
@@ -207,19 +215,21 @@ StatusOr<SubmitOutcome> Engine::Submit(JobSpec spec) {
   auto [it, inserted] = jobs_.emplace(job.id, job);
   if (!inserted) return Status::Internal("job id " + job.id + " already in use");
   Job& stored = it->second;
-  if (!stored.spec.idempotency_key.empty()) by_key_[{stored.spec.team, stored.spec.idempotency_key}] = stored.id;
+  if (!stored.spec.idempotency_key.empty())
+    by_key_[{stored.spec.team, stored.spec.idempotency_key}] = stored.id;
   queue_.insert(KeyOf(stored));
   untried_.insert(stored.id);
   ++counters_.submitted;
   std::string shape = stored.spec.is_gang()
                           ? "gang of " + std::to_string(stored.spec.gang_size_chips) + " chips"
-                          : std::to_string(stored.spec.min_chips) + ".." + std::to_string(stored.spec.max_chips) +
-                                " chips (elastic)";
+                          : std::to_string(stored.spec.min_chips) + ".." +
+                                std::to_string(stored.spec.max_chips) + " chips (elastic)";
   std::string chips;
   for (const auto& c : AcceptableChips(stored.spec)) chips += (chips.empty() ? "" : ", ") + c;
   Record(&stored, "submitted",
          "team " + stored.spec.team + " asks for " + shape + " on " + chips + ", priority " +
-             std::to_string(stored.spec.priority) + (stored.spec.preemptible ? ", preemptible" : ", not preemptible"));
+             std::to_string(stored.spec.priority) +
+             (stored.spec.preemptible ? ", preemptible" : ", not preemptible"));
   Touch(stored);
   return SubmitOutcome{SubmitOutcome::Kind::kCreated, stored};
 }
@@ -285,7 +295,8 @@ void Engine::ApplyEvent(const BackendEvent& e) {
       auto it = jobs_.find(e.job_id);
       if (it == jobs_.end() || it->second.state != JobState::kRunning) return;
       ++counters_.requeued_on_failure;
-      Requeue(it->second, "requeued", "failed on " + it->second.pool + ": " + e.detail, /*stop_backend=*/false);
+      Requeue(it->second, "requeued", "failed on " + it->second.pool + ": " + e.detail,
+              /*stop_backend=*/false);
       return;
     }
     case BackendEvent::Kind::kPoolDown: (void)PoolDown(e.pool, e.detail); return;
@@ -326,16 +337,19 @@ void Engine::ApplyPeriod() {
   plan_changed_ = false;
   released_ = true;
   if (period < 0) {
-    Record(nullptr, "period_change", "now " + FormatUtc(clock_.Now()) + " is outside the plan: every quota is 0");
+    Record(nullptr, "period_change",
+           "now " + FormatUtc(clock_.Now()) + " is outside the plan: every quota is 0");
   } else {
-    std::string text = "period " + std::to_string(period) + " begins at " + FormatUtc(plan_.period_starts[period]) +
-                       " (" + Num(plan_.period_hours[period]) + " h); quotas:";
+    std::string text = "period " + std::to_string(period) + " begins at " +
+                       FormatUtc(plan_.period_starts[period]) + " (" + Num(plan_.period_hours[period]) +
+                       " h); quotas:";
     for (const auto& team : teams_)
       for (const auto& chip : plan_.ChipTypes()) {
         int q = plan_.Quota(team, chip, period);
         int was = before >= 0 ? plan_.Quota(team, chip, before) : 0;
         if (q != 0 || was != 0)
-          text += " " + team + "/" + chip + " " + std::to_string(q) + (before >= 0 && was != q ? " (was " + std::to_string(was) + ")" : "");
+          text += " " + team + "/" + chip + " " + std::to_string(q) +
+                  (before >= 0 && was != q ? " (was " + std::to_string(was) + ")" : "");
       }
     Record(nullptr, "period_change", text);
   }
@@ -359,15 +373,16 @@ void Engine::ApplyPeriod() {
       if (used <= quota) continue;
       if (!job->spec.preemptible) {
         Record(job, "draining",
-               "period change: team " + team + " holds " + std::to_string(used) + " " + chip + " chips over its quota of " +
-                   std::to_string(quota) + "; job is not preemptible and runs to completion");
+               "period change: team " + team + " holds " + std::to_string(used) + " " + chip +
+                   " chips over its quota of " + std::to_string(quota) +
+                   "; job is not preemptible and runs to completion");
         continue;
       }
       const int chips = job->chips;
       Requeue(*job, "preempted",
-              "period change to period " + std::to_string(period_) + ": team " + team + " holds " + std::to_string(used) +
-                  " " + chip + " chips, quota now " + std::to_string(quota) + "; cohort over by " +
-                  std::to_string(excess),
+              "period change to period " + std::to_string(period_) + ": team " + team + " holds " +
+                  std::to_string(used) + " " + chip + " chips, quota now " + std::to_string(quota) +
+                  "; cohort over by " + std::to_string(excess),
               /*stop_backend=*/true);
       ++counters_.preempted;
       excess -= chips;
@@ -412,8 +427,8 @@ bool Engine::TryAdmit(Job& job) {
   return false;
 }
 
-std::optional<Engine::Placement> Engine::Place(const std::vector<PoolState>& pools, const std::string& chip_type,
-                                               int lo, int hi) const {
+std::optional<Engine::Placement> Engine::Place(const std::vector<PoolState>& pools,
+                                               const std::string& chip_type, int lo, int hi) const {
   std::optional<Placement> best;
   for (size_t p = 0; p < pools.size(); ++p) {
     const PoolState& ps = pools[p];
@@ -423,7 +438,8 @@ std::optional<Engine::Placement> Engine::Place(const std::vector<PoolState>& poo
       // Gang (or fixed size) inside one domain: the tightest domain that holds it.
       int pick = -1;
       for (size_t d = 0; d < ps.domain_free.size(); ++d)
-        if (ps.domain_free[d] >= lo && (pick < 0 || ps.domain_free[d] < ps.domain_free[pick])) pick = static_cast<int>(d);
+        if (ps.domain_free[d] >= lo && (pick < 0 || ps.domain_free[d] < ps.domain_free[pick]))
+          pick = static_cast<int>(d);
       if (pick < 0) continue;
       // Tightest domain first, then the pool with the fewest free chips, so
       // whole domains of emptier pools stay free for larger gangs.
@@ -485,15 +501,16 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
   const int own_free = nominal - used;
   const int cohort_free = CohortQuota(chip) - CohortUsage(chip);
   const std::string quota_text = "team " + team + " quota " + std::to_string(nominal) + " in period " +
-                                 std::to_string(period_) + ", using " + std::to_string(used) + ", cohort idle " +
-                                 std::to_string(std::max(0, cohort_free));
+                                 std::to_string(period_) + ", using " + std::to_string(used) +
+                                 ", cohort idle " + std::to_string(std::max(0, cohort_free));
 
   // (a) No preemption: idle cohort quota, borrowing beyond nominal if allowed.
   int room = options_.allow_borrowing ? cohort_free : std::min(own_free, cohort_free);
   if (room >= lo) {
     if (auto pl = Place(pools_, chip, lo, std::min(hi, room))) {
       int borrowed = std::max(0, pl->chips - std::max(0, own_free));
-      std::string why = borrowed > 0 ? "borrowing " + std::to_string(borrowed) + " idle chips from the cohort; " + quota_text
+      std::string why = borrowed > 0 ? "borrowing " + std::to_string(borrowed) +
+                                           " idle chips from the cohort; " + quota_text
                                      : "within quota; " + quota_text;
       Start(job, chip, *pl, borrowed, why);
       return "";
@@ -552,14 +569,16 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
       for (size_t i : order) {
         Job* v = victims[i];
         // A reclaim victim's team must still be above its nominal quota.
-        if (i < reclaim_count && trial_usage[v->spec.team] <= plan_.Quota(v->spec.team, chip, period_)) continue;
+        if (i < reclaim_count && trial_usage[v->spec.team] <= plan_.Quota(v->spec.team, chip, period_))
+          continue;
         int p = PoolIndex(v->pool);
         if (p < 0) continue;
         for (const auto& s : v->slices) trial[p].domain_free[s.domain] += s.chips;
         trial_usage[v->spec.team] -= v->chips;
         trial_cohort_free += v->chips;
         plan.chosen.push_back(v);
-        plan.max_priority = plan.chosen.size() == 1 ? v->spec.priority : std::max(plan.max_priority, v->spec.priority);
+        plan.max_priority =
+            plan.chosen.size() == 1 ? v->spec.priority : std::max(plan.max_priority, v->spec.priority);
         plan.chips += v->chips;
         int trial_own_free = nominal - trial_usage[team];
         if (trial_own_free < lo || trial_cohort_free < lo) continue;
@@ -577,12 +596,13 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
       for (Job* c : best->chosen) {
         names += (names.empty() ? "" : ", ") + c->id;
         bool reclaim = c->spec.team != team;
-        std::string why = reclaim ? "team " + team + " reclaims its " + chip + " quota for " + job.id + " (priority " +
-                                        std::to_string(job.spec.priority) + "); team " + c->spec.team +
-                                        " was borrowing beyond its quota of " +
-                                        std::to_string(plan_.Quota(c->spec.team, chip, period_))
-                                  : "higher-priority job " + job.id + " (priority " +
-                                        std::to_string(job.spec.priority) + ") of the same team needs the chips";
+        std::string why = reclaim
+                              ? "team " + team + " reclaims its " + chip + " quota for " + job.id +
+                                    " (priority " + std::to_string(job.spec.priority) + "); team " +
+                                    c->spec.team + " was borrowing beyond its quota of " +
+                                    std::to_string(plan_.Quota(c->spec.team, chip, period_))
+                              : "higher-priority job " + job.id + " (priority " +
+                                    std::to_string(job.spec.priority) + ") of the same team needs the chips";
         Requeue(*c, "preempted", why, /*stop_backend=*/true);
         ++counters_.preempted;
       }
@@ -605,8 +625,9 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
     if (ps.info.chip_type != chip) continue;
     int largest = 0;
     for (int f : ps.domain_free) largest = std::max(largest, f);
-    free_text += (free_text.empty() ? "" : ", ") + ps.info.id + (ps.up ? "" : " (down)") + " largest free domain " +
-                 std::to_string(largest) + "/" + std::to_string(ps.info.domain_chips);
+    free_text += (free_text.empty() ? "" : ", ") + ps.info.id + (ps.up ? "" : " (down)") +
+                 " largest free domain " + std::to_string(largest) + "/" +
+                 std::to_string(ps.info.domain_chips);
   }
   return "quota allows it but no pool has room for " +
          (job.spec.is_gang() ? "a gang of " + std::to_string(lo) + " chips in one interconnect domain set"
@@ -656,9 +677,10 @@ bool Engine::Start(Job& job, const std::string& chip_type, const Placement& pl, 
   std::string where;
   for (const auto& s : pl.slices)
     where += (where.empty() ? "" : ", ") + std::to_string(s.chips) + " in domain " + std::to_string(s.domain);
-  Record(&job, "admitted",
-         std::to_string(pl.chips) + " " + chip_type + " chips on " + ps.info.id + " (" + where + "), " + reason,
-         pl.chips);
+  Record(
+      &job, "admitted",
+      std::to_string(pl.chips) + " " + chip_type + " chips on " + ps.info.id + " (" + where + "), " + reason,
+      pl.chips);
   Touch(job);
   return true;
 }
@@ -695,9 +717,10 @@ void Engine::Requeue(Job& job, const std::string& action, const std::string& rea
   counters_.lost_chip_hours += lost;
   job.state = JobState::kQueued;
   std::string pool = job.pool;
-  std::string cost = "; ran " + std::to_string(ran) + " s, resumes from checkpoint at " + std::to_string(job.done_s) +
-                     " of " + std::to_string(job.spec.expected_duration_s) + " s, " + Num(lost) +
-                     " chip-hours lost, next run pays " + std::to_string(job.restart_overhead_s) + " s restart";
+  std::string cost = "; ran " + std::to_string(ran) + " s, resumes from checkpoint at " +
+                     std::to_string(job.done_s) + " of " + std::to_string(job.spec.expected_duration_s) +
+                     " s, " + Num(lost) + " chip-hours lost, next run pays " +
+                     std::to_string(job.restart_overhead_s) + " s restart";
   Record(&job, action, reason + cost, chips, lost);
   job.pool.clear();
   job.chip_type.clear();
@@ -761,7 +784,8 @@ Status Engine::Restore(std::vector<Job> jobs, std::int64_t next_decision_seq) {
   }
   for (auto& [id, job] : jobs_) {
     if (job.state == JobState::kRunning && !live.count(id))
-      Requeue(job, "recovered", "service restarted and backend " + backend_.Name() + " no longer runs the job",
+      Requeue(job, "recovered",
+              "service restarted and backend " + backend_.Name() + " no longer runs the job",
               /*stop_backend=*/false);
   }
   released_ = true;

@@ -55,9 +55,9 @@ struct SubmitOutcome {
 };
 
 struct JobFilter {
-  std::string team;                // empty = any
-  std::optional<JobState> state;   // nullopt = any
-  std::string pool;                // empty = any
+  std::string team;               // empty = any
+  std::optional<JobState> state;  // nullopt = any
+  std::string pool;               // empty = any
   int limit = 1000;
 };
 
@@ -83,7 +83,8 @@ struct PoolStatus {
 class Engine {
  public:
   // REQUIRES: `backend` and `clock` outlive the engine.
-  Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock, EngineOptions options = {});
+  Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock,
+         EngineOptions options = {});
 
   // Validates and queues a job (admission happens in Schedule()). A retry
   // with the same (team, idempotency_key) returns the first job (kDuplicate),
@@ -184,8 +185,8 @@ class Engine {
   std::set<std::string> teams_;
   int period_ = -2;  // -2 = not yet applied
   bool plan_changed_ = false;
-  bool released_ = true;            // chips or quota freed since the last full pass
-  std::set<std::string> untried_;   // queued jobs not yet tried since the last full pass
+  bool released_ = true;           // chips or quota freed since the last full pass
+  std::set<std::string> untried_;  // queued jobs not yet tried since the last full pass
   std::int64_t next_submit_seq_ = 1;
   std::int64_t next_decision_seq_ = 1;
   std::set<std::string> dirty_;

@@ -183,7 +183,8 @@ TEST_F(EngineTest, GangWaitsWhenNoWholeDomainIsFree) {
   std::string big = SubmitOk(Gang("serve", 4));  // serve within quota; only 2+2 left in holes
   Tick();
   EXPECT_EQ(J(big).state, JobState::kQueued);
-  EXPECT_NE(J(big).wait_reason.find("no pool has room for a gang of 4"), std::string::npos) << J(big).wait_reason;
+  EXPECT_NE(J(big).wait_reason.find("no pool has room for a gang of 4"), std::string::npos)
+      << J(big).wait_reason;
 }
 
 TEST_F(EngineTest, ElasticJobGetsWhatQuotaAllows) {
@@ -392,7 +393,8 @@ TEST_F(EngineTest, RejectsWhatCanNeverRun) {
   EXPECT_NE(st.message().find("chip_types"), std::string::npos);
   j = Gang("train", 32);  // larger than any h100 pool
   st = engine_.Submit(j).status();
-  EXPECT_NE(st.message().find("gang_size_chips: 32 chips exceed the largest acceptable pool (16"), std::string::npos)
+  EXPECT_NE(st.message().find("gang_size_chips: 32 chips exceed the largest acceptable pool (16"),
+            std::string::npos)
       << st.message();
   j = Gang("train", 4);
   j.chip_types.clear();

@@ -18,8 +18,8 @@ const char* JobStateName(JobState s) {
 }
 
 StatusOr<JobState> ParseJobState(const std::string& text) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kCancelled,
-                     JobState::kFailed})
+  for (JobState s :
+       {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kCancelled, JobState::kFailed})
     if (text == JobStateName(s)) return s;
   return Status::Invalid("state: expected queued, running, succeeded, cancelled or failed, got \"" + text +
                          "\"");
@@ -101,10 +101,20 @@ constexpr long long kMaxSeconds = 10LL * 366 * 86400;
 
 StatusOr<JobSpec> JobSpecFromJson(const json& j) {
   if (!j.is_object()) return Status::Invalid("job: expected a JSON object");
-  static const std::set<std::string> kKnown = {
-      "idempotency_key", "name",     "team",        "workload",   "chip_types",
-      "platform",        "generation", "gang_size_chips", "min_chips", "max_chips",
-      "priority",        "preemptible", "checkpoint_interval_s", "expected_duration_s"};
+  static const std::set<std::string> kKnown = {"idempotency_key",
+                                               "name",
+                                               "team",
+                                               "workload",
+                                               "chip_types",
+                                               "platform",
+                                               "generation",
+                                               "gang_size_chips",
+                                               "min_chips",
+                                               "max_chips",
+                                               "priority",
+                                               "preemptible",
+                                               "checkpoint_interval_s",
+                                               "expected_duration_s"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!kKnown.count(it.key())) return Status::Invalid(it.key() + ": unknown field");
   JobSpec s;
@@ -131,7 +141,8 @@ StatusOr<JobSpec> JobSpecFromJson(const json& j) {
   if (s.min_chips > s.max_chips)
     return Status::Invalid("min_chips: " + std::to_string(s.min_chips) + " is above max_chips " +
                            std::to_string(s.max_chips));
-  if (s.is_gang() && (has_min || has_max) && (s.min_chips != s.gang_size_chips || s.max_chips != s.gang_size_chips))
+  if (s.is_gang() && (has_min || has_max) &&
+      (s.min_chips != s.gang_size_chips || s.max_chips != s.gang_size_chips))
     return Status::Invalid("gang_size_chips: a gang is all-or-nothing; omit min_chips/max_chips");
   if (s.is_gang()) s.min_chips = s.max_chips = s.gang_size_chips;
   return s;
@@ -194,7 +205,8 @@ StatusOr<Job> JobFromJson(const json& j) {
     job.submit_seq = j.at("submit_seq").get<std::int64_t>();
     job.pool = j.at("pool").get<std::string>();
     job.chip_type = j.at("chip_type").get<std::string>();
-    for (const auto& s : j.at("slices")) job.slices.push_back({s.at("domain").get<int>(), s.at("chips").get<int>()});
+    for (const auto& s : j.at("slices"))
+      job.slices.push_back({s.at("domain").get<int>(), s.at("chips").get<int>()});
     job.chips = j.at("chips").get<int>();
     job.borrowed_chips = j.at("borrowed_chips").get<int>();
     job.backend_id = j.at("backend_id").get<std::string>();

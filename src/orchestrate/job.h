@@ -4,9 +4,8 @@
 // stores and the HTTP server.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -71,7 +70,7 @@ struct Job {
   std::int64_t run_s = 0;  // length of the current run: remaining work plus restart overhead
 
   // Progress and the price of interruptions.
-  std::int64_t done_s = 0;             // durable (checkpointed) work, seconds of expected_duration_s
+  std::int64_t done_s = 0;              // durable (checkpointed) work, seconds of expected_duration_s
   std::int64_t restart_overhead_s = 0;  // added to the next run (checkpoint reload)
   int restarts = 0;
   double lost_chip_hours = 0;  // chip time whose work was lost to preemption or failure

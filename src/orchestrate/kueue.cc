@@ -37,7 +37,8 @@ std::string HoursText(double hours) {
 }
 }  // namespace
 
-StatusOr<json> KueueManifests(const QuotaPlan& plan, const ClusterInfo& cluster, int period, const std::string& cohort) {
+StatusOr<json> KueueManifests(const QuotaPlan& plan, const ClusterInfo& cluster, int period,
+                              const std::string& cohort) {
   if (period < 0 || period >= plan.periods())
     return Status::Invalid("period " + std::to_string(period) + " is outside the plan (0.." +
                            std::to_string(plan.periods() - 1) + ")");
@@ -63,14 +64,17 @@ StatusOr<json> KueueManifests(const QuotaPlan& plan, const ClusterInfo& cluster,
   };
   json docs = json::array();
   for (const auto& chip : chips)
-    docs.push_back({{"apiVersion", "kueue.x-k8s.io/v1beta1"},
-                    {"kind", "ResourceFlavor"},
-                    {"metadata", {{"name", KubernetesName(chip)}, {"labels", {{"app.kubernetes.io/managed-by", "fungible"}}}}},
-                    {"spec", {{"nodeLabels", {{"fungible.io/chip-type", KubernetesName(chip)}}}}}});
-  docs.push_back({{"apiVersion", "kueue.x-k8s.io/v1beta1"},
-                  {"kind", "Cohort"},
-                  {"metadata", {{"name", cohort_name}, {"labels", {{"app.kubernetes.io/managed-by", "fungible"}}}}},
-                  {"spec", json::object()}});
+    docs.push_back(
+        {{"apiVersion", "kueue.x-k8s.io/v1beta1"},
+         {"kind", "ResourceFlavor"},
+         {"metadata",
+          {{"name", KubernetesName(chip)}, {"labels", {{"app.kubernetes.io/managed-by", "fungible"}}}}},
+         {"spec", {{"nodeLabels", {{"fungible.io/chip-type", KubernetesName(chip)}}}}}});
+  docs.push_back(
+      {{"apiVersion", "kueue.x-k8s.io/v1beta1"},
+       {"kind", "Cohort"},
+       {"metadata", {{"name", cohort_name}, {"labels", {{"app.kubernetes.io/managed-by", "fungible"}}}}},
+       {"spec", json::object()}});
   // Resource groups: one per resource name, listing the flavors that provide it.
   std::map<std::string, std::vector<std::string>> flavors_of_resource;
   std::vector<std::string> resource_order;
@@ -89,30 +93,31 @@ StatusOr<json> KueueManifests(const QuotaPlan& plan, const ClusterInfo& cluster,
       for (const auto& chip : flavors_of_resource[r]) {
         const int q = plan.Quota(team, chip, period);
         flavors.push_back({{"name", KubernetesName(chip)},
-                           {"resources",
-                            json::array({{{"name", r},
-                                          {"nominalQuota", q},
-                                          {"borrowingLimit", cohort_total[chip] - q},
-                                          {"lendingLimit", q}}})}});
+                           {"resources", json::array({{{"name", r},
+                                                       {"nominalQuota", q},
+                                                       {"borrowingLimit", cohort_total[chip] - q},
+                                                       {"lendingLimit", q}}})}});
       }
       groups.push_back({{"coveredResources", json::array({r})}, {"flavors", flavors}});
     }
-    docs.push_back({{"apiVersion", "kueue.x-k8s.io/v1beta1"},
-                    {"kind", "ClusterQueue"},
-                    {"metadata",
-                     {{"name", KubernetesName("team-" + team)},
-                      {"labels", {{"app.kubernetes.io/managed-by", "fungible"}, {"fungible.io/team", KubernetesName(team)}}},
-                      {"annotations", annotations()}}},
-                    {"spec",
-                     {{"cohort", cohort_name},
-                      {"namespaceSelector", json::object()},
-                      {"queueingStrategy", "BestEffortFIFO"},
-                      {"flavorFungibility", {{"whenCanBorrow", "Borrow"}, {"whenCanPreempt", "TryNextFlavor"}}},
-                      {"preemption",
-                       {{"reclaimWithinCohort", "Any"},
-                        {"withinClusterQueue", "LowerPriority"},
-                        {"borrowWithinCohort", {{"policy", "Never"}}}}},
-                      {"resourceGroups", groups}}}});
+    docs.push_back(
+        {{"apiVersion", "kueue.x-k8s.io/v1beta1"},
+         {"kind", "ClusterQueue"},
+         {"metadata",
+          {{"name", KubernetesName("team-" + team)},
+           {"labels",
+            {{"app.kubernetes.io/managed-by", "fungible"}, {"fungible.io/team", KubernetesName(team)}}},
+           {"annotations", annotations()}}},
+         {"spec",
+          {{"cohort", cohort_name},
+           {"namespaceSelector", json::object()},
+           {"queueingStrategy", "BestEffortFIFO"},
+           {"flavorFungibility", {{"whenCanBorrow", "Borrow"}, {"whenCanPreempt", "TryNextFlavor"}}},
+           {"preemption",
+            {{"reclaimWithinCohort", "Any"},
+             {"withinClusterQueue", "LowerPriority"},
+             {"borrowWithinCohort", {{"policy", "Never"}}}}},
+           {"resourceGroups", groups}}}});
   }
   return docs;
 }

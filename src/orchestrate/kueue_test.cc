@@ -3,9 +3,8 @@
 #include "orchestrate/kueue.h"
 
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -72,7 +71,8 @@ void Validate(const json& v, const json& schema, const std::string& path, std::v
   if (type == "integer" && !v.is_number_integer()) return fail("expected an integer");
   if (type == "number" && !v.is_number()) return fail("expected a number");
   if (type == "boolean" && !v.is_boolean()) return fail("expected a boolean");
-  if (schema.contains("enum") && std::find(schema["enum"].begin(), schema["enum"].end(), v) == schema["enum"].end())
+  if (schema.contains("enum") &&
+      std::find(schema["enum"].begin(), schema["enum"].end(), v) == schema["enum"].end())
     return fail("value " + v.dump() + " not in enum " + schema["enum"].dump());
   if (v.is_string()) {
     const std::string s = v.get<std::string>();
@@ -82,8 +82,10 @@ void Validate(const json& v, const json& schema, const std::string& path, std::v
     if (schema.contains("minLength") && s.size() < schema["minLength"].get<size_t>()) fail("too short");
   }
   if (v.is_number()) {
-    if (schema.contains("minimum") && v.get<double>() < schema["minimum"].get<double>()) fail("below minimum");
-    if (schema.contains("maximum") && v.get<double>() > schema["maximum"].get<double>()) fail("above maximum");
+    if (schema.contains("minimum") && v.get<double>() < schema["minimum"].get<double>())
+      fail("below minimum");
+    if (schema.contains("maximum") && v.get<double>() > schema["maximum"].get<double>())
+      fail("above maximum");
   }
   if (v.is_object()) {
     for (const auto& r : schema.value("required", json::array()))
@@ -97,7 +99,8 @@ void Validate(const json& v, const json& schema, const std::string& path, std::v
         Validate(*it, schema["additionalProperties"], sub, errors);
       } else if (!(schema.contains("additionalProperties") && schema["additionalProperties"] == true) &&
                  !schema.value("x-kubernetes-preserve-unknown-fields", false) &&
-                 !(props.empty() && type == "object" && !schema.contains("additionalProperties") && path.ends_with("metadata"))) {
+                 !(props.empty() && type == "object" && !schema.contains("additionalProperties") &&
+                   path.ends_with("metadata"))) {
         errors.push_back(sub + ": unknown field");
       }
     }
@@ -106,7 +109,8 @@ void Validate(const json& v, const json& schema, const std::string& path, std::v
     if (schema.contains("maxItems") && v.size() > schema["maxItems"].get<size_t>()) fail("too many items");
     if (schema.contains("minItems") && v.size() < schema["minItems"].get<size_t>()) fail("too few items");
     if (schema.contains("items"))
-      for (size_t i = 0; i < v.size(); ++i) Validate(v[i], schema["items"], path + "[" + std::to_string(i) + "]", errors);
+      for (size_t i = 0; i < v.size(); ++i)
+        Validate(v[i], schema["items"], path + "[" + std::to_string(i) + "]", errors);
   }
 }
 
@@ -114,7 +118,8 @@ class KueueSchemas : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     for (const char* plural : {"clusterqueues", "cohorts", "resourceflavors"}) {
-      const std::string file = std::string(FUNGIBLE_SOURCE_DIR) + "/tests/data/kueue/kueue.x-k8s.io_" + plural + ".yaml";
+      const std::string file =
+          std::string(FUNGIBLE_SOURCE_DIR) + "/tests/data/kueue/kueue.x-k8s.io_" + plural + ".yaml";
       json crd = FromYaml(YAML::LoadFile(file));
       const std::string kind = crd["spec"]["names"]["kind"];
       for (const auto& version : crd["spec"]["versions"])
@@ -220,11 +225,16 @@ TEST_F(KueueSchemas, CliYamlValidates) {
   if (!bin || !std::filesystem::exists(bin)) GTEST_SKIP() << "FUNGIBLE_BIN not built";
   const auto dir = std::filesystem::temp_directory_path() / ("fungible-kueue-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  json plan = {{"periods", {{{"start", "2027-01-01T00:00Z"}, {"hours", 12}}, {{"start", "2027-01-01T12:00Z"}, {"hours", 12}}}},
-               {"quota_chips", {{"product", {{"h100-sxm", {512, 128}}}}, {"frontier", {{"h100-sxm", {128, 512}}, {"b200", {256, 256}}}}}}};
+  json plan = {
+      {"periods",
+       {{{"start", "2027-01-01T00:00Z"}, {"hours", 12}}, {{"start", "2027-01-01T12:00Z"}, {"hours", 12}}}},
+      {"quota_chips",
+       {{"product", {{"h100-sxm", {512, 128}}}},
+        {"frontier", {{"h100-sxm", {128, 512}}, {"b200", {256, 256}}}}}}};
   std::ofstream((dir / "plan.json").string()) << plan.dump();
-  const std::string cmd = std::string(bin) + " export kueue " + FUNGIBLE_SOURCE_DIR + "/examples/small-lab.yaml --plan " +
-                          (dir / "plan.json").string() + " --all " + (dir / "out").string();
+  const std::string cmd = std::string(bin) + " export kueue " + FUNGIBLE_SOURCE_DIR +
+                          "/examples/small-lab.yaml --plan " + (dir / "plan.json").string() + " --all " +
+                          (dir / "out").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   for (const char* file : {"period-0000.yaml", "period-0001.yaml"}) {
     auto docs = YAML::LoadAllFromFile((dir / "out" / file).string());

@@ -45,8 +45,8 @@ StatusOr<QuotaPlan> QuotasFromAllocation(const AllocationResult& result, const F
     plan.period_hours.push_back(p.hours);
   }
   if (result.chips.size() != result.pool_ids.size())
-    return Status::Invalid("allocation: chips has " + std::to_string(result.chips.size()) + " pools, expected " +
-                           std::to_string(result.pool_ids.size()));
+    return Status::Invalid("allocation: chips has " + std::to_string(result.chips.size()) +
+                           " pools, expected " + std::to_string(result.pool_ids.size()));
   // Every team gets an entry (zeros) for every chip type, so the plan lists
   // teams with no chips in some hours too.
   std::vector<std::string> pool_chip(result.pool_ids.size());
@@ -54,13 +54,16 @@ StatusOr<QuotaPlan> QuotasFromAllocation(const AllocationResult& result, const F
     const Pool* pool = nullptr;
     for (const auto& candidate : fleet.pools)
       if (candidate.id == result.pool_ids[p]) pool = &candidate;
-    if (!pool) return Status::NotFound("allocation names pool \"" + result.pool_ids[p] + "\" not in the fleet");
+    if (!pool)
+      return Status::NotFound("allocation names pool \"" + result.pool_ids[p] + "\" not in the fleet");
     pool_chip[p] = pool->chip_type;
   }
   std::vector<std::string> workload_team(result.workload_ids.size());
   for (size_t w = 0; w < result.workload_ids.size(); ++w) {
     const WorkloadClass* wc = fleet.FindWorkload(result.workload_ids[w]);
-    if (!wc) return Status::NotFound("allocation names workload \"" + result.workload_ids[w] + "\" not in the fleet");
+    if (!wc)
+      return Status::NotFound("allocation names workload \"" + result.workload_ids[w] +
+                              "\" not in the fleet");
     workload_team[w] = wc->team;
   }
   for (const auto& team : workload_team)
@@ -72,8 +75,8 @@ StatusOr<QuotaPlan> QuotasFromAllocation(const AllocationResult& result, const F
                              std::to_string(result.workload_ids.size()));
     for (size_t w = 0; w < result.chips[p].size(); ++w) {
       if (result.chips[p][w].size() != periods)
-        return Status::Invalid("allocation: chips[" + std::to_string(p) + "][" + std::to_string(w) + "] has " +
-                               std::to_string(result.chips[p][w].size()) + " periods, expected " +
+        return Status::Invalid("allocation: chips[" + std::to_string(p) + "][" + std::to_string(w) +
+                               "] has " + std::to_string(result.chips[p][w].size()) + " periods, expected " +
                                std::to_string(periods));
       auto& row = plan.quota_chips[workload_team[w]][pool_chip[p]];
       for (size_t t = 0; t < periods; ++t) row[t] += result.chips[p][w][t];
@@ -92,8 +95,10 @@ nlohmann::json QuotaPlanToJson(const QuotaPlan& plan) {
 StatusOr<QuotaPlan> QuotaPlanFromJson(const nlohmann::json& j) {
   if (!j.is_object()) return Status::Invalid("plan: expected a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (it.key() != "periods" && it.key() != "quota_chips") return Status::Invalid("plan." + it.key() + ": unknown field");
-  if (!j.contains("periods") || !j["periods"].is_array()) return Status::Invalid("plan.periods: expected an array");
+    if (it.key() != "periods" && it.key() != "quota_chips")
+      return Status::Invalid("plan." + it.key() + ": unknown field");
+  if (!j.contains("periods") || !j["periods"].is_array())
+    return Status::Invalid("plan.periods: expected an array");
   QuotaPlan plan;
   for (size_t i = 0; i < j["periods"].size(); ++i) {
     const auto& p = j["periods"][i];
@@ -103,7 +108,8 @@ StatusOr<QuotaPlan> QuotaPlanFromJson(const nlohmann::json& j) {
       return Status::Invalid(where + ": expected {\"start\": \"YYYY-MM-DDTHH:MMZ\", \"hours\": > 0}");
     auto start = ParseUtc(p["start"].get<std::string>());
     if (!start.ok()) return start.status().WithContext(where + ".start");
-    if (!plan.period_starts.empty() && *start < plan.period_starts.back() + plan.period_hours.back() * kSecondsPerHour)
+    if (!plan.period_starts.empty() &&
+        *start < plan.period_starts.back() + plan.period_hours.back() * kSecondsPerHour)
       return Status::Invalid(where + ".start: overlaps the previous period");
     plan.period_starts.push_back(*start);
     plan.period_hours.push_back(p["hours"].get<double>());

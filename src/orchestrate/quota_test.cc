@@ -51,9 +51,7 @@ TEST(Quotas, SumTeamWorkloadsOverPoolsOfEachChipType) {
   r.pool_ids = {"h100-east", "h100-west", "tpu"};
   r.workload_ids = {"serve-chat", "pretrain", "rl"};
   // chips[p][w][t]
-  r.chips = {{{100, 50}, {300, 400}, {10, 20}},
-             {{200, 10}, {0, 100}, {5, 5}},
-             {{512, 0}, {0, 512}, {0, 0}}};
+  r.chips = {{{100, 50}, {300, 400}, {10, 20}}, {{200, 10}, {0, 100}, {5, 5}}, {{512, 0}, {0, 512}, {0, 0}}};
   auto plan = QuotasFromAllocation(r, TwoTeamFleet());
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->Quota("product", "h100-sxm", 0), 300);

@@ -11,7 +11,8 @@ UtcSeconds SystemClock::Now() const {
 }
 
 StatusOr<std::string> SimBackend::Launch(const LaunchRequest& request) {
-  if (running_.count(request.job_id)) return Status::Internal("sim: job " + request.job_id + " already running");
+  if (running_.count(request.job_id))
+    return Status::Internal("sim: job " + request.job_id + " already running");
   running_[request.job_id] = request;
   ends_at_[request.job_id] = clock_.Now() + request.run_s;
   by_end_.insert({clock_.Now() + request.run_s, request.job_id});

@@ -33,8 +33,8 @@ class SimBackend final : public Backend {
 
  private:
   const Clock& clock_;
-  std::map<std::string, LaunchRequest> running_;  // by job id
-  std::map<std::string, UtcSeconds> ends_at_;     // by job id
+  std::map<std::string, LaunchRequest> running_;         // by job id
+  std::map<std::string, UtcSeconds> ends_at_;            // by job id
   std::set<std::pair<UtcSeconds, std::string>> by_end_;  // (end, job id): Poll reads only what is due
   std::vector<BackendEvent> pending_;
   int launches_ = 0;

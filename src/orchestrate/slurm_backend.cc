@@ -122,7 +122,8 @@ std::string SlurmBackend::GresOf(const std::string& chip_type) const {
   for (const auto& p : cluster_.pools) {
     if (p.chip_type != chip_type) continue;
     std::string head = chip_type.substr(0, chip_type.find('-'));
-    if (p.platform == "google") return "tpu:" + (chip_type.rfind("tpu-", 0) == 0 ? chip_type.substr(4) : chip_type);
+    if (p.platform == "google")
+      return "tpu:" + (chip_type.rfind("tpu-", 0) == 0 ? chip_type.substr(4) : chip_type);
     if (p.platform == "aws") return "trn:" + chip_type;
     return "gpu:" + head;
   }
@@ -135,7 +136,8 @@ std::string SlurmBackend::NodeOf(const std::string& pool, int domain) const {
   return it->second[domain];
 }
 
-StatusOr<std::unique_ptr<SlurmBackend>> SlurmBackend::Create(const ClusterInfo& cluster, SlurmOptions options) {
+StatusOr<std::unique_ptr<SlurmBackend>> SlurmBackend::Create(const ClusterInfo& cluster,
+                                                             SlurmOptions options) {
   std::unique_ptr<SlurmBackend> b(new SlurmBackend(cluster, std::move(options)));
   // scontrol waits a minute for a missing config file; fail fast instead.
   const char* conf = std::getenv("SLURM_CONF");
@@ -145,7 +147,8 @@ StatusOr<std::unique_ptr<SlurmBackend>> SlurmBackend::Create(const ClusterInfo& 
   auto ping = RunCommand({"timeout", "10", "scontrol", "ping"});
   if (!ping.ok()) return ping.status();
   if (ping->exit_code != 0 || ping->out.find("UP") == std::string::npos)
-    return Status(StatusCode::kUnavailable, "slurmctld does not answer `scontrol ping`: " + Trim(ping->out + ping->err));
+    return Status(StatusCode::kUnavailable,
+                  "slurmctld does not answer `scontrol ping`: " + Trim(ping->out + ping->err));
   for (const auto& pool : cluster.pools) {
     const std::string part = b->PartitionOf(pool.id);
     std::vector<std::string> argv = {"sinfo", "-h", "-N", "-p", part, "-o", "%N"};
@@ -156,9 +159,9 @@ StatusOr<std::unique_ptr<SlurmBackend>> SlurmBackend::Create(const ClusterInfo& 
     for (const auto& line : Split(r->out, '\n')) nodes.insert(Trim(line));
     const int domains = (pool.chips + std::max(1, pool.domain_chips) - 1) / std::max(1, pool.domain_chips);
     if (static_cast<int>(nodes.size()) < domains)
-      return Status::Invalid("pool " + pool.id + ": Slurm partition \"" + part + "\" has " +
-                             std::to_string(nodes.size()) + " nodes, the pool needs one per interconnect domain (" +
-                             std::to_string(domains) + ")");
+      return Status::Invalid(
+          "pool " + pool.id + ": Slurm partition \"" + part + "\" has " + std::to_string(nodes.size()) +
+          " nodes, the pool needs one per interconnect domain (" + std::to_string(domains) + ")");
     b->nodes_of_pool_[pool.id] = {nodes.begin(), nodes.end()};
     b->partition_up_[pool.id] = true;
   }
@@ -170,15 +173,29 @@ StatusOr<std::string> SlurmBackend::Launch(const LaunchRequest& req) {
   int per_node = 0;
   for (const auto& s : req.slices) {
     std::string node = NodeOf(req.pool, s.domain);
-    if (node.empty()) return Status::Invalid("pool " + req.pool + " has no node for domain " + std::to_string(s.domain));
+    if (node.empty())
+      return Status::Invalid("pool " + req.pool + " has no node for domain " + std::to_string(s.domain));
     nodes += (nodes.empty() ? "" : ",") + node;
     per_node = std::max(per_node, s.chips);
   }
-  const std::string command = options_.command.empty() ? "sleep " + std::to_string(req.run_s) : options_.command;
-  std::vector<std::string> argv = {"sbatch", "--parsable", "-J", options_.job_prefix + req.job_id, "-p",
-                                   PartitionOf(req.pool), "-N", std::to_string(req.slices.size()), "-w", nodes,
-                                   "--gres=" + GresOf(req.chip_type) + ":" + std::to_string(per_node), "--no-requeue",
-                                   "-o", options_.output, "--wrap", command};
+  const std::string command =
+      options_.command.empty() ? "sleep " + std::to_string(req.run_s) : options_.command;
+  std::vector<std::string> argv = {"sbatch",
+                                   "--parsable",
+                                   "-J",
+                                   options_.job_prefix + req.job_id,
+                                   "-p",
+                                   PartitionOf(req.pool),
+                                   "-N",
+                                   std::to_string(req.slices.size()),
+                                   "-w",
+                                   nodes,
+                                   "--gres=" + GresOf(req.chip_type) + ":" + std::to_string(per_node),
+                                   "--no-requeue",
+                                   "-o",
+                                   options_.output,
+                                   "--wrap",
+                                   command};
   auto r = RunCommand(argv);
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) return CommandError(argv, *r);
@@ -190,9 +207,9 @@ StatusOr<std::string> SlurmBackend::Launch(const LaunchRequest& req) {
 }
 
 Status SlurmBackend::Stop(const std::string& job_id, const std::string& backend_id) {
-  std::vector<std::string> argv = backend_id.empty()
-                                      ? std::vector<std::string>{"scancel", "-n", options_.job_prefix + job_id}
-                                      : std::vector<std::string>{"scancel", backend_id};
+  std::vector<std::string> argv =
+      backend_id.empty() ? std::vector<std::string>{"scancel", "-n", options_.job_prefix + job_id}
+                         : std::vector<std::string>{"scancel", backend_id};
   auto r = RunCommand(argv);
   if (!r.ok()) return r.status();
   if (!backend_id.empty()) tracked_.erase(backend_id);
@@ -219,8 +236,9 @@ StatusOr<std::vector<BackendEvent>> SlurmBackend::Poll() {
       bool now_up = it != avail.end() && it->second == "up";
       if (now_up == up) continue;
       up = now_up;
-      events.push_back({now_up ? BackendEvent::Kind::kPoolUp : BackendEvent::Kind::kPoolDown, "", pool, now,
-                        "Slurm partition " + PartitionOf(pool) + " is " + (it == avail.end() ? "gone" : it->second)});
+      events.push_back(
+          {now_up ? BackendEvent::Kind::kPoolUp : BackendEvent::Kind::kPoolDown, "", pool, now,
+           "Slurm partition " + PartitionOf(pool) + " is " + (it == avail.end() ? "gone" : it->second)});
     }
   }
   if (tracked_.empty()) return events;
@@ -233,8 +251,9 @@ StatusOr<std::vector<BackendEvent>> SlurmBackend::Poll() {
     auto f = Split(line, '|');
     if (f.size() >= 2) state[Trim(f[0])] = {Trim(f[1]), f.size() > 2 ? Trim(f[2]) : ""};
   }
-  static const std::set<std::string> kLive = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED",
-                                              "REQUEUED", "RESIZING", "SIGNALING", "STAGE_OUT"};
+  static const std::set<std::string> kLive = {"PENDING",    "RUNNING",   "CONFIGURING",
+                                              "COMPLETING", "SUSPENDED", "REQUEUED",
+                                              "RESIZING",   "SIGNALING", "STAGE_OUT"};
   for (auto it = tracked_.begin(); it != tracked_.end();) {
     auto s = state.find(it->first);
     if (s != state.end() && kLive.count(s->second.first)) {
@@ -250,7 +269,9 @@ StatusOr<std::vector<BackendEvent>> SlurmBackend::Poll() {
     } else {
       e.kind = BackendEvent::Kind::kJobFailed;
       e.detail = "Slurm job " + it->first + " " + (s == state.end() ? "vanished" : s->second.first) +
-                 (s != state.end() && !s->second.second.empty() && s->second.second != "None" ? " (" + s->second.second + ")" : "");
+                 (s != state.end() && !s->second.second.empty() && s->second.second != "None"
+                      ? " (" + s->second.second + ")"
+                      : "");
     }
     events.push_back(std::move(e));
     it = tracked_.erase(it);
@@ -259,7 +280,8 @@ StatusOr<std::vector<BackendEvent>> SlurmBackend::Poll() {
 }
 
 StatusOr<std::vector<std::string>> SlurmBackend::ListRunning() {
-  std::vector<std::string> argv = {"squeue", "-h", "-t", "PENDING,RUNNING,CONFIGURING,COMPLETING", "-o", "%i|%j"};
+  std::vector<std::string> argv = {"squeue", "-h",   "-t", "PENDING,RUNNING,CONFIGURING,COMPLETING",
+                                   "-o",     "%i|%j"};
   auto r = RunCommand(argv);
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) return CommandError(argv, *r);

@@ -60,13 +60,14 @@ class SlurmBackend final : public Backend {
   std::string GresOf(const std::string& chip_type) const;
 
  private:
-  SlurmBackend(ClusterInfo cluster, SlurmOptions options) : cluster_(std::move(cluster)), options_(std::move(options)) {}
+  SlurmBackend(ClusterInfo cluster, SlurmOptions options)
+      : cluster_(std::move(cluster)), options_(std::move(options)) {}
 
   ClusterInfo cluster_;
   SlurmOptions options_;
   std::map<std::string, std::vector<std::string>> nodes_of_pool_;
-  std::map<std::string, std::string> tracked_;          // Slurm job id -> fungible job id
-  std::map<std::string, bool> partition_up_;            // by pool
+  std::map<std::string, std::string> tracked_;  // Slurm job id -> fungible job id
+  std::map<std::string, bool> partition_up_;    // by pool
 };
 
 }  // namespace fungible::orchestrate

@@ -5,6 +5,7 @@
 #include "orchestrate/slurm_backend.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -37,7 +38,8 @@ SlurmJob Query(const std::string& slurm_id) {
   std::string line = r->out.substr(0, r->out.find('\n'));
   std::vector<std::string> f;
   size_t start = 0;
-  for (size_t bar; (bar = line.find('|', start)) != std::string::npos; start = bar + 1) f.push_back(line.substr(start, bar - start));
+  for (size_t bar; (bar = line.find('|', start)) != std::string::npos; start = bar + 1)
+    f.push_back(line.substr(start, bar - start));
   f.push_back(line.substr(start));
   if (f.size() == 4) j = {f[0], f[1], f[2], f[3]};
   return j;
@@ -62,16 +64,21 @@ class SlurmE2E : public ::testing::Test {
     const char* now_conf = std::getenv("SLURM_CONF");
     const std::string conf_path = now_conf && *now_conf ? now_conf : "/etc/slurm/slurm.conf";
     if (!std::filesystem::exists(conf_path))
-      GTEST_SKIP() << "no Slurm configuration at " << conf_path << " (start one with `bash scripts/slurm-ci.sh start`)";
+      GTEST_SKIP() << "no Slurm configuration at " << conf_path
+                   << " (start one with `bash scripts/slurm-ci.sh start`)";
     auto ping = RunCommand({"timeout", "5", "scontrol", "ping"});
     if (!ping.ok() || ping->exit_code != 0 || ping->out.find("UP") == std::string::npos)
       GTEST_SKIP() << "no Slurm is running (start one with `bash scripts/slurm-ci.sh start`): "
                    << (ping.ok() ? ping->out + ping->err : ping.status().ToString());
     auto parts = RunCommand({"sinfo", "-h", "-o", "%R"});
-    if (!parts.ok() || parts->out.find("v6e") == std::string::npos || parts->out.find("trn2") == std::string::npos)
-      GTEST_SKIP() << "the running Slurm is not the one scripts/slurm-ci.sh configures (partitions h100, v6e, trn2)";
+    if (!parts.ok() || parts->out.find("v6e") == std::string::npos ||
+        parts->out.find("trn2") == std::string::npos)
+      GTEST_SKIP()
+          << "the running Slurm is not the one scripts/slurm-ci.sh configures (partitions h100, v6e, trn2)";
+    // A prefix of this process: parallel test processes never cancel each other's jobs.
+    options_.job_prefix = "fungible-t" + std::to_string(getpid()) + "-";
     CancelOurs();
-    auto b = SlurmBackend::Create(SlurmCluster(), SlurmOptions{});
+    auto b = SlurmBackend::Create(SlurmCluster(), options_);
     ASSERT_TRUE(b.ok()) << b.status().ToString();
     backend_ = std::move(b).value();
     const UtcSeconds now = clock_.Now();
@@ -88,14 +95,14 @@ class SlurmE2E : public ::testing::Test {
     (void)RunCommand({"scontrol", "update", "PartitionName=v6e", "State=UP"});
     CancelOurs();
   }
-  static void CancelOurs() {
+  void CancelOurs() {
     auto r = RunCommand({"squeue", "-h", "-o", "%i|%j"});
     if (!r.ok()) return;
     size_t start = 0;
     for (size_t nl; (nl = r->out.find('\n', start)) != std::string::npos; start = nl + 1) {
       std::string line = r->out.substr(start, nl - start);
       auto bar = line.find('|');
-      if (bar != std::string::npos && line.find("|fungible-") != std::string::npos)
+      if (bar != std::string::npos && line.find("|" + options_.job_prefix) != std::string::npos)
         (void)RunCommand({"scancel", line.substr(0, bar)});
     }
   }
@@ -117,16 +124,20 @@ class SlurmE2E : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] {
       s = Query(j->backend_id);
       return s.state == "RUNNING";
-    })) << id << " (Slurm " << j->backend_id << ") is " << s.state;
+    })) << id
+        << " (Slurm " << j->backend_id << ") is " << s.state;
     EXPECT_EQ(s.partition, j->pool);
     std::string nodes;
-    for (const auto& slice : j->slices) nodes += (nodes.empty() ? "" : ",") + backend_->NodeOf(j->pool, slice.domain);
+    for (const auto& slice : j->slices)
+      nodes += (nodes.empty() ? "" : ",") + backend_->NodeOf(j->pool, slice.domain);
     EXPECT_EQ(s.nodes, nodes) << id;
-    EXPECT_NE(s.gres.find(backend_->GresOf(j->chip_type) + ":" + std::to_string(j->slices[0].chips)), std::string::npos)
+    EXPECT_NE(s.gres.find(backend_->GresOf(j->chip_type) + ":" + std::to_string(j->slices[0].chips)),
+              std::string::npos)
         << id << " gres " << s.gres;
   }
 
   SystemClock clock_;
+  SlurmOptions options_;
   QuotaPlan plan_;
   std::unique_ptr<SlurmBackend> backend_;
   std::unique_ptr<Engine> engine_;
@@ -153,7 +164,10 @@ TEST_F(SlurmE2E, SlurmRunsWhatTheEngineAdmittedWhereItSaid) {
   const std::string freed_node = backend_->NodeOf("h100", engine_->Find(a1)->slices[0].domain);
   const std::string a1_slurm = engine_->Find(a1)->backend_id;
   ASSERT_TRUE(engine_->Cancel(a1, "test").ok());
-  EXPECT_TRUE(WaitFor([&] { auto s = Query(a1_slurm).state; return s == "CANCELLED" || s.empty(); }));
+  EXPECT_TRUE(WaitFor([&] {
+    auto s = Query(a1_slurm).state;
+    return s == "CANCELLED" || s.empty();
+  }));
   ASSERT_TRUE(engine_->Schedule().ok());
   ExpectSlurmRunsAsAdmitted(a3);
   EXPECT_EQ(backend_->NodeOf("h100", engine_->Find(a3)->slices[0].domain), freed_node);
@@ -166,7 +180,10 @@ TEST_F(SlurmE2E, SlurmRunsWhatTheEngineAdmittedWhereItSaid) {
   ASSERT_TRUE(engine_->Schedule().ok());
   EXPECT_EQ(engine_->Find(a2)->state, JobState::kQueued);
   EXPECT_EQ(engine_->Find(a2)->restarts, 1);
-  EXPECT_TRUE(WaitFor([&] { auto s = Query(a2_slurm).state; return s == "CANCELLED" || s.empty(); }));
+  EXPECT_TRUE(WaitFor([&] {
+    auto s = Query(a2_slurm).state;
+    return s == "CANCELLED" || s.empty();
+  }));
   bool v6e_down = false;
   for (const auto& p : engine_->Pools())
     if (p.id == "v6e") v6e_down = !p.up;
@@ -178,7 +195,7 @@ TEST_F(SlurmE2E, SlurmRunsWhatTheEngineAdmittedWhereItSaid) {
   // A restarted service finds the jobs Slurm still runs and keeps them.
   std::vector<Job> stored;
   for (const Job* j : engine_->List({})) stored.push_back(*j);
-  auto b = SlurmBackend::Create(SlurmCluster(), SlurmOptions{});
+  auto b = SlurmBackend::Create(SlurmCluster(), options_);
   ASSERT_TRUE(b.ok());
   Engine restarted(SlurmCluster(), plan_, **b, clock_);
   ASSERT_TRUE(restarted.Restore(stored, 1000).ok());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace fungible {
 namespace {
@@ -352,7 +353,7 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
 
   double cash = pr.settings.initial_cash_usd;
   out.cash_usd.assign(T, 0.0);
-  out.min_cash_usd = cash;
+  out.min_cash_usd = std::numeric_limits<double>::infinity();
   for (int t = 0; t < T; ++t) {
     cash += cash_in[t] - cash_out[t] - pr.committed_cost_usd[t];
     out.cash_usd[t] = cash;

@@ -77,7 +77,7 @@ struct ScenarioOutcome {
   double served_output_tokens = 0;
   double capacity_chip_hours = 0;
   double used_chip_hours = 0;
-  double min_cash_usd = 0;
+  double min_cash_usd = 0;  // lowest end-of-month cash
   double cash_shortfall_usd_months = 0;  // sum over months of USD below the floor
   int breach_months = 0;
   double floor_shortfall_effective_chip_hours = 0;

@@ -96,6 +96,16 @@ double Mean(const std::vector<double>& v, const std::vector<double>& p) {
 
 StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id,
                                         const EvaluateOptions& options) {
+  if (fleet.FindOffer(offer_id) == nullptr) return EvaluateOfferOn(fleet, {}, offer_id, options);
+  auto layout = BuildPlanProblem(fleet);
+  if (!layout.ok()) return layout.status();
+  auto cone = DrawConeScenarios(fleet, *layout, {}, options.solve.threads);
+  if (!cone.ok()) return cone.status();
+  return EvaluateOfferOn(fleet, cone->representatives, offer_id, options);
+}
+
+StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<PlanScenario>& scenarios,
+                                          const std::string& offer_id, const EvaluateOptions& options) {
   const Offer* offer = fleet.FindOffer(offer_id);
   if (offer == nullptr) {
     std::string ids;
@@ -109,9 +119,6 @@ StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& o
 
   auto layout = BuildPlanProblem(fleet);
   if (!layout.ok()) return layout.status();
-  auto cone = DrawConeScenarios(fleet, *layout, {}, options.solve.threads);
-  if (!cone.ok()) return cone.status();
-  const std::vector<PlanScenario>& scenarios = cone->representatives;
   const PlanOffer& po = layout->offers[index];
 
   double chips = po.max_chips;

@@ -81,4 +81,8 @@ struct OfferEvaluation {
 // anything RunPlan can fail on.
 StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id, const EvaluateOptions& options);
 
+// The same on given scenarios (instead of the cone's representatives).
+StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<PlanScenario>& scenarios,
+                                          const std::string& offer_id, const EvaluateOptions& options);
+
 }  // namespace fungible

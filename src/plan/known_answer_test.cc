@@ -2,10 +2,12 @@
 // all-or-nothing offer either side of its breakeven price, an option worth
 // exercising only when demand is high. Each is solved both ways (extensive
 // form and Benders decomposition).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "plan/evaluate.h"
 #include "plan/plan_test_util.h"
 
 namespace fungible {
@@ -229,6 +231,52 @@ TEST(KnownAnswer, CashFloorCapsTheQuantity) {
   ASSERT_TRUE(loose.ok());
   loose->scenarios = EvenLowHigh(*loose);
   EXPECT_NEAR(SolveOrDie(*loose, PlanMethod::kExtensive).chips[0], 300, 1e-3);
+}
+
+// Deal evaluation on the newsvendor: against an empty portfolio, 300 chips at
+// $3 add 9 x E[min(300, D)] - 3 x 300 = 720 an hour; the breakeven price is
+// 9 x 180 / 300 = 5.40; the low scenario (p = 0.6) uses a third of them.
+TEST(KnownAnswer, EvaluateTheNewsvendorOffer) {
+  const Fleet fleet = plan_test::ParseOrDie(plan_test::Spec(
+      "  - {id: gpu, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 300, start: 2027-01-01, "
+      "duration_months: 1, usd_per_chip_hour: 3}\n"));
+  auto layout = BuildPlanProblem(fleet);
+  ASSERT_TRUE(layout.ok());
+  const double h = layout->hours[0];
+  const std::vector<PlanScenario> scenarios = {plan_test::ChipsScenario(*layout, "low", 0.6, {100}),
+                                               plan_test::ChipsScenario(*layout, "high", 0.4, {300})};
+  EvaluateOptions o;
+  o.solve.threads = 1;
+  auto ev = EvaluateOfferOn(fleet, scenarios, "gpu", o);
+  ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+  EXPECT_NEAR(ev->expected_profit_change_usd, 720 * h, 1.0);
+  EXPECT_NEAR(ev->objective_change_usd, 720 * h, 1.0);
+  EXPECT_NEAR(ev->profit_change_usd[0], (900 - 900) * h, 1.0);
+  EXPECT_NEAR(ev->profit_change_usd[1], (2700 - 900) * h, 1.0);
+  ASSERT_TRUE(ev->breakeven_usd_per_chip_hour);
+  EXPECT_NEAR(*ev->breakeven_usd_per_chip_hour, 5.4, 1e-4);
+  EXPECT_NEAR(ev->used_share[0], 1.0 / 3, 1e-6);
+  EXPECT_NEAR(ev->used_share[1], 1.0, 1e-6);
+  EXPECT_NEAR(ev->used_share_spread.p50, 1.0 / 3, 1e-6);
+  EXPECT_NEAR(ev->cost_usd, 3 * 300 * h, 1e-6);
+  ASSERT_EQ(ev->months.size(), 1u);
+  ASSERT_EQ(ev->classes.size(), 1u);  // the serving class
+  // $3 per usable chip-hour of an H100 (0.9894 PFLOP/s dense BF16).
+  EXPECT_NEAR(ev->months[0].usd_per_effective_pflop_hour[0], 3 / 0.9894, 1e-3);
+  // Used: 0.6 x 100 + 0.4 x 300 = 180 of 300 chips on average.
+  EXPECT_NEAR(ev->months[0].usd_per_used_effective_pflop_hour[0], 3 * 300 / 180.0 / 0.9894, 1e-3);
+  EXPECT_THAT(ev->verdict, ::testing::HasSubstr("Sign gpu"));
+  EXPECT_THAT(ev->verdict, ::testing::HasSubstr("Breakeven $5.40 per chip-hour"));
+
+  // Too dear: at $6 the offer loses 6 x 300 - 9 x 180 = 180 an hour.
+  Fleet dear = fleet;
+  dear.offers[0].usd_per_chip_hour = 6.0;
+  auto ev2 = EvaluateOfferOn(dear, scenarios, "gpu", o);
+  ASSERT_TRUE(ev2.ok());
+  EXPECT_NEAR(ev2->objective_change_usd, -180 * h, 1.0);
+  EXPECT_NEAR(*ev2->breakeven_usd_per_chip_hour, 5.4, 1e-4);
+  EXPECT_THAT(ev2->verdict, ::testing::HasSubstr("Do not sign gpu"));
+  EXPECT_FALSE(EvaluateOfferOn(fleet, scenarios, "nope", o).ok());
 }
 
 }  // namespace

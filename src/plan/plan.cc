@@ -256,9 +256,14 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     auto other = SolveProgram(pr, b, options.solve);
     if (!other.ok()) return other.status().WithContext("the opposite decision on offer " + d.id);
     d.decision_value_usd = rep.objective_usd - ObjectiveUsd(pr, *other);
-    const std::string block = pr.offers[o].all_or_nothing ? "all or nothing" : "at least its minimum";
-    d.why = d.sign ? block + ", signed: the plan is worth " + Usd(*d.decision_value_usd) + " more with it than without"
-                   : block + ", not signed: signing it would cost the plan " + Usd(*d.decision_value_usd);
+    if (pr.offers[o].all_or_nothing) {
+      d.why = d.sign ? "all or nothing, signed: the plan is worth " + Usd(*d.decision_value_usd) +
+                           " more with it than without"
+                     : "all or nothing, not signed: signing it would cost the plan " + Usd(*d.decision_value_usd);
+    } else {
+      d.why += d.sign ? "; the plan is worth " + Usd(*d.decision_value_usd) + " more with it than without"
+                      : "; signing its minimum would cost the plan " + Usd(*d.decision_value_usd);
+    }
   }
 
   const int threads = options.solve.threads;

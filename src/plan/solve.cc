@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -493,7 +495,9 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     std::vector<double> msg(fs.n_links + 5, 0.0);
     std::string error;
     if (comm.rank() == 0) {
+      const auto te = std::chrono::steady_clock::now();
       auto ef = SolveExtensive(pr, fs, opt);
+      sol.master_seconds = Seconds(te);
       if (!ef.ok()) {
         msg[0] = ef.status().code() == StatusCode::kInfeasible ? 2 : 1;
         error = ef.status().message();
@@ -523,9 +527,26 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     const int K = static_cast<int>(pr.scenarios.size());
     std::unique_ptr<Master> master;
     if (comm.rank() == 0) master = std::make_unique<Master>(pr, fs);
-    // Start from the lower bounds of every link (nothing signed, eta at its lower bound if free).
+    // Start from the plan for the mean scenario: cheap (one scenario) and
+    // usually close, so the first cuts are where they matter.
     for (int j = 0; j < fs.n_links; ++j) x[j] = fs.lo[j];
     if (pr.has_cvar() && fs.hi[pr.eta_link()] > fs.lo[pr.eta_link()]) x[pr.eta_link()] = 0.0;
+    if (!fs.all_fixed && pr.scenarios.size() > 1) {
+      std::vector<double> msg(fs.n_links + 1, 0.0);
+      if (comm.rank() == 0) {
+        const PlanProblem ev = WithScenarios(pr, {MeanScenario(pr, pr.scenarios)});
+        auto ev_fs = ResolveBounds(ev, bounds);
+        auto ev_sol = ev_fs.ok() ? SolveExtensive(ev, *ev_fs, opt) : StatusOr<EfResult>(ev_fs.status());
+        if (ev_sol.ok()) {
+          msg[0] = 1;
+          for (int j = 0; j < fs.n_links; ++j) msg[1 + j] = std::clamp(ev_sol->links[j], fs.lo[j], fs.hi[j]);
+        }
+      }
+      comm.Broadcast(msg);
+      if (msg[0] == 1)
+        for (int j = 0; j < fs.n_links; ++j) x[j] = msg[1 + j];
+    }
+    FUNGIBLE_RETURN_IF_ERROR((*subs)->Seed(x));
     const double inf = std::numeric_limits<double>::infinity();
     double upper = inf, upper_int = inf, lower = -inf;
     std::vector<double> incumbent = x, incumbent_int = x;
@@ -536,7 +557,9 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     int it = 0;
     for (;;) {
       ++it;
+      const auto ts = std::chrono::steady_clock::now();
       Status st = eval.Cuts(x, V, G);
+      sol.subproblem_seconds += Seconds(ts);
       if (!st.ok()) return st;
       // Rank 0: bounds, cuts, the next point; then tells everyone.
       std::vector<double> msg(fs.n_links + 2, 0.0);  // [flag, lower, x...]; flag 0 go on, 1 done, 2 error
@@ -554,8 +577,12 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
         for (int s = 0; s < K; ++s)
           if (V[s] > theta[s] + 1e-9 * std::max(1.0, std::fabs(V[s]))) master->AddCut(s, V[s], G[s], x);
         bool done = fs.all_fixed || it >= opt.max_iterations;
+        const auto tm = std::chrono::steady_clock::now();
         if (!done) {
           auto lb = master->Solve(integer_phase, opt.mip_time_limit_s, next, theta);
+          if (std::getenv("FUNGIBLE_PLAN_DEBUG"))
+            std::fprintf(stderr, "master it %d integer %d %.3f s lb %.9g ub %.9g ub_int %.9g\n", it, integer_phase ? 1 : 0,
+                         Seconds(tm), lb.ok() ? *lb : 0.0, upper, upper_int);
           if (lb.ok() && !integer_phase && Converged(upper, *lb, opt.relative_gap)) {
             if (fs.n_binaries > 0) {
               integer_phase = true;  // the relaxation is solved: now with the binaries
@@ -573,6 +600,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
             Snap(pr, fs, next);
           }
         }
+        sol.master_seconds += Seconds(tm);
         if (msg[0] == 0) {
           msg[0] = done ? 1 : 0;
           x = done ? incumbent_int : next;
@@ -591,7 +619,9 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   }
 
   // Every scenario at the chosen first stage: the figures reported.
+  const auto tf = std::chrono::steady_clock::now();
   Status st = eval.Outcomes(x, sol.outcomes);
+  sol.subproblem_seconds += Seconds(tf);
   if (!st.ok()) return st;
   std::vector<double> V(sol.outcomes.size());
   for (size_t s = 0; s < V.size(); ++s) V[s] = sol.outcomes[s].objective;

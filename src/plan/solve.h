@@ -69,6 +69,8 @@ struct ProgramSolution {
   int lp_rows = 0, lp_columns = 0;  // of the extensive form, or of one subproblem
   bool mip = false;
   double seconds = 0;
+  double subproblem_seconds = 0;  // wall time evaluating scenarios (all iterations and the final pass)
+  double master_seconds = 0;      // wall time in the Benders master (or the extensive form's solver)
 };
 
 // Solves `problem` (its scenarios) within `bounds`. Every rank of

@@ -6,6 +6,8 @@
 #include <coin/CoinMessageHandler.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <atomic>
 #include <cmath>
 #include <functional>
@@ -104,10 +106,11 @@ Status Subproblems::Solve(int s, const std::vector<double>& links, bool full, Sc
       clp.setColumnUpper(block_.link_col[j], links[j]);
     }
     auto& basis = bases_[s];
-    if (basis.empty()) {
+    const std::vector<unsigned char>& start = basis.empty() ? seed_ : basis;
+    if (start.empty()) {
       clp.initialSolve();
     } else {
-      clp.copyinStatus(basis.data());
+      clp.copyinStatus(start.data());
       clp.dual(0);
     }
     if (clp.status() != 0) {
@@ -127,6 +130,7 @@ Status Subproblems::Solve(int s, const std::vector<double>& links, bool full, Sc
                                 "this is numerical trouble)");
       clp = fresh;
     }
+    if (std::getenv("FUNGIBLE_PLAN_DEBUG")) std::fprintf(stderr, "sub %d iters %d warm %d\n", s, clp.numberIterations(), start.empty() ? 0 : 1);
     const int nc = clp.numberColumns(), nr = clp.numberRows();
     basis.assign(clp.statusArray(), clp.statusArray() + nc + nr);
     if (full) {
@@ -137,6 +141,27 @@ Status Subproblems::Solve(int s, const std::vector<double>& links, bool full, Sc
     out.link_gradient.assign(links.size(), 0.0);
     const double* dj = clp.dualColumnSolution();
     for (size_t j = 0; j < links.size(); ++j) out.link_gradient[j] = dj[block_.link_col[j]];
+    return Status::Ok();
+  } catch (const CoinError& e) {
+    return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
+  }
+}
+
+Status Subproblems::Seed(const std::vector<double>& links) {
+  try {
+    ClpSimplex clp(*pristine_);
+    Quiet(clp);
+    // The mean scenario is the one closest to all the others.
+    const ScenarioBounds mean = BoundsFor(problem_, MeanScenario(problem_, problem_.scenarios), block_);
+    for (const auto& [row, v] : mean.row_upper) clp.setRowUpper(row, v);
+    for (const auto& [col, v] : mean.col_upper) clp.setColumnUpper(col, v);
+    for (size_t j = 0; j < links.size(); ++j) {
+      clp.setColumnLower(block_.link_col[j], links[j]);
+      clp.setColumnUpper(block_.link_col[j], links[j]);
+    }
+    clp.initialSolve();
+    if (clp.status() != 0) return Status::Ok();  // no seed: every scenario starts cold
+    seed_.assign(clp.statusArray(), clp.statusArray() + clp.numberColumns() + clp.numberRows());
     return Status::Ok();
   } catch (const CoinError& e) {
     return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());

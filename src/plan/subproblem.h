@@ -39,6 +39,11 @@ class Subproblems {
   // two threads solve the same scenario at once.
   Status Solve(int s, const std::vector<double>& links, bool full, ScenarioOutcome& out);
 
+  // Solves the mean scenario at `links` from scratch and keeps its basis
+  // as the starting basis of every scenario not solved yet. Deterministic,
+  // so every process that calls it with the same links starts alike.
+  Status Seed(const std::vector<double>& links);
+
  private:
   explicit Subproblems(const PlanProblem& problem);
   const PlanProblem& problem_;
@@ -47,6 +52,7 @@ class Subproblems {
   std::unique_ptr<ClpSimplex> pristine_;
   std::vector<ScenarioBounds> bounds_;                // [s]
   std::vector<std::vector<unsigned char>> bases_;     // [s]: last optimal basis, empty before the first solve
+  std::vector<unsigned char> seed_;                   // starting basis for a first solve; empty = none
 };
 
 // Runs fn(s) for s in [begin, end) on `threads` threads (contiguous chunks);

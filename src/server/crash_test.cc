@@ -83,14 +83,29 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
                  {"quota_chips", {{"research", {{"h100-sxm", {64}}}}, {"product", {{"h100-sxm", {64}}}}}}};
     std::ofstream(dir / "plan.json") << plan.dump();
   }
-  const std::string token = Capture({Bin(), "token", "add", "--store", db, "--name", "ci", "--role", "admin"});
+  const std::string token =
+      Capture({Bin(), "token", "add", "--store", db, "--name", "ci", "--role", "admin"});
   ASSERT_EQ(token.rfind("fgb_", 0), 0u) << token;
 
   const std::string port_file = (dir / "port").string();
   auto args = [&](const std::string& port) {
-    return std::vector<std::string>{Bin(), "serve", spec, "--plan", (dir / "plan.json").string(), "--clock", "virtual",
-                                    "--store", db, "--port", port, "--port-file", port_file,
-                                    "--schedule-interval-ms", "20", "--log-level", "warn"};
+    return std::vector<std::string>{Bin(),
+                                    "serve",
+                                    spec,
+                                    "--plan",
+                                    (dir / "plan.json").string(),
+                                    "--clock",
+                                    "virtual",
+                                    "--store",
+                                    db,
+                                    "--port",
+                                    port,
+                                    "--port-file",
+                                    port_file,
+                                    "--schedule-interval-ms",
+                                    "20",
+                                    "--log-level",
+                                    "warn"};
   };
   pid_t pid = Spawn(args("0"), log);
   int port = 0;
@@ -114,8 +129,11 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
     httplib::Headers h = {{"Authorization", "Bearer " + token}};
     for (int i = 0; i < kJobs; ++i) {
       const std::string key = "crash-" + std::to_string(i);
-      json spec = {{"team", i % 2 ? "research" : "product"}, {"idempotency_key", key},
-                   {"gang_size_chips", 8}, {"chip_types", {"h100-sxm"}}, {"expected_duration_s", 36000}};
+      json spec = {{"team", i % 2 ? "research" : "product"},
+                   {"idempotency_key", key},
+                   {"gang_size_chips", 8},
+                   {"chip_types", {"h100-sxm"}},
+                   {"expected_duration_s", 36000}};
       while (true) {
         auto r = c.Post("/v1/jobs", h, spec.dump(), "application/json");
         if (r && (r->status == 201 || r->status == 200)) {

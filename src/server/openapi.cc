@@ -30,7 +30,10 @@ json Op(const std::string& summary, const json& responses, bool secured = true) 
 }
 
 json IdParam(const std::string& what) {
-  return json::array({{{"name", "id"}, {"in", "path"}, {"required", true}, {"description", what},
+  return json::array({{{"name", "id"},
+                       {"in", "path"},
+                       {"required", true},
+                       {"description", what},
                        {"schema", {{"type", "string"}}}}});
 }
 
@@ -41,18 +44,29 @@ json OpenApiDocument() {
                        {"403", "role not allowed"},
                        {"429", "rate limited"}};
   auto with_common = [&](json r) {
-    for (const auto& [c, t] : common) r[c] = {{"description", t}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+    for (const auto& [c, t] : common)
+      r[c] = {{"description", t}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
     return r;
   };
   json spec_props = {
-      {"idempotency_key", {{"type", "string"}, {"maxLength", 200}, {"description", "unique per team; a retry returns the first job"}}},
+      {"idempotency_key",
+       {{"type", "string"},
+        {"maxLength", 200},
+        {"description", "unique per team; a retry returns the first job"}}},
       {"name", {{"type", "string"}}},
       {"team", {{"type", "string"}}},
       {"workload", {{"type", "string"}, {"description", "workload class id from the fleet spec"}}},
-      {"chip_types", {{"type", "array"}, {"items", {{"type", "string"}}}, {"description", "acceptable chip types, preferred first"}}},
+      {"chip_types",
+       {{"type", "array"},
+        {"items", {{"type", "string"}}},
+        {"description", "acceptable chip types, preferred first"}}},
       {"platform", {{"type", "string"}}},
       {"generation", {{"type", "string"}}},
-      {"gang_size_chips", {{"type", "integer"}, {"minimum", 0}, {"description", "> 0: all-or-nothing gang in one interconnect domain (or whole domains of one pool)"}}},
+      {"gang_size_chips",
+       {{"type", "integer"},
+        {"minimum", 0},
+        {"description",
+         "> 0: all-or-nothing gang in one interconnect domain (or whole domains of one pool)"}}},
       {"min_chips", {{"type", "integer"}, {"minimum", 1}}},
       {"max_chips", {{"type", "integer"}, {"minimum", 1}}},
       {"priority", {{"type", "integer"}}},
@@ -64,7 +78,8 @@ json OpenApiDocument() {
       {"info",
        {{"title", "fungible serve"},
         {"version", "0.1.0"},
-        {"description", "Admits and places jobs by the allocation plan: team quotas per chip type per period."}}},
+        {"description",
+         "Admits and places jobs by the allocation plan: team quotas per chip type per period."}}},
       {"servers", json::array({{{"url", "http://127.0.0.1:8080"}}})},
       {"security", json::array({{{"bearer", json::array()}}})},
       {"components",
@@ -78,13 +93,18 @@ json OpenApiDocument() {
                {{"type", "object"},
                 {"required", {"status", "message"}},
                 {"properties", {{"status", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}},
-          {"JobSpec", {{"type", "object"}, {"required", {"team"}}, {"additionalProperties", false}, {"properties", spec_props}}},
+          {"JobSpec",
+           {{"type", "object"},
+            {"required", {"team"}},
+            {"additionalProperties", false},
+            {"properties", spec_props}}},
           {"Job",
            {{"type", "object"},
             {"properties",
              {{"id", {{"type", "string"}}},
               {"spec", Ref("JobSpec")},
-              {"state", {{"type", "string"}, {"enum", {"queued", "running", "succeeded", "cancelled", "failed"}}}},
+              {"state",
+               {{"type", "string"}, {"enum", {"queued", "running", "succeeded", "cancelled", "failed"}}}},
               {"pool", {{"type", "string"}}},
               {"chip_type", {{"type", "string"}}},
               {"chips", {{"type", "integer"}}},
@@ -108,39 +128,68 @@ json OpenApiDocument() {
       {"paths", json::object()}};
   json& p = doc["paths"];
   p["/healthz"]["get"] = Op("liveness", Responses({{"200", "ok"}}, {{"type", "object"}}), false);
-  p["/openapi.json"]["get"] = Op("this document", Responses({{"200", "OpenAPI document"}}, {{"type", "object"}}), false);
-  p["/metrics"]["get"] = Op("Prometheus metrics (text format)", with_common(Responses({{"200", "metrics"}}, json())));
-  p["/v1/fleet"]["get"] = Op("the fleet and its pools", with_common(Responses({{"200", "fleet"}}, {{"type", "object"}})));
-  p["/v1/pools"]["get"] = Op("pools with used chips and state", with_common(Responses({{"200", "pools"}}, {{"type", "object"}})));
-  p["/v1/plan"]["get"] = Op("current plan: quotas per team, chip type and period; usage", with_common(Responses({{"200", "plan"}}, {{"type", "object"}})));
-  p["/v1/plan/resolve"]["post"] = Op("re-solve the allocation now (admin)", with_common(Responses({{"200", "new plan"}, {"400", "no plan source"}}, {{"type", "object"}})));
+  p["/openapi.json"]["get"] =
+      Op("this document", Responses({{"200", "OpenAPI document"}}, {{"type", "object"}}), false);
+  p["/metrics"]["get"] =
+      Op("Prometheus metrics (text format)", with_common(Responses({{"200", "metrics"}}, json())));
+  p["/v1/fleet"]["get"] =
+      Op("the fleet and its pools", with_common(Responses({{"200", "fleet"}}, {{"type", "object"}})));
+  p["/v1/pools"]["get"] =
+      Op("pools with used chips and state", with_common(Responses({{"200", "pools"}}, {{"type", "object"}})));
+  p["/v1/plan"]["get"] = Op("current plan: quotas per team, chip type and period; usage",
+                            with_common(Responses({{"200", "plan"}}, {{"type", "object"}})));
+  p["/v1/plan/resolve"]["post"] =
+      Op("re-solve the allocation now (admin)",
+         with_common(Responses({{"200", "new plan"}, {"400", "no plan source"}}, {{"type", "object"}})));
   json list_params = json::array();
   for (const char* q : {"team", "state", "pool", "limit"})
-    list_params.push_back({{"name", q}, {"in", "query"}, {"required", false}, {"schema", {{"type", std::string(q) == "limit" ? "integer" : "string"}}}});
-  p["/v1/jobs"]["get"] = Op("list jobs", with_common(Responses({{"200", "jobs"}, {"400", "bad filter"}}, {{"type", "object"}})));
+    list_params.push_back({{"name", q},
+                           {"in", "query"},
+                           {"required", false},
+                           {"schema", {{"type", std::string(q) == "limit" ? "integer" : "string"}}}});
+  p["/v1/jobs"]["get"] =
+      Op("list jobs", with_common(Responses({{"200", "jobs"}, {"400", "bad filter"}}, {{"type", "object"}})));
   p["/v1/jobs"]["get"]["parameters"] = list_params;
-  p["/v1/jobs"]["post"] = Op("submit a job (team: own team only)",
-                             with_common(Responses({{"201", "created"}, {"200", "idempotent replay"}, {"400", "invalid job"},
-                                                    {"409", "idempotency key reused with a different request"},
-                                                    {"413", "body too large"}},
-                                                   Ref("Job"))));
-  p["/v1/jobs"]["post"]["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", Ref("JobSpec")}}}}}};
-  p["/v1/jobs"]["post"]["parameters"] = json::array({{{"name", "Idempotency-Key"}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}}}}});
-  p["/v1/jobs/{id}"]["get"] = Op("one job", with_common(Responses({{"200", "job"}, {"404", "unknown job"}}, Ref("Job"))));
+  p["/v1/jobs"]["post"] =
+      Op("submit a job (team: own team only)",
+         with_common(Responses({{"201", "created"},
+                                {"200", "idempotent replay"},
+                                {"400", "invalid job"},
+                                {"409", "idempotency key reused with a different request"},
+                                {"413", "body too large"}},
+                               Ref("Job"))));
+  p["/v1/jobs"]["post"]["requestBody"] = {{"required", true},
+                                          {"content", {{"application/json", {{"schema", Ref("JobSpec")}}}}}};
+  p["/v1/jobs"]["post"]["parameters"] = json::array({{{"name", "Idempotency-Key"},
+                                                      {"in", "header"},
+                                                      {"required", false},
+                                                      {"schema", {{"type", "string"}}}}});
+  p["/v1/jobs/{id}"]["get"] =
+      Op("one job", with_common(Responses({{"200", "job"}, {"404", "unknown job"}}, Ref("Job"))));
   p["/v1/jobs/{id}"]["get"]["parameters"] = IdParam("job id");
-  p["/v1/jobs/{id}/decisions"]["get"] = Op("every decision about the job, with reasons (fungible explain)", with_common(Responses({{"200", "decisions"}, {"404", "unknown job"}}, {{"type", "object"}})));
+  p["/v1/jobs/{id}/decisions"]["get"] =
+      Op("every decision about the job, with reasons (fungible explain)",
+         with_common(Responses({{"200", "decisions"}, {"404", "unknown job"}}, {{"type", "object"}})));
   p["/v1/jobs/{id}/decisions"]["get"]["parameters"] = IdParam("job id");
-  p["/v1/jobs/{id}/cancel"]["post"] = Op("cancel (team: own team only)", with_common(Responses({{"200", "cancelled"}, {"404", "unknown job"}, {"409", "already ended"}}, Ref("Job"))));
+  p["/v1/jobs/{id}/cancel"]["post"] =
+      Op("cancel (team: own team only)",
+         with_common(Responses({{"200", "cancelled"}, {"404", "unknown job"}, {"409", "already ended"}},
+                               Ref("Job"))));
   p["/v1/jobs/{id}/cancel"]["post"]["parameters"] = IdParam("job id");
   for (const char* a : {"down", "up"}) {
     std::string path = std::string("/v1/pools/{id}/") + a;
-    p[path]["post"] = Op(std::string("mark the pool ") + a + " (admin); down requeues its jobs from their checkpoints",
-                         with_common(Responses({{"200", "pools"}, {"404", "unknown pool"}}, {{"type", "object"}})));
+    p[path]["post"] =
+        Op(std::string("mark the pool ") + a + " (admin); down requeues its jobs from their checkpoints",
+           with_common(Responses({{"200", "pools"}, {"404", "unknown pool"}}, {{"type", "object"}})));
     p[path]["post"]["parameters"] = IdParam("pool id");
   }
-  p["/v1/schedule"]["post"] = Op("run a scheduling pass now (admin)", with_common(Responses({{"200", "done"}}, {{"type", "object"}})));
-  p["/v1/clock/advance"]["post"] = Op("advance the virtual clock (admin; --clock virtual only)", with_common(Responses({{"200", "new time"}, {"409", "system clock"}}, {{"type", "object"}})));
-  p["/v1/audit"]["get"] = Op("audit log, newest first (admin)", with_common(Responses({{"200", "audit entries"}}, {{"type", "object"}})));
+  p["/v1/schedule"]["post"] = Op("run a scheduling pass now (admin)",
+                                 with_common(Responses({{"200", "done"}}, {{"type", "object"}})));
+  p["/v1/clock/advance"]["post"] =
+      Op("advance the virtual clock (admin; --clock virtual only)",
+         with_common(Responses({{"200", "new time"}, {"409", "system clock"}}, {{"type", "object"}})));
+  p["/v1/audit"]["get"] = Op("audit log, newest first (admin)",
+                             with_common(Responses({{"200", "audit entries"}}, {{"type", "object"}})));
   return doc;
 }
 

@@ -128,10 +128,16 @@ struct Op {
 };
 
 struct Service::Impl {
-  Impl(orchestrate::Engine& e, store::Store& s, orchestrate::VirtualClock* vc, PlanSource r, json f, ServiceOptions o,
-       std::shared_ptr<spdlog::logger> l)
-      : engine(e), store(s), vclock(vc), resolve(std::move(r)), fleet(std::move(f)), options(std::move(o)),
-        log(std::move(l)), limiter(options.rate_limit_per_s, options.rate_limit_burst) {}
+  Impl(orchestrate::Engine& e, store::Store& s, orchestrate::VirtualClock* vc, PlanSource r, json f,
+       ServiceOptions o, std::shared_ptr<spdlog::logger> l)
+      : engine(e),
+        store(s),
+        vclock(vc),
+        resolve(std::move(r)),
+        fleet(std::move(f)),
+        options(std::move(o)),
+        log(std::move(l)),
+        limiter(options.rate_limit_per_s, options.rate_limit_burst) {}
 
   orchestrate::Engine& engine;
   store::Store& store;
@@ -237,7 +243,8 @@ struct Service::Impl {
                        (access == Access::kTeamOrAdmin && who->role == Role::kTeam);
         if (!allowed) {
           ++http_rejected;
-          std::string msg = std::string("role ") + RoleName(who->role) + " may not " + req.method + " " + req.path;
+          std::string msg =
+              std::string("role ") + RoleName(who->role) + " may not " + req.method + " " + req.path;
           SetError(res, 403, "permission_denied", msg);
           if (mutation) AuditRejected(req, who, 403, msg);
           return;
@@ -247,8 +254,10 @@ struct Service::Impl {
       handler(req, res, who ? *who : Principal{"-", Role::kViewer, ""});
       if (mutation && !t_audited && res.status >= 400) AuditRejected(req, who, res.status, res.body);
     };
-    if (method == "GET") http.Get(pattern, wrapped);
-    else http.Post(pattern, wrapped);
+    if (method == "GET")
+      http.Get(pattern, wrapped);
+    else
+      http.Post(pattern, wrapped);
   }
 
   // Hands `op` to the writer and waits until it is applied and committed.
@@ -334,7 +343,8 @@ struct Service::Impl {
       if (!st.ok()) {
         // Fail-stop: memory is ahead of the store; nothing more may be
         // acknowledged. A restart recovers the acknowledged state.
-        log->critical("event=commit_failed store={} error=\"{}\" action=exit", store.Describe(), st.ToString());
+        log->critical("event=commit_failed store={} error=\"{}\" action=exit", store.Describe(),
+                      st.ToString());
         log->flush();
         std::_Exit(4);
       }
@@ -343,8 +353,8 @@ struct Service::Impl {
     }
     for (auto& d : batch.decisions)
       if (d.action != "waiting" && d.action != "submitted")
-        log->info("event=decision seq={} job={} action={} pool={} chips={} reason=\"{}\"", d.seq, d.job_id, d.action,
-                  d.pool, d.chips, d.reason);
+        log->info("event=decision seq={} job={} action={} pool={} chips={} reason=\"{}\"", d.seq, d.job_id,
+                  d.action, d.pool, d.chips, d.reason);
     for (auto& op : batch_ops) op->done.set_value();
   }
 
@@ -355,7 +365,8 @@ struct Service::Impl {
   void ResolverLoop() {
     std::unique_lock<std::mutex> lock(resolve_mu);
     while (true) {
-      if (resolve_cv.wait_for(lock, std::chrono::seconds(options.resolve_every_s), [&] { return IsStopping(); }))
+      if (resolve_cv.wait_for(lock, std::chrono::seconds(options.resolve_every_s),
+                              [&] { return IsStopping(); }))
         return;
       lock.unlock();
       auto r = ResolvePlan("scheduled re-solve");
@@ -398,7 +409,8 @@ struct Service::Impl {
     const auto& plan = engine.plan();
     json periods = json::array();
     for (int t = 0; t < plan.periods(); ++t)
-      periods.push_back({{"index", t}, {"start", FormatUtc(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
+      periods.push_back(
+          {{"index", t}, {"start", FormatUtc(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
     json usage = json::object();
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes()) usage[team][chip] = engine.Usage(team, chip);
@@ -435,7 +447,8 @@ struct Service::Impl {
     line("fungible_submissions_total " + std::to_string(c.submitted));
     help("fungible_admissions_total", "counter", "Jobs started on a pool (restarts included).");
     line("fungible_admissions_total " + std::to_string(c.admitted));
-    help("fungible_preemptions_total", "counter", "Jobs preempted for quota reclaim, priority or a period change.");
+    help("fungible_preemptions_total", "counter",
+         "Jobs preempted for quota reclaim, priority or a period change.");
     line("fungible_preemptions_total " + std::to_string(c.preempted));
     help("fungible_failure_requeues_total", "counter", "Jobs requeued after a job or pool failure.");
     line("fungible_failure_requeues_total " + std::to_string(c.requeued_on_failure));
@@ -447,9 +460,11 @@ struct Service::Impl {
     line("fungible_plan_period " + std::to_string(engine.current_period()));
     help("fungible_pool_chips", "gauge", "Chips in the pool.");
     for (const auto& p : engine.Pools())
-      line("fungible_pool_chips{pool=\"" + p.id + "\",chip_type=\"" + p.chip_type + "\"} " + std::to_string(p.chips));
+      line("fungible_pool_chips{pool=\"" + p.id + "\",chip_type=\"" + p.chip_type + "\"} " +
+           std::to_string(p.chips));
     help("fungible_pool_used_chips", "gauge", "Chips held by running jobs.");
-    for (const auto& p : engine.Pools()) line("fungible_pool_used_chips{pool=\"" + p.id + "\"} " + std::to_string(p.used_chips));
+    for (const auto& p : engine.Pools())
+      line("fungible_pool_used_chips{pool=\"" + p.id + "\"} " + std::to_string(p.used_chips));
     help("fungible_pool_utilization", "gauge", "Used chips / chips.");
     for (const auto& p : engine.Pools()) {
       char buf[64];
@@ -457,7 +472,8 @@ struct Service::Impl {
       line("fungible_pool_utilization{pool=\"" + p.id + "\"} " + buf);
     }
     help("fungible_pool_up", "gauge", "1 when the pool is up.");
-    for (const auto& p : engine.Pools()) line("fungible_pool_up{pool=\"" + p.id + "\"} " + (p.up ? "1" : "0"));
+    for (const auto& p : engine.Pools())
+      line("fungible_pool_up{pool=\"" + p.id + "\"} " + (p.up ? "1" : "0"));
     const auto& plan = engine.plan();
     help("fungible_team_quota_chips", "gauge", "Nominal quota of the team in the current period.");
     for (const auto& team : plan.Teams())
@@ -487,26 +503,32 @@ struct Service::Impl {
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      std::string slug = res.status == 404 ? "not_found" : res.status == 413 ? "payload_too_large" : "bad_request";
-      std::string msg = res.status == 404 ? "no route for " + req.method + " " + req.path
+      std::string slug = res.status == 404   ? "not_found"
+                         : res.status == 413 ? "payload_too_large"
+                                             : "bad_request";
+      std::string msg = res.status == 404   ? "no route for " + req.method + " " + req.path
                         : res.status == 413 ? "request body larger than the limit"
                                             : "bad request";
       SetError(res, res.status, slug, msg);
     });
-    http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      log->error("event=handler_exception error=\"{}\"", what);
-      SetError(res, 500, "internal", "internal error");
-    });
+    http.set_exception_handler(
+        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown";
+          try {
+            if (ep) std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          log->error("event=handler_exception error=\"{}\"", what);
+          SetError(res, 500, "internal", "internal error");
+        });
 
-    Route("GET", "/healthz", Access::kPublic, [](auto&, auto& res, auto&) { SetJson(res, 200, {{"status", "ok"}}); });
-    Route("GET", "/openapi.json", Access::kPublic, [](auto&, auto& res, auto&) { SetJson(res, 200, OpenApiDocument()); });
+    Route("GET", "/healthz", Access::kPublic, [](auto&, auto& res, auto&) {
+      SetJson(res, 200, {{"status", "ok"}});
+    });
+    Route("GET", "/openapi.json", Access::kPublic,
+          [](auto&, auto& res, auto&) { SetJson(res, 200, OpenApiDocument()); });
     Route("GET", "/metrics", Access::kAnyRole, [this](auto&, auto& res, auto&) {
       res.status = 200;
       res.set_content(Metrics(), "text/plain; version=0.0.4");
@@ -537,7 +559,8 @@ struct Service::Impl {
         char* end = nullptr;
         long n = std::strtol(v.c_str(), &end, 10);
         if (v.empty() || *end != '\0' || n < 1 || n > 100000)
-          return SetError(res, 400, "invalid_argument", "limit: expected an integer in [1, 100000], got \"" + v + "\"");
+          return SetError(res, 400, "invalid_argument",
+                          "limit: expected an integer in [1, 100000], got \"" + v + "\"");
         f.limit = static_cast<int>(n);
       }
       std::shared_lock<std::shared_mutex> lock(engine_mu);
@@ -545,12 +568,14 @@ struct Service::Impl {
       for (const Job* j : engine.List(f)) jobs.push_back(orchestrate::JobToJson(*j));
       SetJson(res, 200, {{"jobs", jobs}, {"count", jobs.size()}});
     });
-    Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kAnyRole, [this](const httplib::Request& req, auto& res, auto&) {
-      std::shared_lock<std::shared_mutex> lock(engine_mu);
-      const Job* j = engine.Find(req.matches[1]);
-      if (!j) return SetError(res, 404, "not_found", "job " + std::string(req.matches[1]) + " not found");
-      SetJson(res, 200, orchestrate::JobToJson(*j));
-    });
+    Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kAnyRole,
+          [this](const httplib::Request& req, auto& res, auto&) {
+            std::shared_lock<std::shared_mutex> lock(engine_mu);
+            const Job* j = engine.Find(req.matches[1]);
+            if (!j)
+              return SetError(res, 404, "not_found", "job " + std::string(req.matches[1]) + " not found");
+            SetJson(res, 200, orchestrate::JobToJson(*j));
+          });
     Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+)/decisions)", Access::kAnyRole,
           [this](const httplib::Request& req, auto& res, auto&) {
             const std::string id = req.matches[1];
@@ -570,44 +595,47 @@ struct Service::Impl {
             for (const auto& d : *ds) arr.push_back(orchestrate::DecisionToJson(d));
             SetJson(res, 200, {{"job", job}, {"decisions", arr}});
           });
-    Route("POST", "/v1/jobs", Access::kTeamOrAdmin, [this](const httplib::Request& req, auto& res, const Principal& who) {
-      auto body = ParseBody(req, false);
-      if (!body.ok()) return SetStatusError(res, body.status());
-      if (req.has_header("Idempotency-Key") && !body->contains("idempotency_key"))
-        (*body)["idempotency_key"] = req.get_header_value("Idempotency-Key");
-      auto spec = orchestrate::JobSpecFromJson(*body);
-      if (!spec.ok()) return SetStatusError(res, spec.status());
-      if (who.role == Role::kTeam && spec->team != who.team)
-        return SetError(res, 403, "permission_denied",
-                        "token " + who.name + " may submit for team " + who.team + " only, not " + spec->team);
-      auto op = std::make_shared<Op>();
-      auto id = std::make_shared<std::string>();
-      op->apply = [this, s = std::move(spec).value(), id](Op& o) mutable {
-        auto out = engine.Submit(s);
-        if (!out.ok()) {
-          o.code = HttpFor(out.status().code());
-          o.body = ErrorBody(StatusSlug(out.status().code()), out.status().message());
-          return;
-        }
-        *id = out->job.id;
-        using K = orchestrate::SubmitOutcome::Kind;
-        if (out->kind == K::kConflict) {
-          o.code = 409;
-          o.body = ErrorBody("conflict", "idempotency_key \"" + s.idempotency_key + "\" was used for job " + *id +
-                                             " with a different request");
-          id->clear();
-          return;
-        }
-        o.code = out->kind == K::kCreated ? 201 : 200;
-        o.audit.detail = (out->kind == K::kCreated ? "created " : "replayed ") + *id;
-      };
-      op->finish = [this, id](Op& o) {
-        if (id->empty()) return;
-        if (const Job* j = engine.Find(*id)) o.body = orchestrate::JobToJson(*j);
-      };
-      RunOp(op, req, who, res);
-      if (res.status == 200) res.set_header("Idempotent-Replayed", "true");
-    });
+    Route("POST", "/v1/jobs", Access::kTeamOrAdmin,
+          [this](const httplib::Request& req, auto& res, const Principal& who) {
+            auto body = ParseBody(req, false);
+            if (!body.ok()) return SetStatusError(res, body.status());
+            if (req.has_header("Idempotency-Key") && !body->contains("idempotency_key"))
+              (*body)["idempotency_key"] = req.get_header_value("Idempotency-Key");
+            auto spec = orchestrate::JobSpecFromJson(*body);
+            if (!spec.ok()) return SetStatusError(res, spec.status());
+            if (who.role == Role::kTeam && spec->team != who.team)
+              return SetError(
+                  res, 403, "permission_denied",
+                  "token " + who.name + " may submit for team " + who.team + " only, not " + spec->team);
+            auto op = std::make_shared<Op>();
+            auto id = std::make_shared<std::string>();
+            op->apply = [this, s = std::move(spec).value(), id](Op& o) mutable {
+              auto out = engine.Submit(s);
+              if (!out.ok()) {
+                o.code = HttpFor(out.status().code());
+                o.body = ErrorBody(StatusSlug(out.status().code()), out.status().message());
+                return;
+              }
+              *id = out->job.id;
+              using K = orchestrate::SubmitOutcome::Kind;
+              if (out->kind == K::kConflict) {
+                o.code = 409;
+                o.body =
+                    ErrorBody("conflict", "idempotency_key \"" + s.idempotency_key + "\" was used for job " +
+                                              *id + " with a different request");
+                id->clear();
+                return;
+              }
+              o.code = out->kind == K::kCreated ? 201 : 200;
+              o.audit.detail = (out->kind == K::kCreated ? "created " : "replayed ") + *id;
+            };
+            op->finish = [this, id](Op& o) {
+              if (id->empty()) return;
+              if (const Job* j = engine.Find(*id)) o.body = orchestrate::JobToJson(*j);
+            };
+            RunOp(op, req, who, res);
+            if (res.status == 200) res.set_header("Idempotent-Replayed", "true");
+          });
     Route("POST", R"(/v1/jobs/([A-Za-z0-9_.-]+)/cancel)", Access::kTeamOrAdmin,
           [this](const httplib::Request& req, auto& res, const Principal& who) {
             const std::string id = req.matches[1];
@@ -627,7 +655,8 @@ struct Service::Impl {
               auto c = engine.Cancel(id, who.name);
               if (!c.ok()) {
                 o.code = c.status().code() == StatusCode::kInvalidArgument ? 409 : HttpFor(c.status().code());
-                o.body = ErrorBody(o.code == 409 ? "conflict" : StatusSlug(c.status().code()), c.status().message());
+                o.body = ErrorBody(o.code == 409 ? "conflict" : StatusSlug(c.status().code()),
+                                   c.status().message());
                 return;
               }
               o.code = 200;
@@ -644,8 +673,10 @@ struct Service::Impl {
               if (!body.ok()) return SetStatusError(res, body.status());
               std::string reason = "reported by " + who.name;
               for (auto it = body->begin(); it != body->end(); ++it) {
-                if (it.key() != "reason") return SetError(res, 400, "invalid_argument", it.key() + ": unknown field");
-                if (!it->is_string()) return SetError(res, 400, "invalid_argument", "reason: expected a string");
+                if (it.key() != "reason")
+                  return SetError(res, 400, "invalid_argument", it.key() + ": unknown field");
+                if (!it->is_string())
+                  return SetError(res, 400, "invalid_argument", "reason: expected a string");
                 reason = it->get<std::string>() + " (" + who.name + ")";
               }
               const std::string pool = req.matches[1];
@@ -666,39 +697,49 @@ struct Service::Impl {
               RunOp(op, req, who, res);
             });
     }
-    Route("POST", "/v1/schedule", Access::kAdmin, [this](const httplib::Request& req, auto& res, const Principal& who) {
-      auto op = std::make_shared<Op>();
-      op->apply = [](Op& o) { o.code = 200; };
-      op->finish = [this](Op& o) { o.body = {{"queue_depth", engine.queue_depth()}, {"period", engine.current_period()}}; };
-      RunOp(op, req, who, res);
-    });
-    Route("POST", "/v1/clock/advance", Access::kAdmin, [this](const httplib::Request& req, auto& res, const Principal& who) {
-      if (!vclock) return SetError(res, 409, "conflict", "this server runs on the system clock");
-      auto body = ParseBody(req, false);
-      if (!body.ok()) return SetStatusError(res, body.status());
-      for (auto it = body->begin(); it != body->end(); ++it)
-        if (it.key() != "seconds") return SetError(res, 400, "invalid_argument", it.key() + ": unknown field");
-      if (!body->contains("seconds") || !(*body)["seconds"].is_number_integer() || (*body)["seconds"].get<long long>() < 0)
-        return SetError(res, 400, "invalid_argument", "seconds: expected a non-negative integer");
-      const long long seconds = (*body)["seconds"].get<long long>();
-      auto op = std::make_shared<Op>();
-      op->apply = [this, seconds](Op& o) {
-        vclock->Advance(seconds);
-        o.code = 200;
-        o.audit.detail = "advanced " + std::to_string(seconds) + " s";
-      };
-      op->finish = [this](Op& o) { o.body = {{"now", FormatUtc(vclock->Now())}, {"period", engine.current_period()}}; };
-      RunOp(op, req, who, res);
-    });
-    Route("POST", "/v1/plan/resolve", Access::kAdmin, [this](const httplib::Request& req, auto& res, const Principal& who) {
-      Status st = ResolvePlan("on demand by " + who.name);
-      if (!st.ok()) return SetStatusError(res, st);
-      std::shared_lock<std::shared_mutex> lock(engine_mu);
-      SetJson(res, 200, PlanJson());
-    });
+    Route("POST", "/v1/schedule", Access::kAdmin,
+          [this](const httplib::Request& req, auto& res, const Principal& who) {
+            auto op = std::make_shared<Op>();
+            op->apply = [](Op& o) { o.code = 200; };
+            op->finish = [this](Op& o) {
+              o.body = {{"queue_depth", engine.queue_depth()}, {"period", engine.current_period()}};
+            };
+            RunOp(op, req, who, res);
+          });
+    Route("POST", "/v1/clock/advance", Access::kAdmin,
+          [this](const httplib::Request& req, auto& res, const Principal& who) {
+            if (!vclock) return SetError(res, 409, "conflict", "this server runs on the system clock");
+            auto body = ParseBody(req, false);
+            if (!body.ok()) return SetStatusError(res, body.status());
+            for (auto it = body->begin(); it != body->end(); ++it)
+              if (it.key() != "seconds")
+                return SetError(res, 400, "invalid_argument", it.key() + ": unknown field");
+            if (!body->contains("seconds") || !(*body)["seconds"].is_number_integer() ||
+                (*body)["seconds"].get<long long>() < 0)
+              return SetError(res, 400, "invalid_argument", "seconds: expected a non-negative integer");
+            const long long seconds = (*body)["seconds"].get<long long>();
+            auto op = std::make_shared<Op>();
+            op->apply = [this, seconds](Op& o) {
+              vclock->Advance(seconds);
+              o.code = 200;
+              o.audit.detail = "advanced " + std::to_string(seconds) + " s";
+            };
+            op->finish = [this](Op& o) {
+              o.body = {{"now", FormatUtc(vclock->Now())}, {"period", engine.current_period()}};
+            };
+            RunOp(op, req, who, res);
+          });
+    Route("POST", "/v1/plan/resolve", Access::kAdmin,
+          [this](const httplib::Request& req, auto& res, const Principal& who) {
+            Status st = ResolvePlan("on demand by " + who.name);
+            if (!st.ok()) return SetStatusError(res, st);
+            std::shared_lock<std::shared_mutex> lock(engine_mu);
+            SetJson(res, 200, PlanJson());
+          });
     Route("GET", "/v1/audit", Access::kAdmin, [this](const httplib::Request& req, auto& res, auto&) {
       int limit = 100;
-      if (req.has_param("limit")) limit = std::max(1, std::min(10000, std::atoi(req.get_param_value("limit").c_str())));
+      if (req.has_param("limit"))
+        limit = std::max(1, std::min(10000, std::atoi(req.get_param_value("limit").c_str())));
       StatusOr<std::vector<store::AuditEntry>> entries = [&] {
         std::lock_guard<std::mutex> lock(store_mu);
         return store.Audit(limit);
@@ -720,7 +761,8 @@ struct Service::Impl {
 };
 
 Service::Service(orchestrate::Engine& engine, store::Store& store, orchestrate::VirtualClock* virtual_clock,
-                 PlanSource resolve, nlohmann::json fleet, ServiceOptions options, std::shared_ptr<spdlog::logger> log)
+                 PlanSource resolve, nlohmann::json fleet, ServiceOptions options,
+                 std::shared_ptr<spdlog::logger> log)
     : impl_(std::make_unique<Impl>(engine, store, virtual_clock, std::move(resolve), std::move(fleet),
                                    std::move(options), std::move(log))) {}
 
@@ -767,7 +809,8 @@ Status Service::Start() {
   s.writer = std::thread([&s] { s.WriterLoop(); });
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
   if (s.options.resolve_every_s > 0 && s.resolve) s.resolver = std::thread([&s] { s.ResolverLoop(); });
-  s.log->info("event=listening host={} port={} backend={}", s.options.host, s.bound_port, s.engine.backend().Name());
+  s.log->info("event=listening host={} port={} backend={}", s.options.host, s.bound_port,
+              s.engine.backend().Name());
   return Status::Ok();
 }
 

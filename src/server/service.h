@@ -37,14 +37,14 @@ namespace fungible::server {
 
 struct ServiceOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                       // 0 = any free port (see Service::port())
-  size_t max_body_bytes = 64 * 1024;     // larger requests get 413
-  double rate_limit_per_s = 20000;       // per principal (or client address without a token)
+  int port = 8080;                    // 0 = any free port (see Service::port())
+  size_t max_body_bytes = 64 * 1024;  // larger requests get 413
+  double rate_limit_per_s = 20000;    // per principal (or client address without a token)
   double rate_limit_burst = 40000;
   int http_threads = 32;
-  int schedule_interval_ms = 1000;       // scheduling pass even without requests
-  std::int64_t resolve_every_s = 0;      // re-solve the plan on this period (0 = only on demand)
-  int max_batch = 4096;                  // operations per group commit
+  int schedule_interval_ms = 1000;   // scheduling pass even without requests
+  std::int64_t resolve_every_s = 0;  // re-solve the plan on this period (0 = only on demand)
+  int max_batch = 4096;              // operations per group commit
 };
 
 // Produces a fresh plan (a re-solve of the allocation). May be slow; it is
@@ -57,7 +57,8 @@ class Service {
   // (nullable) enables POST /v1/clock/advance. `fleet` is served as is by
   // GET /v1/fleet. `resolve` may be empty (no re-solve).
   Service(orchestrate::Engine& engine, store::Store& store, orchestrate::VirtualClock* virtual_clock,
-          PlanSource resolve, nlohmann::json fleet, ServiceOptions options, std::shared_ptr<spdlog::logger> log);
+          PlanSource resolve, nlohmann::json fleet, ServiceOptions options,
+          std::shared_ptr<spdlog::logger> log);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

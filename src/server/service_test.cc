@@ -55,8 +55,10 @@ class Harness {
     auto s = store::OpenStore(db);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
-    for (auto [name, role, team] : {std::tuple{"viewer", "viewer", ""}, {"alice", "team", "research"},
-                                    {"bob", "team", "product"}, {"root", "admin", ""}}) {
+    for (auto [name, role, team] : {std::tuple{"viewer", "viewer", ""},
+                                    {"alice", "team", "research"},
+                                    {"bob", "team", "product"},
+                                    {"root", "admin", ""}}) {
       auto t = AddToken(*store_, name, role, team);
       EXPECT_TRUE(t.ok());
       tokens_[name] = *t;
@@ -65,7 +67,8 @@ class Harness {
     options.port = 0;
     options.schedule_interval_ms = 50;
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    service_ = std::make_unique<Service>(*engine_, *store_, &clock_, nullptr, json{{"name", "test"}}, options, log);
+    service_ =
+        std::make_unique<Service>(*engine_, *store_, &clock_, nullptr, json{{"name", "test"}}, options, log);
     Status st = service_->Start();
     EXPECT_TRUE(st.ok()) << st.ToString();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", service_->port());
@@ -77,8 +80,8 @@ class Harness {
     json body;
     std::string text;
   };
-  Reply Call(const std::string& method, const std::string& path, const std::string& token, const std::string& body = "",
-             httplib::Headers headers = {}) {
+  Reply Call(const std::string& method, const std::string& path, const std::string& token,
+             const std::string& body = "", httplib::Headers headers = {}) {
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     httplib::Result r = method == "GET" ? client_->Get(path.c_str(), headers)
                                         : client_->Post(path.c_str(), headers, body, "application/json");
@@ -106,7 +109,10 @@ class Harness {
 };
 
 json Gang(const std::string& team, int chips, const std::string& key = "") {
-  json j = {{"team", team}, {"gang_size_chips", chips}, {"chip_types", {"h100-sxm"}}, {"expected_duration_s", 3600}};
+  json j = {{"team", team},
+            {"gang_size_chips", chips},
+            {"chip_types", {"h100-sxm"}},
+            {"expected_duration_s", 3600}};
   if (!key.empty()) j["idempotency_key"] = key;
   return j;
 }
@@ -121,8 +127,11 @@ TEST(Service, EveryRoleAgainstEveryEndpoint) {
     std::map<std::string, int> expect;  // caller -> status; "none" = no token, "bad" = wrong token
   };
   auto all = [](int none, int viewer, int alice, int admin) {
-    return std::map<std::string, int>{{"none", none}, {"bad", none == 200 ? 200 : 401}, {"viewer", viewer},
-                                      {"alice", alice}, {"root", admin}};
+    return std::map<std::string, int>{{"none", none},
+                                      {"bad", none == 200 ? 200 : 401},
+                                      {"viewer", viewer},
+                                      {"alice", alice},
+                                      {"root", admin}};
   };
   std::vector<Case> cases = {
       {"GET", "/healthz", "", all(200, 200, 200, 200)},
@@ -259,7 +268,8 @@ TEST(Service, VirtualClockDrivesCompletionAndPoolFailure) {
   auto metrics = h.Call("GET", "/metrics", admin);
   EXPECT_NE(metrics.text.find("fungible_failure_requeues_total 1"), std::string::npos) << metrics.text;
   EXPECT_NE(metrics.text.find("fungible_completions_total 1"), std::string::npos);
-  EXPECT_NE(metrics.text.find("fungible_team_quota_chips{team=\"research\",chip_type=\"tpu-v6e\"} 4"), std::string::npos);
+  EXPECT_NE(metrics.text.find("fungible_team_quota_chips{team=\"research\",chip_type=\"tpu-v6e\"} 4"),
+            std::string::npos);
   EXPECT_NE(metrics.text.find("fungible_pool_utilization{pool=\"tpu-a\"} 0.000000"), std::string::npos);
 }
 
@@ -268,12 +278,13 @@ TEST(Service, AuditRecordsEveryMutationIncludingRefusals) {
   h.Submit(h.Token("alice"), Gang("research", 1));
   h.Call("POST", "/v1/jobs", h.Token("viewer"), Gang("research", 1).dump());  // 403
   h.Call("POST", "/v1/jobs", "", Gang("research", 1).dump());                 // 401
-  h.Call("POST", "/v1/jobs", h.Token("alice"), "{bad");                        // 400
+  h.Call("POST", "/v1/jobs", h.Token("alice"), "{bad");                       // 400
   h.Call("POST", "/v1/schedule", h.Token("root"));
   auto audit = h.Call("GET", "/v1/audit?limit=50", h.Token("root"));
   ASSERT_EQ(audit.status, 200);
   std::multiset<std::pair<std::string, int>> seen;
-  for (const auto& e : audit.body["audit"]) seen.insert({e["principal"].get<std::string>(), e["http_status"].get<int>()});
+  for (const auto& e : audit.body["audit"])
+    seen.insert({e["principal"].get<std::string>(), e["http_status"].get<int>()});
   EXPECT_EQ(seen.count({"alice", 201}), 1u);
   EXPECT_EQ(seen.count({"viewer", 403}), 1u);
   EXPECT_EQ(seen.count({"-", 401}), 1u);
@@ -298,7 +309,8 @@ void RestartRecoversAcknowledgedJobs(const std::string& db) {
   std::vector<std::string> ids;
   {
     Harness h(db);
-    for (int i = 0; i < 5; ++i) ids.push_back(h.Submit(h.Token("alice"), Gang("research", 4, "k" + std::to_string(i))));
+    for (int i = 0; i < 5; ++i)
+      ids.push_back(h.Submit(h.Token("alice"), Gang("research", 4, "k" + std::to_string(i))));
   }
   Harness h(db);  // new engine, new (empty) sim backend, same store
   auto list = h.Call("GET", "/v1/jobs", h.Token("viewer"));
@@ -336,10 +348,10 @@ TEST(Service, RestartRecoversAcknowledgedJobsOnPostgres) {
 
 TEST(Service, OpenApiListsEveryRoute) {
   json doc = OpenApiDocument();
-  for (const char* path : {"/healthz", "/openapi.json", "/metrics", "/v1/fleet", "/v1/pools", "/v1/plan",
-                           "/v1/plan/resolve", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/decisions",
-                           "/v1/jobs/{id}/cancel", "/v1/pools/{id}/down", "/v1/pools/{id}/up", "/v1/schedule",
-                           "/v1/clock/advance", "/v1/audit"})
+  for (const char* path :
+       {"/healthz", "/openapi.json", "/metrics", "/v1/fleet", "/v1/pools", "/v1/plan", "/v1/plan/resolve",
+        "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/cancel", "/v1/pools/{id}/down",
+        "/v1/pools/{id}/up", "/v1/schedule", "/v1/clock/advance", "/v1/audit"})
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   EXPECT_EQ(doc["openapi"], "3.0.3");
 }

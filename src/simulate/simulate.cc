@@ -61,6 +61,12 @@ struct World {
   std::vector<std::vector<double>> eff;       // [w][p]: effective H100-eq per chip (0 = ineligible)
   std::vector<std::vector<GangFit>> fit;      // [w][p]
   std::vector<int> served_model;              // [w]: model index or -1
+  // The engine sees one pool per chip type (pools of a type are
+  // interchangeable to the LP); plans are spread back over pools stably.
+  std::vector<int> agg_of;                    // [p]: aggregate index
+  std::vector<std::vector<int>> agg_members;  // [a]: pools, in spec order
+  int A = 0;
+  bool switch_cost_in_lp = false;
   std::vector<SimEvent> events;               // shared, by time
   LedgerLayout layout;
   LedgerOptions ledger_options;
@@ -111,7 +117,89 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   }
   for (int w = 0; w < wd.W; ++w)
     for (auto& b : inst->workloads[w].bids) b.effective_chips *= wd.paths.class_demand_multiple[w][h0];
-  return inst;
+  // One pool per chip type: capacities add up; throughput, efficiency and
+  // interconnect domains are the chip type's. Contract prices do not enter
+  // the objective (they are sunk), so a mean is enough for reporting.
+  AllocationInstance agg = *inst;
+  agg.pools.clear();
+  for (int a = 0; a < wd.A; ++a) {
+    AllocationInstance::PoolIn pi = inst->pools[wd.agg_members[a].front()];
+    pi.id = pi.chip_type;
+    std::fill(pi.capacity_chips.begin(), pi.capacity_chips.end(), 0.0);
+    double usd = 0;
+    for (int p : wd.agg_members[a]) {
+      for (int t = 0; t < T; ++t) pi.capacity_chips[t] += inst->pools[p].capacity_chips[t];
+      usd += inst->pools[p].usd_per_chip_hour / wd.agg_members[a].size();
+    }
+    pi.usd_per_chip_hour = usd;
+    agg.pools.push_back(std::move(pi));
+  }
+  for (auto& m : agg.models) {
+    std::vector<double> tps(static_cast<size_t>(wd.A));
+    for (int a = 0; a < wd.A; ++a) tps[a] = m.output_tokens_per_s_per_chip[wd.agg_members[a].front()];
+    m.output_tokens_per_s_per_chip = tps;
+  }
+  for (auto& w : agg.workloads) {
+    std::vector<std::optional<double>> e(static_cast<size_t>(wd.A));
+    for (int a = 0; a < wd.A; ++a) e[a] = w.efficiency[wd.agg_members[a].front()];
+    w.efficiency = e;
+  }
+  if (!wd.switch_cost_in_lp) agg.switch_cost_usd_per_chip = 0;
+  return agg;
+}
+
+// Spreads the engine's chips per chip type over that type's pools, hour by
+// hour, changing as little as possible from the hour before: every class
+// first keeps the chips it had on each pool (as far as the new totals and the
+// pool's chips up allow), then the rest go to pools with room, in spec order.
+// Gangs move as whole gangs. `serve_quota` (no-repurpose: chips of each pool
+// reserved for serving, -1 = none) keeps serving and the rest on their sides.
+// totals[a][w][t]; plan[(p * W + w) * K + k] for hours h0 .. h0 + K - 1.
+void Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int>>>& totals, int period, int h0, int K,
+                  const std::vector<int>& serve_quota, const std::vector<int>& before, std::vector<int>& plan) {
+  const int P = wd.P, W = wd.W;
+  std::vector<int> prev = before;
+  std::vector<int> free0(static_cast<size_t>(P)), free1(static_cast<size_t>(P));
+  std::vector<int> left(static_cast<size_t>(W));
+  for (int k = 0; k < K; ++k) {
+    const int t = k / period;
+    for (int p = 0; p < P; ++p) {
+      const int up = wd.KnownUp(p, h0 + k, h0);
+      const int serve = serve_quota.empty() ? up : std::min(up, serve_quota[p]);
+      free0[p] = serve;  // serving side (everything when there are no sides)
+      free1[p] = up - serve;
+    }
+    for (int a = 0; a < wd.A; ++a) {
+      const auto& pools = wd.agg_members[a];
+      for (int w = 0; w < W; ++w) left[w] = totals[a][w][t];
+      auto room = [&](int p, int w) -> int& {
+        return serve_quota.empty() || wd.served_model[w] >= 0 ? free0[p] : free1[p];
+      };
+      auto unit_of = [&](int w, int p) {
+        const GangFit& g = wd.fit[w][p];
+        return g.is_gang ? std::max(1, static_cast<int>(std::lround(g.chips_per_gang))) : 1;
+      };
+      for (int pass = 0; pass < 2; ++pass)
+        for (int gangs_first = 1; gangs_first >= 0; --gangs_first)
+          for (int w = 0; w < W; ++w) {
+            if (wd.fit[w][pools.front()].is_gang != (gangs_first == 1) || left[w] <= 0) continue;
+            for (int p : pools) {
+              if (left[w] <= 0) break;
+              const int unit = unit_of(w, p);
+              int& r = room(p, w);
+              int want = pass == 0 ? std::min(prev[p * W + w], left[w]) : left[w];
+              int n = std::min(want, r) / unit * unit;
+              if (n <= 0) continue;
+              if (pass == 0) plan[(p * W + w) * K + k] = n;
+              else plan[(p * W + w) * K + k] += n;
+              r -= n;
+              left[w] -= n;
+            }
+          }
+    }
+    for (int p = 0; p < P; ++p)
+      for (int w = 0; w < W; ++w) prev[p * W + w] = plan[(p * W + w) * K + k];
+  }
 }
 
 // Floors the fleet cannot meet become top bids of their size.
@@ -282,11 +370,11 @@ struct Planner {
       auto& wl = inst->workloads[w];
       const auto& mi = inst->models[m];
       double ref = 0;
-      for (int p = 0; p < wd->P; ++p)
-        if (IsEligible(*inst, w, p)) ref = std::max(ref, mi.output_tokens_per_s_per_chip[p]);
-      std::vector<std::optional<double>> e(static_cast<size_t>(wd->P));
-      for (int p = 0; p < wd->P; ++p)
-        if (ref > 0 && IsEligible(*inst, w, p)) e[p] = mi.output_tokens_per_s_per_chip[p] / ref;
+      for (int a = 0; a < wd->A; ++a)
+        if (IsEligible(*inst, w, a)) ref = std::max(ref, mi.output_tokens_per_s_per_chip[a]);
+      std::vector<std::optional<double>> e(static_cast<size_t>(wd->A));
+      for (int a = 0; a < wd->A; ++a)
+        if (ref > 0 && IsEligible(*inst, w, a)) e[a] = mi.output_tokens_per_s_per_chip[a] / ref;
       wl.efficiency = e;
       wl.served_model = -1;
       if (ref <= 0) continue;
@@ -312,43 +400,56 @@ struct Planner {
     return SolveLogged(std::move(*inst), h0, "static split");
   }
 
-  // plan[(p * W + w) * K + k]: chips for hours h0 .. h0 + K - 1.
-  Status Replan(int h0, int K, std::vector<int>& plan) {
-    const int P = wd->P, W = wd->W;
+  // plan[(p * W + w) * K + k]: chips for hours h0 .. h0 + K - 1, starting
+  // from `before` (the last hour applied).
+  Status Replan(int h0, int K, const std::vector<int>& before, std::vector<int>& plan) {
+    const int P = wd->P, W = wd->W, A = wd->A;
     plan.assign(static_cast<size_t>(P * W * K), 0);
     const int H = std::max(K, wd->st.horizon_hours);
     const int period = wd->st.period_hours;
+    std::vector<std::vector<std::vector<int>>> totals;
+    std::vector<int> no_quota;
     if (policy == Policy::kStatic) {
       auto r = StaticSplit(h0, K);
       if (!r.ok()) return r.status();
-      for (int p = 0; p < P; ++p)
-        for (int w = 0; w < W; ++w)
-          for (int k = 0; k < K; ++k) plan[(p * W + w) * K + k] = r->chips[p][w][0];
+      auto t0 = Clock::now();
+      Disaggregate(*wd, r->chips, K, h0, K, no_quota, before, plan);
+      prof->build_seconds += Since(t0);
       return Status::Ok();
     }
-    std::vector<int> serve_chips(static_cast<size_t>(P), 0);
+    std::vector<int> serve_chips(static_cast<size_t>(A), 0);
+    std::vector<int> quota;
     if (policy == Policy::kNoRepurpose) {
       auto r = StaticSplit(h0, K);
       if (!r.ok()) return r.status();
-      for (int p = 0; p < P; ++p)
+      for (int a = 0; a < A; ++a)
         for (int w = 0; w < W; ++w)
-          if (wd->served_model[w] >= 0) serve_chips[p] += r->chips[p][w][0];
+          if (wd->served_model[w] >= 0) serve_chips[a] += r->chips[a][w][0];
+      // The serving chips of each type, pool by pool in spec order.
+      quota.assign(static_cast<size_t>(P), 0);
+      for (int a = 0; a < A; ++a) {
+        int rest = serve_chips[a];
+        for (int p : wd->agg_members[a]) {
+          quota[p] = std::min(rest, wd->KnownUp(p, h0, h0));
+          rest -= quota[p];
+        }
+      }
     }
     auto t0 = Clock::now();
     auto inst = InstanceAt(*wd, h0, H, period);
     if (!inst.ok()) return inst.status();
     const int T = H / period;
     if (policy == Policy::kNoRepurpose) {
-      // Each pool becomes a serving side and a rest side; chips never cross.
+      // Each chip type becomes a serving side and a rest side; chips never cross.
       AllocationInstance split = *inst;
       split.pools.clear();
       for (int side = 0; side < 2; ++side)
-        for (int p = 0; p < P; ++p) {
-          AllocationInstance::PoolIn pi = inst->pools[p];
+        for (int a = 0; a < A; ++a) {
+          AllocationInstance::PoolIn pi = inst->pools[a];
           pi.id += side == 0 ? "/serve" : "/rest";
           for (int t = 0; t < T; ++t) {
-            const double cap = inst->pools[p].capacity_chips[t];
-            const double serve = std::min<double>(serve_chips[p], cap);
+            const double cap = inst->pools[a].capacity_chips[t];
+            const double serve = std::min<double>(serve_chips[a], cap);
             pi.capacity_chips[t] = side == 0 ? serve : cap - serve;
           }
           split.pools.push_back(std::move(pi));
@@ -356,36 +457,37 @@ struct Planner {
       for (int w = 0; w < W; ++w) {
         auto& e = split.workloads[w].efficiency;
         const bool serving = wd->served_model[w] >= 0;
-        std::vector<std::optional<double>> both(static_cast<size_t>(2 * P));
-        for (int p = 0; p < P; ++p) {
+        std::vector<std::optional<double>> both(static_cast<size_t>(2 * A));
+        for (int a = 0; a < A; ++a) {
           // A serving class keeps its eligibility on the serving side; the
           // engine's default (no eligibility listed) becomes explicit.
-          std::optional<double> v = e[p];
-          if (serving && !v && IsEligible(*inst, w, p)) v = 1.0;
-          (serving ? both[p] : both[P + p]) = v;
+          std::optional<double> v = e[a];
+          if (serving && !v && IsEligible(*inst, w, a)) v = 1.0;
+          (serving ? both[a] : both[A + a]) = v;
         }
         e = both;
       }
       for (auto& mi : split.models) {
-        std::vector<double> tps(static_cast<size_t>(2 * P), 0.0);
-        for (int p = 0; p < P; ++p) tps[p] = mi.output_tokens_per_s_per_chip[p];
+        std::vector<double> tps(static_cast<size_t>(2 * A), 0.0);
+        for (int a = 0; a < A; ++a) tps[a] = mi.output_tokens_per_s_per_chip[a];
         mi.output_tokens_per_s_per_chip = tps;
       }
       prof->build_seconds += Since(t0);
       auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
       if (!r.ok()) return r.status();
-      for (int p = 0; p < P; ++p)
+      totals.assign(static_cast<size_t>(A), std::vector<std::vector<int>>(W, std::vector<int>(T, 0)));
+      for (int a = 0; a < A; ++a)
         for (int w = 0; w < W; ++w)
-          for (int k = 0; k < K; ++k)
-            plan[(p * W + w) * K + k] = r->chips[p][w][k / period] + r->chips[P + p][w][k / period];
-      return Status::Ok();
+          for (int t = 0; t < T; ++t) totals[a][w][t] = r->chips[a][w][t] + r->chips[A + a][w][t];
+    } else {
+      prof->build_seconds += Since(t0);
+      auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
+      if (!r.ok()) return r.status();
+      totals = std::move(r->chips);
     }
+    t0 = Clock::now();
+    Disaggregate(*wd, totals, period, h0, K, quota, before, plan);
     prof->build_seconds += Since(t0);
-    auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
-    if (!r.ok()) return r.status();
-    for (int p = 0; p < P; ++p)
-      for (int w = 0; w < W; ++w)
-        for (int k = 0; k < K; ++k) plan[(p * W + w) * K + k] = r->chips[p][w][k / period];
     return Status::Ok();
   }
 
@@ -514,7 +616,7 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
   for (int h = 0; h < H; ++h) {
     if (policy != Policy::kGreedy && h % K == 0) {
       h0 = h;
-      FUNGIBLE_RETURN_IF_ERROR(planner.Replan(h, K, plan));
+      FUNGIBLE_RETURN_IF_ERROR(planner.Replan(h, K, prev, plan));
     }
     auto t_apply = Clock::now();
     const int* want = nullptr;
@@ -784,6 +886,17 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
   wd.base_tps.assign(static_cast<size_t>(wd.M), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
   for (int m = 0; m < wd.M; ++m)
     for (int p = 0; p < wd.P; ++p) wd.base_tps[m][p] = wd.shape.models[m].output_tokens_per_s_per_chip[p];
+  wd.agg_of.assign(static_cast<size_t>(wd.P), -1);
+  for (int p = 0; p < wd.P; ++p) {
+    for (int a = 0; a < wd.A && wd.agg_of[p] < 0; ++a)
+      if (fleet.pools[wd.agg_members[a].front()].chip_type == fleet.pools[p].chip_type) wd.agg_of[p] = a;
+    if (wd.agg_of[p] < 0) {
+      wd.agg_of[p] = wd.A++;
+      wd.agg_members.emplace_back();
+    }
+    wd.agg_members[wd.agg_of[p]].push_back(p);
+  }
+  wd.switch_cost_in_lp = o.switch_cost_in_lp;
   wd.eff.assign(static_cast<size_t>(wd.W), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
   wd.fit.assign(static_cast<size_t>(wd.W), std::vector<GangFit>(static_cast<size_t>(wd.P)));
   wd.served_model.assign(static_cast<size_t>(wd.W), -1);

@@ -103,7 +103,7 @@ TEST(Simulate, InjectedFailureRemovesExactlyTheScheduledCapacity) {
   const auto& ma = base->runs[0].ledger.months[0].cells;
   const auto& mb = hit->runs[0].ledger.months[0].cells;
   EXPECT_DOUBLE_EQ(mb[l.down_row()].chip_hours - ma[l.down_row()].chip_hours, 6 * east_up);
-  EXPECT_DOUBLE_EQ(mb[l.down_row()].cost_usd - ma[l.down_row()].cost_usd, 6 * east_up * 2.10);
+  EXPECT_NEAR(mb[l.down_row()].cost_usd - ma[l.down_row()].cost_usd, 6 * east_up * 2.10, 1e-6);
   // The event log says what happened.
   bool failure = false, repair = false;
   for (const auto& e : hit->runs[0].events) {

@@ -22,7 +22,8 @@ class PostgresStore final : public Store {
     std::string shown = url_;
     auto at = shown.find('@');
     auto colon = shown.find(':', shown.find("//") + 2);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) shown.replace(colon, at - colon, ":***");
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      shown.replace(colon, at - colon, ":***");
     return shown;
   }
 
@@ -53,9 +54,11 @@ class PostgresStore final : public Store {
                         std::string(orchestrate::JobStateName(job.state)), job.submit_seq,
                         orchestrate::JobToJson(job).dump());
       for (const auto& d : batch.decisions)
-        w.exec_prepared("insert_decision", d.seq, d.at, d.job_id, d.action, orchestrate::DecisionToJson(d).dump());
+        w.exec_prepared("insert_decision", d.seq, d.at, d.job_id, d.action,
+                        orchestrate::DecisionToJson(d).dump());
       for (const auto& a : batch.audit)
-        w.exec_prepared("insert_audit", a.seq, a.at, a.principal, a.role, a.method, a.path, a.http_status, a.detail);
+        w.exec_prepared("insert_audit", a.seq, a.at, a.principal, a.role, a.method, a.path, a.http_status,
+                        a.detail);
       w.commit();
     });
   }
@@ -86,7 +89,8 @@ class PostgresStore final : public Store {
     Status st = WithConnection("read decisions", [&] {
       pqxx::read_transaction r(*conn_);
       for (const auto& row : r.exec_prepared("decisions", job_id)) {
-        auto d = orchestrate::DecisionFromJson(nlohmann::json::parse(row[0].as<std::string>(), nullptr, false));
+        auto d =
+            orchestrate::DecisionFromJson(nlohmann::json::parse(row[0].as<std::string>(), nullptr, false));
         if (!d.ok()) {
           parse_error = d.status();
           return;

@@ -46,21 +46,25 @@ CREATE TABLE IF NOT EXISTS tokens (
 // position of first appearance, PostgreSQL by number).
 namespace sql {
 const char* const kUpsertJob =
-    "INSERT INTO jobs (id, team, idempotency_key, state, submit_seq, body) VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6) "
+    "INSERT INTO jobs (id, team, idempotency_key, state, submit_seq, body) VALUES ($1, $2, NULLIF($3, ''), "
+    "$4, $5, $6) "
     "ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body";
 const char* const kInsertDecision =
-    "INSERT INTO decisions (seq, at, job_id, action, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING";
+    "INSERT INTO decisions (seq, at, job_id, action, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO "
+    "NOTHING";
 const char* const kInsertAudit =
     "INSERT INTO audit (seq, at, principal, role, method, path, http_status, detail) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq) DO NOTHING";
 const char* const kPutToken =
     "INSERT INTO tokens (name, sha256_hex, role, team) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (name) DO UPDATE SET sha256_hex = excluded.sha256_hex, role = excluded.role, team = excluded.team";
+    "ON CONFLICT (name) DO UPDATE SET sha256_hex = excluded.sha256_hex, role = excluded.role, team = "
+    "excluded.team";
 const char* const kLoadJobs = "SELECT body FROM jobs ORDER BY submit_seq";
 const char* const kDecisions = "SELECT body FROM decisions WHERE job_id = $1 ORDER BY seq";
 const char* const kMaxDecision = "SELECT COALESCE(MAX(seq), 0) FROM decisions";
 const char* const kAudit =
-    "SELECT seq, at, principal, role, method, path, http_status, detail FROM audit ORDER BY seq DESC LIMIT $1";
+    "SELECT seq, at, principal, role, method, path, http_status, detail FROM audit ORDER BY seq DESC LIMIT "
+    "$1";
 const char* const kMaxAudit = "SELECT COALESCE(MAX(seq), 0) FROM audit";
 const char* const kLoadTokens = "SELECT name, sha256_hex, role, team FROM tokens ORDER BY name";
 }  // namespace sql

@@ -20,7 +20,9 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   bool ok() const { return rc_ == SQLITE_OK; }
   sqlite3_stmt* get() { return stmt_; }
-  void Bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void Bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void Bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void Reset() {
     sqlite3_reset(stmt_);
@@ -126,7 +128,8 @@ class SqliteStore final : public Store {
     if (!s.ok()) return Error("prepare load tokens");
     std::vector<TokenRecord> out;
     int rc;
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3)});
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW)
+      out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3)});
     if (rc != SQLITE_DONE) return Error("load tokens");
     return out;
   }
@@ -217,8 +220,8 @@ class SqliteStore final : public Store {
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);

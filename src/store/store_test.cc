@@ -36,7 +36,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (GetParam() == "postgresql") {
       const char* url = std::getenv("FUNGIBLE_PG_URL");
-      if (!url || !*url) GTEST_SKIP() << "FUNGIBLE_PG_URL unset: run `eval $(bash scripts/postgres-ci.sh start)`";
+      if (!url || !*url)
+        GTEST_SKIP() << "FUNGIBLE_PG_URL unset: run `eval $(bash scripts/postgres-ci.sh start)`";
       target_ = url;
       ResetPostgres(target_);
     } else {
@@ -74,7 +75,8 @@ Job MakeJob(const std::string& id, int seq, const std::string& key) {
 TEST_P(StoreTest, CommitIsDurableAcrossReopen) {
   Batch b;
   b.jobs = {MakeJob("j-1", 1, "k1"), MakeJob("j-2", 2, "")};
-  b.decisions = {{1, 100, "j-1", "submitted", "asked", "", 0, 0}, {2, 101, "j-1", "admitted", "fits", "p", 8, 0}};
+  b.decisions = {{1, 100, "j-1", "submitted", "asked", "", 0, 0},
+                 {2, 101, "j-1", "admitted", "fits", "p", 8, 0}};
   b.audit = {{1, 100, "alice", "team", "POST", "/v1/jobs", 201, "j-1"}};
   ASSERT_TRUE(store_->Commit(b).ok());
   store_ = Reopen();
