@@ -501,7 +501,6 @@ StatusOr<LpSolution> RoundGangsFromRelaxation(const AllocationInstance& inst, co
 
 }  // namespace
 
-
 StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOptions& o) {
   if (o.period_hours <= 0)
     return Status::Invalid("period must be at least 1 hour, got " + std::to_string(o.period_hours) + "h");

@@ -120,6 +120,13 @@ Spread WeightedSpread(const std::vector<double>& values, const std::vector<doubl
 std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSolution& sol) {
   std::vector<OfferDecision> out;
   const auto& outcomes = sol.outcomes;
+  // Whether cash touches its floor somewhere: then the floor, not idle
+  // chips, may be what stops a purchase.
+  bool at_cash_floor = false;
+  if (pr.settings.cash_floor_usd)
+    for (const auto& o : outcomes)
+      at_cash_floor = at_cash_floor || o.min_cash_usd <= *pr.settings.cash_floor_usd +
+                                                           1e-4 * std::max(1.0, std::fabs(*pr.settings.cash_floor_usd));
   for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
     const PlanOffer& o = pr.offers[oi];
     OfferDecision d;
@@ -181,6 +188,9 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       d.why = std::string(o.all_or_nothing ? "all or nothing, signed: " : "signed in full: ") +
               "one more chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against " +
               Usd(d.cost_usd_per_chip) + " (net " + Usd(d.net_usd_per_chip) + ")";
+    } else if (at_cash_floor && d.net_usd_per_chip > 0.01 * d.cost_usd_per_chip) {
+      d.why = "signed short of its maximum although a chip would add " + Usd(d.value_usd_per_chip) + per_chip +
+              " against " + Usd(d.cost_usd_per_chip) + ": more would take cash below the floor";
     } else {
       d.why = "signed up to where one more chip adds what it costs (" + Usd(d.cost_usd_per_chip) + per_chip +
               "): beyond it the chips would idle in too many scenarios";

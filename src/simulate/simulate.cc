@@ -66,6 +66,16 @@ struct World {
   std::vector<int> agg_of;                    // [p]: aggregate index
   std::vector<std::vector<int>> agg_members;  // [a]: pools, in spec order
   int A = 0;
+  // The engine's pools: per chip type, its whole interconnect domains (pool
+  // by pool) and, where gangs run on that type, the chips left over in
+  // partial domains as a second pool gangs cannot use. So the LP counts the
+  // domains the pools really have, not those of their sum.
+  struct EnginePool {
+    int agg = 0;
+    bool partial_domains = false;
+  };
+  std::vector<EnginePool> engine;
+  int E = 0;
   bool switch_cost_in_lp = false;
   std::vector<SimEvent> events;               // shared, by time
   LedgerLayout layout;
@@ -117,35 +127,63 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   }
   for (int w = 0; w < wd.W; ++w)
     for (auto& b : inst->workloads[w].bids) b.effective_chips *= wd.paths.class_demand_multiple[w][h0];
-  // One pool per chip type: capacities add up; throughput, efficiency and
-  // interconnect domains are the chip type's. Contract prices do not enter
-  // the objective (they are sunk), so a mean is enough for reporting.
+  // One pool per chip type (two where gangs run: whole domains and partial
+  // ones): capacities add up; throughput, efficiency and interconnect domains
+  // are the chip type's. Contract prices do not enter the objective (they are
+  // sunk), so a mean is enough for reporting.
   AllocationInstance agg = *inst;
   agg.pools.clear();
-  for (int a = 0; a < wd.A; ++a) {
-    AllocationInstance::PoolIn pi = inst->pools[wd.agg_members[a].front()];
-    pi.id = pi.chip_type;
+  for (int e = 0; e < wd.E; ++e) {
+    const auto& ep = wd.engine[e];
+    const auto& members = wd.agg_members[ep.agg];
+    AllocationInstance::PoolIn pi = inst->pools[members.front()];
+    const double d = std::max(1, pi.interconnect_domain_chips);
+    pi.id = pi.chip_type + (ep.partial_domains ? "/partial-domains" : "");
     std::fill(pi.capacity_chips.begin(), pi.capacity_chips.end(), 0.0);
     double usd = 0;
-    for (int p : wd.agg_members[a]) {
-      for (int t = 0; t < T; ++t) pi.capacity_chips[t] += inst->pools[p].capacity_chips[t];
-      usd += inst->pools[p].usd_per_chip_hour / wd.agg_members[a].size();
+    const bool split = wd.engine.size() > static_cast<size_t>(e + 1) && wd.engine[e + 1].agg == ep.agg;
+    for (int p : members) {
+      for (int t = 0; t < T; ++t) {
+        const double cap = inst->pools[p].capacity_chips[t];
+        const double whole = std::floor(cap / d + 1e-9) * d;
+        pi.capacity_chips[t] += ep.partial_domains ? cap - whole : (split ? whole : cap);
+      }
+      usd += inst->pools[p].usd_per_chip_hour / members.size();
     }
     pi.usd_per_chip_hour = usd;
     agg.pools.push_back(std::move(pi));
   }
   for (auto& m : agg.models) {
-    std::vector<double> tps(static_cast<size_t>(wd.A));
-    for (int a = 0; a < wd.A; ++a) tps[a] = m.output_tokens_per_s_per_chip[wd.agg_members[a].front()];
+    std::vector<double> tps(static_cast<size_t>(wd.E));
+    for (int e = 0; e < wd.E; ++e) tps[e] = m.output_tokens_per_s_per_chip[wd.agg_members[wd.engine[e].agg].front()];
     m.output_tokens_per_s_per_chip = tps;
   }
   for (auto& w : agg.workloads) {
-    std::vector<std::optional<double>> e(static_cast<size_t>(wd.A));
-    for (int a = 0; a < wd.A; ++a) e[a] = w.efficiency[wd.agg_members[a].front()];
-    w.efficiency = e;
+    std::vector<std::optional<double>> eff(static_cast<size_t>(wd.E));
+    for (int e = 0; e < wd.E; ++e)
+      if (!(wd.engine[e].partial_domains && w.gang_size_chips > 0))
+        eff[e] = w.efficiency[wd.agg_members[wd.engine[e].agg].front()];
+    // A serving class without listed chips keeps the engine's default: every
+    // chip its model runs on, except that nothing is set.
+    const bool any = std::any_of(w.efficiency.begin(), w.efficiency.end(), [](const auto& v) { return v.has_value(); });
+    if (!any) std::fill(eff.begin(), eff.end(), std::nullopt);
+    w.efficiency = eff;
   }
   if (!wd.switch_cost_in_lp) agg.switch_cost_usd_per_chip = 0;
   return agg;
+}
+
+// The engine's chips summed per chip type: totals[a][w][t]; `sides` engine
+// pool blocks of E (no-repurpose solves serving and the rest side by side).
+std::vector<std::vector<std::vector<int>>> Totals(const World& wd, const AllocationResult& r, int sides) {
+  const int T = static_cast<int>(r.periods.size());
+  std::vector<std::vector<std::vector<int>>> totals(
+      static_cast<size_t>(wd.A), std::vector<std::vector<int>>(static_cast<size_t>(wd.W), std::vector<int>(T, 0)));
+  for (int side = 0; side < sides; ++side)
+    for (int e = 0; e < wd.E; ++e)
+      for (int w = 0; w < wd.W; ++w)
+        for (int t = 0; t < T; ++t) totals[wd.engine[e].agg][w][t] += r.chips[side * wd.E + e][w][t];
+  return totals;
 }
 
 // Spreads the engine's chips per chip type over that type's pools, hour by
@@ -179,26 +217,105 @@ void Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int
         const GangFit& g = wd.fit[w][p];
         return g.is_gang ? std::max(1, static_cast<int>(std::lround(g.chips_per_gang))) : 1;
       };
-      for (int pass = 0; pass < 2; ++pass)
-        for (int gangs_first = 1; gangs_first >= 0; --gangs_first)
-          for (int w = 0; w < W; ++w) {
-            if (wd.fit[w][pools.front()].is_gang != (gangs_first == 1) || left[w] <= 0) continue;
-            for (int p : pools) {
-              if (left[w] <= 0) break;
-              const int unit = unit_of(w, p);
-              int& r = room(p, w);
-              int want = pass == 0 ? std::min(prev[p * W + w], left[w]) : left[w];
-              int n = std::min(want, r) / unit * unit;
-              if (n <= 0) continue;
-              if (pass == 0) plan[(p * W + w) * K + k] = n;
-              else plan[(p * W + w) * K + k] += n;
-              r -= n;
-              left[w] -= n;
-            }
+      // Gang classes first, largest gangs first (they are the hard part of
+      // the packing), then elastic classes in spec order.
+      std::vector<int> order;
+      for (int w = 0; w < W; ++w)
+        if (wd.fit[w][pools.front()].is_gang) order.push_back(w);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int x, int y) { return unit_of(x, pools.front()) > unit_of(y, pools.front()); });
+      const size_t n_gang = order.size();
+      for (int w = 0; w < W; ++w)
+        if (!wd.fit[w][pools.front()].is_gang) order.push_back(w);
+      // Pass 0: keep what each class had on each pool.
+      for (int w : order)
+        for (int p : pools) {
+          if (left[w] <= 0) break;
+          const int unit = unit_of(w, p);
+          int& r = room(p, w);
+          const int n = std::min({prev[p * W + w], left[w], r}) / unit * unit;
+          if (n <= 0) continue;
+          plan[(p * W + w) * K + k] = n;
+          r -= n;
+          left[w] -= n;
+        }
+      // Pass 1: the rest; gangs one at a time into the pool they fit most
+      // tightly (best fit), elastic chips wherever there is room.
+      for (size_t i = 0; i < order.size(); ++i) {
+        const int w = order[i];
+        if (i < n_gang) {
+          const int unit = unit_of(w, pools.front());
+          while (left[w] >= unit) {
+            int best = -1;
+            for (int p : pools)
+              if (room(p, w) >= unit && (best < 0 || room(p, w) < room(best, w))) best = p;
+            if (best < 0) break;
+            plan[(best * W + w) * K + k] += unit;
+            room(best, w) -= unit;
+            left[w] -= unit;
           }
+          continue;
+        }
+        for (int p : pools) {
+          if (left[w] <= 0) break;
+          int& r = room(p, w);
+          const int n = std::min(left[w], r);
+          if (n <= 0) continue;
+          plan[(p * W + w) * K + k] += n;
+          r -= n;
+          left[w] -= n;
+        }
+      }
+      // A gang that found no pool with room for it whole: make room where
+      // elastic chips sit, and move those chips to the room left elsewhere.
+      for (int w = 0; w < W; ++w) {
+        if (!wd.fit[w][pools.front()].is_gang) continue;
+        const int unit = unit_of(w, pools.front());
+        while (left[w] >= unit) {
+          int best = -1, best_room = -1;
+          for (int p : pools) {
+            int movable = room(p, w);
+            for (int v = 0; v < W; ++v)
+              if (!wd.fit[v][p].is_gang && &room(p, v) == &room(p, w)) movable += plan[(p * W + v) * K + k];
+            if (movable >= unit && movable > best_room) best = p, best_room = movable;
+          }
+          if (best < 0) break;
+          int& r = room(best, w);
+          int evicted = 0;
+          std::vector<int> moved(static_cast<size_t>(W), 0);
+          for (int v = W - 1; v >= 0 && r + evicted < unit; --v) {
+            if (wd.fit[v][best].is_gang || &room(best, v) != &r) continue;
+            const int take = std::min(plan[(best * W + v) * K + k], unit - r - evicted);
+            plan[(best * W + v) * K + k] -= take;
+            moved[v] += take;
+            evicted += take;
+          }
+          r += evicted;
+          plan[(best * W + w) * K + k] += unit;
+          r -= unit;
+          left[w] -= unit;
+          for (int v = 0; v < W; ++v)
+            for (int p : pools) {
+              if (moved[v] <= 0) break;
+              if (p == best) continue;
+              int& rv = room(p, v);
+              const int n = std::min(moved[v], rv);
+              plan[(p * W + v) * K + k] += n;
+              rv -= n;
+              moved[v] -= n;
+            }
+        }
+      }
     }
     for (int p = 0; p < P; ++p)
       for (int w = 0; w < W; ++w) prev[p * W + w] = plan[(p * W + w) * K + k];
+  }
+  if (getenv("SIMDBG")) {
+    for (int a = 0; a < wd.A; ++a) for (int w = 0; w < W; ++w) {
+      long want = 0, got = 0;
+      for (int k = 0; k < K; ++k) { want += totals[a][w][k / period]; for (int p : wd.agg_members[a]) got += plan[(p * W + w) * K + k]; }
+      if (want != got) fprintf(stderr, "h0 %d agg %d w %d want %ld got %ld\n", h0, a, w, want, got);
+    }
   }
 }
 
@@ -291,6 +408,7 @@ struct Planner {
           count[g][c.p][c.t] = n + 1;
           got += f.chips_per_gang * EffectivePerChip(inst, w, c.p) * inst.periods[c.t].hours;
         }
+        if (getenv("SIMDBG") && got < target - 1e-6 * target) fprintf(stderr, "gang %s window %d: target %.1f got %.1f floor %.1f\n", wl.id.c_str(), s0, target, got, wl.floor_effective_chips * (s1 - s0) * inst.periods[0].hours);
         for (int p = 0; p < P; ++p) {
           const GangFit f = GangFitOn(wl, inst.pools[p]);
           if (f.is_gang)
@@ -370,10 +488,10 @@ struct Planner {
       auto& wl = inst->workloads[w];
       const auto& mi = inst->models[m];
       double ref = 0;
-      for (int a = 0; a < wd->A; ++a)
+      for (int a = 0; a < wd->E; ++a)
         if (IsEligible(*inst, w, a)) ref = std::max(ref, mi.output_tokens_per_s_per_chip[a]);
-      std::vector<std::optional<double>> e(static_cast<size_t>(wd->A));
-      for (int a = 0; a < wd->A; ++a)
+      std::vector<std::optional<double>> e(static_cast<size_t>(wd->E));
+      for (int a = 0; a < wd->E; ++a)
         if (ref > 0 && IsEligible(*inst, w, a)) e[a] = mi.output_tokens_per_s_per_chip[a] / ref;
       wl.efficiency = e;
       wl.served_model = -1;
@@ -403,7 +521,7 @@ struct Planner {
   // plan[(p * W + w) * K + k]: chips for hours h0 .. h0 + K - 1, starting
   // from `before` (the last hour applied).
   Status Replan(int h0, int K, const std::vector<int>& before, std::vector<int>& plan) {
-    const int P = wd->P, W = wd->W, A = wd->A;
+    const int P = wd->P, W = wd->W, A = wd->A, E = wd->E;
     plan.assign(static_cast<size_t>(P * W * K), 0);
     const int H = std::max(K, wd->st.horizon_hours);
     const int period = wd->st.period_hours;
@@ -413,23 +531,44 @@ struct Planner {
       auto r = StaticSplit(h0, K);
       if (!r.ok()) return r.status();
       auto t0 = Clock::now();
-      Disaggregate(*wd, r->chips, K, h0, K, no_quota, before, plan);
+      Disaggregate(*wd, Totals(*wd, *r, 1), K, h0, K, no_quota, before, plan);
       prof->build_seconds += Since(t0);
       return Status::Ok();
     }
-    std::vector<int> serve_chips(static_cast<size_t>(A), 0);
+    std::vector<int> serve_chips(static_cast<size_t>(E), 0);  // per engine pool
     std::vector<int> quota;
     if (policy == Policy::kNoRepurpose) {
       auto r = StaticSplit(h0, K);
       if (!r.ok()) return r.status();
-      for (int a = 0; a < A; ++a)
+      std::vector<int> serve_type(static_cast<size_t>(A), 0);
+      for (int e = 0; e < E; ++e)
         for (int w = 0; w < W; ++w)
-          if (wd->served_model[w] >= 0) serve_chips[a] += r->chips[a][w][0];
-      // The serving chips of each type, pool by pool in spec order.
+          if (wd->served_model[w] >= 0) serve_type[wd->engine[e].agg] += r->chips[e][w][0];
+      // The serving chips of each type: in partial domains first (serving is
+      // elastic), then whole domains; pool by pool, smallest pools first, so
+      // the rest side keeps the large pools whole for gangs.
+      for (int e = E - 1; e >= 0; --e) {
+        const int a = wd->engine[e].agg;
+        double cap = 0;
+        for (int p : wd->agg_members[a]) {
+          const double up = wd->KnownUp(p, h0, h0);
+          const double d = std::max(1, wd->shape.pools[p].interconnect_domain_chips);
+          const bool split = wd->engine[e].partial_domains || (e + 1 < E && wd->engine[e + 1].agg == a);
+          const double whole = std::floor(up / d + 1e-9) * d;
+          cap += wd->engine[e].partial_domains ? up - whole : (split ? whole : up);
+        }
+        serve_chips[e] = std::min(serve_type[a], static_cast<int>(cap));
+        serve_type[a] -= serve_chips[e];
+      }
       quota.assign(static_cast<size_t>(P), 0);
       for (int a = 0; a < A; ++a) {
-        int rest = serve_chips[a];
-        for (int p : wd->agg_members[a]) {
+        std::vector<int> order = wd->agg_members[a];
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int x, int y) { return wd->KnownUp(x, h0, h0) < wd->KnownUp(y, h0, h0); });
+        int rest = 0;
+        for (int e = 0; e < E; ++e)
+          if (wd->engine[e].agg == a) rest += serve_chips[e];
+        for (int p : order) {
           quota[p] = std::min(rest, wd->KnownUp(p, h0, h0));
           rest -= quota[p];
         }
@@ -440,50 +579,47 @@ struct Planner {
     if (!inst.ok()) return inst.status();
     const int T = H / period;
     if (policy == Policy::kNoRepurpose) {
-      // Each chip type becomes a serving side and a rest side; chips never cross.
+      // Each engine pool becomes a serving side and a rest side; chips never cross.
       AllocationInstance split = *inst;
       split.pools.clear();
       for (int side = 0; side < 2; ++side)
-        for (int a = 0; a < A; ++a) {
-          AllocationInstance::PoolIn pi = inst->pools[a];
+        for (int e = 0; e < E; ++e) {
+          AllocationInstance::PoolIn pi = inst->pools[e];
           pi.id += side == 0 ? "/serve" : "/rest";
           for (int t = 0; t < T; ++t) {
-            const double cap = inst->pools[a].capacity_chips[t];
-            const double serve = std::min<double>(serve_chips[a], cap);
+            const double cap = inst->pools[e].capacity_chips[t];
+            const double serve = std::min<double>(serve_chips[e], cap);
             pi.capacity_chips[t] = side == 0 ? serve : cap - serve;
           }
           split.pools.push_back(std::move(pi));
         }
       for (int w = 0; w < W; ++w) {
-        auto& e = split.workloads[w].efficiency;
+        auto& eff = split.workloads[w].efficiency;
         const bool serving = wd->served_model[w] >= 0;
-        std::vector<std::optional<double>> both(static_cast<size_t>(2 * A));
-        for (int a = 0; a < A; ++a) {
+        std::vector<std::optional<double>> both(static_cast<size_t>(2 * E));
+        for (int e = 0; e < E; ++e) {
           // A serving class keeps its eligibility on the serving side; the
           // engine's default (no eligibility listed) becomes explicit.
-          std::optional<double> v = e[a];
-          if (serving && !v && IsEligible(*inst, w, a)) v = 1.0;
-          (serving ? both[a] : both[A + a]) = v;
+          std::optional<double> v = eff[e];
+          if (serving && !v && IsEligible(*inst, w, e)) v = 1.0;
+          (serving ? both[e] : both[E + e]) = v;
         }
-        e = both;
+        eff = both;
       }
       for (auto& mi : split.models) {
-        std::vector<double> tps(static_cast<size_t>(2 * A), 0.0);
-        for (int a = 0; a < A; ++a) tps[a] = mi.output_tokens_per_s_per_chip[a];
+        std::vector<double> tps(static_cast<size_t>(2 * E), 0.0);
+        for (int e = 0; e < E; ++e) tps[e] = mi.output_tokens_per_s_per_chip[e];
         mi.output_tokens_per_s_per_chip = tps;
       }
       prof->build_seconds += Since(t0);
       auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
       if (!r.ok()) return r.status();
-      totals.assign(static_cast<size_t>(A), std::vector<std::vector<int>>(W, std::vector<int>(T, 0)));
-      for (int a = 0; a < A; ++a)
-        for (int w = 0; w < W; ++w)
-          for (int t = 0; t < T; ++t) totals[a][w][t] = r->chips[a][w][t] + r->chips[A + a][w][t];
+      totals = Totals(*wd, *r, 2);
     } else {
       prof->build_seconds += Since(t0);
       auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
       if (!r.ok()) return r.status();
-      totals = std::move(r->chips);
+      totals = Totals(*wd, *r, 1);
     }
     t0 = Clock::now();
     Disaggregate(*wd, totals, period, h0, K, quota, before, plan);
@@ -907,6 +1043,17 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
       if (IsEligible(wd.shape, w, p)) wd.eff[w][p] = EffectivePerChip(wd.shape, w, p);
     }
   }
+
+  // Engine pools: a chip type with domains of several chips that some gang
+  // class can use gets a second pool for its partial domains.
+  for (int a = 0; a < wd.A; ++a) {
+    const int p0 = wd.agg_members[a].front();
+    bool gangs = false;
+    for (int w = 0; w < wd.W; ++w) gangs = gangs || (wd.fit[w][p0].is_gang && wd.eff[w][p0] > 0);
+    wd.engine.push_back({a, false});
+    if (gangs && wd.shape.pools[p0].interconnect_domain_chips > 1) wd.engine.push_back({a, true});
+  }
+  wd.E = static_cast<int>(wd.engine.size());
 
   // Shared events: launches, landings and contract ends, failures.
   const UtcSeconds end = wd.TimeOf(wd.hours);
