@@ -28,14 +28,14 @@ namespace {
 
 struct Chip {
   const char* id;
-  double tps_scale;   // serving throughput relative to an H100
-  double train_eff;   // H100-equivalents for training
-  double usd;         // committed price per chip-hour
-  int committed;      // chips already under contract (0 = none)
+  double tps_scale;  // serving throughput relative to an H100
+  double train_eff;  // H100-equivalents for training
+  double usd;        // committed price per chip-hour
+  int committed;     // chips already under contract (0 = none)
 };
 
 const Chip kChips[] = {
-    {"h100-sxm", 1.0, 1.0, 2.0, 24000}, {"h200", 1.5, 1.0, 2.5, 16000}, {"b200", 4.0, 2.27, 3.2, 16000},
+    {"h100-sxm", 1.0, 1.0, 2.0, 24000}, {"h200", 1.5, 1.0, 2.5, 16000},     {"b200", 4.0, 2.27, 3.2, 16000},
     {"gb200", 4.5, 2.5, 4.2, 0},        {"tpu-v6e", 0.4, 0.96, 1.3, 16000}, {"tpu-v7", 1.9, 2.4, 3.0, 0},
     {"trn2", 0.6, 0.47, 1.4, 24000},    {"trn3", 1.0, 0.6, 2.2, 0},
 };
@@ -67,8 +67,8 @@ std::string GenerateSpec(std::uint64_t seed, int scenarios) {
   y << "pools:\n";
   for (const auto& c : kChips)
     if (c.committed > 0)
-      y << "  - {id: pool-" << c.id << ", chip_type: " << c.id << ", chips: " << c.committed << ", contract: c-"
-        << c.id << ", availability: 0.97}\n";
+      y << "  - {id: pool-" << c.id << ", chip_type: " << c.id << ", chips: " << c.committed
+        << ", contract: c-" << c.id << ", availability: 0.97}\n";
   const char* tiers[] = {"small", "medium", "large", "frontier", "batch"};
   const double out_price[] = {0.6, 2.0, 6.0, 15.0, 0.3};  // USD per million output tokens
   const double h100_tps[] = {1500, 600, 200, 80, 2000};
@@ -82,7 +82,8 @@ std::string GenerateSpec(std::uint64_t seed, int scenarios) {
     y << "}\n";
   }
   y << "workloads:\n";
-  for (int m = 0; m < 5; ++m) y << "  - {id: serve-" << tiers[m] << ", kind: serve, model: m-" << tiers[m] << "}\n";
+  for (int m = 0; m < 5; ++m)
+    y << "  - {id: serve-" << tiers[m] << ", kind: serve, model: m-" << tiers[m] << "}\n";
   const char* classes[] = {"pretrain", "rl", "research", "internal", "eval"};
   const char* kinds[] = {"pretrain", "rl", "research", "internal", "research"};
   const double floor_chips[] = {30000, 8000, 0, 0, 0};
@@ -90,20 +91,24 @@ std::string GenerateSpec(std::uint64_t seed, int scenarios) {
   for (int w = 0; w < 5; ++w) {
     y << "  - id: " << classes[w] << "\n    kind: " << kinds[w] << "\n    eligible:\n";
     for (const auto& c : kChips)
-      y << "      - {chip_type: " << c.id << ", efficiency_h100_equiv: "
-        << (w == 3 ? c.tps_scale : c.train_eff) * (w == 2 ? 0.9 : 1.0) << "}\n";
+      y << "      - {chip_type: " << c.id
+        << ", efficiency_h100_equiv: " << (w == 3 ? c.tps_scale : c.train_eff) * (w == 2 ? 0.9 : 1.0)
+        << "}\n";
     if (floor_chips[w] > 0) y << "    floor_effective_chips: " << floor_chips[w] << "\n";
-    y << "    bids:\n      - {effective_chips: " << 20000 + 10000 * w << ", usd_per_effective_chip_hour: " << bid1[w]
-      << "}\n      - {effective_chips: " << 30000 << ", usd_per_effective_chip_hour: " << bid2[w] << "}\n";
+    y << "    bids:\n      - {effective_chips: " << 20000 + 10000 * w
+      << ", usd_per_effective_chip_hour: " << bid1[w] << "}\n      - {effective_chips: " << 30000
+      << ", usd_per_effective_chip_hour: " << bid2[w] << "}\n";
   }
   const double level[] = {4e10, 2.5e10, 8e9, 2e9, 3e10};  // output tokens per hour today
   const double growth[] = {0.03, 0.05, 0.07, 0.10, 0.04};
   y << "demand:\n";
   for (int m = 0; m < 5; ++m)
-    y << "  - model: m-" << tiers[m] << "\n    output_tokens_per_hour: " << level[m] << "\n    as_of: 2027-01-01\n"
+    y << "  - model: m-" << tiers[m] << "\n    output_tokens_per_hour: " << level[m]
+      << "\n    as_of: 2027-01-01\n"
       << "    growth: {monthly_log_growth_mean: " << growth[m] << ", monthly_log_growth_sd: 0.03, "
       << "monthly_volatility: 0.06, shared_factor_loading: 0.7}\n";
-  y << "class_growth:\n  - workload: research\n    growth: {monthly_log_growth_mean: 0.04, monthly_log_growth_sd: 0.02, "
+  y << "class_growth:\n  - workload: research\n    growth: {monthly_log_growth_mean: 0.04, "
+       "monthly_log_growth_sd: 0.02, "
        "monthly_volatility: 0.03}\n  - workload: internal\n    growth: {monthly_log_growth_mean: 0.06, "
        "monthly_log_growth_sd: 0.02, monthly_volatility: 0.03}\n";
   y << "offers:\n";
@@ -116,18 +121,23 @@ std::string GenerateSpec(std::uint64_t seed, int scenarios) {
     char date[16];
     std::snprintf(date, sizeof date, "%04d-%02d-01", 2027 + start / 12, 1 + start % 12);
     y << "  - id: offer-" << o << "\n    provider: p" << o % 4 << "\n    kind: "
-      << (on_demand ? "on_demand" : o % 3 == 0 ? "short_term" : "reserved") << "\n    chip_type: " << c.id
-      << "\n    quantity: " << std::round(uni(8000, 60000)) << "\n    start: " << date
-      << "\n    duration_months: " << duration << "\n    usd_per_chip_hour: "
+      << (on_demand    ? "on_demand"
+          : o % 3 == 0 ? "short_term"
+                       : "reserved")
+      << "\n    chip_type: " << c.id << "\n    quantity: " << std::round(uni(8000, 60000))
+      << "\n    start: " << date << "\n    duration_months: " << duration << "\n    usd_per_chip_hour: "
       << std::round(100 * c.usd * uni(on_demand ? 2.0 : 0.8, on_demand ? 3.0 : 1.4)) / 100 << "\n";
     if (aon) y << "    divisible: false\n";
     if (!on_demand && !aon && o % 3 == 1)
       y << "    options:\n      - {kind: expand, notice_months: " << pick(1, 6) << ", max_fraction: 0.5}\n"
-        << "      - {kind: reduce, notice_months: " << pick(2, 9) << ", max_fraction: 0.3, fee_usd_per_chip: 500}\n";
+        << "      - {kind: reduce, notice_months: " << pick(2, 9)
+        << ", max_fraction: 0.3, fee_usd_per_chip: 500}\n";
   }
   y << "allocation: {pue: 1.2}\n";
-  y << "forecast: {scenarios: " << scenarios << ", horizon_months: 36, seed: " << seed << ", start: 2027-01-01}\n";
-  y << "plan:\n  horizon_months: 36\n  scenarios: " << scenarios << "\n  risk_aversion: 0.1\n  cvar_alpha: 0.9\n";
+  y << "forecast: {scenarios: " << scenarios << ", horizon_months: 36, seed: " << seed
+    << ", start: 2027-01-01}\n";
+  y << "plan:\n  horizon_months: 36\n  scenarios: " << scenarios
+    << "\n  risk_aversion: 0.1\n  cvar_alpha: 0.9\n";
   return y.str();
 }
 
@@ -147,13 +157,20 @@ int main(int argc, char** argv) {
   double gap = 1e-6;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--scenarios") scenarios = std::atoi(argv[i + 1]);
-    else if (a == "--threads") threads = ParseList(argv[i + 1]);
-    else if (a == "--sweep") sweep = ParseList(argv[i + 1]);
-    else if (a == "--methods") methods = argv[i + 1];
-    else if (a == "--write-spec") spec_path = argv[i + 1];
-    else if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--gap") gap = std::atof(argv[i + 1]);
+    if (a == "--scenarios")
+      scenarios = std::atoi(argv[i + 1]);
+    else if (a == "--threads")
+      threads = ParseList(argv[i + 1]);
+    else if (a == "--sweep")
+      sweep = ParseList(argv[i + 1]);
+    else if (a == "--methods")
+      methods = argv[i + 1];
+    else if (a == "--write-spec")
+      spec_path = argv[i + 1];
+    else if (a == "--seed")
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--gap")
+      gap = std::atof(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -191,14 +208,16 @@ int main(int argc, char** argv) {
         auto sol = fungible::SolveProgram(*pr, {}, o);
         const double secs = Now() - t1;
         if (!sol.ok()) {
-          std::printf("%-13s S=%d threads=%d failed: %s\n", m.c_str(), n, th, sol.status().ToString().c_str());
+          std::printf("%-13s S=%d threads=%d failed: %s\n", m.c_str(), n, th,
+                      sol.status().ToString().c_str());
           continue;
         }
         std::printf(
-            "%-13s S=%-4d threads=%d  %8.2f s (subproblems %.2f, master %.2f)  iterations %3d  rows %d cols %d  "
+            "%-13s S=%-4d threads=%d  %8.2f s (subproblems %.2f, master %.2f)  iterations %3d  rows %d cols "
+            "%d  "
             "objective %.6e  first stage",
-            m.c_str(), n, th, secs, sol->subproblem_seconds, sol->master_seconds, sol->iterations, sol->lp_rows,
-            sol->lp_columns, fungible::ObjectiveUsd(*pr, *sol));
+            m.c_str(), n, th, secs, sol->subproblem_seconds, sol->master_seconds, sol->iterations,
+            sol->lp_rows, sol->lp_columns, fungible::ObjectiveUsd(*pr, *sol));
         for (double q : sol->chips) std::printf(" %.0f", q);
         std::printf("\n");
         std::fflush(stdout);

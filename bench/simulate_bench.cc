@@ -5,7 +5,7 @@
 //
 //   simulate_bench [--seed 1] [--months 12] [--policy fungible] [--period 1]
 //                  [--resolve 24] [--horizon 48] [--pools 50] [--serve 8]
-//                  [--scenario random:1] [--print-spec]
+//                  [--scenario random:1] [--threads 0] [--print-spec]
 //
 // Prints "key value" lines: wall time, simulated hours per second, and where
 // the time went (scenario, instance build, solve, apply, ledger), plus LP
@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
   int months = 12, period = 1, resolve = 24, horizon = 48, pools = 50, serve = 8;
   std::string policy = "fungible", scenario = "random:1";
   bool print_spec = false;
+  int threads = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -158,6 +159,7 @@ int main(int argc, char** argv) {
     else if (a == "--policy") policy = next();
     else if (a == "--scenario") scenario = next();
     else if (a == "--print-spec") print_spec = true;
+    else if (a == "--threads") threads = std::atoi(next().c_str());
     else {
       std::fprintf(stderr, "simulate_bench: unknown flag %s\n", a.c_str());
       return 2;
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
   o.period_hours = period;
   o.resolve_every_hours = resolve;
   o.horizon_hours = horizon;
+  o.threads = threads;
   const auto t0 = std::chrono::steady_clock::now();
   auto sim = fungible::Simulate(*fleet, o);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -200,6 +203,8 @@ int main(int argc, char** argv) {
   for (const auto& r : sim->runs) {
     const auto& p = r.profile;
     const char* name = fungible::PolicyName(r.policy);
+    std::printf("%s.resolve_wall_seconds %.3f\n%s.disaggregate_seconds %.3f\n", name, p.resolve_wall_seconds, name,
+                p.disaggregate_seconds);
     std::printf("%s.total_seconds %.3f\n%s.build_seconds %.3f\n%s.solve_seconds %.3f\n%s.greedy_seconds %.3f\n"
                 "%s.apply_seconds %.3f\n%s.ledger_seconds %.3f\n%s.resolves %d\n%s.lp_rows_max %d\n"
                 "%s.lp_columns_max %d\n%s.revenue_usd %.0f\n%s.unserved_share %.4f\n%s.floor_windows_met %d/%d\n"

@@ -40,54 +40,57 @@ std::string Text(const OfferEvaluation& e) {
   std::string out;
   out += "fungible evaluate: " + e.offer + " (" + e.provider + ", " + e.kind + ", " +
          (e.unit == "mw" ? QuantityText(e.quantity_in_unit, "mw") + " = " : "") + Grouped(e.chips) + " " +
-         e.chip_type + " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " + std::to_string(e.months_in_horizon) +
-         " planned months, " + std::to_string(e.scenario_names.size()) + " scenarios\n";
+         e.chip_type + " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " +
+         std::to_string(e.months_in_horizon) + " planned months, " + std::to_string(e.scenario_names.size()) +
+         " scenarios\n";
   out += "\nAdded to the current portfolio (committed contracts and on-demand fallbacks)\n";
   std::vector<std::vector<std::string>> rows = {
       {"objective", Money(e.objective_change_usd)},
       {"expected profit", Money(e.expected_profit_change_usd)},
-      {"  P10 / P50 / P90", Money(e.profit_change.p10) + " / " + Money(e.profit_change.p50) + " / " +
-                                Money(e.profit_change.p90)},
+      {"  P10 / P50 / P90",
+       Money(e.profit_change.p10) + " / " + Money(e.profit_change.p50) + " / " + Money(e.profit_change.p90)},
       {"  profit falls in", Percent(e.probability_profit_falls) + " of scenarios"},
       {"CVaR of loss", Money(e.cvar_loss_change_usd)},
       {"unserved demand", Percent(e.unserved_share_before) + " -> " + Percent(e.unserved_share_after)},
-      {"P(cash breach)", Percent(e.probability_cash_breach_before) + " -> " + Percent(e.probability_cash_breach_after)},
+      {"P(cash breach)",
+       Percent(e.probability_cash_breach_before) + " -> " + Percent(e.probability_cash_breach_after)},
       {"paid over the horizon", Money(e.cost_usd)},
       {"breakeven price", e.breakeven_usd_per_chip_hour
                               ? Money(*e.breakeven_usd_per_chip_hour) + " a chip-hour"
-                              : e.breakeven_at_least_usd_per_chip_hour
-                                    ? "above " + Money(*e.breakeven_at_least_usd_per_chip_hour) + " a chip-hour"
-                                    : "none (no use for it)"},
+                          : e.breakeven_at_least_usd_per_chip_hour
+                              ? "above " + Money(*e.breakeven_at_least_usd_per_chip_hour) + " a chip-hour"
+                              : "none (no use for it)"},
   };
   out += Table({"change", "value"}, rows);
 
   out += "\nCan it be deployed productively? Share of its usable chip-hours the allocation uses\n";
-  out += "  P10 " + Percent(e.used_share_spread.p10) + ", P50 " + Percent(e.used_share_spread.p50) + ", P90 " +
-         Percent(e.used_share_spread.p90) + "; by scenario:";
+  out += "  P10 " + Percent(e.used_share_spread.p10) + ", P50 " + Percent(e.used_share_spread.p50) +
+         ", P90 " + Percent(e.used_share_spread.p90) + "; by scenario:";
   for (size_t s = 0; s < e.used_share.size(); ++s) {
-    out += (s % 8 == 0 ? "\n   " : "") + std::string(" ") + e.scenario_names[s] + " " + Percent(e.used_share[s]);
+    out +=
+        (s % 8 == 0 ? "\n   " : "") + std::string(" ") + e.scenario_names[s] + " " + Percent(e.used_share[s]);
   }
   out += "\n";
 
   if (!e.classes.empty() && !e.months.empty()) {
-    out += "\nPrice-performance by month: USD per effective PFLOP-hour (usable chips / chips used)\n";
+    out += "\nPrice-performance by month: USD per unit of work, of the chips landed / of the chips used\n";
     std::vector<std::string> header = {"month", "landed chips", "used"};
-    for (const auto& c : e.classes) header.push_back(c.id);
+    for (const auto& c : e.classes)
+      header.push_back(c.id + (c.unit == "million output tokens" ? " $/Mtok" : " $/PFLOP-h"));
     rows.clear();
     for (const auto& m : e.months) {
       std::vector<std::string> row = {FormatMonth(m.month), Grouped(m.landed_chips), Percent(m.expected_used_share)};
       for (size_t c = 0; c < e.classes.size(); ++c)
-        row.push_back(Cost(m.usd_per_effective_pflop_hour[c]) + " / " + Cost(m.usd_per_used_effective_pflop_hour[c]));
+        row.push_back(Cost(m.usd_per_unit[c]) + " / " + Cost(m.usd_per_used_unit[c]));
       rows.push_back(row);
     }
     out += Table(header, rows);
-    out += "  classes: ";
+    out += "  a chip-hour gives: ";
     for (size_t c = 0; c < e.classes.size(); ++c) {
       const auto& k = e.classes[c];
-      out += (c > 0 ? "; " : "") + k.id + " " + Fixed(k.efficiency_h100_equiv, 2) + " H100-eq = " +
-             Fixed(k.effective_pflops, 2) + " PFLOP/s";
-      if (k.output_tokens_per_chip_hour > 0)
-        out += ", " + Money(e.usd_per_chip_hour / (k.output_tokens_per_chip_hour / 1e6)) + " per million tokens";
+      out += (c > 0 ? "; " : "") + k.id + " " + Fixed(k.units_per_chip_hour, 2) +
+             (k.unit == "million output tokens" ? " Mtok" : " PFLOP-h (" + Fixed(k.efficiency_h100_equiv, 2) +
+                                                              " H100-eq)");
     }
     out += "\n";
   }
@@ -102,23 +105,23 @@ nlohmann::json Json(const OfferEvaluation& e) {
   for (const auto& m : e.months) {
     json per = json::object(), used = json::object();
     for (size_t c = 0; c < e.classes.size(); ++c) {
-      per[e.classes[c].id] = num(m.usd_per_effective_pflop_hour[c]);
-      used[e.classes[c].id] = num(m.usd_per_used_effective_pflop_hour[c]);
+      per[e.classes[c].id] = num(m.usd_per_unit[c]);
+      used[e.classes[c].id] = num(m.usd_per_used_unit[c]);
     }
     months.push_back({{"month", FormatMonth(m.month)},
                       {"landed_chips", m.landed_chips},
                       {"expected_used_share", m.expected_used_share},
                       {"usd", m.usd},
-                      {"usd_per_effective_pflop_hour", per},
-                      {"usd_per_used_effective_pflop_hour", used}});
+                      {"usd_per_unit", per},
+                      {"usd_per_used_unit", used}});
   }
   json classes = json::array();
   for (const auto& c : e.classes)
     classes.push_back({{"id", c.id},
                        {"kind", c.kind},
                        {"efficiency_h100_equiv", c.efficiency_h100_equiv},
-                       {"effective_pflops", c.effective_pflops},
-                       {"output_tokens_per_chip_hour", c.output_tokens_per_chip_hour}});
+                       {"unit", c.unit},
+                       {"units_per_chip_hour", c.units_per_chip_hour}});
   json scen = json::array();
   for (size_t s = 0; s < e.scenario_names.size(); ++s)
     scen.push_back({{"name", e.scenario_names[s]},
@@ -137,19 +140,26 @@ nlohmann::json Json(const OfferEvaluation& e) {
           {"cost_usd", e.cost_usd},
           {"objective_change_usd", e.objective_change_usd},
           {"expected_profit_change_usd", e.expected_profit_change_usd},
-          {"profit_change_usd", {{"mean", e.profit_change.mean}, {"p10", e.profit_change.p10},
-                                 {"p50", e.profit_change.p50}, {"p90", e.profit_change.p90}}},
+          {"profit_change_usd",
+           {{"mean", e.profit_change.mean},
+            {"p10", e.profit_change.p10},
+            {"p50", e.profit_change.p50},
+            {"p90", e.profit_change.p90}}},
           {"probability_profit_falls", e.probability_profit_falls},
           {"cvar_loss_change_usd", e.cvar_loss_change_usd},
-          {"probability_cash_breach", {{"before", e.probability_cash_breach_before},
-                                       {"after", e.probability_cash_breach_after}}},
+          {"probability_cash_breach",
+           {{"before", e.probability_cash_breach_before}, {"after", e.probability_cash_breach_after}}},
           {"unserved_share", {{"before", e.unserved_share_before}, {"after", e.unserved_share_after}}},
           {"breakeven_usd_per_chip_hour",
            e.breakeven_usd_per_chip_hour ? json(*e.breakeven_usd_per_chip_hour) : json(nullptr)},
-          {"breakeven_at_least_usd_per_chip_hour",
-           e.breakeven_at_least_usd_per_chip_hour ? json(*e.breakeven_at_least_usd_per_chip_hour) : json(nullptr)},
-          {"used_share", {{"mean", e.used_share_spread.mean}, {"p10", e.used_share_spread.p10},
-                          {"p50", e.used_share_spread.p50}, {"p90", e.used_share_spread.p90}}},
+          {"breakeven_at_least_usd_per_chip_hour", e.breakeven_at_least_usd_per_chip_hour
+                                                       ? json(*e.breakeven_at_least_usd_per_chip_hour)
+                                                       : json(nullptr)},
+          {"used_share",
+           {{"mean", e.used_share_spread.mean},
+            {"p10", e.used_share_spread.p10},
+            {"p50", e.used_share_spread.p50},
+            {"p90", e.used_share_spread.p90}}},
           {"classes", classes},
           {"months", months},
           {"scenarios", scen},
@@ -203,11 +213,13 @@ int RunEvaluate(const EvaluateFlags& f) {
 void AddEvaluateCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<EvaluateFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "evaluate", "What one offer adds to the current portfolio across the cone, its breakeven and a verdict");
+      "evaluate",
+      "What one offer adds to the current portfolio across the cone, its breakeven and a verdict");
   cmd->add_option("spec", flags->spec, "Fleet spec (YAML)")->required();
   cmd->add_option("--offer", flags->offer, "Id of an offer in the spec's offers:");
   cmd->add_option("--offer-file", flags->offer_file, "YAML file with offers: to evaluate (each in turn)");
-  cmd->add_option("--quantity", flags->quantity, "Quantity to sign, in the offer's unit (default: all of it)");
+  cmd->add_option("--quantity", flags->quantity,
+                  "Quantity to sign, in the offer's unit (default: all of it)");
   cmd->add_option("--json", flags->json_path, "Write the evaluation as JSON to FILE ('-' = stdout)");
   cmd->add_option("--method", flags->method, "auto, extensive or decomposition")->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")

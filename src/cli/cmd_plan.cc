@@ -35,31 +35,35 @@ struct PlanFlags {
 
 std::string Summary(const Fleet& fleet, const PlanReport& r) {
   std::string out;
-  out += "fungible plan: " + r.fleet + ", " + std::to_string(r.months) + " months from " + FormatMonth(r.start) +
-         ", " + std::to_string(r.scenarios) + " scenarios";
+  out += "fungible plan: " + r.fleet + ", " + std::to_string(r.months) + " months from " +
+         FormatMonth(r.start) + ", " + std::to_string(r.scenarios) + " scenarios";
   if (r.drawn_scenarios > r.scenarios)
     out += " (reduced from " + std::to_string(r.drawn_scenarios) + " drawn)";
   else if (r.drawn_scenarios > 0)
     out += " (all drawn)";
   out += "\n";
   out += "objective: expected profit";
-  if (r.risk_aversion > 0) out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
+  if (r.risk_aversion > 0)
+    out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
   out += "; solved by " + MethodText(r.solution) + "\n";
 
   out += "\nOffers\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : r.offers) {
-    std::string signed_text = d.on_demand ? "fallback" : d.sign ? QuantityText(d.quantity_in_unit, d.unit) : "-";
+    std::string signed_text = d.on_demand ? "fallback"
+                              : d.sign    ? QuantityText(d.quantity_in_unit, d.unit)
+                                          : "-";
     rows.push_back({d.id, d.provider, d.kind, d.chip_type, signed_text, QuantityText(d.max_chips, "chips"),
-                    d.on_demand ? "-" : Money(d.cost_usd_per_chip), d.on_demand ? "-" : Money(d.value_usd_per_chip)});
+                    d.on_demand ? "-" : Money(d.cost_usd_per_chip),
+                    d.on_demand ? "-" : Money(d.value_usd_per_chip)});
   }
   out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
   for (const auto& d : r.offers) {
     out += "  " + d.id + ": " + d.why + "\n";
     for (const auto& u : d.options)
-      out += "    option " + u.kind + " (notice " + std::to_string(u.notice_months) + " months): exercised with " +
-             "probability " + Percent(u.probability_exercised) + ", " + Grouped(u.expected_chips) +
-             " chips in expectation\n";
+      out += "    option " + u.kind + " (notice " + std::to_string(u.notice_months) +
+             " months): exercised with " + "probability " + Percent(u.probability_exercised) + ", " +
+             Grouped(u.expected_chips) + " chips in expectation\n";
   }
 
   out += "\nAcross the scenarios (probability-weighted)\n";
@@ -74,19 +78,23 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   out += Table({"", "mean", "P10", "P50", "P90"}, rows);
   out += "  objective " + Money(r.objective_usd) + "; CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss " +
          Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x\n";
-  out += "  P(unserved > " + Percent(r.unserved_share_limit) + " of demand) = " +
-         Percent(r.probability_unserved_over_limit) + "\n";
+  out += "  P(unserved > " + Percent(r.unserved_share_limit) +
+         " of demand) = " + Percent(r.probability_unserved_over_limit) + "\n";
   if (r.cash_floor_usd)
-    out += "  P(cash below the floor of " + Money(*r.cash_floor_usd) + ") = " + Percent(r.probability_cash_breach) + "\n";
+    out += "  P(cash below the floor of " + Money(*r.cash_floor_usd) +
+           ") = " + Percent(r.probability_cash_breach) + "\n";
   if (r.vss_usd)
-    out += "  VSS " + Money(*r.vss_usd) + " (planning for the mean scenario signs " + ChipsList(fleet, r.offers, r.ev_plan_chips) +
-           ")\n";
-  if (r.evpi_usd) out += "  EVPI " + Money(*r.evpi_usd) + " (what knowing the scenario in advance would be worth)\n";
+    out += "  VSS " + Money(*r.vss_usd) + " (planning for the mean scenario signs " +
+           ChipsList(fleet, r.offers, r.ev_plan_chips) + ")\n";
+  if (r.evpi_usd)
+    out += "  EVPI " + Money(*r.evpi_usd) + " (what knowing the scenario in advance would be worth)\n";
   for (const auto& w : r.warnings) out += "  warning: " + w + "\n";
 
   if (r.mismatch) {
     const auto& m = *r.mismatch;
-    out += "\nMismatch: profit of the plan bought for a point of the cone (rows) when another happens (columns)\n";
+    out +=
+        "\nMismatch: profit of the plan bought for a point of the cone (rows) when another happens "
+        "(columns)\n";
     std::vector<std::string> header = {"bought for"};
     for (const auto& p : m.points) header.push_back(p);
     header.push_back("signs");
@@ -152,7 +160,8 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("--scenarios", flags->scenarios, "Representative scenarios (overrides plan.scenarios)");
-  cmd->add_option("--gap", flags->gap, "Relative optimality gap at which the solver stops")->capture_default_str();
+  cmd->add_option("--gap", flags->gap, "Relative optimality gap at which the solver stops")
+      ->capture_default_str();
   cmd->add_flag("--no-vss", flags->no_vss, "Skip the expected-value plan (VSS)");
   cmd->add_flag("--no-evpi", flags->no_evpi, "Skip the wait-and-see solves (EVPI)");
   cmd->add_flag("--no-mismatch", flags->no_mismatch, "Skip the P10/P50/P90 mismatch table");

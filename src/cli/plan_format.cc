@@ -74,17 +74,18 @@ std::string Table(const std::vector<std::string>& header, const std::vector<std:
 std::string MethodText(const ProgramSolution& s) {
   std::string out;
   if (s.method == PlanMethod::kExtensive) {
-    out = std::string("the extensive form (") + (s.mip ? "Cbc" : "Clp") + "): " + Grouped(s.lp_rows) + " rows, " +
-          Grouped(s.lp_columns) + " columns";
+    out = std::string("the extensive form (") + (s.mip ? "Cbc" : "Clp") + "): " + Grouped(s.lp_rows) +
+          " rows, " + Grouped(s.lp_columns) + " columns";
   } else {
-    out = "Benders decomposition (multi-cut" + std::string(s.mip ? ", integer master" : "") + "): " +
-          std::to_string(s.iterations) + " iterations, subproblems of " + Grouped(s.lp_rows) + " rows, " +
-          Grouped(s.lp_columns) + " columns";
+    out = "Benders decomposition (multi-cut" + std::string(s.mip ? ", integer master" : "") +
+          "): " + std::to_string(s.iterations) + " iterations, subproblems of " + Grouped(s.lp_rows) +
+          " rows, " + Grouped(s.lp_columns) + " columns";
   }
   return out + ", " + Fixed(s.seconds, 1) + " s";
 }
 
-std::string ChipsList(const Fleet& fleet, const std::vector<OfferDecision>& offers, const std::vector<double>& chips) {
+std::string ChipsList(const Fleet& fleet, const std::vector<OfferDecision>& offers,
+                      const std::vector<double>& chips) {
   std::string out;
   for (size_t i = 0; i < offers.size() && i < chips.size(); ++i) {
     if (offers[i].on_demand || chips[i] <= 1e-6 * std::max(1.0, offers[i].max_chips)) continue;
@@ -205,7 +206,8 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
     json ex = json::object();
     for (size_t oi = 0; oi < r.offers.size() && oi < o.option_chips.size(); ++oi)
       for (size_t k = 0; k < o.option_chips[oi].size() && k < r.offers[oi].options.size(); ++k)
-        if (o.option_chips[oi][k] > 0) ex[r.offers[oi].id + "/" + r.offers[oi].options[k].kind] = o.option_chips[oi][k];
+        if (o.option_chips[oi][k] > 0)
+          ex[r.offers[oi].id + "/" + r.offers[oi].options[k].kind] = o.option_chips[oi][k];
     e["options_exercised_chips"] = ex;
     scen.push_back(e);
   }
@@ -233,9 +235,10 @@ bool QuietRank() {
   if (rank == nullptr) rank = std::getenv("PMI_RANK");
   if (rank == nullptr) return false;
   if (std::string(rank) != "0") return true;
-  std::fprintf(stderr,
-               "fungible: started by mpirun, but this binary has no MPI: each rank solves the whole plan alone "
-               "(use fungible-mpi to share the scenarios)\n");
+  std::fprintf(
+      stderr,
+      "fungible: started by mpirun, but this binary has no MPI: each rank solves the whole plan alone "
+      "(use fungible-mpi to share the scenarios)\n");
   return false;
 #endif
 }

@@ -230,7 +230,7 @@ struct SimulateSettings {
   int period_hours = 1;             // LP period length inside the horizon; divides K and H
   int checkpoint_interval_hours = 4;  // jobs checkpoint this often; a failure loses the work since
   bool integer_gangs = false;       // true: whole gangs by MIP (Cbc) in each re-solve; false: LP
-                                    // relaxation, gangs rounded to whole gangs, the rest re-solved
+                                    // relaxation, gangs rounded to whole gangs
   // Model development earns this share of the revenue uplift its next launch
   // brings; the launch it feeds is the first at least `lag` after the work.
   double model_development_value_share = 0.25;

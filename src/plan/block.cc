@@ -29,7 +29,7 @@ double TokensPerChipHour(const PlanProblem& pr, int p, int w) {
 
 // The money an offer's decisions move, per chip, in USD.
 struct OfferMoney {
-  double profit_cost_per_chip = 0;  // q: cost over the horizon
+  double profit_cost_per_chip = 0;    // q: cost over the horizon
   std::vector<double> cash_per_chip;  // q: payment in month t (prepayment in month 0)
 };
 
@@ -98,9 +98,11 @@ PlanScenario ScenarioEnvelope(const PlanProblem& pr) {
   for (const auto& s : pr.scenarios) {
     for (size_t m = 0; m < env.demand_output_tokens.size(); ++m)
       for (int t = 0; t < pr.months; ++t)
-        env.demand_output_tokens[m][t] = std::max(env.demand_output_tokens[m][t], s.demand_output_tokens[m][t]);
+        env.demand_output_tokens[m][t] =
+            std::max(env.demand_output_tokens[m][t], s.demand_output_tokens[m][t]);
     for (size_t w = 0; w < env.bid_multiple.size(); ++w)
-      for (int t = 0; t < pr.months; ++t) env.bid_multiple[w][t] = std::max(env.bid_multiple[w][t], s.bid_multiple[w][t]);
+      for (int t = 0; t < pr.months; ++t)
+        env.bid_multiple[w][t] = std::max(env.bid_multiple[w][t], s.bid_multiple[w][t]);
   }
   return env;
 }
@@ -112,7 +114,9 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
   const auto& base = pr.instance;
   const int P = static_cast<int>(base.pools.size()), W = static_cast<int>(base.workloads.size());
   const bool names = lp.keep_names;
-  auto nm = [&](const std::string& what, int t) { return names ? prefix + what + "_" + std::to_string(t) : std::string(); };
+  auto nm = [&](const std::string& what, int t) {
+    return names ? prefix + what + "_" + std::to_string(t) : std::string();
+  };
 
   // Phase one of the cash check keeps only the shortfall in the objective.
   const double cash_weight = weight;
@@ -123,7 +127,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
   b.first_row = lp.num_rows();
 
   AllocationInstance inst = base;
-  for (size_t m = 0; m < inst.models.size(); ++m) inst.models[m].demand_output_tokens = s.demand_output_tokens[m];
+  for (size_t m = 0; m < inst.models.size(); ++m)
+    inst.models[m].demand_output_tokens = s.demand_output_tokens[m];
   AllocationLpOptions ao;
   ao.integer_gangs = false;
   ao.bound_columns_by_capacity = false;
@@ -144,8 +149,10 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
     b.cash_short_col.assign(T, -1);
     for (int t = 0; t < T; ++t) {
       b.cash_col[t] = lp.AddColumn(nm("cash", t), 0.0, -kLpInfinity, kLpInfinity);
-      b.cash_short_col[t] = lp.AddColumn(nm("cash_short", t), cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty), 0.0,
-                                       kLpInfinity);
+      b.cash_short_col[t] = lp.AddColumn(
+          nm("cash_short", t),
+          cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty), 0.0,
+          kLpInfinity);
       double rhs = -pr.committed_cost_usd[t] * S + (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
       cash_row[t] = lp.AddRow(nm("cash_flow", t), rhs, rhs);
       lp.AddCoefficient(cash_row[t], b.cash_col[t], 1.0);
@@ -180,12 +187,14 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         const int col = a.bid_col[w][k][t];
         if (col < 0) continue;
         lp.columns[col].ub = base.workloads[w].bids[k].effective_chips * s.bid_multiple[w][t];
-        lp.AddCoefficient(b.profit_row, col, -base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t] * S);
+        lp.AddCoefficient(b.profit_row, col,
+                          -base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t] * S);
       }
   // Floors may fall short, at a price above anything a chip-hour earns.
   for (const auto& fr : a.floor_rows) {
-    const int col = lp.AddColumn(nm("floor_short_" + std::to_string(fr.workload), fr.first_period),
-                                 weight * S * pr.settings.floor_penalty_usd_per_effective_chip_hour, 0.0, kLpInfinity);
+    const int col =
+        lp.AddColumn(nm("floor_short_" + std::to_string(fr.workload), fr.first_period),
+                     weight * S * pr.settings.floor_penalty_usd_per_effective_chip_hour, 0.0, kLpInfinity);
     lp.AddCoefficient(fr.row, col, 1.0);
     b.floor_short_col.push_back(col);
   }
@@ -206,8 +215,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
     std::vector<int> reducing_rows;
     int n_reducing = 0;
     for (const auto& k : o.options) n_reducing += k.kind == OptionKind::kExpand ? 0 : 1;
-    const int combined = n_reducing >= 2 ? lp.AddRow(names ? prefix + "reduce_all_" + o.id : "", -kLpInfinity, 0.0)
-                                         : -1;
+    const int combined =
+        n_reducing >= 2 ? lp.AddRow(names ? prefix + "reduce_all_" + o.id : "", -kLpInfinity, 0.0) : -1;
     if (combined >= 0) lp.AddCoefficient(combined, q, -1.0);
     for (size_t ki = 0; ki < o.options.size(); ++ki) {
       const auto& k = o.options[ki];
@@ -215,7 +224,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
       oc.offer = static_cast<int>(oi);
       oc.option = static_cast<int>(ki);
       oc.col.assign(T, -1);
-      const int cap = lp.AddRow(names ? prefix + "opt_" + o.id + "_" + OptionKindName(k.kind) : "", -kLpInfinity, 0.0);
+      const int cap =
+          lp.AddRow(names ? prefix + "opt_" + o.id + "_" + OptionKindName(k.kind) : "", -kLpInfinity, 0.0);
       lp.AddCoefficient(cap, q, -k.max_fraction);
       for (int tau = 0; tau < T; ++tau) {
         const OptionEffect e = ExerciseEffect(pr, o, k, tau);
@@ -227,7 +237,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         if (combined >= 0 && k.kind != OptionKind::kExpand) lp.AddCoefficient(combined, col, 1.0);
         lp.AddCoefficient(b.profit_row, col, e.profit_cost_per_chip * S);
         for (int t = 0; t < T; ++t) {
-          if (e.chips[t] != 0) lp.AddCoefficient(a.capacity_row[o.pool][t], col, -o.availability * e.chips[t]);
+          if (e.chips[t] != 0)
+            lp.AddCoefficient(a.capacity_row[o.pool][t], col, -o.availability * e.chips[t]);
           if (cash && e.cash_per_chip[t] != 0) lp.AddCoefficient(cash_row[t], col, e.cash_per_chip[t] * S);
         }
       }
@@ -237,7 +248,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
 
   if (pr.has_cvar()) {
     const double lambda = pr.settings.risk_aversion, alpha = pr.settings.cvar_alpha;
-    b.cvar_col = lp.AddColumn(names ? prefix + "cvar_excess" : "", weight * lambda / (1.0 - alpha), 0.0, kLpInfinity);
+    b.cvar_col =
+        lp.AddColumn(names ? prefix + "cvar_excess" : "", weight * lambda / (1.0 - alpha), 0.0, kLpInfinity);
     const int row = lp.AddRow(names ? prefix + "cvar" : "", 0.0, kLpInfinity);
     lp.AddCoefficient(row, b.cvar_col, 1.0);
     lp.AddCoefficient(row, b.profit_col, 1.0);
@@ -253,7 +265,8 @@ ScenarioBounds BoundsFor(const PlanProblem& pr, const PlanScenario& s, const Blo
   const auto& a = b.alloc;
   for (size_t m = 0; m < a.demand_row.size(); ++m)
     for (int t = 0; t < pr.months; ++t)
-      if (a.demand_row[m][t] >= 0) out.row_upper.emplace_back(a.demand_row[m][t], s.demand_output_tokens[m][t] / 1e6);
+      if (a.demand_row[m][t] >= 0)
+        out.row_upper.emplace_back(a.demand_row[m][t], s.demand_output_tokens[m][t] / 1e6);
   for (size_t w = 0; w < a.bid_col.size(); ++w)
     for (size_t k = 0; k < a.bid_col[w].size(); ++k)
       for (int t = 0; t < pr.months; ++t)
@@ -307,10 +320,11 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
     for (size_t k = 0; k < a.bid_col[w].size(); ++k)
       for (int t = 0; t < T; ++t)
         if (a.bid_col[w][k][t] >= 0)
-          out.bid_value_usd +=
-              std::max(0.0, x[a.bid_col[w][k][t]]) * base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t];
+          out.bid_value_usd += std::max(0.0, x[a.bid_col[w][k][t]]) *
+                               base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t];
   for (int p = 0; p < P; ++p)
-    for (int t = 0; t < T; ++t) out.pool_capacity_chip_hours[p] += base.pools[p].capacity_chips[t] * pr.hours[t];
+    for (int t = 0; t < T; ++t)
+      out.pool_capacity_chip_hours[p] += base.pools[p].capacity_chips[t] * pr.hours[t];
 
   double offer_cost = 0;
   out.option_chips.assign(pr.offers.size(), {});
@@ -375,8 +389,7 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
   // The block's objective per unit weight, without the idle preference (a
   // solved subproblem reports the LP's own value instead).
   double obj = -(out.revenue_usd + out.bid_value_usd - offer_cost - per_use_cost) + out.penalty_usd;
-  if (pr.has_cvar())
-    obj += pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) * out.cvar_excess_usd;
+  if (pr.has_cvar()) obj += pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) * out.cvar_excess_usd;
   out.objective = obj * kUsdScale;
   return out;
 }

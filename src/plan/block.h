@@ -33,9 +33,9 @@ struct BlockIndex {
   std::vector<int> link_col;  // [j], as given
   int profit_col = -1;
   int profit_row = -1;
-  int cvar_col = -1;  // u
-  std::vector<int> cash_col;        // [t]
-  std::vector<int> cash_short_col;  // [t]
+  int cvar_col = -1;                 // u
+  std::vector<int> cash_col;         // [t]
+  std::vector<int> cash_short_col;   // [t]
   std::vector<int> floor_short_col;  // parallel to alloc.floor_rows
   struct OptionCols {
     int offer = 0;
@@ -77,17 +77,17 @@ struct ScenarioOutcome {
   double served_output_tokens = 0;
   double capacity_chip_hours = 0;
   double used_chip_hours = 0;
-  double min_cash_usd = 0;  // lowest end-of-month cash
+  double min_cash_usd = 0;               // lowest end-of-month cash
   double cash_shortfall_usd_months = 0;  // sum over months of USD below the floor
   int breach_months = 0;
   double floor_shortfall_effective_chip_hours = 0;
   double cvar_excess_usd = 0;  // u
-  double penalty_usd = 0;      // floor and cash shortfalls at their penalties (in the objective, not in profit)
-  std::vector<double> cash_usd;                // [t], end of month
-  std::vector<double> pool_used_chip_hours;    // [p]
-  std::vector<double> pool_capacity_chip_hours;  // [p]
+  double penalty_usd = 0;  // floor and cash shortfalls at their penalties (in the objective, not in profit)
+  std::vector<double> cash_usd;                         // [t], end of month
+  std::vector<double> pool_used_chip_hours;             // [p]
+  std::vector<double> pool_capacity_chip_hours;         // [p]
   std::vector<std::vector<double>> pool_used_by_month;  // [p][t] chip-hours
-  std::vector<std::vector<double>> option_chips;  // [o][k], chips added / removed
+  std::vector<std::vector<double>> option_chips;        // [o][k], chips added / removed
   std::vector<double> link_gradient;  // d objective / d link (millions of USD per chip); Benders only
 
   double unserved_share() const {

@@ -57,8 +57,8 @@ struct Side {
 
 // Solves `fleet`'s problem on `scenarios` with every take-or-pay offer
 // unsigned except `offer` (fixed at `chips`; -1 = none).
-StatusOr<Side> SolveSide(const Fleet& fleet, const std::vector<PlanScenario>& scenarios, const std::string& offer,
-                         double chips, const SolveOptions& options) {
+StatusOr<Side> SolveSide(const Fleet& fleet, const std::vector<PlanScenario>& scenarios,
+                         const std::string& offer, double chips, const SolveOptions& options) {
   Side side;
   auto pr = BuildPlanProblem(fleet);
   if (!pr.ok()) return pr.status();
@@ -110,8 +110,8 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   if (offer == nullptr) {
     std::string ids;
     for (const auto& o : fleet.offers) ids += (ids.empty() ? "" : ", ") + o.id;
-    return Status::NotFound(fleet.file + ": no offer \"" + offer_id + "\" (offers: " + (ids.empty() ? "none" : ids) +
-                            ")");
+    return Status::NotFound(fleet.file + ": no offer \"" + offer_id +
+                            "\" (offers: " + (ids.empty() ? "none" : ids) + ")");
   }
   const int index = static_cast<int>(offer - fleet.offers.data());
   Fleet without = fleet;
@@ -200,7 +200,8 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   for (size_t w = 0; w < inst.workloads.size(); ++w) {
     bool eligible = false;
     for (size_t p = 0; p < inst.pools.size(); ++p)
-      if (pr.pool_chip_type[p] == offer->chip_type && IsEligible(inst, static_cast<int>(w), static_cast<int>(p)))
+      if (pr.pool_chip_type[p] == offer->chip_type &&
+          IsEligible(inst, static_cast<int>(w), static_cast<int>(p)))
         eligible = true;
     if (!eligible) continue;
     const WorkloadClass* wc = fleet.FindWorkload(inst.workloads[w].id);
@@ -208,12 +209,16 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
     c.id = inst.workloads[w].id;
     c.kind = WorkloadKindName(inst.workloads[w].kind);
     c.efficiency_h100_equiv = wc != nullptr ? wc->EfficiencyOn(offer->chip_type).value_or(1.0) : 1.0;
-    c.effective_pflops = c.efficiency_h100_equiv * h100_pflops;
     const int m = inst.workloads[w].served_model;
-    if (m >= 0)
+    if (m >= 0) {
+      c.unit = "million output tokens";
       for (size_t p = 0; p < inst.pools.size(); ++p)
         if (pr.pool_chip_type[p] == offer->chip_type)
-          c.output_tokens_per_chip_hour = inst.models[m].output_tokens_per_s_per_chip[p] * 3600;
+          c.units_per_chip_hour = inst.models[m].output_tokens_per_s_per_chip[p] * 3600 / 1e6;
+    } else {
+      c.unit = "effective PFLOP-hour";
+      c.units_per_chip_hour = c.efficiency_h100_equiv * h100_pflops;
+    }
     ev.classes.push_back(c);
   }
   const double per_use = wo.per_use_usd_per_chip_hour;
@@ -230,15 +235,12 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
     mp.usd = take_or_pay + per_use * used;
     for (const auto& c : ev.classes) {
       // One usable chip-hour costs the price over availability (plus what it
-      // draws when used); it does efficiency x the H100 peak in PFLOP-hours.
-      const double per_usable =
-          (wo.on_demand ? 0.0 : wo.usd_per_chip_hour / wo.availability) + per_use;
-      const double pflop_hours = c.effective_pflops;
-      mp.usd_per_effective_pflop_hour.push_back(pflop_hours > 0 ? per_usable / pflop_hours
-                                                                : std::numeric_limits<double>::infinity());
-      const double per_used = used > 0 ? mp.usd / used : std::numeric_limits<double>::infinity();
-      mp.usd_per_used_effective_pflop_hour.push_back(pflop_hours > 0 ? per_used / pflop_hours
-                                                                     : std::numeric_limits<double>::infinity());
+      // draws when used), and gives units_per_chip_hour of the class's work.
+      const double per_usable = (wo.on_demand ? 0.0 : wo.usd_per_chip_hour / wo.availability) + per_use;
+      const double inf = std::numeric_limits<double>::infinity();
+      const double per_used = used > 0 ? mp.usd / used : inf;
+      mp.usd_per_unit.push_back(c.units_per_chip_hour > 0 ? per_usable / c.units_per_chip_hour : inf);
+      mp.usd_per_used_unit.push_back(c.units_per_chip_hour > 0 ? per_used / c.units_per_chip_hour : inf);
     }
     ev.cost_usd += mp.usd;
     ev.months.push_back(std::move(mp));
@@ -254,7 +256,8 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
       if (!side.ok()) return side.status();
       return side->objective_usd - base->objective_usd;
     };
-    const double slope = (1.0 + pr.settings.risk_aversion) * std::max(ev.cost_usd, 1.0);  // per unit of factor
+    const double slope =
+        (1.0 + pr.settings.risk_aversion) * std::max(ev.cost_usd, 1.0);  // per unit of factor
     const double tol = 1e-7 * std::max(1.0, std::fabs(base->objective_usd));
     double lo = 1.0, hi = 1.0, f_lo = ev.objective_change_usd, f_hi = ev.objective_change_usd;
     bool bracketed = false, none = false;
@@ -314,9 +317,11 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   // The verdict, in a few plain sentences.
   std::string v;
   const bool worth = ev.objective_change_usd > 0;
-  const std::string what = offer_id + " (" + ev.provider + ", " +
-                           (ev.unit == "mw" ? std::to_string(static_cast<long long>(std::llround(ev.quantity_in_unit))) + " MW = " : "") +
-                           std::to_string(static_cast<long long>(std::llround(chips))) + " " + ev.chip_type + ")";
+  const std::string what =
+      offer_id + " (" + ev.provider + ", " +
+      (ev.unit == "mw" ? std::to_string(static_cast<long long>(std::llround(ev.quantity_in_unit))) + " MW = "
+                       : "") +
+      std::to_string(static_cast<long long>(std::llround(chips))) + " " + ev.chip_type + ")";
   if (worth) {
     v = "Sign " + what + ": it adds " + Usd(ev.objective_change_usd) + " to the objective (expected profit " +
         Usd(ev.expected_profit_change_usd) + ", P10 " + Usd(ev.profit_change.p10) + ", P90 " +
@@ -335,15 +340,16 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   } else if (!wo.on_demand) {
     v += " No price makes it worth signing: the allocation has no use for it.";
   }
-  v += " The allocation would use " + Pct(ev.used_share_spread.p50) + " of its chip-hours in the median scenario (P10 " +
-       Pct(ev.used_share_spread.p10) + ", P90 " + Pct(ev.used_share_spread.p90) + ")";
+  v += " The allocation would use " + Pct(ev.used_share_spread.p50) +
+       " of its chip-hours in the median scenario (P10 " + Pct(ev.used_share_spread.p10) + ", P90 " +
+       Pct(ev.used_share_spread.p90) + ")";
   if (ev.used_share_spread.p50 < 0.5)
     v += ": much of it would sit idle.";
   else
     v += ": it can be deployed productively.";
   if (ev.probability_cash_breach_after > ev.probability_cash_breach_before + 1e-9)
-    v += " It raises the chance of breaching the cash floor from " + Pct(ev.probability_cash_breach_before) + " to " +
-         Pct(ev.probability_cash_breach_after) + ".";
+    v += " It raises the chance of breaching the cash floor from " + Pct(ev.probability_cash_breach_before) +
+         " to " + Pct(ev.probability_cash_breach_after) + ".";
   ev.verdict = v;
   return ev;
 }

@@ -24,26 +24,28 @@ struct EvaluateOptions {
   std::optional<double> quantity;
 };
 
-// One workload class that can run on the offer's chip, and what the chip
-// gives it.
+// One workload class that can run on the offer's chip, and what a chip-hour
+// gives it: effective PFLOP-hours (efficiency x the H100's dense BF16 peak)
+// for development, research and internal classes; million output tokens at
+// the model's SLO for serving classes (their natural unit).
 struct ClassOnChip {
   std::string id;
   std::string kind;
-  double efficiency_h100_equiv = 0;     // H100-equivalents per chip (hardware x software maturity)
-  double effective_pflops = 0;          // efficiency x the H100's dense BF16 peak, PFLOP/s per chip
-  double output_tokens_per_chip_hour = 0;  // serving classes: at the model's SLO; 0 otherwise
+  double efficiency_h100_equiv = 0;  // H100-equivalents per chip (hardware x software maturity)
+  std::string unit;                  // "effective PFLOP-hour" or "million output tokens"
+  double units_per_chip_hour = 0;
 };
 
 struct MonthPricePerformance {
   UtcSeconds month = 0;
-  double landed_chips = 0;        // month average, before availability
+  double landed_chips = 0;         // month average, before availability
   double expected_used_share = 0;  // of its usable chip-hours, added use of that chip type over the scenarios
   double usd = 0;                  // paid for the offer in the month (take-or-pay, or on-demand use), expected
-  // Per class (parallel to OfferEvaluation::classes): USD per effective
-  // PFLOP-hour of the chips landed and usable, and of the chips the
-  // allocation actually uses (infinite when it uses none).
-  std::vector<double> usd_per_effective_pflop_hour;
-  std::vector<double> usd_per_used_effective_pflop_hour;
+  // Per class (parallel to OfferEvaluation::classes), USD per unit of the
+  // class: of the chips landed and usable, and of the chips the allocation
+  // actually uses (infinite when it uses none).
+  std::vector<double> usd_per_unit;
+  std::vector<double> usd_per_used_unit;
 };
 
 struct OfferEvaluation {
@@ -79,7 +81,8 @@ struct OfferEvaluation {
 
 // Errors: unknown offer id (with the ids there are), bad quantity, and
 // anything RunPlan can fail on.
-StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id, const EvaluateOptions& options);
+StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id,
+                                        const EvaluateOptions& options);
 
 // The same on given scenarios (instead of the cone's representatives).
 StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<PlanScenario>& scenarios,

@@ -54,7 +54,8 @@ TEST(KnownAnswer, NewsvendorMatchesTheCriticalRatio) {
     const double hours = cheap.hours[0];  // 744 in January
     EXPECT_NEAR(ObjectiveUsd(cheap, a), 720 * hours, 1.0);
     double expected_profit = 0;
-    for (size_t s = 0; s < a.outcomes.size(); ++s) expected_profit += cheap.scenarios[s].probability * a.outcomes[s].profit_usd;
+    for (size_t s = 0; s < a.outcomes.size(); ++s)
+      expected_profit += cheap.scenarios[s].probability * a.outcomes[s].profit_usd;
     EXPECT_NEAR(expected_profit, 720 * hours, 1.0);
     EXPECT_NEAR(a.outcomes[0].profit_usd, (9 * 100 - 3 * 300) * hours, 1.0);  // low: 200 chips idle
     EXPECT_NEAR(a.outcomes[1].profit_usd, (9 * 300 - 3 * 300) * hours, 1.0);
@@ -117,7 +118,8 @@ TEST(KnownAnswer, AllOrNothingOfferEitherSideOfBreakeven) {
 // 9 x (0.5 x 100 + 0.5 x 250) - 5 x 250 = 325 an hour > 0.
 TEST(KnownAnswer, MinimumQuantityIsSemiContinuous) {
   auto with_min = [](double price) {
-    return "  - {id: gpu, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 1000, min_quantity: 250, "
+    return "  - {id: gpu, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 1000, min_quantity: "
+           "250, "
            "start: 2027-01-01, duration_months: 1, usd_per_chip_hour: " +
            std::to_string(price) + "}\n";
   };
@@ -169,7 +171,8 @@ TEST(KnownAnswer, ReduceOptionGivesBackIdleChips) {
       "      - {kind: reduce, notice_months: 1, max_fraction: 0.8, fee_usd_per_chip: 100}\n";
   auto pr = BuildPlanProblem(ParseOrDie(Spec(offer, 3)));
   ASSERT_TRUE(pr.ok()) << pr.status().ToString();
-  pr->scenarios = {ChipsScenario(*pr, "low", 0.5, {100, 40, 40}), ChipsScenario(*pr, "high", 0.5, {100, 100, 100})};
+  pr->scenarios = {ChipsScenario(*pr, "low", 0.5, {100, 40, 40}),
+                   ChipsScenario(*pr, "high", 0.5, {100, 100, 100})};
   for (PlanMethod m : kMethods) {
     SCOPED_TRACE(PlanMethodName(m));
     const ProgramSolution s = SolveOrDie(*pr, m);
@@ -179,7 +182,8 @@ TEST(KnownAnswer, ReduceOptionGivesBackIdleChips) {
     EXPECT_NEAR(s.outcomes[1].option_chips[0][0], 0, 1e-4);
     const double saved = 60 * 5 * (pr->hours[1] + pr->hours[2]) - 60 * 100;
     const double h = pr->hours[0] + pr->hours[1] + pr->hours[2];
-    EXPECT_NEAR(s.outcomes[0].profit_usd, 9 * (100 * pr->hours[0] + 40 * (h - pr->hours[0])) - 5 * 100 * h + saved, 1.0);
+    EXPECT_NEAR(s.outcomes[0].profit_usd,
+                9 * (100 * pr->hours[0] + 40 * (h - pr->hours[0])) - 5 * 100 * h + saved, 1.0);
   }
 }
 
@@ -261,10 +265,11 @@ TEST(KnownAnswer, EvaluateTheNewsvendorOffer) {
   EXPECT_NEAR(ev->cost_usd, 3 * 300 * h, 1e-6);
   ASSERT_EQ(ev->months.size(), 1u);
   ASSERT_EQ(ev->classes.size(), 1u);  // the serving class
-  // $3 per usable chip-hour of an H100 (0.9894 PFLOP/s dense BF16).
-  EXPECT_NEAR(ev->months[0].usd_per_effective_pflop_hour[0], 3 / 0.9894, 1e-3);
+  // $3 per usable chip-hour, 3.6 million tokens a chip-hour.
+  EXPECT_EQ(ev->classes[0].unit, "million output tokens");
+  EXPECT_NEAR(ev->months[0].usd_per_unit[0], 3 / 3.6, 1e-9);
   // Used: 0.6 x 100 + 0.4 x 300 = 180 of 300 chips on average.
-  EXPECT_NEAR(ev->months[0].usd_per_used_effective_pflop_hour[0], 3 * 300 / 180.0 / 0.9894, 1e-3);
+  EXPECT_NEAR(ev->months[0].usd_per_used_unit[0], 3 * 300 / 180.0 / 3.6, 1e-9);
   EXPECT_THAT(ev->verdict, ::testing::HasSubstr("Sign gpu"));
   EXPECT_THAT(ev->verdict, ::testing::HasSubstr("Breakeven $5.40 per chip-hour"));
 

@@ -32,7 +32,8 @@ std::string Pct(double share) {
   return buf;
 }
 
-double Expected(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out, double (*f)(const ScenarioOutcome&)) {
+double Expected(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out,
+                double (*f)(const ScenarioOutcome&)) {
   double v = 0;
   for (size_t s = 0; s < out.size(); ++s) v += pr.scenarios[s].probability * f(out[s]);
   return v;
@@ -79,7 +80,8 @@ Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
     }
   }
   const ScenarioOutcome& w = sol->outcomes[worst];
-  const int month = static_cast<int>(std::min_element(w.cash_usd.begin(), w.cash_usd.end()) - w.cash_usd.begin());
+  const int month =
+      static_cast<int>(std::min_element(w.cash_usd.begin(), w.cash_usd.end()) - w.cash_usd.begin());
   const double floor = *pr.settings.cash_floor_usd;
   std::string where = pr.file;
   if (pr.cash_floor_loc.line > 0)
@@ -88,9 +90,9 @@ Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
       where + ": plan.cash_floor_usd: no plan keeps cash above the floor of " + Usd(floor) +
       " in every scenario: even the plan that minimises breaches falls " + Usd(floor - w.cash_usd[month]) +
       " below it in " + FormatMonth(pr.month_start[month]) + " in scenario " + pr.scenarios[worst].name +
-      " (probability " + Pct(pr.scenarios[worst].probability) + "), and breaches it in " + std::to_string(breached) +
-      " of " + std::to_string(sol->outcomes.size()) + " scenarios (probability " + Pct(p_breach) +
-      "); lower the floor or raise plan.initial_cash_usd");
+      " (probability " + Pct(pr.scenarios[worst].probability) + "), and breaches it in " +
+      std::to_string(breached) + " of " + std::to_string(sol->outcomes.size()) + " scenarios (probability " +
+      Pct(p_breach) + "); lower the floor or raise plan.initial_cash_usd");
 }
 
 }  // namespace
@@ -125,8 +127,9 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
   bool at_cash_floor = false;
   if (pr.settings.cash_floor_usd)
     for (const auto& o : outcomes)
-      at_cash_floor = at_cash_floor || o.min_cash_usd <= *pr.settings.cash_floor_usd +
-                                                           1e-4 * std::max(1.0, std::fabs(*pr.settings.cash_floor_usd));
+      at_cash_floor =
+          at_cash_floor || o.min_cash_usd <= *pr.settings.cash_floor_usd +
+                                                 1e-4 * std::max(1.0, std::fabs(*pr.settings.cash_floor_usd));
   for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
     const PlanOffer& o = pr.offers[oi];
     OfferDecision d;
@@ -144,7 +147,8 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
     d.sign = d.chips > 1e-6 * std::max(1.0, o.max_chips);
     d.usd_per_chip_hour = o.usd_per_chip_hour;
     if (!o.on_demand)
-      for (int t = 0; t < pr.months; ++t) d.cost_usd_per_chip += o.usd_per_chip_hour * pr.hours[t] * o.landed[t];
+      for (int t = 0; t < pr.months; ++t)
+        d.cost_usd_per_chip += o.usd_per_chip_hour * pr.hours[t] * o.landed[t];
     const int j = pr.link_of_offer(static_cast<int>(oi));
     if (j >= 0) {
       double g = 0;
@@ -160,7 +164,8 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       if (o.pool < static_cast<int>(r.pool_used_chip_hours.size())) {
         if (r.pool_capacity_chip_hours[o.pool] > 0)
           d.pool_utilization += p * r.pool_used_chip_hours[o.pool] / r.pool_capacity_chip_hours[o.pool];
-        if (pr.per_use_usd_per_chip_hour[o.pool] > 0) d.expected_used_chip_hours += p * r.pool_used_chip_hours[o.pool];
+        if (pr.per_use_usd_per_chip_hour[o.pool] > 0)
+          d.expected_used_chip_hours += p * r.pool_used_chip_hours[o.pool];
       }
     }
     for (size_t k = 0; k < o.options.size(); ++k) {
@@ -189,8 +194,8 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
               "one more chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against " +
               Usd(d.cost_usd_per_chip) + " (net " + Usd(d.net_usd_per_chip) + ")";
     } else if (at_cash_floor && d.net_usd_per_chip > 0.01 * d.cost_usd_per_chip) {
-      d.why = "signed short of its maximum although a chip would add " + Usd(d.value_usd_per_chip) + per_chip +
-              " against " + Usd(d.cost_usd_per_chip) + ": more would take cash below the floor";
+      d.why = "signed short of its maximum although a chip would add " + Usd(d.value_usd_per_chip) +
+              per_chip + " against " + Usd(d.cost_usd_per_chip) + ": more would take cash below the floor";
     } else {
       d.why = "signed up to where one more chip adds what it costs (" + Usd(d.cost_usd_per_chip) + per_chip +
               "): beyond it the chips would idle in too many scenarios";
@@ -236,7 +241,8 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   rep.utilization = WeightedSpread(util, rep.probability);
   rep.unserved_share = WeightedSpread(unserved, rep.probability);
   rep.min_cash_usd = WeightedSpread(min_cash, rep.probability);
-  const double value = Expected(pr, out, [](const ScenarioOutcome& o) { return o.revenue_usd + o.bid_value_usd; });
+  const double value =
+      Expected(pr, out, [](const ScenarioOutcome& o) { return o.revenue_usd + o.bid_value_usd; });
   const double cost = Expected(pr, out, [](const ScenarioOutcome& o) { return o.cost_usd; });
   rep.return_on_compute = cost > 0 ? value / cost : 0.0;
   for (size_t s = 0; s < out.size(); ++s) {
@@ -267,9 +273,10 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     if (!other.ok()) return other.status().WithContext("the opposite decision on offer " + d.id);
     d.decision_value_usd = rep.objective_usd - ObjectiveUsd(pr, *other);
     if (pr.offers[o].all_or_nothing) {
-      d.why = d.sign ? "all or nothing, signed: the plan is worth " + Usd(*d.decision_value_usd) +
-                           " more with it than without"
-                     : "all or nothing, not signed: signing it would cost the plan " + Usd(*d.decision_value_usd);
+      d.why =
+          d.sign ? "all or nothing, signed: the plan is worth " + Usd(*d.decision_value_usd) +
+                       " more with it than without"
+                 : "all or nothing, not signed: signing it would cost the plan " + Usd(*d.decision_value_usd);
     } else {
       d.why += d.sign ? "; the plan is worth " + Usd(*d.decision_value_usd) + " more with it than without"
                       : "; signing its minimum would cost the plan " + Usd(*d.decision_value_usd);
@@ -334,7 +341,9 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       std::vector<double> profit_row, obj_row, unserved_row, util_row;
       for (size_t j = 0; j < n; ++j) {
         auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(options.solve, threads));
-        if (!e.ok()) return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name + " happens");
+        if (!e.ok())
+          return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name +
+                                        " happens");
         profit_row.push_back(e->outcomes[0].profit_usd);
         obj_row.push_back(ObjectiveUsd(point[j], *e));
         unserved_row.push_back(e->outcomes[0].unserved_share());

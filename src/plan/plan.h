@@ -42,13 +42,13 @@ struct OfferDecision {
   bool on_demand = false;
   bool all_or_nothing = false;
   double max_chips = 0;
-  double chips = 0;              // signed (on-demand: available)
-  double quantity_in_unit = 0;   // signed, in the offer's unit
-  std::string unit;              // "chips" or "mw"
+  double chips = 0;             // signed (on-demand: available)
+  double quantity_in_unit = 0;  // signed, in the offer's unit
+  std::string unit;             // "chips" or "mw"
   double chips_per_unit = 1;
   bool sign = false;
   double usd_per_chip_hour = 0;
-  double cost_usd_per_chip = 0;   // take-or-pay over the horizon (0 on demand)
+  double cost_usd_per_chip = 0;  // take-or-pay over the horizon (0 on demand)
   // Expected marginal value of one more signed chip over the horizon, gross
   // (capacity it adds) and net of its cost: from the subproblems' duals.
   double value_usd_per_chip = 0;
@@ -64,7 +64,7 @@ struct OfferDecision {
 };
 
 struct MismatchTable {
-  std::vector<std::string> points;  // "P10", "P50", "P90"
+  std::vector<std::string> points;         // "P10", "P50", "P90"
   std::vector<std::vector<double>> chips;  // [plan i][offer]: what the plan bought for point i signs
   // [plan i][realised j]: profit and objective (profit - penalties - lambda x
   // CVaR, here of one path: (1 + lambda) x profit - penalties) of plan i when
@@ -110,7 +110,8 @@ StatusOr<PlanReport> RunPlan(const Fleet& fleet, const PlanRunOptions& options);
 
 // The same from a built problem with its scenarios (quantile_paths: the
 // points of the mismatch table, may be empty).
-StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vector<PlanScenario>& quantile_paths,
+StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem,
+                                     const std::vector<PlanScenario>& quantile_paths,
                                      const PlanRunOptions& options);
 
 // Decisions and their explanation for a solution of `problem`.

@@ -19,7 +19,8 @@ std::vector<std::string> Errors(const std::string& yaml) {
   if (f.ok()) return {"<parsed without errors>"};
   std::vector<std::string> out;
   for (const auto& d : f.status().diagnostics())
-    out.push_back(std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.field + ": " + d.message);
+    out.push_back(std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.field + ": " +
+                  d.message);
   return out;
 }
 
@@ -90,24 +91,28 @@ TEST(PlanSpec, ReadsOffersAndPlanSettings) {
 }
 
 TEST(PlanSpec, UnknownChipIsNamedWithTheCatalogHint) {
-  EXPECT_THAT(Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: trn2, quantity: 8, "
-                                "start: 2027-01-01, duration_months: 3, usd_per_chip_hour: 1}\n")),
-              ElementsAre("14:53: offers[0].chip_type: expected a chip type declared in chip_types, got \"trn2\" "
-                          "(it is in the catalog: add `- catalog: trn2` to chip_types)"));
-  EXPECT_THAT(Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: h100, quantity: 8, "
-                                "start: 2027-01-01, duration_months: 3, usd_per_chip_hour: 1}\n")),
-              ElementsAre(HasSubstr("14:53: offers[0].chip_type: expected a chip type declared in chip_types, got "
-                                    "\"h100\" (did you mean \"h100-sxm\"?)")));
+  EXPECT_THAT(
+      Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: trn2, quantity: 8, "
+                        "start: 2027-01-01, duration_months: 3, usd_per_chip_hour: 1}\n")),
+      ElementsAre("14:53: offers[0].chip_type: expected a chip type declared in chip_types, got \"trn2\" "
+                  "(it is in the catalog: add `- catalog: trn2` to chip_types)"));
+  EXPECT_THAT(
+      Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: h100, quantity: 8, "
+                        "start: 2027-01-01, duration_months: 3, usd_per_chip_hour: 1}\n")),
+      ElementsAre(HasSubstr("14:53: offers[0].chip_type: expected a chip type declared in chip_types, got "
+                            "\"h100\" (did you mean \"h100-sxm\"?)")));
 }
 
 TEST(PlanSpec, LandingAfterTheHorizonIsRefused) {
-  EXPECT_THAT(Errors(WithOffers("  - {id: late, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 8,\n"
-                                "     start: 2029-02-01, duration_months: 12, usd_per_chip_hour: 1}\n")),
-              ElementsAre("15:13: offers[0].start: offer \"late\" lands 2029-02-01, after the plan horizon ends "
-                          "2029-01-01 (plan.horizon_months 24 from 2027-01): lengthen the horizon or drop the "
-                          "offer"));
+  EXPECT_THAT(
+      Errors(WithOffers("  - {id: late, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 8,\n"
+                        "     start: 2029-02-01, duration_months: 12, usd_per_chip_hour: 1}\n")),
+      ElementsAre("15:13: offers[0].start: offer \"late\" lands 2029-02-01, after the plan horizon ends "
+                  "2029-01-01 (plan.horizon_months 24 from 2027-01): lengthen the horizon or drop the "
+                  "offer"));
   // A ramp whose first step is after the horizon is named at that step.
-  EXPECT_THAT(Errors(WithOffers(R"(  - id: slow
+  EXPECT_THAT(
+      Errors(WithOffers(R"(  - id: slow
     provider: p
     kind: reserved
     chip_type: h100-sxm
@@ -118,18 +123,21 @@ TEST(PlanSpec, LandingAfterTheHorizonIsRefused) {
     landing_ramp:
       - {at: 2029-03-01, fraction: 1}
 )")),
-              ElementsAre(HasSubstr("23:14: offers[0].landing_ramp[0].at: offer \"slow\" lands 2029-03-01, after "
-                                    "the plan horizon ends 2029-01-01")));
+      ElementsAre(HasSubstr("23:14: offers[0].landing_ramp[0].at: offer \"slow\" lands 2029-03-01, after "
+                            "the plan horizon ends 2029-01-01")));
 }
 
 TEST(PlanSpec, NegativeAndMissingPrices) {
   EXPECT_THAT(Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 8, "
                                 "start: 2027-01-01, duration_months: 3, usd_per_chip_hour: -2}\n")),
               ElementsAre("14:134: offers[0].usd_per_chip_hour: expected a non-negative number, got -2"));
-  EXPECT_THAT(Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 8, "
-                                "start: 2027-01-01, duration_months: 3}\n")),
-              ElementsAre("14:5: offers[0]: expected exactly one of 'usd_per_chip_hour' or 'usd_per_mw_month', got neither"));
-  EXPECT_THAT(Errors(WithOffers(R"(  - id: x
+  EXPECT_THAT(
+      Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 8, "
+                        "start: 2027-01-01, duration_months: 3}\n")),
+      ElementsAre(
+          "14:5: offers[0]: expected exactly one of 'usd_per_chip_hour' or 'usd_per_mw_month', got neither"));
+  EXPECT_THAT(
+      Errors(WithOffers(R"(  - id: x
     provider: p
     kind: reserved
     chip_type: h100-sxm
@@ -140,11 +148,12 @@ TEST(PlanSpec, NegativeAndMissingPrices) {
     options:
       - {kind: terminate, notice_months: 2, fee_usd_per_chip: -50}
 )")),
-              ElementsAre("23:63: offers[0].options[0].fee_usd_per_chip: expected a non-negative number, got -50"));
+      ElementsAre("23:63: offers[0].options[0].fee_usd_per_chip: expected a non-negative number, got -50"));
 }
 
 TEST(PlanSpec, InconsistentTermsAreRefused) {
-  EXPECT_THAT(Errors(WithOffers(R"(  - id: x
+  EXPECT_THAT(
+      Errors(WithOffers(R"(  - id: x
     provider: p
     kind: on_demand
     chip_type: h100-sxm
@@ -160,20 +169,20 @@ TEST(PlanSpec, InconsistentTermsAreRefused) {
       - {kind: reduce, notice_months: 1, usd_per_chip_hour: 3}
       - {kind: reduce, notice_months: 2}
 )")),
-              ElementsAre(
-                  "20:5: offers[0].min_quantity: min_quantity applies to divisible offers; an all-or-nothing offer "
-                  "(divisible: false) is signed for its whole quantity or not at all",
-                  "20:19: offers[0].min_quantity: expected at most quantity (8), got 9",
-                  "24:26: offers[0].prepayment_fraction: an on_demand offer is paid per used chip-hour and has "
-                  "nothing to prepay",
-                  "25:5: offers[0].options: an on_demand offer carries no commitment to expand, reduce or terminate: "
-                  "remove options",
-                  "26:45: offers[0].options[0].max_fraction: max_fraction applies to expand and reduce options; "
-                  "terminate ends the contract for up to all of its chips",
-                  "27:42: offers[0].options[1].usd_per_chip_hour: usd_per_chip_hour is the price of added chips and "
-                  "applies to expand options only; reduce takes fee_usd_per_chip",
-                  "28:16: offers[0].options[2].kind: a second reduce option (already in offers[0].options[1]); give "
-                  "one per kind"));
+      ElementsAre(
+          "20:5: offers[0].min_quantity: min_quantity applies to divisible offers; an all-or-nothing offer "
+          "(divisible: false) is signed for its whole quantity or not at all",
+          "20:19: offers[0].min_quantity: expected at most quantity (8), got 9",
+          "24:26: offers[0].prepayment_fraction: an on_demand offer is paid per used chip-hour and has "
+          "nothing to prepay",
+          "25:5: offers[0].options: an on_demand offer carries no commitment to expand, reduce or terminate: "
+          "remove options",
+          "26:45: offers[0].options[0].max_fraction: max_fraction applies to expand and reduce options; "
+          "terminate ends the contract for up to all of its chips",
+          "27:42: offers[0].options[1].usd_per_chip_hour: usd_per_chip_hour is the price of added chips and "
+          "applies to expand options only; reduce takes fee_usd_per_chip",
+          "28:16: offers[0].options[2].kind: a second reduce option (already in offers[0].options[1]); give "
+          "one per kind"));
 }
 
 TEST(PlanSpec, CashFloorAboveTheStartingCashIsRefused) {
@@ -181,8 +190,9 @@ TEST(PlanSpec, CashFloorAboveTheStartingCashIsRefused) {
       Errors(WithOffers("  - {id: x, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 8, "
                         "start: 2027-01-01, duration_months: 3, usd_per_chip_hour: 1}\n",
                         "  initial_cash_usd: 1.0e9\n  cash_floor_usd: 2.0e9\n")),
-      ElementsAre("19:19: plan.cash_floor_usd: no plan can meet a cash floor of 2000000000 USD: cash starts below it "
-                  "(initial_cash_usd is 1000000000)"));
+      ElementsAre(
+          "19:19: plan.cash_floor_usd: no plan can meet a cash floor of 2000000000 USD: cash starts below it "
+          "(initial_cash_usd is 1000000000)"));
 }
 
 TEST(PlanSpec, PlanSettingsHaveBounds) {
@@ -193,9 +203,10 @@ TEST(PlanSpec, PlanSettingsHaveBounds) {
 }
 
 TEST(PlanSpec, OfferFileIsCheckedAgainstTheSpec) {
-  Fleet fleet = plan_test::ParseOrDie(WithOffers("  - {id: base, provider: p, kind: reserved, chip_type: h100-sxm, "
-                                                 "quantity: 8, start: 2027-01-01, duration_months: 3, "
-                                                 "usd_per_chip_hour: 1}\n"));
+  Fleet fleet =
+      plan_test::ParseOrDie(WithOffers("  - {id: base, provider: p, kind: reserved, chip_type: h100-sxm, "
+                                       "quantity: 8, start: 2027-01-01, duration_months: 3, "
+                                       "usd_per_chip_hour: 1}\n"));
   const std::string path = ::testing::TempDir() + "/offer-file.yaml";
   std::ofstream(path) << "offers:\n"
                          "  - {id: extra, provider: p, kind: short_term, chip_type: h100-sxm, quantity: 64,\n"
@@ -211,11 +222,14 @@ TEST(PlanSpec, OfferFileIsCheckedAgainstTheSpec) {
   ASSERT_FALSE(st.ok());
   ASSERT_EQ(st.diagnostics().size(), 2u);
   EXPECT_EQ(st.diagnostics()[0].file, path);
-  EXPECT_EQ(st.diagnostics()[0].ToString(),
-            path + ":2:10: offers[0].id: offer \"base\" is already in test.yaml (line 14): give it another id");
-  EXPECT_EQ(st.diagnostics()[1].ToString(),
-            path + ":2:58: offers[0].chip_type: expected a chip type declared in chip_types, got \"b200\" (it is in "
-                   "the catalog: add `- catalog: b200` to chip_types)");
+  EXPECT_EQ(
+      st.diagnostics()[0].ToString(),
+      path + ":2:10: offers[0].id: offer \"base\" is already in test.yaml (line 14): give it another id");
+  EXPECT_EQ(
+      st.diagnostics()[1].ToString(),
+      path +
+          ":2:58: offers[0].chip_type: expected a chip type declared in chip_types, got \"b200\" (it is in "
+          "the catalog: add `- catalog: b200` to chip_types)");
   EXPECT_EQ(fleet.offers.size(), 2u);  // unchanged
   std::remove(path.c_str());
 }

@@ -34,7 +34,9 @@ models:
     output_tokens_per_s_per_chip: {h100-sxm: 1000}
 workloads:
   - {id: serve, kind: serve, model: m}
-)" + extra + (offers_yaml.empty() ? "offers: []\n" : "offers:\n" + offers_yaml) + "plan:\n  start: 2027-01-01\n  horizon_months: " + std::to_string(months) + "\n" + plan_extra;
+)" + extra +
+         (offers_yaml.empty() ? "offers: []\n" : "offers:\n" + offers_yaml) +
+         "plan:\n  start: 2027-01-01\n  horizon_months: " + std::to_string(months) + "\n" + plan_extra;
 }
 
 inline Fleet ParseOrDie(const std::string& yaml) {

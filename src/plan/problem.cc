@@ -16,7 +16,7 @@ namespace fungible {
 namespace {
 
 constexpr double kHoursPerMonth = 730.0;  // 8760 / 12, the MW-month convention of the spec
-constexpr int kSamplesPerDay = 4;          // capacity and cost are averaged over 6-hour samples
+constexpr int kSamplesPerDay = 4;         // capacity and cost are averaged over 6-hour samples
 
 // Calls fn(t, hours) for sample instants spread evenly over [from, to).
 template <typename Fn>
@@ -79,7 +79,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
   pr.file = fleet.file;
   if (ps.start == 0)
     return Status::Invalid(fleet.file + ": plan.start: no start month (set plan.start or forecast.start)");
-  if (ps.horizon_months < 1) return Status::Invalid(fleet.file + ": plan.horizon_months: expected at least 1");
+  if (ps.horizon_months < 1)
+    return Status::Invalid(fleet.file + ": plan.horizon_months: expected at least 1");
   const int T = ps.horizon_months;
   pr.months = T;
   const UtcSeconds start = StartOfMonth(ps.start);
@@ -142,8 +143,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     const Offer& o = fleet.offers[i];
     const ChipType* chip = fleet.FindChip(o.chip_type);
     if (chip == nullptr)
-      return Status::Invalid(fleet.file + ": offers[" + std::to_string(i) + "].chip_type: unknown chip type \"" +
-                             o.chip_type + "\"");
+      return Status::Invalid(fleet.file + ": offers[" + std::to_string(i) +
+                             "].chip_type: unknown chip type \"" + o.chip_type + "\"");
     PlanOffer po;
     po.id = o.id;
     po.fleet_index = static_cast<int>(i);
@@ -160,7 +161,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     po.usd_per_chip_hour = UsdPerChipHour(fleet, *chip, o.usd_per_chip_hour, o.usd_per_mw_month);
     po.availability = o.availability;
     po.prepayment_fraction = o.prepayment_fraction;
-    po.per_use_usd_per_chip_hour = o.power_usd_per_mwh * mw_per_chip + (po.on_demand ? po.usd_per_chip_hour : 0.0);
+    po.per_use_usd_per_chip_hour =
+        o.power_usd_per_mwh * mw_per_chip + (po.on_demand ? po.usd_per_chip_hour : 0.0);
     po.landed.assign(T, 0.0);
     po.in_window.assign(T, 0.0);
     for (int t = 0; t < T; ++t) {
@@ -173,8 +175,10 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
       po.in_window[t] = window / pr.hours[t];
     }
     double contract_landed_hours = 0;
-    Sample(o.start, o.End(), [&](UtcSeconds at, double h) { contract_landed_hours += OfferLandedAt(o, at) * h; });
-    po.prepayment_usd_per_chip = po.on_demand ? 0.0 : o.prepayment_fraction * po.usd_per_chip_hour * contract_landed_hours;
+    Sample(o.start, o.End(),
+           [&](UtcSeconds at, double h) { contract_landed_hours += OfferLandedAt(o, at) * h; });
+    po.prepayment_usd_per_chip =
+        po.on_demand ? 0.0 : o.prepayment_fraction * po.usd_per_chip_hour * contract_landed_hours;
     for (const auto& opt : o.options) {
       PlanOffer::Option x;
       x.kind = opt.kind;
@@ -186,7 +190,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     }
     po.pool = pool_for(o.chip_type, po.per_use_usd_per_chip_hour);
     if (po.on_demand)
-      for (int t = 0; t < T; ++t) inst.pools[po.pool].capacity_chips[t] += po.availability * po.landed[t] * po.max_chips;
+      for (int t = 0; t < T; ++t)
+        inst.pools[po.pool].capacity_chips[t] += po.availability * po.landed[t] * po.max_chips;
     pr.offers.push_back(std::move(po));
   }
 
@@ -197,7 +202,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     mi.usd_per_output_token = m.usd_per_output_token();
     for (const auto& chip : pr.pool_chip_type) {
       auto it = m.output_tokens_per_s_per_chip.find(chip);
-      mi.output_tokens_per_s_per_chip.push_back(it == m.output_tokens_per_s_per_chip.end() ? 0.0 : it->second);
+      mi.output_tokens_per_s_per_chip.push_back(it == m.output_tokens_per_s_per_chip.end() ? 0.0
+                                                                                           : it->second);
     }
     mi.demand_output_tokens.assign(T, 0.0);
     inst.models.push_back(std::move(mi));
@@ -213,7 +219,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
   for (size_t m = 0; m < inst.models.size(); ++m) {
     double f = *std::max_element(pr.price_factor[m].begin(), pr.price_factor[m].end());
     for (double tps : inst.models[m].output_tokens_per_s_per_chip)
-      max_value_per_chip_hour = std::max(max_value_per_chip_hour, inst.models[m].usd_per_output_token * f * tps * 3600);
+      max_value_per_chip_hour =
+          std::max(max_value_per_chip_hour, inst.models[m].usd_per_output_token * f * tps * 3600);
   }
   double min_floor_efficiency = 1.0;
   for (const WorkloadClass& w : fleet.workloads) {
@@ -233,10 +240,12 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
       max_value_per_chip_hour = std::max(max_value_per_chip_hour, b.usd_per_effective_chip_hour * 5.0);
     if (w.floor_effective_chips > 0)
       for (const auto& e : w.eligible)
-        if (e.efficiency_h100_equiv > 0) min_floor_efficiency = std::min(min_floor_efficiency, e.efficiency_h100_equiv);
+        if (e.efficiency_h100_equiv > 0)
+          min_floor_efficiency = std::min(min_floor_efficiency, e.efficiency_h100_equiv);
     inst.workloads.push_back(std::move(wi));
   }
-  pr.settings.floor_penalty_usd_per_effective_chip_hour = 10.0 * max_value_per_chip_hour / min_floor_efficiency;
+  pr.settings.floor_penalty_usd_per_effective_chip_hour =
+      10.0 * max_value_per_chip_hour / min_floor_efficiency;
   FUNGIBLE_RETURN_IF_ERROR(ValidateInstance(inst));
   return pr;
 }
@@ -244,7 +253,8 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
 namespace {
 
 PlanScenario ScenarioFrom(const DemandModel& dm, const PlanProblem& pr, const std::vector<int>& model_tier,
-                          const std::vector<int>& workload_tier, const std::function<double(int, int)>& log_multiple) {
+                          const std::vector<int>& workload_tier,
+                          const std::function<double(int, int)>& log_multiple) {
   PlanScenario s;
   const int T = pr.months;
   s.demand_output_tokens.assign(model_tier.size(), std::vector<double>(T, 0.0));
@@ -252,7 +262,8 @@ PlanScenario ScenarioFrom(const DemandModel& dm, const PlanProblem& pr, const st
   for (size_t m = 0; m < model_tier.size(); ++m)
     if (model_tier[m] >= 0)
       for (int t = 0; t < T; ++t)
-        s.demand_output_tokens[m][t] = MonthlyOutputTokens(dm, model_tier[m], t + 1, log_multiple(model_tier[m], t + 1));
+        s.demand_output_tokens[m][t] =
+            MonthlyOutputTokens(dm, model_tier[m], t + 1, log_multiple(model_tier[m], t + 1));
   for (size_t w = 0; w < workload_tier.size(); ++w)
     if (workload_tier[w] >= 0)
       for (int t = 0; t < T; ++t) s.bid_multiple[w][t] = std::exp(log_multiple(workload_tier[w], t + 1));
@@ -268,7 +279,8 @@ StatusOr<ConeScenarios> DrawConeScenarios(const Fleet& fleet, const PlanProblem&
   fo.start = AddMonths(pr.month_start[0], -1);  // the cone's month 1 is the first planned month
   fo.threads = threads;
   if (fleet.demand.empty() && fleet.class_growth.empty())
-    return Status::Invalid(fleet.file + ": demand: the plan needs serving demand (demand[]) to value capacity");
+    return Status::Invalid(fleet.file +
+                           ": demand: the plan needs serving demand (demand[]) to value capacity");
   auto dm = BuildDemandModel(fleet, fo);
   if (!dm.ok()) return dm.status();
   const ScenarioSet set = GenerateScenarios(*dm, fo);
@@ -310,10 +322,12 @@ StatusOr<ConeScenarios> DrawConeScenarios(const Fleet& fleet, const PlanProblem&
     out.representatives.push_back(std::move(s));
   }
   // Representatives in the order drawn, so that output reads by scenario number.
-  std::stable_sort(out.representatives.begin(), out.representatives.end(),
-                   [](const PlanScenario& a, const PlanScenario& b) { return a.source_index < b.source_index; });
+  std::stable_sort(
+      out.representatives.begin(), out.representatives.end(),
+      [](const PlanScenario& a, const PlanScenario& b) { return a.source_index < b.source_index; });
   for (double q : quantiles) {
-    std::vector<std::vector<double>> path(static_cast<size_t>(dm->num_tiers()), std::vector<double>(pr.months + 1, 0));
+    std::vector<std::vector<double>> path(static_cast<size_t>(dm->num_tiers()),
+                                          std::vector<double>(pr.months + 1, 0));
     for (int tier = 0; tier < dm->num_tiers(); ++tier)
       for (int month = 1; month <= pr.months; ++month) {
         const double* col = set.Column(tier, month);

@@ -23,9 +23,9 @@ inline constexpr double kUsdScale = 1e-6;  // LP money unit: one million USD
 
 // One scenario of the second stage.
 struct PlanScenario {
-  std::string name;          // "s12" (sampled), "P90", "mean", ...
-  double probability = 0;    // sums to 1 over a problem's scenarios
-  int source_index = -1;     // index in the drawn scenario set; -1 = synthetic
+  std::string name;        // "s12" (sampled), "P90", "mean", ...
+  double probability = 0;  // sums to 1 over a problem's scenarios
+  int source_index = -1;   // index in the drawn scenario set; -1 = synthetic
   // Output tokens demanded per model (instance model order) and month.
   std::vector<std::vector<double>> demand_output_tokens;  // [m][t]
   // Bid quantities of each workload class scale by this (class growth from
@@ -45,8 +45,8 @@ struct PlanOffer {
   int pool = -1;              // instance pool whose capacity rows it adds to
   double chips_per_unit = 1;  // chips per unit of the spec's quantity (1, or chips per MW)
   double max_chips = 0;
-  double min_chips = 0;        // divisible: 0 or >= this
-  bool all_or_nothing = false;  // signed for max_chips or not at all
+  double min_chips = 0;          // divisible: 0 or >= this
+  bool all_or_nothing = false;   // signed for max_chips or not at all
   double usd_per_chip_hour = 0;  // take-or-pay price (MW prices converted)
   double availability = 1;
   // Month-average share of signed chips landed (ramp x inside the contract)
@@ -54,7 +54,7 @@ struct PlanOffer {
   std::vector<double> landed;     // f[t]
   std::vector<double> in_window;  // g[t]
   double prepayment_fraction = 0;
-  double prepayment_usd_per_chip = 0;  // paid in month 0: fraction x the whole contract's price per chip
+  double prepayment_usd_per_chip = 0;    // paid in month 0: fraction x the whole contract's price per chip
   double per_use_usd_per_chip_hour = 0;  // power billed on top, and the on-demand price
   struct Option {
     OptionKind kind = OptionKind::kExpand;
@@ -99,8 +99,8 @@ struct PlanProblem {
   AllocationInstance instance;
   std::vector<std::string> pool_chip_type;        // [p]
   std::vector<std::vector<double>> price_factor;  // [m][t]: token price relative to the listed one
-  std::vector<double> committed_cost_usd;          // [t]: take-or-pay cost of committed pools
-  std::vector<double> per_use_usd_per_chip_hour;   // [p]: billed per used chip-hour (power, on-demand)
+  std::vector<double> committed_cost_usd;         // [t]: take-or-pay cost of committed pools
+  std::vector<double> per_use_usd_per_chip_hour;  // [p]: billed per used chip-hour (power, on-demand)
   std::vector<PlanOffer> offers;
   std::vector<PlanScenario> scenarios;
   PlanSettingsIn settings;

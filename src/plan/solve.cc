@@ -1,15 +1,12 @@
 #include "plan/solve.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <coin/ClpSimplex.hpp>
 #include <coin/CoinError.hpp>
 #include <coin/CoinFinite.hpp>
 #include <coin/CoinMessageHandler.hpp>
-
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cmath>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -54,7 +51,7 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
 // The first stage's columns, as the solvers see them.
 struct FirstStage {
   int n_links = 0;
-  std::vector<double> lo, hi;  // [link]
+  std::vector<double> lo, hi;      // [link]
   std::vector<int> offer_of_link;  // [link] offer index, -1 for eta
   // Binary indicator per link that needs one (-1 otherwise).
   std::vector<int> binary_of_link;
@@ -72,7 +69,8 @@ double MaxValueMusd(const PlanProblem& pr, const PlanScenario& s) {
   for (size_t w = 0; w < inst.workloads.size(); ++w)
     for (const auto& b : inst.workloads[w].bids)
       for (int t = 0; t < pr.months; ++t)
-        v += b.effective_chips * s.bid_multiple[w][t] * std::max(0.0, b.usd_per_effective_chip_hour) * pr.hours[t];
+        v += b.effective_chips * s.bid_multiple[w][t] * std::max(0.0, b.usd_per_effective_chip_hour) *
+             pr.hours[t];
   return v * kUsdScale;
 }
 
@@ -124,7 +122,8 @@ StatusOr<FirstStage> ResolveBounds(const PlanProblem& pr, const FirstStageBounds
       const bool ok = q <= kFeasTol || (off.all_or_nothing ? std::fabs(q - off.max_chips) <= kFeasTol
                                                            : q >= off.min_chips - kFeasTol);
       if (!ok)
-        return Status::Infeasible("offer " + off.id + " cannot be signed for " + std::to_string(q) + " chips (" +
+        return Status::Infeasible("offer " + off.id + " cannot be signed for " + std::to_string(q) +
+                                  " chips (" +
                                   (off.all_or_nothing ? "all or nothing: " + std::to_string(off.max_chips)
                                                       : "at least " + std::to_string(off.min_chips)) +
                                   ")");
@@ -135,7 +134,8 @@ StatusOr<FirstStage> ResolveBounds(const PlanProblem& pr, const FirstStageBounds
   }
   double max_value = 0;
   for (const auto& s : pr.scenarios) max_value = std::max(max_value, MaxValueMusd(pr, s));
-  double committed = std::accumulate(pr.committed_cost_usd.begin(), pr.committed_cost_usd.end(), 0.0) * kUsdScale;
+  double committed =
+      std::accumulate(pr.committed_cost_usd.begin(), pr.committed_cost_usd.end(), 0.0) * kUsdScale;
   fs.eta_bound = 2.0 * (max_value + committed + OfferSwingMusd(pr)) + 1.0;
   if (pr.has_cvar()) {
     const int j = pr.eta_link();
@@ -220,12 +220,14 @@ class Evaluator {
   Status Cuts(const std::vector<double>& links, std::vector<double>& V, std::vector<std::vector<double>>& G) {
     const int n = static_cast<int>(links.size());
     std::vector<ScenarioOutcome> mine(end_ - begin_);
-    Status st = ForScenarios(begin_, end_, threads_, [&](int s) { return subs_.Solve(s, links, false, mine[s - begin_]); });
+    Status st = ForScenarios(begin_, end_, threads_,
+                             [&](int s) { return subs_.Solve(s, links, false, mine[s - begin_]); });
     std::vector<double> flat;
     flat.push_back(st.ok() ? 0.0 : 1.0);
     for (const auto& o : mine) {
       flat.push_back(o.objective);
-      for (int j = 0; j < n; ++j) flat.push_back(j < static_cast<int>(o.link_gradient.size()) ? o.link_gradient[j] : 0);
+      for (int j = 0; j < n; ++j)
+        flat.push_back(j < static_cast<int>(o.link_gradient.size()) ? o.link_gradient[j] : 0);
     }
     const std::vector<double> all = comm_.AllGather(flat);
     const int K = static_cast<int>(pr_.scenarios.size());
@@ -250,7 +252,8 @@ class Evaluator {
 
   Status Outcomes(const std::vector<double>& links, std::vector<ScenarioOutcome>& out) {
     std::vector<ScenarioOutcome> mine(end_ - begin_);
-    Status st = ForScenarios(begin_, end_, threads_, [&](int s) { return subs_.Solve(s, links, true, mine[s - begin_]); });
+    Status st = ForScenarios(begin_, end_, threads_,
+                             [&](int s) { return subs_.Solve(s, links, true, mine[s - begin_]); });
     std::vector<double> flat;
     flat.push_back(st.ok() ? 0.0 : 1.0);
     for (const auto& o : mine) {
@@ -312,7 +315,8 @@ StatusOr<EfResult> SolveExtensive(const PlanProblem& pr, const FirstStage& fs, c
   std::vector<int> binaries;
   const std::vector<int> links = AddFirstStage(pr, fs, lp, true, binaries);
   for (size_t s = 0; s < pr.scenarios.size(); ++s)
-    AppendScenarioBlock(pr, pr.scenarios[s], pr.scenarios[s].probability, links, lp, "s" + std::to_string(s) + "_");
+    AppendScenarioBlock(pr, pr.scenarios[s], pr.scenarios[s].probability, links, lp,
+                        "s" + std::to_string(s) + "_");
   LpSolveOptions so;
   so.mip_relative_gap = std::min(opt.relative_gap, 1e-4);
   so.mip_time_limit_s = opt.mip_time_limit_s;
@@ -361,7 +365,8 @@ class Master {
 
   // Solves the LP relaxation (warm) or the MIP (Cbc). Fills links and the
   // theta values; returns the master objective (a lower bound).
-  StatusOr<double> Solve(bool integer, double mip_time_limit_s, std::vector<double>& links, std::vector<double>& theta) {
+  StatusOr<double> Solve(bool integer, double mip_time_limit_s, std::vector<double>& links,
+                         std::vector<double>& theta) {
     if (integer) {
       LpSolveOptions so;
       so.mip_relative_gap = 1e-9;
@@ -386,7 +391,8 @@ class Master {
       clp_->dual(0);
       if (clp_->status() != 0) clp_->primal(0);
       if (clp_->status() != 0)
-        return Status::Internal("plan: Benders master LP stopped with status " + std::to_string(clp_->status()));
+        return Status::Internal("plan: Benders master LP stopped with status " +
+                                std::to_string(clp_->status()));
       Read(clp_->primalColumnSolution(), links, theta);
       return clp_->objectiveValue();
     } catch (const CoinError& e) {
@@ -417,7 +423,8 @@ class Master {
       obj[j] = lp_.columns[j].obj;
     }
     std::vector<CoinBigIndex> start(nc + 1, 0);
-    clp_->loadProblem(nc, 0, start.data(), nullptr, nullptr, collb.data(), colub.data(), obj.data(), nullptr, nullptr);
+    clp_->loadProblem(nc, 0, start.data(), nullptr, nullptr, collb.data(), colub.data(), obj.data(), nullptr,
+                      nullptr);
     for (int r = 0; r < lp_.num_rows(); ++r) AddRowToClp(r);
   }
 
@@ -429,7 +436,8 @@ class Master {
         cols.push_back(lp_.coef_col[k]);
         vals.push_back(lp_.coef_value[k]);
       }
-    clp_->addRow(static_cast<int>(cols.size()), cols.data(), vals.data(), Coin(lp_.rows[r].lb), Coin(lp_.rows[r].ub));
+    clp_->addRow(static_cast<int>(cols.size()), cols.data(), vals.data(), Coin(lp_.rows[r].lb),
+                 Coin(lp_.rows[r].ub));
   }
 
   const PlanProblem& pr_;
@@ -442,7 +450,8 @@ class Master {
 
 }  // namespace
 
-double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability, double alpha) {
+double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability,
+                     double alpha) {
   // Rockafellar-Uryasev: min_eta eta + E[(L - eta)+] / (1 - alpha); the
   // minimum is at a scenario's loss, so try each.
   const size_t n = profit_usd.size();
@@ -465,11 +474,13 @@ double ObjectiveUsd(const PlanProblem& pr, const ProgramSolution& sol) {
     profit.push_back(sol.outcomes[s].profit_usd);
     probability.push_back(p);
   }
-  if (pr.has_cvar()) value -= pr.settings.risk_aversion * CvarOfLossUsd(profit, probability, pr.settings.cvar_alpha);
+  if (pr.has_cvar())
+    value -= pr.settings.risk_aversion * CvarOfLossUsd(profit, probability, pr.settings.cvar_alpha);
   return value;
 }
 
-StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBounds& bounds, const SolveOptions& opt) {
+StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBounds& bounds,
+                                       const SolveOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   static const PlanComm kLocal;
   const PlanComm& comm = opt.comm != nullptr ? *opt.comm : kLocal;
@@ -483,8 +494,10 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   ProgramSolution sol;
   PlanMethod method = opt.method;
   if (method == PlanMethod::kAuto) {
-    const long long ef_cols = static_cast<long long>((*subs)->columns()) * static_cast<long long>(pr.scenarios.size());
-    method = comm.size() > 1 || ef_cols > opt.extensive_max_columns ? PlanMethod::kDecomposition : PlanMethod::kExtensive;
+    const long long ef_cols =
+        static_cast<long long>((*subs)->columns()) * static_cast<long long>(pr.scenarios.size());
+    method = comm.size() > 1 || ef_cols > opt.extensive_max_columns ? PlanMethod::kDecomposition
+                                                                    : PlanMethod::kExtensive;
   }
   if (fs.all_fixed) method = PlanMethod::kDecomposition;  // one evaluation is the answer
   sol.method = method;
@@ -580,9 +593,6 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
         const auto tm = std::chrono::steady_clock::now();
         if (!done) {
           auto lb = master->Solve(integer_phase, opt.mip_time_limit_s, next, theta);
-          if (std::getenv("FUNGIBLE_PLAN_DEBUG"))
-            std::fprintf(stderr, "master it %d integer %d %.3f s lb %.9g ub %.9g ub_int %.9g\n", it, integer_phase ? 1 : 0,
-                         Seconds(tm), lb.ok() ? *lb : 0.0, upper, upper_int);
           if (lb.ok() && !integer_phase && Converged(upper, *lb, opt.relative_gap)) {
             if (fs.n_binaries > 0) {
               integer_phase = true;  // the relaxation is solved: now with the binaries
@@ -609,7 +619,8 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
         for (int j = 0; j < fs.n_links; ++j) msg[2 + j] = x[j];
       }
       comm.Broadcast(msg);
-      if (msg[0] == 2) return Status::Internal(error.empty() ? "plan: Benders master failed on rank 0" : error);
+      if (msg[0] == 2)
+        return Status::Internal(error.empty() ? "plan: Benders master failed on rank 0" : error);
       for (int j = 0; j < fs.n_links; ++j) x[j] = msg[2 + j];
       lower = msg[1];
       if (msg[0] == 1) break;

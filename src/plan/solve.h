@@ -65,7 +65,7 @@ struct ProgramSolution {
   double lower_bound_musd = 0;
   std::vector<ScenarioOutcome> outcomes;  // [s], with link gradients
   PlanMethod method = PlanMethod::kExtensive;
-  int iterations = 0;  // Benders iterations (1 for the extensive form)
+  int iterations = 0;               // Benders iterations (1 for the extensive form)
   int lp_rows = 0, lp_columns = 0;  // of the extensive form, or of one subproblem
   bool mip = false;
   double seconds = 0;
@@ -88,6 +88,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& problem, const FirstSt
 double ObjectiveUsd(const PlanProblem& problem, const ProgramSolution& solution);
 
 // CVaR at level alpha of the loss (-profit) under the scenario probabilities, USD.
-double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability, double alpha);
+double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability,
+                     double alpha);
 
 }  // namespace fungible

@@ -1,15 +1,12 @@
 #include "plan/subproblem.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <coin/ClpSimplex.hpp>
 #include <coin/CoinError.hpp>
 #include <coin/CoinFinite.hpp>
 #include <coin/CoinMessageHandler.hpp>
-
-#include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <atomic>
-#include <cmath>
 #include <functional>
 #include <mutex>
 #include <numeric>
@@ -31,7 +28,8 @@ void Load(const LpModel& lp, ClpSimplex& clp) {
   std::vector<size_t> order(nnz);
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return lp.coef_col[a] != lp.coef_col[b] ? lp.coef_col[a] < lp.coef_col[b] : lp.coef_row[a] < lp.coef_row[b];
+    return lp.coef_col[a] != lp.coef_col[b] ? lp.coef_col[a] < lp.coef_col[b]
+                                            : lp.coef_row[a] < lp.coef_row[b];
   });
   std::vector<CoinBigIndex> start(static_cast<size_t>(nc) + 1, 0);
   std::vector<int> index;
@@ -44,7 +42,8 @@ void Load(const LpModel& lp, ClpSimplex& clp) {
     while (k < nnz && lp.coef_col[order[k]] == c) {
       const int r = lp.coef_row[order[k]];
       double v = 0;
-      while (k < nnz && lp.coef_col[order[k]] == c && lp.coef_row[order[k]] == r) v += lp.coef_value[order[k++]];
+      while (k < nnz && lp.coef_col[order[k]] == c && lp.coef_row[order[k]] == r)
+        v += lp.coef_value[order[k++]];
       if (v != 0) {
         index.push_back(r);
         value.push_back(v);
@@ -125,12 +124,12 @@ Status Subproblems::Solve(int s, const std::vector<double>& links, bool full, Sc
       }
       fresh.initialSolve();
       if (fresh.status() != 0)
-        return Status::Internal("plan: scenario " + problem_.scenarios[s].name + ": Clp stopped with status " +
-                                std::to_string(fresh.status()) + " (the second stage always has a solution; "
+        return Status::Internal("plan: scenario " + problem_.scenarios[s].name +
+                                ": Clp stopped with status " + std::to_string(fresh.status()) +
+                                " (the second stage always has a solution; "
                                 "this is numerical trouble)");
       clp = fresh;
     }
-    if (std::getenv("FUNGIBLE_PLAN_DEBUG")) std::fprintf(stderr, "sub %d iters %d warm %d\n", s, clp.numberIterations(), start.empty() ? 0 : 1);
     const int nc = clp.numberColumns(), nr = clp.numberRows();
     basis.assign(clp.statusArray(), clp.statusArray() + nc + nr);
     if (full) {

@@ -50,9 +50,9 @@ class Subproblems {
   LpModel lp_{false};
   BlockIndex block_;
   std::unique_ptr<ClpSimplex> pristine_;
-  std::vector<ScenarioBounds> bounds_;                // [s]
-  std::vector<std::vector<unsigned char>> bases_;     // [s]: last optimal basis, empty before the first solve
-  std::vector<unsigned char> seed_;                   // starting basis for a first solve; empty = none
+  std::vector<ScenarioBounds> bounds_;             // [s]
+  std::vector<std::vector<unsigned char>> bases_;  // [s]: last optimal basis, empty before the first solve
+  std::vector<unsigned char> seed_;                // starting basis for a first solve; empty = none
 };
 
 // Runs fn(s) for s in [begin, end) on `threads` threads (contiguous chunks);

@@ -76,6 +76,9 @@ struct SimulateOptions {
   // the plan is kept stable by how it is spread over pools instead; chips
   // actually moved are always counted and charged.
   bool switch_cost_in_lp = false;
+  // Threads for the re-solves (0 = all hardware threads). Results never
+  // depend on it: each re-solve depends only on what is known at its hour.
+  int threads = 0;
 };
 
 struct SimEvent {
@@ -124,8 +127,10 @@ struct PolicySummary {
 // Wall-clock seconds per phase (not deterministic; never in run outputs).
 struct SimProfile {
   double scenario_seconds = 0;  // demand paths (shared by the policies)
-  double build_seconds = 0;     // instances for the engine
-  double solve_seconds = 0;     // inside Solve()
+  double build_seconds = 0;     // instances for the engine (summed over threads)
+  double solve_seconds = 0;     // inside Solve() (summed over threads)
+  double resolve_wall_seconds = 0;  // wall time of all re-solves (threads in parallel)
+  double disaggregate_seconds = 0;  // spreading chip-type plans over pools
   double greedy_seconds = 0;
   double apply_seconds = 0;     // realising hours, serving, bids, failures
   double ledger_seconds = 0;

@@ -683,8 +683,8 @@ const ObjectDef kSimulate{
             {.key = "integer_gangs",
              .type = VT::kBoolean,
              .description = "true: place gangs by MIP (Cbc) in every re-solve (exact, slow); false: solve the LP "
-                            "relaxation, round gangs to whole gangs in whole domains, fix them and re-solve the "
-                            "rest (fast).",
+                            "relaxation and round gangs to whole gangs in whole domains, where capacity is "
+                            "cheapest (fast).",
              .default_value = "false",
              .hints = {"integer", "gangs"}},
             {.key = "model_development_value_share",

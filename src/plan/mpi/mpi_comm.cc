@@ -40,7 +40,8 @@ std::vector<double> MpiComm::AllGather(const std::vector<double>& mine) const {
     total += counts[r];
   }
   std::vector<double> all(static_cast<size_t>(total));
-  MPI_Allgatherv(mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+  MPI_Allgatherv(mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE,
+                 MPI_COMM_WORLD);
   return all;
 }
 

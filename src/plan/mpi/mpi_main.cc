@@ -3,7 +3,6 @@
 // Every rank runs the same command; rank 0 prints. Other commands live in
 // the fungible binary, which does not link MPI.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -42,8 +41,9 @@ int main(int argc, char** argv) {
   using namespace fungible::cli;
   // MPI lives for the whole run; the commands' communicators join it.
   fungible::MpiComm world;
-  CLI::App app{"fungible-mpi: fungible plan and evaluate across MPI ranks (rank 0 prints).\n"
-               "Exit codes: 0 ok, 1 internal error, 2 usage or input error, 3 infeasible."};
+  CLI::App app{
+      "fungible-mpi: fungible plan and evaluate across MPI ranks (rank 0 prints).\n"
+      "Exit codes: 0 ok, 1 internal error, 2 usage or input error, 3 infeasible."};
   app.set_version_flag("--version", "fungible-mpi 0.1.0");
   app.require_subcommand(1);
   int exit_code = kExitOk;
