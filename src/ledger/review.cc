@@ -168,7 +168,7 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
                                   : 0;
     for (size_t i = 0; i < parts.size(); ++i) {
       const auto& p = parts[i];
-      if (std::fabs(p.amount) < 0.005) continue;
+      if (std::fabs(p.amount) < 0.5) continue;  // cents of rounding are not a driver
       const std::string lead = i == 0 ? " The main driver was " : " Then ";
       if (p.name == "volume") {
         s += lead + "volume: served tokens " + (tokens_pct >= 0 ? "grew " : "shrank ") +
@@ -280,7 +280,7 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::string s = "Drivers of the margin, largest first:";
     int shown = 0;
     for (size_t i = 0; i < all.size() && shown < 4; ++i) {
-      if (std::fabs(all[i].amount) < 0.005) continue;
+      if (std::fabs(all[i].amount) < 0.5) continue;
       s += (shown++ ? ", " : " ") + all[i].name + " " + SignedUsd(all[i].amount);
     }
     if (shown == 0) s += " none (revenue and cost unchanged)";

@@ -1059,6 +1059,15 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
       wd.paid[p][h] = PaidChips(fleet, fleet.pools[p], t);
       wd.base_cap[p][h] = static_cast<int>(std::floor(fleet.PoolCapacityAt(fleet.pools[p], t) + 1e-9));
     }
+  // A pool fails only while it has chips (before its contract starts or
+  // after it ends there is nothing to fail).
+  {
+    std::vector<FailureEvent> kept;
+    for (const auto& f : wd.failures)
+      if (wd.base_cap[f.pool][f.start_hour] > 0) kept.push_back(f);
+    wd.failures = kept;
+    res.failures = kept;
+  }
   for (const auto& f : wd.failures)
     for (int h = f.start_hour; h < f.end_hour; ++h)
       wd.failed[f.pool][h] = std::max(wd.failed[f.pool][h],
