@@ -54,24 +54,27 @@ std::string GenerateSpec(std::uint64_t seed, int pools, int serve) {
   y += "contracts:\n";
   for (int k = 0; k < kNumChips; ++k)
     y += "  - {id: c-" + std::string(kChips[k].id) + ", provider: p" + std::to_string(k) +
-         ", kind: reserved, start: 2026-01-01, end: 2030-01-01, usd_per_chip_hour: " + Num(kChips[k].usd_per_chip_hour) +
-         "}\n";
+         ", kind: reserved, start: 2026-01-01, end: 2030-01-01, usd_per_chip_hour: " +
+         Num(kChips[k].usd_per_chip_hour) + "}\n";
   y += "pools:\n";
   std::vector<int> chip_of(static_cast<size_t>(pools));
   double fleet_h100_tps = 0;
   for (int p = 0; p < pools; ++p) {
     chip_of[p] = pick(0, kNumChips - 1);
     const Chip& c = kChips[chip_of[p]];
-    const int chips = static_cast<int>(std::round(std::exp(uni(std::log(256.0), std::log(4096.0))) / 64) * 64);
+    const int chips =
+        static_cast<int>(std::round(std::exp(uni(std::log(256.0), std::log(4096.0))) / 64) * 64);
     y += "  - {id: pool-" + std::to_string(p) + ", chip_type: " + c.id + ", chips: " + std::to_string(chips) +
          ", contract: c-" + c.id + ", availability: " + Num(uni(0.94, 0.99));
-    if (pick(0, 3) == 0) y += ", mtbf_hours: " + Num(uni(500, 3000)) + ", mttr_hours: " + Num(uni(4, 24)) + ", failure_fraction: 0.25";
+    if (pick(0, 3) == 0)
+      y += ", mtbf_hours: " + Num(uni(500, 3000)) + ", mttr_hours: " + Num(uni(4, 24)) +
+           ", failure_fraction: 0.25";
     if (pick(0, 4) == 0) {
       // A fifth of the pools land during the year.
       const int month = pick(2, 9);
       y += ", landing_ramp: [{at: 2027-" + std::string(month < 10 ? "0" : "") + std::to_string(month) +
-           "-01, fraction: 0.5}, {at: 2027-" + std::string(month + 2 < 10 ? "0" : "") + std::to_string(month + 2) +
-           "-01, fraction: 1}]";
+           "-01, fraction: 0.5}, {at: 2027-" + std::string(month + 2 < 10 ? "0" : "") +
+           std::to_string(month + 2) + "-01, fraction: 1}]";
     } else {
       fleet_h100_tps += chips * c.tps_scale;
     }
@@ -86,11 +89,13 @@ std::string GenerateSpec(std::uint64_t seed, int pools, int serve) {
          "\n    usd_per_million_output_tokens: " + Num(uni(0.4, 15)) +
          "\n    efficiency_gain_per_month: 0.02\n    output_tokens_per_s_per_chip:\n";
     for (int k = 0; k < kNumChips; ++k)
-      if (k == 0 || pick(0, 4) != 0) y += "      " + std::string(kChips[k].id) + ": " + Num(tps[m] * kChips[k].tps_scale) + "\n";
+      if (k == 0 || pick(0, 4) != 0)
+        y += "      " + std::string(kChips[k].id) + ": " + Num(tps[m] * kChips[k].tps_scale) + "\n";
   }
   y += "workloads:\n";
   for (int m = 0; m < serve; ++m)
-    y += "  - {id: serve-" + std::to_string(m) + ", kind: serve, team: product, model: model-" + std::to_string(m) + "}\n";
+    y += "  - {id: serve-" + std::to_string(m) + ", kind: serve, team: product, model: model-" +
+         std::to_string(m) + "}\n";
   auto eligible = [&](double lo, double hi) {
     std::string e = "[";
     bool first = true;
@@ -104,26 +109,35 @@ std::string GenerateSpec(std::uint64_t seed, int pools, int serve) {
   };
   const double fleet_h100 = fleet_h100_tps;  // rough training capacity in H100-equivalents
   for (int i = 0; i < 4; ++i)
-    y += "  - {id: pretrain-" + std::to_string(i) + ", kind: pretrain, team: frontier, gang_size_chips: " +
-         std::to_string(64 << pick(0, 2)) + ", eligible: " + eligible(0.8, 1.0) +
-         ", floor_effective_chips: " + Num(fleet_h100 * 0.04) + ", bids: [{effective_chips: " + Num(fleet_h100 * 0.06) +
+    y += "  - {id: pretrain-" + std::to_string(i) +
+         ", kind: pretrain, team: frontier, gang_size_chips: " + std::to_string(64 << pick(0, 2)) +
+         ", eligible: " + eligible(0.8, 1.0) + ", floor_effective_chips: " + Num(fleet_h100 * 0.04) +
+         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.06) +
          ", usd_per_effective_chip_hour: " + Num(uni(3, 5)) + "}]}\n";
   for (int i = 0; i < 4; ++i)
     y += "  - {id: rl-" + std::to_string(i) + ", kind: rl, team: frontier, eligible: " + eligible(0.7, 1.0) +
-         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.03) + ", usd_per_effective_chip_hour: " + Num(uni(2, 4)) +
-         "}, {effective_chips: " + Num(fleet_h100 * 0.03) + ", usd_per_effective_chip_hour: " + Num(uni(0.5, 1.5)) + "}]}\n";
+         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.03) +
+         ", usd_per_effective_chip_hour: " + Num(uni(2, 4)) +
+         "}, {effective_chips: " + Num(fleet_h100 * 0.03) +
+         ", usd_per_effective_chip_hour: " + Num(uni(0.5, 1.5)) + "}]}\n";
   for (int i = 0; i < 30 - serve - 8 - 6; ++i)
-    y += "  - {id: research-" + std::to_string(i) + ", kind: research, team: research, eligible: " + eligible(0.6, 1.0) +
-         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.01) + ", usd_per_effective_chip_hour: " + Num(uni(1.5, 3)) +
-         "}, {effective_chips: " + Num(fleet_h100 * 0.02) + ", usd_per_effective_chip_hour: " + Num(uni(0.3, 1)) + "}]}\n";
+    y += "  - {id: research-" + std::to_string(i) +
+         ", kind: research, team: research, eligible: " + eligible(0.6, 1.0) +
+         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.01) +
+         ", usd_per_effective_chip_hour: " + Num(uni(1.5, 3)) +
+         "}, {effective_chips: " + Num(fleet_h100 * 0.02) +
+         ", usd_per_effective_chip_hour: " + Num(uni(0.3, 1)) + "}]}\n";
   for (int i = 0; i < 6; ++i)
-    y += "  - {id: internal-" + std::to_string(i) + ", kind: internal, team: internal, eligible: " + eligible(0.9, 1.0) +
-         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.005) + ", usd_per_effective_chip_hour: " + Num(uni(4, 8)) + "}]}\n";
+    y += "  - {id: internal-" + std::to_string(i) +
+         ", kind: internal, team: internal, eligible: " + eligible(0.9, 1.0) +
+         ", bids: [{effective_chips: " + Num(fleet_h100 * 0.005) +
+         ", usd_per_effective_chip_hour: " + Num(uni(4, 8)) + "}]}\n";
   y += "demand:\n";
   for (int m = 0; m < serve; ++m) {
     const double level = fleet_h100_tps * 0.45 / serve * tps[m] * 3600 * uni(0.6, 1.4);
     y += "  - model: model-" + std::to_string(m) + "\n    output_tokens_per_hour: " + Num(level) +
-         "\n    as_of: 2027-01-01\n    diurnal_shape: [0.55, 0.5, 0.45, 0.45, 0.5, 0.6, 0.75, 0.9, 1.05, 1.2, 1.3, "
+         "\n    as_of: 2027-01-01\n    diurnal_shape: [0.55, 0.5, 0.45, 0.45, 0.5, 0.6, 0.75, 0.9, 1.05, "
+         "1.2, 1.3, "
          "1.4, 1.45, 1.5, 1.5, 1.45, 1.4, 1.3, 1.2, 1.1, 0.95, 0.8, 0.7, 0.6]\n"
          "    weekly_shape: [1.08, 1.1, 1.1, 1.08, 1.02, 0.82, 0.8]\n"
          "    hourly_noise_log_sd: 0.08\n    hourly_noise_autocorrelation: 0.7\n"
@@ -133,8 +147,8 @@ std::string GenerateSpec(std::uint64_t seed, int pools, int serve) {
            "-15, multiplier_median: 1.4, multiplier_log_sd: 0.2, throughput_multiplier: 1.3}]";
     y += "}\n";
   }
-  y += "allocation: {switch_cost_usd_per_chip: 1.0}\nforecast: {scenarios: 501, seed: " + std::to_string(seed) +
-       ", start: 2027-01-01}\nsimulate: {start: 2027-01-01}\n";
+  y += "allocation: {switch_cost_usd_per_chip: 1.0}\nforecast: {scenarios: 501, seed: " +
+       std::to_string(seed) + ", start: 2027-01-01}\nsimulate: {start: 2027-01-01}\n";
   return y;
 }
 
@@ -149,17 +163,28 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--seed") seed = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--months") months = std::atoi(next().c_str());
-    else if (a == "--period") period = std::atoi(next().c_str());
-    else if (a == "--resolve") resolve = std::atoi(next().c_str());
-    else if (a == "--horizon") horizon = std::atoi(next().c_str());
-    else if (a == "--pools") pools = std::atoi(next().c_str());
-    else if (a == "--serve") serve = std::atoi(next().c_str());
-    else if (a == "--policy") policy = next();
-    else if (a == "--scenario") scenario = next();
-    else if (a == "--print-spec") print_spec = true;
-    else if (a == "--threads") threads = std::atoi(next().c_str());
+    if (a == "--seed")
+      seed = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--months")
+      months = std::atoi(next().c_str());
+    else if (a == "--period")
+      period = std::atoi(next().c_str());
+    else if (a == "--resolve")
+      resolve = std::atoi(next().c_str());
+    else if (a == "--horizon")
+      horizon = std::atoi(next().c_str());
+    else if (a == "--pools")
+      pools = std::atoi(next().c_str());
+    else if (a == "--serve")
+      serve = std::atoi(next().c_str());
+    else if (a == "--policy")
+      policy = next();
+    else if (a == "--scenario")
+      scenario = next();
+    else if (a == "--print-spec")
+      print_spec = true;
+    else if (a == "--threads")
+      threads = std::atoi(next().c_str());
     else {
       std::fprintf(stderr, "simulate_bench: unknown flag %s\n", a.c_str());
       return 2;
@@ -195,25 +220,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", sim.status().ToString().c_str());
     return 1;
   }
-  std::printf("pools %d\nworkload_classes %zu\nmodels %zu\nhours %d\npolicies %zu\n", pools, fleet->workloads.size(),
-              fleet->models.size(), sim->hours, sim->runs.size());
+  std::printf("pools %d\nworkload_classes %zu\nmodels %zu\nhours %d\npolicies %zu\n", pools,
+              fleet->workloads.size(), fleet->models.size(), sim->hours, sim->runs.size());
   std::printf("resolve_every_hours %d\nhorizon_hours %d\nperiod_hours %d\n", resolve, horizon, period);
   std::printf("wall_seconds %.3f\nsimulated_hours_per_second %.1f\nscenario_seconds %.3f\n", wall,
               sim->hours * static_cast<double>(sim->runs.size()) / wall, sim->scenario_seconds);
   for (const auto& r : sim->runs) {
     const auto& p = r.profile;
     const char* name = fungible::PolicyName(r.policy);
-    std::printf("%s.resolve_wall_seconds %.3f\n%s.disaggregate_seconds %.3f\n", name, p.resolve_wall_seconds, name,
-                p.disaggregate_seconds);
-    std::printf("%s.total_seconds %.3f\n%s.build_seconds %.3f\n%s.solve_seconds %.3f\n%s.greedy_seconds %.3f\n"
-                "%s.apply_seconds %.3f\n%s.ledger_seconds %.3f\n%s.resolves %d\n%s.lp_rows_max %d\n"
-                "%s.lp_columns_max %d\n%s.revenue_usd %.0f\n%s.unserved_share %.4f\n%s.floor_windows_met %d/%d\n"
-                "%s.utilization %.4f\n%s.roc_all_up %.3f\n%s.failures %d\n",
-                name, p.total_seconds, name, p.build_seconds, name, p.solve_seconds, name, p.greedy_seconds, name,
-                p.apply_seconds, name, p.ledger_seconds, name, r.summary.resolves, name, p.lp_rows_max, name,
-                p.lp_columns_max, name, r.summary.revenue_usd, name, r.summary.unserved_share, name,
-                r.summary.floor_windows_met, r.summary.floor_windows, name, r.summary.utilization, name,
-                r.summary.roc_all_up, name, r.summary.failures);
+    std::printf("%s.resolve_wall_seconds %.3f\n%s.disaggregate_seconds %.3f\n", name, p.resolve_wall_seconds,
+                name, p.disaggregate_seconds);
+    std::printf(
+        "%s.total_seconds %.3f\n%s.build_seconds %.3f\n%s.solve_seconds %.3f\n%s.greedy_seconds %.3f\n"
+        "%s.apply_seconds %.3f\n%s.ledger_seconds %.3f\n%s.resolves %d\n%s.lp_rows_max %d\n"
+        "%s.lp_columns_max %d\n%s.revenue_usd %.0f\n%s.unserved_share %.4f\n%s.floor_windows_met %d/%d\n"
+        "%s.utilization %.4f\n%s.roc_all_up %.3f\n%s.failures %d\n",
+        name, p.total_seconds, name, p.build_seconds, name, p.solve_seconds, name, p.greedy_seconds, name,
+        p.apply_seconds, name, p.ledger_seconds, name, r.summary.resolves, name, p.lp_rows_max, name,
+        p.lp_columns_max, name, r.summary.revenue_usd, name, r.summary.unserved_share, name,
+        r.summary.floor_windows_met, r.summary.floor_windows, name, r.summary.utilization, name,
+        r.summary.roc_all_up, name, r.summary.failures);
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 // `fungible plan SPEC [--json FILE] [--method auto|extensive|decomposition]
 // [--threads N] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
-// [--no-mismatch]`: which offers to sign, and what that plan does across the
+// [--no-mismatch] [--no-decision-values]`: which offers to sign, and what that plan does across the
 // cone of demand (two-stage stochastic program over the reduced scenarios).
 // Under mpirun, the fungible-mpi binary spreads the scenario subproblems over
 // the ranks; rank 0 prints.
@@ -30,7 +30,7 @@ struct PlanFlags {
   int threads = 0;
   int scenarios = 0;
   double gap = 1e-6;
-  bool no_vss = false, no_evpi = false, no_mismatch = false;
+  bool no_vss = false, no_evpi = false, no_mismatch = false, no_decision_values = false;
 };
 
 std::string Summary(const Fleet& fleet, const PlanReport& r) {
@@ -48,6 +48,8 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   out += "; solved by " + MethodText(r.solution) + "\n";
 
   out += "\nOffers\n";
+  if (r.offers.empty())
+    out += "  none in the spec (add offers: to plan purchases); the committed fleet alone:\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : r.offers) {
     std::string signed_text = d.on_demand ? "fallback"
@@ -57,7 +59,8 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
                     d.on_demand ? "-" : Money(d.cost_usd_per_chip),
                     d.on_demand ? "-" : Money(d.value_usd_per_chip)});
   }
-  out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
+  if (!rows.empty())
+    out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
   for (const auto& d : r.offers) {
     out += "  " + d.id + ": " + d.why + "\n";
     for (const auto& u : d.options)
@@ -135,6 +138,7 @@ int RunPlanCommand(const PlanFlags& f) {
   o.vss = !f.no_vss;
   o.evpi = !f.no_evpi;
   o.mismatch = !f.no_mismatch;
+  o.decision_values = !f.no_decision_values;
   auto rep = RunPlan(*fleet, o);
   if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
   if (!speak) return kExitOk;
@@ -165,6 +169,8 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-vss", flags->no_vss, "Skip the expected-value plan (VSS)");
   cmd->add_flag("--no-evpi", flags->no_evpi, "Skip the wait-and-see solves (EVPI)");
   cmd->add_flag("--no-mismatch", flags->no_mismatch, "Skip the P10/P50/P90 mismatch table");
+  cmd->add_flag("--no-decision-values", flags->no_decision_values,
+                "Skip valuing each all-or-nothing decision against its opposite (one solve per such offer)");
   cmd->callback([flags, &exit_code] { exit_code = RunPlanCommand(*flags); });
 }
 

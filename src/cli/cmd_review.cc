@@ -70,13 +70,16 @@ std::string BridgeText(const Bridge& b) {
   std::string out;
   const bool money = b.unit == "usd";
   auto amount = [&](double v, bool sign) {
-    if (money) return std::string(sign ? (v >= 0 ? "+" : "-") : (v < 0 ? "-" : "")) + "$" + Grouped(std::fabs(v), 2);
+    if (money)
+      return std::string(sign ? (v >= 0 ? "+" : "-") : (v < 0 ? "-" : "")) + "$" + Grouped(std::fabs(v), 2);
     if (b.unit == "points") return Fmt(sign ? "%+.2f pts" : "%.2f%%", v);
     return std::string(sign && v >= 0 ? "+" : "") + Grouped(v);
   };
   out += "  " + b.name + ": " + amount(b.from, false) + " -> " + amount(b.to, false) + ", change " +
          amount(b.total_change, true) + "\n";
-  for (const auto& p : b.parts) out += "    " + p.name + std::string(16 - std::min<size_t>(15, p.name.size()), ' ') + amount(p.amount, true) + "\n";
+  for (const auto& p : b.parts)
+    out += "    " + p.name + std::string(16 - std::min<size_t>(15, p.name.size()), ' ') +
+           amount(p.amount, true) + "\n";
   return out;
 }
 
@@ -85,7 +88,9 @@ int RunReview(const ReviewFlags& f) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) path /= "run.json";
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ReportError(Status::NotFound(path.string() + ": no run there (give the directory `fungible simulate --out DIR` wrote)"));
+  if (!in)
+    return ReportError(Status::NotFound(
+        path.string() + ": no run there (give the directory `fungible simulate --out DIR` wrote)"));
   std::ostringstream text;
   text << in.rdbuf();
   auto rec = ParseRunJson(text.str(), path.string());
@@ -96,15 +101,16 @@ int RunReview(const ReviewFlags& f) {
     if (pi == rec->policies.size()) {
       std::string have;
       for (const auto& p : rec->policies) have += (have.empty() ? "" : ", ") + p;
-      return ReportError(Status::Invalid("--policy: the run has no policy \"" + f.policy + "\" (it ran " + have + ")"));
+      return ReportError(
+          Status::Invalid("--policy: the run has no policy \"" + f.policy + "\" (it ran " + have + ")"));
     }
   }
   auto r = ReviewMonth(rec->months[pi], f.month);
   if (!r.ok()) return ReportError(r.status());
 
-  std::string out = "fungible review: " + rec->fleet_name + ", " + r->month + " against " + r->previous_month +
-                    " (policy " + rec->policies[pi] + ", scenario " + rec->scenario + ", seed " +
-                    std::to_string(rec->seed) + ")\n\nKPIs\n";
+  std::string out = "fungible review: " + rec->fleet_name + ", " + r->month + " against " +
+                    r->previous_month + " (policy " + rec->policies[pi] + ", scenario " + rec->scenario +
+                    ", seed " + std::to_string(rec->seed) + ")\n\nKPIs\n";
   size_t w = 0;
   for (const auto& k : r->kpis) w = std::max(w, k.name.size());
   std::vector<std::string> a, b;
@@ -115,20 +121,23 @@ int RunReview(const ReviewFlags& f) {
     wa = std::max(wa, a.back().size());
     wb = std::max(wb, b.back().size());
   }
-  out += "  " + std::string("") + "KPI" + std::string(w - 3, ' ') + "  " + std::string(wa > 5 ? wa - 5 : 0, ' ') +
-         r->month + "  " + std::string(wb > 7 ? wb - 7 : 0, ' ') + r->previous_month + "  change\n";
+  out += "  " + std::string("") + "KPI" + std::string(w - 3, ' ') + "  " +
+         std::string(wa > 5 ? wa - 5 : 0, ' ') + r->month + "  " + std::string(wb > 7 ? wb - 7 : 0, ' ') +
+         r->previous_month + "  change\n";
   for (size_t i = 0; i < r->kpis.size(); ++i) {
     const auto& k = r->kpis[i];
-    out += "  " + k.name + std::string(w - k.name.size(), ' ') + "  " + std::string(std::max(wa, size_t{7}) - a[i].size(), ' ') +
-           a[i] + "  " + std::string(std::max(wb, size_t{7}) - b[i].size(), ' ') + b[i] + "  " + Change(k) + "\n";
+    out += "  " + k.name + std::string(w - k.name.size(), ' ') + "  " +
+           std::string(std::max(wa, size_t{7}) - a[i].size(), ' ') + a[i] + "  " +
+           std::string(std::max(wb, size_t{7}) - b[i].size(), ' ') + b[i] + "  " + Change(k) + "\n";
   }
-  out += "\nBridges (the parts add up to the change)\n" + BridgeText(r->revenue) + BridgeText(r->compute_cost) +
-         BridgeText(r->utilization) + BridgeText(r->useful_work);
+  out += "\nBridges (the parts add up to the change)\n" + BridgeText(r->revenue) +
+         BridgeText(r->compute_cost) + BridgeText(r->utilization) + BridgeText(r->useful_work);
   out += "\nBy model\n";
   for (const auto& m : r->models)
-    out += "  " + m.model + ": revenue $" + Grouped(m.revenue_usd) + " (was $" + Grouped(m.previous_revenue_usd) +
-           "), " + Grouped(m.served_output_tokens / 1e6) + " M tokens at $" + Fmt("%.4f", m.usd_per_million_tokens) +
-           "/M (was $" + Fmt("%.4f", m.previous_usd_per_million_tokens) + "/M); price effect $" +
+    out += "  " + m.model + ": revenue $" + Grouped(m.revenue_usd) + " (was $" +
+           Grouped(m.previous_revenue_usd) + "), " + Grouped(m.served_output_tokens / 1e6) +
+           " M tokens at $" + Fmt("%.4f", m.usd_per_million_tokens) + "/M (was $" +
+           Fmt("%.4f", m.previous_usd_per_million_tokens) + "/M); price effect $" +
            Grouped(m.price_effect_usd, 2) + ", mix effect $" + Grouped(m.mix_effect_usd, 2) + "\n";
   out += "\nWhat drove it\n";
   for (const auto& p : r->narrative) out += "  " + p + "\n";
@@ -141,10 +150,15 @@ int RunReview(const ReviewFlags& f) {
     j["policy"] = rec->policies[pi];
     j["kpis"] = nlohmann::ordered_json::array();
     for (const auto& k : r->kpis)
-      j["kpis"].push_back({{"name", k.name}, {"unit", k.unit}, {"value", k.value}, {"previous", k.previous},
-                           {"change", k.change()}, {"change_pct", k.change_pct()}});
+      j["kpis"].push_back({{"name", k.name},
+                           {"unit", k.unit},
+                           {"value", k.value},
+                           {"previous", k.previous},
+                           {"change", k.change()},
+                           {"change_pct", k.change_pct()}});
     for (const Bridge* b : {&r->revenue, &r->compute_cost, &r->utilization, &r->useful_work}) {
-      nlohmann::ordered_json jb = {{"unit", b->unit}, {"from", b->from}, {"to", b->to}, {"change", b->total_change}};
+      nlohmann::ordered_json jb = {
+          {"unit", b->unit}, {"from", b->from}, {"to", b->to}, {"change", b->total_change}};
       for (const auto& p : b->parts) jb["parts"][p.name] = p.amount;
       j["bridges"][b->name] = jb;
     }
@@ -160,9 +174,12 @@ int RunReview(const ReviewFlags& f) {
 void AddReviewCommand(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<ReviewFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "review", "Monthly financial review of a simulated run: KPIs, variance bridges and the drivers in words");
-  cmd->add_option("run", f->run, "Run directory written by `fungible simulate --out` (or its run.json)")->required();
-  cmd->add_option("--month", f->month, "Month to review, YYYY-MM (compared with the month before)")->required();
+      "review",
+      "Monthly financial review of a simulated run: KPIs, variance bridges and the drivers in words");
+  cmd->add_option("run", f->run, "Run directory written by `fungible simulate --out` (or its run.json)")
+      ->required();
+  cmd->add_option("--month", f->month, "Month to review, YYYY-MM (compared with the month before)")
+      ->required();
   cmd->add_option("--policy", f->policy, "Policy of the run to review (default: the first it ran)");
   cmd->add_option("--json", f->json_path, "Also write the review as JSON to FILE ('-' = stdout)");
   cmd->callback([f, &exit_code] { exit_code = RunReview(*f); });

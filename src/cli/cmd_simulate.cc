@@ -39,7 +39,9 @@ struct SimulateFlags {
   int period = 0;
   bool integer_gangs = false;
   bool switch_costs_in_lp = false;
+  bool no_switch_costs_in_lp = false;
   bool quiet = false;
+  int threads = 0;
 };
 
 std::string Fmt(const char* f, double v) {
@@ -83,16 +85,20 @@ std::string Summary(const SimulationResult& sim) {
   std::string out;
   const UtcSeconds end = sim.start + static_cast<UtcSeconds>(sim.hours) * kSecondsPerHour;
   out += "fungible simulate: " + sim.fleet_name + ", " + FormatUtc(sim.start) + ".." + FormatUtc(end) + " (" +
-         std::to_string(sim.hours) + " h), scenario " + sim.scenario + ", seed " + std::to_string(sim.seed) + "\n";
+         std::to_string(sim.hours) + " h), scenario " + sim.scenario + ", seed " + std::to_string(sim.seed) +
+         "\n";
   const auto& st = sim.settings;
-  out += "re-solve every " + std::to_string(st.resolve_every_hours) + "h over " + std::to_string(st.horizon_hours) +
-         "h in " + std::to_string(st.period_hours) + "h periods; gangs " +
-         (st.integer_gangs ? "whole by MIP" : "from the LP relaxation, rounded to whole gangs") + "; " +
-         std::to_string(sim.failures.size()) + " pool failure" + (sim.failures.size() == 1 ? "" : "s") + "\n";
+  out += "re-solve every " + std::to_string(st.resolve_every_hours) + "h over " +
+         std::to_string(st.horizon_hours) + "h in " + std::to_string(st.period_hours) + "h periods; gangs " +
+         (st.integer_gangs ? "whole by MIP" : "from the LP relaxation, rounded to whole gangs") +
+         "; switching " + (sim.switch_cost_in_lp ? "priced in the LP" : "charged on moves, not in the LP") +
+         "; " + std::to_string(sim.failures.size()) + " pool failure" +
+         (sim.failures.size() == 1 ? "" : "s") + "\n";
   for (const auto& l : sim.launches)
     if (l.date >= sim.start && l.date < end)
-      out += "launch: " + l.model + " on " + FormatDate(l.date) + ", demand x" + Fmt("%.3f", l.demand_multiplier) +
-             ", throughput x" + Fmt("%.3f", l.throughput_multiplier) + "\n";
+      out += "launch: " + l.model + " on " + FormatDate(l.date) + ", demand x" +
+             Fmt("%.3f", l.demand_multiplier) + ", throughput x" + Fmt("%.3f", l.throughput_multiplier) +
+             "\n";
   for (const auto& t : sim.trace.models)
     out += "trace: " + t.model + " replays " + t.trace + " (" + Fmt("%.0f", t.trace_hours) + " h, " +
            Grouped(t.trace_requests) + " requests, " + Fmt("%.1f", t.output_tokens_per_request) +
@@ -104,19 +110,23 @@ std::string Summary(const SimulationResult& sim) {
     const auto& s = r.summary;
     rows.push_back({PolicyName(r.policy), Grouped(s.revenue_usd), Fmt("%.2f%%", 100 * s.unserved_share),
                     std::to_string(s.floor_windows_met) + "/" + std::to_string(s.floor_windows),
-                    Fmt("%.1f%%", 100 * s.utilization), Grouped(s.chips_switched), Grouped(s.contract_cost_usd),
-                    Fmt("%.2f", s.roc_now), Fmt("%.2f", s.roc_within), Fmt("%.2f", s.roc_all_up)});
+                    Fmt("%.1f%%", 100 * s.utilization), Grouped(s.chips_switched),
+                    Grouped(s.contract_cost_usd), Fmt("%.2f", s.roc_now), Fmt("%.2f", s.roc_within),
+                    Fmt("%.2f", s.roc_all_up)});
   }
-  out += "\nPolicies\n" + Table({"policy", "revenue usd", "unserved", "floors met", "utilization", "chips switched",
-                                 "cost usd", "RoC now", "RoC " + Fmt("%g", st.value_horizon_months) + "mo",
-                                 "RoC all-up"},
-                                rows);
+  out += "\nPolicies\n" +
+         Table({"policy", "revenue usd", "unserved", "floors met", "utilization", "chips switched",
+                "cost usd", "RoC now", "RoC " + Fmt("%g", st.value_horizon_months) + "mo", "RoC all-up"},
+               rows);
   if (sim.fungibility) {
     const auto& v = *sim.fungibility;
-    out += "\nValue of fungibility (fungible - static): revenue " + std::string(v.revenue_usd >= 0 ? "+" : "-") + "$" +
-           Grouped(std::fabs(v.revenue_usd)) + " (" + Fmt("%+.2f%%", v.revenue_pct) + "), value all-up " +
-           (v.value_all_up_usd >= 0 ? "+" : "-") + "$" + Grouped(std::fabs(v.value_all_up_usd)) + " (" +
-           Fmt("%+.2f%%", v.value_all_up_pct) + "), return on compute " + Fmt("%+.3f", v.roc_all_up_points) + "\n";
+    out += "\nValue of fungibility (fungible - static): revenue " +
+           std::string(v.revenue_usd >= 0 ? "+" : "-") + "$" + Grouped(std::fabs(v.revenue_usd)) + " (" +
+           Fmt("%+.2f%%", v.revenue_pct) + "), value all-up " + (v.value_all_up_usd >= 0 ? "+" : "-") + "$" +
+           Grouped(std::fabs(v.value_all_up_usd)) + " (" + Fmt("%+.2f%%", v.value_all_up_pct) +
+           "), return on compute " + Fmt("%+.3f", v.roc_all_up_points) +
+           "; revenue net of the extra switch cost ($" + Grouped(v.switch_cost_usd) + ") " +
+           (v.net_revenue_usd >= 0 ? "+" : "-") + "$" + Grouped(std::fabs(v.net_revenue_usd)) + "\n";
   }
   // Return on compute of the first policy by team and chip type.
   const PolicyRun& first = sim.runs.front();
@@ -126,8 +136,8 @@ std::string Summary(const SimulationResult& sim) {
                     Grouped(t.value_within_usd), Grouped(t.value_all_up_usd),
                     t.cost_usd > 0 ? Fmt("%.2f", t.roc_all_up()) : "-"});
   out += "\nReturn on compute by team (" + std::string(PolicyName(first.policy)) + ")\n" +
-         Table({"team", "chip-hours", "cost usd", "value now", "value " + Fmt("%g", st.value_horizon_months) + "mo",
-                "value all-up", "RoC all-up"},
+         Table({"team", "chip-hours", "cost usd", "value now",
+                "value " + Fmt("%g", st.value_horizon_months) + "mo", "value all-up", "RoC all-up"},
                rows);
   rows.clear();
   for (const auto& t : first.ledger.by_chip_type)
@@ -172,11 +182,14 @@ int RunSimulate(const SimulateFlags& f) {
     o.injected_failures.push_back(*inj);
   }
   o.random_failures = !f.no_failures;
+  if (f.threads < 0) return ReportError(Status::Invalid("--threads: expected 0 (all cores) or more"));
+  o.threads = f.threads;
   if (f.resolve_every > 0) o.resolve_every_hours = f.resolve_every;
   if (f.horizon > 0) o.horizon_hours = f.horizon;
   if (f.period > 0) o.period_hours = f.period;
   if (f.integer_gangs) o.integer_gangs = true;
-  o.switch_cost_in_lp = f.switch_costs_in_lp;
+  if (f.switch_costs_in_lp) o.switch_cost_in_lp = true;
+  if (f.no_switch_costs_in_lp) o.switch_cost_in_lp = false;
 
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
@@ -196,26 +209,27 @@ int RunSimulate(const SimulateFlags& f) {
       Status st = WriteTextFile(path.string(), text);
       if (!st.ok()) return ReportError(st);
     }
-    std::printf("\nwrote %s: run.json, compare.csv, and per policy monthly.csv, daily.csv, ledger.csv, events.log\n",
-                f.out_dir.c_str());
+    std::printf(
+        "\nwrote %s: run.json, compare.csv, and per policy monthly.csv, daily.csv, ledger.csv, events.log\n",
+        f.out_dir.c_str());
   }
   // Timings vary from run to run: stderr, apart from the figures.
   if (!f.quiet) {
-    double solve = 0, build = 0, apply = 0, ledger = 0, greedy = 0, total = sim->scenario_seconds;
+    double solve = 0, resolve_wall = 0, apply = 0, ledger = 0, greedy = 0, total = sim->scenario_seconds;
     for (const auto& r : sim->runs) {
       solve += r.profile.solve_seconds;
-      build += r.profile.build_seconds;
+      resolve_wall += r.profile.resolve_wall_seconds + r.profile.disaggregate_seconds;
       apply += r.profile.apply_seconds;
       ledger += r.profile.ledger_seconds;
       greedy += r.profile.greedy_seconds;
       total += r.profile.total_seconds;
     }
     const double simulated = static_cast<double>(sim->hours) * static_cast<double>(sim->runs.size());
-    std::fprintf(stderr,
-                 "fungible: simulated %.0f policy-hours in %.2f s (%.0f h/s): scenario %.2f s, build %.2f s, "
-                 "solve %.2f s, greedy %.2f s, apply %.2f s, ledger %.2f s\n",
-                 simulated, total, total > 0 ? simulated / total : 0.0, sim->scenario_seconds, build, solve, greedy,
-                 apply, ledger);
+    std::fprintf(
+        stderr,
+        "fungible: simulated %.0f policy-hours in %.2f s (%.0f h/s): re-solves %.2f s (%.2f s inside "
+        "Solve() over all threads), greedy %.2f s, apply %.2f s, ledger %.2f s\n",
+        simulated, total, total > 0 ? simulated / total : 0.0, resolve_wall, solve, greedy, apply, ledger);
   }
   return kExitOk;
 }
@@ -229,23 +243,35 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("spec", f->spec, "Fleet spec (YAML)")->required();
   cmd->add_option("--months", f->months, "Calendar months to simulate (1..120)")->capture_default_str();
   cmd->add_option("--days", f->days, "Days to simulate instead of months");
-  cmd->add_option("--from", f->from, "First hour, UTC (default: simulate.start, else the forecast's start month)");
+  cmd->add_option("--from", f->from,
+                  "First hour, UTC (default: simulate.start, else the forecast's start month)");
   cmd->add_option("--scenario", f->scenario, "P50, random:SEED or trace:FILE (a rate trace to replay)")
       ->capture_default_str();
-  cmd->add_option("--token-mix", f->token_mix,
-                  "With trace:FILE, a request trace (TIMESTAMP,ContextTokens,GeneratedTokens) for tokens per request");
-  cmd->add_option("--policy", f->policy, "fungible, static, no-repurpose, greedy or all")->capture_default_str();
+  cmd->add_option(
+      "--token-mix", f->token_mix,
+      "With trace:FILE, a request trace (TIMESTAMP,ContextTokens,GeneratedTokens) for tokens per request");
+  cmd->add_option("--policy", f->policy, "fungible, static, no-repurpose, greedy or all")
+      ->capture_default_str();
   cmd->add_flag("--compare", f->compare, "Run every policy side by side (same as --policy all)");
   cmd->add_option("--out", f->out_dir, "Write the run directory (run.json, CSVs, event logs) to DIR");
-  cmd->add_option("--inject-failure", f->failures, "POOL@TIME+HOURS[*FRACTION]: a failure at a known hour (repeatable)");
-  cmd->add_flag("--no-failures", f->no_failures, "Do not draw failures from MTBF/MTTR (injected ones still happen)");
+  cmd->add_option("--inject-failure", f->failures,
+                  "POOL@TIME+HOURS[*FRACTION]: a failure at a known hour (repeatable)");
+  cmd->add_flag("--no-failures", f->no_failures,
+                "Do not draw failures from MTBF/MTTR (injected ones still happen)");
   cmd->add_option("--seed", f->seed, "Seed of failures (default: forecast.seed of the spec)");
-  cmd->add_option("--resolve-every", f->resolve_every, "Hours between re-solves (overrides simulate.resolve_every_hours)");
-  cmd->add_option("--horizon", f->horizon, "Hours each re-solve looks ahead (overrides simulate.horizon_hours)");
+  cmd->add_option("--resolve-every", f->resolve_every,
+                  "Hours between re-solves (overrides simulate.resolve_every_hours)");
+  cmd->add_option("--horizon", f->horizon,
+                  "Hours each re-solve looks ahead (overrides simulate.horizon_hours)");
   cmd->add_option("--period", f->period, "LP period in hours (overrides simulate.period_hours)");
   cmd->add_flag("--integer-gangs", f->integer_gangs, "Place gangs by MIP in every re-solve (exact, slow)");
   cmd->add_flag("--switch-costs-in-lp", f->switch_costs_in_lp,
-                "Price switching inside each re-solve (exact, about 100x slower on large fleets)");
+                "Price switching inside every re-solve (default: only small re-solves; exact, ~100x slower "
+                "on large ones)");
+  cmd->add_flag("--no-switch-costs-in-lp", f->no_switch_costs_in_lp,
+                "Never price switching inside the re-solves (moves are still counted and charged)");
+  cmd->add_option("--threads", f->threads,
+                  "Threads for the re-solves (0 = all cores; results never depend on it)");
   cmd->add_flag("--quiet", f->quiet, "No timing line on stderr");
   cmd->callback([f, &exit_code] { exit_code = RunSimulate(*f); });
 }

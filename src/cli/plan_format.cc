@@ -126,11 +126,14 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
   j["solver"] = {{"method", PlanMethodName(r.solution.method)},
                  {"iterations", r.solution.iterations},
                  {"mip", r.solution.mip},
+                 {"converged", r.solution.converged},
                  {"rows", r.solution.lp_rows},
                  {"columns", r.solution.lp_columns},
                  {"objective_musd", r.solution.objective_musd},
                  {"lower_bound_musd", r.solution.lower_bound_musd},
-                 {"seconds", r.solution.seconds}};
+                 {"seconds", r.solution.seconds},
+                 {"subproblem_seconds", r.solution.subproblem_seconds},
+                 {"master_seconds", r.solution.master_seconds}};
   json offers = json::array();
   for (const auto& d : r.offers) {
     json o = {{"id", d.id},

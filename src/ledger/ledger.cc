@@ -106,7 +106,8 @@ Ledger::Ledger(LedgerLayout layout, LedgerOptions options)
     p.cells.assign(R, LedgerCell{});
     days_.push_back(std::move(p));
   }
-  month_feed_within_.assign(months_.size(), std::vector<std::vector<double>>(P * R, std::vector<double>(L, 0.0)));
+  month_feed_within_.assign(months_.size(),
+                            std::vector<std::vector<double>>(P * R, std::vector<double>(L, 0.0)));
   month_feed_beyond_ = month_feed_within_;
   day_feed_within_.assign(days_.size(), std::vector<std::vector<double>>(R, std::vector<double>(L, 0.0)));
   day_feed_beyond_ = day_feed_within_;
@@ -116,7 +117,8 @@ Ledger::Ledger(LedgerLayout layout, LedgerOptions options)
 
 int Ledger::TargetOf(UtcSeconds t) const {
   // The hour's work is done at its end.
-  const double need = static_cast<double>(t + kSecondsPerHour) + options_.model_development_lag_hours * kSecondsPerHour;
+  const double need =
+      static_cast<double>(t + kSecondsPerHour) + options_.model_development_lag_hours * kSecondsPerHour;
   for (size_t i = 0; i < targets_.size(); ++i)
     if (static_cast<double>(targets_[i].date) >= need) return static_cast<int>(i);
   return -1;
@@ -125,12 +127,14 @@ int Ledger::TargetOf(UtcSeconds t) const {
 Status Ledger::Record(int hour_index, const LedgerHour& h) {
   const int P = layout_.num_pools(), W = layout_.num_workloads(), R = layout_.num_rows();
   if (hour_index != next_hour_ || hour_index >= options_.hours)
-    return Status::Internal("ledger: hour " + std::to_string(hour_index) + " recorded out of order (expected " +
-                            std::to_string(next_hour_) + " of " + std::to_string(options_.hours) + ")");
+    return Status::Internal("ledger: hour " + std::to_string(hour_index) +
+                            " recorded out of order (expected " + std::to_string(next_hour_) + " of " +
+                            std::to_string(options_.hours) + ")");
   const size_t C = static_cast<size_t>(P) * static_cast<size_t>(W);
   if (h.paid_chips.size() != static_cast<size_t>(P) || h.up_chips.size() != static_cast<size_t>(P) ||
       h.chips.size() != C || h.effective_chips.size() != C || h.revenue_usd.size() != C ||
-      h.bid_value_usd.size() != C || h.lost_effective_chip_hours.size() != C || h.lost_bid_value_usd.size() != C)
+      h.bid_value_usd.size() != C || h.lost_effective_chip_hours.size() != C ||
+      h.lost_bid_value_usd.size() != C)
     return Status::Internal("ledger: hour " + std::to_string(hour_index) + " has vectors of the wrong size");
   ++next_hour_;
 
@@ -154,9 +158,9 @@ Status Ledger::Record(int hour_index, const LedgerHour& h) {
     const double price = layout_.pools[static_cast<size_t>(p)].usd_per_chip_hour;
     if (!Finite(paid) || !Finite(up) || paid < -kChipTolerance || up < -kChipTolerance ||
         up > paid + kChipTolerance)
-      return Status::Internal("ledger: hour " + FormatUtc(t) + ", pool " + layout_.pools[static_cast<size_t>(p)].id +
-                              ": chips up (" + std::to_string(up) + ") must be within [0, paid " +
-                              std::to_string(paid) + "]");
+      return Status::Internal("ledger: hour " + FormatUtc(t) + ", pool " +
+                              layout_.pools[static_cast<size_t>(p)].id + ": chips up (" + std::to_string(up) +
+                              ") must be within [0, paid " + std::to_string(paid) + "]");
     double allocated = 0;
     for (int w = 0; w < W; ++w) {
       const size_t c = static_cast<size_t>(p) * static_cast<size_t>(W) + static_cast<size_t>(w);
@@ -166,7 +170,8 @@ Status Ledger::Record(int hour_index, const LedgerHour& h) {
         if (!Finite(v) || v < -kChipTolerance)
           return Status::Internal("ledger: hour " + FormatUtc(t) + ", pool " +
                                   layout_.pools[static_cast<size_t>(p)].id + ", workload " +
-                                  layout_.workloads[static_cast<size_t>(w)].id + ": negative or non-finite figure");
+                                  layout_.workloads[static_cast<size_t>(w)].id +
+                                  ": negative or non-finite figure");
       allocated += chips;
       LedgerCell cell;
       cell.chip_hours = chips;
@@ -198,9 +203,9 @@ Status Ledger::Record(int hour_index, const LedgerHour& h) {
       tot.bid_value_usd += h.bid_value_usd[c] - h.lost_bid_value_usd[c];
     }
     if (allocated > up + kChipTolerance)
-      return Status::Internal("ledger: hour " + FormatUtc(t) + ", pool " + layout_.pools[static_cast<size_t>(p)].id +
-                              ": " + std::to_string(allocated) + " chips allocated but only " +
-                              std::to_string(up) + " up");
+      return Status::Internal("ledger: hour " + FormatUtc(t) + ", pool " +
+                              layout_.pools[static_cast<size_t>(p)].id + ": " + std::to_string(allocated) +
+                              " chips allocated but only " + std::to_string(up) + " up");
     // Idle and down make the pool's rows add up to what is paid for, exactly.
     const double idle = std::max(0.0, up - allocated);
     const double down = std::max(0.0, paid - up);
@@ -242,14 +247,16 @@ StatusOr<LedgerReport> Ledger::Finish() {
     c.observed_effective_chip_hours = target_observed_[i];
     c.observed_hours = target_observed_hours_[i];
     if (c.observed_hours > 0 && c.observed_effective_chip_hours > 0 && window_hours > 0) {
-      const double expected = c.observed_effective_chip_hours * std::max(1.0, window_hours / c.observed_hours);
+      const double expected =
+          c.observed_effective_chip_hours * std::max(1.0, window_hours / c.observed_hours);
       rate[i] = targets_[i].credit_usd / expected;
       c.usd_per_effective_chip_hour = rate[i];
       c.credited_usd = rate[i] * c.observed_effective_chip_hours;
     }
     r.launch_credits.push_back(std::move(c));
   }
-  auto apply = [&](std::vector<LedgerPeriod>& periods, const std::vector<std::vector<std::vector<double>>>& within,
+  auto apply = [&](std::vector<LedgerPeriod>& periods,
+                   const std::vector<std::vector<std::vector<double>>>& within,
                    const std::vector<std::vector<std::vector<double>>>& beyond) {
     for (size_t m = 0; m < periods.size(); ++m)
       for (size_t c = 0; c < periods[m].cells.size(); ++c)

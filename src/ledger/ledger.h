@@ -82,9 +82,9 @@ struct LedgerOptions {
 // One realised hour. Per-pool vectors have num_pools entries; per-cell ones
 // num_pools * num_workloads, cell (p, w) at p * num_workloads + w.
 struct LedgerHour {
-  std::vector<double> paid_chips;  // chips paid for: landed and under contract
-  std::vector<double> up_chips;    // chips up (<= paid): availability and failures removed
-  std::vector<double> chips;       // allocated; sum over w <= up_chips[p]
+  std::vector<double> paid_chips;       // chips paid for: landed and under contract
+  std::vector<double> up_chips;         // chips up (<= paid): availability and failures removed
+  std::vector<double> chips;            // allocated; sum over w <= up_chips[p]
   std::vector<double> effective_chips;  // H100-equivalent chips doing work (>= 0)
   std::vector<double> revenue_usd;      // serving revenue earned this hour
   std::vector<double> bid_value_usd;    // value by the class's bids this hour
@@ -103,12 +103,12 @@ struct LedgerCell {
   double effective_chip_hours = 0;       // gross
   double lost_effective_chip_hours = 0;  // destroyed by failures
   double cost_usd = 0;
-  double revenue_usd = 0;                  // serving, realised now
-  double bid_value_usd = 0;                // research and internal (net of lost work), realised now
-  double launch_credit_within_usd = 0;     // model development, launch within the middle horizon
-  double launch_credit_beyond_usd = 0;     // model development, launch later
-  double model_development_bid_usd = 0;    // model development with no launch to credit, by bids
-  double revenue_output_tokens = 0;        // not a value: serving output tokens behind revenue_usd
+  double revenue_usd = 0;                // serving, realised now
+  double bid_value_usd = 0;              // research and internal (net of lost work), realised now
+  double launch_credit_within_usd = 0;   // model development, launch within the middle horizon
+  double launch_credit_beyond_usd = 0;   // model development, launch later
+  double model_development_bid_usd = 0;  // model development with no launch to credit, by bids
+  double revenue_output_tokens = 0;      // not a value: serving output tokens behind revenue_usd
 
   double value_now_usd() const { return revenue_usd + bid_value_usd; }
   double value_within_usd() const { return value_now_usd() + launch_credit_within_usd; }
@@ -156,8 +156,8 @@ struct LaunchCreditResult {
 };
 
 struct LedgerPeriod {
-  UtcSeconds start = 0;  // first instant of the day or month (clipped to the run)
-  int hours = 0;         // hours of the run in it
+  UtcSeconds start = 0;           // first instant of the day or month (clipped to the run)
+  int hours = 0;                  // hours of the run in it
   std::vector<LedgerCell> cells;  // months: [p * num_rows + row]; days: [row] (fleet-wide)
 };
 
@@ -202,7 +202,7 @@ class Ledger {
   LedgerLayout layout_;
   LedgerOptions options_;
   int next_hour_ = 0;
-  UtcSeconds first_midnight_ = 0;  // midnight of the first day
+  UtcSeconds first_midnight_ = 0;      // midnight of the first day
   std::vector<LaunchCredit> targets_;  // by date, same-date launches merged
   std::vector<LedgerHourTotals> hours_;
   std::vector<LedgerPeriod> days_;

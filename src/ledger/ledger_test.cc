@@ -42,7 +42,8 @@ LedgerHour RandomHour(const LedgerLayout& l, std::mt19937_64& rng) {
       h.chips[c] = chips;
       h.effective_chips[c] = chips * (p == 0 ? 1.0 : 2.2);
       if (l.workloads[w].kind == WorkloadKind::kServe) h.revenue_usd[c] = chips * 7.5 * u(rng);
-      if (l.workloads[w].kind != WorkloadKind::kServe) h.bid_value_usd[c] = h.effective_chips[c] * 3.0 * u(rng);
+      if (l.workloads[w].kind != WorkloadKind::kServe)
+        h.bid_value_usd[c] = h.effective_chips[c] * 3.0 * u(rng);
     }
   }
   return h;

@@ -124,9 +124,10 @@ Bridge UtilizationBridge(const MonthFigures& a, const MonthFigures& b) {
   br.from = 100 * a.utilization();
   br.to = 100 * b.utilization();
   br.total_change = br.to - br.from;
-  const double capacity = b.paid_chip_hours > 0 && a.paid_chip_hours > 0
-                              ? 100 * (a.allocated_chip_hours / b.paid_chip_hours - a.allocated_chip_hours / a.paid_chip_hours)
-                              : 0;
+  const double capacity =
+      b.paid_chip_hours > 0 && a.paid_chip_hours > 0
+          ? 100 * (a.allocated_chip_hours / b.paid_chip_hours - a.allocated_chip_hours / a.paid_chip_hours)
+          : 0;
   br.parts = {{"capacity added", capacity}, {"usage", br.total_change - capacity}};
   return br;
 }
@@ -142,7 +143,8 @@ Bridge UsefulWorkBridge(const MonthFigures& a, const MonthFigures& b) {
   const double e0 = a.allocated_chip_hours > 0 ? a.effective_chip_hours / a.allocated_chip_hours : 0;
   const double capacity = (b.paid_chip_hours - a.paid_chip_hours) * u0 * e0;
   const double idle = b.paid_chip_hours * (u1 - u0) * e0;
-  br.parts = {{"capacity added", capacity}, {"idle", idle}, {"efficiency", br.total_change - capacity - idle}};
+  br.parts = {
+      {"capacity added", capacity}, {"idle", idle}, {"efficiency", br.total_change - capacity - idle}};
   return br;
 }
 
@@ -161,19 +163,20 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::string s = "Revenue " + std::string(RoseFell(d)) + " " + Usd(std::fabs(d)) + " (" + SignedPct(pct) +
                     ") to " + Usd(b.revenue_usd) + " in " + b.month + ".";
     std::vector<BridgePart> parts = r.revenue.parts;
-    std::stable_sort(parts.begin(), parts.end(),
-                     [](const BridgePart& x, const BridgePart& y) { return std::fabs(x.amount) > std::fabs(y.amount); });
-    const double tokens_pct = a.served_output_tokens > 0
-                                  ? 100 * (b.served_output_tokens / a.served_output_tokens - 1)
-                                  : 0;
+    std::stable_sort(parts.begin(), parts.end(), [](const BridgePart& x, const BridgePart& y) {
+      return std::fabs(x.amount) > std::fabs(y.amount);
+    });
+    const double tokens_pct =
+        a.served_output_tokens > 0 ? 100 * (b.served_output_tokens / a.served_output_tokens - 1) : 0;
     for (size_t i = 0; i < parts.size(); ++i) {
       const auto& p = parts[i];
       if (std::fabs(p.amount) < 0.5) continue;  // cents of rounding are not a driver
       const std::string lead = i == 0 ? " The main driver was " : " Then ";
       if (p.name == "volume") {
         s += lead + "volume: served tokens " + (tokens_pct >= 0 ? "grew " : "shrank ") +
-             Fmt("%.1f%%", std::fabs(tokens_pct)) + " (" + Qty(b.served_output_tokens - a.served_output_tokens) +
-             " output tokens), worth " + SignedUsd(p.amount) + ".";
+             Fmt("%.1f%%", std::fabs(tokens_pct)) + " (" +
+             Qty(b.served_output_tokens - a.served_output_tokens) + " output tokens), worth " +
+             SignedUsd(p.amount) + ".";
       } else if (p.name == "price") {
         // The model whose price moved revenue most.
         const ModelVariance* top = nullptr;
@@ -198,8 +201,8 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
       }
     }
     if (a.hours != b.hours && a.hours > 0 && b.hours > 0)
-      s += " " + b.month + " had " + std::to_string(b.hours) + " hours against " + std::to_string(a.hours) + " (" +
-           SignedPct(100.0 * (static_cast<double>(b.hours) / a.hours - 1)) + " on calendar alone).";
+      s += " " + b.month + " had " + std::to_string(b.hours) + " hours against " + std::to_string(a.hours) +
+           " (" + SignedPct(100.0 * (static_cast<double>(b.hours) / a.hours - 1)) + " on calendar alone).";
     s += " Unserved demand was " + Pct(b.unserved_share()) + " of " + Qty(b.demand_output_tokens) +
          " tokens demanded (" + Pct(a.unserved_share()) + " in " + a.month + ").";
     out.push_back(s);
@@ -209,9 +212,13 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::string launches, landings, failures;
     int n_fail = 0;
     for (const auto& e : r.events) {
-      if (e.kind == "launch") launches += (launches.empty() ? "" : "; ") + e.subject + " on " + FormatDate(e.at) + " (" + e.detail + ")";
-      if (e.kind == "landing" || e.kind == "contract_start" || e.kind == "contract_end" || e.kind == "reduction")
-        landings += (landings.empty() ? "" : "; ") + e.subject + " " + e.kind + " on " + FormatDate(e.at) + " (" + e.detail + ")";
+      if (e.kind == "launch")
+        launches +=
+            (launches.empty() ? "" : "; ") + e.subject + " on " + FormatDate(e.at) + " (" + e.detail + ")";
+      if (e.kind == "landing" || e.kind == "contract_start" || e.kind == "contract_end" ||
+          e.kind == "reduction")
+        landings += (landings.empty() ? "" : "; ") + e.subject + " " + e.kind + " on " + FormatDate(e.at) +
+                    " (" + e.detail + ")";
       if (e.kind == "failure") ++n_fail;
     }
     if (!launches.empty()) out.push_back("Launches this month: " + launches + ".");
@@ -219,15 +226,17 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     if (n_fail > 0)
       failures = std::to_string(n_fail) + " pool failure" + (n_fail > 1 ? "s" : "") + " kept " +
                  Qty(b.down_chip_hours) + " paid chip-hours down (availability included); " +
-                 Qty(b.lost_effective_chip_hours) + " effective chip-hours of work were lost back to checkpoints.";
+                 Qty(b.lost_effective_chip_hours) +
+                 " effective chip-hours of work were lost back to checkpoints.";
     if (!failures.empty()) out.push_back(failures);
   }
   // Cost.
   {
     const double d = r.compute_cost.total_change;
     std::string s = "Compute cost " + std::string(RoseFell(d)) + " " + Usd(std::fabs(d)) + " to " +
-                    Usd(b.contract_cost_usd) + ": capacity added " + SignedUsd(Part(r.compute_cost, "capacity added")) +
-                    " (paid chip-hours " + SignedPct(a.paid_chip_hours > 0 ? 100 * (b.paid_chip_hours / a.paid_chip_hours - 1) : 0) +
+                    Usd(b.contract_cost_usd) + ": capacity added " +
+                    SignedUsd(Part(r.compute_cost, "capacity added")) + " (paid chip-hours " +
+                    SignedPct(a.paid_chip_hours > 0 ? 100 * (b.paid_chip_hours / a.paid_chip_hours - 1) : 0) +
                     "), contract rate " + SignedUsd(Part(r.compute_cost, "contract rate")) + ".";
     // The pool that grew or shrank most.
     const MonthFigures::Pool* top = nullptr;
@@ -249,15 +258,16 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::string s = "Utilization " + std::string(RoseFell(r.utilization.total_change)) + " from " +
                     Fmt("%.1f%%", r.utilization.from) + " to " + Fmt("%.1f%%", r.utilization.to) + " (" +
                     Points(r.utilization.total_change) + "): capacity added " +
-                    Points(Part(r.utilization, "capacity added")) + ", usage " + Points(Part(r.utilization, "usage")) +
-                    "; " + Qty(b.idle_chip_hours) + " chip-hours stood idle (" +
+                    Points(Part(r.utilization, "capacity added")) + ", usage " +
+                    Points(Part(r.utilization, "usage")) + "; " + Qty(b.idle_chip_hours) +
+                    " chip-hours stood idle (" +
                     Pct(b.paid_chip_hours > 0 ? b.idle_chip_hours / b.paid_chip_hours : 0) + " of paid).";
     s += " Useful work " + std::string(RoseFell(r.useful_work.total_change)) + " to " +
          Qty(b.effective_chip_hours) + " H100-equivalent chip-hours: capacity added " +
-         (Part(r.useful_work, "capacity added") >= 0 ? "+" : "") + Qty(Part(r.useful_work, "capacity added")) +
-         ", idle " + (Part(r.useful_work, "idle") >= 0 ? "+" : "") + Qty(Part(r.useful_work, "idle")) +
-         ", efficiency " + (Part(r.useful_work, "efficiency") >= 0 ? "+" : "") +
-         Qty(Part(r.useful_work, "efficiency")) + ".";
+         (Part(r.useful_work, "capacity added") >= 0 ? "+" : "") +
+         Qty(Part(r.useful_work, "capacity added")) + ", idle " +
+         (Part(r.useful_work, "idle") >= 0 ? "+" : "") + Qty(Part(r.useful_work, "idle")) + ", efficiency " +
+         (Part(r.useful_work, "efficiency") >= 0 ? "+" : "") + Qty(Part(r.useful_work, "efficiency")) + ".";
     out.push_back(s);
   }
   // Return on compute.
@@ -265,6 +275,10 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::string s = "Return on compute (realised now) went from " + Fmt("%.2f", a.roc_now()) + " to " +
                     Fmt("%.2f", b.roc_now()) + "; all-up, with model development's launch credits, from " +
                     Fmt("%.2f", a.roc_all_up()) + " to " + Fmt("%.2f", b.roc_all_up()) + ".";
+    s +=
+        " Value not yet realised (model development: launch credits, and bids where no launch follows) was " +
+        Usd(b.value_all_up_usd - b.value_now_usd) + " against " + Usd(a.value_all_up_usd - a.value_now_usd) +
+        ".";
     if (b.floor_windows > 0)
       s += " Model-development floors were met in " + std::to_string(b.floor_windows_met) + " of " +
            std::to_string(b.floor_windows) + " windows.";
@@ -275,8 +289,9 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     std::vector<BridgePart> all;
     for (const auto& p : r.revenue.parts) all.push_back({"revenue " + p.name, p.amount});
     for (const auto& p : r.compute_cost.parts) all.push_back({"cost " + p.name, -p.amount});
-    std::stable_sort(all.begin(), all.end(),
-                     [](const BridgePart& x, const BridgePart& y) { return std::fabs(x.amount) > std::fabs(y.amount); });
+    std::stable_sort(all.begin(), all.end(), [](const BridgePart& x, const BridgePart& y) {
+      return std::fabs(x.amount) > std::fabs(y.amount);
+    });
     std::string s = "Drivers of the margin, largest first:";
     int shown = 0;
     for (size_t i = 0; i < all.size() && shown < 4; ++i) {
@@ -304,14 +319,19 @@ StatusOr<ReviewReport> ReviewMonth(const std::vector<MonthFigures>& months, cons
   if (i == months.size())
     return Status::Invalid("--month: " + month + " is outside the run (months " + span + ")");
   if (i == 0)
-    return Status::Invalid("--month: " + month + " is the run's first month; a review compares a month with the one "
-                           "before, so choose one of " + (months.size() > 1 ? months[1].month + ".." + months.back().month : std::string("none (the run has one month)")));
+    return Status::Invalid("--month: " + month +
+                           " is the run's first month; a review compares a month with the one "
+                           "before, so choose one of " +
+                           (months.size() > 1 ? months[1].month + ".." + months.back().month
+                                              : std::string("none (the run has one month)")));
   const MonthFigures& a = months[i - 1];
   const MonthFigures& b = months[i];
   ReviewReport r;
   r.month = b.month;
   r.previous_month = a.month;
-  auto kpi = [&](const char* name, const char* unit, double v1, double v0) { r.kpis.push_back({name, unit, v1, v0}); };
+  auto kpi = [&](const char* name, const char* unit, double v1, double v0) {
+    r.kpis.push_back({name, unit, v1, v0});
+  };
   kpi("revenue", "usd", b.revenue_usd, a.revenue_usd);
   kpi("served output tokens", "tokens", b.served_output_tokens, a.served_output_tokens);
   kpi("demand output tokens", "tokens", b.demand_output_tokens, a.demand_output_tokens);

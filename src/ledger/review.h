@@ -118,7 +118,7 @@ struct Bridge {
   std::string unit;  // "usd", "points", "effective chip-hours"
   double from = 0;
   double to = 0;
-  double total_change = 0;  // to - from (money: to the cent)
+  double total_change = 0;        // to - from (money: to the cent)
   std::vector<BridgePart> parts;  // sum == total_change exactly
 };
 

@@ -56,7 +56,8 @@ TEST(Review, BridgesSumToTheTotalChangeToTheCentOnRandomMonths) {
   std::mt19937_64 rng(2027);
   for (int trial = 0; trial < 2000; ++trial) {
     const int models = 1 + trial % 5;
-    std::vector<MonthFigures> months = {RandomMonth(rng, "2027-02", models), RandomMonth(rng, "2027-03", models)};
+    std::vector<MonthFigures> months = {RandomMonth(rng, "2027-02", models),
+                                        RandomMonth(rng, "2027-03", models)};
     if (trial % 7 == 0 && models > 1) {  // a model retired
       const auto gone = months[1].models.back();
       months[1].models.pop_back();
@@ -78,7 +79,8 @@ TEST(Review, BridgesSumToTheTotalChangeToTheCentOnRandomMonths) {
     double mix = 0;
     for (const auto& v : r->models)
       mix += q1 * v.mix_share_change * (v.previous_usd_per_million_tokens / 1e6);
-    if (q0 > 0) EXPECT_NEAR(Part(r->revenue, "mix"), mix, 0.02 + 1e-9 * std::fabs(months[1].revenue_usd)) << trial;
+    if (q0 > 0)
+      EXPECT_NEAR(Part(r->revenue, "mix"), mix, 0.02 + 1e-9 * std::fabs(months[1].revenue_usd)) << trial;
     // Non-money bridges: exact up to floating point.
     double u = 0, e = 0;
     for (const auto& p : r->utilization.parts) u += p.amount;
@@ -88,7 +90,8 @@ TEST(Review, BridgesSumToTheTotalChangeToTheCentOnRandomMonths) {
   }
 }
 
-MonthFigures OneModel(const std::string& month, double tokens, double usd_per_million, double paid, double cost_rate) {
+MonthFigures OneModel(const std::string& month, double tokens, double usd_per_million, double paid,
+                      double cost_rate) {
   MonthFigures m;
   m.month = month;
   m.models = {{"chat", tokens, tokens, tokens * usd_per_million / 1e6}};
@@ -103,14 +106,16 @@ MonthFigures OneModel(const std::string& month, double tokens, double usd_per_mi
 
 TEST(Review, PriceVolumeAndMixEachShowWhereTheyAre) {
   // Volume only: twice the tokens at the same price.
-  auto r = ReviewMonth({OneModel("2027-01", 1e12, 2, 1000, 2), OneModel("2027-02", 2e12, 2, 1000, 2)}, "2027-02");
+  auto r =
+      ReviewMonth({OneModel("2027-01", 1e12, 2, 1000, 2), OneModel("2027-02", 2e12, 2, 1000, 2)}, "2027-02");
   ASSERT_TRUE(r.ok());
   EXPECT_DOUBLE_EQ(Part(r->revenue, "volume"), 2e6);
   EXPECT_DOUBLE_EQ(Part(r->revenue, "price"), 0);
   EXPECT_DOUBLE_EQ(Part(r->revenue, "mix"), 0);
   EXPECT_THAT(r->narrative[0], HasSubstr("The main driver was volume"));
   // Price only.
-  r = ReviewMonth({OneModel("2027-01", 1e12, 2, 1000, 2), OneModel("2027-02", 1e12, 1.5, 1000, 2)}, "2027-02");
+  r = ReviewMonth({OneModel("2027-01", 1e12, 2, 1000, 2), OneModel("2027-02", 1e12, 1.5, 1000, 2)},
+                  "2027-02");
   EXPECT_DOUBLE_EQ(Part(r->revenue, "price"), -0.5e6);
   EXPECT_DOUBLE_EQ(Part(r->revenue, "volume"), 0);
   EXPECT_THAT(r->narrative[0], HasSubstr("Revenue fell $500.0k"));
@@ -150,7 +155,8 @@ TEST(Review, MonthsOutsideTheRunAreRefused) {
 }
 
 TEST(Review, KpisCarryMonthOverMonthChange) {
-  auto r = ReviewMonth({OneModel("2027-01", 1e12, 2, 1000, 2), OneModel("2027-02", 1.5e12, 2, 1000, 2)}, "2027-02");
+  auto r = ReviewMonth({OneModel("2027-01", 1e12, 2, 1000, 2), OneModel("2027-02", 1.5e12, 2, 1000, 2)},
+                       "2027-02");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->previous_month, "2027-01");
   ASSERT_FALSE(r->kpis.empty());

@@ -237,6 +237,10 @@ struct SimulateSettings {
   double model_development_lag_months = 3;
   double model_development_uplift_months = 12;  // months of uplifted revenue credited to a launch
   double value_horizon_months = 6;              // the ledger's middle horizon ("within 6 months")
+  // Serving capacity is planned for this quantile of each hour's demand (the
+  // forecast's error grows with the hours ahead), not its mean: a chip short
+  // at the peak loses revenue, one spare loses only a bid.
+  double serving_quantile = 0.9;
 };
 
 // ---- Procurement: offers on the table and the planner's settings ----

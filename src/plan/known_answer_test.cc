@@ -237,6 +237,34 @@ TEST(KnownAnswer, CashFloorCapsTheQuantity) {
   EXPECT_NEAR(SolveOrDie(*loose, PlanMethod::kExtensive).chips[0], 300, 1e-3);
 }
 
+// On demand: no commitment, paid per used chip-hour; a take-or-pay offer with
+// half prepaid: the same profit, different cash.
+TEST(KnownAnswer, OnDemandPaysPerUseAndPrepaymentMovesCash) {
+  const std::string offers =
+      "  - {id: od, provider: x, kind: on_demand, chip_type: h100-sxm, quantity: 100, start: 2027-01-01, "
+      "duration_months: 2, usd_per_chip_hour: 5}\n"
+      "  - {id: pre, provider: y, kind: reserved, chip_type: h100-sxm, quantity: 40, start: 2027-01-01, "
+      "duration_months: 2, usd_per_chip_hour: 2, prepayment_fraction: 0.5}\n";
+  auto pr = BuildPlanProblem(ParseOrDie(Spec(offers, 2)));
+  ASSERT_TRUE(pr.ok()) << pr.status().ToString();
+  pr->scenarios = {ChipsScenario(*pr, "low", 0.5, {50, 50}), ChipsScenario(*pr, "high", 0.5, {150, 150})};
+  const double h0 = pr->hours[0], h1 = pr->hours[1];
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    const ProgramSolution s = SolveOrDie(*pr, m);
+    EXPECT_EQ(s.chips[0], 0);            // on demand: nothing to sign
+    EXPECT_NEAR(s.chips[1], 40, 1e-6);   // $2 < $9: all of it
+    // low: 40 reserved + 10 on demand; high: 40 + 100 (the on-demand cap).
+    EXPECT_NEAR(s.outcomes[0].profit_usd, (9 * 50 - 2 * 40 - 5 * 10) * (h0 + h1), 1.0);
+    EXPECT_NEAR(s.outcomes[1].profit_usd, (9 * 140 - 2 * 40 - 5 * 100) * (h0 + h1), 1.0);
+    // Cash: half of the whole contract (2 x 40 x (h0 + h1)) at signing, the
+    // other half month by month.
+    const double prepaid = 0.5 * 2 * 40 * (h0 + h1);
+    EXPECT_NEAR(s.outcomes[0].cash_usd[0], (9 * 50 - 5 * 10 - 0.5 * 2 * 40) * h0 - prepaid, 1.0);
+    EXPECT_NEAR(s.outcomes[0].cash_usd[1], s.outcomes[0].profit_usd, 1.0);
+  }
+}
+
 // Deal evaluation on the newsvendor: against an empty portfolio, 300 chips at
 // $3 add 9 x E[min(300, D)] - 3 x 300 = 720 an hour; the breakeven price is
 // 9 x 180 / 300 = 5.40; the low scenario (p = 0.6) uses a third of them.

@@ -193,9 +193,12 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       d.why = std::string(o.all_or_nothing ? "all or nothing, signed: " : "signed in full: ") +
               "one more chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against " +
               Usd(d.cost_usd_per_chip) + " (net " + Usd(d.net_usd_per_chip) + ")";
-    } else if (at_cash_floor && d.net_usd_per_chip > 0.01 * d.cost_usd_per_chip) {
-      d.why = "signed short of its maximum although a chip would add " + Usd(d.value_usd_per_chip) +
-              per_chip + " against " + Usd(d.cost_usd_per_chip) + ": more would take cash below the floor";
+    } else if (at_cash_floor) {
+      // At the floor the marginal value has a kink (a chip less is worth
+      // more than its cost, a chip more costs the shortfall penalty); the
+      // duals give either side, so the text does not quote them.
+      d.why = "signed short of its maximum: more would take cash below the floor (cost " +
+              Usd(d.cost_usd_per_chip) + per_chip + ")";
     } else {
       d.why = "signed up to where one more chip adds what it costs (" + Usd(d.cost_usd_per_chip) + per_chip +
               "): beyond it the chips would idle in too many scenarios";
@@ -256,8 +259,13 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     rep.warnings.push_back("model-development or other floors fall short by " +
                            Usd(rep.expected_floor_shortfall_effective_chip_hours).substr(1) +
                            " effective chip-hours in expectation: no offer covers them in time");
+  if (!rep.solution.converged)
+    rep.warnings.push_back("Benders stopped after " + std::to_string(rep.solution.iterations) +
+                           " iterations before reaching the gap: the plan is the best found, within " +
+                           Usd((rep.solution.objective_musd - rep.solution.lower_bound_musd) / kUsdScale) +
+                           " of optimal");
   rep.offers = DescribeOffers(pr, rep.solution);
-  for (size_t o = 0; o < pr.offers.size(); ++o) {
+  for (size_t o = 0; o < pr.offers.size() && options.decision_values; ++o) {
     if (!pr.offers[o].needs_binary()) continue;
     // The opposite decision, everything else free.
     FirstStageBounds b;

@@ -22,6 +22,9 @@ struct PlanRunOptions {
   bool vss = true;       // solve the expected-value problem and evaluate its plan
   bool evpi = true;      // solve every scenario on its own (wait-and-see)
   bool mismatch = true;  // plans for P10, P50, P90 of the cone, each on each
+  // Value of each all-or-nothing (or minimum-quantity) decision: one more
+  // solve per such offer, with the opposite decision.
+  bool decision_values = true;
 };
 
 // Probability-weighted summary of a figure over the scenarios.

@@ -8,9 +8,11 @@
 
 #include <barrier>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
+#include "plan/evaluate.h"
 #include "plan/plan.h"
 #include "plan/plan_test_util.h"
 
@@ -106,6 +108,19 @@ TEST(PlanProperty, DecompositionEqualsTheExtensiveForm) {
       }
     }
   }
+}
+
+TEST(PlanProperty, BendersCutShortSaysSo) {
+  const Case c = MakeCase();
+  SolveOptions o;
+  o.method = PlanMethod::kDecomposition;
+  o.max_iterations = 2;
+  auto s = SolveProgram(c.problem, {}, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->converged);
+  EXPECT_EQ(s->iterations, 2);
+  EXPECT_LE(s->lower_bound_musd, s->objective_musd + 1e-9);
+  EXPECT_TRUE(plan_test::SolveOrDie(c.problem, PlanMethod::kDecomposition).converged);
 }
 
 TEST(PlanProperty, ThreadsDoNotChangeThePlan) {
@@ -238,6 +253,44 @@ TEST(PlanProperty, RaisingAnOffersPriceNeverIncreasesItsQuantity) {
       previous = q;
     }
     EXPECT_TRUE(changed) << "the sweep never moved the quantity: pick prices either side of the breakeven";
+  }
+}
+
+TEST(PlanProperty, EvaluateReportsEveryClassInItsUnit) {
+  const Case c = MakeCase();
+  EvaluateOptions o;
+  o.solve.threads = 2;
+  auto ev = EvaluateOfferOn(c.fleet, c.problem.scenarios, "b200-more", o);
+  ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+  std::map<std::string, const ClassOnChip*> by_id;
+  for (const auto& k : ev->classes) by_id[k.id] = &k;
+  ASSERT_EQ(by_id.size(), 3u);  // serve-chat, pretrain-next, research all run on B200
+  EXPECT_EQ(by_id["serve-chat"]->unit, "million output tokens");
+  EXPECT_NEAR(by_id["serve-chat"]->units_per_chip_hour, 6000 * 3600 / 1e6, 1e-9);
+  EXPECT_EQ(by_id["pretrain-next"]->unit, "effective PFLOP-hour");
+  EXPECT_NEAR(by_id["pretrain-next"]->units_per_chip_hour, 2.2 * 0.9894, 1e-3);
+  EXPECT_NEAR(by_id["research"]->units_per_chip_hour, 2.0 * 0.9894, 1e-3);
+  // Months the offer has landed in: March 2027 (half) to February 2028.
+  ASSERT_EQ(ev->months.size(), 10u);  // March..December of the 12 planned months
+  EXPECT_NEAR(ev->months[0].landed_chips, 256, 1e-6);
+  EXPECT_NEAR(ev->months[2].landed_chips, 512, 1e-6);
+  for (const auto& m : ev->months) {
+    EXPECT_GE(m.expected_used_share, 0.0);
+    EXPECT_LE(m.expected_used_share, 1.0 + 1e-9);
+    for (size_t k = 0; k < ev->classes.size(); ++k) EXPECT_GE(m.usd_per_used_unit[k], m.usd_per_unit[k] - 1e-9);
+  }
+  for (double u : ev->used_share) {
+    EXPECT_GE(u, 0.0);
+    EXPECT_LE(u, 1.0 + 1e-9);
+  }
+  // Breakeven: the objective change crosses zero there.
+  ASSERT_TRUE(ev->breakeven_usd_per_chip_hour || ev->breakeven_at_least_usd_per_chip_hour);
+  if (ev->breakeven_usd_per_chip_hour) {
+    Fleet at = c.fleet;
+    at.offers[0].usd_per_chip_hour = *ev->breakeven_usd_per_chip_hour;
+    auto at_ev = EvaluateOfferOn(at, c.problem.scenarios, "b200-more", o);
+    ASSERT_TRUE(at_ev.ok());
+    EXPECT_NEAR(at_ev->objective_change_usd, 0.0, 1e-4 * std::fabs(ev->objective_change_usd) + 10.0);
   }
 }
 

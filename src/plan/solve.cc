@@ -568,6 +568,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     std::vector<std::vector<double>> G;
     std::vector<double> theta(K, -inf), next;
     int it = 0;
+    bool msg_not_converged = false;  // rank 0's knowledge, sent with the last message
     for (;;) {
       ++it;
       const auto ts = std::chrono::steady_clock::now();
@@ -575,7 +576,8 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       sol.subproblem_seconds += Seconds(ts);
       if (!st.ok()) return st;
       // Rank 0: bounds, cuts, the next point; then tells everyone.
-      std::vector<double> msg(fs.n_links + 2, 0.0);  // [flag, lower, x...]; flag 0 go on, 1 done, 2 error
+      std::vector<double> msg(fs.n_links + 3,
+                              0.0);  // [flag, lower, x..., not converged]; flag 0 go on, 1 done, 2 error
       std::string error;
       if (comm.rank() == 0) {
         const double value = ExpectedMusd(pr, V, x);
@@ -590,6 +592,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
         for (int s = 0; s < K; ++s)
           if (V[s] > theta[s] + 1e-9 * std::max(1.0, std::fabs(V[s]))) master->AddCut(s, V[s], G[s], x);
         bool done = fs.all_fixed || it >= opt.max_iterations;
+        if (!fs.all_fixed && it >= opt.max_iterations) msg_not_converged = true;
         const auto tm = std::chrono::steady_clock::now();
         if (!done) {
           auto lb = master->Solve(integer_phase, opt.mip_time_limit_s, next, theta);
@@ -617,12 +620,14 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
         }
         msg[1] = lower;
         for (int j = 0; j < fs.n_links; ++j) msg[2 + j] = x[j];
+        msg[2 + fs.n_links] = msg_not_converged ? 1.0 : 0.0;
       }
       comm.Broadcast(msg);
       if (msg[0] == 2)
         return Status::Internal(error.empty() ? "plan: Benders master failed on rank 0" : error);
       for (int j = 0; j < fs.n_links; ++j) x[j] = msg[2 + j];
       lower = msg[1];
+      sol.converged = msg[2 + fs.n_links] == 0.0;
       if (msg[0] == 1) break;
     }
     sol.iterations = it;

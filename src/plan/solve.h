@@ -48,7 +48,7 @@ struct SolveOptions {
   double mip_time_limit_s = 300;
   const PlanComm* comm = nullptr;  // nullptr = this process alone
   // kAuto picks the extensive form up to this many LP columns.
-  int extensive_max_columns = 150000;
+  int extensive_max_columns = 20000;
 };
 
 // Limits on the first stage: chips of offer o in [lo[o], hi[o]] (equal =
@@ -69,6 +69,7 @@ struct ProgramSolution {
   int lp_rows = 0, lp_columns = 0;  // of the extensive form, or of one subproblem
   bool mip = false;
   double seconds = 0;
+  bool converged = true;          // false: Benders stopped at max_iterations before reaching the gap
   double subproblem_seconds = 0;  // wall time evaluating scenarios (all iterations and the final pass)
   double master_seconds = 0;      // wall time in the Benders master (or the extensive form's solver)
 };

@@ -117,17 +117,19 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
   ASSERT_GT(port, 0) << "server did not start; log: " << log;
   ASSERT_TRUE(WaitHealthy(port));
 
-  constexpr int kJobs = 300;
+  // The client submits until told to stop (and at least kMinJobs), so how
+  // fast this machine is never decides whether a kill lands mid-stream.
+  constexpr int kMinJobs = 300;
   std::mutex mu;
   std::map<std::string, std::string> acked;  // idempotency key -> job id
-  std::atomic<bool> done{false};
+  std::atomic<bool> stop{false};
   std::atomic<int> retries{0};
   std::thread client([&] {
     httplib::Client c("127.0.0.1", port);
     c.set_connection_timeout(0, 300000);
     c.set_read_timeout(5, 0);
     httplib::Headers h = {{"Authorization", "Bearer " + token}};
-    for (int i = 0; i < kJobs; ++i) {
+    for (int i = 0; i < kMinJobs || !stop; ++i) {
       const std::string key = "crash-" + std::to_string(i);
       json spec = {{"team", i % 2 ? "research" : "product"},
                    {"idempotency_key", key},
@@ -145,24 +147,30 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
-    done = true;
   });
-
-  // Kill -9 at varied moments, restart on the same port and store.
-  const int kKills = 4;
-  // Each kill lands mid-loop: after the client got a share of its acks
-  // since the previous restart, plus a varied delay.
-  for (int k = 0; k < kKills; ++k) {
-    const size_t target = static_cast<size_t>((k + 1) * kJobs / (kKills + 1));
-    for (int i = 0; i < 1000; ++i) {
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (acked.size() >= target) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // However an assertion below ends the test, the client thread is joined.
+  struct JoinOnExit {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~JoinOnExit() {
+      stop = true;
+      if (t.joinable()) t.join();
     }
+  } join_on_exit{stop, client};
+  auto acked_count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acked.size();
+  };
+
+  // Kill -9 at varied moments, restart on the same port and store. Each kill
+  // lands after the client got a fresh share of acknowledgements since the
+  // previous restart, plus a varied delay; the client is still submitting.
+  const int kKills = 4;
+  for (int k = 0; k < kKills; ++k) {
+    const size_t target = acked_count() + 40;
+    for (int i = 0; i < 2000 && acked_count() < target; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(3 * k));
-    ASSERT_FALSE(done) << "the client finished before kill " << k;
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -170,8 +178,9 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
     pid = Spawn(args(std::to_string(port)), log);
     ASSERT_TRUE(WaitHealthy(port)) << "restart " << k << " failed; log: " << log;
   }
+  stop = true;
   client.join();
-  ASSERT_TRUE(done);
+  ASSERT_GE(acked.size(), static_cast<size_t>(kMinJobs));
 
   httplib::Client c("127.0.0.1", port);
   auto r = c.Get("/v1/jobs?limit=100000", {{"Authorization", "Bearer " + token}});
@@ -180,7 +189,6 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
   json jobs = json::parse(r->body)["jobs"];
   std::map<std::string, std::vector<std::string>> by_key;
   for (const auto& j : jobs) by_key[j["spec"]["idempotency_key"].get<std::string>()].push_back(j["id"]);
-  ASSERT_EQ(acked.size(), static_cast<size_t>(kJobs));
   EXPECT_EQ(by_key.size(), acked.size()) << "jobs in the store that no client key explains";
   for (const auto& [key, id] : acked) {
     ASSERT_EQ(by_key[key].size(), 1u) << key << " stored " << by_key[key].size() << " times";

@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <pqxx/pqxx>
+#include <stdexcept>
 
 #include "orchestrate/sim_backend.h"
 #include "server/auth.h"
+#include "store/pg_testing.h"
 
 namespace fungible::server {
 namespace {
@@ -52,15 +54,16 @@ std::string TempDb(const std::string& name) {
 class Harness {
  public:
   explicit Harness(const std::string& db, ServiceOptions options = {}) : clock_(kT0), backend_(clock_) {
+    // Failures here throw: gtest reports them as the test's failure, not a crash.
     auto s = store::OpenStore(db);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (!s.ok()) throw std::runtime_error("opening the store: " + s.status().ToString());
     store_ = std::move(s).value();
     for (auto [name, role, team] : {std::tuple{"viewer", "viewer", ""},
                                     {"alice", "team", "research"},
                                     {"bob", "team", "product"},
                                     {"root", "admin", ""}}) {
       auto t = AddToken(*store_, name, role, team);
-      EXPECT_TRUE(t.ok());
+      if (!t.ok()) throw std::runtime_error("adding a token: " + t.status().ToString());
       tokens_[name] = *t;
     }
     engine_ = std::make_unique<orchestrate::Engine>(Cluster(), Plan(), backend_, clock_);
@@ -333,14 +336,9 @@ TEST(Service, RestartRecoversAcknowledgedJobs) { RestartRecoversAcknowledgedJobs
 TEST(Service, RestartRecoversAcknowledgedJobsOnPostgres) {
   const char* url = std::getenv("FUNGIBLE_PG_URL");
   if (!url || !*url) GTEST_SKIP() << "FUNGIBLE_PG_URL unset: run `eval $(bash scripts/postgres-ci.sh start)`";
-  {
-    pqxx::connection c(url);
-    pqxx::work w(c);
-    w.exec("SET client_min_messages TO WARNING; DROP TABLE IF EXISTS jobs, decisions, audit, tokens");
-    w.commit();
-  }
-  RestartRecoversAcknowledgedJobs(url);
-  Harness h(url);
+  const std::string isolated = store::IsolatedPostgresUrl(url, "service_restart");
+  RestartRecoversAcknowledgedJobs(isolated);
+  Harness h(isolated);
   auto audit = h.Call("GET", "/v1/audit?limit=100", h.Token("root"));
   ASSERT_EQ(audit.status, 200);
   EXPECT_GE(audit.body["audit"].size(), 6u);

@@ -16,10 +16,13 @@ constexpr std::uint64_t kFailureStream = 1001;
 }  // namespace
 
 StatusOr<InjectedFailure> ParseInjectedFailure(const std::string& text) {
-  const std::string usage = "--inject-failure: expected POOL@TIME+HOURS[*FRACTION] (e.g. h100-east@2027-01-03T10:00Z+6), got \"" + text + "\"";
+  const std::string usage =
+      "--inject-failure: expected POOL@TIME+HOURS[*FRACTION] (e.g. h100-east@2027-01-03T10:00Z+6), got \"" +
+      text + "\"";
   const size_t at = text.find('@');
   const size_t plus = text.rfind('+');
-  if (at == std::string::npos || at == 0 || plus == std::string::npos || plus < at) return Status::Invalid(usage);
+  if (at == std::string::npos || at == 0 || plus == std::string::npos || plus < at)
+    return Status::Invalid(usage);
   InjectedFailure f;
   f.pool = text.substr(0, at);
   auto t = ParseUtc(text.substr(at + 1, plus - at - 1));
@@ -52,13 +55,15 @@ StatusOr<std::vector<FailureEvent>> ScheduleFailures(const Fleet& fleet, UtcSeco
       for (const auto& pool : fleet.pools) ids += (ids.empty() ? "" : ", ") + pool.id;
       return Status::Invalid("injected failure: unknown pool \"" + inj.pool + "\" (pools: " + ids + ")");
     }
-    if (inj.hours < 1) return Status::Invalid("injected failure on " + inj.pool + ": hours must be at least 1");
+    if (inj.hours < 1)
+      return Status::Invalid("injected failure on " + inj.pool + ": hours must be at least 1");
     if (!(inj.fraction > 0 && inj.fraction <= 1))
       return Status::Invalid("injected failure on " + inj.pool + ": fraction must be in (0, 1]");
     const UtcSeconds end = start + static_cast<UtcSeconds>(hours) * kSecondsPerHour;
     if (inj.at < start || inj.at >= end || (inj.at - start) % kSecondsPerHour != 0)
       return Status::Invalid("injected failure on " + inj.pool + " at " + FormatUtc(inj.at) +
-                             ": expected a whole hour inside the run " + FormatUtc(start) + ".." + FormatUtc(end));
+                             ": expected a whole hour inside the run " + FormatUtc(start) + ".." +
+                             FormatUtc(end));
     FailureEvent e;
     e.pool = p;
     e.start_hour = static_cast<int>((inj.at - start) / kSecondsPerHour);

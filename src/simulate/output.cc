@@ -159,18 +159,21 @@ Json MonthJson(const MonthFigures& m) {
 std::string MonthlyCsv(const std::vector<MonthFigures>& months) {
   std::string s =
       "month,hours,demand_output_tokens,served_output_tokens,unserved_share,revenue_usd,paid_chip_hours,"
-      "allocated_chip_hours,idle_chip_hours,down_chip_hours,effective_chip_hours,utilization,contract_cost_usd,"
+      "allocated_chip_hours,idle_chip_hours,down_chip_hours,effective_chip_hours,utilization,contract_cost_"
+      "usd,"
       "value_now_usd,value_within_usd,value_all_up_usd,roc_now,roc_all_up,chips_switched,"
       "lost_effective_chip_hours,floor_windows,floor_windows_met\n";
   for (const auto& m : months) {
     s += m.month + "," + std::to_string(m.hours) + "," + Fixed(m.demand_output_tokens, 0) + "," +
-         Fixed(m.served_output_tokens, 0) + "," + Fixed(m.unserved_share(), 6) + "," + Fixed(m.revenue_usd, 2) + "," +
-         Fixed(m.paid_chip_hours, 3) + "," + Fixed(m.allocated_chip_hours, 3) + "," + Fixed(m.idle_chip_hours, 3) +
-         "," + Fixed(m.down_chip_hours, 3) + "," + Fixed(m.effective_chip_hours, 3) + "," +
-         Fixed(m.utilization(), 6) + "," + Fixed(m.contract_cost_usd, 2) + "," + Fixed(m.value_now_usd, 2) + "," +
-         Fixed(m.value_within_usd, 2) + "," + Fixed(m.value_all_up_usd, 2) + "," + Fixed(m.roc_now(), 6) + "," +
-         Fixed(m.roc_all_up(), 6) + "," + Fixed(m.chips_switched, 0) + "," + Fixed(m.lost_effective_chip_hours, 3) +
-         "," + std::to_string(m.floor_windows) + "," + std::to_string(m.floor_windows_met) + "\n";
+         Fixed(m.served_output_tokens, 0) + "," + Fixed(m.unserved_share(), 6) + "," +
+         Fixed(m.revenue_usd, 2) + "," + Fixed(m.paid_chip_hours, 3) + "," +
+         Fixed(m.allocated_chip_hours, 3) + "," + Fixed(m.idle_chip_hours, 3) + "," +
+         Fixed(m.down_chip_hours, 3) + "," + Fixed(m.effective_chip_hours, 3) + "," +
+         Fixed(m.utilization(), 6) + "," + Fixed(m.contract_cost_usd, 2) + "," + Fixed(m.value_now_usd, 2) +
+         "," + Fixed(m.value_within_usd, 2) + "," + Fixed(m.value_all_up_usd, 2) + "," +
+         Fixed(m.roc_now(), 6) + "," + Fixed(m.roc_all_up(), 6) + "," + Fixed(m.chips_switched, 0) + "," +
+         Fixed(m.lost_effective_chip_hours, 3) + "," + std::to_string(m.floor_windows) + "," +
+         std::to_string(m.floor_windows_met) + "\n";
   }
   return s;
 }
@@ -182,9 +185,10 @@ std::string DailyCsv(const std::vector<DayFigures>& days) {
       "value_all_up_usd,chips_switched\n";
   for (const auto& d : days)
     s += d.date + "," + Fixed(d.demand, 0) + "," + Fixed(d.served, 0) + "," + Fixed(d.revenue, 2) + "," +
-         Fixed(d.paid, 3) + "," + Fixed(d.allocated, 3) + "," + Fixed(d.idle, 3) + "," + Fixed(d.down, 3) + "," +
-         Fixed(d.effective, 3) + "," + Fixed(d.paid > 0 ? d.allocated / d.paid : 0, 6) + "," + Fixed(d.cost, 2) +
-         "," + Fixed(d.value_now, 2) + "," + Fixed(d.value_all_up, 2) + "," + Fixed(d.switched, 0) + "\n";
+         Fixed(d.paid, 3) + "," + Fixed(d.allocated, 3) + "," + Fixed(d.idle, 3) + "," + Fixed(d.down, 3) +
+         "," + Fixed(d.effective, 3) + "," + Fixed(d.paid > 0 ? d.allocated / d.paid : 0, 6) + "," +
+         Fixed(d.cost, 2) + "," + Fixed(d.value_now, 2) + "," + Fixed(d.value_all_up, 2) + "," +
+         Fixed(d.switched, 0) + "\n";
   return s;
 }
 
@@ -211,7 +215,8 @@ std::string LedgerCsv(const LedgerReport& L) {
 
 std::string EventsLog(const PolicyRun& run) {
   std::string s;
-  for (const auto& e : run.events) s += FormatUtc(e.at) + " " + e.kind + " " + e.subject + ": " + e.detail + "\n";
+  for (const auto& e : run.events)
+    s += FormatUtc(e.at) + " " + e.kind + " " + e.subject + ": " + e.detail + "\n";
   return s;
 }
 
@@ -231,10 +236,11 @@ std::string CompareCsv(const SimulationResult& sim) {
       vs_usd = Fixed(d, 2);
       vs_pct = Fixed(fixed->summary.revenue_usd > 0 ? 100 * d / fixed->summary.revenue_usd : 0, 4);
     }
-    s += std::string(PolicyName(r.policy)) + "," + Fixed(x.revenue_usd, 2) + "," + Fixed(x.unserved_share, 6) + "," +
-         Fixed(x.floor_attainment, 6) + "," + std::to_string(x.floor_windows_met) + "," +
-         std::to_string(x.floor_windows) + "," + Fixed(x.utilization, 6) + "," + Fixed(x.chips_switched, 0) + "," +
-         Fixed(x.switch_cost_usd, 2) + "," + Fixed(x.contract_cost_usd, 2) + "," + Fixed(x.value_now_usd, 2) + "," +
+    s += std::string(PolicyName(r.policy)) + "," + Fixed(x.revenue_usd, 2) + "," +
+         Fixed(x.unserved_share, 6) + "," + Fixed(x.floor_attainment, 6) + "," +
+         std::to_string(x.floor_windows_met) + "," + std::to_string(x.floor_windows) + "," +
+         Fixed(x.utilization, 6) + "," + Fixed(x.chips_switched, 0) + "," + Fixed(x.switch_cost_usd, 2) +
+         "," + Fixed(x.contract_cost_usd, 2) + "," + Fixed(x.value_now_usd, 2) + "," +
          Fixed(x.value_all_up_usd, 2) + "," + Fixed(x.roc_now, 6) + "," + Fixed(x.roc_within, 6) + "," +
          Fixed(x.roc_all_up, 6) + "," + vs_usd + "," + vs_pct + "\n";
   }
@@ -348,10 +354,12 @@ std::string RunJson(const SimulationResult& sim) {
                    {"period_hours", st.period_hours},
                    {"checkpoint_interval_hours", st.checkpoint_interval_hours},
                    {"integer_gangs", st.integer_gangs},
+                   {"switch_cost_in_lp", sim.switch_cost_in_lp},
                    {"model_development_value_share", st.model_development_value_share},
                    {"model_development_lag_months", st.model_development_lag_months},
                    {"model_development_uplift_months", st.model_development_uplift_months},
-                   {"value_horizon_months", st.value_horizon_months}};
+                   {"value_horizon_months", st.value_horizon_months},
+                   {"serving_quantile", st.serving_quantile}};
   j["launches"] = Json::array();
   for (const auto& l : sim.launches)
     j["launches"].push_back({{"model", l.model},
@@ -425,7 +433,9 @@ std::string RunJson(const SimulationResult& sim) {
                                  {"revenue_pct", v.revenue_pct},
                                  {"value_all_up_usd", v.value_all_up_usd},
                                  {"value_all_up_pct", v.value_all_up_pct},
-                                 {"roc_all_up_points", v.roc_all_up_points}};
+                                 {"roc_all_up_points", v.roc_all_up_points},
+                                 {"switch_cost_usd", v.switch_cost_usd},
+                                 {"net_revenue_usd", v.net_revenue_usd}};
   }
   return j.dump(1) + "\n";
 }
@@ -452,8 +462,9 @@ StatusOr<RunRecord> ParseRunJson(const std::string& text, const std::string& nam
     return Status::Invalid(name + ": not a run.json (invalid JSON: " + e.what() + ")");
   }
   if (!j.is_object() || !j.contains("fungible_run"))
-    return Status::Invalid(name + ": not a fungible run (no \"fungible_run\" field); give the directory "
-                                  "`fungible simulate --out DIR` wrote");
+    return Status::Invalid(name +
+                           ": not a fungible run (no \"fungible_run\" field); give the directory "
+                           "`fungible simulate --out DIR` wrote");
   RunRecord rec;
   rec.fleet_name = j.value("fleet", "");
   rec.scenario = j.value("scenario", "");
@@ -526,7 +537,8 @@ StatusOr<RunRecord> ParseRunJson(const std::string& text, const std::string& nam
       }
       if (!missing.empty() || f.month.empty())
         return Status::Invalid(name + ": month " + (f.month.empty() ? "?" : f.month) + " of policy " +
-                               rec.policies.back() + " lacks \"" + (missing.empty() ? "month" : missing) + "\"");
+                               rec.policies.back() + " lacks \"" + (missing.empty() ? "month" : missing) +
+                               "\"");
       months.push_back(std::move(f));
     }
     rec.months.push_back(std::move(months));

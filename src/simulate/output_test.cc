@@ -49,13 +49,13 @@ TEST(SimulateOutput, RunDirectoryLayout) {
   const auto files = RenderRunFiles(sim);
   std::vector<std::string> names;
   for (const auto& f : files) names.push_back(f.first);
-  EXPECT_THAT(names, ::testing::ElementsAre("run.json", "compare.csv", "fungible/monthly.csv", "fungible/daily.csv",
-                                            "fungible/ledger.csv", "fungible/events.log", "static/monthly.csv",
-                                            "static/daily.csv", "static/ledger.csv", "static/events.log",
-                                            "no-repurpose/monthly.csv", "no-repurpose/daily.csv",
-                                            "no-repurpose/ledger.csv", "no-repurpose/events.log",
-                                            "greedy/monthly.csv", "greedy/daily.csv", "greedy/ledger.csv",
-                                            "greedy/events.log"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre(
+                  "run.json", "compare.csv", "fungible/monthly.csv", "fungible/daily.csv",
+                  "fungible/ledger.csv", "fungible/events.log", "static/monthly.csv", "static/daily.csv",
+                  "static/ledger.csv", "static/events.log", "no-repurpose/monthly.csv",
+                  "no-repurpose/daily.csv", "no-repurpose/ledger.csv", "no-repurpose/events.log",
+                  "greedy/monthly.csv", "greedy/daily.csv", "greedy/ledger.csv", "greedy/events.log"));
   // compare.csv: a header and one row per policy, with fungible against static.
   const std::string& compare = files[1].second;
   EXPECT_THAT(compare, StartsWith("policy,revenue_usd,unserved_share,floor_attainment"));
@@ -156,18 +156,22 @@ TEST(SimulateReview, BridgesOfASimulatedRunAddUpToTheCent) {
     long long revenue = 0, cost = 0;
     for (const auto& p : r->revenue.parts) revenue += ToCents(p.amount);
     for (const auto& p : r->compute_cost.parts) cost += ToCents(p.amount);
-    EXPECT_EQ(revenue, ToCents(months[i].revenue_usd) - ToCents(months[i - 1].revenue_usd)) << months[i].month;
-    EXPECT_EQ(cost, ToCents(months[i].contract_cost_usd) - ToCents(months[i - 1].contract_cost_usd)) << months[i].month;
+    EXPECT_EQ(revenue, ToCents(months[i].revenue_usd) - ToCents(months[i - 1].revenue_usd))
+        << months[i].month;
+    EXPECT_EQ(cost, ToCents(months[i].contract_cost_usd) - ToCents(months[i - 1].contract_cost_usd))
+        << months[i].month;
     EXPECT_FALSE(r->narrative.empty());
   }
   // February: the launch lifted demand, and the narrative says so.
   auto feb = ReviewMonth(months, "2027-02");
   ASSERT_TRUE(feb.ok());
   bool said = false;
-  for (const auto& p : feb->narrative) said = said || p.find("Launches this month: chat-medium") != std::string::npos;
+  for (const auto& p : feb->narrative)
+    said = said || p.find("Launches this month: chat-medium") != std::string::npos;
   EXPECT_TRUE(said);
   EXPECT_GT(feb->revenue.total_change, 0);
-  EXPECT_THAT(ReviewMonth(months, "2027-06").status().message(), HasSubstr("outside the run (months 2027-01..2027-04)"));
+  EXPECT_THAT(ReviewMonth(months, "2027-06").status().message(),
+              HasSubstr("outside the run (months 2027-01..2027-04)"));
 }
 
 }  // namespace

@@ -53,9 +53,9 @@ Status CheckRequestTraceTimestamps(const std::string& path) {
     if (cell.size() > 20) frac = std::stod("0" + cell.substr(19));
     const double v = static_cast<double>(*t) + frac;
     if (prev && v < *prev)
-      diags.push_back(table->At(r, *col, "TIMESTAMP",
-                                "timestamps must not decrease (rows sorted by arrival), got " + cell +
-                                    " after a later one"));
+      diags.push_back(table->At(
+          r, *col, "TIMESTAMP",
+          "timestamps must not decrease (rows sorted by arrival), got " + cell + " after a later one"));
     prev = v;
   }
   if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
@@ -123,7 +123,8 @@ StatusOr<TraceHours> HourlyRequests(const RateTrace& t) {
     }
   }
   out.requests.assign(hours, 0.0);
-  for (size_t s = 0; s < slots; ++s) out.requests[s / static_cast<size_t>(per_hour)] += filled[s] * t.window_s;
+  for (size_t s = 0; s < slots; ++s)
+    out.requests[s / static_cast<size_t>(per_hour)] += filled[s] * t.window_s;
   return out;
 }
 
@@ -173,7 +174,8 @@ StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text) {
     c.trace_file = std::string(text.substr(trace.size()));
     return c;
   }
-  return Status::Invalid("--scenario: expected P50, random:SEED or trace:FILE, got \"" + std::string(text) + "\"");
+  return Status::Invalid("--scenario: expected P50, random:SEED or trace:FILE, got \"" + std::string(text) +
+                         "\"");
 }
 
 double ScenarioPaths::Forecast(int m, int h, int k) const {
@@ -187,6 +189,15 @@ double ScenarioPaths::Forecast(int m, int h, int k) const {
   return base * std::exp(std::pow(phi, k + 1) * std::log(seen / was));
 }
 
+double ScenarioPaths::PlanningForecast(int m, int h, int k, double z) const {
+  const double f = Forecast(m, h, k);
+  const double sd = noise_log_sd[static_cast<size_t>(m)];
+  if (f <= 0 || sd <= 0 || z == 0) return f;
+  const double phi = noise_autocorrelation[static_cast<size_t>(m)];
+  const double error_sd = sd * std::sqrt(std::max(0.0, 1.0 - std::pow(phi, 2.0 * (k + 1))));
+  return f * std::exp(z * error_sd);
+}
+
 StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioChoice& choice, UtcSeconds start,
                                            int hours, const std::string& token_mix_file) {
   if (hours <= 0) return Status::Invalid("simulation needs at least one hour");
@@ -198,6 +209,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
   for (const auto& m : fleet.models) out.model_ids.push_back(m.id);
   out.realised_tokens.assign(M, std::vector<double>(H, 0.0));
   out.expected_tokens.assign(M, std::vector<double>(H, 0.0));
+  out.noise_log_sd.assign(M, 0.0);
   out.noise_autocorrelation.assign(M, 0.0);
   out.usd_per_output_token.assign(M, std::vector<double>(H, 0.0));
   out.throughput_multiplier.assign(M, std::vector<double>(H, 1.0));
@@ -210,7 +222,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     FUNGIBLE_RETURN_IF_ERROR(CheckRequestTraceTimestamps(token_mix_file));
     auto tm = ReadTokenMix(token_mix_file);
     if (!tm.ok()) return tm.status();
-    if (!(tm->output_tokens > 0)) return Status::Invalid(token_mix_file + ": the requests generate no output tokens");
+    if (!(tm->output_tokens > 0))
+      return Status::Invalid(token_mix_file + ": the requests generate no output tokens");
     mix = *tm;
   }
   for (size_t m = 0; m < M; ++m) {
@@ -265,7 +278,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
   for (auto& t : quiet.tiers) t.hourly_noise_log_sd = 0;
   std::vector<double> noisy(static_cast<size_t>(all_hours)), smooth(static_cast<size_t>(all_hours));
   auto month_of = [&](size_t h) {
-    return std::clamp(MonthsBetween(dm.start_month, start + static_cast<UtcSeconds>(h) * kSecondsPerHour), 1, N);
+    return std::clamp(MonthsBetween(dm.start_month, start + static_cast<UtcSeconds>(h) * kSecondsPerHour), 1,
+                      N);
   };
 
   // Trace replay.
@@ -286,7 +300,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     if (tier.kind == TierKind::kClass) {
       for (size_t w = 0; w < W; ++w)
         if (fleet.workloads[w].id == tier.id)
-          for (size_t h = 0; h < H; ++h) out.class_demand_multiple[w][h] = std::exp(set.LogMultiple(s, month_of(h), 0));
+          for (size_t h = 0; h < H; ++h)
+            out.class_demand_multiple[w][h] = std::exp(set.LogMultiple(s, month_of(h), 0));
       continue;
     }
     size_t m = 0;
@@ -295,6 +310,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     const ServedModel& model = fleet.models[m];
     const ServingDemand* d = fleet.FindDemand(model.id);
     out.noise_autocorrelation[m] = tier.hourly_noise_autocorrelation;
+    if (choice.kind == ScenarioChoice::Kind::kRandom) out.noise_log_sd[m] = tier.hourly_noise_log_sd;
     ExpandHourly(quiet, set, s, 0, 1, N, smooth);
     // P50 is the median path itself; a random scenario adds its hourly noise.
     if (choice.kind == ScenarioChoice::Kind::kRandom)
@@ -336,7 +352,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
       double mult = 1.0;
       for (const auto& l : out.launches)
         if (l.model == model.id && l.date <= t) mult *= l.throughput_multiplier;
-      const double months = std::max(0.0, static_cast<double>(t - d->as_of) / kSecondsPerHour / kHoursPerMonth);
+      const double months =
+          std::max(0.0, static_cast<double>(t - d->as_of) / kSecondsPerHour / kHoursPerMonth);
       out.throughput_multiplier[m][h] = mult * std::exp(gain * months);
     }
 
@@ -365,7 +382,24 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
       const double multiple = std::exp(set.LogMultiple(s, month_of(h), 0));
       out.realised_tokens[m][h] = th->requests[h % tile] * rm.output_tokens_per_request * rm.scale * multiple;
     }
-    if (out.noise_autocorrelation[m] == 0) out.noise_autocorrelation[m] = kTraceAutocorrelation;
+    // The replay's deviation from the expected hour, as an AR(1) on logs.
+    {
+      std::vector<double> dev;
+      for (size_t h = 0; h < H; ++h)
+        if (out.realised_tokens[m][h] > 0 && out.expected_tokens[m][h] > 0)
+          dev.push_back(std::log(out.realised_tokens[m][h] / out.expected_tokens[m][h]));
+      if (dev.size() >= 3) {
+        double mean = 0, var = 0, cov = 0;
+        for (double v : dev) mean += v / static_cast<double>(dev.size());
+        for (size_t i = 0; i < dev.size(); ++i) {
+          var += (dev[i] - mean) * (dev[i] - mean);
+          if (i > 0) cov += (dev[i] - mean) * (dev[i - 1] - mean);
+        }
+        out.noise_log_sd[m] = std::sqrt(var / static_cast<double>(dev.size()));
+        out.noise_autocorrelation[m] = var > 0 ? std::clamp(cov / var, 0.0, 0.99) : 0.0;
+      }
+      if (out.noise_autocorrelation[m] == 0) out.noise_autocorrelation[m] = kTraceAutocorrelation;
+    }
     out.trace.models.push_back(rm);
   }
   if (choice.kind == ScenarioChoice::Kind::kTrace && out.trace.models.empty()) {

@@ -34,9 +34,9 @@ namespace fungible {
 struct ScenarioChoice {
   enum class Kind { kP50, kRandom, kTrace };
   Kind kind = Kind::kP50;
-  std::uint64_t seed = 0;   // kRandom
-  std::string trace_file;   // kTrace
-  std::string text;         // as given, for outputs: "P50", "random:7", "trace:rates.csv"
+  std::uint64_t seed = 0;  // kRandom
+  std::string trace_file;  // kTrace
+  std::string text;        // as given, for outputs: "P50", "random:7", "trace:rates.csv"
 };
 
 // Parses "P50", "random:SEED" or "trace:FILE". Errors name what was expected.
@@ -47,15 +47,15 @@ struct TraceReplay {
   std::string file;
   std::string token_mix_file;  // "" = none: one output token per request before scaling
   struct Model {
-    std::string model;  // spec model id
-    std::string trace;  // trace name in the file
-    double trace_hours = 0;               // span of the trace (one tile)
-    double trace_requests = 0;            // over one tile, gaps imputed
+    std::string model;          // spec model id
+    std::string trace;          // trace name in the file
+    double trace_hours = 0;     // span of the trace (one tile)
+    double trace_requests = 0;  // over one tile, gaps imputed
     double output_tokens_per_request = 1;
     double input_tokens_per_output_token = 0;  // of the token mix (or the spec's model)
-    double trace_output_tokens = 0;       // trace_requests x output_tokens_per_request
-    double scale = 0;                     // replayed tokens per trace token (before growth)
-    int gap_windows_imputed = 0;          // all-zero windows filled from the same time on other days
+    double trace_output_tokens = 0;            // trace_requests x output_tokens_per_request
+    double scale = 0;                          // replayed tokens per trace token (before growth)
+    int gap_windows_imputed = 0;               // all-zero windows filled from the same time on other days
   };
   std::vector<Model> models;
 };
@@ -74,13 +74,17 @@ struct RealisedLaunch {
 
 struct ScenarioPaths {
   ScenarioChoice choice;
-  UtcSeconds start = 0;  // hour 0
-  int hours = 0;         // hours covered (run + look-ahead)
+  UtcSeconds start = 0;                // hour 0
+  int hours = 0;                       // hours covered (run + look-ahead)
   std::vector<std::string> model_ids;  // fleet.models order
   // [m][h]: output tokens demanded in hour h (0 before the model's launch).
   std::vector<std::vector<double>> realised_tokens;
   std::vector<std::vector<double>> expected_tokens;  // the scenario's hour without noise
-  std::vector<double> noise_autocorrelation;         // [m] for the forecast's decay
+  // [m]: the realised hour's log deviation from the expected one, as an
+  // AR(1): stationary sd and lag-1 autocorrelation. The spec's hourly noise
+  // for random scenarios, 0 for P50, estimated from the replay for traces.
+  std::vector<double> noise_log_sd;
+  std::vector<double> noise_autocorrelation;
   // [m][h]: USD per output token (input tokens at the token mix included,
   // price changes applied) and the multiplier on tokens/s per chip (launches
   // and continuous efficiency gains).
@@ -92,8 +96,14 @@ struct ScenarioPaths {
   std::vector<RealisedLaunch> launches;  // by date
   TraceReplay trace;                     // kTrace only
 
-  // Forecast of hour h + k made at hour h (k >= 0), having observed hours < h.
+  // Forecast of hour h + k made at hour h (k >= 0), having observed hours < h:
+  // the expected hour, times the last observed deviation decayed by
+  // autocorrelation^(k+1).
   double Forecast(int m, int h, int k) const;
+  // The same, raised to the quantile whose standard-normal score is z: the
+  // AR(1) forecast error of k + 1 hours ahead has log sd
+  // noise_log_sd * sqrt(1 - autocorrelation^(2(k+1))).
+  double PlanningForecast(int m, int h, int k, double z) const;
 };
 
 // Builds the paths for `hours` hours from `start`. `token_mix_file` (Azure

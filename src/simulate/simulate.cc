@@ -4,10 +4,10 @@
 #include "simulate/simulate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <atomic>
 #include <map>
 #include <thread>
 
@@ -24,11 +24,26 @@ double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 // earns elsewhere, so the re-solve still gives it all it can.
 constexpr double kFloorAsBidUsdPerEffectiveChipHour = 1e4;
 constexpr double kHoursPerMonth = 730.0;
+// Re-solves up to this many chip columns price switching inside the LP.
+constexpr long kSwitchCostColumns = 6000;
 
 std::string Num(double v, const char* fmt = "%.0f") {
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;
+}
+
+// z with Phi(z) = q, by bisection on erfc (called once per run).
+double NormalScore(double q) {
+  double lo = -10, hi = 10;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < q)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
 }
 
 bool LosesWorkOnFailure(WorkloadKind k) {
@@ -54,11 +69,12 @@ struct World {
   int P = 0, W = 0, M = 0;
   double mip_time_limit_s = 20;
   int threads = 1;
-  ScenarioPaths paths;  // hours + horizon
+  double serving_z = 0;  // standard-normal score of settings.serving_quantile
+  ScenarioPaths paths;   // hours + horizon
   std::vector<FailureEvent> failures;
-  std::vector<std::vector<double>> paid;   // [p][h], h < hours + horizon
-  std::vector<std::vector<int>> base_cap;  // [p][h]: floor(PoolCapacityAt)
-  std::vector<std::vector<int>> failed;    // [p][h]: chips down by failures (realised)
+  std::vector<std::vector<double>> paid;      // [p][h], h < hours + horizon
+  std::vector<std::vector<int>> base_cap;     // [p][h]: floor(PoolCapacityAt)
+  std::vector<std::vector<int>> failed;       // [p][h]: chips down by failures (realised)
   std::vector<std::vector<double>> base_tps;  // [m][p]: spec tokens/s per chip (0 = cannot serve)
   AllocationInstance shape;                   // the engine's view of pools and workloads (efficiency, gangs)
   std::vector<std::vector<double>> eff;       // [w][p]: effective H100-eq per chip (0 = ineligible)
@@ -80,7 +96,7 @@ struct World {
   std::vector<EnginePool> engine;
   int E = 0;
   bool switch_cost_in_lp = false;
-  std::vector<SimEvent> events;               // shared, by time
+  std::vector<SimEvent> events;  // shared, by time
   LedgerLayout layout;
   LedgerOptions ledger_options;
 
@@ -124,7 +140,7 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
       mi.output_tokens_per_s_per_chip[p] = wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h0];
     for (int t = 0; t < T; ++t) {
       double d = 0;
-      for (int k = 0; k < period; ++k) d += wd.paths.Forecast(m, h0, t * period + k);
+      for (int k = 0; k < period; ++k) d += wd.paths.PlanningForecast(m, h0, t * period + k, wd.serving_z);
       mi.demand_output_tokens[t] = d;
     }
   }
@@ -158,7 +174,8 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   }
   for (auto& m : agg.models) {
     std::vector<double> tps(static_cast<size_t>(wd.E));
-    for (int e = 0; e < wd.E; ++e) tps[e] = m.output_tokens_per_s_per_chip[wd.agg_members[wd.engine[e].agg].front()];
+    for (int e = 0; e < wd.E; ++e)
+      tps[e] = m.output_tokens_per_s_per_chip[wd.agg_members[wd.engine[e].agg].front()];
     m.output_tokens_per_s_per_chip = tps;
   }
   for (auto& w : agg.workloads) {
@@ -168,7 +185,8 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
         eff[e] = w.efficiency[wd.agg_members[wd.engine[e].agg].front()];
     // A serving class without listed chips keeps the engine's default: every
     // chip its model runs on, except that nothing is set.
-    const bool any = std::any_of(w.efficiency.begin(), w.efficiency.end(), [](const auto& v) { return v.has_value(); });
+    const bool any =
+        std::any_of(w.efficiency.begin(), w.efficiency.end(), [](const auto& v) { return v.has_value(); });
     if (!any) std::fill(eff.begin(), eff.end(), std::nullopt);
     w.efficiency = eff;
   }
@@ -181,7 +199,8 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
 std::vector<std::vector<std::vector<int>>> Totals(const World& wd, const AllocationResult& r, int sides) {
   const int T = static_cast<int>(r.periods.size());
   std::vector<std::vector<std::vector<int>>> totals(
-      static_cast<size_t>(wd.A), std::vector<std::vector<int>>(static_cast<size_t>(wd.W), std::vector<int>(T, 0)));
+      static_cast<size_t>(wd.A),
+      std::vector<std::vector<int>>(static_cast<size_t>(wd.W), std::vector<int>(T, 0)));
   for (int side = 0; side < sides; ++side)
     for (int e = 0; e < wd.E; ++e)
       for (int w = 0; w < wd.W; ++w)
@@ -196,8 +215,11 @@ std::vector<std::vector<std::vector<int>>> Totals(const World& wd, const Allocat
 // Gangs move as whole gangs. `serve_quota` (no-repurpose: chips of each pool
 // reserved for serving, -1 = none) keeps serving and the rest on their sides.
 // totals[a][w][t]; plan[(p * W + w) * K + k] for hours h0 .. h0 + K - 1.
-void Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int>>>& totals, int period, int h0, int K,
-                  const std::vector<int>& serve_quota, const std::vector<int>& before, std::vector<int>& plan) {
+// Returns the chip-hours it could not place (whole gangs that fit no pool).
+long Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int>>>& totals, int period,
+                  int h0, int K, const std::vector<int>& serve_quota, const std::vector<int>& before,
+                  std::vector<int>& plan) {
+  long unplaced = 0;
   const int P = wd.P, W = wd.W;
   std::vector<int> prev = before;
   std::vector<int> free0(static_cast<size_t>(P)), free1(static_cast<size_t>(P));
@@ -212,107 +234,127 @@ void Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int
     }
     for (int a = 0; a < wd.A; ++a) {
       const auto& pools = wd.agg_members[a];
-      for (int w = 0; w < W; ++w) left[w] = totals[a][w][t];
-      auto room = [&](int p, int w) -> int& {
-        return serve_quota.empty() || wd.served_model[w] >= 0 ? free0[p] : free1[p];
-      };
-      auto unit_of = [&](int w, int p) {
-        const GangFit& g = wd.fit[w][p];
-        return g.is_gang ? std::max(1, static_cast<int>(std::lround(g.chips_per_gang))) : 1;
-      };
-      // Gang classes first, largest gangs first (they are the hard part of
-      // the packing), then elastic classes in spec order.
-      std::vector<int> order;
-      for (int w = 0; w < W; ++w)
-        if (wd.fit[w][pools.front()].is_gang) order.push_back(w);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](int x, int y) { return unit_of(x, pools.front()) > unit_of(y, pools.front()); });
-      const size_t n_gang = order.size();
-      for (int w = 0; w < W; ++w)
-        if (!wd.fit[w][pools.front()].is_gang) order.push_back(w);
-      // Pass 0: keep what each class had on each pool.
-      for (int w : order)
-        for (int p : pools) {
-          if (left[w] <= 0) break;
-          const int unit = unit_of(w, p);
-          int& r = room(p, w);
-          const int n = std::min({prev[p * W + w], left[w], r}) / unit * unit;
-          if (n <= 0) continue;
-          plan[(p * W + w) * K + k] = n;
-          r -= n;
-          left[w] -= n;
+      std::vector<int> saved0, saved1;
+      for (int p : pools) saved0.push_back(free0[p]), saved1.push_back(free1[p]);
+      // First keeping every class where it was; if some gang then fits
+      // nowhere, again with the gangs packed afresh (largest first, best fit).
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        const bool sticky_gangs = attempt == 0;
+        if (attempt == 1) {
+          for (size_t i = 0; i < pools.size(); ++i) {
+            free0[pools[i]] = saved0[i];
+            free1[pools[i]] = saved1[i];
+            for (int w = 0; w < W; ++w) plan[(pools[i] * W + w) * K + k] = 0;
+          }
         }
-      // Pass 1: the rest; gangs one at a time into the pool they fit most
-      // tightly (best fit), elastic chips wherever there is room.
-      for (size_t i = 0; i < order.size(); ++i) {
-        const int w = order[i];
-        if (i < n_gang) {
+        for (int w = 0; w < W; ++w) left[w] = totals[a][w][t];
+        auto room = [&](int p, int w) -> int& {
+          return serve_quota.empty() || wd.served_model[w] >= 0 ? free0[p] : free1[p];
+        };
+        auto unit_of = [&](int w, int p) {
+          const GangFit& g = wd.fit[w][p];
+          return g.is_gang ? std::max(1, static_cast<int>(std::lround(g.chips_per_gang))) : 1;
+        };
+        // Gang classes first, largest gangs first (they are the hard part of
+        // the packing), then elastic classes in spec order.
+        std::vector<int> order;
+        for (int w = 0; w < W; ++w)
+          if (wd.fit[w][pools.front()].is_gang) order.push_back(w);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int x, int y) { return unit_of(x, pools.front()) > unit_of(y, pools.front()); });
+        const size_t n_gang = order.size();
+        for (int w = 0; w < W; ++w)
+          if (!wd.fit[w][pools.front()].is_gang) order.push_back(w);
+        // Pass 0: keep what each class had on each pool.
+        for (int w : order)
+          for (int p : pools) {
+            if (!sticky_gangs && wd.fit[w][p].is_gang) break;
+            if (left[w] <= 0) break;
+            const int unit = unit_of(w, p);
+            int& r = room(p, w);
+            const int n = std::min({prev[p * W + w], left[w], r}) / unit * unit;
+            if (n <= 0) continue;
+            plan[(p * W + w) * K + k] = n;
+            r -= n;
+            left[w] -= n;
+          }
+        // Pass 1: the rest; gangs one at a time into the pool they fit most
+        // tightly (best fit), elastic chips wherever there is room.
+        for (size_t i = 0; i < order.size(); ++i) {
+          const int w = order[i];
+          if (i < n_gang) {
+            const int unit = unit_of(w, pools.front());
+            while (left[w] >= unit) {
+              int best = -1;
+              for (int p : pools)
+                if (room(p, w) >= unit && (best < 0 || room(p, w) < room(best, w))) best = p;
+              if (best < 0) break;
+              plan[(best * W + w) * K + k] += unit;
+              room(best, w) -= unit;
+              left[w] -= unit;
+            }
+            continue;
+          }
+          for (int p : pools) {
+            if (left[w] <= 0) break;
+            int& r = room(p, w);
+            const int n = std::min(left[w], r);
+            if (n <= 0) continue;
+            plan[(p * W + w) * K + k] += n;
+            r -= n;
+            left[w] -= n;
+          }
+        }
+        // A gang that found no pool with room for it whole: make room where
+        // elastic chips sit, and move those chips to the room left elsewhere.
+        for (int w = 0; w < W; ++w) {
+          if (!wd.fit[w][pools.front()].is_gang) continue;
           const int unit = unit_of(w, pools.front());
           while (left[w] >= unit) {
-            int best = -1;
-            for (int p : pools)
-              if (room(p, w) >= unit && (best < 0 || room(p, w) < room(best, w))) best = p;
-            if (best < 0) break;
-            plan[(best * W + w) * K + k] += unit;
-            room(best, w) -= unit;
-            left[w] -= unit;
-          }
-          continue;
-        }
-        for (int p : pools) {
-          if (left[w] <= 0) break;
-          int& r = room(p, w);
-          const int n = std::min(left[w], r);
-          if (n <= 0) continue;
-          plan[(p * W + w) * K + k] += n;
-          r -= n;
-          left[w] -= n;
-        }
-      }
-      // A gang that found no pool with room for it whole: make room where
-      // elastic chips sit, and move those chips to the room left elsewhere.
-      for (int w = 0; w < W; ++w) {
-        if (!wd.fit[w][pools.front()].is_gang) continue;
-        const int unit = unit_of(w, pools.front());
-        while (left[w] >= unit) {
-          int best = -1, best_room = -1;
-          for (int p : pools) {
-            int movable = room(p, w);
-            for (int v = 0; v < W; ++v)
-              if (!wd.fit[v][p].is_gang && &room(p, v) == &room(p, w)) movable += plan[(p * W + v) * K + k];
-            if (movable >= unit && movable > best_room) best = p, best_room = movable;
-          }
-          if (best < 0) break;
-          int& r = room(best, w);
-          int evicted = 0;
-          std::vector<int> moved(static_cast<size_t>(W), 0);
-          for (int v = W - 1; v >= 0 && r + evicted < unit; --v) {
-            if (wd.fit[v][best].is_gang || &room(best, v) != &r) continue;
-            const int take = std::min(plan[(best * W + v) * K + k], unit - r - evicted);
-            plan[(best * W + v) * K + k] -= take;
-            moved[v] += take;
-            evicted += take;
-          }
-          r += evicted;
-          plan[(best * W + w) * K + k] += unit;
-          r -= unit;
-          left[w] -= unit;
-          for (int v = 0; v < W; ++v)
+            int best = -1, best_room = -1;
             for (int p : pools) {
-              if (moved[v] <= 0) break;
-              if (p == best) continue;
-              int& rv = room(p, v);
-              const int n = std::min(moved[v], rv);
-              plan[(p * W + v) * K + k] += n;
-              rv -= n;
-              moved[v] -= n;
+              int movable = room(p, w);
+              for (int v = 0; v < W; ++v)
+                if (!wd.fit[v][p].is_gang && &room(p, v) == &room(p, w)) movable += plan[(p * W + v) * K + k];
+              if (movable >= unit && movable > best_room) best = p, best_room = movable;
             }
+            if (best < 0) break;
+            int& r = room(best, w);
+            int evicted = 0;
+            std::vector<int> moved(static_cast<size_t>(W), 0);
+            for (int v = W - 1; v >= 0 && r + evicted < unit; --v) {
+              if (wd.fit[v][best].is_gang || &room(best, v) != &r) continue;
+              const int take = std::min(plan[(best * W + v) * K + k], unit - r - evicted);
+              plan[(best * W + v) * K + k] -= take;
+              moved[v] += take;
+              evicted += take;
+            }
+            r += evicted;
+            plan[(best * W + w) * K + k] += unit;
+            r -= unit;
+            left[w] -= unit;
+            for (int v = 0; v < W; ++v)
+              for (int p : pools) {
+                if (moved[v] <= 0) break;
+                if (p == best) continue;
+                int& rv = room(p, v);
+                const int n = std::min(moved[v], rv);
+                plan[(p * W + v) * K + k] += n;
+                rv -= n;
+                moved[v] -= n;
+              }
+          }
         }
+        bool stuck = false;
+        for (int w = 0; w < W; ++w) stuck = stuck || (wd.fit[w][pools.front()].is_gang && left[w] > 0);
+        if (!stuck || attempt == 1) break;
       }
+      for (int w = 0; w < W; ++w) unplaced += left[w];
     }
     for (int p = 0; p < P; ++p)
       for (int w = 0; w < W; ++w) prev[p * W + w] = plan[(p * W + w) * K + k];
   }
+  return unplaced;
 }
 
 // Floors the fleet cannot meet become top bids of their size.
@@ -347,6 +389,31 @@ struct Planner {
   SimProfile* prof;
   int resolves = 0;
   int infeasible = 0;
+  // For the next solve: whole domains of the member pools behind each of the
+  // instance's pools, per period ([pool][t][member]; empty = unknown).
+  std::vector<std::vector<std::vector<double>>> member_domains;
+
+  // Whole domains of each chip type's pools for periods of `period` hours
+  // from h0 (the least over the period's hours), for the engine pools `e` of
+  // an instance (`sides` = 2: a serving side, which runs no gangs, then the
+  // rest, whose pools give `quota` chips to serving).
+  void SetMemberDomains(int h0, int T, int period, int sides, const std::vector<int>& quota) {
+    member_domains.assign(static_cast<size_t>(sides * wd->E), {});
+    for (int side = 0; side < sides; ++side)
+      for (int e = 0; e < wd->E; ++e) {
+        if (wd->engine[e].partial_domains || (sides == 2 && side == 0)) continue;
+        auto& md = member_domains[static_cast<size_t>(side * wd->E + e)];
+        md.assign(static_cast<size_t>(T), {});
+        for (int t = 0; t < T; ++t)
+          for (int p : wd->agg_members[wd->engine[e].agg]) {
+            int up = wd->KnownUp(p, h0 + t * period, h0);
+            for (int k = 1; k < period; ++k) up = std::min(up, wd->KnownUp(p, h0 + t * period + k, h0));
+            if (!quota.empty()) up = std::max(0, up - quota[p]);
+            md[t].push_back(std::floor(
+                up / static_cast<double>(std::max(1, wd->shape.pools[p].interconnect_domain_chips))));
+          }
+      }
+  }
 
   // Solve() as configured: the MIP with whole gangs, or (the default) the LP
   // relaxation with its gangs rounded to whole gangs within whole domains.
@@ -364,65 +431,158 @@ struct Planner {
     for (int w = 0; w < W; ++w)
       if (inst.workloads[w].gang_size_chips > 0) gangs.push_back(w);
     if (gangs.empty()) return r;
-    // Whole gangs: rounded down, then topped up where capacity is cheapest
-    // (the relaxation's shadow price per effective chip) until each floor
-    // window (or the horizon) gets at least the effective chip-hours the
-    // relaxation gave it, as whole domains allow.
-    std::vector<std::vector<int>> domains_left(static_cast<size_t>(P), std::vector<int>(T));
+    // Whole gangs: the relaxation's rounded down, then added one at a time
+    // (see below), packed into whole domains of one member pool.
+    // Free whole domains of each member pool behind engine pool p in period t
+    // (one member holding them all when the caller gave none): a gang of
+    // several domains must find them in one pool.
+    std::vector<std::vector<std::vector<double>>> free(static_cast<size_t>(P),
+                                                       std::vector<std::vector<double>>(T));
+    for (int p = 0; p < P; ++p)
+      for (int t = 0; t < T; ++t) {
+        if (p < static_cast<int>(member_domains.size()) && !member_domains[p].empty()) {
+          free[p][t].assign(member_domains[p][t].begin(), member_domains[p][t].end());
+        } else {
+          free[p][t] = {std::floor(
+              inst.pools[p].capacity_chips[t] / std::max(1, inst.pools[p].interconnect_domain_chips) + 1e-9)};
+        }
+      }
+    // Places one gang into the member with the least room that fits it.
+    auto place = [&](const GangFit& f, int p, int t) {
+      const double need = f.domains_per_gang > 0 ? f.domains_per_gang : 1.0 / std::max(1, f.gangs_per_domain);
+      int best = -1;
+      auto& members = free[p][t];
+      for (int i = 0; i < static_cast<int>(members.size()); ++i)
+        if (members[i] >= need - 1e-9 && (best < 0 || members[i] < members[best])) best = i;
+      if (best < 0) return false;
+      members[best] -= need;
+      return true;
+    };
+    std::vector<std::vector<std::vector<int>>> count(
+        gangs.size(), std::vector<std::vector<int>>(static_cast<size_t>(P), std::vector<int>(T, 0)));
+    // Largest gangs first: they are the hard part of the packing.
+    std::vector<size_t> by_size(gangs.size());
+    for (size_t g = 0; g < gangs.size(); ++g) by_size[g] = g;
+    std::stable_sort(by_size.begin(), by_size.end(), [&](size_t a, size_t b) {
+      return inst.workloads[gangs[a]].gang_size_chips > inst.workloads[gangs[b]].gang_size_chips;
+    });
+    // What a chip of each elastic class earns on pool p (USD per chip-hour):
+    // the chips a gang displaces are the cheapest ones where it lands.
+    std::vector<std::vector<double>> value(static_cast<size_t>(P),
+                                           std::vector<double>(static_cast<size_t>(W), 0.0));
+    for (int p = 0; p < P; ++p)
+      for (int w = 0; w < W; ++w) {
+        const auto& wl = inst.workloads[w];
+        if (wl.gang_size_chips > 0) continue;
+        double v = 0;
+        if (wl.served_model >= 0)
+          v = inst.models[wl.served_model].usd_per_output_token *
+              inst.models[wl.served_model].output_tokens_per_s_per_chip[p] * 3600.0;
+        for (const auto& b : wl.bids)
+          v = std::max(v, b.usd_per_effective_chip_hour * EffectivePerChip(inst, w, p));
+        value[p][w] = v;
+      }
+    // Chips in use per pool and period as gangs are rounded.
+    std::vector<std::vector<double>> used(static_cast<size_t>(P), std::vector<double>(T, 0.0));
     for (int p = 0; p < P; ++p)
       for (int t = 0; t < T; ++t)
-        domains_left[p][t] = static_cast<int>(
-            std::floor(inst.pools[p].capacity_chips[t] / std::max(1, inst.pools[p].interconnect_domain_chips) + 1e-9));
-    // Domains a count of gangs occupies.
-    auto domains_for = [](const GangFit& f, int n) {
-      return f.domains_per_gang > 0 ? n * f.domains_per_gang : (n + f.gangs_per_domain - 1) / std::max(1, f.gangs_per_domain);
+        for (int w = 0; w < W; ++w) used[p][t] += r->chips[p][w][t];
+    // Value lost per hour by `extra` more chips on (p, t): they come from idle
+    // chips first, then from the elastic classes earning least.
+    std::vector<std::pair<double, int>> sorted;
+    auto displaced_usd = [&](int p, int t, double extra) {
+      const double cap = inst.pools[p].capacity_chips[t];
+      double skip = std::max(0.0, used[p][t] - cap);
+      double need = std::max(0.0, used[p][t] + extra - cap) - skip;
+      if (need <= 0) return 0.0;
+      sorted.clear();
+      for (int w = 0; w < W; ++w)
+        if (inst.workloads[w].gang_size_chips == 0 && r->chips[p][w][t] > 0)
+          sorted.push_back({value[p][w], r->chips[p][w][t]});
+      std::sort(sorted.begin(), sorted.end());
+      double usd = 0;
+      for (const auto& [v, chips] : sorted) {
+        double c = chips;
+        const double s = std::min(skip, c);
+        skip -= s;
+        c -= s;
+        const double take = std::min(need, c);
+        usd += take * v;
+        need -= take;
+        if (need <= 0) break;
+      }
+      return usd + need * 1e9;  // nothing left to displace: effectively impossible
     };
-    std::vector<std::vector<std::vector<int>>> count(gangs.size(),
-                                                     std::vector<std::vector<int>>(static_cast<size_t>(P), std::vector<int>(T, 0)));
-    for (size_t g = 0; g < gangs.size(); ++g) {
+    // Value of `more` effective chips for a class holding `have`, per hour,
+    // on its concave bid curve.
+    auto bid_gain = [](const AllocationInstance::WorkloadIn& wl, double have, double more) {
+      double v = 0, lo = 0;
+      for (const auto& b : wl.bids) {
+        const double hi = lo + b.effective_chips;
+        const double a = std::max(lo, have), z = std::min(hi, have + more);
+        if (z > a) v += (z - a) * b.usd_per_effective_chip_hour;
+        lo = hi;
+      }
+      return v;
+    };
+    for (size_t g : by_size) {
       const int w = gangs[g];
       const auto& wl = inst.workloads[w];
-      const int len = wl.floor_effective_chips > 0 && wl.floor_window_periods > 0 ? wl.floor_window_periods : T;
+      const int len =
+          wl.floor_effective_chips > 0 && wl.floor_window_periods > 0 ? wl.floor_window_periods : T;
+      std::vector<double> have(static_cast<size_t>(T), 0.0);  // effective chips of w per period
       for (int s0 = 0; s0 < T; s0 += len) {
         const int s1 = std::min(T, s0 + len);
-        struct Cand {
-          double usd_per_effective_chip;
-          double frac;
-          int p, t;
-        };
-        std::vector<Cand> cands;
-        double target = 0, got = 0;
+        double floor_need = 0, got = 0;
+        std::vector<std::pair<int, int>> cands;  // (p, t)
+        for (int t = s0; t < s1; ++t) floor_need += wl.floor_effective_chips * inst.periods[t].hours;
         for (int p = 0; p < P; ++p) {
           const GangFit f = GangFitOn(wl, inst.pools[p]);
           if (!f.is_gang || !IsEligible(inst, w, p)) continue;
           const double e = EffectivePerChip(inst, w, p);
           for (int t = s0; t < s1; ++t) {
             const double relaxed = r->chips[p][w][t] / f.chips_per_gang;
-            target += r->chips[p][w][t] * e * inst.periods[t].hours;
-            int n = static_cast<int>(std::floor(relaxed + 1e-9));
-            while (n > 0 && domains_for(f, n) > domains_left[p][t]) --n;
+            const int want = static_cast<int>(std::floor(relaxed + 1e-9));
+            int n = 0;
+            while (n < want && place(f, p, t)) ++n;
             count[g][p][t] = n;
+            used[p][t] += n * f.chips_per_gang - r->chips[p][w][t];
             got += n * f.chips_per_gang * e * inst.periods[t].hours;
-            cands.push_back({r->shadow_usd_per_chip_hour[p][t] / std::max(1e-9, e), relaxed - n, p, t});
+            have[t] += n * f.chips_per_gang * e;
+            cands.push_back({p, t});
           }
         }
-        std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) {
-          if (a.usd_per_effective_chip != b.usd_per_effective_chip)
-            return a.usd_per_effective_chip < b.usd_per_effective_chip;
-          return a.frac > b.frac;
-        });
-        for (const auto& c : cands) {
-          if (got >= target - 1e-6 * std::max(1.0, target)) break;
-          const GangFit f = GangFitOn(wl, inst.pools[c.p]);
-          const int n = count[g][c.p][c.t];
-          if (domains_for(f, n + 1) > domains_left[c.p][c.t]) continue;
-          count[g][c.p][c.t] = n + 1;
-          got += f.chips_per_gang * EffectivePerChip(inst, w, c.p) * inst.periods[c.t].hours;
-        }
-        for (int p = 0; p < P; ++p) {
-          const GangFit f = GangFitOn(wl, inst.pools[p]);
-          if (f.is_gang)
-            for (int t = s0; t < s1; ++t) domains_left[p][t] -= domains_for(f, count[g][p][t]);
+        // Whole gangs one at a time: first until the floor window is met,
+        // where a gang displaces the least value per effective chip-hour it
+        // adds; then wherever its bids are worth more than what it displaces.
+        for (int phase = 0; phase < 2; ++phase) {
+          while (phase == 1 || got < floor_need - 1e-6 * std::max(1.0, floor_need)) {
+            int best = -1;
+            double best_score = 0;
+            for (size_t i = 0; i < cands.size(); ++i) {
+              const auto [p, t] = cands[i];
+              const GangFit f = GangFitOn(wl, inst.pools[p]);
+              const double e = EffectivePerChip(inst, w, p), h = inst.periods[t].hours;
+              const double cost = displaced_usd(p, t, f.chips_per_gang) * h;
+              // Phase 0 minimises cost per effective chip-hour; phase 1
+              // maximises net value (bids gained less value displaced).
+              const double score = phase == 0 ? -cost / (f.chips_per_gang * e * h)
+                                              : bid_gain(wl, have[t], f.chips_per_gang * e) * h - cost;
+              if (best < 0 || score > best_score) best = static_cast<int>(i), best_score = score;
+            }
+            if (best < 0 || (phase == 1 && best_score <= 1e-9)) break;
+            const auto [p, t] = cands[static_cast<size_t>(best)];
+            const GangFit f = GangFitOn(wl, inst.pools[p]);
+            if (!place(f, p, t)) {
+              cands.erase(cands.begin() + best);  // no whole domains left there
+              continue;
+            }
+            const double e = EffectivePerChip(inst, w, p);
+            ++count[g][p][t];
+            used[p][t] += f.chips_per_gang;
+            got += f.chips_per_gang * e * inst.periods[t].hours;
+            have[t] += f.chips_per_gang * e;
+          }
         }
       }
     }
@@ -430,38 +590,29 @@ struct Planner {
     // took more chips than the relaxation gave them, the classes earning
     // least per chip there give way. (Re-solving the rest around the fixed
     // gangs gained 0.04% revenue on the benchmark fleet for twice the time.)
-    std::vector<double> value(static_cast<size_t>(W));
     std::vector<int> order;
     for (int p = 0; p < P; ++p)
       for (int t = 0; t < T; ++t) {
-        double used = 0;
-        for (int w = 0; w < W; ++w) used += r->chips[p][w][t];
+        double in_use = 0;
+        for (int w = 0; w < W; ++w) in_use += r->chips[p][w][t];
         for (size_t g = 0; g < gangs.size(); ++g) {
           const GangFit f = GangFitOn(inst.workloads[gangs[g]], inst.pools[p]);
           const int chips = static_cast<int>(std::lround(count[g][p][t] * f.chips_per_gang));
-          used += chips - r->chips[p][gangs[g]][t];
+          in_use += chips - r->chips[p][gangs[g]][t];
           r->chips[p][gangs[g]][t] = chips;
         }
-        if (used <= inst.pools[p].capacity_chips[t] + 1e-9) continue;
+        if (in_use <= inst.pools[p].capacity_chips[t] + 1e-9) continue;
         order.clear();
-        for (int w = 0; w < W; ++w) {
-          const auto& wl = inst.workloads[w];
-          if (wl.gang_size_chips > 0 || r->chips[p][w][t] <= 0) continue;
-          double v = 0;
-          if (wl.served_model >= 0)
-            v = inst.models[wl.served_model].usd_per_output_token *
-                inst.models[wl.served_model].output_tokens_per_s_per_chip[p] * 3600.0;
-          for (const auto& b : wl.bids) v = std::max(v, b.usd_per_effective_chip_hour * EffectivePerChip(inst, w, p));
-          value[w] = v;
-          order.push_back(w);
-        }
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return value[a] < value[b]; });
+        for (int w = 0; w < W; ++w)
+          if (inst.workloads[w].gang_size_chips == 0 && r->chips[p][w][t] > 0) order.push_back(w);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return value[p][a] < value[p][b]; });
         for (int w : order) {
-          if (used <= inst.pools[p].capacity_chips[t] + 1e-9) break;
-          const int take = std::min(r->chips[p][w][t],
-                                    static_cast<int>(std::ceil(used - inst.pools[p].capacity_chips[t] - 1e-9)));
+          if (in_use <= inst.pools[p].capacity_chips[t] + 1e-9) break;
+          const int take =
+              std::min(r->chips[p][w][t],
+                       static_cast<int>(std::ceil(in_use - inst.pools[p].capacity_chips[t] - 1e-9)));
           r->chips[p][w][t] -= take;
-          used -= take;
+          in_use -= take;
         }
       }
     return r;
@@ -471,7 +622,9 @@ struct Planner {
   // re-solved with its floors as top bids.
   StatusOr<AllocationResult> SolveLogged(AllocationInstance inst, int h0, const char* what) {
     auto r = SolveWholeGangs(inst);
-    if (!r.ok()) return r.status().WithContext(std::string(PolicyName(policy)) + " re-solve at " + FormatUtc(wd->TimeOf(h0)));
+    if (!r.ok())
+      return r.status().WithContext(std::string(PolicyName(policy)) + " re-solve at " +
+                                    FormatUtc(wd->TimeOf(h0)));
     ++resolves;
     prof->lp_rows_max = std::max(prof->lp_rows_max, r->lp_rows);
     prof->lp_columns_max = std::max(prof->lp_columns_max, r->lp_columns);
@@ -481,10 +634,13 @@ struct Planner {
         events->push_back({wd->TimeOf(h0), "infeasible", PolicyName(policy), why.message});
       FloorsToBids(inst);
       r = SolveWholeGangs(inst);
-      if (!r.ok()) return r.status().WithContext(std::string(PolicyName(policy)) + " re-solve at " + FormatUtc(wd->TimeOf(h0)));
+      if (!r.ok())
+        return r.status().WithContext(std::string(PolicyName(policy)) + " re-solve at " +
+                                      FormatUtc(wd->TimeOf(h0)));
       events->push_back({wd->TimeOf(h0), "resolve", PolicyName(policy),
-                         std::string(what) + " with floors as top bids: " + SolveStatusName(r->status) + ", " +
-                             std::to_string(r->lp_rows) + " rows x " + std::to_string(r->lp_columns) + " columns"});
+                         std::string(what) + " with floors as top bids: " + SolveStatusName(r->status) +
+                             ", " + std::to_string(r->lp_rows) + " rows x " + std::to_string(r->lp_columns) +
+                             " columns"});
     } else {
       events->push_back({wd->TimeOf(h0), "resolve", PolicyName(policy),
                          std::string(what) + ": " + SolveStatusName(r->status) + ", objective $" +
@@ -521,7 +677,8 @@ struct Planner {
       // (j+1)-th and j-th highest hour serves j hours of K.
       std::vector<double> level(static_cast<size_t>(K));
       for (int k = 0; k < K; ++k)
-        level[k] = wd->paths.Forecast(m, h0, k) / classes_per_model[m] / (ref * 3600.0);
+        level[k] =
+            wd->paths.PlanningForecast(m, h0, k, wd->serving_z) / classes_per_model[m] / (ref * 3600.0);
       std::sort(level.begin(), level.end(), std::greater<double>());
       std::vector<BidStep> bids;
       const double usd_per_chip_hour = mi.usd_per_output_token * ref * 3600.0;
@@ -536,6 +693,7 @@ struct Planner {
       wl.bids = bids;
     }
     prof->build_seconds += Since(t0);
+    SetMemberDomains(h0, 1, K, 1, {});
     return SolveLogged(std::move(*inst), h0, "static split");
   }
 
@@ -628,11 +786,13 @@ struct Planner {
         mi.output_tokens_per_s_per_chip = tps;
       }
       prof->build_seconds += Since(t0);
+      SetMemberDomains(h0, T, period, 2, quota);
       auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 2);
     } else {
       prof->build_seconds += Since(t0);
+      SetMemberDomains(h0, T, period, 1, {});
       auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 1);
@@ -658,7 +818,8 @@ struct Planner {
       std::vector<int> order;
       for (int p = 0; p < P; ++p)
         if (wd->eff[w][p] > 0) order.push_back(p);
-      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return wd->eff[w][a] > wd->eff[w][b]; });
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return wd->eff[w][a] > wd->eff[w][b]; });
       double got = 0;
       for (int p : order) {
         if (got >= want - 1e-9) break;
@@ -685,7 +846,7 @@ struct Planner {
       return wd->paths.usd_per_output_token[a][h] > wd->paths.usd_per_output_token[b][h];
     });
     for (int m : models) {
-      double need = wd->paths.Forecast(m, h, 0);
+      double need = wd->paths.PlanningForecast(m, h, 0, wd->serving_z);
       for (int w = 0; w < W && need > 0; ++w) {
         if (wd->served_model[w] != m) continue;
         std::vector<int> order;
@@ -713,7 +874,8 @@ struct Planner {
     std::vector<Step> steps;
     for (int w = 0; w < W; ++w)
       for (const auto& b : wd->fleet->workloads[w].bids)
-        steps.push_back({w, b.effective_chips * wd->paths.class_demand_multiple[w][h], b.usd_per_effective_chip_hour});
+        steps.push_back(
+            {w, b.effective_chips * wd->paths.class_demand_multiple[w][h], b.usd_per_effective_chip_hour});
     std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.v > b.v; });
     std::vector<double> have(static_cast<size_t>(W), 0.0);
     for (int w = 0; w < W; ++w)
@@ -804,7 +966,8 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
       const Decision& d = decisions[static_cast<size_t>(h / K)];
       auto t0 = Clock::now();
       plan.assign(static_cast<size_t>(P * W * K), 0);
-      Disaggregate(wd, d.totals, d.period, h0, K, d.serve_quota, prev, plan);
+      run.profile.unplaced_chip_hours +=
+          Disaggregate(wd, d.totals, d.period, h0, K, d.serve_quota, prev, plan);
       run.profile.disaggregate_seconds += Since(t0);
     }
     auto t_apply = Clock::now();
@@ -856,7 +1019,8 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
       for (int w = 0; w < W; ++w)
         if (wd.served_model[w] == m)
           for (int p = 0; p < P; ++p)
-            capacity += wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+            capacity +=
+                wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
       const double served = std::min(capacity, demand);
       const double price = wd.paths.usd_per_output_token[m][h];
       run.demand_output_tokens[m][h] = demand;
@@ -955,7 +1119,8 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
   // Events: shared ones first at equal times.
   run.events = wd.events;
   run.events.insert(run.events.end(), own.begin(), own.end());
-  std::stable_sort(run.events.begin(), run.events.end(), [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
+  std::stable_sort(run.events.begin(), run.events.end(),
+                   [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
   run.profile.total_seconds = Since(t_total);
   return run;
 }
@@ -998,18 +1163,24 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
                            std::to_string(st.period_hours));
   if (o.policies.empty()) return Status::Invalid("simulate: no policy to run");
   wd.mip_time_limit_s = o.mip_time_limit_s;
+  if (!(st.serving_quantile >= 0.5 && st.serving_quantile < 1))
+    return Status::Invalid("simulate.serving_quantile: expected a quantile in [0.5, 1), got " +
+                           std::to_string(st.serving_quantile));
+  wd.serving_z = NormalScore(st.serving_quantile);
   wd.threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   UtcSeconds start = o.start != 0 ? o.start : fleet.simulate.start;
   if (start == 0) start = StartOfMonth(fleet.forecast.start);
   if (start == 0 && !fleet.demand.empty()) start = StartOfMonth(fleet.demand.front().as_of);
-  if (start % kSecondsPerHour != 0) return Status::Invalid("simulate: the start must be a whole hour, got " + FormatUtc(start));
+  if (start % kSecondsPerHour != 0)
+    return Status::Invalid("simulate: the start must be a whole hour, got " + FormatUtc(start));
   wd.start = start;
   if (o.hours > 0) {
     wd.hours = o.hours;
   } else {
     if (o.months < 1 || o.months > 120)
       return Status::Invalid("--months: expected 1 to 120 months, got " + std::to_string(o.months));
-    wd.hours = static_cast<int>((AddMonths(StartOfMonth(start), o.months) - StartOfMonth(start)) / kSecondsPerHour);
+    wd.hours =
+        static_cast<int>((AddMonths(StartOfMonth(start), o.months) - StartOfMonth(start)) / kSecondsPerHour);
     wd.hours -= static_cast<int>((start - StartOfMonth(start)) / kSecondsPerHour);
   }
   wd.P = static_cast<int>(fleet.pools.size());
@@ -1070,8 +1241,8 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
   }
   for (const auto& f : wd.failures)
     for (int h = f.start_hour; h < f.end_hour; ++h)
-      wd.failed[f.pool][h] = std::max(wd.failed[f.pool][h],
-                                      static_cast<int>(std::llround(f.fraction * wd.base_cap[f.pool][h])));
+      wd.failed[f.pool][h] =
+          std::max(wd.failed[f.pool][h], static_cast<int>(std::llround(f.fraction * wd.base_cap[f.pool][h])));
 
   // The engine's view of pools and workloads.
   {
@@ -1095,7 +1266,6 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     }
     wd.agg_members[wd.agg_of[p]].push_back(p);
   }
-  wd.switch_cost_in_lp = o.switch_cost_in_lp;
   wd.eff.assign(static_cast<size_t>(wd.W), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
   wd.fit.assign(static_cast<size_t>(wd.W), std::vector<GangFit>(static_cast<size_t>(wd.P)));
   wd.served_model.assign(static_cast<size_t>(wd.W), -1);
@@ -1117,6 +1287,11 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     if (gangs && wd.shape.pools[p0].interconnect_domain_chips > 1) wd.engine.push_back({a, true});
   }
   wd.E = static_cast<int>(wd.engine.size());
+  wd.switch_cost_in_lp = o.switch_cost_in_lp.value_or(
+      static_cast<long>(wd.E) * wd.W *
+          (std::max(st.horizon_hours, st.resolve_every_hours) / st.period_hours) <=
+      kSwitchCostColumns);
+  res.switch_cost_in_lp = wd.switch_cost_in_lp;
 
   // Shared events: launches, landings and contract ends, failures.
   const UtcSeconds end = wd.TimeOf(wd.hours);
@@ -1130,20 +1305,25 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     for (int h = 1; h < wd.hours; ++h) {
       const double a = wd.paid[p][h - 1], b = wd.paid[p][h];
       if (a == b) continue;
-      const std::string kind = a == 0 ? "contract_start" : b == 0 ? "contract_end" : b > a ? "landing" : "reduction";
+      const std::string kind = a == 0   ? "contract_start"
+                               : b == 0 ? "contract_end"
+                               : b > a  ? "landing"
+                                        : "reduction";
       wd.events.push_back({wd.TimeOf(h), kind, fleet.pools[p].id,
                            Num(a) + " -> " + Num(b) + " chips paid for (" + fleet.pools[p].contract + ")"});
     }
   for (const auto& f : wd.failures) {
     const int down = wd.failed[f.pool][f.start_hour];
-    wd.events.push_back({wd.TimeOf(f.start_hour), "failure", fleet.pools[f.pool].id,
-                         std::to_string(down) + " of " + std::to_string(wd.base_cap[f.pool][f.start_hour]) +
-                             " chips down for " + std::to_string(f.end_hour - f.start_hour) + "h" +
-                             (f.injected ? " (injected)" : " (MTBF " + Num(fleet.pools[f.pool].mtbf_hours) + "h)")});
+    wd.events.push_back(
+        {wd.TimeOf(f.start_hour), "failure", fleet.pools[f.pool].id,
+         std::to_string(down) + " of " + std::to_string(wd.base_cap[f.pool][f.start_hour]) +
+             " chips down for " + std::to_string(f.end_hour - f.start_hour) + "h" +
+             (f.injected ? " (injected)" : " (MTBF " + Num(fleet.pools[f.pool].mtbf_hours) + "h)")});
     if (f.end_hour < wd.hours)
       wd.events.push_back({wd.TimeOf(f.end_hour), "repair", fleet.pools[f.pool].id, "back up"});
   }
-  std::stable_sort(wd.events.begin(), wd.events.end(), [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
+  std::stable_sort(wd.events.begin(), wd.events.end(),
+                   [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
 
   // The ledger: launches credited to model development.
   wd.layout = LedgerLayoutFromFleet(fleet);
@@ -1157,8 +1337,8 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     c.model = l.model;
     c.demand_multiplier = l.demand_multiplier;
     // Revenue without the launch x (multiplier - 1), for the months credited.
-    const double uplift = std::max(0.0, l.demand_multiplier - 1.0) / l.demand_multiplier * l.month_revenue_usd *
-                          st.model_development_uplift_months;
+    const double uplift = std::max(0.0, l.demand_multiplier - 1.0) / l.demand_multiplier *
+                          l.month_revenue_usd * st.model_development_uplift_months;
     c.credit_usd = st.model_development_value_share * uplift;
     wd.ledger_options.launches.push_back(c);
   }
@@ -1183,6 +1363,8 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     v.value_all_up_pct =
         sta->summary.value_all_up_usd > 0 ? 100.0 * v.value_all_up_usd / sta->summary.value_all_up_usd : 0.0;
     v.roc_all_up_points = fun->summary.roc_all_up - sta->summary.roc_all_up;
+    v.switch_cost_usd = fun->summary.switch_cost_usd - sta->summary.switch_cost_usd;
+    v.net_revenue_usd = v.revenue_usd - v.switch_cost_usd;
     res.fungibility = v;
   }
   return res;

@@ -70,12 +70,14 @@ struct SimulateOptions {
   std::optional<int> horizon_hours;
   std::optional<int> period_hours;
   std::optional<bool> integer_gangs;
-  // Price switching into each re-solve's LP. Off by default: the engine then
-  // needs about 100x longer (the switching rows make the simplex degenerate;
-  // 14.6 s against 0.12 s for one 48-hour re-solve of a 10-pool fleet), so
-  // the plan is kept stable by how it is spread over pools instead; chips
-  // actually moved are always counted and charged.
-  bool switch_cost_in_lp = false;
+  // Price switching inside each re-solve's LP. Unset = when the re-solve is
+  // small (at most kSwitchCostColumns chip columns: chip types x classes x
+  // periods). The switching rows make the simplex highly degenerate: one
+  // 48-hour re-solve of a 10-pool fleet took 14.6 s with them against 0.12 s
+  // without, so large fleets leave them out and keep the plan stable through
+  // the way it is spread over pools. Chips actually moved are always counted
+  // and charged.
+  std::optional<bool> switch_cost_in_lp;
   // Threads for the re-solves (0 = all hardware threads). Results never
   // depend on it: each re-solve depends only on what is known at its hour.
   int threads = 0;
@@ -108,7 +110,7 @@ struct PolicySummary {
   double floor_attainment = 1;  // mean over windows of min(1, achieved / required)
   double paid_chip_hours = 0;
   double allocated_chip_hours = 0;
-  double utilization = 0;  // allocated / paid
+  double utilization = 0;     // allocated / paid
   double chips_switched = 0;  // chips moved into a workload between consecutive hours
   double switch_cost_usd = 0;
   double lost_effective_chip_hours = 0;
@@ -126,13 +128,14 @@ struct PolicySummary {
 
 // Wall-clock seconds per phase (not deterministic; never in run outputs).
 struct SimProfile {
-  double scenario_seconds = 0;  // demand paths (shared by the policies)
-  double build_seconds = 0;     // instances for the engine (summed over threads)
-  double solve_seconds = 0;     // inside Solve() (summed over threads)
+  double scenario_seconds = 0;      // demand paths (shared by the policies)
+  double build_seconds = 0;         // instances for the engine (summed over threads)
+  double solve_seconds = 0;         // inside Solve() (summed over threads)
   double resolve_wall_seconds = 0;  // wall time of all re-solves (threads in parallel)
   double disaggregate_seconds = 0;  // spreading chip-type plans over pools
+  double unplaced_chip_hours = 0;   // planned per chip type, but fitting no pool (gang packing)
   double greedy_seconds = 0;
-  double apply_seconds = 0;     // realising hours, serving, bids, failures
+  double apply_seconds = 0;  // realising hours, serving, bids, failures
   double ledger_seconds = 0;
   double total_seconds = 0;
   int lp_rows_max = 0;
@@ -160,6 +163,8 @@ struct FungibilityValue {
   double value_all_up_usd = 0;
   double value_all_up_pct = 0;
   double roc_all_up_points = 0;  // difference of returns on compute
+  double switch_cost_usd = 0;    // extra cost of moving chips (fungible - static)
+  double net_revenue_usd = 0;    // revenue_usd - switch_cost_usd
 };
 
 struct SimulationResult {
@@ -169,12 +174,13 @@ struct SimulationResult {
   std::uint64_t seed = 0;
   UtcSeconds start = 0;
   int hours = 0;
-  SimulateSettings settings;  // as used (overrides applied)
+  SimulateSettings settings;       // as used (overrides applied)
+  bool switch_cost_in_lp = false;  // as decided (see SimulateOptions)
   std::vector<std::string> model_ids;
   std::vector<RealisedLaunch> launches;
   TraceReplay trace;
   std::vector<FailureEvent> failures;
-  std::vector<PolicyRun> runs;  // in the order asked
+  std::vector<PolicyRun> runs;                  // in the order asked
   std::optional<FungibilityValue> fungibility;  // when fungible and static both ran
   double scenario_seconds = 0;
 };

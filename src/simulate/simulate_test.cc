@@ -159,8 +159,9 @@ TEST(Simulate, ContractsLandAlongTheirRampsAndEnd) {
   for (const auto& e : r->runs[0].events)
     if (e.kind == "contract_start" || e.kind == "landing" || e.kind == "contract_end")
       seen.push_back(FormatDate(e.at) + " " + e.kind + " " + e.subject);
-  EXPECT_THAT(seen, ::testing::ElementsAre("2027-01-08 contract_start h100-new", "2027-01-15 landing h100-new",
-                                           "2027-01-22 contract_end h100-old"));
+  EXPECT_THAT(seen,
+              ::testing::ElementsAre("2027-01-08 contract_start h100-new", "2027-01-15 landing h100-new",
+                                     "2027-01-22 contract_end h100-old"));
   const auto& hours = r->runs[0].ledger.hours;
   EXPECT_DOUBLE_EQ(hours[0].paid_chips, 256 + 256);
   EXPECT_DOUBLE_EQ(hours[7 * 24].paid_chips, 256 + 256 + 256);
@@ -338,7 +339,8 @@ TEST(SimulateTrace, ReplayReproducesTheTraceTokenTotalsAfterScaling) {
     }
   EXPECT_NEAR(p->trace.models[0].trace_requests, requests, 1e-6 * requests);
   // The trace tiles: hour 336 replays hour 0.
-  auto longer = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24 * 15, mix);
+  auto longer =
+      BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24 * 15, mix);
   ASSERT_TRUE(longer.ok());
   EXPECT_DOUBLE_EQ(longer->realised_tokens[0][336], longer->realised_tokens[0][0]);
 }
@@ -378,7 +380,8 @@ TEST(SimulateTrace, UnsortedOrMalformedTimestampsAreRefusedWithTheirLine) {
   ASSERT_FALSE(d.ok());
   EXPECT_THAT(d.status().ToString(), HasSubstr(bad_time + ":2:"));
   // A missing file.
-  auto e = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:/nonexistent/rates.csv"), Utc("2027-01-01"), 24);
+  auto e =
+      BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:/nonexistent/rates.csv"), Utc("2027-01-01"), 24);
   EXPECT_FALSE(e.ok());
 }
 

@@ -718,6 +718,14 @@ const ObjectDef kSimulate{
              .max = AtMost(120),
              .default_value = "6",
              .hints = {"mid_horizon_months", "ledger_horizon_months"}},
+            {.key = "serving_quantile",
+             .type = VT::kNumber,
+             .description = "Serving capacity is planned for this quantile of each hour's demand (the forecast's "
+                            "error grows with the hours ahead) rather than its mean; 0.5 = the median.",
+             .min = AtLeast(0.5),
+             .max = AtMost(0.999),
+             .default_value = "0.9",
+             .hints = {"service_quantile", "demand_quantile", "quantile"}},
         },
 };
 

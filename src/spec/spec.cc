@@ -479,6 +479,7 @@ class FleetBuilder {
     s.model_development_lag_months = r.NumberOr("model_development_lag_months");
     s.model_development_uplift_months = r.NumberOr("model_development_uplift_months");
     s.value_horizon_months = r.NumberOr("value_horizon_months");
+    s.serving_quantile = r.NumberOr("serving_quantile");
     // A key the user wrote is where a problem is reported (defaults are consistent).
     auto where = [&](std::string_view a, std::string_view b) { return r.Has(a) ? a : b; };
     if (s.horizon_hours < s.resolve_every_hours) {

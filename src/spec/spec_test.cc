@@ -250,6 +250,7 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_EQ(f.simulate.model_development_value_share, 0.3);
   EXPECT_EQ(f.simulate.model_development_lag_months, 4);
   EXPECT_EQ(f.simulate.model_development_uplift_months, 9);
+  EXPECT_EQ(f.simulate.serving_quantile, 0.95);
 }
 
 TEST(Spec, DefaultsMatchTheDomainModel) {

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <pqxx/pqxx>
 
+#include "store/pg_testing.h"
+
 namespace fungible::store {
 namespace {
 
@@ -23,14 +25,6 @@ std::string TempPath(const std::string& name) {
   return (dir / name).string();
 }
 
-// Drops the tables so each PostgreSQL test starts empty.
-void ResetPostgres(const std::string& url) {
-  pqxx::connection c(url);
-  pqxx::work w(c);
-  w.exec("SET client_min_messages TO WARNING; DROP TABLE IF EXISTS jobs, decisions, audit, tokens");
-  w.commit();
-}
-
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -38,8 +32,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       const char* url = std::getenv("FUNGIBLE_PG_URL");
       if (!url || !*url)
         GTEST_SKIP() << "FUNGIBLE_PG_URL unset: run `eval $(bash scripts/postgres-ci.sh start)`";
-      target_ = url;
-      ResetPostgres(target_);
+      // A fresh schema of this test's own: empty, and apart from parallel tests.
+      target_ = IsolatedPostgresUrl(url, ::testing::UnitTest::GetInstance()->current_test_info()->name());
     } else {
       std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
       std::replace(name.begin(), name.end(), '/', '_');

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# plan_mpi.sh BUILD_DIR [SCENARIOS] - times the benchmark problem of
+# plan_bench (S scenarios x 36 months x 20 offers x 10 classes) through the
+# CLI: `fungible plan` (one process, 1 and 2 threads) and
+# `mpirun -n 1|2|4 fungible-mpi plan` (one thread per rank), Benders only,
+# without VSS/EVPI/mismatch. Prints wall and CPU seconds and the plan's
+# objective so the runs can be checked against each other.
+set -euo pipefail
+build=$1
+scenarios=${2:-200}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$build/bench/plan_bench" --sweep "$scenarios" --methods none --write-spec "$tmp/bench.yaml" >/dev/null
+flags=(--method decomposition --no-vss --no-evpi --no-mismatch --no-decision-values)
+run() {
+  local label=$1
+  shift
+  /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$@" --json "$tmp/out.json" >/dev/null 2>"$tmp/err" ||
+    { echo "$label failed"; cat "$tmp/err"; return 1; }
+  read -r wall user sys <"$tmp/time"
+  objective=$(python3 -c "import json; j=json.load(open('$tmp/out.json')); s=j['solver']; print(f\"{j['objective_usd']:.6e} {s['iterations']} {s['subproblem_seconds']:.2f} {s['master_seconds']:.2f}\")")
+  printf '%-36s wall %7.2f s  cpu %7.2f s  objective %s  iterations %s  subproblems %s s  master %s s\n' "$label" \
+    "$wall" "$(echo "$user + $sys" | bc)" ${objective}
+}
+echo "S=$scenarios  ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+run "fungible plan --threads 1" "$build/src/cli/fungible" plan "$tmp/bench.yaml" "${flags[@]}" --threads 1
+run "fungible plan --threads 2" "$build/src/cli/fungible" plan "$tmp/bench.yaml" "${flags[@]}" --threads 2
+for n in 1 2 4; do
+  run "mpirun -n $n fungible-mpi (1 thread)" mpirun --allow-run-as-root --oversubscribe -n "$n" \
+    "$build/src/cli/fungible-mpi" plan "$tmp/bench.yaml" "${flags[@]}" --threads 1
+done
