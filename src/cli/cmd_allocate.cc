@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "spec/spec.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 namespace {
@@ -36,47 +37,6 @@ struct AllocateFlags {
   double time_limit_s = 10;
   double mip_gap = 0.01;
 };
-
-std::string Fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
-// 1234567.8 -> "1,234,568"
-std::string Grouped(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
-  std::string digits = buf, out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < -0.5 ? "-" : "") + out;
-}
-
-std::string Pct(double share) { return Fmt("%.1f%%", 100.0 * share); }
-
-// A column-aligned table: first column left, the rest right-aligned.
-std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out = "  ";
-    for (size_t i = 0; i < cells.size(); ++i) {
-      std::string pad(width[i] - cells[i].size(), ' ');
-      if (i > 0) out += "  ";
-      out += i == 0 ? cells[i] + pad : pad + cells[i];
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line(header);
-  for (const auto& r : rows) out += line(r);
-  return out;
-}
 
 bool IsTraining(WorkloadKind k) { return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl; }
 
@@ -106,7 +66,7 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
     const WorkloadClass* wc = fleet.FindWorkload(r.workload_ids[w]);
     rows.push_back({r.workload_ids[w], wc ? WorkloadKindName(wc->kind) : "",
                     Grouped(r.workload_chip_hours[w]), Grouped(r.workload_effective_chip_hours[w]),
-                    total_chip_hours > 0 ? Pct(r.workload_chip_hours[w] / total_chip_hours) : "-",
+                    total_chip_hours > 0 ? Percent(r.workload_chip_hours[w] / total_chip_hours) : "-",
                     Grouped(r.workload_value_usd[w])});
   }
   out += "\nWorkloads\n" +
@@ -123,7 +83,7 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
     const ServedModel* model = fleet.FindModel(r.model_ids[m]);
     double revenue = model ? served * model->usd_per_output_token() : 0;
     rows.push_back({r.model_ids[m], Grouped(demand / 1e6), Grouped(served / 1e6),
-                    demand > 0 ? Pct((demand - served) / demand) : "-", Grouped(revenue)});
+                    demand > 0 ? Percent((demand - served) / demand) : "-", Grouped(revenue)});
   }
   if (!rows.empty())
     out += "\nServing\n" + Table({"model", "demand Mtok", "served Mtok", "unserved", "revenue usd"}, rows);
@@ -148,7 +108,7 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   for (const auto& id : order) {
     const WorkloadClass* wc = fleet.FindWorkload(id);
     auto [a, n] = worst[id];
-    rows.push_back({id, wc ? Fmt("%g", wc->floor_effective_chips) : "", std::to_string(n), Pct(a),
+    rows.push_back({id, wc ? Fmt("%g", wc->floor_effective_chips) : "", std::to_string(n), Percent(a),
                     a >= 1 - 1e-9 ? "OK" : "SHORT"});
   }
   if (!rows.empty())
@@ -161,7 +121,7 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
           {"switch cost", Grouped(r.switch_cost_usd)},
           {"plan value (whole chips)", Grouped(r.plan_value_usd)},
           {"contract cost (idle included)", Grouped(r.contract_cost_usd)},
-          {"utilization", Pct(r.utilization)},
+          {"utilization", Percent(r.utilization)},
           {r.has_integers ? "objective (MIP)" : "objective (LP)", Fmt("%.2f", r.objective_usd)}};
   if (r.has_integers) {
     rows.push_back({"LP relaxation bound", Fmt("%.2f", r.lp_relaxation_objective_usd)});

@@ -74,10 +74,12 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   auto spread = [&](const std::string& what, const Spread& s, const std::function<std::string(double)>& f) {
     rows.push_back({what, f(s.mean), f(s.p10), f(s.p50), f(s.p90)});
   };
-  spread("profit", r.profit_usd, Money);
-  spread("utilization", r.utilization, Percent);
-  spread("unserved demand", r.unserved_share, Percent);
-  spread("lowest cash", r.min_cash_usd, Money);
+  const auto money = [](double v) { return Money(v); };
+  const auto percent = [](double v) { return Percent(v); };
+  spread("profit", r.profit_usd, money);
+  spread("utilization", r.utilization, percent);
+  spread("unserved demand", r.unserved_share, percent);
+  spread("lowest cash", r.min_cash_usd, money);
   out += Table({"", "mean", "P10", "P50", "P90"}, rows);
   out += "  objective " + Money(r.objective_usd) + "; CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss " +
          Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x\n";

@@ -5,7 +5,6 @@
 // drivers in words.
 // Exit codes: 0 done, 2 no such run, a month outside it, or an unknown policy.
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "cli/exit_codes.h"
 #include "ledger/review.h"
 #include "simulate/output.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 namespace {
@@ -27,27 +27,6 @@ struct ReviewFlags {
   std::string policy;
   std::string json_path;
 };
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string Grouped(double v, int decimals = 0) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
-  std::string s = buf;
-  const size_t dot = s.find('.');
-  std::string digits = s.substr(0, dot), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  if (dot != std::string::npos) out += s.substr(dot);
-  const bool negative = v < 0 && out.find_first_not_of("0,.") != std::string::npos;
-  return (negative ? "-" : "") + out;
-}
 
 std::string Value(const Kpi& k, double v) {
   if (k.unit == "usd") return "$" + Grouped(v);

@@ -4,7 +4,6 @@
 // allocation to the same realised world; prints the side-by-side summary and
 // writes the run directory (see simulate/output.h).
 // Exit codes: 0 done, 2 bad flags, spec or trace (located), 1 solver failure.
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "simulate/output.h"
 #include "simulate/simulate.h"
 #include "spec/spec.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 namespace {
@@ -43,43 +43,6 @@ struct SimulateFlags {
   bool quiet = false;
   int threads = 0;
 };
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string Grouped(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
-  std::string digits = buf, out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < -0.5 ? "-" : "") + out;
-}
-
-std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out = "  ";
-    for (size_t i = 0; i < cells.size(); ++i) {
-      std::string pad(width[i] - cells[i].size(), ' ');
-      if (i > 0) out += "  ";
-      out += i == 0 ? cells[i] + pad : pad + cells[i];
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line(header);
-  for (const auto& r : rows) out += line(r);
-  return out;
-}
 
 std::string Summary(const SimulationResult& sim) {
   std::string out;

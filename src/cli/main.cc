@@ -1,46 +1,15 @@
 // fungible: plan, buy and run a heterogeneous AI compute fleet.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 
-namespace fungible::cli {
-
-int ReportError(const Status& st) {
-  std::string text = st.ToString();
-  if (st.diagnostics().empty()) {
-    std::fprintf(stderr, "fungible: %s\n", text.c_str());
-  } else {
-    std::fprintf(stderr, "%s\n", text.c_str());
-    std::fprintf(stderr, "fungible: %s\n", st.message().c_str());
-  }
-  return ExitCodeFor(st);
-}
-
-Status WriteTextFile(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return Status::Ok();
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::Invalid(path + ": cannot open for writing");
-  out << text;
-  out.close();
-  if (!out) return Status::Internal(path + ": write failed");
-  return Status::Ok();
-}
-
-}  // namespace fungible::cli
-
 int main(int argc, char** argv) {
   using namespace fungible::cli;
-  CLI::App app{"fungible: plan, buy and run a heterogeneous AI compute fleet by return on compute.\n"
-               "Exit codes: 0 ok, 1 internal error, 2 usage or input error, 3 infeasible,\n"
-               "4 service unavailable, 5 authentication or permission refused."};
+  CLI::App app{
+      "fungible: plan, buy and run a heterogeneous AI compute fleet by return on compute.\n"
+      "Exit codes: 0 ok, 1 internal error, 2 usage or input error, 3 infeasible,\n"
+      "4 service unavailable, 5 authentication or permission refused."};
   app.set_version_flag("--version", "fungible 0.1.0");
   app.require_subcommand(1);
   int exit_code = kExitOk;

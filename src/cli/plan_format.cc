@@ -1,7 +1,6 @@
 #include "cli/plan_format.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,64 +10,9 @@
 
 namespace fungible::cli {
 
-std::string Fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string Grouped(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
-  std::string digits = buf, out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < -0.5 ? "-" : "") + out;
-}
-
-std::string Money(double v) {
-  char buf[64];
-  if (std::fabs(v) < 0.005) v = 0;  // no "-$0.00"
-  const double a = std::fabs(v);
-  const char* sign = v < 0 ? "-" : "";
-  if (a >= 1e9)
-    std::snprintf(buf, sizeof buf, "%s$%.2fB", sign, a / 1e9);
-  else if (a >= 1e6)
-    std::snprintf(buf, sizeof buf, "%s$%.1fM", sign, a / 1e6);
-  else if (a >= 1e3)
-    std::snprintf(buf, sizeof buf, "%s$%.1fk", sign, a / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%s$%.2f", sign, a);
-  return buf;
-}
-
-std::string Percent(double share) { return Fixed(100.0 * share, 1) + "%"; }
-
 std::string QuantityText(double amount, const std::string& unit) {
   if (unit == "mw") return (amount < 10 ? Fixed(amount, 2) : Grouped(amount)) + " MW";
   return Grouped(amount) + " chips";
-}
-
-std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out = "  ";
-    for (size_t i = 0; i < cells.size() && i < width.size(); ++i) {
-      std::string pad(width[i] - cells[i].size(), ' ');
-      if (i > 0) out += "  ";
-      out += i == 0 ? cells[i] + pad : pad + cells[i];
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line(header);
-  for (const auto& r : rows) out += line(r);
-  return out;
 }
 
 std::string MethodText(const ProgramSolution& s) {

@@ -12,16 +12,12 @@
 #include "plan/plan.h"
 #include "plan/solve.h"
 #include "util/status.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 
-std::string Fixed(double v, int decimals);
-std::string Grouped(double v);                                     // 1234567.8 -> "1,234,568"
-std::string Money(double usd);                                     // "$1.23B", "$45.6M", "$7.8k", "$0.12"
-std::string Percent(double share);                                 // "12.3%"
+// Fixed, Grouped, Money, Percent and Table: util/text.h.
 std::string QuantityText(double amount, const std::string& unit);  // "1,024 chips", "1,500 MW"
-// A column-aligned table: first column left, the rest right-aligned.
-std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 std::string MethodText(const ProgramSolution& s);
 // "tpu-5gw 3,200 MW, trn-deal 120,000 chips" or "nothing".
 std::string ChipsList(const Fleet& fleet, const std::vector<OfferDecision>& offers,

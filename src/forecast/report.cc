@@ -2,25 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "util/text.h"
 
 namespace fungible {
 namespace {
 
 using nlohmann::ordered_json;
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string Pct(double v, int decimals = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f%%", decimals, 100 * v);
-  return buf;
-}
 
 std::string PadLeft(const std::string& s, size_t w) {
   return s.size() >= w ? s : std::string(w - s.size(), ' ') + s;
@@ -92,8 +81,8 @@ void AppendTierTable(std::string& out, const ForecastRun& run, const Cone& cone,
   const std::string unit = serving ? "output tokens per month" : "demand multiple of today";
   out += "\n" + tc.id + " (" + TierKindName(tier.kind) + "): " + unit;
   if (serving) out += ", " + HumanNumber(tier.level_per_hour) + "/hour at as_of " + FormatDate(tier.as_of);
-  out += "\n  growth prior " + Pct(tier.growth_mean) + " +- " + Pct(tier.growth_sd) +
-         " a month (log), volatility " + Pct(tier.volatility) + ", shared-factor loading " +
+  out += "\n  growth prior " + Percent(tier.growth_mean) + " +- " + Percent(tier.growth_sd) +
+         " a month (log), volatility " + Percent(tier.volatility) + ", shared-factor loading " +
          Fmt("%.2f", tier.loading);
   if (tier.has_ceiling()) out += ", ceiling " + Fmt("%g", tier.ceiling_multiple) + "x";
   out += "\n";
@@ -159,9 +148,10 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
         out += "  " + m.tiers[s].id + ": " + FormatMonth(m.MonthStart(1)) + " to " +
                FormatMonth(m.MonthStart(p.last_observed_month[s])) + "\n";
     out += "  effective sample size of the prior: " + Fmt("%.0f", p.effective_sample_size) + " of " +
-           std::to_string(run.prior.scenarios) + " (" + Pct(p.effective_sample_size / run.prior.scenarios) +
-           "); " + std::to_string(p.stages) + " tempering stage" + (p.stages == 1 ? "" : "s") +
-           ", move acceptance " + Pct(p.acceptance_rate, 0) + "\n";
+           std::to_string(run.prior.scenarios) + " (" +
+           Percent(p.effective_sample_size / run.prior.scenarios) + "); " + std::to_string(p.stages) +
+           " tempering stage" + (p.stages == 1 ? "" : "s") + ", move acceptance " +
+           Percent(p.acceptance_rate, 0) + "\n";
     if (p.misses.empty()) {
       out += "  every actual fell inside the prior's P1-P99\n";
     } else {
@@ -175,8 +165,9 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
                " (" + run.actuals_file + " line " + std::to_string(miss.line) + ")\n";
     }
     for (const GrowthPosterior& g : p.growth)
-      out += "  growth " + g.tier + ": prior " + Pct(g.prior_mean, 2) + " +- " + Pct(g.prior_sd, 2) +
-             " -> posterior " + Pct(g.posterior_mean, 2) + " +- " + Pct(g.posterior_sd, 2) + " a month\n";
+      out += "  growth " + g.tier + ": prior " + Percent(g.prior_mean, 2) + " +- " + Percent(g.prior_sd, 2) +
+             " -> posterior " + Percent(g.posterior_mean, 2) + " +- " + Percent(g.posterior_sd, 2) +
+             " a month\n";
     // Prior against posterior, months after the last actual.
     const std::vector<int> months = ShownMonths(m.horizon_months, max_rows);
     for (size_t s = 0; s < m.tiers.size(); ++s) {
@@ -220,9 +211,9 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
            std::string(serving ? "tokens/month   revenue/month" : "  multiple") +
            "   x today   vs median   prior cone pct\n";
     for (const CompoundingRow& r : tc.rows) {
-      std::string label = Pct(r.monthly_log_growth) + " (" + (r.offset_points > 0 ? "+" : "") +
+      std::string label = Percent(r.monthly_log_growth) + " (" + (r.offset_points > 0 ? "+" : "") +
                           Fmt("%g", r.offset_points) + " pt)";
-      if (r.offset_points == 0) label = Pct(r.monthly_log_growth) + " (median)";
+      if (r.offset_points == 0) label = Percent(r.monthly_log_growth) + " (median)";
       out += "    " + PadRight(label, 16) +
              (serving ? PadLeft(HumanNumber(r.output_tokens_at_horizon), 13) +
                             PadLeft(HumanNumber(r.revenue_usd_at_horizon, true), 16)
@@ -482,7 +473,7 @@ std::string BacktestText(const BacktestReport& report) {
   out += "  " + PadRight("(calibrated)", 42) + "            80.0%    90.0%\n";
   auto row = [&](const CalibrationScore& c) {
     out += "  " + PadRight(c.name, 42) + PadLeft(std::to_string(c.points), 8) +
-           PadLeft(Pct(c.coverage_p10_p90), 10) + PadLeft(Pct(c.coverage_p5_p95), 9) +
+           PadLeft(Percent(c.coverage_p10_p90), 10) + PadLeft(Percent(c.coverage_p5_p95), 9) +
            PadLeft(Fmt("%.4f", c.mean_pinball_loss), 10) + PadLeft(Fmt("%.4f", c.mean_crps), 9) + "\n";
   };
   for (const auto& c : report.synthetic) row(c);

@@ -2,17 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
+
+#include "util/text.h"
 
 namespace fungible {
 namespace {
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 // $1.23M, $812k, $950 (sign kept, "-" for losses).
 std::string Usd(double v) {
@@ -34,7 +29,6 @@ std::string Qty(double v) {
   if (a >= 1e3) return sign + Fmt("%.1fk", a / 1e3);
   return sign + Fmt("%.0f", a);
 }
-std::string Pct(double share) { return Fmt("%.1f%%", 100 * share); }
 std::string SignedPct(double pct) { return (pct >= 0 ? "+" : "") + Fmt("%.1f%%", pct); }
 std::string Points(double pts) { return (pts >= 0 ? "+" : "") + Fmt("%.1f pts", pts); }
 const char* RoseFell(double d) { return d >= 0 ? "rose" : "fell"; }
@@ -203,8 +197,8 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     if (a.hours != b.hours && a.hours > 0 && b.hours > 0)
       s += " " + b.month + " had " + std::to_string(b.hours) + " hours against " + std::to_string(a.hours) +
            " (" + SignedPct(100.0 * (static_cast<double>(b.hours) / a.hours - 1)) + " on calendar alone).";
-    s += " Unserved demand was " + Pct(b.unserved_share()) + " of " + Qty(b.demand_output_tokens) +
-         " tokens demanded (" + Pct(a.unserved_share()) + " in " + a.month + ").";
+    s += " Unserved demand was " + Percent(b.unserved_share()) + " of " + Qty(b.demand_output_tokens) +
+         " tokens demanded (" + Percent(a.unserved_share()) + " in " + a.month + ").";
     out.push_back(s);
   }
   // Events that explain it.
@@ -261,7 +255,7 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
                     Points(Part(r.utilization, "capacity added")) + ", usage " +
                     Points(Part(r.utilization, "usage")) + "; " + Qty(b.idle_chip_hours) +
                     " chip-hours stood idle (" +
-                    Pct(b.paid_chip_hours > 0 ? b.idle_chip_hours / b.paid_chip_hours : 0) + " of paid).";
+                    Percent(b.paid_chip_hours > 0 ? b.idle_chip_hours / b.paid_chip_hours : 0) + " of paid).";
     s += " Useful work " + std::string(RoseFell(r.useful_work.total_change)) + " to " +
          Qty(b.effective_chip_hours) + " H100-equivalent chip-hours: capacity added " +
          (Part(r.useful_work, "capacity added") >= 0 ? "+" : "") +

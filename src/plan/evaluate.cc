@@ -2,38 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <numeric>
 
 #include "allocate/lp_model.h"
 #include "catalog/catalog.h"
+#include "util/text.h"
 
 namespace fungible {
 namespace {
 
 constexpr int kBreakevenIterations = 8;
 
-std::string Usd(double v) {
-  char buf[64];
-  const double a = std::fabs(v);
-  const char* sign = v < 0 ? "-" : "";
-  if (a >= 1e9)
-    std::snprintf(buf, sizeof buf, "%s$%.2fB", sign, a / 1e9);
-  else if (a >= 1e6)
-    std::snprintf(buf, sizeof buf, "%s$%.1fM", sign, a / 1e6);
-  else if (a >= 1e3)
-    std::snprintf(buf, sizeof buf, "%s$%.1fk", sign, a / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%s$%.2f", sign, a);
-  return buf;
-}
-
-std::string Pct(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f%%", 100 * share);
-  return buf;
-}
+// Signs every loss, even one under half a cent ("-$0.00").
+std::string Usd(double v) { return Money(v, MoneySign::kKeepNegativeZero); }
 
 // Fleet with offer `index` priced at `factor` times its own price.
 Fleet Repriced(const Fleet& fleet, int index, double factor) {
@@ -340,16 +322,17 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   } else if (!wo.on_demand) {
     v += " No price makes it worth signing: the allocation has no use for it.";
   }
-  v += " The allocation would use " + Pct(ev.used_share_spread.p50) +
-       " of its chip-hours in the median scenario (P10 " + Pct(ev.used_share_spread.p10) + ", P90 " +
-       Pct(ev.used_share_spread.p90) + ")";
+  v += " The allocation would use " + Percent(ev.used_share_spread.p50, 0) +
+       " of its chip-hours in the median scenario (P10 " + Percent(ev.used_share_spread.p10, 0) + ", P90 " +
+       Percent(ev.used_share_spread.p90, 0) + ")";
   if (ev.used_share_spread.p50 < 0.5)
     v += ": much of it would sit idle.";
   else
     v += ": it can be deployed productively.";
   if (ev.probability_cash_breach_after > ev.probability_cash_breach_before + 1e-9)
-    v += " It raises the chance of breaching the cash floor from " + Pct(ev.probability_cash_breach_before) +
-         " to " + Pct(ev.probability_cash_breach_after) + ".";
+    v += " It raises the chance of breaching the cash floor from " +
+         Percent(ev.probability_cash_breach_before, 0) + " to " +
+         Percent(ev.probability_cash_breach_after, 0) + ".";
   ev.verdict = v;
   return ev;
 }

@@ -2,35 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 
 #include "plan/subproblem.h"
+#include "util/text.h"
 
 namespace fungible {
 namespace {
 
 constexpr double kQuantileTolerance = 1e-12;
 
-std::string Usd(double v) {
-  char buf[64];
-  const double a = std::fabs(v);
-  if (a >= 1e9)
-    std::snprintf(buf, sizeof buf, "$%.2fB", v / 1e9);
-  else if (a >= 1e6)
-    std::snprintf(buf, sizeof buf, "$%.1fM", v / 1e6);
-  else if (a >= 1e3)
-    std::snprintf(buf, sizeof buf, "$%.1fk", v / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "$%.2f", v);
-  return buf;
-}
-
-std::string Pct(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f%%", 100 * share);
-  return buf;
-}
+// The reasons' money: a negative amount as "$-1.5M".
+std::string Usd(double v) { return Money(v, MoneySign::kAfterDollar); }
 
 double Expected(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out,
                 double (*f)(const ScenarioOutcome&)) {
@@ -90,9 +73,9 @@ Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
       where + ": plan.cash_floor_usd: no plan keeps cash above the floor of " + Usd(floor) +
       " in every scenario: even the plan that minimises breaches falls " + Usd(floor - w.cash_usd[month]) +
       " below it in " + FormatMonth(pr.month_start[month]) + " in scenario " + pr.scenarios[worst].name +
-      " (probability " + Pct(pr.scenarios[worst].probability) + "), and breaches it in " +
+      " (probability " + Percent(pr.scenarios[worst].probability, 0) + "), and breaches it in " +
       std::to_string(breached) + " of " + std::to_string(sol->outcomes.size()) + " scenarios (probability " +
-      Pct(p_breach) + "); lower the floor or raise plan.initial_cash_usd");
+      Percent(p_breach, 0) + "); lower the floor or raise plan.initial_cash_usd");
 }
 
 }  // namespace

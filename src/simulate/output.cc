@@ -1,8 +1,8 @@
 #include "simulate/output.h"
 
-#include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "util/text.h"
 
 namespace fungible {
 namespace {
@@ -11,12 +11,8 @@ using Json = nlohmann::ordered_json;
 
 constexpr int kRunFormat = 1;  // run.json layout version
 
-std::string Fixed(double v, int decimals) {
-  char buf[64];
-  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;  // no "-0.00"
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
+// A CSV figure: never "-0.00".
+std::string CsvNumber(double v, int decimals) { return Fixed(v, decimals, NegativeZero::kDrop); }
 
 // Hour index range of a ledger period.
 std::pair<int, int> HoursOf(const SimulationResult& sim, const LedgerPeriod& p) {
@@ -164,15 +160,16 @@ std::string MonthlyCsv(const std::vector<MonthFigures>& months) {
       "value_now_usd,value_within_usd,value_all_up_usd,roc_now,roc_all_up,chips_switched,"
       "lost_effective_chip_hours,floor_windows,floor_windows_met\n";
   for (const auto& m : months) {
-    s += m.month + "," + std::to_string(m.hours) + "," + Fixed(m.demand_output_tokens, 0) + "," +
-         Fixed(m.served_output_tokens, 0) + "," + Fixed(m.unserved_share(), 6) + "," +
-         Fixed(m.revenue_usd, 2) + "," + Fixed(m.paid_chip_hours, 3) + "," +
-         Fixed(m.allocated_chip_hours, 3) + "," + Fixed(m.idle_chip_hours, 3) + "," +
-         Fixed(m.down_chip_hours, 3) + "," + Fixed(m.effective_chip_hours, 3) + "," +
-         Fixed(m.utilization(), 6) + "," + Fixed(m.contract_cost_usd, 2) + "," + Fixed(m.value_now_usd, 2) +
-         "," + Fixed(m.value_within_usd, 2) + "," + Fixed(m.value_all_up_usd, 2) + "," +
-         Fixed(m.roc_now(), 6) + "," + Fixed(m.roc_all_up(), 6) + "," + Fixed(m.chips_switched, 0) + "," +
-         Fixed(m.lost_effective_chip_hours, 3) + "," + std::to_string(m.floor_windows) + "," +
+    s += m.month + "," + std::to_string(m.hours) + "," + CsvNumber(m.demand_output_tokens, 0) + "," +
+         CsvNumber(m.served_output_tokens, 0) + "," + CsvNumber(m.unserved_share(), 6) + "," +
+         CsvNumber(m.revenue_usd, 2) + "," + CsvNumber(m.paid_chip_hours, 3) + "," +
+         CsvNumber(m.allocated_chip_hours, 3) + "," + CsvNumber(m.idle_chip_hours, 3) + "," +
+         CsvNumber(m.down_chip_hours, 3) + "," + CsvNumber(m.effective_chip_hours, 3) + "," +
+         CsvNumber(m.utilization(), 6) + "," + CsvNumber(m.contract_cost_usd, 2) + "," +
+         CsvNumber(m.value_now_usd, 2) + "," + CsvNumber(m.value_within_usd, 2) + "," +
+         CsvNumber(m.value_all_up_usd, 2) + "," + CsvNumber(m.roc_now(), 6) + "," +
+         CsvNumber(m.roc_all_up(), 6) + "," + CsvNumber(m.chips_switched, 0) + "," +
+         CsvNumber(m.lost_effective_chip_hours, 3) + "," + std::to_string(m.floor_windows) + "," +
          std::to_string(m.floor_windows_met) + "\n";
   }
   return s;
@@ -184,11 +181,12 @@ std::string DailyCsv(const std::vector<DayFigures>& days) {
       "idle_chip_hours,down_chip_hours,effective_chip_hours,utilization,contract_cost_usd,value_now_usd,"
       "value_all_up_usd,chips_switched\n";
   for (const auto& d : days)
-    s += d.date + "," + Fixed(d.demand, 0) + "," + Fixed(d.served, 0) + "," + Fixed(d.revenue, 2) + "," +
-         Fixed(d.paid, 3) + "," + Fixed(d.allocated, 3) + "," + Fixed(d.idle, 3) + "," + Fixed(d.down, 3) +
-         "," + Fixed(d.effective, 3) + "," + Fixed(d.paid > 0 ? d.allocated / d.paid : 0, 6) + "," +
-         Fixed(d.cost, 2) + "," + Fixed(d.value_now, 2) + "," + Fixed(d.value_all_up, 2) + "," +
-         Fixed(d.switched, 0) + "\n";
+    s += d.date + "," + CsvNumber(d.demand, 0) + "," + CsvNumber(d.served, 0) + "," +
+         CsvNumber(d.revenue, 2) + "," + CsvNumber(d.paid, 3) + "," + CsvNumber(d.allocated, 3) + "," +
+         CsvNumber(d.idle, 3) + "," + CsvNumber(d.down, 3) + "," + CsvNumber(d.effective, 3) + "," +
+         CsvNumber(d.paid > 0 ? d.allocated / d.paid : 0, 6) + "," + CsvNumber(d.cost, 2) + "," +
+         CsvNumber(d.value_now, 2) + "," + CsvNumber(d.value_all_up, 2) + "," + CsvNumber(d.switched, 0) +
+         "\n";
   return s;
 }
 
@@ -203,12 +201,13 @@ std::string LedgerCsv(const LedgerReport& L) {
       for (int r = 0; r < R; ++r) {
         const LedgerCell& c = m.cells[static_cast<size_t>(p * R + r)];
         s += FormatMonth(m.start) + "," + L.layout.pools[p].id + "," + L.layout.pools[p].chip_type + "," +
-             L.layout.RowName(r) + "," + L.layout.RowTeam(r) + "," + Fixed(c.chip_hours, 3) + "," +
-             Fixed(c.effective_chip_hours, 3) + "," + Fixed(c.lost_effective_chip_hours, 3) + "," +
-             Fixed(c.cost_usd, 2) + "," + Fixed(c.revenue_usd, 2) + "," + Fixed(c.bid_value_usd, 2) + "," +
-             Fixed(c.launch_credit_within_usd, 2) + "," + Fixed(c.launch_credit_beyond_usd, 2) + "," +
-             Fixed(c.model_development_bid_usd, 2) + "," + Fixed(c.value_now_usd(), 2) + "," +
-             Fixed(c.value_within_usd(), 2) + "," + Fixed(c.value_all_up_usd(), 2) + "\n";
+             L.layout.RowName(r) + "," + L.layout.RowTeam(r) + "," + CsvNumber(c.chip_hours, 3) + "," +
+             CsvNumber(c.effective_chip_hours, 3) + "," + CsvNumber(c.lost_effective_chip_hours, 3) + "," +
+             CsvNumber(c.cost_usd, 2) + "," + CsvNumber(c.revenue_usd, 2) + "," +
+             CsvNumber(c.bid_value_usd, 2) + "," + CsvNumber(c.launch_credit_within_usd, 2) + "," +
+             CsvNumber(c.launch_credit_beyond_usd, 2) + "," + CsvNumber(c.model_development_bid_usd, 2) +
+             "," + CsvNumber(c.value_now_usd(), 2) + "," + CsvNumber(c.value_within_usd(), 2) + "," +
+             CsvNumber(c.value_all_up_usd(), 2) + "\n";
       }
   return s;
 }
@@ -233,16 +232,17 @@ std::string CompareCsv(const SimulationResult& sim) {
     std::string vs_usd, vs_pct;
     if (fixed != nullptr) {
       const double d = x.revenue_usd - fixed->summary.revenue_usd;
-      vs_usd = Fixed(d, 2);
-      vs_pct = Fixed(fixed->summary.revenue_usd > 0 ? 100 * d / fixed->summary.revenue_usd : 0, 4);
+      vs_usd = CsvNumber(d, 2);
+      vs_pct = CsvNumber(fixed->summary.revenue_usd > 0 ? 100 * d / fixed->summary.revenue_usd : 0, 4);
     }
-    s += std::string(PolicyName(r.policy)) + "," + Fixed(x.revenue_usd, 2) + "," +
-         Fixed(x.unserved_share, 6) + "," + Fixed(x.floor_attainment, 6) + "," +
+    s += std::string(PolicyName(r.policy)) + "," + CsvNumber(x.revenue_usd, 2) + "," +
+         CsvNumber(x.unserved_share, 6) + "," + CsvNumber(x.floor_attainment, 6) + "," +
          std::to_string(x.floor_windows_met) + "," + std::to_string(x.floor_windows) + "," +
-         Fixed(x.utilization, 6) + "," + Fixed(x.chips_switched, 0) + "," + Fixed(x.switch_cost_usd, 2) +
-         "," + Fixed(x.contract_cost_usd, 2) + "," + Fixed(x.value_now_usd, 2) + "," +
-         Fixed(x.value_all_up_usd, 2) + "," + Fixed(x.roc_now, 6) + "," + Fixed(x.roc_within, 6) + "," +
-         Fixed(x.roc_all_up, 6) + "," + vs_usd + "," + vs_pct + "\n";
+         CsvNumber(x.utilization, 6) + "," + CsvNumber(x.chips_switched, 0) + "," +
+         CsvNumber(x.switch_cost_usd, 2) + "," + CsvNumber(x.contract_cost_usd, 2) + "," +
+         CsvNumber(x.value_now_usd, 2) + "," + CsvNumber(x.value_all_up_usd, 2) + "," +
+         CsvNumber(x.roc_now, 6) + "," + CsvNumber(x.roc_within, 6) + "," + CsvNumber(x.roc_all_up, 6) + "," +
+         vs_usd + "," + vs_pct + "\n";
   }
   return s;
 }
