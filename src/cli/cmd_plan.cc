@@ -6,6 +6,8 @@
 // the ranks; rank 0 prints.
 // Exit codes: 0 planned, 2 usage or spec error, 3 no plan meets the cash
 // floor, 1 solver failure.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -141,7 +143,22 @@ int RunPlanCommand(const PlanFlags& f) {
   o.evpi = !f.no_evpi;
   o.mismatch = !f.no_mismatch;
   o.decision_values = !f.no_decision_values;
+  // Progress on a terminal only, on one line of stderr, erased at the end.
+  const bool progress = speak && ::isatty(STDERR_FILENO) != 0;
+  std::string current_step;
+  if (progress) {
+    o.on_step = [&](const std::string& step) {
+      current_step = step;
+      std::fprintf(stderr, "\r\033[Kfungible plan: %s...", step.c_str());
+    };
+    o.solve.on_iteration = [&](int iteration, double upper, double lower) {
+      const double gap = std::fabs(upper - lower) / std::max(1.0, std::fabs(upper));
+      std::fprintf(stderr, "\r\033[Kfungible plan: %s: Benders iteration %d, gap %.2g", current_step.c_str(),
+                   iteration, gap);
+    };
+  }
   auto rep = RunPlan(*fleet, o);
+  if (progress) std::fputs("\r\033[K", stderr);
   if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
   if (!speak) return kExitOk;
   if (!f.json_path.empty()) {

@@ -4,6 +4,8 @@
 // allocation to the same realised world; prints the side-by-side summary and
 // writes the run directory (see simulate/output.h).
 // Exit codes: 0 done, 2 bad flags, spec or trace (located), 1 solver failure.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -156,7 +158,15 @@ int RunSimulate(const SimulateFlags& f) {
 
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
+  // Progress on a terminal only, on one line of stderr, erased at the end.
+  const bool progress = !f.quiet && ::isatty(STDERR_FILENO) != 0;
+  if (progress)
+    o.on_resolve = [](Policy policy, int done, int total) {
+      std::fprintf(stderr, "\r\033[Kfungible simulate: %s: re-solve %d of %d", PolicyName(policy), done,
+                   total);
+    };
   auto sim = Simulate(*fleet, o);
+  if (progress) std::fputs("\r\033[K", stderr);
   if (!sim.ok()) return ReportError(sim.status());
 
   const std::string summary = Summary(*sim);
@@ -235,7 +245,7 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
                 "Never price switching inside the re-solves (moves are still counted and charged)");
   cmd->add_option("--threads", f->threads,
                   "Threads for the re-solves (0 = all cores; results never depend on it)");
-  cmd->add_flag("--quiet", f->quiet, "No timing line on stderr");
+  cmd->add_flag("--quiet", f->quiet, "No progress and no timing line on stderr");
   cmd->callback([f, &exit_code] { exit_code = RunSimulate(*f); });
 }
 

@@ -205,13 +205,20 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   rep.cash_floor_usd = pr.settings.cash_floor_usd;
   rep.unserved_share_limit = pr.settings.unserved_share_limit;
 
+  auto step = [&](const std::string& what) {
+    if (options.on_step) options.on_step(what);
+  };
+  // Only the plan itself reports its iterations.
+  SolveOptions quiet = options.solve;
+  quiet.on_iteration = nullptr;
+  step("the plan (" + std::to_string(pr.scenarios.size()) + " scenarios)");
   auto sol = SolveProgram(pr, {}, options.solve);
   if (!sol.ok()) return sol.status();
   rep.solution = std::move(*sol);
   const auto& out = rep.solution.outcomes;
   if (pr.settings.cash_floor_usd &&
       std::any_of(out.begin(), out.end(), [](const ScenarioOutcome& o) { return o.breached(); }))
-    FUNGIBLE_RETURN_IF_ERROR(CheckCashFloor(pr, options.solve));
+    FUNGIBLE_RETURN_IF_ERROR(CheckCashFloor(pr, quiet));
 
   rep.objective_usd = ObjectiveUsd(pr, rep.solution);
   rep.expected_profit_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.profit_usd; });
@@ -260,7 +267,8 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     } else {
       b.lo[o] = b.hi[o] = pr.offers[o].all_or_nothing ? pr.offers[o].max_chips : pr.offers[o].min_chips;
     }
-    auto other = SolveProgram(pr, b, options.solve);
+    step("the value of the decision on " + rep.offers[o].id);
+    auto other = SolveProgram(pr, b, quiet);
     if (!other.ok()) return other.status().WithContext("the opposite decision on offer " + d.id);
     d.decision_value_usd = rep.objective_usd - ObjectiveUsd(pr, *other);
     if (pr.offers[o].all_or_nothing) {
@@ -277,17 +285,19 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   const int threads = options.solve.threads;
   if (options.vss) {
     // Plan for the mean scenario, then live with that plan in every scenario.
+    step("VSS: the plan for the mean scenario");
     PlanProblem ev = WithScenarios(pr, {MeanScenario(pr, pr.scenarios)});
-    auto ev_sol = SolveProgram(ev, {}, Local(options.solve, threads));
+    auto ev_sol = SolveProgram(ev, {}, Local(quiet, threads));
     if (!ev_sol.ok()) return ev_sol.status().WithContext("the expected-value plan (VSS)");
     rep.ev_plan_chips = ev_sol->chips;
-    auto eev = SolveProgram(pr, Fixed(ev_sol->chips), options.solve);
+    auto eev = SolveProgram(pr, Fixed(ev_sol->chips), quiet);
     if (!eev.ok()) return eev.status().WithContext("the expected-value plan in every scenario (VSS)");
     rep.eev_objective_usd = ObjectiveUsd(pr, *eev);
     rep.vss_usd = rep.objective_usd - rep.eev_objective_usd;
   }
   if (options.evpi) {
     // Wait and see: each scenario with its own first stage, known in advance.
+    step("EVPI: each scenario on its own");
     const PlanComm* comm = options.solve.comm;
     const int K = static_cast<int>(pr.scenarios.size());
     const int R = comm ? comm->size() : 1, r = comm ? comm->rank() : 0;
@@ -298,7 +308,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       PlanScenario one = pr.scenarios[s];
       one.probability = 1.0;
       PlanProblem single = WithScenarios(pr, {one});
-      auto ws = SolveProgram(single, {}, Local(options.solve, 1));
+      auto ws = SolveProgram(single, {}, Local(quiet, 1));
       if (!ws.ok()) return ws.status().WithContext("wait-and-see plan for scenario " + pr.scenarios[s].name);
       mine[1 + s - begin] = ObjectiveUsd(single, *ws);
       return Status::Ok();
@@ -325,13 +335,14 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       mt.points.push_back(p.name);
       point.push_back(WithScenarios(pr, {p}));
     }
+    step("the mismatch table");
     for (size_t i = 0; i < n; ++i) {
-      auto plan_i = SolveProgram(point[i], {}, Local(options.solve, threads));
+      auto plan_i = SolveProgram(point[i], {}, Local(quiet, threads));
       if (!plan_i.ok()) return plan_i.status().WithContext("the plan for " + paths[i].name);
       mt.chips.push_back(plan_i->chips);
       std::vector<double> profit_row, obj_row, unserved_row, util_row;
       for (size_t j = 0; j < n; ++j) {
-        auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(options.solve, threads));
+        auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(quiet, threads));
         if (!e.ok())
           return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name +
                                         " happens");

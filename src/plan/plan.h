@@ -6,6 +6,7 @@
 // Never prints; the CLI formats the report.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct PlanRunOptions {
   // Value of each all-or-nothing (or minimum-quantity) decision: one more
   // solve per such offer, with the opposite decision.
   bool decision_values = true;
+  // Called as each step starts ("the plan", "VSS: ...", ...): progress for
+  // the CLI. Never changes the result.
+  std::function<void(const std::string& step)> on_step;
 };
 
 // Probability-weighted summary of a figure over the scenarios.

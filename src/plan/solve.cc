@@ -614,6 +614,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
           }
         }
         sol.master_seconds += Seconds(tm);
+        if (opt.on_iteration) opt.on_iteration(it, integer_phase ? upper_int : upper, lower);
         if (msg[0] == 0) {
           msg[0] = done ? 1 : 0;
           x = done ? incumbent_int : next;

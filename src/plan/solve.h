@@ -15,6 +15,7 @@
 // until (upper - lower) <= relative_gap * |upper|.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct SolveOptions {
   const PlanComm* comm = nullptr;  // nullptr = this process alone
   // kAuto picks the extensive form up to this many LP columns.
   int extensive_max_columns = 20000;
+  // Called on rank 0 after each Benders iteration with the best plan's value
+  // and the master's lower bound (millions of USD, minimised): progress for
+  // the CLI. Never changes the result.
+  std::function<void(int iteration, double upper_musd, double lower_musd)> on_iteration;
 };
 
 // Limits on the first stage: chips of offer o in [lo[o], hi[o]] (equal =

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "allocate/allocate.h"
@@ -69,8 +70,9 @@ struct World {
   int P = 0, W = 0, M = 0;
   double mip_time_limit_s = 20;
   int threads = 1;
-  double serving_z = 0;  // standard-normal score of settings.serving_quantile
-  ScenarioPaths paths;   // hours + horizon
+  std::function<void(Policy, int, int)> on_resolve;  // progress (SimulateOptions::on_resolve)
+  double serving_z = 0;                              // standard-normal score of settings.serving_quantile
+  ScenarioPaths paths;                               // hours + horizon
   std::vector<FailureEvent> failures;
   std::vector<std::vector<double>> paid;      // [p][h], h < hours + horizon
   std::vector<std::vector<int>> base_cap;     // [p][h]: floor(PoolCapacityAt)
@@ -391,7 +393,7 @@ struct Planner {
   int infeasible = 0;
   // For the next solve: whole domains of the member pools behind each of the
   // instance's pools, per period ([pool][t][member]; empty = unknown).
-  std::vector<std::vector<std::vector<double>>> member_domains;
+  std::vector<std::vector<std::vector<double>>> member_domains{};
 
   // Whole domains of each chip type's pools for periods of `period` hours
   // from h0 (the least over the period's hours), for the engine pools `e` of
@@ -921,6 +923,8 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
     const int n = (H + K - 1) / K;
     decisions.resize(static_cast<size_t>(n));
     std::atomic<int> next{0};
+    std::mutex progress_mu;
+    int done = 0;
     auto worker = [&] {
       for (int i = next++; i < n; i = next++) {
         Decision& d = decisions[static_cast<size_t>(i)];
@@ -928,6 +932,10 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
         d.status = pl.Replan(i * K, K, d);
         d.resolves = pl.resolves;
         d.infeasible = pl.infeasible;
+        if (wd.on_resolve) {
+          std::lock_guard<std::mutex> lock(progress_mu);
+          wd.on_resolve(policy, ++done, n);
+        }
       }
     };
     auto t_solve = Clock::now();
@@ -1167,6 +1175,7 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     return Status::Invalid("simulate.serving_quantile: expected a quantile in [0.5, 1), got " +
                            std::to_string(st.serving_quantile));
   wd.serving_z = NormalScore(st.serving_quantile);
+  wd.on_resolve = o.on_resolve;
   wd.threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   UtcSeconds start = o.start != 0 ? o.start : fleet.simulate.start;
   if (start == 0) start = StartOfMonth(fleet.forecast.start);

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,10 @@ struct SimulateOptions {
   // Threads for the re-solves (0 = all hardware threads). Results never
   // depend on it: each re-solve depends only on what is known at its hour.
   int threads = 0;
+  // Called after each re-solve of a policy (done of total), one call at a
+  // time from whichever thread finished it: progress for the CLI. Never
+  // changes the result.
+  std::function<void(Policy policy, int done, int total)> on_resolve;
 };
 
 struct SimEvent {
