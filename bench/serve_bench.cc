@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -127,6 +128,7 @@ void OverHttp(int jobs, int clients, const std::string& db_dir) {
   std::atomic<bool> go{false};
   Clock::time_point t0;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(clients));
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
       httplib::Client cli("127.0.0.1", service.port());
@@ -227,9 +229,7 @@ void SlurmRest(int jobs) {
   (void)orchestrate::RunCommand({"scancel", "-n", "bench"});
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   int jobs = 50000, clients = 16, slurm_jobs = 300;
   std::string db_dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -251,4 +251,15 @@ int main(int argc, char** argv) {
     std::printf("slurm       skipped: run scripts/slurm-ci.sh start and source /tmp/fungible-slurm/env.sh\n");
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "serve_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -41,6 +41,7 @@ std::string FormatTable(const std::vector<const ChipType*>& chips) {
                                            "FP8 TFLOP/s", "HBM GB", "TB/s",     "domain",     "W"};
   const size_t kFirstNumeric = 4;  // columns from here on are right-aligned
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(chips.size());
   for (const ChipType* c : chips) {
     rows.push_back({c->id, c->name, PlatformName(c->platform), c->generation,
                     Figure(c->bf16_dense_flops / 1e12, 1), Figure(c->fp8_dense_flops / 1e12, 1),

@@ -1,10 +1,14 @@
 // fungible: plan, buy and run a heterogeneous AI compute fleet.
 #include <CLI/CLI.hpp>
+#include <exception>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   using namespace fungible::cli;
   CLI::App app{
       "fungible: plan, buy and run a heterogeneous AI compute fleet by return on compute.\n"
@@ -30,4 +34,18 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+// Errors travel as Status; an exception that still gets here is a bug, and
+// exits with the documented internal-error code rather than std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    return fungible::cli::ReportError(fungible::Status::Internal(std::string("internal error: ") + e.what()));
+  } catch (...) {
+    return fungible::cli::ReportError(fungible::Status::Internal("internal error: unknown exception"));
+  }
 }

@@ -111,6 +111,7 @@ std::vector<TierCompounding> CompoundingTable(const DemandModel& model, const Sc
   };
 
   std::vector<std::vector<double>> by_offset;
+  by_offset.reserve(kCompoundingOffsetsPoints.size());
   for (double off : kCompoundingOffsetsPoints) by_offset.push_back(horizon_log(off));
   const size_t median_row = 3;  // offset 0
   std::vector<TierCompounding> table;

@@ -368,10 +368,21 @@ std::string ForecastCsv(const ForecastRun& run) {
   auto rows = [&](const char* cone_name, const std::string& tier, const std::string& quantity,
                   const std::vector<QuantileRow>& q) {
     for (size_t t = 0; t < q.size(); ++t) {
-      out += std::to_string(run.options.seed) + "," + cone_name + "," + tier + "," + quantity + "," +
-             FormatMonth(m.MonthStart(static_cast<int>(t) + 1));
-      for (double v : q[t]) out += "," + Fmt("%.17g", v);
-      out += "\n";
+      // Appended piece by piece: no temporary string per row.
+      out += std::to_string(run.options.seed);
+      out += ',';
+      out += cone_name;
+      out += ',';
+      out += tier;
+      out += ',';
+      out += quantity;
+      out += ',';
+      out += FormatMonth(m.MonthStart(static_cast<int>(t) + 1));
+      for (double v : q[t]) {
+        out += ',';
+        out += Fmt("%.17g", v);
+      }
+      out += '\n';
     }
   };
   auto cone_rows = [&](const char* name, const Cone& cone) {

@@ -22,7 +22,7 @@ namespace fungible {
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
   template <typename U>
-  struct rebind {
+  struct rebind {  // NOLINT(readability-identifier-naming): name required by the Allocator requirements
     using other = DefaultInitAllocator<U>;
   };
   using std::allocator<T>::allocator;

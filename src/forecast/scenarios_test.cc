@@ -182,6 +182,7 @@ TEST(Scenarios, LaunchLiftsDemandByItsLogNormalMultiplier) {
   // The step into the launch month carries the log multiplier on top of one
   // month of growth and noise.
   std::vector<double> jump;
+  jump.reserve(static_cast<size_t>(with.scenarios));
   for (int i = 0; i < with.scenarios; ++i)
     jump.push_back(with.LogMultiple(0, 4, i) - with.LogMultiple(0, 3, i));
   const Moments mo = MomentsOf(jump);

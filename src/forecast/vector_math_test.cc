@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 #include <vector>
 
 #include "forecast/random.h"
@@ -32,7 +33,7 @@ TEST(VectorMath, ArrayFormsGiveTheScalarBitsForAnyLength) {
   AddScaledExp(x.data(), 3.0, acc.data(), x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     const double want = FastExp(x[i]);
-    EXPECT_EQ(std::memcmp(&out[i], &want, sizeof want), 0) << i;
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(out[i]), std::bit_cast<std::uint64_t>(want)) << i;
     EXPECT_EQ(acc[i], 1.0 + want * 3.0) << i;
   }
 }

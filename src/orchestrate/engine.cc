@@ -416,7 +416,10 @@ bool Engine::TryAdmit(Job& job) {
   for (const auto& chip : AcceptableChips(job.spec)) {
     std::string why = TryOnChip(job, chip);
     if (why.empty()) return true;
-    reasons += (reasons.empty() ? "" : "; ") + chip + ": " + why;
+    if (!reasons.empty()) reasons += "; ";
+    reasons += chip;
+    reasons += ": ";
+    reasons += why;
   }
   if (reasons.empty()) reasons = "no acceptable chip type has a pool";
   if (reasons != job.wait_reason) {
@@ -594,7 +597,8 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
     if (best) {
       std::string names;
       for (Job* c : best->chosen) {
-        names += (names.empty() ? "" : ", ") + c->id;
+        if (!names.empty()) names += ", ";
+        names += c->id;
         bool reclaim = c->spec.team != team;
         std::string why = reclaim
                               ? "team " + team + " reclaims its " + chip + " quota for " + job.id +

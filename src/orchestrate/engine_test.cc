@@ -174,6 +174,7 @@ TEST_F(EngineTest, GangWaitsWhenNoWholeDomainIsFree) {
   // Three 6-chip gangs take one domain each: 6 chips free in total, no domain
   // with 8 free.
   std::vector<std::string> ids;
+  ids.reserve(3);
   for (int i = 0; i < 3; ++i) ids.push_back(SubmitOk(Gang(i < 2 ? "serve" : "train", 6)));
   Tick();
   for (const auto& id : ids) ASSERT_EQ(J(id).state, JobState::kRunning);

@@ -29,7 +29,7 @@ json FromYaml(const YAML::Node& n) {
       return a;
     }
     case YAML::NodeType::Scalar: {
-      const std::string s = n.Scalar();
+      const std::string& s = n.Scalar();
       if (n.Tag() == "!") return s;  // quoted
       if (s == "true") return true;
       if (s == "false") return false;

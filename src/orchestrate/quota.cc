@@ -33,7 +33,7 @@ std::vector<std::string> QuotaPlan::Teams() const {
 std::vector<std::string> QuotaPlan::ChipTypes() const {
   std::set<std::string> chips;
   for (const auto& [_, by_chip] : quota_chips)
-    for (const auto& [chip, __] : by_chip) chips.insert(chip);
+    for (const auto& entry : by_chip) chips.insert(entry.first);
   return {chips.begin(), chips.end()};
 }
 

@@ -175,6 +175,7 @@ TEST(PlanProperty, RanksGiveTheSamePlanAsOneProcess) {
     ThreadComm::Shared shared(ranks);
     std::vector<ProgramSolution> got(ranks);
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<size_t>(ranks));
     for (int r = 0; r < ranks; ++r)
       threads.emplace_back([&, r] {
         ThreadComm comm(shared, r);
@@ -277,7 +278,8 @@ TEST(PlanProperty, EvaluateReportsEveryClassInItsUnit) {
   for (const auto& m : ev->months) {
     EXPECT_GE(m.expected_used_share, 0.0);
     EXPECT_LE(m.expected_used_share, 1.0 + 1e-9);
-    for (size_t k = 0; k < ev->classes.size(); ++k) EXPECT_GE(m.usd_per_used_unit[k], m.usd_per_unit[k] - 1e-9);
+    for (size_t k = 0; k < ev->classes.size(); ++k)
+      EXPECT_GE(m.usd_per_used_unit[k], m.usd_per_unit[k] - 1e-9);
   }
   for (double u : ev->used_share) {
     EXPECT_GE(u, 0.0);

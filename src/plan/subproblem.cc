@@ -80,6 +80,7 @@ StatusOr<std::unique_ptr<Subproblems>> Subproblems::Build(const PlanProblem& pro
   std::unique_ptr<Subproblems> sp(new Subproblems(problem));
   const int n = problem.num_links();
   std::vector<int> links;
+  links.reserve(static_cast<size_t>(n));
   for (int j = 0; j < n; ++j) links.push_back(sp->lp_.AddColumn("", 0.0, 0.0, 0.0));
   sp->block_ = AppendScenarioBlock(problem, ScenarioEnvelope(problem), 1.0, links, sp->lp_, "");
   try {

@@ -51,6 +51,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
     dup2(fd, 1);
     dup2(fd, 2);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());

@@ -219,7 +219,8 @@ struct Service::Impl {
   using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Principal&)>;
 
   void Route(const std::string& method, const std::string& pattern, Access access, Handler handler) {
-    auto wrapped = [this, access, handler, method](const httplib::Request& req, httplib::Response& res) {
+    auto wrapped = [this, access, handler = std::move(handler), method](const httplib::Request& req,
+                                                                        httplib::Response& res) {
       ++http_requests;
       const bool mutation = method == "POST";
       std::optional<Principal> who;
@@ -512,7 +513,7 @@ struct Service::Impl {
       SetError(res, res.status, slug, msg);
     });
     http.set_exception_handler(
-        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        [this](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
           std::string what = "unknown";
           try {
             if (ep) std::rethrow_exception(ep);

@@ -96,12 +96,13 @@ class Harness {
     return out;
   }
   std::string Token(const std::string& name) { return tokens_.at(name); }
-  std::string Submit(const std::string& token, json spec, int expect = 201) {
+  std::string Submit(const std::string& token, const json& spec, int expect = 201) {
     Reply r = Call("POST", "/v1/jobs", token, spec.dump());
     EXPECT_EQ(r.status, expect) << r.text;
     return r.body.is_object() && r.body.contains("id") ? r.body["id"].get<std::string>() : "";
   }
 
+ private:
   orchestrate::VirtualClock clock_;
   orchestrate::SimBackend backend_;
   std::unique_ptr<store::Store> store_;

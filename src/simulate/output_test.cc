@@ -48,6 +48,7 @@ TEST(SimulateOutput, RunDirectoryLayout) {
   const SimulationResult sim = SimulateLab("random:2", 9);
   const auto files = RenderRunFiles(sim);
   std::vector<std::string> names;
+  names.reserve(files.size());
   for (const auto& f : files) names.push_back(f.first);
   EXPECT_THAT(names,
               ::testing::ElementsAre(

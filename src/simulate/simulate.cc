@@ -67,7 +67,7 @@ struct World {
   SimulateSettings st;
   UtcSeconds start = 0;
   int hours = 0;  // run
-  int P = 0, W = 0, M = 0;
+  int num_pools = 0, num_workloads = 0, num_models = 0;
   double mip_time_limit_s = 20;
   int threads = 1;
   std::function<void(Policy, int, int)> on_resolve;  // progress (SimulateOptions::on_resolve)
@@ -86,7 +86,7 @@ struct World {
   // interchangeable to the LP); plans are spread back over pools stably.
   std::vector<int> agg_of;                    // [p]: aggregate index
   std::vector<std::vector<int>> agg_members;  // [a]: pools, in spec order
-  int A = 0;
+  int num_aggs = 0;
   // The engine's pools: per chip type, its whole interconnect domains (pool
   // by pool) and, where gangs run on that type, the chips left over in
   // partial domains as a second pool gangs cannot use. So the LP counts the
@@ -96,7 +96,7 @@ struct World {
     bool partial_domains = false;
   };
   std::vector<EnginePool> engine;
-  int E = 0;
+  int num_engine_pools = 0;
   bool switch_cost_in_lp = false;
   std::vector<SimEvent> events;  // shared, by time
   LedgerLayout layout;
@@ -129,16 +129,16 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   auto inst = BuildInstance(*wd.fleet, ao);
   if (!inst.ok()) return inst.status();
   const int T = hours / period;
-  for (int p = 0; p < wd.P; ++p)
+  for (int p = 0; p < wd.num_pools; ++p)
     for (int t = 0; t < T; ++t) {
       int cap = wd.KnownUp(p, h0 + t * period, h0);
       for (int k = 1; k < period; ++k) cap = std::min(cap, wd.KnownUp(p, h0 + t * period + k, h0));
       inst->pools[p].capacity_chips[t] = cap;
     }
-  for (int m = 0; m < wd.M; ++m) {
+  for (int m = 0; m < wd.num_models; ++m) {
     auto& mi = inst->models[m];
     mi.usd_per_output_token = wd.paths.usd_per_output_token[m][h0];
-    for (int p = 0; p < wd.P; ++p)
+    for (int p = 0; p < wd.num_pools; ++p)
       mi.output_tokens_per_s_per_chip[p] = wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h0];
     for (int t = 0; t < T; ++t) {
       double d = 0;
@@ -146,7 +146,7 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
       mi.demand_output_tokens[t] = d;
     }
   }
-  for (int w = 0; w < wd.W; ++w)
+  for (int w = 0; w < wd.num_workloads; ++w)
     for (auto& b : inst->workloads[w].bids) b.effective_chips *= wd.paths.class_demand_multiple[w][h0];
   // One pool per chip type (two where gangs run: whole domains and partial
   // ones): capacities add up; throughput, efficiency and interconnect domains
@@ -154,7 +154,7 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   // sunk), so a mean is enough for reporting.
   AllocationInstance agg = *inst;
   agg.pools.clear();
-  for (int e = 0; e < wd.E; ++e) {
+  for (int e = 0; e < wd.num_engine_pools; ++e) {
     const auto& ep = wd.engine[e];
     const auto& members = wd.agg_members[ep.agg];
     AllocationInstance::PoolIn pi = inst->pools[members.front()];
@@ -175,14 +175,14 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
     agg.pools.push_back(std::move(pi));
   }
   for (auto& m : agg.models) {
-    std::vector<double> tps(static_cast<size_t>(wd.E));
-    for (int e = 0; e < wd.E; ++e)
+    std::vector<double> tps(static_cast<size_t>(wd.num_engine_pools));
+    for (int e = 0; e < wd.num_engine_pools; ++e)
       tps[e] = m.output_tokens_per_s_per_chip[wd.agg_members[wd.engine[e].agg].front()];
     m.output_tokens_per_s_per_chip = tps;
   }
   for (auto& w : agg.workloads) {
-    std::vector<std::optional<double>> eff(static_cast<size_t>(wd.E));
-    for (int e = 0; e < wd.E; ++e)
+    std::vector<std::optional<double>> eff(static_cast<size_t>(wd.num_engine_pools));
+    for (int e = 0; e < wd.num_engine_pools; ++e)
       if (!(wd.engine[e].partial_domains && w.gang_size_chips > 0))
         eff[e] = w.efficiency[wd.agg_members[wd.engine[e].agg].front()];
     // A serving class without listed chips keeps the engine's default: every
@@ -201,12 +201,13 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
 std::vector<std::vector<std::vector<int>>> Totals(const World& wd, const AllocationResult& r, int sides) {
   const int T = static_cast<int>(r.periods.size());
   std::vector<std::vector<std::vector<int>>> totals(
-      static_cast<size_t>(wd.A),
-      std::vector<std::vector<int>>(static_cast<size_t>(wd.W), std::vector<int>(T, 0)));
+      static_cast<size_t>(wd.num_aggs),
+      std::vector<std::vector<int>>(static_cast<size_t>(wd.num_workloads), std::vector<int>(T, 0)));
   for (int side = 0; side < sides; ++side)
-    for (int e = 0; e < wd.E; ++e)
-      for (int w = 0; w < wd.W; ++w)
-        for (int t = 0; t < T; ++t) totals[wd.engine[e].agg][w][t] += r.chips[side * wd.E + e][w][t];
+    for (int e = 0; e < wd.num_engine_pools; ++e)
+      for (int w = 0; w < wd.num_workloads; ++w)
+        for (int t = 0; t < T; ++t)
+          totals[wd.engine[e].agg][w][t] += r.chips[side * wd.num_engine_pools + e][w][t];
   return totals;
 }
 
@@ -222,7 +223,7 @@ long Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int
                   int h0, int K, const std::vector<int>& serve_quota, const std::vector<int>& before,
                   std::vector<int>& plan) {
   long unplaced = 0;
-  const int P = wd.P, W = wd.W;
+  const int P = wd.num_pools, W = wd.num_workloads;
   std::vector<int> prev = before;
   std::vector<int> free0(static_cast<size_t>(P)), free1(static_cast<size_t>(P));
   std::vector<int> left(static_cast<size_t>(W));
@@ -234,7 +235,7 @@ long Disaggregate(const World& wd, const std::vector<std::vector<std::vector<int
       free0[p] = serve;  // serving side (everything when there are no sides)
       free1[p] = up - serve;
     }
-    for (int a = 0; a < wd.A; ++a) {
+    for (int a = 0; a < wd.num_aggs; ++a) {
       const auto& pools = wd.agg_members[a];
       std::vector<int> saved0, saved1;
       for (int p : pools) saved0.push_back(free0[p]), saved1.push_back(free1[p]);
@@ -400,11 +401,11 @@ struct Planner {
   // an instance (`sides` = 2: a serving side, which runs no gangs, then the
   // rest, whose pools give `quota` chips to serving).
   void SetMemberDomains(int h0, int T, int period, int sides, const std::vector<int>& quota) {
-    member_domains.assign(static_cast<size_t>(sides * wd->E), {});
+    member_domains.assign(static_cast<size_t>(sides * wd->num_engine_pools), {});
     for (int side = 0; side < sides; ++side)
-      for (int e = 0; e < wd->E; ++e) {
+      for (int e = 0; e < wd->num_engine_pools; ++e) {
         if (wd->engine[e].partial_domains || (sides == 2 && side == 0)) continue;
-        auto& md = member_domains[static_cast<size_t>(side * wd->E + e)];
+        auto& md = member_domains[static_cast<size_t>(side * wd->num_engine_pools + e)];
         md.assign(static_cast<size_t>(T), {});
         for (int t = 0; t < T; ++t)
           for (int p : wd->agg_members[wd->engine[e].agg]) {
@@ -658,19 +659,19 @@ struct Planner {
     auto t0 = Clock::now();
     auto inst = InstanceAt(*wd, h0, K, K);
     if (!inst.ok()) return inst.status();
-    std::vector<int> classes_per_model(static_cast<size_t>(wd->M), 0);
-    for (int w = 0; w < wd->W; ++w)
+    std::vector<int> classes_per_model(static_cast<size_t>(wd->num_models), 0);
+    for (int w = 0; w < wd->num_workloads; ++w)
       if (wd->served_model[w] >= 0) ++classes_per_model[wd->served_model[w]];
-    for (int w = 0; w < wd->W; ++w) {
+    for (int w = 0; w < wd->num_workloads; ++w) {
       const int m = wd->served_model[w];
       if (m < 0) continue;
       auto& wl = inst->workloads[w];
       const auto& mi = inst->models[m];
       double ref = 0;
-      for (int a = 0; a < wd->E; ++a)
+      for (int a = 0; a < wd->num_engine_pools; ++a)
         if (IsEligible(*inst, w, a)) ref = std::max(ref, mi.output_tokens_per_s_per_chip[a]);
-      std::vector<std::optional<double>> e(static_cast<size_t>(wd->E));
-      for (int a = 0; a < wd->E; ++a)
+      std::vector<std::optional<double>> e(static_cast<size_t>(wd->num_engine_pools));
+      for (int a = 0; a < wd->num_engine_pools; ++a)
         if (ref > 0 && IsEligible(*inst, w, a)) e[a] = mi.output_tokens_per_s_per_chip[a] / ref;
       wl.efficiency = e;
       wl.served_model = -1;
@@ -701,7 +702,7 @@ struct Planner {
 
   // The decision for hours h0 .. h0 + K - 1.
   Status Replan(int h0, int K, Decision& out) {
-    const int P = wd->P, W = wd->W, A = wd->A, E = wd->E;
+    const int P = wd->num_pools, W = wd->num_workloads, A = wd->num_aggs, E = wd->num_engine_pools;
     const int H = std::max(K, wd->st.horizon_hours);
     const int period = wd->st.period_hours;
     if (policy == Policy::kStatic) {
@@ -811,7 +812,7 @@ struct Planner {
   // Greedy, for the hour h, on the chips up now.
   void Greedy(int h, std::vector<int>& chips) {
     auto t0 = Clock::now();
-    const int P = wd->P, W = wd->W;
+    const int P = wd->num_pools, W = wd->num_workloads;
     chips.assign(static_cast<size_t>(P * W), 0);
     std::vector<int> avail(static_cast<size_t>(P));
     for (int p = 0; p < P; ++p) avail[p] = wd->Up(p, h);
@@ -842,8 +843,8 @@ struct Planner {
       if (wl.floor_effective_chips > 0) take(w, wl.floor_effective_chips);
     }
     // Serving: dearest tokens first, on the highest throughput.
-    std::vector<int> models(static_cast<size_t>(wd->M));
-    for (int m = 0; m < wd->M; ++m) models[m] = m;
+    std::vector<int> models(static_cast<size_t>(wd->num_models));
+    for (int m = 0; m < wd->num_models; ++m) models[m] = m;
     std::stable_sort(models.begin(), models.end(), [&](int a, int b) {
       return wd->paths.usd_per_output_token[a][h] > wd->paths.usd_per_output_token[b][h];
     });
@@ -911,7 +912,7 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
   auto t_total = Clock::now();
   PolicyRun run;
   run.policy = policy;
-  const int P = wd.P, W = wd.W, M = wd.M, H = wd.hours;
+  const int P = wd.num_pools, W = wd.num_workloads, M = wd.num_models, H = wd.hours;
   const int K = wd.st.resolve_every_hours;
   const int C = std::max(1, wd.st.checkpoint_interval_hours);
   std::vector<SimEvent> own;
@@ -1192,10 +1193,10 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
         static_cast<int>((AddMonths(StartOfMonth(start), o.months) - StartOfMonth(start)) / kSecondsPerHour);
     wd.hours -= static_cast<int>((start - StartOfMonth(start)) / kSecondsPerHour);
   }
-  wd.P = static_cast<int>(fleet.pools.size());
-  wd.W = static_cast<int>(fleet.workloads.size());
-  wd.M = static_cast<int>(fleet.models.size());
-  if (wd.P == 0) return Status::Invalid(fleet.file + ": the fleet has no pools to simulate");
+  wd.num_pools = static_cast<int>(fleet.pools.size());
+  wd.num_workloads = static_cast<int>(fleet.workloads.size());
+  wd.num_models = static_cast<int>(fleet.models.size());
+  if (wd.num_pools == 0) return Status::Invalid(fleet.file + ": the fleet has no pools to simulate");
   const int ahead = std::max(st.horizon_hours, st.resolve_every_hours);
   const int span = wd.hours + ahead;
 
@@ -1230,10 +1231,10 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
   res.failures = wd.failures;
 
   // Capacity hour by hour.
-  wd.paid.assign(static_cast<size_t>(wd.P), std::vector<double>(static_cast<size_t>(span)));
-  wd.base_cap.assign(static_cast<size_t>(wd.P), std::vector<int>(static_cast<size_t>(span)));
-  wd.failed.assign(static_cast<size_t>(wd.P), std::vector<int>(static_cast<size_t>(span), 0));
-  for (int p = 0; p < wd.P; ++p)
+  wd.paid.assign(static_cast<size_t>(wd.num_pools), std::vector<double>(static_cast<size_t>(span)));
+  wd.base_cap.assign(static_cast<size_t>(wd.num_pools), std::vector<int>(static_cast<size_t>(span)));
+  wd.failed.assign(static_cast<size_t>(wd.num_pools), std::vector<int>(static_cast<size_t>(span), 0));
+  for (int p = 0; p < wd.num_pools; ++p)
     for (int h = 0; h < span; ++h) {
       const UtcSeconds t = wd.TimeOf(h);
       wd.paid[p][h] = PaidChips(fleet, fleet.pools[p], t);
@@ -1262,25 +1263,29 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     if (!shape.ok()) return shape.status();
     wd.shape = std::move(*shape);
   }
-  wd.base_tps.assign(static_cast<size_t>(wd.M), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
-  for (int m = 0; m < wd.M; ++m)
-    for (int p = 0; p < wd.P; ++p) wd.base_tps[m][p] = wd.shape.models[m].output_tokens_per_s_per_chip[p];
-  wd.agg_of.assign(static_cast<size_t>(wd.P), -1);
-  for (int p = 0; p < wd.P; ++p) {
-    for (int a = 0; a < wd.A && wd.agg_of[p] < 0; ++a)
+  wd.base_tps.assign(static_cast<size_t>(wd.num_models),
+                     std::vector<double>(static_cast<size_t>(wd.num_pools), 0.0));
+  for (int m = 0; m < wd.num_models; ++m)
+    for (int p = 0; p < wd.num_pools; ++p)
+      wd.base_tps[m][p] = wd.shape.models[m].output_tokens_per_s_per_chip[p];
+  wd.agg_of.assign(static_cast<size_t>(wd.num_pools), -1);
+  for (int p = 0; p < wd.num_pools; ++p) {
+    for (int a = 0; a < wd.num_aggs && wd.agg_of[p] < 0; ++a)
       if (fleet.pools[wd.agg_members[a].front()].chip_type == fleet.pools[p].chip_type) wd.agg_of[p] = a;
     if (wd.agg_of[p] < 0) {
-      wd.agg_of[p] = wd.A++;
+      wd.agg_of[p] = wd.num_aggs++;
       wd.agg_members.emplace_back();
     }
     wd.agg_members[wd.agg_of[p]].push_back(p);
   }
-  wd.eff.assign(static_cast<size_t>(wd.W), std::vector<double>(static_cast<size_t>(wd.P), 0.0));
-  wd.fit.assign(static_cast<size_t>(wd.W), std::vector<GangFit>(static_cast<size_t>(wd.P)));
-  wd.served_model.assign(static_cast<size_t>(wd.W), -1);
-  for (int w = 0; w < wd.W; ++w) {
+  wd.eff.assign(static_cast<size_t>(wd.num_workloads),
+                std::vector<double>(static_cast<size_t>(wd.num_pools), 0.0));
+  wd.fit.assign(static_cast<size_t>(wd.num_workloads),
+                std::vector<GangFit>(static_cast<size_t>(wd.num_pools)));
+  wd.served_model.assign(static_cast<size_t>(wd.num_workloads), -1);
+  for (int w = 0; w < wd.num_workloads; ++w) {
     wd.served_model[w] = wd.shape.workloads[w].served_model;
-    for (int p = 0; p < wd.P; ++p) {
+    for (int p = 0; p < wd.num_pools; ++p) {
       wd.fit[w][p] = GangFitOn(wd.shape.workloads[w], wd.shape.pools[p]);
       if (IsEligible(wd.shape, w, p)) wd.eff[w][p] = EffectivePerChip(wd.shape, w, p);
     }
@@ -1288,16 +1293,16 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
 
   // Engine pools: a chip type with domains of several chips that some gang
   // class can use gets a second pool for its partial domains.
-  for (int a = 0; a < wd.A; ++a) {
+  for (int a = 0; a < wd.num_aggs; ++a) {
     const int p0 = wd.agg_members[a].front();
     bool gangs = false;
-    for (int w = 0; w < wd.W; ++w) gangs = gangs || (wd.fit[w][p0].is_gang && wd.eff[w][p0] > 0);
+    for (int w = 0; w < wd.num_workloads; ++w) gangs = gangs || (wd.fit[w][p0].is_gang && wd.eff[w][p0] > 0);
     wd.engine.push_back({a, false});
     if (gangs && wd.shape.pools[p0].interconnect_domain_chips > 1) wd.engine.push_back({a, true});
   }
-  wd.E = static_cast<int>(wd.engine.size());
+  wd.num_engine_pools = static_cast<int>(wd.engine.size());
   wd.switch_cost_in_lp = o.switch_cost_in_lp.value_or(
-      static_cast<long>(wd.E) * wd.W *
+      static_cast<long>(wd.num_engine_pools) * wd.num_workloads *
           (std::max(st.horizon_hours, st.resolve_every_hours) / st.period_hours) <=
       kSwitchCostColumns);
   res.switch_cost_in_lp = wd.switch_cost_in_lp;
@@ -1310,7 +1315,7 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
                            "demand x" + Num(l.demand_multiplier, "%.3f") + " (median x" +
                                Num(l.multiplier_median, "%.3f") + "), throughput x" +
                                Num(l.throughput_multiplier, "%.3f")});
-  for (int p = 0; p < wd.P; ++p)
+  for (int p = 0; p < wd.num_pools; ++p)
     for (int h = 1; h < wd.hours; ++h) {
       const double a = wd.paid[p][h - 1], b = wd.paid[p][h];
       if (a == b) continue;

@@ -185,7 +185,7 @@ ObjectReader::ObjectReader(Diagnostics& diags, const YAML::Node& node, const Obj
       diags_.Add(LocOf(key_node), path_, "expected a key name, got " + Got(key_node));
       continue;
     }
-    std::string key = key_node.Scalar();
+    const std::string& key = key_node.Scalar();
     if (const Entry* first = Find(key)) {
       diags_.Add(LocOf(key_node), PathOf(key),
                  "duplicate key '" + key + "', first given at " + LineColumn(LocOf(first->key_node)));

@@ -8,7 +8,9 @@
 #include "cli/exit_codes.h"
 #include "plan/mpi/mpi_comm.h"
 
-int main(int argc, char** argv) {
+// Left to std::terminate: an exception on one rank must abort them all
+// (mpirun tears the job down); returning would hang the others in MPI.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace fungible::cli;
   // MPI lives for the whole run; the commands' communicators join it.
   fungible::MpiComm world;
