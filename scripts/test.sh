@@ -4,6 +4,7 @@
 # stopped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --parallel 2
@@ -13,7 +14,7 @@ cmake --build build --parallel 2
 started=()
 cleanup() {
   local s
-  for s in "${started[@]}"; do bash "scripts/$s-ci.sh" stop >/dev/null 2>&1 || true; done
+  for s in "${started[@]}"; do bash "$root/scripts/$s-ci.sh" stop >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
 if pg_env=$(bash scripts/postgres-ci.sh start); then
