@@ -177,6 +177,7 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
   LpSolution sol;
   ClpSimplex clp;
   clp.setLogLevel(0);
+  if (opt.dual_tolerance > 0) clp.setDualTolerance(opt.dual_tolerance);
   clp.messageHandler()->setLogLevel(0);
   clp.loadProblem(m.num_columns(), m.num_rows(), csc.start.data(), csc.index.data(), csc.value.data(),
                   b.collb.data(), b.colub.data(), b.obj.data(), b.rowlb.data(), b.rowub.data());
@@ -248,9 +249,17 @@ StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds
   char seconds[32], ratio[32];
   std::snprintf(seconds, sizeof seconds, "%g", std::max(0.01, opt.mip_time_limit_s));
   std::snprintf(ratio, sizeof ratio, "%g", std::max(0.0, opt.mip_relative_gap));
-  const char* argv[] = {"fungible", "-log",   "0",   "-slog",    "0", "-timeMode", "elapsed", "-sec",
-                        seconds,    "-ratio", ratio, "-threads", "0", "-solve",    "-quit"};
-  CbcMain1(static_cast<int>(sizeof(argv) / sizeof(argv[0])), argv, cbc);
+  std::vector<const char*> argv = {"fungible", "-log",  "0",      "-slog", "0",        "-timeMode", "elapsed",
+                                   "-sec",     seconds, "-ratio", ratio,   "-threads", "0"};
+  char dual_tolerance[32];
+  if (opt.dual_tolerance > 0) {
+    std::snprintf(dual_tolerance, sizeof dual_tolerance, "%g", opt.dual_tolerance);
+    argv.push_back("-dualT");
+    argv.push_back(dual_tolerance);
+  }
+  argv.push_back("-solve");
+  argv.push_back("-quit");
+  CbcMain1(static_cast<int>(argv.size()), argv.data(), cbc);
 
   const double* best = cbc.bestSolution();
   if (cbc.isProvenInfeasible() && best == nullptr) {

@@ -93,6 +93,11 @@ struct LpSolveOptions {
   bool presolve = true;
   double mip_time_limit_s = 60;  // wall clock, Cbc only
   double mip_relative_gap = 1e-9;
+  // Clp's dual feasibility tolerance (Clp and Cbc's LPs); 0 = Clp's default,
+  // 1e-7. Models whose objective coefficients are themselves near 1e-7 (a
+  // scenario's weight times small costs) need a tighter one, or the simplex
+  // stops short of the optimum and Cbc "proves" a wrong bound.
+  double dual_tolerance = 0;
 };
 
 struct LpSolution {
