@@ -404,5 +404,27 @@ TEST(AllocateErrors, EmptyFleetSolves) {
   EXPECT_EQ(r.objective_usd, 0);
 }
 
+// Objective coefficients near Clp's default dual tolerance (1e-7), as in the
+// procurement extensive form (costs times 1/scenarios): the default stops at
+// the slack basis; dual_tolerance = 1e-10 reaches the optimum, the 25
+// largest of 50 coefficients 1e-8 x (1 + 0.01 i): 1e-8 x (25 + 9.25).
+TEST(LpModelTolerance, TinyObjectiveCoefficientsNeedATighterDualTolerance) {
+  LpModel m(false);
+  const int n = 50;
+  const int cap = m.AddRow("cap", -kLpInfinity, n / 2.0);
+  for (int i = 0; i < n; ++i) m.AddCoefficient(cap, m.AddColumn("x", -1e-8 * (1 + 0.01 * i), 0, 1), 1.0);
+  LpSolveOptions tight;
+  tight.dual_tolerance = 1e-10;
+  auto s = SolveLpModel(m, tight);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_NEAR(s->objective, -3.425e-7, 1e-15);
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(s->x[i], i >= n / 2 ? 1.0 : 0.0, 1e-9) << i;
+  // Cbc (one integer column makes it a MIP) with the same tolerance.
+  m.columns[0].is_integer = true;
+  auto mip = SolveLpModel(m, tight);
+  ASSERT_TRUE(mip.ok()) << mip.status().ToString();
+  EXPECT_NEAR(mip->objective, -3.425e-7, 1e-15);
+}
+
 }  // namespace
 }  // namespace fungible
