@@ -15,6 +15,7 @@
 #include "orchestrate/kueue.h"
 #include "orchestrate/quota.h"
 #include "spec/spec.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 namespace {
@@ -54,12 +55,6 @@ std::string ToYaml(const json& docs) {
     text += "---\n" + std::string(out.c_str()) + "\n";
   }
   return text;
-}
-
-std::string HoursText(double hours) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", hours);
-  return buf;
 }
 
 struct ExportFlags {
@@ -109,7 +104,7 @@ int RunExportKueue(const ExportFlags& f) {
       Status st = WriteTextFile((std::filesystem::path(f.all_dir) / name).string(), ToYaml(*docs));
       if (!st.ok()) return ReportError(st);
       schedule += std::to_string(t) + "\t" + FormatUtc(plan->period_starts[t]) + "\t" +
-                  HoursText(plan->period_hours[t]) + "\t" + name + "\n";
+                  Fmt("%g", plan->period_hours[t]) + "\t" + name + "\n";
     }
     Status st = WriteTextFile((std::filesystem::path(f.all_dir) / "schedule.tsv").string(), schedule);
     if (!st.ok()) return ReportError(st);

@@ -4,14 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/text.h"
+
 namespace fungible {
 namespace {
-
-std::string Num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 // Collects located problems for one spec file.
 class Problems {
@@ -38,12 +34,12 @@ class Problems {
 void CheckRate(Problems& p, const SourceLoc& loc, const std::string& field, double v, double limit,
                bool allow_negative) {
   if (!std::isfinite(v)) {
-    p.Add(loc, field, "expected a finite number, got " + Num(v));
+    p.Add(loc, field, "expected a finite number, got " + Fmt("%g", v));
   } else if (!allow_negative && v < 0) {
-    p.Add(loc, field, "expected a number >= 0, got " + Num(v));
+    p.Add(loc, field, "expected a number >= 0, got " + Fmt("%g", v));
   } else if (std::fabs(v) > limit) {
     p.Add(loc, field,
-          "expected a monthly log rate such as 0.05 (about 5% a month), got " + Num(v) +
+          "expected a monthly log rate such as 0.05 (about 5% a month), got " + Fmt("%g", v) +
               ": is it written in percent?");
   }
 }
@@ -80,13 +76,14 @@ void CompileGrowth(Problems& p, const GrowthModel& g, const std::string& field, 
   CheckRate(p, loc, field + ".monthly_volatility", g.monthly_volatility, 1.0, false);
   if (!(g.shared_factor_loading >= 0 && g.shared_factor_loading <= 1))
     p.Add(loc, field + ".shared_factor_loading",
-          "expected a loading in [0, 1], got " + Num(g.shared_factor_loading));
+          "expected a loading in [0, 1], got " + Fmt("%g", g.shared_factor_loading));
   if (g.saturation_multiple && !(*g.saturation_multiple > 1 && std::isfinite(*g.saturation_multiple)))
-    p.Add(loc, field + ".saturation_multiple",
-          "expected a ceiling above today's level (a multiple > 1), got " + Num(*g.saturation_multiple));
+    p.Add(
+        loc, field + ".saturation_multiple",
+        "expected a ceiling above today's level (a multiple > 1), got " + Fmt("%g", *g.saturation_multiple));
   if (!std::isfinite(g.price_elasticity) || std::fabs(g.price_elasticity) > 20)
     p.Add(loc, field + ".price_elasticity",
-          "expected an elasticity such as -1.5 (between -20 and 20), got " + Num(g.price_elasticity));
+          "expected an elasticity such as -1.5 (between -20 and 20), got " + Fmt("%g", g.price_elasticity));
 
   tier.growth_mean = g.monthly_log_growth_mean;
   tier.growth_sd = g.monthly_log_growth_sd;
@@ -100,10 +97,11 @@ void CompileGrowth(Problems& p, const GrowthModel& g, const std::string& field, 
     const LaunchJump& j = g.launches[k];
     const std::string f = field + ".launches[" + std::to_string(k) + "]";
     if (!(j.multiplier_median > 0 && std::isfinite(j.multiplier_median)))
-      p.Add(loc, f + ".multiplier_median", "expected a multiplier > 0, got " + Num(j.multiplier_median));
+      p.Add(loc, f + ".multiplier_median",
+            "expected a multiplier > 0, got " + Fmt("%g", j.multiplier_median));
     if (!(j.multiplier_log_sd >= 0 && j.multiplier_log_sd <= 5))
       p.Add(loc, f + ".multiplier_log_sd",
-            "expected a log standard deviation in [0, 5], got " + Num(j.multiplier_log_sd));
+            "expected a log standard deviation in [0, 5], got " + Fmt("%g", j.multiplier_log_sd));
     CheckEventDate(p, loc, f + ".date", j.date, tier.as_of, m, what_as_of);
     TierLaunch l;
     l.date = j.date;
@@ -121,7 +119,8 @@ void CompileGrowth(Problems& p, const GrowthModel& g, const std::string& field, 
     const std::string f = field + ".price_changes[" + std::to_string(k) + "]";
     if (!(c.price_change_fraction > -1 && c.price_change_fraction <= 100))
       p.Add(loc, f + ".price_change_fraction",
-            "expected a fraction above -1 (e.g. -0.5 halves the price), got " + Num(c.price_change_fraction));
+            "expected a fraction above -1 (e.g. -0.5 halves the price), got " +
+                Fmt("%g", c.price_change_fraction));
     CheckEventDate(p, loc, f + ".date", c.date, tier.as_of, m, what_as_of);
     if (c.price_change_fraction <= -1) continue;
     const int from = std::max(EffectMonth(m.start_month, tier.anchor_month, c.date), 0);
@@ -141,7 +140,8 @@ void CheckShape(Problems& p, const SourceLoc& loc, const std::string& field, con
   double sum = 0;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (!(shape[i] >= 0 && std::isfinite(shape[i]))) {
-      p.Add(loc, field + "[" + std::to_string(i) + "]", "expected a multiplier >= 0, got " + Num(shape[i]));
+      p.Add(loc, field + "[" + std::to_string(i) + "]",
+            "expected a multiplier >= 0, got " + Fmt("%g", shape[i]));
       return;
     }
     sum += shape[i];
@@ -223,7 +223,8 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
     }
     if (!(d.output_tokens_per_hour > 0 && std::isfinite(d.output_tokens_per_hour)))
       p.Add(d.loc, t.field + ".output_tokens_per_hour",
-            "expected a level > 0 (log-demand needs a positive start), got " + Num(d.output_tokens_per_hour));
+            "expected a level > 0 (log-demand needs a positive start), got " +
+                Fmt("%g", d.output_tokens_per_hour));
     t.level_per_hour = d.output_tokens_per_hour;
     if (t.anchor_month > m.horizon_months)
       p.Add(d.loc, t.field + ".as_of",
@@ -233,10 +234,10 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
     CheckShape(p, d.loc, t.field + ".weekly_shape", d.weekly_shape, 7);
     if (!(d.hourly_noise_log_sd >= 0 && d.hourly_noise_log_sd <= 3))
       p.Add(d.loc, t.field + ".hourly_noise_log_sd",
-            "expected a log standard deviation in [0, 3], got " + Num(d.hourly_noise_log_sd));
+            "expected a log standard deviation in [0, 3], got " + Fmt("%g", d.hourly_noise_log_sd));
     if (!(d.hourly_noise_autocorrelation > -1 && d.hourly_noise_autocorrelation < 1))
       p.Add(d.loc, t.field + ".hourly_noise_autocorrelation",
-            "expected an autocorrelation in (-1, 1), got " + Num(d.hourly_noise_autocorrelation));
+            "expected an autocorrelation in (-1, 1), got " + Fmt("%g", d.hourly_noise_autocorrelation));
     t.diurnal_shape = d.diurnal_shape;
     t.weekly_shape = d.weekly_shape;
     t.hourly_noise_log_sd = d.hourly_noise_log_sd;

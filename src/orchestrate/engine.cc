@@ -5,15 +5,11 @@
 #include <cstdio>
 #include <limits>
 
+#include "util/text.h"
+
 namespace fungible::orchestrate {
 
 namespace {
-
-std::string Num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
 
 std::string JobIdFor(std::int64_t seq) {
   char buf[32];
@@ -341,7 +337,7 @@ void Engine::ApplyPeriod() {
            "now " + FormatUtc(clock_.Now()) + " is outside the plan: every quota is 0");
   } else {
     std::string text = "period " + std::to_string(period) + " begins at " +
-                       FormatUtc(plan_.period_starts[period]) + " (" + Num(plan_.period_hours[period]) +
+                       FormatUtc(plan_.period_starts[period]) + " (" + Fixed(plan_.period_hours[period], 2) +
                        " h); quotas:";
     for (const auto& team : teams_)
       for (const auto& chip : plan_.ChipTypes()) {
@@ -723,7 +719,7 @@ void Engine::Requeue(Job& job, const std::string& action, const std::string& rea
   std::string pool = job.pool;
   std::string cost = "; ran " + std::to_string(ran) + " s, resumes from checkpoint at " +
                      std::to_string(job.done_s) + " of " + std::to_string(job.spec.expected_duration_s) +
-                     " s, " + Num(lost) + " chip-hours lost, next run pays " +
+                     " s, " + Fixed(lost, 2) + " chip-hours lost, next run pays " +
                      std::to_string(job.restart_overhead_s) + " s restart";
   Record(&job, action, reason + cost, chips, lost);
   job.pool.clear();

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "util/text.h"
+
 namespace fungible::orchestrate {
 
 using nlohmann::json;
@@ -29,14 +31,6 @@ std::string KubernetesName(const std::string& text) {
   return out.empty() ? "x" : out;
 }
 
-namespace {
-std::string HoursText(double hours) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", hours);
-  return buf;
-}
-}  // namespace
-
 StatusOr<json> KueueManifests(const QuotaPlan& plan, const ClusterInfo& cluster, int period,
                               const std::string& cohort) {
   if (period < 0 || period >= plan.periods())
@@ -60,7 +54,7 @@ StatusOr<json> KueueManifests(const QuotaPlan& plan, const ClusterInfo& cluster,
   auto annotations = [&] {
     return json{{"fungible.io/plan-period", std::to_string(period)},
                 {"fungible.io/period-start", period_label},
-                {"fungible.io/period-hours", HoursText(plan.period_hours[period])}};
+                {"fungible.io/period-hours", Fmt("%g", plan.period_hours[period])}};
   };
   json docs = json::array();
   for (const auto& chip : chips)

@@ -14,6 +14,7 @@
 
 #include "allocate/allocate.h"
 #include "allocate/lp_model.h"
+#include "util/text.h"
 
 namespace fungible {
 namespace {
@@ -27,12 +28,6 @@ constexpr double kFloorAsBidUsdPerEffectiveChipHour = 1e4;
 constexpr double kHoursPerMonth = 730.0;
 // Re-solves up to this many chip columns price switching inside the LP.
 constexpr long kSwitchCostColumns = 6000;
-
-std::string Num(double v, const char* fmt = "%.0f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
 
 // z with Phi(z) = q, by bisection on erfc (called once per run).
 double NormalScore(double q) {
@@ -647,7 +642,7 @@ struct Planner {
     } else {
       events->push_back({wd->TimeOf(h0), "resolve", PolicyName(policy),
                          std::string(what) + ": " + SolveStatusName(r->status) + ", objective $" +
-                             Num(r->objective_usd) + ", " + std::to_string(r->lp_rows) + " rows x " +
+                             Fmt("%.0f", r->objective_usd) + ", " + std::to_string(r->lp_rows) + " rows x " +
                              std::to_string(r->lp_columns) + " columns"});
     }
     return r;
@@ -1312,9 +1307,9 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
   for (const auto& l : wd.paths.launches)
     if (l.date >= start && l.date < end)
       wd.events.push_back({l.date, "launch", l.model,
-                           "demand x" + Num(l.demand_multiplier, "%.3f") + " (median x" +
-                               Num(l.multiplier_median, "%.3f") + "), throughput x" +
-                               Num(l.throughput_multiplier, "%.3f")});
+                           "demand x" + Fmt("%.3f", l.demand_multiplier) + " (median x" +
+                               Fmt("%.3f", l.multiplier_median) + "), throughput x" +
+                               Fmt("%.3f", l.throughput_multiplier)});
   for (int p = 0; p < wd.num_pools; ++p)
     for (int h = 1; h < wd.hours; ++h) {
       const double a = wd.paid[p][h - 1], b = wd.paid[p][h];
@@ -1323,8 +1318,9 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
                                : b == 0 ? "contract_end"
                                : b > a  ? "landing"
                                         : "reduction";
-      wd.events.push_back({wd.TimeOf(h), kind, fleet.pools[p].id,
-                           Num(a) + " -> " + Num(b) + " chips paid for (" + fleet.pools[p].contract + ")"});
+      wd.events.push_back(
+          {wd.TimeOf(h), kind, fleet.pools[p].id,
+           Fmt("%.0f", a) + " -> " + Fmt("%.0f", b) + " chips paid for (" + fleet.pools[p].contract + ")"});
     }
   for (const auto& f : wd.failures) {
     const int down = wd.failed[f.pool][f.start_hour];
@@ -1332,7 +1328,7 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
         {wd.TimeOf(f.start_hour), "failure", fleet.pools[f.pool].id,
          std::to_string(down) + " of " + std::to_string(wd.base_cap[f.pool][f.start_hour]) +
              " chips down for " + std::to_string(f.end_hour - f.start_hour) + "h" +
-             (f.injected ? " (injected)" : " (MTBF " + Num(fleet.pools[f.pool].mtbf_hours) + "h)")});
+             (f.injected ? " (injected)" : " (MTBF " + Fmt("%.0f", fleet.pools[f.pool].mtbf_hours) + "h)")});
     if (f.end_hour < wd.hours)
       wd.events.push_back({wd.TimeOf(f.end_hour), "repair", fleet.pools[f.pool].id, "back up"});
   }
