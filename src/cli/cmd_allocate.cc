@@ -5,7 +5,6 @@
 // Exit codes: 0 solved (also at the MIP time limit, with the incumbent), 2
 // usage or spec error, 3 infeasible (reasons on stderr and in the JSON), 1
 // solver failure.
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -266,12 +265,6 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   return j;
 }
 
-std::string Csv(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
 Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -291,8 +284,8 @@ Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::strin
     for (int p = 0; p < P; ++p) {
       long used = 0;
       for (int w = 0; w < W; ++w) used += r.chips[p][w][t];
-      pr += FormatUtc(r.periods[t].start) + "," + r.pool_ids[p] + "," + Csv(r.capacity_chips[p][t]) + "," +
-            std::to_string(used) + "," + Csv(r.shadow_usd_per_chip_hour[p][t]) + "\n";
+      pr += FormatUtc(r.periods[t].start) + "," + r.pool_ids[p] + "," + Fmt("%.10g", r.capacity_chips[p][t]) +
+            "," + std::to_string(used) + "," + Fmt("%.10g", r.shadow_usd_per_chip_hour[p][t]) + "\n";
     }
   FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(dir + "/prices.csv", pr));
   std::string s =
@@ -301,14 +294,15 @@ Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::strin
     for (int m = 0; m < M; ++m) {
       const ServedModel* model = fleet.FindModel(r.model_ids[m]);
       double d = r.demand_output_tokens[m][t], sv = r.served_output_tokens[m][t];
-      s += FormatUtc(r.periods[t].start) + "," + r.model_ids[m] + "," + Csv(d) + "," + Csv(sv) + "," +
-           Csv(std::max(0.0, d - sv)) + "," + Csv(model ? sv * model->usd_per_output_token() : 0.0) + "\n";
+      s += FormatUtc(r.periods[t].start) + "," + r.model_ids[m] + "," + Fmt("%.10g", d) + "," +
+           Fmt("%.10g", sv) + "," + Fmt("%.10g", std::max(0.0, d - sv)) + "," +
+           Fmt("%.10g", model ? sv * model->usd_per_output_token() : 0.0) + "\n";
     }
   return WriteTextFile(dir + "/serving.csv", s);
 }
 
 int RunAllocate(const AllocateFlags& f) {
-  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  const bool tty = StderrIsTerminal();
   AllocateOptions opt;
   StatusOr<UtcSeconds> from = ParseUtc(f.from);
   if (!from.ok()) return ReportError(from.status().WithContext("--from"));

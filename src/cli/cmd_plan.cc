@@ -6,8 +6,6 @@
 // the ranks; rank 0 prints.
 // Exit codes: 0 planned, 2 usage or spec error, 3 no plan meets the cash
 // floor, 1 solver failure.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +19,7 @@
 #include "cli/plan_format.h"
 #include "plan/plan.h"
 #include "spec/spec.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 namespace {
@@ -144,21 +143,21 @@ int RunPlanCommand(const PlanFlags& f) {
   o.mismatch = !f.no_mismatch;
   o.decision_values = !f.no_decision_values;
   // Progress on a terminal only, on one line of stderr, erased at the end.
-  const bool progress = speak && ::isatty(STDERR_FILENO) != 0;
+  const bool progress = speak && StderrIsTerminal();
   std::string current_step;
   if (progress) {
     o.on_step = [&](const std::string& step) {
       current_step = step;
-      std::fprintf(stderr, "\r\033[Kfungible plan: %s...", step.c_str());
+      ShowProgress("fungible plan: " + step + "...");
     };
     o.solve.on_iteration = [&](int iteration, double upper, double lower) {
       const double gap = std::fabs(upper - lower) / std::max(1.0, std::fabs(upper));
-      std::fprintf(stderr, "\r\033[Kfungible plan: %s: Benders iteration %d, gap %.2g", current_step.c_str(),
-                   iteration, gap);
+      ShowProgress("fungible plan: " + current_step + ": Benders iteration " + std::to_string(iteration) +
+                   ", gap " + Fmt("%.2g", gap));
     };
   }
   auto rep = RunPlan(*fleet, o);
-  if (progress) std::fputs("\r\033[K", stderr);
+  if (progress) ShowProgress("");
   if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
   if (!speak) return kExitOk;
   if (!f.json_path.empty()) {

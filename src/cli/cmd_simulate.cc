@@ -4,8 +4,6 @@
 // allocation to the same realised world; prints the side-by-side summary and
 // writes the run directory (see simulate/output.h).
 // Exit codes: 0 done, 2 bad flags, spec or trace (located), 1 solver failure.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -159,14 +157,14 @@ int RunSimulate(const SimulateFlags& f) {
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
   // Progress on a terminal only, on one line of stderr, erased at the end.
-  const bool progress = !f.quiet && ::isatty(STDERR_FILENO) != 0;
+  const bool progress = !f.quiet && StderrIsTerminal();
   if (progress)
     o.on_resolve = [](Policy policy, int done, int total) {
-      std::fprintf(stderr, "\r\033[Kfungible simulate: %s: re-solve %d of %d", PolicyName(policy), done,
-                   total);
+      ShowProgress(std::string("fungible simulate: ") + PolicyName(policy) + ": re-solve " +
+                   std::to_string(done) + " of " + std::to_string(total));
     };
   auto sim = Simulate(*fleet, o);
-  if (progress) std::fputs("\r\033[K", stderr);
+  if (progress) ShowProgress("");
   if (!sim.ok()) return ReportError(sim.status());
 
   const std::string summary = Summary(*sim);

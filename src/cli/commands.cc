@@ -1,6 +1,8 @@
 // What every command shares, in both binaries (fungible and fungible-mpi).
 #include "cli/commands.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -16,6 +18,10 @@ int ReportError(const Status& st) {
   }
   return ExitCodeFor(st);
 }
+
+bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) != 0; }
+
+void ShowProgress(const std::string& line) { std::fprintf(stderr, "\r\033[K%s", line.c_str()); }
 
 Status WriteTextFile(const std::string& path, const std::string& text) {
   if (path == "-") {

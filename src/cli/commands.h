@@ -4,7 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 #include "util/status.h"
@@ -28,5 +27,11 @@ int ReportError(const Status& st);
 
 // Writes `text` to `path` ("-" = stdout). Errors name the path.
 Status WriteTextFile(const std::string& path, const std::string& text);
+
+// Progress is shown only when stderr is a terminal.
+bool StderrIsTerminal();
+
+// Replaces the progress line on stderr with `line` (no newline; "" erases it).
+void ShowProgress(const std::string& line);
 
 }  // namespace fungible::cli
