@@ -1,8 +1,8 @@
-# Derivation of the figures in examples/frontier-lab.yaml from ../shared/data (run: python3 examples/derive/frontier_lab_figures.py).
+# Derivation of the figures in examples/frontier-lab.yaml from data (run: python3 examples/derive/frontier_lab_figures.py).
 # Prints the derived throughputs, efficiencies and shapes as JSON; the YAML comments cite the same rows.
 import csv, collections, math, json
 import os, sys
-D=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'data') + '/'
+D=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data') + '/'
 # ---- catalog figures (Epoch / vendor, as in src/catalog/catalog.cc)
 FP8={'h100-sxm':1979,'h200':1979,'b200':4500,'gb200':5000,'tpu-v5e':197,'tpu-v6e':918,'tpu-v7':4614,'trn2':1299,'trn3':2517}  # v5e: BF16 (no FP8)
 BF16={'h100-sxm':989.4,'h200':989.5,'b200':2250,'gb200':2500,'tpu-v5e':197,'tpu-v6e':918,'tpu-v7':2307,'trn2':667,'trn3':671}

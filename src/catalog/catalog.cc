@@ -1,7 +1,7 @@
 // The built-in chip catalog. Every figure is a public number with its source.
 //
 // Most figures are from Epoch AI, "Data on Machine Learning Hardware" (CC BY
-// 4.0, epoch.ai), file ../shared/data/epoch-ai-hardware-and-models/
+// 4.0, epoch.ai), file data/epoch-ai-hardware-and-models/
 // ml_hardware.csv (see its SOURCE.md). Units as converted here:
 //   BF16, FP8      = "Tensor-FP16/BF16 performance (FLOP/s)", "FP8 performance (FLOP/s)"
 //   hbm_gb         = "Memory (bytes)" / 1e9

@@ -64,7 +64,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 class EpochTable : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto t = ReadCsv(std::string(FUNGIBLE_SHARED_DATA_DIR) + "/epoch-ai-hardware-and-models/ml_hardware.csv");
+    auto t = ReadCsv(std::string(FUNGIBLE_DATA_DIR) + "/epoch-ai-hardware-and-models/ml_hardware.csv");
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     table_ = new CsvTable(std::move(t).value());
   }

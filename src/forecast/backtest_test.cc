@@ -86,7 +86,7 @@ TEST(Backtest, TraceBacktestIsCalibratedWhenTheModelIsRight) {
 
 TEST(Backtest, TraceBacktestOnServeGen) {
   const std::string path =
-      std::string(FUNGIBLE_SHARED_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
+      std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
   auto traces = ReadRateTraces(path);
   ASSERT_TRUE(traces.ok());
   auto score = BacktestTrace((*traces)[2], TraceBacktestOptions{});  // m-small

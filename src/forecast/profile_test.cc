@@ -99,7 +99,7 @@ TEST(Profile, ShortTraceFitsOnlyTheDiurnalShape) {
 
 TEST(Profile, FitsTheServeGenTraces) {
   const std::string path =
-      std::string(FUNGIBLE_SHARED_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
+      std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
   auto traces = ReadRateTraces(path);
   ASSERT_TRUE(traces.ok()) << traces.status().ToString();
   ASSERT_EQ(traces->size(), 5u);
@@ -132,7 +132,7 @@ TEST(Profile, FitsTheServeGenTraces) {
 }
 
 TEST(Profile, TokenMixFromTheAzureTrace) {
-  const std::string dir = std::string(FUNGIBLE_SHARED_DATA_DIR) + "/azure-llm-inference-2023/";
+  const std::string dir = std::string(FUNGIBLE_DATA_DIR) + "/azure-llm-inference-2023/";
   auto conv = ReadTokenMix(dir + "AzureLLMInferenceTrace_conv.csv");
   ASSERT_TRUE(conv.ok()) << conv.status().ToString();
   EXPECT_EQ(conv->requests, 19366);

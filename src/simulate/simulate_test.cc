@@ -274,7 +274,7 @@ TEST(Simulate, BadOptionsAreRefusedWithTheirNames) {
 
 // ---- Trace replay ----
 
-std::string DataDir() { return FUNGIBLE_SHARED_DATA_DIR; }
+std::string DataDir() { return FUNGIBLE_DATA_DIR; }
 
 Fleet TraceLab() {
   // Three tiers named like the servegen models, no growth, as_of = the run start.
