@@ -25,15 +25,17 @@ std::string Printf(const char* format, ...) {
 // Everything that does not depend on the batch, for one replica of N chips.
 struct Replica {
   int chips = 0;
-  double flops_per_s = 0;       // N x peak x eff
-  double bytes_per_s = 0;       // N x bandwidth x eff
-  double usable_bytes = 0;      // N x HBM x usable fraction
-  double weight_bytes = 0;      // all weights
-  double shared_bytes = 0;      // weights every token reads (attention, dense layers, shared experts)
-  double routed_bytes = 0;      // routed-expert weights
-  double overhead_s = 0;        // per forward step
-  double kv_bytes_per_seq = 0;  // average resident KV of one sequence
-  double context_tokens = 0;    // average context a decode step attends over
+  double flops_per_s = 0;          // N x peak x eff
+  double bytes_per_s = 0;          // N x bandwidth x eff
+  double usable_bytes = 0;         // N x HBM x usable fraction
+  double weight_bytes = 0;         // all weights
+  double shared_bytes = 0;         // weights every token reads (attention, dense layers, shared experts)
+  double routed_bytes = 0;         // routed-expert weights
+  double routed_active_share = 0;  // share of active params in routed experts
+  double expert_slowdown = 1;      // 1 / SoftwareEfficiency::expert_fraction_of_dense
+  double overhead_s = 0;           // per forward step
+  double kv_bytes_per_seq = 0;     // average resident KV of one sequence
+  double context_tokens = 0;       // average context a decode step attends over
 };
 
 struct Step {
@@ -59,6 +61,19 @@ double RoutedShareTouched(const ModelArchitecture& m, int batch) {
   return 1.0 - std::pow(1.0 - p, batch);
 }
 
+// Resident KV bytes of one sequence at `context` tokens.
+double KvBytes(const ModelArchitecture& m, double context) {
+  return m.kv_cache_bytes_per_token * context +
+         m.windowed_kv_cache_bytes_per_token * std::min<double>(context, m.attention_window_tokens);
+}
+
+// Attention FLOPs of one token attending over `context` tokens.
+double AttentionFlops(const ModelArchitecture& m, double context) {
+  return m.attention_flops_per_token_per_context_token * context +
+         m.windowed_attention_flops_per_token_per_context_token *
+             std::min<double>(context, m.attention_window_tokens);
+}
+
 struct Evaluation {
   ThroughputEstimate estimate;
   double kv_bytes = 0;
@@ -67,20 +82,24 @@ struct Evaluation {
 Evaluation Evaluate(const ModelArchitecture& m, const RequestMix& mix, const ServingOptions& opt,
                     const Replica& r, int batch) {
   const double active_flops_per_token = 2.0 * m.active_params_b * kBillion;
-  const double attn = m.attention_flops_per_token_per_context_token;
 
   // Prefill of one request.
   const double uncached = mix.input_tokens_per_request - mix.cached_input_tokens_per_request;
-  const double prefill_flops = uncached * active_flops_per_token +
-                               attn * uncached * (mix.cached_input_tokens_per_request + uncached / 2);
+  // Routed-expert work counts `expert_slowdown` times (expert kernels reach less of the roofline).
+  const double moe_weight = 1 + r.routed_active_share * (r.expert_slowdown - 1);
+  const double prefill_flops =
+      uncached * active_flops_per_token * moe_weight +
+      uncached * AttentionFlops(m, mix.cached_input_tokens_per_request + uncached / 2);
   const double chunks = uncached / opt.prefill_chunk_tokens;
-  const double prefill_bytes = chunks * r.weight_bytes + uncached * m.kv_cache_bytes_per_token;
+  const double prefill_bytes = chunks * r.weight_bytes + KvBytes(m, uncached);
   const Step prefill = Roofline(prefill_flops, prefill_bytes, chunks * r.overhead_s, r);
 
   // One decode step over the batch.
-  const double weights_read = r.shared_bytes + r.routed_bytes * RoutedShareTouched(m, batch);
-  const double kv_read = batch * r.context_tokens * m.kv_cache_bytes_per_token;
-  const double decode_flops = batch * (active_flops_per_token + attn * r.context_tokens);
+  const double weights_read =
+      r.shared_bytes + r.routed_bytes * RoutedShareTouched(m, batch) * r.expert_slowdown;
+  const double kv_read = batch * r.kv_bytes_per_seq;
+  const double decode_flops =
+      batch * (active_flops_per_token * moe_weight + AttentionFlops(m, r.context_tokens));
   const Step decode = Roofline(decode_flops, weights_read + kv_read, r.overhead_s, r);
 
   const double out = mix.output_tokens_per_request;
@@ -117,8 +136,10 @@ Status Validate(const ModelArchitecture& m, const ChipType& chip, const RequestM
   if (!(m.total_params_b > 0) || !(m.active_params_b > 0) || m.active_params_b > m.total_params_b)
     return Status::Invalid(who + "parameters must satisfy 0 < active <= total");
   if (!(m.weight_bytes_per_param > 0)) return Status::Invalid(who + "weight_bytes_per_param must be > 0");
-  if (m.kv_cache_bytes_per_token < 0 || m.attention_flops_per_token_per_context_token < 0 || m.layers < 0)
-    return Status::Invalid(who + "KV bytes, attention FLOPs and layers must be >= 0");
+  if (m.kv_cache_bytes_per_token < 0 || m.attention_flops_per_token_per_context_token < 0 ||
+      m.windowed_kv_cache_bytes_per_token < 0 || m.windowed_attention_flops_per_token_per_context_token < 0 ||
+      m.attention_window_tokens < 0 || m.layers < 0)
+    return Status::Invalid(who + "KV bytes, attention FLOPs, window and layers must be >= 0");
   if ((m.routed_experts > 0) != (m.experts_per_token > 0) || m.experts_per_token > m.routed_experts)
     return Status::Invalid(who + "routed_experts and experts_per_token: both 0 (dense) or 0 < k <= E");
   if (m.routed_experts > 0 && m.experts_per_token == m.routed_experts && m.active_params_b < m.total_params_b)
@@ -138,8 +159,11 @@ Status Validate(const ModelArchitecture& m, const ChipType& chip, const RequestM
     return Status::Invalid(who + "input + output tokens " +
                            Printf("%.0f", mix.input_tokens_per_request + mix.output_tokens_per_request) +
                            " exceed the model's context of " + std::to_string(m.max_context_tokens));
-  if (!(eff.roofline_fraction > 0) || eff.roofline_fraction > 1 || eff.step_overhead_s_per_layer < 0)
-    return Status::Invalid(who + "efficiency: need 0 < roofline_fraction <= 1 and overhead >= 0");
+  if (!(eff.roofline_fraction > 0) || eff.roofline_fraction > 1 || eff.step_overhead_s_per_layer < 0 ||
+      !(eff.expert_fraction_of_dense > 0) || eff.expert_fraction_of_dense > 1)
+    return Status::Invalid(who +
+                           "efficiency: need 0 < roofline_fraction <= 1, 0 < expert_fraction_of_dense <= 1 "
+                           "and overhead >= 0");
   if (eff.max_batch_sequences_per_chip < 1)
     return Status::Invalid(who + "efficiency: batch cap must be >= 1");
   if (opt.chips_per_replica < 0 || opt.batch_sequences < 0 || opt.max_batch_sequences < 0 ||
@@ -170,9 +194,12 @@ Replica MakeReplica(const ModelArchitecture& m, const ChipType& chip, const Requ
   }
   r.routed_bytes = routed_params_b * kBillion * m.weight_bytes_per_param;
   r.shared_bytes = r.weight_bytes - r.routed_bytes;
+  if (m.routed_experts > 0)
+    r.routed_active_share = routed_params_b * m.experts_per_token / m.routed_experts / m.active_params_b;
+  r.expert_slowdown = 1.0 / eff.expert_fraction_of_dense;
   r.overhead_s = m.layers * eff.step_overhead_s_per_layer;
   r.context_tokens = mix.input_tokens_per_request + mix.output_tokens_per_request / 2;
-  r.kv_bytes_per_seq = r.context_tokens * m.kv_cache_bytes_per_token;
+  r.kv_bytes_per_seq = KvBytes(m, r.context_tokens);
   return r;
 }
 
@@ -202,8 +229,8 @@ SoftwareEfficiency DefaultSoftwareEfficiency(Platform platform) {
   // minimising the median |log(predicted / measured)| over each platform's
   // rows; docs/throughput.md lists the fits.
   switch (platform) {
-    case Platform::kAws: return {0.60, 125e-6, 128};
-    default: return {0.80, 125e-6, 128};
+    case Platform::kAws: return {0.80, 200e-6, 128, 1.0};
+    default: return {0.55, 10e-6, 1024, 0.3};
   }
 }
 
@@ -256,8 +283,8 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
   }
 
   // Largest batch under the cap that fits memory and meets the latency target.
-  // Per-user speed falls as the batch grows, so scan upwards and stop at the
-  // first batch that breaks a limit.
+  // Both are monotone in the batch (memory grows; per-user speed falls as the
+  // step lengthens), so bisect on the largest batch that passes both.
   Evaluation best = Evaluate(model, mix, options, r, 1);
   if (target > 0 && best.estimate.output_tokens_per_s_per_user < target)
     return Status::Infeasible(who +
@@ -266,20 +293,22 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
                                      chips, best.estimate.output_tokens_per_s_per_user, target));
   int cap = efficiency.max_batch_sequences_per_chip * chips;
   if (options.max_batch_sequences > 0) cap = std::min(cap, options.max_batch_sequences);
-  BatchLimit limit = BatchLimit::kCap;
-  for (int b = 2; b <= cap; ++b) {
-    if (!Fits(r, b)) {
-      limit = BatchLimit::kMemory;
-      break;
-    }
-    Evaluation e = Evaluate(model, mix, options, r, b);
-    if (target > 0 && e.estimate.output_tokens_per_s_per_user < target) {
-      limit = BatchLimit::kLatency;
-      break;
-    }
-    best = std::move(e);
+  auto passes = [&](int b) {
+    return Fits(r, b) &&
+           (target <= 0 ||
+            Evaluate(model, mix, options, r, b).estimate.output_tokens_per_s_per_user >= target);
+  };
+  int lo = 1, hi = cap;  // passes(lo); find the largest passing batch in [lo, hi]
+  while (lo < hi) {
+    const int mid = lo + (hi - lo + 1) / 2;
+    if (passes(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
   }
-  if (cap == 1 && !Fits(r, 2)) limit = BatchLimit::kMemory;
+  best = Evaluate(model, mix, options, r, lo);
+  BatchLimit limit = BatchLimit::kCap;
+  if (lo < cap) limit = Fits(r, lo + 1) ? BatchLimit::kLatency : BatchLimit::kMemory;
   best.estimate.batch_limit = limit;
   return best.estimate;
 }

@@ -4,26 +4,27 @@
 // measurements in throughput_validation_test.cc; method and error figures in
 // docs/throughput.md.
 //
-// The model (all times in seconds, one replica of N chips):
+// The model (times in seconds; one replica of N chips serving B sequences):
 //
-//   weights read per decode step  W(B) = bytes x (shared + routed x (1 - (1 - k/E)^B))
-//                                  (dense models: all weights; MoE: the experts B tokens touch)
-//   KV read per decode step       B x (input + output/2) x kv_bytes_per_token
-//   decode FLOPs per step         B x (2 x active params + attn x (input + output/2))
-//   decode step                   max(bytes / (N x HBM bw), FLOPs / (N x peak)) / eff
-//                                   + layers x step_overhead_s_per_layer
-//   prefill FLOPs per request     2 x active params x uncached input + attn x uncached x context
-//   prefill per request           max(bytes / (N x bw), FLOPs / (N x peak)) / eff
-//   output tokens/s per replica   B x output / (B x prefill + output x decode step)
-//   per-user tokens/s             replica tokens/s / B (the user's share of prefill included)
+//   c                      = input + output / 2 (average context of a decode step)
+//   KV(c)                  = kv_bytes x c + windowed kv_bytes x min(c, window)
+//   attn(c)                = attn x c + windowed attn x min(c, window)
+//   decode bytes per step  = weight bytes x (shared + routed x (1 - (1 - k/E)^B) / xeff) + B x KV(c)
+//                            (dense: all weights; MoE: the experts B tokens touch)
+//   decode FLOPs per step  = B x (2 x (shared active + routed active / xeff) + attn(c))
+//   decode step            = max(bytes / (N x HBM bw), FLOPs / (N x peak)) / eff + layers x overhead
+//   prefill FLOPs/request  = uncached x (2 x (shared active + routed active / xeff) + attn(cached +
+//   uncached/2)) prefill bytes/request  = weight bytes x uncached / chunk + KV(uncached) prefill per request
+//   = max(bytes / (N x bw), FLOPs / (N x peak)) / eff + overhead per chunk tokens/s per replica   = B x
+//   output / (B x prefill + output x decode step) tokens/s per user      = tokens/s per replica / B (the
+//   user's share of prefill included) memory                 : weight bytes + B x KV(c) <= usable HBM x N
 //
-// where attn = attention FLOPs per token per context token and eff the
-// platform's fraction of the roofline reached (SoftwareEfficiency). Memory:
-// weights + B x (input + output/2) x kv_bytes_per_token <= usable HBM x N
-// (paged KV cache under continuous batching holds, on average, half of each
-// sequence's output). The batch is the largest that fits memory, stays under
-// the caps (SoftwareEfficiency and ServingOptions) and meets the per-user
-// latency target.
+// eff is the platform's fraction of the roofline reached, xeff the further
+// fraction its expert kernels reach, overhead the fixed cost per layer per step
+// (SoftwareEfficiency). Paged KV under continuous batching holds, on average,
+// half of each sequence's output. The batch is the largest that fits memory,
+// stays under the caps (SoftwareEfficiency, ServingOptions) and meets the
+// per-user latency target.
 #pragma once
 
 #include <string>
@@ -35,18 +36,25 @@ namespace fungible {
 
 // A served model's architecture. Parameter counts in billions.
 struct ModelArchitecture {
-  std::string id;                       // "llama-3.3-70b", for messages
-  double total_params_b = 0;            // all weights, billions
-  double active_params_b = 0;           // weights one token uses, billions (== total for dense)
-  int routed_experts = 0;               // routed experts per MoE layer; 0 = dense
-  int experts_per_token = 0;            // routed experts each token uses (top-k)
-  int layers = 0;                       // transformer blocks (for the per-layer step overhead)
-  double weight_bytes_per_param = 2;    // 2 BF16/FP16, 1 FP8/INT8, 0.5625 NVFP4 (4 bits + scales)
-  double kv_cache_bytes_per_token = 0;  // all layers: layers x KV heads x head dim x 2 (K, V) x bytes
-  // Attention score and value FLOPs per token per token of context:
-  // 2 x layers x query heads x (qk head dim + v head dim). 0 = ignored.
+  std::string id;                     // "llama-3.3-70b", for messages
+  double total_params_b = 0;          // all weights, billions
+  double active_params_b = 0;         // weights one token uses, billions (== total for dense)
+  int routed_experts = 0;             // routed experts per MoE layer; 0 = dense
+  int experts_per_token = 0;          // routed experts each token uses (top-k)
+  int layers = 0;                     // transformer blocks (for the per-layer step overhead)
+  double weight_bytes_per_param = 2;  // 2 BF16/FP16, 1 FP8/INT8, 0.5625 NVFP4 (4 bits + scales)
+  // Full-attention layers: KV bytes per token of context (layers x KV heads x
+  // head dim x 2 (K, V) x bytes; MLA: layers x latent elements x bytes) and
+  // attention score and value FLOPs per token per context token (2 x layers x
+  // query heads x (qk head dim + v head dim); 0 = ignored).
+  double kv_cache_bytes_per_token = 0;
   double attention_flops_per_token_per_context_token = 0;
-  int max_context_tokens = 0;  // longest input + output the model accepts; 0 = unlimited
+  // Sliding-window or chunked-attention layers: the same per-token figures, over
+  // at most attention_window_tokens of context (GPT-OSS 128, Llama 4 8,192).
+  double windowed_kv_cache_bytes_per_token = 0;
+  double windowed_attention_flops_per_token_per_context_token = 0;
+  int attention_window_tokens = 0;  // 0 = no windowed layers
+  int max_context_tokens = 0;       // longest input + output the model accepts; 0 = unlimited
 };
 
 // The traffic one replica serves.
@@ -67,6 +75,9 @@ struct SoftwareEfficiency {
   // sampling and MoE dispatch costs grow with the batch); the replica's cap is
   // this times its chips.
   int max_batch_sequences_per_chip = 2048;
+  // (0, 1]: share of the dense roofline fraction that routed-expert work
+  // reaches (grouped GEMMs over few tokens per expert, token dispatch). 1 = as dense.
+  double expert_fraction_of_dense = 1.0;
 };
 
 // The efficiency fitted from the bundled measurements for a platform's mature

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "catalog/catalog.h"
+#include "economics/revenue.h"
+
 namespace fungible {
 namespace {
 
@@ -135,6 +138,22 @@ TEST(EstimateServingThroughput, MoeReadsOnlyTouchedExpertsAtSmallBatch) {
   EXPECT_NEAR(e->decode_step_s, 0.005, 1e-6);
 }
 
+TEST(EstimateServingThroughput, WindowedLayersHoldAtMostTheWindow) {
+  // Half the KV in 128-token windowed layers: at a 1,500-token context a sequence holds
+  // 50 kB x 1,500 + 50 kB x 128 = 81.4 MB instead of 150 MB.
+  ModelArchitecture m = Dense10b();
+  m.kv_cache_bytes_per_token = 50e3;
+  m.windowed_kv_cache_bytes_per_token = 50e3;
+  m.attention_window_tokens = 128;
+  ServingOptions o;
+  o.batch_sequences = 10;
+  auto e = EstimateServingThroughput(m, RoundChip(), Mix(1000, 1000), {1.0, 0.0}, o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_NEAR(e->kv_cache_gb_per_replica, 10 * (50e3 * 1500 + 50e3 * 128) / 1e9, 1e-9);
+  // Decode step: 20 GB of weights + 0.814 GB of KV over 1 TB/s.
+  EXPECT_NEAR(e->decode_step_s, (20e9 + 10 * (50e3 * 1500 + 50e3 * 128)) / 1e12, 1e-9);
+}
+
 TEST(EstimateServingThroughput, CachedInputSkipsPrefillCompute) {
   RequestMix mix = Mix(8000, 500);
   ServingOptions o;
@@ -178,6 +197,39 @@ TEST(DefaultSoftwareEfficiency, InRange) {
     EXPECT_GE(e.step_overhead_s_per_layer, 0);
     EXPECT_GE(e.max_batch_sequences_per_chip, 1);
   }
+}
+
+// The example in docs/throughput.md, end to end with the catalog's H100.
+TEST(EstimateServingThroughput, DocsExampleGivesRevenuePerChipHour) {
+  ModelArchitecture llama70b{.id = "llama-3.3-70b",
+                             .total_params_b = 70.6,
+                             .active_params_b = 70.6,
+                             .layers = 80,
+                             .weight_bytes_per_param = 1,
+                             .kv_cache_bytes_per_token = 80 * 8 * 128 * 2 * 1,
+                             .attention_flops_per_token_per_context_token = 2 * 80 * 64 * 256};
+  RequestMix mix{.input_tokens_per_request = 2000,
+                 .cached_input_tokens_per_request = 1000,
+                 .output_tokens_per_request = 400,
+                 .min_output_tokens_per_s_per_user = 30};
+  ServingOptions options{.math = MathPrecision::kFp8};
+  const ChipType* h100 = FindBuiltinChip("h100-sxm");
+  ASSERT_NE(h100, nullptr);
+  auto t =
+      EstimateServingThroughput(llama70b, *h100, mix, DefaultSoftwareEfficiency(Platform::kNvidia), options);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto usd = UsdPerOutputToken({.usd_per_million_input_tokens = 0.6,
+                                .usd_per_million_cached_input_tokens = 0.15,
+                                .usd_per_million_output_tokens = 0.8},
+                               mix);
+  ASSERT_TRUE(usd.ok());
+  const double usd_per_chip_hour = t->output_tokens_per_s_per_chip * 3600 * *usd;
+  std::cout << "chips " << t->chips_per_replica << ", batch " << t->batch_sequences << " ("
+            << BatchLimitName(t->batch_limit) << "), " << t->output_tokens_per_s_per_chip
+            << " tokens/s/chip, " << t->output_tokens_per_s_per_user << " per user, USD " << usd_per_chip_hour
+            << " per chip-hour\n";
+  EXPECT_EQ(t->chips_per_replica, 2);  // 70.6 GB of FP8 weights: more than half of one H100's usable 72 GB
+  EXPECT_GE(t->output_tokens_per_s_per_user, 30);
 }
 
 }  // namespace

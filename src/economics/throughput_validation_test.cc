@@ -34,10 +34,11 @@ const std::string kSourceDir = FUNGIBLE_SOURCE_DIR;
 // ---- Model architectures (data/model-architectures/) ----
 
 struct ArchRow {
-  std::vector<std::string> names;  // as the measurements spell them
-  ModelArchitecture arch;          // kv and weight bytes per element filled per row
-  double kv_elements_per_token = 0;
-  double native_weight_bytes_per_param = 0;  // 0 = from the benchmark's precision
+  std::vector<std::string> names;             // as the measurements spell them
+  ModelArchitecture arch;                     // kv and weight bytes per element filled per row
+  double kv_elements_per_token = 0;           // full-attention layers
+  double windowed_kv_elements_per_token = 0;  // windowed layers
+  double native_weight_bytes_per_param = 0;   // 0 = from the benchmark's precision
 };
 
 std::vector<std::string> Split(const std::string& s, char sep) {
@@ -82,11 +83,15 @@ std::vector<ArchRow> LoadArchitectures() {
     m.layers = static_cast<int>(Num(*t, i, "layers"));
     const double latent = Num(*t, i, "latent_kv_elements_per_layer");
     // K and V per KV head, or one compressed latent (MLA) per layer.
-    a.kv_elements_per_token = Num(*t, i, "kv_layers") *
-                              (latent > 0 ? latent : 2 * Num(*t, i, "kv_heads") * Num(*t, i, "kv_head_dim"));
-    m.attention_flops_per_token_per_context_token = 2 * Num(*t, i, "attention_layers") *
-                                                    Num(*t, i, "query_heads") *
-                                                    (Num(*t, i, "qk_head_dim") + Num(*t, i, "v_head_dim"));
+    const double kv_per_layer = latent > 0 ? latent : 2 * Num(*t, i, "kv_heads") * Num(*t, i, "kv_head_dim");
+    const double attn_per_layer =
+        2 * Num(*t, i, "query_heads") * (Num(*t, i, "qk_head_dim") + Num(*t, i, "v_head_dim"));
+    const double full = Num(*t, i, "full_attention_layers"), windowed = Num(*t, i, "window_attention_layers");
+    a.kv_elements_per_token = full * kv_per_layer;
+    a.windowed_kv_elements_per_token = windowed * kv_per_layer;
+    m.attention_flops_per_token_per_context_token = full * attn_per_layer;
+    m.windowed_attention_flops_per_token_per_context_token = windowed * attn_per_layer;
+    m.attention_window_tokens = static_cast<int>(Num(*t, i, "attention_window_tokens"));
     m.max_context_tokens = static_cast<int>(Num(*t, i, "max_context_tokens"));
     a.native_weight_bytes_per_param = Num(*t, i, "native_weight_bytes_per_param");
     EXPECT_FALSE(Str(*t, i, "source").empty()) << m.id << " has no source";
@@ -158,6 +163,7 @@ ModelArchitecture WithBytes(const ArchRow& a, double weight_bytes, double kv_byt
   m.weight_bytes_per_param =
       a.native_weight_bytes_per_param > 0 ? a.native_weight_bytes_per_param : weight_bytes;
   m.kv_cache_bytes_per_token = a.kv_elements_per_token * kv_bytes_per_element;
+  m.windowed_kv_cache_bytes_per_token = a.windowed_kv_elements_per_token * kv_bytes_per_element;
   m.max_context_tokens = 0;  // predict what was measured, even past the model card's context
   return m;
 }
@@ -324,14 +330,30 @@ struct Predicted {
   ThroughputEstimate estimate;
 };
 
+// Argonne measured mid-2024 releases of vLLM and TensorRT-LLM in FP16 at fixed
+// batches; they reach less of the roofline than TensorRT-LLM's 2025 release that
+// DefaultSoftwareEfficiency(kNvidia) is fitted on. Fitted the same way
+// (DefaultEfficiencyIsNearTheFit); docs/throughput.md.
+constexpr SoftwareEfficiency kNvidia2024Stacks = {0.80, 125e-6, 128, 1.0};
+
+// Which efficiency a row is predicted with: its group's.
+std::string EfficiencyGroup(const Row& r) {
+  if (r.source == "argonne") return "nvidia-2024-stacks";
+  return std::string(PlatformName(r.chip->platform)) + "-default";
+}
+
+SoftwareEfficiency EfficiencyFor(const Row& r) {
+  if (r.source == "argonne") return kNvidia2024Stacks;
+  return DefaultSoftwareEfficiency(r.chip->platform);
+}
+
 std::vector<Predicted> Predict(const std::vector<Row>& rows,
                                std::vector<std::pair<const Row*, std::string>>& failed,
-                               const std::map<Platform, SoftwareEfficiency>* eff_override = nullptr) {
+                               const SoftwareEfficiency* eff_override = nullptr) {
   std::vector<Predicted> out;
   for (const Row& r : rows) {
     if (!r.skip.empty()) continue;
-    const SoftwareEfficiency eff =
-        eff_override ? eff_override->at(r.chip->platform) : DefaultSoftwareEfficiency(r.chip->platform);
+    const SoftwareEfficiency eff = eff_override ? *eff_override : EfficiencyFor(r);
     auto e = EstimateServingThroughput(r.arch, *r.chip, r.mix, eff, r.options);
     if (!e.ok()) {
       failed.emplace_back(&r, e.status().message());
@@ -428,41 +450,55 @@ TEST(ThroughputValidation, EveryRowPredictedOrSkippedWithReason) {
   EXPECT_LE(median, bound) << "overall median error " << median << " exceeds the documented " << bound;
 }
 
-// The grid search that produced DefaultSoftwareEfficiency: per platform, the
-// roofline fraction and per-layer step overhead minimising the median
-// |log(predicted / measured)|. Prints the fit; fails if the defaults are
-// further from it than one grid step's worth of error (0.05 on the median).
+// The grid search that produced DefaultSoftwareEfficiency (and
+// kNvidia2024Stacks): per efficiency group, the roofline fraction, per-layer
+// step overhead, batch cap per chip and expert fraction minimising the mean
+// |log(predicted / measured)| over the group's rows. Prints the fit; fails if
+// the values in use are more than 0.03 worse on that mean than the best fit.
 TEST(ThroughputValidation, DefaultEfficiencyIsNearTheFit) {
   const std::vector<Row> rows = AllRows();
-  const std::vector<double> fractions = {0.2,  0.25, 0.3,  0.35, 0.4,  0.45, 0.5,  0.55, 0.6,
-                                         0.65, 0.7,  0.75, 0.8,  0.85, 0.9,  0.95, 1.0};
-  const std::vector<double> overheads_us = {0, 5, 10, 15, 20, 30, 40, 60, 80, 100, 125, 150, 200, 250, 300};
-  const std::vector<int> caps = {64, 128, 256, 512, 1024, 2048};
-  for (Platform platform : {Platform::kNvidia, Platform::kAws}) {
-    std::vector<Row> mine;
-    for (const Row& r : rows)
-      if (r.skip.empty() && r.chip->platform == platform) mine.push_back(r);
-    auto median_log_error = [&](SoftwareEfficiency eff) {
-      std::map<Platform, SoftwareEfficiency> m = {{platform, eff}};
+  const std::vector<double> fractions = {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65,
+                                         0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0};
+  const std::vector<double> overheads_us = {0, 5, 10, 20, 30, 50, 75, 100, 125, 150, 200};
+  const std::vector<int> caps = {128, 256, 512, 1024, 2048};
+  const std::vector<double> expert_fractions = {0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0};
+  std::map<std::string, std::vector<Row>> groups;
+  for (const Row& r : rows)
+    if (r.skip.empty()) groups[EfficiencyGroup(r)].push_back(r);
+  for (const auto& [group, mine] : groups) {
+    bool moe = false;
+    for (const Row& r : mine) moe = moe || r.arch.routed_experts > 0;
+    // Objective: mean |log(predicted / measured)|; every row counts, over and
+    // under alike (the median alone leaves the parameters loosely tied).
+    auto errors = [&](const SoftwareEfficiency& eff) {
       std::vector<std::pair<const Row*, std::string>> failed;
       std::vector<double> e;
-      for (const Predicted& p : Predict(mine, failed, &m)) e.push_back(std::fabs(p.ratio - 1));
-      return Quantile(e, 0.5);
+      double sum_log = 0;
+      for (const Predicted& p : Predict(mine, failed, &eff)) {
+        e.push_back(std::fabs(p.ratio - 1));
+        sum_log += std::fabs(std::log(p.ratio));
+      }
+      return std::pair{sum_log / std::max<size_t>(1, e.size()), Quantile(e, 0.5)};
     };
     double best = 1e9;
     SoftwareEfficiency best_eff;
     for (double f : fractions)
       for (double o : overheads_us)
-        for (int c : caps) {
-          const double e = median_log_error({f, o * 1e-6, c});
-          if (e < best) best = e, best_eff = {f, o * 1e-6, c};
-        }
-    const double now = median_log_error(DefaultSoftwareEfficiency(platform));
-    std::cout << PlatformName(platform) << ": best fit roofline_fraction " << best_eff.roofline_fraction
-              << ", step overhead " << best_eff.step_overhead_s_per_layer * 1e6 << " us/layer, batch cap "
-              << best_eff.max_batch_sequences_per_chip << " per chip, median error " << best
-              << "; defaults give " << now << "\n";
-    EXPECT_LE(now, best + 0.05) << PlatformName(platform);
+        for (int c : caps)
+          for (double x : expert_fractions) {
+            if (!moe && x != 1.0) continue;
+            const SoftwareEfficiency eff = {f, o * 1e-6, c, x};
+            const double e = errors(eff).first;
+            if (e < best) best = e, best_eff = eff;
+          }
+    const auto [now, now_median] = errors(EfficiencyFor(mine.front()));
+    std::cout << group << " (" << mine.size() << " rows): best fit roofline_fraction "
+              << best_eff.roofline_fraction << ", step overhead " << best_eff.step_overhead_s_per_layer * 1e6
+              << " us/layer, batch cap " << best_eff.max_batch_sequences_per_chip
+              << " per chip, expert fraction " << best_eff.expert_fraction_of_dense << ": mean |log ratio| "
+              << best << " (median error " << errors(best_eff).second << "); in use: " << now
+              << " (median error " << now_median << ")\n";
+    EXPECT_LE(now, best + 0.03) << group;
   }
 }
 
