@@ -80,9 +80,10 @@ struct SoftwareEfficiency {
   double expert_fraction_of_dense = 1.0;
 };
 
-// The efficiency fitted from the bundled measurements for a platform's mature
-// serving stack (docs/throughput.md says how). Platforms with no bundled
-// measurement get the NVIDIA figures.
+// The efficiency fitted from the bundled measurements for a platform's current
+// serving stack (docs/throughput.md says how): NVIDIA from TensorRT-LLM's 2025
+// perf overview, AWS from Transformers NeuronX on trn1/inf2. Platforms with no
+// bundled measurement (Google, AMD, CPU, other) get the NVIDIA figures.
 SoftwareEfficiency DefaultSoftwareEfficiency(Platform platform);
 
 enum class MathPrecision { kBf16, kFp8 };  // tensor-core rate the matmuls run at

@@ -166,6 +166,14 @@ TEST(EstimateServingThroughput, CachedInputSkipsPrefillCompute) {
   EXPECT_GT(warm->output_tokens_per_s_per_chip, cold->output_tokens_per_s_per_chip);
 }
 
+TEST(EstimateServingThroughput, FixedBatchBeyondMemoryIsInfeasible) {
+  ServingOptions o;
+  o.batch_sequences = 1000;  // 1,000 x 150 MB = 150 GB of KV > 70 GB free
+  auto e = EstimateServingThroughput(Dense10b(), RoundChip(), Mix(1000, 1000), {1.0, 0.0}, o);
+  EXPECT_EQ(e.status().code(), StatusCode::kInfeasible);
+  EXPECT_NE(e.status().message().find("exceed the usable HBM"), std::string::npos) << e.status().message();
+}
+
 TEST(EstimateServingThroughput, RejectsBadInputs) {
   ModelArchitecture m = Dense10b();
   m.active_params_b = 20;  // more active than total
