@@ -9,7 +9,7 @@
 //   c                      = input + output / 2 (average context of a decode step)
 //   KV(c)                  = kv_bytes x c + windowed kv_bytes x min(c, window)
 //   attn(c)                = attn x c + windowed attn x min(c, window)
-//   decode bytes per step  = weight bytes x (shared + routed x (1 - (1 - k/E)^B) / xeff) + B x KV(c)
+//   decode bytes per step  = weight bytes x (shared + routed x (1 - (1 - k/E)^B)) + B x KV(c)
 //                            (dense: all weights; MoE: the experts B tokens touch)
 //   decode FLOPs per step  = B x (2 x (shared active + routed active / xeff) + attn(c))
 //   decode step            = max(bytes / (N x HBM bw), FLOPs / (N x peak)) / eff + layers x overhead
@@ -20,7 +20,7 @@
 //   user's share of prefill included) memory                 : weight bytes + B x KV(c) <= usable HBM x N
 //
 // eff is the platform's fraction of the roofline reached, xeff the further
-// fraction its expert kernels reach, overhead the fixed cost per layer per step
+// fraction of the compute roofline its expert GEMMs reach, overhead the fixed cost per layer per step
 // (SoftwareEfficiency). Paged KV under continuous batching holds, on average,
 // half of each sequence's output. The batch is the largest that fits memory,
 // stays under the caps (SoftwareEfficiency, ServingOptions) and meets the
@@ -75,8 +75,9 @@ struct SoftwareEfficiency {
   // sampling and MoE dispatch costs grow with the batch); the replica's cap is
   // this times its chips.
   int max_batch_sequences_per_chip = 2048;
-  // (0, 1]: share of the dense roofline fraction that routed-expert work
-  // reaches (grouped GEMMs over few tokens per expert, token dispatch). 1 = as dense.
+  // (0, 1]: share of the dense compute-roofline fraction that routed-expert
+  // FLOPs reach (grouped GEMMs over few tokens per expert, token dispatch);
+  // streaming expert weights is not penalised. 1 = as dense.
   double expert_fraction_of_dense = 1.0;
 };
 
