@@ -81,11 +81,14 @@ struct SoftwareEfficiency {
   double expert_fraction_of_dense = 1.0;
 };
 
-// The efficiency fitted from the bundled measurements for a platform's current
-// serving stack (docs/throughput.md says how): NVIDIA from TensorRT-LLM's 2025
-// perf overview, AWS from Transformers NeuronX on trn1/inf2. Platforms with no
-// bundled measurement (Google, AMD, CPU, other) get the NVIDIA figures.
-SoftwareEfficiency DefaultSoftwareEfficiency(Platform platform);
+// The efficiency fitted from the bundled measurements for the chip's platform
+// and generation on its current serving stack (docs/throughput.md says how):
+//   NVIDIA Blackwell (and Blackwell Ultra)  TensorRT-LLM 2025 perf overview, B200 and GB200 rows
+//   NVIDIA Hopper                           the same overview, H100 and H200 rows
+//   AWS (every Trainium / Inferentia)       Transformers NeuronX on trn1 and inf2
+//   anything else (AMD, Google, CPU, older NVIDIA): no bundled measurement, the
+//   Hopper figures (the more conservative of the fitted current stacks).
+SoftwareEfficiency DefaultSoftwareEfficiency(const ChipType& chip);
 
 enum class MathPrecision { kBf16, kFp8 };  // tensor-core rate the matmuls run at
 

@@ -197,9 +197,9 @@ TEST(EstimateServingThroughput, RejectsBadInputs) {
             StatusCode::kInfeasible);
 }
 
-TEST(DefaultSoftwareEfficiency, InRange) {
-  for (Platform p : {Platform::kNvidia, Platform::kAmd, Platform::kGoogle, Platform::kAws, Platform::kCpu}) {
-    const SoftwareEfficiency e = DefaultSoftwareEfficiency(p);
+TEST(DefaultSoftwareEfficiency, InRangeForEveryCatalogChip) {
+  for (const ChipType& chip : BuiltinCatalog()) {
+    const SoftwareEfficiency e = DefaultSoftwareEfficiency(chip);
     EXPECT_GT(e.roofline_fraction, 0);
     EXPECT_LE(e.roofline_fraction, 1);
     EXPECT_GE(e.step_overhead_s_per_layer, 0);
@@ -223,8 +223,7 @@ TEST(EstimateServingThroughput, DocsExampleGivesRevenuePerChipHour) {
   ServingOptions options{.math = MathPrecision::kFp8};
   const ChipType* h100 = FindBuiltinChip("h100-sxm");
   ASSERT_NE(h100, nullptr);
-  auto t =
-      EstimateServingThroughput(llama70b, *h100, mix, DefaultSoftwareEfficiency(Platform::kNvidia), options);
+  auto t = EstimateServingThroughput(llama70b, *h100, mix, DefaultSoftwareEfficiency(*h100), options);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   auto usd = UsdPerOutputToken({.usd_per_million_input_tokens = 0.6,
                                 .usd_per_million_cached_input_tokens = 0.15,

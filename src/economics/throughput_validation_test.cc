@@ -128,6 +128,7 @@ std::map<std::string, ChipType> EpochChips() {
     c.id = id;
     c.name = epoch_name;
     c.platform = Platform::kNvidia;
+    c.generation = id == "gh200" ? "hopper" : "ampere";
     c.bf16_dense_flops = Num(*t, *r, "Tensor-FP16/BF16 performance (FLOP/s)");
     c.hbm_tb_per_s = Num(*t, *r, "Memory bandwidth (byte/s)") / 1e12;
     auto mem = ParseDouble(Str(*t, *r, "Memory (bytes)"));
@@ -333,19 +334,20 @@ struct Predicted {
 
 // Argonne measured mid-2024 releases of vLLM, TensorRT-LLM and DeepSpeed-MII in
 // FP16 at fixed batches of at most 256; they pay far more fixed cost per step
-// than TensorRT-LLM's 2025 release that DefaultSoftwareEfficiency(kNvidia) is
-// fitted on. Fitted the same way (DefaultEfficiencyIsNearTheFit); docs/throughput.md.
+// than TensorRT-LLM's 2025 release that DefaultSoftwareEfficiency is fitted on. Fitted the same way
+// (DefaultEfficiencyIsNearTheFit); docs/throughput.md.
 constexpr SoftwareEfficiency kNvidia2024Stacks = {0.75, 125e-6, 128, 1.0};
 
 // Which efficiency a row is predicted with: its group's.
 std::string EfficiencyGroup(const Row& r) {
   if (r.source == "argonne") return "nvidia-2024-stacks";
+  if (r.chip->platform == Platform::kNvidia) return "nvidia-" + r.chip->generation;
   return std::string(PlatformName(r.chip->platform)) + "-default";
 }
 
 SoftwareEfficiency EfficiencyFor(const Row& r) {
   if (r.source == "argonne") return kNvidia2024Stacks;
-  return DefaultSoftwareEfficiency(r.chip->platform);
+  return DefaultSoftwareEfficiency(*r.chip);
 }
 
 std::vector<Predicted> Predict(const std::vector<Row>& rows,
@@ -478,7 +480,7 @@ TEST(ThroughputValidation, CatalogChipsAtAnInteractiveTarget) {
       mix.min_output_tokens_per_s_per_user = 30;
       ServingOptions o;
       o.math = fp8 ? MathPrecision::kFp8 : MathPrecision::kBf16;
-      auto e = EstimateServingThroughput(m, chip, mix, DefaultSoftwareEfficiency(chip.platform), o);
+      auto e = EstimateServingThroughput(m, chip, mix, DefaultSoftwareEfficiency(chip), o);
       md << "| " << name << " | " << chip.id << " | "
          << (m.weight_bytes_per_param == 2 ? "BF16" : "FP8/native") << " | ";
       if (!e.ok()) {
