@@ -295,8 +295,8 @@ void ScreenImpossible(std::vector<Row>& rows) {
     auto bound = EstimateServingThroughput(r.arch, *r.chip, r.mix, {1.0, 0.0, 1 << 20}, o);
     if (bound.ok() && r.measured > bound->output_tokens_per_s_per_chip)
       r.skip =
-          "faster than the roofline allows at the stated batch and lengths (the run likely stopped "
-          "generating early)";
+          "faster than the roofline allows at the stated batch, lengths and precision (the run stopped "
+          "generating early or ran lower-precision weights; the data does not say)";
   }
 }
 
@@ -431,6 +431,11 @@ TEST(ThroughputValidation, EveryRowPredictedOrSkippedWithReason) {
     if (!r.skip.empty()) skipped[r.source + ": " + r.skip]++;
   md << "\n### Skipped rows\n\n| source: reason | rows |\n|---|---|\n";
   for (const auto& [k, v] : skipped) md << "| " << k << " | " << v << " |\n";
+
+  md << "\n### Rows faster than the hardware bound\n\n";
+  for (const Row& r : rows)
+    if (r.skip.rfind("faster than", 0) == 0)
+      md << "- " << r.label << ": " << F(r.measured, 0) << " tokens/s per chip\n";
 
   md << "\n### Every predicted row\n\n| source | row | measured | predicted | ratio | chips | batch | decode "
         "bound |\n|---|---|---|---|---|---|---|---|\n";
