@@ -1,4 +1,7 @@
-# Derivation of the figures in examples/frontier-lab.yaml from data (run: python3 examples/derive/frontier_lab_figures.py).
+# Derivation of the efficiencies (H100-equivalents per chip) and demand shapes in examples/frontier-lab.yaml from data/ (run: python3 examples/derive/frontier_lab_figures.py).
+# The measured serving throughputs it reads (TensorRT-LLM, Neuron) set the serving ratios behind the rl and internal
+# efficiencies; the example's own serving throughputs are estimated from first principles (docs/throughput.md), and its
+# economics are derived in frontier_lab_economics.py.
 # Prints the derived throughputs, efficiencies and shapes as JSON; the YAML comments cite the same rows.
 import csv, collections, math, json
 import os, sys

@@ -9,7 +9,9 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "economics/unit_economics.h"
 #include "spec/spec.h"
+#include "util/text.h"
 
 namespace fungible::cli {
 namespace {
@@ -63,6 +65,83 @@ std::string FormatSummary(const std::string& path, const Fleet& fleet) {
   return out;
 }
 
+// Per model x chip type, then the fleet at its start month (docs/economics.md).
+std::string FormatEconomics(const economics::UnitEconomics& ue) {
+  const economics::FleetEconomics& f = ue.fleet;
+  std::string out = "\nunit economics at " + FormatMonth(f.at) + " (list prices; docs/economics.md)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& u : ue.units)
+    rows.push_back({u.model, u.chip_type, Grouped(u.output_tokens_per_s_per_chip),
+                    u.measured ? "spec" : "estimate",
+                    u.measured && u.estimated_output_tokens_per_s_per_chip
+                        ? Grouped(*u.estimated_output_tokens_per_s_per_chip)
+                        : "-",
+                    "$" + Fixed(u.usd_revenue_per_chip_hour, 2), "$" + Fixed(u.usd_cost_per_chip_hour, 2),
+                    Percent(u.gross_margin, 0)});
+  out += Table(
+      {"model", "chip type", "out tok/s/chip", "from", "estimate", "revenue/chip-h", "cost/chip-h", "margin"},
+      rows);
+  out += "fleet at " + FormatMonth(f.at) + " (mean demand)\n";
+  std::vector<std::vector<std::string>> fleet_rows = {
+      {"chips landed", Grouped(f.chips_landed) + " (" + Fixed(f.megawatts_board_x_pue / 1000, 2) +
+                           " GW at board power x PUE)"},
+      {"token revenue / year", Money(f.usd_token_revenue_per_year) + " (mean demand at list prices)"},
+      {"compute cost / year", Money(f.usd_compute_cost_per_year) + " (landed chips x contract rates)"},
+      {"revenue / compute cost", Fixed(f.revenue_to_compute_cost, 2) + "x"},
+      {"revenue per chip-year", Money(f.usd_revenue_per_chip_year)},
+      {"serving chips", Grouped(f.serving_chips_at_mean_demand) + " at mean demand (" +
+                            Percent(f.serving_share_of_chips, 0) + " of landed), " +
+                            Grouped(f.serving_chips_at_peak_hour) + " at the peak hour"},
+      {"inference gross margin",
+       Percent(f.inference_gross_margin, 0) + " with serving chips sized for the peak hour; " +
+           Percent(f.inference_gross_margin_fungible, 0) + " when the trough goes to training"},
+      {"model-dev floor", Percent(f.model_development_floor_share, 0) + " of the fleet's H100-equivalents"},
+  };
+  for (const auto& row : fleet_rows) {
+    std::string label = "  " + row[0];
+    label.resize(26, ' ');
+    out += label + row[1] + "\n";
+  }
+  return out;
+}
+
+nlohmann::ordered_json EconomicsJson(const economics::UnitEconomics& ue) {
+  nlohmann::ordered_json units = nlohmann::ordered_json::array();
+  for (const auto& u : ue.units)
+    units.push_back({{"model", u.model},
+                     {"chip_type", u.chip_type},
+                     {"output_tokens_per_s_per_chip", u.output_tokens_per_s_per_chip},
+                     {"throughput_from", u.measured ? "spec" : "estimate"},
+                     {"estimated_output_tokens_per_s_per_chip",
+                      u.estimated_output_tokens_per_s_per_chip
+                          ? nlohmann::ordered_json(*u.estimated_output_tokens_per_s_per_chip)
+                          : nlohmann::ordered_json(nullptr)},
+                     {"usd_revenue_per_chip_hour", u.usd_revenue_per_chip_hour},
+                     {"usd_cost_per_chip_hour", u.usd_cost_per_chip_hour},
+                     {"gross_margin", u.gross_margin}});
+  const economics::FleetEconomics& f = ue.fleet;
+  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+  for (const auto& w : ue.warnings) warnings.push_back({{"field", w.field}, {"message", w.message}});
+  return {{"at", FormatDate(f.at)},
+          {"units", units},
+          {"fleet",
+           {{"chips_landed", f.chips_landed},
+            {"megawatts_board_x_pue", f.megawatts_board_x_pue},
+            {"usd_token_revenue_per_year", f.usd_token_revenue_per_year},
+            {"usd_compute_cost_per_year", f.usd_compute_cost_per_year},
+            {"revenue_to_compute_cost", f.revenue_to_compute_cost},
+            {"usd_revenue_per_chip_year", f.usd_revenue_per_chip_year},
+            {"serving_chips_at_mean_demand", f.serving_chips_at_mean_demand},
+            {"serving_chips_at_peak_hour", f.serving_chips_at_peak_hour},
+            {"usd_serving_cost_per_year", f.usd_serving_cost_per_year},
+            {"usd_serving_cost_at_peak_per_year", f.usd_serving_cost_at_peak_per_year},
+            {"inference_gross_margin", f.inference_gross_margin},
+            {"inference_gross_margin_fungible", f.inference_gross_margin_fungible},
+            {"serving_share_of_chips", f.serving_share_of_chips},
+            {"model_development_floor_share", f.model_development_floor_share}}},
+          {"warnings", warnings}};
+}
+
 nlohmann::ordered_json SummaryJson(const Fleet& fleet) {
   const FleetSummary s = SummarizeFleet(fleet);
   return {{"name", s.name},
@@ -104,12 +183,17 @@ int RunValidate(const ValidateOptions& opts) {
         {"ok", fleet.ok()},
         {"file", opts.spec},
         {"errors", fleet.ok() ? nlohmann::ordered_json::array() : ErrorsJson(opts.spec, fleet.status())},
-        {"summary", fleet.ok() ? SummaryJson(*fleet) : nlohmann::ordered_json(nullptr)}};
+        {"summary", fleet.ok() ? SummaryJson(*fleet) : nlohmann::ordered_json(nullptr)},
+        {"economics", fleet.ok() ? EconomicsJson(economics::ComputeUnitEconomics(*fleet))
+                                 : nlohmann::ordered_json(nullptr)}};
     Status st = WriteTextFile("-", doc.dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
   } else if (fleet.ok()) {
-    Status st = WriteTextFile("-", FormatSummary(opts.spec, *fleet));
+    const economics::UnitEconomics ue = economics::ComputeUnitEconomics(*fleet);
+    Status st = WriteTextFile("-", FormatSummary(opts.spec, *fleet) + FormatEconomics(ue));
     if (!st.ok()) return ReportError(st);
+    for (const auto& w : ue.warnings)
+      std::fprintf(stderr, "fungible validate: warning: %s: %s\n", w.field.c_str(), w.message.c_str());
   }
   if (!fleet.ok()) return ReportError(fleet.status());
   return kExitOk;

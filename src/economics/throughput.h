@@ -34,28 +34,7 @@
 
 namespace fungible {
 
-// A served model's architecture. Parameter counts in billions.
-struct ModelArchitecture {
-  std::string id;                     // "llama-3.3-70b", for messages
-  double total_params_b = 0;          // all weights, billions
-  double active_params_b = 0;         // weights one token uses, billions (== total for dense)
-  int routed_experts = 0;             // routed experts per MoE layer; 0 = dense
-  int experts_per_token = 0;          // routed experts each token uses (top-k)
-  int layers = 0;                     // transformer blocks (for the per-layer step overhead)
-  double weight_bytes_per_param = 2;  // 2 BF16/FP16, 1 FP8/INT8, 0.5625 NVFP4 (4 bits + scales)
-  // Full-attention layers: KV bytes per token of context (layers x KV heads x
-  // head dim x 2 (K, V) x bytes; MLA: layers x latent elements x bytes) and
-  // attention score and value FLOPs per token per context token (2 x layers x
-  // query heads x (qk head dim + v head dim); 0 = ignored).
-  double kv_cache_bytes_per_token = 0;
-  double attention_flops_per_token_per_context_token = 0;
-  // Sliding-window or chunked-attention layers: the same per-token figures, over
-  // at most attention_window_tokens of context (GPT-OSS 128, Llama 4 8,192).
-  double windowed_kv_cache_bytes_per_token = 0;
-  double windowed_attention_flops_per_token_per_context_token = 0;
-  int attention_window_tokens = 0;  // 0 = no windowed layers
-  int max_context_tokens = 0;       // longest input + output the model accepts; 0 = unlimited
-};
+// ModelArchitecture (the served model's architecture) is in model/fleet.h.
 
 // The traffic one replica serves.
 struct RequestMix {

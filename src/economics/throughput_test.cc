@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
-#include "economics/revenue.h"
 
 namespace fungible {
 namespace {
@@ -225,12 +224,14 @@ TEST(EstimateServingThroughput, DocsExampleGivesRevenuePerChipHour) {
   ASSERT_NE(h100, nullptr);
   auto t = EstimateServingThroughput(llama70b, *h100, mix, DefaultSoftwareEfficiency(*h100), options);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  auto usd = UsdPerOutputToken({.usd_per_million_input_tokens = 0.6,
-                                .usd_per_million_cached_input_tokens = 0.15,
-                                .usd_per_million_output_tokens = 0.8},
-                               mix);
-  ASSERT_TRUE(usd.ok());
-  const double usd_per_chip_hour = t->output_tokens_per_s_per_chip * 3600 * *usd;
+  // Revenue per output token with the request's input (ServedModel, model/fleet.h).
+  ServedModel priced;
+  priced.usd_per_million_input_tokens = 0.6;
+  priced.usd_per_million_cached_input_tokens = 0.15;
+  priced.usd_per_million_output_tokens = 0.8;
+  priced.input_tokens_per_output_token = mix.input_tokens_per_request / mix.output_tokens_per_request;
+  priced.cached_input_share = mix.cached_input_tokens_per_request / mix.input_tokens_per_request;
+  const double usd_per_chip_hour = t->output_tokens_per_s_per_chip * 3600 * priced.usd_per_output_token();
   std::cout << "chips " << t->chips_per_replica << ", batch " << t->batch_sequences << " ("
             << BatchLimitName(t->batch_limit) << "), " << t->output_tokens_per_s_per_chip
             << " tokens/s/chip, " << t->output_tokens_per_s_per_user << " per user, USD " << usd_per_chip_hour

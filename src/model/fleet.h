@@ -27,11 +27,11 @@ struct ChipType {
   std::string id;    // stable key used in specs, e.g. "h100-sxm", "tpu-v6e", "trn2"
   std::string name;  // "NVIDIA H100 SXM5 80GB"
   Platform platform = Platform::kOther;
-  std::string generation;  // "hopper", "blackwell", "v6e", "trainium2", ...
-  double bf16_dense_flops = 0;  // FLOP/s
-  double fp8_dense_flops = 0;   // FLOP/s; 0 when the chip has no FP8
-  double hbm_gb = 0;            // GB (1e9 bytes)
-  double hbm_tb_per_s = 0;      // TB/s (1e12 bytes/s)
+  std::string generation;             // "hopper", "blackwell", "v6e", "trainium2", ...
+  double bf16_dense_flops = 0;        // FLOP/s
+  double fp8_dense_flops = 0;         // FLOP/s; 0 when the chip has no FP8
+  double hbm_gb = 0;                  // GB (1e9 bytes)
+  double hbm_tb_per_s = 0;            // TB/s (1e12 bytes/s)
   int interconnect_domain_chips = 1;  // chips in one scale-up domain (NVLink 8/72, TPU slice, UltraServer)
   double power_w = 0;                 // board/chip TDP in watts
   std::string release_date;           // YYYY-MM-DD
@@ -70,11 +70,35 @@ struct Pool {
   std::string region;
   std::string contract;  // Contract::id
   std::vector<RampStep> landing_ramp;
-  double availability = 1.0;  // long-run share of chips up (failures, maintenance), (0, 1]
-  double mtbf_hours = 0;      // mean time between pool-level failures; 0 = not modelled
-  double mttr_hours = 0;      // mean time to repair
+  double availability = 1.0;      // long-run share of chips up (failures, maintenance), (0, 1]
+  double mtbf_hours = 0;          // mean time between pool-level failures; 0 = not modelled
+  double mttr_hours = 0;          // mean time to repair
   double failure_fraction = 1.0;  // share of the pool's chips one failure takes down, (0, 1]
   SourceLoc loc;
+};
+
+// A served model's architecture, for the first-principles throughput estimate
+// (economics/throughput.h, docs/throughput.md). Parameter counts in billions.
+struct ModelArchitecture {
+  std::string id;                     // "llama-3.3-70b", for messages
+  double total_params_b = 0;          // all weights, billions
+  double active_params_b = 0;         // weights one token uses, billions (== total for dense)
+  int routed_experts = 0;             // routed experts per MoE layer; 0 = dense
+  int experts_per_token = 0;          // routed experts each token uses (top-k)
+  int layers = 0;                     // transformer blocks (for the per-layer step overhead)
+  double weight_bytes_per_param = 2;  // 2 BF16/FP16, 1 FP8/INT8, 0.5625 NVFP4 (4 bits + scales)
+  // Full-attention layers: KV bytes per token of context (layers x KV heads x
+  // head dim x 2 (K, V) x bytes; MLA: layers x latent elements x bytes) and
+  // attention score and value FLOPs per token per context token (2 x layers x
+  // query heads x (qk head dim + v head dim); 0 = ignored).
+  double kv_cache_bytes_per_token = 0;
+  double attention_flops_per_token_per_context_token = 0;
+  // Sliding-window or chunked-attention layers: the same per-token figures, over
+  // at most attention_window_tokens of context (GPT-OSS 128, Llama 4 8,192).
+  double windowed_kv_cache_bytes_per_token = 0;
+  double windowed_attention_flops_per_token_per_context_token = 0;
+  int attention_window_tokens = 0;  // 0 = no windowed layers
+  int max_context_tokens = 0;       // longest input + output the model accepts; 0 = unlimited
 };
 
 // A model the lab serves. Throughput is output tokens per second per chip at
@@ -85,23 +109,46 @@ struct ServedModel {
   UtcSeconds launch = 0;
   double usd_per_million_input_tokens = 0;
   double usd_per_million_output_tokens = 0;
+  // Input tokens read from the prompt cache are billed at this price (absent:
+  // the input price); `cached_input_share` of all input tokens are.
+  std::optional<double> usd_per_million_cached_input_tokens;
+  double cached_input_share = 0;               // 0..1
   double input_tokens_per_output_token = 1.0;  // token mix of the traffic
-  std::map<std::string, double> output_tokens_per_s_per_chip;  // chip id -> tokens/s
+  // Throughput used by every command: the spec's measured table when given,
+  // else the estimate from `architecture`. chip id -> output tokens/s.
+  std::map<std::string, double> output_tokens_per_s_per_chip;
+  bool throughput_from_spec = true;  // false: estimated from the architecture
+  // The request mix and latency target of the estimate, and the estimate
+  // itself on every chip type the model fits (empty without an architecture).
+  std::optional<ModelArchitecture> architecture;
+  double output_tokens_per_request = 1000;
+  double min_output_tokens_per_s_per_user = 0;
+  std::map<std::string, double> estimated_output_tokens_per_s_per_chip;
   SourceLoc loc;
   // Continuous throughput gain between launches (serving software, batching,
   // quantisation): tokens per chip grow by this fraction a month, compounding,
   // from the model's demand as_of. 0.02 = 2% a month.
   double efficiency_gain_per_month = 0;
 
+  // Blended price of one input token, USD per million: uncached at the input
+  // price, the cached share at the cached price.
+  double usd_per_million_blended_input_tokens() const {
+    const double cached = usd_per_million_cached_input_tokens.value_or(usd_per_million_input_tokens);
+    return (1.0 - cached_input_share) * usd_per_million_input_tokens + cached_input_share * cached;
+  }
   // Revenue of one output token with its share of input tokens, in USD.
   double usd_per_output_token() const {
-    return (usd_per_million_output_tokens + input_tokens_per_output_token * usd_per_million_input_tokens) / 1e6;
+    return (usd_per_million_output_tokens +
+            input_tokens_per_output_token * usd_per_million_blended_input_tokens()) /
+           1e6;
   }
 };
 
 enum class WorkloadKind { kPretrain, kRl, kResearch, kInternal, kServe };
 const char* WorkloadKindName(WorkloadKind k);  // "pretrain", "rl", "research", "internal", "serve"
-inline bool IsModelDevelopment(WorkloadKind k) { return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl; }
+inline bool IsModelDevelopment(WorkloadKind k) {
+  return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl;
+}
 
 // A chip type the workload can use, with its efficiency: H100-equivalent chips
 // per chip of this type for this workload (hardware speed times software
@@ -168,19 +215,19 @@ struct PriceChange {
 };
 
 struct GrowthModel {
-  double monthly_log_growth_mean = 0;  // prior mean of each scenario's growth rate
-  double monthly_log_growth_sd = 0;    // parameter uncertainty across scenarios
-  double monthly_volatility = 0;       // month-to-month noise of log-demand
-  double shared_factor_loading = 0.5;  // 0..1: correlation with other tiers through a shared factor
+  double monthly_log_growth_mean = 0;         // prior mean of each scenario's growth rate
+  double monthly_log_growth_sd = 0;           // parameter uncertainty across scenarios
+  double monthly_volatility = 0;              // month-to-month noise of log-demand
+  double shared_factor_loading = 0.5;         // 0..1: correlation with other tiers through a shared factor
   std::optional<double> saturation_multiple;  // ceiling as a multiple of today's level (logistic)
-  double price_elasticity = 0;  // d ln(demand) / d ln(price), e.g. -1.5
+  double price_elasticity = 0;                // d ln(demand) / d ln(price), e.g. -1.5
   std::vector<LaunchJump> launches;
   std::vector<PriceChange> price_changes;
 };
 
 // Serving demand for one model: an hourly level with diurnal and weekly shape.
 struct ServingDemand {
-  std::string model;  // ServedModel::id
+  std::string model;                  // ServedModel::id
   double output_tokens_per_hour = 0;  // mean level at `as_of`
   UtcSeconds as_of = 0;
   std::vector<double> diurnal_shape;  // 24 multipliers by UTC hour, mean 1 (empty = flat)
@@ -224,13 +271,13 @@ struct ForecastSettings {
 // Settings of `fungible simulate` (months of operation in virtual time) and
 // of the return-on-compute ledger it keeps.
 struct SimulateSettings {
-  UtcSeconds start = 0;             // first hour simulated; 0 = the month of forecast.start
-  int resolve_every_hours = 24;     // K: the allocation is re-solved every K hours
-  int horizon_hours = 48;           // H: each re-solve looks H hours ahead (H >= K)
-  int period_hours = 1;             // LP period length inside the horizon; divides K and H
+  UtcSeconds start = 0;               // first hour simulated; 0 = the month of forecast.start
+  int resolve_every_hours = 24;       // K: the allocation is re-solved every K hours
+  int horizon_hours = 48;             // H: each re-solve looks H hours ahead (H >= K)
+  int period_hours = 1;               // LP period length inside the horizon; divides K and H
   int checkpoint_interval_hours = 4;  // jobs checkpoint this often; a failure loses the work since
-  bool integer_gangs = false;       // true: whole gangs by MIP (Cbc) in each re-solve; false: LP
-                                    // relaxation, gangs rounded to whole gangs
+  bool integer_gangs = false;         // true: whole gangs by MIP (Cbc) in each re-solve; false: LP
+                                      // relaxation, gangs rounded to whole gangs
   // Model development earns this share of the revenue uplift its next launch
   // brings; the launch it feeds is the first at least `lag` after the work.
   double model_development_value_share = 0.25;
@@ -300,22 +347,22 @@ struct Offer {
 // Settings of `fungible plan` / `fungible evaluate`: the two-stage program
 // over the reduced scenarios of the cone.
 struct PlanSettings {
-  UtcSeconds start = 0;     // first planned month; 0 = the forecast's start month
-  int horizon_months = 24;  // monthly periods planned
-  int scenarios = 20;       // representatives kept by scenario reduction (K)
-  double risk_aversion = 0;  // lambda: weight of CVaR of loss against expected profit
-  double cvar_alpha = 0.9;   // CVaR level: mean loss of the worst (1 - alpha) share
+  UtcSeconds start = 0;                  // first planned month; 0 = the forecast's start month
+  int horizon_months = 24;               // monthly periods planned
+  int scenarios = 20;                    // representatives kept by scenario reduction (K)
+  double risk_aversion = 0;              // lambda: weight of CVaR of loss against expected profit
+  double cvar_alpha = 0.9;               // CVaR level: mean loss of the worst (1 - alpha) share
   std::optional<double> cash_floor_usd;  // the financing line cash may not fall below
   double initial_cash_usd = 0;
   double cash_shortfall_penalty = 1.0;  // objective cost per USD-month below the floor
   double unserved_share_limit = 0.05;   // "failing to serve" = more than this share unserved
-  SourceLoc loc;             // of the `plan` mapping
-  SourceLoc cash_floor_loc;  // of cash_floor_usd
+  SourceLoc loc;                        // of the `plan` mapping
+  SourceLoc cash_floor_loc;             // of cash_floor_usd
 };
 
 struct Fleet {
   std::string name;
-  std::string file;  // path the spec was read from, for messages
+  std::string file;                  // path the spec was read from, for messages
   std::vector<ChipType> chip_types;  // catalog entries referenced plus custom ones
   std::vector<Contract> contracts;
   std::vector<Pool> pools;

@@ -227,6 +227,82 @@ const ObjectDef kPool{
         },
 };
 
+const ObjectDef kArchitecture{
+    .name = "Architecture",
+    .where = "models[].architecture",
+    .description =
+        "A served model's architecture, for the first-principles throughput estimate "
+        "(docs/throughput.md). Parameter counts in billions.",
+    .fields =
+        {
+            {.key = "total_params_b",
+             .type = VT::kNumber,
+             .description = "All weights, billions of parameters.",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(100000),
+             .hints = {"params_b", "parameters_b", "total_params"}},
+            {.key = "active_params_b",
+             .type = VT::kNumber,
+             .description = "Weights one token uses, billions (equal to total_params_b for a dense model).",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(100000),
+             .hints = {"active_params", "activated_params_b"}},
+            {.key = "routed_experts",
+             .type = VT::kInteger,
+             .description = "Routed experts per mixture-of-experts layer; 0 = dense.",
+             .min = AtLeast(0),
+             .max = AtMost(100000),
+             .default_value = "0",
+             .hints = {"experts", "num_experts"}},
+            {.key = "experts_per_token",
+             .type = VT::kInteger,
+             .description = "Routed experts each token uses (top-k); 0 for a dense model.",
+             .min = AtLeast(0),
+             .max = AtMost(100000),
+             .default_value = "0",
+             .hints = {"top_k", "active_experts"}},
+            {.key = "layers",
+             .type = VT::kInteger,
+             .description = "Transformer blocks.",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(10000),
+             .hints = {"num_layers", "n_layers"}},
+            {.key = "weight_bytes_per_param",
+             .type = VT::kNumber,
+             .description = "Bytes per weight: 2 BF16, 1 FP8, 0.5625 FP4 with scales.",
+             .min = Above(0),
+             .max = AtMost(4),
+             .default_value = "2",
+             .hints = {"bytes_per_param", "weight_bytes"}},
+            {.key = "kv_cache_bytes_per_token",
+             .type = VT::kNumber,
+             .description = "KV cache per token of context over all layers, bytes (layers x KV heads x head "
+                            "dim x 2 x bytes).",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(1e9),
+             .hints = {"kv_bytes_per_token", "kv_cache_bytes"}},
+            {.key = "attention_flops_per_token_per_context_token",
+             .type = VT::kNumber,
+             .description = "Attention FLOPs per token per token of context (2 x layers x query heads x "
+                            "(qk + v head dims)); 0 = ignored.",
+             .min = AtLeast(0),
+             .max = AtMost(1e12),
+             .default_value = "0",
+             .hints = {"attention_flops"}},
+            {.key = "max_context_tokens",
+             .type = VT::kInteger,
+             .description = "Longest input plus output the model accepts, tokens; 0 = unlimited.",
+             .min = AtLeast(0),
+             .max = AtMost(100000000),
+             .default_value = "0",
+             .hints = {"context_length", "context_window", "max_context"}},
+        },
+};
+
 const ObjectDef kModel{
     .name = "Model",
     .where = "models[]",
@@ -255,6 +331,20 @@ const ObjectDef kModel{
              .required = true,
              .min = AtLeast(0),
              .hints = {"output_price", "usd_per_output_token", "usd_per_1m_output_tokens", "price_output"}},
+            {.key = "usd_per_million_cached_input_tokens",
+             .type = VT::kNumber,
+             .description = "Price of input tokens read from the prompt cache, USD per million (list prices "
+                            "are typically a tenth of the input price); absent = the input price.",
+             .min = AtLeast(0),
+             .hints = {"cached_input_price", "usd_per_million_cache_read_tokens", "cache_read_price"}},
+            {.key = "cached_input_share",
+             .type = VT::kNumber,
+             .description = "Share of input tokens served from the prompt cache and billed at the cached "
+                            "price, 0..1.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0",
+             .hints = {"cache_hit_rate", "cache_hit_share", "cached_share"}},
             {.key = "input_tokens_per_output_token",
              .type = VT::kNumber,
              .description = "Input tokens per output token in the traffic (the token mix).",
@@ -264,12 +354,35 @@ const ObjectDef kModel{
             {.key = "output_tokens_per_s_per_chip",
              .type = VT::kNumberMap,
              .description = "Throughput at the model's latency SLO, output tokens/s per chip, keyed by chip "
-                            "type id (declared in chip_types).",
-             .required = true,
+                            "type id (declared in chip_types). Required unless `architecture` is given; with "
+                            "both, these measured figures are used and the estimate is shown beside them.",
              .min = Above(0),
              .min_items = 1,
              .hints = {"throughput", "tokens_per_s", "output_tokens_per_s", "tokens_per_s_per_chip",
                        "tokens_per_second_per_chip"}},
+            {.key = "architecture",
+             .type = VT::kObject,
+             .description =
+                 "The model's architecture: fungible estimates output tokens/s per chip from it on "
+                 "every chip type the model fits (docs/throughput.md).",
+             .object = &kArchitecture,
+             .hints = {"arch", "model_architecture"}},
+            {.key = "output_tokens_per_request",
+             .type = VT::kNumber,
+             .description = "Mean output tokens per request (the request mix, with "
+                            "input_tokens_per_output_token and cached_input_share).",
+             .min = Above(0),
+             .max = AtMost(10000000),
+             .default_value = "1000",
+             .hints = {"output_tokens", "tokens_per_request"}},
+            {.key = "min_output_tokens_per_s_per_user",
+             .type = VT::kNumber,
+             .description = "Latency target of the throughput estimate: every user receives at least this "
+                            "many output tokens/s; 0 = offline throughput at full batch.",
+             .min = AtLeast(0),
+             .max = AtMost(100000),
+             .default_value = "0",
+             .hints = {"tokens_per_s_per_user", "latency_target", "output_speed"}},
             {.key = "efficiency_gain_per_month",
              .type = VT::kNumber,
              .description = "Continuous throughput gain between launches: tokens per chip grow by this "
@@ -279,6 +392,7 @@ const ObjectDef kModel{
              .default_value = "0",
              .hints = {"efficiency_gain", "throughput_gain_per_month", "monthly_efficiency_gain"}},
         },
+    .conditions = {{.key = "architecture", .else_required = {"output_tokens_per_s_per_chip"}}},
 };
 
 const ObjectDef kEligibility{
@@ -649,7 +763,8 @@ const ObjectDef kSimulate{
         {
             {.key = "start",
              .type = VT::kDate,
-             .description = "First hour simulated, UTC; defaults to the first day of the forecast's start month.",
+             .description =
+                 "First hour simulated, UTC; defaults to the first day of the forecast's start month.",
              .hints = {"from", "start_date"}},
             {.key = "resolve_every_hours",
              .type = VT::kInteger,
@@ -667,29 +782,33 @@ const ObjectDef kSimulate{
              .hints = {"lookahead_hours", "horizon", "h"}},
             {.key = "period_hours",
              .type = VT::kInteger,
-             .description = "Length of one LP period inside the horizon, hours; divides resolve_every_hours and "
-                            "horizon_hours.",
+             .description =
+                 "Length of one LP period inside the horizon, hours; divides resolve_every_hours and "
+                 "horizon_hours.",
              .min = AtLeast(1),
              .max = AtMost(168),
              .default_value = "1",
              .hints = {"period", "step_hours"}},
             {.key = "checkpoint_interval_hours",
              .type = VT::kInteger,
-             .description = "Training and research jobs checkpoint this often; a failure loses the work since "
-                            "the last checkpoint, hours.",
+             .description =
+                 "Training and research jobs checkpoint this often; a failure loses the work since "
+                 "the last checkpoint, hours.",
              .min = AtLeast(1),
              .default_value = "4",
              .hints = {"checkpoint_hours", "checkpoint_interval", "checkpoint_every_hours"}},
             {.key = "integer_gangs",
              .type = VT::kBoolean,
-             .description = "true: place gangs by MIP (Cbc) in every re-solve (exact, slow); false: solve the LP "
-                            "relaxation and round gangs to whole gangs in whole domains, where capacity is "
-                            "cheapest (fast).",
+             .description =
+                 "true: place gangs by MIP (Cbc) in every re-solve (exact, slow); false: solve the LP "
+                 "relaxation and round gangs to whole gangs in whole domains, where capacity is "
+                 "cheapest (fast).",
              .default_value = "false",
              .hints = {"integer", "gangs"}},
             {.key = "model_development_value_share",
              .type = VT::kNumber,
-             .description = "Share of a launch's revenue uplift credited to the model development that fed it.",
+             .description =
+                 "Share of a launch's revenue uplift credited to the model development that fed it.",
              .min = AtLeast(0),
              .max = AtMost(1),
              .default_value = "0.25",
@@ -720,8 +839,9 @@ const ObjectDef kSimulate{
              .hints = {"mid_horizon_months", "ledger_horizon_months"}},
             {.key = "serving_quantile",
              .type = VT::kNumber,
-             .description = "Serving capacity is planned for this quantile of each hour's demand (the forecast's "
-                            "error grows with the hours ahead) rather than its mean; 0.5 = the median.",
+             .description =
+                 "Serving capacity is planned for this quantile of each hour's demand (the forecast's "
+                 "error grows with the hours ahead) rather than its mean; 0.5 = the median.",
              .min = AtLeast(0.5),
              .max = AtMost(0.999),
              .default_value = "0.9",
@@ -1116,9 +1236,9 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot, &kChipType, &kContract, &kPool,   &kRampStep,    &kModel,       &kWorkload,   &kEligibility,
-      &kBid,  &kDemand,   &kGrowth,   &kLaunch, &kPriceChange, &kClassGrowth, &kAllocation, &kForecast, &kSimulate,
-      &kOffer, &kOfferOption, &kPlan};
+      &kRoot,        &kChipType,    &kContract, &kPool,     &kRampStep, &kModel,       &kArchitecture,
+      &kWorkload,    &kEligibility, &kBid,      &kDemand,   &kGrowth,   &kLaunch,      &kPriceChange,
+      &kClassGrowth, &kAllocation,  &kForecast, &kSimulate, &kOffer,    &kOfferOption, &kPlan};
   return defs;
 }
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "catalog/catalog.h"
+#include "economics/serving.h"
 #include "spec/fields.h"
 #include "spec/reader.h"
 
@@ -282,6 +283,8 @@ class FleetBuilder {
     if (auto v = r.Date("launch")) m.launch = *v;
     if (auto v = r.Number("usd_per_million_input_tokens")) m.usd_per_million_input_tokens = *v;
     if (auto v = r.Number("usd_per_million_output_tokens")) m.usd_per_million_output_tokens = *v;
+    m.usd_per_million_cached_input_tokens = r.Number("usd_per_million_cached_input_tokens");
+    m.cached_input_share = r.NumberOr("cached_input_share");
     m.input_tokens_per_output_token = r.NumberOr("input_tokens_per_output_token");
     if (auto table = r.NumberMap("output_tokens_per_s_per_chip")) {
       for (const auto& e : *table) {
@@ -290,7 +293,57 @@ class FleetBuilder {
       }
     }
     m.efficiency_gain_per_month = r.NumberOr("efficiency_gain_per_month");
+    m.output_tokens_per_request = r.NumberOr("output_tokens_per_request");
+    m.min_output_tokens_per_s_per_user = r.NumberOr("min_output_tokens_per_s_per_user");
+    r.WithObject("architecture", [&](ObjectReader& a) {
+      ModelArchitecture arch;
+      arch.id = m.id;
+      if (auto v = a.Number("total_params_b")) arch.total_params_b = *v;
+      if (auto v = a.Number("active_params_b")) arch.active_params_b = *v;
+      arch.routed_experts = static_cast<int>(a.IntegerOr("routed_experts"));
+      arch.experts_per_token = static_cast<int>(a.IntegerOr("experts_per_token"));
+      if (auto v = a.Integer("layers")) arch.layers = static_cast<int>(*v);
+      arch.weight_bytes_per_param = a.NumberOr("weight_bytes_per_param");
+      if (auto v = a.Number("kv_cache_bytes_per_token")) arch.kv_cache_bytes_per_token = *v;
+      arch.attention_flops_per_token_per_context_token =
+          a.NumberOr("attention_flops_per_token_per_context_token");
+      arch.max_context_tokens = static_cast<int>(a.IntegerOr("max_context_tokens"));
+      if (arch.active_params_b > arch.total_params_b)
+        diags_.Add(a.ValueLoc("active_params_b"), a.PathOf("active_params_b"),
+                   "active_params_b " + FormatNumber(arch.active_params_b) + " exceeds total_params_b " +
+                       FormatNumber(arch.total_params_b));
+      if ((arch.routed_experts == 0) != (arch.experts_per_token == 0) ||
+          arch.experts_per_token > arch.routed_experts)
+        diags_.Add(
+            a.ValueLoc("experts_per_token"), a.PathOf("experts_per_token"),
+            "experts_per_token must be between 1 and routed_experts for a mixture of experts, and both 0 "
+            "for a dense model");
+      m.architecture = arch;
+    });
+    m.throughput_from_spec = !m.output_tokens_per_s_per_chip.empty();
+    if (m.architecture) EstimateThroughputs(m, r);
     fleet_.models.push_back(std::move(m));
+  }
+
+  // The first-principles estimate on every declared chip type; where the spec
+  // gives no measured table, the chip types the model fits serve it at the
+  // estimate. A model that fits none is an error naming each chip's reason.
+  void EstimateThroughputs(ServedModel& m, ObjectReader& r) {
+    const RequestMix mix = ServingRequestMix(m);
+    std::string reasons;
+    for (const ChipType& chip : fleet_.chip_types) {
+      StatusOr<ThroughputEstimate> e = EstimateServingThroughput(
+          *m.architecture, chip, mix, DefaultSoftwareEfficiency(chip), ServingOptionsFor(*m.architecture));
+      if (!e.ok()) {
+        reasons += "; " + chip.id + ": " + e.status().message();
+        continue;
+      }
+      m.estimated_output_tokens_per_s_per_chip[chip.id] = e->output_tokens_per_s_per_chip;
+    }
+    if (!m.throughput_from_spec) m.output_tokens_per_s_per_chip = m.estimated_output_tokens_per_s_per_chip;
+    if (!m.throughput_from_spec && m.output_tokens_per_s_per_chip.empty())
+      diags_.Add(r.KeyLoc("architecture"), r.PathOf("architecture"),
+                 "model " + Quoted(m.id) + " cannot be served on any declared chip type" + reasons);
   }
 
   void ReadWorkload(ObjectReader& r) {
@@ -486,15 +539,17 @@ class FleetBuilder {
       auto key = where("horizon_hours", "resolve_every_hours");
       diags_.Add(r.ValueLoc(key), r.PathOf(key),
                  "expected horizon_hours (" + std::to_string(s.horizon_hours) + ") >= resolve_every_hours (" +
-                     std::to_string(s.resolve_every_hours) + "): a re-solve must look as far ahead as it is applied");
+                     std::to_string(s.resolve_every_hours) +
+                     "): a re-solve must look as far ahead as it is applied");
     }
-    if (s.period_hours > 0 && (s.resolve_every_hours % s.period_hours != 0 || s.horizon_hours % s.period_hours != 0)) {
-      auto key = where("period_hours", s.resolve_every_hours % s.period_hours != 0 ? "resolve_every_hours"
-                                                                                   : "horizon_hours");
+    if (s.period_hours > 0 &&
+        (s.resolve_every_hours % s.period_hours != 0 || s.horizon_hours % s.period_hours != 0)) {
+      auto key = where("period_hours",
+                       s.resolve_every_hours % s.period_hours != 0 ? "resolve_every_hours" : "horizon_hours");
       diags_.Add(r.ValueLoc(key), r.PathOf(key),
-                 "expected period_hours (" + std::to_string(s.period_hours) + ") to divide resolve_every_hours (" +
-                     std::to_string(s.resolve_every_hours) + ") and horizon_hours (" +
-                     std::to_string(s.horizon_hours) + ")");
+                 "expected period_hours (" + std::to_string(s.period_hours) +
+                     ") to divide resolve_every_hours (" + std::to_string(s.resolve_every_hours) +
+                     ") and horizon_hours (" + std::to_string(s.horizon_hours) + ")");
     }
   }
 
@@ -550,9 +605,10 @@ class FleetBuilder {
       OfferOption opt;
       opt.loc = c.loc();
       auto okind = c.String("kind");
-      if (okind) opt.kind = *okind == "reduce" ? OptionKind::kReduce
-                            : *okind == "terminate" ? OptionKind::kTerminate
-                                                    : OptionKind::kExpand;
+      if (okind)
+        opt.kind = *okind == "reduce"      ? OptionKind::kReduce
+                   : *okind == "terminate" ? OptionKind::kTerminate
+                                           : OptionKind::kExpand;
       if (auto v = c.Integer("notice_months")) opt.notice_months = static_cast<int>(*v);
       opt.max_fraction = c.NumberOr("max_fraction");
       opt.usd_per_chip_hour = c.Number("usd_per_chip_hour");

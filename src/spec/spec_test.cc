@@ -198,6 +198,22 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_EQ(f.pools[1].availability, 1.0);  // default
 
   EXPECT_EQ(f.FindModel("chat-small")->input_tokens_per_output_token, 1.0);  // default
+  // Prices with the prompt cache, the request mix and the architecture: the
+  // measured table is used and the estimate is kept beside it.
+  const ServedModel* large_model = f.FindModel("chat-large");
+  EXPECT_EQ(large_model->usd_per_million_cached_input_tokens, 0.3);
+  EXPECT_EQ(large_model->cached_input_share, 0.5);
+  EXPECT_NEAR(large_model->usd_per_output_token() * 1e6, 15.0 + 4.0 * (0.5 * 3.0 + 0.5 * 0.3), 1e-9);
+  EXPECT_EQ(large_model->output_tokens_per_request, 500);
+  EXPECT_EQ(large_model->min_output_tokens_per_s_per_user, 30);
+  ASSERT_TRUE(large_model->architecture.has_value());
+  EXPECT_EQ(large_model->architecture->layers, 80);
+  EXPECT_EQ(large_model->architecture->kv_cache_bytes_per_token, 163840);
+  EXPECT_TRUE(large_model->throughput_from_spec);
+  EXPECT_EQ(large_model->output_tokens_per_s_per_chip.at("h100-sxm"), 900);
+  EXPECT_GT(large_model->estimated_output_tokens_per_s_per_chip.at("h100-sxm"), 0);
+  EXPECT_FALSE(f.FindModel("chat-small")->architecture.has_value());
+  EXPECT_TRUE(f.FindModel("chat-small")->estimated_output_tokens_per_s_per_chip.empty());
   const WorkloadClass* large = f.FindWorkload("serve-large");
   EXPECT_EQ(large->latency, LatencyClass::kFast);
   EXPECT_EQ(large->EfficiencyOn("trn2-custom"), 0.8);    // given, not defaulted
@@ -231,7 +247,7 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 161);
+  EXPECT_EQ(f.class_growth[0].loc.line, 175);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
