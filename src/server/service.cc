@@ -280,6 +280,8 @@ struct Service::Impl {
     q_cv.notify_one();
   }
   static constexpr size_t kMaxPendingAudit = 10000;
+  static constexpr size_t kDrainBytes = 64u << 20;
+  static constexpr std::chrono::milliseconds kDrainTime{1000};
 
   Status Recover();
   void Fail(const Status& st);
@@ -351,13 +353,24 @@ struct Service::Impl {
         std::string body;
         bool over = false;
         const size_t limit = options.max_body_bytes;
+        // Past the limit the rest is read and dropped (never kept) for at
+        // most kDrainBytes and kDrainTime, so a caller still uploading
+        // reads the 413 instead of a connection reset; then the connection
+        // is cut.
+        size_t drained = 0;
+        std::chrono::steady_clock::time_point drain_until;
         const bool read_ok = (*reader)([&](const char* data, size_t n) {
-          if (body.size() + n > limit) {
-            over = true;
-            return false;
+          if (!over && body.size() + n <= limit) {
+            body.append(data, n);
+            return true;
           }
-          body.append(data, n);
-          return true;
+          if (!over) {
+            over = true;
+            std::string().swap(body);
+            drain_until = std::chrono::steady_clock::now() + kDrainTime;
+          }
+          drained += n;
+          return drained <= kDrainBytes && std::chrono::steady_clock::now() < drain_until;
         });
         if (over) {
           ++http_rejected;

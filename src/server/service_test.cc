@@ -76,6 +76,9 @@ class Harness {
     engine_ = std::make_unique<orchestrate::Engine>(Cluster(), Plan(), backend_, clock_);
     options.port = 0;
     options.schedule_interval_ms = 50;
+    // PostgreSQL: a previous harness's advisory lock goes when its session
+    // has ended, a moment after its connection closed: wait for it.
+    options.standby = db.rfind("postgres", 0) == 0;
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     service_ =
         std::make_unique<Service>(*engine_, *store_, &clock_, nullptr, json{{"name", "test"}}, options, log);

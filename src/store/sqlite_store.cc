@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -185,6 +186,7 @@ class SqliteStore final : public Store {
       while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
         std::string line = s.Text(0);
         if (line == "ok") continue;
+        std::replace(line.begin(), line.end(), '\n', ' ');  // one line for the log
         if (problems.size() < 400) problems += (problems.empty() ? "" : "; ") + line;
       }
     }
