@@ -690,7 +690,7 @@ struct Service::Impl {
              std::to_string(engine->Usage(team, chip)));
     help("fungible_http_requests_total", "counter", "HTTP requests routed.");
     line("fungible_http_requests_total " + std::to_string(http_requests.load()));
-    help("fungible_http_rejected_total", "counter", "Requests refused with 401, 403 or 429.");
+    help("fungible_http_rejected_total", "counter", "Requests refused with 401, 403, 413 or 429.");
     line("fungible_http_rejected_total " + std::to_string(http_rejected.load()));
     help("fungible_store_commits_total", "counter", "Store transactions (each a group of operations).");
     line("fungible_store_commits_total " + std::to_string(commits.load()));
