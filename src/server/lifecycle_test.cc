@@ -184,6 +184,52 @@ TEST_F(Lifecycle, SigtermWithAnIdleKeepAliveClientExitsWithinTwoSeconds) {
   RecordProperty("sigterm_exit_ms", static_cast<int>(elapsed * 1000));
 }
 
+// `fungible token`: add refuses a taken name (exit 2) unless --replace;
+// list shows every field but the secret; rotate prints a new secret;
+// revoke of an unknown name exits 2.
+TEST_F(Lifecycle, TokenCommandsAndTheirExitCodes) {
+  const std::string db = Path("state.db");
+  auto token = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {Bin(), "token"});
+    args.insert(args.end(), {"--store", db});
+    return proc::RunAll(args);
+  };
+  auto added = token({"add", "--name", "ops", "--role", "admin"});
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  const std::string secret = added.output.substr(0, added.output.find('\n'));
+  ASSERT_EQ(secret.rfind("fgb_", 0), 0u);
+  auto again = token({"add", "--name", "ops", "--role", "admin"});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_EQ(again.output, "fungible: token \"ops\" exists in sqlite:" + db +
+                              "; choose another name, or pass --replace to give it a new secret and role\n");
+  auto team =
+      token({"add", "--name", "alice", "--role", "team", "--team", "research", "--expires-in", "30d"});
+  ASSERT_EQ(team.exit_code, 0) << team.output;
+  auto list = token({"list"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_EQ(list.output.find(secret), std::string::npos) << "a secret in the listing";
+  EXPECT_EQ(list.output.find(Sha256Hex(secret)), std::string::npos) << "a hash in the listing";
+  EXPECT_NE(list.output.find(
+                "NAME                 ROLE    TEAM         CREATED            LAST USED          EXPIRES"),
+            std::string::npos)
+      << list.output;
+  EXPECT_NE(list.output.find("alice                team    research"), std::string::npos) << list.output;
+  auto rotated = token({"rotate", "--name", "ops"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.output;
+  EXPECT_EQ(rotated.output.rfind("fgb_", 0), 0u);
+  EXPECT_NE(rotated.output.substr(0, rotated.output.find('\n')), secret);
+  EXPECT_EQ(token({"add", "--name", "ops", "--role", "viewer", "--replace"}).exit_code, 0);
+  auto revoked = token({"revoke", "--name", "ops"});
+  EXPECT_EQ(revoked.exit_code, 0);
+  EXPECT_EQ(revoked.output, "revoked ops\n");
+  auto unknown = token({"revoke", "--name", "ops"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.output, "fungible: token \"ops\" not found in sqlite:" + db + "\n");
+  auto bad = token({"add", "--name", "x", "--role", "viewer", "--expires-in", "soon"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--expires-in"), std::string::npos) << bad.output;
+}
+
 long RssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;

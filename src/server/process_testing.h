@@ -38,6 +38,25 @@ inline std::string Capture(const std::vector<std::string>& argv) {
   return out;
 }
 
+// Runs argv to completion: its exit code and its stdout and stderr together.
+struct Run {
+  int exit_code = -1;
+  std::string output;
+};
+inline Run RunAll(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  cmd += "2>&1";
+  Run run;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return run;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) run.output += buf;
+  int status = pclose(p);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 // Starts argv with stdout and stderr appended to `log`.
 inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = fork();
