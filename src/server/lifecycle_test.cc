@@ -141,6 +141,20 @@ TEST_F(Lifecycle, DamagedStoreIsRefusedAtStart) {
   EXPECT_FALSE(fs::exists(Path("port")));  // never listened
 }
 
+// A start-up that fails after the server listens (here: the plan file)
+// ends the process with that error's exit code and message.
+TEST_F(Lifecycle, FailedStartupExitsWithItsCode) {
+  auto args = ServeArgs(Path("state.db"), "0", Path("port"), /*with_plan=*/false);
+  args.insert(args.end(), {"--plan", Path("missing.json")});
+  pid_t pid = Start(args, Path("log"));
+  int status = proc::WaitExit(pid, 10);
+  Forget(pid);
+  const std::string log = proc::ReadFile(Path("log"));
+  ASSERT_TRUE(WIFEXITED(status)) << log;
+  EXPECT_EQ(WEXITSTATUS(status), 2) << log;
+  EXPECT_NE(log.find("fungible: " + Path("missing.json") + ": cannot open"), std::string::npos) << log;
+}
+
 // SIGTERM while the start-up solve runs (no --plan: the allocation is
 // solved; /healthz says "solving" meanwhile).
 TEST_F(Lifecycle, SigtermDuringTheStartupSolveExitsWithinTwoSeconds) {
