@@ -21,11 +21,14 @@
 // Content-Length, Transfer-Encoding other than chunked, a body on a GET
 // (400), an unknown path (404), a method the path does not take (405 with
 // Allow), a POST body that is not application/json (415), a declared length
-// over max_body_bytes (413). A chunked body is counted as it arrives and
-// refused with 413 at the limit; the credentials are checked before any body
-// is read. Every answer that leaves a body unread, and every 400, closes the
-// connection. Idle connections are closed after keep_alive_timeout_s, stalled
-// reads and writes after read/write_timeout_s.
+// over max_body_bytes (413). The credentials, rate limit and role are
+// checked before any body is read; then a body, chunked or not, is counted
+// as it arrives and refused with 413 at the limit (the rest is dropped for at
+// most 1 s / 64 MiB so the caller reads the answer). Every answer that leaves
+// body bytes unread, and every malformed request, closes the connection.
+// Idle connections are closed after keep_alive_timeout_s, stalled reads and
+// writes after read/write_timeout_s. Known gaps (cpp-httplib 0.11): no total
+// deadline for a trickled header; no answer after a client's half-close.
 //
 // Endpoints (all JSON; errors are {"error": {"status", "message"}}):
 //   GET  /healthz, /openapi.json                       no token
