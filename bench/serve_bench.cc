@@ -123,6 +123,7 @@ void OverHttp(int jobs, int clients, const std::string& db_dir) {
   auto log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
   server::Service service(engine, **store, &clock, nullptr, json::object(), o, log);
   if (Status st = service.Start(); !st.ok()) return (void)std::fprintf(stderr, "%s\n", st.ToString().c_str());
+  while (!service.serving()) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // recovery
   std::vector<std::vector<double>> lat(clients);
   std::atomic<int> errors{0}, ready{0};
   std::atomic<bool> go{false};

@@ -1,10 +1,12 @@
 // `fungible serve SPEC`: the orchestration service (see server/service.h and
-// docs/serve.md). Also `fungible token add` (create an API token; prints it
-// once) and `fungible explain JOB` (every decision about a job, with reasons,
-// from a running server or straight from the store).
+// docs/serve.md). Also `fungible token add|list|revoke|rotate` (API tokens;
+// a secret is printed once) and `fungible explain JOB` (every decision about
+// a job, with reasons, from a running server or straight from the store).
 //
-// Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 bad spec or flags,
-// 3 infeasible plan, 4 store, port or backend unavailable, 5 refused token.
+// Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 bad spec or flags
+// (also: token name taken, unknown token), 3 infeasible plan, 4 store, port
+// or backend unavailable (also: store owned by another server, damaged store,
+// port in use), 5 refused token.
 #include <httplib.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -16,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -55,7 +58,8 @@ struct ServeFlags {
   int schedule_interval_ms = 1000;
   size_t max_body_bytes = 64 * 1024;
   double rate_limit = 20000;
-  int http_threads = 32;
+  int http_threads = 128;
+  int keep_alive_timeout_s = 1;
   std::string restart_overhead = "300s";
   bool no_borrowing = false;
   std::string log_level = "info";
@@ -111,12 +115,24 @@ json FleetJson(const Fleet& fleet) {
   return {{"name", fleet.name}, {"chip_types", chips}, {"workloads", workloads}};
 }
 
+// What the start-up thread makes for the service: the plan's clock, the
+// backend and the engine. Lives in RunServe's frame.
+struct Runtime {
+  orchestrate::SystemClock system_clock;
+  std::unique_ptr<orchestrate::VirtualClock> virtual_clock;
+  std::unique_ptr<orchestrate::Backend> backend;
+  std::unique_ptr<orchestrate::Engine> engine;
+  const orchestrate::Clock* clock = nullptr;
+};
+
 int RunServe(const ServeFlags& f) {
-  // Block the stop signals before any thread starts; one thread waits for them.
+  // Block the stop signals before any thread starts; one thread waits for
+  // them. SIGUSR1 is the start-up thread telling it that start-up failed.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto log = spdlog::stderr_logger_mt("fungible");
@@ -133,64 +149,82 @@ int RunServe(const ServeFlags& f) {
     if (!r.ok()) return ReportError(r.status().WithContext("--resolve-every"));
     resolve_every_s = *r;
   }
+  if (f.clock != "virtual" && f.clock != "system")
+    return ReportError(Status::Invalid("--clock: expected system or virtual, got " + f.clock));
+  if (f.backend != "sim" && f.backend != "slurm")
+    return ReportError(Status::Invalid("--backend: expected sim or slurm, got " + f.backend));
 
-  // The plan: a file, or a solve from the current hour.
-  orchestrate::SystemClock system_clock;
-  std::unique_ptr<orchestrate::VirtualClock> virtual_clock;
-  UtcSeconds from = FloorHour(system_clock.Now());
+  Runtime rt;
+  UtcSeconds from = FloorHour(rt.system_clock.Now());
   if (!f.from.empty()) {
     auto t = ParseUtc(f.from);
     if (!t.ok()) return ReportError(t.status().WithContext("--from"));
     from = *t;
   }
-  StatusOr<orchestrate::QuotaPlan> plan =
-      f.plan_file.empty() ? SolvePlan(*fleet, from, f.hours, f.period_hours) : ReadPlanFile(f.plan_file);
-  if (!plan.ok()) return ReportError(plan.status());
-  if (f.clock == "virtual") {
-    UtcSeconds start = plan->periods() > 0 ? plan->period_starts[0] : from;
-    if (!f.start.empty()) {
-      auto t = ParseUtc(f.start);
-      if (!t.ok()) return ReportError(t.status().WithContext("--start"));
-      start = *t;
-    }
-    virtual_clock = std::make_unique<orchestrate::VirtualClock>(start);
-  } else if (f.clock != "system") {
-    return ReportError(Status::Invalid("--clock: expected system or virtual, got " + f.clock));
-  }
-  const orchestrate::Clock& clock =
-      virtual_clock ? static_cast<const orchestrate::Clock&>(*virtual_clock) : system_clock;
-
-  orchestrate::ClusterInfo cluster = orchestrate::ClusterFromFleet(*fleet);
-  std::unique_ptr<orchestrate::Backend> backend;
-  if (f.backend == "sim") {
-    backend = std::make_unique<orchestrate::SimBackend>(clock);
-  } else if (f.backend == "slurm") {
-    auto b = orchestrate::SlurmBackend::Create(
-        cluster, orchestrate::SlurmOptions::FromFlag(f.slurm_partitions, f.slurm_gres));
-    if (!b.ok()) return ReportError(b.status());
-    backend = std::move(b).value();
-  } else {
-    return ReportError(Status::Invalid("--backend: expected sim or slurm, got " + f.backend));
+  UtcSeconds virtual_start = 0;
+  if (!f.start.empty()) {
+    auto t = ParseUtc(f.start);
+    if (!t.ok()) return ReportError(t.status().WithContext("--start"));
+    virtual_start = *t;
   }
 
+  // The store first: a damaged, too new or already owned store is refused
+  // before any solve (Service::Start takes ownership).
   const std::string store_url = f.store.empty() ? DefaultStore(f.spec) : f.store;
   auto store = store::OpenStore(store_url);
   if (!store.ok()) return ReportError(store.status());
+  const bool postgres = store_url.rfind("postgres", 0) == 0;
 
-  orchestrate::EngineOptions eo;
-  eo.restart_overhead_s = *overhead;
-  eo.allow_borrowing = !f.no_borrowing;
-  orchestrate::Engine engine(cluster, std::move(plan).value(), *backend, clock, eo);
+  // Runs on the service's start-up thread while it already answers /healthz:
+  // the plan (a file, or a solve from the current hour), clock, backend, engine.
+  server::EngineSource prepare = [&]() -> StatusOr<server::Serving> {
+    StatusOr<orchestrate::QuotaPlan> plan =
+        f.plan_file.empty() ? SolvePlan(*fleet, from, f.hours, f.period_hours) : ReadPlanFile(f.plan_file);
+    if (!plan.ok()) return plan.status();
+    if (f.clock == "virtual") {
+      UtcSeconds start = plan->periods() > 0 ? plan->period_starts[0] : from;
+      if (virtual_start != 0) start = virtual_start;
+      rt.virtual_clock = std::make_unique<orchestrate::VirtualClock>(start);
+      rt.clock = rt.virtual_clock.get();
+    } else {
+      rt.clock = &rt.system_clock;
+    }
+    orchestrate::ClusterInfo cluster = orchestrate::ClusterFromFleet(*fleet);
+    if (f.backend == "sim") {
+      rt.backend = std::make_unique<orchestrate::SimBackend>(*rt.clock);
+    } else {
+      auto b = orchestrate::SlurmBackend::Create(
+          cluster, orchestrate::SlurmOptions::FromFlag(f.slurm_partitions, f.slurm_gres));
+      if (!b.ok()) return b.status();
+      rt.backend = std::move(b).value();
+    }
+    orchestrate::EngineOptions eo;
+    eo.restart_overhead_s = *overhead;
+    eo.allow_borrowing = !f.no_borrowing;
+    rt.engine =
+        std::make_unique<orchestrate::Engine>(cluster, std::move(plan).value(), *rt.backend, *rt.clock, eo);
+    return server::Serving{rt.engine.get(), rt.virtual_clock.get()};
+  };
 
   server::PlanSource resolve;
   if (f.plan_file.empty()) {
     const Fleet fleet_copy = *fleet;
-    resolve = [fleet_copy, &clock, &f]() {
-      return SolvePlan(fleet_copy, FloorHour(clock.Now()), f.hours, f.period_hours);
+    resolve = [fleet_copy, &rt, &f]() {
+      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), f.hours, f.period_hours);
     };
   } else {
     resolve = [path = f.plan_file]() { return ReadPlanFile(path); };
   }
+
+  std::mutex fatal_mu;
+  Status fatal;
+  auto on_fatal = [&](const Status& st) {
+    {
+      std::lock_guard<std::mutex> lock(fatal_mu);
+      fatal = st;
+    }
+    kill(getpid(), SIGUSR1);
+  };
 
   server::ServiceOptions so;
   so.host = f.host;
@@ -199,9 +233,11 @@ int RunServe(const ServeFlags& f) {
   so.rate_limit_per_s = f.rate_limit;
   so.rate_limit_burst = 2 * f.rate_limit;
   so.http_threads = f.http_threads;
+  so.keep_alive_timeout_s = f.keep_alive_timeout_s;
   so.schedule_interval_ms = f.schedule_interval_ms;
   so.resolve_every_s = resolve_every_s;
-  server::Service service(engine, **store, virtual_clock.get(), resolve, FleetJson(*fleet), so, log);
+  so.standby = postgres;  // PostgreSQL: several servers, one leads
+  server::Service service(prepare, **store, resolve, FleetJson(*fleet), so, log, on_fatal);
   Status st = service.Start();
   if (!st.ok()) return ReportError(st);
   if (!f.port_file.empty()) {
@@ -212,14 +248,27 @@ int RunServe(const ServeFlags& f) {
     std::filesystem::rename(tmp, f.port_file);
   }
   std::printf("fungible serve: listening on http://%s:%d (store %s, backend %s)\n", f.host.c_str(),
-              service.port(), (*store)->Describe().c_str(), backend->Name().c_str());
+              service.port(), (*store)->Describe().c_str(), f.backend.c_str());
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  log->info("event=signal signal={} action=graceful_stop", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  int code = kExitOk;
+  if (sig == SIGUSR1) {
+    std::lock_guard<std::mutex> lock(fatal_mu);
+    code = ReportError(fatal);
+  } else {
+    log->info("event=signal signal={} action=graceful_stop", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  }
   service.Stop();
-  return kExitOk;
+  if (service.StartupAbandoned()) {
+    // The start-up solve cannot be interrupted and uses this frame: end the
+    // process here. Nothing was committed by this run, so nothing is lost.
+    log->flush();
+    std::fflush(stdout);
+    std::_Exit(code);
+  }
+  return code;
 }
 
 // ---- client side ----
@@ -320,7 +369,12 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body")->capture_default_str();
   cmd->add_option("--rate-limit", flags->rate_limit, "Requests per second per token")->capture_default_str();
-  cmd->add_option("--http-threads", flags->http_threads, "HTTP worker threads")->capture_default_str();
+  cmd->add_option("--http-threads", flags->http_threads,
+                  "HTTP worker threads = connections served at once (more wait for a free one)")
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-timeout", flags->keep_alive_timeout_s,
+                  "Seconds an idle connection is kept open (also bounds how long a stop waits for it)")
+      ->capture_default_str();
   cmd->add_option("--restart-overhead", flags->restart_overhead, "Checkpoint reload time per restart")
       ->capture_default_str();
   cmd->add_flag("--no-borrowing", flags->no_borrowing, "Teams never borrow idle quota");
@@ -328,30 +382,99 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->callback([flags, &exit_code] { exit_code = RunServe(*flags); });
 
   struct TokenFlags {
-    std::string store, name, role, team;
+    std::string store, name, role, team, expires_in;
+    bool replace = false;
   };
   auto tf = std::make_shared<TokenFlags>();
   CLI::App* token = app.add_subcommand("token", "Manage API tokens of `fungible serve`.");
   token->require_subcommand(1);
+  // Every token command: open the store, run, print; the exit code from the Status.
+  auto run = [&exit_code, tf](const std::function<Status(store::Store&)>& body) {
+    auto store = store::OpenStore(tf->store);
+    if (!store.ok()) {
+      exit_code = ReportError(store.status());
+      return;
+    }
+    Status st = body(**store);
+    exit_code = st.ok() ? kExitOk : ReportError(st);
+  };
+  auto expiry = [tf]() -> StatusOr<UtcSeconds> {
+    if (tf->expires_in.empty()) return UtcSeconds{0};
+    auto d = ParseDurationSeconds(tf->expires_in);
+    if (!d.ok()) return d.status().WithContext("--expires-in");
+    if (*d <= 0) return Status::Invalid("--expires-in: expected a positive duration, got " + tf->expires_in);
+    return orchestrate::SystemClock().Now() + *d;
+  };
+
   CLI::App* add =
       token->add_subcommand("add", "Create a token; prints it once (only its SHA-256 is stored).");
   add->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
   add->add_option("--name", tf->name, "Unique token name")->required();
   add->add_option("--role", tf->role, "viewer, team or admin")->required();
   add->add_option("--team", tf->team, "Team (role team only)");
-  add->callback([tf, &exit_code] {
-    auto store = store::OpenStore(tf->store);
-    if (!store.ok()) {
-      exit_code = ReportError(store.status());
-      return;
-    }
-    auto t = server::AddToken(**store, tf->name, tf->role, tf->team);
-    if (!t.ok()) {
-      exit_code = ReportError(t.status());
-      return;
-    }
-    std::printf("%s\n", t->c_str());
-    exit_code = kExitOk;
+  add->add_option("--expires-in", tf->expires_in, "Lifetime, e.g. 30d or 12h (default: no expiry)");
+  add->add_flag("--replace", tf->replace,
+                "Replace an existing token of that name (its old secret stops working)");
+  add->callback([run, tf, expiry] {
+    run([&](store::Store& store) -> Status {
+      auto exp = expiry();
+      if (!exp.ok()) return exp.status();
+      auto t = server::AddToken(store, tf->name, tf->role, tf->team, *exp, tf->replace,
+                                orchestrate::SystemClock().Now());
+      if (!t.ok()) return t.status();
+      std::printf("%s\n", t->c_str());
+      return Status::Ok();
+    });
+  });
+
+  CLI::App* list =
+      token->add_subcommand("list", "List tokens: name, role, team, created, last used, expiry.");
+  list->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
+  list->callback([run] {
+    run([](store::Store& store) -> Status {
+      auto tokens = store.LoadTokens();
+      if (!tokens.ok()) return tokens.status();
+      auto when = [](UtcSeconds t, const char* none) { return t > 0 ? FormatUtc(t) : std::string(none); };
+      const UtcSeconds now = orchestrate::SystemClock().Now();
+      std::printf("%-20s %-7s %-12s %-18s %-18s %s\n", "NAME", "ROLE", "TEAM", "CREATED", "LAST USED",
+                  "EXPIRES");
+      for (const auto& t : *tokens) {
+        std::string expires = when(t.expires_at, "never");
+        if (t.expires_at > 0 && t.expires_at <= now) expires += " (expired)";
+        std::printf("%-20s %-7s %-12s %-18s %-18s %s\n", t.name.c_str(), t.role.c_str(),
+                    t.team.empty() ? "-" : t.team.c_str(), when(t.created_at, "-").c_str(),
+                    when(t.last_used_at, "never").c_str(), expires.c_str());
+      }
+      return Status::Ok();
+    });
+  });
+
+  CLI::App* revoke =
+      token->add_subcommand("revoke", "Delete a token; a running server refuses it within a second.");
+  revoke->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
+  revoke->add_option("--name", tf->name, "Token name")->required();
+  revoke->callback([run, tf] {
+    run([&](store::Store& store) -> Status {
+      FUNGIBLE_RETURN_IF_ERROR(server::RevokeToken(store, tf->name));
+      std::printf("revoked %s\n", tf->name.c_str());
+      return Status::Ok();
+    });
+  });
+
+  CLI::App* rotate = token->add_subcommand(
+      "rotate", "A new secret for a token (prints it once); the old one is refused within a second.");
+  rotate->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
+  rotate->add_option("--name", tf->name, "Token name")->required();
+  rotate->add_option("--expires-in", tf->expires_in, "New lifetime from now (default: keep the expiry)");
+  rotate->callback([run, tf, expiry] {
+    run([&](store::Store& store) -> Status {
+      auto exp = expiry();
+      if (!exp.ok()) return exp.status();
+      auto t = server::RotateToken(store, tf->name, *exp);
+      if (!t.ok()) return t.status();
+      std::printf("%s\n", t->c_str());
+      return Status::Ok();
+    });
   });
 
   auto ef = std::make_shared<ExplainFlags>();

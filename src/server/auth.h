@@ -35,8 +35,19 @@ StatusOr<std::string> GenerateToken();
 
 // Creates a token for (name, role, team), stores its hash and returns the
 // token (the only time it is visible). A team token needs a team.
+// `expires_at` 0 = never. kInvalidArgument when a token of that name exists,
+// unless `replace` (the old secret then stops working). `now` is the
+// creation time recorded.
 StatusOr<std::string> AddToken(store::Store& store, const std::string& name, const std::string& role,
-                               const std::string& team);
+                               const std::string& team, UtcSeconds expires_at = 0, bool replace = false,
+                               UtcSeconds now = 0);
+
+// A new secret for the existing token `name` (role, team and expiry kept;
+// `expires_at` > 0 replaces the expiry). kNotFound when there is none.
+StatusOr<std::string> RotateToken(store::Store& store, const std::string& name, UtcSeconds expires_at = 0);
+
+// Deletes the token `name`. kNotFound when there is none.
+Status RevokeToken(store::Store& store, const std::string& name);
 
 // Maps presented tokens to principals. Immutable after construction; safe
 // to share between threads.
@@ -44,13 +55,18 @@ class TokenTable {
  public:
   TokenTable() = default;
   explicit TokenTable(const std::vector<store::TokenRecord>& records);
-  // The principal for an "Authorization: Bearer <token>" header value, or
-  // nullopt when it is missing, malformed or unknown.
-  std::optional<Principal> Authenticate(const std::string& authorization_header) const;
+  // The principal for an "Authorization: Bearer <token>" header value (the
+  // scheme name in any case, RFC 9110), or nullopt when it is missing,
+  // malformed, unknown or expired at `now_utc` (seconds, wall clock).
+  std::optional<Principal> Authenticate(const std::string& authorization_header, UtcSeconds now_utc) const;
   size_t size() const { return by_hash_.size(); }
 
  private:
-  std::map<std::string, Principal> by_hash_;
+  struct Entry {
+    Principal principal;
+    UtcSeconds expires_at = 0;
+  };
+  std::map<std::string, Entry> by_hash_;
 };
 
 }  // namespace fungible::server

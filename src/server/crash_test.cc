@@ -20,55 +20,19 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "server/process_testing.h"
+
 namespace fungible::server {
 namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string Bin() {
-  const char* b = std::getenv("FUNGIBLE_BIN");
-  return b ? b : "";
-}
+using proc::Bin;
+using proc::Capture;
+using proc::Spawn;
 
-std::string Capture(const std::vector<std::string>& argv) {
-  std::string cmd;
-  for (const auto& a : argv) cmd += "'" + a + "' ";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-bool WaitHealthy(int port, int tries = 200) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_connection_timeout(0, 200000);
-  for (int i = 0; i < tries; ++i) {
-    if (auto r = c.Get("/healthz"); r && r->status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
+bool WaitHealthy(int port) { return proc::WaitHealth(port, 200); }
 
 TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
   if (Bin().empty() || !fs::exists(Bin())) GTEST_SKIP() << "FUNGIBLE_BIN not built: " << Bin();

@@ -42,7 +42,11 @@ json IdParam(const std::string& what) {
 json OpenApiDocument() {
   const auto common = {std::pair<const char*, const char*>{"401", "missing or invalid bearer token"},
                        {"403", "role not allowed"},
-                       {"429", "rate limited"}};
+                       {"405", "method not allowed on this path (Allow lists the methods)"},
+                       {"413", "body larger than --max-body-bytes (any transfer encoding)"},
+                       {"415", "a request body that is not application/json"},
+                       {"429", "rate limited"},
+                       {"503", "not serving yet (solving, standby, recovering): retry after Retry-After"}};
   auto with_common = [&](json r) {
     for (const auto& [c, t] : common)
       r[c] = {{"description", t}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
@@ -127,7 +131,10 @@ json OpenApiDocument() {
               {"lost_chip_hours", {{"type", "number"}}}}}}}}}}},
       {"paths", json::object()}};
   json& p = doc["paths"];
-  p["/healthz"]["get"] = Op("liveness", Responses({{"200", "ok"}}, {{"type", "object"}}), false);
+  p["/healthz"]["get"] =
+      Op("health: {\"status\": \"ok\"} while serving; 503 with \"solving\", \"standby\", \"recovering\" or "
+         "\"failed\" otherwise",
+         Responses({{"200", "ok: serving"}, {"503", "not serving (yet)"}}, {{"type", "object"}}), false);
   p["/openapi.json"]["get"] =
       Op("this document", Responses({{"200", "OpenAPI document"}}, {{"type", "object"}}), false);
   p["/metrics"]["get"] =

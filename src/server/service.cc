@@ -3,12 +3,16 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <future>
 #include <mutex>
+#include <regex>
 #include <shared_mutex>
 #include <thread>
 
@@ -63,6 +67,37 @@ void SetJson(httplib::Response& res, int code, const json& body) {
 
 void SetError(httplib::Response& res, int code, const std::string& slug, const std::string& message) {
   SetJson(res, code, ErrorBody(slug, message));
+}
+
+// Answers and closes the connection afterwards: cpp-httplib 0.11 closes a
+// connection when writing the answer fails, so the body goes out through a
+// content provider that reports failure once everything is written. Used
+// whenever a request body is left unread (it must not be parsed as the next
+// request) and for malformed requests.
+void SetErrorAndClose(httplib::Response& res, int code, const std::string& slug, const std::string& message) {
+  res.status = code;
+  res.body.clear();
+  auto body = std::make_shared<std::string>(Dump(ErrorBody(slug, message)));
+  res.set_header("Connection", "close");
+  res.set_content_provider(body->size(), "application/json",
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             sink.write(body->data() + offset, length);
+                             return false;  // written: now fail, so the connection closes
+                           });
+}
+
+bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A request carries a body when it declares a non-zero length or is chunked
+// (a request with neither has none, RFC 9112 section 6.3).
+bool HasBody(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  const std::string v = req.get_header_value("Content-Length");
+  return !v.empty() && v.find_first_not_of('0') != std::string::npos;
 }
 
 void SetStatusError(httplib::Response& res, const Status& st) {
@@ -128,20 +163,34 @@ struct Op {
 };
 
 struct Service::Impl {
-  Impl(orchestrate::Engine& e, store::Store& s, orchestrate::VirtualClock* vc, PlanSource r, json f,
-       ServiceOptions o, std::shared_ptr<spdlog::logger> l)
-      : engine(e),
+  Impl(EngineSource p, store::Store& s, PlanSource r, json f, ServiceOptions o,
+       std::shared_ptr<spdlog::logger> l, std::function<void(const Status&)> fatal)
+      : prepare(std::move(p)),
+        on_fatal(std::move(fatal)),
         store(s),
-        vclock(vc),
         resolve(std::move(r)),
         fleet(std::move(f)),
         options(std::move(o)),
         log(std::move(l)),
         limiter(options.rate_limit_per_s, options.rate_limit_burst) {}
 
-  orchestrate::Engine& engine;
+  enum class Phase { kSolving, kStandby, kRecovering, kServing, kFailed };
+  static const char* PhaseName(Phase p) {
+    switch (p) {
+      case Phase::kSolving: return "solving";
+      case Phase::kStandby: return "standby";
+      case Phase::kRecovering: return "recovering";
+      case Phase::kServing: return "ok";
+      case Phase::kFailed: return "failed";
+    }
+    return "failed";
+  }
+
+  EngineSource prepare;
+  std::function<void(const Status&)> on_fatal;
+  orchestrate::Engine* engine = nullptr;        // set by the start-up thread before kServing
+  orchestrate::VirtualClock* vclock = nullptr;  // likewise
   store::Store& store;
-  orchestrate::VirtualClock* vclock;
   PlanSource resolve;
   json fleet;
   ServiceOptions options;
@@ -150,7 +199,11 @@ struct Service::Impl {
 
   httplib::Server http;
   int bound_port = 0;
-  std::thread listener, writer, resolver;
+  int listen_fd = -1;
+  std::thread listener, writer, resolver, startup;
+  std::atomic<Phase> phase{Phase::kSolving};
+  std::atomic<bool> in_prepare{false}, abandoned{false};
+  bool owned = false;  // start-up thread (or Start) only
 
   std::shared_mutex engine_mu;  // engine state
   std::mutex store_mu;          // the store connection
@@ -159,6 +212,7 @@ struct Service::Impl {
   std::condition_variable q_cv;
   std::deque<std::shared_ptr<Op>> ops;
   std::vector<store::AuditEntry> pending_audit;
+  std::map<std::string, UtcSeconds> token_uses;  // guarded by q_mu
   bool stopping = false;
   bool stopped = false;
   std::int64_t next_audit_seq = 1;
@@ -170,17 +224,28 @@ struct Service::Impl {
   std::mutex resolve_mu;
   std::condition_variable resolve_cv;
 
+  // Routes by pattern, for 404 and 405 before any handler runs.
+  std::vector<std::pair<std::regex, std::string>> routes;  // pattern, method
+
   std::atomic<std::int64_t> http_requests{0}, http_rejected{0}, commits{0}, committed_ops{0};
 
   // ---- plumbing ----
 
-  std::shared_ptr<const TokenTable> Tokens(bool reload) {
+  // The token table, re-read from the store when older than kTokensTtl, so a
+  // token added, rotated or revoked by `fungible token` takes effect on a
+  // running server within that time.
+  static constexpr std::chrono::milliseconds kTokensTtl{500};
+  std::shared_ptr<const TokenTable> Tokens() {
     std::lock_guard<std::mutex> lock(tokens_mu);
     auto now = std::chrono::steady_clock::now();
-    if (reload && now - tokens_loaded_at > std::chrono::seconds(1)) {
+    if (now - tokens_loaded_at >= kTokensTtl) {
       std::lock_guard<std::mutex> slock(store_mu);
       auto records = store.LoadTokens();
-      if (records.ok()) tokens = std::make_shared<TokenTable>(*records);
+      if (records.ok()) {
+        tokens = std::make_shared<TokenTable>(*records);
+      } else {
+        log->error("event=tokens_reload_failed error=\"{}\"", records.status().ToString());
+      }
       tokens_loaded_at = now;
     }
     return tokens;
@@ -188,9 +253,13 @@ struct Service::Impl {
 
   std::optional<Principal> Authenticate(const httplib::Request& req) {
     if (!req.has_header("Authorization")) return std::nullopt;
-    std::string header = req.get_header_value("Authorization");
-    if (auto p = Tokens(false)->Authenticate(header)) return p;
-    return Tokens(true)->Authenticate(header);  // a token added since the last load
+    const UtcSeconds now = static_cast<UtcSeconds>(std::time(nullptr));
+    auto p = Tokens()->Authenticate(req.get_header_value("Authorization"), now);
+    if (p) {
+      std::lock_guard<std::mutex> lock(q_mu);
+      token_uses[p->name] = now;  // written with the next commit
+    }
+    return p;
   }
 
   void AuditRejected(const httplib::Request& req, const std::optional<Principal>& who, int code,
@@ -205,10 +274,18 @@ struct Service::Impl {
     e.detail = detail.substr(0, 500);
     {
       std::lock_guard<std::mutex> lock(q_mu);
+      if (pending_audit.size() >= kMaxPendingAudit) return;  // not serving yet: bounded
       pending_audit.push_back(std::move(e));
     }
     q_cv.notify_one();
   }
+  static constexpr size_t kMaxPendingAudit = 10000;
+  static constexpr size_t kDrainBytes = 64u << 20;
+  static constexpr std::chrono::milliseconds kDrainTime{1000};
+
+  Status Recover();
+  void Fail(const Status& st);
+  void StartupMain();
 
   UtcSeconds engine_clock_now() {
     std::shared_lock<std::shared_mutex> lock(engine_mu);
@@ -219,24 +296,42 @@ struct Service::Impl {
   using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Principal&)>;
 
   void Route(const std::string& method, const std::string& pattern, Access access, Handler handler) {
-    auto wrapped = [this, access, handler = std::move(handler), method](const httplib::Request& req,
-                                                                        httplib::Response& res) {
+    routes.emplace_back(std::regex(pattern), method);
+    auto wrapped = [this, access, handler = std::move(handler), method](
+                       const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader* reader) {
       ++http_requests;
       const bool mutation = method == "POST";
+      // A body not read yet: any early answer must close the connection.
+      const bool body_pending = reader && HasBody(req);
+      auto refuse = [&](int code, const std::string& slug, const std::string& msg) {
+        if (body_pending)
+          SetErrorAndClose(res, code, slug, msg);
+        else
+          SetError(res, code, slug, msg);
+      };
+      if (access != Access::kPublic && phase != Phase::kServing) {
+        res.set_header("Retry-After", "1");
+        return refuse(503, "unavailable",
+                      std::string("the server is not serving yet (") + PhaseName(phase) + "); retry shortly");
+      }
       std::optional<Principal> who;
       if (access != Access::kPublic || req.has_header("Authorization")) who = Authenticate(req);
       const std::string key = who ? "token:" + who->name : "addr:" + req.remote_addr;
       if (!limiter.Allow(key)) {
         ++http_rejected;
         res.set_header("Retry-After", "1");
-        return SetError(res, 429, "rate_limited", "too many requests for " + key + "; retry later");
+        const std::string msg = "too many requests for " + key + "; retry later";
+        refuse(429, "rate_limited", msg);
+        if (mutation) AuditRejected(req, who, 429, msg);
+        return;
       }
       if (access != Access::kPublic) {
         if (!who) {
           ++http_rejected;
           res.set_header("WWW-Authenticate", "Bearer");
           std::string msg = req.has_header("Authorization") ? "invalid bearer token" : "missing bearer token";
-          SetError(res, 401, "unauthenticated", msg);
+          refuse(401, "unauthenticated", msg);
           if (mutation) AuditRejected(req, who, 401, msg);
           return;
         }
@@ -246,19 +341,122 @@ struct Service::Impl {
           ++http_rejected;
           std::string msg =
               std::string("role ") + RoleName(who->role) + " may not " + req.method + " " + req.path;
-          SetError(res, 403, "permission_denied", msg);
+          refuse(403, "permission_denied", msg);
           if (mutation) AuditRejected(req, who, 403, msg);
           return;
         }
       }
+      // The body, only now (authenticated) and never past the limit,
+      // whatever its transfer encoding.
+      std::optional<httplib::Request> with_body;
+      if (body_pending) {
+        std::string body;
+        bool over = false;
+        const size_t limit = options.max_body_bytes;
+        // Past the limit the rest is read and dropped (never kept) for at
+        // most kDrainBytes and kDrainTime, so a caller still uploading
+        // reads the 413 instead of a connection reset; then the connection
+        // is cut.
+        size_t drained = 0;
+        std::chrono::steady_clock::time_point drain_until;
+        const bool read_ok = (*reader)([&](const char* data, size_t n) {
+          if (!over && body.size() + n <= limit) {
+            body.append(data, n);
+            return true;
+          }
+          if (!over) {
+            over = true;
+            std::string().swap(body);
+            drain_until = std::chrono::steady_clock::now() + kDrainTime;
+          }
+          drained += n;
+          return drained <= kDrainBytes && std::chrono::steady_clock::now() < drain_until;
+        });
+        if (over) {
+          ++http_rejected;
+          const std::string msg = "request body larger than the limit of " + std::to_string(limit) + " bytes";
+          SetErrorAndClose(res, 413, "payload_too_large", msg);
+          AuditRejected(req, who, 413, msg);
+          return;
+        }
+        if (!read_ok) return SetErrorAndClose(res, 400, "bad_request", "the request body could not be read");
+        with_body.emplace(req);
+        with_body->body = std::move(body);
+      }
       t_audited = false;
-      handler(req, res, who ? *who : Principal{"-", Role::kViewer, ""});
+      const httplib::Request& r = with_body ? *with_body : req;
+      handler(r, res, who ? *who : Principal{"-", Role::kViewer, ""});
       if (mutation && !t_audited && res.status >= 400) AuditRejected(req, who, res.status, res.body);
     };
     if (method == "GET")
-      http.Get(pattern, wrapped);
+      http.Get(pattern, [wrapped](const httplib::Request& req, httplib::Response& res) {
+        wrapped(req, res, nullptr);
+      });
     else
-      http.Post(pattern, wrapped);
+      http.Post(pattern, [wrapped](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& reader) { wrapped(req, res, &reader); });
+  }
+
+  // Checks every request before routing and before any body byte is read
+  // (cpp-httplib's pre-routing handler): framing, route, method, media
+  // type, declared length. Handled = answered here.
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res) {
+    // A refused POST is a refused mutation: audited (without a principal:
+    // no credentials are checked before these refusals).
+    auto close = [&](int code, const std::string& slug, const std::string& msg) {
+      SetErrorAndClose(res, code, slug, msg);
+      if (req.method == "POST") AuditRejected(req, std::nullopt, code, msg);
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    const size_t n_length = req.get_header_value_count("Content-Length");
+    const size_t n_te = req.get_header_value_count("Transfer-Encoding");
+    if (n_length > 1) return close(400, "bad_request", "more than one Content-Length header");
+    if (n_te > 1 || (n_te == 1 && !EqualsIgnoreCase(req.get_header_value("Transfer-Encoding"), "chunked")))
+      return close(400, "bad_request", "Transfer-Encoding: only a single \"chunked\" is accepted");
+    if (n_te == 1 && n_length == 1)
+      return close(400, "bad_request", "both Content-Length and Transfer-Encoding were sent");
+    std::uint64_t length = 0;
+    if (n_length == 1) {
+      const std::string v = req.get_header_value("Content-Length");
+      if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+        return close(400, "bad_request", "Content-Length: expected a decimal number of bytes");
+      length = std::stoull(v);
+    }
+    if (req.has_header("Content-Encoding"))
+      return close(415, "unsupported_media_type", "Content-Encoding is not accepted; send plain JSON");
+    std::string allow;
+    for (const auto& [pattern, m] : routes)
+      if (std::regex_match(req.path, pattern)) allow += (allow.empty() ? "" : ", ") + m;
+    const bool body = HasBody(req);
+    if (allow.empty()) {
+      if (!body) return httplib::Server::HandlerResponse::Unhandled;  // the 404 of the error handler
+      return close(404, "not_found", "no route for " + req.method + " " + req.path);
+    }
+    if (allow.find(req.method) == std::string::npos) {
+      res.set_header("Allow", allow);
+      const std::string msg = req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")";
+      if (body) return close(405, "method_not_allowed", msg);
+      SetError(res, 405, "method_not_allowed", msg);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method != "POST" && body) return close(400, "bad_request", req.method + " requests take no body");
+    if (body) {
+      std::string type = req.get_header_value("Content-Type");
+      type = type.substr(0, type.find(';'));
+      while (!type.empty() && type.back() == ' ') type.pop_back();
+      if (!EqualsIgnoreCase(type, "application/json"))
+        return close(
+            415, "unsupported_media_type",
+            "Content-Type: expected application/json, got \"" + req.get_header_value("Content-Type") + "\"");
+      if (length > options.max_body_bytes) {
+        ++http_rejected;
+        const std::string msg = "request body of " + std::to_string(length) +
+                                " bytes is larger than the limit of " +
+                                std::to_string(options.max_body_bytes) + " bytes";
+        return close(413, "payload_too_large", msg);
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   }
 
   // Hands `op` to the writer and waits until it is applied and committed.
@@ -288,6 +486,7 @@ struct Service::Impl {
     while (true) {
       std::vector<std::shared_ptr<Op>> batch_ops;
       std::vector<store::AuditEntry> audits;
+      std::map<std::string, UtcSeconds> uses;
       bool finishing = false;
       {
         std::unique_lock<std::mutex> lock(q_mu);
@@ -297,25 +496,28 @@ struct Service::Impl {
           ops.pop_front();
         }
         audits.swap(pending_audit);
+        uses.swap(token_uses);
         finishing = stopping && ops.empty();
       }
       const bool tick = std::chrono::steady_clock::now() >= next_tick;
       if (tick) next_tick = std::chrono::steady_clock::now() + interval;
-      if (!batch_ops.empty() || !audits.empty() || tick || finishing) Pass(batch_ops, audits);
+      if (!batch_ops.empty() || !audits.empty() || tick || finishing) Pass(batch_ops, audits, uses);
       if (finishing) break;
     }
   }
 
-  void Pass(std::vector<std::shared_ptr<Op>>& batch_ops, std::vector<store::AuditEntry>& audits) {
+  void Pass(std::vector<std::shared_ptr<Op>>& batch_ops, std::vector<store::AuditEntry>& audits,
+            const std::map<std::string, UtcSeconds>& uses) {
     store::Batch batch;
+    for (const auto& [name, at] : uses) batch.token_uses.push_back({name, at});
     {
       std::unique_lock<std::shared_mutex> lock(engine_mu);
       for (auto& op : batch_ops) op->apply(*op);
-      Status st = engine.Schedule();
+      Status st = engine->Schedule();
       if (!st.ok()) log->error("event=schedule_failed error=\"{}\"", st.ToString());
       for (auto& op : batch_ops)
         if (op->finish) op->finish(*op);
-      auto changes = engine.TakeChanges();
+      auto changes = engine->TakeChanges();
       batch.jobs = std::move(changes.jobs);
       batch.decisions = std::move(changes.decisions);
       last_now = engine_now();
@@ -388,7 +590,7 @@ struct Service::Impl {
     auto op = std::make_shared<Op>();
     auto p = std::make_shared<orchestrate::QuotaPlan>(std::move(plan).value());
     op->apply = [this, p, why](Op& o) {
-      engine.SetPlan(*p, why);
+      engine->SetPlan(*p, why);
       o.code = 200;
       o.body = json{{"periods", p->periods()}, {"reason", why}};
     };
@@ -407,15 +609,15 @@ struct Service::Impl {
   // ---- handlers ----
 
   json PlanJson() {
-    const auto& plan = engine.plan();
+    const auto& plan = engine->plan();
     json periods = json::array();
     for (int t = 0; t < plan.periods(); ++t)
       periods.push_back(
           {{"index", t}, {"start", FormatUtc(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
     json usage = json::object();
     for (const auto& team : plan.Teams())
-      for (const auto& chip : plan.ChipTypes()) usage[team][chip] = engine.Usage(team, chip);
-    return json{{"current_period", engine.current_period()},
+      for (const auto& chip : plan.ChipTypes()) usage[team][chip] = engine->Usage(team, chip);
+    return json{{"current_period", engine->current_period()},
                 {"periods", periods},
                 {"quota_chips", plan.quota_chips},
                 {"used_chips", usage}};
@@ -423,7 +625,7 @@ struct Service::Impl {
 
   json PoolsJson() {
     json pools = json::array();
-    for (const auto& p : engine.Pools())
+    for (const auto& p : engine->Pools())
       pools.push_back({{"id", p.id},
                        {"chip_type", p.chip_type},
                        {"chips", p.chips},
@@ -441,9 +643,9 @@ struct Service::Impl {
       line(std::string("# TYPE ") + name + " " + type);
     };
     std::shared_lock<std::shared_mutex> lock(engine_mu);
-    const auto& c = engine.counters();
+    const auto& c = engine->counters();
     help("fungible_queue_depth", "gauge", "Jobs waiting for admission.");
-    line("fungible_queue_depth " + std::to_string(engine.queue_depth()));
+    line("fungible_queue_depth " + std::to_string(engine->queue_depth()));
     help("fungible_submissions_total", "counter", "Jobs accepted (duplicates excluded).");
     line("fungible_submissions_total " + std::to_string(c.submitted));
     help("fungible_admissions_total", "counter", "Jobs started on a pool (restarts included).");
@@ -458,37 +660,37 @@ struct Service::Impl {
     help("fungible_lost_chip_hours_total", "counter", "Chip-hours of work lost to preemption and failure.");
     line("fungible_lost_chip_hours_total " + std::to_string(c.lost_chip_hours));
     help("fungible_plan_period", "gauge", "Index of the current plan period (-1 outside the plan).");
-    line("fungible_plan_period " + std::to_string(engine.current_period()));
+    line("fungible_plan_period " + std::to_string(engine->current_period()));
     help("fungible_pool_chips", "gauge", "Chips in the pool.");
-    for (const auto& p : engine.Pools())
+    for (const auto& p : engine->Pools())
       line("fungible_pool_chips{pool=\"" + p.id + "\",chip_type=\"" + p.chip_type + "\"} " +
            std::to_string(p.chips));
     help("fungible_pool_used_chips", "gauge", "Chips held by running jobs.");
-    for (const auto& p : engine.Pools())
+    for (const auto& p : engine->Pools())
       line("fungible_pool_used_chips{pool=\"" + p.id + "\"} " + std::to_string(p.used_chips));
     help("fungible_pool_utilization", "gauge", "Used chips / chips.");
-    for (const auto& p : engine.Pools()) {
+    for (const auto& p : engine->Pools()) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.6f", p.chips > 0 ? static_cast<double>(p.used_chips) / p.chips : 0.0);
       line("fungible_pool_utilization{pool=\"" + p.id + "\"} " + buf);
     }
     help("fungible_pool_up", "gauge", "1 when the pool is up.");
-    for (const auto& p : engine.Pools())
+    for (const auto& p : engine->Pools())
       line("fungible_pool_up{pool=\"" + p.id + "\"} " + (p.up ? "1" : "0"));
-    const auto& plan = engine.plan();
+    const auto& plan = engine->plan();
     help("fungible_team_quota_chips", "gauge", "Nominal quota of the team in the current period.");
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes())
         line("fungible_team_quota_chips{team=\"" + team + "\",chip_type=\"" + chip + "\"} " +
-             std::to_string(plan.Quota(team, chip, engine.current_period())));
+             std::to_string(plan.Quota(team, chip, engine->current_period())));
     help("fungible_team_used_chips", "gauge", "Chips the team holds (borrowed included).");
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes())
         line("fungible_team_used_chips{team=\"" + team + "\",chip_type=\"" + chip + "\"} " +
-             std::to_string(engine.Usage(team, chip)));
+             std::to_string(engine->Usage(team, chip)));
     help("fungible_http_requests_total", "counter", "HTTP requests routed.");
     line("fungible_http_requests_total " + std::to_string(http_requests.load()));
-    help("fungible_http_rejected_total", "counter", "Requests refused with 401, 403 or 429.");
+    help("fungible_http_rejected_total", "counter", "Requests refused with 401, 403, 413 or 429.");
     line("fungible_http_rejected_total " + std::to_string(http_rejected.load()));
     help("fungible_store_commits_total", "counter", "Store transactions (each a group of operations).");
     line("fungible_store_commits_total " + std::to_string(commits.load()));
@@ -499,18 +701,30 @@ struct Service::Impl {
     http.set_payload_max_length(options.max_body_bytes);
     http.set_keep_alive_max_count(1000000);
     http.set_tcp_nodelay(true);  // small JSON answers: no Nagle delay
-    http.set_keep_alive_timeout(30);
+    http.set_keep_alive_timeout(std::max(1, options.keep_alive_timeout_s));
+    http.set_read_timeout(std::max(1, options.read_timeout_s), 0);
+    http.set_write_timeout(std::max(1, options.write_timeout_s), 0);
+    // SO_REUSEADDR only (cpp-httplib's default adds SO_REUSEPORT, which lets
+    // a second server bind the same port and split the requests).
+    http.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd = sock;  // the last one made is the one that binds
+    });
     const int threads = std::max(2, options.http_threads);
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http.set_pre_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      std::string slug = res.status == 404   ? "not_found"
-                         : res.status == 413 ? "payload_too_large"
-                                             : "bad_request";
-      std::string msg = res.status == 404   ? "no route for " + req.method + " " + req.path
-                        : res.status == 413 ? "request body larger than the limit"
-                                            : "bad request";
-      SetError(res, res.status, slug, msg);
+      if (!res.body.empty() || res.content_length_ > 0) return;  // answered by a handler
+      if (res.status == 404)
+        return SetError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+      // Malformed request line or headers, URI too long, ...: answer and close.
+      const std::string slug = res.status == 413 ? "payload_too_large" : "bad_request";
+      const std::string msg = res.status == 413   ? "request body larger than the limit"
+                              : res.status == 414 ? "request URI too long"
+                                                  : "malformed request";
+      SetErrorAndClose(res, res.status, slug, msg);
     });
     http.set_exception_handler(
         [this](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
@@ -525,8 +739,11 @@ struct Service::Impl {
           SetError(res, 500, "internal", "internal error");
         });
 
-    Route("GET", "/healthz", Access::kPublic, [](auto&, auto& res, auto&) {
-      SetJson(res, 200, {{"status", "ok"}});
+    // 200 only while serving; a load balancer sends traffic to the leader.
+    Route("GET", "/healthz", Access::kPublic, [this](auto&, auto& res, auto&) {
+      const Phase p = phase;
+      if (p != Phase::kServing) res.set_header("Retry-After", "1");
+      SetJson(res, p == Phase::kServing ? 200 : 503, {{"status", PhaseName(p)}});
     });
     Route("GET", "/openapi.json", Access::kPublic,
           [](auto&, auto& res, auto&) { SetJson(res, 200, OpenApiDocument()); });
@@ -536,7 +753,7 @@ struct Service::Impl {
     });
     Route("GET", "/v1/fleet", Access::kAnyRole, [this](auto&, auto& res, auto&) {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
-      SetJson(res, 200, {{"fleet", fleet}, {"pools", PoolsJson()}, {"backend", engine.backend().Name()}});
+      SetJson(res, 200, {{"fleet", fleet}, {"pools", PoolsJson()}, {"backend", engine->backend().Name()}});
     });
     Route("GET", "/v1/pools", Access::kAnyRole, [this](auto&, auto& res, auto&) {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
@@ -566,13 +783,13 @@ struct Service::Impl {
       }
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       json jobs = json::array();
-      for (const Job* j : engine.List(f)) jobs.push_back(orchestrate::JobToJson(*j));
+      for (const Job* j : engine->List(f)) jobs.push_back(orchestrate::JobToJson(*j));
       SetJson(res, 200, {{"jobs", jobs}, {"count", jobs.size()}});
     });
     Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kAnyRole,
           [this](const httplib::Request& req, auto& res, auto&) {
             std::shared_lock<std::shared_mutex> lock(engine_mu);
-            const Job* j = engine.Find(req.matches[1]);
+            const Job* j = engine->Find(req.matches[1]);
             if (!j)
               return SetError(res, 404, "not_found", "job " + std::string(req.matches[1]) + " not found");
             SetJson(res, 200, orchestrate::JobToJson(*j));
@@ -583,7 +800,7 @@ struct Service::Impl {
             json job;
             {
               std::shared_lock<std::shared_mutex> lock(engine_mu);
-              const Job* j = engine.Find(id);
+              const Job* j = engine->Find(id);
               if (!j) return SetError(res, 404, "not_found", "job " + id + " not found");
               job = orchestrate::JobToJson(*j);
             }
@@ -611,7 +828,7 @@ struct Service::Impl {
             auto op = std::make_shared<Op>();
             auto id = std::make_shared<std::string>();
             op->apply = [this, s = std::move(spec).value(), id](Op& o) mutable {
-              auto out = engine.Submit(s);
+              auto out = engine->Submit(s);
               if (!out.ok()) {
                 o.code = HttpFor(out.status().code());
                 o.body = ErrorBody(StatusSlug(out.status().code()), out.status().message());
@@ -632,7 +849,7 @@ struct Service::Impl {
             };
             op->finish = [this, id](Op& o) {
               if (id->empty()) return;
-              if (const Job* j = engine.Find(*id)) o.body = orchestrate::JobToJson(*j);
+              if (const Job* j = engine->Find(*id)) o.body = orchestrate::JobToJson(*j);
             };
             RunOp(op, req, who, res);
             if (res.status == 200) res.set_header("Idempotent-Replayed", "true");
@@ -642,7 +859,7 @@ struct Service::Impl {
             const std::string id = req.matches[1];
             auto op = std::make_shared<Op>();
             op->apply = [this, id, who](Op& o) {
-              const Job* j = engine.Find(id);
+              const Job* j = engine->Find(id);
               if (!j) {
                 o.code = 404;
                 o.body = ErrorBody("not_found", "job " + id + " not found");
@@ -653,7 +870,7 @@ struct Service::Impl {
                 o.body = ErrorBody("permission_denied", "job " + id + " belongs to team " + j->spec.team);
                 return;
               }
-              auto c = engine.Cancel(id, who.name);
+              auto c = engine->Cancel(id, who.name);
               if (!c.ok()) {
                 o.code = c.status().code() == StatusCode::kInvalidArgument ? 409 : HttpFor(c.status().code());
                 o.body = ErrorBody(o.code == 409 ? "conflict" : StatusSlug(c.status().code()),
@@ -683,7 +900,7 @@ struct Service::Impl {
               const std::string pool = req.matches[1];
               auto op = std::make_shared<Op>();
               op->apply = [this, pool, reason, down](Op& o) {
-                Status st = down ? engine.PoolDown(pool, reason) : engine.PoolUp(pool, reason);
+                Status st = down ? engine->PoolDown(pool, reason) : engine->PoolUp(pool, reason);
                 if (!st.ok()) {
                   o.code = HttpFor(st.code());
                   o.body = ErrorBody(StatusSlug(st.code()), st.message());
@@ -703,7 +920,7 @@ struct Service::Impl {
             auto op = std::make_shared<Op>();
             op->apply = [](Op& o) { o.code = 200; };
             op->finish = [this](Op& o) {
-              o.body = {{"queue_depth", engine.queue_depth()}, {"period", engine.current_period()}};
+              o.body = {{"queue_depth", engine->queue_depth()}, {"period", engine->current_period()}};
             };
             RunOp(op, req, who, res);
           });
@@ -726,7 +943,7 @@ struct Service::Impl {
               o.audit.detail = "advanced " + std::to_string(seconds) + " s";
             };
             op->finish = [this](Op& o) {
-              o.body = {{"now", FormatUtc(vclock->Now())}, {"period", engine.current_period()}};
+              o.body = {{"now", FormatUtc(vclock->Now())}, {"period", engine->current_period()}};
             };
             RunOp(op, req, who, res);
           });
@@ -764,39 +981,115 @@ struct Service::Impl {
 Service::Service(orchestrate::Engine& engine, store::Store& store, orchestrate::VirtualClock* virtual_clock,
                  PlanSource resolve, nlohmann::json fleet, ServiceOptions options,
                  std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<Impl>(engine, store, virtual_clock, std::move(resolve), std::move(fleet),
-                                   std::move(options), std::move(log))) {}
+    : Service(
+          [&engine, virtual_clock]() -> StatusOr<Serving> {
+            return Serving{&engine, virtual_clock};
+          },
+          store, std::move(resolve), std::move(fleet), std::move(options), std::move(log), nullptr) {}
+
+Service::Service(EngineSource prepare, store::Store& store, PlanSource resolve, nlohmann::json fleet,
+                 ServiceOptions options, std::shared_ptr<spdlog::logger> log,
+                 std::function<void(const Status&)> on_fatal)
+    : impl_(std::make_unique<Impl>(std::move(prepare), store, std::move(resolve), std::move(fleet),
+                                   std::move(options), std::move(log), std::move(on_fatal))) {}
 
 Service::~Service() { Stop(); }
 
 int Service::port() const { return impl_->bound_port; }
+bool Service::serving() const { return impl_->phase == Impl::Phase::kServing; }
+bool Service::StartupAbandoned() const { return impl_->abandoned; }
+
+// Recovers: stored jobs into the engine, reconciled with the backend.
+Status Service::Impl::Recover() {
+  std::lock_guard<std::mutex> lock(store_mu);
+  auto jobs = store.LoadJobs();
+  if (!jobs.ok()) return jobs.status().WithContext("recover jobs");
+  auto max_decision = store.MaxDecisionSeq();
+  if (!max_decision.ok()) return max_decision.status();
+  auto max_audit = store.MaxAuditSeq();
+  if (!max_audit.ok()) return max_audit.status();
+  const size_t recovered = jobs->size();
+  {
+    std::unique_lock<std::shared_mutex> elock(engine_mu);
+    FUNGIBLE_RETURN_IF_ERROR(engine->Restore(std::move(jobs).value(), *max_decision + 1));
+    FUNGIBLE_RETURN_IF_ERROR(engine->Schedule());
+    auto changes = engine->TakeChanges();
+    FUNGIBLE_RETURN_IF_ERROR(store.Commit({std::move(changes.jobs), std::move(changes.decisions), {}, {}}));
+    last_now = engine_now();
+  }
+  {
+    std::lock_guard<std::mutex> qlock(q_mu);
+    next_audit_seq = *max_audit + 1;
+  }
+  // Tokens() loads the table on the first request (never under store_mu:
+  // Tokens() takes tokens_mu, then store_mu).
+  auto records = store.LoadTokens();
+  if (!records.ok()) return records.status();
+  log->info("event=recovered store={} jobs={} tokens={}", store.Describe(), recovered, records->size());
+  return Status::Ok();
+}
+
+void Service::Impl::Fail(const Status& st) {
+  phase = Phase::kFailed;
+  log->critical("event=startup_failed error=\"{}\"", st.ToString());
+  log->flush();
+  if (on_fatal) on_fatal(st);
+}
+
+// The start-up thread: prepare (solve), own the store, recover, serve.
+void Service::Impl::StartupMain() {
+  in_prepare = true;
+  auto prepared = prepare();
+  in_prepare = false;
+  if (abandoned) return;  // Stop() gave up on us; touch nothing
+  if (!prepared.ok()) return Fail(prepared.status());
+  engine = prepared->engine;
+  vclock = prepared->virtual_clock;
+  bool said_standby = false;
+  while (!owned) {
+    StatusOr<bool> own = [&] {
+      std::lock_guard<std::mutex> lock(store_mu);
+      return store.TryOwn();
+    }();
+    if (own.ok() && *own) {
+      owned = true;
+      break;
+    }
+    if (!own.ok()) log->warn("event=ownership_check_failed error=\"{}\"", own.status().ToString());
+    if (!said_standby) {
+      log->info("event=standby store={} owner=\"{}\"", store.Describe(), store.Owner());
+      said_standby = true;
+    }
+    phase = Phase::kStandby;
+    std::unique_lock<std::mutex> lock(q_mu);
+    if (q_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping; })) return;
+  }
+  if (said_standby) log->info("event=took_over store={}", store.Describe());
+  phase = Phase::kRecovering;
+  Status st = Recover();
+  if (!st.ok()) return Fail(st);
+  {
+    std::lock_guard<std::mutex> lock(q_mu);
+    if (stopping) return;
+    writer = std::thread([this] { WriterLoop(); });
+    if (options.resolve_every_s > 0 && resolve) resolver = std::thread([this] { ResolverLoop(); });
+  }
+  phase = Phase::kServing;
+  log->info("event=serving backend={}", engine->backend().Name());
+}
 
 Status Service::Start() {
   Impl& s = *impl_;
-  // Recover: stored jobs into the engine, reconciled with the backend.
-  {
+  if (!s.options.standby) {
+    // Refused at once, before the port and before any solve.
     std::lock_guard<std::mutex> lock(s.store_mu);
-    auto jobs = s.store.LoadJobs();
-    if (!jobs.ok()) return jobs.status().WithContext("recover jobs");
-    auto max_decision = s.store.MaxDecisionSeq();
-    if (!max_decision.ok()) return max_decision.status();
-    auto max_audit = s.store.MaxAuditSeq();
-    if (!max_audit.ok()) return max_audit.status();
-    s.next_audit_seq = *max_audit + 1;
-    const size_t recovered = jobs->size();
-    {
-      std::unique_lock<std::shared_mutex> elock(s.engine_mu);
-      FUNGIBLE_RETURN_IF_ERROR(s.engine.Restore(std::move(jobs).value(), *max_decision + 1));
-      FUNGIBLE_RETURN_IF_ERROR(s.engine.Schedule());
-      auto changes = s.engine.TakeChanges();
-      FUNGIBLE_RETURN_IF_ERROR(s.store.Commit({std::move(changes.jobs), std::move(changes.decisions), {}}));
-      s.last_now = s.engine_now();
-    }
-    auto tokens = s.store.LoadTokens();
-    if (!tokens.ok()) return tokens.status();
-    s.tokens = std::make_shared<TokenTable>(*tokens);
-    s.tokens_loaded_at = std::chrono::steady_clock::now();
-    s.log->info("event=recovered store={} jobs={} tokens={}", s.store.Describe(), recovered, tokens->size());
+    auto own = s.store.TryOwn();
+    if (!own.ok()) return own.status();
+    if (!*own)
+      return Status(StatusCode::kUnavailable, "store " + s.store.Describe() + " is in use by " +
+                                                  s.store.Owner() +
+                                                  "; one server per store: stop it or pass another --store");
+    s.owned = true;
   }
   s.InstallRoutes();
   if (s.options.port == 0) {
@@ -805,13 +1098,20 @@ Status Service::Start() {
     s.bound_port = s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1;
   }
   if (s.bound_port <= 0)
-    return Status(StatusCode::kUnavailable,
-                  "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + " (in use?)");
-  s.writer = std::thread([&s] { s.WriterLoop(); });
+    return Status(StatusCode::kUnavailable, "cannot listen on " + s.options.host + ":" +
+                                                std::to_string(s.options.port) +
+                                                " (the address is in use, or not this host's)");
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of connections
+  // would wait for SYN retransmits (1 s, 3 s, ...). A second listen() on the
+  // bound socket raises it.
+  if (s.listen_fd >= 0) ::listen(s.listen_fd, SOMAXCONN);
   s.listener = std::thread([&s] { s.http.listen_after_bind(); });
-  if (s.options.resolve_every_s > 0 && s.resolve) s.resolver = std::thread([&s] { s.ResolverLoop(); });
-  s.log->info("event=listening host={} port={} backend={}", s.options.host, s.bound_port,
-              s.engine.backend().Name());
+  // Until the accept loop runs, httplib's stop() would do nothing and the
+  // listener would block in accept() for good: wait for it.
+  for (int i = 0; i < 5000 && !s.http.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  s.log->info("event=listening host={} port={}", s.options.host, s.bound_port);
+  s.startup = std::thread([&s] { s.StartupMain(); });
   return Status::Ok();
 }
 
@@ -822,7 +1122,9 @@ void Service::Stop() {
     if (s.stopped) return;
     s.stopped = true;
   }
-  s.http.stop();  // no new requests; in-flight handlers finish
+  if (!s.listener.joinable()) return;  // never started
+  s.http.stop();  // no new connections; in-flight handlers finish, idle ones close within the keep-alive
+                  // timeout
   if (s.listener.joinable()) s.listener.join();
   {
     std::lock_guard<std::mutex> lock(s.q_mu);
@@ -830,6 +1132,19 @@ void Service::Stop() {
   }
   s.q_cv.notify_all();
   s.resolve_cv.notify_all();
+  if (s.startup.joinable()) {
+    if (s.in_prepare) {
+      s.abandoned = true;
+      s.startup.detach();
+      s.log->warn("event=startup_abandoned reason=\"stopped during the start-up solve\"");
+    } else {
+      s.startup.join();
+    }
+  }
+  {
+    // The start-up thread has ended (or never starts the writer now).
+    std::lock_guard<std::mutex> lock(s.q_mu);
+  }
   if (s.writer.joinable()) s.writer.join();
   if (s.resolver.joinable()) s.resolver.join();
   s.log->info("event=stopped");

@@ -8,6 +8,28 @@
 // acknowledged request is durable. If a commit fails the process exits
 // (fail-stop) so a restart recovers exactly the acknowledged state.
 //
+// Start and ownership: Start() checks that this process owns the store
+// (Store::TryOwn; refused with kUnavailable when another does, unless
+// `standby`), binds the port (never shared: no SO_REUSEPORT) and listens at
+// once. A start-up thread then prepares the engine (the plan solve: /healthz
+// says "solving"), waits for ownership when standing by ("standby"), recovers
+// the stored jobs ("recovering") and only then serves ("ok"). Until then
+// every other endpoint answers 503 with Retry-After.
+//
+// HTTP front (cpp-httplib, one pool thread per open connection): a request
+// is checked before any body byte is read - duplicate or malformed
+// Content-Length, Transfer-Encoding other than chunked, a body on a GET
+// (400), an unknown path (404), a method the path does not take (405 with
+// Allow), a POST body that is not application/json (415), a declared length
+// over max_body_bytes (413). The credentials, rate limit and role are
+// checked before any body is read; then a body, chunked or not, is counted
+// as it arrives and refused with 413 at the limit (the rest is dropped for at
+// most 1 s / 64 MiB so the caller reads the answer). Every answer that leaves
+// body bytes unread, and every malformed request, closes the connection.
+// Idle connections are closed after keep_alive_timeout_s, stalled reads and
+// writes after read/write_timeout_s. Known gaps (cpp-httplib 0.11): no total
+// deadline for a trickled header; no answer after a client's half-close.
+//
 // Endpoints (all JSON; errors are {"error": {"status", "message"}}):
 //   GET  /healthz, /openapi.json                       no token
 //   GET  /metrics (Prometheus text)                    any role
@@ -41,7 +63,11 @@ struct ServiceOptions {
   size_t max_body_bytes = 64 * 1024;  // larger requests get 413
   double rate_limit_per_s = 20000;    // per principal (or client address without a token)
   double rate_limit_burst = 40000;
-  int http_threads = 32;
+  int http_threads = 128;        // connections served at once; more wait for a free thread
+  int keep_alive_timeout_s = 1;  // an idle connection is closed after this
+  int read_timeout_s = 2;        // a stalled read (headers or body) ends the connection
+  int write_timeout_s = 2;
+  bool standby = false;              // another owner: wait for the store instead of refusing
   int schedule_interval_ms = 1000;   // scheduling pass even without requests
   std::int64_t resolve_every_s = 0;  // re-solve the plan on this period (0 = only on demand)
   int max_batch = 4096;              // operations per group commit
@@ -51,6 +77,15 @@ struct ServiceOptions {
 // never called with the engine locked.
 using PlanSource = std::function<StatusOr<orchestrate::QuotaPlan>()>;
 
+// What the service runs on, made by an EngineSource on the start-up thread.
+struct Serving {
+  orchestrate::Engine* engine = nullptr;
+  orchestrate::VirtualClock* virtual_clock = nullptr;  // nullable: enables POST /v1/clock/advance
+};
+// Prepares the engine (solves the first plan). May be slow; runs while the
+// service already answers /healthz. Not called again after it returns.
+using EngineSource = std::function<StatusOr<Serving>()>;
+
 class Service {
  public:
   // REQUIRES: engine, store and clock outlive the service. `virtual_clock`
@@ -59,18 +94,34 @@ class Service {
   Service(orchestrate::Engine& engine, store::Store& store, orchestrate::VirtualClock* virtual_clock,
           PlanSource resolve, nlohmann::json fleet, ServiceOptions options,
           std::shared_ptr<spdlog::logger> log);
+  // REQUIRES: store outlives the service, and so does whatever `prepare`
+  // returns. `on_fatal` (may be empty) is called once, from the start-up
+  // thread, when preparing or recovering fails: the service then answers 503.
+  Service(EngineSource prepare, store::Store& store, PlanSource resolve, nlohmann::json fleet,
+          ServiceOptions options, std::shared_ptr<spdlog::logger> log,
+          std::function<void(const Status&)> on_fatal);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Restores the engine from the store (reconciling with the backend), loads
-  // tokens, binds host:port and starts serving. kUnavailable when the port
-  // cannot be bound or the store read fails.
+  // Takes the store (or, with `standby`, waits for it on the start-up
+  // thread), binds host:port, listens, and starts the start-up thread, which
+  // prepares the engine, restores it from the store (reconciling with the
+  // backend), loads tokens and starts serving. kUnavailable when another
+  // process owns the store (and not `standby`), the port cannot be bound or
+  // the store cannot be read. Returns without waiting for the start-up thread.
   Status Start();
   int port() const;
+  // True once the service answers every endpoint (the start-up thread done).
+  bool serving() const;
   // Graceful stop: stop accepting, answer queued operations, final commit.
-  // Idempotent; safe from any thread but a request handler.
+  // Idempotent; safe from any thread but a request handler. Returns within
+  // about keep_alive_timeout_s plus the in-flight requests. When the
+  // start-up thread is still inside `prepare`, it is left running (detached)
+  // and StartupAbandoned() is true: the caller must then end the process
+  // (e.g. std::_Exit) before destroying what `prepare` uses.
   void Stop();
+  bool StartupAbandoned() const;
 
  private:
   struct Impl;

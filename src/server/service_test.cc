@@ -2,15 +2,21 @@
 // input, limits, idempotency, audit, metrics and recovery from the store.
 #include "server/service.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <spdlog/sinks/null_sink.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <pqxx/pqxx>
 #include <stdexcept>
+#include <thread>
 
 #include "orchestrate/sim_backend.h"
 #include "server/auth.h"
@@ -53,7 +59,8 @@ std::string TempDb(const std::string& name) {
 // One running service on a free loopback port with four tokens.
 class Harness {
  public:
-  explicit Harness(const std::string& db, ServiceOptions options = {}) : clock_(kT0), backend_(clock_) {
+  explicit Harness(const std::string& db, ServiceOptions options = {})
+      : db_(db), clock_(kT0), backend_(clock_) {
     // Failures here throw: gtest reports them as the test's failure, not a crash.
     auto s = store::OpenStore(db);
     if (!s.ok()) throw std::runtime_error("opening the store: " + s.status().ToString());
@@ -62,18 +69,24 @@ class Harness {
                                     {"alice", "team", "research"},
                                     {"bob", "team", "product"},
                                     {"root", "admin", ""}}) {
-      auto t = AddToken(*store_, name, role, team);
+      auto t = AddToken(*store_, name, role, team, 0, /*replace=*/true);
       if (!t.ok()) throw std::runtime_error("adding a token: " + t.status().ToString());
       tokens_[name] = *t;
     }
     engine_ = std::make_unique<orchestrate::Engine>(Cluster(), Plan(), backend_, clock_);
     options.port = 0;
     options.schedule_interval_ms = 50;
+    // PostgreSQL: a previous harness's advisory lock goes when its session
+    // has ended, a moment after its connection closed: wait for it.
+    options.standby = db.rfind("postgres", 0) == 0;
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     service_ =
         std::make_unique<Service>(*engine_, *store_, &clock_, nullptr, json{{"name", "test"}}, options, log);
     Status st = service_->Start();
-    EXPECT_TRUE(st.ok()) << st.ToString();
+    if (!st.ok()) throw std::runtime_error("starting the service: " + st.ToString());
+    // Start() returns while the start-up thread recovers; wait for it.
+    for (int i = 0; i < 5000 && !service_->serving(); ++i) usleep(1000);
+    EXPECT_TRUE(service_->serving());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", service_->port());
   }
   ~Harness() { service_->Stop(); }
@@ -96,6 +109,8 @@ class Harness {
     return out;
   }
   std::string Token(const std::string& name) { return tokens_.at(name); }
+  int port() const { return service_->port(); }
+  const std::string& db() const { return db_; }
   std::string Submit(const std::string& token, const json& spec, int expect = 201) {
     Reply r = Call("POST", "/v1/jobs", token, spec.dump());
     EXPECT_EQ(r.status, expect) << r.text;
@@ -103,6 +118,7 @@ class Harness {
   }
 
  private:
+  std::string db_;
   orchestrate::VirtualClock clock_;
   orchestrate::SimBackend backend_;
   std::unique_ptr<store::Store> store_;
@@ -119,6 +135,44 @@ json Gang(const std::string& team, int chips, const std::string& key = "") {
             {"expected_duration_s", 3600}};
   if (!key.empty()) j["idempotency_key"] = key;
   return j;
+}
+
+// A TCP connection to the service on loopback; -1 on failure.
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  timeval tv{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Sends raw bytes, then reads until the server closes the connection (or 3 s
+// pass: `closed` false). Returns what the server sent.
+std::string RawExchange(int port, const std::string& bytes, bool* closed) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[4096];
+  *closed = false;
+  while (true) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      got.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    *closed = n == 0 || errno == ECONNRESET;
+    break;
+  }
+  close(fd);
+  return got;
 }
 
 TEST(Service, EveryRoleAgainstEveryEndpoint) {
@@ -307,6 +361,249 @@ TEST(Service, RateLimitAnswers429) {
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.body["error"]["status"], "rate_limited");
   EXPECT_EQ(h.Call("GET", "/v1/jobs", h.Token("root")).status, 200);  // per principal
+  // A refused mutation is audited, 429 included.
+  for (int i = 0; i < 3; ++i) h.Call("POST", "/v1/schedule", h.Token("alice"));
+  EXPECT_EQ(h.Call("POST", "/v1/jobs", h.Token("alice"), Gang("research", 1).dump()).status, 429);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the audit entry's commit
+  auto audit = h.Call("GET", "/v1/audit?limit=50", h.Token("root"));
+  int refused = 0;
+  for (const auto& e : audit.body["audit"]) refused += e["http_status"] == 429 && e["principal"] == "alice";
+  EXPECT_EQ(refused, 1) << audit.text;
+}
+
+// Framing and routing are checked before any body byte is read; every
+// refusal that leaves bytes unread, and every malformed request, closes
+// the connection.
+TEST(Service, MalformedFramingMethodAndMediaTypeAreRefusedAndClosed) {
+  ServiceOptions o;
+  o.max_body_bytes = 1024;
+  Harness h(TempDb("framing"), o);
+  const std::string auth = "Authorization: Bearer " + h.Token("root") + "\r\n";
+  struct Case {
+    std::string request;
+    int status;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {"POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth +
+           "Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
+       400, "more than one Content-Length header"},
+      {"GARBAGE\r\n\r\n", 400, "malformed request"},
+      {"POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth +
+           "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
+       415, "expected application/json"},
+      {"POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth +
+           "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n{",
+       413, "larger than the limit of 1024 bytes"},
+      {"POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth +
+           "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n",
+       400, "only a single \\\"chunked\\\""},
+      {"GET /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 3\r\n\r\nabc", 400,
+       "GET requests take no body"},
+      {"DELETE /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 3\r\n\r\nabc", 405,
+       "DELETE is not allowed on /v1/jobs (allowed: GET, POST)"},
+  };
+  for (const auto& c : cases) {
+    bool closed = false;
+    std::string got = RawExchange(h.port(), c.request, &closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 " + std::to_string(c.status) + " ", 0), 0u) << c.request << "\n---\n"
+                                                                              << got;
+    EXPECT_NE(got.find(c.message_part), std::string::npos) << got;
+    EXPECT_TRUE(closed) << "connection left open after: " << c.request;
+  }
+  // 405 without a body keeps the connection and names what is allowed.
+  auto r = h.Call("GET", "/v1/schedule", h.Token("root"));
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.body["error"]["status"], "method_not_allowed");
+  // The 413 is in the audit log.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto audit = h.Call("GET", "/v1/audit?limit=50", h.Token("root"));
+  int too_large = 0;
+  for (const auto& e : audit.body["audit"]) too_large += e["http_status"] == 413;
+  EXPECT_EQ(too_large, 1) << audit.text;
+}
+
+// A chunked body is counted as it arrives: 413 at the limit, whoever sends
+// it; without credentials the body is never read (401).
+TEST(Service, ChunkedBodyOverTheLimitIs413AndUnauthenticatedBodiesAreNotRead) {
+  ServiceOptions o;
+  o.max_body_bytes = 4096;
+  Harness h(TempDb("chunked"), o);
+  auto chunked = [&](const std::string& token) {
+    std::string req =
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n";
+    if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+    req += "\r\n";
+    const std::string piece(1000, ' ');
+    for (int i = 0; i < 20; ++i) req += "3e8\r\n" + piece + "\r\n";  // 20 000 bytes, never terminated
+    return req;
+  };
+  bool closed = false;
+  std::string got = RawExchange(h.port(), chunked(h.Token("root")), &closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 413 ", 0), 0u) << got;
+  EXPECT_TRUE(closed);
+  got = RawExchange(h.port(), chunked(""), &closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 401 ", 0), 0u) << got;
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(h.Call("GET", "/v1/jobs", h.Token("root")).body["count"], 0);
+}
+
+// 64 idle connections (more than half the pool) while /healthz and
+// submissions keep answering within 100 ms each.
+TEST(Service, IdleConnectionsDoNotStallRequests) {
+  Harness h(TempDb("idle"));
+  std::vector<int> idle;
+  for (int i = 0; i < 64; ++i) {
+    int fd = Connect(h.port());
+    ASSERT_GE(fd, 0);
+    idle.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all accepted and waiting
+  double worst_ms = 0;
+  for (int i = 0; i < 20; ++i) {
+    httplib::Client c("127.0.0.1", h.port());
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = c.Get("/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    auto r2 = c.Post("/v1/jobs", {{"Authorization", "Bearer " + h.Token("alice")}},
+                     Gang("research", 1, "idle-" + std::to_string(i)).dump(), "application/json");
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->status, 201) << r2->body;
+    worst_ms = std::max(
+        worst_ms,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_LT(worst_ms, 100.0);
+  RecordProperty("worst_request_ms", static_cast<int>(worst_ms));
+  for (int fd : idle) close(fd);
+}
+
+// `fungible token revoke` / `rotate` write the store; the running server
+// refuses the old secret within a second.
+TEST(Service, RevokedAndRotatedTokensAreRefusedWithinASecond) {
+  Harness h(TempDb("tokens"));
+  auto cli = store::OpenStore(h.db());  // what the CLI does: its own connection
+  ASSERT_TRUE(cli.ok());
+  auto refused_within = [&](const std::string& token) {
+    auto t0 = std::chrono::steady_clock::now();
+    while (h.Call("GET", "/v1/jobs", token).status != 401) {
+      if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(3)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  ASSERT_EQ(h.Call("GET", "/v1/jobs", h.Token("alice")).status, 200);
+  ASSERT_TRUE(RevokeToken(**cli, "alice").ok());
+  EXPECT_LT(refused_within(h.Token("alice")), 1000.0);
+  EXPECT_EQ(RevokeToken(**cli, "alice").code(), StatusCode::kNotFound);
+
+  ASSERT_EQ(h.Call("GET", "/v1/jobs", h.Token("root")).status, 200);
+  auto fresh = RotateToken(**cli, "root");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_LT(refused_within(h.Token("root")), 1000.0);
+  EXPECT_EQ(h.Call("GET", "/v1/audit", *fresh).status, 200);  // same name, same role
+
+  // Adding an existing name is refused unless replacing.
+  auto again = AddToken(**cli, "bob", "team", "product");
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("token \"bob\" exists"), std::string::npos);
+  EXPECT_TRUE(AddToken(**cli, "bob", "team", "product", 0, /*replace=*/true).ok());
+  // Last use is recorded.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto tokens = (*cli)->LoadTokens();
+  ASSERT_TRUE(tokens.ok());
+  for (const auto& t : *tokens) {
+    if (t.name == "viewer") {
+      EXPECT_EQ(t.last_used_at, 0);
+    }
+    if (t.name == "root") {
+      EXPECT_GT(t.last_used_at, 0);
+    }
+  }
+}
+
+// The service listens before its engine exists: /healthz says "solving"
+// (503) and every other endpoint answers 503 with Retry-After.
+TEST(Service, ListensAtOnceAndRefusesWritesUntilTheFirstPlan) {
+  const std::string db = TempDb("solving");
+  auto s = store::OpenStore(db);
+  ASSERT_TRUE(s.ok());
+  auto root = AddToken(**s, "root", "admin", "");
+  ASSERT_TRUE(root.ok());
+  orchestrate::VirtualClock clock(kT0);
+  orchestrate::SimBackend backend(clock);
+  orchestrate::Engine engine(Cluster(), Plan(), backend, clock);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  ServiceOptions o;
+  o.port = 0;
+  auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  Service service(
+      [&]() -> StatusOr<Serving> {
+        released.wait();
+        return Serving{&engine, &clock};
+      },
+      **s, nullptr, json::object(), o, log, nullptr);
+  struct ReleaseOnExit {  // however the test ends, prepare returns before ~Service
+    std::promise<void>& p;
+    bool done = false;
+    void Now() {
+      if (!done) p.set_value();
+      done = true;
+    }
+    ~ReleaseOnExit() { Now(); }
+  } release_on_exit{release};
+  ASSERT_TRUE(service.Start().ok());
+  httplib::Client c("127.0.0.1", service.port());
+  auto r = c.Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(json::parse(r->body)["status"], "solving");
+  r = c.Post("/v1/jobs", {{"Authorization", "Bearer " + *root}}, Gang("research", 1).dump(),
+             "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+  release_on_exit.Now();
+  for (int i = 0; i < 5000 && !service.serving(); ++i) usleep(1000);
+  r = c.Get("/healthz");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["status"], "ok");
+  service.Stop();
+}
+
+// One server per SQLite store; one server per port.
+TEST(Service, SecondServiceOnTheSameStoreOrPortIsRefused) {
+  Harness h(TempDb("owner"));
+  auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  orchestrate::VirtualClock clock(kT0);
+  orchestrate::SimBackend backend(clock);
+  orchestrate::Engine engine(Cluster(), Plan(), backend, clock);
+  {
+    auto same = store::OpenStore(h.db());
+    ASSERT_TRUE(same.ok());
+    ServiceOptions o;
+    o.port = 0;
+    Service second(engine, **same, &clock, nullptr, json::object(), o, log);
+    Status st = second.Start();
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+    EXPECT_NE(st.message().find("is in use by process " + std::to_string(getpid())), std::string::npos)
+        << st.message();
+  }
+  auto other = store::OpenStore(TempDb("owner-other"));
+  ASSERT_TRUE(other.ok());
+  ServiceOptions o;
+  o.port = h.port();
+  Service second(engine, **other, &clock, nullptr, json::object(), o, log);
+  Status st = second.Start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_NE(st.message().find("cannot listen on 127.0.0.1:" + std::to_string(h.port())), std::string::npos)
+      << st.message();
 }
 
 void RestartRecoversAcknowledgedJobs(const std::string& db) {
@@ -360,12 +657,18 @@ TEST(Auth, TokensAreHashedWithSha256) {
   auto t = GenerateToken();
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->size(), 4u + 64u);
-  TokenTable table({{"alice", Sha256Hex("secret"), "team", "research"}});
-  auto p = table.Authenticate("Bearer secret");
+  TokenTable table({{"alice", Sha256Hex("secret"), "team", "research", 0, 0, 0},
+                    {"old", Sha256Hex("stale"), "admin", "", kT0 - 100, kT0, 0}});
+  auto p = table.Authenticate("Bearer secret", kT0);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->team, "research");
-  EXPECT_FALSE(table.Authenticate("Bearer Secret"));
-  EXPECT_FALSE(table.Authenticate("secret"));
+  EXPECT_TRUE(table.Authenticate("bearer secret", kT0));  // the scheme name in any case
+  EXPECT_TRUE(table.Authenticate("BEARER  secret", kT0));
+  EXPECT_FALSE(table.Authenticate("Bearer Secret", kT0));
+  EXPECT_FALSE(table.Authenticate("secret", kT0));
+  EXPECT_FALSE(table.Authenticate("Bearersecret", kT0));
+  EXPECT_TRUE(table.Authenticate("Bearer stale", kT0 - 1));
+  EXPECT_FALSE(table.Authenticate("Bearer stale", kT0));  // expired
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // PostgreSQL store through libpqxx: the same schema and statements as
 // SQLite. Every libpqxx exception is caught here and returned as a Status;
-// a broken connection is re-opened on the next call.
+// a broken connection is re-opened on the next call, unless this store owns
+// (TryOwn) - the advisory lock died with the connection, so it fails instead.
+#include <cstdlib>
 #include <pqxx/pqxx>
 
 #include "store/sql.h"
@@ -33,7 +35,22 @@ class PostgresStore final : public Store {
       {
         pqxx::work w(*conn_);
         w.exec("SET client_min_messages TO WARNING");
+        // One migrator at a time (a transaction-scoped lock).
+        w.exec("SELECT pg_advisory_xact_lock(hashtext('fungible-migrate:' || current_schema()))");
         w.exec(kSchemaSql);
+        w.exec(sql::kMetaTable);
+        int version = 1;  // a store without a version row predates fungible_meta
+        auto rows = w.exec(sql::kSchemaVersionGet);
+        if (!rows.empty()) version = std::atoi(rows[0][0].c_str());
+        if (version > kSchemaVersion) {
+          schema_error_ = Describe() + ": schema version " + std::to_string(version) +
+                          " is newer than this build of fungible understands (" +
+                          std::to_string(kSchemaVersion) + "); use a newer fungible";
+          return;
+        }
+        if (version < 2)
+          for (const char* stmt : sql::kMigrateTo2) w.exec(stmt);
+        if (version != kSchemaVersion) w.exec_params(sql::kSchemaVersionSet, std::to_string(kSchemaVersion));
         w.commit();
       }
       conn_->prepare("upsert_job", sql::kUpsertJob);
@@ -42,7 +59,40 @@ class PostgresStore final : public Store {
       conn_->prepare("put_token", sql::kPutToken);
       conn_->prepare("decisions", sql::kDecisions);
       conn_->prepare("audit", sql::kAudit);
+      conn_->prepare("touch_token", sql::kTouchToken);
     });
+  }
+
+  // Connect(), with a too-new schema reported as an error.
+  Status Open() {
+    FUNGIBLE_RETURN_IF_ERROR(Connect());
+    if (!schema_error_.empty()) return Status(StatusCode::kUnavailable, schema_error_);
+    return Status::Ok();
+  }
+
+  StatusOr<bool> TryOwn() override {
+    if (owner_) return true;
+    bool got = false;
+    Status st = WithConnection("take the store lock", [&] {
+      pqxx::nontransaction n(*conn_);
+      got = n.exec("SELECT pg_try_advisory_lock(hashtext('fungible-serve:' || current_schema()))")[0][0]
+                .as<bool>();
+    });
+    if (!st.ok()) return st;
+    owner_ = got;
+    return got;
+  }
+  std::string Owner() const override { return "another fungible serve (PostgreSQL advisory lock)"; }
+
+  StatusOr<bool> DeleteToken(const std::string& name) override {
+    bool deleted = false;
+    Status st = WithConnection("delete token", [&] {
+      pqxx::work w(*conn_);
+      deleted = w.exec_params(sql::kDeleteToken, name).affected_rows() > 0;
+      w.commit();
+    });
+    if (!st.ok()) return st;
+    return deleted;
   }
 
   Status Commit(const Batch& batch) override {
@@ -59,6 +109,7 @@ class PostgresStore final : public Store {
       for (const auto& a : batch.audit)
         w.exec_prepared("insert_audit", a.seq, a.at, a.principal, a.role, a.method, a.path, a.http_status,
                         a.detail);
+      for (const auto& u : batch.token_uses) w.exec_prepared("touch_token", u.at, u.name);
       w.commit();
     });
   }
@@ -130,7 +181,8 @@ class PostgresStore final : public Store {
   Status PutToken(const TokenRecord& t) override {
     return WithConnection("put token", [&] {
       pqxx::work w(*conn_);
-      w.exec_prepared("put_token", t.name, t.sha256_hex, t.role, t.team);
+      w.exec_prepared("put_token", t.name, t.sha256_hex, t.role, t.team, t.created_at, t.expires_at,
+                      t.last_used_at);
       w.commit();
     });
   }
@@ -141,7 +193,8 @@ class PostgresStore final : public Store {
       pqxx::read_transaction r(*conn_);
       for (const auto& row : r.exec(sql::kLoadTokens))
         out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                       row[3].as<std::string>()});
+                       row[3].as<std::string>(), row[4].as<std::int64_t>(), row[5].as<std::int64_t>(),
+                       row[6].as<std::int64_t>()});
     });
     if (!st.ok()) return st;
     return out;
@@ -162,6 +215,10 @@ class PostgresStore final : public Store {
   }
   template <typename F>
   Status WithConnection(const std::string& what, F&& f) {
+    if (owner_ && (!conn_ || !conn_->is_open()))
+      return Status(StatusCode::kUnavailable, Describe() + ": " + what +
+                                                  ": the connection holding the store lock was lost; another "
+                                                  "server may own the store now");
     if (!conn_ || !conn_->is_open()) FUNGIBLE_RETURN_IF_ERROR(Connect());
     return Guard(what, std::forward<F>(f));
   }
@@ -177,13 +234,15 @@ class PostgresStore final : public Store {
 
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;
+  std::string schema_error_;
+  bool owner_ = false;
 };
 
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url) {
   auto store = std::make_unique<PostgresStore>(url);
-  FUNGIBLE_RETURN_IF_ERROR(store->Connect());
+  FUNGIBLE_RETURN_IF_ERROR(store->Open());
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -56,9 +56,11 @@ const char* const kInsertAudit =
     "INSERT INTO audit (seq, at, principal, role, method, path, http_status, detail) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq) DO NOTHING";
 const char* const kPutToken =
-    "INSERT INTO tokens (name, sha256_hex, role, team) VALUES ($1, $2, $3, $4) "
+    "INSERT INTO tokens (name, sha256_hex, role, team, created_at, expires_at, last_used_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) "
     "ON CONFLICT (name) DO UPDATE SET sha256_hex = excluded.sha256_hex, role = excluded.role, team = "
-    "excluded.team";
+    "excluded.team, created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = "
+    "excluded.last_used_at";
 const char* const kLoadJobs = "SELECT body FROM jobs ORDER BY submit_seq";
 const char* const kDecisions = "SELECT body FROM decisions WHERE job_id = $1 ORDER BY seq";
 const char* const kMaxDecision = "SELECT COALESCE(MAX(seq), 0) FROM decisions";
@@ -66,7 +68,20 @@ const char* const kAudit =
     "SELECT seq, at, principal, role, method, path, http_status, detail FROM audit ORDER BY seq DESC LIMIT "
     "$1";
 const char* const kMaxAudit = "SELECT COALESCE(MAX(seq), 0) FROM audit";
-const char* const kLoadTokens = "SELECT name, sha256_hex, role, team FROM tokens ORDER BY name";
+const char* const kLoadTokens =
+    "SELECT name, sha256_hex, role, team, created_at, expires_at, last_used_at FROM tokens ORDER BY name";
+const char* const kDeleteToken = "DELETE FROM tokens WHERE name = $1";
+const char* const kTouchToken = "UPDATE tokens SET last_used_at = $1 WHERE name = $2 AND last_used_at < $1";
+// Version 1 (no fungible_meta table) had tokens without times.
+const char* const kMetaTable =
+    "CREATE TABLE IF NOT EXISTS fungible_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+const char* const kSchemaVersionGet = "SELECT value FROM fungible_meta WHERE key = 'schema_version'";
+const char* const kSchemaVersionSet =
+    "INSERT INTO fungible_meta (key, value) VALUES ('schema_version', $1) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+const char* const kMigrateTo2[3] = {"ALTER TABLE tokens ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0",
+                                    "ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0",
+                                    "ALTER TABLE tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0"};
 }  // namespace sql
 
 StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url_or_path) {

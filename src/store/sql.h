@@ -12,4 +12,10 @@ extern const char* const kMaxDecision;
 extern const char* const kAudit;
 extern const char* const kMaxAudit;
 extern const char* const kLoadTokens;
+extern const char* const kDeleteToken;
+extern const char* const kTouchToken;
+extern const char* const kMetaTable;
+extern const char* const kSchemaVersionGet;
+extern const char* const kSchemaVersionSet;
+extern const char* const kMigrateTo2[3];
 }  // namespace fungible::store::sql

@@ -1,6 +1,16 @@
 // SQLite store: WAL journal, synchronous=FULL (a committed transaction
-// survives power loss), one connection owned by the store.
+// survives power loss), one connection owned by the store. Opening runs
+// `PRAGMA quick_check` and the schema-version check; ownership is flock(2)
+// on "<file>.lock".
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "store/sql.h"
 #include "store/store.h"
@@ -41,7 +51,10 @@ class Stmt {
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
+  ~SqliteStore() override {
+    sqlite3_close(db_);
+    if (lock_fd_ >= 0) close(lock_fd_);  // releases the flock
+  }
 
   std::string Describe() const override { return "sqlite:" + path_; }
 
@@ -119,8 +132,80 @@ class SqliteStore final : public Store {
     s.Bind(2, r.sha256_hex);
     s.Bind(3, r.role);
     s.Bind(4, r.team);
+    s.Bind(5, r.created_at);
+    s.Bind(6, r.expires_at);
+    s.Bind(7, r.last_used_at);
     if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("put token " + r.name);
     return Status::Ok();
+  }
+
+  StatusOr<bool> DeleteToken(const std::string& name) override {
+    Stmt s(db_, sql::kDeleteToken);
+    if (!s.ok()) return Error("prepare delete token");
+    s.Bind(1, name);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("delete token " + name);
+    return sqlite3_changes(db_) > 0;
+  }
+
+  StatusOr<bool> TryOwn() override {
+    if (lock_fd_ >= 0) return true;
+    const std::string lock_path = path_ + ".lock";
+    int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return Status(StatusCode::kUnavailable,
+                    lock_path + ": cannot open the lock file: " + std::strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      char buf[32] = {0};
+      ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+      close(fd);
+      if (err != EWOULDBLOCK)
+        return Status(StatusCode::kUnavailable, lock_path + ": flock: " + std::strerror(err));
+      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      owner_ = pid.empty() ? "another process (lock file " + lock_path + ")"
+                           : "process " + pid + " (lock file " + lock_path + ")";
+      return false;
+    }
+    const std::string pid = std::to_string(getpid()) + "\n";
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+      close(fd);
+      return Status(StatusCode::kUnavailable, lock_path + ": cannot write the owner's pid");
+    }
+    lock_fd_ = fd;
+    return true;
+  }
+  std::string Owner() const override { return owner_; }
+
+  // quick_check, then the schema (created or migrated) and its version.
+  Status Check() {
+    Stmt s(db_, "PRAGMA quick_check");
+    std::string problems;
+    int rc = s.ok() ? SQLITE_OK : sqlite3_errcode(db_);
+    if (s.ok()) {
+      while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+        std::string line = s.Text(0);
+        if (line == "ok") continue;
+        std::replace(line.begin(), line.end(), '\n', ' ');  // one line for the log
+        if (problems.size() < 400) problems += (problems.empty() ? "" : "; ") + line;
+      }
+    }
+    if (problems.empty() && rc != SQLITE_DONE) problems = sqlite3_errmsg(db_);
+    if (!problems.empty())
+      return Status(
+          StatusCode::kUnavailable,
+          "sqlite:" + path_ + ": the store is damaged (PRAGMA quick_check: " + problems +
+              "); refusing to use it. Restore the file from a backup, or move it aside (with its -wal "
+              "and -shm files) to start with an empty store");
+    FUNGIBLE_RETURN_IF_ERROR(Exec(kSchemaSql));
+    FUNGIBLE_RETURN_IF_ERROR(Exec(sql::kMetaTable));
+    FUNGIBLE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status st = Migrate();
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st;
+    }
+    return Exec("COMMIT");
   }
 
   StatusOr<std::vector<TokenRecord>> LoadTokens() override {
@@ -129,7 +214,8 @@ class SqliteStore final : public Store {
     std::vector<TokenRecord> out;
     int rc;
     while ((rc = sqlite3_step(s.get())) == SQLITE_ROW)
-      out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3)});
+      out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), sqlite3_column_int64(s.get(), 4),
+                     sqlite3_column_int64(s.get(), 5), sqlite3_column_int64(s.get(), 6)});
     if (rc != SQLITE_DONE) return Error("load tokens");
     return out;
   }
@@ -157,6 +243,32 @@ class SqliteStore final : public Store {
     auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return Status::Internal("stored decision is not JSON");
     return orchestrate::DecisionFromJson(j);
+  }
+
+  Status Migrate() {
+    int version = 1;  // a store without a version row predates fungible_meta
+    {
+      Stmt s(db_, sql::kSchemaVersionGet);
+      if (!s.ok()) return Error("read schema version");
+      int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_ROW)
+        version = std::atoi(s.Text(0).c_str());
+      else if (rc != SQLITE_DONE)
+        return Error("read schema version");
+    }
+    if (version > kSchemaVersion)
+      return Status(StatusCode::kUnavailable, Describe() + ": schema version " + std::to_string(version) +
+                                                  " is newer than this build of "
+                                                  "fungible understands (" +
+                                                  std::to_string(kSchemaVersion) + "); use a newer fungible");
+    if (version < 2)
+      for (const char* stmt : sql::kMigrateTo2) FUNGIBLE_RETURN_IF_ERROR(Exec(stmt));
+    if (version == kSchemaVersion) return Status::Ok();
+    Stmt s(db_, sql::kSchemaVersionSet);
+    if (!s.ok()) return Error("prepare schema version");
+    s.Bind(1, std::to_string(kSchemaVersion));
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write schema version");
+    return Status::Ok();
   }
 
   StatusOr<std::int64_t> ScalarInt(const char* text) {
@@ -209,11 +321,23 @@ class SqliteStore final : public Store {
         s.Reset();
       }
     }
+    if (!batch.token_uses.empty()) {
+      Stmt s(db_, sql::kTouchToken);
+      if (!s.ok()) return Error("prepare touch token");
+      for (const auto& u : batch.token_uses) {
+        s.Bind(1, u.at);
+        s.Bind(2, u.name);
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write token use");
+        s.Reset();
+      }
+    }
     return Status::Ok();
   }
 
   sqlite3* db_;
   std::string path_;
+  int lock_fd_ = -1;
+  std::string owner_ = "another process";
 };
 
 }  // namespace
@@ -229,9 +353,18 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   }
   auto store = std::make_unique<SqliteStore>(db, path);
   FUNGIBLE_RETURN_IF_ERROR(store->Exec("PRAGMA busy_timeout = 5000"));
-  FUNGIBLE_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode = WAL"));
+  if (Status st = store->Exec("PRAGMA journal_mode = WAL"); !st.ok()) {
+    const int rc = sqlite3_errcode(db);
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+      return Status(
+          StatusCode::kUnavailable,
+          "sqlite:" + path + ": the store is damaged (" + sqlite3_errstr(rc) +
+              "); refusing to use it. Restore the file from a backup, or move it aside (with its -wal "
+              "and -shm files) to start with an empty store");
+    return st;
+  }
   FUNGIBLE_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous = FULL"));
-  FUNGIBLE_RETURN_IF_ERROR(store->Exec(kSchemaSql));
+  FUNGIBLE_RETURN_IF_ERROR(store->Check());
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -5,7 +5,11 @@
 // one writer at a time). Every Commit is one transaction, durable when it
 // returns OK: the server acknowledges a request only after that.
 // Implementations catch their library's exceptions and return Status
-// (kUnavailable when the database cannot be reached or written).
+// (kUnavailable when the database cannot be reached, written, is damaged or
+// has a newer schema than this build understands).
+// Opening checks the store: SQLite runs `PRAGMA quick_check`; both check the
+// schema version (table fungible_meta) and migrate older schemas.
+// One owner: a serving process calls TryOwn(); see there.
 // Not thread-safe: the owner serialises calls.
 #pragma once
 
@@ -36,6 +40,15 @@ struct TokenRecord {
   std::string sha256_hex;  // hash of the bearer token; the token itself is never stored
   std::string role;        // viewer, team, admin
   std::string team;        // for role team
+  UtcSeconds created_at = 0;
+  UtcSeconds expires_at = 0;    // 0 = never expires
+  UtcSeconds last_used_at = 0;  // 0 = never used (updated by the server, at most once a commit)
+};
+
+// When a token was last presented to a server.
+struct TokenUse {
+  std::string name;
+  UtcSeconds at = 0;
 };
 
 // What one transaction writes.
@@ -43,7 +56,8 @@ struct Batch {
   std::vector<orchestrate::Job> jobs;  // upserted by id
   std::vector<orchestrate::Decision> decisions;
   std::vector<AuditEntry> audit;
-  bool empty() const { return jobs.empty() && decisions.empty() && audit.empty(); }
+  std::vector<TokenUse> token_uses;  // tokens.last_used_at updates
+  bool empty() const { return jobs.empty() && decisions.empty() && audit.empty() && token_uses.empty(); }
 };
 
 class Store {
@@ -62,7 +76,23 @@ class Store {
   // Adds or replaces the token named record.name.
   virtual Status PutToken(const TokenRecord& record) = 0;
   virtual StatusOr<std::vector<TokenRecord>> LoadTokens() = 0;
+  // Deletes the token named `name`; false when there was none.
+  virtual StatusOr<bool> DeleteToken(const std::string& name) = 0;
+
+  // Exclusive ownership for a serving process, held until the store is
+  // destroyed or the process dies (the kernel or the database releases it):
+  // SQLite takes flock(2) on "<file>.lock" (which holds the owner's pid);
+  // PostgreSQL takes a session advisory lock keyed by database and schema on
+  // the store's connection. Returns true when this store now owns, false
+  // when another process does (`Owner()` then says who, when known).
+  // PostgreSQL: once owned, a lost connection is never silently re-opened;
+  // calls fail with kUnavailable, because the lock went with it.
+  virtual StatusOr<bool> TryOwn() = 0;
+  virtual std::string Owner() const { return "another process"; }
 };
+
+// The schema version this build writes (fungible_meta.schema_version).
+constexpr int kSchemaVersion = 2;
 
 // The schema, valid SQL for both SQLite and PostgreSQL.
 extern const char* const kSchemaSql;

@@ -3,12 +3,16 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "store/pg_testing.h"
 
@@ -94,10 +98,10 @@ TEST_P(StoreTest, CommitIsDurableAcrossReopen) {
 
 TEST_P(StoreTest, UpsertUpdatesStateInPlace) {
   Job j = MakeJob("j-1", 1, "k1");
-  ASSERT_TRUE(store_->Commit({{j}, {}, {}}).ok());
+  ASSERT_TRUE(store_->Commit({{j}, {}, {}, {}}).ok());
   j.state = JobState::kRunning;
   j.pool = "h100-a";
-  ASSERT_TRUE(store_->Commit({{j}, {}, {}}).ok());
+  ASSERT_TRUE(store_->Commit({{j}, {}, {}, {}}).ok());
   auto jobs = store_->LoadJobs();
   ASSERT_TRUE(jobs.ok());
   ASSERT_EQ(jobs->size(), 1u);
@@ -106,7 +110,7 @@ TEST_P(StoreTest, UpsertUpdatesStateInPlace) {
 }
 
 TEST_P(StoreTest, IdempotencyKeyIsUniquePerTeamAndTheBatchIsAtomic) {
-  ASSERT_TRUE(store_->Commit({{MakeJob("j-1", 1, "k1")}, {}, {}}).ok());
+  ASSERT_TRUE(store_->Commit({{MakeJob("j-1", 1, "k1")}, {}, {}, {}}).ok());
   // Same (team, key) under another id: the whole batch fails and nothing of it is written.
   Batch bad;
   bad.jobs = {MakeJob("j-2", 2, "other"), MakeJob("j-3", 3, "k1")};
@@ -120,19 +124,79 @@ TEST_P(StoreTest, IdempotencyKeyIsUniquePerTeamAndTheBatchIsAtomic) {
   // Empty keys never collide; another team may reuse a key.
   Job other_team = MakeJob("j-4", 4, "k1");
   other_team.spec.team = "product";
-  EXPECT_TRUE(store_->Commit({{MakeJob("j-5", 5, ""), MakeJob("j-6", 6, ""), other_team}, {}, {}}).ok());
+  EXPECT_TRUE(store_->Commit({{MakeJob("j-5", 5, ""), MakeJob("j-6", 6, ""), other_team}, {}, {}, {}}).ok());
 }
 
 TEST_P(StoreTest, TokensAreStoredByHash) {
-  ASSERT_TRUE(store_->PutToken({"alice", "ab12", "team", "research"}).ok());
-  ASSERT_TRUE(store_->PutToken({"root", "cd34", "admin", ""}).ok());
-  ASSERT_TRUE(store_->PutToken({"alice", "ef56", "viewer", ""}).ok());  // replaced
+  ASSERT_TRUE(store_->PutToken({"alice", "ab12", "team", "research", 0, 0, 0}).ok());
+  ASSERT_TRUE(store_->PutToken({"root", "cd34", "admin", "", 100, 900, 0}).ok());
+  ASSERT_TRUE(store_->PutToken({"alice", "ef56", "viewer", "", 0, 0, 0}).ok());  // replaced
   auto tokens = store_->LoadTokens();
   ASSERT_TRUE(tokens.ok());
   ASSERT_EQ(tokens->size(), 2u);
   EXPECT_EQ((*tokens)[0].name, "alice");
   EXPECT_EQ((*tokens)[0].sha256_hex, "ef56");
   EXPECT_EQ((*tokens)[0].role, "viewer");
+  EXPECT_EQ((*tokens)[1].created_at, 100);
+  EXPECT_EQ((*tokens)[1].expires_at, 900);
+  // Last use comes with a commit and never moves back.
+  ASSERT_TRUE(store_->Commit({{}, {}, {}, {{"root", 500}}}).ok());
+  ASSERT_TRUE(store_->Commit({{}, {}, {}, {{"root", 400}}}).ok());
+  tokens = store_->LoadTokens();
+  EXPECT_EQ((*tokens)[1].last_used_at, 500);
+  auto deleted = store_->DeleteToken("root");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_TRUE(*deleted);
+  deleted = store_->DeleteToken("root");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_FALSE(*deleted);
+  EXPECT_EQ(store_->LoadTokens()->size(), 1u);
+}
+
+TEST_P(StoreTest, OneOwnerAtATime) {
+  auto first = store_->TryOwn();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(*first);
+  auto other = OpenStore(target_);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto second = (*other)->TryOwn();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_FALSE(*second);
+  if (GetParam() == "sqlite") {  // names the owner
+    EXPECT_NE((*other)->Owner().find("process " + std::to_string(getpid())), std::string::npos)
+        << (*other)->Owner();
+  }
+  store_.reset();  // the owner goes: its lock with it (PostgreSQL: once its session has ended)
+  for (int i = 0; i < 100; ++i) {
+    second = (*other)->TryOwn();
+    ASSERT_TRUE(second.ok());
+    if (*second) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(*second);
+}
+
+TEST_P(StoreTest, NewerSchemaIsRefused) {
+  store_.reset();
+  const char* kBump = "UPDATE fungible_meta SET value = '99' WHERE key = 'schema_version'";
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(target_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kBump, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  } else {
+    pqxx::connection c(target_);
+    pqxx::work w(c);
+    w.exec(kBump);
+    w.commit();
+  }
+  auto s = OpenStore(target_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(
+      s.status().message().find("schema version 99 is newer than this build of fungible understands (2)"),
+      std::string::npos)
+      << s.status().message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
@@ -150,8 +214,63 @@ TEST(SqliteStore, UsesWalAndFullSync) {
   std::filesystem::remove(path);
   auto s = OpenSqliteStore(path);
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->Commit({{MakeJob("j-1", 1, "")}, {}, {}}).ok());
+  ASSERT_TRUE((*s)->Commit({{MakeJob("j-1", 1, "")}, {}, {}, {}}).ok());
   EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
+}
+
+// A store written by a build before fungible_meta: tokens gain their times.
+TEST(SqliteStore, VersionOneStoreIsMigrated) {
+  std::string path = TempPath("v1.db");
+  std::filesystem::remove(path);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE tokens (name TEXT PRIMARY KEY, sha256_hex TEXT NOT NULL UNIQUE, "
+                           "role TEXT NOT NULL, team TEXT NOT NULL);"
+                           "INSERT INTO tokens VALUES ('old', 'aa', 'admin', '')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto tokens = (*s)->LoadTokens();
+  ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ((*tokens)[0].expires_at, 0);
+  s = OpenSqliteStore(path);  // and again: already at version 2
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+}
+
+// A file damaged in the middle (a page overwritten) is refused at open,
+// naming the file, the problem and what to do.
+TEST(SqliteStore, DamagedFileIsRefusedAtOpen) {
+  std::string path = TempPath("damaged.db");
+  std::filesystem::remove(path);
+  {
+    auto s = OpenSqliteStore(path);
+    ASSERT_TRUE(s.ok());
+    Batch b;
+    for (int i = 0; i < 400; ++i)
+      b.jobs.push_back(MakeJob("j-" + std::to_string(i), i, "k" + std::to_string(i)));
+    ASSERT_TRUE((*s)->Commit(b).ok());
+  }  // closed: the WAL is checkpointed into the file
+  const auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 16u * 4096u);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2 / 4096 * 4096));
+    std::string junk(3 * 4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto s = OpenSqliteStore(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+  const std::string& m = s.status().message();
+  EXPECT_NE(m.find(path), std::string::npos) << m;
+  EXPECT_NE(m.find("the store is damaged"), std::string::npos) << m;
+  EXPECT_NE(m.find("Restore the file from a backup"), std::string::npos) << m;
 }
 
 TEST(PostgresStore, UnreachableServerIsUnavailable) {
