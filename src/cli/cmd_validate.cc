@@ -83,8 +83,10 @@ std::string FormatEconomics(const economics::UnitEconomics& ue) {
       rows);
   out += "fleet at " + FormatMonth(f.at) + " (mean demand)\n";
   std::vector<std::vector<std::string>> fleet_rows = {
-      {"chips landed", Grouped(f.chips_landed) + " (" + Fixed(f.megawatts_board_x_pue / 1000, 2) +
-                           " GW at board power x PUE)"},
+      {"chips landed", Grouped(f.chips_landed) + " (" +
+                           (f.megawatts_board_x_pue >= 1000 ? Fixed(f.megawatts_board_x_pue / 1000, 2) + " GW"
+                                                            : Fixed(f.megawatts_board_x_pue, 1) + " MW") +
+                           " at board power x PUE)"},
       {"token revenue / year", Money(f.usd_token_revenue_per_year) + " (mean demand at list prices)"},
       {"compute cost / year", Money(f.usd_compute_cost_per_year) + " (landed chips x contract rates)"},
       {"revenue / compute cost", Fixed(f.revenue_to_compute_cost, 2) + "x"},
