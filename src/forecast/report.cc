@@ -560,11 +560,12 @@ std::string BacktestText(const BacktestReport& report) {
       out += "\n";
     }
     const ProfileFit& f = t.last_fit;
-    out += "      noise fitted on days 0-" + std::to_string(t.days - 2) + ": day level sd " +
-           Fmt("%.3f", f.daily_level_log_sd) + " (AR " + Fmt("%.2f", f.daily_level_autocorrelation) +
-           "), within day sd " + Fmt("%.3f", f.within_day_log_sd) + " (AR " +
-           Fmt("%.2f", f.within_day_autocorrelation) + "), tail dof " +
-           (f.tail_dof > 0 ? Fmt("%.1f", f.tail_dof) : std::string("Gaussian")) + "\n";
+    if (t.noise == TraceNoiseModel::kDayLevelStudentT)
+      out += "      noise fitted on days 0-" + std::to_string(t.days - 2) + ": day level sd " +
+             Fmt("%.3f", f.daily_level_log_sd) + " (AR " + Fmt("%.2f", f.daily_level_autocorrelation) +
+             "), within day sd " + Fmt("%.3f", f.within_day_log_sd) + " (AR " +
+             Fmt("%.2f", f.within_day_autocorrelation) + "), tail dof " +
+             (f.tail_dof > 0 ? Fmt("%.1f", f.tail_dof) : std::string("Gaussian")) + "\n";
   }
   out += "\ncoverage: share of truths inside the band; pinball: mean over P5..P95; CRPS of log demand.\n";
   if (!report.traces.empty())
