@@ -2,8 +2,10 @@
 // claims? Scored in log space (demand multiplies), on
 //   - synthetic truth: paths drawn from the model with known parameters,
 //     forecast by the prior cone;
-//   - a real trace: rolling one-day-ahead forecasts of hourly request rates
-//     from a profile fitted on the days before (ServeGen, 14 days).
+//   - a real trace: hourly request rates forecast from every day origin, by
+//     a profile and noise model fitted on the days before it, scored at
+//     each horizon (days ahead) before and after a recalibration that uses
+//     only errors whose target day ended before the origin.
 // Scores: coverage of the P10-P90 and P5-P95 bands (0.80 and 0.90 when
 // calibrated), mean pinball loss over the cone's seven quantiles, and CRPS.
 #pragma once
