@@ -236,6 +236,7 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
   std::vector<std::array<double, 3>> factor_sum(horizons.size(), {0, 0, 0});
   std::vector<std::int64_t> uncal(horizons.size(), 0);
   std::vector<int> origins(horizons.size(), 0), from_h(horizons.size(), 0);
+  std::vector<std::vector<HorizonCalibration::Origin>> by_origin(horizons.size());
   std::vector<PastError> past;
   // Adaptive conformal levels per horizon and band (Gibbs and Candes 2021):
   // after each day, alpha += step * (nominal miss rate - the day's miss rate).
@@ -320,6 +321,7 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
     // Score each recorded hour at its horizon; keep its errors for later
     // origins. Calibration factors per horizon from errors before day d.
     std::vector<PastError> fresh;
+    std::vector<std::pair<size_t, HorizonCalibration::Origin>> scored_origins;
     for (int h = 1; h <= span; ++h) {
       const size_t hi =
           static_cast<size_t>(std::find(horizons.begin(), horizons.end(), h) - horizons.begin());
@@ -337,6 +339,7 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
               ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
         source_h = hc;
       }
+      Totals this_origin;
       if (score_here) {
         ++origins[hi];
         if (source_h > 0) from_h[hi] = std::max(from_h[hi], source_h);
@@ -357,12 +360,17 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
         fresh.push_back(pe);
         if (!score_here) continue;
         raw[hi].Add(se.Score(y));
-        cal[hi].Add(SortedEnsemble(ScaleEnsemble(se.x, se.q[3], c)).Score(y));
+        const EnsembleScore sc = SortedEnsemble(ScaleEnsemble(se.x, se.q[3], c)).Score(y);
+        cal[hi].Add(sc);
+        this_origin.Add(sc);
         for (size_t b = 0; b < 3; ++b) factor_sum[hi][b] += c[b];
         if (source_h == 0) ++uncal[hi];
       }
+      if (score_here)
+        scored_origins.push_back({hi, HorizonCalibration::Origin{d, this_origin.Score(trace.name), c}});
     }
     past.insert(past.end(), fresh.begin(), fresh.end());
+    for (auto& [hi, o] : scored_origins) by_origin[hi].push_back(std::move(o));
   }
   for (size_t i = 0; i < horizons.size(); ++i) {
     HorizonCalibration hc;
@@ -376,6 +384,7 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
       hc.mean_factor[b] = cal[i].points > 0 ? factor_sum[i][b] / static_cast<double>(cal[i].points) : 1.0;
     hc.uncalibrated_points = uncal[i];
     hc.calibrated_from_horizon_days = from_h[i];
+    hc.by_origin = std::move(by_origin[i]);
     out.horizons.push_back(std::move(hc));
   }
   return out;

@@ -122,6 +122,14 @@ struct HorizonCalibration {
   // Horizon whose past errors calibrated it (the same horizon when enough
   // errors with an earlier target day exist, else the longest shorter one).
   int calibrated_from_horizon_days = 0;
+  // Per origin (in order): the recalibrated cone's score of that origin's
+  // forecasts at this horizon, and the factors it used.
+  struct Origin {
+    int day = 0;
+    CalibrationScore calibrated;
+    std::array<double, 3> factor{1, 1, 1};
+  };
+  std::vector<Origin> by_origin;
 };
 
 struct TraceBacktest {

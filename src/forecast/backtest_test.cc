@@ -176,6 +176,34 @@ TEST(Backtest, RecalibratedConeIsHonestOnEveryServeGenSeries) {
             std::string::npos);
 }
 
+// No look-ahead: cutting the trace after day 10 changes nothing that the
+// origins up to day 10 forecast, scored or recalibrated.
+TEST(Backtest, TheFutureDoesNotReachBackIntoEarlierOrigins) {
+  const std::string path =
+      std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
+  auto traces = ReadRateTraces(path);
+  ASSERT_TRUE(traces.ok());
+  const RateTrace& full = (*traces)[0];  // m-large, 14 days
+  RateTrace cut = full;
+  cut.time_s.clear();
+  cut.rate.clear();
+  for (size_t i = 0; i < full.time_s.size(); ++i)
+    if (full.time_s[i] < 11 * 86400.0) cut.time_s.push_back(full.time_s[i]), cut.rate.push_back(full.rate[i]);
+  TraceBacktestOptions o;
+  o.samples = 500;
+  auto a = BacktestTraceHorizons(full, o), b = BacktestTraceHorizons(cut, o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const auto &fa = a->horizons[0].by_origin, &fb = b->horizons[0].by_origin;
+  ASSERT_EQ(fa.size(), 7u);  // origins 7..13
+  ASSERT_EQ(fb.size(), 4u);  // origins 7..10
+  for (size_t k = 0; k < fb.size(); ++k) {
+    EXPECT_EQ(fa[k].day, fb[k].day);
+    EXPECT_EQ(fa[k].factor, fb[k].factor) << "origin " << fb[k].day;
+    EXPECT_EQ(fa[k].calibrated.coverage_p10_p90, fb[k].calibrated.coverage_p10_p90);
+    EXPECT_EQ(fa[k].calibrated.mean_crps, fb[k].calibrated.mean_crps);
+  }
+}
+
 TEST(Backtest, LongerHorizonsUseOnlyEarlierErrors) {
   const std::string path =
       std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
