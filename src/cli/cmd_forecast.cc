@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,6 +152,8 @@ struct BacktestFlags {
   int truths = 200;
   int threads = 0;
   int utc_offset_hours = 0;
+  std::vector<std::string> horizons = {"1", "7", "max"};
+  std::string noise = "day-t";
   std::string json_path;
 };
 
@@ -186,17 +189,41 @@ int RunBacktest(const BacktestFlags& f) {
     TraceBacktestOptions to;
     to.seed = report.seed;
     to.fit.utc_offset_hours = f.utc_offset_hours;
+    if (f.noise == "ar1") {
+      to.noise = TraceNoiseModel::kHourlyAr1;
+    } else if (f.noise != "day-t") {
+      return ReportError(Status::Invalid("--noise: expected day-t or ar1, got \"" + f.noise + "\""));
+    }
+    to.horizons_days.clear();
+    for (const std::string& h : f.horizons) {
+      if (h == "max") {
+        to.horizons_days.push_back(0);
+        continue;
+      }
+      int v = 0;
+      try {
+        size_t used = 0;
+        v = std::stoi(h, &used);
+        if (used != h.size()) v = 0;
+      } catch (const std::exception&) {
+        v = 0;
+      }
+      if (v < 1)
+        return ReportError(
+            Status::Invalid("--horizon-days: expected whole days >= 1 or max, got \"" + h + "\""));
+      to.horizons_days.push_back(v);
+    }
     for (const RateTrace& t : *traces) {
       if (!f.models.empty() && std::find(f.models.begin(), f.models.end(), t.name) == f.models.end())
         continue;
-      auto score = BacktestTrace(t, to);
-      if (!score.ok()) {
-        if (!f.models.empty()) return ReportError(score.status());
+      auto bt = BacktestTraceHorizons(t, to);
+      if (!bt.ok()) {
+        if (!f.models.empty()) return ReportError(bt.status());
         continue;  // too short for a one-day-ahead backtest
       }
-      report.trace.push_back(std::move(score).value());
+      report.traces.push_back(std::move(bt).value());
     }
-    if (report.trace.empty())
+    if (report.traces.empty())
       return ReportError(Status::Invalid(f.trace + ": no trace long enough to backtest"));
   }
   bool to_stdout = false;
@@ -267,6 +294,14 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     cmd->add_option("--utc-offset-hours", f->utc_offset_hours,
                     "The trace's clock is UTC plus this many hours")
+        ->capture_default_str();
+    cmd->add_option("--horizon-days", f->horizons,
+                    "Trace horizons in days ahead (max = the longest the trace allows)")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("--noise", f->noise,
+                    "Trace noise model: day-t (day level + Student-t hours) or ar1 (hourly AR(1), "
+                    "as before issue 16)")
         ->capture_default_str();
     cmd->add_option("--json", f->json_path, "Write the scores as JSON to FILE ('-' = stdout)");
     cmd->callback([f, &exit_code] { exit_code = RunBacktest(*f); });

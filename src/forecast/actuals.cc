@@ -500,6 +500,45 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
     }
   });
 
+  // Widening by the measured miss rate: the prior's P10-P90 against the
+  // actuals, per tier; the future months' spread around their median scaled.
+  for (size_t s = 0; s < model.tiers.size(); ++s) {
+    if (post.last_observed_month[s] == 0) continue;
+    TierWidening wd;
+    wd.tier = model.tiers[s].id;
+    for (const Actual& a : actuals.rows) {
+      if (a.tier != static_cast<int>(s)) continue;
+      static constexpr double kBand[] = {0.10, 0.90};
+      const std::vector<double> q = TokenQuantiles(model, prior, a.tier, a.month, kBand);
+      ++wd.observed;
+      if (a.output_tokens < q[0] || a.output_tokens > q[1]) ++wd.outside_p10_p90;
+      if (a.output_tokens > q[1]) ++wd.above_p90;
+    }
+    wd.miss_rate = (wd.outside_p10_p90 + 2.0) / (wd.observed + 10.0);
+    if (options.widen_on_miss && wd.miss_rate > 0.2) {
+      // z(0.9) / z(1 - r/2) by bisection on the normal CDF.
+      const double target = 1.0 - wd.miss_rate / 2.0;
+      double lo = 0.0, hi = 10.0;
+      for (int it = 0; it < 100; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (0.5 * std::erfc(-mid / std::sqrt(2.0)) < target ? lo : hi) = mid;
+      }
+      wd.factor = std::min(4.0, 1.2815515655446004 / std::max(hi, 1e-9));
+    }
+    if (wd.factor > 1.0) {
+      std::vector<double> tmp(static_cast<size_t>(n));
+      for (int t = post.last_observed_month[s] + 1; t <= out.horizon_months; ++t) {
+        double* col = out.MutableColumn(static_cast<int>(s), t);
+        std::copy(col, col + n, tmp.begin());
+        const auto mid = tmp.begin() + n / 2;
+        std::nth_element(tmp.begin(), mid, tmp.end());
+        const double median = *mid;
+        for (int i = 0; i < n; ++i) col[i] = median + wd.factor * (col[i] - median);
+      }
+    }
+    post.widening.push_back(wd);
+  }
+
   // Growth: prior against posterior.
   for (size_t s = 0; s < model.tiers.size(); ++s) {
     GrowthPosterior gp;

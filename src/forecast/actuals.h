@@ -59,6 +59,27 @@ struct UpdateOptions {
   int moves_per_stage = 5;    // Metropolis moves per particle per stage
   double ess_fraction = 0.5;  // each stage keeps ESS >= this share of N
   int max_stages = 200;
+  // When the prior cone missed (more actuals outside its P10-P90 than the
+  // 20% it claims), widen the posterior's future months by the measured miss
+  // rate (see TierWidening). false: only report the misses.
+  bool widen_on_miss = true;
+};
+
+// How far the posterior's future was widened for one tier. The miss rate is
+// the share of its actuals outside the prior's P10-P90, shrunk towards the
+// nominal 20% as if 10 more months had hit it exactly:
+//   r = (outside + 2) / (observed + 10).
+// If the log demand were normal, a P10-P90 band missing r of the time is
+// z(0.9) / z(1 - r/2) times too narrow; when r > 0.2 the future months'
+// spread around their median (each month's column of log multiples) is
+// multiplied by that factor, at most 4.
+struct TierWidening {
+  std::string tier;
+  int observed = 0;         // actuals of this tier
+  int outside_p10_p90 = 0;  // of those, outside the prior's P10-P90
+  int above_p90 = 0;        // of those, above the prior's P90
+  double miss_rate = 0;     // r, shrunk
+  double factor = 1;        // applied to months after the last actual
 };
 
 // An actual outside the prior's P1..P99 for its tier and month.
@@ -87,6 +108,7 @@ struct Posterior {
   std::vector<int> last_observed_month;  // per tier; 0 = no actuals
   std::vector<ConeMiss> misses;
   std::vector<GrowthPosterior> growth;  // per tier
+  std::vector<TierWidening> widening;   // per tier with actuals
 };
 
 // Updates `prior` (drawn by GenerateScenarios from `model` with `seed`) with

@@ -101,6 +101,62 @@ TEST(Actuals, ActualsInsideTheConeAreNoMissAndFarOutsideAre) {
   EXPECT_EQ(p2->misses[0].line, 2);
 }
 
+// Months that keep beating the prior's P90: the update reweights towards
+// faster growth and, because the cone keeps missing, widens the future by the
+// measured miss rate, so the P90 six months ahead catches up with the truth.
+TEST(Actuals, ConeThatKeepsMissingWidensAndItsP90CatchesUp) {
+  Fleet f = TieredFleet(1, 4000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.02;
+  f.demand[0].growth.monthly_log_growth_sd = 0.01;
+  f.demand[0].growth.monthly_volatility = 0.02;
+  const World s = Make(f);
+  const double g = 0.08;  // the truth: 8% a month (log), every month
+  static constexpr double kP90[] = {0.90};
+  double previous_gap = 1e9;
+  for (int months : {1, 2, 4, 8}) {
+    auto actuals = ParseActualsCsv(TruthCsv(s, 0, g, 0.0, months, 1), "truth.csv", s.model);
+    ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+    // Every actual beats the prior's P90.
+    for (const Actual& a : actuals->rows)
+      EXPECT_GT(a.output_tokens, TokenQuantiles(s.model, s.prior, 0, a.month, kP90)[0]) << a.month;
+    auto post = UpdateFromActuals(s.model, s.prior, *actuals, UpdateOptions{});
+    ASSERT_TRUE(post.ok()) << post.status().ToString();
+    ASSERT_EQ(post->widening.size(), 1u);
+    const TierWidening& w = post->widening[0];
+    EXPECT_EQ(w.observed, months);
+    EXPECT_EQ(w.above_p90, months);
+    EXPECT_GT(w.factor, 1.0);
+    // Log gap between the truth and the posterior P90 six months on.
+    const int ahead = months + 6;
+    const double truth = MonthlyOutputTokens(s.model, 0, ahead, g * ahead);
+    const double gap = std::log(truth / TokenQuantiles(s.model, post->scenarios, 0, ahead, kP90)[0]);
+    EXPECT_LT(gap, previous_gap) << months << " months observed";
+    previous_gap = gap;
+    if (months == 8) {
+      EXPECT_LE(gap, 0.0) << "after 8 missed months the P90 six months ahead covers the truth";
+      // Reweighting alone does not get there: the prior's growth is too tight.
+      UpdateOptions only_reweight;
+      only_reweight.widen_on_miss = false;
+      auto plain = UpdateFromActuals(s.model, s.prior, *actuals, only_reweight);
+      ASSERT_TRUE(plain.ok());
+      EXPECT_EQ(plain->widening[0].factor, 1.0);
+      EXPECT_GT(std::log(truth / TokenQuantiles(s.model, plain->scenarios, 0, ahead, kP90)[0]), 0.0);
+    }
+  }
+}
+
+// Actuals in the middle of the cone widen nothing.
+TEST(Actuals, ActualsInsideTheBandAreNotWidened) {
+  Fleet f = TieredFleet(1, 2000, 12);
+  const World s = Make(f);
+  auto actuals = ParseActualsCsv(TruthCsv(s, 0, 0.03, 0.0, 4, 2), "a.csv", s.model);
+  ASSERT_TRUE(actuals.ok());
+  auto post = UpdateFromActuals(s.model, s.prior, *actuals, UpdateOptions{});
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->widening[0].outside_p10_p90, 0);
+  EXPECT_EQ(post->widening[0].factor, 1.0);
+}
+
 TEST(Actuals, UpdateIsIdenticalForAnyThreadCount) {
   Fleet f = TieredFleet(2, 1500, 12);
   f.demand[1].growth.launches.push_back({Date("2027-03-01"), 1.8, 0.3});

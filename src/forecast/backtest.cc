@@ -138,13 +138,93 @@ std::vector<CalibrationScore> BacktestSynthetic(const DemandModel& model, const 
   return out;
 }
 
-StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBacktestOptions& options) {
+double ConformalFactor(std::vector<double> excess, double band) {
+  if (excess.empty()) return 1.0;
+  std::sort(excess.begin(), excess.end());
+  const double n = static_cast<double>(excess.size());
+  const size_t rank = static_cast<size_t>(std::ceil((n + 1.0) * band - 1e-9));
+  const double e = excess[std::min(rank, excess.size()) - 1];
+  return std::max(0.05, 1.0 + e);
+}
+
+namespace {
+
+// A forecast point's relative excess over each calibrated band.
+std::array<double, 3> RelativeExcess(const std::vector<double>& q, double y) {
+  // q: kConeProbabilities quantiles (P5, P10, P25, P50, P75, P90, P95).
+  static constexpr size_t kLo[3] = {2, 1, 0}, kHi[3] = {4, 5, 6};
+  const double m = q[3];
+  std::array<double, 3> e{};
+  for (size_t b = 0; b < 3; ++b) {
+    const double lo = std::max(m - q[kLo[b]], 1e-12), hi = std::max(q[kHi[b]] - m, 1e-12);
+    e[b] = std::max((m - y) / lo, (y - m) / hi) - 1.0;
+  }
+  return e;
+}
+
+// The ensemble scaled around its median band by band: a member at central
+// level l = |2 F - 1| moves by the factor interpolated between the bands'.
+std::vector<double> ScaleEnsemble(const std::vector<double>& sorted, double median,
+                                  const std::array<double, 3>& c) {
+  const size_t m = sorted.size();
+  std::vector<double> out(m);
+  for (size_t k = 0; k < m; ++k) {
+    const double l = std::fabs(2.0 * (static_cast<double>(k) + 0.5) / static_cast<double>(m) - 1.0);
+    double f;
+    if (l <= kCalibratedBands[0]) {
+      f = c[0];
+    } else if (l <= kCalibratedBands[1]) {
+      f = c[0] + (c[1] - c[0]) * (l - kCalibratedBands[0]) / (kCalibratedBands[1] - kCalibratedBands[0]);
+    } else if (l <= kCalibratedBands[2]) {
+      f = c[1] + (c[2] - c[1]) * (l - kCalibratedBands[1]) / (kCalibratedBands[2] - kCalibratedBands[1]);
+    } else {
+      f = c[2];
+    }
+    out[k] = median + f * (sorted[k] - median);
+  }
+  return out;
+}
+
+// The coverage the adaptive level asks of the conformal quantile, kept
+// within [0.05, band + 0.9 (1 - band)] (80%: at most 98%; 90%: 99%): a run
+// of bad days widens towards a high quantile of the past errors, not to the
+// largest one ever seen (which heavy tails make huge).
+double AdaptiveCoverage(double band, double alpha) {
+  return std::clamp(1.0 - alpha, 0.05, band + 0.9 * (1.0 - band));
+}
+
+// A scored point's errors, kept for the calibration of later origins.
+struct PastError {
+  int horizon = 0;
+  int target_day = 0;
+  std::array<double, 3> excess{};
+  std::array<bool, 3> missed{};  // outside the recalibrated band it was scored with
+};
+
+}  // namespace
+
+StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const TraceBacktestOptions& options) {
   if (trace.time_s.empty()) return Status::Invalid(trace.source + ": " + trace.name + ": empty trace");
   const int days = static_cast<int>(std::floor((trace.time_s.back() + trace.window_s) / 86400.0 + 1e-9));
   if (days <= options.min_training_days)
     return Status::Invalid(trace.source + ": " + trace.name + ": " + std::to_string(days) +
                            " days; a one-day-ahead backtest needs more than " +
                            std::to_string(options.min_training_days));
+  TraceBacktest out;
+  out.name = trace.name;
+  out.days = days;
+  out.noise = options.noise;
+  const int first_long = std::max(options.min_fit_days, options.min_training_days_long);
+  std::vector<int> horizons;
+  for (int h : options.horizons_days) {
+    const int hh = h <= 0 ? days - first_long : h;
+    if (hh >= 1 && std::find(horizons.begin(), horizons.end(), hh) == horizons.end()) horizons.push_back(hh);
+  }
+  std::sort(horizons.begin(), horizons.end());
+  const int max_h = horizons.empty() ? 1 : horizons.back();
+  auto first_origin = [&](int h) { return h == 1 ? options.min_training_days : first_long; };
+  auto scored = [&](int h) { return std::find(horizons.begin(), horizons.end(), h) != horizons.end(); };
+
   // Recorded hourly log rates of the whole trace, by local hour.
   const int per_hour = static_cast<int>(std::lround(3600.0 / trace.window_s));
   std::map<std::int64_t, std::pair<double, int>> acc;
@@ -152,51 +232,172 @@ StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBack
     auto& [sum, count] = acc[static_cast<std::int64_t>(std::floor(trace.time_s[i] / 3600.0))];
     if (trace.rate[i] > 0) sum += trace.rate[i], ++count;
   }
-  Totals totals;
-  for (int d = options.min_training_days; d < days; ++d) {
+  std::vector<Totals> raw(horizons.size()), cal(horizons.size());
+  std::vector<std::array<double, 3>> factor_sum(horizons.size(), {0, 0, 0});
+  std::vector<std::int64_t> uncal(horizons.size(), 0);
+  std::vector<int> origins(horizons.size(), 0), from_h(horizons.size(), 0);
+  std::vector<std::vector<HorizonCalibration::Origin>> by_origin(horizons.size());
+  std::vector<PastError> past;
+  // Adaptive conformal levels per horizon and band (Gibbs and Candes 2021):
+  // after each day, alpha += step * (nominal miss rate - the day's miss rate).
+  std::vector<std::array<double, 3>> alpha(static_cast<size_t>(max_h) + 1);
+  for (auto& a : alpha)
+    for (size_t b = 0; b < 3; ++b) a[b] = 1.0 - kCalibratedBands[b];
+  const int m = std::max(2, options.samples);
+  const int offset = options.fit.utc_offset_hours;
+
+  for (int d = options.min_fit_days; d < days; ++d) {
     RateTrace train = trace;
     train.time_s.clear();
     train.rate.clear();
     for (size_t i = 0; i < trace.time_s.size(); ++i)
       if (trace.time_s[i] < d * 86400.0)
         train.time_s.push_back(trace.time_s[i]), train.rate.push_back(trace.rate[i]);
-    auto fit = FitProfile(train, options.fit);
-    if (!fit.ok()) return fit.status();
-    const double sd = fit->hourly_noise_log_sd, phi = fit->hourly_noise_autocorrelation;
-    const double innov = sd * std::sqrt(1 - phi * phi);
-    // Paths of the day's noise, continuing from the last fitted residual.
-    const int m = std::max(2, options.samples);
-    std::vector<double> paths(static_cast<size_t>(m) * 24);
-    // Each path also draws the error of the fitted mean (one standard normal
-    // per path, scaled by the hour's estimation standard deviation).
-    std::vector<double> mean_sd(24);
-    for (int hr = 0; hr < 24; ++hr)
-      mean_sd[static_cast<size_t>(hr)] = std::sqrt(
-          fit->PredictLogVariance(static_cast<std::int64_t>(d) * 24 + hr - options.fit.utc_offset_hours));
+    // The misses of the day before the origin move each horizon's levels.
+    for (int h = 1; h <= max_h; ++h) {
+      std::array<double, 3> miss{};
+      int count = 0;
+      for (const PastError& p : past)
+        if (p.horizon == h && p.target_day == d - 1) {
+          ++count;
+          for (size_t b = 0; b < 3; ++b) miss[b] += p.missed[b];
+        }
+      if (count == 0) continue;
+      for (size_t b = 0; b < 3; ++b)
+        alpha[static_cast<size_t>(h)][b] +=
+            options.adaptive_step * ((1.0 - kCalibratedBands[b]) - miss[b] / count);
+    }
+    ProfileFitOptions fo = options.fit;
+    if (options.noise == TraceNoiseModel::kDayLevelStudentT) {
+      fo.min_days_for_weekly = options.min_days_for_weekly;
+      fo.fit_trend = options.fit_trend;
+    }
+    auto fit = FitProfile(train, fo);
+    if (!fit.ok()) {
+      if (d < options.min_training_days) continue;  // too little to fit yet
+      return fit.status();
+    }
+    out.last_fit = *fit;
+    const int span = std::min(max_h, days - d);  // days forecast from this origin
+    const int hours = span * 24;
+    // Noise of each path over the forecast hours, continuing from the last
+    // fitted state, plus the error of the fitted mean (one standard normal per
+    // path scaled by the hour's estimation standard deviation).
+    const bool day_model = options.noise == TraceNoiseModel::kDayLevelStudentT;
+    const double phi = day_model ? fit->within_day_autocorrelation : fit->hourly_noise_autocorrelation;
+    const double nu = day_model ? fit->tail_dof : 0.0;
+    const double sd = day_model ? fit->within_day_log_sd : fit->hourly_noise_log_sd;
+    const double innov = sd * std::sqrt(1 - phi * phi);  // innovations of unit variance scaled
+    const double sd_d = day_model && fit->daily_level_fitted ? fit->daily_level_log_sd : 0.0;
+    const double rho = fit->daily_level_autocorrelation;
+    const double d_last = day_model && fit->daily_level_fitted ? fit->daily_level_last : 0.0;
+    const double w_last = day_model ? fit->within_day_last : fit->residual_last;
+    std::vector<double> mean_sd(static_cast<size_t>(hours)), mean(static_cast<size_t>(hours));
+    for (int j = 0; j < hours; ++j) {
+      const std::int64_t u = static_cast<std::int64_t>(d) * 24 + j - offset;
+      mean_sd[static_cast<size_t>(j)] = std::sqrt(fit->PredictLogVariance(u));
+      mean[static_cast<size_t>(j)] = fit->PredictLog(u);
+    }
+    std::vector<double> paths(static_cast<size_t>(m) * hours);
     for (int k = 0; k < m; ++k) {
       Rng rng(
           options.seed, StreamPurpose::kBacktestTruth,
           (std::uint64_t{1} << 50) | (static_cast<std::uint64_t>(d) << 32) | static_cast<std::uint64_t>(k));
       const double z = rng.Normal();
-      double n = fit->residual_last;
-      for (int hr = 0; hr < 24; ++hr) {
-        n = phi * n + innov * rng.Normal();
-        paths[static_cast<size_t>(hr) * m + static_cast<size_t>(k)] =
-            n + mean_sd[static_cast<size_t>(hr)] * z;
+      double level = d_last, w = w_last;
+      std::int64_t day = -1;
+      for (int j = 0; j < hours; ++j) {
+        const std::int64_t u = static_cast<std::int64_t>(d) * 24 + j - offset;
+        const std::int64_t du = u >= 0 ? u / 24 : -((-u + 23) / 24);
+        if (day_model && du != day) {  // a new day: the day level moves one AR(1) step
+          level = rho * level + (sd_d > 0 ? sd_d * std::sqrt(1 - rho * rho) * rng.Normal() : 0.0);
+          day = du;
+        }
+        w = phi * w + innov * (nu > 2 ? StudentTUnitVariance(rng, nu) : rng.Normal());
+        paths[static_cast<size_t>(j) * m + static_cast<size_t>(k)] =
+            level + w + mean_sd[static_cast<size_t>(j)] * z;
       }
     }
-    for (int hr = 0; hr < 24; ++hr) {
-      const std::int64_t a = static_cast<std::int64_t>(d) * 24 + hr;
-      const auto it = acc.find(a);
-      if (it == acc.end() || 2 * it->second.second < per_hour) continue;  // not recorded
-      const double y = std::log(it->second.first / it->second.second);
-      const double mean = fit->PredictLog(a - options.fit.utc_offset_hours);
-      std::vector<double> ens(paths.begin() + hr * m, paths.begin() + (hr + 1) * m);
-      for (auto& v : ens) v += mean;
-      totals.Add(SortedEnsemble(std::move(ens)).Score(y));
+    // Score each recorded hour at its horizon; keep its errors for later
+    // origins. Calibration factors per horizon from errors before day d.
+    std::vector<PastError> fresh;
+    std::vector<std::pair<size_t, HorizonCalibration::Origin>> scored_origins;
+    for (int h = 1; h <= span; ++h) {
+      const size_t hi =
+          static_cast<size_t>(std::find(horizons.begin(), horizons.end(), h) - horizons.begin());
+      const bool score_here = scored(h) && d >= first_origin(h);
+      std::array<double, 3> c{1, 1, 1};
+      int source_h = 0;
+      for (int hc = h; hc >= 1 && source_h == 0; --hc) {
+        std::array<std::vector<double>, 3> ex;
+        for (const PastError& p : past)
+          if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days)
+            for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
+        if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
+        for (size_t b = 0; b < 3; ++b)
+          c[b] =
+              ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
+        source_h = hc;
+      }
+      Totals this_origin;
+      if (score_here) {
+        ++origins[hi];
+        if (source_h > 0) from_h[hi] = std::max(from_h[hi], source_h);
+      }
+      const int target = d + h - 1;
+      for (int hr = 0; hr < 24; ++hr) {
+        const int j = (h - 1) * 24 + hr;
+        const std::int64_t a = static_cast<std::int64_t>(target) * 24 + hr;
+        const auto it = acc.find(a);
+        if (it == acc.end() || 2 * it->second.second < per_hour) continue;  // not recorded
+        const double y = std::log(it->second.first / it->second.second);
+        std::vector<double> ens(paths.begin() + static_cast<std::ptrdiff_t>(j) * m,
+                                paths.begin() + static_cast<std::ptrdiff_t>(j + 1) * m);
+        for (auto& v : ens) v += mean[static_cast<size_t>(j)];
+        const SortedEnsemble se(std::move(ens));
+        PastError pe{h, target, RelativeExcess(se.q, y), {}};
+        for (size_t b = 0; b < 3; ++b) pe.missed[b] = pe.excess[b] > c[b] - 1.0;
+        fresh.push_back(pe);
+        if (!score_here) continue;
+        raw[hi].Add(se.Score(y));
+        const EnsembleScore sc = SortedEnsemble(ScaleEnsemble(se.x, se.q[3], c)).Score(y);
+        cal[hi].Add(sc);
+        this_origin.Add(sc);
+        for (size_t b = 0; b < 3; ++b) factor_sum[hi][b] += c[b];
+        if (source_h == 0) ++uncal[hi];
+      }
+      if (score_here)
+        scored_origins.push_back({hi, HorizonCalibration::Origin{d, this_origin.Score(trace.name), c}});
     }
+    past.insert(past.end(), fresh.begin(), fresh.end());
+    for (auto& [hi, o] : scored_origins) by_origin[hi].push_back(std::move(o));
   }
-  return totals.Score(trace.name);
+  for (size_t i = 0; i < horizons.size(); ++i) {
+    HorizonCalibration hc;
+    hc.horizon_days = horizons[i];
+    hc.origins = origins[i];
+    const std::string label =
+        trace.name + ", " + std::to_string(horizons[i]) + (horizons[i] == 1 ? " day" : " days") + " ahead";
+    hc.raw = raw[i].Score(label);
+    hc.calibrated = cal[i].Score(label);
+    for (size_t b = 0; b < 3; ++b)
+      hc.mean_factor[b] = cal[i].points > 0 ? factor_sum[i][b] / static_cast<double>(cal[i].points) : 1.0;
+    hc.uncalibrated_points = uncal[i];
+    hc.calibrated_from_horizon_days = from_h[i];
+    hc.by_origin = std::move(by_origin[i]);
+    out.horizons.push_back(std::move(hc));
+  }
+  return out;
+}
+
+StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBacktestOptions& options) {
+  TraceBacktestOptions o = options;
+  o.horizons_days = {1};
+  auto bt = BacktestTraceHorizons(trace, o);
+  if (!bt.ok()) return bt.status();
+  CalibrationScore s = bt->horizons.at(0).calibrated;
+  s.name = trace.name;
+  return s;
 }
 
 }  // namespace fungible

@@ -84,20 +84,148 @@ TEST(Backtest, TraceBacktestIsCalibratedWhenTheModelIsRight) {
   EXPECT_GT(score->mean_crps, 0.0);
 }
 
-TEST(Backtest, TraceBacktestOnServeGen) {
+TEST(Backtest, ConformalFactorIsTheRankedExcess) {
+  // 9 errors: rank ceil(10 * 0.8) = 8 of the sorted excesses.
+  std::vector<double> e = {-0.9, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.3, 0.6};
+  EXPECT_DOUBLE_EQ(ConformalFactor(e, 0.8), 1.3);
+  EXPECT_DOUBLE_EQ(ConformalFactor(e, 0.5), 0.8);   // rank 5: narrowed
+  EXPECT_DOUBLE_EQ(ConformalFactor(e, 0.95), 1.6);  // rank 10 > 9: the largest
+  EXPECT_DOUBLE_EQ(ConformalFactor({}, 0.8), 1.0);
+}
+
+// Hourly rates with what the simple model leaves out: a day-level AR(1)
+// effect and Student-t (3 dof) hourly innovations, around a weekly profile.
+}  // namespace
+RateTrace HeavyTailedTrace(int days, std::uint64_t seed) {
+  RateTrace t;
+  t.name = "student-t";
+  t.source = "synthetic";
+  Rng rng(seed, StreamPurpose::kTest, 5);
+  double n = 0, level = 0;
+  for (int a = 0; a < days * 24; ++a) {
+    const int hour = a % 24, day = a / 24;
+    if (hour == 0) level = 0.6 * level + 0.15 * std::sqrt(1 - 0.36) * StudentTUnitVariance(rng, 3.0);
+    n = 0.6 * n + 0.12 * std::sqrt(1 - 0.36) * StudentTUnitVariance(rng, 3.0);
+    const double shape = (1 + 0.4 * std::sin(2 * M_PI * hour / 24.0)) * (day % 7 >= 5 ? 0.8 : 1.05);
+    for (int k = 0; k < 6; ++k) {
+      t.time_s.push_back(a * 3600.0 + k * 600.0);
+      t.rate.push_back(100 * shape * std::exp(level + n));
+    }
+  }
+  return t;
+}
+namespace {
+
+TEST(Backtest, RecalibrationRestoresCoverageOnHeavyTailedTraffic) {
+  const RateTrace trace = HeavyTailedTrace(42, 17);
+  TraceBacktestOptions o;
+  o.fit.first_weekday = 0;
+  o.samples = 1000;
+  o.noise = TraceNoiseModel::kHourlyAr1;  // the uncorrected model: Gaussian AR(1), no day level
+  auto bt = BacktestTraceHorizons(trace, o);
+  ASSERT_TRUE(bt.ok()) << bt.status().ToString();
+  const HorizonCalibration& h = bt->horizons.at(0);
+  EXPECT_EQ(h.raw.points, (42 - 7) * 24);
+  EXPECT_EQ(h.origins, 35);
+  // The uncorrected model under-covers; the recalibrated cone is nominal.
+  EXPECT_LT(h.raw.coverage_p10_p90, 0.74);
+  EXPECT_LT(h.raw.coverage_p5_p95, 0.85);
+  EXPECT_NEAR(h.calibrated.coverage_p10_p90, 0.80, 0.05);
+  EXPECT_NEAR(h.calibrated.coverage_p5_p95, 0.90, 0.04);
+  EXPECT_GT(h.mean_factor[1], 1.0);
+  // Widened, not blown up: the pinball loss stays within 20% of the model's.
+  EXPECT_LT(h.mean_factor[2], 2.5);
+  EXPECT_LT(h.calibrated.mean_pinball_loss, 1.2 * h.raw.mean_pinball_loss);
+  // The day-level Student-t model sees the tails and the day level itself.
+  o.noise = TraceNoiseModel::kDayLevelStudentT;
+  auto dt = BacktestTraceHorizons(trace, o);
+  ASSERT_TRUE(dt.ok());
+  EXPECT_GT(dt->last_fit.tail_dof, 0.0);
+  EXPECT_LT(dt->last_fit.tail_dof, 8.0);
+  EXPECT_GT(dt->last_fit.daily_level_log_sd, 0.05);
+  EXPECT_NEAR(dt->horizons[0].calibrated.coverage_p10_p90, 0.80, 0.05);
+}
+
+// The acceptance test of issue 16: on every bundled real series, the
+// recalibrated one-day-ahead cone covers 80% +- 5 points with P10-P90 and
+// 90% +- 4 with P5-P95, over a rolling origin with no look-ahead.
+TEST(Backtest, RecalibratedConeIsHonestOnEveryServeGenSeries) {
   const std::string path =
       std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
   auto traces = ReadRateTraces(path);
   ASSERT_TRUE(traces.ok());
-  auto score = BacktestTrace((*traces)[2], TraceBacktestOptions{});  // m-small
-  ASSERT_TRUE(score.ok()) << score.status().ToString();
-  EXPECT_EQ(score->name, "m-small");
-  EXPECT_GT(score->points, 150);
-  EXPECT_GT(score->coverage_p10_p90, 0.3);
-  EXPECT_LE(score->coverage_p10_p90, score->coverage_p5_p95);
+  int series = 0;
+  for (const RateTrace& t : *traces) {
+    if (t.name != "m-large" && t.name != "m-mid" && t.name != "m-small") continue;
+    ++series;
+    auto bt = BacktestTraceHorizons(t, TraceBacktestOptions{});
+    ASSERT_TRUE(bt.ok()) << bt.status().ToString();
+    const HorizonCalibration& h = bt->horizons.at(0);
+    EXPECT_EQ(h.horizon_days, 1);
+    EXPECT_EQ(h.origins, 7) << t.name;
+    EXPECT_GT(h.calibrated.points, 150) << t.name;
+    EXPECT_EQ(h.uncalibrated_points, 0) << t.name;
+    EXPECT_GE(h.calibrated.coverage_p10_p90, 0.75) << t.name;
+    EXPECT_LE(h.calibrated.coverage_p10_p90, 0.85) << t.name;
+    EXPECT_GE(h.calibrated.coverage_p5_p95, 0.86) << t.name;
+    EXPECT_LE(h.calibrated.coverage_p5_p95, 0.94) << t.name;
+  }
+  EXPECT_EQ(series, 3);
   auto short_trace = BacktestTrace((*traces)[3], TraceBacktestOptions{});  // deepseek-r1: 1 day
   EXPECT_NE(short_trace.status().message().find("1 days; a one-day-ahead backtest needs more than 7"),
             std::string::npos);
+}
+
+// No look-ahead: cutting the trace after day 10 changes nothing that the
+// origins up to day 10 forecast, scored or recalibrated.
+TEST(Backtest, TheFutureDoesNotReachBackIntoEarlierOrigins) {
+  const std::string path =
+      std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
+  auto traces = ReadRateTraces(path);
+  ASSERT_TRUE(traces.ok());
+  const RateTrace& full = (*traces)[0];  // m-large, 14 days
+  RateTrace cut = full;
+  cut.time_s.clear();
+  cut.rate.clear();
+  for (size_t i = 0; i < full.time_s.size(); ++i)
+    if (full.time_s[i] < 11 * 86400.0) cut.time_s.push_back(full.time_s[i]), cut.rate.push_back(full.rate[i]);
+  TraceBacktestOptions o;
+  o.samples = 500;
+  auto a = BacktestTraceHorizons(full, o), b = BacktestTraceHorizons(cut, o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const auto &fa = a->horizons[0].by_origin, &fb = b->horizons[0].by_origin;
+  ASSERT_EQ(fa.size(), 7u);  // origins 7..13
+  ASSERT_EQ(fb.size(), 4u);  // origins 7..10
+  for (size_t k = 0; k < fb.size(); ++k) {
+    EXPECT_EQ(fa[k].day, fb[k].day);
+    EXPECT_EQ(fa[k].factor, fb[k].factor) << "origin " << fb[k].day;
+    EXPECT_EQ(fa[k].calibrated.coverage_p10_p90, fb[k].calibrated.coverage_p10_p90);
+    EXPECT_EQ(fa[k].calibrated.mean_crps, fb[k].calibrated.mean_crps);
+  }
+}
+
+TEST(Backtest, LongerHorizonsUseOnlyEarlierErrors) {
+  const std::string path =
+      std::string(FUNGIBLE_DATA_DIR) + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
+  auto traces = ReadRateTraces(path);
+  ASSERT_TRUE(traces.ok());
+  TraceBacktestOptions o;
+  o.horizons_days = {1, 7, 0};
+  o.samples = 500;
+  auto bt = BacktestTraceHorizons((*traces)[0], o);  // m-large
+  ASSERT_TRUE(bt.ok()) << bt.status().ToString();
+  ASSERT_EQ(bt->horizons.size(), 3u);
+  EXPECT_EQ(bt->horizons[1].horizon_days, 7);
+  EXPECT_EQ(bt->horizons[1].origins, 5);        // origins days 3..7, targets 9..13
+  EXPECT_EQ(bt->horizons[2].horizon_days, 11);  // origin 3, target 13
+  EXPECT_EQ(bt->horizons[2].origins, 1);
+  // No week-ahead errors end before day 7: those bands borrow the longest
+  // shorter horizon's errors, never a later day's.
+  EXPECT_LT(bt->horizons[1].calibrated_from_horizon_days, 7);
+  for (const auto& h : bt->horizons) {
+    EXPECT_GT(h.raw.points, 0);
+    EXPECT_LE(h.calibrated.coverage_p10_p90, h.calibrated.coverage_p5_p95);
+  }
 }
 
 }  // namespace

@@ -238,8 +238,16 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
     if (!(d.hourly_noise_autocorrelation > -1 && d.hourly_noise_autocorrelation < 1))
       p.Add(d.loc, t.field + ".hourly_noise_autocorrelation",
             "expected an autocorrelation in (-1, 1), got " + Fmt("%g", d.hourly_noise_autocorrelation));
+    if (!(d.daily_level_log_sd >= 0 && d.daily_level_log_sd <= 3))
+      p.Add(d.loc, t.field + ".daily_level_log_sd",
+            "expected a log standard deviation in [0, 3], got " + Fmt("%g", d.daily_level_log_sd));
+    if (!(d.daily_level_autocorrelation >= 0 && d.daily_level_autocorrelation < 1))
+      p.Add(d.loc, t.field + ".daily_level_autocorrelation",
+            "expected an autocorrelation in [0, 1), got " + Fmt("%g", d.daily_level_autocorrelation));
     t.diurnal_shape = d.diurnal_shape;
     t.weekly_shape = d.weekly_shape;
+    t.daily_level_log_sd = d.daily_level_log_sd;
+    t.daily_level_autocorrelation = d.daily_level_autocorrelation;
     t.hourly_noise_log_sd = d.hourly_noise_log_sd;
     t.hourly_noise_autocorrelation = d.hourly_noise_autocorrelation;
     CompileGrowth(p, d.growth, t.field + ".growth", t, m);

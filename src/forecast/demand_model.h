@@ -84,6 +84,8 @@ struct TierModel {
   std::vector<double> weekly_shape;
   double hourly_noise_log_sd = 0;
   double hourly_noise_autocorrelation = 0;
+  double daily_level_log_sd = 0;  // day-level AR(1) on log demand (hourly.h)
+  double daily_level_autocorrelation = 0;
 
   bool has_ceiling() const { return ceiling_multiple < std::numeric_limits<double>::infinity(); }
 };

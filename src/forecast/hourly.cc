@@ -49,6 +49,22 @@ void NoiseFactors(const DemandModel& m, const ScenarioSet& set, int tier, const 
       n[j] = phi * n[j] + innov * rng[static_cast<size_t>(j)].Normal();
       out[j][h] = n[j] + shift;
     }
+  // The day level: one AR(1) step a UTC day (hour 0 is midnight), on its own
+  // stream so the hourly draws stay as they were without it.
+  if (t.daily_level_log_sd > 0) {
+    const double sd_d = t.daily_level_log_sd, rho = t.daily_level_autocorrelation;
+    const double shift_d = -0.5 * sd_d * sd_d;
+    for (int j = 0; j < K; ++j) {
+      Rng day_rng(set.seed, StreamPurpose::kHourly,
+                  (std::uint64_t{1} << 62) | (static_cast<std::uint64_t>(tier) << 40) |
+                      static_cast<std::uint64_t>(scenarios[j]));
+      double level = sd_d * day_rng.Normal();
+      for (std::int64_t h = 0; h < end; ++h) {
+        if (h > 0 && h % 24 == 0) level = rho * level + sd_d * std::sqrt(1 - rho * rho) * day_rng.Normal();
+        out[j][h] += level + shift_d;
+      }
+    }
+  }
   for (int j = 0; j < K; ++j) forecast_internal::ExpArray(out[j], out[j], static_cast<size_t>(end));
 }
 
@@ -72,7 +88,7 @@ void ExpandOne(const DemandModel& m, const ScenarioSet& set, int tier, int scena
                const std::vector<double>& weights, std::vector<double>& noise, double* out) {
   const TierModel& t = m.tiers[static_cast<size_t>(tier)];
   const std::int64_t end = HourOffset(m, last + 1);
-  const bool noisy = t.hourly_noise_log_sd > 0;
+  const bool noisy = t.hourly_noise_log_sd > 0 || t.daily_level_log_sd > 0;
   if (noisy) {
     noise.resize(static_cast<size_t>(end));
     double* p = noise.data();
@@ -143,7 +159,8 @@ HourlyPeaks ComputeHourlyPeaks(const DemandModel& model, const ScenarioSet& set,
       bound[static_cast<size_t>(month - 1)] = HourOffset(model, month);
     for (int month = 1; month <= h; ++month)
       unit[static_cast<size_t>(month - 1)] = MonthlyOutputTokens(model, s, month, 0.0);
-    const bool noisy = model.tiers[static_cast<size_t>(s)].hourly_noise_log_sd > 0;
+    const bool noisy = model.tiers[static_cast<size_t>(s)].hourly_noise_log_sd > 0 ||
+                       model.tiers[static_cast<size_t>(s)].daily_level_log_sd > 0;
     constexpr int kBlock = 4;
     ParallelFor(
         set.scenarios, forecast_internal::ResolveThreads(threads), 16, [&](std::int64_t b, std::int64_t e) {

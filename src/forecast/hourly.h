@@ -6,7 +6,10 @@
 // where w = diurnal[UTC hour] * weekly[weekday] (flat when the spec gives
 // none), so the month's expected total is the scenario's monthly tokens, and
 // n is AR(1) log noise with stationary sd s and lag-1 autocorrelation phi
-// (hourly_noise_log_sd, hourly_noise_autocorrelation). The noise path runs
+// (hourly_noise_log_sd, hourly_noise_autocorrelation), plus a day level:
+// an AR(1) across UTC days with stationary sd s_D and day-to-day
+// autocorrelation rho (daily_level_log_sd, daily_level_autocorrelation),
+// shifted by -s_D^2/2, on its own stream. The noise path runs
 // from the first hour of month 1 whatever window is asked for, so any window
 // is a slice of one fixed hourly path per (scenario, tier).
 #pragma once

@@ -53,6 +53,53 @@ TEST(Hourly, WithoutNoiseEachMonthSumsToItsTokensInTheShape) {
   EXPECT_NEAR(out[5 * 24 + 10] / out[4 * 24 + 10], 0.5, 1e-12);
 }
 
+// The day level: constant within a UTC day, an AR(1) across days with its
+// spread and autocorrelation, mean one; a tier without it draws as before.
+TEST(Hourly, DayLevelMovesWholeDaysWithItsSpreadAndAutocorrelation) {
+  const double sd_d = 0.2, rho = 0.5;
+  Fleet f = Shaped(400, 1, 0, 0);
+  f.demand[0].daily_level_log_sd = sd_d;
+  f.demand[0].daily_level_autocorrelation = rho;
+  const World w = Make(f);
+  const size_t hours = static_cast<size_t>(HoursInMonths(w.model, 1, 1));
+  const std::vector<double> weights = HourWeights(w.model, 0);
+  std::vector<double> out(hours);
+  double m1 = 0, m2 = 0, lag = 0, ratio = 0;
+  std::int64_t count = 0, lag_count = 0;
+  for (int i = 0; i < w.set.scenarios; ++i) {
+    ExpandHourly(w.model, w.set, 0, i, 1, 1, out);
+    const double tokens = MonthlyOutputTokens(w.model, 0, 1, w.set.LogMultiple(0, 1, i));
+    double prev = 0;
+    for (size_t h = 0; h < hours; ++h) {
+      const double n = std::log(out[h] / (tokens * weights[h])) + 0.5 * sd_d * sd_d;
+      ratio += out[h] / (tokens * weights[h]);
+      if (h % 24 != 0) {
+        ASSERT_NEAR(n, prev, 1e-12) << "hour " << h;  // one level all day
+      } else {
+        m1 += n, m2 += n * n, ++count;
+        if (h > 0) lag += n * prev, ++lag_count;
+      }
+      prev = n;
+    }
+  }
+  const double mean = m1 / count, var = m2 / count - mean * mean;
+  EXPECT_NEAR(mean, 0.0, 0.02);
+  EXPECT_NEAR(std::sqrt(var), sd_d, 0.01);
+  EXPECT_NEAR(lag / lag_count / var, rho, 0.05);
+  EXPECT_NEAR(ratio / (static_cast<double>(hours) * w.set.scenarios), 1.0, 0.01);
+  // The hourly noise is the same draw with or without the day level: their
+  // ratio is one number a day.
+  const World plain = Make(Shaped(400, 1, 0.1, 0.7));
+  Fleet g = Shaped(400, 1, 0.1, 0.7);
+  g.demand[0].daily_level_log_sd = sd_d;
+  const World both = Make(g);
+  std::vector<double> a(hours), b(hours);
+  ExpandHourly(plain.model, plain.set, 0, 3, 1, 1, a);
+  ExpandHourly(both.model, both.set, 0, 3, 1, 1, b);
+  for (size_t h = 1; h < hours; ++h)
+    if (h % 24 != 0) EXPECT_NEAR(b[h] / a[h], b[h - 1] / a[h - 1], 1e-9 * b[h] / a[h]) << "hour " << h;
+}
+
 TEST(Hourly, NoiseHasItsSpreadAutocorrelationAndMeanOne) {
   const double sd = 0.1, phi = 0.7;
   const World w = Make(Shaped(400, 1, sd, phi));

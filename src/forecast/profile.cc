@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -157,6 +158,118 @@ std::vector<double> Inverse(std::vector<double> a, int n) {
   return inv;
 }
 
+// Student-t log density with dof nu and scale s at a.
+double StudentTLogDensity(double a, double nu, double s) {
+  return std::lgamma(0.5 * (nu + 1)) - std::lgamma(0.5 * nu) - 0.5 * std::log(nu * M_PI * s * s) -
+         0.5 * (nu + 1) * std::log1p(a * a / (nu * s * s));
+}
+
+// Splits the residuals e (one per hour in `hours`, ascending) into a
+// day-level AR(1) and within-day AR(1) noise with Student-t innovations;
+// see the header. `params` is the number of profile parameters fitted.
+// `e_days` are the residuals the day-level variance is measured on, with
+// `day_params` day-level degrees of freedom used by their fit.
+void FitNoiseModel(const std::vector<Hour>& hours, const std::vector<double>& e, double params,
+                   const std::vector<double>& e_days, int day_params_days, ProfileFit& fit) {
+  const size_t n = hours.size();
+  // Day means of e (UTC days), for days with at least 12 hours.
+  std::map<std::int64_t, std::pair<double, int>> day_acc;
+  for (size_t i = 0; i < n; ++i) {
+    auto& [sum, count] = day_acc[FloorDiv(hours[i].u, 24)];
+    sum += e[i];
+    ++count;
+  }
+  std::map<std::int64_t, double> day_mean;
+  for (const auto& [k, sc] : day_acc)
+    if (sc.second >= 12) day_mean[k] = sc.first / sc.second;
+  fit.days_for_level = static_cast<int>(day_mean.size());
+  // Day-level degrees of freedom the profile used: level, trend, weekdays.
+  const int day_params = 1 + (fit.trend_fitted ? 1 : 0) + (fit.weekly_fitted ? 6 : 0);
+  fit.daily_level_fitted = fit.days_for_level >= 3 && fit.days_for_level - day_params_days >= 2;
+  std::vector<double> w(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto it = day_mean.find(FloorDiv(hours[i].u, 24));
+    w[i] = fit.daily_level_fitted && it != day_mean.end() ? e[i] - it->second : e[i];
+  }
+  // Within-day AR(1): lag-1 autocorrelation over consecutive hours.
+  double num = 0, den = 0, ss = 0;
+  for (size_t i = 0; i < n; ++i) {
+    ss += w[i] * w[i];
+    if (i > 0 && hours[i].u == hours[i - 1].u + 1) num += w[i] * w[i - 1], den += w[i - 1] * w[i - 1];
+  }
+  const double phi = den > 0 ? std::clamp(num / den, -0.95, 0.95) : 0.0;
+  fit.within_day_autocorrelation = phi;
+  const double dof_w =
+      std::max(1.0, static_cast<double>(n) - params -
+                        (fit.daily_level_fitted ? std::max(0, fit.days_for_level - day_params) : 0));
+  const double sample_sd_w = std::sqrt(ss / dof_w);
+  // Innovations of w.
+  std::vector<double> a;
+  for (size_t i = 1; i < n; ++i)
+    if (hours[i].u == hours[i - 1].u + 1) a.push_back(w[i] - phi * w[i - 1]);
+  fit.innovations = static_cast<int>(a.size());
+  double m2 = 0, m4 = 0;
+  for (double v : a) m2 += v * v, m4 += v * v * v * v;
+  const double na = static_cast<double>(std::max<size_t>(1, a.size()));
+  m2 /= na, m4 /= na;
+  fit.innovation_excess_kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3.0 : 0.0;
+  // Gaussian against Student-t by maximum likelihood over a grid of nu
+  // (scale by EM for each nu).
+  const double gauss_ll = m2 > 0 ? -0.5 * na * (std::log(2 * M_PI * m2) + 1.0) : 0.0;
+  double best_ll = gauss_ll, best_nu = 0, best_s = std::sqrt(m2);
+  if (a.size() >= 24 && m2 > 0) {
+    for (double nu : {2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 50.0}) {
+      double s2 = m2 * (nu - 2) / nu;
+      for (int it = 0; it < 200; ++it) {
+        double acc = 0;
+        for (double v : a) acc += (nu + 1) * v * v / (nu + v * v / s2);
+        const double next = acc / na;
+        const bool done = std::fabs(next - s2) < 1e-12 * s2;
+        s2 = next;
+        if (done) break;
+      }
+      double ll = 0;
+      for (double v : a) ll += StudentTLogDensity(v, nu, std::sqrt(s2));
+      if (ll > best_ll) best_ll = ll, best_nu = nu, best_s = std::sqrt(s2);
+    }
+  }
+  fit.tail_dof = best_nu;
+  fit.innovation_scale = best_s;
+  fit.tail_loglik_gain_per_hour = (best_ll - gauss_ll) / na;
+  // Stationary sd of w implied by the fitted innovations (the sample sd when
+  // Gaussian fits best).
+  const double innov_sd = best_nu > 0 ? best_s * std::sqrt(best_nu / (best_nu - 2)) : std::sqrt(m2);
+  fit.within_day_log_sd = best_nu > 0 ? innov_sd / std::sqrt(1 - phi * phi) : sample_sd_w;
+  fit.within_day_last = w.back();
+  if (!fit.daily_level_fitted) return;
+  // Day level: variance of the day means, less the within-day noise averaged
+  // over a day (AR(1): var/24 (1 + phi)/(1 - phi) for long days), on the
+  // days' own degrees of freedom.
+  fit.daily_level_last = day_mean.rbegin()->second;
+  std::map<std::int64_t, std::pair<double, int>> acc2;
+  for (size_t i = 0; i < n; ++i) {
+    auto& [sum, count] = acc2[FloorDiv(hours[i].u, 24)];
+    sum += e_days[i];
+    ++count;
+  }
+  std::map<std::int64_t, double> means;
+  for (const auto& [k, sc] : acc2)
+    if (sc.second >= 12) means[k] = sc.first / sc.second;
+  double sd2 = 0, lag_num = 0, lag_den = 0;
+  double prev = 0;
+  std::int64_t prev_k = std::numeric_limits<std::int64_t>::min();
+  for (const auto& [k, v] : means) {
+    sd2 += v * v;
+    if (k == prev_k + 1) lag_num += v * prev, lag_den += prev * prev;
+    prev = v, prev_k = k;
+  }
+  const double within_of_mean = sample_sd_w * sample_sd_w / 24.0 * (1 + phi) / (1 - phi);
+  const double var_d =
+      sd2 / static_cast<double>(static_cast<int>(means.size()) - day_params_days) - within_of_mean;
+  fit.daily_level_log_sd = std::sqrt(std::max(0.0, var_d));
+  fit.daily_level_autocorrelation = lag_den > 0 ? std::clamp(lag_num / lag_den, 0.0, 0.95) : 0.0;
+}
+
 }  // namespace
 
 double ProfileFit::PredictLogVariance(std::int64_t u) const {
@@ -271,10 +384,10 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
         trace.source + ": " + trace.name + ": " + std::to_string(hours.size()) +
         " usable hours; a profile needs at least 2 days (one day cannot tell the daily shape from noise)");
   fit.hours_used = static_cast<int>(hours.size());
-  fit.weekly_fitted = fit.days >= 7.0;
+  fit.weekly_fitted = fit.days >= std::max(7, options.min_days_for_weekly) - 1e-9;
   // Under two weeks, a trend and the weekday effects explain the same thing
   // (with exactly 7 days, day index = weekday): fit no trend then.
-  fit.trend_fitted = !fit.weekly_fitted || fit.days >= 14.0 - 1e-9;
+  fit.trend_fitted = options.fit_trend && (!fit.weekly_fitted || fit.days >= 14.0 - 1e-9);
 
   // Weekday of day 0: given, or where the two quietest consecutive day
   // classes fall (local days, before any UTC shift).
@@ -328,6 +441,25 @@ StatusOr<ProfileFit> FitProfile(const RateTrace& trace, const ProfileFitOptions&
   fit.hourly_noise_autocorrelation = lag_den > 0 ? std::clamp(lag_num / lag_den, -0.99, 0.99) : 0.0;
   fit.r_squared = sst > 0 ? 1.0 - sse / sst : 0.0;
   fit.residual_last = e.back();
+  {
+    // The day level is measured on this fit's residuals when the days leave
+    // it a week of degrees of freedom after the weekday effects (3 weeks of
+    // data); otherwise (one or two weeks, where each weekday effect is one or
+    // two days' own level) on a fit without weekday effects, whose day-to-day
+    // spread then includes the weekly pattern (conservative).
+    const int day_params = 1 + (fit.trend_fitted ? 1 : 0) + (fit.weekly_fitted ? 6 : 0);
+    const int days = static_cast<int>(std::floor(fit.days + 1e-9));
+    if (!fit.weekly_fitted || days - day_params >= 7) {
+      FitNoiseModel(hours, e, params, e, day_params, fit);
+    } else {
+      const Fit g = Backfit(hours, false, fit.trend_fitted, [](std::int64_t) { return 0; });
+      std::vector<double> e2(hours.size());
+      for (size_t i = 0; i < hours.size(); ++i)
+        e2[i] = hours[i].y - g.c - g.trend * static_cast<double>(hours[i].u) / 24.0 -
+                g.a[static_cast<size_t>(Mod(hours[i].u, 24))];
+      FitNoiseModel(hours, e, params, e2, 1 + (fit.trend_fitted ? 1 : 0), fit);
+    }
+  }
 
   // Parameter covariance under AR(1) errors: whiten the regressors
   // (Prais-Winsten: x_t - phi x_{t-1}; the first hour of a run scaled by

@@ -10,6 +10,18 @@
 // fitted by least squares (backfitting; a and b centred), u the UTC hour. The
 // diurnal shape is exp(a) scaled to mean 1, the weekly shape exp(b) likewise;
 // e gives the noise's standard deviation and lag-1 autocorrelation.
+//
+// Noise model (what real traffic shows: whole days above or below the
+// profile, and bursts): e splits into a day-level effect and within-day noise,
+//
+//   e(u) = D[day(u)] + w(u)
+//   D[k] = rho D[k-1] + sd_D sqrt(1 - rho^2) eta[k]           eta ~ N(0, 1)
+//   w(u) = phi w(u-1) + s t_nu(u)                              Student-t innovations
+//
+// D is estimated by each day's mean residual (its variance corrected for
+// the within-day noise averaged over the day and for the day-level degrees of
+// freedom the profile used), w by what is left; nu and s by maximum
+// likelihood over a grid of nu (nu = 0 means Gaussian fitted best).
 #pragma once
 
 #include <array>
@@ -45,6 +57,10 @@ struct ProfileFitOptions {
   // Weekday of the trace's day 0 (0 = Monday .. 6 = Sunday). Unset: inferred,
   // taking the two quietest consecutive days of the week as Saturday-Sunday.
   std::optional<int> first_weekday;
+  // A weekly shape needs this many days (one sample a weekday at 7).
+  int min_days_for_weekly = 7;
+  // Fit a trend inside the trace (see FitProfile for when it can be).
+  bool fit_trend = true;
 };
 
 struct ProfileFit {
@@ -65,7 +81,25 @@ struct ProfileFit {
   bool first_weekday_inferred = false;
   int utc_offset_hours = 0;
   double residual_last = 0;  // e of the last hour used (for one-step forecasts)
-  double level_log = 0;      // c
+
+  // The noise model's split of e (see above). Fitted with 3 days or more;
+  // otherwise daily_level_log_sd = 0 and the within-day part is all of e.
+  bool daily_level_fitted = false;
+  double daily_level_log_sd = 0;           // sd_D, stationary
+  double daily_level_autocorrelation = 0;  // rho, clamped to [0, 0.95]
+  double daily_level_last = 0;             // D of the last day used
+  int days_for_level = 0;                  // days with at least 12 hours used
+  double within_day_log_sd = 0;            // stationary sd of w implied by (phi, s, nu)
+  double within_day_autocorrelation = 0;   // phi
+  double within_day_last = 0;              // w of the last hour used
+  double innovation_scale = 0;             // s
+  double tail_dof = 0;                     // nu; 0 = Gaussian
+  // Fit statistics of the innovations of w: excess kurtosis, and the mean
+  // log-likelihood gain per hour of the Student-t fit over the Gaussian.
+  double innovation_excess_kurtosis = 0;
+  double tail_loglik_gain_per_hour = 0;
+  int innovations = 0;
+  double level_log = 0;  // c
   // Covariance of the fitted parameters (level, trend, 23 hour-of-day and 6
   // weekday contrasts) under AR(1) errors (Prais-Winsten), row-major.
   std::vector<double> parameter_covariance;

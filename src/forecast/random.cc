@@ -89,4 +89,26 @@ double Rng::SlowNormal(unsigned layer, double x, bool negative) {
   }
 }
 
+double GammaVariate(Rng& rng, double shape) {
+  if (shape < 1.0) return GammaVariate(rng, shape + 1.0) * std::pow(rng.UniformOpen(), 1.0 / shape);
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = rng.Normal();
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = rng.UniformOpen();
+    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+double StudentTUnitVariance(Rng& rng, double dof) {
+  const double z = rng.Normal();
+  const double chi2 = 2.0 * GammaVariate(rng, 0.5 * dof);
+  return z / std::sqrt(chi2 / dof) * std::sqrt((dof - 2.0) / dof);
+}
+
 }  // namespace fungible

@@ -123,6 +123,15 @@ class Rng {
   const forecast_internal::Ziggurat* zig_;
 };
 
+// Gamma(shape, 1) by Marsaglia and Tsang's squeeze (shape < 1 through
+// shape + 1 and a uniform power). Draws a variable number of words from
+// `rng`, so each path must own its stream (as every path here does).
+// REQUIRES: shape > 0.
+double GammaVariate(Rng& rng, double shape);
+
+// Student-t with `dof` degrees of freedom, scaled to unit variance (dof > 2).
+double StudentTUnitVariance(Rng& rng, double dof);
+
 inline double Rng::Normal() {
   const forecast_internal::Ziggurat& z = *zig_;
   const std::uint64_t u = Next();

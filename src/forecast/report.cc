@@ -164,6 +164,13 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
                                                     : "below P1 " + HumanNumber(miss.prior_p1)) +
                " (" + run.actuals_file + " line " + std::to_string(miss.line) + ")\n";
     }
+    for (const TierWidening& w : p.widening) {
+      out += "  " + w.tier + ": " + std::to_string(w.outside_p10_p90) + " of " + std::to_string(w.observed) +
+             " actuals outside the prior's P10-P90 (" + std::to_string(w.above_p90) +
+             " above P90); miss rate " + Percent(w.miss_rate, 0) + " (shrunk to the nominal 20%)";
+      out += w.factor > 1.0 ? ": future months widened x" + Fmt("%.2f", w.factor) + " around their median\n"
+                            : ": not widened\n";
+    }
     for (const GrowthPosterior& g : p.growth)
       out += "  growth " + g.tier + ": prior " + Percent(g.prior_mean, 2) + " +- " + Percent(g.prior_sd, 2) +
              " -> posterior " + Percent(g.posterior_mean, 2) + " +- " + Percent(g.posterior_sd, 2) +
@@ -320,6 +327,15 @@ std::string ForecastJson(const ForecastRun& run) {
                         {"prior_p99", miss.prior_p99},
                         {"line", miss.line}});
     u["misses"] = misses;
+    ordered_json widening = ordered_json::array();
+    for (const TierWidening& w : p.widening)
+      widening.push_back({{"tier", w.tier},
+                          {"observed", w.observed},
+                          {"outside_p10_p90", w.outside_p10_p90},
+                          {"above_p90", w.above_p90},
+                          {"miss_rate", w.miss_rate},
+                          {"factor", w.factor}});
+    u["widening"] = widening;
     ordered_json last = ordered_json::object();
     for (size_t s = 0; s < m.tiers.size(); ++s)
       if (p.last_observed_month[s] > 0)
@@ -424,8 +440,32 @@ std::string ProfileYaml(const ProfileReport& report) {
     } else {
       out += "# weekly_shape: not fitted (under 7 days)\n";
     }
-    out += "hourly_noise_log_sd: " + Fmt("%.3f", f.hourly_noise_log_sd) + "\n";
-    out += "hourly_noise_autocorrelation: " + Fmt("%.3f", f.hourly_noise_autocorrelation) + "\n\n";
+    if (f.daily_level_fitted) {
+      // The noise model: day level + within-day noise (their sum is e).
+      out += "hourly_noise_log_sd: " + Fmt("%.3f", f.within_day_log_sd) + "\n";
+      out += "hourly_noise_autocorrelation: " + Fmt("%.3f", f.within_day_autocorrelation) + "\n";
+      out += "daily_level_log_sd: " + Fmt("%.3f", f.daily_level_log_sd) + "\n";
+      out += "daily_level_autocorrelation: " + Fmt("%.3f", f.daily_level_autocorrelation) + "\n";
+    } else {
+      out += "hourly_noise_log_sd: " + Fmt("%.3f", f.hourly_noise_log_sd) + "\n";
+      out += "hourly_noise_autocorrelation: " + Fmt("%.3f", f.hourly_noise_autocorrelation) + "\n";
+    }
+    out += "# noise fit: residual sd " + Fmt("%.3f", f.hourly_noise_log_sd) + " (AR(1) " +
+           Fmt("%.2f", f.hourly_noise_autocorrelation) + ")";
+    if (f.daily_level_fitted)
+      out += " = day level " + Fmt("%.3f", f.daily_level_log_sd) + " (day-to-day AR(1) " +
+             Fmt("%.2f", f.daily_level_autocorrelation) + ", " + std::to_string(f.days_for_level) +
+             " days) + within day " + Fmt("%.3f", f.within_day_log_sd);
+    else
+      out += "; no day level (needs 3 days and 2 spare day-level degrees of freedom)";
+    out += "\n# hourly innovations: " + std::to_string(f.innovations) + ", excess kurtosis " +
+           Fmt("%.1f", f.innovation_excess_kurtosis) + "; ";
+    if (f.tail_dof > 0)
+      out += "Student-t fits better than Gaussian: " + Fmt("%.1f", f.tail_dof) + " dof, scale " +
+             Fmt("%.3f", f.innovation_scale) + ", log-likelihood " +
+             Fmt("%+.3f", f.tail_loglik_gain_per_hour) + " an hour (the backtest draws these tails)\n\n";
+    else
+      out += "Gaussian fits best\n\n";
   }
   for (const std::string& s : report.skipped) out += "# skipped " + s + "\n";
   for (const TokenMix& t : report.mixes) {
@@ -455,6 +495,17 @@ std::string ProfileJson(const ProfileReport& report) {
                     {"weekly_shape", f.weekly_fitted ? ordered_json(f.weekly_shape) : ordered_json()},
                     {"hourly_noise_log_sd", f.hourly_noise_log_sd},
                     {"hourly_noise_autocorrelation", f.hourly_noise_autocorrelation},
+                    {"daily_level_fitted", f.daily_level_fitted},
+                    {"daily_level_log_sd", f.daily_level_log_sd},
+                    {"daily_level_autocorrelation", f.daily_level_autocorrelation},
+                    {"days_for_level", f.days_for_level},
+                    {"within_day_log_sd", f.within_day_log_sd},
+                    {"within_day_autocorrelation", f.within_day_autocorrelation},
+                    {"innovations", f.innovations},
+                    {"innovation_excess_kurtosis", f.innovation_excess_kurtosis},
+                    {"tail_dof", f.tail_dof},
+                    {"innovation_scale", f.innovation_scale},
+                    {"tail_loglik_gain_per_hour", f.tail_loglik_gain_per_hour},
                     {"trend_log_per_day", f.trend_log_per_day},
                     {"r_squared", f.r_squared}});
   j["profiles"] = fits;
@@ -488,11 +539,39 @@ std::string BacktestText(const BacktestReport& report) {
            PadLeft(Fmt("%.4f", c.mean_pinball_loss), 10) + PadLeft(Fmt("%.4f", c.mean_crps), 9) + "\n";
   };
   for (const auto& c : report.synthetic) row(c);
-  if (!report.trace.empty()) {
-    out += "  hourly rates, one day ahead, " + report.trace_file + ":\n";
-    for (const auto& c : report.trace) row(c);
+  for (const TraceBacktest& t : report.traces) {
+    out += "  hourly rates, rolling origin, " + report.trace_file + ", " + t.name + " (" +
+           std::to_string(t.days) + " days; noise: " +
+           (t.noise == TraceNoiseModel::kDayLevelStudentT ? "day level + Student-t hours" : "hourly AR(1)") +
+           "):\n";
+    for (const HorizonCalibration& h : t.horizons) {
+      CalibrationScore model = h.raw, recal = h.calibrated;
+      model.name = "  " + h.raw.name + ", model";
+      recal.name = "  " + h.raw.name + ", recalibrated";
+      row(model);
+      row(recal);
+      out += "      factors on the P25-P75 / P10-P90 / P5-P95 half-widths x" + Fmt("%.2f", h.mean_factor[0]) +
+             " / x" + Fmt("%.2f", h.mean_factor[1]) + " / x" + Fmt("%.2f", h.mean_factor[2]) + " (mean), " +
+             std::to_string(h.origins) + " origins";
+      if (h.uncalibrated_points > 0)
+        out += "; " + std::to_string(h.uncalibrated_points) + " points with no earlier errors (x1)";
+      if (h.calibrated_from_horizon_days > 0 && h.calibrated_from_horizon_days != h.horizon_days)
+        out += "; from " + std::to_string(h.calibrated_from_horizon_days) + "-day-ahead errors";
+      out += "\n";
+    }
+    const ProfileFit& f = t.last_fit;
+    if (t.noise == TraceNoiseModel::kDayLevelStudentT)
+      out += "      noise fitted on days 0-" + std::to_string(t.days - 2) + ": day level sd " +
+             Fmt("%.3f", f.daily_level_log_sd) + " (AR " + Fmt("%.2f", f.daily_level_autocorrelation) +
+             "), within day sd " + Fmt("%.3f", f.within_day_log_sd) + " (AR " +
+             Fmt("%.2f", f.within_day_autocorrelation) + "), tail dof " +
+             (f.tail_dof > 0 ? Fmt("%.1f", f.tail_dof) : std::string("Gaussian")) + "\n";
   }
   out += "\ncoverage: share of truths inside the band; pinball: mean over P5..P95; CRPS of log demand.\n";
+  if (!report.traces.empty())
+    out +=
+        "recalibrated: each origin's bands scaled by split-conformal factors from the errors of\n"
+        "earlier forecasts whose target day ended before the origin (no look-ahead).\n";
   out += "seed " + std::to_string(report.seed) + "\n";
   return out;
 }
@@ -517,7 +596,25 @@ std::string BacktestJson(const BacktestReport& report) {
   j["truths"] = report.truths;
   j["synthetic"] = scores(report.synthetic);
   j["trace_file"] = report.trace_file;
-  j["trace"] = scores(report.trace);
+  ordered_json traces = ordered_json::array();
+  for (const TraceBacktest& t : report.traces) {
+    ordered_json hs = ordered_json::array();
+    for (const HorizonCalibration& h : t.horizons)
+      hs.push_back({{"horizon_days", h.horizon_days},
+                    {"origins", h.origins},
+                    {"model", scores({h.raw})[0]},
+                    {"recalibrated", scores({h.calibrated})[0]},
+                    {"mean_factor_p25_p75", h.mean_factor[0]},
+                    {"mean_factor_p10_p90", h.mean_factor[1]},
+                    {"mean_factor_p5_p95", h.mean_factor[2]},
+                    {"uncalibrated_points", h.uncalibrated_points},
+                    {"calibrated_from_horizon_days", h.calibrated_from_horizon_days}});
+    traces.push_back({{"name", t.name},
+                      {"days", t.days},
+                      {"noise", t.noise == TraceNoiseModel::kDayLevelStudentT ? "day-t" : "ar1"},
+                      {"horizons", hs}});
+  }
+  j["traces"] = traces;
   return j.dump(2) + "\n";
 }
 

@@ -40,7 +40,7 @@ struct BacktestReport {
   int truths = 0;
   std::string spec_file;
   std::vector<CalibrationScore> synthetic;
-  std::vector<CalibrationScore> trace;
+  std::vector<TraceBacktest> traces;  // rolling-origin backtests of rate traces
   std::string trace_file;
 };
 std::string BacktestText(const BacktestReport& report);

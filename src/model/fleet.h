@@ -239,6 +239,11 @@ struct ServingDemand {
   // lag-1 autocorrelation (0 = none). `fungible fit-profile` estimates both.
   double hourly_noise_log_sd = 0;
   double hourly_noise_autocorrelation = 0;  // in (-1, 1)
+  // Day-level noise on top: every UTC day's demand moves as a whole by an
+  // AR(1) process across days on log-demand (stationary sd, day-to-day
+  // autocorrelation); 0 = none. Real traffic has it (`fungible fit-profile`).
+  double daily_level_log_sd = 0;
+  double daily_level_autocorrelation = 0;  // in [0, 1)
 
   // Demand in output tokens for the hour starting at `t`, at level `level`.
   double ShapeAt(UtcSeconds t) const {

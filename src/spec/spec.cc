@@ -474,6 +474,8 @@ class FleetBuilder {
     Normalise(r, "weekly_shape", d.weekly_shape);
     d.hourly_noise_log_sd = r.NumberOr("hourly_noise_log_sd");
     d.hourly_noise_autocorrelation = r.NumberOr("hourly_noise_autocorrelation");
+    d.daily_level_log_sd = r.NumberOr("daily_level_log_sd");
+    d.daily_level_autocorrelation = r.NumberOr("daily_level_autocorrelation");
     r.WithObject("growth", [&](ObjectReader& g) { d.growth = ReadGrowth(g); });
     fleet_.demand.push_back(std::move(d));
   }

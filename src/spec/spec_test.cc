@@ -243,11 +243,14 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_EQ(d->hourly_noise_log_sd, 0.15);
   EXPECT_EQ(d->hourly_noise_autocorrelation, 0.6);
   EXPECT_EQ(f.FindDemand("chat-small")->hourly_noise_log_sd, 0);  // default
+  EXPECT_EQ(d->daily_level_log_sd, 0.12);
+  EXPECT_EQ(d->daily_level_autocorrelation, 0.7);
+  EXPECT_EQ(f.FindDemand("chat-small")->daily_level_log_sd, 0);  // default
 
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 175);
+  EXPECT_EQ(f.class_growth[0].loc.line, 177);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
