@@ -11,11 +11,16 @@
 #include "forecast/internal/simulate.h"
 #include "forecast/random.h"
 #include "util/csv.h"
+#include "util/text.h"
 
 namespace fungible {
 namespace {
 
 using forecast_internal::ParallelFor;
+
+// Most output tokens a tier may report for one month: 1e20 is a billion
+// times a large lab's monthly traffic today.
+constexpr double kMaxMonthlyTokens = 1e20;
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -132,7 +137,10 @@ class Likelihood {
       z[i] = r / diag_[i];
       sum += z[i] * z[i];
     }
-    return -0.5 * sum;
+    // An overflowing path (a ceiling with an extreme growth) is impossible
+    // rather than NaN, which would poison the weights.
+    return sum < std::numeric_limits<double>::infinity() ? -0.5 * sum
+                                                         : -std::numeric_limits<double>::infinity();
   }
 
   // Sum of tier s's launch log multipliers in effect at month t.
@@ -162,6 +170,7 @@ class Likelihood {
 double EffectiveSampleSize(const std::vector<double>& loglik, double delta) {
   double mx = -std::numeric_limits<double>::infinity();
   for (double l : loglik) mx = std::max(mx, l);
+  if (mx == -std::numeric_limits<double>::infinity()) return 0.0;
   double s = 0, s2 = 0;
   for (double l : loglik) {
     const double w = std::exp(delta * (l - mx));
@@ -199,6 +208,100 @@ std::vector<double> ParticleCholesky(const std::vector<double>& theta, int n, in
     }
   }
   return l;
+}
+
+// Lower Cholesky factor of the symmetric positive definite dims x dims `a`.
+std::vector<double> Cholesky(const std::vector<double>& a, int dims) {
+  std::vector<double> l(a.size(), 0.0);
+  for (int i = 0; i < dims; ++i)
+    for (int k = 0; k <= i; ++k) {
+      double s = a[static_cast<size_t>(i) * dims + k];
+      for (int p = 0; p < k; ++p)
+        s -= l[static_cast<size_t>(i) * dims + p] * l[static_cast<size_t>(k) * dims + p];
+      l[static_cast<size_t>(i) * dims + k] =
+          i == k ? std::sqrt(std::max(s, 1e-300)) : s / l[static_cast<size_t>(k) * dims + k];
+    }
+  return l;
+}
+
+// A Gaussian approximation N(mean, (L L')^-1) of the posterior of the
+// latents: its mode by Gauss-Newton on prior x likelihood (the likelihood is
+// Gaussian in the observed increments, which are linear in the latents but
+// for a ceiling), its precision I + J'J at the mode (J the Jacobian of the
+// whitened residuals, by forward differences).
+struct GaussianApprox {
+  std::vector<double> mean;
+  std::vector<double> chol_precision;  // L, lower
+};
+
+GaussianApprox Laplace(const Likelihood& lik, const DemandModel& model, int dims, size_t num_launches) {
+  const size_t n = lik.size();
+  const size_t d = static_cast<size_t>(dims);
+  std::vector<double> g(model.tiers.size()), jl(num_launches), z, z2;
+  auto objective = [&](const std::vector<double>& t, std::vector<double>& zz) {
+    double f = -lik.LogLik(t.data(), g, jl, zz);
+    for (double v : t) f += 0.5 * v * v;
+    return f;
+  };
+  GaussianApprox q;
+  std::vector<double> theta(d, 0.0), jac(n * d), h(d * d), grad(d), step(d), trial(d);
+  double f = objective(theta, z);
+  auto linearise = [&] {
+    for (size_t j = 0; j < d; ++j) {
+      std::vector<double> t = theta;
+      const double dx = 1e-6 * std::max(1.0, std::fabs(t[j]));
+      t[j] += dx;
+      lik.LogLik(t.data(), g, jl, z2);
+      for (size_t i = 0; i < n; ++i) jac[i * d + j] = (z2[i] - z[i]) / dx;
+    }
+    for (size_t a = 0; a < d; ++a) {
+      grad[a] = theta[a];
+      for (size_t i = 0; i < n; ++i) grad[a] += jac[i * d + a] * z[i];
+      for (size_t b = 0; b <= a; ++b) {
+        double s = a == b ? 1.0 : 0.0;
+        for (size_t i = 0; i < n; ++i) s += jac[i * d + a] * jac[i * d + b];
+        h[a * d + b] = h[b * d + a] = s;
+      }
+    }
+    return Cholesky(h, dims);
+  };
+  for (int it = 0; it < 100 && std::isfinite(f); ++it) {
+    const std::vector<double> l = linearise();
+    // step = -H^-1 grad, through L y = -grad, L' step = y.
+    for (size_t a = 0; a < d; ++a) {
+      double s = -grad[a];
+      for (size_t b = 0; b < a; ++b) s -= l[a * d + b] * step[b];
+      step[a] = s / l[a * d + a];
+    }
+    for (size_t a = d; a-- > 0;) {
+      double s = step[a];
+      for (size_t b = a + 1; b < d; ++b) s -= l[b * d + a] * step[b];
+      step[a] = s / l[a * d + a];
+    }
+    bool moved = false;
+    double size = 0;
+    for (double alpha = 1; alpha > 1e-6 && !moved; alpha *= 0.5) {
+      for (size_t a = 0; a < d; ++a) trial[a] = theta[a] + alpha * step[a];
+      const double ft = objective(trial, z2);
+      if (ft < f) {
+        size = 0;
+        for (size_t a = 0; a < d; ++a) size = std::max(size, std::fabs(alpha * step[a]));
+        theta = trial;
+        f = ft;
+        z = z2;
+        moved = true;
+      }
+    }
+    if (!moved || size < 1e-9) break;
+  }
+  if (std::isfinite(f)) {
+    q.chol_precision = linearise();
+  } else {
+    q.chol_precision.assign(d * d, 0.0);
+    for (size_t a = 0; a < d; ++a) q.chol_precision[a * d + a] = 1.0;
+  }
+  q.mean = theta;
+  return q;
 }
 
 }  // namespace
@@ -272,10 +375,19 @@ StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& na
                                    " (" + FormatDate(model.tiers[static_cast<size_t>(a.tier)].as_of) + ")"));
       ok = false;
     }
+    // A month's total is a count: a whole number from 1 to kMaxMonthlyTokens,
+    // written in decimal (4.71e12 is fine; 4.5 and 0x10 are not).
     const std::optional<double> tokens = ParseDouble(tokens_text);
-    if (!tokens || !(*tokens > 0)) {
+    if (!tokens) {
+      diags.push_back(
+          table.At(r, *c_tokens, "output_tokens",
+                   "expected a decimal number of output tokens such as 4.71e12, got " + Quoted(tokens_text)));
+      ok = false;
+    } else if (!(*tokens >= 1 && *tokens <= kMaxMonthlyTokens) || std::floor(*tokens) != *tokens) {
       diags.push_back(table.At(r, *c_tokens, "output_tokens",
-                               "expected a positive number of output tokens, got " + Quoted(tokens_text)));
+                               "expected a whole number of output tokens from 1 to " +
+                                   Fmt("%g", kMaxMonthlyTokens) + " (a month's total), got " +
+                                   Quoted(tokens_text)));
       ok = false;
     } else {
       a.output_tokens = *tokens;
@@ -319,11 +431,13 @@ StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& na
 }
 
 StatusOr<Actuals> ReadActualsCsv(const std::string& path, const DemandModel& model) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open the actuals file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseActualsCsv(text.str(), path, model);
+  auto text = ReadTextFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound)
+      return Status::NotFound(path + ": cannot open the actuals file");
+    return text.status();
+  }
+  return ParseActualsCsv(*text, path, model);
 }
 
 StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSet& prior,
@@ -355,7 +469,16 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
       post.misses.push_back({a.tier, a.month, a.output_tokens, q[0], q[1], a.line});
   }
 
-  // Particles start as the prior scenarios' latents.
+  // Particles start as the prior scenarios' latents, and move through
+  // tempered stages from the prior to the posterior. Each stage moves them
+  // about one cloud width, so an actual far outside the cone (the posterior
+  // dozens or hundreds of prior standard deviations away) would need more
+  // stages than any budget: "did not converge" where the report should say
+  // the cone missed. Then the stages start instead from a Gaussian
+  // approximation q of the posterior (Laplace, widened), with the particles
+  // at q's transform of the same latents, tempering q^(1-phi) x
+  // (prior x likelihood)^phi. With q the prior this is the same algorithm;
+  // the arithmetic of the usual case is left as it was.
   std::vector<double> theta = prior.latents;
   std::vector<double> ll(static_cast<size_t>(n));
   auto eval_all = [&] {
@@ -367,6 +490,45 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   };
   eval_all();
   post.effective_sample_size = EffectiveSampleSize(ll, 1.0);
+
+  const GaussianApprox q = Laplace(lik, model, dims, num_launches);
+  double mode_distance2 = 0;
+  for (double m : q.mean) mode_distance2 += m * m;
+  constexpr double kFarPriorSds = 8;  // the cone's P1..P99 is about 2.3 prior sds
+  const bool from_q = mode_distance2 > kFarPriorSds * kFarPriorSds;
+  constexpr double kWiden = 2;  // q's standard deviations, times the Laplace ones
+  const size_t d = static_cast<size_t>(dims);
+  // log q(t) up to a constant.
+  auto log_q = [&](const double* t) {
+    double s = 0;
+    for (size_t a = 0; a < d; ++a) {
+      double v = 0;  // (L' (t - mean))_a
+      for (size_t b = a; b < d; ++b) v += q.chol_precision[b * d + a] * (t[b] - q.mean[b]);
+      s += v * v;
+    }
+    return -0.5 * s / (kWiden * kWiden);
+  };
+  auto log_prior = [&](const double* t) {
+    double s = 0;
+    for (size_t a = 0; a < d; ++a) s -= 0.5 * t[a] * t[a];
+    return s;
+  };
+  if (from_q) {
+    // t = mean + kWiden L'^-1 xi, xi the prior latents.
+    for (int i = 0; i < n; ++i) {
+      double* t = theta.data() + static_cast<size_t>(i) * d;
+      for (size_t a = d; a-- > 0;) {
+        double v = t[a];
+        for (size_t b = a + 1; b < d; ++b) v -= q.chol_precision[b * d + a] * (t[b] - q.mean[b]) / kWiden;
+        t[a] = q.mean[a] + kWiden * v / q.chol_precision[a * d + a];
+      }
+    }
+    eval_all();
+    for (int i = 0; i < n; ++i) {
+      const double* t = theta.data() + static_cast<size_t>(i) * d;
+      ll[static_cast<size_t>(i)] += log_prior(t) - log_q(t);
+    }
+  }
 
   double phi = 0;
   double scale = 2.38 / std::sqrt(static_cast<double>(dims));
@@ -420,7 +582,8 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
         double* t = theta.data() + i * dims;
         double cur_ll = ll[static_cast<size_t>(i)];
         double cur_prior = 0;
-        for (int d = 0; d < dims; ++d) cur_prior -= 0.5 * t[d] * t[d];
+        for (int a = 0; a < dims; ++a) cur_prior -= 0.5 * t[a] * t[a];
+        if (from_q) cur_prior = log_q(t);
         for (int move = 0; move < options.moves_per_stage; ++move) {
           for (auto& v : xi) v = rng.Normal();
           double prop_prior = 0;
@@ -431,7 +594,12 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
             prop[static_cast<size_t>(a)] = t[a] + scale * step;
             prop_prior -= 0.5 * prop[static_cast<size_t>(a)] * prop[static_cast<size_t>(a)];
           }
-          const double prop_ll = lik.LogLik(prop.data(), g, jl, z);
+          double prop_ll = lik.LogLik(prop.data(), g, jl, z);
+          if (from_q) {
+            const double base = log_q(prop.data());
+            prop_ll += prop_prior - base;
+            prop_prior = base;
+          }
           const double log_ratio = (prop_prior + phi * prop_ll) - (cur_prior + phi * cur_ll);
           if (std::log(rng.UniformOpen()) < log_ratio) {
             std::copy(prop.begin(), prop.end(), t);

@@ -9,8 +9,9 @@
 //
 // month is a calendar month YYYY-MM after the forecast's start month; model
 // is a serving tier (a demand entry's model); output_tokens is the month's
-// total. A tier's months must follow each other from its first forecast
-// month; tiers may stop at different months.
+// total, a whole number from 1 to 1e20 in decimal (no fractions of a token,
+// no hex). A UTF-8 byte order mark before the header is skipped. A tier's months must follow each other from
+// its first forecast month; tiers may stop at different months.
 //
 // Method: sequential Monte Carlo over the scenarios' latents theta (the
 // standard normals that set growth and launch multipliers). Given theta, the
@@ -20,7 +21,11 @@
 // tempered stages, each re-weighting, resampling (systematic) and
 // rejuvenating (random-walk Metropolis moves scaled by the particles'
 // covariance). Tiers without actuals keep their parameters' posterior
-// (through the shared factor) but redraw their past months.
+// (through the shared factor) but redraw their past months. When the data
+// put the posterior far from the prior (an actual far outside the cone), the
+// stages start from a Gaussian (Laplace) approximation of the posterior
+// instead of the prior, so that the update converges and the miss is
+// reported.
 #pragma once
 
 #include <string>

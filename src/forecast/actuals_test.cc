@@ -42,9 +42,10 @@ std::string TruthCsv(const World& s, int tier, double g, double sigma, int month
   for (int t = 1; t <= months; ++t) {
     x += g + sigma * rng.Normal();
     char row[128];
-    std::snprintf(row, sizeof row, "%s,%s,%.17g\n", FormatMonth(s.model.MonthStart(t)).c_str(),
+    // A month's total is a whole number of tokens.
+    std::snprintf(row, sizeof row, "%s,%s,%.0f\n", FormatMonth(s.model.MonthStart(t)).c_str(),
                   s.model.tiers[static_cast<size_t>(tier)].id.c_str(),
-                  MonthlyOutputTokens(s.model, tier, t, x));
+                  std::round(MonthlyOutputTokens(s.model, tier, t, x)));
     csv += row;
   }
   return csv;
@@ -180,8 +181,58 @@ TEST(Actuals, MalformedNumberNamesLineAndColumn) {
                            s.model);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().ToString(),
-            "act.csv:3:3: output_tokens: expected a positive number of output tokens, got \"12x\"");
+  EXPECT_EQ(
+      r.status().ToString(),
+      "act.csv:3:3: output_tokens: expected a decimal number of output tokens such as 4.71e12, got \"12x\"");
+}
+
+TEST(Actuals, ImplausibleCountsAreRefusedWithTheirPlace) {
+  const World s = Make(TieredFleet(1, 10, 12));
+  auto parse = [&](const std::string& tokens) {
+    return ParseActualsCsv("month,model,output_tokens\n2027-02,tier0," + tokens + "\n", "act.csv", s.model);
+  };
+  const std::string whole =
+      "act.csv:2:3: output_tokens: expected a whole number of output tokens from 1 to 1e+20 (a month's "
+      "total), got ";
+  EXPECT_EQ(parse("4.5").status().ToString(), whole + "\"4.5\"");
+  EXPECT_EQ(parse("0.25").status().ToString(), whole + "\"0.25\"");
+  EXPECT_EQ(parse("0").status().ToString(), whole + "\"0\"");
+  EXPECT_EQ(parse("-3").status().ToString(), whole + "\"-3\"");
+  EXPECT_EQ(parse("1e30").status().ToString(), whole + "\"1e30\"");
+  const std::string decimal =
+      "act.csv:2:3: output_tokens: expected a decimal number of output tokens such as 4.71e12, got ";
+  EXPECT_EQ(parse("0x10").status().ToString(), decimal + "\"0x10\"");
+  EXPECT_EQ(parse("\" 12\"").status().ToString(), decimal + "\" 12\"");
+  EXPECT_EQ(parse("nan").status().ToString(), decimal + "\"nan\"");
+  EXPECT_EQ(parse("inf").status().ToString(), decimal + "\"inf\"");
+  EXPECT_TRUE(parse("4.71e12").ok());
+  EXPECT_TRUE(parse("12").ok());
+}
+
+TEST(Actuals, AByteOrderMarkBeforeTheHeaderIsSkipped) {
+  const World s = Make(TieredFleet(1, 10, 12));
+  auto r = ParseActualsCsv("\xEF\xBB\xBFmonth,model,output_tokens\n2027-02,tier0,1e12\n", "act.csv", s.model);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows.size(), 1u);
+}
+
+// An actual far outside the cone (a dozen orders of magnitude below it) is a
+// cone miss to report, not a failure of the update.
+TEST(Actuals, AnActualFarOutsideTheConeIsReportedAsAMiss) {
+  Fleet f = TieredFleet(1, 2000, 12);
+  f.demand[0].growth.monthly_log_growth_mean = 0.06;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.05;
+  const World s = Make(f);
+  for (const char* tokens : {"5", "1e20"}) {
+    auto actuals = ParseActualsCsv(std::string("month,model,output_tokens\n2027-02,tier0,") + tokens + "\n",
+                                   "far.csv", s.model);
+    ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+    auto post = UpdateFromActuals(s.model, s.prior, *actuals, UpdateOptions{});
+    ASSERT_TRUE(post.ok()) << tokens << ": " << post.status().ToString();
+    ASSERT_EQ(post->misses.size(), 1u) << tokens;
+    EXPECT_EQ(post->misses[0].line, 2);
+  }
 }
 
 TEST(Actuals, UnknownTierNamesLineColumnAndTheKnownTiers) {

@@ -15,13 +15,7 @@ namespace {
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int Mod(std::int64_t a, int b) { return static_cast<int>(((a % b) + b) % b); }
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+StatusOr<std::string> ReadFile(const std::string& path) { return ReadTextFile(path); }
 
 // One hour of the trace.
 struct Hour {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 // The table leaves most members of each entry at their defaults on purpose;
 // GCC 12 warns about every designated initializer that does.
@@ -16,6 +17,12 @@ constexpr Bound Above(double v) { return Bound{v, true}; }
 constexpr Bound AtMost(double v) { return Bound{v, false}; }
 
 using VT = ValueType;
+
+// Common maxima, so that no value the solvers see is out of their range (Clp
+// aborts on coefficients near 1e20). Generous: far above any real fleet.
+constexpr double kMaxChips = 1e8;           // chips in one pool, offer, floor or bid step
+constexpr double kMaxUsdPerChipHour = 1e4;  // price or value of one chip-hour, USD
+constexpr double kMaxUsd = 1e15;            // cash amounts, USD
 
 // ---- The table. Leaves first: an object is defined before the objects that
 // hold it. Defaults here are the defaults of the spec (the reader applies them),
@@ -31,12 +38,12 @@ const ObjectDef kChipType{
     .fields =
         {
             {.key = "catalog",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Id of a built-in catalog chip (`fungible catalog` lists them), e.g. h100-sxm, "
                             "tpu-v6e, trn2.",
              .hints = {"builtin", "from_catalog", "catalog_id"}},
             {.key = "id",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Id used by pools, models and workloads; defaults to the catalog id.",
              .hints = {"chip_id", "chip"}},
             {.key = "name",
@@ -55,34 +62,40 @@ const ObjectDef kChipType{
              .type = VT::kNumber,
              .description = "Peak dense BF16 throughput per chip, FLOP/s.",
              .min = Above(0),
+             .cap = 1e18,
              .hints = {"bf16_flops", "flops", "bf16_tflops", "bf16_dense_tflops"}},
             {.key = "fp8_dense_flops",
              .type = VT::kNumber,
              .description = "Peak dense FP8 throughput per chip, FLOP/s; 0 when the chip has no FP8.",
              .min = AtLeast(0),
+             .cap = 1e18,
              .default_value = "0",
              .hints = {"fp8_flops", "fp8_tflops", "fp8_dense_tflops"}},
             {.key = "hbm_gb",
              .type = VT::kNumber,
              .description = "HBM capacity per chip, GB (1e9 bytes).",
              .min = Above(0),
+             .cap = 1e5,
              .hints = {"memory_gb", "hbm", "hbm_gib", "memory"}},
             {.key = "hbm_tb_per_s",
              .type = VT::kNumber,
              .description = "HBM bandwidth per chip, TB/s (1e12 bytes/s).",
              .min = AtLeast(0),
+             .cap = 1e3,
              .default_value = "0",
              .hints = {"hbm_bandwidth", "memory_bandwidth", "bandwidth", "hbm_tbps"}},
             {.key = "interconnect_domain_chips",
              .type = VT::kInteger,
              .description = "Chips in one scale-up domain (NVLink 8 or 72, TPU slice, Trn2 UltraServer).",
              .min = AtLeast(1),
+             .cap = 1e6,
              .default_value = "1",
              .hints = {"nvlink_domain", "domain_size", "interconnect_domain", "scale_up_domain"}},
             {.key = "power_w",
              .type = VT::kNumber,
              .description = "Chip (board) power, W.",
              .min = Above(0),
+             .cap = 1e5,
              .hints = {"tdp_w", "tdp", "power", "power_kw", "watts"}},
             {.key = "release_date",
              .type = VT::kDate,
@@ -103,7 +116,7 @@ const ObjectDef kContract{
     .fields =
         {
             {.key = "id",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Contract id, referenced by pools.",
              .required = true},
             {.key = "provider",
@@ -131,6 +144,7 @@ const ObjectDef kContract{
              .type = VT::kNumber,
              .description = "Price of one chip-hour, USD.",
              .min = AtLeast(0),
+             .cap = kMaxUsdPerChipHour,
              .hints = {"price", "usd_per_gpu_hour", "cost", "price_per_hour", "usd_per_hour", "hourly_price",
                        "price_per_chip_hour"}},
             {.key = "usd_per_mw_month",
@@ -138,6 +152,7 @@ const ObjectDef kContract{
              .description = "Price of one MW of facility power for a month, USD; converted per chip through "
                             "the chip's power_w and allocation.pue (a month is 730 hours).",
              .min = AtLeast(0),
+             .cap = 1e9,
              .hints = {"price", "usd_per_mw", "price_per_mw_month", "usd_per_kw_month"}},
         },
     .exactly_one_of = {"usd_per_chip_hour", "usd_per_mw_month"},
@@ -170,9 +185,9 @@ const ObjectDef kPool{
     .description = "A count of one chip type in one location under one contract.",
     .fields =
         {
-            {.key = "id", .type = VT::kString, .description = "Pool id.", .required = true},
+            {.key = "id", .type = VT::kId, .description = "Pool id.", .required = true},
             {.key = "chip_type",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Chip type id, declared in chip_types.",
              .required = true,
              .hints = {"chip", "gpu", "gpu_type", "accelerator", "chip_id", "type"}},
@@ -181,13 +196,14 @@ const ObjectDef kPool{
              .description = "Number of chips in the pool once fully landed.",
              .required = true,
              .min = AtLeast(1),
+             .cap = kMaxChips,
              .hints = {"count", "gpus", "num_chips", "quantity", "chip_count", "size", "num_gpus"}},
             {.key = "region",
              .type = VT::kString,
              .description = "Location, e.g. us-east.",
              .hints = {"location", "zone", "site", "datacenter"}},
             {.key = "contract",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Contract id, declared in contracts.",
              .required = true,
              .hints = {"contract_id"}},
@@ -209,12 +225,14 @@ const ObjectDef kPool{
              .type = VT::kNumber,
              .description = "Mean time between pool-level failures, hours; 0 = not modelled.",
              .min = AtLeast(0),
+             .cap = 1e6,
              .default_value = "0",
              .hints = {"mtbf"}},
             {.key = "mttr_hours",
              .type = VT::kNumber,
              .description = "Mean time to repair a pool-level failure, hours.",
              .min = AtLeast(0),
+             .cap = 1e5,
              .default_value = "0",
              .hints = {"mttr"}},
             {.key = "failure_fraction",
@@ -309,7 +327,7 @@ const ObjectDef kModel{
     .description = "A model the lab serves, with its token prices and its throughput per chip type.",
     .fields =
         {
-            {.key = "id", .type = VT::kString, .description = "Model id.", .required = true},
+            {.key = "id", .type = VT::kId, .description = "Model id.", .required = true},
             {.key = "tier",
              .type = VT::kString,
              .description = "Tier, e.g. small, medium, large, frontier.",
@@ -324,18 +342,21 @@ const ObjectDef kModel{
              .description = "List price of input tokens, USD per million.",
              .required = true,
              .min = AtLeast(0),
+             .cap = 1e4,
              .hints = {"input_price", "usd_per_input_token", "usd_per_1m_input_tokens", "price_input"}},
             {.key = "usd_per_million_output_tokens",
              .type = VT::kNumber,
              .description = "List price of output tokens, USD per million.",
              .required = true,
              .min = AtLeast(0),
+             .cap = 1e4,
              .hints = {"output_price", "usd_per_output_token", "usd_per_1m_output_tokens", "price_output"}},
             {.key = "usd_per_million_cached_input_tokens",
              .type = VT::kNumber,
              .description = "Price of input tokens read from the prompt cache, USD per million (list prices "
                             "are typically a tenth of the input price); absent = the input price.",
              .min = AtLeast(0),
+             .cap = 1e4,
              .hints = {"cached_input_price", "usd_per_million_cache_read_tokens", "cache_read_price"}},
             {.key = "cached_input_share",
              .type = VT::kNumber,
@@ -349,6 +370,7 @@ const ObjectDef kModel{
              .type = VT::kNumber,
              .description = "Input tokens per output token in the traffic (the token mix).",
              .min = AtLeast(0),
+             .cap = 1e4,
              .default_value = "1",
              .hints = {"input_output_ratio", "token_mix"}},
             {.key = "output_tokens_per_s_per_chip",
@@ -357,6 +379,7 @@ const ObjectDef kModel{
                             "type id (declared in chip_types). Required unless `architecture` is given; with "
                             "both, these measured figures are used and the estimate is shown beside them.",
              .min = Above(0),
+             .cap = 1e7,
              .min_items = 1,
              .hints = {"throughput", "tokens_per_s", "output_tokens_per_s", "tokens_per_s_per_chip",
                        "tokens_per_second_per_chip"}},
@@ -402,7 +425,7 @@ const ObjectDef kEligibility{
     .fields =
         {
             {.key = "chip_type",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Chip type id, declared in chip_types.",
              .required = true,
              .hints = {"chip", "gpu", "gpu_type", "chip_id"}},
@@ -412,6 +435,7 @@ const ObjectDef kEligibility{
                             "times software maturity); 1.0 = an H100 on a mature stack.",
              .required = true,
              .min = Above(0),
+             .cap = 1e3,
              .hints = {"efficiency", "speedup", "h100_equiv"}},
         },
 };
@@ -429,6 +453,7 @@ const ObjectDef kBid{
              .description = "Size of the step, H100-equivalent chips (held for an hour).",
              .required = true,
              .min = Above(0),
+             .cap = kMaxChips,
              .hints = {"chips", "quantity", "amount"}},
             {.key = "usd_per_effective_chip_hour",
              .type = VT::kNumber,
@@ -436,6 +461,7 @@ const ObjectDef kBid{
                             "of the step before.",
              .required = true,
              .min = AtLeast(0),
+             .cap = kMaxUsdPerChipHour,
              .hints = {"value", "price", "usd_per_chip_hour", "usd_per_hour", "bid"}},
         },
 };
@@ -446,7 +472,7 @@ const ObjectDef kWorkload{
     .description = "A workload class: who uses compute for what, on which chips, with which floor and bids.",
     .fields =
         {
-            {.key = "id", .type = VT::kString, .description = "Workload id.", .required = true},
+            {.key = "id", .type = VT::kId, .description = "Workload id.", .required = true},
             {.key = "kind",
              .type = VT::kEnum,
              .description = "pretrain, rl (reinforcement learning), research, internal (employees' use) or "
@@ -456,7 +482,7 @@ const ObjectDef kWorkload{
              .hints = {"type", "class"}},
             {.key = "team", .type = VT::kString, .description = "Owning team.", .hints = {"owner", "group"}},
             {.key = "model",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Served model id, declared in models (serve only, and required there).",
              .hints = {"model_id", "serves"}},
             {.key = "latency",
@@ -477,6 +503,7 @@ const ObjectDef kWorkload{
              .description = "Gang size, chips: > 0 runs as whole gangs inside one pool's interconnect "
                             "domains; 0 = elastic.",
              .min = AtLeast(0),
+             .cap = 1e6,
              .default_value = "0",
              .hints = {"gang_size", "gang_chips", "gang"}},
             {.key = "preemptible",
@@ -489,12 +516,14 @@ const ObjectDef kWorkload{
              .description = "Floor: at least this many H100-equivalent chips on average over every floor "
                             "window; 0 = no floor.",
              .min = AtLeast(0),
+             .cap = kMaxChips,
              .default_value = "0",
              .hints = {"floor", "floor_chips", "min_chips", "minimum"}},
             {.key = "floor_window_hours",
              .type = VT::kInteger,
              .description = "Window over which the floor is averaged, hours (work may move to the night).",
              .min = AtLeast(1),
+             .cap = 8784,
              .default_value = "24",
              .hints = {"floor_window", "window_hours"}},
             {.key = "bids",
@@ -526,11 +555,13 @@ const ObjectDef kLaunch{
              .description = "Median multiplier on demand from the launch on.",
              .required = true,
              .min = Above(0),
+             .cap = 1e3,
              .hints = {"multiplier", "median", "jump"}},
             {.key = "multiplier_log_sd",
              .type = VT::kNumber,
              .description = "Standard deviation of the natural log of the multiplier.",
              .min = AtLeast(0),
+             .max = AtMost(5),
              .default_value = "0",
              .hints = {"log_sd", "sd"}},
             {.key = "throughput_multiplier",
@@ -538,6 +569,7 @@ const ObjectDef kLaunch{
              .description = "Multiplier on the model's output tokens/s per chip from the launch on (the new "
                             "generation is more efficient); 1 = unchanged.",
              .min = Above(0),
+             .cap = 1e3,
              .default_value = "1",
              .hints = {"efficiency_multiplier", "tokens_per_chip_multiplier"}},
         },
@@ -561,6 +593,7 @@ const ObjectDef kPriceChange{
              .description = "Relative price change: -0.5 = price halved, 0.1 = 10% dearer.",
              .required = true,
              .min = Above(-1),
+             .max = AtMost(100),
              .hints = {"change", "fraction", "price_change", "percent"}},
         },
 };
@@ -575,21 +608,31 @@ const ObjectDef kGrowth{
              .type = VT::kNumber,
              .description = "Prior mean of each scenario's growth rate, log per month (0.06 is about 6% a "
                             "month).",
+             .min = AtLeast(-1),
+             .max = AtMost(1),
              .default_value = "0",
-             .hints = {"growth", "monthly_growth", "growth_rate", "monthly_growth_mean"}},
+             .hints = {"growth", "monthly_growth", "growth_rate", "monthly_growth_mean"},
+             .above_max_hint =
+                 "a monthly log rate such as 0.05 is about 5% a month: is it written in percent?"},
             {.key = "monthly_log_growth_sd",
              .type = VT::kNumber,
              .description = "Spread of the growth rate across scenarios (parameter uncertainty), log per "
                             "month.",
              .min = AtLeast(0),
+             .max = AtMost(1),
              .default_value = "0",
-             .hints = {"growth_sd", "monthly_growth_sd"}},
+             .hints = {"growth_sd", "monthly_growth_sd"},
+             .above_max_hint =
+                 "a monthly log rate such as 0.05 is about 5% a month: is it written in percent?"},
             {.key = "monthly_volatility",
              .type = VT::kNumber,
              .description = "Month-to-month noise of log-demand (standard deviation), log per month.",
              .min = AtLeast(0),
+             .max = AtMost(1),
              .default_value = "0",
-             .hints = {"volatility", "monthly_log_volatility"}},
+             .hints = {"volatility", "monthly_log_volatility"},
+             .above_max_hint =
+                 "a monthly log rate such as 0.05 is about 5% a month: is it written in percent?"},
             {.key = "shared_factor_loading",
              .type = VT::kNumber,
              .description = "Loading on the factor shared with other tiers (their correlation), 0 to 1.",
@@ -601,10 +644,13 @@ const ObjectDef kGrowth{
              .type = VT::kNumber,
              .description = "Ceiling of demand as a multiple of today's level (logistic); absent = none.",
              .min = Above(1),
+             .cap = 1e6,
              .hints = {"saturation", "ceiling", "cap"}},
             {.key = "price_elasticity",
              .type = VT::kNumber,
              .description = "d ln(demand) / d ln(price), e.g. -1.5.",
+             .min = AtLeast(-20),
+             .max = AtMost(20),
              .default_value = "0",
              .hints = {"elasticity"}},
             {.key = "launches",
@@ -629,7 +675,7 @@ const ObjectDef kDemand{
     .fields =
         {
             {.key = "model",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Model id, declared in models.",
              .required = true,
              .hints = {"model_id"}},
@@ -637,7 +683,8 @@ const ObjectDef kDemand{
              .type = VT::kNumber,
              .description = "Mean demand at as_of, output tokens per hour.",
              .required = true,
-             .min = AtLeast(0),
+             .min = Above(0),
+             .cap = 1e18,
              .hints = {"tokens_per_hour", "output_tokens", "level", "tokens_per_h"}},
             {.key = "as_of",
              .type = VT::kDate,
@@ -648,12 +695,14 @@ const ObjectDef kDemand{
              .type = VT::kNumberList,
              .description = "Multipliers by UTC hour 0..23; normalised to mean 1. Absent: flat.",
              .min = AtLeast(0),
+             .cap = 1e6,
              .exact_items = 24,
              .hints = {"diurnal", "daily_shape", "hourly_shape"}},
             {.key = "weekly_shape",
              .type = VT::kNumberList,
              .description = "Multipliers Monday..Sunday; normalised to mean 1. Absent: flat.",
              .min = AtLeast(0),
+             .cap = 1e6,
              .exact_items = 7,
              .hints = {"weekly", "day_of_week_shape"}},
             {.key = "hourly_noise_log_sd",
@@ -703,7 +752,7 @@ const ObjectDef kClassGrowth{
     .fields =
         {
             {.key = "workload",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Workload id, declared in workloads (kind research or internal).",
              .required = true,
              .hints = {"workload_id", "class"}},
@@ -725,6 +774,7 @@ const ObjectDef kAllocation{
              .type = VT::kNumber,
              .description = "Cost charged when a chip changes workload between periods, USD per chip.",
              .min = AtLeast(0),
+             .cap = 1e6,
              .default_value = "0",
              .hints = {"switch_cost", "switching_cost", "switch_cost_usd"}},
             {.key = "pue",
@@ -732,6 +782,7 @@ const ObjectDef kAllocation{
              .description = "Facility power usage effectiveness (facility power / IT power), used to convert "
                             "MW prices.",
              .min = AtLeast(1),
+             .cap = 10,
              .default_value = "1.2",
              .hints = {"power_usage_effectiveness"}},
         },
@@ -747,6 +798,7 @@ const ObjectDef kForecast{
              .type = VT::kInteger,
              .description = "Monte Carlo scenarios.",
              .min = AtLeast(1),
+             .cap = 50000000,
              .default_value = "10000",
              .hints = {"paths", "num_scenarios", "samples"}},
             {.key = "horizon_months",
@@ -760,6 +812,7 @@ const ObjectDef kForecast{
              .type = VT::kInteger,
              .description = "Seed of the random generator; the same seed gives the same figures.",
              .min = AtLeast(0),
+             .cap = 9007199254740991,
              .default_value = "1",
              .hints = {"random_seed", "rng_seed"}},
             {.key = "start",
@@ -811,6 +864,7 @@ const ObjectDef kSimulate{
                  "Training and research jobs checkpoint this often; a failure loses the work since "
                  "the last checkpoint, hours.",
              .min = AtLeast(1),
+             .cap = 8784,
              .default_value = "4",
              .hints = {"checkpoint_hours", "checkpoint_interval", "checkpoint_every_hours"}},
             {.key = "integer_gangs",
@@ -899,12 +953,14 @@ const ObjectDef kOfferOption{
              .type = VT::kNumber,
              .description = "expand only: price of an added chip-hour, USD; absent = the offer's own price.",
              .min = AtLeast(0),
+             .cap = kMaxUsdPerChipHour,
              .hints = {"price", "strike", "strike_price", "usd_per_gpu_hour"}},
             {.key = "fee_usd_per_chip",
              .type = VT::kNumber,
              .description = "One-off fee per chip added or removed, USD, paid in the month the option is "
                             "exercised.",
              .min = AtLeast(0),
+             .cap = 1e7,
              .default_value = "0",
              .hints = {"fee", "fee_usd", "penalty", "termination_fee", "exercise_fee"}},
         },
@@ -920,7 +976,7 @@ const ObjectDef kOffer{
         "on_demand offers are a fallback paid per used chip-hour.",
     .fields =
         {
-            {.key = "id", .type = VT::kString, .description = "Offer id.", .required = true},
+            {.key = "id", .type = VT::kId, .description = "Offer id.", .required = true},
             {.key = "provider",
              .type = VT::kString,
              .description = "Who offers the capacity, e.g. Google, AWS, Lambda.",
@@ -934,7 +990,7 @@ const ObjectDef kOffer{
              .enum_values = {"reserved", "on_demand", "short_term", "owned"},
              .hints = {"type", "contract_kind"}},
             {.key = "chip_type",
-             .type = VT::kString,
+             .type = VT::kId,
              .description = "Chip type id, declared in chip_types.",
              .required = true,
              .hints = {"chip", "gpu", "gpu_type", "accelerator", "chip_id"}},
@@ -954,11 +1010,13 @@ const ObjectDef kOffer{
              .description = "Most that can be signed (on_demand: most available at once), in `unit`.",
              .required = true,
              .min = Above(0),
+             .cap = kMaxChips,
              .hints = {"max_quantity", "chips", "mw", "size", "amount", "max"}},
             {.key = "min_quantity",
              .type = VT::kNumber,
              .description = "Divisible offers: least that can be signed if signed at all, in `unit`.",
              .min = AtLeast(0),
+             .cap = kMaxChips,
              .default_value = "0",
              .hints = {"min", "minimum", "min_chips", "min_mw"}},
             {.key = "divisible",
@@ -995,6 +1053,7 @@ const ObjectDef kOffer{
              .type = VT::kNumber,
              .description = "Price of one chip-hour, USD.",
              .min = AtLeast(0),
+             .cap = kMaxUsdPerChipHour,
              .hints = {"price", "usd_per_gpu_hour", "cost", "price_per_hour", "usd_per_hour", "hourly_price",
                        "price_per_chip_hour"}},
             {.key = "usd_per_mw_month",
@@ -1002,6 +1061,7 @@ const ObjectDef kOffer{
              .description = "Price of one MW of facility power for a month, USD; converted per chip through "
                             "the chip's power_w and allocation.pue (a month is 730 hours).",
              .min = AtLeast(0),
+             .cap = 1e9,
              .hints = {"price", "usd_per_mw", "price_per_mw_month", "usd_per_kw_month"}},
             {.key = "prepayment_fraction",
              .type = VT::kNumber,
@@ -1016,6 +1076,7 @@ const ObjectDef kOffer{
              .description = "Power billed on top of the price, USD per MWh of facility power drawn by used "
                             "chips; 0 = power included.",
              .min = AtLeast(0),
+             .cap = 1e5,
              .default_value = "0",
              .hints = {"power_price", "usd_per_mwh", "electricity_usd_per_mwh", "power"}},
             {.key = "options",
@@ -1073,10 +1134,14 @@ const ObjectDef kPlan{
              .type = VT::kNumber,
              .description = "Cash may not fall below this in any month (the financing line), USD; may be "
                             "negative (a credit line). Absent = no floor.",
+             .min = AtLeast(-kMaxUsd),
+             .max = AtMost(kMaxUsd),
              .hints = {"cash_floor", "min_cash", "financing_line", "min_cash_usd"}},
             {.key = "initial_cash_usd",
              .type = VT::kNumber,
              .description = "Cash at the start of the first planned month, USD.",
+             .min = AtLeast(-kMaxUsd),
+             .max = AtMost(kMaxUsd),
              .default_value = "0",
              .hints = {"initial_cash", "cash", "starting_cash", "cash_usd"}},
             {.key = "cash_shortfall_penalty",
@@ -1084,6 +1149,7 @@ const ObjectDef kPlan{
              .description = "Cost in the objective of each USD below the cash floor for a month (emergency "
                             "financing), USD per USD-month.",
              .min = AtLeast(0),
+             .cap = 1e3,
              .default_value = "1",
              .hints = {"shortfall_penalty", "cash_penalty"}},
             {.key = "unserved_share_limit",
@@ -1228,6 +1294,54 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
+bool IsValidId(std::string_view s) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (s.empty() || s.size() > 64 || !alnum(s[0])) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+std::string_view PlainScalarType(std::string_view s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return "null";
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
+    return "a boolean";
+  auto all = [&](size_t from, auto pred) {
+    if (from >= s.size()) return false;
+    for (size_t i = from; i < s.size(); ++i)
+      if (!pred(s[i])) return false;
+    return true;
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (s.rfind("0o", 0) == 0 && all(2, [](char c) { return c >= '0' && c <= '7'; })) return "a number";
+  if (s.rfind("0x", 0) == 0 && all(2, [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      }))
+    return "a number";
+  std::string_view t = s;
+  if (t[0] == '+' || t[0] == '-') t.remove_prefix(1);
+  if (t == ".inf" || t == ".Inf" || t == ".INF" || s == ".nan" || s == ".NaN" || s == ".NAN")
+    return "a number";
+  // [0-9]+(\.[0-9]*)? or \.[0-9]+, then an optional exponent.
+  size_t i = 0, digits = 0;
+  while (i < t.size() && digit(t[i])) ++i, ++digits;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (i < t.size() && digit(t[i])) ++i, ++digits;
+  }
+  if (digits == 0) return "";
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t e = 0;
+    while (i < t.size() && digit(t[i])) ++i, ++e;
+    if (e == 0) return "";
+  }
+  return i == t.size() ? "a number" : "";
+}
+
 const FieldDef* ObjectDef::Find(std::string_view key) const {
   for (const auto& f : fields)
     if (f.key == key) return &f;
@@ -1261,12 +1375,15 @@ const std::vector<const ObjectDef*>& AllDefs() {
 std::string FormatNumber(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.10g", v);
+  // Whole numbers exactly, when ten digits are not (the seed's bound, 2^53 - 1).
+  if (std::floor(v) == v && std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
 
 std::string ExpectedText(const FieldDef& f) {
   switch (f.type) {
     case ValueType::kString: return "a non-empty string";
+    case ValueType::kId: return "an id (a letter or digit, then up to 63 letters, digits, '.', '_' or '-')";
     case ValueType::kNumber:
     case ValueType::kNumberList:
     case ValueType::kNumberMap: return Constrained(f, "number", "a");
@@ -1278,6 +1395,16 @@ std::string ExpectedText(const FieldDef& f) {
     case ValueType::kObjectList: return "a list";
   }
   return "a value";
+}
+
+std::string CappedText(const FieldDef& f) {
+  return f.cap ? ExpectedText(f) + " up to " + FormatNumber(*f.cap) : ExpectedText(f);
+}
+
+bool InBounds(const FieldDef& f, double v) {
+  if (f.min && (f.min->exclusive ? v <= f.min->value : v < f.min->value)) return false;
+  if (f.max && (f.max->exclusive ? v >= f.max->value : v > f.max->value)) return false;
+  return !(f.cap && v > *f.cap);
 }
 
 std::string ExpectedContainerText(const FieldDef& f) {

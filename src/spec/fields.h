@@ -13,7 +13,8 @@
 namespace fungible::spec_internal {
 
 enum class ValueType {
-  kString,      // any scalar, non-empty
+  kString,      // a non-empty string (quoted when YAML would read it as a number, boolean or null)
+  kId,          // a string of the id character set (kIdPattern)
   kNumber,      // finite number, unquoted
   kInteger,     // whole number, unquoted
   kBoolean,     // true / false
@@ -24,6 +25,16 @@ enum class ValueType {
   kNumberList,  // a list of numbers; bounds apply to each element
   kNumberMap,   // a mapping from an id (e.g. chip type) to a number; bounds apply to each value
 };
+
+// Ids (of chip types, contracts, pools, models, workloads, offers) and the
+// references to them: a letter or digit, then up to 63 letters, digits, '.',
+// '_' or '-'. They become column names, file names and Kubernetes labels.
+inline constexpr std::string_view kIdPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+bool IsValidId(std::string_view s);
+
+// What YAML 1.2's core schema makes of a plain scalar: "a number",
+// "a boolean", "null"; "" for a string.
+std::string_view PlainScalarType(std::string_view s);
 
 struct Bound {
   double value = 0;
@@ -39,12 +50,17 @@ struct FieldDef {
   bool required = false;
   std::optional<Bound> min;  // numbers; for lists and maps: each element
   std::optional<Bound> max;
+  // Numbers without a maximum of their own: the largest value taken, far
+  // above any real fleet, so that no value reaches a solver out of its range
+  // (Clp aborts on coefficients near 1e20). Inclusive.
+  std::optional<double> cap;
   std::vector<std::string_view> enum_values;  // kEnum
   const ObjectDef* object = nullptr;          // kObject, kObjectList
   int min_items = 0;                          // lists and maps
   int exact_items = 0;                        // kNumberList: 0 = any length
   std::string_view default_value;             // scalar text used when the key is absent; "" = no default
   std::vector<std::string_view> hints;        // wrong names people use for this key, for "did you mean"
+  std::string_view above_max_hint;            // added to the message when a value is above max
 };
 
 // A requirement that depends on another key: when `key` equals `equals` (or,
@@ -82,6 +98,10 @@ const std::vector<const ObjectDef*>& AllDefs();
 // "a positive integer", "a number in (0, 1]", "one of fast, standard, batch", ...
 // For lists and maps: the expectation on each element.
 std::string ExpectedText(const FieldDef& f);
+// ExpectedText with the cap: "a non-negative number up to 100000000".
+std::string CappedText(const FieldDef& f);
+// Whether `v` is within the bounds and the cap of `f`.
+bool InBounds(const FieldDef& f, double v);
 // The same for the whole value of a list or map field: "a list of 24 numbers".
 std::string ExpectedContainerText(const FieldDef& f);
 

@@ -71,18 +71,17 @@ std::string Quote(std::string_view s) {
       out += "\\n";
     } else if (c == '\t') {
       out += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
     } else {
       out += c;
     }
   }
   if (s.size() > kMax) out += "...";
   return out + "\"";
-}
-
-bool InBounds(const FieldDef& f, double v) {
-  if (f.min && (f.min->exclusive ? v <= f.min->value : v < f.min->value)) return false;
-  if (f.max && (f.max->exclusive ? v >= f.max->value : v > f.max->value)) return false;
-  return true;
 }
 
 std::string DidYouMean(const std::vector<std::string>& options, char quote) {
@@ -121,7 +120,12 @@ std::optional<double> ReadNumber(Diagnostics& diags, const FieldDef& f, const YA
     return std::nullopt;
   }
   if (!InBounds(f, *v)) {
-    diags.Add(loc, path, "expected " + ExpectedText(f) + ", got " + node.Scalar());
+    // Above the cap, the message names it; else the expectation as usual.
+    const bool capped = f.cap && *v > *f.cap;
+    std::string msg = "expected " + (capped ? CappedText(f) : ExpectedText(f)) + ", got " + node.Scalar();
+    if (f.max && *v > f.max->value && !f.above_max_hint.empty())
+      msg += " (" + std::string(f.above_max_hint) + ")";
+    diags.Add(loc, path, msg);
     return std::nullopt;
   }
   return v;
@@ -318,7 +322,7 @@ SourceLoc ObjectReader::ValueLoc(std::string_view key) const {
 }
 
 std::optional<std::string> ObjectReader::String(std::string_view key) {
-  const FieldDef& f = Def(key, {ValueType::kString, ValueType::kEnum, ValueType::kDate});
+  const FieldDef& f = Def(key, {ValueType::kString, ValueType::kId, ValueType::kEnum, ValueType::kDate});
   const Entry* e = Take(key);
   if (e == nullptr) return std::nullopt;
   const YAML::Node& v = e->value;
@@ -327,6 +331,21 @@ std::optional<std::string> ObjectReader::String(std::string_view key) {
     return std::nullopt;
   }
   const std::string& s = v.Scalar();
+  // The JSON Schema says "string", and so do editors and every YAML-to-JSON
+  // tool: `team: false` or `id: 12` are a boolean and a number there. Rather
+  // than take them as text here and be refused by the schema, ask for quotes.
+  if (IsPlain(v) && f.type != ValueType::kDate) {
+    if (std::string_view kind = PlainScalarType(s); !kind.empty()) {
+      Error(ValueLoc(key), key,
+            "expected " + ExpectedText(f) + ", got " + s + " (YAML reads it as " + std::string(kind) +
+                ": write it in quotes, \"" + s + "\")");
+      return std::nullopt;
+    }
+  }
+  if (f.type == ValueType::kId && !IsValidId(s)) {
+    Error(ValueLoc(key), key, "expected " + ExpectedText(f) + ", got " + Quote(s));
+    return std::nullopt;
+  }
   if (f.type == ValueType::kEnum &&
       std::find(f.enum_values.begin(), f.enum_values.end(), s) == f.enum_values.end()) {
     std::vector<std::string> options(f.enum_values.begin(), f.enum_values.end());
@@ -354,8 +373,9 @@ std::optional<std::int64_t> ObjectReader::Integer(std::string_view key) {
   // fleet.h holds these in an int (the seed, the one 64-bit field, fits too).
   const std::int64_t limit = key == "seed" ? INT64_MAX : INT_MAX;
   if (!n || !InBounds(f, static_cast<double>(*n)) || *n > limit) {
-    std::string msg = "expected " + ExpectedText(f) + ", got " + Got(v);
-    if (n && *n > limit) msg += " (too large)";
+    const bool capped = n && f.cap && static_cast<double>(*n) > *f.cap;
+    std::string msg = "expected " + (capped ? CappedText(f) : ExpectedText(f)) + ", got " + Got(v);
+    if (n && *n > limit && !capped) msg += " (too large)";
     if (v.IsScalar() && !IsPlain(v) && ParseIntegerText(v.Scalar()))
       msg += " (a quoted string: write numbers without quotes)";
     Error(ValueLoc(key), key, msg);

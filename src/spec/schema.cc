@@ -30,6 +30,7 @@ Json Num(double v) {
 void AddBounds(Json& j, const FieldDef& f) {
   if (f.min) j[f.min->exclusive ? "exclusiveMinimum" : "minimum"] = Num(f.min->value);
   if (f.max) j[f.max->exclusive ? "exclusiveMaximum" : "maximum"] = Num(f.max->value);
+  if (f.cap && !f.max) j["maximum"] = Num(*f.cap);
 }
 
 Json Ref(const ObjectDef& def) { return "#/$defs/" + std::string(def.name); }
@@ -48,6 +49,10 @@ Json FieldSchema(const FieldDef& f) {
     case ValueType::kString:
       j["type"] = "string";
       j["minLength"] = 1;
+      break;
+    case ValueType::kId:
+      j["type"] = "string";
+      j["pattern"] = spec_internal::kIdPattern;
       break;
     case ValueType::kNumber:
       j["type"] = "number";
@@ -85,6 +90,7 @@ Json FieldSchema(const FieldDef& f) {
       break;
     case ValueType::kNumberMap:
       j["type"] = "object";
+      j["propertyNames"]["pattern"] = spec_internal::kIdPattern;
       j["additionalProperties"] = NumberSchema(f);
       if (f.min_items > 0) j["minProperties"] = f.min_items;
       break;
@@ -173,8 +179,9 @@ std::string Anchor(const ObjectDef& def) {
 std::string TypeText(const FieldDef& f) {
   switch (f.type) {
     case ValueType::kString: return "string";
+    case ValueType::kId: return "[id](#ids)";
     case ValueType::kNumber:
-    case ValueType::kInteger: return StripArticle(spec_internal::ExpectedText(f));
+    case ValueType::kInteger: return StripArticle(spec_internal::CappedText(f));
     case ValueType::kBoolean: return "true or false";
     case ValueType::kDate: return "UTC date or time";
     case ValueType::kEnum: {
@@ -191,9 +198,10 @@ std::string TypeText(const FieldDef& f) {
     }
     case ValueType::kNumberList:
       return "list of " + (f.exact_items > 0 ? std::to_string(f.exact_items) + " " : std::string()) +
-             StripArticle(spec_internal::ExpectedText(f)) + "s";
+             StripArticle(spec_internal::ExpectedText(f)) + "s" +
+             (f.cap ? " up to " + spec_internal::FormatNumber(*f.cap) : std::string());
     case ValueType::kNumberMap:
-      return "mapping: chip type id → " + StripArticle(spec_internal::ExpectedText(f)) +
+      return "mapping: chip type id → " + StripArticle(spec_internal::CappedText(f)) +
              (f.min_items > 0 ? ", at least " + std::to_string(f.min_items) : std::string());
   }
   return "";

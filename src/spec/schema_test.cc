@@ -183,6 +183,45 @@ TEST(SpecDocs, SchemaIsDraft202012WithDescriptionsAndClosedObjects) {
   EXPECT_EQ(schema["$defs"]["Allocation"]["properties"]["pue"]["default"], 1.2);
 }
 
+// Every number of the spec has a lower and an upper bound in the key table,
+// so that no value reaches a solver out of its range; and every id field has
+// the id pattern. Both reach the schema.
+TEST(SpecDocs, EveryNumberIsBoundedAndEveryIdHasItsPattern) {
+  const Json schema = Schema();
+  int numbers = 0, ids = 0;
+  for (const auto* def : spec_internal::AllDefs()) {
+    const Json& props = def == &spec_internal::RootDef()
+                            ? schema["properties"]
+                            : schema["$defs"][std::string(def->name)]["properties"];
+    for (const auto& f : def->fields) {
+      const std::string where = std::string(def->name) + "." + std::string(f.key);
+      const Json& p = props[std::string(f.key)];
+      switch (f.type) {
+        case spec_internal::ValueType::kNumber:
+        case spec_internal::ValueType::kInteger:
+        case spec_internal::ValueType::kNumberList:
+        case spec_internal::ValueType::kNumberMap: {
+          EXPECT_TRUE(f.min.has_value() && (f.max.has_value() || f.cap.has_value())) << where;
+          const Json& n = p.contains("items")                  ? p["items"]
+                          : p.contains("additionalProperties") ? p["additionalProperties"]
+                                                               : p;
+          EXPECT_TRUE(n.contains("minimum") || n.contains("exclusiveMinimum")) << where;
+          EXPECT_TRUE(n.contains("maximum") || n.contains("exclusiveMaximum")) << where;
+          ++numbers;
+          break;
+        }
+        case spec_internal::ValueType::kId:
+          EXPECT_EQ(p["pattern"], std::string(spec_internal::kIdPattern)) << where;
+          ++ids;
+          break;
+        default: break;
+      }
+    }
+  }
+  EXPECT_GT(numbers, 60);
+  EXPECT_EQ(ids, 14);
+}
+
 TEST(SpecDocs, FieldReferenceInTheDocsIsGenerated) {
   std::string doc = ReadText(kDocPath);
   size_t begin = doc.find(kBegin);

@@ -7,15 +7,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "catalog/catalog.h"
 #include "economics/serving.h"
 #include "spec/fields.h"
 #include "spec/reader.h"
+#include "spec/yaml_load.h"
 
 namespace fungible {
 namespace {
@@ -82,7 +80,9 @@ class IdTable {
              const std::string& hint = "") const {
     if (Has(id)) return true;
     std::string msg = "expected a " + noun_ + " declared in " + list_ + ", got " + Quoted(id);
-    std::vector<std::string> near = Suggest(id, order_);
+    // Fuzzy matching is quadratic over a file of many bad references; past
+    // a few hundred ids the list of the first ones says enough.
+    std::vector<std::string> near = order_.size() <= 500 ? Suggest(id, order_) : std::vector<std::string>{};
     if (!hint.empty()) {
       msg += " (" + hint + ")";
     } else if (!near.empty()) {
@@ -106,6 +106,14 @@ class IdTable {
 };
 
 class FleetBuilder {
+  // A dated event of a growth block (launch, price change) or a demand's as_of.
+  struct Event {
+    UtcSeconds date = 0;
+    std::optional<UtcSeconds> as_of;  // the demand's as_of; nullopt for a class
+    SourceLoc loc;
+    std::string path;
+  };
+
  public:
   explicit FleetBuilder(const std::string& file) : diags_(file) { fleet_.file = file; }
 
@@ -125,8 +133,10 @@ class FleetBuilder {
         r.WithObject("forecast", [&](ObjectReader& c) { ReadForecast(c); });
         r.WithObject("simulate", [&](ObjectReader& c) { ReadSimulate(c); });
         r.ForEach("offers", [&](ObjectReader& c, size_t) { ReadOffer(c); });
+        has_plan_section_ = r.Has("plan");
         r.WithObject("plan", [&](ObjectReader& c) { ReadPlan(c); });
         CheckOffersAgainstPlan(0);
+        CheckEventsAgainstForecast();
       }
     }  // the reader reports unread keys when it goes
     if (!diags_.empty()) return Status::FromDiagnostics(diags_.Sorted());
@@ -425,7 +435,9 @@ class FleetBuilder {
     return true;
   }
 
-  GrowthModel ReadGrowth(ObjectReader& r) {
+  // `as_of`: the demand's as_of; nullopt for a class's growth (its level is
+  // the forecast start's).
+  GrowthModel ReadGrowth(ObjectReader& r, std::optional<UtcSeconds> as_of) {
     GrowthModel g;
     g.monthly_log_growth_mean = r.NumberOr("monthly_log_growth_mean");
     g.monthly_log_growth_sd = r.NumberOr("monthly_log_growth_sd");
@@ -439,6 +451,7 @@ class FleetBuilder {
       auto median = l.Number("multiplier_median");
       j.multiplier_log_sd = l.NumberOr("multiplier_log_sd");
       j.throughput_multiplier = l.NumberOr("throughput_multiplier");
+      if (date) events_.push_back(Event{*date, as_of, l.ValueLoc("date"), l.PathOf("date")});
       if (!date || !median) return;
       j.date = *date;
       j.multiplier_median = *median;
@@ -447,6 +460,7 @@ class FleetBuilder {
     r.ForEach("price_changes", [&](ObjectReader& p, size_t) {
       auto date = p.Date("date");
       auto change = p.Number("price_change_fraction");
+      if (date) events_.push_back(Event{*date, as_of, p.ValueLoc("date"), p.PathOf("date")});
       if (!date || !change) return;
       g.price_changes.push_back(PriceChange{*date, *change});
     });
@@ -469,14 +483,19 @@ class FleetBuilder {
         demand_models_.Declare(diags_, *v, loc, r.PathOf("model"));
     }
     if (auto v = r.Number("output_tokens_per_hour")) d.output_tokens_per_hour = *v;
-    if (auto v = r.Date("as_of")) d.as_of = *v;
+    if (auto v = r.Date("as_of")) {
+      d.as_of = *v;
+      as_ofs_.push_back(Event{*v, *v, r.ValueLoc("as_of"), r.PathOf("as_of")});
+    }
     Normalise(r, "diurnal_shape", d.diurnal_shape);
     Normalise(r, "weekly_shape", d.weekly_shape);
     d.hourly_noise_log_sd = r.NumberOr("hourly_noise_log_sd");
     d.hourly_noise_autocorrelation = r.NumberOr("hourly_noise_autocorrelation");
     d.daily_level_log_sd = r.NumberOr("daily_level_log_sd");
     d.daily_level_autocorrelation = r.NumberOr("daily_level_autocorrelation");
-    r.WithObject("growth", [&](ObjectReader& g) { d.growth = ReadGrowth(g); });
+    std::optional<UtcSeconds> as_of;
+    if (d.as_of != 0) as_of = d.as_of;
+    r.WithObject("growth", [&](ObjectReader& g) { d.growth = ReadGrowth(g, as_of); });
     fleet_.demand.push_back(std::move(d));
   }
 
@@ -499,7 +518,7 @@ class FleetBuilder {
         }
       }
     }
-    r.WithObject("growth", [&](ObjectReader& g) { c.growth = ReadGrowth(g); });
+    r.WithObject("growth", [&](ObjectReader& g) { c.growth = ReadGrowth(g, std::nullopt); });
     fleet_.class_growth.push_back(std::move(c));
   }
 
@@ -524,7 +543,12 @@ class FleetBuilder {
   void ReadSimulate(ObjectReader& r) {
     SimulateSettings& s = fleet_.simulate;
     s.start = StartOfMonth(fleet_.forecast.start);
-    if (auto v = r.Date("start")) s.start = *v;
+    if (auto v = r.Date("start")) {
+      s.start = *v;
+      // simulate steps in whole hours from here.
+      if (*v % kSecondsPerHour != 0)
+        diags_.Add(r.ValueLoc("start"), r.PathOf("start"), "expected a whole hour, got " + ShowTime(*v));
+    }
     s.resolve_every_hours = static_cast<int>(r.IntegerOr("resolve_every_hours"));
     s.horizon_hours = static_cast<int>(r.IntegerOr("horizon_hours"));
     s.period_hours = static_cast<int>(r.IntegerOr("period_hours"));
@@ -684,6 +708,57 @@ class FleetBuilder {
                      ")");
   }
 
+  // Dates of the demand model against the months the forecast covers: the
+  // same checks, and the same words, as BuildDemandModel (forecast, plan),
+  // so that validate refuses what those commands would. Needs ReadForecast
+  // first. The plan builds its cone over its own months: when the spec plans
+  // (offers or a plan section), events must also fall inside those.
+  void CheckEventsAgainstForecast() {
+    const UtcSeconds start = fleet_.forecast.start;
+    if (start == 0) return;  // nothing to forecast
+    const UtcSeconds start_month = StartOfMonth(start);
+    const int horizon = fleet_.forecast.horizon_months;
+    const bool plans = !fleet_.offers.empty() || has_plan_section_;
+    const UtcSeconds plan_cone_start = AddMonths(StartOfMonth(fleet_.plan.start), -1);
+    for (const Event& e : as_ofs_) {
+      if (MonthsBetween(start_month, e.date) > horizon)
+        diags_.Add(e.loc, e.path,
+                   FormatDate(e.date) + " is after the last forecast month " +
+                       FormatMonth(AddMonths(start_month, horizon)));
+    }
+    for (const Event& e : events_) {
+      if (!CheckEvent(e, start_month, horizon, "forecast horizon", start_month) || !plans ||
+          fleet_.plan.start == 0)
+        continue;
+      CheckEvent(e, plan_cone_start, fleet_.plan.horizon_months, "plan horizon",
+                 StartOfMonth(fleet_.plan.start));
+    }
+  }
+
+  // `start_month` is month 0 of the cone (months 1..horizon follow); the
+  // message counts the horizon from `shown_from`.
+  bool CheckEvent(const Event& e, UtcSeconds start_month, int horizon, const std::string& what,
+                  UtcSeconds shown_from) {
+    const UtcSeconds as_of = e.as_of ? *e.as_of : start_month;
+    const char* what_as_of = e.as_of ? "demand's as_of" : "forecast start";
+    const UtcSeconds end = AddMonths(start_month, horizon + 1);
+    if (e.date <= as_of) {
+      diags_.Add(e.loc, e.path,
+                 FormatDate(e.date) + " is not after the " + what_as_of + " " + FormatDate(as_of) +
+                     ": the starting level already includes it; drop it or move it after " +
+                     FormatDate(as_of));
+      return false;
+    }
+    if (e.date >= end) {
+      diags_.Add(e.loc, e.path,
+                 FormatDate(e.date) + " is outside the " + what + ": the last month is " +
+                     FormatMonth(AddMonths(start_month, horizon)) + " (horizon_months " +
+                     std::to_string(horizon) + " from " + FormatMonth(shown_from) + ")");
+      return false;
+    }
+    return true;
+  }
+
   // Offers against the planned months: capacity that lands only after the
   // horizon cannot be valued. Needs ReadPlan first.
   void CheckOffersAgainstPlan(size_t first) {
@@ -753,29 +828,18 @@ class FleetBuilder {
   std::vector<SourceLoc> offer_id_locs_;                     // where each offer's id is written
   std::map<std::string, std::vector<SourceLoc>> ramp_locs_;  // offer id -> locations of its ramp steps' `at`
   std::map<std::string, WorkloadKind> workload_kinds_;
+  std::vector<Event> events_;
+  std::vector<Event> as_ofs_;
+  bool has_plan_section_ = false;
 };
 
 }  // namespace
 
 StatusOr<Fleet> ParseFleetSpec(const std::string& yaml_text, const std::string& name) {
-  Diagnostics diags(name);
-  std::vector<YAML::Node> docs;
+  StatusOr<YAML::Node> root = spec_internal::LoadOneDocument(yaml_text, name);
+  if (!root.ok()) return root.status();
   try {
-    docs = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    SourceLoc loc;
-    if (e.mark.line >= 0 && e.mark.column >= 0) loc = SourceLoc{e.mark.line + 1, e.mark.column + 1};
-    diags.Add(loc, "", "invalid YAML: " + e.msg);
-    return Status::FromDiagnostics(diags.Sorted());
-  }
-  if (docs.size() > 1) {
-    diags.Add(
-        spec_internal::LocOf(docs[1]), "",
-        "expected one YAML document, got " + std::to_string(docs.size()) + " (remove the '---' separator)");
-    return Status::FromDiagnostics(diags.Sorted());
-  }
-  try {
-    return FleetBuilder(name).Build(docs.empty() ? YAML::Node() : docs[0]);
+    return FleetBuilder(name).Build(*root);
   } catch (const YAML::Exception& e) {
     // The reader only walks nodes that exist; this is a bug, not a bad spec.
     return Status::Internal(name + ": reading the spec failed: " + e.what());
@@ -783,37 +847,18 @@ StatusOr<Fleet> ParseFleetSpec(const std::string& yaml_text, const std::string& 
 }
 
 StatusOr<Fleet> LoadFleetSpec(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Status::NotFound(path + ": no such file");
-  if (std::filesystem::is_directory(path, ec))
-    return Status::Invalid(path + ": is a directory, not a fleet spec");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Internal(path + ": read failed");
-  return ParseFleetSpec(text.str(), path);
+  std::string text;
+  FUNGIBLE_RETURN_IF_ERROR(spec_internal::ReadSpecFile(path, text));
+  return ParseFleetSpec(text, path);
 }
 
 Status AddOffersFromFile(Fleet& fleet, const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Status::NotFound(path + ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  Diagnostics diags(path);
-  YAML::Node root;
+  std::string text;
+  FUNGIBLE_RETURN_IF_ERROR(spec_internal::ReadSpecFile(path, text));
+  StatusOr<YAML::Node> root = spec_internal::LoadOneDocument(text, path);
+  if (!root.ok()) return root.status();
   try {
-    root = YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    SourceLoc loc;
-    if (e.mark.line >= 0 && e.mark.column >= 0) loc = SourceLoc{e.mark.line + 1, e.mark.column + 1};
-    diags.Add(loc, "", "invalid YAML: " + e.msg);
-    return Status::FromDiagnostics(diags.Sorted());
-  }
-  try {
-    return FleetBuilder(path).AddOfferFile(root, fleet);
+    return FleetBuilder(path).AddOfferFile(*root, fleet);
   } catch (const YAML::Exception& e) {
     return Status::Internal(path + ": reading the offers failed: " + e.what());
   }

@@ -399,7 +399,7 @@ TEST(SpecErrors, WrongTypes) {
                           "8:35: forecast.scenarios: expected a positive integer, got 1e3"));
   EXPECT_THAT(
       InlineErrors(std::string(kBase) + "forecast: {scenarios: 99999999999}\n"),
-      ElementsAre("8:23: forecast.scenarios: expected a positive integer, got 99999999999 (too large)"));
+      ElementsAre("8:23: forecast.scenarios: expected a positive integer up to 50000000, got 99999999999"));
   EXPECT_THAT(InlineErrors(std::string(kBase) + "allocation: {pue: .inf}\n"),
               ElementsAre("8:19: allocation.pue: expected a number >= 1, got \".inf\""));
 }
@@ -616,21 +616,21 @@ class_growth:
                            price_changes: [{date: 2027-01-01, price_change_fraction: -1}]}}
   - {workload: r}
 )"),
-      ElementsAre("12:16: class_growth[0].workload: expected a research or internal workload, got \"pt\" "
-                  "(kind pretrain)",
-                  "13:51: class_growth[1].growth.monthly_log_growth_sd: expected a non-negative number, got "
-                  "-0.1",
-                  "13:80: class_growth[1].growth.shared_factor_loading: expected a number in [0, 1], got 1.5",
-                  "14:16: class_growth[2].workload: duplicate class growth for workload \"r\", first "
-                  "declared at line 13, column 16",
-                  "14:49: class_growth[2].growth.saturation_multiple: expected a number > 1, got 1",
-                  "14:101: class_growth[2].growth.launches[0].multiplier_median: expected a positive number, "
-                  "got 0",
-                  "15:86: class_growth[2].growth.price_changes[0].price_change_fraction: expected a number "
-                  "> -1, got -1",
-                  "16:5: class_growth[3].growth: missing required key 'growth'",
-                  "16:16: class_growth[3].workload: duplicate class growth for workload \"r\", first "
-                  "declared at line 13, column 16"));
+      ElementsAre(
+          "12:16: class_growth[0].workload: expected a research or internal workload, got \"pt\" "
+          "(kind pretrain)",
+          "13:51: class_growth[1].growth.monthly_log_growth_sd: expected a number in [0, 1], got -0.1",
+          "13:80: class_growth[1].growth.shared_factor_loading: expected a number in [0, 1], got 1.5",
+          "14:16: class_growth[2].workload: duplicate class growth for workload \"r\", first "
+          "declared at line 13, column 16",
+          "14:49: class_growth[2].growth.saturation_multiple: expected a number > 1, got 1",
+          "14:101: class_growth[2].growth.launches[0].multiplier_median: expected a positive number, "
+          "got 0",
+          "15:86: class_growth[2].growth.price_changes[0].price_change_fraction: expected a number in (-1, "
+          "100], got -1",
+          "16:5: class_growth[3].growth: missing required key 'growth'",
+          "16:16: class_growth[3].workload: duplicate class growth for workload \"r\", first "
+          "declared at line 13, column 16"));
 }
 
 TEST(SpecErrors, MwPriceNeedsTheChipPower) {
@@ -658,7 +658,119 @@ pools:
 
 TEST(SpecErrors, MultipleDocumentsAreRefused) {
   EXPECT_THAT(InlineErrors(std::string(kBase) + "---\nname: other\n"),
-              ElementsAre("9:1: : expected one YAML document, got 2 (remove the '---' separator)"));
+              ElementsAre("8:1: : expected one YAML document, got 2 (remove the '---' separator)"));
+}
+
+// yaml-cpp 0.7 starts empty documents at a stray ',' without end (24 GB for
+// a file holding only ","); the reader refuses it at its place.
+TEST(SpecErrors, AStrayCommaIsRefusedAtItsPlace) {
+  const std::string msg = "invalid YAML: unexpected ',' (a comma separates items only inside [ ] or { })";
+  EXPECT_THAT(InlineErrors(","), ElementsAre("1:1: : " + msg));
+  EXPECT_THAT(InlineErrors("[1],"), ElementsAre("1:4: : " + msg));
+  EXPECT_THAT(InlineErrors("{name: t}  ,\n"), ElementsAre("1:12: : " + msg));
+  // Inside a block mapping yaml-cpp itself stops.
+  EXPECT_THAT(InlineErrors(std::string(kBase) + ",\n"),
+              ElementsAre("8:1: : invalid YAML: end of map not found"));
+}
+
+TEST(SpecErrors, InputIsBoundedInBytesAndValues) {
+  // Aliases repeat nodes without copying them; a reader would still visit
+  // each: 10^6 here.
+  std::string bomb = "a: &a [1,1,1,1,1,1,1,1,1,1]\n";
+  for (char c = 'b'; c <= 'f'; ++c)
+    bomb += std::string(1, c) + ": &" + c + " [" + [&] {
+      std::string items;
+      for (int k = 0; k < 10; ++k) items += std::string(k ? "," : "") + "*" + static_cast<char>(c - 1);
+      return items;
+    }() + "]\n";
+  auto errors = InlineErrors(bomb);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("the document holds more than 200000 values"));
+  errors = InlineErrors(std::string((1 << 20) + 1, '#'));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("the file has 1048577 bytes, more than the 1048576 a spec may have"));
+}
+
+TEST(SpecErrors, IdsKeepToTheirCharacterSet) {
+  auto pool = [](const std::string& id) {
+    return InlineErrors(std::string(kBase) + "  - {id: " + id +
+                        ", chip_type: h100-sxm, chips: 8, contract: cw}\n");
+  };
+  const std::string expected =
+      "8:10: pools[1].id: expected an id (a letter or digit, then up to 63 letters, digits, '.', '_' or "
+      "'-'), got ";
+  EXPECT_THAT(pool("\"a b\""), ElementsAre(expected + "\"a b\""));
+  EXPECT_THAT(pool("\"a\\nb\""), ElementsAre(expected + "\"a\\nb\""));
+  EXPECT_THAT(pool("\"a\\0b\""), ElementsAre(expected + "\"a\\x00b\""));
+  EXPECT_THAT(pool("\" \""), ElementsAre(expected + "\" \""));
+  EXPECT_THAT(pool("-west"), ElementsAre(expected + "\"-west\""));
+  EXPECT_THAT(pool(std::string(65, 'w')), ElementsAre(expected + "\"" + std::string(60, 'w') + "...\""));
+  EXPECT_THAT(pool("west.2_b-c"), ElementsAre("<parsed without errors>"));
+  EXPECT_THAT(pool(std::string(64, 'w')), ElementsAre("<parsed without errors>"));
+}
+
+TEST(SpecErrors, PlainValuesYamlReadsAsNumbersOrBooleansAreNotStrings) {
+  auto pool = [](const std::string& region) {
+    return InlineErrors(std::string(kBase) +
+                        "  - {id: w, chip_type: h100-sxm, chips: 8, contract: cw, region: " + region + "}\n");
+  };
+  EXPECT_THAT(pool("false"),
+              ElementsAre("8:66: pools[1].region: expected a non-empty string, got false (YAML reads "
+                          "it as a boolean: write it in quotes, \"false\")"));
+  EXPECT_THAT(pool("12"),
+              ElementsAre("8:66: pools[1].region: expected a non-empty string, got 12 (YAML reads it as "
+                          "a number: write it in quotes, \"12\")"));
+  for (const char* v : {"0x1F", "0o17", "1e5", "-.5", ".inf", "~", "null", "TRUE"})
+    EXPECT_EQ(pool(v).size(), 1u) << v;
+  for (const char* v : {"\"false\"", "'12'", "us-east", "1e", "0x", "yes", "1_000", "2026-01-01"})
+    EXPECT_THAT(pool(v), ElementsAre("<parsed without errors>")) << v;
+}
+
+TEST(SpecErrors, NumbersAreBoundedForTheSolvers) {
+  EXPECT_THAT(InlineErrors(std::string(kBase) +
+                           "workloads:\n  - {id: r, kind: research, eligible: [{chip_type: h100-sxm, "
+                           "efficiency_h100_equiv: 1}], floor_effective_chips: 1e200}\n"),
+              ElementsAre("9:113: workloads[0].floor_effective_chips: expected a non-negative number up to "
+                          "100000000, got 1e200"));
+  EXPECT_THAT(
+      InlineErrors(std::string(kBase) + "  - {id: w, chip_type: h100-sxm, chips: 100000001, contract: cw}\n"),
+      ElementsAre("8:41: pools[1].chips: expected a positive integer up to 100000000, got 100000001"));
+}
+
+// The dates forecast and plan check on the demand model are checked by the
+// reader, at the value, with the same words (so validate refuses them too).
+TEST(SpecErrors, EventDatesAreCheckedAgainstTheForecastAndThePlan) {
+  const std::string models = R"(models:
+  - {id: m, tier: small, launch: 2026-01-01, usd_per_million_input_tokens: 0.1,
+     usd_per_million_output_tokens: 0.4, output_tokens_per_s_per_chip: {h100-sxm: 100}}
+)";
+  auto demand = [&](const std::string& growth, const std::string& tail = "") {
+    return InlineErrors(std::string(kBase) + models +
+                        "demand:\n  - {model: m, output_tokens_per_hour: 1.0e9, as_of: 2026-05-01, growth: " +
+                        growth + "}\nforecast: {horizon_months: 12}\n" + tail);
+  };
+  EXPECT_THAT(
+      demand("{launches: [{date: 2026-04-01, multiplier_median: 2}]}"),
+      ElementsAre("12:93: demand[0].growth.launches[0].date: 2026-04-01 is not after the demand's as_of "
+                  "2026-05-01: the starting level already includes it; drop it or move it after 2026-05-01"));
+  EXPECT_THAT(
+      demand("{price_changes: [{date: 2027-06-01, price_change_fraction: -0.5}]}"),
+      ElementsAre(
+          "12:98: demand[0].growth.price_changes[0].date: 2027-06-01 is outside the forecast horizon: "
+          "the last month is 2027-05 (horizon_months 12 from 2026-05)"));
+  EXPECT_THAT(demand("{price_changes: [{date: 2027-03-01, price_change_fraction: -0.5}]}"),
+              ElementsAre("<parsed without errors>"));
+  // A spec that plans builds its cone over the plan's months too.
+  EXPECT_THAT(
+      demand("{price_changes: [{date: 2027-03-01, price_change_fraction: -0.5}]}",
+             "plan: {horizon_months: 6}\n"),
+      ElementsAre("12:98: demand[0].growth.price_changes[0].date: 2027-03-01 is outside the plan horizon: "
+                  "the last month is 2026-10 (horizon_months 6 from 2026-05)"));
+  EXPECT_THAT(
+      demand("{price_elasticity: -40}"),
+      ElementsAre("12:93: demand[0].growth.price_elasticity: expected a number in [-20, 20], got -40"));
+  EXPECT_THAT(InlineErrors(std::string(kBase) + "simulate: {start: 2026-01-01T10:30Z}\n"),
+              ElementsAre("8:19: simulate.start: expected a whole hour, got 2026-01-01T10:30Z"));
 }
 
 TEST(SpecErrors, MissingFileIsNotFound) {

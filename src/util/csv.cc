@@ -2,10 +2,11 @@
 
 #include <csv.h>
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
+#include <string_view>
 
 namespace fungible {
 namespace {
@@ -54,7 +55,13 @@ Diagnostic CsvTable::At(size_t row, size_t col, std::string field, std::string m
   return d;
 }
 
-StatusOr<CsvTable> ParseCsv(const std::string& text, const std::string& name) {
+StatusOr<CsvTable> ParseCsv(const std::string& text_with_bom, const std::string& name) {
+  // Spreadsheet exports often begin with a UTF-8 byte order mark; it is not
+  // part of the first column's name.
+  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  const std::string_view text =
+      std::string_view(text_with_bom)
+          .substr(std::string_view(text_with_bom).rfind(kBom, 0) == 0 ? kBom.size() : 0);
   struct csv_parser parser;
   if (csv_init(&parser, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
     return Status::Internal("libcsv: could not initialise the parser");
@@ -97,20 +104,41 @@ StatusOr<CsvTable> ParseCsv(const std::string& text, const std::string& name) {
   return table;
 }
 
-StatusOr<CsvTable> ReadCsv(const std::string& path) {
+StatusOr<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseCsv(ss.str(), path);
+  // In pieces, up to one byte more than allowed (pipes and devices have no
+  // size to ask for).
+  std::string text;
+  char buf[1 << 16];
+  while (text.size() <= max_bytes && in.read(buf, sizeof buf).gcount() > 0)
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  if (in.bad()) return Status::Internal(path + ": read failed");
+  if (text.size() > max_bytes)
+    return Status::Invalid(path + ": larger than " + std::to_string(max_bytes) +
+                           " bytes, the most it may have");
+  return text;
+}
+
+StatusOr<CsvTable> ReadCsv(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  return ParseCsv(*text, path);
 }
 
 std::optional<double> ParseDouble(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  // Decimal only: [+-]digits[.digits][e[+-]digits]. std::from_chars takes no
+  // hex ("0x10"), no leading blanks and no locale; "inf" and "nan" parse but
+  // are not finite.
+  std::string_view v = s;
+  const bool plus = !v.empty() && v[0] == '+';
+  if (plus) v.remove_prefix(1);
+  if (v.empty() || !(std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '.' || (!plus && v[0] == '-')))
+    return std::nullopt;
+  double out = 0;
+  const auto res = std::from_chars(v.data(), v.data() + v.size(), out, std::chars_format::general);
+  if (res.ec != std::errc() || res.ptr != v.data() + v.size() || !std::isfinite(out)) return std::nullopt;
+  return out;
 }
 
 }  // namespace fungible

@@ -22,13 +22,22 @@ struct CsvTable {
   Diagnostic At(size_t row, size_t col, std::string field, std::string message) const;
 };
 
-// Reads `path`; the first record is the header. Rows with a different number of
+// Reads `path`; the first record is the header. A UTF-8 byte order mark at the
+// start of the text is skipped. Rows with a different number of
 // fields than the header are an error naming their line.
 StatusOr<CsvTable> ReadCsv(const std::string& path);
+// Most bytes a CSV file may have (the largest bundled one has 7 MB): a
+// larger file, or one without end such as /dev/zero, is refused before
+// memory runs out.
+inline constexpr size_t kMaxCsvBytes = size_t{256} << 20;
+// Reads the whole of `path` when it has at most `max_bytes` bytes.
+// kNotFound when it cannot be opened, kInvalidArgument when too large.
+StatusOr<std::string> ReadTextFile(const std::string& path, size_t max_bytes = kMaxCsvBytes);
 // Parses CSV text already in memory; `name` is used in messages.
 StatusOr<CsvTable> ParseCsv(const std::string& text, const std::string& name);
 
-// Parses a finite double; nullopt on anything else ("", "inf", "1.2x").
+// Parses a finite decimal number ("12", "-1.5", "4.7e12"); nullopt on anything
+// else ("", " 1", "0x10", "inf", "nan", "1.2x").
 std::optional<double> ParseDouble(const std::string& s);
 
 }  // namespace fungible

@@ -23,9 +23,41 @@ TEST(Csv, WrongFieldCountNamesTheLine) {
 
 TEST(Csv, ParseDoubleIsStrict) {
   EXPECT_EQ(*ParseDouble("1.5e3"), 1500.0);
+  EXPECT_EQ(*ParseDouble("+2"), 2.0);
+  EXPECT_EQ(*ParseDouble("-.5"), -0.5);
   EXPECT_FALSE(ParseDouble("1.5x").has_value());
   EXPECT_FALSE(ParseDouble("inf").has_value());
+  EXPECT_FALSE(ParseDouble("-inf").has_value());
+  EXPECT_FALSE(ParseDouble("nan").has_value());
+  EXPECT_FALSE(ParseDouble("1e999").has_value());
   EXPECT_FALSE(ParseDouble("").has_value());
+  EXPECT_FALSE(ParseDouble("0x10").has_value());
+  EXPECT_FALSE(ParseDouble(" 1").has_value());
+  EXPECT_FALSE(ParseDouble("1 ").has_value());
+  EXPECT_FALSE(ParseDouble("+-1").has_value());
+}
+
+TEST(Csv, AUtf8ByteOrderMarkIsNotPartOfTheFirstColumnName) {
+  auto t = ParseCsv("\xEF\xBB\xBFmonth,model\n2027-02,m\n", "t.csv");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->header[0], "month");
+  EXPECT_EQ(t->Column("month"), 0u);
+  EXPECT_EQ(t->row_lines[0], 2);
+  // Only at the very start: elsewhere it is data.
+  auto inner = ParseCsv("a\n\xEF\xBB\xBFx\n", "t.csv");
+  ASSERT_TRUE(inner.ok());
+  EXPECT_EQ(inner->rows[0][0], "\xEF\xBB\xBFx");
+}
+
+TEST(Csv, FilesAreReadUpToABound) {
+  auto dev = ReadTextFile("/dev/zero", 1 << 20);  // a file without end
+  ASSERT_FALSE(dev.ok());
+  EXPECT_EQ(dev.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dev.status().message(), "/dev/zero: larger than 1048576 bytes, the most it may have");
+  EXPECT_EQ(ReadTextFile("/nonexistent.csv").status().code(), StatusCode::kNotFound);
+  auto empty = ReadTextFile("/dev/null");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "");
 }
 
 }  // namespace

@@ -1,0 +1,15 @@
+// libFuzzer target: the fleet spec reader on arbitrary bytes. Built and run
+// by hand (see fuzz/README.md); the suite's bounded counterpart is
+// src/spec/input_fuzz_test.cc.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "spec/spec.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto fleet = fungible::ParseFleetSpec(text, "fuzz.yaml");
+  if (fleet.ok()) (void)fungible::SummarizeFleet(*fleet);
+  return 0;
+}
