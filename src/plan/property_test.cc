@@ -237,12 +237,12 @@ TEST(PlanProperty, VssAndEvpiAreNonNegativeAndMismatchDiagonalDominates) {
 }
 
 TEST(PlanProperty, RaisingAnOffersPriceNeverIncreasesItsQuantity) {
-  Case c = MakeCase();
+  Case c = MakeCase("", 3.0);  // demand beyond the fleet, so that the offers are worth signing at some price
   for (int offer : {0, 1}) {
     SCOPED_TRACE(c.fleet.offers[offer].id);
     double previous = std::numeric_limits<double>::infinity();
     bool changed = false;
-    for (double price : {1.0, 8.0, 14.0, 20.0, 28.0, 40.0, 60.0}) {
+    for (double price : {0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 20.0, 28.0, 40.0}) {
       Fleet f = c.fleet;
       f.offers[offer].usd_per_chip_hour = price;
       auto pr = BuildPlanProblem(f);
@@ -267,7 +267,7 @@ TEST(PlanProperty, EvaluateReportsEveryClassInItsUnit) {
   for (const auto& k : ev->classes) by_id[k.id] = &k;
   ASSERT_EQ(by_id.size(), 3u);  // serve-chat, pretrain-next, research all run on B200
   EXPECT_EQ(by_id["serve-chat"]->unit, "million output tokens");
-  EXPECT_NEAR(by_id["serve-chat"]->units_per_chip_hour, 6000 * 3600 / 1e6, 1e-9);
+  EXPECT_NEAR(by_id["serve-chat"]->units_per_chip_hour, 1580 * 3600 / 1e6, 1e-9);
   EXPECT_EQ(by_id["pretrain-next"]->unit, "effective PFLOP-hour");
   EXPECT_NEAR(by_id["pretrain-next"]->units_per_chip_hour, 2.2 * 0.9894, 1e-3);
   EXPECT_NEAR(by_id["research"]->units_per_chip_hour, 2.0 * 0.9894, 1e-3);

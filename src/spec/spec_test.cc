@@ -81,7 +81,7 @@ TEST(Spec, ParsesSmallLab) {
   EXPECT_EQ(f.contracts[0].usd_per_chip_hour, 2.10);
   EXPECT_FALSE(f.contracts[0].usd_per_mw_month.has_value());
   EXPECT_EQ(f.contracts[1].kind, ContractKind::kOwned);
-  EXPECT_EQ(f.contracts[0].loc.line, 13);
+  EXPECT_EQ(f.contracts[0].loc.line, 30);
   EXPECT_EQ(f.contracts[0].loc.column, 5);
 
   ASSERT_EQ(f.pools.size(), 3u);
@@ -105,9 +105,9 @@ TEST(Spec, ParsesSmallLab) {
   EXPECT_EQ(m.tier, "medium");
   EXPECT_EQ(m.launch, Utc("2026-03-01"));
   EXPECT_EQ(m.input_tokens_per_output_token, 4.0);
-  EXPECT_EQ(m.output_tokens_per_s_per_chip.at("h100-sxm"), 2500);
-  EXPECT_EQ(m.output_tokens_per_s_per_chip.at("b200"), 6000);
-  EXPECT_DOUBLE_EQ(m.usd_per_output_token(), (2.00 + 4.0 * 0.50) / 1e6);
+  EXPECT_EQ(m.output_tokens_per_s_per_chip.at("h100-sxm"), 505);
+  EXPECT_EQ(m.output_tokens_per_s_per_chip.at("b200"), 1580);
+  EXPECT_DOUBLE_EQ(m.usd_per_output_token(), (0.88 + 4.0 * 0.88) / 1e6);
 
   ASSERT_EQ(f.workloads.size(), 3u);
   const WorkloadClass& serve = f.workloads[0];
@@ -136,7 +136,7 @@ TEST(Spec, ParsesSmallLab) {
 
   ASSERT_EQ(f.demand.size(), 1u);
   const ServingDemand& d = f.demand[0];
-  EXPECT_EQ(d.output_tokens_per_hour, 6.0e9);
+  EXPECT_EQ(d.output_tokens_per_hour, 1.0e9);
   EXPECT_EQ(d.as_of, Utc("2027-01-01"));
   ASSERT_EQ(d.diurnal_shape.size(), 24u);
   ASSERT_EQ(d.weekly_shape.size(), 7u);
