@@ -113,15 +113,7 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
       }
     }
   });
-  // However an assertion below ends the test, the client thread is joined.
-  struct JoinOnExit {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~JoinOnExit() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } join_on_exit{stop, client};
+  const proc::StopAndJoin join_on_exit{stop, client};
   auto acked_count = [&] {
     std::lock_guard<std::mutex> lock(mu);
     return acked.size();

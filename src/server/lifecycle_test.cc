@@ -370,14 +370,7 @@ TEST_F(Lifecycle, PostgresStandbyTakesOverFromAKilledLeaderLosingNothing) {
       }
     }
   });
-  struct JoinOnExit {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~JoinOnExit() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } join_on_exit{stop, client};
+  const proc::StopAndJoin join_on_exit{stop, client};
   auto count = [&] {
     std::lock_guard<std::mutex> lock(mu);
     return acked.size();

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,17 @@
 #include <vector>
 
 namespace fungible::server::proc {
+
+// However a test ends (an assertion included), tells a client thread to stop
+// and joins it.
+struct StopAndJoin {
+  std::atomic<bool>& stop;
+  std::thread& thread;
+  ~StopAndJoin() {
+    stop = true;
+    if (thread.joinable()) thread.join();
+  }
+};
 
 inline std::string Bin() {
   const char* b = std::getenv("FUNGIBLE_BIN");
