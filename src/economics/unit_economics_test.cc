@@ -74,7 +74,8 @@ TEST(UnitEconomics, KnownAnswerForOneModelOnOnePool) {
   EXPECT_NEAR(f.serving_chips_at_mean_demand, 1e8 / 360000.0, 1e-9);
   EXPECT_NEAR(f.serving_chips_at_peak_hour, 1.5 * 1e8 / 360000.0, 1e-9);
   EXPECT_NEAR(f.inference_gross_margin_fungible, 1 - (1e8 / 360000.0 * 2.0) / 3150.0, 1e-12);
-  EXPECT_NEAR(f.inference_gross_margin, 1 - (1.5 * 1e8 / 360000.0 * 2.0) / 3150.0, 1e-12);  // sized for the peak
+  EXPECT_NEAR(f.inference_gross_margin, 1 - (1.5 * 1e8 / 360000.0 * 2.0) / 3150.0,
+              1e-12);  // sized for the peak
   EXPECT_NEAR(f.usd_revenue_per_chip_year, 3150.0 * 8760 / 1000, 1e-9);
   // $27.6k a chip-year is inside the band; the margin (74% at the peak) too.
   EXPECT_TRUE(ue.warnings.empty()) << ue.warnings[0].message;

@@ -15,8 +15,8 @@ struct ParseState {
   std::vector<std::string> current;
   std::vector<std::vector<std::string>> records;
   std::vector<int> record_lines;
-  int line = 1;         // line currently being fed
-  int record_start = 1; // line where the current record started
+  int line = 1;          // line currently being fed
+  int record_start = 1;  // line where the current record started
   bool in_record = false;
 };
 
