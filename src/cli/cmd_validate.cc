@@ -209,9 +209,9 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
                                      "..., got ...; a summary when valid");
   auto opts = std::make_shared<ValidateOptions>();
   cmd->add_option("spec", opts->spec, "Fleet spec (YAML), see docs/fleet-spec.md")->required();
-  cmd->add_flag(
-      "--json", opts->json,
-      "Print {\"ok\", \"file\", \"errors\": [{file, line, column, field, message}], \"summary\"} as JSON");
+  cmd->add_flag("--json", opts->json,
+                "Print {\"ok\", \"file\", \"errors\": [{file, line, column, field, message}], \"summary\", "
+                "\"economics\" (docs/economics.md)} as JSON");
   cmd->callback([opts, &exit_code] { exit_code = RunValidate(*opts); });
 }
 

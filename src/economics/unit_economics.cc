@@ -19,8 +19,11 @@ double LandedChips(const Fleet& fleet, const Pool& pool, UtcSeconds t) {
 
 double MaxOf(const std::vector<double>& v) { return v.empty() ? 1.0 : *std::max_element(v.begin(), v.end()); }
 
-std::string Band(const PublicBand& b, const std::string& value) {
-  return b.what + std::string(" ") + value + " lies outside " + Fixed(b.low, 2) + "-" + Fixed(b.high, 2) +
+// "inference gross margin 97% lies outside 30%-80%, the band ... (sources)",
+// every figure written by `shown`.
+template <typename Shown>
+std::string Band(const PublicBand& b, double value, Shown shown) {
+  return b.what + std::string(" ") + shown(value) + " lies outside " + shown(b.low) + "-" + shown(b.high) +
          ", the band published figures support (" + b.source + ")";
 }
 
@@ -28,7 +31,7 @@ std::string Band(const PublicBand& b, const std::string& value) {
 
 const PublicBand& InferenceGrossMarginBand() {
   static const PublicBand b{
-      0.30, 0.80, "inference gross margin",
+      0.30, 0.80, "inference gross margin (serving fleet sized for its peak hour)",
       "Anthropic's 2025 gross-margin guidance 40% and OpenAI's 2025 46%, The Information, Jan 2026; "
       "Anthropic's inference margin ~70% in 2026, SemiAnalysis"};
   return b;
@@ -44,7 +47,7 @@ const PublicBand& RevenueToComputeCostBand() {
 
 const PublicBand& RevenuePerChipYearBand() {
   static const PublicBand b{
-      5000, 50000, "revenue per chip-year (USD)",
+      5000, 50000, "revenue per chip-year",
       "Anthropic: >$30B run-rate at the end of Q1 2026 (its CFO, 2026) on ~1M Trainium2 (Amazon, Oct 2025) "
       "and up to 1M TPUs (Google, Oct 2025): ~$15k"};
   return b;
@@ -154,16 +157,16 @@ UnitEconomics ComputeUnitEconomics(const Fleet& fleet) {
   if (fleet_h100 > 0) f.model_development_floor_share = floor_h100 / fleet_h100;
 
   // Warnings against the published bands.
-  auto check = [&](const char* field, double value, const PublicBand& band, const std::string& shown) {
-    if (value < band.low || value > band.high) out.warnings.push_back({field, Band(band, shown)});
+  auto check = [&](const char* field, double value, const PublicBand& band, auto shown) {
+    if (value < band.low || value > band.high) out.warnings.push_back({field, Band(band, value, shown)});
   };
   if (f.usd_token_revenue_per_year > 0) {
     check("inference_gross_margin", f.inference_gross_margin, InferenceGrossMarginBand(),
-          Fixed(f.inference_gross_margin, 2));
+          [](double v) { return Percent(v, 0); });
     check("revenue_to_compute_cost", f.revenue_to_compute_cost, RevenueToComputeCostBand(),
-          Fixed(f.revenue_to_compute_cost, 2) + "x");
+          [](double v) { return Fixed(v, 2) + "x"; });
     check("revenue_per_chip_year", f.usd_revenue_per_chip_year, RevenuePerChipYearBand(),
-          "$" + Fixed(f.usd_revenue_per_chip_year, 0));
+          [](double v) { return Money(v); });
   }
   if (f.chips_landed > 0 && f.serving_chips_at_peak_hour > f.chips_landed) {
     out.warnings.push_back({"serving_chips_at_peak_hour",
