@@ -96,8 +96,11 @@ TEST(Hourly, DayLevelMovesWholeDaysWithItsSpreadAndAutocorrelation) {
   std::vector<double> a(hours), b(hours);
   ExpandHourly(plain.model, plain.set, 0, 3, 1, 1, a);
   ExpandHourly(both.model, both.set, 0, 3, 1, 1, b);
-  for (size_t h = 1; h < hours; ++h)
-    if (h % 24 != 0) EXPECT_NEAR(b[h] / a[h], b[h - 1] / a[h - 1], 1e-9 * b[h] / a[h]) << "hour " << h;
+  for (size_t h = 1; h < hours; ++h) {
+    if (h % 24 != 0) {
+      EXPECT_NEAR(b[h] / a[h], b[h - 1] / a[h - 1], 1e-9 * b[h] / a[h]) << "hour " << h;
+    }
+  }
 }
 
 TEST(Hourly, NoiseHasItsSpreadAutocorrelationAndMeanOne) {

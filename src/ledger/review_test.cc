@@ -79,8 +79,9 @@ TEST(Review, BridgesSumToTheTotalChangeToTheCentOnRandomMonths) {
     double mix = 0;
     for (const auto& v : r->models)
       mix += q1 * v.mix_share_change * (v.previous_usd_per_million_tokens / 1e6);
-    if (q0 > 0)
+    if (q0 > 0) {
       EXPECT_NEAR(Part(r->revenue, "mix"), mix, 0.02 + 1e-9 * std::fabs(months[1].revenue_usd)) << trial;
+    }
     // Non-money bridges: exact up to floating point.
     double u = 0, e = 0;
     for (const auto& p : r->utilization.parts) u += p.amount;
