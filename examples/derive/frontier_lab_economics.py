@@ -29,9 +29,10 @@ POOLS = [("h100-sxm", 49152, 1.0, 2.10, 0.0),
          ("tpu-v6e", 196608, 1.0, 1.22, 0.96),
          ("tpu-v7", 737280, 0.30, 3.00, 2.40),
          ("trn2", 983040, 1.0, 1.35, 0.47)]
-# Board power (W, the built-in catalog) for the GW figure.
-POWER_W = {"h100-sxm": 700, "h200": 700, "gb200": 1200, "tpu-v5e": 225, "tpu-v6e": 380, "tpu-v7": 960,
-           "trn2": 500}
+# All-in IT power per chip (W, the built-in catalog: DGX H100/H200 10.2 kW / 8,
+# GB200 NVL72 ~132 kW / 72, Ironwood pod ~10 MW / 9,216; else 1.5 x board power).
+POWER_W = {"h100-sxm": 1275, "h200": 1275, "gb200": 1833, "tpu-v5e": 1.5 * 225, "tpu-v6e": 1.5 * 380,
+           "tpu-v7": 1085, "trn2": 1.5 * 500}
 PUE = 1.2
 FLOORS_H100_EQUIV = {"pretrain-next": 250000}
 
@@ -50,7 +51,7 @@ def main():
     usd_per_hour_cost = sum(n * f * rate for _, n, f, rate, _ in POOLS)
     mw = sum(n * f * POWER_W[c] * PUE for c, n, f, _, _ in POOLS) / 1e6
     h100_equiv = sum(n * f * e for _, n, f, _, e in POOLS)
-    print(f"chips landed           {chips:,.0f} ({mw / 1000:.2f} GW at board power x PUE {PUE})")
+    print(f"chips landed           {chips:,.0f} ({mw / 1000:.2f} GW of facility power: all-in x PUE {PUE})")
     print(f"compute cost           ${usd_per_hour_cost / 1e6:.3f}M an hour = ${usd_per_hour_cost * HOURS_PER_YEAR / 1e9:.1f}B a year")
     print(f"revenue / compute cost {RUN_RATE_USD_PER_YEAR / (usd_per_hour_cost * HOURS_PER_YEAR):.2f}x")
     print(f"revenue per chip-year  ${RUN_RATE_USD_PER_YEAR / chips:,.0f}")

@@ -129,6 +129,26 @@ std::vector<ChipType> MakeCatalog() {
           "x 8 bytes = 0.614 TB/s; power: assumed 1,000 W per node (2 x 350 W CPU TDP plus memory, NIC, "
           "fans); release: Intel 4th Gen Xeon launch, 2023-01-10; domain: 1 (no scale-up fabric)"),
   };
+  // All-in IT power per chip where a system figure is published (chip, host,
+  // network, fans); other chips take 1.5 x board power (kAllInOverBoardPower).
+  struct AllIn {
+    const char* id;
+    double watts;
+    const char* source;
+  };
+  for (const AllIn& a : {
+           AllIn{"h100-sxm", 1275, "NVIDIA DGX H100 datasheet: ~10.2 kW max for 8 GPUs = 1,275 W a GPU"},
+           AllIn{"h200", 1275, "NVIDIA DGX H200 datasheet: ~10.2 kW max for 8 GPUs = 1,275 W a GPU"},
+           AllIn{"b200", 1788, "NVIDIA DGX B200 datasheet: ~14.3 kW max for 8 GPUs = 1,788 W a GPU"},
+           AllIn{"gb200", 1833, "GB200 NVL72 rack ~132 kW for 72 GPUs (NVIDIA and OEM rack specifications)"},
+           AllIn{"tpu-v7", 1085, "Google Cloud (2025): a 9,216-chip Ironwood pod draws nearly 10 MW"},
+       }) {
+    for (ChipType& c : chips) {
+      if (c.id != a.id) continue;
+      c.all_in_power_w = a.watts;
+      c.source += std::string("; all-in: ") + a.source;
+    }
+  }
   std::stable_sort(chips.begin(), chips.end(), [](const ChipType& a, const ChipType& b) {
     return std::tie(a.platform, a.release_date) < std::tie(b.platform, b.release_date);
   });

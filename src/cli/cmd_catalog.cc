@@ -84,6 +84,8 @@ std::string FormatJson(const std::vector<const ChipType*>& chips) {
                     {"hbm_tb_per_s", c->hbm_tb_per_s},
                     {"interconnect_domain_chips", c->interconnect_domain_chips},
                     {"power_w", c->power_w},
+                    {"all_in_power_w", c->AllInPowerW()},
+                    {"all_in_power_published", c->all_in_power_w > 0},
                     {"release_date", c->release_date},
                     {"source", c->source}});
   }

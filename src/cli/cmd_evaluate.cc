@@ -40,9 +40,12 @@ std::string Text(const OfferEvaluation& e) {
   std::string out;
   out += "fungible evaluate: " + e.offer + " (" + e.provider + ", " + e.kind + ", " +
          (e.unit == "mw" ? QuantityText(e.quantity_in_unit, "mw") + " = " : "") + Grouped(e.chips) + " " +
-         e.chip_type + " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " +
-         std::to_string(e.months_in_horizon) + " planned months, " + std::to_string(e.scenario_names.size()) +
-         " scenarios\n";
+         e.chip_type +
+         (e.unit == "mw" && e.chips > 0 ? " at " + Grouped(e.quantity_in_unit * 1e6 / e.chips) +
+                                              " W of facility power each (all-in x PUE)"
+                                        : std::string()) +
+         " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " + std::to_string(e.months_in_horizon) +
+         " planned months, " + std::to_string(e.scenario_names.size()) + " scenarios\n";
   out += "\nAdded to the current portfolio (committed contracts and on-demand fallbacks)\n";
   std::vector<std::vector<std::string>> rows = {
       {"objective", Money(e.objective_change_usd)},
@@ -79,7 +82,8 @@ std::string Text(const OfferEvaluation& e) {
       header.push_back(c.id + (c.unit == "million output tokens" ? " $/Mtok" : " $/PFLOP-h"));
     rows.clear();
     for (const auto& m : e.months) {
-      std::vector<std::string> row = {FormatMonth(m.month), Grouped(m.landed_chips), Percent(m.expected_used_share)};
+      std::vector<std::string> row = {FormatMonth(m.month), Grouped(m.landed_chips),
+                                      Percent(m.expected_used_share)};
       for (size_t c = 0; c < e.classes.size(); ++c)
         row.push_back(Cost(m.usd_per_unit[c]) + " / " + Cost(m.usd_per_used_unit[c]));
       rows.push_back(row);
@@ -89,8 +93,9 @@ std::string Text(const OfferEvaluation& e) {
     for (size_t c = 0; c < e.classes.size(); ++c) {
       const auto& k = e.classes[c];
       out += (c > 0 ? "; " : "") + k.id + " " + Fixed(k.units_per_chip_hour, 2) +
-             (k.unit == "million output tokens" ? " Mtok" : " PFLOP-h (" + Fixed(k.efficiency_h100_equiv, 2) +
-                                                              " H100-eq)");
+             (k.unit == "million output tokens"
+                  ? " Mtok"
+                  : " PFLOP-h (" + Fixed(k.efficiency_h100_equiv, 2) + " H100-eq)");
     }
     out += "\n";
   }

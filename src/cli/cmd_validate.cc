@@ -84,9 +84,9 @@ std::string FormatEconomics(const economics::UnitEconomics& ue) {
   out += "fleet at " + FormatMonth(f.at) + " (mean demand)\n";
   std::vector<std::vector<std::string>> fleet_rows = {
       {"chips landed", Grouped(f.chips_landed) + " (" +
-                           (f.megawatts_board_x_pue >= 1000 ? Fixed(f.megawatts_board_x_pue / 1000, 2) + " GW"
-                                                            : Fixed(f.megawatts_board_x_pue, 1) + " MW") +
-                           " at board power x PUE)"},
+                           (f.facility_megawatts >= 1000 ? Fixed(f.facility_megawatts / 1000, 2) + " GW"
+                                                         : Fixed(f.facility_megawatts, 1) + " MW") +
+                           " of facility power: all-in power per chip x PUE)"},
       {"token revenue / year", Money(f.usd_token_revenue_per_year) + " (mean demand at list prices)"},
       {"compute cost / year", Money(f.usd_compute_cost_per_year) + " (landed chips x contract rates)"},
       {"revenue / compute cost", Fixed(f.revenue_to_compute_cost, 2) + "x"},
@@ -128,7 +128,7 @@ nlohmann::ordered_json EconomicsJson(const economics::UnitEconomics& ue) {
           {"units", units},
           {"fleet",
            {{"chips_landed", f.chips_landed},
-            {"megawatts_board_x_pue", f.megawatts_board_x_pue},
+            {"facility_megawatts", f.facility_megawatts},
             {"usd_token_revenue_per_year", f.usd_token_revenue_per_year},
             {"usd_compute_cost_per_year", f.usd_compute_cost_per_year},
             {"revenue_to_compute_cost", f.revenue_to_compute_cost},

@@ -73,7 +73,7 @@ UnitEconomics ComputeUnitEconomics(const Fleet& fleet) {
     chips_of[pool.chip_type] += chips;
     usd_per_hour_of[pool.chip_type] += chips * fleet.PoolUsdPerChipHour(pool);
     if (const ChipType* chip = fleet.FindChip(pool.chip_type))
-      f.megawatts_board_x_pue += chips * chip->power_w * fleet.allocation.pue / 1e6;
+      f.facility_megawatts += chips * chip->FacilityMwPerChip(fleet.allocation.pue);
   }
   for (const auto& [chip, n] : chips_of) {
     f.chips_landed += n;

@@ -48,7 +48,7 @@ struct ServingUnit {
 struct FleetEconomics {
   UtcSeconds at = 0;  // the start month
   double chips_landed = 0;
-  double megawatts_board_x_pue = 0;       // chips x board power x PUE (all-in power is higher)
+  double facility_megawatts = 0;          // chips x all-in power per chip x PUE
   double usd_token_revenue_per_year = 0;  // mean demand at list prices, x 8,760 h
   double usd_compute_cost_per_year = 0;   // landed chips x contract rate x 8,760 h (take-or-pay)
   double revenue_to_compute_cost = 0;

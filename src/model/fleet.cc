@@ -4,6 +4,10 @@
 
 namespace fungible {
 
+double ChipType::AllInPowerW() const {
+  return all_in_power_w > 0 ? all_in_power_w : power_w * kAllInOverBoardPower;
+}
+
 const char* PlatformName(Platform p) {
   switch (p) {
     case Platform::kNvidia: return "nvidia";
@@ -62,7 +66,8 @@ const ServedModel* Fleet::FindModel(const std::string& id) const { return FindBy
 const WorkloadClass* Fleet::FindWorkload(const std::string& id) const { return FindById(workloads, id); }
 const Offer* Fleet::FindOffer(const std::string& id) const { return FindById(offers, id); }
 const ServingDemand* Fleet::FindDemand(const std::string& model) const {
-  auto it = std::find_if(demand.begin(), demand.end(), [&](const ServingDemand& d) { return d.model == model; });
+  auto it =
+      std::find_if(demand.begin(), demand.end(), [&](const ServingDemand& d) { return d.model == model; });
   return it == demand.end() ? nullptr : &*it;
 }
 
@@ -83,7 +88,7 @@ double Fleet::PoolUsdPerChipHour(const Pool& pool) const {
     const ChipType* chip = FindChip(pool.chip_type);
     if (chip == nullptr) return 0.0;
     // A month is 730 hours on average (8760 / 12).
-    double mw_per_chip = chip->power_w * allocation.pue / 1e6;
+    double mw_per_chip = chip->FacilityMwPerChip(allocation.pue);
     return *c->usd_per_mw_month * mw_per_chip / 730.0;
   }
   return 0.0;

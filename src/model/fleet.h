@@ -34,10 +34,25 @@ struct ChipType {
   double hbm_tb_per_s = 0;            // TB/s (1e12 bytes/s)
   int interconnect_domain_chips = 1;  // chips in one scale-up domain (NVLink 8/72, TPU slice, UltraServer)
   double power_w = 0;                 // board/chip TDP in watts
-  std::string release_date;           // YYYY-MM-DD
-  std::string source;                 // where the figures come from
-  bool from_catalog = false;          // true when taken from the built-in catalog
+  // IT load per chip in a deployed system: the chip with its share of hosts,
+  // network and fans, in watts (facility power is this x PUE). 0 = not
+  // known: AllInPowerW() then takes kAllInOverBoardPower x power_w.
+  double all_in_power_w = 0;
+  std::string release_date;   // YYYY-MM-DD
+  std::string source;         // where the figures come from
+  bool from_catalog = false;  // true when taken from the built-in catalog
+
+  // All-in IT power per chip, watts: all_in_power_w, or the board power x
+  // kAllInOverBoardPower when no system figure is known.
+  double AllInPowerW() const;
+  // Facility power per chip at `pue`, MW: what a MW-denominated deal buys.
+  double FacilityMwPerChip(double pue) const { return AllInPowerW() * pue / 1e6; }
 };
+
+// Without a published system figure, a chip's all-in IT power is taken as 1.5x
+// its board power (ASSUMPTION, between the published systems: DGX H100 10.2 kW
+// for 8 x 700 W = 1.82x; GB200 NVL72 ~132 kW for 72 x 1,200 W = 1.53x).
+inline constexpr double kAllInOverBoardPower = 1.5;
 
 enum class ContractKind { kReserved, kOnDemand, kShortTerm, kOwned };
 const char* ContractKindName(ContractKind k);  // "reserved", "on_demand", "short_term", "owned"
@@ -319,7 +334,7 @@ enum class QuantityUnit { kChips, kMw };
 const char* QuantityUnitName(QuantityUnit u);  // "chips", "mw"
 
 // A contract on the table (not yet signed). Quantities are in `unit`: chips,
-// or MW of facility power (chips = MW x 1e6 / (chip power_w x allocation.pue)).
+// or MW of facility power (chips = MW x 1e6 / (chip all-in power x allocation.pue)).
 // Take-or-pay kinds (reserved, short_term, owned) are paid for every landed
 // chip-hour from signing; on_demand offers are a fallback paid per used
 // chip-hour, with `quantity` the most that can be had at once.

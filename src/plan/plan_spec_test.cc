@@ -75,10 +75,11 @@ TEST(PlanSpec, ReadsOffersAndPlanSettings) {
   EXPECT_EQ(f->plan.start, *ParseUtc("2027-01-01"));
   EXPECT_EQ(f->plan.scenarios, PlanSettings{}.scenarios);  // default
 
-  // MW converts through the chip's power and the PUE: H100 700 W x 1.2.
+  // MW converts through the chip's all-in power and the PUE: an H100 in a DGX
+  // H100 draws 10.2 kW / 8 = 1,275 W, x 1.2 (not its 700 W board power).
   auto pr = BuildPlanProblem(*f);
   ASSERT_TRUE(pr.ok()) << pr.status().ToString();
-  const double chips_per_mw = 1e6 / (700 * 1.2);
+  const double chips_per_mw = 1e6 / (1275 * 1.2);
   EXPECT_NEAR(pr->offers[0].max_chips, 10 * chips_per_mw, 1e-9);
   EXPECT_NEAR(pr->offers[0].min_chips, 2 * chips_per_mw, 1e-9);
   EXPECT_NEAR(pr->offers[0].usd_per_chip_hour, 1500000.0 / chips_per_mw / 730, 1e-9);

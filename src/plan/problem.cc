@@ -42,7 +42,7 @@ double OfferLandedAt(const Offer& o, UtcSeconds t) {
 double UsdPerChipHour(const Fleet& fleet, const ChipType& chip, std::optional<double> per_chip_hour,
                       std::optional<double> per_mw_month) {
   if (per_chip_hour) return *per_chip_hour;
-  if (per_mw_month) return *per_mw_month * chip.power_w * fleet.allocation.pue / 1e6 / kHoursPerMonth;
+  if (per_mw_month) return *per_mw_month * chip.FacilityMwPerChip(fleet.allocation.pue) / kHoursPerMonth;
   return 0.0;
 }
 
@@ -153,7 +153,7 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     po.kind = o.kind;
     po.unit = o.unit;
     po.on_demand = o.kind == ContractKind::kOnDemand;
-    const double mw_per_chip = chip->power_w * fleet.allocation.pue / 1e6;
+    const double mw_per_chip = chip->FacilityMwPerChip(fleet.allocation.pue);
     po.chips_per_unit = o.unit == QuantityUnit::kMw ? (mw_per_chip > 0 ? 1.0 / mw_per_chip : 0.0) : 1.0;
     po.max_chips = o.quantity * po.chips_per_unit;
     po.all_or_nothing = !o.divisible;

@@ -97,6 +97,14 @@ const ObjectDef kChipType{
              .min = Above(0),
              .cap = 1e5,
              .hints = {"tdp_w", "tdp", "power", "power_kw", "watts"}},
+            {.key = "all_in_power_w",
+             .type = VT::kNumber,
+             .description = "IT power per chip in a deployed system (its share of hosts, network, fans), W; "
+                            "facility power is this x PUE. Absent: the catalog's published system figure, "
+                            "else 1.5 x power_w.",
+             .min = Above(0),
+             .cap = 1e5,
+             .hints = {"system_power_w", "it_power_w", "all_in_w"}},
             {.key = "release_date",
              .type = VT::kDate,
              .description = "Release date, YYYY-MM-DD.",

@@ -190,6 +190,7 @@ class FleetBuilder {
     number("hbm_gb", c.hbm_gb);
     number("hbm_tb_per_s", c.hbm_tb_per_s);
     number("power_w", c.power_w);
+    number("all_in_power_w", c.all_in_power_w);
     if (auto v = r.Integer("interconnect_domain_chips")) {
       c.interconnect_domain_chips = static_cast<int>(*v);
     } else if (!from_catalog) {
@@ -276,7 +277,7 @@ class FleetBuilder {
     const Contract* k = fleet_.FindContract(p.contract);
     const ChipType* c = fleet_.FindChip(p.chip_type);
     if (k == nullptr || c == nullptr || !k->usd_per_mw_month) return;
-    if (c->power_w <= 0)
+    if (c->AllInPowerW() <= 0)
       diags_.Add(r.ValueLoc("contract"), r.PathOf("contract"),
                  "contract " + Quoted(k->id) + " is priced per MW but chip type " + Quoted(c->id) +
                      " has no power_w: set power_w on the chip type");
@@ -673,13 +674,13 @@ class FleetBuilder {
                  "expected at most quantity (" + FormatNumber(o.quantity) + "), got " +
                      FormatNumber(o.min_quantity));
     const bool per_mw = o.unit == QuantityUnit::kMw || o.usd_per_mw_month.has_value();
-    if (chip != nullptr && per_mw && chip->power_w <= 0) {
+    if (chip != nullptr && per_mw && chip->AllInPowerW() <= 0) {
       const char* key = o.unit == QuantityUnit::kMw ? "unit" : "usd_per_mw_month";
       diags_.Add(r.ValueLoc(key), r.PathOf(key),
                  "offer " + Quoted(o.id) + " is in MW but chip type " + Quoted(chip->id) +
                      " has no power_w: set power_w on the chip type");
     }
-    if (chip != nullptr && o.power_usd_per_mwh > 0 && chip->power_w <= 0)
+    if (chip != nullptr && o.power_usd_per_mwh > 0 && chip->AllInPowerW() <= 0)
       diags_.Add(r.ValueLoc("power_usd_per_mwh"), r.PathOf("power_usd_per_mwh"),
                  "power is billed per MWh but chip type " + Quoted(chip->id) + " has no power_w");
     offer_paths_.push_back(r.path());

@@ -178,6 +178,9 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_NE(trn2, nullptr);
   EXPECT_FALSE(trn2->from_catalog);
   EXPECT_EQ(trn2->platform, Platform::kAws);
+  EXPECT_EQ(trn2->all_in_power_w, 800);
+  EXPECT_EQ(trn2->AllInPowerW(), 800);
+  EXPECT_EQ(v6e->AllInPowerW(), 300 * kAllInOverBoardPower);  // no system figure: 1.5 x board
   EXPECT_EQ(trn2->generation, "trainium2");
   EXPECT_EQ(trn2->fp8_dense_flops, 1.3e15);
   EXPECT_EQ(trn2->hbm_gb, 96);
@@ -189,8 +192,9 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_EQ(gcp->kind, ContractKind::kShortTerm);
   EXPECT_EQ(gcp->usd_per_mw_month, 1800000);
   EXPECT_FALSE(gcp->usd_per_chip_hour.has_value());
-  // The MW price reaches pools through the chip's power and the PUE.
-  EXPECT_NEAR(f.PoolUsdPerChipHour(f.pools[1]), 1800000 * (300 * 1.3 / 1e6) / 730, 1e-9);
+  // The MW price reaches pools through the chip's all-in power (1.5 x board here) and the PUE.
+  EXPECT_NEAR(f.PoolUsdPerChipHour(f.pools[1]), 1800000 * (300 * kAllInOverBoardPower * 1.3 / 1e6) / 730,
+              1e-9);
   EXPECT_EQ(f.FindContract("aws-trn2")->kind, ContractKind::kOnDemand);
 
   EXPECT_EQ(f.pools[0].mtbf_hours, 720);
@@ -250,7 +254,7 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 177);
+  EXPECT_EQ(f.class_growth[0].loc.line, 178);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
