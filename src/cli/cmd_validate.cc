@@ -37,9 +37,9 @@ std::string Counts(const Map& counts) {
   return out;
 }
 
-std::string Row(const std::string& label, const std::string& value) {
+std::string Row(const std::string& label, const std::string& value, size_t width = 15) {
   std::string out = label;
-  out.resize(15, ' ');
+  out.resize(width, ' ');
   return out + value + "\n";
 }
 
@@ -99,11 +99,7 @@ std::string FormatEconomics(const economics::UnitEconomics& ue) {
            Percent(f.inference_gross_margin_fungible, 0) + " when the trough goes to training"},
       {"model-dev floor", Percent(f.model_development_floor_share, 0) + " of the fleet's H100-equivalents"},
   };
-  for (const auto& row : fleet_rows) {
-    std::string label = "  " + row[0];
-    label.resize(26, ' ');
-    out += label + row[1] + "\n";
-  }
+  for (const auto& row : fleet_rows) out += Row("  " + row[0], row[1], 26);
   return out;
 }
 

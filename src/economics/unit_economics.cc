@@ -66,7 +66,7 @@ UnitEconomics ComputeUnitEconomics(const Fleet& fleet) {
   FleetEconomics& f = out.fleet;
   f.at = EconomicsStart(fleet);
 
-  // Landed chips, their cost and their board power, per chip type.
+  // Landed chips, their cost and their facility power, per chip type.
   std::map<std::string, double> chips_of, usd_per_hour_of;
   for (const auto& pool : fleet.pools) {
     const double chips = LandedChips(fleet, pool, f.at);
@@ -75,20 +75,22 @@ UnitEconomics ComputeUnitEconomics(const Fleet& fleet) {
     if (const ChipType* chip = fleet.FindChip(pool.chip_type))
       f.facility_megawatts += chips * chip->FacilityMwPerChip(fleet.allocation.pue);
   }
+  // Mean contract rate of each chip type: over its landed chips, or over its
+  // pools when none has landed yet.
+  std::map<std::string, double> rate_of;
   for (const auto& [chip, n] : chips_of) {
     f.chips_landed += n;
     f.usd_compute_cost_per_year += usd_per_hour_of[chip] * kHoursPerYear;
-  }
-  // Mean contract rate of a chip type; for types with nothing landed yet, the
-  // mean over their pools.
-  auto rate_of = [&](const std::string& chip) {
-    if (chips_of[chip] > 0) return usd_per_hour_of[chip] / chips_of[chip];
+    if (n > 0) {
+      rate_of[chip] = usd_per_hour_of[chip] / n;
+      continue;
+    }
     double sum = 0;
-    int n = 0;
+    int pools = 0;
     for (const auto& pool : fleet.pools)
-      if (pool.chip_type == chip) sum += fleet.PoolUsdPerChipHour(pool), ++n;
-    return n > 0 ? sum / n : 0.0;
-  };
+      if (pool.chip_type == chip) sum += fleet.PoolUsdPerChipHour(pool), ++pools;
+    rate_of[chip] = sum / pools;  // chips_of has only chip types with pools
+  }
 
   for (const auto& m : fleet.models) {
     for (const auto& [chip, tps] : m.output_tokens_per_s_per_chip) {
@@ -101,7 +103,7 @@ UnitEconomics ComputeUnitEconomics(const Fleet& fleet) {
           it != m.estimated_output_tokens_per_s_per_chip.end())
         u.estimated_output_tokens_per_s_per_chip = it->second;
       u.usd_revenue_per_chip_hour = tps * 3600.0 * m.usd_per_output_token();
-      u.usd_cost_per_chip_hour = rate_of(chip);
+      u.usd_cost_per_chip_hour = rate_of[chip];
       u.gross_margin = u.usd_revenue_per_chip_hour > 0
                            ? 1.0 - u.usd_cost_per_chip_hour / u.usd_revenue_per_chip_hour
                            : 0.0;
@@ -122,13 +124,16 @@ UnitEconomics ComputeUnitEconomics(const Fleet& fleet) {
       tokens_per_hour_capacity += chips_of[chip] * tps * 3600;
     if (tokens_per_hour_capacity <= 0) continue;
     const double utilisation = d.output_tokens_per_hour / tokens_per_hour_capacity;
-    const double peak = MaxOf(d.diurnal_shape) * MaxOf(d.weekly_shape);
+    double chips = 0, usd_per_hour = 0;  // at mean demand
     for (const auto& [chip, tps] : m->output_tokens_per_s_per_chip) {
-      f.serving_chips_at_mean_demand += utilisation * chips_of[chip];
-      f.serving_chips_at_peak_hour += utilisation * peak * chips_of[chip];
-      serving_usd_per_hour += utilisation * chips_of[chip] * rate_of(chip);
-      serving_peak_usd_per_hour += utilisation * peak * chips_of[chip] * rate_of(chip);
+      chips += utilisation * chips_of[chip];
+      usd_per_hour += utilisation * chips_of[chip] * rate_of[chip];
     }
+    const double peak = MaxOf(d.diurnal_shape) * MaxOf(d.weekly_shape);
+    f.serving_chips_at_mean_demand += chips;
+    f.serving_chips_at_peak_hour += peak * chips;
+    serving_usd_per_hour += usd_per_hour;
+    serving_peak_usd_per_hour += peak * usd_per_hour;
   }
   f.usd_serving_cost_per_year = serving_usd_per_hour * kHoursPerYear;
   f.usd_serving_cost_at_peak_per_year = serving_peak_usd_per_hour * kHoursPerYear;
