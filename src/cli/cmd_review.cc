@@ -45,6 +45,9 @@ std::string Change(const Kpi& k) {
   return s;
 }
 
+// +$1,234.50 / -$1,234.50.
+std::string SignedMoney(double v) { return (v <= -0.005 ? "-$" : "+$") + Grouped(std::fabs(v), 2); }
+
 std::string BridgeText(const Bridge& b) {
   std::string out;
   const bool money = b.unit == "usd";
@@ -57,7 +60,7 @@ std::string BridgeText(const Bridge& b) {
   out += "  " + b.name + ": " + amount(b.from, false) + " -> " + amount(b.to, false) + ", change " +
          amount(b.total_change, true) + "\n";
   for (const auto& p : b.parts)
-    out += "    " + p.name + std::string(16 - std::min<size_t>(15, p.name.size()), ' ') +
+    out += "    " + p.name + std::string(22 - std::min<size_t>(21, p.name.size()), ' ') +
            amount(p.amount, true) + "\n";
   return out;
 }
@@ -118,6 +121,21 @@ int RunReview(const ReviewFlags& f) {
            " M tokens at $" + Fmt("%.4f", m.usd_per_million_tokens) + "/M (was $" +
            Fmt("%.4f", m.previous_usd_per_million_tokens) + "/M); price effect $" +
            Grouped(m.price_effect_usd, 2) + ", mix effect $" + Grouped(m.mix_effect_usd, 2) + "\n";
+  out += "\nBy contract (compute cost: volume at the old rate, then rate)\n";
+  for (const auto& c : r->contracts)
+    out += "  " + c.contract + ": $" + Grouped(c.cost_usd) + " (was $" + Grouped(c.previous_cost_usd) +
+           "), " + Grouped(c.paid_chip_hours) + " paid chip-hours (was " +
+           Grouped(c.previous_paid_chip_hours) + "); volume " + SignedMoney(c.volume_effect_usd) + ", rate " +
+           SignedMoney(c.rate_effect_usd) + "\n";
+  if (!r->serving.empty()) {
+    out += "\nOutput tokens per serving chip-hour (served; what the chips could serve)\n";
+    for (const auto& e : r->serving)
+      out += "  " + e.model + " on " + e.chip_type + ": " + Grouped(e.output_tokens_per_chip_hour) +
+             " (was " + Grouped(e.previous_output_tokens_per_chip_hour) + "); could serve " +
+             Grouped(e.capacity_tokens_per_chip_hour) + " (was " +
+             Grouped(e.previous_capacity_tokens_per_chip_hour) + "), over " + Grouped(e.chip_hours) +
+             " chip-hours\n";
+  }
   out += "\nWhat drove it\n";
   for (const auto& p : r->narrative) out += "  " + p + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -141,6 +159,36 @@ int RunReview(const ReviewFlags& f) {
       for (const auto& p : b->parts) jb["parts"][p.name] = p.amount;
       j["bridges"][b->name] = jb;
     }
+    j["models"] = nlohmann::ordered_json::array();
+    for (const auto& m : r->models)
+      j["models"].push_back({{"model", m.model},
+                             {"revenue_usd", m.revenue_usd},
+                             {"previous_revenue_usd", m.previous_revenue_usd},
+                             {"served_output_tokens", m.served_output_tokens},
+                             {"demand_output_tokens", m.demand_output_tokens},
+                             {"unserved_revenue_usd", m.unserved_revenue_usd},
+                             {"price_effect_usd", m.price_effect_usd},
+                             {"mix_effect_usd", m.mix_effect_usd},
+                             {"efficiency_effect_usd", m.efficiency_effect_usd}});
+    j["contracts"] = nlohmann::ordered_json::array();
+    for (const auto& c : r->contracts)
+      j["contracts"].push_back({{"contract", c.contract},
+                                {"cost_usd", c.cost_usd},
+                                {"previous_cost_usd", c.previous_cost_usd},
+                                {"paid_chip_hours", c.paid_chip_hours},
+                                {"previous_paid_chip_hours", c.previous_paid_chip_hours},
+                                {"volume_effect_usd", c.volume_effect_usd},
+                                {"rate_effect_usd", c.rate_effect_usd}});
+    j["serving"] = nlohmann::ordered_json::array();
+    for (const auto& e : r->serving)
+      j["serving"].push_back(
+          {{"model", e.model},
+           {"chip_type", e.chip_type},
+           {"chip_hours", e.chip_hours},
+           {"output_tokens_per_chip_hour", e.output_tokens_per_chip_hour},
+           {"previous_output_tokens_per_chip_hour", e.previous_output_tokens_per_chip_hour},
+           {"capacity_tokens_per_chip_hour", e.capacity_tokens_per_chip_hour},
+           {"previous_capacity_tokens_per_chip_hour", e.previous_capacity_tokens_per_chip_hour}});
     j["narrative"] = r->narrative;
     Status st = WriteTextFile(f.json_path, j.dump(1) + "\n");
     if (!st.ok()) return ReportError(st);

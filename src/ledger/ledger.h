@@ -40,11 +40,13 @@ struct LedgerLayout {
     std::string id;
     std::string chip_type;
     double usd_per_chip_hour = 0;  // contract price
+    std::string contract;          // Contract::id
   };
   struct WorkloadInfo {
     std::string id;
     WorkloadKind kind = WorkloadKind::kResearch;
-    std::string team;  // "" = none
+    std::string team;   // "" = none
+    std::string model;  // kServe: the model it serves; "" otherwise
   };
   std::vector<PoolInfo> pools;
   std::vector<WorkloadInfo> workloads;
@@ -92,6 +94,11 @@ struct LedgerHour {
   // last checkpoint), and the bid value it had earned.
   std::vector<double> lost_effective_chip_hours;
   std::vector<double> lost_bid_value_usd;
+  // Serving cells: output tokens served this hour, and the tokens the cell's
+  // chips could have served (chips x tokens per chip-hour at this hour's
+  // efficiency); served <= capacity.
+  std::vector<double> served_output_tokens;
+  std::vector<double> capacity_output_tokens;
 
   // Sizes every vector for `layout`, zero-filled.
   void Reset(const LedgerLayout& layout);
@@ -108,7 +115,8 @@ struct LedgerCell {
   double launch_credit_within_usd = 0;   // model development, launch within the middle horizon
   double launch_credit_beyond_usd = 0;   // model development, launch later
   double model_development_bid_usd = 0;  // model development with no launch to credit, by bids
-  double revenue_output_tokens = 0;      // not a value: serving output tokens behind revenue_usd
+  double served_output_tokens = 0;       // not a value: serving output tokens behind revenue_usd
+  double capacity_output_tokens = 0;     // what the cell's serving chips could have served
 
   double value_now_usd() const { return revenue_usd + bid_value_usd; }
   double value_within_usd() const { return value_now_usd() + launch_credit_within_usd; }

@@ -1036,6 +1036,8 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
           for (int p = 0; p < P; ++p) {
             const double tokens =
                 wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+            lh.capacity_output_tokens[p * W + w] = tokens;
+            lh.served_output_tokens[p * W + w] = served * tokens / capacity;
             lh.revenue_usd[p * W + w] = served * price * tokens / capacity;
           }
     }
