@@ -1,6 +1,6 @@
 // `fungible evaluate SPEC (--offer ID | --offer-file FILE) [--quantity Q]
 // [--json FILE] [--method M] [--threads N] [--scenarios K]`: what one offer
-// adds to the current portfolio across the cone: change in expected profit
+// adds to the current portfolio across the cone: change in expected value
 // and in CVaR with its distribution, breakeven price, price-performance month
 // by month per workload class, the share of its chip-hours the allocation
 // would use, and a verdict. With --offer-file every offer in the file is
@@ -49,10 +49,14 @@ std::string Text(const OfferEvaluation& e) {
   out += "\nAdded to the current portfolio (committed contracts and on-demand fallbacks)\n";
   std::vector<std::vector<std::string>> rows = {
       {"objective", Money(e.objective_change_usd)},
-      {"expected profit", Money(e.expected_profit_change_usd)},
+      {"token revenue", Money(e.expected_revenue_change_usd)},
+      {"compute cost", Money(e.expected_cost_change_usd)},
+      {"cash profit", Money(e.expected_revenue_change_usd - e.expected_cost_change_usd)},
+      {"imputed value", Money(e.expected_imputed_value_change_usd)},
+      {"expected value", Money(e.expected_value_change_usd)},
       {"  P10 / P50 / P90",
-       Money(e.profit_change.p10) + " / " + Money(e.profit_change.p50) + " / " + Money(e.profit_change.p90)},
-      {"  profit falls in", Percent(e.probability_profit_falls) + " of scenarios"},
+       Money(e.value_change.p10) + " / " + Money(e.value_change.p50) + " / " + Money(e.value_change.p90)},
+      {"  value falls in", Percent(e.probability_value_falls) + " of scenarios"},
       {"CVaR of loss", Money(e.cvar_loss_change_usd)},
       {"unserved demand", Percent(e.unserved_share_before) + " -> " + Percent(e.unserved_share_after)},
       {"P(cash breach)",
@@ -131,7 +135,7 @@ nlohmann::json Json(const OfferEvaluation& e) {
   for (size_t s = 0; s < e.scenario_names.size(); ++s)
     scen.push_back({{"name", e.scenario_names[s]},
                     {"probability", e.probability[s]},
-                    {"profit_change_usd", e.profit_change_usd[s]},
+                    {"value_change_usd", e.value_change_usd[s]},
                     {"used_share", e.used_share[s]}});
   return {{"offer", e.offer},
           {"provider", e.provider},
@@ -144,13 +148,17 @@ nlohmann::json Json(const OfferEvaluation& e) {
           {"months_in_horizon", e.months_in_horizon},
           {"cost_usd", e.cost_usd},
           {"objective_change_usd", e.objective_change_usd},
-          {"expected_profit_change_usd", e.expected_profit_change_usd},
-          {"profit_change_usd",
-           {{"mean", e.profit_change.mean},
-            {"p10", e.profit_change.p10},
-            {"p50", e.profit_change.p50},
-            {"p90", e.profit_change.p90}}},
-          {"probability_profit_falls", e.probability_profit_falls},
+          {"expected_value_change_usd", e.expected_value_change_usd},
+          {"expected_revenue_change_usd", e.expected_revenue_change_usd},
+          {"expected_cost_change_usd", e.expected_cost_change_usd},
+          {"expected_cash_profit_change_usd", e.expected_revenue_change_usd - e.expected_cost_change_usd},
+          {"expected_imputed_value_change_usd", e.expected_imputed_value_change_usd},
+          {"value_change_usd",
+           {{"mean", e.value_change.mean},
+            {"p10", e.value_change.p10},
+            {"p50", e.value_change.p50},
+            {"p90", e.value_change.p90}}},
+          {"probability_value_falls", e.probability_value_falls},
           {"cvar_loss_change_usd", e.cvar_loss_change_usd},
           {"probability_cash_breach",
            {{"before", e.probability_cash_breach_before}, {"after", e.probability_cash_breach_after}}},

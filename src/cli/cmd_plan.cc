@@ -43,7 +43,7 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   else if (r.drawn_scenarios > 0)
     out += " (all drawn)";
   out += "\n";
-  out += "objective: expected profit";
+  out += "objective: expected value (cash profit + imputed value of development, research and internal use)";
   if (r.risk_aversion > 0)
     out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
   out += "; solved by " + MethodText(r.solution) + "\n";
@@ -77,13 +77,21 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   };
   const auto money = [](double v) { return Money(v); };
   const auto percent = [](double v) { return Percent(v); };
-  spread("profit", r.profit_usd, money);
+  spread("token revenue", r.revenue_usd, money);
+  spread("compute cost", r.compute_cost_usd, money);
+  spread("cash profit", r.cash_profit_usd, money);
+  spread("imputed value", r.imputed_value_usd, money);
+  spread("value", r.value_usd, money);
   spread("utilization", r.utilization, percent);
   spread("unserved demand", r.unserved_share, percent);
   spread("lowest cash", r.min_cash_usd, money);
   out += Table({"", "mean", "P10", "P50", "P90"}, rows);
   out += "  objective " + Money(r.objective_usd) + "; CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss " +
-         Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x\n";
+         Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x (cash " +
+         Fixed(r.cash_return_on_compute, 2) + "x)\n";
+  out +=
+      "  cash profit = token revenue - compute cost; imputed value = development, research and internal "
+      "use at their bids (not cash); value = the two together, what the plan maximises\n";
   out += "  P(unserved > " + Percent(r.unserved_share_limit) +
          " of demand) = " + Percent(r.probability_unserved_over_limit) + "\n";
   if (r.cash_floor_usd)
@@ -99,7 +107,7 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   if (r.mismatch) {
     const auto& m = *r.mismatch;
     out +=
-        "\nMismatch: profit of the plan bought for a point of the cone (rows) when another happens "
+        "\nMismatch: cash profit of the plan bought for a point of the cone (rows) when another happens "
         "(columns)\n";
     std::vector<std::string> header = {"bought for"};
     for (const auto& p : m.points) header.push_back(p);
@@ -107,8 +115,17 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
     rows.clear();
     for (size_t i = 0; i < m.points.size(); ++i) {
       std::vector<std::string> row = {m.points[i]};
-      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.profit_usd[i][j]));
+      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.cash_profit_usd[i][j]));
       row.push_back(ChipsList(fleet, r.offers, m.chips[i]));
+      rows.push_back(row);
+    }
+    out += Table(header, rows);
+    header.pop_back();
+    rows.clear();
+    out += "  value (cash profit + imputed)\n";
+    for (size_t i = 0; i < m.points.size(); ++i) {
+      std::vector<std::string> row = {m.points[i]};
+      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.value_usd[i][j]));
       rows.push_back(row);
     }
     out += Table(header, rows);
@@ -119,7 +136,6 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
       for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Percent(m.unserved_share[i][j]));
       rows.push_back(row);
     }
-    header.pop_back();
     out += Table(header, rows);
   }
   return out;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "model/return_on_compute.h"
 #include "util/status.h"
 
 namespace fungible {
@@ -134,10 +135,10 @@ struct RocLine {
   double value_now_usd = 0;
   double value_within_usd = 0;
   double value_all_up_usd = 0;
-  // value / cost; 0 when cost is 0.
-  double roc_now() const { return cost_usd > 0 ? value_now_usd / cost_usd : 0; }
-  double roc_within() const { return cost_usd > 0 ? value_within_usd / cost_usd : 0; }
-  double roc_all_up() const { return cost_usd > 0 ? value_all_up_usd / cost_usd : 0; }
+  // model/return_on_compute.h over the three horizons of value.
+  double roc_now() const { return ReturnOnCompute(value_now_usd, cost_usd); }
+  double roc_within() const { return ReturnOnCompute(value_within_usd, cost_usd); }
+  double roc_all_up() const { return ReturnOnCompute(value_all_up_usd, cost_usd); }
 };
 
 // Fleet totals of one hour (the hourly series).

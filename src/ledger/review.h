@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "model/return_on_compute.h"
 #include "util/status.h"
 #include "util/time.h"
 
@@ -123,8 +124,8 @@ struct MonthFigures {
   double unserved_share() const {
     return demand_output_tokens > 0 ? 1 - served_output_tokens / demand_output_tokens : 0;
   }
-  double roc_now() const { return contract_cost_usd > 0 ? value_now_usd / contract_cost_usd : 0; }
-  double roc_all_up() const { return contract_cost_usd > 0 ? value_all_up_usd / contract_cost_usd : 0; }
+  double roc_now() const { return ReturnOnCompute(value_now_usd, contract_cost_usd); }
+  double roc_all_up() const { return ReturnOnCompute(value_all_up_usd, contract_cost_usd); }
 };
 
 struct Kpi {

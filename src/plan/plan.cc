@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "model/return_on_compute.h"
 #include "plan/subproblem.h"
 #include "util/text.h"
 
@@ -221,23 +222,30 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     FUNGIBLE_RETURN_IF_ERROR(CheckCashFloor(pr, quiet));
 
   rep.objective_usd = ObjectiveUsd(pr, rep.solution);
-  rep.expected_profit_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.profit_usd; });
-  std::vector<double> profit, util, unserved, min_cash;
+  rep.expected_value_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.value_usd; });
+  std::vector<double> value, revenue, cost, cash_profit, imputed, util, unserved, min_cash;
   for (const auto& o : out) {
-    profit.push_back(o.profit_usd);
+    value.push_back(o.value_usd);
+    revenue.push_back(o.revenue_usd);
+    cost.push_back(o.cost_usd);
+    cash_profit.push_back(o.cash_profit_usd());
+    imputed.push_back(o.bid_value_usd);
     util.push_back(o.utilization());
     unserved.push_back(o.unserved_share());
     min_cash.push_back(o.min_cash_usd);
   }
-  rep.cvar_loss_usd = CvarOfLossUsd(profit, rep.probability, pr.settings.cvar_alpha);
-  rep.profit_usd = WeightedSpread(profit, rep.probability);
+  rep.cvar_loss_usd = CvarOfLossUsd(value, rep.probability, pr.settings.cvar_alpha);
+  rep.value_usd = WeightedSpread(value, rep.probability);
+  rep.revenue_usd = WeightedSpread(revenue, rep.probability);
+  rep.compute_cost_usd = WeightedSpread(cost, rep.probability);
+  rep.cash_profit_usd = WeightedSpread(cash_profit, rep.probability);
+  rep.imputed_value_usd = WeightedSpread(imputed, rep.probability);
   rep.utilization = WeightedSpread(util, rep.probability);
   rep.unserved_share = WeightedSpread(unserved, rep.probability);
   rep.min_cash_usd = WeightedSpread(min_cash, rep.probability);
-  const double value =
-      Expected(pr, out, [](const ScenarioOutcome& o) { return o.revenue_usd + o.bid_value_usd; });
-  const double cost = Expected(pr, out, [](const ScenarioOutcome& o) { return o.cost_usd; });
-  rep.return_on_compute = cost > 0 ? value / cost : 0.0;
+  rep.return_on_compute =
+      ReturnOnCompute(rep.revenue_usd.mean + rep.imputed_value_usd.mean, rep.compute_cost_usd.mean);
+  rep.cash_return_on_compute = ReturnOnCompute(rep.revenue_usd.mean, rep.compute_cost_usd.mean);
   for (size_t s = 0; s < out.size(); ++s) {
     if (out[s].unserved_share() > pr.settings.unserved_share_limit + 1e-12)
       rep.probability_unserved_over_limit += rep.probability[s];
@@ -340,18 +348,20 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       auto plan_i = SolveProgram(point[i], {}, Local(quiet, threads));
       if (!plan_i.ok()) return plan_i.status().WithContext("the plan for " + paths[i].name);
       mt.chips.push_back(plan_i->chips);
-      std::vector<double> profit_row, obj_row, unserved_row, util_row;
+      std::vector<double> value_row, cash_row, obj_row, unserved_row, util_row;
       for (size_t j = 0; j < n; ++j) {
         auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(quiet, threads));
         if (!e.ok())
           return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name +
                                         " happens");
-        profit_row.push_back(e->outcomes[0].profit_usd);
+        value_row.push_back(e->outcomes[0].value_usd);
+        cash_row.push_back(e->outcomes[0].cash_profit_usd());
         obj_row.push_back(ObjectiveUsd(point[j], *e));
         unserved_row.push_back(e->outcomes[0].unserved_share());
         util_row.push_back(e->outcomes[0].utilization());
       }
-      mt.profit_usd.push_back(profit_row);
+      mt.value_usd.push_back(value_row);
+      mt.cash_profit_usd.push_back(cash_row);
       mt.objective_usd.push_back(obj_row);
       mt.unserved_share.push_back(unserved_row);
       mt.utilization.push_back(util_row);

@@ -73,10 +73,11 @@ struct OfferDecision {
 struct MismatchTable {
   std::vector<std::string> points;         // "P10", "P50", "P90"
   std::vector<std::vector<double>> chips;  // [plan i][offer]: what the plan bought for point i signs
-  // [plan i][realised j]: profit and objective (profit - penalties - lambda x
-  // CVaR, here of one path: (1 + lambda) x profit - penalties) of plan i when
+  // [plan i][realised j]: value, cash profit and objective (value - penalties -
+  // lambda x CVaR, here of one path: (1 + lambda) x value - penalties) of plan i when
   // point j happens.
-  std::vector<std::vector<double>> profit_usd;
+  std::vector<std::vector<double>> value_usd;
+  std::vector<std::vector<double>> cash_profit_usd;
   std::vector<std::vector<double>> objective_usd;
   std::vector<std::vector<double>> unserved_share;
   std::vector<std::vector<double>> utilization;
@@ -93,12 +94,23 @@ struct PlanReport {
   std::vector<double> probability;
   ProgramSolution solution;  // first stage, outcomes per scenario, method, timing
   std::vector<OfferDecision> offers;
-  double objective_usd = 0;  // expected profit - expected penalties - lambda x CVaR
-  double expected_profit_usd = 0;
-  double cvar_loss_usd = 0;  // CVaR at alpha of -profit
+  // Money over the planned months, per scenario and then spread:
+  //   cash profit = token revenue - compute cost (committed, offers, options,
+  //                 per use): cash, never above revenue;
+  //   imputed     = bid value of model development, research and internal
+  //                 use: what the work is worth to the lab, not cash;
+  //   value       = cash profit + imputed: what the plan maximises.
+  double objective_usd = 0;  // expected value - expected penalties - lambda x CVaR
+  double expected_value_usd = 0;
+  double cvar_loss_usd = 0;  // CVaR at alpha of -value
   double risk_aversion = 0, cvar_alpha = 0;
-  double return_on_compute = 0;  // E[revenue + bid value] / E[cost of the whole envelope]
-  Spread profit_usd, utilization, unserved_share, min_cash_usd;
+  // Return on compute (docs/plan.md, one definition for every command):
+  // E[revenue + imputed] / E[compute cost], and its cash part E[revenue] /
+  // E[compute cost].
+  double return_on_compute = 0;
+  double cash_return_on_compute = 0;
+  Spread value_usd, revenue_usd, compute_cost_usd, cash_profit_usd, imputed_value_usd;
+  Spread utilization, unserved_share, min_cash_usd;
   double unserved_share_limit = 0;
   double probability_unserved_over_limit = 0;
   std::optional<double> cash_floor_usd;

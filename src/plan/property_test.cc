@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "model/return_on_compute.h"
 #include "plan/evaluate.h"
 #include "plan/plan.h"
 #include "plan/plan_test_util.h"
@@ -199,7 +200,7 @@ TEST(PlanProperty, RanksGiveTheSamePlanAsOneProcess) {
       EXPECT_LT(Relative(got[r].objective_musd, one.objective_musd), 1e-9);
       ASSERT_EQ(got[r].outcomes.size(), one.outcomes.size());
       for (size_t s = 0; s < one.outcomes.size(); ++s)
-        EXPECT_LT(Relative(got[r].outcomes[s].profit_usd, one.outcomes[s].profit_usd), 1e-9);
+        EXPECT_LT(Relative(got[r].outcomes[s].value_usd, one.outcomes[s].value_usd), 1e-9);
     }
   }
 }
@@ -231,9 +232,39 @@ TEST(PlanProperty, VssAndEvpiAreNonNegativeAndMismatchDiagonalDominates) {
             << " happens";
     EXPECT_GE(rep->probability_unserved_over_limit, 0.0);
     EXPECT_LE(rep->probability_unserved_over_limit, 1.0);
-    EXPECT_LE(rep->profit_usd.p10, rep->profit_usd.p50);
-    EXPECT_LE(rep->profit_usd.p50, rep->profit_usd.p90);
+    EXPECT_LE(rep->value_usd.p10, rep->value_usd.p50);
+    EXPECT_LE(rep->value_usd.p50, rep->value_usd.p90);
   }
+}
+
+// Money adds up: in every scenario cash profit = revenue - compute cost (never
+// above revenue), value = cash profit + imputed value, and the report's
+// return on compute is model/return_on_compute.h's (the ledger's too).
+TEST(PlanProperty, CashProfitIsRevenueLessCostAndValueAddsTheImputed) {
+  const Case c = MakeCase();
+  PlanRunOptions o;
+  o.vss = o.evpi = o.mismatch = o.decision_values = false;
+  auto rep = PlanFromProblem(c.problem, c.paths, o);
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  double revenue = 0, cost = 0, imputed = 0;
+  for (size_t s = 0; s < rep->solution.outcomes.size(); ++s) {
+    const ScenarioOutcome& x = rep->solution.outcomes[s];
+    EXPECT_LE(x.cash_profit_usd(), x.revenue_usd);
+    EXPECT_DOUBLE_EQ(x.cash_profit_usd(), x.revenue_usd - x.cost_usd);
+    EXPECT_NEAR(x.value_usd, x.cash_profit_usd() + x.bid_value_usd, 1e-6 * std::fabs(x.value_usd) + 1e-3);
+    EXPECT_GT(x.bid_value_usd, 0) << "the small lab's development and research have bids";
+    revenue += rep->probability[s] * x.revenue_usd;
+    cost += rep->probability[s] * x.cost_usd;
+    imputed += rep->probability[s] * x.bid_value_usd;
+  }
+  EXPECT_NEAR(rep->revenue_usd.mean, revenue, 1e-6 * revenue);
+  EXPECT_NEAR(rep->cash_profit_usd.mean, revenue - cost, 1e-6 * revenue);
+  EXPECT_LE(rep->cash_profit_usd.mean, rep->revenue_usd.mean);
+  EXPECT_NEAR(rep->value_usd.mean, rep->cash_profit_usd.mean + rep->imputed_value_usd.mean, 1e-6 * revenue);
+  EXPECT_DOUBLE_EQ(rep->return_on_compute,
+                   ReturnOnCompute(rep->revenue_usd.mean + imputed, rep->compute_cost_usd.mean));
+  EXPECT_DOUBLE_EQ(rep->cash_return_on_compute,
+                   ReturnOnCompute(rep->revenue_usd.mean, rep->compute_cost_usd.mean));
 }
 
 TEST(PlanProperty, RaisingAnOffersPriceNeverIncreasesItsQuantity) {
