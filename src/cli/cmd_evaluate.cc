@@ -46,6 +46,10 @@ std::string Text(const OfferEvaluation& e) {
                                         : std::string()) +
          " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " + std::to_string(e.months_in_horizon) +
          " planned months, " + std::to_string(e.scenario_names.size()) + " scenarios\n";
+  if (e.payment_share_in_horizon < 0.995)
+    out += "valued on " + std::to_string(e.months_in_horizon) + " of its " +
+           std::to_string(e.contract_months) + " months (" + Percent(e.payment_share_in_horizon) +
+           " of its payments); the rest of the term is outside the planned months and not valued\n";
   out += "\nAdded to the current portfolio (committed contracts and on-demand fallbacks)\n";
   std::vector<std::vector<std::string>> rows = {
       {"objective", Money(e.objective_change_usd)},
@@ -146,6 +150,8 @@ nlohmann::json Json(const OfferEvaluation& e) {
           {"chips", e.chips},
           {"usd_per_chip_hour", e.usd_per_chip_hour},
           {"months_in_horizon", e.months_in_horizon},
+          {"contract_months", e.contract_months},
+          {"payment_share_in_horizon", e.payment_share_in_horizon},
           {"cost_usd", e.cost_usd},
           {"objective_change_usd", e.objective_change_usd},
           {"expected_value_change_usd", e.expected_value_change_usd},

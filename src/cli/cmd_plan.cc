@@ -62,6 +62,14 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   }
   if (!rows.empty())
     out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
+  std::string partial;
+  for (const auto& d : r.offers)
+    if (!d.on_demand && d.payment_share_in_horizon < 0.995)
+      partial += std::string(partial.empty() ? "" : "; ") + d.id + " " + std::to_string(d.months_in_horizon) +
+                 " of its " + std::to_string(d.contract_months) + " months (" +
+                 Percent(d.payment_share_in_horizon) + " of its payments)";
+  if (!partial.empty())
+    out += "  valued on the planned months only: " + partial + "; the rest of each term is not valued\n";
   for (const auto& d : r.offers) {
     out += "  " + d.id + ": " + d.why + "\n";
     for (const auto& u : d.options)

@@ -134,6 +134,8 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   ev.usd_per_chip_hour = po.usd_per_chip_hour;
   const PlanProblem& pr = with->problem;
   for (int t = 0; t < pr.months; ++t) ev.months_in_horizon += po.in_window[t] > 0 ? 1 : 0;
+  ev.contract_months = po.contract_months;
+  ev.payment_share_in_horizon = po.payment_share_in_horizon;
   const size_t K = scenarios.size();
   std::vector<double> value_with, value_base;
   for (size_t s = 0; s < K; ++s) {

@@ -54,8 +54,10 @@ struct OfferEvaluation {
   double quantity_in_unit = 0;
   double chips = 0;
   double usd_per_chip_hour = 0;
-  int months_in_horizon = 0;  // planned months the contract covers
-  double cost_usd = 0;        // expected payment for the offer over the horizon
+  int months_in_horizon = 0;            // planned months the contract covers
+  int contract_months = 0;              // its whole term
+  double payment_share_in_horizon = 1;  // of its take-or-pay payments: the rest is not valued
+  double cost_usd = 0;                  // expected payment for the offer over the horizon
   // Change from signing it (with - without), USD.
   double objective_change_usd = 0;  // in the plan's objective (value - penalties - lambda x CVaR)
   // Expected value = cash profit (revenue - compute cost) + imputed value

@@ -56,6 +56,9 @@ struct OfferDecision {
   bool sign = false;
   double usd_per_chip_hour = 0;
   double cost_usd_per_chip = 0;  // take-or-pay over the horizon (0 on demand)
+  int contract_months = 0;
+  int months_in_horizon = 0;            // planned months the contract covers
+  double payment_share_in_horizon = 1;  // of its take-or-pay payments
   // Expected marginal value of one more signed chip over the horizon, gross
   // (capacity it adds) and net of its cost: from the subproblems' duals.
   double value_usd_per_chip = 0;

@@ -179,6 +179,11 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
            [&](UtcSeconds at, double h) { contract_landed_hours += OfferLandedAt(o, at) * h; });
     po.prepayment_usd_per_chip =
         po.on_demand ? 0.0 : o.prepayment_fraction * po.usd_per_chip_hour * contract_landed_hours;
+    po.contract_months = o.duration_months;
+    double horizon_landed_hours = 0;
+    for (int t = 0; t < T; ++t) horizon_landed_hours += po.landed[t] * pr.hours[t];
+    po.payment_share_in_horizon =
+        contract_landed_hours > 0 ? horizon_landed_hours / contract_landed_hours : 1.0;
     for (const auto& opt : o.options) {
       PlanOffer::Option x;
       x.kind = opt.kind;

@@ -53,6 +53,11 @@ struct PlanOffer {
   // and share of the month inside the contract.
   std::vector<double> landed;     // f[t]
   std::vector<double> in_window;  // g[t]
+  // The contract's whole term and the share of its take-or-pay payments
+  // (landed chip-hours) that falls inside the planned months: the program
+  // values only those months, and says so.
+  int contract_months = 0;
+  double payment_share_in_horizon = 1;
   double prepayment_fraction = 0;
   double prepayment_usd_per_chip = 0;    // paid in month 0: fraction x the whole contract's price per chip
   double per_use_usd_per_chip_hour = 0;  // power billed on top, and the on-demand price
