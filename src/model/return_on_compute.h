@@ -1,7 +1,6 @@
 // Return on compute, the product's one measuring stick, defined once for
 // every command (docs/economics.md, "Return on compute, and the money words
-// every command uses"): value earned per
-// dollar of compute,
+// every command uses"): value earned per dollar of compute,
 //
 //   return on compute = value / compute cost
 //
