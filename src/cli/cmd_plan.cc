@@ -34,6 +34,32 @@ struct PlanFlags {
   bool no_vss = false, no_evpi = false, no_mismatch = false, no_decision_values = false;
 };
 
+// The cash path: operating costs and financing, cash at P10 / P50 / P90 at a
+// few months, and the capital to raise to stay above the floor.
+std::string CashText(const PlanReport& r) {
+  std::string out;
+  if (r.operating_cost_usd > 0 || r.financing_usd > 0)
+    out += "  cash path: operating costs " + Money(r.operating_cost_usd) + " and financing " +
+           Money(r.financing_usd) + " over the planned months (outside value and cash profit)\n";
+  const size_t T = r.cash_by_month_usd.size();
+  if (T > 0) {
+    out += "  end-of-month cash P10 / P50 / P90:";
+    for (size_t t : {size_t{0}, T / 4, T / 2, 3 * T / 4, T - 1}) {
+      if (t > 0 && t == T / 4 && T < 4) continue;
+      const Spread& c = r.cash_by_month_usd[t];
+      out += " " + FormatMonth(AddMonths(r.start, static_cast<int>(t))) + " " + Money(c.p10) + " / " +
+             Money(c.p50) + " / " + Money(c.p90) + (t + 1 < T ? ";" : "");
+    }
+    out += "\n";
+  }
+  const std::string floor = r.cash_floor_usd ? "the floor of " + Money(*r.cash_floor_usd) : "zero";
+  for (const auto& c : r.capital_to_raise)
+    out += "  capital to raise to keep cash above " + floor + " at P" + Fixed(100 * c.quantile, 0) +
+           " of the cone: " + (c.usd > 0 ? Money(c.usd) + ", by " + FormatMonth(c.by) : std::string("none")) +
+           "\n";
+  return out;
+}
+
 std::string Summary(const Fleet& fleet, const PlanReport& r) {
   std::string out;
   out += "fungible plan: " + r.fleet + ", " + std::to_string(r.months) + " months from " +
@@ -105,6 +131,7 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   if (r.cash_floor_usd)
     out += "  P(cash below the floor of " + Money(*r.cash_floor_usd) +
            ") = " + Percent(r.probability_cash_breach) + "\n";
+  out += CashText(r);
   if (r.vss_usd)
     out += "  VSS " + Money(*r.vss_usd) + " (planning for the mean scenario signs " +
            ChipsList(fleet, r.offers, r.ev_plan_chips) + ")\n";

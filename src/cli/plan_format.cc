@@ -125,6 +125,21 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
   j["utilization"] = SpreadJson(r.utilization);
   j["unserved_share"] = SpreadJson(r.unserved_share);
   j["min_cash_usd"] = SpreadJson(r.min_cash_usd);
+  j["operating_cost_usd"] = r.operating_cost_usd;
+  j["financing_usd"] = r.financing_usd;
+  json cash = json::array();
+  for (size_t t = 0; t < r.cash_by_month_usd.size(); ++t) {
+    json m = SpreadJson(r.cash_by_month_usd[t]);
+    m["month"] = FormatMonth(AddMonths(r.start, static_cast<int>(t)));
+    cash.push_back(m);
+  }
+  j["cash_by_month_usd"] = cash;
+  json need = json::array();
+  for (const auto& c : r.capital_to_raise)
+    need.push_back({{"quantile", c.quantile},
+                    {"usd", c.usd},
+                    {"by_month", c.usd > 0 ? json(FormatMonth(c.by)) : json(nullptr)}});
+  j["capital_to_raise"] = need;
   j["unserved_share_limit"] = r.unserved_share_limit;
   j["probability_unserved_over_limit"] = r.probability_unserved_over_limit;
   j["cash_floor_usd"] = r.cash_floor_usd ? json(*r.cash_floor_usd) : json(nullptr);

@@ -153,7 +153,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
           nm("cash_short", t),
           cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty), 0.0,
           kLpInfinity);
-      double rhs = -pr.committed_cost_usd[t] * S + (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
+      double rhs = (pr.financing_usd[t] - pr.committed_cost_usd[t] - pr.operating_cost_usd[t]) * S +
+                   (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
       cash_row[t] = lp.AddRow(nm("cash_flow", t), rhs, rhs);
       lp.AddCoefficient(cash_row[t], b.cash_col[t], 1.0);
       if (t > 0) lp.AddCoefficient(cash_row[t], b.cash_col[t - 1], -1.0);
@@ -369,7 +370,8 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
   out.cash_usd.assign(T, 0.0);
   out.min_cash_usd = std::numeric_limits<double>::infinity();
   for (int t = 0; t < T; ++t) {
-    cash += cash_in[t] - cash_out[t] - pr.committed_cost_usd[t];
+    cash +=
+        cash_in[t] - cash_out[t] - pr.committed_cost_usd[t] - pr.operating_cost_usd[t] + pr.financing_usd[t];
     out.cash_usd[t] = cash;
     out.min_cash_usd = std::min(out.min_cash_usd, cash);
     if (pr.settings.cash_floor_usd) {

@@ -81,26 +81,51 @@ Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
 
 }  // namespace
 
-Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability) {
-  Spread s;
-  if (values.empty()) return s;
+double WeightedQuantile(const std::vector<double>& values, const std::vector<double>& probability, double p) {
+  if (values.empty()) return 0;
   std::vector<size_t> order(values.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
-  double total = std::accumulate(probability.begin(), probability.end(), 0.0);
+  const double total = std::accumulate(probability.begin(), probability.end(), 0.0);
+  double cum = 0;
+  for (size_t i : order) {
+    cum += probability[i] / total;
+    if (cum >= p - kQuantileTolerance) return values[i];
+  }
+  return values[order.back()];
+}
+
+Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability) {
+  Spread s;
+  if (values.empty()) return s;
+  const double total = std::accumulate(probability.begin(), probability.end(), 0.0);
   for (size_t i = 0; i < values.size(); ++i) s.mean += probability[i] * values[i] / total;
-  auto q = [&](double p) {
-    double cum = 0;
-    for (size_t i : order) {
-      cum += probability[i] / total;
-      if (cum >= p - kQuantileTolerance) return values[i];
-    }
-    return values[order.back()];
-  };
-  s.p10 = q(0.1);
-  s.p50 = q(0.5);
-  s.p90 = q(0.9);
+  s.p10 = WeightedQuantile(values, probability, 0.1);
+  s.p50 = WeightedQuantile(values, probability, 0.5);
+  s.p90 = WeightedQuantile(values, probability, 0.9);
   return s;
+}
+
+// Capital to raise so that cash stays at or above `floor` in the scenarios
+// up to quantile q of the need: the need of scenario s is floor - its lowest
+// cash (0 when it never dips below); the raise must arrive by the first
+// month any of those scenarios dips.
+CapitalNeed CapitalToRaise(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out,
+                           const std::vector<double>& probability, double floor, double q) {
+  CapitalNeed c;
+  c.quantile = q;
+  std::vector<double> need;
+  for (const auto& o : out) need.push_back(std::max(0.0, floor - o.min_cash_usd));
+  c.usd = WeightedQuantile(need, probability, q);
+  if (c.usd <= 0) return c;
+  int first = pr.months;
+  for (size_t s = 0; s < out.size(); ++s) {
+    if (need[s] <= 0 || need[s] > c.usd) continue;
+    for (int t = 0; t < pr.months && t < first; ++t)
+      if (out[s].cash_usd[t] < floor) first = t;
+  }
+  if (first < pr.months) c.by = pr.month_start[first];
+  return c;
 }
 
 std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSolution& sol) {
@@ -246,6 +271,16 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   rep.utilization = WeightedSpread(util, rep.probability);
   rep.unserved_share = WeightedSpread(unserved, rep.probability);
   rep.min_cash_usd = WeightedSpread(min_cash, rep.probability);
+  for (int t = 0; t < pr.months; ++t) {
+    std::vector<double> cash;
+    for (const auto& o : out) cash.push_back(o.cash_usd[t]);
+    rep.cash_by_month_usd.push_back(WeightedSpread(cash, rep.probability));
+    rep.operating_cost_usd += pr.operating_cost_usd[t];
+    rep.financing_usd += pr.financing_usd[t];
+  }
+  const double floor = pr.settings.cash_floor_usd.value_or(0.0);
+  for (double q : {0.9, 0.95})
+    rep.capital_to_raise.push_back(CapitalToRaise(pr, out, rep.probability, floor, q));
   rep.return_on_compute =
       ReturnOnCompute(rep.revenue_usd.mean + rep.imputed_value_usd.mean, rep.compute_cost_usd.mean);
   rep.cash_return_on_compute = ReturnOnCompute(rep.revenue_usd.mean, rep.compute_cost_usd.mean);

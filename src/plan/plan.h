@@ -36,6 +36,17 @@ struct Spread {
   double mean = 0, p10 = 0, p50 = 0, p90 = 0;
 };
 Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability);
+// The smallest value whose probability-weighted cumulative share reaches p.
+double WeightedQuantile(const std::vector<double>& values, const std::vector<double>& probability, double p);
+
+// Capital that would have to be raised to keep cash at or above the floor
+// (plan.cash_floor_usd, or 0 without one) in the scenarios up to `quantile`
+// of the need, and the month it must arrive by.
+struct CapitalNeed {
+  double quantile = 0;  // 0.9, 0.95
+  double usd = 0;       // 0: none needed
+  UtcSeconds by = 0;    // first month of a shortfall among those scenarios (0 when none)
+};
 
 struct OptionUse {
   std::string kind;  // "expand", "reduce", "terminate"
@@ -114,6 +125,13 @@ struct PlanReport {
   double cash_return_on_compute = 0;
   Spread value_usd, revenue_usd, compute_cost_usd, cash_profit_usd, imputed_value_usd;
   Spread utilization, unserved_share, min_cash_usd;
+  // The cash path: end-of-month cash per planned month across the scenarios
+  // (token revenue in, compute and operating costs out, financing in), the
+  // operating costs and financing it carries, and the capital to raise.
+  std::vector<Spread> cash_by_month_usd;  // [t]
+  double operating_cost_usd = 0;          // over the planned months
+  double financing_usd = 0;
+  std::vector<CapitalNeed> capital_to_raise;  // at P90 and P95 of the need
   double unserved_share_limit = 0;
   double probability_unserved_over_limit = 0;
   std::optional<double> cash_floor_usd;

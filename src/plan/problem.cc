@@ -95,6 +95,22 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
   pr.settings.unserved_share_limit = ps.unserved_share_limit;
   pr.cash_floor_loc = ps.cash_floor_loc;
   pr.committed_cost_usd.assign(T, 0.0);
+  pr.operating_cost_usd.assign(T, 0.0);
+  pr.financing_usd.assign(T, 0.0);
+  for (int t = 0; t < T; ++t)
+    pr.operating_cost_usd[t] =
+        ps.operating_cost_usd_per_month * std::pow(1.0 + ps.operating_cost_monthly_growth, t);
+  for (const auto& f : ps.financing) {
+    if (f.date < pr.month_start.front() || f.date >= pr.month_start.back())
+      return Status::FromDiagnostics(
+          {{fleet.file, f.loc.line, f.loc.column, f.path,
+            FormatDate(f.date) + " is outside the planned months " + FormatMonth(pr.month_start.front()) +
+                ".." + FormatMonth(pr.month_start[T - 1]) +
+                ": cash raised before them belongs in plan.initial_cash_usd"}});
+    int t = 0;
+    while (pr.month_start[t + 1] <= f.date) ++t;
+    pr.financing_usd[t] += f.usd;
+  }
 
   AllocationInstance& inst = pr.instance;
   for (int t = 0; t < T; ++t) inst.periods.push_back({pr.month_start[t], pr.hours[t]});

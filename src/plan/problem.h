@@ -105,6 +105,10 @@ struct PlanProblem {
   std::vector<std::string> pool_chip_type;        // [p]
   std::vector<std::vector<double>> price_factor;  // [m][t]: token price relative to the listed one
   std::vector<double> committed_cost_usd;         // [t]: take-or-pay cost of committed pools
+  // [t]: cash outside compute, out (operating costs) and in (financing); they
+  // move the cash path only, never the value the program maximises.
+  std::vector<double> operating_cost_usd;
+  std::vector<double> financing_usd;
   std::vector<double> per_use_usd_per_chip_hour;  // [p]: billed per used chip-hour (power, on-demand)
   std::vector<PlanOffer> offers;
   std::vector<PlanScenario> scenarios;

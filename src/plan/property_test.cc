@@ -267,6 +267,53 @@ TEST(PlanProperty, CashProfitIsRevenueLessCostAndValueAddsTheImputed) {
                    ReturnOnCompute(rep->revenue_usd.mean, rep->compute_cost_usd.mean));
 }
 
+// The cash path against hand arithmetic: operating costs (growing 2% a
+// month) and a raise move every scenario's cash by exactly their cumulative
+// sum and leave the plan alone (no floor: cash is not a constraint); the
+// capital to raise is the P90 / P95 of floor - lowest cash.
+TEST(PlanProperty, OperatingCostsAndARaiseMoveCashByTheirSums) {
+  const Case base = MakeCase("  initial_cash_usd: 1.0e6\n");
+  const Case with = MakeCase(
+      "  initial_cash_usd: 1.0e6\n  operating_cost_usd_per_month: 2.0e6\n  operating_cost_monthly_growth: "
+      "0.02\n"
+      "  financing:\n    - {date: 2027-03-15, usd: 5.0e6, note: series B}\n");
+  PlanRunOptions o;
+  o.vss = o.evpi = o.mismatch = o.decision_values = false;
+  auto a = PlanFromProblem(base.problem, base.paths, o);
+  auto b = PlanFromProblem(with.problem, with.paths, o);
+  ASSERT_TRUE(a.ok() && b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->solution.chips, b->solution.chips);
+  const int T = with.problem.months;
+  double opex_total = 0;
+  for (size_t s = 0; s < b->solution.outcomes.size(); ++s) {
+    double shift = 0;
+    for (int t = 0; t < T; ++t) {
+      shift -= 2.0e6 * std::pow(1.02, t);
+      if (FormatMonth(with.problem.month_start[t]) == "2027-03") shift += 5.0e6;
+      EXPECT_NEAR(b->solution.outcomes[s].cash_usd[t], a->solution.outcomes[s].cash_usd[t] + shift, 1e-3)
+          << "scenario " << s << " month " << t;
+    }
+    EXPECT_DOUBLE_EQ(b->solution.outcomes[s].value_usd, a->solution.outcomes[s].value_usd);
+  }
+  for (int t = 0; t < T; ++t) opex_total += 2.0e6 * std::pow(1.02, t);
+  EXPECT_NEAR(b->operating_cost_usd, opex_total, 1e-3);
+  EXPECT_DOUBLE_EQ(b->financing_usd, 5.0e6);
+  ASSERT_EQ(b->capital_to_raise.size(), 2u);
+  std::vector<double> need;
+  for (const auto& x : b->solution.outcomes) need.push_back(std::max(0.0, -x.min_cash_usd));
+  EXPECT_DOUBLE_EQ(b->capital_to_raise[0].usd, WeightedQuantile(need, b->probability, 0.9));
+  EXPECT_DOUBLE_EQ(b->capital_to_raise[1].usd, WeightedQuantile(need, b->probability, 0.95));
+  EXPECT_GT(b->capital_to_raise[1].usd, 0) << "$2M a month of opex against $1M of cash must need a raise";
+  EXPECT_GE(b->capital_to_raise[1].usd, b->capital_to_raise[0].usd);
+  EXPECT_GT(b->capital_to_raise[0].by, 0);
+  // A raise outside the planned months is refused with its place.
+  Fleet late = plan_test::ParseOrDie(SmallLab("  financing:\n    - {date: 2031-01-01, usd: 1.0e6}\n"));
+  auto pr = BuildPlanProblem(late);
+  ASSERT_FALSE(pr.ok());
+  EXPECT_THAT(pr.status().ToString(),
+              HasSubstr("plan.financing[0].date: 2031-01-01 is outside the planned months"));
+}
+
 TEST(PlanProperty, RaisingAnOffersPriceNeverIncreasesItsQuantity) {
   Case c = MakeCase("", 3.0);  // demand beyond the fleet, so that the offers are worth signing at some price
   for (int offer : {0, 1}) {

@@ -1096,6 +1096,33 @@ const ObjectDef kOffer{
     .exactly_one_of = {"usd_per_chip_hour", "usd_per_mw_month"},
 };
 
+const ObjectDef kFinancing{
+    .name = "Financing",
+    .where = "plan.financing[]",
+    .description =
+        "Cash that comes in on a date outside token revenue: an equity raise, debt drawn, a "
+        "partner's prepayment.",
+    .fields =
+        {
+            {.key = "date",
+             .type = VT::kDate,
+             .description = "Date the cash arrives, UTC (it counts in that month).",
+             .required = true,
+             .hints = {"at", "when"}},
+            {.key = "usd",
+             .type = VT::kNumber,
+             .description = "Amount, USD.",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(kMaxUsd),
+             .hints = {"amount", "amount_usd", "usd_amount"}},
+            {.key = "note",
+             .type = VT::kString,
+             .description = "What it is, for the report.",
+             .hints = {"name", "description"}},
+        },
+};
+
 const ObjectDef kPlan{
     .name = "Plan",
     .where = "plan",
@@ -1152,6 +1179,28 @@ const ObjectDef kPlan{
              .max = AtMost(kMaxUsd),
              .default_value = "0",
              .hints = {"initial_cash", "cash", "starting_cash", "cash_usd"}},
+            {.key = "operating_cost_usd_per_month",
+             .type = VT::kNumber,
+             .description = "Cash spent each month outside compute (staff, facilities, everything the "
+                            "compute cost does not hold), USD; counts in the cash path, not in the value "
+                            "the plan maximises.",
+             .min = AtLeast(0),
+             .max = AtMost(kMaxUsd),
+             .default_value = "0",
+             .hints = {"opex", "operating_costs", "opex_usd_per_month", "overhead"}},
+            {.key = "operating_cost_monthly_growth",
+             .type = VT::kNumber,
+             .description = "Growth of the operating cost per month, as a fraction (0.03 = 3% a month).",
+             .min = AtLeast(-0.5),
+             .max = AtMost(0.5),
+             .default_value = "0",
+             .hints = {"opex_growth", "operating_cost_growth"},
+             .above_max_hint = "a monthly fraction such as 0.03 is 3% a month: is it written in percent?"},
+            {.key = "financing",
+             .type = VT::kObjectList,
+             .description = "Cash raised on dates (equity, debt, prepayments): counts in the cash path.",
+             .object = &kFinancing,
+             .hints = {"raises", "funding", "capital_raises"}},
             {.key = "cash_shortfall_penalty",
              .type = VT::kNumber,
              .description = "Cost in the objective of each USD below the cash floor for a month (emergency "
@@ -1374,9 +1423,10 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot,        &kChipType,    &kContract, &kPool,     &kRampStep, &kModel,       &kArchitecture,
-      &kWorkload,    &kEligibility, &kBid,      &kDemand,   &kGrowth,   &kLaunch,      &kPriceChange,
-      &kClassGrowth, &kAllocation,  &kForecast, &kSimulate, &kOffer,    &kOfferOption, &kPlan};
+      &kRoot,         &kChipType,    &kContract,    &kPool,       &kRampStep, &kModel,
+      &kArchitecture, &kWorkload,    &kEligibility, &kBid,        &kDemand,   &kGrowth,
+      &kLaunch,       &kPriceChange, &kClassGrowth, &kAllocation, &kForecast, &kSimulate,
+      &kOffer,        &kOfferOption, &kFinancing,   &kPlan};
   return defs;
 }
 

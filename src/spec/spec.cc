@@ -700,6 +700,17 @@ class FleetBuilder {
     p.cash_floor_usd = r.Number("cash_floor_usd");
     p.cash_floor_loc = r.ValueLoc("cash_floor_usd");
     p.initial_cash_usd = r.NumberOr("initial_cash_usd");
+    p.operating_cost_usd_per_month = r.NumberOr("operating_cost_usd_per_month");
+    p.operating_cost_monthly_growth = r.NumberOr("operating_cost_monthly_growth");
+    r.ForEach("financing", [&](ObjectReader& f, size_t) {
+      auto date = f.Date("date");
+      auto usd = f.Number("usd");
+      if (!date || !usd) return;
+      p.financing.push_back(
+          {*date, *usd, f.String("note").value_or(""), f.ValueLoc("date"), f.PathOf("date")});
+    });
+    std::stable_sort(p.financing.begin(), p.financing.end(),
+                     [](const auto& a, const auto& b) { return a.date < b.date; });
     p.cash_shortfall_penalty = r.NumberOr("cash_shortfall_penalty");
     p.unserved_share_limit = r.NumberOr("unserved_share_limit");
     if (p.cash_floor_usd && *p.cash_floor_usd > p.initial_cash_usd)

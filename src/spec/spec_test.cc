@@ -164,6 +164,14 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
   const Fleet& f = *fleet;
 
+  // The plan's cash: operating costs and a raise.
+  EXPECT_EQ(f.plan.operating_cost_usd_per_month, 1.0e7);
+  EXPECT_EQ(f.plan.operating_cost_monthly_growth, 0.01);
+  ASSERT_EQ(f.plan.financing.size(), 1u);
+  EXPECT_EQ(f.plan.financing[0].usd, 5.0e8);
+  EXPECT_EQ(f.plan.financing[0].note, "series C");
+  EXPECT_EQ(f.plan.financing[0].path, "plan.financing[0].date");
+
   // A catalog chip with overrides keeps the rest of its catalog figures.
   const ChipType* v6e = f.FindChip("tpu-v6e-derated");
   ASSERT_NE(v6e, nullptr);
