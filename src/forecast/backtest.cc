@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "forecast/cone.h"
 #include "forecast/internal/parallel.h"
@@ -288,6 +290,31 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
     }
   };
 
+  // Factors for horizon h at origin d: from the errors of target days before
+  // d at the longest horizon <= h that has enough of them (from_h 0: none).
+  struct Factors {
+    std::array<double, 3> c{1, 1, 1};
+    int from_h = 0;
+    std::int64_t points = 0;
+  };
+  auto factors_at = [&](int h, int d) {
+    Factors f;
+    for (int hc = h; hc >= 1; --hc) {
+      std::array<std::vector<double>, 3> ex;
+      for (const PastError& p : past)
+        if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days)
+          for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
+      if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
+      for (size_t b = 0; b < 3; ++b)
+        f.c[b] =
+            ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
+      f.from_h = hc;
+      f.points = static_cast<std::int64_t>(ex[0].size());
+      break;
+    }
+    return f;
+  };
+
   for (int d = options.min_fit_days; d < days; ++d) {
     const RateTrace train = Before(trace, d);
     update_alpha(d);
@@ -350,19 +377,9 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
       const size_t hi =
           static_cast<size_t>(std::find(horizons.begin(), horizons.end(), h) - horizons.begin());
       const bool score_here = scored(h) && d >= first_origin(h);
-      std::array<double, 3> c{1, 1, 1};
-      int source_h = 0;
-      for (int hc = h; hc >= 1 && source_h == 0; --hc) {
-        std::array<std::vector<double>, 3> ex;
-        for (const PastError& p : past)
-          if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days)
-            for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
-        if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
-        for (size_t b = 0; b < 3; ++b)
-          c[b] =
-              ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
-        source_h = hc;
-      }
+      const Factors f = factors_at(h, d);
+      const std::array<double, 3>& c = f.c;
+      const int source_h = f.from_h;
       Totals this_origin;
       if (score_here) {
         ++origins[hi];
@@ -398,24 +415,12 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
   }
   // What the next origin (the day after the trace) would use at each horizon.
   update_alpha(days);
-  auto next_factor = [&](int h, HorizonCalibration& hc) {
-    for (int hcand = h; hcand >= 1; --hcand) {
-      std::array<std::vector<double>, 3> ex;
-      for (const PastError& p : past)
-        if (p.horizon == hcand && p.target_day >= days - options.calibration_window_days)
-          for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
-      if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
-      const size_t level = static_cast<size_t>(std::min(h, max_h));
-      for (size_t b = 0; b < 3; ++b)
-        hc.next_factor[b] = ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[level][b]));
-      hc.next_from_horizon_days = hcand;
-      hc.next_points = static_cast<std::int64_t>(ex[0].size());
-      return;
-    }
-  };
   for (size_t i = 0; i < horizons.size(); ++i) {
     HorizonCalibration hc;
-    next_factor(horizons[i], hc);
+    const Factors next = factors_at(horizons[i], days);
+    hc.next_factor = next.c;
+    hc.next_from_horizon_days = next.from_h;
+    hc.next_points = next.points;
     hc.horizon_days = horizons[i];
     hc.origins = origins[i];
     const std::string label =
@@ -468,6 +473,19 @@ StatusOr<NoiseCalibration> CalibrateHourlyNoise(const RateTrace& trace, const Tr
     std::array<double, 3> excess;
   };
   std::vector<Error> past;
+  // Split-conformal factors from the errors of days before d (all 1 under
+  // min_calibration_points errors), and how many errors they rest on.
+  auto factors_before = [&](int d) {
+    std::array<std::vector<double>, 3> ex;
+    for (const Error& e : past)
+      if (e.target_day < d)
+        for (size_t b = 0; b < 3; ++b) ex[b].push_back(e.excess[b]);
+    std::array<double, 3> c{1, 1, 1};
+    const auto n = static_cast<std::int64_t>(ex[0].size());
+    if (n >= options.min_calibration_points)
+      for (size_t b = 0; b < 3; ++b) c[b] = ConformalFactor(ex[b], kCalibratedBands[b]);
+    return std::pair{c, n};
+  };
   Totals raw, cal;
   std::vector<bool> target_seen(static_cast<size_t>(days), false);
   for (int d = options.min_training_days; d < days; ++d) {
@@ -475,14 +493,8 @@ StatusOr<NoiseCalibration> CalibrateHourlyNoise(const RateTrace& trace, const Tr
     if (!fit.ok()) return fit.status();
     const double sd = fit->daily_level_fitted ? std::hypot(fit->within_day_log_sd, fit->daily_level_log_sd)
                                               : fit->hourly_noise_log_sd;
-    std::array<double, 3> c{1, 1, 1};
-    std::array<std::vector<double>, 3> ex;
-    for (const Error& e : past)
-      if (e.target_day < d)
-        for (size_t b = 0; b < 3; ++b) ex[b].push_back(e.excess[b]);
-    const bool calibrated = static_cast<int>(ex[0].size()) >= options.min_calibration_points;
-    if (calibrated)
-      for (size_t b = 0; b < 3; ++b) c[b] = ConformalFactor(ex[b], kCalibratedBands[b]);
+    const auto [c, used] = factors_before(d);
+    const bool calibrated = used >= options.min_calibration_points;
     ++out.origins;
     std::vector<double> unit(static_cast<size_t>(kMembers));
     for (size_t k = 0; k < unit.size(); ++k) unit[k] = sd * z[k];
@@ -504,12 +516,7 @@ StatusOr<NoiseCalibration> CalibrateHourlyNoise(const RateTrace& trace, const Tr
   out.target_days = static_cast<int>(std::count(target_seen.begin(), target_seen.end(), true));
   out.raw = raw.Score(trace.name + ", hourly noise as drawn");
   out.calibrated = cal.Score(trace.name + ", hourly noise recalibrated");
-  std::array<std::vector<double>, 3> ex;
-  for (const Error& e : past)
-    for (size_t b = 0; b < 3; ++b) ex[b].push_back(e.excess[b]);
-  out.factor_points = static_cast<std::int64_t>(past.size());
-  if (out.factor_points >= options.min_calibration_points)
-    for (size_t b = 0; b < 3; ++b) out.factor[b] = ConformalFactor(ex[b], kCalibratedBands[b]);
+  std::tie(out.factor, out.factor_points) = factors_before(days);
   return out;
 }
 
