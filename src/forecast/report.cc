@@ -441,6 +441,12 @@ std::string ForecastCsv(const ForecastRun& run) {
 
 namespace {
 
+// The noise calibration of fit i, or null.
+const NoiseCalibration* CalibrationOf(const ProfileReport& report, size_t i) {
+  return i < report.noise_calibration.size() && report.noise_calibration[i] ? &*report.noise_calibration[i]
+                                                                            : nullptr;
+}
+
 // Where a spec's hourly_band_factors came from, in one line.
 std::string NoiseCalibrationSource(const NoiseCalibration& c, const ProfileFit& f) {
   return "fit-profile " + c.file + " " + f.trace + ": split-conformal on " + std::to_string(c.factor_points) +
@@ -459,6 +465,7 @@ std::string ProfileYaml(const ProfileReport& report) {
   std::string out;
   for (size_t i = 0; i < report.fits.size(); ++i) {
     const ProfileFit& f = report.fits[i];
+    const NoiseCalibration* calibration = CalibrationOf(report, i);
     out += "# fungible fit-profile: " + f.trace + ", " + Fmt("%.1f", f.days) + " days, " +
            std::to_string(f.hours_used) + " hours used (" + std::to_string(f.hours_skipped) + " skipped, " +
            std::to_string(f.windows_missing) + " empty windows treated as gaps)\n";
@@ -487,8 +494,8 @@ std::string ProfileYaml(const ProfileReport& report) {
       out += "hourly_noise_log_sd: " + Fmt("%.3f", f.hourly_noise_log_sd) + "\n";
       out += "hourly_noise_autocorrelation: " + Fmt("%.3f", f.hourly_noise_autocorrelation) + "\n";
     }
-    if (i < report.noise_calibration.size() && report.noise_calibration[i]) {
-      const NoiseCalibration& c = *report.noise_calibration[i];
+    if (calibration) {
+      const NoiseCalibration& c = *calibration;
       out += "hourly_band_factors: [" + Fmt("%.3f", c.factor[0]) + ", " + Fmt("%.3f", c.factor[1]) + ", " +
              Fmt("%.3f", c.factor[2]) + "]\n";
       out += "hourly_band_factors_source: \"" + NoiseCalibrationSource(c, f) + "\"\n";
@@ -509,15 +516,15 @@ std::string ProfileYaml(const ProfileReport& report) {
              Fmt("%+.3f", f.tail_loglik_gain_per_hour) + " an hour (the backtest draws these tails)\n\n";
     else
       out += "Gaussian fits best\n\n";
-    if (i < report.noise_calibration.size() && report.noise_calibration[i]) {
-      const NoiseCalibration& c = *report.noise_calibration[i];
+    if (calibration) {
+      const NoiseCalibration& c = *calibration;
       out.pop_back();
       out += "# the noise as forecast --hourly and simulate draw it (Gaussian, months ahead), scored from " +
              std::to_string(c.origins) + " rolling origins on " + std::to_string(c.raw.points) +
              " hours:\n#   P10-P90 / P5-P95 covered " + Percent(c.raw.coverage_p10_p90) + " / " +
              Percent(c.raw.coverage_p5_p95) + " as fitted, " + Percent(c.calibrated.coverage_p10_p90) +
              " / " + Percent(c.calibrated.coverage_p5_p95) + " recalibrated from earlier errors only (" +
-             std::to_string(c.uncalibrated_points) + " hours before 24 errors, x1); CRPS " +
+             std::to_string(c.uncalibrated_points) + " hours with too few earlier errors, x1); CRPS " +
              Fmt("%.3f", c.raw.mean_crps) + " -> " + Fmt("%.3f", c.calibrated.mean_crps) + "\n\n";
     }
   }
@@ -544,8 +551,9 @@ ordered_json ScoreJson(const CalibrationScore& c) {
 }
 
 ordered_json NoiseCalibrationJson(const ProfileReport& report, size_t i) {
-  if (i >= report.noise_calibration.size() || !report.noise_calibration[i]) return nullptr;
-  const NoiseCalibration& c = *report.noise_calibration[i];
+  const NoiseCalibration* calibration = CalibrationOf(report, i);
+  if (!calibration) return nullptr;
+  const NoiseCalibration& c = *calibration;
   return {{"hourly_band_factors", c.factor},
           {"hourly_band_factors_source", NoiseCalibrationSource(c, report.fits[i])},
           {"errors", c.factor_points},
