@@ -1,5 +1,5 @@
 // The cone of uncertainty on the command line:
-//   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly] [--json F] [--csv F]
+//   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly [--no-recalibration]] [--json F] [--csv F]
 //   fungible fit-profile TRACE.csv... [--model M] [--utc-offset-hours H] [--first-weekday D] [--json F]
 //   fungible backtest [SPEC] [--trace CSV] [--truths R] [--json F]
 // Every output names its seed; the same seed gives the same bytes whatever
@@ -34,6 +34,7 @@ struct ForecastFlags {
   int reduce = 0;
   int max_candidates = 1000;
   bool hourly = false;
+  bool no_recalibration = false;
   std::string json_path;
   std::string csv_path;
   int rows = 12;
@@ -59,6 +60,7 @@ int RunForecastCommand(const ForecastFlags& f) {
   o.reduce_k = f.reduce;
   o.reduce.max_candidates = f.max_candidates;
   o.hourly_peaks = f.hourly;
+  o.recalibrate_hourly = !f.no_recalibration;
   auto run = RunForecast(*fleet, o);
   if (!run.ok()) return ReportError(run.status());
   bool to_stdout = false;
@@ -126,6 +128,12 @@ int RunFitProfile(const ProfileFlags& f) {
         continue;
       }
       report.fits.push_back(std::move(fit).value());
+      // The noise's recalibration, from a rolling backtest (traces over a week).
+      std::optional<NoiseCalibration> calibration;
+      TraceBacktestOptions to;
+      to.fit = o;
+      if (auto c = CalibrateHourlyNoise(t, to); c.ok()) calibration = std::move(c).value();
+      report.noise_calibration.push_back(std::move(calibration));
     }
   }
   for (const std::string& m : f.models)
@@ -154,6 +162,7 @@ struct BacktestFlags {
   int utc_offset_hours = 0;
   std::vector<std::string> horizons = {"1", "7", "max"};
   std::string noise = "day-t";
+  double adaptive_step = TraceBacktestOptions{}.adaptive_step;
   std::string json_path;
 };
 
@@ -188,7 +197,12 @@ int RunBacktest(const BacktestFlags& f) {
     report.trace_file = f.trace;
     TraceBacktestOptions to;
     to.seed = report.seed;
+    if (f.scenarios) to.samples = *f.scenarios;
     to.fit.utc_offset_hours = f.utc_offset_hours;
+    if (!(f.adaptive_step >= 0 && f.adaptive_step <= 10))
+      return ReportError(
+          Status::Invalid("--adaptive-step: expected 0..10, got " + std::to_string(f.adaptive_step)));
+    to.adaptive_step = f.adaptive_step;
     if (f.noise == "ar1") {
       to.noise = TraceNoiseModel::kHourlyAr1;
     } else if (f.noise != "day-t") {
@@ -255,6 +269,9 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
     cmd->add_option("--candidates", f->max_candidates, "Scenarios considered as representatives")
         ->capture_default_str();
     cmd->add_flag("--hourly", f->hourly, "Expand every scenario to hours and report peak-hour demand");
+    cmd->add_flag("--no-recalibration", f->no_recalibration,
+                  "With --hourly: draw the fitted hourly noise without the spec's hourly_band_factors "
+                  "(for comparison)");
     cmd->add_option("--json", f->json_path, "Write the cone as JSON to FILE ('-' = stdout)");
     cmd->add_option("--csv", f->csv_path, "Write the quantiles as CSV to FILE ('-' = stdout)");
     cmd->add_option("--rows", f->rows, "Months shown per table")->capture_default_str();
@@ -288,7 +305,9 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
     cmd->add_option("--trace", f->trace, "Rate trace for a one-day-ahead hourly backtest");
     cmd->add_option("--model", f->models, "Backtest only these traces of a multi-model file");
     cmd->add_option("--truths", f->truths, "Synthetic truths to score")->capture_default_str();
-    cmd->add_option("--scenarios", f->scenarios, "Scenarios of the cone (default: the spec's)");
+    cmd->add_option("--scenarios", f->scenarios,
+                    "Scenarios of the cone (default: the spec's) and Monte Carlo paths per trace origin "
+                    "(default 2000)");
     cmd->add_option("--seed", f->seed, "Random seed (default: the spec's, else 1)");
     cmd->add_option("--threads", f->threads, "Threads (0 = all); never changes the output")
         ->capture_default_str();
@@ -302,6 +321,9 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
     cmd->add_option("--noise", f->noise,
                     "Trace noise model: day-t (day level + Student-t hours) or ar1 (hourly AR(1), "
                     "as before issue 16)")
+        ->capture_default_str();
+    cmd->add_option("--adaptive-step", f->adaptive_step,
+                    "Step of the adaptive conformal level after each day (0 = plain split-conformal)")
         ->capture_default_str();
     cmd->add_option("--json", f->json_path, "Write the scores as JSON to FILE ('-' = stdout)");
     cmd->callback([f, &exit_code] { exit_code = RunBacktest(*f); });

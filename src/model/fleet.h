@@ -259,6 +259,12 @@ struct ServingDemand {
   // autocorrelation); 0 = none. Real traffic has it (`fungible fit-profile`).
   double daily_level_log_sd = 0;
   double daily_level_autocorrelation = 0;  // in [0, 1)
+  // Recalibration of that noise (day level and hours together), measured by
+  // a rolling backtest on the trace it was fitted on: multipliers of the
+  // half-widths of its P25-P75, P10-P90 and P5-P95 bands (empty = none), and
+  // where they came from. `fungible fit-profile` writes both.
+  std::vector<double> hourly_band_factors;
+  std::string hourly_band_factors_source;
 
   // Demand in output tokens for the hour starting at `t`, at level `level`.
   double ShapeAt(UtcSeconds t) const {

@@ -745,6 +745,21 @@ const ObjectDef kDemand{
              .max = Bound{1, true},
              .default_value = "0",
              .hints = {"day_level_autocorrelation", "daily_autocorrelation"}},
+            {.key = "hourly_band_factors",
+             .type = VT::kNumberList,
+             .description =
+                 "Recalibration of the hourly noise (day level and hours together): multipliers "
+                 "of the half-widths of its P25-P75, P10-P90 and P5-P95 bands, measured by a "
+                 "rolling backtest on real traffic (`fungible fit-profile` writes them); applied "
+                 "by `forecast --hourly` and `simulate` unless `--no-recalibration`. Absent: none.",
+             .min = Above(0),
+             .max = AtMost(10),
+             .exact_items = 3,
+             .hints = {"band_factors", "hourly_factors", "recalibration"}},
+            {.key = "hourly_band_factors_source",
+             .type = VT::kString,
+             .description = "Where hourly_band_factors came from (written by `fungible fit-profile`).",
+             .hints = {"band_factors_source"}},
             {.key = "growth",
              .type = VT::kObject,
              .description = "Growth and uncertainty of this demand.",

@@ -494,6 +494,9 @@ class FleetBuilder {
     d.hourly_noise_autocorrelation = r.NumberOr("hourly_noise_autocorrelation");
     d.daily_level_log_sd = r.NumberOr("daily_level_log_sd");
     d.daily_level_autocorrelation = r.NumberOr("daily_level_autocorrelation");
+    if (auto list = r.NumberList("hourly_band_factors"))
+      for (const auto& e : *list) d.hourly_band_factors.push_back(e.value);
+    if (auto v = r.String("hourly_band_factors_source")) d.hourly_band_factors_source = *v;
     std::optional<UtcSeconds> as_of;
     if (d.as_of != 0) as_of = d.as_of;
     r.WithObject("growth", [&](ObjectReader& g) { d.growth = ReadGrowth(g, as_of); });

@@ -258,11 +258,14 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_EQ(d->daily_level_log_sd, 0.12);
   EXPECT_EQ(d->daily_level_autocorrelation, 0.7);
   EXPECT_EQ(f.FindDemand("chat-small")->daily_level_log_sd, 0);  // default
+  EXPECT_EQ(d->hourly_band_factors, (std::vector<double>{1.2, 1.1, 1.05}));
+  EXPECT_EQ(d->hourly_band_factors_source, "an example: fit-profile writes these");
+  EXPECT_TRUE(f.FindDemand("chat-small")->hourly_band_factors.empty());  // default: none
 
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 178);
+  EXPECT_EQ(f.class_growth[0].loc.line, 180);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
