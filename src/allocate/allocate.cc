@@ -960,8 +960,9 @@ PeriodModel BuildPeriodModel(const AllocationInstance& inst, int t, const std::v
 }
 
 // Whole gangs for one period from its relaxation: every gang class's count
-// (chips kept plus moved in) rounded up where it fits, else to nearest, else
-// down (always feasible: floors give way through their shortfall columns),
+// (chips kept plus moved in) rounded up for classes with a floor and to
+// nearest for the rest, else the rest down, else all down (always feasible:
+// floors give way through their shortfall columns),
 // then the elastic classes re-optimised around them from the same basis.
 // Gang counts in a period are small integers next to a fleet's chips, so
 // this loses little; the certified gap counts whatever it does lose.
@@ -981,7 +982,10 @@ StatusOr<LpSolution> WholeGangs(const AllocationInstance& inst, const PeriodMode
         if (pm.twin[p][w] < 0 || !pm.idx.is_gang[p][w]) continue;
         const int keep = pm.idx.x_col[p][w][0], moved = pm.twin[p][w];
         const double g = relaxed[keep] + relaxed[moved];
-        double v = mode == 0 ? std::ceil(g - 1e-6) : mode == 1 ? std::round(g) : std::floor(g + 1e-6);
+        // Floor classes round up first (their windows cannot catch up after
+        // the last period), the others to nearest, then down.
+        const bool up = pm.floor_row[w] >= 0 && mode < 2;
+        double v = up ? std::ceil(g - 1e-6) : mode == 0 ? std::round(g) : std::floor(g + 1e-6);
         v = std::min(v, fixed.columns[keep].ub + fixed.columns[moved].ub);
         const double kept = std::min(v, fixed.columns[keep].ub);
         fix(keep, kept);
