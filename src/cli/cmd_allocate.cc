@@ -53,9 +53,10 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
          "h\n";
   out += "LP: " + Grouped(r.lp_rows) + " rows, " + Grouped(r.lp_columns) + " columns" +
          (r.method == "decomposed" ? " (without switching, in blocks; then one per period)" : "") +
-         (r.has_integers ? " (integer gangs, Cbc)" : (opt.integer_gangs ? "" : " (gangs relaxed)")) + "; " +
-         r.method + ", " + SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) + " s (build " +
-         Fmt("%.2f", r.build_seconds) + " s)\n";
+         (r.has_integers ? (r.method == "decomposed" ? " (whole gangs by rounding)" : " (integer gangs, Cbc)")
+                         : (opt.integer_gangs ? "" : " (gangs relaxed)")) +
+         "; " + r.method + ", " + SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) +
+         " s (build " + Fmt("%.2f", r.build_seconds) + " s)\n";
   if (r.status == SolveStatus::kInfeasible) return out;
 
   // Workloads.
