@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -206,6 +207,12 @@ TEST(AllocateCli, SmallLabSpec) {
   for (const auto& f : j["floors"])
     EXPECT_GE(f["achieved_effective_chip_hours"].get<double>(),
               f["required_effective_chip_hours"].get<double>() - 1e-6);
+  // The certificate, in JSON and text: a bound above the plan, and the gap between them.
+  const double plan = j["plan_value_usd"].get<double>(), bound = j["bound_usd"].get<double>();
+  EXPECT_GE(bound, plan - 1e-6);
+  EXPECT_NEAR(j["gap_rel"].get<double>(), (bound - plan) / std::fabs(bound), 1e-12);
+  EXPECT_FALSE(j["bound_kind"].get<std::string>().empty());
+  EXPECT_NE(out.find("certified gap"), std::string::npos) << out;
   // 512 x 0.97 = 496 chips on h100-east: never exceeded.
   for (const auto& p : j["pools"])
     for (double price : p["shadow_usd_per_chip_hour"]) EXPECT_GE(price, 0);

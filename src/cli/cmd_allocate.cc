@@ -2,7 +2,7 @@
 // [--csv DIR] [--mps FILE] [--lp-only] [--time-limit S]`: chips per pool, period
 // and workload by value, with the internal price of compute. Prints a
 // readable summary; writes JSON, CSV and the MPS model on request.
-// Exit codes: 0 solved (also at the MIP time limit, with the incumbent), 2
+// Exit codes: 0 solved (also at the time limit, with the best plan so far), 2
 // usage or spec error, 3 infeasible (reasons on stderr and in the JSON), 1
 // solver failure.
 
@@ -52,9 +52,11 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
          PeriodEnd(r, T - 1) + ", " + std::to_string(T) + " periods of " + std::to_string(opt.period_hours) +
          "h\n";
   out += "LP: " + Grouped(r.lp_rows) + " rows, " + Grouped(r.lp_columns) + " columns" +
-         (r.has_integers ? " (integer gangs, Cbc)" : (opt.integer_gangs ? "" : " (gangs relaxed)")) + "; " +
-         SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) + " s (build " +
-         Fmt("%.2f", r.build_seconds) + " s)\n";
+         (r.method == "decomposed" ? " (without switching, in blocks; then one per period)" : "") +
+         (r.has_integers ? (r.method == "decomposed" ? " (whole gangs by rounding)" : " (integer gangs, Cbc)")
+                         : (opt.integer_gangs ? "" : " (gangs relaxed)")) +
+         "; " + r.method + ", " + SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) +
+         " s (build " + Fmt("%.2f", r.build_seconds) + " s)\n";
   if (r.status == SolveStatus::kInfeasible) return out;
 
   // Workloads.
@@ -121,8 +123,11 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
           {"plan value (whole chips)", Grouped(r.plan_value_usd)},
           {"contract cost (idle included)", Grouped(r.contract_cost_usd)},
           {"utilization", Percent(r.utilization)},
-          {r.has_integers ? "objective (MIP)" : "objective (LP)", Fmt("%.2f", r.objective_usd)}};
-  if (r.has_integers) {
+          {"upper bound (" + r.bound_kind + ")", Fmt("%.2f", r.bound_usd)},
+          {"certified gap (bound - plan value) / bound", Fmt("%.4f%%", 100 * r.gap_rel)}};
+  if (r.method == "exact")
+    rows.push_back({r.has_integers ? "objective (MIP)" : "objective (LP)", Fmt("%.2f", r.objective_usd)});
+  if (r.has_integers && r.method == "exact") {
     rows.push_back({"LP relaxation bound", Fmt("%.2f", r.lp_relaxation_objective_usd)});
     rows.push_back({"integer gap (LP - MIP) / LP", Fmt("%.4f%%", 100 * r.integer_gap_rel)});
     rows.push_back({"MIP bound (Cbc)", Fmt("%.2f", r.mip_best_bound_usd)});
@@ -184,6 +189,12 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   j["mip_best_bound_usd"] = r.mip_best_bound_usd;
   j["mip_relative_gap_setting"] = opt.mip_relative_gap;
   j["has_integers"] = r.has_integers;
+  j["method"] = r.method;
+  j["plan_value_usd"] = r.plan_value_usd;
+  j["bound_usd"] = r.bound_usd;
+  j["bound_kind"] = r.bound_kind;
+  j["gap_rel"] = r.gap_rel;
+  j["time_limit_s"] = opt.time_limit_s;
   j["lp_rows"] = r.lp_rows;
   j["lp_columns"] = r.lp_columns;
   j["build_seconds"] = r.build_seconds;
@@ -191,7 +202,6 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   j["revenue_usd"] = r.revenue_usd;
   j["bid_value_usd"] = r.bid_value_usd;
   j["switch_cost_usd"] = r.switch_cost_usd;
-  j["plan_value_usd"] = r.plan_value_usd;
   j["contract_cost_usd"] = r.contract_cost_usd;
   j["utilization"] = r.utilization;
   json periods = json::array();
@@ -315,6 +325,7 @@ int RunAllocate(const AllocateFlags& f) {
   opt.period_hours = static_cast<int>(*period / kSecondsPerHour);
   opt.integer_gangs = !f.lp_only;
   if (!(f.time_limit_s > 0)) return ReportError(Status::Invalid("--time-limit: must be positive"));
+  opt.time_limit_s = f.time_limit_s;
   opt.mip_time_limit_s = f.time_limit_s;
   if (!(f.mip_gap >= 0 && f.mip_gap < 1)) return ReportError(Status::Invalid("--mip-gap: must be in [0, 1)"));
   opt.mip_relative_gap = f.mip_gap;
@@ -354,9 +365,9 @@ int RunAllocate(const AllocateFlags& f) {
   if (r->status == SolveStatus::kTimeLimit)
     std::fprintf(
         stderr,
-        "fungible: warning: Cbc stopped at the %.0f s time limit; the plan is the best whole-gang plan found "
-        "(bound %.2f usd)\n",
-        opt.mip_time_limit_s, r->mip_best_bound_usd);
+        "fungible: warning: stopped at the %g s time limit; the plan is the best found so far: value "
+        "%.2f usd, within %.4f%% of the bound %.2f usd\n",
+        opt.time_limit_s, r->plan_value_usd, 100 * r->gap_rel, r->bound_usd);
   return kExitOk;
 }
 
@@ -376,7 +387,8 @@ void AddAllocateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--csv", flags->csv_dir, "Write allocation.csv, prices.csv and serving.csv into DIR");
   cmd->add_option("--mps", flags->mps_path, "Write the model (free MPS, minimisation of -objective) to FILE");
   cmd->add_flag("--lp-only", flags->lp_only, "Relax gangs to fractions (no integer placement)");
-  cmd->add_option("--time-limit", flags->time_limit_s, "Seconds Cbc may spend on whole gangs")
+  cmd->add_option("--time-limit", flags->time_limit_s,
+                  "Wall-clock seconds for the whole solve; at the limit the best plan so far is returned")
       ->capture_default_str();
   cmd->add_option("--mip-gap", flags->mip_gap,
                   "Stop Cbc once within this relative gap of its bound (0 = exact)")

@@ -54,8 +54,7 @@ std::string Summary(const SimulationResult& sim) {
   out += "re-solve every " + std::to_string(st.resolve_every_hours) + "h over " +
          std::to_string(st.horizon_hours) + "h in " + std::to_string(st.period_hours) + "h periods; gangs " +
          (st.integer_gangs ? "whole by MIP" : "from the LP relaxation, rounded to whole gangs") +
-         "; switching " + (sim.switch_cost_in_lp ? "priced in the LP" : "charged on moves, not in the LP") +
-         "; " + std::to_string(sim.failures.size()) + " pool failure" +
+         "; switching priced in the LP" + "; " + std::to_string(sim.failures.size()) + " pool failure" +
          (sim.failures.size() == 1 ? "" : "s") + "\n";
   for (const auto& l : sim.launches)
     if (l.date >= sim.start && l.date < end)
@@ -151,8 +150,10 @@ int RunSimulate(const SimulateFlags& f) {
   if (f.horizon > 0) o.horizon_hours = f.horizon;
   if (f.period > 0) o.period_hours = f.period;
   if (f.integer_gangs) o.integer_gangs = true;
-  if (f.switch_costs_in_lp) o.switch_cost_in_lp = true;
-  if (f.no_switch_costs_in_lp) o.switch_cost_in_lp = false;
+  if (f.switch_costs_in_lp || f.no_switch_costs_in_lp)
+    return ReportError(Status::Invalid(
+        std::string(f.switch_costs_in_lp ? "--switch-costs-in-lp" : "--no-switch-costs-in-lp") +
+        ": removed; every re-solve now prices switching (docs/simulate.md); drop the flag"));
 
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
@@ -236,11 +237,9 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
                   "Hours each re-solve looks ahead (overrides simulate.horizon_hours)");
   cmd->add_option("--period", f->period, "LP period in hours (overrides simulate.period_hours)");
   cmd->add_flag("--integer-gangs", f->integer_gangs, "Place gangs by MIP in every re-solve (exact, slow)");
-  cmd->add_flag("--switch-costs-in-lp", f->switch_costs_in_lp,
-                "Price switching inside every re-solve (default: only small re-solves; exact, ~100x slower "
-                "on large ones)");
+  cmd->add_flag("--switch-costs-in-lp", f->switch_costs_in_lp, "Removed: every re-solve prices switching");
   cmd->add_flag("--no-switch-costs-in-lp", f->no_switch_costs_in_lp,
-                "Never price switching inside the re-solves (moves are still counted and charged)");
+                "Removed: every re-solve prices switching");
   cmd->add_option("--threads", f->threads,
                   "Threads for the re-solves (0 = all cores; results never depend on it)");
   cmd->add_flag("--quiet", f->quiet, "No progress and no timing line on stderr");

@@ -385,7 +385,6 @@ std::string RunJson(const SimulationResult& sim) {
                    {"period_hours", st.period_hours},
                    {"checkpoint_interval_hours", st.checkpoint_interval_hours},
                    {"integer_gangs", st.integer_gangs},
-                   {"switch_cost_in_lp", sim.switch_cost_in_lp},
                    {"model_development_value_share", st.model_development_value_share},
                    {"model_development_lag_months", st.model_development_lag_months},
                    {"model_development_uplift_months", st.model_development_uplift_months},
