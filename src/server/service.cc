@@ -267,8 +267,6 @@ struct Service::Impl {
     q_cv.notify_one();
   }
   static constexpr size_t kMaxPendingAudit = 10000;
-  static constexpr size_t kDrainBytes = 64u << 20;
-  static constexpr std::chrono::milliseconds kDrainTime{1000};
 
   Status Recover();
   void Fail(const Status& st);
