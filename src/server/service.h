@@ -117,7 +117,8 @@ class Service {
   bool serving() const;
   // Graceful stop: stop accepting, answer queued operations, final commit.
   // Idempotent; safe from any thread but a request handler. Returns within
-  // about keep_alive_timeout_s plus the in-flight requests. When the
+  // once the requests in progress are answered (idle connections are closed
+  // at once). When the
   // start-up thread is still inside `prepare`, it is left running (detached)
   // and StartupAbandoned() is true: the caller must then end the process
   // (e.g. std::_Exit) before destroying what `prepare` uses.
