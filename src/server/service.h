@@ -116,10 +116,9 @@ class Service {
   // True once the service answers every endpoint (the start-up thread done).
   bool serving() const;
   // Graceful stop: stop accepting, answer queued operations, final commit.
-  // Idempotent; safe from any thread but a request handler. Returns within
-  // once the requests in progress are answered (idle connections are closed
-  // at once). When the
-  // start-up thread is still inside `prepare`, it is left running (detached)
+  // Idempotent; safe from any thread but a request handler. Returns once the
+  // requests in progress are answered (idle connections are closed at once).
+  // When the start-up thread is still inside `prepare`, it is left running (detached)
   // and StartupAbandoned() is true: the caller must then end the process
   // (e.g. std::_Exit) before destroying what `prepare` uses.
   void Stop();
