@@ -370,7 +370,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body")->capture_default_str();
   cmd->add_option("--rate-limit", flags->rate_limit, "Requests per second per token")->capture_default_str();
   cmd->add_option("--http-threads", flags->http_threads,
-                  "HTTP worker threads = connections served at once (more wait for a free one)")
+                  "HTTP worker threads = requests handled at once (an open connection holds none)")
       ->capture_default_str();
   cmd->add_option("--keep-alive-timeout", flags->keep_alive_timeout_s,
                   "Seconds an idle connection is kept open (also bounds how long a stop waits for it)")
