@@ -26,7 +26,7 @@ END = "<!-- calibration-table: end -->"
 
 def run(binary, noise):
     out = subprocess.run(
-        [binary, "backtest", "--trace", TRACE, "--horizon-days", "1,7,max", "--noise", noise, "--seed", "1",
+        [binary, "backtest", "--trace", TRACE, "--horizons", "1d,7d,max", "--noise", noise, "--seed", "1",
          "--json", "-"],
         cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return {t["name"]: t for t in json.loads(out)["traces"]}
