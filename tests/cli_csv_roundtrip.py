@@ -85,9 +85,11 @@ def main():
         run(binary, "allocate", str(lab_spec), "--from", "2027-01-04T00:00Z", "--window", "1d", "--period", "4h",
             "--lp-only", "--quiet", "--csv", str(tmp / "allocate"))
         run(binary, "forecast", str(lab_spec), "--scenarios", "200", "--quiet", "--csv", str(tmp / "forecast"))
-        run(binary, "fit-profile", "data/servegen-alibaba-bailian/rate_10min_by_model.csv", "--model", "m-large",
+        run(binary, "fit-profile", "data/servegen-alibaba-bailian/rate_10min_by_model.csv",
+            "data/azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv", "--model", "m-large",
             "--csv", str(tmp / "fit-profile"))
         run(binary, "backtest", str(lab_spec), "--truths", "20", "--scenarios", "200", "--quiet",
+            "--trace", "data/servegen-alibaba-bailian/rate_10min_by_model.csv", "--model", "m-small",
             "--csv", str(tmp / "backtest"))
         for command in ["review", "validate", "catalog", "allocate", "forecast", "fit-profile", "backtest"]:
             files = read_csvs(tmp / command)

@@ -271,7 +271,8 @@ int RunBacktest(const BacktestFlags& f) {
   if (!f.csv_dir.empty()) {
     // One row per trace and horizon: the trace's fields, then the horizon's.
     nlohmann::ordered_json horizons = nlohmann::ordered_json::array();
-    for (const auto& t : nlohmann::ordered_json::parse(json)["traces"])
+    const auto doc = nlohmann::ordered_json::parse(json);
+    for (const auto& t : doc["traces"])
       for (const auto& h : t["horizons"])
         horizons.push_back(
             {{"trace", t["name"]}, {"days", t["days"]}, {"noise", t["noise"]}, {"horizon", h}});

@@ -28,8 +28,8 @@ int ReportError(const Status& st) {
 namespace {
 
 // Options that changed name, so that one word has one meaning across commands
-// and the API (docs/cli.md, "Renamed options"). The old spelling is refused
-// with the new one.
+// and the API (docs/cli.md, "One word, one meaning"). The old spelling is
+// refused with the new one.
 struct Renamed {
   const char* command;  // "serve", "export kueue"
   const char* old_name;
@@ -38,18 +38,20 @@ struct Renamed {
   // its value, a bare number ("--period 3": an index, now --period-index).
   bool bare_number = false;
 };
+constexpr const char* kQuotas =
+    "the quota plan is now '--quotas FILE' ('plan' is the procurement plan of `fungible plan`)";
+constexpr const char* kWindow = "the window length is now '--window 168h' or '--window 7d' (a duration)";
+constexpr const char* kPeriod = "the period length is now '--period 4h' (a duration)";
 constexpr Renamed kRenamed[] = {
-    {"serve", "--plan",
-     "the quota plan is now '--quotas FILE' ('plan' is the procurement plan of `fungible plan`)"},
-    {"export kueue", "--plan",
-     "the quota plan is now '--quotas FILE' ('plan' is the procurement plan of `fungible plan`)"},
+    {"serve", "--plan", kQuotas},
+    {"export kueue", "--plan", kQuotas},
+    {"allocate", "--hours", kWindow},
+    {"serve", "--hours", kWindow},
+    {"export kueue", "--hours", kWindow},
+    {"serve", "--period-hours", kPeriod},
+    {"export kueue", "--period-hours", kPeriod},
     {"export kueue", "--period",
-     "a period index is now '--period-index N'; '--period' is a length such as 4h"},
-    {"export kueue", "--period-hours", "the period length is now '--period 4h' (a duration)"},
-    {"serve", "--period-hours", "the period length is now '--period 4h' (a duration)"},
-    {"allocate", "--hours", "the window length is now '--window 168h' or '--window 7d' (a duration)"},
-    {"serve", "--hours", "the window length is now '--window 168h' or '--window 7d' (a duration)"},
-    {"export kueue", "--hours", "the window length is now '--window 168h' or '--window 7d' (a duration)"},
+     "a period index is now '--period-index N'; '--period' is a length such as 4h", true},
     {"backtest", "--horizon-days", "the horizons are now '--horizons 1d,7d,max' (durations)"},
     {"simulate", "--days",
      "a run of days is now '--length 14d' (a duration; '--months N' counts calendar months)"},
