@@ -26,8 +26,8 @@ BEGIN = "<!-- calibration-table: begin (scripts/calibration-table.py) -->"
 END = "<!-- calibration-table: end -->"
 
 
-def run(binary, noise, horizons="1,7,max", seed=1, step=None):
-    args = [binary, "backtest", "--trace", TRACE, "--horizon-days", horizons, "--noise", noise, "--seed",
+def run(binary, noise, horizons="1d,7d,max", seed=1, step=None):
+    args = [binary, "backtest", "--trace", TRACE, "--horizons", horizons, "--noise", noise, "--seed",
             str(seed), "--json", "-"]
     if step is not None:
         args += ["--adaptive-step", str(step)]
@@ -69,7 +69,7 @@ def table(binary):
                  h["mean_factor_p10_p90"], h["mean_factor_p5_p95"], note, m["mean_pinball_loss"],
                  r["mean_pinball_loss"], m["mean_crps"], r["mean_crps"]))
     # Seeds: the one-day-ahead recalibrated cone on seeds 1-3.
-    seeds = {seed: (new if seed == 1 else run(binary, "day-t", "1", seed)) for seed in (1, 2, 3)}
+    seeds = {seed: (new if seed == 1 else run(binary, "day-t", "1d", seed)) for seed in (1, 2, 3)}
     lines += ["", "One day ahead, recalibrated, by seed (P10-P90 / P5-P95):", "",
               "| series | seed 1 | seed 2 | seed 3 | mean (what the test holds to the bands) |",
               "|---|---|---|---|---|"]
@@ -80,7 +80,7 @@ def table(binary):
             "%s / %s" % (pct(c["coverage_p10_p90"]), pct(c["coverage_p5_p95"])) for c in cov)))
     # Out of sample: the adaptive step chosen on the other two series, judged on the third.
     steps = (0, 0.5, 1, 2)
-    by_step = {step: run(binary, "day-t", "1", 1, step) for step in steps}
+    by_step = {step: run(binary, "day-t", "1d", 1, step) for step in steps}
     lines += ["", "The adaptive step chosen on the other two series (sum of their distances from 80% and "
               "90%), judged on the third (seed 1, one day ahead):", "",
               "| held-out series | step chosen | its P10-P90 / P5-P95 | with the default step 1 |",

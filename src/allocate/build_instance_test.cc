@@ -191,7 +191,7 @@ TEST(AllocateCli, SmallLabSpec) {
   const std::string bin = CliPath();
   const std::string spec = std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml";
   const std::string dir = "/tmp/fungible-allocate-cli-" + std::to_string(::getpid());
-  std::string cmd = "'" + bin + "' allocate '" + spec + "' --from 2027-01-04T00:00Z --hours 48 --json '" +
+  std::string cmd = "'" + bin + "' allocate '" + spec + "' --from 2027-01-04T00:00Z --window 48h --json '" +
                     dir + ".json' --csv '" + dir + "' --mps '" + dir + ".mps' > '" + dir + ".out' 2>&1";
   int rc = std::system(cmd.c_str());
   const std::string out = ReadFile(dir + ".out");
@@ -225,7 +225,7 @@ TEST(AllocateCli, SmallLabSpec) {
 TEST(AllocateCli, BadWindowIsAUsageError) {
   const std::string spec = std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml";
   std::string cmd = "'" + CliPath() + "' allocate '" + spec +
-                    "' --from 2027-01-04T00:00Z --hours 7 --period 2h > /dev/null 2>&1";
+                    "' --from 2027-01-04T00:00Z --window 7h --period 2h > /dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 2);
@@ -244,8 +244,8 @@ TEST(AllocateCli, InfeasibleFloorExplained) {
     out << yaml;
   }
   std::string cmd = "'" + CliPath() + "' allocate '" + base +
-                    ".yaml' --from 2027-01-04T00:00Z --hours 24 --json '" + base + ".json' > /dev/null 2> '" +
-                    base + ".err'";
+                    ".yaml' --from 2027-01-04T00:00Z --window 24h --json '" + base +
+                    ".json' > /dev/null 2> '" + base + ".err'";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 3);

@@ -1,5 +1,5 @@
 // `fungible evaluate SPEC (--offer ID | --offer-file FILE) [--quantity Q]
-// [--json FILE] [--method M] [--threads N] [--scenarios K]`: what one offer
+// [--json FILE|-] [--csv DIR] [--quiet] [--method M] [--threads N] [--scenarios K]`: what one offer
 // adds to the current portfolio across the cone: change in expected value
 // and in CVaR with its distribution, breakeven price, price-performance month
 // by month per workload class, the share of its chip-hours the allocation
@@ -29,6 +29,8 @@ struct EvaluateFlags {
   std::string offer_file;
   double quantity = -1;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;
   std::string method = "auto";
   int threads = 0;
   int scenarios = 0;
@@ -191,6 +193,11 @@ int RunEvaluate(const EvaluateFlags& f) {
   auto fail = [&](const Status& st) { return speak ? ReportError(st) : ExitCodeFor(st); };
   if (f.offer.empty() == f.offer_file.empty())
     return fail(Status::Invalid("evaluate: give exactly one of --offer ID and --offer-file FILE"));
+  auto outputs = FilesIn("--csv", f.csv_dir, {"evaluations.csv", "months.csv", "scenarios.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--offer-file", f.offer_file}}, outputs);
+      !st.ok())
+    return fail(st);
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return fail(fleet.status());
   if (f.scenarios > 0) fleet->plan.scenarios = f.scenarios;
@@ -211,18 +218,39 @@ int RunEvaluate(const EvaluateFlags& f) {
   if (f.quantity >= 0) o.quantity = f.quantity;
   nlohmann::json all = nlohmann::json::array();
   std::string text;
+  Progress progress("evaluate", f.quiet || !speak);
   for (const auto& id : ids) {
+    progress.Show("offer " + id + " across " + std::to_string(fleet->plan.scenarios) + " scenarios...");
     auto ev = EvaluateOffer(*fleet, id, o);
     if (!ev.ok()) return fail(ev.status());
     all.push_back(Json(*ev));
     text += (text.empty() ? "" : "\n") + Text(*ev);
   }
+  progress.Clear();
   if (!speak) return kExitOk;
   if (!f.json_path.empty()) {
     Status st = WriteTextFile(f.json_path, (ids.size() == 1 ? all[0] : all).dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
-    if (f.json_path == "-") return kExitOk;
   }
+  if (!f.csv_dir.empty()) {
+    // One row per offer (its lists aside), and its months and scenarios with the offer's id.
+    nlohmann::ordered_json offers = nlohmann::ordered_json::array(), months = offers, scenarios = offers;
+    for (const auto& e : nlohmann::ordered_json::parse(all.dump())) {
+      nlohmann::ordered_json row = e;
+      for (const char* list : {"classes", "months", "scenarios"}) row.erase(list);
+      offers.push_back(row);
+      for (const auto& m : e["months"])
+        months.push_back(nlohmann::ordered_json{{"offer", e["offer"]}, {"month", m}});
+      for (const auto& x : e["scenarios"])
+        scenarios.push_back(nlohmann::ordered_json{{"offer", e["offer"]}, {"scenario", x}});
+    }
+    Status st = MakeDirectory(f.csv_dir);
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/evaluations.csv", offers);
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/months.csv", months);
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/scenarios.csv", scenarios);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path == "-") return kExitOk;
   std::fputs(text.c_str(), stdout);
   return kExitOk;
 }
@@ -239,7 +267,9 @@ void AddEvaluateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--offer-file", flags->offer_file, "YAML file with offers: to evaluate (each in turn)");
   cmd->add_option("--quantity", flags->quantity,
                   "Quantity to sign, in the offer's unit (default: all of it)");
-  cmd->add_option("--json", flags->json_path, "Write the evaluation as JSON to FILE ('-' = stdout)");
+  AddJsonOption(cmd, flags->json_path, "the evaluation");
+  AddCsvOption(cmd, flags->csv_dir, "evaluations.csv (one row per offer), months.csv and scenarios.csv");
+  AddQuietFlag(cmd, flags->quiet);
   cmd->add_option("--method", flags->method, "auto, extensive or decomposition")->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
       ->capture_default_str();

@@ -1,4 +1,4 @@
-// `fungible plan SPEC [--json FILE] [--method auto|extensive|decomposition]
+// `fungible plan SPEC [--json FILE|-] [--csv DIR] [--quiet] [--method auto|extensive|decomposition]
 // [--threads N] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
 // [--no-mismatch] [--no-decision-values]`: which offers to sign, and what that plan does across the
 // cone of demand (two-stage stochastic program over the reduced scenarios).
@@ -27,6 +27,8 @@ namespace {
 struct PlanFlags {
   std::string spec;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;
   std::string method = "auto";
   int threads = 0;
   int scenarios = 0;
@@ -179,6 +181,10 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
 int RunPlanCommand(const PlanFlags& f) {
   std::unique_ptr<PlanComm> comm = MakeComm();
   const bool speak = comm->rank() == 0 && !QuietRank();
+  auto outputs = FilesIn("--csv", f.csv_dir, {"offers.csv", "scenarios.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}}, outputs); !st.ok())
+    return speak ? ReportError(st) : ExitCodeFor(st);
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return speak ? ReportError(fleet.status()) : ExitCodeFor(fleet.status());
   if (f.scenarios > 0) fleet->plan.scenarios = f.scenarios;
@@ -193,29 +199,39 @@ int RunPlanCommand(const PlanFlags& f) {
   o.evpi = !f.no_evpi;
   o.mismatch = !f.no_mismatch;
   o.decision_values = !f.no_decision_values;
-  // Progress on a terminal only, on one line of stderr, erased at the end.
-  const bool progress = speak && StderrIsTerminal();
+  // Progress on rank 0 only.
+  Progress progress("plan", f.quiet || !speak);
   std::string current_step;
-  if (progress) {
+  if (progress.on()) {
     o.on_step = [&](const std::string& step) {
       current_step = step;
-      ShowProgress("fungible plan: " + step + "...");
+      progress.Show(step + "...");
     };
     o.solve.on_iteration = [&](int iteration, double upper, double lower) {
       const double gap = std::fabs(upper - lower) / std::max(1.0, std::fabs(upper));
-      ShowProgress("fungible plan: " + current_step + ": Benders iteration " + std::to_string(iteration) +
-                   ", gap " + Fmt("%.2g", gap));
+      progress.Show(current_step + ": Benders iteration " + std::to_string(iteration) + ", gap " +
+                    Fmt("%.2g", gap));
     };
   }
   auto rep = RunPlan(*fleet, o);
-  if (progress) ShowProgress("");
+  progress.Clear();
   if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
   if (!speak) return kExitOk;
+  const nlohmann::json json = PlanJson(*fleet, *rep);
   if (!f.json_path.empty()) {
-    Status st = WriteTextFile(f.json_path, PlanJson(*fleet, *rep).dump(2) + "\n");
+    Status st = WriteTextFile(f.json_path, json.dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
-    if (f.json_path == "-") return kExitOk;
   }
+  if (!f.csv_dir.empty()) {
+    Status st = MakeDirectory(f.csv_dir);
+    if (st.ok())
+      st = WriteJsonRowsCsv(f.csv_dir + "/offers.csv", nlohmann::ordered_json::parse(json["offers"].dump()));
+    if (st.ok())
+      st = WriteJsonRowsCsv(f.csv_dir + "/scenarios.csv",
+                            nlohmann::ordered_json::parse(json["scenario_outcomes"].dump()));
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path == "-") return kExitOk;
   std::fputs(Summary(*fleet, *rep).c_str(), stdout);
   return kExitOk;
 }
@@ -227,7 +243,9 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "plan", "Which offers to sign: a two-stage stochastic program over the reduced scenarios of the cone");
   cmd->add_option("spec", flags->spec, "Fleet spec (YAML) with offers: and plan:")->required();
-  cmd->add_option("--json", flags->json_path, "Write the full report as JSON to FILE ('-' = stdout)");
+  AddJsonOption(cmd, flags->json_path, "the full report");
+  AddCsvOption(cmd, flags->csv_dir, "offers.csv (one row per offer) and scenarios.csv (one per scenario)");
+  AddQuietFlag(cmd, flags->quiet);
   cmd->add_option("--method", flags->method, "auto, extensive (one LP/MIP) or decomposition (Benders)")
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")

@@ -1,4 +1,4 @@
-// `fungible review RUN --month YYYY-MM [--policy NAME] [--json FILE]`: the
+// `fungible review RUN --month YYYY-MM [--policy NAME] [--json FILE|-] [--csv DIR]`: the
 // monthly financial review of a simulated run (RUN = the directory
 // `fungible simulate --out` wrote, or its run.json): KPIs against the month
 // before, the revenue, cost, utilization and useful-work bridges, and the
@@ -26,6 +26,8 @@ struct ReviewFlags {
   std::string month;
   std::string policy;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;  // accepted everywhere; a review takes well under a second
 };
 
 std::string Value(const Kpi& k, double v) {
@@ -69,6 +71,10 @@ int RunReview(const ReviewFlags& f) {
   std::filesystem::path path = f.run;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) path /= "run.json";
+  auto outputs = FilesIn("--csv", f.csv_dir, {"kpis.csv", "bridges.csv", "models.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the run", path.string()}}, outputs); !st.ok())
+    return ReportError(st);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return ReportError(Status::NotFound(
@@ -138,9 +144,9 @@ int RunReview(const ReviewFlags& f) {
   }
   out += "\nWhat drove it\n";
   for (const auto& p : r->narrative) out += "  " + p + "\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (f.json_path != "-") std::fwrite(out.data(), 1, out.size(), stdout);
 
-  if (!f.json_path.empty()) {
+  if (!f.json_path.empty() || !f.csv_dir.empty()) {
     nlohmann::ordered_json j;
     j["month"] = r->month;
     j["previous_month"] = r->previous_month;
@@ -165,6 +171,8 @@ int RunReview(const ReviewFlags& f) {
                              {"revenue_usd", m.revenue_usd},
                              {"previous_revenue_usd", m.previous_revenue_usd},
                              {"served_output_tokens", m.served_output_tokens},
+                             {"usd_per_million_tokens", m.usd_per_million_tokens},
+                             {"previous_usd_per_million_tokens", m.previous_usd_per_million_tokens},
                              {"demand_output_tokens", m.demand_output_tokens},
                              {"unserved_revenue_usd", m.unserved_revenue_usd},
                              {"price_effect_usd", m.price_effect_usd},
@@ -190,7 +198,18 @@ int RunReview(const ReviewFlags& f) {
            {"capacity_tokens_per_chip_hour", e.capacity_tokens_per_chip_hour},
            {"previous_capacity_tokens_per_chip_hour", e.previous_capacity_tokens_per_chip_hour}});
     j["narrative"] = r->narrative;
-    Status st = WriteTextFile(f.json_path, j.dump(1) + "\n");
+    Status st = f.json_path.empty() ? Status::Ok() : WriteTextFile(f.json_path, j.dump(1) + "\n");
+    if (st.ok() && !f.csv_dir.empty()) {
+      // bridges.csv: one row per part of each bridge.
+      nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+      for (const auto& [name, b] : j["bridges"].items())
+        for (const auto& [part, amount] : b["parts"].items())
+          parts.push_back({{"bridge", name}, {"unit", b["unit"]}, {"part", part}, {"amount", amount}});
+      st = MakeDirectory(f.csv_dir);
+      if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/kpis.csv", j["kpis"]);
+      if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/bridges.csv", parts);
+      if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/models.csv", j["models"]);
+    }
     if (!st.ok()) return ReportError(st);
   }
   return kExitOk;
@@ -208,7 +227,9 @@ void AddReviewCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--month", f->month, "Month to review, YYYY-MM (compared with the month before)")
       ->required();
   cmd->add_option("--policy", f->policy, "Policy of the run to review (default: the first it ran)");
-  cmd->add_option("--json", f->json_path, "Also write the review as JSON to FILE ('-' = stdout)");
+  AddJsonOption(cmd, f->json_path, "the review");
+  AddCsvOption(cmd, f->csv_dir, "kpis.csv, bridges.csv (one row per part) and models.csv");
+  AddQuietFlag(cmd, f->quiet);
   cmd->callback([f, &exit_code] { exit_code = RunReview(*f); });
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "util/csv.h"
 #include "util/text.h"
 
 namespace fungible {
@@ -414,7 +415,7 @@ std::string ForecastCsv(const ForecastRun& run) {
       out += ',';
       out += cone_name;
       out += ',';
-      out += tier;
+      out += CsvField(tier);
       out += ',';
       out += quantity;
       out += ',';

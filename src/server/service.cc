@@ -14,6 +14,7 @@
 #include <regex>
 #include <shared_mutex>
 #include <thread>
+#include <tuple>
 
 #include "server/auth.h"
 #include "server/http_front.h"
@@ -579,7 +580,7 @@ struct Service::Impl {
       o.code = 200;
       o.body = json{{"periods", p->periods()}, {"reason", why}};
     };
-    op->audit = {0, 0, "scheduler", "admin", "POST", "/v1/plan/resolve", 0, why};
+    op->audit = {0, 0, "scheduler", "admin", "POST", "/v1/quotas/resolve", 0, why};
     auto fut = op->done.get_future();
     {
       std::lock_guard<std::mutex> lock(q_mu);
@@ -598,7 +599,7 @@ struct Service::Impl {
     json periods = json::array();
     for (int t = 0; t < plan.periods(); ++t)
       periods.push_back(
-          {{"index", t}, {"start", FormatUtc(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
+          {{"index", t}, {"start", FormatRfc3339(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
     json usage = json::object();
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes()) usage[team][chip] = engine->Usage(team, chip);
@@ -703,7 +704,13 @@ struct Service::Impl {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, {{"pools", PoolsJson()}});
     });
-    Route("GET", "/v1/plan", Access::kAnyRole, [this](auto&, auto& res, auto&) {
+    // The quota plan was /v1/plan ("plan" is the procurement plan of `fungible plan`).
+    for (const auto& [method, old_path, path] : {std::tuple{"GET", "/v1/plan", "GET /v1/quotas"},
+                                                 {"POST", "/v1/plan/resolve", "POST /v1/quotas/resolve"}})
+      Route(method, old_path, Access::kPublic, [path = std::string(path)](auto&, auto& res, auto&) {
+        SetError(res, 404, "not_found", "renamed: the quota plan is " + path);
+      });
+    Route("GET", "/v1/quotas", Access::kAnyRole, [this](auto&, auto& res, auto&) {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, PlanJson());
     });
@@ -887,11 +894,11 @@ struct Service::Impl {
               o.audit.detail = "advanced " + std::to_string(seconds) + " s";
             };
             op->finish = [this](Op& o) {
-              o.body = {{"now", FormatUtc(vclock->Now())}, {"period", engine->current_period()}};
+              o.body = {{"now", FormatRfc3339(vclock->Now())}, {"period", engine->current_period()}};
             };
             RunOp(op, req, who, res);
           });
-    Route("POST", "/v1/plan/resolve", Access::kAdmin,
+    Route("POST", "/v1/quotas/resolve", Access::kAdmin,
           [this](const HttpRequest& req, auto& res, const Principal& who) {
             Status st = ResolvePlan("on demand by " + who.name);
             if (!st.ok()) return SetStatusError(res, st);
@@ -910,7 +917,7 @@ struct Service::Impl {
       json arr = json::array();
       for (const auto& e : *entries)
         arr.push_back({{"seq", e.seq},
-                       {"at", FormatUtc(e.at)},
+                       {"at", FormatRfc3339(e.at)},
                        {"principal", e.principal},
                        {"role", e.role},
                        {"method", e.method},

@@ -33,13 +33,13 @@
 // Endpoints (all JSON; errors are {"error": {"status", "message"}}):
 //   GET  /healthz, /openapi.json                       no token
 //   GET  /metrics (Prometheus text)                    any role
-//   GET  /v1/fleet, /v1/pools, /v1/plan                any role
+//   GET  /v1/fleet, /v1/pools, /v1/quotas              any role
 //   GET  /v1/jobs?team=&state=&pool=&limit=            any role
 //   GET  /v1/jobs/{id}, /v1/jobs/{id}/decisions        any role
 //   POST /v1/jobs                                      team (own team) or admin
 //   POST /v1/jobs/{id}/cancel                          team (own team) or admin
 //   POST /v1/pools/{id}/down, /v1/pools/{id}/up        admin
-//   POST /v1/plan/resolve, /v1/schedule                admin
+//   POST /v1/quotas/resolve, /v1/schedule              admin
 //   POST /v1/clock/advance {"seconds": n}              admin, virtual clock only
 //   GET  /v1/audit?limit=                              admin
 #pragma once

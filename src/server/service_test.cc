@@ -200,7 +200,7 @@ TEST(Service, EveryRoleAgainstEveryEndpoint) {
       {"GET", "/metrics", "", all(401, 200, 200, 200)},
       {"GET", "/v1/fleet", "", all(401, 200, 200, 200)},
       {"GET", "/v1/pools", "", all(401, 200, 200, 200)},
-      {"GET", "/v1/plan", "", all(401, 200, 200, 200)},
+      {"GET", "/v1/quotas", "", all(401, 200, 200, 200)},
       {"GET", "/v1/jobs", "", all(401, 200, 200, 200)},
       {"GET", "/v1/jobs/" + research_job, "", all(401, 200, 200, 200)},
       {"GET", "/v1/jobs/" + research_job + "/decisions", "", all(401, 200, 200, 200)},
@@ -211,7 +211,7 @@ TEST(Service, EveryRoleAgainstEveryEndpoint) {
       {"POST", "/v1/pools/tpu-a/up", "", all(401, 403, 403, 200)},
       {"POST", "/v1/schedule", "", all(401, 403, 403, 200)},
       {"POST", "/v1/clock/advance", R"({"seconds": 1})", all(401, 403, 403, 200)},
-      {"POST", "/v1/plan/resolve", "", all(401, 403, 403, 400)},  // no plan source in this harness
+      {"POST", "/v1/quotas/resolve", "", all(401, 403, 403, 400)},  // no plan source in this harness
       {"GET", "/v1/audit", "", all(401, 403, 403, 200)},
   };
   for (const auto& c : cases) {
@@ -761,7 +761,7 @@ TEST(Service, RestartRecoversAcknowledgedJobsOnPostgres) {
 TEST(Service, OpenApiListsEveryRoute) {
   json doc = OpenApiDocument();
   for (const char* path :
-       {"/healthz", "/openapi.json", "/metrics", "/v1/fleet", "/v1/pools", "/v1/plan", "/v1/plan/resolve",
+       {"/healthz", "/openapi.json", "/metrics", "/v1/fleet", "/v1/pools", "/v1/quotas", "/v1/quotas/resolve",
         "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/cancel", "/v1/pools/{id}/down",
         "/v1/pools/{id}/up", "/v1/schedule", "/v1/clock/advance", "/v1/audit"})
     EXPECT_TRUE(doc["paths"].contains(path)) << path;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "util/csv.h"
 #include "util/text.h"
 
 namespace fungible {
@@ -159,7 +160,7 @@ Json MonthJson(const MonthFigures& m) {
   j["events"] = Json::array();
   for (const auto& e : m.events)
     j["events"].push_back(
-        Json{{"at", FormatUtc(e.at)}, {"kind", e.kind}, {"subject", e.subject}, {"detail", e.detail}});
+        Json{{"at", FormatRfc3339(e.at)}, {"kind", e.kind}, {"subject", e.subject}, {"detail", e.detail}});
   return j;
 }
 
@@ -211,8 +212,9 @@ std::string LedgerCsv(const LedgerReport& L) {
     for (int p = 0; p < L.layout.num_pools(); ++p)
       for (int r = 0; r < R; ++r) {
         const LedgerCell& c = m.cells[static_cast<size_t>(p * R + r)];
-        s += FormatMonth(m.start) + "," + L.layout.pools[p].id + "," + L.layout.pools[p].chip_type + "," +
-             L.layout.RowName(r) + "," + L.layout.RowTeam(r) + "," + CsvNumber(c.chip_hours, 3) + "," +
+        s += FormatMonth(m.start) + "," + CsvField(L.layout.pools[p].id) + "," +
+             CsvField(L.layout.pools[p].chip_type) + "," + CsvField(L.layout.RowName(r)) + "," +
+             CsvField(L.layout.RowTeam(r)) + "," + CsvNumber(c.chip_hours, 3) + "," +
              CsvNumber(c.effective_chip_hours, 3) + "," + CsvNumber(c.lost_effective_chip_hours, 3) + "," +
              CsvNumber(c.cost_usd, 2) + "," + CsvNumber(c.revenue_usd, 2) + "," +
              CsvNumber(c.bid_value_usd, 2) + "," + CsvNumber(c.launch_credit_within_usd, 2) + "," +
@@ -377,7 +379,7 @@ std::string RunJson(const SimulationResult& sim) {
   j["spec"] = sim.spec_file;
   j["scenario"] = sim.scenario;
   j["seed"] = sim.seed;
-  j["start"] = FormatUtc(sim.start);
+  j["start"] = FormatRfc3339(sim.start);
   j["hours"] = sim.hours;
   const auto& st = sim.settings;
   j["settings"] = {{"resolve_every_hours", st.resolve_every_hours},
@@ -393,7 +395,7 @@ std::string RunJson(const SimulationResult& sim) {
   j["launches"] = Json::array();
   for (const auto& l : sim.launches)
     j["launches"].push_back({{"model", l.model},
-                             {"date", FormatUtc(l.date)},
+                             {"date", FormatRfc3339(l.date)},
                              {"demand_multiplier", l.demand_multiplier},
                              {"multiplier_median", l.multiplier_median},
                              {"throughput_multiplier", l.throughput_multiplier},
@@ -430,10 +432,10 @@ std::string RunJson(const SimulationResult& sim) {
     p["launch_credits"] = Json::array();
     for (const auto& c : run.ledger.launch_credits)
       p["launch_credits"].push_back({{"launch", c.launch.model},
-                                     {"date", FormatUtc(c.launch.date)},
+                                     {"date", FormatRfc3339(c.launch.date)},
                                      {"credit_usd", c.launch.credit_usd},
-                                     {"window_start", FormatUtc(c.window_start)},
-                                     {"window_end", FormatUtc(c.window_end)},
+                                     {"window_start", FormatRfc3339(c.window_start)},
+                                     {"window_end", FormatRfc3339(c.window_end)},
                                      {"observed_hours", c.observed_hours},
                                      {"observed_effective_chip_hours", c.observed_effective_chip_hours},
                                      {"usd_per_effective_chip_hour", c.usd_per_effective_chip_hour},

@@ -79,7 +79,7 @@ def main():
     run_rate = (RUN_RATE_USD * (1 - RUN_RATE_TOLERANCE), RUN_RATE_USD * (1 + RUN_RATE_TOLERANCE))
 
     # validate: the unit economics at the start month, and no warning.
-    p = run(bin_path, "validate", SPEC, "--json")
+    p = run(bin_path, "validate", SPEC, "--json", "-")
     econ = json.loads(p.stdout)["economics"]
     f = econ["fleet"]
     check("validate: token revenue a year at mean demand", f["usd_token_revenue_per_year"], *run_rate,
@@ -119,7 +119,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         # allocate: the first week of April 2026, revenue at the week's run-rate.
         out = os.path.join(tmp, "alloc.json")
-        run(bin_path, "allocate", SPEC, "--from", "2026-04-06T00:00Z", "--hours", "168", "--period", "4h",
+        run(bin_path, "allocate", SPEC, "--from", "2026-04-06T00:00Z", "--window", "7d", "--period", "4h",
             "--lp-only", "--json", out)
         a = json.load(open(out))
         weekly_run_rate = a["revenue_usd"] * 8760 / 168
