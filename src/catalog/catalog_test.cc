@@ -275,7 +275,7 @@ TEST(CatalogCommand, TableListsEveryEntryWithAttribution) {
 }
 
 TEST(CatalogCommand, PlatformFilterAndJson) {
-  auto r = RunFungible("catalog --json --platform aws");
+  auto r = RunFungible("catalog --json - --platform aws");
   if (!r) GTEST_SKIP() << "fungible binary not built (FUNGIBLE_BIN)";
   ASSERT_EQ(r->exit_code, 0);
   auto j = nlohmann::json::parse(r->out, nullptr, /*allow_exceptions=*/false);

@@ -233,7 +233,7 @@ TEST_F(KueueSchemas, CliYamlValidates) {
         {"frontier", {{"h100-sxm", {128, 512}}, {"b200", {256, 256}}}}}}};
   std::ofstream((dir / "plan.json").string()) << plan.dump();
   const std::string cmd = std::string(bin) + " export kueue " + FUNGIBLE_SOURCE_DIR +
-                          "/examples/small-lab.yaml --plan " + (dir / "plan.json").string() + " --all " +
+                          "/examples/small-lab.yaml --quotas " + (dir / "plan.json").string() + " --all " +
                           (dir / "out").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   for (const char* file : {"period-0000.yaml", "period-0001.yaml"}) {
