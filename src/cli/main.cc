@@ -27,6 +27,7 @@ int Run(int argc, char** argv) {
   AddEvaluateCommand(app, exit_code);
   AddSimulateCommand(app, exit_code);
   AddReviewCommand(app, exit_code);
+  AddReportCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

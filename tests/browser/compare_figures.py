@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The figures a report embeds are the figures the commands wrote.
+
+Usage: compare_figures.py REPORT.html DIR
+
+DIR holds the JSON the commands wrote for the same spec and seed:
+forecast.json (`forecast --json`), validate.json (`validate --json`),
+plan.json, evaluate.json, allocate.json, run/run.json, review.json.
+Reads the figures document out of the report's
+<script id="fungible-figures" type="application/json"> and checks, view by
+view, that each number drawn equals the one in the command's output (the
+cone's bands, the layer cake's signed offers, VSS/EVPI/mismatch/cash, the
+allocation summed by workload and the pool utilization, return on compute by
+horizon/team/chip type, the review's bridges, the unit economics). Exit 1
+with every difference listed.
+"""
+import html.parser
+import json
+import math
+import os
+import sys
+
+
+class FiguresParser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.inside = False
+        self.text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script" and ("id", "fungible-figures") in attrs:
+            self.inside = True
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.inside:
+            self.text.append(data)
+
+
+failures = []
+checked = 0
+
+
+def same(what, got, want, rel=1e-9):
+    global checked
+    checked += 1
+    if want is None or got is None:
+        if want is not got:
+            failures.append(f"{what}: report {got!r}, command {want!r}")
+        return
+    if isinstance(want, str) or isinstance(got, str):
+        if got != want:
+            failures.append(f"{what}: report {got!r}, command {want!r}")
+        return
+    if not math.isclose(float(got), float(want), rel_tol=rel, abs_tol=1e-9):
+        failures.append(f"{what}: report {got!r}, command {want!r}")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def main():
+    report, d = sys.argv[1], sys.argv[2]
+    p = FiguresParser()
+    with open(report, encoding="utf-8") as f:
+        p.feed(f.read())
+    fig = json.loads("".join(p.text))
+    same("format", fig["fungible_report"], 1)
+
+    # The cone: every band of every tier, month by month, as `forecast --json`.
+    fc = load(os.path.join(d, "forecast.json"))
+    same("cone months", ",".join(fig["cone"]["months"]), ",".join(fc["months"]))
+    names = ["p5", "p10", "p25", "p50", "p75", "p90", "p95"]
+    for t_fig, t in zip(fig["cone"]["tiers"], fc["tiers"], strict=True):
+        same("cone tier", t_fig["id"], t["id"])
+        qty = "output_tokens" if t["kind"] == "serving" else "demand_multiple"
+        for q, name in enumerate(names):
+            for m, row in enumerate(t[qty]):
+                same(f"cone {t['id']} {name} month {m}", t_fig["prior"][name][m], row[q])
+            if "revenue_usd" in t:
+                for m, row in enumerate(t["revenue_usd"]):
+                    same(f"cone {t['id']} revenue {name} month {m}", t_fig["prior_revenue_usd"][name][m], row[q])
+
+    # The plan.
+    plan = load(os.path.join(d, "plan.json"))
+    pf = fig["plan"]
+    for k in ["objective_usd", "vss_usd", "evpi_usd", "probability_cash_breach", "return_on_compute", "cash_floor_usd"]:
+        same("plan " + k, pf[k], plan[k])
+    for i, row in enumerate(plan["mismatch"]["profit_usd"]):
+        for j, v in enumerate(row):
+            same(f"mismatch profit [{i}][{j}]", pf["mismatch"]["profit_usd"][i][j], v)
+            same(f"mismatch unserved [{i}][{j}]", pf["mismatch"]["unserved_share"][i][j],
+                 plan["mismatch"]["unserved_share"][i][j])
+    by_name = {s["name"]: s for s in plan["scenario_outcomes"]}
+    same("scenarios", len(pf["scenarios"]), len(by_name))
+    for s in pf["scenarios"]:
+        same(f"scenario {s['name']} lowest cash", s["min_cash_usd"], by_name[s["name"]]["min_cash_usd"])
+        same(f"scenario {s['name']} profit", s["profit_usd"], by_name[s["name"]]["profit_usd"])
+    same("cumulative probability", pf["scenarios"][-1]["cumulative_probability"],
+         sum(s["probability"] for s in plan["scenario_outcomes"]))
+    # The layer cake's signed offers: the chips the plan signs.
+    signed = {l["contract"]: max(l["chips"]) for l in fig["layer_cake"]["layers"] if l["signed_offer"]}
+    for o in plan["offers"]:
+        if o["chips"] > 0 and not o["on_demand"]:
+            same(f"layer cake {o['id']} chips", signed.get(o["id"]), o["chips"])
+
+    ev = load(os.path.join(d, "evaluate.json"))
+    for k in ["objective_change_usd", "expected_profit_change_usd", "cost_usd", "chips"]:
+        same("evaluate " + k, fig["evaluate"][k], ev[k])
+
+    # A week of allocation: chips by workload = the pools' chips summed.
+    al = load(os.path.join(d, "allocate.json"))
+    af = fig["allocation"]
+    want = {}
+    for c in al["chips"]:
+        w = want.setdefault(c["workload"], [0] * len(al["periods"]))
+        for t, v in enumerate(c["chips"]):
+            w[t] += v
+    got = {w["id"]: w["chips"] for w in af["workloads"]}
+    same("allocation workloads", ",".join(sorted(got)), ",".join(sorted(want)))
+    for w, series in want.items():
+        for t, v in enumerate(series):
+            same(f"allocation {w} hour {t}", got[w][t], v)
+    used = {}
+    for c in al["chips"]:
+        u = used.setdefault(c["pool"], [0] * len(al["periods"]))
+        for t, v in enumerate(c["chips"]):
+            u[t] += v
+    for pool_fig, pool in zip(af["pools"], al["pools"], strict=True):
+        for t, cap in enumerate(pool["capacity_chips"]):
+            want_u = used.get(pool["id"], [0] * len(al["periods"]))[t] / cap if cap > 0 else 0
+            same(f"utilization {pool['id']} hour {t}", pool_fig["utilization"][t], want_u)
+
+    # The run: return on compute by horizon, team and chip type, per policy.
+    run = load(os.path.join(d, "run", "run.json"))
+    for pol_fig, pol in zip(fig["run"]["policies"], run["policies"], strict=True):
+        same("policy", pol_fig["policy"], pol["policy"])
+        roc = pol["return_on_compute"]
+        for h in ["roc_now", "roc_within", "roc_all_up"]:
+            same(f"{pol['policy']} total {h}", pol_fig["roc_total"][h], roc["total"][h])
+        for key in ["by_team", "by_chip_type", "by_workload"]:
+            for a, b in zip(pol_fig[key], roc[key], strict=True):
+                for k in ["key", "chip_hours", "cost_usd", "value_all_up_usd", "roc_now", "roc_within", "roc_all_up"]:
+                    same(f"{pol['policy']} {key} {b['key']} {k}", a[k], b[k])
+        for k in ["revenue_usd", "value_all_up_usd", "contract_cost_usd", "utilization"]:
+            same(f"{pol['policy']} summary {k}", pol_fig["summary"][k], pol["summary"][k])
+    if "value_of_fungibility" in run:
+        for k, v in run["value_of_fungibility"].items():
+            same("value of fungibility " + k, fig["run"]["value_of_fungibility"][k], v)
+
+    # The review's bridges: from, the parts, to.
+    rv = load(os.path.join(d, "review.json"))
+    bridges = {b["name"]: b for b in fig["review"]["bridges"]}
+    same("bridges", ",".join(bridges), ",".join(rv["bridges"]))
+    for name, b in rv["bridges"].items():
+        same(f"bridge {name} from", bridges[name]["from"], b["from"])
+        same(f"bridge {name} to", bridges[name]["to"], b["to"])
+        parts = {p["name"]: p["amount"] for p in bridges[name]["parts"]}
+        for part, amount in b["parts"].items():
+            same(f"bridge {name} {part}", parts.get(part), amount)
+
+    # The unit economics, as validate computes them.
+    va = load(os.path.join(d, "validate.json"))["economics"]
+    for a, b in zip(fig["economics"]["units"], va["units"], strict=True):
+        for k in ["model", "chip_type", "usd_revenue_per_chip_hour", "usd_cost_per_chip_hour", "gross_margin"]:
+            same(f"economics {b['model']} on {b['chip_type']} {k}", a[k], b[k])
+
+    for f in failures[:50]:
+        print("DIFF " + f)
+    if failures:
+        print(f"{len(failures)} of {checked} figures differ")
+        return 1
+    print(f"ok: {checked} figures of the report equal the commands' outputs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
