@@ -132,10 +132,10 @@
     const s = [];
     const stack = label + '-band';
     s.push({ name: label + ' P5', type: 'line', data: lower, stack: stack, symbol: 'none', lineStyle: { opacity: 0 }, tooltip: { show: false } });
-    s.push({ name: label + ' P5–P95', type: 'line', data: upper.map((v, i) => v - lower[i]), stack: stack, symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color: color, opacity: 0.15 } });
+    s.push({ name: label + ' P5–P95', type: 'line', data: upper.map((v, i) => v - lower[i]), stack: stack, symbol: 'none', lineStyle: { opacity: 0 }, itemStyle: { color: color, opacity: 0.3 }, areaStyle: { color: color, opacity: 0.15 } });
     const stack2 = label + '-iqr';
     s.push({ name: label + ' P25', type: 'line', data: bands.p25, stack: stack2, symbol: 'none', lineStyle: { opacity: 0 }, tooltip: { show: false } });
-    s.push({ name: label + ' P25–P75', type: 'line', data: bands.p75.map((v, i) => v - bands.p25[i]), stack: stack2, symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color: color, opacity: 0.3 } });
+    s.push({ name: label + ' P25–P75', type: 'line', data: bands.p75.map((v, i) => v - bands.p25[i]), stack: stack2, symbol: 'none', lineStyle: { opacity: 0 }, itemStyle: { color: color, opacity: 0.6 }, areaStyle: { color: color, opacity: 0.3 } });
     s.push({ name: label + ' P50', type: 'line', data: bands.p50, symbol: 'none', lineStyle: { color: color, width: 2, type: dashed ? 'dashed' : 'solid' }, itemStyle: { color: color } });
     return s;
   }
@@ -191,11 +191,11 @@
   function viewLayerCake(app, fig) {
     const lc = fig.layer_cake;
     const s = section(app, 'layer-cake', 'The layer cake: capacity by contract and offer',
-      'Chips landed at each month\'s start, one layer per contract and chip type (platform and generation); the plan\'s signed offers are hatched; serving demand (P10/P50/P90, summed over the serving tiers) on the right axis.');
+      'Chips landed at each month\'s start, one layer per contract and chip type (platform and generation); the plan\'s signed offers have a dashed outline and a marker at their start; serving demand (P10/P50/P90, summed over the serving tiers) on the right axis.');
     const g = grid(s);
-    card(g, 'layer-cake', 'Capacity by contract and offer, with demand', 'Committed contracts (solid) and the offers the plan signs (hatched, from their start month) against the cone\'s serving demand (lines, right axis).', () => {
+    card(g, 'layer-cake', 'Capacity by contract and offer, with demand', 'Committed contracts (solid) and the offers the plan signs (dashed outline, from their start month) against the cone\'s serving demand (lines, right axis).', () => {
       const series = lc.layers.map((l) => ({
-        name: l.name, type: 'line', stack: 'chips', symbol: 'none', areaStyle: l.signed_offer ? { opacity: 0.55, decal: { symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [4, 3], rotation: -0.6 } } : { opacity: 0.75 },
+        name: l.name, type: 'line', stack: 'chips', symbol: 'none', areaStyle: { opacity: l.signed_offer ? 0.45 : 0.8 },
         lineStyle: { width: l.signed_offer ? 2 : 0.5, type: l.signed_offer ? 'dashed' : 'solid' }, data: l.chips,
         markLine: l.signed_offer && l.offer_start ? { symbol: 'none', label: { formatter: 'signed: ' + l.contract, position: 'insideEndTop' }, lineStyle: { type: 'dotted' }, data: [{ xAxis: l.offer_start }] } : undefined,
       }));
@@ -207,8 +207,8 @@
         [num(lc.demand_output_tokens.p10[i]), num(lc.demand_output_tokens.p50[i]), num(lc.demand_output_tokens.p90[i])]));
       return {
         option: {
-          grid: { left: 70, right: 80, top: 40, bottom: 100 },
-          legend: legend(),
+          grid: { left: 70, right: 80, top: 40, bottom: 40 + 22 * Math.ceil((lc.layers.length + 3) / 3) },
+          legend: { type: 'plain', bottom: 0, left: 10, right: 10, itemGap: 14 },
           xAxis: xCat(lc.months, 'month'),
           yAxis: [yAxis('chips landed'), yAxis('serving demand, output tokens / month', num, { nameGap: 55, splitLine: { show: false } })],
           series: series,
@@ -267,7 +267,7 @@
       return {
         option: {
           xAxis: xCat(sc.map((x) => x.name), 'scenario (lowest cash first)'),
-          yAxis: yAxis('USD', usd),
+          yAxis: yAxis('USD', usd, p.cash_floor_usd === null ? {} : { min: (v) => Math.min(v.min, p.cash_floor_usd) * 1.1 }),
           series: series,
         },
         caption: 'Each scenario\'s lowest cash over the horizon (bars, USD), lowest first, against the floor (red line): P(cash < floor) = ' + pct(p.probability_cash_breach) + '.',
@@ -528,7 +528,7 @@
       columns: ['pool', 'chip type', 'usable chips', 'in use', 'utilization'], rows: l.pools.map((p) => [p.id, p.chip_type, num(p.capacity_chips), num(p.used_chips), p.capacity_chips > 0 ? pct(p.used_chips / p.capacity_chips) : '–']),
     }));
     card(g, 'live-jobs', 'Jobs by state', 'How many jobs the service holds in each state.', () => ({
-      option: { xAxis: xCat(states.map((x) => x[0]), 'state'), yAxis: yAxis('jobs'), series: [{ name: 'jobs', type: 'bar', data: states.map((x) => x[1]), label: { show: true, position: 'top' } }] },
+      option: { xAxis: xCat(states.map((x) => x[0]), 'state'), yAxis: yAxis('jobs', num, { minInterval: 1 }), series: [{ name: 'jobs', type: 'bar', data: states.map((x) => x[1]), label: { show: true, position: 'top' } }] },
       columns: ['state', 'jobs'], rows: states.map((x) => [x[0], x[1]]),
     }));
     card(g, 'live-teams', 'Usage by team: the leaderboard', 'Chips each team\'s running jobs hold now against its quota (chips), most first.', () => {

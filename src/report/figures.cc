@@ -192,6 +192,7 @@ StatusOr<Json> LayerCakeFigures(const Fleet& fleet, const Json& cone, const Json
                           {"platform", chip_label(o->chip_type)},
                           {"signed_offer", true},
                           {"offer_start", FormatMonth(o->start)},
+                          {"signed_chips", chips},
                           {"chips", v}});
       }
     }
@@ -319,7 +320,7 @@ StatusOr<Json> AllocationFigures(const Json& allocate, const Fleet* fleet) {
     }
     // Serving first, then the rest as the spec lists them.
     std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
-      return (kind[a] == "serving") > (kind[b] == "serving");
+      return (kind[a] == "serve") > (kind[b] == "serve");
     });
     Json workloads = Json::array();
     for (const auto& w : order) {

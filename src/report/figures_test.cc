@@ -41,7 +41,7 @@ TEST(ReportFigures, AMissingFieldIsNamedWithItsPath) {
 TEST(ReportFigures, AllocationSumsPoolsPerWorkloadServingFirst) {
   const Json a = Json::parse(
       R"({"utilization": 0.5, "objective_usd": 1, "periods": ["2027-01-04T00:00Z", "2027-01-04T01:00Z"],
-    "workloads": [{"id": "train", "kind": "pretrain"}, {"id": "chat", "kind": "serving"}],
+    "workloads": [{"id": "train", "kind": "pretrain"}, {"id": "chat", "kind": "serve"}],
     "pools": [{"id": "a", "capacity_chips": [10, 10], "shadow_usd_per_chip_hour": [1, 2]},
               {"id": "b", "capacity_chips": [0, 20], "shadow_usd_per_chip_hour": [3, 0]}],
     "chips": [{"pool": "a", "workload": "train", "chips": [4, 6]}, {"pool": "b", "workload": "train", "chips": [0, 5]},

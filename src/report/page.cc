@@ -46,6 +46,7 @@ std::string Page(const std::string& title, const std::string& data_script) {
   std::string out;
   out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<link rel=\"icon\" href=\"data:,\">\n";  // no favicon request (a 404 on the console)
   out += "<title>" + HtmlEscape(title) + "</title>\n<style>\n";
   out += PageCss();
   out += "\n</style>\n</head>\n<body>\n<header><h1>" + HtmlEscape(title) +

@@ -104,10 +104,15 @@ def main():
     same("cumulative probability", pf["scenarios"][-1]["cumulative_probability"],
          sum(s["probability"] for s in plan["scenario_outcomes"]))
     # The layer cake's signed offers: the chips the plan signs.
-    signed = {l["contract"]: max(l["chips"]) for l in fig["layer_cake"]["layers"] if l["signed_offer"]}
+    # The layer cake's signed offers: the chips the plan signs, landed along
+    # the offer's ramp (never more than signed).
+    signed = {l["contract"]: l for l in fig["layer_cake"]["layers"] if l["signed_offer"]}
     for o in plan["offers"]:
         if o["chips"] > 0 and not o["on_demand"]:
-            same(f"layer cake {o['id']} chips", signed.get(o["id"]), o["chips"])
+            layer = signed.get(o["id"], {"signed_chips": None, "chips": []})
+            same(f"layer cake {o['id']} signed chips", layer["signed_chips"], o["chips"])
+            if any(c > o["chips"] * (1 + 1e-12) for c in layer["chips"]):
+                failures.append(f"layer cake {o['id']}: more chips landed than signed")
 
     ev = load(os.path.join(d, "evaluate.json"))
     for k in ["objective_change_usd", "expected_profit_change_usd", "cost_usd", "chips"]:

@@ -21,8 +21,9 @@ q() { "$@" >/dev/null; }
 "$bin" validate "$spec" --json >validate.json
 q "$bin" plan "$spec" --json plan.json
 q "$bin" evaluate "$spec" --offer tpu-v7-5gw --quantity 1000 --json evaluate.json
-q "$bin" allocate "$spec" --from 2026-04-06T00:00Z --hours 168 --json allocate.json
-q "$bin" simulate "$spec" --days 42 --from 2026-04-01T00:00Z --policy all --scenario random:7 --seed 7 --out run --quiet
+q "$bin" allocate "$spec" --from 2026-04-06T00:00Z --hours 168 --lp-only --json allocate.json
+q "$bin" simulate "$spec" --days 61 --from 2026-04-01T00:00Z --policy all --scenario random:7 --seed 7 --horizon 24 \
+  --out run --quiet
 q "$bin" review run --month 2026-05 --json review.json
 "$bin" report "$spec" --plan plan.json --evaluate evaluate.json --allocate allocate.json --run run \
   --review review.json -o report.html --figures figures.json
