@@ -4,11 +4,11 @@
 # one (401); with a viewer's token the live views draw; a job submitted through
 # the API shows on the page at its next refresh. Screenshots in ARTIFACTS.
 set -euo pipefail
-bin=$1
-art=$2
+bin=$(realpath "$1")
+mkdir -p "$2"
+art=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-mkdir -p "$art"
 d=$(mktemp -d)
 pid=
 cleanup() {

@@ -6,12 +6,12 @@
 # screenshots in ARTIFACTS. Every piece missing (chromium, node, web/
 # packages) is a failure, never a skip.
 set -euo pipefail
-bin=$1
-art=$2
+bin=$(realpath "$1")
+mkdir -p "$2"
+art=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 spec=$root/examples/frontier-lab.yaml
-mkdir -p "$art"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 cd "$d"
