@@ -173,7 +173,8 @@
       });
       return {
         option: {
-          legend: legend({ data: series.filter((x) => !/ P5$| P25$/.test(x.name)).map((x) => x.name) }),
+          grid: { left: 70, right: 30, top: 40, bottom: post ? 90 : 70 },
+          legend: { type: 'plain', bottom: 0, left: 'center', data: series.filter((x) => !/ P5$| P25$/.test(x.name)).map((x) => x.name) },
           xAxis: xCat(cone.months, 'month'),
           yAxis: yAxis(unitLabel, fmt),
           series: series,
