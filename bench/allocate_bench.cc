@@ -5,8 +5,15 @@
 //
 //   allocate_bench [--seed 1] [--repeat 5] [--mps FILE] [--integer-gangs]
 //                  [--pools 50] [--workloads 30] [--periods 168]
+//                  [--method auto|exact|decomposed] [--time-limit S]
 //
-// Prints one "key value" per line (seconds, sizes, objective) for scripts.
+// --method exact is the previous formulation (the full model, per-class
+// switching rows, as one LP); auto picks the decomposed method at this size.
+// Prints one "key value" per line (seconds, sizes, plan value, certified
+// bound and gap, peak RSS) for scripts; exits 1 when the solve fails or does
+// not finish within --time-limit.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -142,6 +149,8 @@ int main(int argc, char** argv) {
   double switch_cost = 1.5;
   int models = 12;
   double idle_pref = -1;
+  fungible::AllocateMethod method = fungible::AllocateMethod::kAuto;
+  double time_limit_s = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -171,7 +180,19 @@ int main(int argc, char** argv) {
       models = std::stoi(next());
     else if (a == "--idle-pref")
       idle_pref = std::stod(next());
-    else {
+    else if (a == "--time-limit")
+      time_limit_s = std::stod(next());
+    else if (a == "--method") {
+      std::string m = next();
+      if (m == "exact")
+        method = fungible::AllocateMethod::kExact;
+      else if (m == "decomposed")
+        method = fungible::AllocateMethod::kDecomposed;
+      else if (m != "auto") {
+        std::fprintf(stderr, "--method: auto, exact or decomposed, got %s\n", m.c_str());
+        return 2;
+      }
+    } else {
       std::fprintf(stderr, "usage: allocate_bench [--seed N] [--repeat N] [--mps FILE] [--integer-gangs]\n");
       return 2;
     }
@@ -180,6 +201,8 @@ int main(int argc, char** argv) {
   inst.switch_cost_usd_per_chip = switch_cost;
   fungible::AllocateOptions opt;
   opt.integer_gangs = integer_gangs;
+  opt.method = method;
+  opt.time_limit_s = time_limit_s;
 
   if (!mps.empty()) {
     fungible::Status st;
@@ -217,10 +240,17 @@ int main(int argc, char** argv) {
   std::printf("pools %d\nworkloads %d\nperiods %d\n", P, W, T);
   std::printf("rows %d\ncolumns %d\ninteger %d\n", last.lp_rows, last.lp_columns, last.has_integers ? 1 : 0);
   std::printf("status %s\n", fungible::SolveStatusName(last.status));
+  std::printf("method %s\n", last.method.c_str());
+  std::printf("plan_value_usd %.10g\nbound_usd %.10g\ngap_rel %.6g\n", last.plan_value_usd, last.bound_usd,
+              last.gap_rel);
   std::printf("objective_usd %.10g\n", last.objective_usd);
   std::printf("objective_min %.10g\n", -last.objective_usd);
   std::printf("utilization %.4f\n", last.utilization);
   std::printf("build_s %.4f\nsolve_s %.4f\nend_to_end_s %.4f\n", Median(build), Median(solve), Median(e2e));
+  std::printf("bound_s %.4f\n", last.bound_seconds);
   std::printf("repeat %d\n", repeat);
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
   return 0;
 }

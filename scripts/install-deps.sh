@@ -13,7 +13,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   glpk-utils
   libopenmpi-dev openmpi-bin
-  libcpp-httplib-dev libpqxx-dev libssl-dev curl
+  libcpp-httplib-dev libboost-dev libpqxx-dev libssl-dev curl
   python3 python3-numpy
   nodejs npm chromium
 )

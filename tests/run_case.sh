@@ -7,6 +7,7 @@
 #   # stderr: pools[0].chips: expected      (substring that must appear; repeatable)
 #   # stdout: floor OK                      (likewise for stdout)
 #   # stdout-not: SHORT                     (substring that must not appear)
+#   # stdout-json: yes                      (stdout must be one JSON document and nothing else)
 set -uo pipefail
 bin=$1
 case_file=$2
@@ -36,6 +37,9 @@ done < <(sed -n 's/^# stdout: //p' "$case_file")
 while IFS= read -r s; do
   if grep -qF -- "$s" "$tmp/out"; then echo "FAIL stdout has: $s"; fail=1; fi
 done < <(sed -n 's/^# stdout-not: //p' "$case_file")
+if grep -q '^# stdout-json: yes' "$case_file"; then
+  python3 -c 'import json,sys; json.load(sys.stdin)' <"$tmp/out" || { echo "FAIL stdout is not one JSON document"; fail=1; }
+fi
 if [ $fail != 0 ]; then
   echo "--- command: fungible $run"; echo "--- stdout:"; head -60 "$tmp/out"; echo "--- stderr:"; head -40 "$tmp/err"
 fi

@@ -220,23 +220,66 @@
   }
 
   // ---------- the plan ----------
+  // Money words (docs/economics.md): cash profit = revenue − compute cost
+  // (cash); value = cash profit + imputed value of the work done (not cash).
   function viewPlan(app, fig) {
     const p = fig.plan;
     const s = section(app, 'plan', 'The procurement plan under the cone',
-      'What `fungible plan` signs and what it is worth: the value of planning over the cone (VSS), of knowing the future (EVPI), each point of the cone\'s plan lived in each other point, and cash.');
+      'What `fungible plan` signs and what it is worth: the value of planning over the cone (VSS), of knowing the future (EVPI), each point of the cone\'s plan lived in each other point, and the cash path. Cash profit is revenue less compute cost; value is cash profit plus the imputed value of the training and research work (not cash).');
     const signed = p.offers.filter((o) => o.sign && o.sign !== '-' && o.chips > 0).map((o) => o.id + ' ' + o.sign).join(', ') || 'nothing';
+    const spread = (x) => usd(x.mean) + ' (P10 ' + usd(x.p10) + ', P90 ' + usd(x.p90) + ')';
+    const raiseText = (r) => r.usd > 0 ? usd(r.usd) + ' by ' + (r.by_month || '–') : '$0 (cash stays above the floor)';
     kpis(s, [
-      ['objective (expected profit − risk)', usd(p.objective_usd)],
+      ['objective (expected value − risk)', usd(p.objective_usd)],
+      ['value (cash profit + imputed), mean', spread(p.value_usd)],
+      ['cash profit, mean', spread(p.cash_profit_usd)],
+      ['imputed value (not cash), mean', spread(p.imputed_value_usd)],
+      ['token revenue, mean', usd(p.revenue_usd.mean)],
+      ['compute cost, mean', usd(p.compute_cost_usd.mean)],
+      ['operating cost (not compute)', usd(p.operating_cost_usd)],
+      ['financing raised', usd(p.financing_usd)],
+      ['cash return on compute', ratio(p.cash_return_on_compute)],
+      ['return on compute (with imputed value)', ratio(p.return_on_compute)],
       ['VSS: planning over the cone vs the mean', usd(p.vss_usd)],
       ['EVPI: knowing the scenario in advance', usd(p.evpi_usd)],
-      ['return on compute', ratio(p.return_on_compute)],
       ['P(cash < floor of ' + usd(p.cash_floor_usd) + ')', pct(p.probability_cash_breach)],
-      ['signs', signed],
-    ]);
+    ].concat(p.capital_to_raise.map((r) => ['capital to raise at P' + Math.round(100 * r.quantile), raiseText(r)]), [['signs', signed]]));
     const g = grid(s);
+    // The cash path: P10/P50/P90 of end-of-month cash across the scenarios.
+    card(g, 'cash', 'Cash path: end-of-month cash, P10 / P50 / P90', 'End-of-month cash (USD) across the scenarios: the band from P10 to P90, the median (line), the cash floor (red). Capital to raise to stay above the floor: ' +
+      p.capital_to_raise.map((r) => 'P' + Math.round(100 * r.quantile) + ' ' + raiseText(r)).join('; ') + '.', () => {
+      const c = p.cash_by_month_usd;
+      const months = c.map((x) => x.month);
+      const series = [
+        { name: 'P10', type: 'line', symbol: 'none', stack: 'band', data: c.map((x) => x.p10), lineStyle: { color: '#2563eb', width: 1, type: 'dashed' }, itemStyle: { color: '#2563eb' } },
+        { name: 'P10 to P90', type: 'line', symbol: 'none', stack: 'band', data: c.map((x) => x.p90 - x.p10), lineStyle: { opacity: 0 }, areaStyle: { color: 'rgba(37,99,235,0.18)' }, itemStyle: { color: 'rgba(37,99,235,0.35)' }, tooltip: { show: false } },
+        { name: 'P90', type: 'line', symbol: 'none', data: c.map((x) => x.p90), lineStyle: { color: '#2563eb', width: 1, type: 'dashed' }, itemStyle: { color: '#2563eb' } },
+        { name: 'P50', type: 'line', symbol: 'circle', symbolSize: 4, data: c.map((x) => x.p50), lineStyle: { color: '#1e3a8a', width: 2.5 }, itemStyle: { color: '#1e3a8a' } },
+      ];
+      if (p.cash_floor_usd !== null && p.cash_floor_usd !== undefined)
+        series.push({ name: 'cash floor', type: 'line', symbol: 'none', data: months.map(() => p.cash_floor_usd), lineStyle: { color: '#dc2626', width: 2 }, itemStyle: { color: '#dc2626' },
+          endLabel: { show: true, formatter: 'floor ' + usd(p.cash_floor_usd), color: '#dc2626' } });
+      for (const r of p.capital_to_raise)
+        if (r.usd > 0 && r.by_month) series.push({ name: 'raise at P' + Math.round(100 * r.quantile), type: 'scatter', symbolSize: 10, data: [[r.by_month, p.cash_floor_usd]], itemStyle: { color: '#f59e0b' },
+          label: { show: true, position: 'top', formatter: 'raise ' + usd(r.usd) + ' by ' + r.by_month + ' (P' + Math.round(100 * r.quantile) + ')' } });
+      const lo = Math.min(...c.map((x) => x.p10), p.cash_floor_usd === null ? Infinity : p.cash_floor_usd);
+      return {
+        option: {
+          tooltip: { trigger: 'axis', valueFormatter: usd },
+          legend: legend({ data: series.map((x) => x.name).filter((n) => n !== 'P10 to P90').concat(['P10 to P90']) }),
+          grid: { left: 80, right: 110, top: 40, bottom: 80 },
+          xAxis: xCat(months, 'month (end-of-month cash)'),
+          yAxis: yAxis('cash, USD', usd, { min: lo < 0 ? lo * 1.1 : 0 }),
+          series: series,
+        },
+        columns: ['month', 'P10', 'P50', 'P90', 'mean'],
+        rows: c.map((x) => [x.month, usd(x.p10), usd(x.p50), usd(x.p90), usd(x.mean)]),
+      };
+    }, { wide: true });
     if (p.mismatch) {
       const m = p.mismatch;
-      const heat = (key, fmt, title, caption, unit) => card(g, key === 'profit_usd' ? 'mismatch-profit' : 'mismatch-unserved', title, caption, () => {
+      const ids = { value_usd: 'mismatch-value', cash_profit_usd: 'mismatch-cash-profit', unserved_share: 'mismatch-unserved' };
+      const heat = (key, fmt, title, caption, unit) => card(g, ids[key], title, caption, () => {
         const data = [];
         const rows = [];
         m.points.forEach((bought, i) => {
@@ -250,52 +293,42 @@
             grid: { left: 110, right: 30, top: 30, bottom: 90 },
             xAxis: xCat(m.points, 'what happens (cone point)'),
             yAxis: { type: 'category', data: m.points.map((x) => 'bought for ' + x), name: '', inverse: true },
-            visualMap: { min: Math.min(...values), max: Math.max(...values), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, text: [unit + ' high', 'low'], inRange: { color: key === 'profit_usd' ? ['#fee2e2', '#fef9c3', '#bbf7d0'] : ['#dcfce7', '#fef9c3', '#fecaca'] } },
+            visualMap: { min: Math.min(...values), max: Math.max(...values), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, text: [unit + ' high', 'low'], inRange: { color: key !== 'unserved_share' ? ['#fee2e2', '#fef9c3', '#bbf7d0'] : ['#dcfce7', '#fef9c3', '#fecaca'] } },
             series: [{ name: title, type: 'heatmap', data: data, label: { show: true, formatter: (x) => fmt(x.value[2]) } }],
           },
           columns: ['plan'].concat(m.points.map((x) => x + ' happens')), rows: rows,
         };
       });
-      heat('profit_usd', usd, 'Mismatch: profit', 'Profit (USD over the horizon) of the plan bought for each point of the cone (rows) when another point happens (columns).', 'USD');
+      heat('value_usd', usd, 'Mismatch: value (cash profit + imputed)', 'Value (USD over the horizon: cash profit plus imputed value) of the plan bought for each point of the cone (rows) when another point happens (columns).', 'USD');
+      heat('cash_profit_usd', usd, 'Mismatch: cash profit', 'Cash profit (USD over the horizon: revenue less compute cost) of the plan bought for each point of the cone (rows) when another point happens (columns).', 'USD');
       heat('unserved_share', pct, 'Mismatch: unserved demand', 'Share of demand left unserved by each plan (rows) when each point happens (columns).', 'share');
     }
-    card(g, 'cash', 'Lowest cash per scenario', 'Each scenario\'s lowest cash over the horizon (bars, USD), lowest first, against the cash floor (red line); the probability of breaching it is in the caption above the chart.', () => {
+    card(g, 'value-spread', 'Value across the scenarios', 'Each scenario\'s value over the horizon under the plan (USD), lowest first, split into cash profit and imputed value (stacked; cash profit can be negative).', () => {
       const sc = p.scenarios;
-      const series = [{
-        name: 'lowest cash', type: 'bar', data: sc.map((x) => x.min_cash_usd),
-        markLine: p.cash_floor_usd === null ? undefined : { symbol: 'none', lineStyle: { color: '#dc2626', width: 2 }, label: { formatter: 'floor ' + usd(p.cash_floor_usd) }, data: [{ yAxis: p.cash_floor_usd }] },
-      }];
       return {
-        option: {
-          xAxis: xCat(sc.map((x) => x.name), 'scenario (lowest cash first)'),
-          yAxis: yAxis('USD', usd, p.cash_floor_usd === null ? {} : { min: (v) => Math.min(v.min, p.cash_floor_usd) * 1.1 }),
-          series: series,
-        },
-        caption: 'Each scenario\'s lowest cash over the horizon (bars, USD), lowest first, against the floor (red line): P(cash < floor) = ' + pct(p.probability_cash_breach) + '.',
-        columns: ['scenario', 'probability', 'cumulative', 'lowest cash', 'profit', 'unserved', 'months below the floor'],
-        rows: sc.map((x) => [x.name, pct(x.probability), pct(x.cumulative_probability), usd(x.min_cash_usd), usd(x.profit_usd), pct(x.unserved_share), x.cash_breach_months]),
+        option: { legend: legend(), tooltip: { trigger: 'axis', valueFormatter: usd }, xAxis: xCat(sc.map((x) => x.name), 'scenario (lowest value first)'), yAxis: yAxis('USD', usd),
+          series: [{ name: 'cash profit', type: 'bar', stack: 'v', data: sc.map((x) => x.cash_profit_usd) }, { name: 'imputed value', type: 'bar', stack: 'v', data: sc.map((x) => x.imputed_value_usd) },
+            { name: 'value (cash profit + imputed)', type: 'line', data: sc.map((x) => x.value_usd), itemStyle: { color: '#111827' } }] },
+        columns: ['scenario', 'probability', 'cumulative', 'value', 'cash profit', 'imputed value', 'revenue', 'compute cost', 'lowest cash', 'unserved', 'months below the floor'],
+        rows: sc.map((x) => [x.name, pct(x.probability), pct(x.cumulative_probability), usd(x.value_usd), usd(x.cash_profit_usd), usd(x.imputed_value_usd), usd(x.revenue_usd), usd(x.cost_usd), usd(x.min_cash_usd), pct(x.unserved_share), x.cash_breach_months]),
       };
-    });
-    card(g, 'profit-spread', 'Profit across the scenarios', 'Profit over the horizon (USD) of each scenario under the plan, sorted, with its probability in the table.', () => {
-      const sc = p.scenarios.slice().sort((a, b) => a.profit_usd - b.profit_usd);
-      return {
-        option: { xAxis: xCat(sc.map((x) => x.name), 'scenario (lowest profit first)'), yAxis: yAxis('USD', usd), series: [{ name: 'profit', type: 'bar', data: sc.map((x) => x.profit_usd) }] },
-        columns: ['scenario', 'probability', 'profit'], rows: sc.map((x) => [x.name, pct(x.probability), usd(x.profit_usd)]),
-      };
-    });
+    }, { wide: true });
   }
 
   function viewEvaluate(app, fig) {
     const e = fig.evaluate;
     const s = section(app, 'evaluate', 'One offer: ' + e.offer,
       e.provider + ', ' + num(e.chips) + ' ' + e.chip_type + ' at $' + e.usd_per_chip_hour.toFixed(2) + ' a chip-hour: what signing it changes.');
-    kpis(s, [['objective change', usd(e.objective_change_usd)], ['expected profit change', usd(e.expected_profit_change_usd)], ['cost', usd(e.cost_usd)], ['P(profit falls)', pct(e.probability_profit_falls)]]);
+    kpis(s, [['objective change', usd(e.objective_change_usd)], ['expected value change (cash profit + imputed)', usd(e.expected_value_change_usd)],
+      ['expected cash profit change', usd(e.expected_cash_profit_change_usd)], ['expected imputed value change (not cash)', usd(e.expected_imputed_value_change_usd)],
+      ['expected revenue change', usd(e.expected_revenue_change_usd)], ['expected compute cost change', usd(e.expected_cost_change_usd)],
+      ['paid over the horizon', usd(e.cost_usd)], ['P(value falls)', pct(e.probability_value_falls)]]);
     const g = grid(s);
-    card(g, 'evaluate-scenarios', 'Profit change per scenario', 'What signing the offer adds to (or takes from) profit over the horizon in each scenario (USD).', () => {
-      const sc = e.scenarios.slice().sort((a, b) => a.profit_change_usd - b.profit_change_usd);
+    card(g, 'evaluate-scenarios', 'Value change per scenario', 'What signing the offer adds to (or takes from) value (cash profit + imputed value) over the horizon in each scenario (USD).', () => {
+      const sc = e.scenarios.slice().sort((a, b) => a.value_change_usd - b.value_change_usd);
       return {
-        option: { xAxis: xCat(sc.map((x) => x.name), 'scenario'), yAxis: yAxis('USD', usd), series: [{ name: 'profit change', type: 'bar', data: sc.map((x) => x.profit_change_usd) }] },
-        columns: ['scenario', 'probability', 'profit change', 'share of the chips used'], rows: sc.map((x) => [x.name, pct(x.probability), usd(x.profit_change_usd), pct(x.used_share)]),
+        option: { xAxis: xCat(sc.map((x) => x.name), 'scenario'), yAxis: yAxis('USD', usd), series: [{ name: 'value change', type: 'bar', data: sc.map((x) => x.value_change_usd) }] },
+        columns: ['scenario', 'probability', 'value change (cash profit + imputed)', 'share of the chips used'], rows: sc.map((x) => [x.name, pct(x.probability), usd(x.value_change_usd), pct(x.used_share)]),
       };
     });
     card(g, 'evaluate-months', 'Landed and used chips by month', 'Chips of the offer landed each month (bars) and the expected share of them used (line, right axis).', () => ({
@@ -491,6 +524,9 @@
       }, { wide: true }));
     }
     const kfmt = (k, v) => k.unit === 'usd' ? usd(v) : k.unit === 'share' ? pct(v) : k.unit === 'ratio' ? v.toFixed(3) : num(v);
+    if (rv.contracts && rv.contracts.length)
+      s.append(el('h3', { text: 'Compute cost by contract' }), table(['contract', 'cost ' + rv.previous_month, 'cost ' + rv.month, 'paid chip-hours ' + rv.previous_month, 'paid chip-hours ' + rv.month, 'volume effect', 'rate effect'],
+        rv.contracts.map((c) => [c.contract, usd(c.previous_cost_usd), usd(c.cost_usd), num(c.previous_paid_chip_hours), num(c.paid_chip_hours), usd(c.volume_effect_usd), usd(c.rate_effect_usd)])));
     s.append(el('h3', { text: 'KPIs' }), table(['KPI', rv.previous_month, rv.month, 'change'], rv.kpis.map((k) => [k.name, kfmt(k, k.previous), kfmt(k, k.value), k.change_pct === null || k.change_pct === undefined ? '–' : k.change_pct.toFixed(1) + '%'])));
   }
 

@@ -63,12 +63,30 @@ struct AllocationInstance {
   double switch_cost_usd_per_chip = 0;
 };
 
+// How Solve() optimises (docs/allocate.md, "Method"):
+//  * kExact: the full model (per-class switching rows) as one LP/MIP. Its
+//    optimum is what WriteMps exports; the LP fills in at fleet scale.
+//  * kDecomposed: (1) the model without switching, solved block by block (the
+//    periods floor windows tie together), gives an upper bound and the shadow
+//    prices; (2) one small LP (MIP with gangs) per period, in time order, each
+//    warm-started from the last, prices switching against the plan of the
+//    period before and keeps every floor window on track; the whole-chip plan
+//    is valued in the full model.
+//  * kAuto: kExact while the full model is small (kExactMaxRows), else kDecomposed.
+enum class AllocateMethod { kAuto, kExact, kDecomposed };
+inline constexpr int kExactMaxRows = 2000;
+
 struct AllocateOptions {
   UtcSeconds from = 0;
   int hours = 168;
   int period_hours = 1;
-  bool integer_gangs = true;     // false: solve the LP relaxation only
-  double mip_time_limit_s = 10;  // Cbc wall-clock limit; on time-out without an incumbent, the LP is rounded
+  bool integer_gangs = true;  // false: solve the LP relaxation only
+  AllocateMethod method = AllocateMethod::kAuto;
+  // Wall-clock limit of the whole Solve() (LPs and MIPs), 0 = none. When it
+  // is hit, the result is the best plan found so far, with status kTimeLimit
+  // and its certified gap.
+  double time_limit_s = 0;
+  double mip_time_limit_s = 10;  // Cbc wall-clock limit per MIP (also capped by time_limit_s)
   // Cbc stops once its incumbent is proven within this relative distance of
   // the best bound (status kOptimal then means "optimal within the gap"; the
   // bound is reported in mip_best_bound_usd). 0 = prove exact optimality.
@@ -157,10 +175,19 @@ struct AllocationResult {
   double integer_gap_rel = 0;     // (LP - MIP) / |LP|, 0 without gangs
   double mip_best_bound_usd = 0;  // Cbc's bound on the MIP optimum (= objective when proven optimal)
   bool has_integers = false;
+
+  // Certificate, for every method: the plan's value (plan_value_usd) and an
+  // upper bound on the optimum of the full model (MIP with gangs, per-class
+  // switching; the tiny idle preference added back), and their relative gap.
+  std::string method;      // "exact" or "decomposed"
+  double bound_usd = 0;    // >= the best value any plan can reach
+  std::string bound_kind;  // which relaxation gives bound_usd
+  double gap_rel = 0;      // (bound_usd - plan_value_usd) / |bound_usd| (0 when both are 0)
   int lp_rows = 0;
   int lp_columns = 0;
   double build_seconds = 0;  // wall time to build the model
   double solve_seconds = 0;  // wall time in the solver(s)
+  double bound_seconds = 0;  // decomposed: of it, stage 1 (the bound)
 };
 
 // Solves `instance`. An infeasible instance is a successful call whose result

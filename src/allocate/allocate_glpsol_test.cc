@@ -81,6 +81,44 @@ TEST(AllocateGlpsol, ObjectiveMatchesOnRandomInstances) {
   fs::remove_all(dir);
 }
 
+// The decomposed method never solves the exported model, but certifies a
+// bound on it: glpsol's optimum of the full model lies between the plan's
+// value and the bound (up to the idle preference the model charges).
+TEST(AllocateGlpsol, DecomposedCertificateHoldsAgainstGlpsol) {
+  if (!HaveGlpsol()) GTEST_SKIP() << "glpsol (Debian glpk-utils) is not installed";
+  const fs::path dir = TempDir();
+  int compared = 0;
+  testing_util::RandomFleetOptions o;
+  o.max_periods = 10;
+  for (int i = 0; i < 30 && compared < 16; ++i) {
+    const std::uint64_t seed = 7000 + i;
+    AllocationInstance inst = testing_util::RandomInstance(seed, o);
+    AllocateOptions opt;
+    opt.method = AllocateMethod::kDecomposed;
+    StatusOr<AllocationResult> r = Solve(inst, opt);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    if (r->status != SolveStatus::kOptimal) continue;
+    const fs::path mps = dir / ("dec" + std::to_string(seed) + ".mps");
+    ASSERT_TRUE(WriteMps(inst, opt, mps.string()).ok());
+    std::string report;
+    const double glp = GlpsolObjective(mps, report);
+    ASSERT_FALSE(std::isnan(glp)) << report.substr(0, 400);
+    double capacity_chip_hours = 0;
+    for (const auto& p : inst.pools)
+      for (size_t t = 0; t < inst.periods.size(); ++t)
+        capacity_chip_hours += p.capacity_chips[t] * inst.periods[t].hours;
+    const double optimum = -glp;  // of value - idle preference x allocated chip-hours
+    const double idle = AllocationLpOptions{}.idle_preference_usd_per_chip_hour * capacity_chip_hours;
+    const double tol = 1e-6 * std::max(1.0, std::fabs(optimum));
+    EXPECT_GE(r->bound_usd, optimum - tol) << "seed " << seed;
+    EXPECT_LE(r->plan_value_usd, optimum + idle + tol) << "seed " << seed;
+    EXPECT_NEAR(r->gap_rel, (r->bound_usd - r->plan_value_usd) / std::fabs(r->bound_usd), 1e-12);
+    ++compared;
+  }
+  EXPECT_GE(compared, 12);
+  fs::remove_all(dir);
+}
+
 // The LP-only export (gangs relaxed) matches the relaxed solve.
 TEST(AllocateGlpsol, RelaxedModelMatches) {
   if (!HaveGlpsol()) GTEST_SKIP() << "glpsol (Debian glpk-utils) is not installed";

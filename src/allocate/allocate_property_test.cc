@@ -139,6 +139,97 @@ TEST(AllocateProperty, HardFloorsAreMetOrExplained) {
   EXPECT_GE(infeasible, 3);
 }
 
+// Money is conserved: the plan's value is its revenue and bid value less its
+// switch cost, every class's value adds up to revenue and bids, and the
+// switch cost is the chips moved in times the price of a move.
+void CheckMoney(const AllocationInstance& inst, const AllocationResult& r) {
+  const double tol = 1e-9 * std::max(1.0, std::fabs(r.revenue_usd) + std::fabs(r.bid_value_usd));
+  EXPECT_NEAR(r.plan_value_usd, r.revenue_usd + r.bid_value_usd - r.switch_cost_usd, tol);
+  double by_class = 0;
+  for (double v : r.workload_value_usd) by_class += v;
+  EXPECT_NEAR(by_class, r.revenue_usd + r.bid_value_usd, 1e3 * tol);
+  long moved = 0;
+  for (const auto& e : r.switches) moved += e.chips;
+  EXPECT_NEAR(r.switch_cost_usd, inst.switch_cost_usd_per_chip * static_cast<double>(moved), tol);
+  // The certificate: a bound no lower than the plan, and the gap it states.
+  EXPECT_GE(r.bound_usd, r.plan_value_usd - tol);
+  const double scale = std::fabs(r.bound_usd);
+  EXPECT_NEAR(r.gap_rel, scale > 0 ? (r.bound_usd - r.plan_value_usd) / scale : 0.0, 1e-12);
+}
+
+// The decomposed method (stage 1 blocks without switching, then one model
+// per period) keeps every promise of the exact one on the same fleets.
+TEST(AllocateProperty, DecomposedRespectsEveryConstraint) {
+  int feasible = 0, with_gangs = 0;
+  for (int i = 0; i < kInstances; ++i) {
+    const std::uint64_t seed = 1000 + i;
+    AllocationInstance inst = RandomInstance(seed);
+    AllocateOptions o;
+    o.method = AllocateMethod::kDecomposed;
+    StatusOr<AllocationResult> r = Solve(inst, o);
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << r.status().ToString();
+    EXPECT_EQ(r->method, "decomposed");
+    if (r->status == SolveStatus::kInfeasible) {
+      EXPECT_FALSE(r->infeasibility.empty());
+      continue;
+    }
+    ++feasible;
+    with_gangs += r->has_integers;
+    CheckPlan(inst, *r, true, seed);
+    CheckMoney(inst, *r);
+  }
+  EXPECT_GE(feasible, kInstances * 9 / 10);
+  EXPECT_GE(with_gangs, 5);
+}
+
+TEST(AllocateProperty, ExactMethodMoneyAndCertificate) {
+  for (int i = 0; i < 20; ++i) {
+    const std::uint64_t seed = 1000 + i;
+    AllocationInstance inst = RandomInstance(seed);
+    StatusOr<AllocationResult> r = Solve(inst, {});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    if (r->status == SolveStatus::kInfeasible) continue;
+    EXPECT_EQ(r->method, "exact");
+    CheckMoney(inst, *r);
+  }
+}
+
+// On fleets small enough for the full model to solve exactly, the decomposed
+// method's bound is above the exact optimum and its plan below it: the gap
+// it certifies contains the truth.
+TEST(AllocateCertificate, BoundAndPlanBracketTheExactOptimum) {
+  int compared = 0, with_switching = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::uint64_t seed = 4000 + i;
+    AllocationInstance inst = RandomInstance(seed);
+    for (bool gangs : {true, false}) {
+      AllocateOptions exact;
+      exact.method = AllocateMethod::kExact;
+      exact.integer_gangs = gangs;
+      exact.mip_relative_gap = 0;
+      AllocateOptions dec = exact;
+      dec.method = AllocateMethod::kDecomposed;
+      StatusOr<AllocationResult> e = Solve(inst, exact);
+      StatusOr<AllocationResult> d = Solve(inst, dec);
+      ASSERT_TRUE(e.ok() && d.ok()) << "seed " << seed;
+      ASSERT_EQ(e->status == SolveStatus::kInfeasible, d->status == SolveStatus::kInfeasible)
+          << "seed " << seed;
+      if (e->status != SolveStatus::kOptimal || d->status != SolveStatus::kOptimal) continue;
+      SCOPED_TRACE("seed " + std::to_string(seed) + (gangs ? " gangs" : " relaxed"));
+      const double tol = 1e-6 * std::max(1.0, std::fabs(e->objective_usd));
+      // objective_usd charges the idle preference; the plain optimum is above it.
+      EXPECT_GE(d->bound_usd, e->objective_usd - tol);
+      EXPECT_LE(d->plan_value_usd, e->bound_usd + tol);
+      EXPECT_LE(e->plan_value_usd, e->bound_usd + tol);
+      EXPECT_GE(d->gap_rel, 0.0);
+      ++compared;
+      with_switching += e->switch_cost_usd > 0;
+    }
+  }
+  EXPECT_GE(compared, 40);
+  EXPECT_GE(with_switching, 5);
+}
+
 // The same seed gives the same plan, figure for figure.
 TEST(AllocateProperty, Deterministic) {
   AllocationInstance inst = RandomInstance(77);

@@ -54,6 +54,10 @@ bool HasValue(const AllocationInstance& inst, int w) {
   return false;
 }
 
+int WorkloadGroup(const AllocationInstance& inst, int w) {
+  return inst.workloads[w].served_model >= 0 ? 0 : 1;
+}
+
 GangFit GangFitOn(const AllocationInstance::WorkloadIn& w, const AllocationInstance::PoolIn& p) {
   GangFit f;
   if (w.gang_size_chips <= 0) return f;
@@ -163,14 +167,17 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
   std::vector<std::vector<char>> active(P, std::vector<char>(W, 0));
   std::vector<char> valued(W);
   size_t n_active = 0;
-  for (int w = 0; w < W; ++w) valued[w] = HasValue(inst, w);
+  for (int w = 0; w < W; ++w)
+    valued[w] = options.classes_with_value.empty() ? HasValue(inst, w) : options.classes_with_value[w];
   for (int p = 0; p < P; ++p)
     for (int w = 0; w < W; ++w) {
       fit[p][w] = GangFitOn(inst.workloads[w], inst.pools[p]);
       active[p][w] = valued[w] && IsEligible(inst, w, p);
       n_active += active[p][w];
     }
-  const bool switching = inst.switch_cost_usd_per_chip > 0 && T > 1;
+  const bool priced = inst.switch_cost_usd_per_chip > 0 && T > 1;
+  const bool switching = priced && options.switching == SwitchingRows::kPerClass;
+  const bool group_switching = priced && options.switching == SwitchingRows::kPerGroup;
   lp.Reserve(lp.columns.size() + n_active * T * (switching ? 2 : 1) + W * 4 * T,
              lp.rows.size() + P * T + M * T + W * T + n_active * T,
              lp.num_coefficients() + n_active * T * (switching ? 8 : 5));
@@ -349,6 +356,36 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
         }
       }
     }
+  }
+  if (group_switching) {
+    // Y[p,g,t] >= sum_{w in g} chips[p,w,t] - chips[p,w,t-1]: chips moved into
+    // the group, never more than the classes' own moves (see SwitchingRows).
+    idx.group_switch_col.assign(P, std::vector<std::vector<int>>(kWorkloadGroups));
+    idx.group_switch_row.assign(P, std::vector<std::vector<int>>(kWorkloadGroups));
+    for (int p = 0; p < P; ++p)
+      for (int g = 0; g < kWorkloadGroups; ++g) {
+        bool any = false;
+        for (int w = 0; w < W; ++w) any = any || (active[p][w] && WorkloadGroup(inst, w) == g);
+        if (!any) continue;
+        auto& ys = idx.group_switch_col[p][g];
+        auto& rs = idx.group_switch_row[p][g];
+        ys.assign(T, -1);
+        rs.assign(T, -1);
+        for (int t = 1; t < T; ++t) {
+          const double yub =
+              options.bound_columns_by_capacity ? inst.pools[p].capacity_chips[t] + 1.0 : kLpInfinity;
+          ys[t] = lp.AddColumn(nm("gsw_", pid[p], "_", ts(g), "_", ts(t)),
+                               weight * inst.switch_cost_usd_per_chip, 0.0, yub);
+          rs[t] = lp.AddRow(nm("gswr_", pid[p], "_", ts(g), "_", ts(t)), -kLpInfinity, 0.0);
+          lp.AddCoefficient(rs[t], ys[t], -1.0);
+          for (int w = 0; w < W; ++w) {
+            if (!active[p][w] || WorkloadGroup(inst, w) != g) continue;
+            const double c = idx.chips_per_unit[p][w];
+            lp.AddCoefficient(rs[t], idx.x_col[p][w][t], c);
+            lp.AddCoefficient(rs[t], idx.x_col[p][w][t - 1], -c);
+          }
+        }
+      }
   }
   idx.end_column = lp.num_columns();
   idx.end_row = lp.num_rows();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -190,7 +191,7 @@ TEST(AllocateCli, SmallLabSpec) {
   const std::string bin = CliPath();
   const std::string spec = std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml";
   const std::string dir = "/tmp/fungible-allocate-cli-" + std::to_string(::getpid());
-  std::string cmd = "'" + bin + "' allocate '" + spec + "' --from 2027-01-04T00:00Z --hours 48 --json '" +
+  std::string cmd = "'" + bin + "' allocate '" + spec + "' --from 2027-01-04T00:00Z --window 48h --json '" +
                     dir + ".json' --csv '" + dir + "' --mps '" + dir + ".mps' > '" + dir + ".out' 2>&1";
   int rc = std::system(cmd.c_str());
   const std::string out = ReadFile(dir + ".out");
@@ -206,6 +207,12 @@ TEST(AllocateCli, SmallLabSpec) {
   for (const auto& f : j["floors"])
     EXPECT_GE(f["achieved_effective_chip_hours"].get<double>(),
               f["required_effective_chip_hours"].get<double>() - 1e-6);
+  // The certificate, in JSON and text: a bound above the plan, and the gap between them.
+  const double plan = j["plan_value_usd"].get<double>(), bound = j["bound_usd"].get<double>();
+  EXPECT_GE(bound, plan - 1e-6);
+  EXPECT_NEAR(j["gap_rel"].get<double>(), (bound - plan) / std::fabs(bound), 1e-12);
+  EXPECT_FALSE(j["bound_kind"].get<std::string>().empty());
+  EXPECT_NE(out.find("certified gap"), std::string::npos) << out;
   // 512 x 0.97 = 496 chips on h100-east: never exceeded.
   for (const auto& p : j["pools"])
     for (double price : p["shadow_usd_per_chip_hour"]) EXPECT_GE(price, 0);
@@ -218,7 +225,7 @@ TEST(AllocateCli, SmallLabSpec) {
 TEST(AllocateCli, BadWindowIsAUsageError) {
   const std::string spec = std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml";
   std::string cmd = "'" + CliPath() + "' allocate '" + spec +
-                    "' --from 2027-01-04T00:00Z --hours 7 --period 2h > /dev/null 2>&1";
+                    "' --from 2027-01-04T00:00Z --window 7h --period 2h > /dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 2);
@@ -237,8 +244,8 @@ TEST(AllocateCli, InfeasibleFloorExplained) {
     out << yaml;
   }
   std::string cmd = "'" + CliPath() + "' allocate '" + base +
-                    ".yaml' --from 2027-01-04T00:00Z --hours 24 --json '" + base + ".json' > /dev/null 2> '" +
-                    base + ".err'";
+                    ".yaml' --from 2027-01-04T00:00Z --window 24h --json '" + base +
+                    ".json' > /dev/null 2> '" + base + ".err'";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 3);

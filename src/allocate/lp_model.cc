@@ -172,6 +172,18 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+LpSolution Finish(const LpModel& m, ClpSimplex& clp, LpSolution& sol) {
+  sol.status = LpStatus::kOptimal;
+  sol.objective = clp.objectiveValue();
+  sol.best_bound = sol.objective;
+  sol.x.assign(clp.primalColumnSolution(), clp.primalColumnSolution() + m.num_columns());
+  sol.row_activity.assign(clp.primalRowSolution(), clp.primalRowSolution() + m.num_rows());
+  sol.row_dual.assign(clp.dualRowSolution(), clp.dualRowSolution() + m.num_rows());
+  const unsigned char* st = clp.statusArray();
+  sol.basis.assign(st, st + m.num_columns() + m.num_rows());
+  return std::move(sol);
+}
+
 StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds& b,
                                   const LpSolveOptions& opt) {
   LpSolution sol;
@@ -181,6 +193,18 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
   clp.messageHandler()->setLogLevel(0);
   clp.loadProblem(m.num_columns(), m.num_rows(), csc.start.data(), csc.index.data(), csc.value.data(),
                   b.collb.data(), b.colub.data(), b.obj.data(), b.rowlb.data(), b.rowub.data());
+  if (opt.lp_time_limit_s > 0) clp.setMaximumWallSeconds(opt.lp_time_limit_s);
+  const size_t status_size = static_cast<size_t>(m.num_columns()) + m.num_rows();
+  if (opt.warm_basis != nullptr && opt.warm_basis->size() == status_size) {
+    clp.copyinStatus(opt.warm_basis->data());
+    clp.dual(0);
+    if (clp.status() == 3 && clp.hitMaximumIterations()) {
+      sol.status = LpStatus::kTimeLimitNoSolution;
+      return sol;
+    }
+    if (clp.status() == 0) return Finish(m, clp, sol);
+    // Anything else (e.g. numerical trouble from that basis): solve afresh.
+  }
   ClpSolve how;
   LpMethod method = opt.method;
   if (method == LpMethod::kAuto)
@@ -194,6 +218,10 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
   how.setPresolveType(opt.presolve ? ClpSolve::presolveOn : ClpSolve::presolveOff);
   clp.initialSolve(how);
   int status = clp.status();
+  if (status == 3 && opt.lp_time_limit_s > 0 && clp.hitMaximumIterations()) {
+    sol.status = LpStatus::kTimeLimitNoSolution;
+    return sol;
+  }
   if (status == 1) {
     sol.status = LpStatus::kInfeasible;
     return sol;
@@ -215,13 +243,7 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
       return Status::Internal("Clp stopped without an optimal solution (status " + std::to_string(status) +
                               ", secondary " + std::to_string(clp.secondaryStatus()) + ")");
   }
-  sol.status = LpStatus::kOptimal;
-  sol.objective = clp.objectiveValue();
-  sol.best_bound = sol.objective;
-  sol.x.assign(clp.primalColumnSolution(), clp.primalColumnSolution() + m.num_columns());
-  sol.row_activity.assign(clp.primalRowSolution(), clp.primalRowSolution() + m.num_rows());
-  sol.row_dual.assign(clp.dualRowSolution(), clp.dualRowSolution() + m.num_rows());
-  return sol;
+  return Finish(m, clp, sol);
 }
 
 StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds& b,

@@ -75,7 +75,7 @@ enum class LpStatus {
   kInfeasible,          // primal infeasible (or integer infeasible)
   kUnbounded,           // dual infeasible
   kTimeLimit,           // MIP stopped at the time limit with an incumbent in `x`
-  kTimeLimitNoSolution  // MIP stopped at the time limit without any integer solution
+  kTimeLimitNoSolution  // stopped at the time limit without a solution (MIP: no integer one)
 };
 const char* LpStatusName(LpStatus s);
 
@@ -98,6 +98,14 @@ struct LpSolveOptions {
   // scenario's weight times small costs) need a tighter one, or the simplex
   // stops short of the optimum and Cbc "proves" a wrong bound.
   double dual_tolerance = 0;
+  // Wall-clock limit of an LP solve (Clp), 0 = none. An LP stopped by it is
+  // reported as kTimeLimitNoSolution.
+  double lp_time_limit_s = 0;
+  // Warm start (LP solves): Clp's status array (one byte per column, then
+  // per row) of a model with the same columns and rows, e.g. LpSolution::basis
+  // of the previous solve. The solve then skips presolve and continues with
+  // the dual simplex from that basis. Ignored when the sizes differ.
+  const std::vector<unsigned char>* warm_basis = nullptr;
 };
 
 struct LpSolution {
@@ -107,6 +115,7 @@ struct LpSolution {
   std::vector<double> x;             // per column (empty when no solution)
   std::vector<double> row_activity;  // per row
   std::vector<double> row_dual;      // per row; LP solves only (empty for MIPs)
+  std::vector<unsigned char> basis;  // LP solves: Clp's final status array (for warm_basis)
   bool solved_as_mip = false;
   double seconds = 0;  // wall time inside COIN (load + solve)
 };
@@ -163,13 +172,29 @@ struct AllocationLpIndex {
   // Switching: chips_moved_in[p][w][t] >= chips[p][w][t] - chips[p][w][t-1].
   std::vector<std::vector<std::vector<int>>> switch_col;  // [p][w][t], t >= 1
   std::vector<std::vector<std::vector<int>>> switch_row;  // [p][w][t], t >= 1
+  // kPerGroup: the same per pool and workload group (0 serving, 1 the rest).
+  std::vector<std::vector<std::vector<int>>> group_switch_col;  // [p][g][t], t >= 1
+  std::vector<std::vector<std::vector<int>>> group_switch_row;  // [p][g][t], t >= 1
   // Interconnect domains used by gangs <= whole domains in the pool.
   std::vector<std::vector<int>> domain_row;               // [p][t]
   std::vector<std::vector<std::vector<int>>> domain_col;  // [p][w][t] domains reserved for w (rare)
 };
 
+// How AppendAllocationLp prices switching (when the switch cost is > 0).
+//  * kPerClass: the full model: chips moved into each class on each pool,
+//    y[p,w,t] >= chips[p,w,t] - chips[p,w,t-1]. One row per pool, class and
+//    period, chained through time: exact, but the LP fills in at fleet scale.
+//  * kPerGroup: chips moved into each workload group (serving, everything
+//    else) on each pool, Y[p,G,t] >= sum_{w in G} (chips[p,w,t] -
+//    chips[p,w,t-1]). Since sum_G max(0, sum_{w in G} d_w) <= sum_w max(0, d_w),
+//    this never charges more than the full model: its optimum is an upper
+//    bound on the full model's, with far fewer chained rows.
+//  * kNone: no switching rows (also an upper bound, looser).
+enum class SwitchingRows { kPerClass, kPerGroup, kNone };
+
 struct AllocationLpOptions {
   bool integer_gangs = true;  // gang columns integer (else continuous)
+  SwitchingRows switching = SwitchingRows::kPerClass;
   // Upper bounds on gang columns from the whole domains in the instance's
   // capacity (they tighten the MIP; elastic chip columns have no upper bound
   // of their own, the capacity row bounds them, which keeps its dual unique). A caller that adds capacity
@@ -180,6 +205,10 @@ struct AllocationLpOptions {
   // It lowers the objective by at most this much per allocated chip-hour and
   // shadow prices by at most this much per chip-hour.
   double idle_preference_usd_per_chip_hour = 1e-6;
+  // Per class: give it variables whether or not it can earn value in this
+  // instance (empty = HasValue). Models cut from a longer horizon pass the
+  // horizon's answer so that every cut has the same columns and rows.
+  std::vector<char> classes_with_value;
 };
 
 // How one gang of workload w sits on pool p: a gang larger than the domain
@@ -203,6 +232,11 @@ int MaxGangs(const AllocationInstance::WorkloadIn& w, const AllocationInstance::
 bool IsEligible(const AllocationInstance& instance, int w, int p);
 // Whether a variable for w is worth creating: it serves a model, bids, or has a floor.
 bool HasValue(const AllocationInstance& instance, int w);
+
+// The workload group kPerGroup switching prices moves between: 0 for a class
+// that serves a model, 1 for every other class (training, RL, research).
+inline constexpr int kWorkloadGroups = 2;
+int WorkloadGroup(const AllocationInstance& instance, int w);
 
 // Checks sizes and values of `instance` (vectors per period/pool, indices).
 Status ValidateInstance(const AllocationInstance& instance);

@@ -1,8 +1,8 @@
-// `fungible allocate SPEC --from T [--hours 168] [--period 1h] [--json FILE]
-// [--csv DIR] [--mps FILE] [--lp-only] [--time-limit S]`: chips per pool, period
+// `fungible allocate SPEC --from T [--window 7d] [--period 1h] [--json FILE|-]
+// [--csv DIR] [--mps FILE] [--lp-only] [--time-limit S] [--quiet]`: chips per pool, period
 // and workload by value, with the internal price of compute. Prints a
 // readable summary; writes JSON, CSV and the MPS model on request.
-// Exit codes: 0 solved (also at the MIP time limit, with the incumbent), 2
+// Exit codes: 0 solved (also at the time limit, with the best plan so far), 2
 // usage or spec error, 3 infeasible (reasons on stderr and in the JSON), 1
 // solver failure.
 
@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "spec/spec.h"
+#include "util/csv.h"
 #include "util/text.h"
 
 namespace fungible::cli {
@@ -27,8 +28,9 @@ namespace {
 struct AllocateFlags {
   std::string spec;
   std::string from;
-  int hours = 168;
+  std::string window = "7d";
   std::string period = "1h";
+  bool quiet = false;
   std::string json_path;
   std::string csv_dir;
   std::string mps_path;
@@ -39,10 +41,10 @@ struct AllocateFlags {
 
 bool IsTraining(WorkloadKind k) { return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl; }
 
-std::string PeriodEnd(const AllocationResult& r, int last) {
-  return FormatUtc(r.periods[last].start +
-                   static_cast<UtcSeconds>(std::llround(r.periods[last].hours * 3600)));
+UtcSeconds PeriodEndTime(const AllocationResult& r, int last) {
+  return r.periods[last].start + static_cast<UtcSeconds>(std::llround(r.periods[last].hours * 3600));
 }
+std::string PeriodEnd(const AllocationResult& r, int last) { return FormatUtc(PeriodEndTime(r, last)); }
 
 std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const AllocationResult& r) {
   const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
@@ -52,9 +54,11 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
          PeriodEnd(r, T - 1) + ", " + std::to_string(T) + " periods of " + std::to_string(opt.period_hours) +
          "h\n";
   out += "LP: " + Grouped(r.lp_rows) + " rows, " + Grouped(r.lp_columns) + " columns" +
-         (r.has_integers ? " (integer gangs, Cbc)" : (opt.integer_gangs ? "" : " (gangs relaxed)")) + "; " +
-         SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) + " s (build " +
-         Fmt("%.2f", r.build_seconds) + " s)\n";
+         (r.method == "decomposed" ? " (without switching, in blocks; then one per period)" : "") +
+         (r.has_integers ? (r.method == "decomposed" ? " (whole gangs by rounding)" : " (integer gangs, Cbc)")
+                         : (opt.integer_gangs ? "" : " (gangs relaxed)")) +
+         "; " + r.method + ", " + SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) +
+         " s (build " + Fmt("%.2f", r.build_seconds) + " s)\n";
   if (r.status == SolveStatus::kInfeasible) return out;
 
   // Workloads.
@@ -121,8 +125,11 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
           {"plan value (whole chips)", Grouped(r.plan_value_usd)},
           {"contract cost (idle included)", Grouped(r.contract_cost_usd)},
           {"utilization", Percent(r.utilization)},
-          {r.has_integers ? "objective (MIP)" : "objective (LP)", Fmt("%.2f", r.objective_usd)}};
-  if (r.has_integers) {
+          {"upper bound (" + r.bound_kind + ")", Fmt("%.2f", r.bound_usd)},
+          {"certified gap (bound - plan value) / bound", Fmt("%.4f%%", 100 * r.gap_rel)}};
+  if (r.method == "exact")
+    rows.push_back({r.has_integers ? "objective (MIP)" : "objective (LP)", Fmt("%.2f", r.objective_usd)});
+  if (r.has_integers && r.method == "exact") {
     rows.push_back({"LP relaxation bound", Fmt("%.2f", r.lp_relaxation_objective_usd)});
     rows.push_back({"integer gap (LP - MIP) / LP", Fmt("%.4f%%", 100 * r.integer_gap_rel)});
     rows.push_back({"MIP bound (Cbc)", Fmt("%.2f", r.mip_best_bound_usd)});
@@ -173,8 +180,8 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
             M = static_cast<int>(r.model_ids.size());
   json j;
   j["spec"] = fleet.name;
-  j["from"] = FormatUtc(opt.from);
-  j["hours"] = opt.hours;
+  j["from"] = FormatRfc3339(opt.from);
+  j["hours"] = opt.hours;  // the --window in hours
   j["period_hours"] = opt.period_hours;
   j["status"] = SolveStatusName(r.status);
   j["objective_usd"] = r.objective_usd;
@@ -184,6 +191,12 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   j["mip_best_bound_usd"] = r.mip_best_bound_usd;
   j["mip_relative_gap_setting"] = opt.mip_relative_gap;
   j["has_integers"] = r.has_integers;
+  j["method"] = r.method;
+  j["plan_value_usd"] = r.plan_value_usd;
+  j["bound_usd"] = r.bound_usd;
+  j["bound_kind"] = r.bound_kind;
+  j["gap_rel"] = r.gap_rel;
+  j["time_limit_s"] = opt.time_limit_s;
   j["lp_rows"] = r.lp_rows;
   j["lp_columns"] = r.lp_columns;
   j["build_seconds"] = r.build_seconds;
@@ -191,11 +204,10 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   j["revenue_usd"] = r.revenue_usd;
   j["bid_value_usd"] = r.bid_value_usd;
   j["switch_cost_usd"] = r.switch_cost_usd;
-  j["plan_value_usd"] = r.plan_value_usd;
   j["contract_cost_usd"] = r.contract_cost_usd;
   j["utilization"] = r.utilization;
   json periods = json::array();
-  for (const auto& p : r.periods) periods.push_back(FormatUtc(p.start));
+  for (const auto& p : r.periods) periods.push_back(FormatRfc3339(p.start));
   j["periods"] = periods;
   json pools = json::array();
   for (int p = 0; p < P; ++p)
@@ -232,8 +244,8 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   json floors = json::array();
   for (const auto& f : r.floors)
     floors.push_back({{"workload", f.workload},
-                      {"from", FormatUtc(r.periods[f.first_period].start)},
-                      {"to", PeriodEnd(r, f.last_period)},
+                      {"from", FormatRfc3339(r.periods[f.first_period].start)},
+                      {"to", FormatRfc3339(PeriodEndTime(r, f.last_period))},
                       {"first_period", f.first_period},
                       {"last_period", f.last_period},
                       {"required_effective_chip_hours", f.required_effective_chip_hours},
@@ -242,7 +254,7 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   json switches = json::array();
   for (const auto& e : r.switches)
     switches.push_back({{"period", e.period},
-                        {"at", FormatUtc(r.periods[e.period].start)},
+                        {"at", FormatRfc3339(r.periods[e.period].start)},
                         {"pool", e.pool},
                         {"from", e.from_workload},
                         {"to", e.to_workload},
@@ -252,8 +264,8 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   for (const auto& x : r.infeasibility)
     why.push_back({{"kind", x.kind},
                    {"workload", x.workload},
-                   {"from", FormatUtc(r.periods[x.first_period].start)},
-                   {"to", PeriodEnd(r, x.last_period)},
+                   {"from", FormatRfc3339(r.periods[x.first_period].start)},
+                   {"to", FormatRfc3339(PeriodEndTime(r, x.last_period))},
                    {"first_period", x.first_period},
                    {"last_period", x.last_period},
                    {"required", x.required},
@@ -265,61 +277,67 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   return j;
 }
 
+const std::vector<std::string> kCsvFiles = {"allocation.csv", "prices.csv", "serving.csv"};
+
 Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::Invalid(dir + ": cannot create directory: " + ec.message());
+  FUNGIBLE_RETURN_IF_ERROR(MakeDirectory(dir));
   const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
             T = static_cast<int>(r.periods.size()), M = static_cast<int>(r.model_ids.size());
-  std::string a = "period_start,pool,workload,chips\n";
+  std::string a = CsvRecord({"period_start", "pool", "workload", "chips"});
   for (int t = 0; t < T; ++t)
     for (int p = 0; p < P; ++p)
       for (int w = 0; w < W; ++w)
         if (r.chips[p][w][t] != 0)
-          a += FormatUtc(r.periods[t].start) + "," + r.pool_ids[p] + "," + r.workload_ids[w] + "," +
-               std::to_string(r.chips[p][w][t]) + "\n";
+          a += CsvRecord({FormatRfc3339(r.periods[t].start), r.pool_ids[p], r.workload_ids[w],
+                          std::to_string(r.chips[p][w][t])});
   FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(dir + "/allocation.csv", a));
-  std::string pr = "period_start,pool,capacity_chips,allocated_chips,usd_per_chip_hour\n";
+  std::string pr =
+      CsvRecord({"period_start", "pool", "capacity_chips", "allocated_chips", "usd_per_chip_hour"});
   for (int t = 0; t < T; ++t)
     for (int p = 0; p < P; ++p) {
       long used = 0;
       for (int w = 0; w < W; ++w) used += r.chips[p][w][t];
-      pr += FormatUtc(r.periods[t].start) + "," + r.pool_ids[p] + "," + Fmt("%.10g", r.capacity_chips[p][t]) +
-            "," + std::to_string(used) + "," + Fmt("%.10g", r.shadow_usd_per_chip_hour[p][t]) + "\n";
+      pr += CsvRecord({FormatRfc3339(r.periods[t].start), r.pool_ids[p], Fmt("%.10g", r.capacity_chips[p][t]),
+                       std::to_string(used), Fmt("%.10g", r.shadow_usd_per_chip_hour[p][t])});
     }
   FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(dir + "/prices.csv", pr));
-  std::string s =
-      "period_start,model,demand_output_tokens,served_output_tokens,unserved_output_tokens,revenue_usd\n";
+  std::string s = CsvRecord({"period_start", "model", "demand_output_tokens", "served_output_tokens",
+                             "unserved_output_tokens", "revenue_usd"});
   for (int t = 0; t < T; ++t)
     for (int m = 0; m < M; ++m) {
       const ServedModel* model = fleet.FindModel(r.model_ids[m]);
       double d = r.demand_output_tokens[m][t], sv = r.served_output_tokens[m][t];
-      s += FormatUtc(r.periods[t].start) + "," + r.model_ids[m] + "," + Fmt("%.10g", d) + "," +
-           Fmt("%.10g", sv) + "," + Fmt("%.10g", std::max(0.0, d - sv)) + "," +
-           Fmt("%.10g", model ? sv * model->usd_per_output_token() : 0.0) + "\n";
+      s += CsvRecord({FormatRfc3339(r.periods[t].start), r.model_ids[m], Fmt("%.10g", d), Fmt("%.10g", sv),
+                      Fmt("%.10g", std::max(0.0, d - sv)),
+                      Fmt("%.10g", model ? sv * model->usd_per_output_token() : 0.0)});
     }
   return WriteTextFile(dir + "/serving.csv", s);
 }
 
 int RunAllocate(const AllocateFlags& f) {
-  const bool tty = StderrIsTerminal();
+  Progress progress("allocate", f.quiet);
   AllocateOptions opt;
   StatusOr<UtcSeconds> from = ParseUtc(f.from);
   if (!from.ok()) return ReportError(from.status().WithContext("--from"));
   opt.from = *from;
-  opt.hours = f.hours;
-  StatusOr<std::int64_t> period = ParseDurationSeconds(f.period);
-  if (!period.ok()) return ReportError(period.status().WithContext("--period"));
-  if (*period % kSecondsPerHour != 0)
-    return ReportError(Status::Invalid("--period: must be a whole number of hours, got " + f.period));
-  opt.period_hours = static_cast<int>(*period / kSecondsPerHour);
+  StatusOr<int> window = DurationHours("--window", f.window);
+  if (!window.ok()) return ReportError(window.status());
+  opt.hours = *window;
+  StatusOr<int> period = DurationHours("--period", f.period);
+  if (!period.ok()) return ReportError(period.status());
+  opt.period_hours = *period;
+  auto outputs = FilesIn("--csv", f.csv_dir, kCsvFiles);
+  outputs.emplace_back("--json", f.json_path);
+  outputs.emplace_back("--mps", f.mps_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}}, outputs); !st.ok()) return ReportError(st);
   opt.integer_gangs = !f.lp_only;
   if (!(f.time_limit_s > 0)) return ReportError(Status::Invalid("--time-limit: must be positive"));
+  opt.time_limit_s = f.time_limit_s;
   opt.mip_time_limit_s = f.time_limit_s;
   if (!(f.mip_gap >= 0 && f.mip_gap < 1)) return ReportError(Status::Invalid("--mip-gap: must be in [0, 1)"));
   opt.mip_relative_gap = f.mip_gap;
 
-  if (tty) std::fprintf(stderr, "reading %s...\n", f.spec.c_str());
+  progress.Show("reading " + f.spec + "...");
   StatusOr<Fleet> fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
   StatusOr<AllocationInstance> inst = BuildInstance(*fleet, opt);
@@ -328,10 +346,12 @@ int RunAllocate(const AllocateFlags& f) {
     Status st = WriteMps(*inst, opt, f.mps_path);
     if (!st.ok()) return ReportError(st);
   }
-  if (tty)
-    std::fprintf(stderr, "solving %zu pools x %zu workloads x %zu periods...\n", inst->pools.size(),
-                 inst->workloads.size(), inst->periods.size());
+  progress.Show(
+      "solving " + std::to_string(inst->pools.size()) + " pools x " + std::to_string(inst->workloads.size()) +
+      " workloads x " + std::to_string(inst->periods.size()) + " periods" +
+      (opt.integer_gangs ? " (whole gangs: up to " + Fmt("%g", opt.mip_time_limit_s) + " s)" : "") + "...");
   StatusOr<AllocationResult> r = Solve(*inst, opt);
+  progress.Clear();
   if (!r.ok()) return ReportError(r.status());
 
   if (f.json_path != "-") {  // JSON on stdout replaces the summary
@@ -354,9 +374,9 @@ int RunAllocate(const AllocateFlags& f) {
   if (r->status == SolveStatus::kTimeLimit)
     std::fprintf(
         stderr,
-        "fungible: warning: Cbc stopped at the %.0f s time limit; the plan is the best whole-gang plan found "
-        "(bound %.2f usd)\n",
-        opt.mip_time_limit_s, r->mip_best_bound_usd);
+        "fungible: warning: stopped at the %g s time limit; the plan is the best found so far: value "
+        "%.2f usd, within %.4f%% of the bound %.2f usd\n",
+        opt.time_limit_s, r->plan_value_usd, 100 * r->gap_rel, r->bound_usd);
   return kExitOk;
 }
 
@@ -369,14 +389,17 @@ void AddAllocateCommand(CLI::App& app, int& exit_code) {
       "Allocate chips of every pool to workloads per period by value (LP), with the price of compute");
   cmd->add_option("spec", flags->spec, "Fleet spec (YAML)")->required();
   cmd->add_option("--from", flags->from, "Window start, UTC, e.g. 2027-01-04T00:00Z")->required();
-  cmd->add_option("--hours", flags->hours, "Window length in hours (1..8784)")->capture_default_str();
+  cmd->add_option("--window", flags->window, "Window length, whole hours up to 366d (168h, 7d)")
+      ->capture_default_str();
   cmd->add_option("--period", flags->period, "Period length, whole hours (1h, 4h, 1d)")
       ->capture_default_str();
-  cmd->add_option("--json", flags->json_path, "Write the full result as JSON to FILE ('-' = stdout)");
-  cmd->add_option("--csv", flags->csv_dir, "Write allocation.csv, prices.csv and serving.csv into DIR");
+  AddJsonOption(cmd, flags->json_path, "the full result");
+  AddCsvOption(cmd, flags->csv_dir, "allocation.csv, prices.csv and serving.csv");
+  AddQuietFlag(cmd, flags->quiet);
   cmd->add_option("--mps", flags->mps_path, "Write the model (free MPS, minimisation of -objective) to FILE");
   cmd->add_flag("--lp-only", flags->lp_only, "Relax gangs to fractions (no integer placement)");
-  cmd->add_option("--time-limit", flags->time_limit_s, "Seconds Cbc may spend on whole gangs")
+  cmd->add_option("--time-limit", flags->time_limit_s,
+                  "Wall-clock seconds for the whole solve; at the limit the best plan so far is returned")
       ->capture_default_str();
   cmd->add_option("--mip-gap", flags->mip_gap,
                   "Stop Cbc once within this relative gap of its bound (0 = exact)")

@@ -1,5 +1,5 @@
-// `fungible catalog [--json] [--platform nvidia|amd|google|aws|cpu]`: the
-// built-in chip catalog as an aligned table or as JSON with every field.
+// `fungible catalog [--json FILE|-] [--csv DIR] [--platform nvidia|amd|google|aws|cpu]`:
+// the built-in chip catalog as an aligned table, or as JSON and CSV with every field.
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -18,7 +18,9 @@ constexpr const char* kAttribution =
     "Figures: Epoch AI, 'Data on Machine Learning Hardware' (CC BY 4.0) and vendor specs as noted";
 
 struct CatalogOptions {
-  bool json = false;
+  std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;    // accepted everywhere; catalog shows no progress
   std::string platform;  // empty = all
 };
 
@@ -71,8 +73,8 @@ std::string FormatTable(const std::vector<const ChipType*>& chips) {
   return out;
 }
 
-std::string FormatJson(const std::vector<const ChipType*>& chips) {
-  nlohmann::json list = nlohmann::json::array();
+nlohmann::ordered_json ChipsJson(const std::vector<const ChipType*>& chips) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const ChipType* c : chips) {
     list.push_back({{"id", c->id},
                     {"name", c->name},
@@ -89,15 +91,23 @@ std::string FormatJson(const std::vector<const ChipType*>& chips) {
                     {"release_date", c->release_date},
                     {"source", c->source}});
   }
-  nlohmann::json doc = {{"attribution", kAttribution}, {"chip_types", list}};
-  return doc.dump(2) + "\n";
+  return list;
 }
 
 int RunCatalog(const CatalogOptions& opts) {
   std::vector<const ChipType*> chips;
   for (const ChipType& c : BuiltinCatalog())
     if (opts.platform.empty() || opts.platform == PlatformName(c.platform)) chips.push_back(&c);
-  Status st = WriteTextFile("-", opts.json ? FormatJson(chips) : FormatTable(chips));
+  Status st = Status::Ok();
+  if (!opts.json_path.empty()) {
+    const nlohmann::ordered_json doc = {{"attribution", kAttribution}, {"chip_types", ChipsJson(chips)}};
+    st = WriteTextFile(opts.json_path, doc.dump(2) + "\n");
+  }
+  if (st.ok() && !opts.csv_dir.empty()) {
+    st = MakeDirectory(opts.csv_dir);
+    if (st.ok()) st = WriteJsonRowsCsv(opts.csv_dir + "/catalog.csv", ChipsJson(chips));
+  }
+  if (st.ok() && opts.json_path != "-") st = WriteTextFile("-", FormatTable(chips));
   if (!st.ok()) return ReportError(st);
   return kExitOk;
 }
@@ -108,7 +118,9 @@ void AddCatalogCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd =
       app.add_subcommand("catalog", "List the built-in chip catalog: public specs, each with its source");
   auto opts = std::make_shared<CatalogOptions>();
-  cmd->add_flag("--json", opts->json, "Print every field, including the source of each figure, as JSON");
+  AddJsonOption(cmd, opts->json_path, "every field, including the source of each figure,");
+  AddCsvOption(cmd, opts->csv_dir, "catalog.csv (every field, one chip type a row)");
+  AddQuietFlag(cmd, opts->quiet);
   cmd->add_option("--platform", opts->platform, "Only chips of this platform")
       ->check(CLI::IsMember({"nvidia", "amd", "google", "aws", "cpu"}));
   cmd->callback([opts, &exit_code] { exit_code = RunCatalog(*opts); });

@@ -1,6 +1,6 @@
 // `fungible evaluate SPEC (--offer ID | --offer-file FILE) [--quantity Q]
-// [--json FILE] [--method M] [--threads N] [--scenarios K]`: what one offer
-// adds to the current portfolio across the cone: change in expected profit
+// [--json FILE|-] [--csv DIR] [--quiet] [--method M] [--threads N] [--scenarios K]`: what one offer
+// adds to the current portfolio across the cone: change in expected value
 // and in CVaR with its distribution, breakeven price, price-performance month
 // by month per workload class, the share of its chip-hours the allocation
 // would use, and a verdict. With --offer-file every offer in the file is
@@ -29,6 +29,8 @@ struct EvaluateFlags {
   std::string offer_file;
   double quantity = -1;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;
   std::string method = "auto";
   int threads = 0;
   int scenarios = 0;
@@ -46,13 +48,21 @@ std::string Text(const OfferEvaluation& e) {
                                         : std::string()) +
          " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " + std::to_string(e.months_in_horizon) +
          " planned months, " + std::to_string(e.scenario_names.size()) + " scenarios\n";
+  if (e.payment_share_in_horizon < 0.995)
+    out += "valued on " + std::to_string(e.months_in_horizon) + " of its " +
+           std::to_string(e.contract_months) + " months (" + Percent(e.payment_share_in_horizon) +
+           " of its payments); the rest of the term is outside the planned months and not valued\n";
   out += "\nAdded to the current portfolio (committed contracts and on-demand fallbacks)\n";
   std::vector<std::vector<std::string>> rows = {
       {"objective", Money(e.objective_change_usd)},
-      {"expected profit", Money(e.expected_profit_change_usd)},
+      {"token revenue", Money(e.expected_revenue_change_usd)},
+      {"compute cost", Money(e.expected_cost_change_usd)},
+      {"cash profit", Money(e.expected_revenue_change_usd - e.expected_cost_change_usd)},
+      {"imputed value", Money(e.expected_imputed_value_change_usd)},
+      {"expected value", Money(e.expected_value_change_usd)},
       {"  P10 / P50 / P90",
-       Money(e.profit_change.p10) + " / " + Money(e.profit_change.p50) + " / " + Money(e.profit_change.p90)},
-      {"  profit falls in", Percent(e.probability_profit_falls) + " of scenarios"},
+       Money(e.value_change.p10) + " / " + Money(e.value_change.p50) + " / " + Money(e.value_change.p90)},
+      {"  value falls in", Percent(e.probability_value_falls) + " of scenarios"},
       {"CVaR of loss", Money(e.cvar_loss_change_usd)},
       {"unserved demand", Percent(e.unserved_share_before) + " -> " + Percent(e.unserved_share_after)},
       {"P(cash breach)",
@@ -131,7 +141,7 @@ nlohmann::json Json(const OfferEvaluation& e) {
   for (size_t s = 0; s < e.scenario_names.size(); ++s)
     scen.push_back({{"name", e.scenario_names[s]},
                     {"probability", e.probability[s]},
-                    {"profit_change_usd", e.profit_change_usd[s]},
+                    {"value_change_usd", e.value_change_usd[s]},
                     {"used_share", e.used_share[s]}});
   return {{"offer", e.offer},
           {"provider", e.provider},
@@ -142,15 +152,21 @@ nlohmann::json Json(const OfferEvaluation& e) {
           {"chips", e.chips},
           {"usd_per_chip_hour", e.usd_per_chip_hour},
           {"months_in_horizon", e.months_in_horizon},
+          {"contract_months", e.contract_months},
+          {"payment_share_in_horizon", e.payment_share_in_horizon},
           {"cost_usd", e.cost_usd},
           {"objective_change_usd", e.objective_change_usd},
-          {"expected_profit_change_usd", e.expected_profit_change_usd},
-          {"profit_change_usd",
-           {{"mean", e.profit_change.mean},
-            {"p10", e.profit_change.p10},
-            {"p50", e.profit_change.p50},
-            {"p90", e.profit_change.p90}}},
-          {"probability_profit_falls", e.probability_profit_falls},
+          {"expected_value_change_usd", e.expected_value_change_usd},
+          {"expected_revenue_change_usd", e.expected_revenue_change_usd},
+          {"expected_cost_change_usd", e.expected_cost_change_usd},
+          {"expected_cash_profit_change_usd", e.expected_revenue_change_usd - e.expected_cost_change_usd},
+          {"expected_imputed_value_change_usd", e.expected_imputed_value_change_usd},
+          {"value_change_usd",
+           {{"mean", e.value_change.mean},
+            {"p10", e.value_change.p10},
+            {"p50", e.value_change.p50},
+            {"p90", e.value_change.p90}}},
+          {"probability_value_falls", e.probability_value_falls},
           {"cvar_loss_change_usd", e.cvar_loss_change_usd},
           {"probability_cash_breach",
            {{"before", e.probability_cash_breach_before}, {"after", e.probability_cash_breach_after}}},
@@ -177,6 +193,11 @@ int RunEvaluate(const EvaluateFlags& f) {
   auto fail = [&](const Status& st) { return speak ? ReportError(st) : ExitCodeFor(st); };
   if (f.offer.empty() == f.offer_file.empty())
     return fail(Status::Invalid("evaluate: give exactly one of --offer ID and --offer-file FILE"));
+  auto outputs = FilesIn("--csv", f.csv_dir, {"evaluations.csv", "months.csv", "scenarios.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--offer-file", f.offer_file}}, outputs);
+      !st.ok())
+    return fail(st);
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return fail(fleet.status());
   if (f.scenarios > 0) fleet->plan.scenarios = f.scenarios;
@@ -197,18 +218,39 @@ int RunEvaluate(const EvaluateFlags& f) {
   if (f.quantity >= 0) o.quantity = f.quantity;
   nlohmann::json all = nlohmann::json::array();
   std::string text;
+  Progress progress("evaluate", f.quiet || !speak);
   for (const auto& id : ids) {
+    progress.Show("offer " + id + " across " + std::to_string(fleet->plan.scenarios) + " scenarios...");
     auto ev = EvaluateOffer(*fleet, id, o);
     if (!ev.ok()) return fail(ev.status());
     all.push_back(Json(*ev));
     text += (text.empty() ? "" : "\n") + Text(*ev);
   }
+  progress.Clear();
   if (!speak) return kExitOk;
   if (!f.json_path.empty()) {
     Status st = WriteTextFile(f.json_path, (ids.size() == 1 ? all[0] : all).dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
-    if (f.json_path == "-") return kExitOk;
   }
+  if (!f.csv_dir.empty()) {
+    // One row per offer (its lists aside), and its months and scenarios with the offer's id.
+    nlohmann::ordered_json offers = nlohmann::ordered_json::array(), months = offers, scenarios = offers;
+    for (const auto& e : nlohmann::ordered_json::parse(all.dump())) {
+      nlohmann::ordered_json row = e;
+      for (const char* list : {"classes", "months", "scenarios"}) row.erase(list);
+      offers.push_back(row);
+      for (const auto& m : e["months"])
+        months.push_back(nlohmann::ordered_json{{"offer", e["offer"]}, {"month", m}});
+      for (const auto& x : e["scenarios"])
+        scenarios.push_back(nlohmann::ordered_json{{"offer", e["offer"]}, {"scenario", x}});
+    }
+    Status st = MakeDirectory(f.csv_dir);
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/evaluations.csv", offers);
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/months.csv", months);
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/scenarios.csv", scenarios);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path == "-") return kExitOk;
   std::fputs(text.c_str(), stdout);
   return kExitOk;
 }
@@ -225,7 +267,9 @@ void AddEvaluateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--offer-file", flags->offer_file, "YAML file with offers: to evaluate (each in turn)");
   cmd->add_option("--quantity", flags->quantity,
                   "Quantity to sign, in the offer's unit (default: all of it)");
-  cmd->add_option("--json", flags->json_path, "Write the evaluation as JSON to FILE ('-' = stdout)");
+  AddJsonOption(cmd, flags->json_path, "the evaluation");
+  AddCsvOption(cmd, flags->csv_dir, "evaluations.csv (one row per offer), months.csv and scenarios.csv");
+  AddQuietFlag(cmd, flags->quiet);
   cmd->add_option("--method", flags->method, "auto, extensive or decomposition")->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
       ->capture_default_str();

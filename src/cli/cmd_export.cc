@@ -1,7 +1,7 @@
-// `fungible export kueue SPEC [--plan FILE] [--period N | --at T | --all DIR]
-// [-o FILE]`: the plan's quotas for one period as Kueue ResourceFlavor,
-// Cohort and ClusterQueue manifests (YAML, kubectl-apply ready). Kueue has no
-// time-of-day quota: export each period and apply it at the period's start
+// `fungible export kueue SPEC [--quotas FILE | --from T [--window 1d] [--period 1h]]
+// [--period-index N | --at T | --all DIR] [-o FILE]`: the plan's quotas for one period as Kueue
+// ResourceFlavor, Cohort and ClusterQueue manifests (YAML, kubectl-apply ready). Kueue has no time-of-day
+// quota: export each period and apply it at the period's start
 // (--all writes one file per period plus schedule.tsv; see docs/serve.md).
 #include <yaml-cpp/yaml.h>
 
@@ -58,30 +58,44 @@ std::string ToYaml(const json& docs) {
 }
 
 struct ExportFlags {
-  std::string spec, plan_file, from, at, all_dir, output = "-", cohort;
-  int hours = 24, period_hours = 1, period = -1;
+  std::string spec, quotas_file, from, at, all_dir, output = "-", cohort;
+  std::string window = "1d", period = "1h";
+  int period_index = -1;
+  bool quiet = false;
 };
 
 int RunExportKueue(const ExportFlags& f) {
+  auto outputs = FilesIn("--all", f.all_dir, {"schedule.tsv"});
+  outputs.emplace_back("-o", f.output);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--quotas", f.quotas_file}}, outputs);
+      !st.ok())
+    return ReportError(st);
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
   StatusOr<orchestrate::QuotaPlan> plan = Status::Internal("unset");
-  if (!f.plan_file.empty()) {
-    std::ifstream in(f.plan_file);
-    if (!in) return ReportError(Status::NotFound(f.plan_file + ": cannot open"));
+  if (!f.quotas_file.empty()) {
+    std::ifstream in(f.quotas_file);
+    if (!in) return ReportError(Status::NotFound(f.quotas_file + ": cannot open"));
     json j = json::parse(in, nullptr, false);
-    if (j.is_discarded()) return ReportError(Status::Invalid(f.plan_file + ": not valid JSON"));
+    if (j.is_discarded()) return ReportError(Status::Invalid(f.quotas_file + ": not valid JSON"));
     plan = orchestrate::QuotaPlanFromJson(j);
-    if (!plan.ok()) return ReportError(plan.status().WithContext(f.plan_file));
+    if (!plan.ok()) return ReportError(plan.status().WithContext(f.quotas_file));
   } else {
-    if (f.from.empty()) return ReportError(Status::Invalid("--from is required without --plan"));
+    if (f.from.empty()) return ReportError(Status::Invalid("--from is required without --quotas"));
     auto from = ParseUtc(f.from);
     if (!from.ok()) return ReportError(from.status().WithContext("--from"));
     AllocateOptions o;
     o.from = *from;
-    o.hours = f.hours;
-    o.period_hours = f.period_hours;
+    StatusOr<int> window = DurationHours("--window", f.window);
+    if (!window.ok()) return ReportError(window.status());
+    StatusOr<int> period = DurationHours("--period", f.period);
+    if (!period.ok()) return ReportError(period.status());
+    o.hours = *window;
+    o.period_hours = *period;
+    Progress progress("export kueue", f.quiet);
+    progress.Show("solving the allocation (" + f.window + " in " + f.period + " periods)...");
     auto result = Allocate(*fleet, o);
+    progress.Clear();
     if (!result.ok()) return ReportError(result.status());
     if (result->status == SolveStatus::kInfeasible)
       return ReportError(
@@ -110,7 +124,7 @@ int RunExportKueue(const ExportFlags& f) {
     if (!st.ok()) return ReportError(st);
     return kExitOk;
   }
-  int period = f.period;
+  int period = f.period_index;
   if (period < 0) {
     if (f.at.empty()) {
       period = 0;
@@ -137,15 +151,17 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   CLI::App* k = exp->add_subcommand(
       "kueue", "Kueue ResourceFlavor, Cohort and ClusterQueue manifests for a plan period.");
   k->add_option("spec", f->spec, "Fleet spec (YAML)")->required();
-  k->add_option("--plan", f->plan_file, "Quota plan JSON (else: solve the allocation from --from)");
+  k->add_option("--quotas", f->quotas_file,
+                "Quota plan JSON, as GET /v1/quotas returns it (else: solve the allocation from --from)");
   k->add_option("--from", f->from, "Allocation window start");
-  k->add_option("--hours", f->hours, "Allocation window length")->capture_default_str();
-  k->add_option("--period-hours", f->period_hours, "Plan period length")->capture_default_str();
-  k->add_option("--period", f->period, "Period index to export (default 0)");
+  k->add_option("--window", f->window, "Allocation window length (1d, 168h)")->capture_default_str();
+  k->add_option("--period", f->period, "Quota period length (1h, 4h)")->capture_default_str();
+  k->add_option("--period-index", f->period_index, "Index of the period to export (default 0)");
   k->add_option("--at", f->at, "Export the period containing this time");
   k->add_option("--all", f->all_dir, "Write every period to DIR/period-NNNN.yaml and DIR/schedule.tsv");
   k->add_option("--cohort", f->cohort, "Cohort name (default: the fleet's name)");
   k->add_option("-o,--output", f->output, "Output file (- = stdout)")->capture_default_str();
+  AddQuietFlag(k, f->quiet);
   k->callback([f, &exit_code] { exit_code = RunExportKueue(*f); });
 }
 

@@ -1,14 +1,15 @@
 // The cone of uncertainty on the command line:
-//   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly] [--json F] [--csv F]
-//   fungible fit-profile TRACE.csv... [--model M] [--utc-offset-hours H] [--first-weekday D] [--json F]
-//   fungible backtest [SPEC] [--trace CSV] [--truths R] [--json F]
+//   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly [--no-recalibration]] [--json F|-] [--csv DIR]
+//   fungible fit-profile TRACE.csv... [--model M] [--utc-offset-hours H] [--first-weekday D] [--json F|-]
+//   [--csv DIR] fungible backtest [SPEC] [--trace CSV] [--truths R] [--horizons 1d,7d,max] [--json F|-]
+//   [--csv DIR]
 // Every output names its seed; the same seed gives the same bytes whatever
 // --threads says.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <exception>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,19 +35,38 @@ struct ForecastFlags {
   int reduce = 0;
   int max_candidates = 1000;
   bool hourly = false;
+  bool no_recalibration = false;
   std::string json_path;
-  std::string csv_path;
+  std::string csv_dir;
+  bool quiet = false;
   int rows = 12;
 };
 
-// Writes `text` to `path` when one is given; true when it went to stdout.
-Status MaybeWrite(const std::string& path, const std::string& text, bool& to_stdout) {
+// Writes `text` to `path` when one is given.
+Status MaybeWrite(const std::string& path, const std::string& text) {
   if (path.empty()) return Status::Ok();
-  if (path == "-") to_stdout = true;
   return WriteTextFile(path, text);
 }
 
+// Writes the arrays `tables` of the JSON report `json` as DIR/<name>.csv.
+Status WriteCsvTables(const std::string& dir, const std::string& json,
+                      const std::vector<std::pair<std::string, std::string>>& tables) {
+  if (dir.empty()) return Status::Ok();
+  FUNGIBLE_RETURN_IF_ERROR(MakeDirectory(dir));
+  const auto doc = nlohmann::ordered_json::parse(json);
+  for (const auto& [key, file] : tables)
+    FUNGIBLE_RETURN_IF_ERROR(WriteJsonRowsCsv(dir + "/" + file, doc[key]));
+  return Status::Ok();
+}
+
 int RunForecastCommand(const ForecastFlags& f) {
+  auto outputs = FilesIn("--csv", f.csv_dir, {"cone.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--actuals", f.actuals}}, outputs);
+      !st.ok())
+    return ReportError(st);
+  Progress progress("forecast", f.quiet);
+  progress.Show("reading " + f.spec + "...");
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
   RunForecastOptions o;
@@ -59,12 +79,20 @@ int RunForecastCommand(const ForecastFlags& f) {
   o.reduce_k = f.reduce;
   o.reduce.max_candidates = f.max_candidates;
   o.hourly_peaks = f.hourly;
+  o.recalibrate_hourly = !f.no_recalibration;
+  progress.Show("drawing " + std::to_string(o.forecast.scenarios) + " scenarios over " +
+                std::to_string(o.forecast.horizon_months) + " months" + (f.reduce > 0 ? ", reducing" : "") +
+                (f.hourly ? ", hourly peaks" : "") + "...");
   auto run = RunForecast(*fleet, o);
+  progress.Clear();
   if (!run.ok()) return ReportError(run.status());
-  bool to_stdout = false;
-  if (Status st = MaybeWrite(f.json_path, ForecastJson(*run), to_stdout); !st.ok()) return ReportError(st);
-  if (Status st = MaybeWrite(f.csv_path, ForecastCsv(*run), to_stdout); !st.ok()) return ReportError(st);
-  if (!to_stdout) std::fputs(ForecastText(*run, f.rows).c_str(), stdout);
+  if (Status st = MaybeWrite(f.json_path, ForecastJson(*run)); !st.ok()) return ReportError(st);
+  if (!f.csv_dir.empty()) {
+    Status st = MakeDirectory(f.csv_dir);
+    if (st.ok()) st = WriteTextFile(f.csv_dir + "/cone.csv", ForecastCsv(*run));
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path != "-") std::fputs(ForecastText(*run, f.rows).c_str(), stdout);
   return kExitOk;
 }
 
@@ -74,6 +102,8 @@ struct ProfileFlags {
   int utc_offset_hours = 0;
   std::string first_weekday;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;  // accepted everywhere; fitting takes well under a second
 };
 
 // "mon", "Monday", "0" -> 0 .. 6.
@@ -88,6 +118,11 @@ std::optional<int> ParseWeekday(std::string s) {
 }
 
 int RunFitProfile(const ProfileFlags& f) {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  for (const auto& t : f.traces) inputs.emplace_back("a trace", t);
+  auto outputs = FilesIn("--csv", f.csv_dir, {"profiles.csv", "token_mix.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs(inputs, outputs); !st.ok()) return ReportError(st);
   ProfileFitOptions o;
   o.utc_offset_hours = f.utc_offset_hours;
   if (!f.first_weekday.empty()) {
@@ -126,6 +161,12 @@ int RunFitProfile(const ProfileFlags& f) {
         continue;
       }
       report.fits.push_back(std::move(fit).value());
+      // The noise's recalibration, from a rolling backtest (traces over a week).
+      std::optional<NoiseCalibration> calibration;
+      TraceBacktestOptions to;
+      to.fit = o;
+      if (auto c = CalibrateHourlyNoise(t, to); c.ok()) calibration = std::move(c).value();
+      report.noise_calibration.push_back(std::move(calibration));
     }
   }
   for (const std::string& m : f.models)
@@ -137,9 +178,13 @@ int RunFitProfile(const ProfileFlags& f) {
     }
   if (report.fits.empty() && report.mixes.empty())
     return ReportError(Status::Invalid("fit-profile: nothing could be fitted"));
-  bool to_stdout = false;
-  if (Status st = MaybeWrite(f.json_path, ProfileJson(report), to_stdout); !st.ok()) return ReportError(st);
-  if (!to_stdout) std::fputs(ProfileYaml(report).c_str(), stdout);
+  const std::string json = ProfileJson(report);
+  if (Status st = MaybeWrite(f.json_path, json); !st.ok()) return ReportError(st);
+  if (Status st =
+          WriteCsvTables(f.csv_dir, json, {{"profiles", "profiles.csv"}, {"token_mix", "token_mix.csv"}});
+      !st.ok())
+    return ReportError(st);
+  if (f.json_path != "-") std::fputs(ProfileYaml(report).c_str(), stdout);
   return kExitOk;
 }
 
@@ -152,15 +197,23 @@ struct BacktestFlags {
   int truths = 200;
   int threads = 0;
   int utc_offset_hours = 0;
-  std::vector<std::string> horizons = {"1", "7", "max"};
+  std::vector<std::string> horizons = {"1d", "7d", "max"};
   std::string noise = "day-t";
+  double adaptive_step = TraceBacktestOptions{}.adaptive_step;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;
 };
 
 int RunBacktest(const BacktestFlags& f) {
   if (f.spec.empty() && f.trace.empty())
     return ReportError(
         Status::Invalid("backtest: give a spec (synthetic truth) and/or --trace (real traffic)"));
+  auto outputs = FilesIn("--csv", f.csv_dir, {"synthetic.csv", "traces.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--trace", f.trace}}, outputs); !st.ok())
+    return ReportError(st);
+  Progress progress("backtest", f.quiet);
   BacktestReport report;
   report.truths = f.truths;
   report.seed = f.seed.value_or(1);
@@ -177,6 +230,7 @@ int RunBacktest(const BacktestFlags& f) {
     SyntheticBacktestOptions so;
     so.truths = f.truths;
     so.threads = f.threads;
+    progress.Show("scoring the cone against " + std::to_string(f.truths) + " synthetic truths...");
     report.synthetic = BacktestSynthetic(*model, set, so);
     report.seed = o.seed;
     report.scenarios = o.scenarios;
@@ -188,7 +242,12 @@ int RunBacktest(const BacktestFlags& f) {
     report.trace_file = f.trace;
     TraceBacktestOptions to;
     to.seed = report.seed;
+    if (f.scenarios) to.samples = *f.scenarios;
     to.fit.utc_offset_hours = f.utc_offset_hours;
+    if (!(f.adaptive_step >= 0 && f.adaptive_step <= 10))
+      return ReportError(
+          Status::Invalid("--adaptive-step: expected 0..10, got " + std::to_string(f.adaptive_step)));
+    to.adaptive_step = f.adaptive_step;
     if (f.noise == "ar1") {
       to.noise = TraceNoiseModel::kHourlyAr1;
     } else if (f.noise != "day-t") {
@@ -200,22 +259,16 @@ int RunBacktest(const BacktestFlags& f) {
         to.horizons_days.push_back(0);
         continue;
       }
-      int v = 0;
-      try {
-        size_t used = 0;
-        v = std::stoi(h, &used);
-        if (used != h.size()) v = 0;
-      } catch (const std::exception&) {
-        v = 0;
-      }
-      if (v < 1)
+      StatusOr<int> hours = DurationHours("--horizons", h);
+      if (!hours.ok() || *hours % 24 != 0)
         return ReportError(
-            Status::Invalid("--horizon-days: expected whole days >= 1 or max, got \"" + h + "\""));
-      to.horizons_days.push_back(v);
+            Status::Invalid("--horizons: expected whole days (1d, 7d, 2w) or max, got \"" + h + "\""));
+      to.horizons_days.push_back(*hours / 24);
     }
     for (const RateTrace& t : *traces) {
       if (!f.models.empty() && std::find(f.models.begin(), f.models.end(), t.name) == f.models.end())
         continue;
+      progress.Show("backtesting " + t.name + " one day ahead and beyond...");
       auto bt = BacktestTraceHorizons(t, to);
       if (!bt.ok()) {
         if (!f.models.empty()) return ReportError(bt.status());
@@ -226,9 +279,22 @@ int RunBacktest(const BacktestFlags& f) {
     if (report.traces.empty())
       return ReportError(Status::Invalid(f.trace + ": no trace long enough to backtest"));
   }
-  bool to_stdout = false;
-  if (Status st = MaybeWrite(f.json_path, BacktestJson(report), to_stdout); !st.ok()) return ReportError(st);
-  if (!to_stdout) std::fputs(BacktestText(report).c_str(), stdout);
+  progress.Clear();
+  const std::string json = BacktestJson(report);
+  if (Status st = MaybeWrite(f.json_path, json); !st.ok()) return ReportError(st);
+  if (!f.csv_dir.empty()) {
+    // One row per trace and horizon: the trace's fields, then the horizon's.
+    nlohmann::ordered_json horizons = nlohmann::ordered_json::array();
+    const auto doc = nlohmann::ordered_json::parse(json);
+    for (const auto& t : doc["traces"])
+      for (const auto& h : t["horizons"])
+        horizons.push_back(
+            {{"trace", t["name"]}, {"days", t["days"]}, {"noise", t["noise"]}, {"horizon", h}});
+    Status st = WriteCsvTables(f.csv_dir, json, {{"synthetic", "synthetic.csv"}});
+    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/traces.csv", horizons);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path != "-") std::fputs(BacktestText(report).c_str(), stdout);
   return kExitOk;
 }
 
@@ -255,8 +321,12 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
     cmd->add_option("--candidates", f->max_candidates, "Scenarios considered as representatives")
         ->capture_default_str();
     cmd->add_flag("--hourly", f->hourly, "Expand every scenario to hours and report peak-hour demand");
-    cmd->add_option("--json", f->json_path, "Write the cone as JSON to FILE ('-' = stdout)");
-    cmd->add_option("--csv", f->csv_path, "Write the quantiles as CSV to FILE ('-' = stdout)");
+    cmd->add_flag("--no-recalibration", f->no_recalibration,
+                  "With --hourly: draw the fitted hourly noise without the spec's hourly_band_factors "
+                  "(for comparison)");
+    AddJsonOption(cmd, f->json_path, "the cone");
+    AddCsvOption(cmd, f->csv_dir, "cone.csv (the quantiles, long: one row per cone, tier, quantity, month)");
+    AddQuietFlag(cmd, f->quiet);
     cmd->add_option("--rows", f->rows, "Months shown per table")->capture_default_str();
     cmd->callback([f, &exit_code] { exit_code = RunForecastCommand(*f); });
   }
@@ -275,7 +345,9 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
                     "The trace's clock is UTC plus this many hours")
         ->capture_default_str();
     cmd->add_option("--first-weekday", f->first_weekday, "Weekday of the trace's day 0 (default: inferred)");
-    cmd->add_option("--json", f->json_path, "Write the fits as JSON to FILE ('-' = stdout)");
+    AddJsonOption(cmd, f->json_path, "the fits");
+    AddCsvOption(cmd, f->csv_dir, "profiles.csv and token_mix.csv");
+    AddQuietFlag(cmd, f->quiet);
     cmd->callback([f, &exit_code] { exit_code = RunFitProfile(*f); });
   }
   {
@@ -288,22 +360,29 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
     cmd->add_option("--trace", f->trace, "Rate trace for a one-day-ahead hourly backtest");
     cmd->add_option("--model", f->models, "Backtest only these traces of a multi-model file");
     cmd->add_option("--truths", f->truths, "Synthetic truths to score")->capture_default_str();
-    cmd->add_option("--scenarios", f->scenarios, "Scenarios of the cone (default: the spec's)");
+    cmd->add_option("--scenarios", f->scenarios,
+                    "Scenarios of the cone (default: the spec's) and Monte Carlo paths per trace origin "
+                    "(default 2000)");
     cmd->add_option("--seed", f->seed, "Random seed (default: the spec's, else 1)");
     cmd->add_option("--threads", f->threads, "Threads (0 = all); never changes the output")
         ->capture_default_str();
     cmd->add_option("--utc-offset-hours", f->utc_offset_hours,
                     "The trace's clock is UTC plus this many hours")
         ->capture_default_str();
-    cmd->add_option("--horizon-days", f->horizons,
-                    "Trace horizons in days ahead (max = the longest the trace allows)")
+    cmd->add_option("--horizons", f->horizons,
+                    "Trace horizons ahead, whole days (1d, 7d, 2w; max = the longest the trace allows)")
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("--noise", f->noise,
                     "Trace noise model: day-t (day level + Student-t hours) or ar1 (hourly AR(1), "
                     "as before issue 16)")
         ->capture_default_str();
-    cmd->add_option("--json", f->json_path, "Write the scores as JSON to FILE ('-' = stdout)");
+    cmd->add_option("--adaptive-step", f->adaptive_step,
+                    "Step of the adaptive conformal level after each day (0 = plain split-conformal)")
+        ->capture_default_str();
+    AddJsonOption(cmd, f->json_path, "the scores");
+    AddCsvOption(cmd, f->csv_dir, "synthetic.csv and traces.csv (one row per trace and horizon)");
+    AddQuietFlag(cmd, f->quiet);
     cmd->callback([f, &exit_code] { exit_code = RunBacktest(*f); });
   }
 }

@@ -1,4 +1,4 @@
-// `fungible plan SPEC [--json FILE] [--method auto|extensive|decomposition]
+// `fungible plan SPEC [--json FILE|-] [--csv DIR] [--quiet] [--method auto|extensive|decomposition]
 // [--threads N] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
 // [--no-mismatch] [--no-decision-values]`: which offers to sign, and what that plan does across the
 // cone of demand (two-stage stochastic program over the reduced scenarios).
@@ -27,12 +27,40 @@ namespace {
 struct PlanFlags {
   std::string spec;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;
   std::string method = "auto";
   int threads = 0;
   int scenarios = 0;
   double gap = 1e-6;
   bool no_vss = false, no_evpi = false, no_mismatch = false, no_decision_values = false;
 };
+
+// The cash path: operating costs and financing, cash at P10 / P50 / P90 at a
+// few months, and the capital to raise to stay above the floor.
+std::string CashText(const PlanReport& r) {
+  std::string out;
+  if (r.operating_cost_usd > 0 || r.financing_usd > 0)
+    out += "  cash path: operating costs " + Money(r.operating_cost_usd) + " and financing " +
+           Money(r.financing_usd) + " over the planned months (outside value and cash profit)\n";
+  const size_t T = r.cash_by_month_usd.size();
+  if (T > 0) {
+    out += "  end-of-month cash P10 / P50 / P90:";
+    for (size_t t : {size_t{0}, T / 4, T / 2, 3 * T / 4, T - 1}) {
+      if (t > 0 && t == T / 4 && T < 4) continue;
+      const Spread& c = r.cash_by_month_usd[t];
+      out += " " + FormatMonth(AddMonths(r.start, static_cast<int>(t))) + " " + Money(c.p10) + " / " +
+             Money(c.p50) + " / " + Money(c.p90) + (t + 1 < T ? ";" : "");
+    }
+    out += "\n";
+  }
+  const std::string floor = r.cash_floor_usd ? "the floor of " + Money(*r.cash_floor_usd) : "zero";
+  for (const auto& c : r.capital_to_raise)
+    out += "  capital to raise to keep cash above " + floor + " at P" + Fixed(100 * c.quantile, 0) +
+           " of the cone: " + (c.usd > 0 ? Money(c.usd) + ", by " + FormatMonth(c.by) : std::string("none")) +
+           "\n";
+  return out;
+}
 
 std::string Summary(const Fleet& fleet, const PlanReport& r) {
   std::string out;
@@ -43,7 +71,7 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   else if (r.drawn_scenarios > 0)
     out += " (all drawn)";
   out += "\n";
-  out += "objective: expected profit";
+  out += "objective: expected value (cash profit + imputed value of development, research and internal use)";
   if (r.risk_aversion > 0)
     out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
   out += "; solved by " + MethodText(r.solution) + "\n";
@@ -62,6 +90,14 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   }
   if (!rows.empty())
     out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
+  std::string partial;
+  for (const auto& d : r.offers)
+    if (!d.on_demand && d.payment_share_in_horizon < 0.995)
+      partial += std::string(partial.empty() ? "" : "; ") + d.id + " " + std::to_string(d.months_in_horizon) +
+                 " of its " + std::to_string(d.contract_months) + " months (" +
+                 Percent(d.payment_share_in_horizon) + " of its payments)";
+  if (!partial.empty())
+    out += "  valued on the planned months only: " + partial + "; the rest of each term is not valued\n";
   for (const auto& d : r.offers) {
     out += "  " + d.id + ": " + d.why + "\n";
     for (const auto& u : d.options)
@@ -77,18 +113,27 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   };
   const auto money = [](double v) { return Money(v); };
   const auto percent = [](double v) { return Percent(v); };
-  spread("profit", r.profit_usd, money);
+  spread("token revenue", r.revenue_usd, money);
+  spread("compute cost", r.compute_cost_usd, money);
+  spread("cash profit", r.cash_profit_usd, money);
+  spread("imputed value", r.imputed_value_usd, money);
+  spread("value", r.value_usd, money);
   spread("utilization", r.utilization, percent);
   spread("unserved demand", r.unserved_share, percent);
   spread("lowest cash", r.min_cash_usd, money);
   out += Table({"", "mean", "P10", "P50", "P90"}, rows);
   out += "  objective " + Money(r.objective_usd) + "; CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss " +
-         Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x\n";
+         Money(r.cvar_loss_usd) + "; return on compute " + Fixed(r.return_on_compute, 2) + "x (cash " +
+         Fixed(r.cash_return_on_compute, 2) + "x)\n";
+  out +=
+      "  cash profit = token revenue - compute cost; imputed value = development, research and internal "
+      "use at their bids (not cash); value = the two together, what the plan maximises\n";
   out += "  P(unserved > " + Percent(r.unserved_share_limit) +
          " of demand) = " + Percent(r.probability_unserved_over_limit) + "\n";
   if (r.cash_floor_usd)
     out += "  P(cash below the floor of " + Money(*r.cash_floor_usd) +
            ") = " + Percent(r.probability_cash_breach) + "\n";
+  out += CashText(r);
   if (r.vss_usd)
     out += "  VSS " + Money(*r.vss_usd) + " (planning for the mean scenario signs " +
            ChipsList(fleet, r.offers, r.ev_plan_chips) + ")\n";
@@ -99,7 +144,7 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   if (r.mismatch) {
     const auto& m = *r.mismatch;
     out +=
-        "\nMismatch: profit of the plan bought for a point of the cone (rows) when another happens "
+        "\nMismatch: cash profit of the plan bought for a point of the cone (rows) when another happens "
         "(columns)\n";
     std::vector<std::string> header = {"bought for"};
     for (const auto& p : m.points) header.push_back(p);
@@ -107,8 +152,17 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
     rows.clear();
     for (size_t i = 0; i < m.points.size(); ++i) {
       std::vector<std::string> row = {m.points[i]};
-      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.profit_usd[i][j]));
+      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.cash_profit_usd[i][j]));
       row.push_back(ChipsList(fleet, r.offers, m.chips[i]));
+      rows.push_back(row);
+    }
+    out += Table(header, rows);
+    header.pop_back();
+    rows.clear();
+    out += "  value (cash profit + imputed)\n";
+    for (size_t i = 0; i < m.points.size(); ++i) {
+      std::vector<std::string> row = {m.points[i]};
+      for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.value_usd[i][j]));
       rows.push_back(row);
     }
     out += Table(header, rows);
@@ -119,7 +173,6 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
       for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Percent(m.unserved_share[i][j]));
       rows.push_back(row);
     }
-    header.pop_back();
     out += Table(header, rows);
   }
   return out;
@@ -128,6 +181,10 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
 int RunPlanCommand(const PlanFlags& f) {
   std::unique_ptr<PlanComm> comm = MakeComm();
   const bool speak = comm->rank() == 0 && !QuietRank();
+  auto outputs = FilesIn("--csv", f.csv_dir, {"offers.csv", "scenarios.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}}, outputs); !st.ok())
+    return speak ? ReportError(st) : ExitCodeFor(st);
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return speak ? ReportError(fleet.status()) : ExitCodeFor(fleet.status());
   if (f.scenarios > 0) fleet->plan.scenarios = f.scenarios;
@@ -142,29 +199,39 @@ int RunPlanCommand(const PlanFlags& f) {
   o.evpi = !f.no_evpi;
   o.mismatch = !f.no_mismatch;
   o.decision_values = !f.no_decision_values;
-  // Progress on a terminal only, on one line of stderr, erased at the end.
-  const bool progress = speak && StderrIsTerminal();
+  // Progress on rank 0 only.
+  Progress progress("plan", f.quiet || !speak);
   std::string current_step;
-  if (progress) {
+  if (progress.on()) {
     o.on_step = [&](const std::string& step) {
       current_step = step;
-      ShowProgress("fungible plan: " + step + "...");
+      progress.Show(step + "...");
     };
     o.solve.on_iteration = [&](int iteration, double upper, double lower) {
       const double gap = std::fabs(upper - lower) / std::max(1.0, std::fabs(upper));
-      ShowProgress("fungible plan: " + current_step + ": Benders iteration " + std::to_string(iteration) +
-                   ", gap " + Fmt("%.2g", gap));
+      progress.Show(current_step + ": Benders iteration " + std::to_string(iteration) + ", gap " +
+                    Fmt("%.2g", gap));
     };
   }
   auto rep = RunPlan(*fleet, o);
-  if (progress) ShowProgress("");
+  progress.Clear();
   if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
   if (!speak) return kExitOk;
+  const nlohmann::json json = PlanJson(*fleet, *rep);
   if (!f.json_path.empty()) {
-    Status st = WriteTextFile(f.json_path, PlanJson(*fleet, *rep).dump(2) + "\n");
+    Status st = WriteTextFile(f.json_path, json.dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
-    if (f.json_path == "-") return kExitOk;
   }
+  if (!f.csv_dir.empty()) {
+    Status st = MakeDirectory(f.csv_dir);
+    if (st.ok())
+      st = WriteJsonRowsCsv(f.csv_dir + "/offers.csv", nlohmann::ordered_json::parse(json["offers"].dump()));
+    if (st.ok())
+      st = WriteJsonRowsCsv(f.csv_dir + "/scenarios.csv",
+                            nlohmann::ordered_json::parse(json["scenario_outcomes"].dump()));
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path == "-") return kExitOk;
   std::fputs(Summary(*fleet, *rep).c_str(), stdout);
   return kExitOk;
 }
@@ -176,7 +243,9 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "plan", "Which offers to sign: a two-stage stochastic program over the reduced scenarios of the cone");
   cmd->add_option("spec", flags->spec, "Fleet spec (YAML) with offers: and plan:")->required();
-  cmd->add_option("--json", flags->json_path, "Write the full report as JSON to FILE ('-' = stdout)");
+  AddJsonOption(cmd, flags->json_path, "the full report");
+  AddCsvOption(cmd, flags->csv_dir, "offers.csv (one row per offer) and scenarios.csv (one per scenario)");
+  AddQuietFlag(cmd, flags->quiet);
   cmd->add_option("--method", flags->method, "auto, extensive (one LP/MIP) or decomposition (Benders)")
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")

@@ -1,5 +1,5 @@
 // `fungible report [SPEC] [--actuals CSV] [--run DIR] [--plan F] [--evaluate F]
-//                  [--allocate F] [--review F] -o report.html [--figures F]`:
+//                  [--allocate F] [--review F] -o report.html [--json F|-] [--quiet]`:
 // one self-contained HTML file (Apache ECharts and the page inlined, the
 // figures as one JSON object) with a view for each input given: from the spec
 // the cone, the layer cake and the unit economics; from the other commands'
@@ -40,6 +40,7 @@ struct ReportFlags {
   std::string review;
   std::string out;
   std::string figures_path;
+  bool quiet = false;
   std::string title;
 };
 
@@ -147,7 +148,7 @@ int RunReport(const ReportFlags& f) {
     if (Status st = WriteTextFile(f.figures_path, fig->dump(1) + "\n"); !st.ok()) return ReportError(st);
   if (Status st = WriteTextFile(f.out, report::RenderReportHtml(*fig, title)); !st.ok())
     return ReportError(st);
-  if (f.out != "-" && f.figures_path != "-") {
+  if (!f.quiet && f.out != "-" && f.figures_path != "-") {
     std::string views;
     for (const char* k :
          {"cone", "layer_cake", "plan", "evaluate", "allocation", "run", "review", "economics"})
@@ -172,7 +173,8 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--allocate", f->allocate, "JSON of `allocate --json`");
   cmd->add_option("--review", f->review, "JSON of `review --json`");
   cmd->add_option("-o,--out", f->out, "HTML file to write ('-' = stdout)")->required();
-  cmd->add_option("--figures", f->figures_path, "Also write the figures document as JSON to FILE");
+  AddJsonOption(cmd, f->figures_path, "the figures document (what the page draws)");
+  AddQuietFlag(cmd, f->quiet);
   cmd->add_option("--title", f->title, "Page title (default: fungible report: FLEET)");
   cmd->callback([f, &exit_code] { exit_code = RunReport(*f); });
 }

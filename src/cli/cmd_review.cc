@@ -1,4 +1,4 @@
-// `fungible review RUN --month YYYY-MM [--policy NAME] [--json FILE]`: the
+// `fungible review RUN --month YYYY-MM [--policy NAME] [--json FILE|-] [--csv DIR]`: the
 // monthly financial review of a simulated run (RUN = the directory
 // `fungible simulate --out` wrote, or its run.json): KPIs against the month
 // before, the revenue, cost, utilization and useful-work bridges, and the
@@ -26,6 +26,8 @@ struct ReviewFlags {
   std::string month;
   std::string policy;
   std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;  // accepted everywhere; a review takes well under a second
 };
 
 std::string Value(const Kpi& k, double v) {
@@ -45,6 +47,9 @@ std::string Change(const Kpi& k) {
   return s;
 }
 
+// +$1,234.50 / -$1,234.50.
+std::string SignedMoney(double v) { return (v <= -0.005 ? "-$" : "+$") + Grouped(std::fabs(v), 2); }
+
 std::string BridgeText(const Bridge& b) {
   std::string out;
   const bool money = b.unit == "usd";
@@ -57,7 +62,7 @@ std::string BridgeText(const Bridge& b) {
   out += "  " + b.name + ": " + amount(b.from, false) + " -> " + amount(b.to, false) + ", change " +
          amount(b.total_change, true) + "\n";
   for (const auto& p : b.parts)
-    out += "    " + p.name + std::string(16 - std::min<size_t>(15, p.name.size()), ' ') +
+    out += "    " + p.name + std::string(22 - std::min<size_t>(21, p.name.size()), ' ') +
            amount(p.amount, true) + "\n";
   return out;
 }
@@ -66,6 +71,10 @@ int RunReview(const ReviewFlags& f) {
   std::filesystem::path path = f.run;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) path /= "run.json";
+  auto outputs = FilesIn("--csv", f.csv_dir, {"kpis.csv", "bridges.csv", "models.csv"});
+  outputs.emplace_back("--json", f.json_path);
+  if (Status st = CheckOutputsAreNotInputs({{"the run", path.string()}}, outputs); !st.ok())
+    return ReportError(st);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return ReportError(Status::NotFound(
@@ -118,11 +127,26 @@ int RunReview(const ReviewFlags& f) {
            " M tokens at $" + Fmt("%.4f", m.usd_per_million_tokens) + "/M (was $" +
            Fmt("%.4f", m.previous_usd_per_million_tokens) + "/M); price effect $" +
            Grouped(m.price_effect_usd, 2) + ", mix effect $" + Grouped(m.mix_effect_usd, 2) + "\n";
+  out += "\nBy contract (compute cost: volume at the old rate, then rate)\n";
+  for (const auto& c : r->contracts)
+    out += "  " + c.contract + ": $" + Grouped(c.cost_usd) + " (was $" + Grouped(c.previous_cost_usd) +
+           "), " + Grouped(c.paid_chip_hours) + " paid chip-hours (was " +
+           Grouped(c.previous_paid_chip_hours) + "); volume " + SignedMoney(c.volume_effect_usd) + ", rate " +
+           SignedMoney(c.rate_effect_usd) + "\n";
+  if (!r->serving.empty()) {
+    out += "\nOutput tokens per serving chip-hour (served; what the chips could serve)\n";
+    for (const auto& e : r->serving)
+      out += "  " + e.model + " on " + e.chip_type + ": " + Grouped(e.output_tokens_per_chip_hour) +
+             " (was " + Grouped(e.previous_output_tokens_per_chip_hour) + "); could serve " +
+             Grouped(e.capacity_tokens_per_chip_hour) + " (was " +
+             Grouped(e.previous_capacity_tokens_per_chip_hour) + "), over " + Grouped(e.chip_hours) +
+             " chip-hours\n";
+  }
   out += "\nWhat drove it\n";
   for (const auto& p : r->narrative) out += "  " + p + "\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (f.json_path != "-") std::fwrite(out.data(), 1, out.size(), stdout);
 
-  if (!f.json_path.empty()) {
+  if (!f.json_path.empty() || !f.csv_dir.empty()) {
     nlohmann::ordered_json j;
     j["month"] = r->month;
     j["previous_month"] = r->previous_month;
@@ -141,8 +165,51 @@ int RunReview(const ReviewFlags& f) {
       for (const auto& p : b->parts) jb["parts"][p.name] = p.amount;
       j["bridges"][b->name] = jb;
     }
+    j["models"] = nlohmann::ordered_json::array();
+    for (const auto& m : r->models)
+      j["models"].push_back({{"model", m.model},
+                             {"revenue_usd", m.revenue_usd},
+                             {"previous_revenue_usd", m.previous_revenue_usd},
+                             {"served_output_tokens", m.served_output_tokens},
+                             {"usd_per_million_tokens", m.usd_per_million_tokens},
+                             {"previous_usd_per_million_tokens", m.previous_usd_per_million_tokens},
+                             {"demand_output_tokens", m.demand_output_tokens},
+                             {"unserved_revenue_usd", m.unserved_revenue_usd},
+                             {"price_effect_usd", m.price_effect_usd},
+                             {"mix_effect_usd", m.mix_effect_usd},
+                             {"efficiency_effect_usd", m.efficiency_effect_usd}});
+    j["contracts"] = nlohmann::ordered_json::array();
+    for (const auto& c : r->contracts)
+      j["contracts"].push_back({{"contract", c.contract},
+                                {"cost_usd", c.cost_usd},
+                                {"previous_cost_usd", c.previous_cost_usd},
+                                {"paid_chip_hours", c.paid_chip_hours},
+                                {"previous_paid_chip_hours", c.previous_paid_chip_hours},
+                                {"volume_effect_usd", c.volume_effect_usd},
+                                {"rate_effect_usd", c.rate_effect_usd}});
+    j["serving"] = nlohmann::ordered_json::array();
+    for (const auto& e : r->serving)
+      j["serving"].push_back(
+          {{"model", e.model},
+           {"chip_type", e.chip_type},
+           {"chip_hours", e.chip_hours},
+           {"output_tokens_per_chip_hour", e.output_tokens_per_chip_hour},
+           {"previous_output_tokens_per_chip_hour", e.previous_output_tokens_per_chip_hour},
+           {"capacity_tokens_per_chip_hour", e.capacity_tokens_per_chip_hour},
+           {"previous_capacity_tokens_per_chip_hour", e.previous_capacity_tokens_per_chip_hour}});
     j["narrative"] = r->narrative;
-    Status st = WriteTextFile(f.json_path, j.dump(1) + "\n");
+    Status st = f.json_path.empty() ? Status::Ok() : WriteTextFile(f.json_path, j.dump(1) + "\n");
+    if (st.ok() && !f.csv_dir.empty()) {
+      // bridges.csv: one row per part of each bridge.
+      nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+      for (const auto& [name, b] : j["bridges"].items())
+        for (const auto& [part, amount] : b["parts"].items())
+          parts.push_back({{"bridge", name}, {"unit", b["unit"]}, {"part", part}, {"amount", amount}});
+      st = MakeDirectory(f.csv_dir);
+      if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/kpis.csv", j["kpis"]);
+      if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/bridges.csv", parts);
+      if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/models.csv", j["models"]);
+    }
     if (!st.ok()) return ReportError(st);
   }
   return kExitOk;
@@ -160,7 +227,9 @@ void AddReviewCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--month", f->month, "Month to review, YYYY-MM (compared with the month before)")
       ->required();
   cmd->add_option("--policy", f->policy, "Policy of the run to review (default: the first it ran)");
-  cmd->add_option("--json", f->json_path, "Also write the review as JSON to FILE ('-' = stdout)");
+  AddJsonOption(cmd, f->json_path, "the review");
+  AddCsvOption(cmd, f->csv_dir, "kpis.csv, bridges.csv (one row per part) and models.csv");
+  AddQuietFlag(cmd, f->quiet);
   cmd->callback([f, &exit_code] { exit_code = RunReview(*f); });
 }
 

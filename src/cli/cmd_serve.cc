@@ -50,10 +50,11 @@ struct ServeFlags {
   std::string slurm_gres;        // chip=gres:type,...
   std::string clock = "system";
   std::string start;  // virtual clock start
-  std::string plan_file;
+  std::string quotas_file;
   std::string from;
-  int hours = 168;
-  int period_hours = 1;
+  std::string window = "7d";
+  std::string period = "1h";
+  bool quiet = false;
   std::string resolve_every;
   int schedule_interval_ms = 1000;
   size_t max_body_bytes = 64 * 1024;
@@ -141,6 +142,10 @@ int RunServe(const ServeFlags& f) {
 
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
+  StatusOr<int> window_hours = DurationHours("--window", f.window);
+  if (!window_hours.ok()) return ReportError(window_hours.status());
+  StatusOr<int> period_hours = DurationHours("--period", f.period);
+  if (!period_hours.ok()) return ReportError(period_hours.status());
   auto overhead = ParseDurationSeconds(f.restart_overhead);
   if (!overhead.ok()) return ReportError(overhead.status().WithContext("--restart-overhead"));
   std::int64_t resolve_every_s = 0;
@@ -177,9 +182,15 @@ int RunServe(const ServeFlags& f) {
 
   // Runs on the service's start-up thread while it already answers /healthz:
   // the plan (a file, or a solve from the current hour), clock, backend, engine.
+  Progress progress("serve", f.quiet);
   server::EngineSource prepare = [&]() -> StatusOr<server::Serving> {
-    StatusOr<orchestrate::QuotaPlan> plan =
-        f.plan_file.empty() ? SolvePlan(*fleet, from, f.hours, f.period_hours) : ReadPlanFile(f.plan_file);
+    if (f.quotas_file.empty())
+      progress.Show("start-up: solving the quotas for " + f.window + " from " + FormatUtc(from) +
+                    " (/healthz answers meanwhile)...");
+    StatusOr<orchestrate::QuotaPlan> plan = f.quotas_file.empty()
+                                                ? SolvePlan(*fleet, from, *window_hours, *period_hours)
+                                                : ReadPlanFile(f.quotas_file);
+    progress.Clear();
     if (!plan.ok()) return plan.status();
     if (f.clock == "virtual") {
       UtcSeconds start = plan->periods() > 0 ? plan->period_starts[0] : from;
@@ -207,13 +218,13 @@ int RunServe(const ServeFlags& f) {
   };
 
   server::PlanSource resolve;
-  if (f.plan_file.empty()) {
+  if (f.quotas_file.empty()) {
     const Fleet fleet_copy = *fleet;
-    resolve = [fleet_copy, &rt, &f]() {
-      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), f.hours, f.period_hours);
+    resolve = [fleet_copy, &rt, hours = *window_hours, period = *period_hours]() {
+      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), hours, period);
     };
   } else {
-    resolve = [path = f.plan_file]() { return ReadPlanFile(path); };
+    resolve = [path = f.quotas_file]() { return ReadPlanFile(path); };
   }
 
   std::mutex fatal_mu;
@@ -278,7 +289,8 @@ struct ExplainFlags {
   std::string server = "http://127.0.0.1:8080";
   std::string token;
   std::string store;
-  bool json_out = false;
+  std::string json_path;
+  bool quiet = false;  // accepted everywhere; explain shows no progress
 };
 
 void PrintDecisions(const json& job, const json& decisions) {
@@ -332,11 +344,11 @@ int RunExplain(const ExplainFlags& f) {
     job = body["job"];
     decisions = body["decisions"];
   }
-  if (f.json_out) {
-    std::printf("%s\n", json{{"job", job}, {"decisions", decisions}}.dump(2).c_str());
-  } else {
-    PrintDecisions(job, decisions);
+  if (!f.json_path.empty()) {
+    Status st = WriteTextFile(f.json_path, json{{"job", job}, {"decisions", decisions}}.dump(2) + "\n");
+    if (!st.ok()) return ReportError(st);
   }
+  if (f.json_path != "-") PrintDecisions(job, decisions);
   return kExitOk;
 }
 
@@ -360,17 +372,18 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--clock", flags->clock, "system or virtual (POST /v1/clock/advance moves it)")
       ->capture_default_str();
   cmd->add_option("--start", flags->start, "Virtual clock start (default: first plan period)");
-  cmd->add_option("--plan", flags->plan_file, "Quota plan JSON instead of solving the allocation");
+  cmd->add_option("--quotas", flags->quotas_file,
+                  "Quota plan JSON (as GET /v1/quotas returns it) instead of solving the allocation");
   cmd->add_option("--from", flags->from, "Allocation window start (default: the current hour)");
-  cmd->add_option("--hours", flags->hours, "Allocation window length")->capture_default_str();
-  cmd->add_option("--period-hours", flags->period_hours, "Plan period length")->capture_default_str();
+  cmd->add_option("--window", flags->window, "Allocation window length (7d, 168h)")->capture_default_str();
+  cmd->add_option("--period", flags->period, "Quota period length (1h, 4h)")->capture_default_str();
   cmd->add_option("--resolve-every", flags->resolve_every, "Re-solve the plan on this period, e.g. 1h");
   cmd->add_option("--schedule-interval-ms", flags->schedule_interval_ms, "Scheduling pass period")
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body")->capture_default_str();
   cmd->add_option("--rate-limit", flags->rate_limit, "Requests per second per token")->capture_default_str();
   cmd->add_option("--http-threads", flags->http_threads,
-                  "HTTP worker threads = connections served at once (more wait for a free one)")
+                  "HTTP worker threads = requests handled at once (an open connection holds none)")
       ->capture_default_str();
   cmd->add_option("--keep-alive-timeout", flags->keep_alive_timeout_s,
                   "Seconds an idle connection is kept open (also bounds how long a stop waits for it)")
@@ -379,11 +392,12 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--no-borrowing", flags->no_borrowing, "Teams never borrow idle quota");
   cmd->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")->capture_default_str();
+  AddQuietFlag(cmd, flags->quiet);
   cmd->callback([flags, &exit_code] { exit_code = RunServe(*flags); });
 
   struct TokenFlags {
-    std::string store, name, role, team, expires_in;
-    bool replace = false;
+    std::string store, name, role, team, expires_in, json_path;
+    bool replace = false, quiet = false;
   };
   auto tf = std::make_shared<TokenFlags>();
   CLI::App* token = app.add_subcommand("token", "Manage API tokens of `fungible serve`.");
@@ -430,10 +444,24 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   CLI::App* list =
       token->add_subcommand("list", "List tokens: name, role, team, created, last used, expiry.");
   list->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
-  list->callback([run] {
-    run([](store::Store& store) -> Status {
+  AddJsonOption(list, tf->json_path, "the tokens (never their secrets)");
+  list->callback([run, tf] {
+    run([&](store::Store& store) -> Status {
       auto tokens = store.LoadTokens();
       if (!tokens.ok()) return tokens.status();
+      if (!tf->json_path.empty()) {
+        auto at = [](UtcSeconds t) { return t > 0 ? json(FormatRfc3339(t)) : json(nullptr); };
+        json list = json::array();
+        for (const auto& t : *tokens)
+          list.push_back({{"name", t.name},
+                          {"role", t.role},
+                          {"team", t.team},
+                          {"created_at", at(t.created_at)},
+                          {"last_used_at", at(t.last_used_at)},
+                          {"expires_at", at(t.expires_at)}});
+        FUNGIBLE_RETURN_IF_ERROR(WriteTextFile(tf->json_path, json{{"tokens", list}}.dump(2) + "\n"));
+        if (tf->json_path == "-") return Status::Ok();
+      }
       auto when = [](UtcSeconds t, const char* none) { return t > 0 ? FormatUtc(t) : std::string(none); };
       const UtcSeconds now = orchestrate::SystemClock().Now();
       std::printf("%-20s %-7s %-12s %-18s %-18s %s\n", "NAME", "ROLE", "TEAM", "CREATED", "LAST USED",
@@ -466,6 +494,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   rotate->add_option("--store", tf->store, "SQLite file or postgresql:// URL of the service")->required();
   rotate->add_option("--name", tf->name, "Token name")->required();
   rotate->add_option("--expires-in", tf->expires_in, "New lifetime from now (default: keep the expiry)");
+  for (CLI::App* sub : {add, list, revoke, rotate}) AddQuietFlag(sub, tf->quiet);  // no progress to hide
   rotate->callback([run, tf, expiry] {
     run([&](store::Store& store) -> Status {
       auto exp = expiry();
@@ -483,7 +512,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   explain->add_option("--server", ef->server, "Server URL")->capture_default_str();
   explain->add_option("--token", ef->token, "Bearer token (default: $FUNGIBLE_TOKEN)");
   explain->add_option("--store", ef->store, "Read the store directly instead of a server");
-  explain->add_flag("--json", ef->json_out, "Print JSON");
+  AddJsonOption(explain, ef->json_path, "the job and its decisions");
+  AddQuietFlag(explain, ef->quiet);
   explain->callback([ef, &exit_code] { exit_code = RunExplain(*ef); });
 }
 

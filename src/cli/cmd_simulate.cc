@@ -1,14 +1,17 @@
 // `fungible simulate SPEC [--months 12] [--scenario P50|random:SEED|trace:FILE]
 // [--policy fungible|static|no-repurpose|greedy|all] [--compare] [--out DIR]
-// ...`: months of operation in hourly virtual time, each policy applying its
-// allocation to the same realised world; prints the side-by-side summary and
-// writes the run directory (see simulate/output.h).
-// Exit codes: 0 done, 2 bad flags, spec or trace (located), 1 solver failure.
+// [--json FILE|-] [--csv DIR] [--quiet] ...`: months of operation in hourly virtual time, each policy
+// applying its allocation to the same realised world; prints the side-by-side summary and writes the run
+// directory (see simulate/output.h). Exit codes: 0 done, 2 bad flags, spec or trace (located), 1 solver
+// failure.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cli/commands.h"
@@ -24,7 +27,7 @@ namespace {
 struct SimulateFlags {
   std::string spec;
   int months = 12;
-  int days = 0;
+  std::string length;
   std::string from;
   std::string scenario = "P50";
   std::string token_mix;
@@ -34,9 +37,11 @@ struct SimulateFlags {
   std::vector<std::string> failures;
   bool no_failures = false;
   long long seed = -1;
-  int resolve_every = 0;
-  int horizon = 0;
-  int period = 0;
+  std::string resolve_every;
+  std::string horizon;
+  std::string period;
+  std::string json_path;
+  std::string csv_dir;
   bool integer_gangs = false;
   bool switch_costs_in_lp = false;
   bool no_switch_costs_in_lp = false;
@@ -54,8 +59,7 @@ std::string Summary(const SimulationResult& sim) {
   out += "re-solve every " + std::to_string(st.resolve_every_hours) + "h over " +
          std::to_string(st.horizon_hours) + "h in " + std::to_string(st.period_hours) + "h periods; gangs " +
          (st.integer_gangs ? "whole by MIP" : "from the LP relaxation, rounded to whole gangs") +
-         "; switching " + (sim.switch_cost_in_lp ? "priced in the LP" : "charged on moves, not in the LP") +
-         "; " + std::to_string(sim.failures.size()) + " pool failure" +
+         "; switching priced in the LP" + "; " + std::to_string(sim.failures.size()) + " pool failure" +
          (sim.failures.size() == 1 ? "" : "s") + "\n";
   for (const auto& l : sim.launches)
     if (l.date >= sim.start && l.date < end)
@@ -124,8 +128,19 @@ std::string Summary(const SimulationResult& sim) {
 int RunSimulate(const SimulateFlags& f) {
   SimulateOptions o;
   o.months = f.months;
-  if (f.days < 0 || f.days > 3660) return ReportError(Status::Invalid("--days: expected 1 to 3660"));
-  if (f.days > 0) o.hours = 24 * f.days;
+  // Durations in whole hours ("14d", "4h"); empty = the spec's setting.
+  std::optional<int> length;
+  for (auto [flag, text, hours] : {std::tuple{"--length", &f.length, &length},
+                                   {"--resolve-every", &f.resolve_every, &o.resolve_every_hours},
+                                   {"--horizon", &f.horizon, &o.horizon_hours},
+                                   {"--period", &f.period, &o.period_hours}}) {
+    if (text->empty()) continue;
+    StatusOr<int> h = DurationHours(flag, *text);
+    if (!h.ok()) return ReportError(h.status());
+    *hours = *h;
+  }
+  o.hours = length.value_or(0);
+  if (o.hours > 3660 * 24) return ReportError(Status::Invalid("--length: expected at most 3660d"));
   auto scenario = ParseScenarioChoice(f.scenario);
   if (!scenario.ok()) return ReportError(scenario.status());
   o.scenario = *scenario;
@@ -147,42 +162,62 @@ int RunSimulate(const SimulateFlags& f) {
   o.random_failures = !f.no_failures;
   if (f.threads < 0) return ReportError(Status::Invalid("--threads: expected 0 (all cores) or more"));
   o.threads = f.threads;
-  if (f.resolve_every > 0) o.resolve_every_hours = f.resolve_every;
-  if (f.horizon > 0) o.horizon_hours = f.horizon;
-  if (f.period > 0) o.period_hours = f.period;
   if (f.integer_gangs) o.integer_gangs = true;
-  if (f.switch_costs_in_lp) o.switch_cost_in_lp = true;
-  if (f.no_switch_costs_in_lp) o.switch_cost_in_lp = false;
+  if (f.switch_costs_in_lp || f.no_switch_costs_in_lp)
+    return ReportError(Status::Invalid(
+        std::string(f.switch_costs_in_lp ? "--switch-costs-in-lp" : "--no-switch-costs-in-lp") +
+        ": removed; every re-solve now prices switching (docs/simulate.md); drop the flag"));
 
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"the spec", f.spec}, {"--scenario's trace", o.scenario.trace_file}, {"--token-mix", f.token_mix}};
+  if (Status st = CheckOutputsAreNotInputs(inputs, {{"--json", f.json_path}}); !st.ok())
+    return ReportError(st);
   auto fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
-  // Progress on a terminal only, on one line of stderr, erased at the end.
-  const bool progress = !f.quiet && StderrIsTerminal();
-  if (progress)
-    o.on_resolve = [](Policy policy, int done, int total) {
-      ShowProgress(std::string("fungible simulate: ") + PolicyName(policy) + ": re-solve " +
-                   std::to_string(done) + " of " + std::to_string(total));
-    };
+  Progress progress("simulate", f.quiet);
+  progress.Show("starting...");
+  o.on_resolve = [&progress](Policy policy, int done, int total) {
+    progress.Show(std::string(PolicyName(policy)) + ": re-solve " + std::to_string(done) + " of " +
+                  std::to_string(total));
+  };
   auto sim = Simulate(*fleet, o);
-  if (progress) ShowProgress("");
+  progress.Clear();
   if (!sim.ok()) return ReportError(sim.status());
 
-  const std::string summary = Summary(*sim);
-  std::fwrite(summary.data(), 1, summary.size(), stdout);
-  if (!f.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(f.out_dir, ec);
-    if (ec) return ReportError(Status::Invalid(f.out_dir + ": cannot create directory: " + ec.message()));
-    for (const auto& [rel, text] : RenderRunFiles(*sim)) {
-      const std::filesystem::path path = std::filesystem::path(f.out_dir) / rel;
-      std::filesystem::create_directories(path.parent_path(), ec);
-      if (ec) return ReportError(Status::Invalid(path.parent_path().string() + ": cannot create directory"));
-      Status st = WriteTextFile(path.string(), text);
-      if (!st.ok()) return ReportError(st);
-    }
-    std::printf(
-        "\nwrote %s: run.json, compare.csv, and per policy monthly.csv, daily.csv, ledger.csv, events.log\n",
-        f.out_dir.c_str());
+  // The run directory (--out) and its CSV files alone (--csv), checked
+  // against the inputs before the first is written.
+  std::vector<std::pair<std::string, std::string>> files;
+  std::vector<std::pair<std::string, std::string>> outputs;
+  for (auto& [rel, text] : RenderRunFiles(*sim)) {
+    if (!f.out_dir.empty()) outputs.emplace_back("--out", (std::filesystem::path(f.out_dir) / rel).string());
+    if (!f.csv_dir.empty() && rel.size() > 4 && rel.compare(rel.size() - 4, 4, ".csv") == 0)
+      outputs.emplace_back("--csv", (std::filesystem::path(f.csv_dir) / rel).string());
+    files.emplace_back(rel, std::move(text));
+  }
+  if (Status st = CheckOutputsAreNotInputs(inputs, outputs); !st.ok()) return ReportError(st);
+  for (const auto& [flag, path] : outputs) {
+    const auto rel = std::filesystem::relative(path, flag == "--out" ? f.out_dir : f.csv_dir).string();
+    const auto it =
+        std::find_if(files.begin(), files.end(), [&](const auto& file) { return file.first == rel; });
+    Status st = MakeDirectory(std::filesystem::path(path).parent_path().string());
+    if (st.ok()) st = WriteTextFile(path, it->second);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (!f.json_path.empty()) {
+    Status st = WriteTextFile(f.json_path, RunJson(*sim));
+    if (!st.ok()) return ReportError(st);
+  }
+  if (f.json_path != "-") {
+    const std::string summary = Summary(*sim);
+    std::fwrite(summary.data(), 1, summary.size(), stdout);
+    if (!f.out_dir.empty())
+      std::printf(
+          "\nwrote %s: run.json, compare.csv, and per policy monthly.csv, daily.csv, ledger.csv, "
+          "events.log\n",
+          f.out_dir.c_str());
+    if (!f.csv_dir.empty())
+      std::printf("wrote %s: compare.csv, and per policy monthly.csv, daily.csv, ledger.csv\n",
+                  f.csv_dir.c_str());
   }
   // Timings vary from run to run: stderr, apart from the figures.
   if (!f.quiet) {
@@ -213,7 +248,7 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
       "simulate", "Operate the fleet for months in hourly virtual time and compare allocation policies");
   cmd->add_option("spec", f->spec, "Fleet spec (YAML)")->required();
   cmd->add_option("--months", f->months, "Calendar months to simulate (1..120)")->capture_default_str();
-  cmd->add_option("--days", f->days, "Days to simulate instead of months");
+  cmd->add_option("--length", f->length, "Length to simulate instead of months, whole hours (14d, 36h)");
   cmd->add_option("--from", f->from,
                   "First hour, UTC (default: simulate.start, else the forecast's start month)");
   cmd->add_option("--scenario", f->scenario, "P50, random:SEED or trace:FILE (a rate trace to replay)")
@@ -225,25 +260,25 @@ void AddSimulateCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--compare", f->compare, "Run every policy side by side (same as --policy all)");
   cmd->add_option("--out", f->out_dir, "Write the run directory (run.json, CSVs, event logs) to DIR");
+  AddJsonOption(cmd, f->json_path, "the run (run.json of --out)");
+  AddCsvOption(cmd, f->csv_dir, "compare.csv and per policy monthly.csv, daily.csv, ledger.csv");
   cmd->add_option("--inject-failure", f->failures,
                   "POOL@TIME+HOURS[*FRACTION]: a failure at a known hour (repeatable)");
   cmd->add_flag("--no-failures", f->no_failures,
                 "Do not draw failures from MTBF/MTTR (injected ones still happen)");
   cmd->add_option("--seed", f->seed, "Seed of failures (default: forecast.seed of the spec)");
   cmd->add_option("--resolve-every", f->resolve_every,
-                  "Hours between re-solves (overrides simulate.resolve_every_hours)");
+                  "Time between re-solves, e.g. 4h (overrides simulate.resolve_every_hours)");
   cmd->add_option("--horizon", f->horizon,
-                  "Hours each re-solve looks ahead (overrides simulate.horizon_hours)");
-  cmd->add_option("--period", f->period, "LP period in hours (overrides simulate.period_hours)");
+                  "How far each re-solve looks ahead, e.g. 2d (overrides simulate.horizon_hours)");
+  cmd->add_option("--period", f->period, "LP period length, e.g. 4h (overrides simulate.period_hours)");
   cmd->add_flag("--integer-gangs", f->integer_gangs, "Place gangs by MIP in every re-solve (exact, slow)");
-  cmd->add_flag("--switch-costs-in-lp", f->switch_costs_in_lp,
-                "Price switching inside every re-solve (default: only small re-solves; exact, ~100x slower "
-                "on large ones)");
+  cmd->add_flag("--switch-costs-in-lp", f->switch_costs_in_lp, "Removed: every re-solve prices switching");
   cmd->add_flag("--no-switch-costs-in-lp", f->no_switch_costs_in_lp,
-                "Never price switching inside the re-solves (moves are still counted and charged)");
+                "Removed: every re-solve prices switching");
   cmd->add_option("--threads", f->threads,
                   "Threads for the re-solves (0 = all cores; results never depend on it)");
-  cmd->add_flag("--quiet", f->quiet, "No progress and no timing line on stderr");
+  AddQuietFlag(cmd, f->quiet);
   cmd->callback([f, &exit_code] { exit_code = RunSimulate(*f); });
 }
 

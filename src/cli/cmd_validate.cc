@@ -1,9 +1,10 @@
-// `fungible validate spec.yaml [--json]`: reads a fleet spec and reports every
+// `fungible validate spec.yaml [--json FILE|-] [--csv DIR]`: reads a fleet spec and reports every
 // problem as `file:line:column: field.path: expected ..., got ...` (exit 2), or
 // a one-screen summary of what the spec holds (exit 0).
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,9 @@ namespace {
 
 struct ValidateOptions {
   std::string spec;
-  bool json = false;
+  std::string json_path;
+  std::string csv_dir;
+  bool quiet = false;  // accepted everywhere; validate shows no progress
 };
 
 // "a, b, c, ... (12)" for long lists.
@@ -175,25 +178,35 @@ nlohmann::ordered_json ErrorsJson(const std::string& path, const Status& st) {
 }
 
 int RunValidate(const ValidateOptions& opts) {
+  auto outs = FilesIn("--csv", opts.csv_dir, {"economics.csv"});
+  outs.emplace_back("--json", opts.json_path);
+  Status outputs = CheckOutputsAreNotInputs({{"the spec", opts.spec}}, outs);
+  if (!outputs.ok()) return ReportError(outputs);
   StatusOr<Fleet> fleet = LoadFleetSpec(opts.spec);
-  if (opts.json) {
+  std::optional<economics::UnitEconomics> ue;
+  if (fleet.ok()) ue = economics::ComputeUnitEconomics(*fleet);
+  if (!opts.json_path.empty()) {
     nlohmann::ordered_json doc = {
         {"ok", fleet.ok()},
         {"file", opts.spec},
         {"errors", fleet.ok() ? nlohmann::ordered_json::array() : ErrorsJson(opts.spec, fleet.status())},
         {"summary", fleet.ok() ? SummaryJson(*fleet) : nlohmann::ordered_json(nullptr)},
-        {"economics", fleet.ok() ? EconomicsJson(economics::ComputeUnitEconomics(*fleet))
-                                 : nlohmann::ordered_json(nullptr)}};
-    Status st = WriteTextFile("-", doc.dump(2) + "\n");
+        {"economics", ue ? EconomicsJson(*ue) : nlohmann::ordered_json(nullptr)}};
+    Status st = WriteTextFile(opts.json_path, doc.dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
-  } else if (fleet.ok()) {
-    const economics::UnitEconomics ue = economics::ComputeUnitEconomics(*fleet);
-    Status st = WriteTextFile("-", FormatSummary(opts.spec, *fleet) + FormatEconomics(ue));
-    if (!st.ok()) return ReportError(st);
-    for (const auto& w : ue.warnings)
-      std::fprintf(stderr, "fungible validate: warning: %s: %s\n", w.field.c_str(), w.message.c_str());
   }
   if (!fleet.ok()) return ReportError(fleet.status());
+  if (!opts.csv_dir.empty()) {
+    Status st = MakeDirectory(opts.csv_dir);
+    if (st.ok()) st = WriteJsonRowsCsv(opts.csv_dir + "/economics.csv", EconomicsJson(*ue)["units"]);
+    if (!st.ok()) return ReportError(st);
+  }
+  if (opts.json_path != "-") {
+    Status st = WriteTextFile("-", FormatSummary(opts.spec, *fleet) + FormatEconomics(*ue));
+    if (!st.ok()) return ReportError(st);
+  }
+  for (const auto& w : ue->warnings)
+    std::fprintf(stderr, "fungible validate: warning: %s: %s\n", w.field.c_str(), w.message.c_str());
   return kExitOk;
 }
 
@@ -205,9 +218,11 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
                                      "..., got ...; a summary when valid");
   auto opts = std::make_shared<ValidateOptions>();
   cmd->add_option("spec", opts->spec, "Fleet spec (YAML), see docs/fleet-spec.md")->required();
-  cmd->add_flag("--json", opts->json,
-                "Print {\"ok\", \"file\", \"errors\": [{file, line, column, field, message}], \"summary\", "
-                "\"economics\" (docs/economics.md)} as JSON");
+  AddJsonOption(cmd, opts->json_path,
+                "{\"ok\", \"file\", \"errors\": [{file, line, column, field, message}], \"summary\", "
+                "\"economics\" (docs/economics.md)}");
+  AddCsvOption(cmd, opts->csv_dir, "economics.csv (the unit economics per model x chip type)");
+  AddQuietFlag(cmd, opts->quiet);
   cmd->callback([opts, &exit_code] { exit_code = RunValidate(*opts); });
 }
 

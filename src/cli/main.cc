@@ -28,6 +28,7 @@ int Run(int argc, char** argv) {
   AddSimulateCommand(app, exit_code);
   AddReviewCommand(app, exit_code);
   AddReportCommand(app, exit_code);
+  if (auto rc = CheckWords(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

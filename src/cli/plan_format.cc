@@ -93,6 +93,9 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
               {"on_demand", d.on_demand},
               {"usd_per_chip_hour", d.usd_per_chip_hour},
               {"cost_usd_per_chip", d.cost_usd_per_chip},
+              {"contract_months", d.contract_months},
+              {"months_in_horizon", d.months_in_horizon},
+              {"payment_share_in_horizon", d.payment_share_in_horizon},
               {"marginal_value_usd_per_chip", d.value_usd_per_chip},
               {"marginal_net_usd_per_chip", d.net_usd_per_chip},
               {"pool_utilization", d.pool_utilization},
@@ -110,13 +113,33 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
   }
   j["offers"] = offers;
   j["objective_usd"] = r.objective_usd;
-  j["expected_profit_usd"] = r.expected_profit_usd;
+  j["expected_value_usd"] = r.expected_value_usd;
   j["cvar_loss_usd"] = r.cvar_loss_usd;
   j["return_on_compute"] = r.return_on_compute;
-  j["profit_usd"] = SpreadJson(r.profit_usd);
+  j["cash_return_on_compute"] = r.cash_return_on_compute;
+  j["revenue_usd"] = SpreadJson(r.revenue_usd);
+  j["compute_cost_usd"] = SpreadJson(r.compute_cost_usd);
+  j["cash_profit_usd"] = SpreadJson(r.cash_profit_usd);
+  j["imputed_value_usd"] = SpreadJson(r.imputed_value_usd);
+  j["value_usd"] = SpreadJson(r.value_usd);
   j["utilization"] = SpreadJson(r.utilization);
   j["unserved_share"] = SpreadJson(r.unserved_share);
   j["min_cash_usd"] = SpreadJson(r.min_cash_usd);
+  j["operating_cost_usd"] = r.operating_cost_usd;
+  j["financing_usd"] = r.financing_usd;
+  json cash = json::array();
+  for (size_t t = 0; t < r.cash_by_month_usd.size(); ++t) {
+    json m = SpreadJson(r.cash_by_month_usd[t]);
+    m["month"] = FormatMonth(AddMonths(r.start, static_cast<int>(t)));
+    cash.push_back(m);
+  }
+  j["cash_by_month_usd"] = cash;
+  json need = json::array();
+  for (const auto& c : r.capital_to_raise)
+    need.push_back({{"quantile", c.quantile},
+                    {"usd", c.usd},
+                    {"by_month", c.usd > 0 ? json(FormatMonth(c.by)) : json(nullptr)}});
+  j["capital_to_raise"] = need;
   j["unserved_share_limit"] = r.unserved_share_limit;
   j["probability_unserved_over_limit"] = r.probability_unserved_over_limit;
   j["cash_floor_usd"] = r.cash_floor_usd ? json(*r.cash_floor_usd) : json(nullptr);
@@ -131,7 +154,8 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
     const auto& m = *r.mismatch;
     j["mismatch"] = {{"points", m.points},
                      {"chips", m.chips},
-                     {"profit_usd", m.profit_usd},
+                     {"value_usd", m.value_usd},
+                     {"cash_profit_usd", m.cash_profit_usd},
                      {"objective_usd", m.objective_usd},
                      {"unserved_share", m.unserved_share},
                      {"utilization", m.utilization}};
@@ -141,10 +165,11 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
     const auto& o = r.solution.outcomes[s];
     json e = {{"name", r.scenario_names[s]},
               {"probability", r.probability[s]},
-              {"profit_usd", o.profit_usd},
+              {"value_usd", o.value_usd},
               {"revenue_usd", o.revenue_usd},
-              {"bid_value_usd", o.bid_value_usd},
               {"cost_usd", o.cost_usd},
+              {"cash_profit_usd", o.cash_profit_usd()},
+              {"imputed_value_usd", o.bid_value_usd},
               {"utilization", o.utilization()},
               {"unserved_share", o.unserved_share()},
               {"min_cash_usd", o.min_cash_usd},

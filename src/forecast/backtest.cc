@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "forecast/cone.h"
 #include "forecast/internal/parallel.h"
@@ -193,6 +195,37 @@ double AdaptiveCoverage(double band, double alpha) {
   return std::clamp(1.0 - alpha, 0.05, band + 0.9 * (1.0 - band));
 }
 
+// Whole days the trace spans.
+int TraceDays(const RateTrace& trace) {
+  return static_cast<int>(std::floor((trace.time_s.back() + trace.window_s) / 86400.0 + 1e-9));
+}
+
+// ln of the mean rate of every recorded hour (half its windows or more with
+// traffic), by the trace's own hour index.
+std::map<std::int64_t, double> RecordedHourlyLogRates(const RateTrace& trace) {
+  const int per_hour = static_cast<int>(std::lround(3600.0 / trace.window_s));
+  std::map<std::int64_t, std::pair<double, int>> acc;
+  for (size_t i = 0; i < trace.time_s.size(); ++i) {
+    auto& [sum, count] = acc[static_cast<std::int64_t>(std::floor(trace.time_s[i] / 3600.0))];
+    if (trace.rate[i] > 0) sum += trace.rate[i], ++count;
+  }
+  std::map<std::int64_t, double> out;
+  for (const auto& [hour, sc] : acc)
+    if (2 * sc.second >= per_hour) out[hour] = std::log(sc.first / sc.second);
+  return out;
+}
+
+// The windows of `trace` before day d.
+RateTrace Before(const RateTrace& trace, int d) {
+  RateTrace train = trace;
+  train.time_s.clear();
+  train.rate.clear();
+  for (size_t i = 0; i < trace.time_s.size(); ++i)
+    if (trace.time_s[i] < d * 86400.0)
+      train.time_s.push_back(trace.time_s[i]), train.rate.push_back(trace.rate[i]);
+  return train;
+}
+
 // A scored point's errors, kept for the calibration of later origins.
 struct PastError {
   int horizon = 0;
@@ -205,7 +238,7 @@ struct PastError {
 
 StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const TraceBacktestOptions& options) {
   if (trace.time_s.empty()) return Status::Invalid(trace.source + ": " + trace.name + ": empty trace");
-  const int days = static_cast<int>(std::floor((trace.time_s.back() + trace.window_s) / 86400.0 + 1e-9));
+  const int days = TraceDays(trace);
   if (days <= options.min_training_days)
     return Status::Invalid(trace.source + ": " + trace.name + ": " + std::to_string(days) +
                            " days; a one-day-ahead backtest needs more than " +
@@ -225,13 +258,7 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
   auto first_origin = [&](int h) { return h == 1 ? options.min_training_days : first_long; };
   auto scored = [&](int h) { return std::find(horizons.begin(), horizons.end(), h) != horizons.end(); };
 
-  // Recorded hourly log rates of the whole trace, by local hour.
-  const int per_hour = static_cast<int>(std::lround(3600.0 / trace.window_s));
-  std::map<std::int64_t, std::pair<double, int>> acc;
-  for (size_t i = 0; i < trace.time_s.size(); ++i) {
-    auto& [sum, count] = acc[static_cast<std::int64_t>(std::floor(trace.time_s[i] / 3600.0))];
-    if (trace.rate[i] > 0) sum += trace.rate[i], ++count;
-  }
+  const std::map<std::int64_t, double> rates = RecordedHourlyLogRates(trace);
   std::vector<Totals> raw(horizons.size()), cal(horizons.size());
   std::vector<std::array<double, 3>> factor_sum(horizons.size(), {0, 0, 0});
   std::vector<std::int64_t> uncal(horizons.size(), 0);
@@ -246,14 +273,8 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
   const int m = std::max(2, options.samples);
   const int offset = options.fit.utc_offset_hours;
 
-  for (int d = options.min_fit_days; d < days; ++d) {
-    RateTrace train = trace;
-    train.time_s.clear();
-    train.rate.clear();
-    for (size_t i = 0; i < trace.time_s.size(); ++i)
-      if (trace.time_s[i] < d * 86400.0)
-        train.time_s.push_back(trace.time_s[i]), train.rate.push_back(trace.rate[i]);
-    // The misses of the day before the origin move each horizon's levels.
+  // The misses of the day before origin d move each horizon's levels.
+  auto update_alpha = [&](int d) {
     for (int h = 1; h <= max_h; ++h) {
       std::array<double, 3> miss{};
       int count = 0;
@@ -267,6 +288,36 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
         alpha[static_cast<size_t>(h)][b] +=
             options.adaptive_step * ((1.0 - kCalibratedBands[b]) - miss[b] / count);
     }
+  };
+
+  // Factors for horizon h at origin d: from the errors of target days before
+  // d at the longest horizon <= h that has enough of them (from_h 0: none).
+  struct Factors {
+    std::array<double, 3> c{1, 1, 1};
+    int from_h = 0;
+    std::int64_t points = 0;
+  };
+  auto factors_at = [&](int h, int d) {
+    Factors f;
+    for (int hc = h; hc >= 1; --hc) {
+      std::array<std::vector<double>, 3> ex;
+      for (const PastError& p : past)
+        if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days)
+          for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
+      if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
+      for (size_t b = 0; b < 3; ++b)
+        f.c[b] =
+            ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
+      f.from_h = hc;
+      f.points = static_cast<std::int64_t>(ex[0].size());
+      break;
+    }
+    return f;
+  };
+
+  for (int d = options.min_fit_days; d < days; ++d) {
+    const RateTrace train = Before(trace, d);
+    update_alpha(d);
     ProfileFitOptions fo = options.fit;
     if (options.noise == TraceNoiseModel::kDayLevelStudentT) {
       fo.min_days_for_weekly = options.min_days_for_weekly;
@@ -326,19 +377,9 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
       const size_t hi =
           static_cast<size_t>(std::find(horizons.begin(), horizons.end(), h) - horizons.begin());
       const bool score_here = scored(h) && d >= first_origin(h);
-      std::array<double, 3> c{1, 1, 1};
-      int source_h = 0;
-      for (int hc = h; hc >= 1 && source_h == 0; --hc) {
-        std::array<std::vector<double>, 3> ex;
-        for (const PastError& p : past)
-          if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days)
-            for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
-        if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
-        for (size_t b = 0; b < 3; ++b)
-          c[b] =
-              ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
-        source_h = hc;
-      }
+      const Factors f = factors_at(h, d);
+      const std::array<double, 3>& c = f.c;
+      const int source_h = f.from_h;
       Totals this_origin;
       if (score_here) {
         ++origins[hi];
@@ -348,9 +389,9 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
       for (int hr = 0; hr < 24; ++hr) {
         const int j = (h - 1) * 24 + hr;
         const std::int64_t a = static_cast<std::int64_t>(target) * 24 + hr;
-        const auto it = acc.find(a);
-        if (it == acc.end() || 2 * it->second.second < per_hour) continue;  // not recorded
-        const double y = std::log(it->second.first / it->second.second);
+        const auto it = rates.find(a);
+        if (it == rates.end()) continue;  // not recorded
+        const double y = it->second;
         std::vector<double> ens(paths.begin() + static_cast<std::ptrdiff_t>(j) * m,
                                 paths.begin() + static_cast<std::ptrdiff_t>(j + 1) * m);
         for (auto& v : ens) v += mean[static_cast<size_t>(j)];
@@ -372,8 +413,14 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
     past.insert(past.end(), fresh.begin(), fresh.end());
     for (auto& [hi, o] : scored_origins) by_origin[hi].push_back(std::move(o));
   }
+  // What the next origin (the day after the trace) would use at each horizon.
+  update_alpha(days);
   for (size_t i = 0; i < horizons.size(); ++i) {
     HorizonCalibration hc;
+    const Factors next = factors_at(horizons[i], days);
+    hc.next_factor = next.c;
+    hc.next_from_horizon_days = next.from_h;
+    hc.next_points = next.points;
     hc.horizon_days = horizons[i];
     hc.origins = origins[i];
     const std::string label =
@@ -387,6 +434,89 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
     hc.by_origin = std::move(by_origin[i]);
     out.horizons.push_back(std::move(hc));
   }
+  return out;
+}
+
+namespace {
+
+// z with Phi(z) = p, by bisection (a few hundred calls per backtest).
+double NormalQuantile(double p) {
+  double lo = -12, hi = 12;
+  for (int i = 0; i < 80; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace
+
+StatusOr<NoiseCalibration> CalibrateHourlyNoise(const RateTrace& trace, const TraceBacktestOptions& options) {
+  if (trace.time_s.empty()) return Status::Invalid(trace.source + ": " + trace.name + ": empty trace");
+  const int days = TraceDays(trace);
+  if (days <= options.min_training_days)
+    return Status::Invalid(trace.source + ": " + trace.name + ": " + std::to_string(days) +
+                           " days; calibrating the hourly noise needs more than " +
+                           std::to_string(options.min_training_days));
+  const std::map<std::int64_t, double> rates = RecordedHourlyLogRates(trace);
+  // The Gaussian noise as quantile points: member k at z_k = Phi^-1((k + 1/2) / M).
+  constexpr int kMembers = 400;
+  std::vector<double> z(kMembers);
+  for (int k = 0; k < kMembers; ++k) z[static_cast<size_t>(k)] = NormalQuantile((k + 0.5) / kMembers);
+  static constexpr double kZ[3] = {0.6744897501960817, 1.2815515655446004, 1.6448536269514722};
+
+  NoiseCalibration out;
+  out.name = trace.name;
+  out.file = trace.source;
+  struct Error {
+    int target_day;
+    std::array<double, 3> excess;
+  };
+  std::vector<Error> past;
+  // Split-conformal factors from the errors of days before d (all 1 under
+  // min_calibration_points errors), and how many errors they rest on.
+  auto factors_before = [&](int d) {
+    std::array<std::vector<double>, 3> ex;
+    for (const Error& e : past)
+      if (e.target_day < d)
+        for (size_t b = 0; b < 3; ++b) ex[b].push_back(e.excess[b]);
+    std::array<double, 3> c{1, 1, 1};
+    const auto n = static_cast<std::int64_t>(ex[0].size());
+    if (n >= options.min_calibration_points)
+      for (size_t b = 0; b < 3; ++b) c[b] = ConformalFactor(ex[b], kCalibratedBands[b]);
+    return std::pair{c, n};
+  };
+  Totals raw, cal;
+  std::vector<bool> target_seen(static_cast<size_t>(days), false);
+  for (int d = options.min_training_days; d < days; ++d) {
+    auto fit = FitProfile(Before(trace, d), options.fit);
+    if (!fit.ok()) return fit.status();
+    const double sd = fit->daily_level_fitted ? std::hypot(fit->within_day_log_sd, fit->daily_level_log_sd)
+                                              : fit->hourly_noise_log_sd;
+    const auto [c, used] = factors_before(d);
+    const bool calibrated = used >= options.min_calibration_points;
+    ++out.origins;
+    std::vector<double> unit(static_cast<size_t>(kMembers));
+    for (size_t k = 0; k < unit.size(); ++k) unit[k] = sd * z[k];
+    const SortedEnsemble model_bands(unit);
+    const SortedEnsemble scaled_bands(ScaleEnsemble(model_bands.x, 0.0, c));
+    const auto day_end = rates.lower_bound(static_cast<std::int64_t>(d + 1) * 24);
+    for (auto it = rates.lower_bound(static_cast<std::int64_t>(d) * 24); it != day_end; ++it) {
+      const int target = static_cast<int>(it->first / 24);
+      const double e = it->second - fit->PredictLog(it->first - options.fit.utc_offset_hours);
+      raw.Add(model_bands.Score(e));
+      cal.Add(scaled_bands.Score(e));
+      if (!calibrated) ++out.uncalibrated_points;
+      target_seen[static_cast<size_t>(target)] = true;
+      Error err{target, {}};
+      for (size_t b = 0; b < 3; ++b) err.excess[b] = sd > 0 ? std::fabs(e) / (kZ[b] * sd) - 1.0 : 0.0;
+      past.push_back(err);
+    }
+  }
+  out.target_days = static_cast<int>(std::count(target_seen.begin(), target_seen.end(), true));
+  out.raw = raw.Score(trace.name + ", hourly noise as drawn");
+  out.calibrated = cal.Score(trace.name + ", hourly noise recalibrated");
+  std::tie(out.factor, out.factor_points) = factors_before(days);
   return out;
 }
 

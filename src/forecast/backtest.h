@@ -130,6 +130,12 @@ struct HorizonCalibration {
     std::array<double, 3> factor{1, 1, 1};
   };
   std::vector<Origin> by_origin;
+  // The factors the next origin (the day after the trace) would use, from
+  // every error of the trace, their source horizon (0 = too few errors:
+  // factor 1) and the number of errors they rest on.
+  std::array<double, 3> next_factor{1, 1, 1};
+  int next_from_horizon_days = 0;
+  std::int64_t next_points = 0;
 };
 
 struct TraceBacktest {
@@ -148,6 +154,30 @@ struct TraceBacktest {
 // forecasts whose target day lies before d.
 // Errors: a trace too short for one forecast day.
 StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const TraceBacktestOptions& options);
+
+// Calibration of the hourly noise as `forecast --hourly` and `simulate`
+// draw it from a spec: Gaussian, stationary (months ahead, no last state),
+// day level and hours together, sd sqrt(daily_level_log_sd^2 +
+// hourly_noise_log_sd^2) around the fitted profile. From every origin d
+// (options.min_training_days on) a profile and noise are fitted as
+// fit-profile fits them (options.fit) on the days before d, and every
+// recorded hour of day d is scored against those bands (the bands do not
+// depend on the horizon; each hour is scored once). The
+// factors for the spec are split-conformal on all these errors; `raw` and
+// `calibrated` score the bands before and after factors taken, at each
+// origin, only from errors whose target day ended before it.
+struct NoiseCalibration {
+  std::string name;
+  std::string file;  // the trace's source
+  int origins = 0;
+  int target_days = 0;  // distinct days scored
+  CalibrationScore raw;
+  CalibrationScore calibrated;            // factors from earlier errors (1 while under 24)
+  std::int64_t uncalibrated_points = 0;   // scored with factor 1
+  std::array<double, 3> factor{1, 1, 1};  // for the spec, from all errors
+  std::int64_t factor_points = 0;
+};
+StatusOr<NoiseCalibration> CalibrateHourlyNoise(const RateTrace& trace, const TraceBacktestOptions& options);
 
 // The one-day-ahead, recalibrated score of BacktestTraceHorizons.
 StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBacktestOptions& options);

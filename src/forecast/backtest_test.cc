@@ -158,17 +158,27 @@ TEST(Backtest, RecalibratedConeIsHonestOnEveryServeGenSeries) {
   for (const RateTrace& t : *traces) {
     if (t.name != "m-large" && t.name != "m-mid" && t.name != "m-small") continue;
     ++series;
-    auto bt = BacktestTraceHorizons(t, TraceBacktestOptions{});
-    ASSERT_TRUE(bt.ok()) << bt.status().ToString();
-    const HorizonCalibration& h = bt->horizons.at(0);
-    EXPECT_EQ(h.horizon_days, 1);
-    EXPECT_EQ(h.origins, 7) << t.name;
-    EXPECT_GT(h.calibrated.points, 150) << t.name;
-    EXPECT_EQ(h.uncalibrated_points, 0) << t.name;
-    EXPECT_GE(h.calibrated.coverage_p10_p90, 0.75) << t.name;
-    EXPECT_LE(h.calibrated.coverage_p10_p90, 0.85) << t.name;
-    EXPECT_GE(h.calibrated.coverage_p5_p95, 0.86) << t.name;
-    EXPECT_LE(h.calibrated.coverage_p5_p95, 0.94) << t.name;
+    // Seeds 1-3 together (6,000 paths an origin): their mean coverage inside
+    // the bands. Each seed alone moves by a point or two (docs/forecast.md:
+    // seed 3 puts m-large's P5-P95 at 158 of 168 = 94.05%).
+    double c80 = 0, c90 = 0;
+    for (std::uint64_t seed : {1, 2, 3}) {
+      TraceBacktestOptions o;
+      o.seed = seed;
+      auto bt = BacktestTraceHorizons(t, o);
+      ASSERT_TRUE(bt.ok()) << bt.status().ToString();
+      const HorizonCalibration& h = bt->horizons.at(0);
+      EXPECT_EQ(h.horizon_days, 1);
+      EXPECT_EQ(h.origins, 7) << t.name;
+      EXPECT_GT(h.calibrated.points, 150) << t.name;
+      EXPECT_EQ(h.uncalibrated_points, 0) << t.name;
+      c80 += h.calibrated.coverage_p10_p90 / 3;
+      c90 += h.calibrated.coverage_p5_p95 / 3;
+    }
+    EXPECT_GE(c80, 0.75) << t.name;
+    EXPECT_LE(c80, 0.85) << t.name;
+    EXPECT_GE(c90, 0.86) << t.name;
+    EXPECT_LE(c90, 0.94) << t.name;
   }
   EXPECT_EQ(series, 3);
   auto short_trace = BacktestTrace((*traces)[3], TraceBacktestOptions{});  // deepseek-r1: 1 day
@@ -226,6 +236,34 @@ TEST(Backtest, LongerHorizonsUseOnlyEarlierErrors) {
     EXPECT_GT(h.raw.points, 0);
     EXPECT_LE(h.calibrated.coverage_p10_p90, h.calibrated.coverage_p5_p95);
   }
+}
+
+// The hourly noise a spec draws (Gaussian, stationary): on heavy-tailed
+// traffic its bands under-cover; the factors from earlier errors only move
+// them towards nominal, and the factors for the spec come from every error.
+TEST(Backtest, HourlyNoiseRecalibrationRestoresCoverageOnHeavyTailedTraffic) {
+  const RateTrace trace = HeavyTailedTrace(42, 17);
+  TraceBacktestOptions o;
+  o.fit.first_weekday = 0;
+  auto c = CalibrateHourlyNoise(trace, o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->origins, 42 - 7);
+  EXPECT_EQ(c->target_days, 42 - 7);
+  EXPECT_EQ(c->factor_points, c->raw.points);
+  // As drawn, the Gaussian noise under-covers by 10 points or more (68% /
+  // 78% on this trace); recalibrated from earlier days only it moves at
+  // least 4 points towards nominal on both bands (to 73% / 85%: plain
+  // split-conformal on a growing history, short of nominal).
+  EXPECT_LT(c->raw.coverage_p10_p90, 0.70);
+  EXPECT_LT(c->raw.coverage_p5_p95, 0.80);
+  EXPECT_GT(c->calibrated.coverage_p10_p90, c->raw.coverage_p10_p90 + 0.04);
+  EXPECT_GT(c->calibrated.coverage_p5_p95, c->raw.coverage_p5_p95 + 0.04);
+  EXPECT_LE(c->calibrated.coverage_p10_p90, 0.85);
+  EXPECT_LE(c->calibrated.coverage_p5_p95, 0.94);
+  EXPECT_LT(c->calibrated.mean_crps, c->raw.mean_crps * 1.05);
+  for (double f : c->factor) EXPECT_GT(f, 0.3);
+  auto short_trace = CalibrateHourlyNoise(HeavyTailedTrace(7, 1), o);
+  EXPECT_FALSE(short_trace.ok());
 }
 
 }  // namespace

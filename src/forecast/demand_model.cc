@@ -250,6 +250,17 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
     t.daily_level_autocorrelation = d.daily_level_autocorrelation;
     t.hourly_noise_log_sd = d.hourly_noise_log_sd;
     t.hourly_noise_autocorrelation = d.hourly_noise_autocorrelation;
+    const bool factors_ok = d.hourly_band_factors.empty() ||
+                            (d.hourly_band_factors.size() == 3 &&
+                             std::all_of(d.hourly_band_factors.begin(), d.hourly_band_factors.end(),
+                                         [](double f) { return f > 0 && f <= 10; }));
+    if (!factors_ok)
+      p.Add(d.loc, t.field + ".hourly_band_factors",
+            "expected 3 factors in (0, 10] (P25-P75, P10-P90, P5-P95), got " +
+                std::to_string(d.hourly_band_factors.size()) + " numbers");
+    else if (!d.hourly_band_factors.empty())
+      SetHourlyBandFactors(t, {d.hourly_band_factors[0], d.hourly_band_factors[1], d.hourly_band_factors[2]},
+                           d.hourly_band_factors_source);
     CompileGrowth(p, d.growth, t.field + ".growth", t, m);
     m.tiers.push_back(std::move(t));
   }
@@ -272,6 +283,42 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
   if (!p.empty()) return std::move(p).ToStatus();
   for (const auto& t : m.tiers) m.first_month = std::min(m.first_month, t.anchor_month + 1);
   return m;
+}
+
+void SetHourlyBandFactors(TierModel& tier, const std::array<double, 3>& factors, std::string source) {
+  tier.hourly_band_factors = factors;
+  tier.hourly_band_factors_source = std::move(source);
+  tier.band_scale.clear();
+  tier.band_scale_shift = 0;
+  if (factors == std::array<double, 3>{1, 1, 1}) return;
+  // The factor at central level l = |2 Phi(r) - 1| of a draw r sds from the
+  // median: the band's own inside P25-P75 and outside P5-P95, linear in l
+  // between them (as the backtest scales its ensembles).
+  static constexpr double kBands[3] = {0.50, 0.80, 0.90};
+  auto factor_at = [&](double r) {
+    const double l = std::erf(r / std::sqrt(2.0));
+    if (l <= kBands[0]) return factors[0];
+    if (l <= kBands[1])
+      return factors[0] + (factors[1] - factors[0]) * (l - kBands[0]) / (kBands[1] - kBands[0]);
+    if (l <= kBands[2])
+      return factors[1] + (factors[2] - factors[1]) * (l - kBands[1]) / (kBands[2] - kBands[1]);
+    return factors[2];
+  };
+  constexpr double kMaxR = 8.0;
+  for (double r = 0; r <= kMaxR + kBandScaleStep / 2; r += kBandScaleStep)
+    tier.band_scale.push_back(factor_at(r));
+  // E exp(f(|Z|) Z sd) over Z ~ N(0, 1), sd the noise's total: the shift
+  // that keeps a month's expected total its monthly tokens.
+  const double sd = std::sqrt(tier.hourly_noise_log_sd * tier.hourly_noise_log_sd +
+                              tier.daily_level_log_sd * tier.daily_level_log_sd);
+  constexpr double kDz = 1.0 / 512;
+  double sum = 0, norm = 0;
+  for (double z = -kMaxR; z <= kMaxR; z += kDz) {
+    const double w = std::exp(-0.5 * z * z);
+    sum += w * std::exp(factor_at(std::fabs(z)) * z * sd);
+    norm += w;
+  }
+  tier.band_scale_shift = -std::log(sum / norm);
 }
 
 }  // namespace fungible

@@ -25,6 +25,7 @@
 // m[t], and into revenue, tokens * usd_per_output_token * exp(P_s[t]).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -86,6 +87,17 @@ struct TierModel {
   double hourly_noise_autocorrelation = 0;
   double daily_level_log_sd = 0;  // day-level AR(1) on log demand (hourly.h)
   double daily_level_autocorrelation = 0;
+  // Recalibration of the hourly noise (hourly.h): the half-widths of its
+  // P25-P75, P10-P90 and P5-P95 bands are multiplied by these factors (all 1 =
+  // none), and where they came from. Set with SetHourlyBandFactors.
+  std::array<double, 3> hourly_band_factors{1, 1, 1};
+  std::string hourly_band_factors_source;
+  // Derived by SetHourlyBandFactors: the factor as a function of |n| / sd on
+  // a grid of kBandScaleStep (empty = none), and the log shift that keeps the
+  // noise's mean at 1.
+  std::vector<double> band_scale;
+  double band_scale_shift = 0;
+  bool hourly_recalibrated() const { return !band_scale.empty(); }
 
   bool has_ceiling() const { return ceiling_multiple < std::numeric_limits<double>::infinity(); }
 };
@@ -119,5 +131,12 @@ struct DemandModel {
 // column, and the field (negative volatility, launch or price-change dates
 // outside (as_of, end of horizon], unknown models, malformed shapes, ...).
 StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions& options);
+
+// Grid step of TierModel::band_scale, in units of the noise's sd.
+inline constexpr double kBandScaleStep = 1.0 / 64;
+// Sets a tier's hourly band factors (P25-P75, P10-P90, P5-P95) and the
+// tables the hourly expansion uses; all 1 removes the recalibration.
+// REQUIRES: factors > 0.
+void SetHourlyBandFactors(TierModel& tier, const std::array<double, 3>& factors, std::string source);
 
 }  // namespace fungible

@@ -35,7 +35,18 @@ StatusOr<ForecastRun> RunForecast(const Fleet& fleet, const RunForecastOptions& 
     if (!reduced.ok()) return reduced.status();
     run.reduced = std::move(reduced).value();
   }
-  if (options.hourly_peaks) run.hourly = ComputeHourlyPeaks(run.model, current, threads);
+  if (options.hourly_peaks && options.recalibrate_hourly) {
+    run.hourly = ComputeHourlyPeaks(run.model, current, threads);
+  } else if (options.hourly_peaks) {
+    DemandModel drawn = run.model;  // the fitted noise as it is
+    for (TierModel& t : drawn.tiers) SetHourlyBandFactors(t, {1, 1, 1}, t.hourly_band_factors_source);
+    run.hourly = ComputeHourlyPeaks(drawn, current, threads);
+    for (size_t k = 0; k < run.model.tiers.size(); ++k)
+      for (size_t j = 0; j < run.hourly->tiers.size(); ++j)
+        if (run.hourly->tiers[j] == run.model.tiers[k].id)
+          run.hourly->band_factors[j] = run.model.tiers[k].hourly_band_factors;
+    run.hourly->recalibration_off = true;
+  }
   return run;
 }
 

@@ -33,6 +33,9 @@ struct RunForecastOptions {
   int reduce_k = 0;          // 0 = no reduction
   ReduceOptions reduce;      // seed and threads are taken from `forecast`
   bool hourly_peaks = false;
+  // Apply the spec's hourly_band_factors (the hourly noise's recalibration)
+  // to the hourly expansion; false draws the fitted noise as it is.
+  bool recalibrate_hourly = true;
   UpdateOptions update;  // threads taken from `forecast`
 };
 

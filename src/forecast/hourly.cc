@@ -26,6 +26,28 @@ std::array<Rng, sizeof...(I)> MakeStreams(std::uint64_t seed, int tier, const in
               (static_cast<std::uint64_t>(tier) << 40) | static_cast<std::uint64_t>(scenarios[I]))...};
 }
 
+// The recalibration of a tier's log noise n (day level and hours together,
+// stored shifted by -sd^2/2 each): n moves by the factor of its own level
+// |n| / sd (TierModel::band_scale), then the shift that keeps the mean 1.
+template <int K>
+void RecalibrateNoise(const TierModel& t, std::int64_t end, double* const* out) {
+  const double sd = t.hourly_noise_log_sd, sd_d = t.daily_level_log_sd;
+  const double total = std::sqrt(sd * sd + sd_d * sd_d);
+  if (total <= 0) return;
+  const double base = -0.5 * sd * sd - 0.5 * sd_d * sd_d;
+  const double per_step = 1.0 / (total * kBandScaleStep);
+  const std::vector<double>& f = t.band_scale;
+  const size_t last = f.size() - 1;
+  for (int j = 0; j < K; ++j)
+    for (std::int64_t h = 0; h < end; ++h) {
+      const double n = out[j][h] - base;
+      const double x = std::fabs(n) * per_step;
+      const size_t k = x < static_cast<double>(last) ? static_cast<size_t>(x) : last;
+      const double g = k >= last ? f[last] : f[k] + (f[k + 1] - f[k]) * (x - static_cast<double>(k));
+      out[j][h] = g * n + t.band_scale_shift;
+    }
+}
+
 // The AR(1) log noise of K scenarios of one tier over hours [0, end),
 // shifted by -sd^2/2 and exponentiated (mean 1): out[j][h]. Each scenario
 // reads only its own stream; the K chains run interleaved so the CPU can
@@ -65,6 +87,7 @@ void NoiseFactors(const DemandModel& m, const ScenarioSet& set, int tier, const 
       }
     }
   }
+  if (t.hourly_recalibrated()) RecalibrateNoise<K>(t, end, out);
   for (int j = 0; j < K; ++j) forecast_internal::ExpArray(out[j], out[j], static_cast<size_t>(end));
 }
 
@@ -149,6 +172,8 @@ HourlyPeaks ComputeHourlyPeaks(const DemandModel& model, const ScenarioSet& set,
   for (int s = 0; s < model.num_tiers(); ++s) {
     if (model.tiers[static_cast<size_t>(s)].kind != TierKind::kServing) continue;
     peaks.tiers.push_back(model.tiers[static_cast<size_t>(s)].id);
+    peaks.band_factors.push_back(model.tiers[static_cast<size_t>(s)].hourly_band_factors);
+    peaks.band_factors_source.push_back(model.tiers[static_cast<size_t>(s)].hourly_band_factors_source);
     const std::vector<double> weights = HourWeights(model, s);
     // Per scenario and month: peak hour and peak over the month's mean hour.
     std::vector<double> peak(static_cast<size_t>(h) * n), ratio(static_cast<size_t>(h) * n);

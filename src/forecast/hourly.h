@@ -12,10 +12,18 @@
 // shifted by -s_D^2/2, on its own stream. The noise path runs
 // from the first hour of month 1 whatever window is asked for, so any window
 // is a slice of one fixed hourly path per (scenario, tier).
+//
+// A recalibrated tier (TierModel::hourly_band_factors, measured by a rolling
+// backtest on real traffic) draws the same n, then moves it away from or
+// towards its median by the factor of its own quantile level, interpolated
+// between the P25-P75, P10-P90 and P5-P95 bands' (as the backtest scales its
+// ensembles), shifted so the noise's mean stays 1.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "forecast/cone.h"
@@ -49,6 +57,11 @@ struct HourlyPeaks {
   // [k][month - 1]: quantiles of the peak-to-mean ratio of the month.
   std::vector<std::vector<QuantileRow>> peak_to_mean;
   std::int64_t hours = 0;  // hours expanded per scenario and tier
+  // [k]: the band factors applied to tier k's hourly noise (all 1 = none)
+  // and where they came from (TierModel::hourly_band_factors).
+  std::vector<std::array<double, 3>> band_factors;
+  std::vector<std::string> band_factors_source;
+  bool recalibration_off = false;  // the factors were turned off for comparison
 };
 
 // Expands every scenario of every serving tier over the whole horizon on

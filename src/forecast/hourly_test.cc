@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -131,6 +132,70 @@ TEST(Hourly, NoiseHasItsSpreadAutocorrelationAndMeanOne) {
   EXPECT_NEAR((lag / lag_count - mean * mean) / var, phi, 0.02);
   // E[month total] = the month's tokens; the total's sd is ~sd*sqrt((1+phi)/(1-phi)/672) ~ 0.9%.
   EXPECT_NEAR(total_ratio / w.set.scenarios, 1.0, 0.003);
+}
+
+// Recalibration (hourly_band_factors): each band of the log noise is as
+// many times wider as its factor says, the mean stays 1 (month totals are
+// the month's tokens), and factors of 1 draw exactly what no factors draw.
+TEST(Hourly, BandFactorsWidenEachBandByItsFactorAndKeepTheMean) {
+  const double sd = 0.2, sd_d = 0.15;
+  Fleet f = Shaped(400, 1, sd, 0.5);
+  f.demand[0].daily_level_log_sd = sd_d;
+  f.demand[0].daily_level_autocorrelation = 0.3;
+  const World plain = Make(f);
+  f.demand[0].hourly_band_factors = {1.2, 1.6, 2.0};
+  f.demand[0].hourly_band_factors_source = "test";
+  const World recal = Make(f);
+  ASSERT_TRUE(recal.model.tiers[0].hourly_recalibrated());
+  const std::vector<double> weights = HourWeights(plain.model, 0);
+  const size_t hours = static_cast<size_t>(HoursInMonths(plain.model, 1, 1));
+  std::vector<double> a(hours), b(hours), la, lb;
+  double total_ratio = 0;
+  for (int i = 0; i < plain.set.scenarios; ++i) {
+    ExpandHourly(plain.model, plain.set, 0, i, 1, 1, a);
+    ExpandHourly(recal.model, recal.set, 0, i, 1, 1, b);
+    const double tokens = MonthlyOutputTokens(plain.model, 0, 1, plain.set.LogMultiple(0, 1, i));
+    for (size_t h = 0; h < hours; ++h) {
+      la.push_back(std::log(a[h] / (tokens * weights[h])));
+      lb.push_back(std::log(b[h] / (tokens * weights[h])));
+    }
+    total_ratio += std::accumulate(b.begin(), b.end(), 0.0) / tokens;
+  }
+  auto quantile = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
+  };
+  const double ma = quantile(la, 0.5), mb = quantile(lb, 0.5);
+  const double bands[3][2] = {{0.25, 0.75}, {0.10, 0.90}, {0.05, 0.95}};
+  const double want[3] = {1.2, 1.6, 2.0};
+  for (int k = 0; k < 3; ++k) {
+    const double wa = quantile(la, bands[k][1]) - quantile(la, bands[k][0]);
+    const double wb = quantile(lb, bands[k][1]) - quantile(lb, bands[k][0]);
+    EXPECT_NEAR(wb / wa, want[k], 0.02 * want[k]) << k;
+  }
+  // The median moves only by the change of the shift that keeps the mean 1.
+  const double shift = recal.model.tiers[0].band_scale_shift;
+  EXPECT_LT(shift, -0.5 * (sd * sd + sd_d * sd_d));  // wider bands: a larger correction
+  EXPECT_NEAR(mb - ma, shift + 0.5 * (sd * sd + sd_d * sd_d), 0.01);
+  // The mean stays 1 (without the shift it would be ~5% high); sd of this mean ~0.2%.
+  EXPECT_NEAR(total_ratio / plain.set.scenarios, 1.0, 0.01);
+  // Factors of 1: the draw is the unrecalibrated one, bit for bit.
+  f.demand[0].hourly_band_factors = {1, 1, 1};
+  const World ones = Make(f);
+  EXPECT_FALSE(ones.model.tiers[0].hourly_recalibrated());
+  ExpandHourly(ones.model, ones.set, 0, 7, 1, 1, b);
+  ExpandHourly(plain.model, plain.set, 0, 7, 1, 1, a);
+  EXPECT_EQ(a, b);
+}
+
+TEST(Hourly, BandFactorsAreCheckedWithTheirPlace) {
+  Fleet f = Shaped(10, 1, 0.2, 0.5);
+  f.demand[0].hourly_band_factors = {1.2, 1.6};
+  auto m = BuildDemandModel(f, ForecastOptionsFromSpec(f));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().ToString(),
+            "test.yaml:30:5: demand[0].hourly_band_factors: expected 3 factors in (0, 10] (P25-P75, P10-P90, "
+            "P5-P95), got 2 numbers");
 }
 
 TEST(Hourly, AnyWindowIsASliceOfOneFixedPath) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "util/csv.h"
 #include "util/text.h"
 
 namespace fungible {
@@ -128,6 +129,26 @@ std::string HumanNumber(double v, bool money) {
   const char* f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f";
   return std::string(sign) + (money ? "$" : "") + Fmt(f, a) + suffix;
 }
+
+namespace {
+
+// How tier k's hourly noise was drawn: recalibrated (factors and source),
+// turned off, or with no factors in the spec.
+std::string BandFactorsLine(const HourlyPeaks& h, size_t k) {
+  const auto& f = h.band_factors[k];
+  const std::string factors = "x" + Fmt("%.2f", f[0]) + " / x" + Fmt("%.2f", f[1]) + " / x" +
+                              Fmt("%.2f", f[2]) + " on the noise's P25-P75 / P10-P90 / P5-P95 half-widths";
+  const std::string& source = h.band_factors_source[k];
+  const std::string from = source.empty() ? std::string(" (no source given)") : " (" + source + ")";
+  if (f == std::array<double, 3>{1, 1, 1})
+    return "hourly noise as fitted (no hourly_band_factors in the spec: not recalibrated)";
+  if (h.recalibration_off)
+    return "hourly noise as fitted: recalibration off (--no-recalibration); the spec's factors are " +
+           factors + from;
+  return "hourly noise recalibrated: " + factors + from;
+}
+
+}  // namespace
 
 std::string ForecastText(const ForecastRun& run, int max_rows) {
   const DemandModel& m = run.model;
@@ -258,7 +279,8 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
     out += "\nhourly peaks (" + std::to_string(h.hours) +
            " hours per scenario): peak hour in output tokens/hour\n";
     for (size_t k = 0; k < h.tiers.size(); ++k) {
-      out += "  " + h.tiers[k] + "\n  month        P10      P50      P90   peak/mean P50\n";
+      out += "  " + h.tiers[k] + ": " + BandFactorsLine(h, k) + "\n";
+      out += "  month        P10      P50      P90   peak/mean P50\n";
       for (int t : ShownMonths(m.horizon_months, max_rows)) {
         const QuantileRow& q = h.peak_output_tokens_per_hour[k][static_cast<size_t>(t - 1)];
         out += "  " + FormatMonth(m.MonthStart(t)) + " " + PadLeft(HumanNumber(q[1]), 9) +
@@ -370,6 +392,10 @@ std::string ForecastJson(const ForecastRun& run) {
     ordered_json tiers_h = ordered_json::array();
     for (size_t k = 0; k < run.hourly->tiers.size(); ++k)
       tiers_h.push_back({{"id", run.hourly->tiers[k]},
+                         {"band_factors", run.hourly->band_factors[k]},
+                         {"band_factors_source", run.hourly->band_factors_source[k]},
+                         {"recalibrated", !run.hourly->recalibration_off &&
+                                              run.hourly->band_factors[k] != std::array<double, 3>{1, 1, 1}},
                          {"peak_output_tokens_per_hour", Rows(run.hourly->peak_output_tokens_per_hour[k])},
                          {"peak_to_mean", Rows(run.hourly->peak_to_mean[k])}});
     h["tiers"] = tiers_h;
@@ -389,7 +415,7 @@ std::string ForecastCsv(const ForecastRun& run) {
       out += ',';
       out += cone_name;
       out += ',';
-      out += tier;
+      out += CsvField(tier);
       out += ',';
       out += quantity;
       out += ',';
@@ -414,6 +440,23 @@ std::string ForecastCsv(const ForecastRun& run) {
   return out;
 }
 
+namespace {
+
+// The noise calibration of fit i, or null.
+const NoiseCalibration* CalibrationOf(const ProfileReport& report, size_t i) {
+  return i < report.noise_calibration.size() && report.noise_calibration[i] ? &*report.noise_calibration[i]
+                                                                            : nullptr;
+}
+
+// Where a spec's hourly_band_factors came from, in one line.
+std::string NoiseCalibrationSource(const NoiseCalibration& c, const ProfileFit& f) {
+  return "fit-profile " + c.file + " " + f.trace + ": split-conformal on " + std::to_string(c.factor_points) +
+         " hour errors of the Gaussian noise, " + std::to_string(c.target_days) + " days scored from " +
+         std::to_string(c.origins) + " rolling origins";
+}
+
+}  // namespace
+
 std::string ProfileYaml(const ProfileReport& report) {
   auto list = [](const auto& values) {
     std::string s = "[";
@@ -421,7 +464,9 @@ std::string ProfileYaml(const ProfileReport& report) {
     return s + "]";
   };
   std::string out;
-  for (const ProfileFit& f : report.fits) {
+  for (size_t i = 0; i < report.fits.size(); ++i) {
+    const ProfileFit& f = report.fits[i];
+    const NoiseCalibration* calibration = CalibrationOf(report, i);
     out += "# fungible fit-profile: " + f.trace + ", " + Fmt("%.1f", f.days) + " days, " +
            std::to_string(f.hours_used) + " hours used (" + std::to_string(f.hours_skipped) + " skipped, " +
            std::to_string(f.windows_missing) + " empty windows treated as gaps)\n";
@@ -450,6 +495,12 @@ std::string ProfileYaml(const ProfileReport& report) {
       out += "hourly_noise_log_sd: " + Fmt("%.3f", f.hourly_noise_log_sd) + "\n";
       out += "hourly_noise_autocorrelation: " + Fmt("%.3f", f.hourly_noise_autocorrelation) + "\n";
     }
+    if (calibration) {
+      const NoiseCalibration& c = *calibration;
+      out += "hourly_band_factors: [" + Fmt("%.3f", c.factor[0]) + ", " + Fmt("%.3f", c.factor[1]) + ", " +
+             Fmt("%.3f", c.factor[2]) + "]\n";
+      out += "hourly_band_factors_source: \"" + NoiseCalibrationSource(c, f) + "\"\n";
+    }
     out += "# noise fit: residual sd " + Fmt("%.3f", f.hourly_noise_log_sd) + " (AR(1) " +
            Fmt("%.2f", f.hourly_noise_autocorrelation) + ")";
     if (f.daily_level_fitted)
@@ -466,6 +517,17 @@ std::string ProfileYaml(const ProfileReport& report) {
              Fmt("%+.3f", f.tail_loglik_gain_per_hour) + " an hour (the backtest draws these tails)\n\n";
     else
       out += "Gaussian fits best\n\n";
+    if (calibration) {
+      const NoiseCalibration& c = *calibration;
+      out.pop_back();
+      out += "# the noise as forecast --hourly and simulate draw it (Gaussian, months ahead), scored from " +
+             std::to_string(c.origins) + " rolling origins on " + std::to_string(c.raw.points) +
+             " hours:\n#   P10-P90 / P5-P95 covered " + Percent(c.raw.coverage_p10_p90) + " / " +
+             Percent(c.raw.coverage_p5_p95) + " as fitted, " + Percent(c.calibrated.coverage_p10_p90) +
+             " / " + Percent(c.calibrated.coverage_p5_p95) + " recalibrated from earlier errors only (" +
+             std::to_string(c.uncalibrated_points) + " hours with too few earlier errors, x1); CRPS " +
+             Fmt("%.3f", c.raw.mean_crps) + " -> " + Fmt("%.3f", c.calibrated.mean_crps) + "\n\n";
+    }
   }
   for (const std::string& s : report.skipped) out += "# skipped " + s + "\n";
   for (const TokenMix& t : report.mixes) {
@@ -478,11 +540,39 @@ std::string ProfileYaml(const ProfileReport& report) {
   return out;
 }
 
+namespace {
+
+ordered_json ScoreJson(const CalibrationScore& c) {
+  return {{"name", c.name},
+          {"points", c.points},
+          {"coverage_p10_p90", c.coverage_p10_p90},
+          {"coverage_p5_p95", c.coverage_p5_p95},
+          {"mean_pinball_loss", c.mean_pinball_loss},
+          {"mean_crps", c.mean_crps}};
+}
+
+ordered_json NoiseCalibrationJson(const ProfileReport& report, size_t i) {
+  const NoiseCalibration* calibration = CalibrationOf(report, i);
+  if (!calibration) return nullptr;
+  const NoiseCalibration& c = *calibration;
+  return {{"hourly_band_factors", c.factor},
+          {"hourly_band_factors_source", NoiseCalibrationSource(c, report.fits[i])},
+          {"errors", c.factor_points},
+          {"origins", c.origins},
+          {"days_scored", c.target_days},
+          {"as_fitted", ScoreJson(c.raw)},
+          {"recalibrated", ScoreJson(c.calibrated)},
+          {"uncalibrated_points", c.uncalibrated_points}};
+}
+
+}  // namespace
+
 std::string ProfileJson(const ProfileReport& report) {
   ordered_json j;
   j["command"] = "fit-profile";
   ordered_json fits = ordered_json::array();
-  for (const ProfileFit& f : report.fits)
+  for (size_t i = 0; i < report.fits.size(); ++i) {
+    const ProfileFit& f = report.fits[i];
     fits.push_back({{"trace", f.trace},
                     {"days", f.days},
                     {"hours_used", f.hours_used},
@@ -507,7 +597,9 @@ std::string ProfileJson(const ProfileReport& report) {
                     {"innovation_scale", f.innovation_scale},
                     {"tail_loglik_gain_per_hour", f.tail_loglik_gain_per_hour},
                     {"trend_log_per_day", f.trend_log_per_day},
-                    {"r_squared", f.r_squared}});
+                    {"r_squared", f.r_squared},
+                    {"noise_calibration", NoiseCalibrationJson(report, i)}});
+  }
   j["profiles"] = fits;
   j["skipped"] = report.skipped;
   ordered_json mixes = ordered_json::array();
@@ -557,7 +649,14 @@ std::string BacktestText(const BacktestReport& report) {
         out += "; " + std::to_string(h.uncalibrated_points) + " points with no earlier errors (x1)";
       if (h.calibrated_from_horizon_days > 0 && h.calibrated_from_horizon_days != h.horizon_days)
         out += "; from " + std::to_string(h.calibrated_from_horizon_days) + "-day-ahead errors";
-      out += "\n";
+      out += "\n      next origin (after the trace): x" + Fmt("%.2f", h.next_factor[0]) + " / x" +
+             Fmt("%.2f", h.next_factor[1]) + " / x" + Fmt("%.2f", h.next_factor[2]);
+      if (h.next_from_horizon_days > 0)
+        out += " from " + std::to_string(h.next_points) + " errors " +
+               std::to_string(h.next_from_horizon_days) + (h.next_from_horizon_days == 1 ? " day" : " days") +
+               " ahead\n";
+      else
+        out += " (too few errors at this horizon or shorter)\n";
     }
     const ProfileFit& f = t.last_fit;
     if (t.noise == TraceNoiseModel::kDayLevelStudentT)
@@ -579,13 +678,7 @@ std::string BacktestText(const BacktestReport& report) {
 std::string BacktestJson(const BacktestReport& report) {
   auto scores = [](const std::vector<CalibrationScore>& v) {
     ordered_json a = ordered_json::array();
-    for (const auto& c : v)
-      a.push_back({{"name", c.name},
-                   {"points", c.points},
-                   {"coverage_p10_p90", c.coverage_p10_p90},
-                   {"coverage_p5_p95", c.coverage_p5_p95},
-                   {"mean_pinball_loss", c.mean_pinball_loss},
-                   {"mean_crps", c.mean_crps}});
+    for (const auto& c : v) a.push_back(ScoreJson(c));
     return a;
   };
   ordered_json j;
@@ -602,13 +695,16 @@ std::string BacktestJson(const BacktestReport& report) {
     for (const HorizonCalibration& h : t.horizons)
       hs.push_back({{"horizon_days", h.horizon_days},
                     {"origins", h.origins},
-                    {"model", scores({h.raw})[0]},
-                    {"recalibrated", scores({h.calibrated})[0]},
+                    {"model", ScoreJson(h.raw)},
+                    {"recalibrated", ScoreJson(h.calibrated)},
                     {"mean_factor_p25_p75", h.mean_factor[0]},
                     {"mean_factor_p10_p90", h.mean_factor[1]},
                     {"mean_factor_p5_p95", h.mean_factor[2]},
                     {"uncalibrated_points", h.uncalibrated_points},
-                    {"calibrated_from_horizon_days", h.calibrated_from_horizon_days}});
+                    {"calibrated_from_horizon_days", h.calibrated_from_horizon_days},
+                    {"next_origin_factors", h.next_factor},
+                    {"next_origin_factors_from_horizon_days", h.next_from_horizon_days},
+                    {"next_origin_factor_errors", h.next_points}});
     traces.push_back({{"name", t.name},
                       {"days", t.days},
                       {"noise", t.noise == TraceNoiseModel::kDayLevelStudentT ? "day-t" : "ar1"},

@@ -27,6 +27,8 @@ std::string ForecastCsv(const ForecastRun& run);
 // fit-profile: YAML ready to paste into a spec, and JSON.
 struct ProfileReport {
   std::vector<ProfileFit> fits;
+  // [i]: the recalibration of fits[i]'s hourly noise (traces over a week).
+  std::vector<std::optional<NoiseCalibration>> noise_calibration;
   std::vector<std::string> skipped;  // traces that could not be fitted, with the reason
   std::vector<TokenMix> mixes;
 };

@@ -27,8 +27,10 @@ std::string LedgerLayout::RowTeam(int row) const {
 
 LedgerLayout LedgerLayoutFromFleet(const Fleet& fleet) {
   LedgerLayout l;
-  for (const auto& p : fleet.pools) l.pools.push_back({p.id, p.chip_type, fleet.PoolUsdPerChipHour(p)});
-  for (const auto& w : fleet.workloads) l.workloads.push_back({w.id, w.kind, w.team});
+  for (const auto& p : fleet.pools)
+    l.pools.push_back({p.id, p.chip_type, fleet.PoolUsdPerChipHour(p), p.contract});
+  for (const auto& w : fleet.workloads)
+    l.workloads.push_back({w.id, w.kind, w.team, w.kind == WorkloadKind::kServe ? w.model : ""});
   return l;
 }
 
@@ -37,7 +39,7 @@ void LedgerHour::Reset(const LedgerLayout& layout) {
   paid_chips.assign(P, 0.0);
   up_chips.assign(P, 0.0);
   for (auto* v : {&chips, &effective_chips, &revenue_usd, &bid_value_usd, &lost_effective_chip_hours,
-                  &lost_bid_value_usd})
+                  &lost_bid_value_usd, &served_output_tokens, &capacity_output_tokens})
     v->assign(C, 0.0);
 }
 
@@ -51,7 +53,8 @@ void LedgerCell::Add(const LedgerCell& o) {
   launch_credit_within_usd += o.launch_credit_within_usd;
   launch_credit_beyond_usd += o.launch_credit_beyond_usd;
   model_development_bid_usd += o.model_development_bid_usd;
-  revenue_output_tokens += o.revenue_output_tokens;
+  served_output_tokens += o.served_output_tokens;
+  capacity_output_tokens += o.capacity_output_tokens;
 }
 
 std::vector<LedgerCell> LedgerReport::MonthByRow(size_t m) const {
@@ -134,7 +137,8 @@ Status Ledger::Record(int hour_index, const LedgerHour& h) {
   if (h.paid_chips.size() != static_cast<size_t>(P) || h.up_chips.size() != static_cast<size_t>(P) ||
       h.chips.size() != C || h.effective_chips.size() != C || h.revenue_usd.size() != C ||
       h.bid_value_usd.size() != C || h.lost_effective_chip_hours.size() != C ||
-      h.lost_bid_value_usd.size() != C)
+      h.lost_bid_value_usd.size() != C || h.served_output_tokens.size() != C ||
+      h.capacity_output_tokens.size() != C)
     return Status::Internal("ledger: hour " + std::to_string(hour_index) + " has vectors of the wrong size");
   ++next_hour_;
 
@@ -165,8 +169,9 @@ Status Ledger::Record(int hour_index, const LedgerHour& h) {
     for (int w = 0; w < W; ++w) {
       const size_t c = static_cast<size_t>(p) * static_cast<size_t>(W) + static_cast<size_t>(w);
       const double chips = h.chips[c];
-      for (double v : {chips, h.effective_chips[c], h.revenue_usd[c], h.bid_value_usd[c],
-                       h.lost_effective_chip_hours[c], h.lost_bid_value_usd[c]})
+      for (double v :
+           {chips, h.effective_chips[c], h.revenue_usd[c], h.bid_value_usd[c], h.lost_effective_chip_hours[c],
+            h.lost_bid_value_usd[c], h.served_output_tokens[c], h.capacity_output_tokens[c]})
         if (!Finite(v) || v < -kChipTolerance)
           return Status::Internal("ledger: hour " + FormatUtc(t) + ", pool " +
                                   layout_.pools[static_cast<size_t>(p)].id + ", workload " +
@@ -179,6 +184,8 @@ Status Ledger::Record(int hour_index, const LedgerHour& h) {
       cell.lost_effective_chip_hours = h.lost_effective_chip_hours[c];
       cell.cost_usd = chips * price;
       cell.revenue_usd = h.revenue_usd[c];
+      cell.served_output_tokens = h.served_output_tokens[c];
+      cell.capacity_output_tokens = h.capacity_output_tokens[c];
       const WorkloadKind kind = layout_.workloads[static_cast<size_t>(w)].kind;
       const double net_bid = h.bid_value_usd[c] - h.lost_bid_value_usd[c];
       const size_t cell_index = static_cast<size_t>(p * R + w);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "model/fleet.h"
+#include "model/return_on_compute.h"
 #include "util/status.h"
 
 namespace fungible {
@@ -40,11 +41,13 @@ struct LedgerLayout {
     std::string id;
     std::string chip_type;
     double usd_per_chip_hour = 0;  // contract price
+    std::string contract;          // Contract::id
   };
   struct WorkloadInfo {
     std::string id;
     WorkloadKind kind = WorkloadKind::kResearch;
-    std::string team;  // "" = none
+    std::string team;   // "" = none
+    std::string model;  // kServe: the model it serves; "" otherwise
   };
   std::vector<PoolInfo> pools;
   std::vector<WorkloadInfo> workloads;
@@ -92,6 +95,11 @@ struct LedgerHour {
   // last checkpoint), and the bid value it had earned.
   std::vector<double> lost_effective_chip_hours;
   std::vector<double> lost_bid_value_usd;
+  // Serving cells: output tokens served this hour, and the tokens the cell's
+  // chips could have served (chips x tokens per chip-hour at this hour's
+  // efficiency); served <= capacity.
+  std::vector<double> served_output_tokens;
+  std::vector<double> capacity_output_tokens;
 
   // Sizes every vector for `layout`, zero-filled.
   void Reset(const LedgerLayout& layout);
@@ -108,7 +116,8 @@ struct LedgerCell {
   double launch_credit_within_usd = 0;   // model development, launch within the middle horizon
   double launch_credit_beyond_usd = 0;   // model development, launch later
   double model_development_bid_usd = 0;  // model development with no launch to credit, by bids
-  double revenue_output_tokens = 0;      // not a value: serving output tokens behind revenue_usd
+  double served_output_tokens = 0;       // not a value: serving output tokens behind revenue_usd
+  double capacity_output_tokens = 0;     // what the cell's serving chips could have served
 
   double value_now_usd() const { return revenue_usd + bid_value_usd; }
   double value_within_usd() const { return value_now_usd() + launch_credit_within_usd; }
@@ -126,10 +135,10 @@ struct RocLine {
   double value_now_usd = 0;
   double value_within_usd = 0;
   double value_all_up_usd = 0;
-  // value / cost; 0 when cost is 0.
-  double roc_now() const { return cost_usd > 0 ? value_now_usd / cost_usd : 0; }
-  double roc_within() const { return cost_usd > 0 ? value_within_usd / cost_usd : 0; }
-  double roc_all_up() const { return cost_usd > 0 ? value_all_up_usd / cost_usd : 0; }
+  // model/return_on_compute.h over the three horizons of value.
+  double roc_now() const { return ReturnOnCompute(value_now_usd, cost_usd); }
+  double roc_within() const { return ReturnOnCompute(value_within_usd, cost_usd); }
+  double roc_all_up() const { return ReturnOnCompute(value_all_up_usd, cost_usd); }
 };
 
 // Fleet totals of one hour (the hourly series).

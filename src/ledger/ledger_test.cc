@@ -14,11 +14,11 @@ UtcSeconds Utc(const char* s) { return *ParseUtc(s); }
 // Two pools on two chip types, four classes of three teams.
 LedgerLayout TestLayout() {
   LedgerLayout l;
-  l.pools = {{"h100-a", "h100-sxm", 2.0}, {"b200-a", "b200", 3.5}};
-  l.workloads = {{"serve", WorkloadKind::kServe, "product"},
-                 {"pretrain", WorkloadKind::kPretrain, "frontier"},
-                 {"rl", WorkloadKind::kRl, "frontier"},
-                 {"research", WorkloadKind::kResearch, "research"}};
+  l.pools = {{"h100-a", "h100-sxm", 2.0, "h100-reserved"}, {"b200-a", "b200", 3.5, "b200-reserved"}};
+  l.workloads = {{"serve", WorkloadKind::kServe, "product", "chat"},
+                 {"pretrain", WorkloadKind::kPretrain, "frontier", ""},
+                 {"rl", WorkloadKind::kRl, "frontier", ""},
+                 {"research", WorkloadKind::kResearch, "research", ""}};
   return l;
 }
 

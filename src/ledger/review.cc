@@ -41,6 +41,11 @@ const MonthFigures::Model* FindModel(const MonthFigures& m, const std::string& i
   return nullptr;
 }
 
+// A model is capacity-constrained in a month when at least this share of its
+// demand went unserved (below it, unserved tokens are rounding of the hourly
+// split, not a shortage).
+constexpr double kConstrainedUnservedShare = 0.005;
+
 Bridge RevenueBridge(const MonthFigures& a, const MonthFigures& b, std::vector<ModelVariance>& models) {
   Bridge br;
   br.name = "revenue";
@@ -54,49 +59,101 @@ Bridge RevenueBridge(const MonthFigures& a, const MonthFigures& b, std::vector<M
   for (const auto& x : a.models) ids.push_back(x.id);
   for (const auto& x : b.models)
     if (std::find(ids.begin(), ids.end(), x.id) == ids.end()) ids.push_back(x.id);
-  double q0 = 0, q1 = 0;
-  for (const auto& x : a.models) q0 += x.served_output_tokens;
-  for (const auto& x : b.models) q1 += x.served_output_tokens;
+  double q0 = 0, q1 = 0, d0 = 0, d1 = 0;
+  for (const auto& x : a.models) q0 += x.served_output_tokens, d0 += x.demand_output_tokens;
+  for (const auto& x : b.models) q1 += x.served_output_tokens, d1 += x.demand_output_tokens;
   const double pbar0 = q0 > 0 ? a.revenue_usd / q0 : 0;
-  double price = 0, mix_formula = 0;
+  double price = 0, efficiency = 0;
+  const MonthFigures::Model none;
   for (const auto& id : ids) {
-    const MonthFigures::Model* x0 = FindModel(a, id);
-    const MonthFigures::Model* x1 = FindModel(b, id);
+    const MonthFigures::Model* f0 = FindModel(a, id);
+    const MonthFigures::Model* f1 = FindModel(b, id);
+    const MonthFigures::Model& x0 = f0 ? *f0 : none;
+    const MonthFigures::Model& x1 = f1 ? *f1 : none;
     ModelVariance v;
     v.model = id;
-    const double Q0 = x0 ? x0->served_output_tokens : 0, Q1 = x1 ? x1->served_output_tokens : 0;
-    const double R0 = x0 ? x0->revenue_usd : 0, R1 = x1 ? x1->revenue_usd : 0;
-    double P0 = Q0 > 0 ? R0 / Q0 : 0, P1 = Q1 > 0 ? R1 / Q1 : 0;
+    const double Q0 = x0.served_output_tokens, Q1 = x1.served_output_tokens;
+    double P0 = Q0 > 0 ? x0.revenue_usd / Q0 : 0, P1 = Q1 > 0 ? x1.revenue_usd / Q1 : 0;
     if (Q0 <= 0) P0 = P1;  // new: no price effect
     if (Q1 <= 0) P1 = P0;  // gone: no price effect (Q1 = 0 anyway)
-    v.revenue_usd = R1;
-    v.previous_revenue_usd = R0;
+    v.revenue_usd = x1.revenue_usd;
+    v.previous_revenue_usd = x0.revenue_usd;
     v.served_output_tokens = Q1;
     v.previous_served_output_tokens = Q0;
+    v.demand_output_tokens = x1.demand_output_tokens;
+    v.previous_demand_output_tokens = x0.demand_output_tokens;
+    v.unserved_revenue_usd = std::max(0.0, x1.demand_output_tokens - Q1) * P1;
+    v.previous_unserved_revenue_usd = std::max(0.0, x0.demand_output_tokens - Q0) * P0;
     v.usd_per_million_tokens = P1 * 1e6;
     v.previous_usd_per_million_tokens = P0 * 1e6;
     v.price_effect_usd = (P1 - P0) * Q1;
     const double s0 = q0 > 0 ? Q0 / q0 : 0, s1 = q1 > 0 ? Q1 / q1 : 0;
     v.mix_share_change = s1 - s0;
     v.mix_effect_usd = q1 * (s1 - s0) * P0;
+    const bool constrained =
+        x1.demand_output_tokens > 0 && 1 - Q1 / x1.demand_output_tokens >= kConstrainedUnservedShare;
+    if (constrained && x0.serving_chip_hours > 0 && x1.serving_chip_hours > 0) {
+      const double k0 = x0.capacity_output_tokens / x0.serving_chip_hours;
+      const double k1 = x1.capacity_output_tokens / x1.serving_chip_hours;
+      v.efficiency_effect_usd = pbar0 * x1.serving_chip_hours * (k1 - k0);
+    }
     price += v.price_effect_usd;
-    mix_formula += v.mix_effect_usd;
+    efficiency += v.efficiency_effect_usd;
     models.push_back(v);
   }
   if (q0 <= 0) {
-    // Nothing served before: all of it is volume.
-    br.parts = {{"price", 0}, {"volume", br.total_change}, {"mix", 0}};
+    // Nothing served before: all of it is demand.
+    br.parts = {{"price", 0},
+                {"demand", br.total_change},
+                {"efficiency", 0},
+                {"capacity-constrained", 0},
+                {"mix", 0}};
     return br;
   }
   const long long price_c = ToCents(price);
-  const long long volume_c = ToCents((q1 - q0) * pbar0);
-  const long long mix_c = total - price_c - volume_c;
-  (void)mix_formula;
-  br.parts = {{"price", CentsToUsd(price_c)}, {"volume", CentsToUsd(volume_c)}, {"mix", CentsToUsd(mix_c)}};
+  const long long demand_c = ToCents((d1 - d0) * pbar0);
+  const long long efficiency_c = ToCents(efficiency);
+  const long long unserved_c = ToCents(-((d1 - q1) - (d0 - q0)) * pbar0) - efficiency_c;
+  const long long mix_c = total - price_c - demand_c - efficiency_c - unserved_c;
+  br.parts = {{"price", CentsToUsd(price_c)},
+              {"demand", CentsToUsd(demand_c)},
+              {"efficiency", CentsToUsd(efficiency_c)},
+              {"capacity-constrained", CentsToUsd(unserved_c)},
+              {"mix", CentsToUsd(mix_c)}};
   return br;
 }
 
-Bridge CostBridge(const MonthFigures& a, const MonthFigures& b) {
+// Pools grouped by contract (a pool without one is its own).
+std::vector<ContractVariance> ContractVariances(const MonthFigures& a, const MonthFigures& b) {
+  std::vector<ContractVariance> out;
+  auto add = [&](const MonthFigures::Pool& p, bool now) {
+    const std::string key = p.contract.empty() ? "pool " + p.id : p.contract;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& c) { return c.contract == key; });
+    if (it == out.end()) it = out.insert(out.end(), ContractVariance{key});
+    (now ? it->paid_chip_hours : it->previous_paid_chip_hours) += p.paid_chip_hours;
+    (now ? it->cost_usd : it->previous_cost_usd) += p.cost_usd;
+  };
+  for (const auto& p : a.pools) add(p, false);
+  for (const auto& p : b.pools) add(p, true);
+  if (out.empty()) {  // figures without pools: the fleet is one contract
+    MonthFigures::Pool fleet;
+    fleet.id = fleet.contract = "fleet";
+    fleet.paid_chip_hours = a.paid_chip_hours, fleet.cost_usd = a.contract_cost_usd;
+    add(fleet, false);
+    fleet.paid_chip_hours = b.paid_chip_hours, fleet.cost_usd = b.contract_cost_usd;
+    add(fleet, true);
+  }
+  for (auto& c : out) {
+    const double A0 = c.previous_paid_chip_hours, A1 = c.paid_chip_hours;
+    const double c0 = A0 > 0 ? c.previous_cost_usd / A0 : 0, c1 = A1 > 0 ? c.cost_usd / A1 : 0;
+    c.volume_effect_usd = (A1 - A0) * (A0 > 0 ? c0 : c1);
+    c.rate_effect_usd = A0 > 0 && A1 > 0 ? A1 * (c1 - c0) : 0;
+  }
+  return out;
+}
+
+Bridge CostBridge(const MonthFigures& a, const MonthFigures& b,
+                  const std::vector<ContractVariance>& contracts) {
   Bridge br;
   br.name = "compute cost";
   br.unit = "usd";
@@ -104,11 +161,37 @@ Bridge CostBridge(const MonthFigures& a, const MonthFigures& b) {
   br.to = b.contract_cost_usd;
   const long long total = ToCents(b.contract_cost_usd) - ToCents(a.contract_cost_usd);
   br.total_change = CentsToUsd(total);
-  const double c0 = a.paid_chip_hours > 0 ? a.contract_cost_usd / a.paid_chip_hours : 0;
-  const long long capacity =
-      a.paid_chip_hours > 0 ? ToCents((b.paid_chip_hours - a.paid_chip_hours) * c0) : total;
-  br.parts = {{"capacity added", CentsToUsd(capacity)}, {"contract rate", CentsToUsd(total - capacity)}};
+  double added = 0, removed = 0;
+  for (const auto& c : contracts) (c.volume_effect_usd >= 0 ? added : removed) += c.volume_effect_usd;
+  const long long added_c = ToCents(added), removed_c = ToCents(removed);
+  br.parts = {{"capacity added", CentsToUsd(added_c)},
+              {"capacity removed", CentsToUsd(removed_c)},
+              {"contract rate", CentsToUsd(total - added_c - removed_c)}};
   return br;
+}
+
+// Model x chip type rows of either month, in first-seen order.
+std::vector<ServingEfficiency> ServingEfficiencies(const MonthFigures& a, const MonthFigures& b) {
+  std::vector<ServingEfficiency> out;
+  auto add = [&](const MonthFigures::Serving& s, bool now) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const auto& e) { return e.model == s.model && e.chip_type == s.chip_type; });
+    if (it == out.end()) it = out.insert(out.end(), ServingEfficiency{s.model, s.chip_type});
+    const double cap = s.chip_hours > 0 ? s.capacity_output_tokens / s.chip_hours : 0;
+    if (now) {
+      it->chip_hours = s.chip_hours;
+      it->output_tokens_per_chip_hour = s.output_tokens_per_chip_hour();
+      it->capacity_tokens_per_chip_hour = cap;
+    } else {
+      it->previous_chip_hours = s.chip_hours;
+      it->previous_output_tokens_per_chip_hour = s.output_tokens_per_chip_hour();
+      it->previous_capacity_tokens_per_chip_hour = cap;
+    }
+  };
+  for (const auto& s : a.serving) add(s, false);
+  for (const auto& s : b.serving) add(s, true);
+  std::erase_if(out, [](const auto& e) { return e.chip_hours <= 0 && e.previous_chip_hours <= 0; });
+  return out;
 }
 
 Bridge UtilizationBridge(const MonthFigures& a, const MonthFigures& b) {
@@ -166,11 +249,19 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
       const auto& p = parts[i];
       if (std::fabs(p.amount) < 0.5) continue;  // cents of rounding are not a driver
       const std::string lead = i == 0 ? " The main driver was " : " Then ";
-      if (p.name == "volume") {
-        s += lead + "volume: served tokens " + (tokens_pct >= 0 ? "grew " : "shrank ") +
-             Fmt("%.1f%%", std::fabs(tokens_pct)) + " (" +
-             Qty(b.served_output_tokens - a.served_output_tokens) + " output tokens), worth " +
-             SignedUsd(p.amount) + ".";
+      if (p.name == "demand") {
+        const double demand_pct =
+            a.demand_output_tokens > 0 ? 100 * (b.demand_output_tokens / a.demand_output_tokens - 1) : 0;
+        s += lead + "demand: tokens demanded " + (demand_pct >= 0 ? "grew " : "shrank ") +
+             Fmt("%.1f%%", std::fabs(demand_pct)) + " (served " + SignedPct(tokens_pct) + "), worth " +
+             SignedUsd(p.amount) + " at last month's price.";
+      } else if (p.name == "efficiency") {
+        s += lead + "efficiency, " + SignedUsd(p.amount) +
+             ": more tokens per serving chip-hour where demand went unserved.";
+      } else if (p.name == "capacity-constrained") {
+        s += lead + "serving capacity against demand, " + SignedUsd(p.amount) +
+             ": the change in unserved demand net of the efficiency gain (" +
+             (p.amount >= 0 ? "more" : "fewer") + " serving chip-hours where demand went unserved).";
       } else if (p.name == "price") {
         // The model whose price moved revenue most.
         const ModelVariance* top = nullptr;
@@ -197,8 +288,11 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
     if (a.hours != b.hours && a.hours > 0 && b.hours > 0)
       s += " " + b.month + " had " + std::to_string(b.hours) + " hours against " + std::to_string(a.hours) +
            " (" + SignedPct(100.0 * (static_cast<double>(b.hours) / a.hours - 1)) + " on calendar alone).";
+    double lost = 0;
+    for (const auto& m : r.models) lost += m.unserved_revenue_usd;
     s += " Unserved demand was " + Percent(b.unserved_share()) + " of " + Qty(b.demand_output_tokens) +
-         " tokens demanded (" + Percent(a.unserved_share()) + " in " + a.month + ").";
+         " tokens demanded (" + Percent(a.unserved_share()) + " in " + a.month + "), " + Usd(lost) +
+         " of revenue at the month's prices.";
     out.push_back(s);
   }
   // Events that explain it.
@@ -228,23 +322,20 @@ std::vector<std::string> Narrative(const MonthFigures& a, const MonthFigures& b,
   {
     const double d = r.compute_cost.total_change;
     std::string s = "Compute cost " + std::string(RoseFell(d)) + " " + Usd(std::fabs(d)) + " to " +
-                    Usd(b.contract_cost_usd) + ": capacity added " +
-                    SignedUsd(Part(r.compute_cost, "capacity added")) + " (paid chip-hours " +
+                    Usd(b.contract_cost_usd) + " (paid chip-hours " +
                     SignedPct(a.paid_chip_hours > 0 ? 100 * (b.paid_chip_hours / a.paid_chip_hours - 1) : 0) +
-                    "), contract rate " + SignedUsd(Part(r.compute_cost, "contract rate")) + ".";
-    // The pool that grew or shrank most.
-    const MonthFigures::Pool* top = nullptr;
-    double top_d = 0;
-    for (const auto& p : b.pools) {
-      double before = 0;
-      for (const auto& q : a.pools)
-        if (q.id == p.id) before = q.paid_chip_hours;
-      const double dd = p.paid_chip_hours - before;
-      if (top == nullptr || std::fabs(dd) > std::fabs(top_d)) top = &p, top_d = dd;
-    }
-    if (top != nullptr && std::fabs(top_d) > 0.5)
-      s += " The largest change was " + top->id + " (" + top->chip_type + "), " + (top_d > 0 ? "+" : "") +
-           Qty(top_d) + " chip-hours.";
+                    "): capacity added " + SignedUsd(Part(r.compute_cost, "capacity added")) +
+                    ", capacity removed " + SignedUsd(Part(r.compute_cost, "capacity removed")) +
+                    ", contract rate " + SignedUsd(Part(r.compute_cost, "contract rate")) + ".";
+    // The contract whose volume moved cost most.
+    const ContractVariance* top = nullptr;
+    for (const auto& c : r.contracts)
+      if (top == nullptr || std::fabs(c.volume_effect_usd) > std::fabs(top->volume_effect_usd)) top = &c;
+    if (top != nullptr && std::fabs(top->volume_effect_usd) >= 0.5)
+      s += " The largest change was " + top->contract + ", " +
+           (top->paid_chip_hours >= top->previous_paid_chip_hours ? "+" : "") +
+           Qty(top->paid_chip_hours - top->previous_paid_chip_hours) + " paid chip-hours (" +
+           SignedUsd(top->volume_effect_usd) + ").";
     out.push_back(s);
   }
   // Utilization and useful work.
@@ -330,6 +421,15 @@ StatusOr<ReviewReport> ReviewMonth(const std::vector<MonthFigures>& months, cons
   kpi("served output tokens", "tokens", b.served_output_tokens, a.served_output_tokens);
   kpi("demand output tokens", "tokens", b.demand_output_tokens, a.demand_output_tokens);
   kpi("unserved share", "share", b.unserved_share(), a.unserved_share());
+  r.revenue = RevenueBridge(a, b, r.models);
+  double lost1 = 0, lost0 = 0, h1 = 0, h0 = 0;
+  for (const auto& m : r.models) lost1 += m.unserved_revenue_usd, lost0 += m.previous_unserved_revenue_usd;
+  for (const auto& m : b.models) h1 += m.serving_chip_hours;
+  for (const auto& m : a.models) h0 += m.serving_chip_hours;
+  kpi("revenue lost to unserved demand", "usd", lost1, lost0);
+  if (h1 > 0 || h0 > 0)  // runs written before serving chip-hours were recorded have none
+    kpi("output tokens per serving chip-hour", "tokens", h1 > 0 ? b.served_output_tokens / h1 : 0,
+        h0 > 0 ? a.served_output_tokens / h0 : 0);
   kpi("compute cost", "usd", b.contract_cost_usd, a.contract_cost_usd);
   kpi("paid chip-hours", "chip-hours", b.paid_chip_hours, a.paid_chip_hours);
   kpi("utilization", "share", b.utilization(), a.utilization());
@@ -342,8 +442,9 @@ StatusOr<ReviewReport> ReviewMonth(const std::vector<MonthFigures>& months, cons
   kpi("value all-up", "usd", b.value_all_up_usd, a.value_all_up_usd);
   kpi("return on compute (now)", "ratio", b.roc_now(), a.roc_now());
   kpi("return on compute (all-up)", "ratio", b.roc_all_up(), a.roc_all_up());
-  r.revenue = RevenueBridge(a, b, r.models);
-  r.compute_cost = CostBridge(a, b);
+  r.contracts = ContractVariances(a, b);
+  r.compute_cost = CostBridge(a, b, r.contracts);
+  r.serving = ServingEfficiencies(a, b);
   r.utilization = UtilizationBridge(a, b);
   r.useful_work = UsefulWorkBridge(a, b);
   r.events = b.events;

@@ -259,6 +259,12 @@ struct ServingDemand {
   // autocorrelation); 0 = none. Real traffic has it (`fungible fit-profile`).
   double daily_level_log_sd = 0;
   double daily_level_autocorrelation = 0;  // in [0, 1)
+  // Recalibration of that noise (day level and hours together), measured by
+  // a rolling backtest on the trace it was fitted on: multipliers of the
+  // half-widths of its P25-P75, P10-P90 and P5-P95 bands (empty = none), and
+  // where they came from. `fungible fit-profile` writes both.
+  std::vector<double> hourly_band_factors;
+  std::string hourly_band_factors_source;
 
   // Demand in output tokens for the hour starting at `t`, at level `level`.
   double ShapeAt(UtcSeconds t) const {
@@ -374,6 +380,16 @@ struct PlanSettings {
   double cvar_alpha = 0.9;               // CVaR level: mean loss of the worst (1 - alpha) share
   std::optional<double> cash_floor_usd;  // the financing line cash may not fall below
   double initial_cash_usd = 0;
+  double operating_cost_usd_per_month = 0;   // cash outside compute, in the first planned month
+  double operating_cost_monthly_growth = 0;  // fraction a month
+  struct Financing {
+    UtcSeconds date = 0;
+    double usd = 0;
+    std::string note;
+    SourceLoc loc;     // of its date
+    std::string path;  // "plan.financing[i].date", for messages
+  };
+  std::vector<Financing> financing;     // by date
   double cash_shortfall_penalty = 1.0;  // objective cost per USD-month below the floor
   double unserved_share_limit = 0.05;   // "failing to serve" = more than this share unserved
   SourceLoc loc;                        // of the `plan` mapping

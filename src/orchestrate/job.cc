@@ -170,10 +170,13 @@ bool SameRequest(const JobSpec& a, const JobSpec& b) { return JobSpecToJson(a) =
 json JobToJson(const Job& job) {
   json slices = json::array();
   for (const auto& s : job.slices) slices.push_back({{"domain", s.domain}, {"chips", s.chips}});
+  // Each time also in RFC 3339 ("2027-01-01T00:00:00Z"; null when not yet), as decisions' at_utc.
+  auto utc = [](UtcSeconds t) { return t > 0 ? json(FormatRfc3339(t)) : json(nullptr); };
   return json{{"id", job.id},
               {"spec", JobSpecToJson(job.spec)},
               {"state", JobStateName(job.state)},
               {"submitted_at", job.submitted_at},
+              {"submitted_at_utc", utc(job.submitted_at)},
               {"submit_seq", job.submit_seq},
               {"pool", job.pool},
               {"chip_type", job.chip_type},
@@ -182,12 +185,14 @@ json JobToJson(const Job& job) {
               {"borrowed_chips", job.borrowed_chips},
               {"backend_id", job.backend_id},
               {"started_at", job.started_at},
+              {"started_at_utc", utc(job.started_at)},
               {"run_s", job.run_s},
               {"done_s", job.done_s},
               {"restart_overhead_s", job.restart_overhead_s},
               {"restarts", job.restarts},
               {"lost_chip_hours", job.lost_chip_hours},
               {"finished_at", job.finished_at},
+              {"finished_at_utc", utc(job.finished_at)},
               {"wait_reason", job.wait_reason}};
 }
 
@@ -225,7 +230,7 @@ StatusOr<Job> JobFromJson(const json& j) {
 }
 
 json DecisionToJson(const Decision& d) {
-  return json{{"seq", d.seq},       {"at", d.at},         {"at_utc", FormatUtc(d.at)},
+  return json{{"seq", d.seq},       {"at", d.at},         {"at_utc", FormatRfc3339(d.at)},
               {"job_id", d.job_id}, {"action", d.action}, {"reason", d.reason},
               {"pool", d.pool},     {"chips", d.chips},   {"lost_chip_hours", d.lost_chip_hours}};
 }

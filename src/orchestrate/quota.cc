@@ -88,7 +88,7 @@ StatusOr<QuotaPlan> QuotasFromAllocation(const AllocationResult& result, const F
 nlohmann::json QuotaPlanToJson(const QuotaPlan& plan) {
   nlohmann::json periods = nlohmann::json::array();
   for (int t = 0; t < plan.periods(); ++t)
-    periods.push_back({{"start", FormatUtc(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
+    periods.push_back({{"start", FormatRfc3339(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
   return {{"periods", periods}, {"quota_chips", plan.quota_chips}};
 }
 

@@ -37,8 +37,8 @@ struct QuotaPlan {
 // do not match its id lists.
 StatusOr<QuotaPlan> QuotasFromAllocation(const AllocationResult& result, const Fleet& fleet);
 
-// JSON form of a plan (also the format of `fungible serve --plan FILE`):
-//   {"periods": [{"start": "2027-01-01T00:00Z", "hours": 12}, ...],
+// JSON form of a plan (also the format of `fungible serve --quotas FILE`, `GET /v1/quotas`):
+//   {"periods": [{"start": "2027-01-01T00:00:00Z", "hours": 12}, ...],
 //    "quota_chips": {"team": {"chip_type": [chips per period, ...]}}}
 // Parsing is strict and names the field in errors.
 nlohmann::json QuotaPlanToJson(const QuotaPlan& plan);

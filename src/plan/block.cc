@@ -29,7 +29,7 @@ double TokensPerChipHour(const PlanProblem& pr, int p, int w) {
 
 // The money an offer's decisions move, per chip, in USD.
 struct OfferMoney {
-  double profit_cost_per_chip = 0;    // q: cost over the horizon
+  double cost_per_chip_usd = 0;       // q: cost over the horizon
   std::vector<double> cash_per_chip;  // q: payment in month t (prepayment in month 0)
 };
 
@@ -38,7 +38,7 @@ OfferMoney SignedMoney(const PlanProblem& pr, const PlanOffer& o) {
   m.cash_per_chip.assign(pr.months, 0.0);
   for (int t = 0; t < pr.months; ++t) {
     const double c = o.usd_per_chip_hour * pr.hours[t] * o.landed[t];
-    m.profit_cost_per_chip += c;
+    m.cost_per_chip_usd += c;
     m.cash_per_chip[t] = (1.0 - o.prepayment_fraction) * c;
   }
   if (pr.months > 0) m.cash_per_chip[0] += o.prepayment_usd_per_chip;
@@ -50,7 +50,7 @@ OfferMoney SignedMoney(const PlanProblem& pr, const PlanOffer& o) {
 // availability; negative for reductions).
 struct OptionEffect {
   bool exercisable = false;
-  double profit_cost_per_chip = 0;
+  double cost_per_chip_usd = 0;
   std::vector<double> cash_per_chip;
   std::vector<double> chips;  // landed chips per chip exercised, by month
 };
@@ -69,17 +69,17 @@ OptionEffect ExerciseEffect(const PlanProblem& pr, const PlanOffer& o, const Pla
     e.exercisable = true;
     if (expand) {
       const double c = k.usd_per_chip_hour * pr.hours[t] * share;
-      e.profit_cost_per_chip += c;
+      e.cost_per_chip_usd += c;
       e.cash_per_chip[t] += c;
       e.chips[t] = share;
     } else {
       const double saved = (1.0 - o.prepayment_fraction) * o.usd_per_chip_hour * pr.hours[t] * share;
-      e.profit_cost_per_chip -= saved;
+      e.cost_per_chip_usd -= saved;
       e.cash_per_chip[t] -= saved;
       e.chips[t] = -share;
     }
   }
-  e.profit_cost_per_chip += k.fee_usd_per_chip;
+  e.cost_per_chip_usd += k.fee_usd_per_chip;
   e.cash_per_chip[tau] += k.fee_usd_per_chip;
   return e;
 }
@@ -137,10 +137,10 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
   const AllocationLpIndex& a = b.alloc;
 
   // Profit row: pi - value + cost = -committed cost.
-  b.profit_col = lp.AddColumn(names ? prefix + "profit" : "", 0.0, -kLpInfinity, kLpInfinity);
+  b.value_col = lp.AddColumn(names ? prefix + "value" : "", 0.0, -kLpInfinity, kLpInfinity);
   const double committed = CommittedTotal(pr) * S;
-  b.profit_row = lp.AddRow(names ? prefix + "profit_def" : "", -committed, -committed);
-  lp.AddCoefficient(b.profit_row, b.profit_col, 1.0);
+  b.value_row = lp.AddRow(names ? prefix + "value_def" : "", -committed, -committed);
+  lp.AddCoefficient(b.value_row, b.value_col, 1.0);
 
   const bool cash = pr.settings.cash_floor_usd.has_value();
   std::vector<int> cash_row(T, -1);
@@ -153,7 +153,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
           nm("cash_short", t),
           cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty), 0.0,
           kLpInfinity);
-      double rhs = -pr.committed_cost_usd[t] * S + (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
+      double rhs = (pr.financing_usd[t] - pr.committed_cost_usd[t] - pr.operating_cost_usd[t]) * S +
+                   (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
       cash_row[t] = lp.AddRow(nm("cash_flow", t), rhs, rhs);
       lp.AddCoefficient(cash_row[t], b.cash_col[t], 1.0);
       if (t > 0) lp.AddCoefficient(cash_row[t], b.cash_col[t - 1], -1.0);
@@ -176,7 +177,7 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         const double per_use = pr.per_use_usd_per_chip_hour[p];
         lp.columns[col].obj = weight * S * (kIdlePreference - rev + per_use) * h * c;
         const double value = (rev - per_use) * h * c * S;
-        if (value != 0) lp.AddCoefficient(b.profit_row, col, -value);
+        if (value != 0) lp.AddCoefficient(b.value_row, col, -value);
         if (cash && value != 0) lp.AddCoefficient(cash_row[t], col, -value);
       }
     }
@@ -187,7 +188,7 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         const int col = a.bid_col[w][k][t];
         if (col < 0) continue;
         lp.columns[col].ub = base.workloads[w].bids[k].effective_chips * s.bid_multiple[w][t];
-        lp.AddCoefficient(b.profit_row, col,
+        lp.AddCoefficient(b.value_row, col,
                           -base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t] * S);
       }
   // Floors may fall short, at a price above anything a chip-hour earns.
@@ -206,8 +207,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
     if (j < 0) continue;
     const int q = link_col[j];
     const OfferMoney money = SignedMoney(pr, o);
-    lp.columns[q].obj += weight * S * money.profit_cost_per_chip;
-    lp.AddCoefficient(b.profit_row, q, money.profit_cost_per_chip * S);
+    lp.columns[q].obj += weight * S * money.cost_per_chip_usd;
+    lp.AddCoefficient(b.value_row, q, money.cost_per_chip_usd * S);
     for (int t = 0; t < T; ++t) {
       if (o.landed[t] > 0) lp.AddCoefficient(a.capacity_row[o.pool][t], q, -o.availability * o.landed[t]);
       if (cash && money.cash_per_chip[t] != 0) lp.AddCoefficient(cash_row[t], q, money.cash_per_chip[t] * S);
@@ -231,11 +232,11 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         const OptionEffect e = ExerciseEffect(pr, o, k, tau);
         if (!e.exercisable) continue;
         const int col = lp.AddColumn(nm("ex_" + o.id + "_" + OptionKindName(k.kind), tau),
-                                     weight * S * e.profit_cost_per_chip, 0.0, kLpInfinity);
+                                     weight * S * e.cost_per_chip_usd, 0.0, kLpInfinity);
         oc.col[tau] = col;
         lp.AddCoefficient(cap, col, 1.0);
         if (combined >= 0 && k.kind != OptionKind::kExpand) lp.AddCoefficient(combined, col, 1.0);
-        lp.AddCoefficient(b.profit_row, col, e.profit_cost_per_chip * S);
+        lp.AddCoefficient(b.value_row, col, e.cost_per_chip_usd * S);
         for (int t = 0; t < T; ++t) {
           if (e.chips[t] != 0)
             lp.AddCoefficient(a.capacity_row[o.pool][t], col, -o.availability * e.chips[t]);
@@ -252,7 +253,7 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         lp.AddColumn(names ? prefix + "cvar_excess" : "", weight * lambda / (1.0 - alpha), 0.0, kLpInfinity);
     const int row = lp.AddRow(names ? prefix + "cvar" : "", 0.0, kLpInfinity);
     lp.AddCoefficient(row, b.cvar_col, 1.0);
-    lp.AddCoefficient(row, b.profit_col, 1.0);
+    lp.AddCoefficient(row, b.value_col, 1.0);
     lp.AddCoefficient(row, link_col[pr.eta_link()], 1.0);
   }
   b.end_column = lp.num_columns();
@@ -335,7 +336,7 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
     if (j < 0) continue;
     const double q = x[b.link_col[j]];
     const OfferMoney money = SignedMoney(pr, o);
-    offer_cost += money.profit_cost_per_chip * q;
+    offer_cost += money.cost_per_chip_usd * q;
     std::vector<double> landed(T, 0.0);
     for (int t = 0; t < T; ++t) {
       cash_out[t] += money.cash_per_chip[t] * q;
@@ -350,7 +351,7 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
         if (v <= 0) continue;
         out.option_chips[oi][oc.option] += v;
         const OptionEffect e = ExerciseEffect(pr, o, k, tau);
-        offer_cost += e.profit_cost_per_chip * v;
+        offer_cost += e.cost_per_chip_usd * v;
         for (int t = 0; t < T; ++t) {
           cash_out[t] += e.cash_per_chip[t] * v;
           landed[t] += e.chips[t] * v;
@@ -363,13 +364,14 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
   for (double v : out.pool_capacity_chip_hours) out.capacity_chip_hours += v;
   const double committed = CommittedTotal(pr);
   out.cost_usd = committed + offer_cost + per_use_cost;
-  out.profit_usd = out.revenue_usd + out.bid_value_usd - out.cost_usd;
+  out.value_usd = out.revenue_usd + out.bid_value_usd - out.cost_usd;
 
   double cash = pr.settings.initial_cash_usd;
   out.cash_usd.assign(T, 0.0);
   out.min_cash_usd = std::numeric_limits<double>::infinity();
   for (int t = 0; t < T; ++t) {
-    cash += cash_in[t] - cash_out[t] - pr.committed_cost_usd[t];
+    cash +=
+        cash_in[t] - cash_out[t] - pr.committed_cost_usd[t] - pr.operating_cost_usd[t] + pr.financing_usd[t];
     out.cash_usd[t] = cash;
     out.min_cash_usd = std::min(out.min_cash_usd, cash);
     if (pr.settings.cash_floor_usd) {
@@ -377,7 +379,8 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
       // Below by more than solver noise: first-stage quantities are optimal
       // to a relative gap, so cash at a binding floor may miss it by a few
       // millionths of the amounts involved.
-      const double noise = std::max(1.0, 1e-5 * std::max(std::fabs(*pr.settings.cash_floor_usd), std::fabs(cash)));
+      const double noise =
+          std::max(1.0, 1e-5 * std::max(std::fabs(*pr.settings.cash_floor_usd), std::fabs(cash)));
       if (below > noise) {
         out.cash_shortfall_usd_months += below;
         ++out.breach_months;
@@ -399,7 +402,7 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
 
 std::vector<double> ScenarioOutcome::Pack() const {
   std::vector<double> v = {objective,
-                           profit_usd,
+                           value_usd,
                            revenue_usd,
                            bid_value_usd,
                            cost_usd,
@@ -433,7 +436,7 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   size_t i = 0;
   auto next = [&]() { return i < size ? d[i++] : 0.0; };
   o.objective = next();
-  o.profit_usd = next();
+  o.value_usd = next();
   o.revenue_usd = next();
   o.bid_value_usd = next();
   o.cost_usd = next();

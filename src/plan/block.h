@@ -1,7 +1,7 @@
 // One scenario's second stage as LP rows and columns: the allocation model
 // (AppendAllocationLp, the allocation engine's own model) over the planned
 // months, with capacity of signed offers and exercised options added into its
-// capacity rows, contract and option costs, the scenario's profit, cash month
+// capacity rows, contract and option costs, the scenario's value, cash month
 // by month against the floor, floor shortfalls, and the CVaR excess.
 //
 // Model of scenario s (money in millions of USD, see problem.h):
@@ -10,7 +10,8 @@
 //   options:     E_o[t] = sum_{tau + notice <= t} e[o,tau]     (expand)
 //                R_o[t] = sum_{tau + notice <= t} r[o,k,tau]   (reduce, terminate)
 //                sum_tau e <= max_fraction q_o ; sum_tau r[k] <= max_fraction_k q_o ; sum_k,tau r <= q_o
-//   profit:      pi = token revenue + bid value - per-use cost - offer and option cost - committed cost
+//   value:       pi = token revenue + bid value - per-use cost - offer and option cost - committed cost
+//                (cash profit = revenue - costs; bid value is imputed, not cash)
 //   floors:      each floor row gets a shortfall column at floor_penalty
 //   cash:        c[t] = c[t-1] + revenue - payments ;  c[t] + short[t] >= floor  (only with a floor)
 //   CVaR:        u >= -pi - eta, u >= 0                         (only with risk_aversion > 0)
@@ -31,8 +32,8 @@ namespace fungible {
 struct BlockIndex {
   AllocationLpIndex alloc;
   std::vector<int> link_col;  // [j], as given
-  int profit_col = -1;
-  int profit_row = -1;
+  int value_col = -1;
+  int value_row = -1;
   int cvar_col = -1;                 // u
   std::vector<int> cash_col;         // [t]
   std::vector<int> cash_short_col;   // [t]
@@ -69,10 +70,10 @@ ScenarioBounds BoundsFor(const PlanProblem& problem, const PlanScenario& s, cons
 // What a solved block says about its scenario, in USD (not millions).
 struct ScenarioOutcome {
   double objective = 0;  // the block's objective per unit weight, in millions of USD (Benders: V_s)
-  double profit_usd = 0;
+  double value_usd = 0;
   double revenue_usd = 0;    // token revenue
   double bid_value_usd = 0;  // value of research, internal and model development at their bids
-  double cost_usd = 0;       // committed + offers + options + per-use; profit = revenue + bids - cost
+  double cost_usd = 0;       // committed + offers + options + per-use; value = revenue + bids - cost
   double demand_output_tokens = 0;
   double served_output_tokens = 0;
   double capacity_chip_hours = 0;
@@ -82,7 +83,7 @@ struct ScenarioOutcome {
   int breach_months = 0;
   double floor_shortfall_effective_chip_hours = 0;
   double cvar_excess_usd = 0;  // u
-  double penalty_usd = 0;  // floor and cash shortfalls at their penalties (in the objective, not in profit)
+  double penalty_usd = 0;  // floor and cash shortfalls at their penalties (in the objective, not in value)
   std::vector<double> cash_usd;                         // [t], end of month
   std::vector<double> pool_used_chip_hours;             // [p]
   std::vector<double> pool_capacity_chip_hours;         // [p]
@@ -90,6 +91,7 @@ struct ScenarioOutcome {
   std::vector<std::vector<double>> option_chips;        // [o][k], chips added / removed
   std::vector<double> link_gradient;  // d objective / d link (millions of USD per chip); Benders only
 
+  double cash_profit_usd() const { return revenue_usd - cost_usd; }
   double unserved_share() const {
     return demand_output_tokens > 0 ? std::max(0.0, 1.0 - served_output_tokens / demand_output_tokens) : 0.0;
   }

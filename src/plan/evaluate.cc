@@ -134,27 +134,35 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   ev.usd_per_chip_hour = po.usd_per_chip_hour;
   const PlanProblem& pr = with->problem;
   for (int t = 0; t < pr.months; ++t) ev.months_in_horizon += po.in_window[t] > 0 ? 1 : 0;
+  ev.contract_months = po.contract_months;
+  ev.payment_share_in_horizon = po.payment_share_in_horizon;
   const size_t K = scenarios.size();
-  std::vector<double> profit_with, profit_base;
+  std::vector<double> value_with, value_base;
   for (size_t s = 0; s < K; ++s) {
     ev.scenario_names.push_back(scenarios[s].name);
     ev.probability.push_back(scenarios[s].probability);
-    profit_with.push_back(with->solution.outcomes[s].profit_usd);
-    profit_base.push_back(base->solution.outcomes[s].profit_usd);
-    ev.profit_change_usd.push_back(profit_with[s] - profit_base[s]);
-    if (ev.profit_change_usd[s] < -1e-6 * std::max(1.0, std::fabs(profit_base[s])))
-      ev.probability_profit_falls += ev.probability[s];
+    value_with.push_back(with->solution.outcomes[s].value_usd);
+    value_base.push_back(base->solution.outcomes[s].value_usd);
+    ev.value_change_usd.push_back(value_with[s] - value_base[s]);
+    if (ev.value_change_usd[s] < -1e-6 * std::max(1.0, std::fabs(value_base[s])))
+      ev.probability_value_falls += ev.probability[s];
     if (with->solution.outcomes[s].breached()) ev.probability_cash_breach_after += ev.probability[s];
     if (base->solution.outcomes[s].breached()) ev.probability_cash_breach_before += ev.probability[s];
     ev.unserved_share_after += ev.probability[s] * with->solution.outcomes[s].unserved_share();
     ev.unserved_share_before += ev.probability[s] * base->solution.outcomes[s].unserved_share();
   }
+  for (size_t s = 0; s < K; ++s) {
+    const ScenarioOutcome &w = with->solution.outcomes[s], &b = base->solution.outcomes[s];
+    ev.expected_revenue_change_usd += ev.probability[s] * (w.revenue_usd - b.revenue_usd);
+    ev.expected_cost_change_usd += ev.probability[s] * (w.cost_usd - b.cost_usd);
+    ev.expected_imputed_value_change_usd += ev.probability[s] * (w.bid_value_usd - b.bid_value_usd);
+  }
   ev.objective_change_usd = with->objective_usd - base->objective_usd;
-  ev.expected_profit_change_usd = Mean(profit_with, ev.probability) - Mean(profit_base, ev.probability);
+  ev.expected_value_change_usd = Mean(value_with, ev.probability) - Mean(value_base, ev.probability);
   const double alpha = pr.settings.cvar_alpha;
   ev.cvar_loss_change_usd =
-      CvarOfLossUsd(profit_with, ev.probability, alpha) - CvarOfLossUsd(profit_base, ev.probability, alpha);
-  ev.profit_change = WeightedSpread(ev.profit_change_usd, ev.probability);
+      CvarOfLossUsd(value_with, ev.probability, alpha) - CvarOfLossUsd(value_base, ev.probability, alpha);
+  ev.value_change = WeightedSpread(ev.value_change_usd, ev.probability);
 
   // Price-performance and use, month by month.
   const PlanOffer& wo = pr.offers[index];
@@ -305,12 +313,14 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
                        : "") +
       std::to_string(static_cast<long long>(std::llround(chips))) + " " + ev.chip_type + ")";
   if (worth) {
-    v = "Sign " + what + ": it adds " + Usd(ev.objective_change_usd) + " to the objective (expected profit " +
-        Usd(ev.expected_profit_change_usd) + ", P10 " + Usd(ev.profit_change.p10) + ", P90 " +
-        Usd(ev.profit_change.p90) + ")";
+    v = "Sign " + what + ": it adds " + Usd(ev.objective_change_usd) + " to the objective (expected value " +
+        Usd(ev.expected_value_change_usd) + ", of it cash profit " +
+        Usd(ev.expected_revenue_change_usd - ev.expected_cost_change_usd) + "; P10 " +
+        Usd(ev.value_change.p10) + ", P90 " + Usd(ev.value_change.p90) + ")";
   } else {
     v = "Do not sign " + what + " at this price: it takes " + Usd(-ev.objective_change_usd) +
-        " from the objective (expected profit " + Usd(ev.expected_profit_change_usd) + ")";
+        " from the objective (expected value " + Usd(ev.expected_value_change_usd) + ", of it cash profit " +
+        Usd(ev.expected_revenue_change_usd - ev.expected_cost_change_usd) + ")";
   }
   v += "; CVaR of loss " + std::string(ev.cvar_loss_change_usd <= 0 ? "falls" : "rises") + " by " +
        Usd(std::fabs(ev.cvar_loss_change_usd)) + ".";

@@ -40,7 +40,7 @@ struct MonthPricePerformance {
   UtcSeconds month = 0;
   double landed_chips = 0;         // month average, before availability
   double expected_used_share = 0;  // of its usable chip-hours, added use of that chip type over the scenarios
-  double usd = 0;                  // paid for the offer in the month (take-or-pay, or on-demand use), expected
+  double usd = 0;  // paid for the offer in the month (take-or-pay, or on-demand use), expected
   // Per class (parallel to OfferEvaluation::classes), USD per unit of the
   // class: of the chips landed and usable, and of the chips the allocation
   // actually uses (infinite when it uses none).
@@ -54,19 +54,26 @@ struct OfferEvaluation {
   double quantity_in_unit = 0;
   double chips = 0;
   double usd_per_chip_hour = 0;
-  int months_in_horizon = 0;  // planned months the contract covers
-  double cost_usd = 0;        // expected payment for the offer over the horizon
+  int months_in_horizon = 0;            // planned months the contract covers
+  int contract_months = 0;              // its whole term
+  double payment_share_in_horizon = 1;  // of its take-or-pay payments: the rest is not valued
+  double cost_usd = 0;                  // expected payment for the offer over the horizon
   // Change from signing it (with - without), USD.
-  double objective_change_usd = 0;  // in the plan's objective (profit - penalties - lambda x CVaR)
-  double expected_profit_change_usd = 0;
+  double objective_change_usd = 0;  // in the plan's objective (value - penalties - lambda x CVaR)
+  // Expected value = cash profit (revenue - compute cost) + imputed value
+  // (bids of development, research and internal use), as plan.h defines.
+  double expected_value_change_usd = 0;
+  double expected_revenue_change_usd = 0;
+  double expected_cost_change_usd = 0;
+  double expected_imputed_value_change_usd = 0;
   double cvar_loss_change_usd = 0;  // negative: the worst outcomes get better
   double probability_cash_breach_before = 0, probability_cash_breach_after = 0;
   double unserved_share_before = 0, unserved_share_after = 0;  // expected
   std::vector<std::string> scenario_names;
   std::vector<double> probability;
-  std::vector<double> profit_change_usd;  // [s]
-  Spread profit_change;
-  double probability_profit_falls = 0;
+  std::vector<double> value_change_usd;  // [s]
+  Spread value_change;
+  double probability_value_falls = 0;
   // Price per chip-hour at which signing neither adds nor takes away
   // objective (nullopt: worth nothing even free).
   std::optional<double> breakeven_usd_per_chip_hour;

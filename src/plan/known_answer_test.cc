@@ -55,10 +55,10 @@ TEST(KnownAnswer, NewsvendorMatchesTheCriticalRatio) {
     EXPECT_NEAR(ObjectiveUsd(cheap, a), 720 * hours, 1.0);
     double expected_profit = 0;
     for (size_t s = 0; s < a.outcomes.size(); ++s)
-      expected_profit += cheap.scenarios[s].probability * a.outcomes[s].profit_usd;
+      expected_profit += cheap.scenarios[s].probability * a.outcomes[s].value_usd;
     EXPECT_NEAR(expected_profit, 720 * hours, 1.0);
-    EXPECT_NEAR(a.outcomes[0].profit_usd, (9 * 100 - 3 * 300) * hours, 1.0);  // low: 200 chips idle
-    EXPECT_NEAR(a.outcomes[1].profit_usd, (9 * 300 - 3 * 300) * hours, 1.0);
+    EXPECT_NEAR(a.outcomes[0].value_usd, (9 * 100 - 3 * 300) * hours, 1.0);  // low: 200 chips idle
+    EXPECT_NEAR(a.outcomes[1].value_usd, (9 * 300 - 3 * 300) * hours, 1.0);
 
     const PlanProblem dear = NewsvendorProblem(4.0);
     const ProgramSolution b = SolveOrDie(dear, m);
@@ -156,8 +156,8 @@ TEST(KnownAnswer, OptionIsExercisedOnlyInTheHighScenario) {
     EXPECT_NEAR(s.outcomes[1].option_chips[0][0], 200, 1e-4);  // high: all 200
     const double h = pr->hours[0] + pr->hours[1] + pr->hours[2];
     const double base = (9 - 2) * 100 * h;
-    EXPECT_NEAR(s.outcomes[0].profit_usd, base, 1.0);
-    EXPECT_NEAR(s.outcomes[1].profit_usd, base + (9 - 6) * 200 * pr->hours[2], 1.0);
+    EXPECT_NEAR(s.outcomes[0].value_usd, base, 1.0);
+    EXPECT_NEAR(s.outcomes[1].value_usd, base + (9 - 6) * 200 * pr->hours[2], 1.0);
   }
 }
 
@@ -182,7 +182,7 @@ TEST(KnownAnswer, ReduceOptionGivesBackIdleChips) {
     EXPECT_NEAR(s.outcomes[1].option_chips[0][0], 0, 1e-4);
     const double saved = 60 * 5 * (pr->hours[1] + pr->hours[2]) - 60 * 100;
     const double h = pr->hours[0] + pr->hours[1] + pr->hours[2];
-    EXPECT_NEAR(s.outcomes[0].profit_usd,
+    EXPECT_NEAR(s.outcomes[0].value_usd,
                 9 * (100 * pr->hours[0] + 40 * (h - pr->hours[0])) - 5 * 100 * h + saved, 1.0);
   }
 }
@@ -209,7 +209,7 @@ TEST(KnownAnswer, RiskAversionBuysLessThanTheNewsvendor) {
         EXPECT_NEAR(s.chips[0], 100, 1e-3);
         EXPECT_NEAR(ObjectiveUsd(*pr, s), (600 + 0.6 * 600) * h, 1.0);
       }
-      std::vector<double> profit = {s.outcomes[0].profit_usd, s.outcomes[1].profit_usd};
+      std::vector<double> profit = {s.outcomes[0].value_usd, s.outcomes[1].value_usd};
       EXPECT_NEAR(CvarOfLossUsd(profit, {0.5, 0.5}, 0.5), -std::min(profit[0], profit[1]), 1e-6);
     }
   }
@@ -252,16 +252,16 @@ TEST(KnownAnswer, OnDemandPaysPerUseAndPrepaymentMovesCash) {
   for (PlanMethod m : kMethods) {
     SCOPED_TRACE(PlanMethodName(m));
     const ProgramSolution s = SolveOrDie(*pr, m);
-    EXPECT_EQ(s.chips[0], 0);            // on demand: nothing to sign
-    EXPECT_NEAR(s.chips[1], 40, 1e-6);   // $2 < $9: all of it
+    EXPECT_EQ(s.chips[0], 0);           // on demand: nothing to sign
+    EXPECT_NEAR(s.chips[1], 40, 1e-6);  // $2 < $9: all of it
     // low: 40 reserved + 10 on demand; high: 40 + 100 (the on-demand cap).
-    EXPECT_NEAR(s.outcomes[0].profit_usd, (9 * 50 - 2 * 40 - 5 * 10) * (h0 + h1), 1.0);
-    EXPECT_NEAR(s.outcomes[1].profit_usd, (9 * 140 - 2 * 40 - 5 * 100) * (h0 + h1), 1.0);
+    EXPECT_NEAR(s.outcomes[0].value_usd, (9 * 50 - 2 * 40 - 5 * 10) * (h0 + h1), 1.0);
+    EXPECT_NEAR(s.outcomes[1].value_usd, (9 * 140 - 2 * 40 - 5 * 100) * (h0 + h1), 1.0);
     // Cash: half of the whole contract (2 x 40 x (h0 + h1)) at signing, the
     // other half month by month.
     const double prepaid = 0.5 * 2 * 40 * (h0 + h1);
     EXPECT_NEAR(s.outcomes[0].cash_usd[0], (9 * 50 - 5 * 10 - 0.5 * 2 * 40) * h0 - prepaid, 1.0);
-    EXPECT_NEAR(s.outcomes[0].cash_usd[1], s.outcomes[0].profit_usd, 1.0);
+    EXPECT_NEAR(s.outcomes[0].cash_usd[1], s.outcomes[0].value_usd, 1.0);
   }
 }
 
@@ -281,10 +281,10 @@ TEST(KnownAnswer, EvaluateTheNewsvendorOffer) {
   o.solve.threads = 1;
   auto ev = EvaluateOfferOn(fleet, scenarios, "gpu", o);
   ASSERT_TRUE(ev.ok()) << ev.status().ToString();
-  EXPECT_NEAR(ev->expected_profit_change_usd, 720 * h, 1.0);
+  EXPECT_NEAR(ev->expected_value_change_usd, 720 * h, 1.0);
   EXPECT_NEAR(ev->objective_change_usd, 720 * h, 1.0);
-  EXPECT_NEAR(ev->profit_change_usd[0], (900 - 900) * h, 1.0);
-  EXPECT_NEAR(ev->profit_change_usd[1], (2700 - 900) * h, 1.0);
+  EXPECT_NEAR(ev->value_change_usd[0], (900 - 900) * h, 1.0);
+  EXPECT_NEAR(ev->value_change_usd[1], (2700 - 900) * h, 1.0);
   ASSERT_TRUE(ev->breakeven_usd_per_chip_hour);
   EXPECT_NEAR(*ev->breakeven_usd_per_chip_hour, 5.4, 1e-4);
   EXPECT_NEAR(ev->used_share[0], 1.0 / 3, 1e-6);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "model/return_on_compute.h"
 #include "plan/subproblem.h"
 #include "util/text.h"
 
@@ -80,26 +81,51 @@ Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
 
 }  // namespace
 
-Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability) {
-  Spread s;
-  if (values.empty()) return s;
+double WeightedQuantile(const std::vector<double>& values, const std::vector<double>& probability, double p) {
+  if (values.empty()) return 0;
   std::vector<size_t> order(values.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
-  double total = std::accumulate(probability.begin(), probability.end(), 0.0);
+  const double total = std::accumulate(probability.begin(), probability.end(), 0.0);
+  double cum = 0;
+  for (size_t i : order) {
+    cum += probability[i] / total;
+    if (cum >= p - kQuantileTolerance) return values[i];
+  }
+  return values[order.back()];
+}
+
+Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability) {
+  Spread s;
+  if (values.empty()) return s;
+  const double total = std::accumulate(probability.begin(), probability.end(), 0.0);
   for (size_t i = 0; i < values.size(); ++i) s.mean += probability[i] * values[i] / total;
-  auto q = [&](double p) {
-    double cum = 0;
-    for (size_t i : order) {
-      cum += probability[i] / total;
-      if (cum >= p - kQuantileTolerance) return values[i];
-    }
-    return values[order.back()];
-  };
-  s.p10 = q(0.1);
-  s.p50 = q(0.5);
-  s.p90 = q(0.9);
+  s.p10 = WeightedQuantile(values, probability, 0.1);
+  s.p50 = WeightedQuantile(values, probability, 0.5);
+  s.p90 = WeightedQuantile(values, probability, 0.9);
   return s;
+}
+
+// Capital to raise so that cash stays at or above `floor` in the scenarios
+// up to quantile q of the need: the need of scenario s is floor - its lowest
+// cash (0 when it never dips below); the raise must arrive by the first
+// month any of those scenarios dips.
+CapitalNeed CapitalToRaise(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out,
+                           const std::vector<double>& probability, double floor, double q) {
+  CapitalNeed c;
+  c.quantile = q;
+  std::vector<double> need;
+  for (const auto& o : out) need.push_back(std::max(0.0, floor - o.min_cash_usd));
+  c.usd = WeightedQuantile(need, probability, q);
+  if (c.usd <= 0) return c;
+  int first = pr.months;
+  for (size_t s = 0; s < out.size(); ++s) {
+    if (need[s] <= 0 || need[s] > c.usd) continue;
+    for (int t = 0; t < pr.months && t < first; ++t)
+      if (out[s].cash_usd[t] < floor) first = t;
+  }
+  if (first < pr.months) c.by = pr.month_start[first];
+  return c;
 }
 
 std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSolution& sol) {
@@ -132,6 +158,9 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
     if (!o.on_demand)
       for (int t = 0; t < pr.months; ++t)
         d.cost_usd_per_chip += o.usd_per_chip_hour * pr.hours[t] * o.landed[t];
+    d.contract_months = o.contract_months;
+    for (int t = 0; t < pr.months; ++t) d.months_in_horizon += o.in_window[t] > 0 ? 1 : 0;
+    d.payment_share_in_horizon = o.payment_share_in_horizon;
     const int j = pr.link_of_offer(static_cast<int>(oi));
     if (j >= 0) {
       double g = 0;
@@ -221,23 +250,40 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     FUNGIBLE_RETURN_IF_ERROR(CheckCashFloor(pr, quiet));
 
   rep.objective_usd = ObjectiveUsd(pr, rep.solution);
-  rep.expected_profit_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.profit_usd; });
-  std::vector<double> profit, util, unserved, min_cash;
+  rep.expected_value_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.value_usd; });
+  std::vector<double> value, revenue, cost, cash_profit, imputed, util, unserved, min_cash;
   for (const auto& o : out) {
-    profit.push_back(o.profit_usd);
+    value.push_back(o.value_usd);
+    revenue.push_back(o.revenue_usd);
+    cost.push_back(o.cost_usd);
+    cash_profit.push_back(o.cash_profit_usd());
+    imputed.push_back(o.bid_value_usd);
     util.push_back(o.utilization());
     unserved.push_back(o.unserved_share());
     min_cash.push_back(o.min_cash_usd);
   }
-  rep.cvar_loss_usd = CvarOfLossUsd(profit, rep.probability, pr.settings.cvar_alpha);
-  rep.profit_usd = WeightedSpread(profit, rep.probability);
+  rep.cvar_loss_usd = CvarOfLossUsd(value, rep.probability, pr.settings.cvar_alpha);
+  rep.value_usd = WeightedSpread(value, rep.probability);
+  rep.revenue_usd = WeightedSpread(revenue, rep.probability);
+  rep.compute_cost_usd = WeightedSpread(cost, rep.probability);
+  rep.cash_profit_usd = WeightedSpread(cash_profit, rep.probability);
+  rep.imputed_value_usd = WeightedSpread(imputed, rep.probability);
   rep.utilization = WeightedSpread(util, rep.probability);
   rep.unserved_share = WeightedSpread(unserved, rep.probability);
   rep.min_cash_usd = WeightedSpread(min_cash, rep.probability);
-  const double value =
-      Expected(pr, out, [](const ScenarioOutcome& o) { return o.revenue_usd + o.bid_value_usd; });
-  const double cost = Expected(pr, out, [](const ScenarioOutcome& o) { return o.cost_usd; });
-  rep.return_on_compute = cost > 0 ? value / cost : 0.0;
+  for (int t = 0; t < pr.months; ++t) {
+    std::vector<double> cash;
+    for (const auto& o : out) cash.push_back(o.cash_usd[t]);
+    rep.cash_by_month_usd.push_back(WeightedSpread(cash, rep.probability));
+    rep.operating_cost_usd += pr.operating_cost_usd[t];
+    rep.financing_usd += pr.financing_usd[t];
+  }
+  const double floor = pr.settings.cash_floor_usd.value_or(0.0);
+  for (double q : {0.9, 0.95})
+    rep.capital_to_raise.push_back(CapitalToRaise(pr, out, rep.probability, floor, q));
+  rep.return_on_compute =
+      ReturnOnCompute(rep.revenue_usd.mean + rep.imputed_value_usd.mean, rep.compute_cost_usd.mean);
+  rep.cash_return_on_compute = ReturnOnCompute(rep.revenue_usd.mean, rep.compute_cost_usd.mean);
   for (size_t s = 0; s < out.size(); ++s) {
     if (out[s].unserved_share() > pr.settings.unserved_share_limit + 1e-12)
       rep.probability_unserved_over_limit += rep.probability[s];
@@ -340,18 +386,20 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       auto plan_i = SolveProgram(point[i], {}, Local(quiet, threads));
       if (!plan_i.ok()) return plan_i.status().WithContext("the plan for " + paths[i].name);
       mt.chips.push_back(plan_i->chips);
-      std::vector<double> profit_row, obj_row, unserved_row, util_row;
+      std::vector<double> value_row, cash_row, obj_row, unserved_row, util_row;
       for (size_t j = 0; j < n; ++j) {
         auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(quiet, threads));
         if (!e.ok())
           return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name +
                                         " happens");
-        profit_row.push_back(e->outcomes[0].profit_usd);
+        value_row.push_back(e->outcomes[0].value_usd);
+        cash_row.push_back(e->outcomes[0].cash_profit_usd());
         obj_row.push_back(ObjectiveUsd(point[j], *e));
         unserved_row.push_back(e->outcomes[0].unserved_share());
         util_row.push_back(e->outcomes[0].utilization());
       }
-      mt.profit_usd.push_back(profit_row);
+      mt.value_usd.push_back(value_row);
+      mt.cash_profit_usd.push_back(cash_row);
       mt.objective_usd.push_back(obj_row);
       mt.unserved_share.push_back(unserved_row);
       mt.utilization.push_back(util_row);

@@ -36,6 +36,17 @@ struct Spread {
   double mean = 0, p10 = 0, p50 = 0, p90 = 0;
 };
 Spread WeightedSpread(const std::vector<double>& values, const std::vector<double>& probability);
+// The smallest value whose probability-weighted cumulative share reaches p.
+double WeightedQuantile(const std::vector<double>& values, const std::vector<double>& probability, double p);
+
+// Capital that would have to be raised to keep cash at or above the floor
+// (plan.cash_floor_usd, or 0 without one) in the scenarios up to `quantile`
+// of the need, and the month it must arrive by.
+struct CapitalNeed {
+  double quantile = 0;  // 0.9, 0.95
+  double usd = 0;       // 0: none needed
+  UtcSeconds by = 0;    // first month of a shortfall among those scenarios (0 when none)
+};
 
 struct OptionUse {
   std::string kind;  // "expand", "reduce", "terminate"
@@ -56,6 +67,9 @@ struct OfferDecision {
   bool sign = false;
   double usd_per_chip_hour = 0;
   double cost_usd_per_chip = 0;  // take-or-pay over the horizon (0 on demand)
+  int contract_months = 0;
+  int months_in_horizon = 0;            // planned months the contract covers
+  double payment_share_in_horizon = 1;  // of its take-or-pay payments
   // Expected marginal value of one more signed chip over the horizon, gross
   // (capacity it adds) and net of its cost: from the subproblems' duals.
   double value_usd_per_chip = 0;
@@ -73,10 +87,11 @@ struct OfferDecision {
 struct MismatchTable {
   std::vector<std::string> points;         // "P10", "P50", "P90"
   std::vector<std::vector<double>> chips;  // [plan i][offer]: what the plan bought for point i signs
-  // [plan i][realised j]: profit and objective (profit - penalties - lambda x
-  // CVaR, here of one path: (1 + lambda) x profit - penalties) of plan i when
+  // [plan i][realised j]: value, cash profit and objective (value - penalties -
+  // lambda x CVaR, here of one path: (1 + lambda) x value - penalties) of plan i when
   // point j happens.
-  std::vector<std::vector<double>> profit_usd;
+  std::vector<std::vector<double>> value_usd;
+  std::vector<std::vector<double>> cash_profit_usd;
   std::vector<std::vector<double>> objective_usd;
   std::vector<std::vector<double>> unserved_share;
   std::vector<std::vector<double>> utilization;
@@ -93,12 +108,30 @@ struct PlanReport {
   std::vector<double> probability;
   ProgramSolution solution;  // first stage, outcomes per scenario, method, timing
   std::vector<OfferDecision> offers;
-  double objective_usd = 0;  // expected profit - expected penalties - lambda x CVaR
-  double expected_profit_usd = 0;
-  double cvar_loss_usd = 0;  // CVaR at alpha of -profit
+  // Money over the planned months, per scenario and then spread:
+  //   cash profit = token revenue - compute cost (committed, offers, options,
+  //                 per use): cash, never above revenue;
+  //   imputed     = bid value of model development, research and internal
+  //                 use: what the work is worth to the lab, not cash;
+  //   value       = cash profit + imputed: what the plan maximises.
+  double objective_usd = 0;  // expected value - expected penalties - lambda x CVaR
+  double expected_value_usd = 0;
+  double cvar_loss_usd = 0;  // CVaR at alpha of -value
   double risk_aversion = 0, cvar_alpha = 0;
-  double return_on_compute = 0;  // E[revenue + bid value] / E[cost of the whole envelope]
-  Spread profit_usd, utilization, unserved_share, min_cash_usd;
+  // Return on compute (docs/plan.md, one definition for every command):
+  // E[revenue + imputed] / E[compute cost], and its cash part E[revenue] /
+  // E[compute cost].
+  double return_on_compute = 0;
+  double cash_return_on_compute = 0;
+  Spread value_usd, revenue_usd, compute_cost_usd, cash_profit_usd, imputed_value_usd;
+  Spread utilization, unserved_share, min_cash_usd;
+  // The cash path: end-of-month cash per planned month across the scenarios
+  // (token revenue in, compute and operating costs out, financing in), the
+  // operating costs and financing it carries, and the capital to raise.
+  std::vector<Spread> cash_by_month_usd;  // [t]
+  double operating_cost_usd = 0;          // over the planned months
+  double financing_usd = 0;
+  std::vector<CapitalNeed> capital_to_raise;  // at P90 and P95 of the need
   double unserved_share_limit = 0;
   double probability_unserved_over_limit = 0;
   std::optional<double> cash_floor_usd;

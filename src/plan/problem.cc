@@ -95,6 +95,22 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
   pr.settings.unserved_share_limit = ps.unserved_share_limit;
   pr.cash_floor_loc = ps.cash_floor_loc;
   pr.committed_cost_usd.assign(T, 0.0);
+  pr.operating_cost_usd.assign(T, 0.0);
+  pr.financing_usd.assign(T, 0.0);
+  for (int t = 0; t < T; ++t)
+    pr.operating_cost_usd[t] =
+        ps.operating_cost_usd_per_month * std::pow(1.0 + ps.operating_cost_monthly_growth, t);
+  for (const auto& f : ps.financing) {
+    if (f.date < pr.month_start.front() || f.date >= pr.month_start.back())
+      return Status::FromDiagnostics(
+          {{fleet.file, f.loc.line, f.loc.column, f.path,
+            FormatDate(f.date) + " is outside the planned months " + FormatMonth(pr.month_start.front()) +
+                ".." + FormatMonth(pr.month_start[T - 1]) +
+                ": cash raised before them belongs in plan.initial_cash_usd"}});
+    int t = 0;
+    while (pr.month_start[t + 1] <= f.date) ++t;
+    pr.financing_usd[t] += f.usd;
+  }
 
   AllocationInstance& inst = pr.instance;
   for (int t = 0; t < T; ++t) inst.periods.push_back({pr.month_start[t], pr.hours[t]});
@@ -179,6 +195,11 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
            [&](UtcSeconds at, double h) { contract_landed_hours += OfferLandedAt(o, at) * h; });
     po.prepayment_usd_per_chip =
         po.on_demand ? 0.0 : o.prepayment_fraction * po.usd_per_chip_hour * contract_landed_hours;
+    po.contract_months = o.duration_months;
+    double horizon_landed_hours = 0;
+    for (int t = 0; t < T; ++t) horizon_landed_hours += po.landed[t] * pr.hours[t];
+    po.payment_share_in_horizon =
+        contract_landed_hours > 0 ? horizon_landed_hours / contract_landed_hours : 1.0;
     for (const auto& opt : o.options) {
       PlanOffer::Option x;
       x.kind = opt.kind;

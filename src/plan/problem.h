@@ -53,6 +53,11 @@ struct PlanOffer {
   // and share of the month inside the contract.
   std::vector<double> landed;     // f[t]
   std::vector<double> in_window;  // g[t]
+  // The contract's whole term and the share of its take-or-pay payments
+  // (landed chip-hours) that falls inside the planned months: the program
+  // values only those months, and says so.
+  int contract_months = 0;
+  double payment_share_in_horizon = 1;
   double prepayment_fraction = 0;
   double prepayment_usd_per_chip = 0;    // paid in month 0: fraction x the whole contract's price per chip
   double per_use_usd_per_chip_hour = 0;  // power billed on top, and the on-demand price
@@ -100,6 +105,10 @@ struct PlanProblem {
   std::vector<std::string> pool_chip_type;        // [p]
   std::vector<std::vector<double>> price_factor;  // [m][t]: token price relative to the listed one
   std::vector<double> committed_cost_usd;         // [t]: take-or-pay cost of committed pools
+  // [t]: cash outside compute, out (operating costs) and in (financing); they
+  // move the cash path only, never the value the program maximises.
+  std::vector<double> operating_cost_usd;
+  std::vector<double> financing_usd;
   std::vector<double> per_use_usd_per_chip_hour;  // [p]: billed per used chip-hour (power, on-demand)
   std::vector<PlanOffer> offers;
   std::vector<PlanScenario> scenarios;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "model/return_on_compute.h"
 #include "plan/evaluate.h"
 #include "plan/plan.h"
 #include "plan/plan_test_util.h"
@@ -199,7 +200,7 @@ TEST(PlanProperty, RanksGiveTheSamePlanAsOneProcess) {
       EXPECT_LT(Relative(got[r].objective_musd, one.objective_musd), 1e-9);
       ASSERT_EQ(got[r].outcomes.size(), one.outcomes.size());
       for (size_t s = 0; s < one.outcomes.size(); ++s)
-        EXPECT_LT(Relative(got[r].outcomes[s].profit_usd, one.outcomes[s].profit_usd), 1e-9);
+        EXPECT_LT(Relative(got[r].outcomes[s].value_usd, one.outcomes[s].value_usd), 1e-9);
     }
   }
 }
@@ -231,9 +232,86 @@ TEST(PlanProperty, VssAndEvpiAreNonNegativeAndMismatchDiagonalDominates) {
             << " happens";
     EXPECT_GE(rep->probability_unserved_over_limit, 0.0);
     EXPECT_LE(rep->probability_unserved_over_limit, 1.0);
-    EXPECT_LE(rep->profit_usd.p10, rep->profit_usd.p50);
-    EXPECT_LE(rep->profit_usd.p50, rep->profit_usd.p90);
+    EXPECT_LE(rep->value_usd.p10, rep->value_usd.p50);
+    EXPECT_LE(rep->value_usd.p50, rep->value_usd.p90);
   }
+}
+
+// Money adds up: in every scenario cash profit = revenue - compute cost (never
+// above revenue), value = cash profit + imputed value, and the report's
+// return on compute is model/return_on_compute.h's (the ledger's too).
+TEST(PlanProperty, CashProfitIsRevenueLessCostAndValueAddsTheImputed) {
+  const Case c = MakeCase();
+  PlanRunOptions o;
+  o.vss = o.evpi = o.mismatch = o.decision_values = false;
+  auto rep = PlanFromProblem(c.problem, c.paths, o);
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  double revenue = 0, cost = 0, imputed = 0;
+  for (size_t s = 0; s < rep->solution.outcomes.size(); ++s) {
+    const ScenarioOutcome& x = rep->solution.outcomes[s];
+    EXPECT_LE(x.cash_profit_usd(), x.revenue_usd);
+    EXPECT_DOUBLE_EQ(x.cash_profit_usd(), x.revenue_usd - x.cost_usd);
+    EXPECT_NEAR(x.value_usd, x.cash_profit_usd() + x.bid_value_usd, 1e-6 * std::fabs(x.value_usd) + 1e-3);
+    EXPECT_GT(x.bid_value_usd, 0) << "the small lab's development and research have bids";
+    revenue += rep->probability[s] * x.revenue_usd;
+    cost += rep->probability[s] * x.cost_usd;
+    imputed += rep->probability[s] * x.bid_value_usd;
+  }
+  EXPECT_NEAR(rep->revenue_usd.mean, revenue, 1e-6 * revenue);
+  EXPECT_NEAR(rep->cash_profit_usd.mean, revenue - cost, 1e-6 * revenue);
+  EXPECT_LE(rep->cash_profit_usd.mean, rep->revenue_usd.mean);
+  EXPECT_NEAR(rep->value_usd.mean, rep->cash_profit_usd.mean + rep->imputed_value_usd.mean, 1e-6 * revenue);
+  EXPECT_DOUBLE_EQ(rep->return_on_compute,
+                   ReturnOnCompute(rep->revenue_usd.mean + imputed, rep->compute_cost_usd.mean));
+  EXPECT_DOUBLE_EQ(rep->cash_return_on_compute,
+                   ReturnOnCompute(rep->revenue_usd.mean, rep->compute_cost_usd.mean));
+}
+
+// The cash path against hand arithmetic: operating costs (growing 2% a
+// month) and a raise move every scenario's cash by exactly their cumulative
+// sum and leave the plan alone (no floor: cash is not a constraint); the
+// capital to raise is the P90 / P95 of floor - lowest cash.
+TEST(PlanProperty, OperatingCostsAndARaiseMoveCashByTheirSums) {
+  const Case base = MakeCase("  initial_cash_usd: 1.0e6\n");
+  const Case with = MakeCase(
+      "  initial_cash_usd: 1.0e6\n  operating_cost_usd_per_month: 2.0e6\n  operating_cost_monthly_growth: "
+      "0.02\n"
+      "  financing:\n    - {date: 2027-03-15, usd: 5.0e6, note: series B}\n");
+  PlanRunOptions o;
+  o.vss = o.evpi = o.mismatch = o.decision_values = false;
+  auto a = PlanFromProblem(base.problem, base.paths, o);
+  auto b = PlanFromProblem(with.problem, with.paths, o);
+  ASSERT_TRUE(a.ok() && b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->solution.chips, b->solution.chips);
+  const int T = with.problem.months;
+  double opex_total = 0;
+  for (size_t s = 0; s < b->solution.outcomes.size(); ++s) {
+    double shift = 0;
+    for (int t = 0; t < T; ++t) {
+      shift -= 2.0e6 * std::pow(1.02, t);
+      if (FormatMonth(with.problem.month_start[t]) == "2027-03") shift += 5.0e6;
+      EXPECT_NEAR(b->solution.outcomes[s].cash_usd[t], a->solution.outcomes[s].cash_usd[t] + shift, 1e-3)
+          << "scenario " << s << " month " << t;
+    }
+    EXPECT_DOUBLE_EQ(b->solution.outcomes[s].value_usd, a->solution.outcomes[s].value_usd);
+  }
+  for (int t = 0; t < T; ++t) opex_total += 2.0e6 * std::pow(1.02, t);
+  EXPECT_NEAR(b->operating_cost_usd, opex_total, 1e-3);
+  EXPECT_DOUBLE_EQ(b->financing_usd, 5.0e6);
+  ASSERT_EQ(b->capital_to_raise.size(), 2u);
+  std::vector<double> need;
+  for (const auto& x : b->solution.outcomes) need.push_back(std::max(0.0, -x.min_cash_usd));
+  EXPECT_DOUBLE_EQ(b->capital_to_raise[0].usd, WeightedQuantile(need, b->probability, 0.9));
+  EXPECT_DOUBLE_EQ(b->capital_to_raise[1].usd, WeightedQuantile(need, b->probability, 0.95));
+  EXPECT_GT(b->capital_to_raise[1].usd, 0) << "$2M a month of opex against $1M of cash must need a raise";
+  EXPECT_GE(b->capital_to_raise[1].usd, b->capital_to_raise[0].usd);
+  EXPECT_GT(b->capital_to_raise[0].by, 0);
+  // A raise outside the planned months is refused with its place.
+  Fleet late = plan_test::ParseOrDie(SmallLab("  financing:\n    - {date: 2031-01-01, usd: 1.0e6}\n"));
+  auto pr = BuildPlanProblem(late);
+  ASSERT_FALSE(pr.ok());
+  EXPECT_THAT(pr.status().ToString(),
+              HasSubstr("plan.financing[0].date: 2031-01-01 is outside the planned months"));
 }
 
 TEST(PlanProperty, RaisingAnOffersPriceNeverIncreasesItsQuantity) {

@@ -455,33 +455,33 @@ class Master {
 
 }  // namespace
 
-double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability,
+double CvarOfLossUsd(const std::vector<double>& value_usd, const std::vector<double>& probability,
                      double alpha) {
   // Rockafellar-Uryasev: min_eta eta + E[(L - eta)+] / (1 - alpha); the
   // minimum is at a scenario's loss, so try each.
-  const size_t n = profit_usd.size();
+  const size_t n = value_usd.size();
   double best = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < n; ++i) {
-    const double eta = -profit_usd[i];
+    const double eta = -value_usd[i];
     double excess = 0;
-    for (size_t k = 0; k < n; ++k) excess += probability[k] * std::max(0.0, -profit_usd[k] - eta);
+    for (size_t k = 0; k < n; ++k) excess += probability[k] * std::max(0.0, -value_usd[k] - eta);
     best = std::min(best, eta + excess / (1.0 - alpha));
   }
   return n == 0 ? 0.0 : best;
 }
 
 double ObjectiveUsd(const PlanProblem& pr, const ProgramSolution& sol) {
-  double value = 0;
-  std::vector<double> profit, probability;
+  double objective = 0;
+  std::vector<double> value, probability;
   for (size_t s = 0; s < sol.outcomes.size(); ++s) {
     const double p = pr.scenarios[s].probability;
-    value += p * (sol.outcomes[s].profit_usd - sol.outcomes[s].penalty_usd);
-    profit.push_back(sol.outcomes[s].profit_usd);
+    objective += p * (sol.outcomes[s].value_usd - sol.outcomes[s].penalty_usd);
+    value.push_back(sol.outcomes[s].value_usd);
     probability.push_back(p);
   }
   if (pr.has_cvar())
-    value -= pr.settings.risk_aversion * CvarOfLossUsd(profit, probability, pr.settings.cvar_alpha);
-  return value;
+    objective -= pr.settings.risk_aversion * CvarOfLossUsd(value, probability, pr.settings.cvar_alpha);
+  return objective;
 }
 
 StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBounds& bounds,

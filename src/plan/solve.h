@@ -94,7 +94,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& problem, const FirstSt
 double ObjectiveUsd(const PlanProblem& problem, const ProgramSolution& solution);
 
 // CVaR at level alpha of the loss (-profit) under the scenario probabilities, USD.
-double CvarOfLossUsd(const std::vector<double>& profit_usd, const std::vector<double>& probability,
+double CvarOfLossUsd(const std::vector<double>& value_usd, const std::vector<double>& probability,
                      double alpha);
 
 }  // namespace fungible

@@ -220,8 +220,36 @@ StatusOr<Json> PlanFigures(const Json& plan) {
     out["return_on_compute"] = Num(plan, "return_on_compute", "");
     out["cash_floor_usd"] = At(plan, "cash_floor_usd", "");
     out["probability_cash_breach"] = Num(plan, "probability_cash_breach", "");
-    out["profit_usd"] = At(plan, "profit_usd", "");
-    out["min_cash_usd"] = At(plan, "min_cash_usd", "");
+    out["cash_return_on_compute"] = Num(plan, "cash_return_on_compute", "");
+    // The money words (docs/economics.md): value = cash profit + imputed
+    // value; each a spread over the scenarios (mean, p10, p50, p90).
+    for (const char* k : {"value_usd", "revenue_usd", "compute_cost_usd", "cash_profit_usd",
+                          "imputed_value_usd", "min_cash_usd"})
+      out[k] = At(plan, k, "");
+    out["operating_cost_usd"] = Num(plan, "operating_cost_usd", "");
+    out["financing_usd"] = Num(plan, "financing_usd", "");
+    // The cash path: end-of-month cash across the scenarios, per planned month.
+    Json cash = Json::array();
+    const Json& cbm = Arr(plan, "cash_by_month_usd", "");
+    for (size_t i = 0; i < cbm.size(); ++i) {
+      const std::string p = Index("", "cash_by_month_usd", i);
+      cash.push_back({{"month", Str(cbm[i], "month", p)},
+                      {"mean", Num(cbm[i], "mean", p)},
+                      {"p10", Num(cbm[i], "p10", p)},
+                      {"p50", Num(cbm[i], "p50", p)},
+                      {"p90", Num(cbm[i], "p90", p)}});
+    }
+    out["cash_by_month_usd"] = cash;
+    // The capital to raise to keep cash above the floor at a quantile, and by when.
+    Json raise = Json::array();
+    const Json& ctr = Arr(plan, "capital_to_raise", "");
+    for (size_t i = 0; i < ctr.size(); ++i) {
+      const std::string p = Index("", "capital_to_raise", i);
+      raise.push_back({{"quantile", Num(ctr[i], "quantile", p)},
+                       {"usd", Num(ctr[i], "usd", p)},
+                       {"by_month", At(ctr[i], "by_month", p)}});
+    }
+    out["capital_to_raise"] = raise;
     Json offers = Json::array();
     for (const auto& o : Arr(plan, "offers", ""))
       offers.push_back({{"id", o["id"]},
@@ -234,21 +262,22 @@ StatusOr<Json> PlanFigures(const Json& plan) {
     if (plan.contains("mismatch")) {
       const Json& m = plan["mismatch"];
       out["mismatch"] = {{"points", Arr(m, "points", "mismatch")},
-                         {"profit_usd", Arr(m, "profit_usd", "mismatch")},
+                         {"value_usd", Arr(m, "value_usd", "mismatch")},
+                         {"cash_profit_usd", Arr(m, "cash_profit_usd", "mismatch")},
                          {"unserved_share", Arr(m, "unserved_share", "mismatch")}};
     }
-    // Scenarios sorted by lowest cash: the cash fan the plan's JSON carries
-    // (the lowest cash over the horizon per scenario, with its probability).
+    // Scenarios, lowest value first, with their cash profit, imputed value and
+    // lowest cash.
     Json scen = Arr(plan, "scenario_outcomes", "");
     std::vector<Json> rows(scen.begin(), scen.end());
     for (size_t i = 0; i < rows.size(); ++i) {
       const std::string p = Index("", "scenario_outcomes", i);
-      Num(rows[i], "min_cash_usd", p);
-      Num(rows[i], "profit_usd", p);
-      Num(rows[i], "probability", p);
+      for (const char* k : {"min_cash_usd", "value_usd", "cash_profit_usd", "imputed_value_usd",
+                            "revenue_usd", "cost_usd", "probability"})
+        Num(rows[i], k, p);
     }
     std::stable_sort(rows.begin(), rows.end(),
-                     [](const Json& a, const Json& b) { return a["min_cash_usd"] < b["min_cash_usd"]; });
+                     [](const Json& a, const Json& b) { return a["value_usd"] < b["value_usd"]; });
     Json s = Json::array();
     double cum = 0;
     for (const auto& r : rows) {
@@ -256,8 +285,12 @@ StatusOr<Json> PlanFigures(const Json& plan) {
       s.push_back({{"name", r["name"]},
                    {"probability", r["probability"]},
                    {"cumulative_probability", cum},
+                   {"value_usd", r["value_usd"]},
+                   {"cash_profit_usd", r["cash_profit_usd"]},
+                   {"imputed_value_usd", r["imputed_value_usd"]},
+                   {"revenue_usd", r["revenue_usd"]},
+                   {"cost_usd", r["cost_usd"]},
                    {"min_cash_usd", r["min_cash_usd"]},
-                   {"profit_usd", r["profit_usd"]},
                    {"unserved_share", r["unserved_share"]},
                    {"cash_breach_months", r["cash_breach_months"]}});
     }
@@ -271,7 +304,9 @@ StatusOr<Json> EvaluateFigures(const Json& evaluate) {
     Json out;
     for (const char* k :
          {"offer", "provider", "chip_type", "unit", "quantity", "chips", "usd_per_chip_hour", "cost_usd",
-          "objective_change_usd", "expected_profit_change_usd", "probability_profit_falls"})
+          "objective_change_usd", "expected_value_change_usd", "expected_revenue_change_usd",
+          "expected_cost_change_usd", "expected_cash_profit_change_usd", "expected_imputed_value_change_usd",
+          "probability_value_falls"})
       out[k] = At(evaluate, k, "");
     Json months = Json::array();
     for (const auto& m : Arr(evaluate, "months", ""))
@@ -283,7 +318,7 @@ StatusOr<Json> EvaluateFigures(const Json& evaluate) {
     for (const auto& s : Arr(evaluate, "scenarios", ""))
       scen.push_back({{"name", s["name"]},
                       {"probability", s["probability"]},
-                      {"profit_change_usd", s["profit_change_usd"]},
+                      {"value_change_usd", s["value_change_usd"]},
                       {"used_share", s["used_share"]}});
     out["scenarios"] = scen;
     return out;
@@ -442,6 +477,20 @@ StatusOr<Json> ReviewFigures(const Json& review) {
                          {"parts", parts}});
     }
     out["bridges"] = bridges;
+    // Compute cost by contract: paid chip-hours (volume) and rate effects.
+    Json contracts = Json::array();
+    const Json& cs = Arr(review, "contracts", "");
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const std::string p = Index("", "contracts", i);
+      contracts.push_back({{"contract", Str(cs[i], "contract", p)},
+                           {"cost_usd", Num(cs[i], "cost_usd", p)},
+                           {"previous_cost_usd", Num(cs[i], "previous_cost_usd", p)},
+                           {"paid_chip_hours", Num(cs[i], "paid_chip_hours", p)},
+                           {"previous_paid_chip_hours", Num(cs[i], "previous_paid_chip_hours", p)},
+                           {"volume_effect_usd", Num(cs[i], "volume_effect_usd", p)},
+                           {"rate_effect_usd", Num(cs[i], "rate_effect_usd", p)}});
+    }
+    out["contracts"] = contracts;
     out["narrative"] = At(review, "narrative", "");
     return out;
   });

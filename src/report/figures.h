@@ -36,8 +36,11 @@ StatusOr<Json> ConeFigures(const Json& forecast);
 // demand's P10/P50/P90 summed over the tiers. `plan` may be null (no offers).
 StatusOr<Json> LayerCakeFigures(const Fleet& fleet, const Json& cone, const Json* plan);
 
-// VSS, EVPI, the mismatch table, the scenarios' profit and lowest cash
-// against the floor, and P(cash < floor), from `plan --json`.
+// VSS, EVPI, the money words (value = cash profit + imputed value, revenue,
+// compute cost: spreads), the mismatch tables (value, cash profit, unserved),
+// the scenarios' value, cash profit and lowest cash, the cash path
+// (end-of-month cash P10/P50/P90 per month), operating cost, financing and
+// the capital to raise at P90/P95, from `plan --json`.
 StatusOr<Json> PlanFigures(const Json& plan);
 
 // One offer against the committed fleet, from `evaluate --json`.

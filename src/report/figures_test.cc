@@ -15,6 +15,8 @@ Json Review() {
     "kpis": [{"name": "revenue", "unit": "usd", "value": 12, "previous": 10}],
     "bridges": {"revenue": {"unit": "usd", "from": 10, "to": 12, "change": 2,
                             "parts": {"demand": 3, "price": -1}}},
+    "contracts": [{"contract": "cw-h100", "cost_usd": 7, "previous_cost_usd": 6, "paid_chip_hours": 3,
+                   "previous_paid_chip_hours": 3, "volume_effect_usd": 0, "rate_effect_usd": 1}],
     "narrative": ["Revenue rose."]})");
 }
 
@@ -28,6 +30,14 @@ TEST(ReportFigures, ReviewBridgeKeepsItsPartsInOrder) {
   ASSERT_EQ(b["parts"].size(), 2u);
   EXPECT_EQ(b["parts"][0]["name"], "demand");
   EXPECT_EQ(b["parts"][1]["amount"], -1);
+}
+
+TEST(ReportFigures, ReviewCarriesCostByContract) {
+  auto r = ReviewFigures(Review());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ((*r)["contracts"].size(), 1u);
+  EXPECT_EQ((*r)["contracts"][0]["contract"], "cw-h100");
+  EXPECT_EQ((*r)["contracts"][0]["rate_effect_usd"], 1);
 }
 
 TEST(ReportFigures, AMissingFieldIsNamedWithItsPath) {

@@ -57,7 +57,7 @@ TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
     return std::vector<std::string>{Bin(),
                                     "serve",
                                     spec,
-                                    "--plan",
+                                    "--quotas",
                                     (dir / "plan.json").string(),
                                     "--clock",
                                     "virtual",

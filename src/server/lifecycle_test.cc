@@ -65,7 +65,7 @@ class Lifecycle : public ::testing::Test {
                                   port_file,
                                   "--schedule-interval-ms",
                                   "20"};
-    if (with_plan) a.insert(a.end(), {"--plan", Path("plan.json"), "--clock", "virtual"});
+    if (with_plan) a.insert(a.end(), {"--quotas", Path("plan.json"), "--clock", "virtual"});
     return a;
   }
   // Starts a server; its port once it wrote it (0 when it did not).
@@ -145,7 +145,7 @@ TEST_F(Lifecycle, DamagedStoreIsRefusedAtStart) {
 // ends the process with that error's exit code and message.
 TEST_F(Lifecycle, FailedStartupExitsWithItsCode) {
   auto args = ServeArgs(Path("state.db"), "0", Path("port"), /*with_plan=*/false);
-  args.insert(args.end(), {"--plan", Path("missing.json")});
+  args.insert(args.end(), {"--quotas", Path("missing.json")});
   pid_t pid = Start(args, Path("log"));
   int status = proc::WaitExit(pid, 10);
   Forget(pid);
@@ -155,11 +155,11 @@ TEST_F(Lifecycle, FailedStartupExitsWithItsCode) {
   EXPECT_NE(log.find("fungible: " + Path("missing.json") + ": cannot open"), std::string::npos) << log;
 }
 
-// SIGTERM while the start-up solve runs (no --plan: the allocation is
+// SIGTERM while the start-up solve runs (no --quotas: the allocation is
 // solved; /healthz says "solving" meanwhile).
 TEST_F(Lifecycle, SigtermDuringTheStartupSolveExitsWithinTwoSeconds) {
   auto args = ServeArgs(Path("state.db"), "0", Path("port"), /*with_plan=*/false);
-  args.insert(args.end(), {"--from", "2027-01-01T00:00Z", "--hours", "720"});
+  args.insert(args.end(), {"--from", "2027-01-01T00:00Z", "--window", "720h"});
   pid_t pid = Start(args, Path("log"));
   const int port = proc::ReadPortFile(Path("port"));
   ASSERT_GT(port, 0) << proc::ReadFile(Path("log"));

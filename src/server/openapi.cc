@@ -143,9 +143,9 @@ json OpenApiDocument() {
       Op("the fleet and its pools", with_common(Responses({{"200", "fleet"}}, {{"type", "object"}})));
   p["/v1/pools"]["get"] =
       Op("pools with used chips and state", with_common(Responses({{"200", "pools"}}, {{"type", "object"}})));
-  p["/v1/plan"]["get"] = Op("current plan: quotas per team, chip type and period; usage",
-                            with_common(Responses({{"200", "plan"}}, {{"type", "object"}})));
-  p["/v1/plan/resolve"]["post"] =
+  p["/v1/quotas"]["get"] = Op("the quota plan: quotas per team, chip type and period; usage",
+                              with_common(Responses({{"200", "plan"}}, {{"type", "object"}})));
+  p["/v1/quotas/resolve"]["post"] =
       Op("re-solve the allocation now (admin)",
          with_common(Responses({{"200", "new plan"}, {"400", "no plan source"}}, {{"type", "object"}})));
   json list_params = json::array();

@@ -1,6 +1,5 @@
 #include "server/service.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,8 +14,10 @@
 #include <regex>
 #include <shared_mutex>
 #include <thread>
+#include <tuple>
 
 #include "server/auth.h"
+#include "server/http_front.h"
 #include "server/ui.h"
 
 namespace fungible::server {
@@ -61,30 +62,21 @@ json ErrorBody(const std::string& slug, const std::string& message) {
   return json{{"error", {{"status", slug}, {"message", message}}}};
 }
 
-void SetJson(httplib::Response& res, int code, const json& body) {
+void SetJson(HttpResponse& res, int code, const json& body) {
   res.status = code;
   res.set_content(Dump(body), "application/json");
 }
 
-void SetError(httplib::Response& res, int code, const std::string& slug, const std::string& message) {
-  SetJson(res, code, ErrorBody(slug, message));
+void SetError(HttpResponse& res, int code, const std::string& slug, const std::string& message) {
+  res.status = code;
+  res.set_content(ErrorJson(slug, message), "application/json");
 }
 
-// Answers and closes the connection afterwards: cpp-httplib 0.11 closes a
-// connection when writing the answer fails, so the body goes out through a
-// content provider that reports failure once everything is written. Used
-// whenever a request body is left unread (it must not be parsed as the next
-// request) and for malformed requests.
-void SetErrorAndClose(httplib::Response& res, int code, const std::string& slug, const std::string& message) {
-  res.status = code;
-  res.body.clear();
-  auto body = std::make_shared<std::string>(Dump(ErrorBody(slug, message)));
-  res.set_header("Connection", "close");
-  res.set_content_provider(body->size(), "application/json",
-                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
-                             sink.write(body->data() + offset, length);
-                             return false;  // written: now fail, so the connection closes
-                           });
+// Answers and closes the connection afterwards: used whenever a request
+// body is left unread (it must not be parsed as the next request).
+void SetErrorAndClose(HttpResponse& res, int code, const std::string& slug, const std::string& message) {
+  SetError(res, code, slug, message);
+  res.close = true;
 }
 
 bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
@@ -95,18 +87,18 @@ bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
 
 // A request carries a body when it declares a non-zero length or is chunked
 // (a request with neither has none, RFC 9112 section 6.3).
-bool HasBody(const httplib::Request& req) {
+bool HasBody(const HttpRequest& req) {
   if (req.has_header("Transfer-Encoding")) return true;
   const std::string v = req.get_header_value("Content-Length");
   return !v.empty() && v.find_first_not_of('0') != std::string::npos;
 }
 
-void SetStatusError(httplib::Response& res, const Status& st) {
+void SetStatusError(HttpResponse& res, const Status& st) {
   SetError(res, HttpFor(st.code()), StatusSlug(st.code()), st.message());
 }
 
 // Parses a JSON object body, rejecting anything else with a message.
-StatusOr<json> ParseBody(const httplib::Request& req, bool allow_empty) {
+StatusOr<json> ParseBody(const HttpRequest& req, bool allow_empty) {
   if (req.body.empty()) {
     if (allow_empty) return json::object();
     return Status::Invalid("body: expected a JSON object, got an empty body");
@@ -198,10 +190,9 @@ struct Service::Impl {
   std::shared_ptr<spdlog::logger> log;
   RateLimiter limiter;
 
-  httplib::Server http;
+  std::unique_ptr<HttpFront> http;
   int bound_port = 0;
-  int listen_fd = -1;
-  std::thread listener, writer, resolver, startup;
+  std::thread writer, resolver, startup;
   std::atomic<Phase> phase{Phase::kSolving};
   std::atomic<bool> in_prepare{false}, abandoned{false};
   bool owned = false;  // start-up thread (or Start) only
@@ -224,9 +215,6 @@ struct Service::Impl {
 
   std::mutex resolve_mu;
   std::condition_variable resolve_cv;
-
-  // Routes by pattern, for 404 and 405 before any handler runs.
-  std::vector<std::pair<std::regex, std::string>> routes;  // pattern, method
 
   std::atomic<std::int64_t> http_requests{0}, http_rejected{0}, commits{0}, committed_ops{0};
 
@@ -252,7 +240,7 @@ struct Service::Impl {
     return tokens;
   }
 
-  std::optional<Principal> Authenticate(const httplib::Request& req) {
+  std::optional<Principal> Authenticate(const HttpRequest& req) {
     if (!req.has_header("Authorization")) return std::nullopt;
     const UtcSeconds now = static_cast<UtcSeconds>(std::time(nullptr));
     auto p = Tokens()->Authenticate(req.get_header_value("Authorization"), now);
@@ -263,7 +251,7 @@ struct Service::Impl {
     return p;
   }
 
-  void AuditRejected(const httplib::Request& req, const std::optional<Principal>& who, int code,
+  void AuditRejected(const HttpRequest& req, const std::optional<Principal>& who, int code,
                      const std::string& detail) {
     store::AuditEntry e;
     e.at = engine_clock_now();
@@ -281,8 +269,6 @@ struct Service::Impl {
     q_cv.notify_one();
   }
   static constexpr size_t kMaxPendingAudit = 10000;
-  static constexpr size_t kDrainBytes = 64u << 20;
-  static constexpr std::chrono::milliseconds kDrainTime{1000};
 
   Status Recover();
   void Fail(const Status& st);
@@ -294,120 +280,116 @@ struct Service::Impl {
   }
   UtcSeconds last_now = 0;  // clock at the last writer pass (guarded by engine_mu)
 
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Principal&)>;
+  using Handler = std::function<void(const HttpRequest&, HttpResponse&, const Principal&)>;
+  struct RouteEntry {
+    std::string method;
+    std::regex pattern;
+    Access access;
+    Handler handler;
+  };
+  // What the header check hands to the handler: the route and the caller.
+  struct Admitted {
+    const RouteEntry* route = nullptr;
+    std::optional<Principal> who;
+  };
+
+  // The route table, checked in order; 404 and 405 come before any handler.
+  std::vector<RouteEntry> routes;
 
   void Route(const std::string& method, const std::string& pattern, Access access, Handler handler) {
-    routes.emplace_back(std::regex(pattern), method);
-    auto wrapped = [this, access, handler = std::move(handler), method](
-                       const httplib::Request& req, httplib::Response& res,
-                       const httplib::ContentReader* reader) {
-      ++http_requests;
-      const bool mutation = method == "POST";
-      // A body not read yet: any early answer must close the connection.
-      const bool body_pending = reader && HasBody(req);
-      auto refuse = [&](int code, const std::string& slug, const std::string& msg) {
-        if (body_pending)
-          SetErrorAndClose(res, code, slug, msg);
-        else
-          SetError(res, code, slug, msg);
-      };
-      if (access != Access::kPublic && phase != Phase::kServing) {
-        res.set_header("Retry-After", "1");
-        return refuse(503, "unavailable",
-                      std::string("the server is not serving yet (") + PhaseName(phase) + "); retry shortly");
-      }
-      std::optional<Principal> who;
-      if (access != Access::kPublic || req.has_header("Authorization")) who = Authenticate(req);
-      const std::string key = who ? "token:" + who->name : "addr:" + req.remote_addr;
-      if (!limiter.Allow(key)) {
-        ++http_rejected;
-        res.set_header("Retry-After", "1");
-        const std::string msg = "too many requests for " + key + "; retry later";
-        refuse(429, "rate_limited", msg);
-        if (mutation) AuditRejected(req, who, 429, msg);
-        return;
-      }
-      if (access != Access::kPublic) {
-        if (!who) {
-          ++http_rejected;
-          res.set_header("WWW-Authenticate", "Bearer");
-          std::string msg = req.has_header("Authorization") ? "invalid bearer token" : "missing bearer token";
-          refuse(401, "unauthenticated", msg);
-          if (mutation) AuditRejected(req, who, 401, msg);
-          return;
-        }
-        bool allowed = access == Access::kAnyRole || who->role == Role::kAdmin ||
-                       (access == Access::kTeamOrAdmin && who->role == Role::kTeam);
-        if (!allowed) {
-          ++http_rejected;
-          std::string msg =
-              std::string("role ") + RoleName(who->role) + " may not " + req.method + " " + req.path;
-          refuse(403, "permission_denied", msg);
-          if (mutation) AuditRejected(req, who, 403, msg);
-          return;
-        }
-      }
-      // The body, only now (authenticated) and never past the limit,
-      // whatever its transfer encoding.
-      std::optional<httplib::Request> with_body;
-      if (body_pending) {
-        std::string body;
-        bool over = false;
-        const size_t limit = options.max_body_bytes;
-        // Past the limit the rest is read and dropped (never kept) for at
-        // most kDrainBytes and kDrainTime, so a caller still uploading
-        // reads the 413 instead of a connection reset; then the connection
-        // is cut.
-        size_t drained = 0;
-        std::chrono::steady_clock::time_point drain_until;
-        const bool read_ok = (*reader)([&](const char* data, size_t n) {
-          if (!over && body.size() + n <= limit) {
-            body.append(data, n);
-            return true;
-          }
-          if (!over) {
-            over = true;
-            std::string().swap(body);
-            drain_until = std::chrono::steady_clock::now() + kDrainTime;
-          }
-          drained += n;
-          return drained <= kDrainBytes && std::chrono::steady_clock::now() < drain_until;
-        });
-        if (over) {
-          ++http_rejected;
-          const std::string msg = "request body larger than the limit of " + std::to_string(limit) + " bytes";
-          SetErrorAndClose(res, 413, "payload_too_large", msg);
-          AuditRejected(req, who, 413, msg);
-          return;
-        }
-        if (!read_ok) return SetErrorAndClose(res, 400, "bad_request", "the request body could not be read");
-        with_body.emplace(req);
-        with_body->body = std::move(body);
-      }
-      t_audited = false;
-      const httplib::Request& r = with_body ? *with_body : req;
-      handler(r, res, who ? *who : Principal{"-", Role::kViewer, ""});
-      if (mutation && !t_audited && res.status >= 400) AuditRejected(req, who, res.status, res.body);
-    };
-    if (method == "GET")
-      http.Get(pattern, [wrapped](const httplib::Request& req, httplib::Response& res) {
-        wrapped(req, res, nullptr);
-      });
-    else
-      http.Post(pattern, [wrapped](const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader& reader) { wrapped(req, res, &reader); });
+    routes.push_back({method, std::regex(pattern), access, std::move(handler)});
   }
 
-  // Checks every request before routing and before any body byte is read
-  // (cpp-httplib's pre-routing handler): framing, route, method, media
-  // type, declared length. Handled = answered here.
-  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res) {
+  // On a worker once the header is in, before any body byte is read: the
+  // framing checks (PreRoute), then the caller's credentials, rate limit and
+  // role. Returns true when `res` is the answer.
+  bool OnHeader(HttpRequest& req, HttpResponse& res) {
+    const RouteEntry* route = PreRoute(req, res);
+    if (!route) return true;
+    ++http_requests;
+    const bool mutation = route->method == "POST";
+    // A body not read yet: any early answer must close the connection.
+    auto refuse = [&](int code, const std::string& slug, const std::string& msg) {
+      if (req.body_expected)
+        SetErrorAndClose(res, code, slug, msg);
+      else
+        SetError(res, code, slug, msg);
+      return true;
+    };
+    if (route->access != Access::kPublic && phase != Phase::kServing) {
+      res.set_header("Retry-After", "1");
+      return refuse(503, "unavailable",
+                    std::string("the server is not serving yet (") + PhaseName(phase) + "); retry shortly");
+    }
+    std::optional<Principal> who;
+    if (route->access != Access::kPublic || req.has_header("Authorization")) who = Authenticate(req);
+    const std::string key = who ? "token:" + who->name : "addr:" + req.remote_addr;
+    if (!limiter.Allow(key)) {
+      ++http_rejected;
+      res.set_header("Retry-After", "1");
+      const std::string msg = "too many requests for " + key + "; retry later";
+      if (mutation) AuditRejected(req, who, 429, msg);
+      return refuse(429, "rate_limited", msg);
+    }
+    if (route->access != Access::kPublic) {
+      if (!who) {
+        ++http_rejected;
+        res.set_header("WWW-Authenticate", "Bearer");
+        std::string msg = req.has_header("Authorization") ? "invalid bearer token" : "missing bearer token";
+        if (mutation) AuditRejected(req, who, 401, msg);
+        return refuse(401, "unauthenticated", msg);
+      }
+      bool allowed = route->access == Access::kAnyRole || who->role == Role::kAdmin ||
+                     (route->access == Access::kTeamOrAdmin && who->role == Role::kTeam);
+      if (!allowed) {
+        ++http_rejected;
+        std::string msg =
+            std::string("role ") + RoleName(who->role) + " may not " + req.method + " " + req.path;
+        if (mutation) AuditRejected(req, who, 403, msg);
+        return refuse(403, "permission_denied", msg);
+      }
+    }
+    // The body is read only now (authenticated), never past the limit,
+    // whatever its transfer encoding.
+    req.context = Admitted{route, std::move(who)};
+    return false;
+  }
+
+  // On a worker with the body read: the route's handler.
+  void OnRequest(HttpRequest& req, HttpResponse& res) {
+    const auto& [route, who] = std::any_cast<const Admitted&>(req.context);
+    if (req.body_state == HttpRequest::Body::kTooLarge) {
+      ++http_rejected;
+      const std::string msg =
+          "request body larger than the limit of " + std::to_string(options.max_body_bytes) + " bytes";
+      SetErrorAndClose(res, 413, "payload_too_large", msg);
+      AuditRejected(req, who, 413, msg);
+      return;
+    }
+    if (req.body_state == HttpRequest::Body::kUnreadable)
+      return SetErrorAndClose(res, 400, "bad_request", "the request body could not be read");
+    t_audited = false;
+    try {
+      route->handler(req, res, who ? *who : Principal{"-", Role::kViewer, ""});
+    } catch (const std::exception& e) {
+      log->error("event=handler_exception error=\"{}\"", e.what());
+      res = HttpResponse{};
+      SetError(res, 500, "internal", "internal error");
+    }
+    if (route->method == "POST" && !t_audited && res.status >= 400)
+      AuditRejected(req, who, res.status, res.body);
+  }
+
+  // Checks every request before routing and before any body byte is read:
+  // framing, route, method, media type, declared length. Returns the route
+  // (its captures in req.matches), or null when `res` is the answer.
+  const RouteEntry* PreRoute(HttpRequest& req, HttpResponse& res) {
     // A refused POST is a refused mutation: audited (without a principal:
     // no credentials are checked before these refusals).
-    auto close = [&](int code, const std::string& slug, const std::string& msg) {
+    auto close = [&](int code, const std::string& slug, const std::string& msg) -> const RouteEntry* {
       SetErrorAndClose(res, code, slug, msg);
       if (req.method == "POST") AuditRejected(req, std::nullopt, code, msg);
-      return httplib::Server::HandlerResponse::Handled;
+      return nullptr;
     };
     const size_t n_length = req.get_header_value_count("Content-Length");
     const size_t n_te = req.get_header_value_count("Transfer-Encoding");
@@ -426,19 +408,23 @@ struct Service::Impl {
     if (req.has_header("Content-Encoding"))
       return close(415, "unsupported_media_type", "Content-Encoding is not accepted; send plain JSON");
     std::string allow;
-    for (const auto& [pattern, m] : routes)
-      if (std::regex_match(req.path, pattern)) allow += (allow.empty() ? "" : ", ") + m;
-    const bool body = HasBody(req);
-    if (allow.empty()) {
-      if (!body) return httplib::Server::HandlerResponse::Unhandled;  // the 404 of the error handler
-      return close(404, "not_found", "no route for " + req.method + " " + req.path);
+    const RouteEntry* route = nullptr;
+    for (const auto& r : routes) {
+      if (!std::regex_match(req.path, r.pattern)) continue;
+      if (allow.find(r.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + r.method;
+      if (!route && r.method == req.method) route = &r;
     }
-    if (allow.find(req.method) == std::string::npos) {
+    const bool body = HasBody(req);
+    auto answer = [&](int code, const std::string& slug, const std::string& msg) -> const RouteEntry* {
+      if (body) return close(code, slug, msg);
+      SetError(res, code, slug, msg);
+      return nullptr;
+    };
+    if (allow.empty()) return answer(404, "not_found", "no route for " + req.method + " " + req.path);
+    if (!route) {
       res.set_header("Allow", allow);
-      const std::string msg = req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")";
-      if (body) return close(405, "method_not_allowed", msg);
-      SetError(res, 405, "method_not_allowed", msg);
-      return httplib::Server::HandlerResponse::Handled;
+      return answer(405, "method_not_allowed",
+                    req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")");
     }
     if (req.method != "POST" && body) return close(400, "bad_request", req.method + " requests take no body");
     if (body) {
@@ -457,12 +443,12 @@ struct Service::Impl {
         return close(413, "payload_too_large", msg);
       }
     }
-    return httplib::Server::HandlerResponse::Unhandled;
+    std::regex_match(req.path, req.matches, route->pattern);
+    return route;
   }
 
   // Hands `op` to the writer and waits until it is applied and committed.
-  void RunOp(const std::shared_ptr<Op>& op, const httplib::Request& req, const Principal& who,
-             httplib::Response& res) {
+  void RunOp(const std::shared_ptr<Op>& op, const HttpRequest& req, const Principal& who, HttpResponse& res) {
     op->audit.principal = who.name;
     op->audit.role = RoleName(who.role);
     op->audit.method = req.method;
@@ -595,7 +581,7 @@ struct Service::Impl {
       o.code = 200;
       o.body = json{{"periods", p->periods()}, {"reason", why}};
     };
-    op->audit = {0, 0, "scheduler", "admin", "POST", "/v1/plan/resolve", 0, why};
+    op->audit = {0, 0, "scheduler", "admin", "POST", "/v1/quotas/resolve", 0, why};
     auto fut = op->done.get_future();
     {
       std::lock_guard<std::mutex> lock(q_mu);
@@ -614,7 +600,7 @@ struct Service::Impl {
     json periods = json::array();
     for (int t = 0; t < plan.periods(); ++t)
       periods.push_back(
-          {{"index", t}, {"start", FormatUtc(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
+          {{"index", t}, {"start", FormatRfc3339(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
     json usage = json::object();
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes()) usage[team][chip] = engine->Usage(team, chip);
@@ -699,47 +685,6 @@ struct Service::Impl {
   }
 
   void InstallRoutes() {
-    http.set_payload_max_length(options.max_body_bytes);
-    http.set_keep_alive_max_count(1000000);
-    http.set_tcp_nodelay(true);  // small JSON answers: no Nagle delay
-    http.set_keep_alive_timeout(std::max(1, options.keep_alive_timeout_s));
-    http.set_read_timeout(std::max(1, options.read_timeout_s), 0);
-    http.set_write_timeout(std::max(1, options.write_timeout_s), 0);
-    // SO_REUSEADDR only (cpp-httplib's default adds SO_REUSEPORT, which lets
-    // a second server bind the same port and split the requests).
-    http.set_socket_options([this](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-      listen_fd = sock;  // the last one made is the one that binds
-    });
-    const int threads = std::max(2, options.http_threads);
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http.set_pre_routing_handler(
-        [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty() || res.content_length_ > 0) return;  // answered by a handler
-      if (res.status == 404)
-        return SetError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
-      // Malformed request line or headers, URI too long, ...: answer and close.
-      const std::string slug = res.status == 413 ? "payload_too_large" : "bad_request";
-      const std::string msg = res.status == 413   ? "request body larger than the limit"
-                              : res.status == 414 ? "request URI too long"
-                                                  : "malformed request";
-      SetErrorAndClose(res, res.status, slug, msg);
-    });
-    http.set_exception_handler(
-        [this](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
-          std::string what = "unknown";
-          try {
-            if (ep) std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          log->error("event=handler_exception error=\"{}\"", what);
-          SetError(res, 500, "internal", "internal error");
-        });
-
     // 200 only while serving; a load balancer sends traffic to the leader.
     Route("GET", "/healthz", Access::kPublic, [this](auto&, auto& res, auto&) {
       const Phase p = phase;
@@ -768,11 +713,17 @@ struct Service::Impl {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, {{"pools", PoolsJson()}});
     });
-    Route("GET", "/v1/plan", Access::kAnyRole, [this](auto&, auto& res, auto&) {
+    // The quota plan was /v1/plan ("plan" is the procurement plan of `fungible plan`).
+    for (const auto& [method, old_path, path] : {std::tuple{"GET", "/v1/plan", "GET /v1/quotas"},
+                                                 {"POST", "/v1/plan/resolve", "POST /v1/quotas/resolve"}})
+      Route(method, old_path, Access::kPublic, [path = std::string(path)](auto&, auto& res, auto&) {
+        SetError(res, 404, "not_found", "renamed: the quota plan is " + path);
+      });
+    Route("GET", "/v1/quotas", Access::kAnyRole, [this](auto&, auto& res, auto&) {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, PlanJson());
     });
-    Route("GET", "/v1/jobs", Access::kAnyRole, [this](const httplib::Request& req, auto& res, auto&) {
+    Route("GET", "/v1/jobs", Access::kAnyRole, [this](const HttpRequest& req, auto& res, auto&) {
       orchestrate::JobFilter f;
       f.team = req.get_param_value("team");
       f.pool = req.get_param_value("pool");
@@ -796,7 +747,7 @@ struct Service::Impl {
       SetJson(res, 200, {{"jobs", jobs}, {"count", jobs.size()}});
     });
     Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kAnyRole,
-          [this](const httplib::Request& req, auto& res, auto&) {
+          [this](const HttpRequest& req, auto& res, auto&) {
             std::shared_lock<std::shared_mutex> lock(engine_mu);
             const Job* j = engine->Find(req.matches[1]);
             if (!j)
@@ -804,7 +755,7 @@ struct Service::Impl {
             SetJson(res, 200, orchestrate::JobToJson(*j));
           });
     Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+)/decisions)", Access::kAnyRole,
-          [this](const httplib::Request& req, auto& res, auto&) {
+          [this](const HttpRequest& req, auto& res, auto&) {
             const std::string id = req.matches[1];
             json job;
             {
@@ -823,7 +774,7 @@ struct Service::Impl {
             SetJson(res, 200, {{"job", job}, {"decisions", arr}});
           });
     Route("POST", "/v1/jobs", Access::kTeamOrAdmin,
-          [this](const httplib::Request& req, auto& res, const Principal& who) {
+          [this](const HttpRequest& req, auto& res, const Principal& who) {
             auto body = ParseBody(req, false);
             if (!body.ok()) return SetStatusError(res, body.status());
             if (req.has_header("Idempotency-Key") && !body->contains("idempotency_key"))
@@ -864,7 +815,7 @@ struct Service::Impl {
             if (res.status == 200) res.set_header("Idempotent-Replayed", "true");
           });
     Route("POST", R"(/v1/jobs/([A-Za-z0-9_.-]+)/cancel)", Access::kTeamOrAdmin,
-          [this](const httplib::Request& req, auto& res, const Principal& who) {
+          [this](const HttpRequest& req, auto& res, const Principal& who) {
             const std::string id = req.matches[1];
             auto op = std::make_shared<Op>();
             op->apply = [this, id, who](Op& o) {
@@ -895,7 +846,7 @@ struct Service::Impl {
     for (const char* action : {"down", "up"}) {
       const bool down = std::string(action) == "down";
       Route("POST", std::string(R"(/v1/pools/([A-Za-z0-9_.-]+)/)") + action, Access::kAdmin,
-            [this, down](const httplib::Request& req, auto& res, const Principal& who) {
+            [this, down](const HttpRequest& req, auto& res, const Principal& who) {
               auto body = ParseBody(req, true);
               if (!body.ok()) return SetStatusError(res, body.status());
               std::string reason = "reported by " + who.name;
@@ -925,7 +876,7 @@ struct Service::Impl {
             });
     }
     Route("POST", "/v1/schedule", Access::kAdmin,
-          [this](const httplib::Request& req, auto& res, const Principal& who) {
+          [this](const HttpRequest& req, auto& res, const Principal& who) {
             auto op = std::make_shared<Op>();
             op->apply = [](Op& o) { o.code = 200; };
             op->finish = [this](Op& o) {
@@ -934,7 +885,7 @@ struct Service::Impl {
             RunOp(op, req, who, res);
           });
     Route("POST", "/v1/clock/advance", Access::kAdmin,
-          [this](const httplib::Request& req, auto& res, const Principal& who) {
+          [this](const HttpRequest& req, auto& res, const Principal& who) {
             if (!vclock) return SetError(res, 409, "conflict", "this server runs on the system clock");
             auto body = ParseBody(req, false);
             if (!body.ok()) return SetStatusError(res, body.status());
@@ -952,18 +903,18 @@ struct Service::Impl {
               o.audit.detail = "advanced " + std::to_string(seconds) + " s";
             };
             op->finish = [this](Op& o) {
-              o.body = {{"now", FormatUtc(vclock->Now())}, {"period", engine->current_period()}};
+              o.body = {{"now", FormatRfc3339(vclock->Now())}, {"period", engine->current_period()}};
             };
             RunOp(op, req, who, res);
           });
-    Route("POST", "/v1/plan/resolve", Access::kAdmin,
-          [this](const httplib::Request& req, auto& res, const Principal& who) {
+    Route("POST", "/v1/quotas/resolve", Access::kAdmin,
+          [this](const HttpRequest& req, auto& res, const Principal& who) {
             Status st = ResolvePlan("on demand by " + who.name);
             if (!st.ok()) return SetStatusError(res, st);
             std::shared_lock<std::shared_mutex> lock(engine_mu);
             SetJson(res, 200, PlanJson());
           });
-    Route("GET", "/v1/audit", Access::kAdmin, [this](const httplib::Request& req, auto& res, auto&) {
+    Route("GET", "/v1/audit", Access::kAdmin, [this](const HttpRequest& req, auto& res, auto&) {
       int limit = 100;
       if (req.has_param("limit"))
         limit = std::max(1, std::min(10000, std::atoi(req.get_param_value("limit").c_str())));
@@ -975,7 +926,7 @@ struct Service::Impl {
       json arr = json::array();
       for (const auto& e : *entries)
         arr.push_back({{"seq", e.seq},
-                       {"at", FormatUtc(e.at)},
+                       {"at", FormatRfc3339(e.at)},
                        {"principal", e.principal},
                        {"role", e.role},
                        {"method", e.method},
@@ -1101,24 +1052,19 @@ Status Service::Start() {
     s.owned = true;
   }
   s.InstallRoutes();
-  if (s.options.port == 0) {
-    s.bound_port = s.http.bind_to_any_port(s.options.host);
-  } else {
-    s.bound_port = s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1;
-  }
-  if (s.bound_port <= 0)
-    return Status(StatusCode::kUnavailable, "cannot listen on " + s.options.host + ":" +
-                                                std::to_string(s.options.port) +
-                                                " (the address is in use, or not this host's)");
-  // cpp-httplib 0.11 listens with a backlog of 5: a burst of connections
-  // would wait for SYN retransmits (1 s, 3 s, ...). A second listen() on the
-  // bound socket raises it.
-  if (s.listen_fd >= 0) ::listen(s.listen_fd, SOMAXCONN);
-  s.listener = std::thread([&s] { s.http.listen_after_bind(); });
-  // Until the accept loop runs, httplib's stop() would do nothing and the
-  // listener would block in accept() for good: wait for it.
-  for (int i = 0; i < 5000 && !s.http.is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  HttpFrontOptions fo;
+  fo.worker_threads = std::max(2, s.options.http_threads);
+  fo.idle_timeout_s = std::max(1, s.options.keep_alive_timeout_s);
+  fo.request_timeout_s = std::max(1, s.options.read_timeout_s);
+  fo.write_timeout_s = std::max(1, s.options.write_timeout_s);
+  fo.max_body_bytes = s.options.max_body_bytes;
+  fo.max_connections = s.options.max_connections;
+  s.http = std::make_unique<HttpFront>(
+      fo, [&s](HttpRequest& req, HttpResponse& res) { return s.OnHeader(req, res); },
+      [&s](HttpRequest& req, HttpResponse& res) { s.OnRequest(req, res); });
+  Status listening = s.http->Listen(s.options.host, s.options.port);
+  if (!listening.ok()) return listening;
+  s.bound_port = s.http->port();
   s.log->info("event=listening host={} port={}", s.options.host, s.bound_port);
   s.startup = std::thread([&s] { s.StartupMain(); });
   return Status::Ok();
@@ -1131,10 +1077,8 @@ void Service::Stop() {
     if (s.stopped) return;
     s.stopped = true;
   }
-  if (!s.listener.joinable()) return;  // never started
-  s.http.stop();  // no new connections; in-flight handlers finish, idle ones close within the keep-alive
-                  // timeout
-  if (s.listener.joinable()) s.listener.join();
+  if (!s.http) return;  // never started
+  s.http->Stop();       // no new connections; idle ones closed now, requests in progress answered
   {
     std::lock_guard<std::mutex> lock(s.q_mu);
     s.stopping = true;

@@ -1,7 +1,8 @@
 // `fungible serve`: the HTTP/JSON API around the admission engine.
 //
-// Threads: cpp-httplib's pool answers requests; reads take a shared lock on
-// the engine. Every mutation is an operation handed to one writer thread,
+// Threads: the HTTP front (http_front.h: Boost.Beast, one io thread for
+// every socket) hands each request to a bounded pool of worker threads;
+// reads take a shared lock on the engine. Every mutation is an operation handed to one writer thread,
 // which applies a batch of them to the engine, runs a scheduling pass,
 // commits the changed jobs, decisions and audit entries in ONE store
 // transaction (group commit) and only then answers the requests: an
@@ -16,30 +17,29 @@
 // the stored jobs ("recovering") and only then serves ("ok"). Until then
 // every other endpoint answers 503 with Retry-After.
 //
-// HTTP front (cpp-httplib, one pool thread per open connection): a request
-// is checked before any body byte is read - duplicate or malformed
+// HTTP front (event-driven: a connection holds no thread): a request is
+// checked before any body byte is read - duplicate or malformed
 // Content-Length, Transfer-Encoding other than chunked, a body on a GET
 // (400), an unknown path (404), a method the path does not take (405 with
 // Allow), a POST body that is not application/json (415), a declared length
 // over max_body_bytes (413). The credentials, rate limit and role are
 // checked before any body is read; then a body, chunked or not, is counted
-// as it arrives and refused with 413 at the limit (the rest is dropped for at
-// most 1 s / 64 MiB so the caller reads the answer). Every answer that leaves
+// as it arrives and refused with 413 at the limit. Every answer that leaves
 // body bytes unread, and every malformed request, closes the connection.
-// Idle connections are closed after keep_alive_timeout_s, stalled reads and
-// writes after read/write_timeout_s. Known gaps (cpp-httplib 0.11): no total
-// deadline for a trickled header; no answer after a client's half-close.
+// Idle connections are closed after keep_alive_timeout_s; a request's header
+// must arrive within read_timeout_s of its first byte however it is trickled
+// (408), and its body within read_timeout_s more.
 //
 // Endpoints (all JSON; errors are {"error": {"status", "message"}}):
 //   GET  /healthz, /openapi.json                       no token
 //   GET  /metrics (Prometheus text)                    any role
-//   GET  /v1/fleet, /v1/pools, /v1/plan                any role
+//   GET  /v1/fleet, /v1/pools, /v1/quotas              any role
 //   GET  /v1/jobs?team=&state=&pool=&limit=            any role
 //   GET  /v1/jobs/{id}, /v1/jobs/{id}/decisions        any role
 //   POST /v1/jobs                                      team (own team) or admin
 //   POST /v1/jobs/{id}/cancel                          team (own team) or admin
 //   POST /v1/pools/{id}/down, /v1/pools/{id}/up        admin
-//   POST /v1/plan/resolve, /v1/schedule                admin
+//   POST /v1/quotas/resolve, /v1/schedule              admin
 //   POST /v1/clock/advance {"seconds": n}              admin, virtual clock only
 //   GET  /v1/audit?limit=                              admin
 #pragma once
@@ -63,10 +63,11 @@ struct ServiceOptions {
   size_t max_body_bytes = 64 * 1024;  // larger requests get 413
   double rate_limit_per_s = 20000;    // per principal (or client address without a token)
   double rate_limit_burst = 40000;
-  int http_threads = 128;        // connections served at once; more wait for a free thread
-  int keep_alive_timeout_s = 1;  // an idle connection is closed after this
-  int read_timeout_s = 2;        // a stalled read (headers or body) ends the connection
-  int write_timeout_s = 2;
+  int http_threads = 128;            // requests handled at once (a connection holds no thread)
+  int keep_alive_timeout_s = 1;      // an idle connection is closed after this
+  int read_timeout_s = 2;            // deadline for a request's header, and then for its body
+  int write_timeout_s = 2;           // deadline for writing an answer
+  size_t max_connections = 4096;     // open connections; beyond, a new one gets 503 and is closed
   bool standby = false;              // another owner: wait for the store instead of refusing
   int schedule_interval_ms = 1000;   // scheduling pass even without requests
   std::int64_t resolve_every_s = 0;  // re-solve the plan on this period (0 = only on demand)
@@ -115,9 +116,9 @@ class Service {
   // True once the service answers every endpoint (the start-up thread done).
   bool serving() const;
   // Graceful stop: stop accepting, answer queued operations, final commit.
-  // Idempotent; safe from any thread but a request handler. Returns within
-  // about keep_alive_timeout_s plus the in-flight requests. When the
-  // start-up thread is still inside `prepare`, it is left running (detached)
+  // Idempotent; safe from any thread but a request handler. Returns once the
+  // requests in progress are answered (idle connections are closed at once).
+  // When the start-up thread is still inside `prepare`, it is left running (detached)
   // and StartupAbandoned() is true: the caller must then end the process
   // (e.g. std::_Exit) before destroying what `prepare` uses.
   void Stop();

@@ -50,7 +50,7 @@ report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::js
   }
   // The quota plan over its periods: chips per team (all chip types).
   Json periods = Json::array();
-  for (UtcSeconds t : plan.period_starts) periods.push_back(FormatUtc(t));
+  for (UtcSeconds t : plan.period_starts) periods.push_back(FormatRfc3339(t));
   Json quota = Json::array();
   for (const auto& [team, chips] : plan.quota_chips) {
     std::vector<int> sum(plan.period_starts.size(), 0);
@@ -61,7 +61,7 @@ report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::js
   return {{"fungible_report", report::kFiguresFormat},
           {"fleet", fleet.is_object() ? fleet.value("name", std::string()) : std::string()},
           {"live",
-           {{"now", FormatUtc(now)},
+           {{"now", FormatRfc3339(now)},
             {"pools", pools},
             {"jobs_by_state", by_state},
             {"teams", teams},
@@ -71,13 +71,13 @@ report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::js
 }
 
 void InstallUiRoutes(const UiRouter& route, std::function<report::Json()> live) {
-  route("GET", "/ui", false, [](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/ui", false, [](const HttpRequest&, HttpResponse& res) {
     static const std::string page = report::RenderDashboardHtml("/ui/data", kUiRefreshSeconds);
     res.status = 200;
     res.set_header("Cache-Control", "no-store");
     res.set_content(page, "text/html; charset=utf-8");
   });
-  route("GET", "/ui/data", true, [live = std::move(live)](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/ui/data", true, [live = std::move(live)](const HttpRequest&, HttpResponse& res) {
     res.status = 200;
     res.set_header("Cache-Control", "no-store");
     res.set_content(live().dump(), "application/json");

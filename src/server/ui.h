@@ -10,13 +10,12 @@
 // limits, audit and metrics as for every other route).
 #pragma once
 
-#include <httplib.h>
-
 #include <functional>
 #include <string>
 
 #include "orchestrate/engine.h"
 #include "report/figures.h"
+#include "server/http_front.h"
 
 namespace fungible::server {
 
@@ -26,7 +25,7 @@ inline constexpr int kUiRefreshSeconds = 5;
 // `fleet` is the service's fleet document ({"name", ...}).
 report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::json& fleet, UtcSeconds now);
 
-using UiHandler = std::function<void(const httplib::Request&, httplib::Response&)>;
+using UiHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 // Registers a route: method, path pattern, whether it needs a token (any role).
 using UiRouter = std::function<void(const std::string&, const std::string&, bool, UiHandler)>;
 

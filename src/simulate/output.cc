@@ -1,7 +1,9 @@
 #include "simulate/output.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "util/csv.h"
 #include "util/text.h"
 
 namespace fungible {
@@ -128,11 +130,14 @@ Json MonthJson(const MonthFigures& m) {
     j["models"].push_back({{"id", x.id},
                            {"demand_output_tokens", x.demand_output_tokens},
                            {"served_output_tokens", x.served_output_tokens},
-                           {"revenue_usd", x.revenue_usd}});
+                           {"revenue_usd", x.revenue_usd},
+                           {"serving_chip_hours", x.serving_chip_hours},
+                           {"capacity_output_tokens", x.capacity_output_tokens}});
   j["pools"] = Json::array();
   for (const auto& x : m.pools)
     j["pools"].push_back({{"id", x.id},
                           {"chip_type", x.chip_type},
+                          {"contract", x.contract},
                           {"paid_chip_hours", x.paid_chip_hours},
                           {"allocated_chip_hours", x.allocated_chip_hours},
                           {"effective_chip_hours", x.effective_chip_hours},
@@ -145,10 +150,17 @@ Json MonthJson(const MonthFigures& m) {
                               {"effective_chip_hours", x.effective_chip_hours},
                               {"cost_usd", x.cost_usd},
                               {"value_all_up_usd", x.value_all_up_usd}});
+  j["serving"] = Json::array();
+  for (const auto& x : m.serving)
+    j["serving"].push_back({{"model", x.model},
+                            {"chip_type", x.chip_type},
+                            {"chip_hours", x.chip_hours},
+                            {"served_output_tokens", x.served_output_tokens},
+                            {"capacity_output_tokens", x.capacity_output_tokens}});
   j["events"] = Json::array();
   for (const auto& e : m.events)
     j["events"].push_back(
-        Json{{"at", FormatUtc(e.at)}, {"kind", e.kind}, {"subject", e.subject}, {"detail", e.detail}});
+        Json{{"at", FormatRfc3339(e.at)}, {"kind", e.kind}, {"subject", e.subject}, {"detail", e.detail}});
   return j;
 }
 
@@ -200,8 +212,9 @@ std::string LedgerCsv(const LedgerReport& L) {
     for (int p = 0; p < L.layout.num_pools(); ++p)
       for (int r = 0; r < R; ++r) {
         const LedgerCell& c = m.cells[static_cast<size_t>(p * R + r)];
-        s += FormatMonth(m.start) + "," + L.layout.pools[p].id + "," + L.layout.pools[p].chip_type + "," +
-             L.layout.RowName(r) + "," + L.layout.RowTeam(r) + "," + CsvNumber(c.chip_hours, 3) + "," +
+        s += FormatMonth(m.start) + "," + CsvField(L.layout.pools[p].id) + "," +
+             CsvField(L.layout.pools[p].chip_type) + "," + CsvField(L.layout.RowName(r)) + "," +
+             CsvField(L.layout.RowTeam(r)) + "," + CsvNumber(c.chip_hours, 3) + "," +
              CsvNumber(c.effective_chip_hours, 3) + "," + CsvNumber(c.lost_effective_chip_hours, 3) + "," +
              CsvNumber(c.cost_usd, 2) + "," + CsvNumber(c.revenue_usd, 2) + "," +
              CsvNumber(c.bid_value_usd, 2) + "," + CsvNumber(c.launch_credit_within_usd, 2) + "," +
@@ -297,6 +310,7 @@ std::vector<MonthFigures> MonthlyFigures(const SimulationResult& sim, const Poli
       MonthFigures::Pool x;
       x.id = L.layout.pools[p].id;
       x.chip_type = L.layout.pools[p].chip_type;
+      x.contract = L.layout.pools[p].contract;
       for (int r = 0; r < R; ++r) {
         const LedgerCell& c = per.cells[static_cast<size_t>(p * R + r)];
         x.paid_chip_hours += c.chip_hours;
@@ -308,6 +322,25 @@ std::vector<MonthFigures> MonthlyFigures(const SimulationResult& sim, const Poli
       }
       f.pools.push_back(x);
     }
+    // Serving by model and chip type, from the serving cells.
+    for (int p = 0; p < P; ++p)
+      for (int w = 0; w < W; ++w) {
+        const std::string& model = L.layout.workloads[static_cast<size_t>(w)].model;
+        if (model.empty()) continue;
+        const LedgerCell& c = per.cells[static_cast<size_t>(p * R + w)];
+        const std::string& chip = L.layout.pools[static_cast<size_t>(p)].chip_type;
+        auto it = std::find_if(f.serving.begin(), f.serving.end(),
+                               [&](const auto& s) { return s.model == model && s.chip_type == chip; });
+        if (it == f.serving.end()) it = f.serving.insert(f.serving.end(), {model, chip});
+        it->chip_hours += c.chip_hours;
+        it->served_output_tokens += c.served_output_tokens;
+        it->capacity_output_tokens += c.capacity_output_tokens;
+        for (auto& x : f.models)
+          if (x.id == model) {
+            x.serving_chip_hours += c.chip_hours;
+            x.capacity_output_tokens += c.capacity_output_tokens;
+          }
+      }
     const auto rows = L.MonthByRow(i);
     for (int r = 0; r < R; ++r) {
       const LedgerCell& c = rows[static_cast<size_t>(r)];
@@ -346,7 +379,7 @@ std::string RunJson(const SimulationResult& sim) {
   j["spec"] = sim.spec_file;
   j["scenario"] = sim.scenario;
   j["seed"] = sim.seed;
-  j["start"] = FormatUtc(sim.start);
+  j["start"] = FormatRfc3339(sim.start);
   j["hours"] = sim.hours;
   const auto& st = sim.settings;
   j["settings"] = {{"resolve_every_hours", st.resolve_every_hours},
@@ -354,7 +387,6 @@ std::string RunJson(const SimulationResult& sim) {
                    {"period_hours", st.period_hours},
                    {"checkpoint_interval_hours", st.checkpoint_interval_hours},
                    {"integer_gangs", st.integer_gangs},
-                   {"switch_cost_in_lp", sim.switch_cost_in_lp},
                    {"model_development_value_share", st.model_development_value_share},
                    {"model_development_lag_months", st.model_development_lag_months},
                    {"model_development_uplift_months", st.model_development_uplift_months},
@@ -363,7 +395,7 @@ std::string RunJson(const SimulationResult& sim) {
   j["launches"] = Json::array();
   for (const auto& l : sim.launches)
     j["launches"].push_back({{"model", l.model},
-                             {"date", FormatUtc(l.date)},
+                             {"date", FormatRfc3339(l.date)},
                              {"demand_multiplier", l.demand_multiplier},
                              {"multiplier_median", l.multiplier_median},
                              {"throughput_multiplier", l.throughput_multiplier},
@@ -400,10 +432,10 @@ std::string RunJson(const SimulationResult& sim) {
     p["launch_credits"] = Json::array();
     for (const auto& c : run.ledger.launch_credits)
       p["launch_credits"].push_back({{"launch", c.launch.model},
-                                     {"date", FormatUtc(c.launch.date)},
+                                     {"date", FormatRfc3339(c.launch.date)},
                                      {"credit_usd", c.launch.credit_usd},
-                                     {"window_start", FormatUtc(c.window_start)},
-                                     {"window_end", FormatUtc(c.window_end)},
+                                     {"window_start", FormatRfc3339(c.window_start)},
+                                     {"window_end", FormatRfc3339(c.window_end)},
                                      {"observed_hours", c.observed_hours},
                                      {"observed_effective_chip_hours", c.observed_effective_chip_hours},
                                      {"usd_per_effective_chip_hour", c.usd_per_effective_chip_hour},
@@ -504,12 +536,16 @@ StatusOr<RunRecord> ParseRunJson(const std::string& text, const std::string& nam
         Get(x, "demand_output_tokens", mm.demand_output_tokens, missing);
         Get(x, "served_output_tokens", mm.served_output_tokens, missing);
         Get(x, "revenue_usd", mm.revenue_usd, missing);
+        // Recorded since the review splits revenue by efficiency; older runs have none.
+        mm.serving_chip_hours = x.value("serving_chip_hours", 0.0);
+        mm.capacity_output_tokens = x.value("capacity_output_tokens", 0.0);
         f.models.push_back(mm);
       }
       for (const auto& x : m.value("pools", Json::array())) {
         MonthFigures::Pool pp;
         pp.id = x.value("id", "");
         pp.chip_type = x.value("chip_type", "");
+        pp.contract = x.value("contract", "");
         Get(x, "paid_chip_hours", pp.paid_chip_hours, missing);
         Get(x, "allocated_chip_hours", pp.allocated_chip_hours, missing);
         Get(x, "effective_chip_hours", pp.effective_chip_hours, missing);
@@ -525,6 +561,15 @@ StatusOr<RunRecord> ParseRunJson(const std::string& text, const std::string& nam
         Get(x, "cost_usd", ww.cost_usd, missing);
         Get(x, "value_all_up_usd", ww.value_all_up_usd, missing);
         f.workloads.push_back(ww);
+      }
+      for (const auto& x : m.value("serving", Json::array())) {
+        MonthFigures::Serving sv;
+        sv.model = x.value("model", "");
+        sv.chip_type = x.value("chip_type", "");
+        Get(x, "chip_hours", sv.chip_hours, missing);
+        Get(x, "served_output_tokens", sv.served_output_tokens, missing);
+        Get(x, "capacity_output_tokens", sv.capacity_output_tokens, missing);
+        f.serving.push_back(sv);
       }
       for (const auto& x : m.value("events", Json::array())) {
         MonthFigures::Event e;

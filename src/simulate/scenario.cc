@@ -274,8 +274,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
   const int N = dm.horizon_months;
   const std::int64_t all_hours = HoursInMonths(dm, 1, N);
   const std::int64_t offset = (start - dm.MonthStart(1)) / kSecondsPerHour;
-  DemandModel quiet = dm;  // the scenario's expected hour: no hourly noise
-  for (auto& t : quiet.tiers) t.hourly_noise_log_sd = 0;
+  DemandModel quiet = dm;  // the scenario's expected hour: no hourly or day-level noise
+  for (auto& t : quiet.tiers) t.hourly_noise_log_sd = t.daily_level_log_sd = 0;
   std::vector<double> noisy(static_cast<size_t>(all_hours)), smooth(static_cast<size_t>(all_hours));
   auto month_of = [&](size_t h) {
     return std::clamp(MonthsBetween(dm.start_month, start + static_cast<UtcSeconds>(h) * kSecondsPerHour), 1,

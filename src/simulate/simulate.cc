@@ -26,8 +26,6 @@ double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 // earns elsewhere, so the re-solve still gives it all it can.
 constexpr double kFloorAsBidUsdPerEffectiveChipHour = 1e4;
 constexpr double kHoursPerMonth = 730.0;
-// Re-solves up to this many chip columns price switching inside the LP.
-constexpr long kSwitchCostColumns = 6000;
 
 // z with Phi(z) = q, by bisection on erfc (called once per run).
 double NormalScore(double q) {
@@ -92,7 +90,6 @@ struct World {
   };
   std::vector<EnginePool> engine;
   int num_engine_pools = 0;
-  bool switch_cost_in_lp = false;
   std::vector<SimEvent> events;  // shared, by time
   LedgerLayout layout;
   LedgerOptions ledger_options;
@@ -187,7 +184,6 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
     if (!any) std::fill(eff.begin(), eff.end(), std::nullopt);
     w.efficiency = eff;
   }
-  if (!wd.switch_cost_in_lp) agg.switch_cost_usd_per_chip = 0;
   return agg;
 }
 
@@ -1036,6 +1032,8 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
           for (int p = 0; p < P; ++p) {
             const double tokens =
                 wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+            lh.capacity_output_tokens[p * W + w] = tokens;
+            lh.served_output_tokens[p * W + w] = served * tokens / capacity;
             lh.revenue_usd[p * W + w] = served * price * tokens / capacity;
           }
     }
@@ -1296,11 +1294,6 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
     if (gangs && wd.shape.pools[p0].interconnect_domain_chips > 1) wd.engine.push_back({a, true});
   }
   wd.num_engine_pools = static_cast<int>(wd.engine.size());
-  wd.switch_cost_in_lp = o.switch_cost_in_lp.value_or(
-      static_cast<long>(wd.num_engine_pools) * wd.num_workloads *
-          (std::max(st.horizon_hours, st.resolve_every_hours) / st.period_hours) <=
-      kSwitchCostColumns);
-  res.switch_cost_in_lp = wd.switch_cost_in_lp;
 
   // Shared events: launches, landings and contract ends, failures.
   const UtcSeconds end = wd.TimeOf(wd.hours);

@@ -71,14 +71,6 @@ struct SimulateOptions {
   std::optional<int> horizon_hours;
   std::optional<int> period_hours;
   std::optional<bool> integer_gangs;
-  // Price switching inside each re-solve's LP. Unset = when the re-solve is
-  // small (at most kSwitchCostColumns chip columns: chip types x classes x
-  // periods). The switching rows make the simplex highly degenerate: one
-  // 48-hour re-solve of a 10-pool fleet took 14.6 s with them against 0.12 s
-  // without, so large fleets leave them out and keep the plan stable through
-  // the way it is spread over pools. Chips actually moved are always counted
-  // and charged.
-  std::optional<bool> switch_cost_in_lp;
   // Threads for the re-solves (0 = all hardware threads). Results never
   // depend on it: each re-solve depends only on what is known at its hour.
   int threads = 0;
@@ -179,8 +171,7 @@ struct SimulationResult {
   std::uint64_t seed = 0;
   UtcSeconds start = 0;
   int hours = 0;
-  SimulateSettings settings;       // as used (overrides applied)
-  bool switch_cost_in_lp = false;  // as decided (see SimulateOptions)
+  SimulateSettings settings;  // as used (overrides applied)
   std::vector<std::string> model_ids;
   std::vector<RealisedLaunch> launches;
   TraceReplay trace;

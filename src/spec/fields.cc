@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "util/text.h"
+
 // The table leaves most members of each entry at their defaults on purpose;
 // GCC 12 warns about every designated initializer that does.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -745,6 +747,21 @@ const ObjectDef kDemand{
              .max = Bound{1, true},
              .default_value = "0",
              .hints = {"day_level_autocorrelation", "daily_autocorrelation"}},
+            {.key = "hourly_band_factors",
+             .type = VT::kNumberList,
+             .description =
+                 "Recalibration of the hourly noise (day level and hours together): multipliers "
+                 "of the half-widths of its P25-P75, P10-P90 and P5-P95 bands, measured by a "
+                 "rolling backtest on real traffic (`fungible fit-profile` writes them); applied "
+                 "by `forecast --hourly` and `simulate` unless `--no-recalibration`. Absent: none.",
+             .min = Above(0),
+             .max = AtMost(10),
+             .exact_items = 3,
+             .hints = {"band_factors", "hourly_factors", "recalibration"}},
+            {.key = "hourly_band_factors_source",
+             .type = VT::kString,
+             .description = "Where hourly_band_factors came from (written by `fungible fit-profile`).",
+             .hints = {"band_factors_source"}},
             {.key = "growth",
              .type = VT::kObject,
              .description = "Growth and uncertainty of this demand.",
@@ -1096,6 +1113,33 @@ const ObjectDef kOffer{
     .exactly_one_of = {"usd_per_chip_hour", "usd_per_mw_month"},
 };
 
+const ObjectDef kFinancing{
+    .name = "Financing",
+    .where = "plan.financing[]",
+    .description =
+        "Cash that comes in on a date outside token revenue: an equity raise, debt drawn, a "
+        "partner's prepayment.",
+    .fields =
+        {
+            {.key = "date",
+             .type = VT::kDate,
+             .description = "Date the cash arrives, UTC (it counts in that month).",
+             .required = true,
+             .hints = {"at", "when"}},
+            {.key = "usd",
+             .type = VT::kNumber,
+             .description = "Amount, USD.",
+             .required = true,
+             .min = Above(0),
+             .max = AtMost(kMaxUsd),
+             .hints = {"amount", "amount_usd", "usd_amount"}},
+            {.key = "note",
+             .type = VT::kString,
+             .description = "What it is, for the report.",
+             .hints = {"name", "description"}},
+        },
+};
+
 const ObjectDef kPlan{
     .name = "Plan",
     .where = "plan",
@@ -1152,6 +1196,28 @@ const ObjectDef kPlan{
              .max = AtMost(kMaxUsd),
              .default_value = "0",
              .hints = {"initial_cash", "cash", "starting_cash", "cash_usd"}},
+            {.key = "operating_cost_usd_per_month",
+             .type = VT::kNumber,
+             .description = "Cash spent each month outside compute (staff, facilities, everything the "
+                            "compute cost does not hold), USD; counts in the cash path, not in the value "
+                            "the plan maximises.",
+             .min = AtLeast(0),
+             .max = AtMost(kMaxUsd),
+             .default_value = "0",
+             .hints = {"opex", "operating_costs", "opex_usd_per_month", "overhead"}},
+            {.key = "operating_cost_monthly_growth",
+             .type = VT::kNumber,
+             .description = "Growth of the operating cost per month, as a fraction (0.03 = 3% a month).",
+             .min = AtLeast(-0.5),
+             .max = AtMost(0.5),
+             .default_value = "0",
+             .hints = {"opex_growth", "operating_cost_growth"},
+             .above_max_hint = "a monthly fraction such as 0.03 is 3% a month: is it written in percent?"},
+            {.key = "financing",
+             .type = VT::kObjectList,
+             .description = "Cash raised on dates (equity, debt, prepayments): counts in the cash path.",
+             .object = &kFinancing,
+             .hints = {"raises", "funding", "capital_raises"}},
             {.key = "cash_shortfall_penalty",
              .type = VT::kNumber,
              .description = "Cost in the objective of each USD below the cash floor for a month (emergency "
@@ -1273,24 +1339,6 @@ std::string Join(const std::vector<std::string_view>& words, std::string_view se
   return out;
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-      // A swap of two neighbours ("tpye") is one edit.
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
-    }
-    prev2 = prev;
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -1374,9 +1422,10 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot,        &kChipType,    &kContract, &kPool,     &kRampStep, &kModel,       &kArchitecture,
-      &kWorkload,    &kEligibility, &kBid,      &kDemand,   &kGrowth,   &kLaunch,      &kPriceChange,
-      &kClassGrowth, &kAllocation,  &kForecast, &kSimulate, &kOffer,    &kOfferOption, &kPlan};
+      &kRoot,         &kChipType,    &kContract,    &kPool,       &kRampStep, &kModel,
+      &kArchitecture, &kWorkload,    &kEligibility, &kBid,        &kDemand,   &kGrowth,
+      &kLaunch,       &kPriceChange, &kClassGrowth, &kAllocation, &kForecast, &kSimulate,
+      &kOffer,        &kOfferOption, &kFinancing,   &kPlan};
   return defs;
 }
 
@@ -1427,35 +1476,7 @@ std::string ExpectedContainerText(const FieldDef& f) {
 }
 
 std::vector<std::string> Suggest(std::string_view word, const std::vector<std::string>& candidates) {
-  const std::string w = Lower(word);
-  size_t best = std::string::npos;
-  std::vector<std::string> out;
-  for (const auto& c : candidates) {
-    size_t d = EditDistance(w, Lower(c));
-    // Close enough: one edit for short words, else a third of the longer word (at least 2).
-    size_t longer = std::max(w.size(), c.size());
-    size_t limit = longer < 5 ? 1 : std::max<size_t>(2, longer / 3);
-    if (d > limit) continue;
-    if (d < best) {
-      best = d;
-      out = {c};
-    } else if (d == best) {
-      out.push_back(c);
-    }
-  }
-  if (!out.empty() || w.size() < 3) return out;
-  // Ids are often shortened or given another variant: "h100" or "h100-pcie"
-  // for "h100-sxm". Suggest candidates that start with the word, or share its
-  // first dash-separated part, when only a few do.
-  const std::string head = w.substr(0, w.find_first_of("-_"));
-  for (const auto& c : candidates) {
-    const std::string lc = Lower(c);
-    if (lc.rfind(w, 0) == 0 ||
-        (head.size() >= 3 && lc.rfind(head, 0) == 0 && (lc.size() == head.size() || lc[head.size()] == '_')))
-      out.push_back(c);
-  }
-  if (out.size() > 3) out.clear();
-  return out;
+  return SuggestClosest(word, candidates);
 }
 
 std::vector<std::string> SuggestKey(std::string_view word, const ObjectDef& def) {

@@ -142,7 +142,7 @@ allocation: {bogus_key: 1}
 forecast: {bogus_key: 1}
 simulate: {bogus_key: 1}
 offers: [{id: o, provider: p, kind: reserved, chip_type: h100-sxm, quantity: 1, start: 2026-02-01, duration_months: 1, usd_per_chip_hour: 1, landing_ramp: [{at: 2026-02-01, fraction: 1}], options: [{kind: expand, notice_months: 1, bogus_key: 1}], bogus_key: 1}]
-plan: {bogus_key: 1}
+plan: {financing: [{date: 2026-03-01, usd: 1, bogus_key: 1}], bogus_key: 1}
 bogus_key: 1
 )";
   auto fleet = ParseFleetSpec(spec, "inline.yaml");

@@ -494,6 +494,9 @@ class FleetBuilder {
     d.hourly_noise_autocorrelation = r.NumberOr("hourly_noise_autocorrelation");
     d.daily_level_log_sd = r.NumberOr("daily_level_log_sd");
     d.daily_level_autocorrelation = r.NumberOr("daily_level_autocorrelation");
+    if (auto list = r.NumberList("hourly_band_factors"))
+      for (const auto& e : *list) d.hourly_band_factors.push_back(e.value);
+    if (auto v = r.String("hourly_band_factors_source")) d.hourly_band_factors_source = *v;
     std::optional<UtcSeconds> as_of;
     if (d.as_of != 0) as_of = d.as_of;
     r.WithObject("growth", [&](ObjectReader& g) { d.growth = ReadGrowth(g, as_of); });
@@ -700,6 +703,17 @@ class FleetBuilder {
     p.cash_floor_usd = r.Number("cash_floor_usd");
     p.cash_floor_loc = r.ValueLoc("cash_floor_usd");
     p.initial_cash_usd = r.NumberOr("initial_cash_usd");
+    p.operating_cost_usd_per_month = r.NumberOr("operating_cost_usd_per_month");
+    p.operating_cost_monthly_growth = r.NumberOr("operating_cost_monthly_growth");
+    r.ForEach("financing", [&](ObjectReader& f, size_t) {
+      auto date = f.Date("date");
+      auto usd = f.Number("usd");
+      if (!date || !usd) return;
+      p.financing.push_back(
+          {*date, *usd, f.String("note").value_or(""), f.ValueLoc("date"), f.PathOf("date")});
+    });
+    std::stable_sort(p.financing.begin(), p.financing.end(),
+                     [](const auto& a, const auto& b) { return a.date < b.date; });
     p.cash_shortfall_penalty = r.NumberOr("cash_shortfall_penalty");
     p.unserved_share_limit = r.NumberOr("unserved_share_limit");
     if (p.cash_floor_usd && *p.cash_floor_usd > p.initial_cash_usd)

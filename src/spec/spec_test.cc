@@ -164,6 +164,14 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
   const Fleet& f = *fleet;
 
+  // The plan's cash: operating costs and a raise.
+  EXPECT_EQ(f.plan.operating_cost_usd_per_month, 1.0e7);
+  EXPECT_EQ(f.plan.operating_cost_monthly_growth, 0.01);
+  ASSERT_EQ(f.plan.financing.size(), 1u);
+  EXPECT_EQ(f.plan.financing[0].usd, 5.0e8);
+  EXPECT_EQ(f.plan.financing[0].note, "series C");
+  EXPECT_EQ(f.plan.financing[0].path, "plan.financing[0].date");
+
   // A catalog chip with overrides keeps the rest of its catalog figures.
   const ChipType* v6e = f.FindChip("tpu-v6e-derated");
   ASSERT_NE(v6e, nullptr);
@@ -250,11 +258,14 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_EQ(d->daily_level_log_sd, 0.12);
   EXPECT_EQ(d->daily_level_autocorrelation, 0.7);
   EXPECT_EQ(f.FindDemand("chat-small")->daily_level_log_sd, 0);  // default
+  EXPECT_EQ(d->hourly_band_factors, (std::vector<double>{1.2, 1.1, 1.05}));
+  EXPECT_EQ(d->hourly_band_factors_source, "an example: fit-profile writes these");
+  EXPECT_TRUE(f.FindDemand("chat-small")->hourly_band_factors.empty());  // default: none
 
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 178);
+  EXPECT_EQ(f.class_growth[0].loc.line, 180);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older

@@ -141,4 +141,18 @@ std::optional<double> ParseDouble(const std::string& s) {
   return out;
 }
 
+std::string CsvField(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  // csv_write returns the bytes the quoted field needs; at most 2n + 2.
+  std::string quoted(2 * field.size() + 2, '\0');
+  quoted.resize(csv_write(quoted.data(), quoted.size(), field.data(), field.size()));
+  return quoted;
+}
+
+std::string CsvRecord(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) out += (i > 0 ? "," : "") + CsvField(fields[i]);
+  return out + "\n";
+}
+
 }  // namespace fungible

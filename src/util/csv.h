@@ -1,4 +1,4 @@
-// Reading RFC-4180 CSV files (quoted fields, embedded newlines) through
+// Reading and writing RFC-4180 CSV (quoted fields, embedded newlines) through
 // libcsv, keeping the line each record starts on for error messages.
 #pragma once
 
@@ -39,5 +39,13 @@ StatusOr<CsvTable> ParseCsv(const std::string& text, const std::string& name);
 // Parses a finite decimal number ("12", "-1.5", "4.7e12"); nullopt on anything
 // else ("", " 1", "0x10", "inf", "nan", "1.2x").
 std::optional<double> ParseDouble(const std::string& s);
+
+// One CSV record with its line end: fields joined by ',', a field holding a
+// comma, a quote, CR or LF quoted by libcsv as RFC 4180 requires
+// ("a,\"b" -> "\"a,\"\"b\""); other fields as they are. Every CSV fungible
+// writes goes through here, so what it writes ParseCsv reads back unchanged.
+std::string CsvRecord(const std::vector<std::string>& fields);
+// One field of a record, quoted the same way.
+std::string CsvField(const std::string& field);
 
 }  // namespace fungible

@@ -60,5 +60,15 @@ TEST(Csv, FilesAreReadUpToABound) {
   EXPECT_EQ(*empty, "");
 }
 
+TEST(Csv, RecordsQuoteWhatRfc4180RequiresAndReadBack) {
+  const std::vector<std::string> fields = {"pool,a", "say \"hi\"", "two\nlines", "plain", "", "cr\r"};
+  const std::string line = CsvRecord(fields);
+  EXPECT_EQ(line, "\"pool,a\",\"say \"\"hi\"\"\",\"two\nlines\",plain,,\"cr\r\"\n");
+  auto t = ParseCsv(CsvRecord({"a", "b", "c", "d", "e", "f"}) + line, "t.csv");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->rows.size(), 1u);
+  EXPECT_EQ(t->rows[0], fields);
+}
+
 }  // namespace
 }  // namespace fungible

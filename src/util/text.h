@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fungible {
@@ -38,5 +39,12 @@ std::string Money(double usd, MoneySign sign = MoneySign::kDropNegativeZero);
 // column left-aligned and the rest right-aligned, no trailing spaces; cells
 // beyond the header's columns are left out.
 std::string Table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// Closest matches for `word` among `candidates`, best first, for "did you
+// mean": one edit for short words, else up to a third of the longer word (a
+// swap of two neighbours is one edit; case, '-', '_' and ' ' do not count);
+// failing that, the few candidates that start with the word. Empty when
+// nothing is close.
+std::vector<std::string> SuggestClosest(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace fungible

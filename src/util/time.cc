@@ -35,8 +35,7 @@ StatusOr<UtcSeconds> ParseUtc(std::string_view text) {
   std::int64_t secs = std::chrono::sys_days(ymd).time_since_epoch() / std::chrono::seconds(1);
   std::string_view rest = text.substr(10);
   if (rest.empty()) return secs;
-  if (rest[0] != 'T' && rest[0] != ' ')
-    return Status::Invalid("expected 'T' after the date in " + quoted);
+  if (rest[0] != 'T' && rest[0] != ' ') return Status::Invalid("expected 'T' after the date in " + quoted);
   rest.remove_prefix(1);
   std::string_view tz;
   if (!rest.empty() && (rest.back() == 'Z' || rest.back() == 'z')) {
@@ -49,8 +48,7 @@ StatusOr<UtcSeconds> ParseUtc(std::string_view text) {
   if (tz.empty())
     return Status::Invalid("time " + quoted + " has no UTC zone: end it with 'Z' (times are UTC)");
   int h = 0, mi = 0, s = 0;
-  if (rest.size() != 5 && rest.size() != 8)
-    return Status::Invalid("expected HH:MM or HH:MM:SS in " + quoted);
+  if (rest.size() != 5 && rest.size() != 8) return Status::Invalid("expected HH:MM or HH:MM:SS in " + quoted);
   if (!ParseInt(rest.substr(0, 2), h) || rest[2] != ':' || !ParseInt(rest.substr(3, 2), mi) ||
       (rest.size() == 8 && (rest[5] != ':' || !ParseInt(rest.substr(6, 2), s))))
     return Status::Invalid("expected HH:MM or HH:MM:SS in " + quoted);
@@ -66,6 +64,13 @@ std::string FormatUtc(UtcSeconds t) {
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(sod / 3600), static_cast<int>((sod % 3600) / 60));
   return buf;
+}
+
+std::string FormatRfc3339(UtcSeconds t) {
+  std::int64_t sec = ((t % 60) + 60) % 60;
+  std::string out = FormatUtc(t);
+  out.insert(out.size() - 1, ":" + std::string(sec < 10 ? "0" : "") + std::to_string(sec));
+  return out;
 }
 
 std::string FormatDate(UtcSeconds t) { return FormatUtc(t).substr(0, 10); }
@@ -97,7 +102,8 @@ UtcSeconds AddMonths(UtcSeconds month_start, int months) {
 int MonthsBetween(UtcSeconds from, UtcSeconds to) {
   auto a = ToYmd(from), b = ToYmd(to);
   return (static_cast<int>(b.year()) - static_cast<int>(a.year())) * 12 +
-         (static_cast<int>(static_cast<unsigned>(b.month())) - static_cast<int>(static_cast<unsigned>(a.month())));
+         (static_cast<int>(static_cast<unsigned>(b.month())) -
+          static_cast<int>(static_cast<unsigned>(a.month())));
 }
 
 StatusOr<std::int64_t> ParseDurationSeconds(std::string_view text) {

@@ -19,8 +19,10 @@ constexpr std::int64_t kSecondsPerDay = 86400;
 // such as 2027-02-30 with a message naming what is wrong.
 StatusOr<UtcSeconds> ParseUtc(std::string_view text);
 
-// "YYYY-MM-DDTHH:MMZ".
+// "YYYY-MM-DDTHH:MMZ", for people.
 std::string FormatUtc(UtcSeconds t);
+// "YYYY-MM-DDTHH:MM:SSZ": RFC 3339 with seconds and a zone, for JSON and the API.
+std::string FormatRfc3339(UtcSeconds t);
 // "YYYY-MM-DD".
 std::string FormatDate(UtcSeconds t);
 // "YYYY-MM".

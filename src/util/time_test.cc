@@ -9,6 +9,8 @@ TEST(Time, ParsesDateAndUtcTime) {
   auto d = ParseUtc("2027-01-04");
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(FormatUtc(*d), "2027-01-04T00:00Z");
+  EXPECT_EQ(FormatRfc3339(*d), "2027-01-04T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(*d + 3661), "2027-01-04T01:01:01Z");
   auto t = ParseUtc("2027-01-04T13:30Z");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t - *d, 13 * 3600 + 30 * 60);

@@ -4,14 +4,16 @@
 Usage: compare_figures.py REPORT.html DIR
 
 DIR holds the JSON the commands wrote for the same spec and seed:
-forecast.json (`forecast --json`), validate.json (`validate --json`),
+forecast.json (`forecast --json`), validate.json (`validate --json -`),
 plan.json, evaluate.json, allocate.json, run/run.json, review.json.
 Reads the figures document out of the report's
 <script id="fungible-figures" type="application/json"> and checks, view by
 view, that each number drawn equals the one in the command's output (the
-cone's bands, the layer cake's signed offers, VSS/EVPI/mismatch/cash, the
+cone's bands, the layer cake's signed offers, VSS/EVPI, the money words (value, cash profit,
+imputed value), the mismatch tables, the cash path and capital to raise, the
 allocation summed by workload and the pool utilization, return on compute by
-horizon/team/chip type, the review's bridges, the unit economics). Exit 1
+horizon/team/chip type, the review's bridges and
+cost by contract, the unit economics). Exit 1
 with every difference listed.
 """
 import html.parser
@@ -89,18 +91,36 @@ def main():
     # The plan.
     plan = load(os.path.join(d, "plan.json"))
     pf = fig["plan"]
-    for k in ["objective_usd", "vss_usd", "evpi_usd", "probability_cash_breach", "return_on_compute", "cash_floor_usd"]:
+    for k in ["objective_usd", "vss_usd", "evpi_usd", "probability_cash_breach", "return_on_compute",
+              "cash_return_on_compute", "cash_floor_usd", "operating_cost_usd", "financing_usd"]:
         same("plan " + k, pf[k], plan[k])
-    for i, row in enumerate(plan["mismatch"]["profit_usd"]):
+    # The money words: value = cash profit + imputed value, each a spread.
+    for k in ["value_usd", "revenue_usd", "compute_cost_usd", "cash_profit_usd", "imputed_value_usd"]:
+        for q in ["mean", "p10", "p50", "p90"]:
+            same(f"plan {k} {q}", pf[k][q], plan[k][q])
+    # The cash path fan: end-of-month cash P10/P50/P90 per planned month.
+    same("cash months", len(pf["cash_by_month_usd"]), len(plan["cash_by_month_usd"]))
+    for a, b in zip(pf["cash_by_month_usd"], plan["cash_by_month_usd"]):
+        same("cash month", a["month"], b["month"])
+        for q in ["mean", "p10", "p50", "p90"]:
+            same(f"cash {b['month']} {q}", a[q], b[q])
+    same("capital to raise", len(pf["capital_to_raise"]), len(plan["capital_to_raise"]))
+    for a, b in zip(pf["capital_to_raise"], plan["capital_to_raise"]):
+        for k in ["quantile", "usd", "by_month"]:
+            same(f"capital to raise at {b['quantile']} {k}", a[k], b[k])
+    for i, row in enumerate(plan["mismatch"]["value_usd"]):
         for j, v in enumerate(row):
-            same(f"mismatch profit [{i}][{j}]", pf["mismatch"]["profit_usd"][i][j], v)
+            same(f"mismatch value [{i}][{j}]", pf["mismatch"]["value_usd"][i][j], v)
+            same(f"mismatch cash profit [{i}][{j}]", pf["mismatch"]["cash_profit_usd"][i][j],
+                 plan["mismatch"]["cash_profit_usd"][i][j])
             same(f"mismatch unserved [{i}][{j}]", pf["mismatch"]["unserved_share"][i][j],
                  plan["mismatch"]["unserved_share"][i][j])
     by_name = {s["name"]: s for s in plan["scenario_outcomes"]}
     same("scenarios", len(pf["scenarios"]), len(by_name))
     for s in pf["scenarios"]:
         same(f"scenario {s['name']} lowest cash", s["min_cash_usd"], by_name[s["name"]]["min_cash_usd"])
-        same(f"scenario {s['name']} profit", s["profit_usd"], by_name[s["name"]]["profit_usd"])
+        for k in ["value_usd", "cash_profit_usd", "imputed_value_usd", "revenue_usd", "cost_usd"]:
+            same(f"scenario {s['name']} {k}", s[k], by_name[s["name"]][k])
     same("cumulative probability", pf["scenarios"][-1]["cumulative_probability"],
          sum(s["probability"] for s in plan["scenario_outcomes"]))
     # The layer cake's signed offers: the chips the plan signs.
@@ -115,8 +135,13 @@ def main():
                 failures.append(f"layer cake {o['id']}: more chips landed than signed")
 
     ev = load(os.path.join(d, "evaluate.json"))
-    for k in ["objective_change_usd", "expected_profit_change_usd", "cost_usd", "chips"]:
+    for k in ["objective_change_usd", "expected_value_change_usd", "expected_revenue_change_usd",
+              "expected_cost_change_usd", "expected_cash_profit_change_usd", "expected_imputed_value_change_usd",
+              "probability_value_falls", "cost_usd", "chips"]:
         same("evaluate " + k, fig["evaluate"][k], ev[k])
+    by_name = {s["name"]: s for s in ev["scenarios"]}
+    for s in fig["evaluate"]["scenarios"]:
+        same(f"evaluate {s['name']} value change", s["value_change_usd"], by_name[s["name"]]["value_change_usd"])
 
     # A week of allocation: chips by workload = the pools' chips summed.
     al = load(os.path.join(d, "allocate.json"))
@@ -168,6 +193,13 @@ def main():
         parts = {p["name"]: p["amount"] for p in bridges[name]["parts"]}
         for part, amount in b["parts"].items():
             same(f"bridge {name} {part}", parts.get(part), amount)
+
+    # Compute cost by contract.
+    cs = {c["contract"]: c for c in fig["review"]["contracts"]}
+    same("contracts", len(cs), len(rv["contracts"]))
+    for c in rv["contracts"]:
+        for k in ["cost_usd", "previous_cost_usd", "paid_chip_hours", "volume_effect_usd", "rate_effect_usd"]:
+            same(f"contract {c['contract']} {k}", cs.get(c["contract"], {}).get(k), c[k])
 
     # The unit economics, as validate computes them.
     va = load(os.path.join(d, "validate.json"))["economics"]

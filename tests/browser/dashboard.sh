@@ -20,7 +20,7 @@ store=$d/lab.db
 viewer=$("$bin" token add --store "$store" --name viewer --role viewer)
 admin=$("$bin" token add --store "$store" --name ops --role admin)
 "$bin" serve "$root/examples/small-lab.yaml" --store "$store" --port 0 --port-file "$d/port" --clock virtual \
-  --from 2027-01-01T00:00Z --hours 48 --period-hours 12 --schedule-interval-ms 200 2>"$d/serve.log" &
+  --from 2027-01-01T00:00Z --window 48h --period 12h --schedule-interval-ms 200 2>"$d/serve.log" &
 pid=$!
 for _ in $(seq 1 600); do
   if [ -s "$d/port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$d/port")/healthz")" = 200 ]; then

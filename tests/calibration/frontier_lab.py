@@ -42,6 +42,17 @@ REVENUE_PER_CHIP_YEAR = (10e3, 25e3)
 # floor is the part that is never given up, so it sits below that share.
 FLOOR_SHARE = (0.15, 0.60)
 
+# The cone's median run-rate a year and two years out: Anthropic's own
+# projection (The Information, reported by The Decoder, 2025-11-09) grew
+# revenue x2.56 (2026 to 2027) and x1.80 (2027 to 2028); from $30B that is
+# $77B and $138B. The median sits within a factor 1.5 of those.
+RUN_RATE_12_MONTHS = (77e9 / 1.5, 77e9 * 1.5)
+RUN_RATE_24_MONTHS = (138e9 / 1.5, 138e9 * 1.5)
+# Its CEO (Dwarkesh Podcast, 2026-02): revenue of "$800 billion" a year by late
+# 2027 is the 10x-a-year curve held, a level no hedge survives if bought for:
+# the cone's P95 two years out stays below it.
+RUN_RATE_24_MONTHS_P95_MAX = 800e9
+
 failures = []
 
 
@@ -68,7 +79,7 @@ def main():
     run_rate = (RUN_RATE_USD * (1 - RUN_RATE_TOLERANCE), RUN_RATE_USD * (1 + RUN_RATE_TOLERANCE))
 
     # validate: the unit economics at the start month, and no warning.
-    p = run(bin_path, "validate", SPEC, "--json")
+    p = run(bin_path, "validate", SPEC, "--json", "-")
     econ = json.loads(p.stdout)["economics"]
     f = econ["fleet"]
     check("validate: token revenue a year at mean demand", f["usd_token_revenue_per_year"], *run_rate,
@@ -97,11 +108,18 @@ def main():
     first = total[0]
     p50 = first[cone["quantiles"].index(0.5)] if "quantiles" in cone else first[3]
     check(f"forecast: P50 run-rate in {months[0]} (x12)", p50 * 12, *run_rate, "CFO interview")
+    qi = cone["quantiles"]
+    check(f"forecast: P50 run-rate in {months[11]} (x12)", total[11][qi.index(0.5)] * 12, *RUN_RATE_12_MONTHS,
+          "Anthropic projection x2.56 a year (The Information, 2025-11)")
+    check(f"forecast: P50 run-rate in {months[23]} (x12)", total[23][qi.index(0.5)] * 12, *RUN_RATE_24_MONTHS,
+          "Anthropic projection x2.56 then x1.80 (The Information, 2025-11)")
+    check(f"forecast: P95 run-rate in {months[23]} (x12)", total[23][qi.index(0.95)] * 12, 0,
+          RUN_RATE_24_MONTHS_P95_MAX, "Amodei, Dwarkesh Podcast 2026-02: '$800 billion'")
 
     with tempfile.TemporaryDirectory() as tmp:
         # allocate: the first week of April 2026, revenue at the week's run-rate.
         out = os.path.join(tmp, "alloc.json")
-        run(bin_path, "allocate", SPEC, "--from", "2026-04-06T00:00Z", "--hours", "168", "--period", "4h",
+        run(bin_path, "allocate", SPEC, "--from", "2026-04-06T00:00Z", "--window", "7d", "--period", "4h",
             "--lp-only", "--json", out)
         a = json.load(open(out))
         weekly_run_rate = a["revenue_usd"] * 8760 / 168
@@ -126,11 +144,16 @@ def main():
         run(bin_path, "plan", SPEC, "--json", out)
         plan = json.load(open(out))
         for s in plan["scenario_outcomes"]:
-            if s["profit_usd"] > s["revenue_usd"]:
-                print(f"FAIL plan scenario {s['name']}: profit {s['profit_usd']:.4g} above revenue {s['revenue_usd']:.4g}")
+            if s["cash_profit_usd"] > s["revenue_usd"]:
+                print(f"FAIL plan scenario {s['name']}: cash profit {s['cash_profit_usd']:.4g} above revenue {s['revenue_usd']:.4g}")
                 failures.append("profit above revenue")
         if "profit above revenue" not in failures:
-            print(f"ok   plan: profit <= revenue in all {len(plan['scenario_outcomes'])} scenarios")
+            print(f"ok   plan: cash profit <= revenue in all {len(plan['scenario_outcomes'])} scenarios")
+        check("plan: expected revenue / compute cost over the horizon",
+              plan["revenue_usd"]["mean"] / plan["compute_cost_usd"]["mean"], *REVENUE_TO_COMPUTE,
+              "OpenAI 2024 0.7x; inference margins 40-70%")
+        check("plan: P50 token revenue over the 24 months", plan["revenue_usd"]["p50"], 1.0 * 30e9 * 2,
+              (77e9 + 138e9) / 2 * 2 * 1.5, "between today's run-rate held and 1.5x the projection's average")
 
     print(f"{len(failures)} failed" if failures else "calibration: all checks passed")
     return 1 if failures else 0
