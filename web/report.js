@@ -24,7 +24,8 @@
     if (a >= 1) return Number(v.toPrecision(d)).toString();
     return v.toPrecision(d);
   }
-  const usd = (v) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : (v < 0 ? '-$' : '$') + compact(Math.abs(v));
+  // Under half a cent is float noise (e.g. a rate effect of 5e-8 USD): $0.
+  const usd = (v) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : Math.abs(v) < 0.005 ? '$0' : (v < 0 ? '-$' : '$') + compact(Math.abs(v));
   const pct = (v) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : (100 * v).toFixed(1) + '%';
   const num = (v) => compact(v);
   const ratio = (v) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : v.toFixed(2) + 'x';
@@ -226,7 +227,9 @@
     const p = fig.plan;
     const s = section(app, 'plan', 'The procurement plan under the cone',
       'What `fungible plan` signs and what it is worth: the value of planning over the cone (VSS), of knowing the future (EVPI), each point of the cone\'s plan lived in each other point, and the cash path. Cash profit is revenue less compute cost; value is cash profit plus the imputed value of the training and research work (not cash).');
-    const signed = p.offers.filter((o) => o.sign && o.sign !== '-' && o.chips > 0).map((o) => o.id + ' ' + o.sign).join(', ') || 'nothing';
+    // `sign` is true/false in plan --json (a string in older outputs).
+    const signed = p.offers.filter((o) => (o.sign === true || (typeof o.sign === 'string' && o.sign !== '-')) && o.chips > 0)
+      .map((o) => o.id + ' (' + num(o.chips) + ' ' + o.chip_type + ')').join(', ') || 'nothing';
     const spread = (x) => usd(x.mean) + ' (P10 ' + usd(x.p10) + ', P90 ' + usd(x.p90) + ')';
     const raiseText = (r) => r.usd > 0 ? usd(r.usd) + ' by ' + (r.by_month || '–') : '$0 (cash stays above the floor)';
     kpis(s, [
