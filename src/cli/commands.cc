@@ -55,6 +55,8 @@ constexpr Renamed kRenamed[] = {
     {"backtest", "--horizon-days", "the horizons are now '--horizons 1d,7d,max' (durations)"},
     {"simulate", "--days",
      "a run of days is now '--length 14d' (a duration; '--months N' counts calendar months)"},
+    {"report", "--figures",
+     "the figures document is now '--json FILE' (or '-' for stdout), as every command's JSON"},
 };
 
 std::string Quoted(const std::vector<std::string>& words) {

@@ -25,6 +25,7 @@ void AddPlanCommand(CLI::App& app, int& exit_code);       // plan
 void AddEvaluateCommand(CLI::App& app, int& exit_code);   // evaluate
 void AddSimulateCommand(CLI::App& app, int& exit_code);   // simulate
 void AddReviewCommand(CLI::App& app, int& exit_code);     // review
+void AddReportCommand(CLI::App& app, int& exit_code);     // report (HTML)
 
 // Prints a failed status to stderr as "fungible: <diagnostics>" and returns
 // its exit code.

@@ -27,6 +27,7 @@ int Run(int argc, char** argv) {
   AddEvaluateCommand(app, exit_code);
   AddSimulateCommand(app, exit_code);
   AddReviewCommand(app, exit_code);
+  AddReportCommand(app, exit_code);
   if (auto rc = CheckWords(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);

@@ -18,6 +18,7 @@
 
 #include "server/auth.h"
 #include "server/http_front.h"
+#include "server/ui.h"
 
 namespace fungible::server {
 
@@ -690,6 +691,14 @@ struct Service::Impl {
       if (p != Phase::kServing) res.set_header("Retry-After", "1");
       SetJson(res, p == Phase::kServing ? 200 : 503, {{"status", PhaseName(p)}});
     });
+    InstallUiRoutes(
+        [this](auto& m, auto& p, bool token, UiHandler h) {
+          Route(m, p, token ? Access::kAnyRole : Access::kPublic, [h](auto& q, auto& r, auto&) { h(q, r); });
+        },
+        [this] {
+          std::shared_lock<std::shared_mutex> lock(engine_mu);
+          return UiLiveFigures(*engine, fleet, engine_now());
+        });
     Route("GET", "/openapi.json", Access::kPublic,
           [](auto&, auto& res, auto&) { SetJson(res, 200, OpenApiDocument()); });
     Route("GET", "/metrics", Access::kAnyRole, [this](auto&, auto& res, auto&) {
