@@ -133,7 +133,7 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   ev.quantity_in_unit = po.chips_per_unit > 0 ? chips / po.chips_per_unit : 0;
   ev.usd_per_chip_hour = po.usd_per_chip_hour;
   const PlanProblem& pr = with->problem;
-  for (int t = 0; t < pr.months; ++t) ev.months_in_horizon += po.in_window[t] > 0 ? 1 : 0;
+  ev.months_in_horizon = po.months_in_horizon;
   ev.contract_months = po.contract_months;
   ev.payment_share_in_horizon = po.payment_share_in_horizon;
   const size_t K = scenarios.size();

@@ -159,7 +159,7 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       for (int t = 0; t < pr.months; ++t)
         d.cost_usd_per_chip += o.usd_per_chip_hour * pr.hours[t] * o.landed[t];
     d.contract_months = o.contract_months;
-    for (int t = 0; t < pr.months; ++t) d.months_in_horizon += o.in_window[t] > 0 ? 1 : 0;
+    d.months_in_horizon = o.months_in_horizon;
     d.payment_share_in_horizon = o.payment_share_in_horizon;
     const int j = pr.link_of_offer(static_cast<int>(oi));
     if (j >= 0) {

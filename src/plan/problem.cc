@@ -197,7 +197,10 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
         po.on_demand ? 0.0 : o.prepayment_fraction * po.usd_per_chip_hour * contract_landed_hours;
     po.contract_months = o.duration_months;
     double horizon_landed_hours = 0;
-    for (int t = 0; t < T; ++t) horizon_landed_hours += po.landed[t] * pr.hours[t];
+    for (int t = 0; t < T; ++t) {
+      horizon_landed_hours += po.landed[t] * pr.hours[t];
+      po.months_in_horizon += po.in_window[t] > 0 ? 1 : 0;
+    }
     po.payment_share_in_horizon =
         contract_landed_hours > 0 ? horizon_landed_hours / contract_landed_hours : 1.0;
     for (const auto& opt : o.options) {

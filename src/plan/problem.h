@@ -57,6 +57,7 @@ struct PlanOffer {
   // (landed chip-hours) that falls inside the planned months: the program
   // values only those months, and says so.
   int contract_months = 0;
+  int months_in_horizon = 0;  // planned months the contract window touches
   double payment_share_in_horizon = 1;
   double prepayment_fraction = 0;
   double prepayment_usd_per_chip = 0;    // paid in month 0: fraction x the whole contract's price per chip
