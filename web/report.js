@@ -548,7 +548,7 @@
         option: { legend: legend(), grid: { left: 70, right: 30, top: 40, bottom: 120 }, xAxis: xCat(labels, '', { axisLabel: { interval: 0, rotate: labels.length > 4 ? 25 : 0 } }), yAxis: yAxis('USD per chip-hour', (v) => '$' + compact(v)),
           series: [{ name: 'revenue', type: 'bar', data: e.units.map((u) => u.usd_revenue_per_chip_hour) }, { name: 'cost', type: 'bar', data: e.units.map((u) => u.usd_cost_per_chip_hour) }] },
         columns: ['model', 'chip type', 'output tokens/s per chip', 'source', 'revenue $/chip-h', 'cost $/chip-h', 'gross margin'],
-        rows: e.units.map((u) => [u.model, u.chip_type, num(u.output_tokens_per_s_per_chip), u.measured ? 'measured' : 'estimated', u.usd_revenue_per_chip_hour.toFixed(2), u.usd_cost_per_chip_hour.toFixed(2), pct(u.gross_margin)]),
+        rows: e.units.map((u) => [u.model, u.chip_type, num(u.output_tokens_per_s_per_chip), u.throughput_from === 'spec' ? 'measured' : 'estimated', u.usd_revenue_per_chip_hour.toFixed(2), u.usd_cost_per_chip_hour.toFixed(2), pct(u.gross_margin)]),
       };
     }, { wide: true });
     if (e.warnings.length) s.append(el('ul', { class: 'warnings' }, ...e.warnings.map((w) => el('li', { text: w.field + ': ' + w.message }))));

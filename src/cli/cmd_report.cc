@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "economics/unit_economics.h"
+#include "economics/unit_economics_json.h"
 #include "forecast/forecast.h"
 #include "forecast/report.h"
 #include "report/figures.h"
@@ -81,7 +82,7 @@ StatusOr<Json> BuildFigures(const ReportFlags& f) {
     if (!cone.ok()) return cone.status();
     fig["cone"] = *cone;
     if (!f.actuals.empty()) inputs["actuals"] = f.actuals;
-    fig["economics"] = report::EconomicsFigures(economics::ComputeUnitEconomics(*fleet));
+    fig["economics"] = economics::UnitEconomicsJson(economics::ComputeUnitEconomics(*fleet));
   } else if (!f.actuals.empty()) {
     return Status::Invalid("--actuals: needs the spec (the cone is drawn from it)");
   }

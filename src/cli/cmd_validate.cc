@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "economics/unit_economics.h"
+#include "economics/unit_economics_json.h"
 #include "spec/spec.h"
 #include "util/text.h"
 
@@ -106,43 +107,6 @@ std::string FormatEconomics(const economics::UnitEconomics& ue) {
   return out;
 }
 
-nlohmann::ordered_json EconomicsJson(const economics::UnitEconomics& ue) {
-  nlohmann::ordered_json units = nlohmann::ordered_json::array();
-  for (const auto& u : ue.units)
-    units.push_back({{"model", u.model},
-                     {"chip_type", u.chip_type},
-                     {"output_tokens_per_s_per_chip", u.output_tokens_per_s_per_chip},
-                     {"throughput_from", u.measured ? "spec" : "estimate"},
-                     {"estimated_output_tokens_per_s_per_chip",
-                      u.estimated_output_tokens_per_s_per_chip
-                          ? nlohmann::ordered_json(*u.estimated_output_tokens_per_s_per_chip)
-                          : nlohmann::ordered_json(nullptr)},
-                     {"usd_revenue_per_chip_hour", u.usd_revenue_per_chip_hour},
-                     {"usd_cost_per_chip_hour", u.usd_cost_per_chip_hour},
-                     {"gross_margin", u.gross_margin}});
-  const economics::FleetEconomics& f = ue.fleet;
-  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
-  for (const auto& w : ue.warnings) warnings.push_back({{"field", w.field}, {"message", w.message}});
-  return {{"at", FormatDate(f.at)},
-          {"units", units},
-          {"fleet",
-           {{"chips_landed", f.chips_landed},
-            {"facility_megawatts", f.facility_megawatts},
-            {"usd_token_revenue_per_year", f.usd_token_revenue_per_year},
-            {"usd_compute_cost_per_year", f.usd_compute_cost_per_year},
-            {"revenue_to_compute_cost", f.revenue_to_compute_cost},
-            {"usd_revenue_per_chip_year", f.usd_revenue_per_chip_year},
-            {"serving_chips_at_mean_demand", f.serving_chips_at_mean_demand},
-            {"serving_chips_at_peak_hour", f.serving_chips_at_peak_hour},
-            {"usd_serving_cost_per_year", f.usd_serving_cost_per_year},
-            {"usd_serving_cost_at_peak_per_year", f.usd_serving_cost_at_peak_per_year},
-            {"inference_gross_margin", f.inference_gross_margin},
-            {"inference_gross_margin_fungible", f.inference_gross_margin_fungible},
-            {"serving_share_of_chips", f.serving_share_of_chips},
-            {"model_development_floor_share", f.model_development_floor_share}}},
-          {"warnings", warnings}};
-}
-
 nlohmann::ordered_json SummaryJson(const Fleet& fleet) {
   const FleetSummary s = SummarizeFleet(fleet);
   return {{"name", s.name},
@@ -191,14 +155,15 @@ int RunValidate(const ValidateOptions& opts) {
         {"file", opts.spec},
         {"errors", fleet.ok() ? nlohmann::ordered_json::array() : ErrorsJson(opts.spec, fleet.status())},
         {"summary", fleet.ok() ? SummaryJson(*fleet) : nlohmann::ordered_json(nullptr)},
-        {"economics", ue ? EconomicsJson(*ue) : nlohmann::ordered_json(nullptr)}};
+        {"economics", ue ? economics::UnitEconomicsJson(*ue) : nlohmann::ordered_json(nullptr)}};
     Status st = WriteTextFile(opts.json_path, doc.dump(2) + "\n");
     if (!st.ok()) return ReportError(st);
   }
   if (!fleet.ok()) return ReportError(fleet.status());
   if (!opts.csv_dir.empty()) {
     Status st = MakeDirectory(opts.csv_dir);
-    if (st.ok()) st = WriteJsonRowsCsv(opts.csv_dir + "/economics.csv", EconomicsJson(*ue)["units"]);
+    if (st.ok())
+      st = WriteJsonRowsCsv(opts.csv_dir + "/economics.csv", economics::UnitEconomicsJson(*ue)["units"]);
     if (!st.ok()) return ReportError(st);
   }
   if (opts.json_path != "-") {

@@ -496,31 +496,4 @@ StatusOr<Json> ReviewFigures(const Json& review) {
   });
 }
 
-Json EconomicsFigures(const economics::UnitEconomics& ue) {
-  Json units = Json::array();
-  for (const auto& u : ue.units)
-    units.push_back({{"model", u.model},
-                     {"chip_type", u.chip_type},
-                     {"output_tokens_per_s_per_chip", u.output_tokens_per_s_per_chip},
-                     {"measured", u.measured},
-                     {"usd_revenue_per_chip_hour", u.usd_revenue_per_chip_hour},
-                     {"usd_cost_per_chip_hour", u.usd_cost_per_chip_hour},
-                     {"gross_margin", u.gross_margin}});
-  const auto& f = ue.fleet;
-  Json warnings = Json::array();
-  for (const auto& w : ue.warnings) warnings.push_back({{"field", w.field}, {"message", w.message}});
-  return {{"at", FormatMonth(f.at)},
-          {"units", units},
-          {"fleet",
-           {{"chips_landed", f.chips_landed},
-            {"facility_megawatts", f.facility_megawatts},
-            {"usd_token_revenue_per_year", f.usd_token_revenue_per_year},
-            {"usd_compute_cost_per_year", f.usd_compute_cost_per_year},
-            {"revenue_to_compute_cost", f.revenue_to_compute_cost},
-            {"inference_gross_margin", f.inference_gross_margin},
-            {"inference_gross_margin_fungible", f.inference_gross_margin_fungible},
-            {"serving_share_of_chips", f.serving_share_of_chips}}},
-          {"warnings", warnings}};
-}
-
 }  // namespace fungible::report

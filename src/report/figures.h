@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "economics/unit_economics.h"
 #include "model/fleet.h"
 #include "util/status.h"
 
@@ -60,9 +59,5 @@ StatusOr<Json> RunFigures(const Json& run);
 // The monthly review (`review --json`): KPIs and each variance bridge as a
 // waterfall.
 StatusOr<Json> ReviewFigures(const Json& review);
-
-// Revenue and cost per chip-hour and margin per model x chip type, and the
-// fleet figures, as `validate` computes them.
-Json EconomicsFigures(const economics::UnitEconomics& ue);
 
 }  // namespace fungible::report

@@ -204,8 +204,11 @@ def main():
     # The unit economics, as validate computes them.
     va = load(os.path.join(d, "validate.json"))["economics"]
     for a, b in zip(fig["economics"]["units"], va["units"], strict=True):
-        for k in ["model", "chip_type", "usd_revenue_per_chip_hour", "usd_cost_per_chip_hour", "gross_margin"]:
-            same(f"economics {b['model']} on {b['chip_type']} {k}", a[k], b[k])
+        for k in b:
+            same(f"economics {b['model']} on {b['chip_type']} {k}", a.get(k), b[k])
+    for k in va["fleet"]:
+        same(f"economics fleet {k}", fig["economics"]["fleet"].get(k), va["fleet"][k])
+    same("economics at", fig["economics"]["at"], va["at"])
 
     for f in failures[:50]:
         print("DIFF " + f)
