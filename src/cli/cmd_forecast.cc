@@ -20,6 +20,7 @@
 #include "forecast/forecast.h"
 #include "forecast/profile.h"
 #include "forecast/report.h"
+#include "spec/fields.h"
 #include "spec/spec.h"
 
 namespace fungible::cli {
@@ -41,6 +42,20 @@ struct ForecastFlags {
   bool quiet = false;
   int rows = 12;
 };
+
+// A flag that overrides a spec key (--scenarios for forecast.scenarios,
+// --horizon-months for forecast.horizon_months) takes the key's bounds from
+// the key table that drives `validate`, the JSON Schema and the docs: one
+// validator, the same words.
+Status CheckFlagAsKey(const std::string& flag, std::string_view key, const std::optional<int>& value) {
+  if (!value) return Status::Ok();
+  using namespace spec_internal;
+  const FieldDef* forecast = RootDef().Find("forecast");
+  const FieldDef* f = forecast && forecast->object ? forecast->object->Find(key) : nullptr;
+  if (f == nullptr || InBounds(*f, *value)) return Status::Ok();
+  return Status::Invalid(flag + ": expected " + CappedText(*f) + " (as forecast." + std::string(key) +
+                         " in a spec), got " + std::to_string(*value));
+}
 
 // Writes `text` to `path` when one is given.
 Status MaybeWrite(const std::string& path, const std::string& text) {
@@ -65,6 +80,9 @@ int RunForecastCommand(const ForecastFlags& f) {
   if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--actuals", f.actuals}}, outputs);
       !st.ok())
     return ReportError(st);
+  for (const Status& st : {CheckFlagAsKey("--scenarios", "scenarios", f.scenarios),
+                           CheckFlagAsKey("--horizon-months", "horizon_months", f.horizon_months)})
+    if (!st.ok()) return ReportError(st);
   Progress progress("forecast", f.quiet);
   progress.Show("reading " + f.spec + "...");
   auto fleet = LoadFleetSpec(f.spec);
@@ -213,6 +231,7 @@ int RunBacktest(const BacktestFlags& f) {
   outputs.emplace_back("--json", f.json_path);
   if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--trace", f.trace}}, outputs); !st.ok())
     return ReportError(st);
+  if (Status st = CheckFlagAsKey("--scenarios", "scenarios", f.scenarios); !st.ok()) return ReportError(st);
   Progress progress("backtest", f.quiet);
   BacktestReport report;
   report.truths = f.truths;

@@ -66,6 +66,11 @@ std::string Summary(const SimulationResult& sim) {
       out += "launch: " + l.model + " on " + FormatDate(l.date) + ", demand x" +
              Fmt("%.3f", l.demand_multiplier) + ", throughput x" + Fmt("%.3f", l.throughput_multiplier) +
              "\n";
+  for (const auto& r : sim.hourly_recalibration)
+    out += "hourly noise recalibrated: " + r.model + " x" + Fmt("%.2f", r.band_factors[0]) + " / x" +
+           Fmt("%.2f", r.band_factors[1]) + " / x" + Fmt("%.2f", r.band_factors[2]) +
+           " on the noise's P25-P75 / P10-P90 / P5-P95 half-widths" +
+           (r.source.empty() ? std::string() : " (" + r.source + ")") + "\n";
   for (const auto& t : sim.trace.models)
     out += "trace: " + t.model + " replays " + t.trace + " (" + Fmt("%.0f", t.trace_hours) + " h, " +
            Grouped(t.trace_requests) + " requests, " + Fmt("%.1f", t.output_tokens_per_request) +

@@ -448,7 +448,22 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   const int n = prior.scenarios;
   const int dims = model.num_latents();
   const int threads = ResolveThreads(options.threads);
-  const Likelihood lik(model, actuals, options.observation_log_sd);
+  // The ceiling moves with observed demand (see TierWidening): per tier, the
+  // last actual's lead over the prior's median log multiple for its month.
+  DemandModel moved = model;
+  std::vector<double> ceiling_shift(model.tiers.size(), 1.0);
+  for (const Actual& a : actuals.rows) {  // sorted by tier then month: the last one wins
+    const size_t s = static_cast<size_t>(a.tier);
+    if (!model.tiers[s].has_ceiling()) continue;
+    const double y = std::log(a.output_tokens / MonthlyOutputTokens(model, a.tier, a.month, 0.0));
+    const double* col = prior.Column(a.tier, a.month);
+    std::vector<double> tmp(col, col + n);
+    const auto mid = tmp.begin() + n / 2;
+    std::nth_element(tmp.begin(), mid, tmp.end());
+    ceiling_shift[s] = std::exp(std::max(0.0, y - *mid));
+  }
+  for (size_t s = 0; s < model.tiers.size(); ++s) moved.tiers[s].ceiling_multiple *= ceiling_shift[s];
+  const Likelihood lik(moved, actuals, options.observation_log_sd);
   const size_t num_launches = [&] {
     size_t k = 0;
     for (const auto& t : model.tiers) k += t.launches.size();
@@ -491,7 +506,7 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   eval_all();
   post.effective_sample_size = EffectiveSampleSize(ll, 1.0);
 
-  const GaussianApprox q = Laplace(lik, model, dims, num_launches);
+  const GaussianApprox q = Laplace(lik, moved, dims, num_launches);
   double mode_distance2 = 0;
   for (double m : q.mean) mode_distance2 += m * m;
   constexpr double kFarPriorSds = 8;  // the cone's P1..P99 is about 2.3 prior sds
@@ -639,7 +654,7 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
     double* col = out.MutableColumn(key.first, key.second);
     std::fill(col, col + n, y);
   }
-  const StepCoefficients coef(model);
+  const StepCoefficients coef(moved);
   const size_t stride_tier = static_cast<size_t>(n) * out.horizon_months;
   ParallelFor(n, threads, 64, [&](std::int64_t b, std::int64_t e) {
     PathScratch scratch;
@@ -661,7 +676,7 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
       Rng rng(prior.seed, StreamPurpose::kPosteriorPath, static_cast<std::uint64_t>(i));
       double* out_i = out.log_multiple.data() + i;
       SimulatePath(
-          model, coef, g.data(), jl.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
+          moved, coef, g.data(), jl.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
           [&](size_t s, int month, double v) {
             out_i[s * stride_tier + static_cast<size_t>(month - 1) * n] = v;
           });
@@ -674,6 +689,10 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
     if (post.last_observed_month[s] == 0) continue;
     TierWidening wd;
     wd.tier = model.tiers[s].id;
+    if (model.tiers[s].has_ceiling()) {
+      wd.ceiling_multiple_prior = model.tiers[s].ceiling_multiple;
+      wd.ceiling_multiple = moved.tiers[s].ceiling_multiple;
+    }
     for (const Actual& a : actuals.rows) {
       if (a.tier != static_cast<int>(s)) continue;
       static constexpr double kBand[] = {0.10, 0.90};

@@ -85,6 +85,16 @@ struct TierWidening {
   int above_p90 = 0;        // of those, above the prior's P90
   double miss_rate = 0;     // r, shrunk
   double factor = 1;        // applied to months after the last actual
+  // The saturation ceiling (a multiple of the level at as_of; 0 = none)
+  // before and after the update. It moves with observed demand: when the
+  // tier's last actual lies k > 1 times above the prior's median for that
+  // month, the ceiling is multiplied by k (the market proved k times larger
+  // than the prior expected), both in the likelihood of the actuals and for
+  // the months drawn after them. Actuals at or below the median leave it.
+  // A fixed ceiling would turn a run of actuals that beat the forecast into
+  // a decline (growth learned high, then damped below the observed level).
+  double ceiling_multiple_prior = 0;
+  double ceiling_multiple = 0;
 };
 
 // An actual outside the prior's P1..P99 for its tier and month.

@@ -146,6 +146,58 @@ TEST(Actuals, ConeThatKeepsMissingWidensAndItsP90CatchesUp) {
   }
 }
 
+// Issue 10 item 9: actuals that beat the forecast past the saturation
+// ceiling used to lower every later quantile (the fixed ceiling turned the
+// learned growth into a decline: a later median 19% below the prior's). The
+// ceiling now moves with observed demand: it is scaled by how far the last
+// actual ran ahead of the prior's median, so no later quantile falls below
+// the prior's and the median keeps at least the observed lead.
+TEST(Actuals, ActualsThatBeatTheForecastNeverLowerLaterQuantilesThroughTheCeiling) {
+  Fleet f = TieredFleet(1, 4000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.08;
+  f.demand[0].growth.monthly_log_growth_sd = 0.02;
+  f.demand[0].growth.monthly_volatility = 0.02;
+  f.demand[0].growth.saturation_multiple = 2.0;
+  const World s = Make(f);
+  // The truth: 15% a month (log) for 6 months, 2.46x today, past the ceiling.
+  auto actuals = ParseActualsCsv(TruthCsv(s, 0, 0.15, 0.0, 6, 1), "beat.csv", s.model);
+  ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+  auto post = UpdateFromActuals(s.model, s.prior, *actuals, UpdateOptions{});
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  static constexpr double kLevels[] = {0.10, 0.50, 0.90};
+  const double last_actual = actuals->rows.back().output_tokens;
+  const double prior_median_6 = TokenQuantiles(s.model, s.prior, 0, 6, kLevels)[1];
+  ASSERT_GT(last_actual, prior_median_6);
+  for (int t = 7; t <= 24; ++t) {
+    const std::vector<double> prior_q = TokenQuantiles(s.model, s.prior, 0, t, kLevels);
+    const std::vector<double> post_q = TokenQuantiles(s.model, post->scenarios, 0, t, kLevels);
+    for (size_t k = 0; k < 3; ++k)
+      EXPECT_GE(post_q[k], prior_q[k]) << "month " << t << " level " << kLevels[k];
+    // The median keeps the lead the actuals showed over the prior's median
+    // (a month's hours differ: compare per hour of the month).
+    const double lead = last_actual / prior_median_6;
+    EXPECT_GE(post_q[1] / prior_q[1], 0.97 * lead) << "month " << t;
+  }
+  ASSERT_EQ(post->widening.size(), 1u);
+  EXPECT_DOUBLE_EQ(post->widening[0].ceiling_multiple_prior, 2.0);
+  // (the median of the column against TokenQuantiles' interpolated one)
+  EXPECT_NEAR(post->widening[0].ceiling_multiple, 2.0 * last_actual / prior_median_6,
+              1e-3 * post->widening[0].ceiling_multiple);
+}
+
+// Actuals inside the cone leave the ceiling where it was.
+TEST(Actuals, ActualsBelowTheMedianLeaveTheCeilingInPlace) {
+  Fleet f = TieredFleet(1, 2000, 12);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.saturation_multiple = 3.0;
+  const World s = Make(f);
+  auto actuals = ParseActualsCsv(TruthCsv(s, 0, 0.02, 0.0, 3, 2), "a.csv", s.model);
+  ASSERT_TRUE(actuals.ok());
+  auto post = UpdateFromActuals(s.model, s.prior, *actuals, UpdateOptions{});
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->widening[0].ceiling_multiple, 3.0);
+}
+
 // Actuals in the middle of the cone widen nothing.
 TEST(Actuals, ActualsInsideTheBandAreNotWidened) {
   Fleet f = TieredFleet(1, 2000, 12);

@@ -191,6 +191,10 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
              " above P90); miss rate " + Percent(w.miss_rate, 0) + " (shrunk to the nominal 20%)";
       out += w.factor > 1.0 ? ": future months widened x" + Fmt("%.2f", w.factor) + " around their median\n"
                             : ": not widened\n";
+      if (w.ceiling_multiple > w.ceiling_multiple_prior)
+        out += "  " + w.tier + ": saturation ceiling moved with the actuals x" + Fmt("%.3g", w.ceiling_multiple_prior) +
+               " -> x" + Fmt("%.3g", w.ceiling_multiple) +
+               " today's level (the last actual ran ahead of the prior's median by as much)\n";
     }
     for (const GrowthPosterior& g : p.growth)
       out += "  growth " + g.tier + ": prior " + Percent(g.prior_mean, 2) + " +- " + Percent(g.prior_sd, 2) +
@@ -356,7 +360,9 @@ std::string ForecastJson(const ForecastRun& run) {
                           {"outside_p10_p90", w.outside_p10_p90},
                           {"above_p90", w.above_p90},
                           {"miss_rate", w.miss_rate},
-                          {"factor", w.factor}});
+                          {"factor", w.factor},
+                          {"ceiling_multiple_prior", w.ceiling_multiple_prior},
+                          {"ceiling_multiple", w.ceiling_multiple}});
     u["widening"] = widening;
     ordered_json last = ordered_json::object();
     for (size_t s = 0; s < m.tiers.size(); ++s)

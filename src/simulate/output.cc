@@ -392,6 +392,10 @@ std::string RunJson(const SimulationResult& sim) {
                    {"model_development_uplift_months", st.model_development_uplift_months},
                    {"value_horizon_months", st.value_horizon_months},
                    {"serving_quantile", st.serving_quantile}};
+  j["hourly_recalibration"] = Json::array();
+  for (const auto& r : sim.hourly_recalibration)
+    j["hourly_recalibration"].push_back(
+        {{"model", r.model}, {"band_factors", r.band_factors}, {"source", r.source}});
   j["launches"] = Json::array();
   for (const auto& l : sim.launches)
     j["launches"].push_back({{"model", l.model},

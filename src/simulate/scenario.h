@@ -21,6 +21,7 @@
 // observed deviation, decaying with the spec's hourly autocorrelation.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,6 +73,15 @@ struct RealisedLaunch {
   double month_revenue_usd = 0;
 };
 
+// The hourly noise's recalibration a random scenario drew a model's hours
+// with (the spec's hourly_band_factors, applied by ExpandHourly): multipliers
+// of the noise's P25-P75, P10-P90 and P5-P95 half-widths, and their source.
+struct HourlyRecalibration {
+  std::string model;
+  std::array<double, 3> band_factors{1, 1, 1};
+  std::string source;
+};
+
 struct ScenarioPaths {
   ScenarioChoice choice;
   UtcSeconds start = 0;                // hour 0
@@ -94,6 +104,8 @@ struct ScenarioPaths {
   // class_growth (its bids' quantities scale with it); 1 otherwise.
   std::vector<std::vector<double>> class_demand_multiple;
   std::vector<RealisedLaunch> launches;  // by date
+  // Models whose hours a random scenario drew with band factors other than 1.
+  std::vector<HourlyRecalibration> hourly_recalibration;
   TraceReplay trace;                     // kTrace only
 
   // Forecast of hour h + k made at hour h (k >= 0), having observed hours < h:

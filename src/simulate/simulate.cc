@@ -1210,6 +1210,7 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
   res.scenario_seconds = Since(t0);
   res.model_ids = wd.paths.model_ids;
   res.launches = wd.paths.launches;
+  res.hourly_recalibration = wd.paths.hourly_recalibration;
   res.trace = wd.paths.trace;
 
   auto failures = ScheduleFailures(fleet, start, wd.hours, res.seed, o.injected_failures);

@@ -174,6 +174,7 @@ struct SimulationResult {
   SimulateSettings settings;  // as used (overrides applied)
   std::vector<std::string> model_ids;
   std::vector<RealisedLaunch> launches;
+  std::vector<HourlyRecalibration> hourly_recalibration;  // random scenarios: the noise's band factors drawn
   TraceReplay trace;
   std::vector<FailureEvent> failures;
   std::vector<PolicyRun> runs;                  // in the order asked
