@@ -24,7 +24,8 @@
 #include <vector>
 
 #include "allocate/allocate.h"
-#include "allocate/lp_model.h"
+#include "allocate/allocation_lp.h"
+#include "lp/solve.h"
 
 namespace {
 

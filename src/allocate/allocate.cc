@@ -12,7 +12,8 @@
 #include <optional>
 #include <thread>
 
-#include "allocate/lp_model.h"
+#include "allocate/allocation_lp.h"
+#include "lp/solve.h"
 
 namespace fungible {
 
@@ -22,7 +23,7 @@ const char* SolveStatusName(SolveStatus s) {
     case SolveStatus::kInfeasible: return "infeasible";
     case SolveStatus::kTimeLimit: return "time_limit";
   }
-  return "optimal";
+  return "unknown";
 }
 
 namespace {

@@ -7,7 +7,8 @@
 
 #include "allocate/allocate.h"
 #include "allocate/allocate_test_util.h"
-#include "allocate/lp_model.h"
+#include "allocate/allocation_lp.h"
+#include "lp/solve.h"
 
 namespace fungible {
 namespace {

@@ -5,7 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "allocate/allocate_test_util.h"
-#include "allocate/lp_model.h"
+#include "allocate/allocation_lp.h"
+#include "lp/solve.h"
 
 namespace fungible {
 namespace {

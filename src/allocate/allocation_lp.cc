@@ -1,11 +1,11 @@
 // AppendAllocationLp: the allocation model of allocate.h as LpModel columns,
 // rows and coefficients. Also the small eligibility/gang helpers it shares
 // with Solve().
+#include "allocate/allocation_lp.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
-
-#include "allocate/lp_model.h"
 
 namespace fungible {
 

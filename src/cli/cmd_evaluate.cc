@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/plan_format.h"
+#include "cli/process_group.h"
 #include "plan/evaluate.h"
 #include "spec/spec.h"
 
@@ -223,6 +224,11 @@ int RunEvaluate(const EvaluateFlags& f) {
     progress.Show("offer " + id + " across " + std::to_string(fleet->plan.scenarios) + " scenarios...");
     auto ev = EvaluateOffer(*fleet, id, o);
     if (!ev.ok()) return fail(ev.status());
+    if (ev->status == SolveStatus::kInfeasible) {  // an answer, said on stderr
+      progress.Clear();
+      if (speak) std::fprintf(stderr, "fungible: infeasible: %s\n", ev->infeasibility.c_str());
+      return kExitInfeasible;
+    }
     all.push_back(Json(*ev));
     text += (text.empty() ? "" : "\n") + Text(*ev);
   }

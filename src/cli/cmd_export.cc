@@ -5,6 +5,7 @@
 // (--all writes one file per period plus schedule.tsv; see docs/serve.md).
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -97,9 +98,12 @@ int RunExportKueue(const ExportFlags& f) {
     auto result = Allocate(*fleet, o);
     progress.Clear();
     if (!result.ok()) return ReportError(result.status());
-    if (result->status == SolveStatus::kInfeasible)
-      return ReportError(
-          Status::Infeasible("the allocation is infeasible; run `fungible allocate` for the reasons"));
+    if (result->status == SolveStatus::kInfeasible) {
+      std::fprintf(
+          stderr,
+          "fungible: infeasible: the allocation is infeasible; run `fungible allocate` for the reasons\n");
+      return kExitInfeasible;
+    }
     plan = orchestrate::QuotasFromAllocation(*result, *fleet);
     if (!plan.ok()) return ReportError(plan.status());
   }

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/plan_format.h"
+#include "cli/process_group.h"
 #include "plan/plan.h"
 #include "spec/spec.h"
 #include "util/text.h"
@@ -216,6 +217,10 @@ int RunPlanCommand(const PlanFlags& f) {
   auto rep = RunPlan(*fleet, o);
   progress.Clear();
   if (!rep.ok()) return speak ? ReportError(rep.status()) : ExitCodeFor(rep.status());
+  if (rep->status == SolveStatus::kInfeasible) {  // an answer, said on stderr
+    if (speak) std::fprintf(stderr, "fungible: infeasible: %s\n", rep->infeasibility.c_str());
+    return kExitInfeasible;
+  }
   if (!speak) return kExitOk;
   const nlohmann::json json = PlanJson(*fleet, *rep);
   if (!f.json_path.empty()) {

@@ -84,7 +84,8 @@ StatusOr<orchestrate::QuotaPlan> ReadPlanFile(const std::string& path) {
 
 UtcSeconds FloorHour(UtcSeconds t) { return t - t % kSecondsPerHour; }
 
-StatusOr<orchestrate::QuotaPlan> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours) {
+// Quotas from a solve of the allocation, or why there are none.
+StatusOr<server::PlanAnswer> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours) {
   AllocateOptions o;
   o.from = from;
   o.hours = hours;
@@ -94,9 +95,10 @@ StatusOr<orchestrate::QuotaPlan> SolvePlan(const Fleet& fleet, UtcSeconds from, 
   if (result->status == SolveStatus::kInfeasible) {
     std::string why;
     for (const auto& r : result->infeasibility) why += (why.empty() ? "" : "; ") + r.message;
-    return Status::Infeasible("the allocation is infeasible: " + why);
+    return server::PlanAnswer{std::nullopt, "the allocation is infeasible: " + why};
   }
-  return orchestrate::QuotasFromAllocation(*result, fleet);
+  FUNGIBLE_ASSIGN_OR_RETURN(orchestrate::QuotaPlan quotas, orchestrate::QuotasFromAllocation(*result, fleet));
+  return server::PlanAnswer{std::move(quotas), ""};
 }
 
 json FleetJson(const Fleet& fleet) {
@@ -183,13 +185,29 @@ int RunServe(const ServeFlags& f) {
   // Runs on the service's start-up thread while it already answers /healthz:
   // the plan (a file, or a solve from the current hour), clock, backend, engine.
   Progress progress("serve", f.quiet);
+  std::mutex fatal_mu;
+  Status fatal;
+  std::string startup_infeasible;  // why the start-up solve has no quotas (exit 3)
   server::EngineSource prepare = [&]() -> StatusOr<server::Serving> {
     if (f.quotas_file.empty())
       progress.Show("start-up: solving the quotas for " + f.window + " from " + FormatUtc(from) +
                     " (/healthz answers meanwhile)...");
-    StatusOr<orchestrate::QuotaPlan> plan = f.quotas_file.empty()
-                                                ? SolvePlan(*fleet, from, *window_hours, *period_hours)
-                                                : ReadPlanFile(f.quotas_file);
+    StatusOr<orchestrate::QuotaPlan> plan = Status::Internal("no plan");
+    if (!f.quotas_file.empty()) {
+      plan = ReadPlanFile(f.quotas_file);
+    } else {
+      StatusOr<server::PlanAnswer> answer = SolvePlan(*fleet, from, *window_hours, *period_hours);
+      if (!answer.ok()) {
+        plan = answer.status();
+      } else if (!answer->quotas) {
+        progress.Clear();
+        std::lock_guard<std::mutex> lock(fatal_mu);
+        startup_infeasible = answer->infeasible;
+        return Status::Invalid("start-up: " + answer->infeasible);
+      } else {
+        plan = std::move(*answer->quotas);
+      }
+    }
     progress.Clear();
     if (!plan.ok()) return plan.status();
     if (f.clock == "virtual") {
@@ -224,11 +242,12 @@ int RunServe(const ServeFlags& f) {
       return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), hours, period);
     };
   } else {
-    resolve = [path = f.quotas_file]() { return ReadPlanFile(path); };
+    resolve = [path = f.quotas_file]() -> StatusOr<server::PlanAnswer> {
+      FUNGIBLE_ASSIGN_OR_RETURN(orchestrate::QuotaPlan quotas, ReadPlanFile(path));
+      return server::PlanAnswer{std::move(quotas), ""};
+    };
   }
 
-  std::mutex fatal_mu;
-  Status fatal;
   auto on_fatal = [&](const Status& st) {
     {
       std::lock_guard<std::mutex> lock(fatal_mu);
@@ -267,7 +286,12 @@ int RunServe(const ServeFlags& f) {
   int code = kExitOk;
   if (sig == SIGUSR1) {
     std::lock_guard<std::mutex> lock(fatal_mu);
-    code = ReportError(fatal);
+    if (!startup_infeasible.empty()) {
+      std::fprintf(stderr, "fungible: infeasible: %s\n", startup_infeasible.c_str());
+      code = kExitInfeasible;
+    } else {
+      code = ReportError(fatal);
+    }
   } else {
     log->info("event=signal signal={} action=graceful_stop", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   }

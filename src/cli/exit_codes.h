@@ -13,13 +13,13 @@ constexpr int kExitInfeasible = 3;   // the problem has no feasible plan (explai
 constexpr int kExitUnavailable = 4;  // a store, scheduler or server could not be reached
 constexpr int kExitDenied = 5;       // authentication or permission refused
 
-// Maps a failed Status to its exit code.
+// Maps a failed Status to its exit code. kExitInfeasible is never an error's:
+// commands return it themselves when their result says infeasible.
 inline int ExitCodeFor(const Status& st) {
   switch (st.code()) {
     case StatusCode::kOk: return kExitOk;
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound: return kExitUsage;
-    case StatusCode::kInfeasible: return kExitInfeasible;
     case StatusCode::kUnavailable: return kExitUnavailable;
     case StatusCode::kPermissionDenied:
     case StatusCode::kUnauthenticated: return kExitDenied;

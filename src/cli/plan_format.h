@@ -1,9 +1,8 @@
 // Formatting shared by `fungible plan` and `fungible evaluate`: numbers for
-// people, tables, the JSON of a plan report, and the process group the
-// scenario work runs on (MPI in the fungible-mpi binary, one process else).
+// people, tables, the JSON of a plan report. (The processes they run on:
+// cli/process_group.h.)
 #pragma once
 
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -25,12 +24,5 @@ std::string ChipsList(const Fleet& fleet, const std::vector<OfferDecision>& offe
 StatusOr<PlanMethod> ParseMethod(const std::string& text);
 
 nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& report);
-
-// The processes the plan runs on: MPI_COMM_WORLD in fungible-mpi, this
-// process alone otherwise.
-std::unique_ptr<PlanComm> MakeComm();
-// True in a process of the MPI-less binary that mpirun started as a rank
-// other than 0: it computes, but keeps quiet (rank 0 prints a warning).
-bool QuietRank();
 
 }  // namespace fungible::cli

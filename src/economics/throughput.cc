@@ -132,6 +132,14 @@ bool Fits(const Replica& r, int batch) {
   return r.weight_bytes + batch * r.kv_bytes_per_seq <= r.usable_bytes;
 }
 
+// The answer when the model cannot be served as asked: not an error.
+ThroughputEstimate Unservable(std::string reason) {
+  ThroughputEstimate e;
+  e.servable = false;
+  e.unservable_reason = std::move(reason);
+  return e;
+}
+
 Status Validate(const ModelArchitecture& m, const ChipType& chip, const RequestMix& mix,
                 const SoftwareEfficiency& eff, const ServingOptions& opt) {
   const std::string who = "model '" + m.id + "' on chip '" + chip.id + "': ";
@@ -171,10 +179,6 @@ Status Validate(const ModelArchitecture& m, const ChipType& chip, const RequestM
   if (opt.chips_per_replica < 0 || opt.batch_sequences < 0 || opt.max_batch_sequences < 0 ||
       !(opt.hbm_usable_fraction > 0) || opt.hbm_usable_fraction > 1 || !(opt.prefill_chunk_tokens >= 1))
     return Status::Invalid(who + "serving options out of range");
-  if (opt.chips_per_replica > chip.interconnect_domain_chips)
-    return Status::Infeasible(who + "a replica of " + std::to_string(opt.chips_per_replica) +
-                              " chips exceeds the interconnect domain of " +
-                              std::to_string(chip.interconnect_domain_chips));
   return Status::Ok();
 }
 
@@ -249,6 +253,10 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
                                                        const ServingOptions& options) {
   FUNGIBLE_RETURN_IF_ERROR(Validate(model, chip, mix, efficiency, options));
   const std::string who = "model '" + model.id + "' on chip '" + chip.id + "': ";
+  if (options.chips_per_replica > chip.interconnect_domain_chips)
+    return Unservable(who + "a replica of " + std::to_string(options.chips_per_replica) +
+                      " chips exceeds the interconnect domain of " +
+                      std::to_string(chip.interconnect_domain_chips));
 
   // Chips per replica.
   int chips = options.chips_per_replica;
@@ -264,7 +272,7 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
     }
     if (chips == 0) chips = fallback;
     if (chips == 0)
-      return Status::Infeasible(
+      return Unservable(
           who +
           Printf("weights (%.0f GB) and one sequence's KV cache do not fit the usable HBM of the largest "
                  "power-of-two replica within the interconnect domain of %d chips",
@@ -272,7 +280,7 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
   }
   const Replica r = MakeReplica(model, chip, mix, efficiency, options, chips);
   if (!Fits(r, std::max(1, options.batch_sequences)))
-    return Status::Infeasible(
+    return Unservable(
         who +
         Printf("weights (%.0f GB) and the KV cache of %d sequence(s) (%.1f GB) exceed the usable HBM of a "
                "%d-chip replica (%.0f GB)",
@@ -283,10 +291,10 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
   if (options.batch_sequences > 0) {
     Evaluation e = Evaluate(model, mix, options, r, options.batch_sequences);
     if (target > 0 && e.estimate.output_tokens_per_s_per_user < target)
-      return Status::Infeasible(
-          who + Printf("at the fixed batch of %d a user gets %.1f output tokens/s, below the "
-                       "target of %.1f",
-                       options.batch_sequences, e.estimate.output_tokens_per_s_per_user, target));
+      return Unservable(who + Printf("at the fixed batch of %d a user gets %.1f output tokens/s, below the "
+                                     "target of %.1f",
+                                     options.batch_sequences, e.estimate.output_tokens_per_s_per_user,
+                                     target));
     e.estimate.batch_limit = BatchLimit::kFixed;
     return e.estimate;
   }
@@ -296,10 +304,9 @@ StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& 
   // step lengthens), so bisect on the largest batch that passes both.
   Evaluation best = Evaluate(model, mix, options, r, 1);
   if (target > 0 && best.estimate.output_tokens_per_s_per_user < target)
-    return Status::Infeasible(who +
-                              Printf("latency target unreachable: at batch 1 on %d chip(s) a user gets %.1f "
-                                     "output tokens/s, below the target of %.1f",
-                                     chips, best.estimate.output_tokens_per_s_per_user, target));
+    return Unservable(who + Printf("latency target unreachable: at batch 1 on %d chip(s) a user gets %.1f "
+                                   "output tokens/s, below the target of %.1f",
+                                   chips, best.estimate.output_tokens_per_s_per_user, target));
   int cap = efficiency.max_batch_sequences_per_chip * chips;
   if (options.max_batch_sequences > 0) cap = std::min(cap, options.max_batch_sequences);
   auto passes = [&](int b) {

@@ -88,6 +88,10 @@ enum class BatchLimit { kMemory, kLatency, kCap, kFixed };
 const char* BatchLimitName(BatchLimit b);  // "memory", "latency", "cap", "fixed"
 
 struct ThroughputEstimate {
+  // False when the model cannot be served as asked (an answer, not an error):
+  // `unservable_reason` says why in domain words, and the figures are zero.
+  bool servable = true;
+  std::string unservable_reason;
   double output_tokens_per_s_per_chip = 0;
   double output_tokens_per_s_per_user = 0;
   int chips_per_replica = 0;
@@ -114,10 +118,10 @@ struct ThroughputEstimate {
 // Returns:
 //   InvalidArgument  non-positive or inconsistent inputs (chip without HBM or
 //                    FLOP/s figures, cached > input, context over the model's)
-//   Infeasible       the model and one sequence do not fit in the interconnect
-//                    domain (or the fixed replica); the fixed batch does not
-//                    fit memory; the latency target is unreachable even at
-//                    batch 1 (the message says what batch 1 reaches)
+// An estimate with servable = false (unservable_reason says why) when the
+// model and one sequence do not fit in the interconnect domain (or the fixed
+// replica), the fixed batch does not fit memory, or the latency target is
+// unreachable even at batch 1 (the reason says what batch 1 reaches).
 StatusOr<ThroughputEstimate> EstimateServingThroughput(const ModelArchitecture& model, const ChipType& chip,
                                                        const RequestMix& mix,
                                                        const SoftwareEfficiency& efficiency,

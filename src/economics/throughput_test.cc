@@ -103,9 +103,10 @@ TEST(EstimateServingThroughput, UnreachableLatencyIsInfeasibleWithReason) {
   RequestMix mix = Mix(1000, 1000);
   mix.min_output_tokens_per_s_per_user = 1000;  // batch 1 reaches about 50
   auto e = EstimateServingThroughput(Dense10b(), RoundChip(), mix, {1.0, 0.0});
-  EXPECT_EQ(e.status().code(), StatusCode::kInfeasible);
-  EXPECT_NE(e.status().message().find("latency target unreachable"), std::string::npos)
-      << e.status().message();
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_FALSE(e->servable);
+  EXPECT_NE(e->unservable_reason.find("latency target unreachable"), std::string::npos)
+      << e->unservable_reason;
 }
 
 TEST(EstimateServingThroughput, ReplicaGrowsToFitAndFailsBeyondTheDomain) {
@@ -116,8 +117,9 @@ TEST(EstimateServingThroughput, ReplicaGrowsToFitAndFailsBeyondTheDomain) {
   EXPECT_EQ(e->chips_per_replica, 8);  // 4 chips hold 360 GB usable: too small; 8 hold 720 GB, weights < half
   big.total_params_b = big.active_params_b = 400;  // 800 GB > 720 GB usable in the 8-chip domain
   e = EstimateServingThroughput(big, RoundChip(), Mix(1000, 1000), {1.0, 0.0});
-  EXPECT_EQ(e.status().code(), StatusCode::kInfeasible);
-  EXPECT_NE(e.status().message().find("interconnect domain"), std::string::npos) << e.status().message();
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_FALSE(e->servable);
+  EXPECT_NE(e->unservable_reason.find("interconnect domain"), std::string::npos) << e->unservable_reason;
 }
 
 TEST(EstimateServingThroughput, MoeReadsOnlyTouchedExpertsAtSmallBatch) {
@@ -169,8 +171,9 @@ TEST(EstimateServingThroughput, FixedBatchBeyondMemoryIsInfeasible) {
   ServingOptions o;
   o.batch_sequences = 1000;  // 1,000 x 150 MB = 150 GB of KV > 70 GB free
   auto e = EstimateServingThroughput(Dense10b(), RoundChip(), Mix(1000, 1000), {1.0, 0.0}, o);
-  EXPECT_EQ(e.status().code(), StatusCode::kInfeasible);
-  EXPECT_NE(e.status().message().find("exceed the usable HBM"), std::string::npos) << e.status().message();
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_FALSE(e->servable);
+  EXPECT_NE(e->unservable_reason.find("exceed the usable HBM"), std::string::npos) << e->unservable_reason;
 }
 
 TEST(EstimateServingThroughput, RejectsBadInputs) {
@@ -192,8 +195,11 @@ TEST(EstimateServingThroughput, RejectsBadInputs) {
             StatusCode::kInvalidArgument);
   ServingOptions o;
   o.chips_per_replica = 16;  // beyond the 8-chip domain
-  EXPECT_EQ(EstimateServingThroughput(Dense10b(), RoundChip(), Mix(10, 10), {}, o).status().code(),
-            StatusCode::kInfeasible);
+  const auto beyond = EstimateServingThroughput(Dense10b(), RoundChip(), Mix(10, 10), {}, o);
+  ASSERT_TRUE(beyond.ok()) << beyond.status().ToString();
+  EXPECT_FALSE(beyond->servable);
+  EXPECT_NE(beyond->unservable_reason.find("exceeds the interconnect domain of 8"), std::string::npos)
+      << beyond->unservable_reason;
 }
 
 TEST(DefaultSoftwareEfficiency, InRangeForEveryCatalogChip) {

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "allocate/lp_model.h"
+#include "allocate/allocation_lp.h"
 #include "plan/problem.h"
 
 namespace fungible {

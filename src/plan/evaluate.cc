@@ -5,7 +5,7 @@
 #include <limits>
 #include <numeric>
 
-#include "allocate/lp_model.h"
+#include "allocate/instance.h"
 #include "catalog/catalog.h"
 #include "util/text.h"
 
@@ -52,9 +52,8 @@ StatusOr<Side> SolveSide(const Fleet& fleet, const std::vector<PlanScenario>& sc
     b.lo.push_back(q);
     b.hi.push_back(q);
   }
-  auto sol = SolveProgram(side.problem, b, options);
-  if (!sol.ok()) return sol.status();
-  side.solution = std::move(*sol);
+  FUNGIBLE_ASSIGN_OR_RETURN(side.solution, SolveProgram(side.problem, b, options));
+  if (side.solution.status != SolveStatus::kOptimal) return side;  // the caller reports why
   side.objective_usd = ObjectiveUsd(side.problem, side.solution);
   return side;
 }
@@ -125,6 +124,12 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
 
   OfferEvaluation ev;
   ev.offer = offer_id;
+  for (const Side* side : {&*base, &*with}) {
+    if (side->solution.status == SolveStatus::kOptimal) continue;
+    ev.status = side->solution.status;  // an answer: say why, nothing to compare
+    ev.infeasibility = side->solution.infeasibility;
+    return ev;
+  }
   ev.provider = offer->provider;
   ev.kind = ContractKindName(offer->kind);
   ev.chip_type = offer->chip_type;
@@ -242,9 +247,11 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   if (wo.usd_per_chip_hour > 0) {
     auto change_at = [&](double factor) -> StatusOr<double> {
       if (factor == 1.0) return ev.objective_change_usd;
-      auto side = SolveSide(Repriced(fleet, index, factor), scenarios, offer_id, chips, options.solve);
-      if (!side.ok()) return side.status();
-      return side->objective_usd - base->objective_usd;
+      FUNGIBLE_ASSIGN_OR_RETURN(const Side side, SolveSide(Repriced(fleet, index, factor), scenarios,
+                                                           offer_id, chips, options.solve));
+      if (side.solution.status != SolveStatus::kOptimal)  // the price changes no limit
+        return Status::Internal("evaluate: repriced offer " + offer_id + ": " + side.solution.infeasibility);
+      return side.objective_usd - base->objective_usd;
     };
     const double slope =
         (1.0 + pr.settings.risk_aversion) * std::max(ev.cost_usd, 1.0);  // per unit of factor

@@ -49,6 +49,10 @@ struct MonthPricePerformance {
 };
 
 struct OfferEvaluation {
+  // kInfeasible: the offer cannot be signed for `chips` (its limits);
+  // `infeasibility` says why and only the offer's identity is set.
+  SolveStatus status = SolveStatus::kOptimal;
+  std::string infeasibility;
   std::string offer;
   std::string provider, kind, chip_type, unit;
   double quantity_in_unit = 0;

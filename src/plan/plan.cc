@@ -44,15 +44,27 @@ FirstStageBounds Fixed(const std::vector<double>& chips) {
   return b;
 }
 
+// Solves whose bounds admit a first stage by construction (none, a plan
+// found before, an offer at its own limits): infeasible there is a bug.
+StatusOr<ProgramSolution> SolveAdmissible(const PlanProblem& pr, const FirstStageBounds& bounds,
+                                          const SolveOptions& options) {
+  FUNGIBLE_ASSIGN_OR_RETURN(ProgramSolution sol, SolveProgram(pr, bounds, options));
+  if (sol.status != SolveStatus::kOptimal)
+    return Status::Internal("plan: bounds that admit a plan were found " +
+                            std::string(SolveStatusName(sol.status)) + ": " + sol.infeasibility);
+  return sol;
+}
+
 // The cash floor can be met in every scenario by some plan iff phase one's
-// optimum (expected shortfall alone) is zero.
-Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
+// optimum (expected shortfall alone) is zero. Returns why it cannot (in
+// domain words), or "" when it can.
+StatusOr<std::string> CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
   PlanProblem p1 = pr;
   p1.settings.risk_aversion = 0;
   p1.settings.cash_feasibility_only = true;
-  auto sol = SolveProgram(p1, {}, options);
+  auto sol = SolveAdmissible(p1, {}, options);
   if (!sol.ok()) return sol.status();
-  if (sol->objective_musd <= 1e-6) return Status::Ok();  // under a dollar-month
+  if (sol->objective_musd <= 1e-6) return std::string();  // under a dollar-month
   int worst = 0, breached = 0;
   double p_breach = 0;
   for (size_t s = 0; s < sol->outcomes.size(); ++s) {
@@ -70,7 +82,7 @@ Status CheckCashFloor(const PlanProblem& pr, const SolveOptions& options) {
   std::string where = pr.file;
   if (pr.cash_floor_loc.line > 0)
     where += ":" + std::to_string(pr.cash_floor_loc.line) + ":" + std::to_string(pr.cash_floor_loc.column);
-  return Status::Infeasible(
+  return std::string(
       where + ": plan.cash_floor_usd: no plan keeps cash above the floor of " + Usd(floor) +
       " in every scenario: even the plan that minimises breaches falls " + Usd(floor - w.cash_usd[month]) +
       " below it in " + FormatMonth(pr.month_start[month]) + " in scenario " + pr.scenarios[worst].name +
@@ -241,13 +253,19 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   SolveOptions quiet = options.solve;
   quiet.on_iteration = nullptr;
   step("the plan (" + std::to_string(pr.scenarios.size()) + " scenarios)");
-  auto sol = SolveProgram(pr, {}, options.solve);
+  auto sol = SolveAdmissible(pr, {}, options.solve);
   if (!sol.ok()) return sol.status();
   rep.solution = std::move(*sol);
   const auto& out = rep.solution.outcomes;
   if (pr.settings.cash_floor_usd &&
-      std::any_of(out.begin(), out.end(), [](const ScenarioOutcome& o) { return o.breached(); }))
-    FUNGIBLE_RETURN_IF_ERROR(CheckCashFloor(pr, quiet));
+      std::any_of(out.begin(), out.end(), [](const ScenarioOutcome& o) { return o.breached(); })) {
+    FUNGIBLE_ASSIGN_OR_RETURN(rep.infeasibility, CheckCashFloor(pr, quiet));
+    if (!rep.infeasibility.empty()) {  // an answer: no plan keeps cash above the floor
+      rep.status = SolveStatus::kInfeasible;
+      rep.solution = ProgramSolution();
+      return rep;
+    }
+  }
 
   rep.objective_usd = ObjectiveUsd(pr, rep.solution);
   rep.expected_value_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.value_usd; });
@@ -314,7 +332,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       b.lo[o] = b.hi[o] = pr.offers[o].all_or_nothing ? pr.offers[o].max_chips : pr.offers[o].min_chips;
     }
     step("the value of the decision on " + rep.offers[o].id);
-    auto other = SolveProgram(pr, b, quiet);
+    auto other = SolveAdmissible(pr, b, quiet);
     if (!other.ok()) return other.status().WithContext("the opposite decision on offer " + d.id);
     d.decision_value_usd = rep.objective_usd - ObjectiveUsd(pr, *other);
     if (pr.offers[o].all_or_nothing) {
@@ -333,10 +351,10 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     // Plan for the mean scenario, then live with that plan in every scenario.
     step("VSS: the plan for the mean scenario");
     PlanProblem ev = WithScenarios(pr, {MeanScenario(pr, pr.scenarios)});
-    auto ev_sol = SolveProgram(ev, {}, Local(quiet, threads));
+    auto ev_sol = SolveAdmissible(ev, {}, Local(quiet, threads));
     if (!ev_sol.ok()) return ev_sol.status().WithContext("the expected-value plan (VSS)");
     rep.ev_plan_chips = ev_sol->chips;
-    auto eev = SolveProgram(pr, Fixed(ev_sol->chips), quiet);
+    auto eev = SolveAdmissible(pr, Fixed(ev_sol->chips), quiet);
     if (!eev.ok()) return eev.status().WithContext("the expected-value plan in every scenario (VSS)");
     rep.eev_objective_usd = ObjectiveUsd(pr, *eev);
     rep.vss_usd = rep.objective_usd - rep.eev_objective_usd;
@@ -354,7 +372,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
       PlanScenario one = pr.scenarios[s];
       one.probability = 1.0;
       PlanProblem single = WithScenarios(pr, {one});
-      auto ws = SolveProgram(single, {}, Local(quiet, 1));
+      auto ws = SolveAdmissible(single, {}, Local(quiet, 1));
       if (!ws.ok()) return ws.status().WithContext("wait-and-see plan for scenario " + pr.scenarios[s].name);
       mine[1 + s - begin] = ObjectiveUsd(single, *ws);
       return Status::Ok();
@@ -383,12 +401,12 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     }
     step("the mismatch table");
     for (size_t i = 0; i < n; ++i) {
-      auto plan_i = SolveProgram(point[i], {}, Local(quiet, threads));
+      auto plan_i = SolveAdmissible(point[i], {}, Local(quiet, threads));
       if (!plan_i.ok()) return plan_i.status().WithContext("the plan for " + paths[i].name);
       mt.chips.push_back(plan_i->chips);
       std::vector<double> value_row, cash_row, obj_row, unserved_row, util_row;
       for (size_t j = 0; j < n; ++j) {
-        auto e = SolveProgram(point[j], Fixed(plan_i->chips), Local(quiet, threads));
+        auto e = SolveAdmissible(point[j], Fixed(plan_i->chips), Local(quiet, threads));
         if (!e.ok())
           return e.status().WithContext("the plan for " + paths[i].name + " when " + paths[j].name +
                                         " happens");

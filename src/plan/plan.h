@@ -98,6 +98,12 @@ struct MismatchTable {
 };
 
 struct PlanReport {
+  // kInfeasible: no plan meets the hard constraints (the cash floor in every
+  // scenario); `infeasibility` says why in domain words (where in the spec,
+  // by how much, in which month and scenario) and only the header fields
+  // (fleet .. probability) are set.
+  SolveStatus status = SolveStatus::kOptimal;
+  std::string infeasibility;
   std::string fleet;
   UtcSeconds start = 0;
   int months = 0;

@@ -7,7 +7,7 @@
 #include <map>
 #include <utility>
 
-#include "allocate/lp_model.h"
+#include "allocate/instance.h"
 #include "forecast/demand_model.h"
 #include "forecast/reduce.h"
 #include "forecast/scenarios.h"

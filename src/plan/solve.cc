@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <coin/ClpSimplex.hpp>
-#include <coin/CoinError.hpp>
-#include <coin/CoinFinite.hpp>
-#include <coin/CoinMessageHandler.hpp>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <numeric>
 
-#include "allocate/lp_model.h"
+#include "lp/solve.h"
 #include "plan/subproblem.h"
 
 namespace fungible {
@@ -58,6 +54,7 @@ struct FirstStage {
   int n_binaries = 0;
   double eta_bound = 0;  // |eta| <= this (millions of USD)
   bool all_fixed = false;
+  std::string infeasible;  // why the bounds admit no first stage; empty when they do
 };
 
 double MaxValueMusd(const PlanProblem& pr, const PlanScenario& s) {
@@ -94,6 +91,7 @@ double OfferSwingMusd(const PlanProblem& pr) {
   return v * kUsdScale;
 }
 
+// The first stage within `b`; FirstStage::infeasible set when `b` admits none.
 StatusOr<FirstStage> ResolveBounds(const PlanProblem& pr, const FirstStageBounds& b) {
   FirstStage fs;
   fs.n_links = pr.num_links();
@@ -110,9 +108,11 @@ StatusOr<FirstStage> ResolveBounds(const PlanProblem& pr, const FirstStageBounds
     double hi = b.hi.empty() ? off.max_chips : b.hi[o];
     hi = std::min(hi, off.max_chips);
     lo = std::max(lo, 0.0);
-    if (lo > hi + kFeasTol)
-      return Status::Infeasible("offer " + off.id + ": no quantity between " + std::to_string(lo) + " and " +
-                                std::to_string(hi) + " chips can be signed");
+    if (lo > hi + kFeasTol) {
+      fs.infeasible = "offer " + off.id + ": no quantity between " + std::to_string(lo) + " and " +
+                      std::to_string(hi) + " chips can be signed";
+      return fs;
+    }
     fs.lo[j] = lo;
     fs.hi[j] = std::max(lo, hi);
     fs.offer_of_link[j] = static_cast<int>(o);
@@ -121,12 +121,13 @@ StatusOr<FirstStage> ResolveBounds(const PlanProblem& pr, const FirstStageBounds
       const double q = fs.lo[j];
       const bool ok = q <= kFeasTol || (off.all_or_nothing ? std::fabs(q - off.max_chips) <= kFeasTol
                                                            : q >= off.min_chips - kFeasTol);
-      if (!ok)
-        return Status::Infeasible("offer " + off.id + " cannot be signed for " + std::to_string(q) +
-                                  " chips (" +
-                                  (off.all_or_nothing ? "all or nothing: " + std::to_string(off.max_chips)
-                                                      : "at least " + std::to_string(off.min_chips)) +
-                                  ")");
+      if (!ok) {
+        fs.infeasible = "offer " + off.id + " cannot be signed for " + std::to_string(q) + " chips (" +
+                        (off.all_or_nothing ? "all or nothing: " + std::to_string(off.max_chips)
+                                            : "at least " + std::to_string(off.min_chips)) +
+                        ")";
+        return fs;
+      }
     } else {
       all_fixed = false;
       if (off.needs_binary()) fs.binary_of_link[j] = fs.n_binaries++;
@@ -304,6 +305,7 @@ bool Converged(double upper, double lower, double gap) {
 // ---- Extensive form ----
 
 struct EfResult {
+  std::string infeasible;  // why there is no plan; empty when there is
   std::vector<double> links;
   double lower = 0;
   int rows = 0, cols = 0;
@@ -327,10 +329,13 @@ StatusOr<EfResult> SolveExtensive(const PlanProblem& pr, const FirstStage& fs, c
   so.mip_time_limit_s = opt.mip_time_limit_s;
   auto sol = SolveModel(lp, so);
   if (!sol.ok()) return sol.status();
-  if (sol->status == LpStatus::kInfeasible || sol->status == LpStatus::kTimeLimitNoSolution)
-    return Status::Infeasible(std::string("plan: the extensive form is ") + LpStatusName(sol->status));
-  if (sol->status == LpStatus::kUnbounded) return Status::Internal("plan: the extensive form is unbounded");
   EfResult r;
+  if (sol->status == LpStatus::kInfeasible || sol->status == LpStatus::kTimeLimitNoSolution) {
+    r.infeasible = std::string("plan: the extensive form is ") + LpStatusName(sol->status);
+    return r;
+  }
+  if (sol->status != LpStatus::kOptimal && sol->status != LpStatus::kTimeLimit)
+    return Status::Internal(std::string("plan: the extensive form is ") + LpStatusName(sol->status));
   for (int c : links) r.links.push_back(sol->x[c]);
   r.lower = sol->best_bound;
   r.rows = lp.num_rows();
@@ -365,7 +370,6 @@ class Master {
       rhs -= grad[j] * at[j];
     }
     lp_.rows[r].lb = rhs;
-    pending_.push_back(r);
   }
 
   // Solves the LP relaxation (warm) or the MIP (Cbc). Fills links and the
@@ -383,26 +387,17 @@ class Master {
       Read(sol->x.data(), links, theta);
       return sol->best_bound;
     }
-    try {
-      if (!clp_) {
-        clp_ = std::make_unique<ClpSimplex>();
-        clp_->setLogLevel(0);
-        clp_->messageHandler()->setLogLevel(0);
-        LoadAll();
-      } else {
-        for (int r : pending_) AddRowToClp(r);
-      }
-      pending_.clear();
-      clp_->dual(0);
-      if (clp_->status() != 0) clp_->primal(0);
-      if (clp_->status() != 0)
-        return Status::Internal("plan: Benders master LP stopped with status " +
-                                std::to_string(clp_->status()));
-      Read(clp_->primalColumnSolution(), links, theta);
-      return clp_->objectiveValue();
-    } catch (const CoinError& e) {
-      return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
+    if (!solver_) {
+      FUNGIBLE_ASSIGN_OR_RETURN(LpSolver loaded, LpSolver::Load(lp_));
+      solver_ = std::make_unique<LpSolver>(std::move(loaded));
+    } else {
+      FUNGIBLE_RETURN_IF_ERROR(solver_->AppendRows(lp_, solver_->num_rows()));
     }
+    FUNGIBLE_ASSIGN_OR_RETURN(const LpStatus status, solver_->SolveWarm(nullptr, /*primal_fallback=*/true));
+    if (status != LpStatus::kOptimal)
+      return Status::Internal(std::string("plan: Benders master LP stopped ") + LpStatusName(status));
+    Read(solver_->x().data(), links, theta);
+    return solver_->objective();
   }
 
  private:
@@ -413,44 +408,11 @@ class Master {
     for (size_t s = 0; s < theta_.size(); ++s) theta[s] = x[theta_[s]];
   }
 
-  static double Coin(double v) {
-    if (v == kLpInfinity) return COIN_DBL_MAX;
-    if (v == -kLpInfinity) return -COIN_DBL_MAX;
-    return v;
-  }
-
-  void LoadAll() {
-    const int nc = lp_.num_columns();
-    std::vector<double> collb(nc), colub(nc), obj(nc);
-    for (int j = 0; j < nc; ++j) {
-      collb[j] = Coin(lp_.columns[j].lb);
-      colub[j] = Coin(lp_.columns[j].ub);
-      obj[j] = lp_.columns[j].obj;
-    }
-    std::vector<CoinBigIndex> start(nc + 1, 0);
-    clp_->loadProblem(nc, 0, start.data(), nullptr, nullptr, collb.data(), colub.data(), obj.data(), nullptr,
-                      nullptr);
-    for (int r = 0; r < lp_.num_rows(); ++r) AddRowToClp(r);
-  }
-
-  void AddRowToClp(int r) {
-    std::vector<int> cols;
-    std::vector<double> vals;
-    for (size_t k = 0; k < lp_.num_coefficients(); ++k)
-      if (lp_.coef_row[k] == r) {
-        cols.push_back(lp_.coef_col[k]);
-        vals.push_back(lp_.coef_value[k]);
-      }
-    clp_->addRow(static_cast<int>(cols.size()), cols.data(), vals.data(), Coin(lp_.rows[r].lb),
-                 Coin(lp_.rows[r].ub));
-  }
-
   const PlanProblem& pr_;
   const FirstStage& fs_;
   LpModel lp_;
   std::vector<int> links_, binaries_, theta_;
-  std::vector<int> pending_;
-  std::unique_ptr<ClpSimplex> clp_;
+  std::unique_ptr<LpSolver> solver_;  // the LP relaxation, kept warm between iterations
 };
 
 }  // namespace
@@ -489,14 +451,18 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   const auto t0 = std::chrono::steady_clock::now();
   static const PlanComm kLocal;
   const PlanComm& comm = opt.comm != nullptr ? *opt.comm : kLocal;
-  auto fs_or = ResolveBounds(pr, bounds);
-  if (!fs_or.ok()) return fs_or.status();
-  const FirstStage& fs = *fs_or;
+  FUNGIBLE_ASSIGN_OR_RETURN(const FirstStage fs, ResolveBounds(pr, bounds));
+  ProgramSolution sol;
+  if (!fs.infeasible.empty()) {
+    sol.status = SolveStatus::kInfeasible;
+    sol.infeasibility = fs.infeasible;
+    sol.seconds = Seconds(t0);
+    return sol;
+  }
   auto subs = Subproblems::Build(pr);
   if (!subs.ok()) return subs.status();
   Evaluator eval(pr, **subs, comm, opt.threads);
 
-  ProgramSolution sol;
   PlanMethod method = opt.method;
   if (method == PlanMethod::kAuto) {
     const long long ef_cols =
@@ -517,8 +483,11 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       auto ef = SolveExtensive(pr, fs, opt);
       sol.master_seconds = Seconds(te);
       if (!ef.ok()) {
-        msg[0] = ef.status().code() == StatusCode::kInfeasible ? 2 : 1;
+        msg[0] = 1;
         error = ef.status().message();
+      } else if (!ef->infeasible.empty()) {
+        msg[0] = 2;
+        error = ef->infeasible;
       } else {
         for (int j = 0; j < fs.n_links; ++j) msg[5 + j] = ef->links[j];
         msg[1] = ef->lower;
@@ -528,10 +497,14 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       }
     }
     comm.Broadcast(msg);
-    if (msg[0] != 0) {
-      if (error.empty()) error = "plan: the extensive form failed on rank 0";
-      return msg[0] == 2 ? Status::Infeasible(error) : Status::Internal(error);
+    if (msg[0] == 2) {  // an answer: no plan within the bounds
+      sol.status = SolveStatus::kInfeasible;
+      sol.infeasibility = error.empty() ? "plan: the extensive form is infeasible (rank 0 says why)" : error;
+      sol.seconds = Seconds(t0);
+      return sol;
     }
+    if (msg[0] != 0)
+      return Status::Internal(error.empty() ? "plan: the extensive form failed on rank 0" : error);
     for (int j = 0; j < fs.n_links; ++j) x[j] = msg[5 + j];
     sol.lower_bound_musd = msg[1];
     sol.lp_rows = static_cast<int>(msg[2]);
@@ -554,8 +527,11 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       if (comm.rank() == 0) {
         const PlanProblem ev = WithScenarios(pr, {MeanScenario(pr, pr.scenarios)});
         auto ev_fs = ResolveBounds(ev, bounds);
-        auto ev_sol = ev_fs.ok() ? SolveExtensive(ev, *ev_fs, opt) : StatusOr<EfResult>(ev_fs.status());
-        if (ev_sol.ok()) {
+        // (A failure only loses the warm start.)
+        auto ev_sol = ev_fs.ok() && ev_fs->infeasible.empty()
+                          ? SolveExtensive(ev, *ev_fs, opt)
+                          : StatusOr<EfResult>(Status::Internal("no start from the mean scenario"));
+        if (ev_sol.ok() && ev_sol->infeasible.empty()) {
           msg[0] = 1;
           for (int j = 0; j < fs.n_links; ++j) msg[1 + j] = std::clamp(ev_sol->links[j], fs.lo[j], fs.hi[j]);
         }

@@ -64,6 +64,11 @@ struct FirstStageBounds {
 };
 
 struct ProgramSolution {
+  // kInfeasible: `bounds` admit no first stage (e.g. an all-or-nothing offer
+  // forced to a partial quantity); `infeasibility` says why in the offers'
+  // words and nothing else is set. The second stage always has a solution.
+  SolveStatus status = SolveStatus::kOptimal;
+  std::string infeasibility;
   std::vector<double> chips;  // [offer]: signed chips (0 for on-demand offers)
   double eta_musd = 0;        // CVaR threshold chosen (millions of USD of loss)
   double objective_musd = 0;  // lambda * eta + sum_s p_s V_s at the solution (minimised)
@@ -81,8 +86,8 @@ struct ProgramSolution {
 
 // Solves `problem` (its scenarios) within `bounds`. Every rank of
 // options.comm must call it with the same arguments; every rank gets the
-// whole solution. Errors: solver failure, or kInfeasible when `bounds` admit
-// no first stage (e.g. an all-or-nothing offer forced to a partial quantity).
+// whole solution. Bounds that admit no first stage are an answer (status
+// kInfeasible, see ProgramSolution); errors are solver failures.
 StatusOr<ProgramSolution> SolveProgram(const PlanProblem& problem, const FirstStageBounds& bounds,
                                        const SolveOptions& options);
 

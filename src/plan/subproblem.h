@@ -1,6 +1,6 @@
 // Scenario subproblems for decomposition and for evaluating a fixed first
 // stage: one LP (a scenario block whose links are fixed columns) shared by
-// every scenario, re-bounded per scenario and solved with Clp's dual simplex
+// every scenario, re-bounded per scenario and solved (lp/solve.h's LpSolver) by the dual simplex
 // from that scenario's own last basis. Because each scenario starts from its
 // own basis on a fresh copy of the same model, its solution depends only on
 // its data and the first-stage values it has seen, never on which thread or
@@ -11,12 +11,11 @@
 #include <memory>
 #include <vector>
 
-#include "allocate/lp_model.h"
+#include "lp/model.h"
+#include "lp/solve.h"
 #include "plan/block.h"
 #include "plan/problem.h"
 #include "util/status.h"
-
-class ClpSimplex;
 
 namespace fungible {
 
@@ -46,10 +45,12 @@ class Subproblems {
 
  private:
   explicit Subproblems(const PlanProblem& problem);
+  // A copy of the pristine LP with the scenario's bounds and the links fixed.
+  LpSolver Bounded(const ScenarioBounds& bounds, const std::vector<double>& links) const;
   const PlanProblem& problem_;
   LpModel lp_{false};
   BlockIndex block_;
-  std::unique_ptr<ClpSimplex> pristine_;
+  std::unique_ptr<LpSolver> pristine_;
   std::vector<ScenarioBounds> bounds_;             // [s]
   std::vector<std::vector<unsigned char>> bases_;  // [s]: last optimal basis, empty before the first solve
   std::vector<unsigned char> seed_;                // starting basis for a first solve; empty = none

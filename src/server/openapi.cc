@@ -147,7 +147,11 @@ json OpenApiDocument() {
                               with_common(Responses({{"200", "plan"}}, {{"type", "object"}})));
   p["/v1/quotas/resolve"]["post"] =
       Op("re-solve the allocation now (admin)",
-         with_common(Responses({{"200", "new plan"}, {"400", "no plan source"}}, {{"type", "object"}})));
+         with_common(
+             Responses({{"200", "new plan"},
+                        {"400", "no plan source"},
+                        {"409", "the allocation is infeasible: the current plan stays; reason says why"}},
+                       {{"type", "object"}})));
   json list_params = json::array();
   for (const char* q : {"team", "state", "pool", "limit"})
     list_params.push_back({{"name", q},

@@ -35,7 +35,6 @@ const char* StatusSlug(StatusCode c) {
     case StatusCode::kOk: return "ok";
     case StatusCode::kInvalidArgument: return "invalid_argument";
     case StatusCode::kNotFound: return "not_found";
-    case StatusCode::kInfeasible: return "infeasible";
     case StatusCode::kInternal: return "internal";
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kPermissionDenied: return "permission_denied";
@@ -49,7 +48,6 @@ int HttpFor(StatusCode c) {
     case StatusCode::kOk: return 200;
     case StatusCode::kInvalidArgument: return 400;
     case StatusCode::kNotFound: return 404;
-    case StatusCode::kInfeasible: return 422;
     case StatusCode::kInternal: return 500;
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kPermissionDenied: return 403;
@@ -559,8 +557,10 @@ struct Service::Impl {
                               [&] { return IsStopping(); }))
         return;
       lock.unlock();
-      auto r = ResolvePlan("scheduled re-solve");
+      std::string infeasible;
+      auto r = ResolvePlan("scheduled re-solve", &infeasible);
       if (!r.ok()) log->error("event=resolve_failed error=\"{}\"", r.ToString());
+      if (!infeasible.empty()) log->warn("event=resolve_infeasible reason=\"{}\"", infeasible);
       lock.lock();
     }
   }
@@ -570,12 +570,18 @@ struct Service::Impl {
     return stopping;
   }
 
-  Status ResolvePlan(const std::string& why) {
+  // Re-solves and installs the new quotas; when the allocation is infeasible
+  // keeps the current ones and sets `infeasible` to why.
+  Status ResolvePlan(const std::string& why, std::string* infeasible) {
     if (!resolve) return Status::Invalid("this server has no plan source to re-solve");
     auto plan = resolve();
     if (!plan.ok()) return plan.status();
+    if (!plan->quotas) {
+      *infeasible = plan->infeasible;
+      return Status::Ok();
+    }
     auto op = std::make_shared<Op>();
-    auto p = std::make_shared<orchestrate::QuotaPlan>(std::move(plan).value());
+    auto p = std::make_shared<orchestrate::QuotaPlan>(std::move(*plan->quotas));
     op->apply = [this, p, why](Op& o) {
       engine->SetPlan(*p, why);
       o.code = 200;
@@ -909,8 +915,11 @@ struct Service::Impl {
           });
     Route("POST", "/v1/quotas/resolve", Access::kAdmin,
           [this](const HttpRequest& req, auto& res, const Principal& who) {
-            Status st = ResolvePlan("on demand by " + who.name);
+            std::string infeasible;
+            Status st = ResolvePlan("on demand by " + who.name, &infeasible);
             if (!st.ok()) return SetStatusError(res, st);
+            if (!infeasible.empty())  // an answer: the current quotas stay
+              return SetJson(res, 409, json{{"status", "infeasible"}, {"reason", infeasible}});
             std::shared_lock<std::shared_mutex> lock(engine_mu);
             SetJson(res, 200, PlanJson());
           });

@@ -49,6 +49,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "orchestrate/engine.h"
@@ -74,9 +75,18 @@ struct ServiceOptions {
   int max_batch = 4096;              // operations per group commit
 };
 
+// What a re-solve answers: fresh quotas, or why there are none (the
+// allocation is infeasible: which floor or gang, in domain words). An
+// infeasible allocation is an answer, not an error: the service keeps its
+// current quotas and says why (POST /v1/quotas/resolve answers 409).
+struct PlanAnswer {
+  std::optional<orchestrate::QuotaPlan> quotas;  // absent when infeasible
+  std::string infeasible;                        // why there are no quotas; empty otherwise
+};
+
 // Produces a fresh plan (a re-solve of the allocation). May be slow; it is
-// never called with the engine locked.
-using PlanSource = std::function<StatusOr<orchestrate::QuotaPlan>()>;
+// never called with the engine locked. Errors: the solve failed.
+using PlanSource = std::function<StatusOr<PlanAnswer>()>;
 
 // What the service runs on, made by an EngineSource on the start-up thread.
 struct Serving {

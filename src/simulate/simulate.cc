@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "allocate/allocate.h"
-#include "allocate/lp_model.h"
+#include "allocate/instance.h"
 #include "util/text.h"
 
 namespace fungible {

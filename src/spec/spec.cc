@@ -345,8 +345,8 @@ class FleetBuilder {
     for (const ChipType& chip : fleet_.chip_types) {
       StatusOr<ThroughputEstimate> e = EstimateServingThroughput(
           *m.architecture, chip, mix, DefaultSoftwareEfficiency(chip), ServingOptionsFor(*m.architecture));
-      if (!e.ok()) {
-        reasons += "; " + chip.id + ": " + e.status().message();
+      if (!e.ok() || !e->servable) {
+        reasons += "; " + chip.id + ": " + (e.ok() ? e->unservable_reason : e.status().message());
         continue;
       }
       m.estimated_output_tokens_per_s_per_chip[chip.id] = e->output_tokens_per_s_per_chip;

@@ -7,7 +7,6 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kOk: return "ok";
     case StatusCode::kInvalidArgument: return "invalid argument";
     case StatusCode::kNotFound: return "not found";
-    case StatusCode::kInfeasible: return "infeasible";
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kPermissionDenied: return "permission denied";

@@ -12,11 +12,12 @@
 namespace fungible {
 
 // Error categories. Each maps to one documented CLI exit code (see cli/exit_codes.h).
+// An infeasible model is not an error: results carry it as their status, with
+// the reason in domain words (AllocationResult, ProgramSolution, PlanReport...).
 enum class StatusCode {
   kOk = 0,
   kInvalidArgument,  // bad spec / bad input file (user error, locatable)
   kNotFound,         // a referenced file or id does not exist
-  kInfeasible,       // the model has no feasible solution (explained in message)
   kInternal,         // solver or library failure; a bug or a broken install
   kUnavailable,      // an external service (store, scheduler) could not be reached
   kPermissionDenied,
@@ -44,7 +45,6 @@ class [[nodiscard]] Status {
   static Status Invalid(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
-  static Status Infeasible(std::string msg) { return {StatusCode::kInfeasible, std::move(msg)}; }
   // Invalid-argument status carrying every located diagnostic.
   static Status FromDiagnostics(std::vector<Diagnostic> diags);
 
@@ -91,5 +91,29 @@ class [[nodiscard]] StatusOr {
     ::fungible::Status _st = (expr);        \
     if (!_st.ok()) return _st;              \
   } while (0)
+
+// FUNGIBLE_ASSIGN_OR_RETURN(lhs, expr): evaluates `expr` (a StatusOr<T>);
+// on error returns its Status from the enclosing function, else moves the
+// value into `lhs`, which may declare a variable:
+//   FUNGIBLE_ASSIGN_OR_RETURN(Fleet fleet, ReadFleet(path));
+//   FUNGIBLE_ASSIGN_OR_RETURN(report.plan, SolveProgram(problem, {}, options));
+// It expands to several statements: use it inside braces, never as the body
+// of an unbraced if/for.
+#define FUNGIBLE_STATUS_CONCAT_INNER_(a, b) a##b
+#define FUNGIBLE_STATUS_CONCAT_(a, b) FUNGIBLE_STATUS_CONCAT_INNER_(a, b)
+#define FUNGIBLE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                    \
+  if (!tmp.ok()) return tmp.status();                   \
+  lhs = std::move(tmp).value()
+#define FUNGIBLE_ASSIGN_OR_RETURN(lhs, expr) \
+  FUNGIBLE_ASSIGN_OR_RETURN_IMPL_(FUNGIBLE_STATUS_CONCAT_(fungible_status_or_, __LINE__), lhs, expr)
+
+// Short spellings, as in Abseil.
+#ifndef RETURN_IF_ERROR
+#define RETURN_IF_ERROR(expr) FUNGIBLE_RETURN_IF_ERROR(expr)
+#endif
+#ifndef ASSIGN_OR_RETURN
+#define ASSIGN_OR_RETURN(lhs, expr) FUNGIBLE_ASSIGN_OR_RETURN(lhs, expr)
+#endif
 
 }  // namespace fungible

@@ -1,4 +1,4 @@
-#include "allocate/lp_model.h"
+#include "lp/solve.h"
 
 #include <chrono>
 #include <cmath>
@@ -13,50 +13,10 @@
 #include <coin/OsiClpSolverInterface.hpp>
 #include <cstdio>
 #include <mutex>
+#include <new>
 #include <string>
 
 namespace fungible {
-
-int LpModel::AddColumn(std::string_view name, double obj, double lb, double ub, bool is_integer) {
-  columns.push_back({obj, lb, ub, is_integer});
-  if (keep_names) column_names.emplace_back(name);
-  return static_cast<int>(columns.size()) - 1;
-}
-
-int LpModel::AddRow(std::string_view name, double lb, double ub) {
-  rows.push_back({lb, ub});
-  if (keep_names) row_names.emplace_back(name);
-  return static_cast<int>(rows.size()) - 1;
-}
-
-void LpModel::Reserve(size_t num_columns, size_t num_rows, size_t num_coefficients) {
-  columns.reserve(num_columns);
-  rows.reserve(num_rows);
-  if (keep_names) {
-    column_names.reserve(num_columns);
-    row_names.reserve(num_rows);
-  }
-  coef_row.reserve(num_coefficients);
-  coef_col.reserve(num_coefficients);
-  coef_value.reserve(num_coefficients);
-}
-
-bool LpModel::has_integers() const {
-  for (const auto& c : columns)
-    if (c.is_integer) return true;
-  return false;
-}
-
-std::string LpModel::ColumnName(int j) const {
-  if (keep_names && j < static_cast<int>(column_names.size()) && !column_names[j].empty())
-    return column_names[j];
-  return "C" + std::to_string(j);
-}
-
-std::string LpModel::RowName(int i) const {
-  if (keep_names && i < static_cast<int>(row_names.size()) && !row_names[i].empty()) return row_names[i];
-  return "R" + std::to_string(i);
-}
 
 const char* LpStatusName(LpStatus s) {
   switch (s) {
@@ -65,6 +25,7 @@ const char* LpStatusName(LpStatus s) {
     case LpStatus::kUnbounded: return "unbounded";
     case LpStatus::kTimeLimit: return "time_limit";
     case LpStatus::kTimeLimitNoSolution: return "time_limit_no_solution";
+    case LpStatus::kStopped: return "stopped";
   }
   return "unknown";
 }
@@ -79,7 +40,7 @@ struct Csc {
   std::vector<double> value;
 };
 
-Status ToCsc(const LpModel& m, Csc& out) {
+Status ToCsc(const LpModel& m, Csc& out, bool drop_zeros) {
   const int nc = m.num_columns(), nr = m.num_rows();
   const size_t nnz = m.num_coefficients();
   std::vector<size_t> row_start(static_cast<size_t>(nr) + 1, 0);
@@ -112,7 +73,8 @@ Status ToCsc(const LpModel& m, Csc& out) {
       val[pos] = m.coef_value[k];
     }
   }
-  // Merge duplicates (adjacent after the sort) and drop exact zeros.
+  // Merge duplicates (adjacent after the sort); drop_zeros: drop entries
+  // whose sum is exactly zero.
   out.start.assign(static_cast<size_t>(nc) + 1, 0);
   out.index.clear();
   out.value.clear();
@@ -124,9 +86,18 @@ Status ToCsc(const LpModel& m, Csc& out) {
           out.index.back() == idx[pos]) {
         out.value.back() += val[pos];
       } else {
+        if (drop_zeros && static_cast<CoinBigIndex>(out.index.size()) > out.start[c] &&
+            out.value.back() == 0) {
+          out.index.pop_back();
+          out.value.pop_back();
+        }
         out.index.push_back(idx[pos]);
         out.value.push_back(val[pos]);
       }
+    }
+    if (drop_zeros && static_cast<CoinBigIndex>(out.index.size()) > out.start[c] && out.value.back() == 0) {
+      out.index.pop_back();
+      out.value.pop_back();
     }
     out.start[c + 1] = static_cast<CoinBigIndex>(out.index.size());
   }
@@ -168,6 +139,38 @@ Status ToBounds(const LpModel& m, Bounds& b) {
   return Status::Ok();
 }
 
+// The one path from an LpModel into COIN: every solve and write starts here.
+struct CoinArrays {
+  Csc csc;
+  Bounds bounds;
+};
+
+Status ToCoinArrays(const LpModel& m, CoinArrays& out, bool drop_zeros = false) {
+  FUNGIBLE_RETURN_IF_ERROR(ToCsc(m, out.csc, drop_zeros));
+  return ToBounds(m, out.bounds);
+}
+
+void LoadInto(const LpModel& m, const CoinArrays& a, ClpSimplex& clp) {
+  clp.loadProblem(m.num_columns(), m.num_rows(), a.csc.start.data(), a.csc.index.data(), a.csc.value.data(),
+                  a.bounds.collb.data(), a.bounds.colub.data(), a.bounds.obj.data(), a.bounds.rowlb.data(),
+                  a.bounds.rowub.data());
+}
+
+void LoadInto(const LpModel& m, const CoinArrays& a, OsiClpSolverInterface& osi) {
+  osi.loadProblem(m.num_columns(), m.num_rows(), a.csc.start.data(), a.csc.index.data(), a.csc.value.data(),
+                  a.bounds.collb.data(), a.bounds.colub.data(), a.bounds.obj.data(), a.bounds.rowlb.data(),
+                  a.bounds.rowub.data());
+}
+
+void Quiet(ClpSimplex& clp) {
+  clp.setLogLevel(0);
+  clp.messageHandler()->setLogLevel(0);
+}
+
+Status CoinFailure(const CoinError& e) {
+  return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
+}
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -184,15 +187,13 @@ LpSolution Finish(const LpModel& m, ClpSimplex& clp, LpSolution& sol) {
   return std::move(sol);
 }
 
-StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds& b,
-                                  const LpSolveOptions& opt) {
+StatusOr<LpSolution> SolveWithClp(const LpModel& m, const CoinArrays& a, const LpSolveOptions& opt) {
   LpSolution sol;
   ClpSimplex clp;
   clp.setLogLevel(0);
   if (opt.dual_tolerance > 0) clp.setDualTolerance(opt.dual_tolerance);
   clp.messageHandler()->setLogLevel(0);
-  clp.loadProblem(m.num_columns(), m.num_rows(), csc.start.data(), csc.index.data(), csc.value.data(),
-                  b.collb.data(), b.colub.data(), b.obj.data(), b.rowlb.data(), b.rowub.data());
+  LoadInto(m, a, clp);
   if (opt.lp_time_limit_s > 0) clp.setMaximumWallSeconds(opt.lp_time_limit_s);
   const size_t status_size = static_cast<size_t>(m.num_columns()) + m.num_rows();
   if (opt.warm_basis != nullptr && opt.warm_basis->size() == status_size) {
@@ -246,15 +247,14 @@ StatusOr<LpSolution> SolveWithClp(const LpModel& m, const Csc& csc, const Bounds
   return Finish(m, clp, sol);
 }
 
-StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds& b,
-                                  const LpSolveOptions& opt) {
+StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const CoinArrays& a, const LpSolveOptions& opt) {
+  const Csc& csc = a.csc;
   LpSolution sol;
   sol.solved_as_mip = true;
   OsiClpSolverInterface osi;
   osi.messageHandler()->setLogLevel(0);
   osi.getModelPtr()->setLogLevel(0);
-  osi.loadProblem(m.num_columns(), m.num_rows(), csc.start.data(), csc.index.data(), csc.value.data(),
-                  b.collb.data(), b.colub.data(), b.obj.data(), b.rowlb.data(), b.rowub.data());
+  LoadInto(m, a, osi);
   for (int j = 0; j < m.num_columns(); ++j)
     if (m.columns[j].is_integer) osi.setInteger(j);
   osi.setHintParam(OsiDoReducePrint, true, OsiHintTry);
@@ -322,17 +322,14 @@ StatusOr<LpSolution> SolveWithCbc(const LpModel& m, const Csc& csc, const Bounds
 StatusOr<LpSolution> SolveLpModel(const LpModel& model, const LpSolveOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   try {
-    Csc csc;
-    FUNGIBLE_RETURN_IF_ERROR(ToCsc(model, csc));
-    Bounds b;
-    FUNGIBLE_RETURN_IF_ERROR(ToBounds(model, b));
+    CoinArrays a;
+    FUNGIBLE_RETURN_IF_ERROR(ToCoinArrays(model, a));
     bool mip = !options.relax_integers && model.has_integers();
-    StatusOr<LpSolution> sol =
-        mip ? SolveWithCbc(model, csc, b, options) : SolveWithClp(model, csc, b, options);
+    StatusOr<LpSolution> sol = mip ? SolveWithCbc(model, a, options) : SolveWithClp(model, a, options);
     if (sol.ok()) sol->seconds = Seconds(t0);
     return sol;
   } catch (const CoinError& e) {
-    return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
+    return CoinFailure(e);
   } catch (const std::bad_alloc&) {
     return Status::Internal("out of memory while solving the LP");
   }
@@ -340,10 +337,10 @@ StatusOr<LpSolution> SolveLpModel(const LpModel& model, const LpSolveOptions& op
 
 Status WriteLpModelMps(const LpModel& model, const std::string& path) {
   try {
-    Csc csc;
-    FUNGIBLE_RETURN_IF_ERROR(ToCsc(model, csc));
-    Bounds b;
-    FUNGIBLE_RETURN_IF_ERROR(ToBounds(model, b));
+    CoinArrays a;
+    FUNGIBLE_RETURN_IF_ERROR(ToCoinArrays(model, a));
+    const Csc& csc = a.csc;
+    const Bounds& b = a.bounds;
     const int nc = model.num_columns(), nr = model.num_rows();
     std::vector<int> lengths(nc);
     for (int j = 0; j < nc; ++j) lengths[j] = static_cast<int>(csc.start[j + 1] - csc.start[j]);
@@ -366,6 +363,139 @@ Status WriteLpModelMps(const LpModel& model, const std::string& path) {
   } catch (const CoinError& e) {
     return Status::Internal(path + ": COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
   }
+}
+
+// ---- LpSolver ----
+
+namespace {
+
+LpStatus FromClpStatus(const ClpSimplex& clp) {
+  switch (clp.status()) {
+    case 0: return LpStatus::kOptimal;
+    case 1: return LpStatus::kInfeasible;
+    case 2: return LpStatus::kUnbounded;
+    case 3:
+      return clp.hitMaximumIterations() && clp.maximumSeconds() > 0 ? LpStatus::kTimeLimitNoSolution
+                                                                    : LpStatus::kStopped;
+    default: return LpStatus::kStopped;
+  }
+}
+
+}  // namespace
+
+LpSolver::LpSolver() = default;
+LpSolver::~LpSolver() = default;
+LpSolver::LpSolver(LpSolver&&) noexcept = default;
+LpSolver& LpSolver::operator=(LpSolver&&) noexcept = default;
+
+LpSolver::LpSolver(const LpSolver& other) {
+  if (other.clp_) {
+    clp_ = std::make_unique<ClpSimplex>(*other.clp_);
+    Quiet(*clp_);
+  }
+}
+
+LpSolver& LpSolver::operator=(const LpSolver& other) {
+  if (this != &other) *this = LpSolver(other);
+  return *this;
+}
+
+StatusOr<LpSolver> LpSolver::Load(const LpModel& model) {
+  try {
+    CoinArrays a;
+    FUNGIBLE_RETURN_IF_ERROR(ToCoinArrays(model, a, /*drop_zeros=*/true));
+    LpSolver s;
+    s.clp_ = std::make_unique<ClpSimplex>();
+    Quiet(*s.clp_);
+    LoadInto(model, a, *s.clp_);
+    return s;
+  } catch (const CoinError& e) {
+    return CoinFailure(e);
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory while loading the LP");
+  }
+}
+
+int LpSolver::num_columns() const { return clp_->numberColumns(); }
+int LpSolver::num_rows() const { return clp_->numberRows(); }
+
+void LpSolver::SetColumnBounds(int column, double lb, double ub) {
+  clp_->setColumnLower(column, ToCoin(lb));
+  clp_->setColumnUpper(column, ToCoin(ub));
+}
+void LpSolver::SetColumnUpper(int column, double ub) { clp_->setColumnUpper(column, ToCoin(ub)); }
+void LpSolver::SetRowUpper(int row, double ub) { clp_->setRowUpper(row, ToCoin(ub)); }
+
+Status LpSolver::AppendRows(const LpModel& model, int first_row) {
+  const int nr = model.num_rows();
+  if (first_row < 0 || first_row > nr || model.num_columns() != num_columns())
+    return Status::Internal("LpSolver::AppendRows: rows from " + std::to_string(first_row) +
+                            " of a model with " + std::to_string(model.num_columns()) +
+                            " columns, solver has " + std::to_string(num_columns()));
+  if (first_row == nr) return Status::Ok();
+  std::vector<std::vector<int>> cols(static_cast<size_t>(nr - first_row));
+  std::vector<std::vector<double>> vals(cols.size());
+  for (size_t k = 0; k < model.num_coefficients(); ++k) {
+    const int r = model.coef_row[k];
+    if (r < first_row) continue;
+    if (r >= nr || model.coef_col[k] < 0 || model.coef_col[k] >= model.num_columns())
+      return Status::Internal("LP coefficient (" + std::to_string(r) + ", " +
+                              std::to_string(model.coef_col[k]) + ") out of range");
+    cols[r - first_row].push_back(model.coef_col[k]);
+    vals[r - first_row].push_back(model.coef_value[k]);
+  }
+  try {
+    for (int r = first_row; r < nr; ++r) {
+      const auto& c = cols[r - first_row];
+      clp_->addRow(static_cast<int>(c.size()), c.data(), vals[r - first_row].data(), ToCoin(model.rows[r].lb),
+                   ToCoin(model.rows[r].ub));
+    }
+    return Status::Ok();
+  } catch (const CoinError& e) {
+    return CoinFailure(e);
+  }
+}
+
+StatusOr<LpStatus> LpSolver::SolveFromScratch() {
+  try {
+    clp_->initialSolve();
+    return FromClpStatus(*clp_);
+  } catch (const CoinError& e) {
+    return CoinFailure(e);
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory while solving the LP");
+  }
+}
+
+StatusOr<LpStatus> LpSolver::SolveWarm(const std::vector<unsigned char>* basis, bool primal_fallback) {
+  try {
+    if (basis != nullptr) {
+      const size_t size = static_cast<size_t>(num_columns()) + num_rows();
+      if (basis->size() != size)
+        return Status::Internal("LpSolver: a basis of " + std::to_string(basis->size()) + " entries for " +
+                                std::to_string(size) + " columns and rows");
+      clp_->copyinStatus(basis->data());
+    }
+    clp_->dual(0);
+    if (clp_->status() != 0 && primal_fallback) clp_->primal(0);
+    return FromClpStatus(*clp_);
+  } catch (const CoinError& e) {
+    return CoinFailure(e);
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory while solving the LP");
+  }
+}
+
+double LpSolver::objective() const { return clp_->objectiveValue(); }
+std::span<const double> LpSolver::x() const {
+  return {clp_->primalColumnSolution(), static_cast<size_t>(num_columns())};
+}
+std::span<const double> LpSolver::reduced_costs() const {
+  return {clp_->dualColumnSolution(), static_cast<size_t>(num_columns())};
+}
+std::vector<unsigned char> LpSolver::basis() const {
+  const unsigned char* st = clp_->statusArray();
+  return {st, st + num_columns() + num_rows()};
 }
 
 }  // namespace fungible
