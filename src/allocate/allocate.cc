@@ -72,6 +72,13 @@ std::vector<int> PoolsByEfficiency(const AllocationInstance& inst, int w) {
   return ps;
 }
 
+// The window's floor on average, H100-eq chips (a schedule may vary within it).
+double FloorAvg(const AllocationInstance& inst, const AllocationLpIndex::FloorRow& fr) {
+  double hours = 0;
+  for (int t = fr.first_period; t <= fr.last_period; ++t) hours += inst.periods[t].hours;
+  return hours > 0 ? fr.required_effective_chip_hours / hours : 0.0;
+}
+
 std::string PoolList(const AllocationInstance& inst, int w, const std::vector<int>& ps) {
   if (ps.empty()) return "none: no pool has a chip type it can run on";
   std::string s;
@@ -169,14 +176,14 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
       why.message = "gang of " + wl.id + " (" + Num(why.required) +
                     " chips in whole interconnect domains of one pool) fits no eligible pool in " + window +
                     ": the largest offers " + Num(why.achievable) + " chips in whole domains; short " +
-                    Num(why.shortfall) + " chips, so its floor of " + Num(wl.floor_effective_chips) +
+                    Num(why.shortfall) + " chips, so its floor of " + Num(FloorAvg(inst, fr)) +
                     " H100-eq chips avg cannot be met. Pools that could cover it: " + PoolList(inst, w, ps);
     } else {
       why.kind = "floor";
       why.required = fr.required_effective_chip_hours;
       why.shortfall = s;
       why.achievable = std::max(0.0, why.required - s);
-      why.message = "floor of " + wl.id + " (" + Num(wl.floor_effective_chips) + " H100-eq chips avg) in " +
+      why.message = "floor of " + wl.id + " (" + Num(FloorAvg(inst, fr)) + " H100-eq chips avg) in " +
                     window + ": needs " + Num(why.required) +
                     " effective chip-hours, the fleet can give at most " + Num(why.achievable) + "; short " +
                     Num(why.shortfall) + ".";
@@ -573,6 +580,24 @@ void Certify(const AllocationInstance& inst, double model_bound, AllocationResul
 
 }  // namespace
 
+double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeconds t) {
+  const FloorStep* step = nullptr;
+  for (const auto& s : w.floor_schedule)
+    if (s.from <= t) step = &s;
+  if (step == nullptr) return w.floor_effective_chips;
+  if (step->fleet_share <= 0) return step->effective_chips;
+  double fleet_effective = 0;
+  for (const auto& pool : fleet.pools)
+    if (auto eff = w.EfficiencyOn(pool.chip_type)) fleet_effective += *eff * fleet.PoolCapacityAt(pool, t);
+  return step->fleet_share * fleet_effective;
+}
+
+double FloorRequiredEffectiveChipHours(const AllocationInstance& inst, int w, int first, int last) {
+  double need = 0;
+  for (int t = first; t <= last; ++t) need += inst.workloads[w].FloorIn(t) * inst.periods[t].hours;
+  return need;
+}
+
 StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOptions& o) {
   if (o.period_hours <= 0)
     return Status::Invalid("period must be at least 1 hour, got " + std::to_string(o.period_hours) + "h");
@@ -628,6 +653,14 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
     w.team = wc.team;
     w.gang_size_chips = wc.gang_size_chips;
     w.floor_effective_chips = wc.floor_effective_chips;
+    if (!wc.floor_schedule.empty()) {
+      w.floor_effective_chips = 0;
+      for (const auto& per : inst.periods) {
+        const double f = FloorEffectiveChipsAt(fleet, wc, per.start);
+        w.floor_effective_chips_by_period.push_back(f);
+        w.floor_effective_chips = std::max(w.floor_effective_chips, f);
+      }
+    }
     w.floor_window_periods =
         wc.floor_window_hours <= 0 ? 0 : std::max(1, wc.floor_window_hours / o.period_hours);
     w.bids = wc.bids;
@@ -811,6 +844,10 @@ AllocationInstance Slice(const AllocationInstance& inst, int first, int last, bo
     m.demand_output_tokens.assign(m.demand_output_tokens.begin() + first,
                                   m.demand_output_tokens.begin() + last + 1);
   s.workloads = inst.workloads;
+  for (auto& w : s.workloads)
+    if (!w.floor_effective_chips_by_period.empty())
+      w.floor_effective_chips_by_period.assign(w.floor_effective_chips_by_period.begin() + first,
+                                               w.floor_effective_chips_by_period.begin() + last + 1);
   if (one_window)
     for (auto& w : s.workloads) w.floor_window_periods = 0;
   return s;
@@ -839,9 +876,7 @@ AllocationLpIndex Layout(const AllocationInstance& inst, bool integer_gangs) {
       fr.workload = w;
       fr.first_period = s;
       fr.last_period = std::min(T, s + len) - 1;
-      double hours = 0;
-      for (int t = s; t <= fr.last_period; ++t) hours += inst.periods[t].hours;
-      fr.required_effective_chip_hours = wl.floor_effective_chips * hours;
+      fr.required_effective_chip_hours = FloorRequiredEffectiveChipHours(inst, w, s, fr.last_period);
       idx.floor_rows.push_back(fr);
     }
   }

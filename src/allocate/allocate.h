@@ -45,8 +45,18 @@ struct AllocationInstance {
     std::vector<std::optional<double>>
         efficiency;  // per pool: H100-equivalents per chip, nullopt = ineligible
     int gang_size_chips = 0;
+    // The floor, H100-eq chips on average over each window; > 0 = a floor.
+    // With a schedule (floor_effective_chips_by_period non-empty) it is the
+    // largest step in the instance and each window requires the sum over its
+    // periods of the period's floor x hours.
     double floor_effective_chips = 0;
+    std::vector<double> floor_effective_chips_by_period;
     int floor_window_periods = 0;  // periods per floor window (0 = whole horizon)
+    double FloorIn(int t) const {
+      return floor_effective_chips_by_period.empty()
+                 ? floor_effective_chips
+                 : floor_effective_chips_by_period[static_cast<size_t>(t)];
+    }
     std::vector<BidStep> bids;
   };
   struct ModelIn {
@@ -98,6 +108,16 @@ struct AllocateOptions {
 // serving level and its diurnal/weekly shape. Errors when the window is empty
 // or the period does not divide the horizon.
 StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOptions& options);
+
+// The floor of `w` at `t`, H100-equivalent chips: its floor_effective_chips,
+// or the step of its floor_schedule in effect (a fleet share times what the
+// fleet's chips up at t could give it: sum over pools of its efficiency on
+// the pool's chip x Fleet::PoolCapacityAt). allocate, plan and simulate all
+// read a class's floor here.
+double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeconds t);
+
+// Effective chip-hours a floor window [first, last] of class w requires.
+double FloorRequiredEffectiveChipHours(const AllocationInstance& inst, int w, int first, int last);
 
 enum class SolveStatus { kOptimal, kInfeasible, kTimeLimit };
 const char* SolveStatusName(SolveStatus s);  // "optimal", "infeasible", "time_limit"

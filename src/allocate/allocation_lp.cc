@@ -130,6 +130,12 @@ Status ValidateInstance(const AllocationInstance& inst) {
     if (w.gang_size_chips < 0) return Status::Invalid("workload " + w.id + ": gang size must be >= 0");
     if (!IsFiniteNonNegative(w.floor_effective_chips))
       return Status::Invalid("workload " + w.id + ": floor must be >= 0");
+    if (!w.floor_effective_chips_by_period.empty() && w.floor_effective_chips_by_period.size() != T)
+      return Status::Invalid("workload " + w.id + ": floor schedule must have one value per period");
+    for (double f : w.floor_effective_chips_by_period)
+      if (!IsFiniteNonNegative(f) || f > w.floor_effective_chips)
+        return Status::Invalid("workload " + w.id +
+                               ": floor schedule values must be in [0, floor_effective_chips]");
     if (w.floor_window_periods < 0)
       return Status::Invalid("workload " + w.id + ": floor window must be >= 0");
     for (const auto& b : w.bids)
@@ -261,13 +267,11 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
     const int len = wl.floor_window_periods > 0 ? wl.floor_window_periods : T;
     for (int s = 0; s < T; s += len) {
       const int e = std::min(T, s + len) - 1;
-      double hours = 0;
-      for (int t = s; t <= e; ++t) hours += inst.periods[t].hours;
       AllocationLpIndex::FloorRow fr;
       fr.workload = w;
       fr.first_period = s;
       fr.last_period = e;
-      fr.required_effective_chip_hours = wl.floor_effective_chips * hours;
+      fr.required_effective_chip_hours = FloorRequiredEffectiveChipHours(inst, w, s, e);
       fr.row = lp.AddRow(nm("floor_", wid[w], "_", ts(s)), fr.required_effective_chip_hours, kLpInfinity);
       for (int t = s; t <= e; ++t) floor_row_of[w][t] = fr.row;
       idx.floor_rows.push_back(fr);

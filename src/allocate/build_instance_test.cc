@@ -201,6 +201,10 @@ TEST(AllocateCli, SmallLabSpec) {
   nlohmann::json j = nlohmann::json::parse(ReadFile(dir + ".json"));
   EXPECT_EQ(j["spec"], "small-lab");
   EXPECT_EQ(j["periods"].size(), 48u);
+  // Which demand it used: the forecast's P50, said in the JSON and the summary.
+  EXPECT_EQ(j["demand"]["source"], "forecast");
+  EXPECT_EQ(j["demand"]["point"], "P50");
+  EXPECT_NE(out.find("demand: the forecast's P50 path"), std::string::npos) << out;
   EXPECT_TRUE(j["has_integers"].get<bool>());  // pretrain-next runs in 128-chip gangs
   EXPECT_GT(j["objective_usd"].get<double>(), 0);
   EXPECT_LE(j["objective_usd"].get<double>(), j["lp_relaxation_objective_usd"].get<double>() + 1e-6);
@@ -231,7 +235,8 @@ TEST(AllocateCli, BadWindowIsAUsageError) {
   EXPECT_EQ(WEXITSTATUS(rc), 2);
 }
 
-// A floor the fleet cannot give: exit 3, the reason on stderr and in the JSON.
+// A floor the fleet cannot give: exit 3, the reason in the summary and in the
+// JSON (never silently), "infeasible" on stderr.
 TEST(AllocateCli, InfeasibleFloorExplained) {
   std::string yaml = ReadFile(std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml");
   const std::string from = "floor_effective_chips: 300", to = "floor_effective_chips: 5000";
@@ -244,19 +249,80 @@ TEST(AllocateCli, InfeasibleFloorExplained) {
     out << yaml;
   }
   std::string cmd = "'" + CliPath() + "' allocate '" + base +
-                    ".yaml' --from 2027-01-04T00:00Z --window 24h --json '" + base +
-                    ".json' > /dev/null 2> '" + base + ".err'";
+                    ".yaml' --from 2027-01-04T00:00Z --window 24h --json '" + base + ".json' > '" + base +
+                    ".out' 2> '" + base + ".err'";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 3);
-  const std::string err = ReadFile(base + ".err");
-  EXPECT_NE(err.find("floor of pretrain-next (5000 H100-eq chips avg)"), std::string::npos) << err;
-  EXPECT_NE(err.find("Pools that could cover it: b200-central (2.2 H100-eq/chip)"), std::string::npos) << err;
+  const std::string err = ReadFile(base + ".err"), out = ReadFile(base + ".out");
+  EXPECT_NE(err.find("infeasible: the fleet cannot meet every floor in this window"), std::string::npos)
+      << err;
+  EXPECT_NE(out.find("Floors that cannot be met"), std::string::npos) << out;
+  EXPECT_NE(out.find("floor of pretrain-next (5000 H100-eq chips avg) in 2027-01-04T00:00Z"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Pools that could cover it: b200-central (2.2 H100-eq/chip)"), std::string::npos) << out;
   nlohmann::json j = nlohmann::json::parse(ReadFile(base + ".json"));
   EXPECT_EQ(j["status"], "infeasible");
   ASSERT_FALSE(j["infeasibility"].empty());
   EXPECT_GT(j["infeasibility"][0]["shortfall"].get<double>(), 0);
-  std::system(("rm -f '" + base + ".yaml' '" + base + ".json' '" + base + ".err'").c_str());
+  std::system(
+      ("rm -f '" + base + ".yaml' '" + base + ".json' '" + base + ".err' '" + base + ".out'").c_str());
+}
+
+}  // namespace
+}  // namespace fungible
+
+namespace fungible {
+namespace {
+
+// A floor that grows on a schedule: 10 H100-eq chips, 20 from 02:00, and
+// from 04:00 half of what the fleet could give the class (its only chips are
+// the B200 pool: 64 chips x 2.2 = 140.8, so 70.4). The window (the whole
+// 6 hours here) requires (10 + 20 + 70.4) x 2 h; the floor is a hard row.
+TEST(BuildInstance, FloorScheduleInChipsAndFleetShare) {
+  Fleet f = SmallFleet();
+  f.workloads[1].floor_schedule = {{kMonday + 2 * kSecondsPerHour, 20, 0},
+                                   {kMonday + 4 * kSecondsPerHour, 0, 0.5}};
+  AllocateOptions o;
+  o.from = kMonday;
+  o.hours = 6;
+  o.period_hours = 2;
+  o.integer_gangs = false;
+  EXPECT_DOUBLE_EQ(FloorEffectiveChipsAt(f, f.workloads[1], kMonday), 10);
+  EXPECT_DOUBLE_EQ(FloorEffectiveChipsAt(f, f.workloads[1], kMonday + 3 * kSecondsPerHour), 20);
+  EXPECT_NEAR(FloorEffectiveChipsAt(f, f.workloads[1], kMonday + 5 * kSecondsPerHour), 70.4, 1e-9);
+  auto inst = BuildInstance(f, o);
+  ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+  ASSERT_EQ(inst->workloads[1].floor_effective_chips_by_period.size(), 3u);
+  EXPECT_NEAR(inst->workloads[1].floor_effective_chips_by_period[2], 70.4, 1e-9);
+  EXPECT_NEAR(inst->workloads[1].floor_effective_chips, 70.4, 1e-9);
+  auto r = Solve(*inst, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, SolveStatus::kOptimal);
+  ASSERT_EQ(r->floors.size(), 1u);
+  EXPECT_NEAR(r->floors[0].required_effective_chip_hours, (10 + 20 + 70.4) * 2, 1e-9);
+  EXPECT_GE(r->floors[0].achieved_effective_chip_hours, r->floors[0].required_effective_chip_hours - 1e-6);
+
+  // A step the fleet cannot give (500 from 04:00): infeasible, and the
+  // reason names the window and the shortfall. The B200 pool gives at most
+  // (0 + 32 + 64) x 2.2 x 2 h = 422.4 effective chip-hours of 1,060 needed.
+  f.workloads[1].floor_schedule[1] = {kMonday + 4 * kSecondsPerHour, 500, 0};
+  inst = BuildInstance(f, o);
+  ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+  r = Solve(*inst, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, SolveStatus::kInfeasible);
+  ASSERT_EQ(r->infeasibility.size(), 1u);
+  const auto& why = r->infeasibility[0];
+  EXPECT_EQ(why.kind, "floor");
+  EXPECT_EQ(why.workload, "pretrain");
+  EXPECT_NEAR(why.required, 1060, 1e-6);
+  EXPECT_NEAR(why.achievable, 422.4, 1e-6);
+  EXPECT_NEAR(why.shortfall, 1060 - 422.4, 1e-6);
+  EXPECT_NE(why.message.find("floor of pretrain (177 H100-eq chips avg) in 2027-01-04T00:00Z"),
+            std::string::npos)
+      << why.message;
 }
 
 }  // namespace

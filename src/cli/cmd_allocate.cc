@@ -1,7 +1,8 @@
-// `fungible allocate SPEC --from T [--window 7d] [--period 1h] [--json FILE|-]
-// [--csv DIR] [--mps FILE] [--lp-only] [--time-limit S] [--quiet]`: chips per pool, period
-// and workload by value, with the internal price of compute. Prints a
-// readable summary; writes JSON, CSV and the MPS model on request.
+// `fungible allocate SPEC --from T [--window 7d] [--period 1h] [--quantile Q | --scenario S]
+// [--json FILE|-] [--csv DIR] [--mps FILE] [--lp-only] [--time-limit S] [--quiet]`: chips per
+// pool, period and workload by value, with the internal price of compute. The window's demand
+// is the forecast's at a stated point of the cone (P50 by default), as `simulate` sees the same
+// hours. Prints a readable summary; writes JSON, CSV and the MPS model on request.
 // Exit codes: 0 solved (also at the time limit, with the best plan so far), 2
 // usage or spec error, 3 infeasible (reasons on stderr and in the JSON), 1
 // solver failure.
@@ -17,7 +18,9 @@
 
 #include "allocate/allocate.h"
 #include "cli/commands.h"
+#include "cli/demand_options.h"
 #include "cli/exit_codes.h"
+#include "simulate/window_demand.h"
 #include "spec/spec.h"
 #include "util/csv.h"
 #include "util/text.h"
@@ -37,6 +40,8 @@ struct AllocateFlags {
   bool lp_only = false;
   double time_limit_s = 10;
   double mip_gap = 0.01;
+  double quantile = 0;   // 0 = unset
+  std::string scenario;  // "" = unset
 };
 
 bool IsTraining(WorkloadKind k) { return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl; }
@@ -46,20 +51,41 @@ UtcSeconds PeriodEndTime(const AllocationResult& r, int last) {
 }
 std::string PeriodEnd(const AllocationResult& r, int last) { return FormatUtc(PeriodEndTime(r, last)); }
 
-std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const AllocationResult& r) {
+std::string DemandLines(const WindowDemand& d) {
+  std::string out = "demand: " + d.description + "\n";
+  for (size_t m = 0; m < d.model_ids.size(); ++m) {
+    if (d.demand_output_tokens[m] <= 0 && d.usd_per_output_token[m] == d.listed_usd_per_output_token[m] &&
+        d.throughput_multiplier[m] == 1.0)
+      continue;
+    out += "  " + d.model_ids[m] + ": " + Grouped(d.demand_output_tokens[m] / 1e6) +
+           " Mtok in the window, usd " + Fmt("%.4g", d.usd_per_output_token[m] * 1e6) +
+           "/M output tokens (listed " + Fmt("%.4g", d.listed_usd_per_output_token[m] * 1e6) +
+           "), tokens per chip-hour x" + Fmt("%.3f", d.throughput_multiplier[m]) + "\n";
+  }
+  return out;
+}
+
+std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const AllocationInstance& inst,
+                    const WindowDemand& demand, const AllocationResult& r) {
   const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
             T = static_cast<int>(r.periods.size()), M = static_cast<int>(r.model_ids.size());
   std::string out;
   out += "fungible allocate: " + fleet.name + ", " + FormatUtc(r.periods.front().start) + ".." +
          PeriodEnd(r, T - 1) + ", " + std::to_string(T) + " periods of " + std::to_string(opt.period_hours) +
          "h\n";
+  out += DemandLines(demand);
   out += "LP: " + Grouped(r.lp_rows) + " rows, " + Grouped(r.lp_columns) + " columns" +
          (r.method == "decomposed" ? " (without switching, in blocks; then one per period)" : "") +
          (r.has_integers ? (r.method == "decomposed" ? " (whole gangs by rounding)" : " (integer gangs, Cbc)")
                          : (opt.integer_gangs ? "" : " (gangs relaxed)")) +
          "; " + r.method + ", " + SolveStatusName(r.status) + " in " + Fmt("%.2f", r.solve_seconds) +
          " s (build " + Fmt("%.2f", r.build_seconds) + " s)\n";
-  if (r.status == SolveStatus::kInfeasible) return out;
+  if (r.status == SolveStatus::kInfeasible) {
+    // The floor is law: which window, by how much, why.
+    out += "\nFloors that cannot be met (infeasible: no plan is given)\n";
+    for (const auto& why : r.infeasibility) out += "  " + why.message + "\n";
+    return out;
+  }
 
   // Workloads.
   double total_chip_hours = 0;
@@ -83,8 +109,7 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
       demand += r.demand_output_tokens[m][t];
       served += r.served_output_tokens[m][t];
     }
-    const ServedModel* model = fleet.FindModel(r.model_ids[m]);
-    double revenue = model ? served * model->usd_per_output_token() : 0;
+    double revenue = served * inst.models[m].usd_per_output_token;
     rows.push_back({r.model_ids[m], Grouped(demand / 1e6), Grouped(served / 1e6),
                     demand > 0 ? Percent((demand - served) / demand) : "-", Grouped(revenue)});
   }
@@ -111,8 +136,9 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   for (const auto& id : order) {
     const WorkloadClass* wc = fleet.FindWorkload(id);
     auto [a, n] = worst[id];
-    rows.push_back({id, wc ? Fmt("%g", wc->floor_effective_chips) : "", std::to_string(n), Percent(a),
-                    a >= 1 - 1e-9 ? "OK" : "SHORT"});
+    rows.push_back(
+        {id, wc ? (wc->floor_schedule.empty() ? Fmt("%g", wc->floor_effective_chips) : "schedule") : "",
+         std::to_string(n), Percent(a), a >= 1 - 1e-9 ? "OK" : "SHORT"});
   }
   if (!rows.empty())
     out +=
@@ -174,7 +200,27 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   return out;
 }
 
-nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const AllocationResult& r) {
+nlohmann::json DemandJson(const WindowDemand& d) {
+  using nlohmann::json;
+  json models = json::array();
+  for (size_t m = 0; m < d.model_ids.size(); ++m)
+    models.push_back({{"model", d.model_ids[m]},
+                      {"demand_output_tokens", d.demand_output_tokens[m]},
+                      {"usd_per_output_token", d.usd_per_output_token[m]},
+                      {"listed_usd_per_output_token", d.listed_usd_per_output_token[m]},
+                      {"throughput_multiplier", d.throughput_multiplier[m]}});
+  json launches = json::array();
+  for (const auto& l : d.launches)
+    launches.push_back({{"model", l.model},
+                        {"date", FormatRfc3339(l.date)},
+                        {"demand_multiplier", l.demand_multiplier},
+                        {"throughput_multiplier", l.throughput_multiplier}});
+  return {{"source", d.source},           {"point", d.point}, {"scenarios", d.scenarios}, {"seed", d.seed},
+          {"description", d.description}, {"models", models}, {"launches", launches}};
+}
+
+nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const WindowDemand& demand,
+                      const AllocationResult& r) {
   using nlohmann::json;
   const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
             M = static_cast<int>(r.model_ids.size());
@@ -183,6 +229,7 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
   j["from"] = FormatRfc3339(opt.from);
   j["hours"] = opt.hours;  // the --window in hours
   j["period_hours"] = opt.period_hours;
+  j["demand"] = DemandJson(demand);
   j["status"] = SolveStatusName(r.status);
   j["objective_usd"] = r.objective_usd;
   j["objective_sense"] = "maximise (the MPS export minimises -objective)";
@@ -279,7 +326,7 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Allo
 
 const std::vector<std::string> kCsvFiles = {"allocation.csv", "prices.csv", "serving.csv"};
 
-Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::string& dir) {
+Status WriteCsvs(const AllocationResult& r, const AllocationInstance& inst, const std::string& dir) {
   FUNGIBLE_RETURN_IF_ERROR(MakeDirectory(dir));
   const int P = static_cast<int>(r.pool_ids.size()), W = static_cast<int>(r.workload_ids.size()),
             T = static_cast<int>(r.periods.size()), M = static_cast<int>(r.model_ids.size());
@@ -305,11 +352,10 @@ Status WriteCsvs(const AllocationResult& r, const Fleet& fleet, const std::strin
                              "unserved_output_tokens", "revenue_usd"});
   for (int t = 0; t < T; ++t)
     for (int m = 0; m < M; ++m) {
-      const ServedModel* model = fleet.FindModel(r.model_ids[m]);
       double d = r.demand_output_tokens[m][t], sv = r.served_output_tokens[m][t];
       s += CsvRecord({FormatRfc3339(r.periods[t].start), r.model_ids[m], Fmt("%.10g", d), Fmt("%.10g", sv),
                       Fmt("%.10g", std::max(0.0, d - sv)),
-                      Fmt("%.10g", model ? sv * model->usd_per_output_token() : 0.0)});
+                      Fmt("%.10g", sv * inst.models[m].usd_per_output_token)});
     }
   return WriteTextFile(dir + "/serving.csv", s);
 }
@@ -336,11 +382,14 @@ int RunAllocate(const AllocateFlags& f) {
   opt.mip_time_limit_s = f.time_limit_s;
   if (!(f.mip_gap >= 0 && f.mip_gap < 1)) return ReportError(Status::Invalid("--mip-gap: must be in [0, 1)"));
   opt.mip_relative_gap = f.mip_gap;
+  StatusOr<ScenarioChoice> choice = DemandChoice(f.quantile, f.scenario);
+  if (!choice.ok()) return ReportError(choice.status());
 
   progress.Show("reading " + f.spec + "...");
   StatusOr<Fleet> fleet = LoadFleetSpec(f.spec);
   if (!fleet.ok()) return ReportError(fleet.status());
-  StatusOr<AllocationInstance> inst = BuildInstance(*fleet, opt);
+  WindowDemand demand;
+  StatusOr<AllocationInstance> inst = BuildForecastInstance(*fleet, opt, *choice, &demand);
   if (!inst.ok()) return ReportError(inst.status());
   if (!f.mps_path.empty()) {
     Status st = WriteMps(*inst, opt, f.mps_path);
@@ -355,20 +404,21 @@ int RunAllocate(const AllocateFlags& f) {
   if (!r.ok()) return ReportError(r.status());
 
   if (f.json_path != "-") {  // JSON on stdout replaces the summary
-    std::string summary = Summary(*fleet, opt, *r);
+    std::string summary = Summary(*fleet, opt, *inst, demand, *r);
     std::fwrite(summary.data(), 1, summary.size(), stdout);
   }
   if (!f.json_path.empty()) {
-    Status st = WriteTextFile(f.json_path, ToJson(*fleet, opt, *r).dump(1) + "\n");
+    Status st = WriteTextFile(f.json_path, ToJson(*fleet, opt, demand, *r).dump(1) + "\n");
     if (!st.ok()) return ReportError(st);
   }
   if (r->status == SolveStatus::kInfeasible) {
     std::fprintf(stderr, "fungible: infeasible: the fleet cannot meet every floor in this window\n");
-    for (const auto& why : r->infeasibility) std::fprintf(stderr, "  %s\n", why.message.c_str());
+    if (f.json_path == "-")  // else the summary on stdout names every short window
+      for (const auto& why : r->infeasibility) std::fprintf(stderr, "  %s\n", why.message.c_str());
     return kExitInfeasible;
   }
   if (!f.csv_dir.empty()) {
-    Status st = WriteCsvs(*r, *fleet, f.csv_dir);
+    Status st = WriteCsvs(*r, *inst, f.csv_dir);
     if (!st.ok()) return ReportError(st);
   }
   if (r->status == SolveStatus::kTimeLimit)
@@ -404,6 +454,7 @@ void AddAllocateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--mip-gap", flags->mip_gap,
                   "Stop Cbc once within this relative gap of its bound (0 = exact)")
       ->capture_default_str();
+  AddDemandOptions(cmd, flags->quantile, flags->scenario);
   cmd->callback([flags, &exit_code] { exit_code = RunAllocate(*flags); });
 }
 

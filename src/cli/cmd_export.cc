@@ -12,9 +12,11 @@
 
 #include "allocate/allocate.h"
 #include "cli/commands.h"
+#include "cli/demand_options.h"
 #include "cli/exit_codes.h"
 #include "orchestrate/kueue.h"
 #include "orchestrate/quota.h"
+#include "simulate/window_demand.h"
 #include "spec/spec.h"
 #include "util/text.h"
 
@@ -63,6 +65,8 @@ struct ExportFlags {
   std::string window = "1d", period = "1h";
   int period_index = -1;
   bool quiet = false;
+  double quantile = 0;  // demand of the window: 0 and "" = the forecast's P50
+  std::string scenario;
 };
 
 int RunExportKueue(const ExportFlags& f) {
@@ -93,10 +97,17 @@ int RunExportKueue(const ExportFlags& f) {
     if (!period.ok()) return ReportError(period.status());
     o.hours = *window;
     o.period_hours = *period;
+    StatusOr<ScenarioChoice> choice = DemandChoice(f.quantile, f.scenario);
+    if (!choice.ok()) return ReportError(choice.status());
     Progress progress("export kueue", f.quiet);
     progress.Show("solving the allocation (" + f.window + " in " + f.period + " periods)...");
-    auto result = Allocate(*fleet, o);
+    WindowDemand demand;
+    auto inst = BuildForecastInstance(*fleet, o, *choice, &demand);
+    if (!inst.ok()) return ReportError(inst.status());
+    auto result = Solve(*inst, o);
     progress.Clear();
+    // The manifests carry no free text; stderr says which demand they were solved for.
+    if (!f.quiet) std::fprintf(stderr, "fungible: export kueue: demand: %s\n", demand.description.c_str());
     if (!result.ok()) return ReportError(result.status());
     if (result->status == SolveStatus::kInfeasible) {
       std::fprintf(
@@ -165,6 +176,7 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   k->add_option("--all", f->all_dir, "Write every period to DIR/period-NNNN.yaml and DIR/schedule.tsv");
   k->add_option("--cohort", f->cohort, "Cohort name (default: the fleet's name)");
   k->add_option("-o,--output", f->output, "Output file (- = stdout)")->capture_default_str();
+  AddDemandOptions(k, f->quantile, f->scenario);
   AddQuietFlag(k, f->quiet);
   k->callback([f, &exit_code] { exit_code = RunExportKueue(*f); });
 }

@@ -24,6 +24,7 @@
 
 #include "allocate/allocate.h"
 #include "cli/commands.h"
+#include "cli/demand_options.h"
 #include "cli/exit_codes.h"
 #include "orchestrate/engine.h"
 #include "orchestrate/quota.h"
@@ -31,6 +32,7 @@
 #include "orchestrate/slurm_backend.h"
 #include "server/auth.h"
 #include "server/service.h"
+#include "simulate/window_demand.h"
 #include "spec/spec.h"
 #include "store/store.h"
 
@@ -52,6 +54,8 @@ struct ServeFlags {
   std::string start;  // virtual clock start
   std::string quotas_file;
   std::string from;
+  double quantile = 0;  // demand of the window: 0 and "" = the forecast's P50
+  std::string scenario;
   std::string window = "7d";
   std::string period = "1h";
   bool quiet = false;
@@ -84,13 +88,21 @@ StatusOr<orchestrate::QuotaPlan> ReadPlanFile(const std::string& path) {
 
 UtcSeconds FloorHour(UtcSeconds t) { return t - t % kSecondsPerHour; }
 
-// Quotas from a solve of the allocation, or why there are none.
-StatusOr<server::PlanAnswer> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours) {
+// Quotas from a solve of the allocation, or why there are none. The window's
+// demand is the forecast's at `choice` (allocate's demand, docs/allocate.md
+// "Demand"); the log says which.
+StatusOr<server::PlanAnswer> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours,
+                                       const ScenarioChoice& choice) {
   AllocateOptions o;
   o.from = from;
   o.hours = hours;
   o.period_hours = period_hours;
-  auto result = Allocate(fleet, o);
+  WindowDemand demand;
+  auto inst = BuildForecastInstance(fleet, o, choice, &demand);
+  if (!inst.ok()) return inst.status().WithContext("allocate");
+  spdlog::info("plan demand: {} from {} for {} h: {}", demand.point, FormatUtc(from), hours,
+               demand.description);
+  auto result = Solve(*inst, o);
   if (!result.ok()) return result.status().WithContext("allocate");
   if (result->status == SolveStatus::kInfeasible) {
     std::string why;
@@ -148,6 +160,8 @@ int RunServe(const ServeFlags& f) {
   if (!window_hours.ok()) return ReportError(window_hours.status());
   StatusOr<int> period_hours = DurationHours("--period", f.period);
   if (!period_hours.ok()) return ReportError(period_hours.status());
+  StatusOr<ScenarioChoice> choice = DemandChoice(f.quantile, f.scenario);
+  if (!choice.ok()) return ReportError(choice.status());
   auto overhead = ParseDurationSeconds(f.restart_overhead);
   if (!overhead.ok()) return ReportError(overhead.status().WithContext("--restart-overhead"));
   std::int64_t resolve_every_s = 0;
@@ -196,7 +210,7 @@ int RunServe(const ServeFlags& f) {
     if (!f.quotas_file.empty()) {
       plan = ReadPlanFile(f.quotas_file);
     } else {
-      StatusOr<server::PlanAnswer> answer = SolvePlan(*fleet, from, *window_hours, *period_hours);
+      StatusOr<server::PlanAnswer> answer = SolvePlan(*fleet, from, *window_hours, *period_hours, *choice);
       if (!answer.ok()) {
         plan = answer.status();
       } else if (!answer->quotas) {
@@ -238,8 +252,8 @@ int RunServe(const ServeFlags& f) {
   server::PlanSource resolve;
   if (f.quotas_file.empty()) {
     const Fleet fleet_copy = *fleet;
-    resolve = [fleet_copy, &rt, hours = *window_hours, period = *period_hours]() {
-      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), hours, period);
+    resolve = [fleet_copy, &rt, hours = *window_hours, period = *period_hours, choice = *choice]() {
+      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), hours, period, choice);
     };
   } else {
     resolve = [path = f.quotas_file]() -> StatusOr<server::PlanAnswer> {
@@ -401,6 +415,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", flags->from, "Allocation window start (default: the current hour)");
   cmd->add_option("--window", flags->window, "Allocation window length (7d, 168h)")->capture_default_str();
   cmd->add_option("--period", flags->period, "Quota period length (1h, 4h)")->capture_default_str();
+  AddDemandOptions(cmd, flags->quantile, flags->scenario);
   cmd->add_option("--resolve-every", flags->resolve_every, "Re-solve the plan on this period, e.g. 1h");
   cmd->add_option("--schedule-interval-ms", flags->schedule_interval_ms, "Scheduling pass period")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,29 @@ std::string Summary(const SimulationResult& sim) {
          Table({"policy", "revenue usd", "unserved", "floors met", "utilization", "chips switched",
                 "cost usd", "RoC now", "RoC " + Fmt("%g", st.value_horizon_months) + "mo", "RoC all-up"},
                rows);
+  // Floors: every short window is counted by cause; the first few are named
+  // (all of them in run.json and <policy>/floors.csv). Never silent.
+  for (const auto& r : sim.runs) {
+    std::map<std::string, int> causes;
+    std::vector<const FloorOutcome*> short_windows;
+    for (const auto& f : r.floors)
+      if (!f.met()) {
+        ++causes[f.cause()];
+        short_windows.push_back(&f);
+      }
+    if (short_windows.empty()) continue;
+    std::string by;
+    for (const auto& [c, n] : causes) by += (by.empty() ? "" : ", ") + std::to_string(n) + " " + c;
+    out += "\nFloors short (" + std::string(PolicyName(r.policy)) +
+           "): " + std::to_string(short_windows.size()) + " of " + std::to_string(r.floors.size()) +
+           " windows (" + by + ")\n";
+    const size_t kShown = 5;
+    for (size_t i = 0; i < short_windows.size() && i < kShown; ++i)
+      out += "  " + short_windows[i]->Explain() + "\n";
+    if (short_windows.size() > kShown)
+      out += "  ... and " + std::to_string(short_windows.size() - kShown) + " more (run.json floors_short, " +
+             PolicyName(r.policy) + "/floors.csv)\n";
+  }
   if (sim.fungibility) {
     const auto& v = *sim.fungibility;
     out += "\nValue of fungibility (fungible - static): revenue " +
@@ -218,7 +242,7 @@ int RunSimulate(const SimulateFlags& f) {
     if (!f.out_dir.empty())
       std::printf(
           "\nwrote %s: run.json, compare.csv, and per policy monthly.csv, daily.csv, ledger.csv, "
-          "events.log\n",
+          "events.log, floors.csv\n",
           f.out_dir.c_str());
     if (!f.csv_dir.empty())
       std::printf("wrote %s: compare.csv, and per policy monthly.csv, daily.csv, ledger.csv\n",

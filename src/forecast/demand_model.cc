@@ -321,4 +321,15 @@ void SetHourlyBandFactors(TierModel& tier, const std::array<double, 3>& factors,
   tier.band_scale_shift = -std::log(sum / norm);
 }
 
+double ThroughputMultiplierAt(const Fleet& fleet, const ServedModel& model, UtcSeconds t) {
+  const ServingDemand* d = fleet.FindDemand(model.id);
+  if (d == nullptr) return 1.0;
+  double mult = 1.0;
+  for (const auto& l : d->growth.launches)
+    if (l.date <= t) mult *= l.throughput_multiplier;
+  constexpr double kHoursPerMonth = 730.0;  // 8760 / 12
+  const double months = std::max(0.0, static_cast<double>(t - d->as_of) / kSecondsPerHour / kHoursPerMonth);
+  return mult * std::exp(std::log1p(model.efficiency_gain_per_month) * months);
+}
+
 }  // namespace fungible

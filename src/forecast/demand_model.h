@@ -139,4 +139,12 @@ inline constexpr double kBandScaleStep = 1.0 / 64;
 // REQUIRES: factors > 0.
 void SetHourlyBandFactors(TierModel& tier, const std::array<double, 3>& factors, std::string source);
 
+// Output tokens per chip-hour of `model` at `t`, relative to the spec's
+// figure: the throughput_multiplier of every launch of its demand dated by
+// `t` (a new model generation), times the continuous efficiency gain
+// (efficiency_gain_per_month, compounding over 730-hour months since the
+// demand's as_of). 1 for a model without demand. simulate, allocate and plan
+// all take a model's tokens per chip-hour from here.
+double ThroughputMultiplierAt(const Fleet& fleet, const ServedModel& model, UtcSeconds t);
+
 }  // namespace fungible

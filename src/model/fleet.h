@@ -183,6 +183,16 @@ struct BidStep {
 
 enum class LatencyClass { kFast, kStandard, kBatch };
 
+// One step of a floor that grows over time: from `from` on, the floor is
+// `effective_chips` H100-equivalent chips, or (when fleet_share > 0) that
+// share of what the whole fleet's landed chips could give the class
+// (sum over pools of its efficiency there x chips up).
+struct FloorStep {
+  UtcSeconds from = 0;
+  double effective_chips = 0;
+  double fleet_share = 0;
+};
+
 struct WorkloadClass {
   std::string id;
   WorkloadKind kind = WorkloadKind::kResearch;
@@ -198,6 +208,9 @@ struct WorkloadClass {
   // window of `floor_window_hours` (so work may move to the night). 0 = none.
   double floor_effective_chips = 0;
   int floor_window_hours = 24;
+  // A floor that follows a schedule (steps by date, in order): before the
+  // first step the floor is floor_effective_chips.
+  std::vector<FloorStep> floor_schedule;
   std::vector<BidStep> bids;
   SourceLoc loc;
 
@@ -206,6 +219,12 @@ struct WorkloadClass {
     for (const auto& e : eligible)
       if (e.chip_type == chip_type) return e.efficiency_h100_equiv;
     return std::nullopt;
+  }
+  bool has_floor() const {
+    if (floor_effective_chips > 0) return true;
+    for (const auto& s : floor_schedule)
+      if (s.effective_chips > 0 || s.fleet_share > 0) return true;
+    return false;
   }
 };
 

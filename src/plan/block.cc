@@ -14,17 +14,30 @@ namespace {
 // to millions of USD per chip-month.
 constexpr double kIdlePreference = 0.01;
 
+// Tokens per chip-hour of model m in month t relative to the spec's (1 when
+// the problem carries no factors).
+double Speed(const PlanProblem& pr, int m, int t) {
+  return pr.throughput_factor.empty() ? 1.0 : pr.throughput_factor[m][t];
+}
+
+// Output tokens one chip-hour of pool p on workload w serves in month t (0 unless w serves).
+double TokensPerChipHour(const PlanProblem& pr, int p, int w, int t) {
+  const int m = pr.instance.workloads[w].served_model;
+  return m < 0 ? 0.0 : pr.instance.models[m].output_tokens_per_s_per_chip[p] * 3600.0 * Speed(pr, m, t);
+}
+
 // Token revenue of one chip-hour of pool p on workload w in month t (0 unless w serves).
 double RevenuePerChipHour(const PlanProblem& pr, int p, int w, int t) {
   const int m = pr.instance.workloads[w].served_model;
   if (m < 0) return 0.0;
-  const auto& model = pr.instance.models[m];
-  return model.usd_per_output_token * pr.price_factor[m][t] * model.output_tokens_per_s_per_chip[p] * 3600.0;
+  return pr.instance.models[m].usd_per_output_token * pr.price_factor[m][t] * TokensPerChipHour(pr, p, w, t);
 }
 
-double TokensPerChipHour(const PlanProblem& pr, int p, int w) {
-  const int m = pr.instance.workloads[w].served_model;
-  return m < 0 ? 0.0 : pr.instance.models[m].output_tokens_per_s_per_chip[p] * 3600.0;
+// The allocation LP's demand row counts tokens at the spec's throughput
+// (output_tokens_per_s_per_chip); a month whose chips serve `Speed` times as
+// many asks for demand / Speed of those tokens.
+double DemandAtListedSpeed(const PlanProblem& pr, const PlanScenario& s, int m, int t) {
+  return s.demand_output_tokens[m][t] / Speed(pr, m, t);
 }
 
 // The money an offer's decisions move, per chip, in USD.
@@ -128,7 +141,8 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
 
   AllocationInstance inst = base;
   for (size_t m = 0; m < inst.models.size(); ++m)
-    inst.models[m].demand_output_tokens = s.demand_output_tokens[m];
+    for (int t = 0; t < T; ++t)
+      inst.models[m].demand_output_tokens[t] = DemandAtListedSpeed(pr, s, static_cast<int>(m), t);
   AllocationLpOptions ao;
   ao.integer_gangs = false;
   ao.bound_columns_by_capacity = false;
@@ -267,7 +281,8 @@ ScenarioBounds BoundsFor(const PlanProblem& pr, const PlanScenario& s, const Blo
   for (size_t m = 0; m < a.demand_row.size(); ++m)
     for (int t = 0; t < pr.months; ++t)
       if (a.demand_row[m][t] >= 0)
-        out.row_upper.emplace_back(a.demand_row[m][t], s.demand_output_tokens[m][t] / 1e6);
+        out.row_upper.emplace_back(a.demand_row[m][t],
+                                   DemandAtListedSpeed(pr, s, static_cast<int>(m), t) / 1e6);
   for (size_t w = 0; w < a.bid_col.size(); ++w)
     for (size_t k = 0; k < a.bid_col[w].size(); ++k)
       for (int t = 0; t < pr.months; ++t)
@@ -309,7 +324,7 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
         out.pool_used_chip_hours[p] += chip_hours;
         out.pool_used_by_month[p][t] += chip_hours;
         const int m = base.workloads[w].served_model;
-        if (m >= 0) served[m][t] += TokensPerChipHour(pr, p, w) * chip_hours;
+        if (m >= 0) served[m][t] += TokensPerChipHour(pr, p, w, t) * chip_hours;
       }
     }
   for (int m = 0; m < M; ++m)
@@ -387,7 +402,10 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
       }
     }
   }
-  for (int col : b.floor_short_col) out.floor_shortfall_effective_chip_hours += std::max(0.0, x[col]);
+  for (int col : b.floor_short_col) {
+    out.floor_shortfall_effective_chip_hours += std::max(0.0, x[col]);
+    out.floor_shortfall_by_window.push_back(std::max(0.0, x[col]));
+  }
   if (b.cvar_col >= 0) out.cvar_excess_usd = std::max(0.0, x[b.cvar_col]) / kUsdScale;
   out.penalty_usd =
       out.floor_shortfall_effective_chip_hours * pr.settings.floor_penalty_usd_per_effective_chip_hour +
@@ -428,6 +446,7 @@ std::vector<double> ScenarioOutcome::Pack() const {
   v.push_back(static_cast<double>(option_chips.size()));
   for (const auto& xs : option_chips) put(xs);
   put(link_gradient);
+  put(floor_shortfall_by_window);
   return v;
 }
 
@@ -463,6 +482,7 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   o.option_chips.resize(static_cast<size_t>(next()));
   for (auto& xs : o.option_chips) get(xs);
   get(o.link_gradient);
+  get(o.floor_shortfall_by_window);
   return o;
 }
 

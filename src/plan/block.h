@@ -90,6 +90,9 @@ struct ScenarioOutcome {
   std::vector<std::vector<double>> pool_used_by_month;  // [p][t] chip-hours
   std::vector<std::vector<double>> option_chips;        // [o][k], chips added / removed
   std::vector<double> link_gradient;  // d objective / d link (millions of USD per chip); Benders only
+  // Shortfall of each floor window (parallel to the block's floor rows: one
+  // per floored class and month), effective chip-hours.
+  std::vector<double> floor_shortfall_by_window;
 
   double cash_profit_usd() const { return revenue_usd - cost_usd; }
   double unserved_share() const {

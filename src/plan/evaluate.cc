@@ -192,6 +192,7 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   if (h100 == nullptr) h100 = FindBuiltinChip("h100-sxm");
   const double h100_pflops = h100 != nullptr ? h100->bf16_dense_flops / 1e15 : 0.9894;
   const auto& inst = pr.instance;
+  std::vector<int> class_model;  // [class]: served model, -1 for the others
   for (size_t w = 0; w < inst.workloads.size(); ++w) {
     bool eligible = false;
     for (size_t p = 0; p < inst.pools.size(); ++p)
@@ -215,6 +216,7 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
       c.units_per_chip_hour = c.efficiency_h100_equiv * h100_pflops;
     }
     ev.classes.push_back(c);
+    class_model.push_back(m);
   }
   const double per_use = wo.per_use_usd_per_chip_hour;
   for (int t = 0; t < pr.months; ++t) {
@@ -228,14 +230,19 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
     // Take-or-pay: every landed chip-hour; on demand and power: the used ones.
     const double take_or_pay = wo.on_demand ? 0.0 : wo.usd_per_chip_hour * wo.landed[t] * chips * pr.hours[t];
     mp.usd = take_or_pay + per_use * used;
-    for (const auto& c : ev.classes) {
+    for (size_t ci = 0; ci < ev.classes.size(); ++ci) {
+      const ClassOnChip& c = ev.classes[ci];
+      // A serving chip-hour serves the month's tokens: the model's throughput
+      // factor (new generations, efficiency gains) applies.
+      const int m = class_model[ci];
+      const double units = c.units_per_chip_hour * (m >= 0 ? pr.throughput_factor[m][t] : 1.0);
       // One usable chip-hour costs the price over availability (plus what it
       // draws when used), and gives units_per_chip_hour of the class's work.
       const double per_usable = (wo.on_demand ? 0.0 : wo.usd_per_chip_hour / wo.availability) + per_use;
       const double inf = std::numeric_limits<double>::infinity();
       const double per_used = used > 0 ? mp.usd / used : inf;
-      mp.usd_per_unit.push_back(c.units_per_chip_hour > 0 ? per_usable / c.units_per_chip_hour : inf);
-      mp.usd_per_used_unit.push_back(c.units_per_chip_hour > 0 ? per_used / c.units_per_chip_hour : inf);
+      mp.usd_per_unit.push_back(units > 0 ? per_usable / units : inf);
+      mp.usd_per_used_unit.push_back(units > 0 ? per_used / units : inf);
     }
     ev.cost_usd += mp.usd;
     ev.months.push_back(std::move(mp));

@@ -314,3 +314,66 @@ TEST(KnownAnswer, EvaluateTheNewsvendorOffer) {
 
 }  // namespace
 }  // namespace fungible
+
+namespace fungible {
+namespace {
+
+// Efficiency in procurement: a launch before the planned month serves 1.5x
+// the tokens per chip (throughput_multiplier). The same token demand (100 or
+// 300 chips' worth at the listed throughput, P = 0.6 / 0.4) then needs
+// 1/1.5 of the chips, and a served chip-hour earns 1.5 x 9 = 13.5. At c = 3
+// the newsvendor signs 300 / 1.5 = 200 chips (not 300); at c = 4 it signs
+// 200 too, since 1 - 4 / 13.5 = 0.70 > 0.6 (without the multiplier: 100).
+// Expected profit per hour at c = 3: 13.5 x (0.6 x 66.7 + 0.4 x 200) - 3 x 200 = 1020.
+TEST(KnownAnswer, ThroughputMultiplierScalesTheSignedQuantity) {
+  const std::string launch = R"(demand:
+  - model: m
+    output_tokens_per_hour: 1.0e9
+    as_of: 2026-12-01
+    growth:
+      launches:
+        - {date: 2026-12-15, multiplier_median: 1.0, throughput_multiplier: 1.5}
+)";
+  for (PlanMethod method : kMethods) {
+    SCOPED_TRACE(PlanMethodName(method));
+    for (double price : {3.0, 4.0}) {
+      auto pr = BuildPlanProblem(ParseOrDie(Spec(DivisibleOffer(price), 1, "", launch)));
+      ASSERT_TRUE(pr.ok()) << pr.status().ToString();
+      ASSERT_EQ(pr->throughput_factor.size(), 1u);
+      EXPECT_NEAR(pr->throughput_factor[0][0], 1.5, 1e-12);
+      pr->scenarios = LowHigh(*pr);
+      const ProgramSolution s = SolveOrDie(*pr, method);
+      ASSERT_EQ(s.chips.size(), 1u);
+      EXPECT_NEAR(s.chips[0], 200, 1e-3) << "price " << price;
+      const double h = pr->hours[0];
+      EXPECT_NEAR(ObjectiveUsd(*pr, s), (13.5 * (0.6 * 100 / 1.5 + 0.4 * 200) - price * 200) * h, 1.0);
+      // Tokens served are tokens: all of the high scenario's demand.
+      EXPECT_NEAR(s.outcomes[1].served_output_tokens, s.outcomes[1].demand_output_tokens,
+                  1e-6 * s.outcomes[1].demand_output_tokens);
+    }
+  }
+}
+
+// Continuous efficiency gains: 3% a month from as_of 2027-01-01 make
+// January's chips serve, on average over its 744 hours, (e^{a} - 1) / a
+// times the listed tokens, a = ln(1.03) x 744 / 730; February starts at
+// 1.03^(744 / 730) and averages (e^{b} - 1) / b on top, b = ln(1.03) x 672 / 730.
+TEST(KnownAnswer, ContinuousEfficiencyGainIsTheMonthsAverage) {
+  const std::string gain = R"(demand:
+  - model: m
+    output_tokens_per_hour: 1.0e9
+    as_of: 2027-01-01
+)";
+  std::string spec = Spec(DivisibleOffer(3.0), 2, "", gain);
+  const std::string at = "output_tokens_per_s_per_chip: {h100-sxm: 1000}\n";
+  spec.replace(spec.find(at), at.size(), at + "    efficiency_gain_per_month: 0.03\n");
+  auto pr = BuildPlanProblem(ParseOrDie(spec));
+  ASSERT_TRUE(pr.ok()) << pr.status().ToString();
+  const double a = std::log(1.03) * 744 / 730;
+  EXPECT_NEAR(pr->throughput_factor[0][0], (std::exp(a) - 1) / a, 1e-5);
+  const double b = std::log(1.03) * 672 / 730;  // February, from hour 744
+  EXPECT_NEAR(pr->throughput_factor[0][1], std::pow(1.03, 744.0 / 730) * (std::exp(b) - 1) / b, 1e-5);
+}
+
+}  // namespace
+}  // namespace fungible

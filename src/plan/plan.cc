@@ -16,6 +16,34 @@ constexpr double kQuantileTolerance = 1e-12;
 // The reasons' money: a negative amount as "$-1.5M".
 std::string Usd(double v) { return Money(v, MoneySign::kAfterDollar); }
 
+// The floor windows of a scenario block, in the order of its floor rows
+// (AppendAllocationLp: class by class, month by month).
+struct PlanFloorWindow {
+  int workload = 0;
+  int first_period = 0;
+  int last_period = 0;
+  double required_effective_chip_hours = 0;
+};
+std::vector<PlanFloorWindow> FloorWindowsOf(const PlanProblem& pr) {
+  std::vector<PlanFloorWindow> out;
+  const auto& inst = pr.instance;
+  const int T = static_cast<int>(inst.periods.size());
+  for (int w = 0; w < static_cast<int>(inst.workloads.size()); ++w) {
+    const auto& wl = inst.workloads[w];
+    if (wl.floor_effective_chips <= 0) continue;
+    const int len = wl.floor_window_periods > 0 ? wl.floor_window_periods : T;
+    for (int s = 0; s < T; s += len) {
+      PlanFloorWindow fr;
+      fr.workload = w;
+      fr.first_period = s;
+      fr.last_period = std::min(T, s + len) - 1;
+      fr.required_effective_chip_hours = FloorRequiredEffectiveChipHours(inst, w, s, fr.last_period);
+      out.push_back(fr);
+    }
+  }
+  return out;
+}
+
 double Expected(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out,
                 double (*f)(const ScenarioOutcome&)) {
   double v = 0;
@@ -309,10 +337,28 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
     rep.expected_floor_shortfall_effective_chip_hours +=
         rep.probability[s] * out[s].floor_shortfall_effective_chip_hours;
   }
-  if (rep.expected_floor_shortfall_effective_chip_hours > 1.0)
-    rep.warnings.push_back("model-development or other floors fall short by " +
-                           Usd(rep.expected_floor_shortfall_effective_chip_hours).substr(1) +
-                           " effective chip-hours in expectation: no offer covers them in time");
+  if (rep.expected_floor_shortfall_effective_chip_hours > 1.0) {
+    // The floor is law: name the worst window (class, month, scenario).
+    std::string worst;
+    double worst_short = 0;
+    const auto floors = FloorWindowsOf(pr);
+    for (size_t s = 0; s < out.size(); ++s)
+      for (size_t k = 0; k < out[s].floor_shortfall_by_window.size() && k < floors.size(); ++k)
+        if (out[s].floor_shortfall_by_window[k] > worst_short + 1e-9) {
+          worst_short = out[s].floor_shortfall_by_window[k];
+          const auto& fw = floors[k];
+          worst = "; the worst window: " + pr.instance.workloads[fw.workload].id + " in " +
+                  FormatMonth(pr.month_start[fw.first_period]) + ", short " + Usd(worst_short).substr(1) +
+                  " of " + Usd(fw.required_effective_chip_hours).substr(1) + " in scenario " +
+                  pr.scenarios[s].name + " (probability " + Fmt("%.0f%%", 100 * rep.probability[s]) + ")";
+        }
+    rep.warnings.push_back(
+        "model-development or other floors fall short by " +
+        Usd(rep.expected_floor_shortfall_effective_chip_hours).substr(1) +
+        " effective chip-hours in expectation: the capacity committed and offered cannot give "
+        "them in time" +
+        worst);
+  }
   if (!rep.solution.converged)
     rep.warnings.push_back("Benders stopped after " + std::to_string(rep.solution.iterations) +
                            " iterations before reaching the gap: the plan is the best found, within " +

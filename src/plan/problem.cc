@@ -237,11 +237,22 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
         for (int t = 0; t < T; ++t)
           if (StartOfMonth(c.date) <= pr.month_start[t]) factor[t] *= 1.0 + c.price_change_fraction;
     pr.price_factor.push_back(std::move(factor));
+    std::vector<double> speed(T, 1.0);
+    for (int t = 0; t < T; ++t) {
+      double sum = 0, hours = 0;
+      Sample(pr.month_start[t], pr.month_start[t + 1], [&](UtcSeconds at, double h) {
+        sum += ThroughputMultiplierAt(fleet, m, at) * h;
+        hours += h;
+      });
+      speed[t] = hours > 0 ? sum / hours : 1.0;
+    }
+    pr.throughput_factor.push_back(std::move(speed));
   }
 
   double max_value_per_chip_hour = 1.0;
   for (size_t m = 0; m < inst.models.size(); ++m) {
-    double f = *std::max_element(pr.price_factor[m].begin(), pr.price_factor[m].end());
+    double f = 0;
+    for (int t = 0; t < T; ++t) f = std::max(f, pr.price_factor[m][t] * pr.throughput_factor[m][t]);
     for (double tps : inst.models[m].output_tokens_per_s_per_chip)
       max_value_per_chip_hour =
           std::max(max_value_per_chip_hour, inst.models[m].usd_per_output_token * f * tps * 3600);
@@ -258,11 +269,25 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     for (const auto& chip : pr.pool_chip_type) wi.efficiency.push_back(w.EfficiencyOn(chip));
     wi.gang_size_chips = 0;
     wi.floor_effective_chips = w.floor_effective_chips;
+    if (!w.floor_schedule.empty()) {
+      // A floor on a schedule: each month requires its average.
+      wi.floor_effective_chips = 0;
+      for (int t = 0; t < T; ++t) {
+        double sum = 0, hours = 0;
+        Sample(pr.month_start[t], pr.month_start[t + 1], [&](UtcSeconds at, double h) {
+          sum += FloorEffectiveChipsAt(fleet, w, at) * h;
+          hours += h;
+        });
+        wi.floor_effective_chips_by_period.push_back(hours > 0 ? sum / hours : 0.0);
+        wi.floor_effective_chips =
+            std::max(wi.floor_effective_chips, wi.floor_effective_chips_by_period.back());
+      }
+    }
     wi.floor_window_periods = 1;
     wi.bids = w.bids;
     for (const auto& b : w.bids)
       max_value_per_chip_hour = std::max(max_value_per_chip_hour, b.usd_per_effective_chip_hour * 5.0);
-    if (w.floor_effective_chips > 0)
+    if (w.has_floor())
       for (const auto& e : w.eligible)
         if (e.efficiency_h100_equiv > 0)
           min_floor_efficiency = std::min(min_floor_efficiency, e.efficiency_h100_equiv);

@@ -105,7 +105,13 @@ struct PlanProblem {
   AllocationInstance instance;
   std::vector<std::string> pool_chip_type;        // [p]
   std::vector<std::vector<double>> price_factor;  // [m][t]: token price relative to the listed one
-  std::vector<double> committed_cost_usd;         // [t]: take-or-pay cost of committed pools
+  // [m][t]: output tokens per chip-hour relative to the spec's figure, the
+  // month's average of forecast's ThroughputMultiplierAt (launches of new
+  // generations, continuous efficiency gains), as simulate has it hour by
+  // hour: a chip serves this many times its listed tokens, so the same token
+  // demand needs fewer chips and a served chip-hour earns more.
+  std::vector<std::vector<double>> throughput_factor;
+  std::vector<double> committed_cost_usd;  // [t]: take-or-pay cost of committed pools
   // [t]: cash outside compute, out (operating costs) and in (financing); they
   // move the cash path only, never the value the program maximises.
   std::vector<double> operating_cost_usd;

@@ -426,6 +426,21 @@ std::string RunJson(const SimulationResult& sim) {
     Json p;
     p["policy"] = PolicyName(run.policy);
     p["summary"] = SummaryJson(run.summary);
+    // Every window a floor missed, with its shortfall and cause (all windows,
+    // met or not, are in <policy>/floors.csv).
+    p["floors_short"] = Json::array();
+    for (const auto& f : run.floors)
+      if (!f.met())
+        p["floors_short"].push_back({{"workload", f.workload},
+                                     {"from", FormatRfc3339(f.start)},
+                                     {"hours", f.hours},
+                                     {"required_effective_chip_hours", f.required_effective_chip_hours},
+                                     {"achieved_effective_chip_hours", f.achieved_effective_chip_hours},
+                                     {"shortfall_effective_chip_hours", f.shortfall()},
+                                     {"lost_effective_chip_hours", f.lost_effective_chip_hours},
+                                     {"up_capacity_effective_chip_hours", f.up_capacity_effective_chip_hours},
+                                     {"cause", f.cause()},
+                                     {"message", f.Explain()}});
     Json roc;
     roc["total"] = RocJson(run.ledger.total);
     for (const char* k : {"by_team", "by_chip_type", "by_workload"}) roc[k] = Json::array();
@@ -476,6 +491,19 @@ std::string RunJson(const SimulationResult& sim) {
   return j.dump(1) + "\n";
 }
 
+// One row per floor window: attainment, and for a short one its cause.
+std::string FloorsCsv(const PolicyRun& run) {
+  std::string s =
+      "workload,from,hours,required_effective_chip_hours,achieved_effective_chip_hours,attainment,"
+      "lost_effective_chip_hours,up_capacity_effective_chip_hours,cause\n";
+  for (const auto& f : run.floors)
+    s += f.workload + "," + FormatRfc3339(f.start) + "," + std::to_string(f.hours) + "," +
+         CsvNumber(f.required_effective_chip_hours, 3) + "," + CsvNumber(f.achieved_effective_chip_hours, 3) +
+         "," + CsvNumber(f.attainment(), 6) + "," + CsvNumber(f.lost_effective_chip_hours, 3) + "," +
+         CsvNumber(f.up_capacity_effective_chip_hours, 3) + "," + f.cause() + "\n";
+  return s;
+}
+
 std::vector<std::pair<std::string, std::string>> RenderRunFiles(const SimulationResult& sim) {
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("run.json", RunJson(sim));
@@ -486,6 +514,7 @@ std::vector<std::pair<std::string, std::string>> RenderRunFiles(const Simulation
     files.emplace_back(dir + "daily.csv", DailyCsv(DailyFigures(sim, run)));
     files.emplace_back(dir + "ledger.csv", LedgerCsv(run.ledger));
     files.emplace_back(dir + "events.log", EventsLog(run));
+    files.emplace_back(dir + "floors.csv", FloorsCsv(run));
   }
   return files;
 }

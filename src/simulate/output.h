@@ -13,6 +13,10 @@
 //   <policy>/daily.csv    one row per day
 //   <policy>/ledger.csv   month x pool x workload (idle and down included)
 //   <policy>/events.log   launches, landings, failures, repairs, re-solves
+//   <policy>/floors.csv   every floor window: required, achieved, attainment,
+//                         work lost to failures, what the chips up could give,
+//                         and the cause of a shortfall (run.json lists the
+//                         short windows with a sentence each)
 //
 // Every byte depends only on the simulation's inputs: same seed, same files.
 #pragma once

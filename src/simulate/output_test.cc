@@ -34,7 +34,7 @@ TEST(SimulateOutput, SameSeedGivesByteIdenticalFiles) {
   const auto a = RenderRunFiles(SimulateLab("random:9", 10));
   const auto b = RenderRunFiles(SimulateLab("random:9", 10));
   ASSERT_EQ(a.size(), b.size());
-  ASSERT_EQ(a.size(), 2u + 4u * 4u);
+  ASSERT_EQ(a.size(), 2u + 4u * 5u);  // run.json, compare.csv; per policy five files
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].first, b[i].first);
     EXPECT_TRUE(a[i].second == b[i].second) << a[i].first << " differs between two runs of one seed";
@@ -53,10 +53,11 @@ TEST(SimulateOutput, RunDirectoryLayout) {
   EXPECT_THAT(names,
               ::testing::ElementsAre(
                   "run.json", "compare.csv", "fungible/monthly.csv", "fungible/daily.csv",
-                  "fungible/ledger.csv", "fungible/events.log", "static/monthly.csv", "static/daily.csv",
-                  "static/ledger.csv", "static/events.log", "no-repurpose/monthly.csv",
-                  "no-repurpose/daily.csv", "no-repurpose/ledger.csv", "no-repurpose/events.log",
-                  "greedy/monthly.csv", "greedy/daily.csv", "greedy/ledger.csv", "greedy/events.log"));
+                  "fungible/ledger.csv", "fungible/events.log", "fungible/floors.csv", "static/monthly.csv",
+                  "static/daily.csv", "static/ledger.csv", "static/events.log", "static/floors.csv",
+                  "no-repurpose/monthly.csv", "no-repurpose/daily.csv", "no-repurpose/ledger.csv",
+                  "no-repurpose/events.log", "no-repurpose/floors.csv", "greedy/monthly.csv",
+                  "greedy/daily.csv", "greedy/ledger.csv", "greedy/events.log", "greedy/floors.csv"));
   // compare.csv: a header and one row per policy, with fungible against static.
   const std::string& compare = files[1].second;
   EXPECT_THAT(compare, StartsWith("policy,revenue_usd,unserved_share,floor_attainment"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <span>
@@ -11,13 +12,11 @@
 #include "forecast/profile.h"
 #include "forecast/scenarios.h"
 #include "util/csv.h"
+#include "util/text.h"
 
 namespace fungible {
 namespace {
 
-constexpr double kHoursPerMonth = 730.0;  // 8760 / 12, for continuous rates
-// Scenarios behind the P50 path: enough for a stable monthly median.
-constexpr int kP50Scenarios = 2001;
 // Forecast decay for a replayed trace when the spec gives no autocorrelation:
 // real traffic deviates from a fitted shape persistently.
 constexpr double kTraceAutocorrelation = 0.9;
@@ -128,8 +127,9 @@ StatusOr<TraceHours> HourlyRequests(const RateTrace& t) {
   return out;
 }
 
-// A one-scenario set holding the month-by-month median of `set`.
-ScenarioSet MedianSet(const DemandModel& dm, const ScenarioSet& set) {
+// A one-scenario set holding the month-by-month quantile q of `set` (the
+// element of rank floor(q x scenarios): the median for q = 0.5).
+ScenarioSet QuantileSet(const DemandModel& dm, const ScenarioSet& set, double q) {
   ScenarioSet med;
   med.scenarios = 1;
   med.horizon_months = set.horizon_months;
@@ -142,7 +142,8 @@ ScenarioSet MedianSet(const DemandModel& dm, const ScenarioSet& set) {
     for (int month = 1; month <= set.horizon_months; ++month) {
       const double* c = set.Column(s, month);
       col.assign(c, c + set.scenarios);
-      auto mid = col.begin() + static_cast<std::ptrdiff_t>(col.size() / 2);
+      const size_t rank = std::min(col.size() - 1, static_cast<size_t>(std::floor(q * col.size())));
+      auto mid = col.begin() + static_cast<std::ptrdiff_t>(rank);
       std::nth_element(col.begin(), mid, col.end());
       med.MutableColumn(s, month)[0] = *mid;
     }
@@ -176,6 +177,18 @@ StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text) {
   }
   return Status::Invalid("--scenario: expected P50, random:SEED or trace:FILE, got \"" + std::string(text) +
                          "\"");
+}
+
+StatusOr<ScenarioChoice> QuantileChoice(double q) {
+  if (!(q > 0 && q < 1))
+    return Status::Invalid("--quantile: expected a quantile in (0, 1), e.g. 0.9, got " + Fmt("%g", q));
+  ScenarioChoice c;
+  c.kind = ScenarioChoice::Kind::kP50;
+  c.quantile = q;
+  char name[32];
+  std::snprintf(name, sizeof name, "P%g", q * 100);
+  c.text = name;
+  return c;
 }
 
 double ScenarioPaths::Forecast(int m, int h, int k) const {
@@ -260,8 +273,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     fo.seed = choice.seed;
     set = GenerateScenarios(dm, fo);
   } else {
-    fo.scenarios = std::clamp(fleet.forecast.scenarios, 1, kP50Scenarios);
-    set = MedianSet(dm, GenerateScenarios(dm, fo));
+    fo.scenarios = std::clamp(fleet.forecast.scenarios, 1, kQuantilePathScenarios);
+    set = QuantileSet(dm, GenerateScenarios(dm, fo), choice.quantile);
   }
   // Launch multipliers of this scenario (P50: the medians).
   std::vector<double> growth(dm.tiers.size());
@@ -349,16 +362,9 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
       out.launches.push_back(r);
     }
     // Throughput: launches in effect, and continuous gains since as_of.
-    const double gain = std::log1p(model.efficiency_gain_per_month);
-    for (size_t h = 0; h < H; ++h) {
-      const UtcSeconds t = start + static_cast<UtcSeconds>(h) * kSecondsPerHour;
-      double mult = 1.0;
-      for (const auto& l : out.launches)
-        if (l.model == model.id && l.date <= t) mult *= l.throughput_multiplier;
-      const double months =
-          std::max(0.0, static_cast<double>(t - d->as_of) / kSecondsPerHour / kHoursPerMonth);
-      out.throughput_multiplier[m][h] = mult * std::exp(gain * months);
-    }
+    for (size_t h = 0; h < H; ++h)
+      out.throughput_multiplier[m][h] =
+          ThroughputMultiplierAt(fleet, model, start + static_cast<UtcSeconds>(h) * kSecondsPerHour);
 
     if (choice.kind != ScenarioChoice::Kind::kTrace) continue;
     const RateTrace* tr = MatchTrace(traces, model);

@@ -33,15 +33,23 @@
 namespace fungible {
 
 struct ScenarioChoice {
+  // kP50: a quantile path of the cone (the median by default; `quantile`
+  // picks another point, month by month, e.g. 0.9 for P90).
   enum class Kind { kP50, kRandom, kTrace };
   Kind kind = Kind::kP50;
+  double quantile = 0.5;   // kP50: the point of the cone, in (0, 1)
   std::uint64_t seed = 0;  // kRandom
   std::string trace_file;  // kTrace
   std::string text;        // as given, for outputs: "P50", "random:7", "trace:rates.csv"
 };
 
+// Scenarios behind a quantile path (at most): enough for a stable monthly median.
+inline constexpr int kQuantilePathScenarios = 2001;
+
 // Parses "P50", "random:SEED" or "trace:FILE". Errors name what was expected.
 StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text);
+// The cone's quantile path at q in (0, 1): "P90" for 0.9. Errors name --quantile.
+StatusOr<ScenarioChoice> QuantileChoice(double q);
 
 // How a trace was replayed, per model.
 struct TraceReplay {

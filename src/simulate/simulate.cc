@@ -14,6 +14,7 @@
 
 #include "allocate/allocate.h"
 #include "allocate/instance.h"
+#include "simulate/window_demand.h"
 #include "util/text.h"
 
 namespace fungible {
@@ -127,19 +128,14 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
       for (int k = 1; k < period; ++k) cap = std::min(cap, wd.KnownUp(p, h0 + t * period + k, h0));
       inst->pools[p].capacity_chips[t] = cap;
     }
-  for (int m = 0; m < wd.num_models; ++m) {
-    auto& mi = inst->models[m];
-    mi.usd_per_output_token = wd.paths.usd_per_output_token[m][h0];
+  // Demand, prices, throughput and bids: the scenario's, as the forecast
+  // known at h0 has them (the same code path as allocate's window demand).
+  for (int m = 0; m < wd.num_models; ++m)
     for (int p = 0; p < wd.num_pools; ++p)
-      mi.output_tokens_per_s_per_chip[p] = wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h0];
-    for (int t = 0; t < T; ++t) {
-      double d = 0;
-      for (int k = 0; k < period; ++k) d += wd.paths.PlanningForecast(m, h0, t * period + k, wd.serving_z);
-      mi.demand_output_tokens[t] = d;
-    }
-  }
-  for (int w = 0; w < wd.num_workloads; ++w)
-    for (auto& b : inst->workloads[w].bids) b.effective_chips *= wd.paths.class_demand_multiple[w][h0];
+      inst->models[m].output_tokens_per_s_per_chip[p] = wd.base_tps[m][p];
+  ApplyScenarioPaths(
+      wd.paths, h0, period, [&](int m, int k) { return wd.paths.PlanningForecast(m, h0, k, wd.serving_z); },
+      *inst);
   // One pool per chip type (two where gangs run: whole domains and partial
   // ones): capacities add up; throughput, efficiency and interconnect domains
   // are the chip type's. Contract prices do not enter the objective (they are
@@ -357,6 +353,7 @@ void FloorsToBids(AllocationInstance& inst) {
     if (w.floor_effective_chips <= 0) continue;
     w.bids.insert(w.bids.begin(), BidStep{w.floor_effective_chips, kFloorAsBidUsdPerEffectiveChipHour});
     w.floor_effective_chips = 0;
+    w.floor_effective_chips_by_period.clear();
   }
 }
 
@@ -529,7 +526,7 @@ struct Planner {
         const int s1 = std::min(T, s0 + len);
         double floor_need = 0, got = 0;
         std::vector<std::pair<int, int>> cands;  // (p, t)
-        for (int t = s0; t < s1; ++t) floor_need += wl.floor_effective_chips * inst.periods[t].hours;
+        if (wl.floor_effective_chips > 0) floor_need = FloorRequiredEffectiveChipHours(inst, w, s0, s1 - 1);
         for (int p = 0; p < P; ++p) {
           const GangFit f = GangFitOn(wl, inst.pools[p]);
           if (!f.is_gang || !IsEligible(inst, w, p)) continue;
@@ -831,7 +828,7 @@ struct Planner {
     };
     for (int w = 0; w < W; ++w) {
       const auto& wl = wd->fleet->workloads[w];
-      if (wl.floor_effective_chips > 0) take(w, wl.floor_effective_chips);
+      if (wl.has_floor()) take(w, FloorEffectiveChipsAt(*wd->fleet, wl, wd->TimeOf(h)));
     }
     // Serving: dearest tokens first, on the highest throughput.
     std::vector<int> models(static_cast<size_t>(wd->num_models));
@@ -1050,20 +1047,27 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
       last_bid_rate[w] = e > 0 ? value / e : 0.0;
       if (e > 0)
         for (int p = 0; p < P; ++p) lh.bid_value_usd[p * W + w] = value * lh.effective_chips[p * W + w] / e;
-      if (wl.floor_effective_chips > 0) {
+      if (wl.has_floor()) {
         const int len = std::max(1, wl.floor_window_hours);
         if (h % len == 0) {
           FloorOutcome f;
           f.workload = wl.id;
           f.start = wd.TimeOf(h);
           f.hours = std::min(len, H - h);
-          f.required_effective_chip_hours = wl.floor_effective_chips * f.hours;
+          for (int k = 0; k < f.hours; ++k)
+            f.required_effective_chip_hours += FloorEffectiveChipsAt(*wd.fleet, wl, wd.TimeOf(h + k));
           floor_index[w] = static_cast<int>(run.floors.size());
           run.floors.push_back(f);
         }
-        double lost = 0;
-        for (int p = 0; p < P; ++p) lost += lh.lost_effective_chip_hours[p * W + w];
-        run.floors[floor_index[w]].achieved_effective_chip_hours += e - lost;
+        double lost = 0, up = 0;
+        for (int p = 0; p < P; ++p) {
+          lost += lh.lost_effective_chip_hours[p * W + w];
+          up += wd.eff[w][p] * wd.Up(p, h);
+        }
+        FloorOutcome& fo = run.floors[floor_index[w]];
+        fo.achieved_effective_chip_hours += e - lost;
+        fo.lost_effective_chip_hours += lost;
+        fo.up_capacity_effective_chip_hours += up;
       }
     }
     double moved = 0;
@@ -1128,6 +1132,38 @@ StatusOr<PolicyRun> RunPolicy(World& wd, Policy policy) {
 }
 
 }  // namespace
+
+std::string FloorOutcome::cause() const {
+  if (met()) return "";
+  if (up_capacity_effective_chip_hours < required_effective_chip_hours * (1 - 1e-9)) return "capacity";
+  if (lost_effective_chip_hours > 0 &&
+      achieved_effective_chip_hours + lost_effective_chip_hours >= required_effective_chip_hours * (1 - 1e-9))
+    return "failures";
+  return "allocation";
+}
+
+std::string FloorOutcome::Explain() const {
+  if (met()) return "";
+  const std::string c = cause();
+  std::string out = "floor of " + workload + " in " + FormatUtc(start) + ".." +
+                    FormatUtc(start + static_cast<UtcSeconds>(hours) * kSecondsPerHour) + ": needs " +
+                    Grouped(required_effective_chip_hours) + " effective chip-hours, got " +
+                    Grouped(achieved_effective_chip_hours) + "; short " + Grouped(shortfall()) + " (" +
+                    Fmt("%.1f%%", 100 * (1 - attainment())) + "). ";
+  if (c == "capacity")
+    out += "Capacity: the chips up in the window (failures realised) could give it at most " +
+           Grouped(up_capacity_effective_chip_hours) + ".";
+  else if (c == "failures")
+    out += "Failures: " + Grouped(lost_effective_chip_hours) +
+           " effective chip-hours of its work were lost back to checkpoints.";
+  else
+    out += "Allocation: the chips up could give it " + Grouped(up_capacity_effective_chip_hours) +
+           " but the policy, planning on the forecast of capacity, gave it less" +
+           (lost_effective_chip_hours > 0 ? " (and failures took " + Grouped(lost_effective_chip_hours) + ")"
+                                          : std::string()) +
+           ".";
+  return out;
+}
 
 const char* PolicyName(Policy p) {
   switch (p) {

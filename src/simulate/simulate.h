@@ -33,6 +33,7 @@
 // kept apart in SimProfile and never written to run outputs.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -94,7 +95,25 @@ struct FloorOutcome {
   int hours = 0;
   double required_effective_chip_hours = 0;
   double achieved_effective_chip_hours = 0;  // productive (lost work removed)
+  // Why a window fell short: work lost to failures back to the last
+  // checkpoint, and the most the chips that were up (failures realised) could
+  // have given the class alone in the window.
+  double lost_effective_chip_hours = 0;
+  double up_capacity_effective_chip_hours = 0;
   bool met() const { return achieved_effective_chip_hours >= required_effective_chip_hours * (1 - 1e-9); }
+  double shortfall() const {
+    return std::max(0.0, required_effective_chip_hours - achieved_effective_chip_hours);
+  }
+  double attainment() const {
+    return required_effective_chip_hours > 0
+               ? std::min(1.0, achieved_effective_chip_hours / required_effective_chip_hours)
+               : 1.0;
+  }
+  // "" when met; else "capacity" (the chips up could not give it),
+  // "failures" (it had the chips, failures took the work) or "allocation"
+  // (the policy gave it less than the chips up allowed).
+  std::string cause() const;
+  std::string Explain() const;  // one sentence: window, shortfall, cause
 };
 
 struct PolicySummary {

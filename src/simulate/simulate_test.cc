@@ -387,3 +387,38 @@ TEST(SimulateTrace, UnsortedOrMalformedTimestampsAreRefusedWithTheirLine) {
 
 }  // namespace
 }  // namespace fungible
+
+namespace fungible {
+namespace {
+
+// The floor is never broken silently: with every pool down for a whole day,
+// the day's window falls short by all of it, and the outcome says which
+// window, by how much and why (capacity); the days around it are met.
+TEST(Simulate, FloorWindowThatCannotBeMetSaysWhichByHowMuchAndWhy) {
+  const Fleet fleet = SmallLab();
+  SimulateOptions o = Days(3, "P50", "fungible");
+  o.random_failures = false;
+  for (const char* pool : {"h100-east", "h100-west", "b200-central"})
+    o.injected_failures.push_back(*ParseInjectedFailure(std::string(pool) + "@2027-01-02T00:00Z+24"));
+  auto r = Simulate(fleet, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const PolicyRun& run = r->runs.front();
+  ASSERT_EQ(run.floors.size(), 3u);
+  EXPECT_TRUE(run.floors[0].met());
+  EXPECT_TRUE(run.floors[2].met());
+  const FloorOutcome& f = run.floors[1];
+  EXPECT_EQ(f.workload, "pretrain-next");
+  EXPECT_EQ(f.start, Utc("2027-01-02T00:00Z"));
+  EXPECT_FALSE(f.met());
+  EXPECT_NEAR(f.required_effective_chip_hours, 300 * 24, 1e-9);
+  EXPECT_NEAR(f.up_capacity_effective_chip_hours, 0, 1e-9);
+  EXPECT_NEAR(f.shortfall(), 300 * 24, 1e-9);
+  EXPECT_EQ(f.cause(), "capacity");
+  EXPECT_THAT(f.Explain(),
+              HasSubstr("floor of pretrain-next in 2027-01-02T00:00Z..2027-01-03T00:00Z: needs 7,200 "
+                        "effective chip-hours, got 0; short 7,200 (100.0%). Capacity"));
+  EXPECT_EQ(run.summary.floor_windows_met, 2);
+}
+
+}  // namespace
+}  // namespace fungible

@@ -476,6 +476,36 @@ const ObjectDef kBid{
         },
 };
 
+const ObjectDef kFloorStep{
+    .name = "FloorStep",
+    .where = "workloads[].floor_schedule[]",
+    .description =
+        "One step of a floor that grows over time: from `from` on, the workload's floor is `effective_chips` "
+        "H100-equivalent chips, or `fleet_share` of what the whole fleet's landed chips could give it.",
+    .fields =
+        {
+            {.key = "from",
+             .type = VT::kDate,
+             .description = "From this instant on (UTC) the step applies; steps in increasing time.",
+             .required = true,
+             .hints = {"date", "at", "start", "when"}},
+            {.key = "effective_chips",
+             .type = VT::kNumber,
+             .description = "Floor, H100-equivalent chips on average over every floor window.",
+             .min = AtLeast(0),
+             .cap = kMaxChips,
+             .hints = {"chips", "floor", "floor_effective_chips", "h100_equiv_chips"}},
+            {.key = "fleet_share",
+             .type = VT::kNumber,
+             .description = "Floor as a share of the fleet: this fraction of the H100-equivalent chips that "
+                            "every pool's landed chips (availability applied) could give the workload.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .hints = {"share", "fraction", "percent"}},
+        },
+    .exactly_one_of = {"effective_chips", "fleet_share"},
+};
+
 const ObjectDef kWorkload{
     .name = "Workload",
     .where = "workloads[]",
@@ -536,6 +566,14 @@ const ObjectDef kWorkload{
              .cap = 8784,
              .default_value = "24",
              .hints = {"floor_window", "window_hours"}},
+            {.key = "floor_schedule",
+             .type = VT::kObjectList,
+             .description = "A floor that grows over time: steps by date, each in H100-equivalent chips or "
+                            "as a share of the fleet; before the first step the floor is "
+                            "floor_effective_chips.",
+             .object = &kFloorStep,
+             .min_items = 1,
+             .hints = {"floor_steps", "floor_growth", "floors"}},
             {.key = "bids",
              .type = VT::kObjectList,
              .description = "Value curve: steps in order of non-increasing value (concave).",
@@ -1422,10 +1460,10 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot,         &kChipType,    &kContract,    &kPool,       &kRampStep, &kModel,
-      &kArchitecture, &kWorkload,    &kEligibility, &kBid,        &kDemand,   &kGrowth,
-      &kLaunch,       &kPriceChange, &kClassGrowth, &kAllocation, &kForecast, &kSimulate,
-      &kOffer,        &kOfferOption, &kFinancing,   &kPlan};
+      &kRoot,         &kChipType, &kContract,    &kPool,        &kRampStep,   &kModel,
+      &kArchitecture, &kWorkload, &kEligibility, &kFloorStep,   &kBid,        &kDemand,
+      &kGrowth,       &kLaunch,   &kPriceChange, &kClassGrowth, &kAllocation, &kForecast,
+      &kSimulate,     &kOffer,    &kOfferOption, &kFinancing,   &kPlan};
   return defs;
 }
 

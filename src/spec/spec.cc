@@ -403,6 +403,19 @@ class FleetBuilder {
     w.preemptible = r.BooleanOr("preemptible");
     w.floor_effective_chips = r.NumberOr("floor_effective_chips");
     w.floor_window_hours = static_cast<int>(r.IntegerOr("floor_window_hours"));
+    r.ForEach("floor_schedule", [&](ObjectReader& s, size_t) {
+      auto from = s.Date("from");
+      if (!from) return;
+      FloorStep step;
+      step.from = *from;
+      if (auto v = s.Number("effective_chips")) step.effective_chips = *v;
+      if (auto v = s.Number("fleet_share")) step.fleet_share = *v;
+      if (!w.floor_schedule.empty() && *from <= w.floor_schedule.back().from)
+        diags_.Add(s.ValueLoc("from"), s.PathOf("from"),
+                   "expected a time after " + ShowTime(w.floor_schedule.back().from) +
+                       " (steps are in increasing time), got " + ShowTime(*from));
+      w.floor_schedule.push_back(step);
+    });
     r.ForEach("bids", [&](ObjectReader& b, size_t i) {
       auto chips = b.Number("effective_chips");
       auto usd = b.Number("usd_per_effective_chip_hour");

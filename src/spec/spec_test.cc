@@ -232,6 +232,12 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   EXPECT_FALSE(large->EfficiencyOn("tpu-v6e-derated"));  // in the model's table but not listed
   EXPECT_EQ(f.FindWorkload("serve-small")->latency, LatencyClass::kBatch);
   EXPECT_EQ(f.FindWorkload("pretrain-next")->floor_window_hours, 48);
+  const auto& steps = f.FindWorkload("pretrain-next")->floor_schedule;
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].from, Utc("2026-09-01T00:00Z"));
+  EXPECT_EQ(steps[0].effective_chips, 500);
+  EXPECT_EQ(steps[1].fleet_share, 0.2);
+  EXPECT_TRUE(f.FindWorkload("pretrain-next")->has_floor());
 
   const GrowthModel& g = f.FindDemand("chat-large")->growth;
   EXPECT_EQ(g.shared_factor_loading, 0.7);
@@ -265,7 +271,7 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 180);
+  EXPECT_EQ(f.class_growth[0].loc.line, 183);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
@@ -843,6 +849,31 @@ TEST(Spec, Summary) {
   EXPECT_EQ(s.workloads_per_kind.at("serve"), 2);
   EXPECT_THAT(s.demand_models, ElementsAre("chat-large", "chat-small"));
   EXPECT_EQ(s.class_growth, 1);
+}
+
+}  // namespace
+}  // namespace fungible
+
+namespace fungible {
+namespace {
+
+// A floor schedule: steps in increasing time, each in chips or a fleet share
+// (exactly one), shares within [0, 1]; every error located.
+TEST(Spec, FloorScheduleErrorsAreLocated) {
+  auto errors = InlineErrors(std::string(kBase) + R"(workloads:
+  - id: r
+    kind: research
+    eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]
+    floor_schedule:
+      - {from: 2027-01-01, effective_chips: 4}
+      - {from: 2026-06-01, fleet_share: 1.5}
+      - {from: 2027-06-01, effective_chips: 4, fleet_share: 0.5}
+)");
+  EXPECT_THAT(errors,
+              ::testing::Contains(HasSubstr("workloads[0].floor_schedule[1].from: expected a time after "
+                                            "2027-01-01")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("workloads[0].floor_schedule[1].fleet_share: expected")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("workloads[0].floor_schedule[2]")));
 }
 
 }  // namespace
