@@ -32,7 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kIterations = 2500;                       // per reader
+constexpr int kIterations = 2500;  // per reader
 #if defined(__SANITIZE_ADDRESS__)
 // AddressSanitizer's shadow memory takes terabytes of address space: no cap on
 // it there (scripts/sanitize.sh sets ASan's own hard_rss_limit_mb instead), and
@@ -41,8 +41,8 @@ constexpr bool kAddressSanitizer = true;
 #else
 constexpr bool kAddressSanitizer = false;
 #endif
-constexpr rlim_t kAddressSpaceBytes = rlim_t{1} << 30;  // 1 GiB for the child
-constexpr rlim_t kCpuSeconds = kAddressSanitizer ? 600 : 60;  // the whole batch
+constexpr rlim_t kAddressSpaceBytes = rlim_t{1} << 30;                   // 1 GiB for the child
+constexpr rlim_t kCpuSeconds = kAddressSanitizer ? 600 : 60;             // the whole batch
 constexpr double kSlowestInputSeconds = kAddressSanitizer ? 20.0 : 2.0;  // any one input: a hang
 
 std::string ReadText(const fs::path& p) {
