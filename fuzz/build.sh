@@ -31,12 +31,17 @@ for f in "${srcs[@]}"; do
   objs+=("$o")
 done
 libs=(-lyaml-cpp -lcsv -pthread)
-for t in spec csv; do
+for t in spec actuals trace; do
   "$cxx" "${flags[@]}" -fsanitize=fuzzer,address "$root/fuzz/${t}_fuzzer.cc" "${objs[@]}" "${libs[@]}" \
     -o "$out/${t}_fuzzer"
 done
-# Seed corpora: the bundled specs and CSVs.
-mkdir -p "$out/spec-corpus" "$out/csv-corpus"
+# Seed corpora: the bundled specs and CSVs, fuzz/seeds/, and every kept
+# regression input.
+mkdir -p "$out/spec-corpus" "$out/actuals-corpus" "$out/trace-corpus"
 cp "$root"/examples/*.yaml "$root"/tests/cases/spec/*.yaml "$root"/tests/cases/forecast/*.yaml "$out/spec-corpus/"
-cp "$root"/tests/cases/forecast/*.csv "$out/csv-corpus/"
-echo "built $out/spec_fuzzer and $out/csv_fuzzer"
+cp "$root"/tests/cases/forecast/*.csv "$out/actuals-corpus/"
+cp "$root"/fuzz/seeds/trace/* "$out/trace-corpus/"
+for t in spec actuals trace; do
+  find "$root/fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$out/$t-corpus/" \;
+done
+echo "built $out/spec_fuzzer, $out/actuals_fuzzer and $out/trace_fuzzer"

@@ -1,6 +1,6 @@
-// libFuzzer target: the fleet spec reader on arbitrary bytes. Built and run
-// by hand (see fuzz/README.md); the suite's bounded counterpart is
-// src/spec/input_fuzz_test.cc.
+// Fuzz target: the fleet spec reader on arbitrary bytes. Built with
+// libFuzzer by fuzz/build.sh, and with the seeded mutation driver
+// (fuzz/driver.cc) as the ctest fuzz/spec.
 #include <cstddef>
 #include <cstdint>
 #include <string>

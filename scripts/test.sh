@@ -2,9 +2,18 @@
 # test.sh - build and run every test: unit, property, cross-check (glpsol) and
 # end-to-end CLI cases, with the services they need started on loopback and
 # stopped afterwards.
+#   bash scripts/test.sh [--with-sanitizers] [CTEST ARGS...]
+# --with-sanitizers: then, with the same services up, scripts/sanitize.sh
+# builds build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer) and runs
+# the whole suite again there (.ci/run does this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+with_sanitizers=0
+if [ "${1:-}" = --with-sanitizers ]; then
+  with_sanitizers=1
+  shift
+fi
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --parallel 2
@@ -31,5 +40,9 @@ else
   echo "test.sh: WARNING: Slurm did not start; the Slurm backend tests will skip" >&2
 fi
 
-cd build
-ctest --output-on-failure --timeout 300 "$@"
+rc=0
+(cd build && ctest --output-on-failure --timeout 300 "$@") || rc=$?
+if [ $with_sanitizers = 1 ]; then
+  bash scripts/sanitize.sh "$@" || rc=$?
+fi
+exit $rc

@@ -1,5 +1,6 @@
 #include "forecast/actuals.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 
 #include "forecast/internal/test_util.h"
 #include "forecast/random.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -289,10 +291,9 @@ TEST(Actuals, AnActualFarOutsideTheConeIsReportedAsAMiss) {
 
 TEST(Actuals, UnknownTierNamesLineColumnAndTheKnownTiers) {
   const World s = Make(TieredFleet(2, 10, 12));
-  auto r = ParseActualsCsv("month,model,output_tokens\n2027-02,chat-huge,1e12\n", "act.csv", s.model);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().ToString(),
-            "act.csv:2:2: model: unknown tier \"chat-huge\": serving tiers are tier0, tier1");
+  EXPECT_THAT(ParseActualsCsv("month,model,output_tokens\n2027-02,chat-huge,1e12\n", "act.csv", s.model),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "act.csv:2:2: model: unknown tier \"chat-huge\": serving tiers are tier0, tier1"));
 }
 
 TEST(Actuals, MalformedCsvAndBadMonthsAreLocated) {
@@ -333,10 +334,9 @@ TEST(Actuals, FixtureFilesParse) {
   auto good = ReadActualsCsv(dir + "actuals-good.csv", chat.model);
   ASSERT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_EQ(good->rows.size(), 3u);
-  auto bad = ReadActualsCsv(dir + "actuals-malformed.csv", chat.model);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().ToString().find("actuals-malformed.csv:4:3: output_tokens"), std::string::npos)
-      << bad.status().ToString();
+  EXPECT_THAT(ReadActualsCsv(dir + "actuals-malformed.csv", chat.model),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("actuals-malformed.csv:4:3: output_tokens")));
 }
 
 }  // namespace

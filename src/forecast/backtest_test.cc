@@ -1,11 +1,13 @@
 #include "forecast/backtest.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "forecast/internal/test_util.h"
 #include "forecast/random.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -262,8 +264,9 @@ TEST(Backtest, HourlyNoiseRecalibrationRestoresCoverageOnHeavyTailedTraffic) {
   EXPECT_LE(c->calibrated.coverage_p5_p95, 0.94);
   EXPECT_LT(c->calibrated.mean_crps, c->raw.mean_crps * 1.05);
   for (double f : c->factor) EXPECT_GT(f, 0.3);
-  auto short_trace = CalibrateHourlyNoise(HeavyTailedTrace(7, 1), o);
-  EXPECT_FALSE(short_trace.ok());
+  EXPECT_THAT(CalibrateHourlyNoise(HeavyTailedTrace(7, 1), o),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("calibrating the hourly noise needs more than")));
 }
 
 }  // namespace

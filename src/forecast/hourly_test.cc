@@ -1,5 +1,6 @@
 #include "forecast/hourly.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <numeric>
 
 #include "forecast/internal/test_util.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -191,11 +193,11 @@ TEST(Hourly, BandFactorsWidenEachBandByItsFactorAndKeepTheMean) {
 TEST(Hourly, BandFactorsAreCheckedWithTheirPlace) {
   Fleet f = Shaped(10, 1, 0.2, 0.5);
   f.demand[0].hourly_band_factors = {1.2, 1.6};
-  auto m = BuildDemandModel(f, ForecastOptionsFromSpec(f));
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().ToString(),
-            "test.yaml:30:5: demand[0].hourly_band_factors: expected 3 factors in (0, 10] (P25-P75, P10-P90, "
-            "P5-P95), got 2 numbers");
+  EXPECT_THAT(
+      BuildDemandModel(f, ForecastOptionsFromSpec(f)),
+      StatusIs(StatusCode::kInvalidArgument,
+               "test.yaml:30:5: demand[0].hourly_band_factors: expected 3 factors in (0, 10] (P25-P75, "
+               "P10-P90, P5-P95), got 2 numbers"));
 }
 
 TEST(Hourly, AnyWindowIsASliceOfOneFixedPath) {

@@ -1,11 +1,13 @@
 #include "forecast/profile.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <numeric>
 
 #include "forecast/random.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -150,11 +152,11 @@ TEST(Profile, TokenMixFromTheAzureTrace) {
 }
 
 TEST(Profile, BadTraceRowsAreLocated) {
-  auto r = ParseRateTraces("time_s,rate\n0,1\n600,-2\n", "t.csv");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().ToString(), "t.csv:3:2: rate: expected a rate >= 0, got \"-2\"");
-  auto m = ParseTokenMix("TIMESTAMP,ContextTokens,GeneratedTokens\nx,12,abc\n", "az.csv");
-  EXPECT_EQ(m.status().ToString(), "az.csv:2:3: GeneratedTokens: expected a token count >= 0, got \"abc\"");
+  EXPECT_THAT(ParseRateTraces("time_s,rate\n0,1\n600,-2\n", "t.csv"),
+              StatusIs(StatusCode::kInvalidArgument, "t.csv:3:2: rate: expected a rate >= 0, got \"-2\""));
+  EXPECT_THAT(ParseTokenMix("TIMESTAMP,ContextTokens,GeneratedTokens\nx,12,abc\n", "az.csv"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "az.csv:2:3: GeneratedTokens: expected a token count >= 0, got \"abc\""));
   auto h = ParseRateTraces("when,how_many\n0,1\n", "t.csv");
   EXPECT_EQ(h.status().diagnostics().at(0).line, 1);
 }

@@ -1,8 +1,10 @@
 #include "orchestrate/engine.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "orchestrate/sim_backend.h"
+#include "util/status_matchers.h"
 
 namespace fungible::orchestrate {
 namespace {
@@ -470,11 +472,13 @@ TEST(JobJson, RoundTripsAndRejectsUnknownFields) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(JobToJson(*back), JobToJson(job));
   j["colour"] = "blue";
-  EXPECT_EQ(JobSpecFromJson(j).status().message(), "colour: unknown field");
-  EXPECT_EQ(JobSpecFromJson({{"team", 3}}).status().message(), "team: expected a string");
-  EXPECT_EQ(JobSpecFromJson({{"team", "t"}, {"min_chips", 4}, {"max_chips", 2}}).status().message(),
-            "min_chips: 4 is above max_chips 2");
-  EXPECT_FALSE(JobSpecFromJson({{"gang_size_chips", 2}}).ok());
+  EXPECT_THAT(JobSpecFromJson(j), StatusIs(StatusCode::kInvalidArgument, "colour: unknown field"));
+  EXPECT_THAT(JobSpecFromJson({{"team", 3}}),
+              StatusIs(StatusCode::kInvalidArgument, "team: expected a string"));
+  EXPECT_THAT(JobSpecFromJson({{"team", "t"}, {"min_chips", 4}, {"max_chips", 2}}),
+              StatusIs(StatusCode::kInvalidArgument, "min_chips: 4 is above max_chips 2"));
+  EXPECT_THAT(JobSpecFromJson({{"gang_size_chips", 2}}),
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("team")));
 }
 
 }  // namespace

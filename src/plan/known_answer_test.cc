@@ -9,6 +9,7 @@
 
 #include "plan/evaluate.h"
 #include "plan/plan_test_util.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -309,7 +310,8 @@ TEST(KnownAnswer, EvaluateTheNewsvendorOffer) {
   EXPECT_NEAR(ev2->objective_change_usd, -180 * h, 1.0);
   EXPECT_NEAR(*ev2->breakeven_usd_per_chip_hour, 5.4, 1e-4);
   EXPECT_THAT(ev2->verdict, ::testing::HasSubstr("Do not sign gpu"));
-  EXPECT_FALSE(EvaluateOfferOn(fleet, scenarios, "nope", o).ok());
+  EXPECT_THAT(EvaluateOfferOn(fleet, scenarios, "nope", o),
+              StatusIs(StatusCode::kNotFound, ::testing::HasSubstr("no offer \"nope\" (offers: gpu)")));
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ using proc::Spawn;
 bool WaitHealthy(int port) { return proc::WaitHealth(port, 200); }
 
 TEST(Crash, SigkillLosesNoAcknowledgedJobAndDuplicatesNone) {
-  if (Bin().empty() || !fs::exists(Bin())) GTEST_SKIP() << "FUNGIBLE_BIN not built: " << Bin();
+  ASSERT_TRUE(!Bin().empty() && fs::exists(Bin()))
+      << "no fungible binary at FUNGIBLE_BIN: \"" << Bin() << "\"";
   const fs::path dir = fs::temp_directory_path() / ("fungible-crash-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);

@@ -35,7 +35,8 @@ namespace fs = std::filesystem;
 class Lifecycle : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (Bin().empty() || !fs::exists(Bin())) GTEST_SKIP() << "FUNGIBLE_BIN not built: " << Bin();
+    ASSERT_TRUE(!Bin().empty() && fs::exists(Bin()))
+        << "no fungible binary at FUNGIBLE_BIN: \"" << Bin() << "\"";
     dir_ = fs::temp_directory_path() / ("fungible-life-" + std::to_string(getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);

@@ -3,6 +3,7 @@
 #include "server/service.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -24,6 +25,7 @@
 #include "orchestrate/sim_backend.h"
 #include "server/auth.h"
 #include "store/pg_testing.h"
+#include "util/status_matchers.h"
 
 namespace fungible::server {
 namespace {
@@ -623,9 +625,8 @@ TEST(Service, RevokedAndRotatedTokensAreRefusedWithinASecond) {
   EXPECT_EQ(h.Call("GET", "/v1/audit", *fresh).status, 200);  // same name, same role
 
   // Adding an existing name is refused unless replacing.
-  auto again = AddToken(**cli, "bob", "team", "product");
-  ASSERT_FALSE(again.ok());
-  EXPECT_NE(again.status().message().find("token \"bob\" exists"), std::string::npos);
+  EXPECT_THAT(AddToken(**cli, "bob", "team", "product"),
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("token \"bob\" exists")));
   EXPECT_TRUE(AddToken(**cli, "bob", "team", "product", 0, /*replace=*/true).ok());
   // Last use is recorded.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

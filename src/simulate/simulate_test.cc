@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "spec/spec.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -254,22 +255,23 @@ TEST(Simulate, FloorsAreMetAndTheEngineDecides) {
 TEST(Simulate, BadOptionsAreRefusedWithTheirNames) {
   EXPECT_THAT(ParsePolicies("fungibel").status().message(), HasSubstr("unknown policy \"fungibel\""));
   EXPECT_THAT(ParsePolicies("fungibel").status().message(), HasSubstr("no-repurpose"));
-  EXPECT_EQ(ParseScenarioChoice("random:x").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseScenarioChoice("P90").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(ParseScenarioChoice("random:x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("random:x")));
+  EXPECT_THAT(ParseScenarioChoice("P90"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("P90")));
   EXPECT_EQ(ParseScenarioChoice("trace:a.csv")->trace_file, "a.csv");
   EXPECT_EQ(ParseScenarioChoice("random:42")->seed, 42u);
-  EXPECT_FALSE(ParseInjectedFailure("h100-east@2027-01-03").ok());
+  EXPECT_THAT(
+      ParseInjectedFailure("h100-east@2027-01-03"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("--inject-failure: expected POOL@TIME+HOURS")));
   const Fleet fleet = SmallLab();
   SimulateOptions o = Days(2, "P50", "fungible");
   o.injected_failures = {*ParseInjectedFailure("h100-north@2027-01-01T05:00Z+3")};
-  auto r = Simulate(fleet, o);
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), HasSubstr("unknown pool \"h100-north\""));
+  EXPECT_THAT(Simulate(fleet, o),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown pool \"h100-north\"")));
   o.injected_failures = {*ParseInjectedFailure("h100-east@2026-01-01T05:00Z+3")};
-  EXPECT_THAT(Simulate(fleet, o).status().message(), HasSubstr("inside the run"));
+  EXPECT_THAT(Simulate(fleet, o), StatusIs(StatusCode::kInvalidArgument, HasSubstr("inside the run")));
   o.injected_failures.clear();
   o.period_hours = 5;
-  EXPECT_EQ(Simulate(fleet, o).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(Simulate(fleet, o), StatusIs(StatusCode::kInvalidArgument, HasSubstr("period")));
 }
 
 // ---- Trace replay ----
@@ -355,13 +357,10 @@ TEST(SimulateTrace, UnsortedOrMalformedTimestampsAreRefusedWithTheirLine) {
   const Fleet fleet = TraceLab();
   const std::string unsorted = WriteTemp("fungible-unsorted.csv", "time_s,rate\n0,5\n600,6\n300,7\n");
   auto a = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + unsorted), Utc("2027-01-01"), 24);
-  ASSERT_FALSE(a.ok());
-  EXPECT_EQ(a.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(a.status().ToString(), HasSubstr(unsorted + ":4:"));
+  EXPECT_THAT(a, StatusIs(StatusCode::kInvalidArgument, HasSubstr(unsorted + ":4:")));
   const std::string malformed = WriteTemp("fungible-malformed.csv", "time_s,rate\n0,5\n6OO,6\n");
   auto b = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + malformed), Utc("2027-01-01"), 24);
-  ASSERT_FALSE(b.ok());
-  EXPECT_THAT(b.status().ToString(), HasSubstr(malformed + ":3:"));
+  EXPECT_THAT(b, StatusIs(StatusCode::kInvalidArgument, HasSubstr(malformed + ":3:")));
   EXPECT_THAT(b.status().ToString(), HasSubstr("6OO"));
   // The token mix's request timestamps too.
   const std::string rates = WriteTemp("fungible-rates.csv", "time_s,rate\n0,5\n600,6\n1200,7\n");
@@ -370,19 +369,17 @@ TEST(SimulateTrace, UnsortedOrMalformedTimestampsAreRefusedWithTheirLine) {
                                     "2023-11-16 18:17:03.9799600,4808,10\n"
                                     "2023-11-16 18:17:01.0319600,3180,8\n");
   auto c = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24, mix);
-  ASSERT_FALSE(c.ok());
-  EXPECT_THAT(c.status().ToString(), HasSubstr(mix + ":3:"));
+  EXPECT_THAT(c, StatusIs(StatusCode::kInvalidArgument, HasSubstr(mix + ":3:")));
   EXPECT_THAT(c.status().ToString(), HasSubstr("must not decrease"));
   const std::string bad_time = WriteTemp("fungible-mix2.csv",
                                          "TIMESTAMP,ContextTokens,GeneratedTokens\n"
                                          "2023-11-16 25:17:03.97,4808,10\n");
   auto d = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24, bad_time);
-  ASSERT_FALSE(d.ok());
-  EXPECT_THAT(d.status().ToString(), HasSubstr(bad_time + ":2:"));
+  EXPECT_THAT(d, StatusIs(StatusCode::kInvalidArgument, HasSubstr(bad_time + ":2:")));
   // A missing file.
   auto e =
       BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:/nonexistent/rates.csv"), Utc("2027-01-01"), 24);
-  EXPECT_FALSE(e.ok());
+  EXPECT_THAT(e, StatusIs(StatusCode::kNotFound, HasSubstr("/nonexistent/rates.csv")));
 }
 
 }  // namespace

@@ -147,6 +147,7 @@ bogus_key: 1
 )";
   auto fleet = ParseFleetSpec(spec, "inline.yaml");
   ASSERT_FALSE(fleet.ok());
+  EXPECT_EQ(fleet.status().code(), StatusCode::kInvalidArgument);
   int unknown = 0;
   for (const auto& d : fleet.status().diagnostics()) {
     EXPECT_EQ(d.message.rfind("unknown key 'bogus_key'", 0), 0u) << d.ToString();

@@ -308,6 +308,7 @@ demand:
                               "inline.yaml");
   // m2 is not declared: the only error.
   ASSERT_FALSE(fleet.ok());
+  EXPECT_EQ(fleet.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(
       Located(fleet.status()),
       ElementsAre("15:13: demand[1].model: expected a model declared in models, got \"m2\" (did you mean "
@@ -443,6 +444,7 @@ demand:
 TEST(SpecErrors, NegativeCountNamesFileLineAndColumn) {
   auto fleet = LoadFleetSpec(Fixture("negative-count.yaml"));
   ASSERT_FALSE(fleet.ok());
+  EXPECT_EQ(fleet.status().code(), StatusCode::kInvalidArgument);
   ASSERT_EQ(fleet.status().diagnostics().size(), 1u);
   const Diagnostic& d = fleet.status().diagnostics()[0];
   EXPECT_EQ(d.line, 30);

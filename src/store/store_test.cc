@@ -2,6 +2,7 @@
 // FUNGIBLE_PG_URL names a server (scripts/postgres-ci.sh start prints one).
 #include "store/store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "store/pg_testing.h"
+#include "util/status_matchers.h"
 
 namespace fungible::store {
 namespace {
@@ -115,8 +117,9 @@ TEST_P(StoreTest, IdempotencyKeyIsUniquePerTeamAndTheBatchIsAtomic) {
   Batch bad;
   bad.jobs = {MakeJob("j-2", 2, "other"), MakeJob("j-3", 3, "k1")};
   bad.decisions = {{7, 1, "j-2", "submitted", "x", "", 0, 0}};
-  Status st = store_->Commit(bad);
-  EXPECT_FALSE(st.ok());
+  // SQLite says "UNIQUE constraint failed", PostgreSQL "violates unique constraint".
+  EXPECT_THAT(store_->Commit(bad),
+              StatusIs(StatusCode::kUnavailable, ::testing::ContainsRegex("UNIQUE|unique")));
   auto jobs = store_->LoadJobs();
   ASSERT_TRUE(jobs.ok());
   EXPECT_EQ(jobs->size(), 1u);
@@ -274,9 +277,9 @@ TEST(SqliteStore, DamagedFileIsRefusedAtOpen) {
 }
 
 TEST(PostgresStore, UnreachableServerIsUnavailable) {
-  auto s = OpenPostgresStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(OpenPostgresStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"),
+              StatusIs(StatusCode::kUnavailable,
+                       ::testing::HasSubstr("127.0.0.1:1/none?connect_timeout=2: connect: ")));
 }
 
 }  // namespace

@@ -1,9 +1,14 @@
 #include "util/csv.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(Csv, QuotedFieldsWithNewlinesKeepRecordLines) {
   auto t = ParseCsv("a,b\n1,\"x\ny\"\n2,z\n", "t.csv");
@@ -16,9 +21,8 @@ TEST(Csv, QuotedFieldsWithNewlinesKeepRecordLines) {
 }
 
 TEST(Csv, WrongFieldCountNamesTheLine) {
-  auto t = ParseCsv("a,b\n1,2\n3\n", "t.csv");
-  ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.status().message(), "t.csv:3: expected 2 fields as in the header, got 1");
+  EXPECT_THAT(ParseCsv("a,b\n1,2\n3\n", "t.csv"),
+              StatusIs(StatusCode::kInvalidArgument, "t.csv:3: expected 2 fields as in the header, got 1"));
 }
 
 TEST(Csv, ParseDoubleIsStrict) {
@@ -50,11 +54,11 @@ TEST(Csv, AUtf8ByteOrderMarkIsNotPartOfTheFirstColumnName) {
 }
 
 TEST(Csv, FilesAreReadUpToABound) {
-  auto dev = ReadTextFile("/dev/zero", 1 << 20);  // a file without end
-  ASSERT_FALSE(dev.ok());
-  EXPECT_EQ(dev.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(dev.status().message(), "/dev/zero: larger than 1048576 bytes, the most it may have");
-  EXPECT_EQ(ReadTextFile("/nonexistent.csv").status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(
+      ReadTextFile("/dev/zero", 1 << 20),  // a file without end
+      StatusIs(StatusCode::kInvalidArgument, "/dev/zero: larger than 1048576 bytes, the most it may have"));
+  EXPECT_THAT(ReadTextFile("/nonexistent.csv"),
+              StatusIs(StatusCode::kNotFound, HasSubstr("/nonexistent.csv")));
   auto empty = ReadTextFile("/dev/null");
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(*empty, "");

@@ -1,9 +1,14 @@
 #include "util/time.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(Time, ParsesDateAndUtcTime) {
   auto d = ParseUtc("2027-01-04");
@@ -19,12 +24,15 @@ TEST(Time, ParsesDateAndUtcTime) {
 }
 
 TEST(Time, RejectsImpossibleDates) {
-  auto st = ParseUtc("2027-02-30");
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.status().message().find("impossible date"), std::string::npos);
-  EXPECT_FALSE(ParseUtc("2027-01-04T25:00Z").ok());
-  EXPECT_FALSE(ParseUtc("2027-01-04T10:00").ok());  // no zone
-  EXPECT_FALSE(ParseUtc("next tuesday").ok());
+  EXPECT_THAT(ParseUtc("2027-02-30"),
+              StatusIs(StatusCode::kInvalidArgument, "impossible date \"2027-02-30\""));
+  EXPECT_THAT(
+      ParseUtc("2027-01-04T25:00Z"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("impossible time of day in \"2027-01-04T25:00Z\"")));
+  EXPECT_THAT(ParseUtc("2027-01-04T10:00"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("has no UTC zone")));
+  EXPECT_THAT(ParseUtc("next tuesday"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a UTC date YYYY-MM-DD")));
 }
 
 TEST(Time, MonthArithmetic) {
@@ -39,8 +47,10 @@ TEST(Time, MonthArithmetic) {
 TEST(Time, Durations) {
   EXPECT_EQ(*ParseDurationSeconds("1h"), 3600);
   EXPECT_EQ(*ParseDurationSeconds("2d"), 172800);
-  EXPECT_FALSE(ParseDurationSeconds("0h").ok());
-  EXPECT_FALSE(ParseDurationSeconds("1y").ok());
+  EXPECT_THAT(ParseDurationSeconds("0h"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a positive whole duration")));
+  EXPECT_THAT(ParseDurationSeconds("1y"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown duration unit")));
 }
 
 }  // namespace
