@@ -73,13 +73,24 @@ Stats Percentiles(std::vector<double> v) {
 }
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// A job as users submit it: what it runs (a command, env, workdir, limits,
+// the preemption signal and outputs), not only its shape.
 json OneChipJob(int i) {
   return {{"team", "team" + std::to_string(i % 8)},
           {"idempotency_key", "b-" + std::to_string(i)},
           {"min_chips", 1},
           {"max_chips", 1},
           {"chip_types", {"h100-sxm"}},
-          {"expected_duration_s", 3600}};
+          {"expected_duration_s", 3600},
+          {"checkpoint_interval_s", 600},
+          {"run",
+           {{"command", {"python3", "train.py", "--config", "configs/run-" + std::to_string(i) + ".yaml"}},
+            {"env", {{"FUNGIBLE_CHECKPOINT_DIR", "/ckpt/b-" + std::to_string(i)}, {"NCCL_DEBUG", "WARN"}}},
+            {"workdir", "/work/train"},
+            {"time_limit_s", 7200},
+            {"preempt_signal", "USR1"},
+            {"grace_s", 60},
+            {"stdout", "/work/train/logs/out-%j.log"}}}};
 }
 
 void InProcess(int jobs) {

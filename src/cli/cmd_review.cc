@@ -3,7 +3,13 @@
 // `fungible simulate --out` wrote, or its run.json): KPIs against the month
 // before, the revenue, cost, utilization and useful-work bridges, and the
 // drivers in words.
-// Exit codes: 0 done, 2 no such run, a month outside it, or an unknown policy.
+// `fungible review --store PATH|URL --spec SPEC --month YYYY-MM [--json FILE|-]`:
+// the month the service really ran, from `fungible serve`'s store: jobs'
+// chip-hours by team, workload, pool and chip type, tokens served by team and
+// model with their revenue at the spec's prices, utilization by pool
+// (ledger/usage.h says how runs and reports are attributed to months).
+// Exit codes: 0 done, 2 no such run, a month outside it, or an unknown policy;
+// 2 also for a store that cannot be read or a spec with errors.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,7 +21,11 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "ledger/review.h"
+#include "ledger/usage.h"
+#include "orchestrate/backend.h"
 #include "simulate/output.h"
+#include "spec/spec.h"
+#include "store/store.h"
 #include "util/text.h"
 
 namespace fungible::cli {
@@ -27,6 +37,8 @@ struct ReviewFlags {
   std::string policy;
   std::string json_path;
   std::string csv_dir;
+  std::string store;
+  std::string spec;
   bool quiet = false;  // accepted everywhere; a review takes well under a second
 };
 
@@ -67,7 +79,115 @@ std::string BridgeText(const Bridge& b) {
   return out;
 }
 
+int RunStoreReview(const ReviewFlags& f) {
+  if (f.spec.empty())
+    return ReportError(Status::Invalid("--spec: required with --store (its pools and model prices)"));
+  auto fleet = LoadFleetSpec(f.spec);
+  if (!fleet.ok()) return ReportError(fleet.status());
+  auto bounds = MonthBounds(f.month);
+  if (!bounds.ok()) return ReportError(bounds.status());
+  auto opened = store::OpenStore(f.store);
+  if (!opened.ok()) return ReportError(opened.status());
+  auto jobs = (*opened)->LoadJobs();
+  if (!jobs.ok()) return ReportError(jobs.status());
+  auto usage = (*opened)->LoadTokenUsage(bounds->first, bounds->second);
+  if (!usage.ok()) return ReportError(usage.status());
+  std::vector<JobUse> uses;
+  for (const auto& j : *jobs) {
+    JobUse u;
+    u.id = j.id;
+    u.team = j.spec.team;
+    u.workload = j.spec.workload;
+    if (j.state == orchestrate::JobState::kRunning) {
+      u.pool = j.pool;
+      u.chip_type = j.chip_type;
+      u.chips = j.chips;
+      u.started_at = j.started_at;
+      u.chip_hours = j.used_chip_hours;  // earlier runs; the current one counts from its times
+    } else if (!j.outcome.result.empty()) {
+      // The last run's placement is gone from a finished job: its chips from the outcome.
+      u.pool = j.pool;
+      u.chip_type = j.chip_type;
+      u.chips = j.chips > 0 ? j.chips : (j.spec.is_gang() ? j.spec.gang_size_chips : j.spec.min_chips);
+      u.started_at = j.outcome.started_at;
+      u.ended_at = j.outcome.ended_at;
+      u.chip_hours = j.outcome.chip_hours;
+    } else {
+      continue;
+    }
+    uses.push_back(u);
+  }
+  std::vector<TokenReport> reports;
+  for (const auto& r : *usage)
+    reports.push_back(
+        {r.team, r.model, r.pool, r.from, r.to, r.input_tokens, r.output_tokens, r.cached_input_tokens});
+  auto m = ReviewUsage(*fleet, uses, reports, f.month, orchestrate::SystemClock().Now());
+  if (!m.ok()) return ReportError(m.status());
+  std::string out = "fungible review: " + fleet->name + ", " + m->month + " as served (store " +
+                    (*opened)->Describe() + ")\n\n";
+  out += "  chip-hours used: " + Grouped(m->total_chip_hours, 2) +
+         "; output tokens: " + Grouped(static_cast<double>(m->output_tokens)) + "; revenue: $" +
+         Grouped(m->revenue_usd, 2) + "\n\n";
+  out += "  chip-hours by team, workload, pool, chip type:\n";
+  for (const auto& r : m->chip_hours)
+    out += "    " + r.team + " / " + (r.workload.empty() ? "-" : r.workload) + " / " + r.pool + " / " +
+           r.chip_type + ": " + Grouped(r.chip_hours, 2) + " (" + std::to_string(r.jobs) + " jobs)\n";
+  out += "\n  tokens by team and model:\n";
+  for (const auto& t : m->tokens)
+    out += "    " + t.team + " / " + t.model + ": " + Grouped(static_cast<double>(t.input_tokens)) + " in (" +
+           Grouped(static_cast<double>(t.cached_input_tokens)) + " cached), " +
+           Grouped(static_cast<double>(t.output_tokens)) + " out, $" + Grouped(t.revenue_usd, 2) + "\n";
+  out += "\n  utilization by pool:\n";
+  for (const auto& p : m->pools)
+    out += "    " + p.pool + " (" + std::to_string(p.chips) + " " + p.chip_type +
+           "): " + Grouped(p.used_chip_hours, 2) + " of " + Grouped(p.capacity_chip_hours) + " chip-hours, " +
+           Fmt("%.2f%%", 100 * p.utilization()) + "\n";
+  if (!f.quiet && f.json_path != "-") std::fputs(out.c_str(), stdout);
+  if (!f.json_path.empty()) {
+    nlohmann::ordered_json j;
+    j["month"] = m->month;
+    j["hours"] = m->hours;
+    j["source"] = "store";
+    j["total_chip_hours"] = m->total_chip_hours;
+    j["output_tokens"] = m->output_tokens;
+    j["revenue_usd"] = m->revenue_usd;
+    j["chip_hours"] = nlohmann::ordered_json::array();
+    for (const auto& r : m->chip_hours)
+      j["chip_hours"].push_back({{"team", r.team},
+                                 {"workload", r.workload},
+                                 {"pool", r.pool},
+                                 {"chip_type", r.chip_type},
+                                 {"jobs", r.jobs},
+                                 {"chip_hours", r.chip_hours}});
+    j["tokens"] = nlohmann::ordered_json::array();
+    for (const auto& t : m->tokens)
+      j["tokens"].push_back({{"team", t.team},
+                             {"model", t.model},
+                             {"input_tokens", t.input_tokens},
+                             {"cached_input_tokens", t.cached_input_tokens},
+                             {"output_tokens", t.output_tokens},
+                             {"revenue_usd", t.revenue_usd}});
+    j["pools"] = nlohmann::ordered_json::array();
+    for (const auto& p : m->pools)
+      j["pools"].push_back({{"pool", p.pool},
+                            {"chip_type", p.chip_type},
+                            {"chips", p.chips},
+                            {"capacity_chip_hours", p.capacity_chip_hours},
+                            {"used_chip_hours", p.used_chip_hours},
+                            {"utilization", p.utilization()}});
+    Status st = WriteTextFile(f.json_path, j.dump(1) + "\n");
+    if (!st.ok()) return ReportError(st);
+  }
+  return kExitOk;
+}
+
 int RunReview(const ReviewFlags& f) {
+  if (!f.store.empty()) {
+    if (!f.run.empty()) return ReportError(Status::Invalid("review: give a RUN or --store, not both"));
+    return RunStoreReview(f);
+  }
+  if (f.run.empty())
+    return ReportError(Status::Invalid("review: give a RUN directory (simulated) or --store (served)"));
   std::filesystem::path path = f.run;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) path /= "run.json";
@@ -222,8 +342,10 @@ void AddReviewCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "review",
       "Monthly financial review of a simulated run: KPIs, variance bridges and the drivers in words");
-  cmd->add_option("run", f->run, "Run directory written by `fungible simulate --out` (or its run.json)")
-      ->required();
+  cmd->add_option("run", f->run, "Run directory written by `fungible simulate --out` (or its run.json)");
+  cmd->add_option("--store", f->store,
+                  "Review the month `fungible serve` really ran: its SQLite file or postgresql:// URL");
+  cmd->add_option("--spec", f->spec, "Fleet spec (pools and model prices; with --store)");
   cmd->add_option("--month", f->month, "Month to review, YYYY-MM (compared with the month before)")
       ->required();
   cmd->add_option("--policy", f->policy, "Policy of the run to review (default: the first it ran)");

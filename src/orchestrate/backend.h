@@ -51,15 +51,31 @@ struct LaunchRequest {
   std::vector<DomainSlice> slices;
   int chips = 0;
   std::int64_t run_s = 0;
+  RunSpec run;                    // what to run (not present(): a stand-in for run_s)
+  std::int64_t time_limit_s = 0;  // the backend ends the run after this long (0 = none)
+  int restarts = 0;               // earlier runs of this job
 };
 
+// kJobFinished: the run succeeded. kJobFailed: the run ended otherwise;
+// `result` says how: "node_fail" or "" (the node, pool or backend lost it:
+// the engine requeues the job from its checkpoint), or "failed" (its own
+// exit code), "timeout", "cancelled" (outside fungible): the job ends so.
+// kNodeDown/kNodeUp: one interconnect domain (`domain`) of `pool` left or
+// rejoined service (Slurm: a node DRAIN, DOWN or FAIL).
 struct BackendEvent {
-  enum class Kind { kJobFinished, kJobFailed, kPoolDown, kPoolUp };
+  enum class Kind { kJobFinished, kJobFailed, kPoolDown, kPoolUp, kNodeDown, kNodeUp };
   Kind kind = Kind::kJobFinished;
   std::string job_id;  // kJobFinished / kJobFailed
-  std::string pool;    // kPoolDown / kPoolUp
+  std::string pool;    // kPoolDown / kPoolUp / kNodeDown / kNodeUp
   UtcSeconds at = 0;
   std::string detail;
+  int domain = -1;  // kNodeDown / kNodeUp
+  // The run's real end, when the backend knows it (kJobFinished / kJobFailed).
+  std::string result;
+  int exit_code = 0;
+  UtcSeconds started_at = 0;  // 0 = unknown (the engine's own times serve)
+  UtcSeconds ended_at = 0;
+  std::string backend_id;
 };
 
 class Backend {
@@ -72,6 +88,21 @@ class Backend {
   // Stops a running job (preemption or cancel). Stopping a job the backend no
   // longer knows is not an error.
   virtual Status Stop(const std::string& job_id, const std::string& backend_id) = 0;
+  // Stops a running job that will run again (preemption, reclaim, a failed
+  // node): a backend that can signals it with `signal`, gives it `grace_s`
+  // seconds to checkpoint and keeps it to resume. Default: Stop.
+  virtual Status Preempt(const std::string& job_id, const std::string& backend_id, const std::string& signal,
+                         std::int64_t grace_s) {
+    (void)signal;
+    (void)grace_s;
+    return Stop(job_id, backend_id);
+  }
+  // Whether this backend can run `spec` (e.g. a container image); the error
+  // names the field. Default: yes.
+  virtual Status Accepts(const JobSpec& spec) const {
+    (void)spec;
+    return Status::Ok();
+  }
   // Events since the previous call, oldest first.
   virtual StatusOr<std::vector<BackendEvent>> Poll() = 0;
   // fungible job ids the backend is running now (for recovery after a crash).

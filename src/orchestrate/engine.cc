@@ -70,8 +70,11 @@ int Engine::Usage(const std::string& team, const std::string& chip_type) const {
 
 std::vector<PoolStatus> Engine::Pools() const {
   std::vector<PoolStatus> out;
-  for (const auto& p : pools_)
-    out.push_back({p.info.id, p.info.chip_type, p.info.chips, p.info.domain_chips, p.used, p.up});
+  for (const auto& p : pools_) {
+    int down = 0;
+    for (int d : p.down_domains) down += p.DomainCapacity(d);
+    out.push_back({p.info.id, p.info.chip_type, p.info.chips, p.info.domain_chips, p.used, p.up, down});
+  }
   return out;
 }
 
@@ -185,7 +188,7 @@ Status Engine::ValidateSpec(const JobSpec& spec) const {
     return Status::Invalid(
         (spec.is_gang() ? "gang_size_chips: " : "min_chips: ") + std::to_string(spec.min_request_chips()) +
         " chips exceed the largest acceptable pool (" + std::to_string(largest) + " chips)");
-  return Status::Ok();
+  return backend_.Accepts(spec);
 }
 
 StatusOr<SubmitOutcome> Engine::Submit(JobSpec spec) {
@@ -239,14 +242,23 @@ StatusOr<Job> Engine::Cancel(const std::string& job_id, const std::string& who) 
   if (job.state == JobState::kRunning) {
     Status st = backend_.Stop(job.id, job.backend_id);
     if (!st.ok()) return st.WithContext("cancel " + job_id);
+    const UtcSeconds now = clock_.Now();
+    job.used_chip_hours +=
+        static_cast<double>(std::max<std::int64_t>(0, now - job.started_at)) * job.chips / kSecondsPerHour;
+    job.outcome.started_at = job.started_at;
+    job.outcome.ended_at = now;
+    job.outcome.backend_id = job.backend_id;
     Release(job);
   } else {
     queue_.erase(KeyOf(job));
     untried_.erase(job.id);
+    if (job.restarts > 0) (void)backend_.Stop(job.id, "");  // a preempted run the backend keeps to resume
   }
   job.state = JobState::kCancelled;
   job.finished_at = clock_.Now();
   job.wait_reason.clear();
+  job.outcome.result = "cancelled";
+  job.outcome.chip_hours = job.used_chip_hours;
   ++counters_.cancelled;
   Record(&job, "cancelled", "cancelled by " + who);
   Touch(job);
@@ -277,19 +289,16 @@ void Engine::ApplyEvent(const BackendEvent& e) {
     case BackendEvent::Kind::kJobFinished: {
       auto it = jobs_.find(e.job_id);
       if (it == jobs_.end() || it->second.state != JobState::kRunning) return;
-      Job& job = it->second;
-      Release(job);
-      job.state = JobState::kSucceeded;
-      job.done_s = job.spec.expected_duration_s;
-      job.finished_at = e.at;
-      ++counters_.completed;
-      Record(&job, "completed", "finished on " + job.pool + (e.detail.empty() ? "" : " (" + e.detail + ")"));
-      Touch(job);
+      Finish(it->second, e);
       return;
     }
     case BackendEvent::Kind::kJobFailed: {
       auto it = jobs_.find(e.job_id);
       if (it == jobs_.end() || it->second.state != JobState::kRunning) return;
+      if (e.result == "failed" || e.result == "timeout" || e.result == "cancelled") {
+        Finish(it->second, e);
+        return;
+      }
       ++counters_.requeued_on_failure;
       Requeue(it->second, "requeued", "failed on " + it->second.pool + ": " + e.detail,
               /*stop_backend=*/false);
@@ -297,7 +306,85 @@ void Engine::ApplyEvent(const BackendEvent& e) {
     }
     case BackendEvent::Kind::kPoolDown: (void)PoolDown(e.pool, e.detail); return;
     case BackendEvent::Kind::kPoolUp: (void)PoolUp(e.pool, e.detail); return;
+    case BackendEvent::Kind::kNodeDown: NodeDown(e.pool, e.domain, e.detail); return;
+    case BackendEvent::Kind::kNodeUp: NodeUp(e.pool, e.domain, e.detail); return;
   }
+}
+
+void Engine::Finish(Job& job, const BackendEvent& e) {
+  const UtcSeconds started = e.started_at > 0 ? e.started_at : job.started_at;
+  const UtcSeconds ended = e.ended_at > 0 ? e.ended_at : e.at;
+  const double used =
+      static_cast<double>(std::max<std::int64_t>(0, ended - started)) * job.chips / kSecondsPerHour;
+  job.used_chip_hours += used;
+  job.outcome.started_at = started;
+  job.outcome.ended_at = ended;
+  job.outcome.exit_code = e.exit_code;
+  job.outcome.backend_id = e.backend_id.empty() ? job.backend_id : e.backend_id;
+  job.outcome.chip_hours = job.used_chip_hours;
+  const std::string pool = job.pool;
+  Release(job);
+  job.finished_at = e.at;
+  job.wait_reason.clear();
+  if (e.kind == BackendEvent::Kind::kJobFinished) {
+    job.state = JobState::kSucceeded;
+    job.done_s = job.spec.expected_duration_s;
+    job.outcome.result = "completed";
+    ++counters_.completed;
+    Record(&job, "completed", "finished on " + pool + (e.detail.empty() ? "" : " (" + e.detail + ")"));
+  } else if (e.result == "cancelled") {
+    job.state = JobState::kCancelled;
+    job.outcome.result = "cancelled";
+    ++counters_.cancelled;
+    Record(&job, "cancelled", "cancelled outside fungible on " + pool + " (" + e.detail + ")");
+  } else {
+    job.state = JobState::kFailed;
+    job.outcome.result = e.result;
+    Record(&job, "failed",
+           (e.result == "timeout" ? "ran past its time limit on " : "its program failed on ") + pool +
+               (e.result == "failed" ? " with exit code " + std::to_string(e.exit_code) : "") + " (" +
+               e.detail + ")");
+  }
+  Touch(job);
+}
+
+void Engine::NodeDown(const std::string& pool, int domain, const std::string& why) {
+  int idx = PoolIndex(pool);
+  if (idx < 0 || domain < 0 || domain >= static_cast<int>(pools_[idx].domain_free.size())) return;
+  PoolState& ps = pools_[idx];
+  if (ps.down_domains.count(domain)) return;
+  std::vector<std::string> hit;
+  for (const auto& id : running_) {
+    const Job& job = jobs_.at(id);
+    if (job.pool != pool) continue;
+    for (const auto& s : job.slices)
+      if (s.domain == domain) {
+        hit.push_back(id);
+        break;
+      }
+  }
+  Record(nullptr, "node_down",
+         "pool " + pool + " domain " + std::to_string(domain) + " (" +
+             std::to_string(ps.DomainCapacity(domain)) + " chips) out of service: " + why);
+  for (const auto& id : hit) {
+    ++counters_.requeued_on_failure;
+    Requeue(jobs_.at(id), "requeued",
+            "domain " + std::to_string(domain) + " of pool " + pool + " left service (" + why + ")",
+            /*stop_backend=*/true);
+  }
+  ps.down_domains.insert(domain);
+  ps.domain_free[domain] = 0;
+}
+
+void Engine::NodeUp(const std::string& pool, int domain, const std::string& why) {
+  int idx = PoolIndex(pool);
+  if (idx < 0) return;
+  PoolState& ps = pools_[idx];
+  if (!ps.down_domains.erase(domain)) return;
+  ps.domain_free[domain] = ps.DomainCapacity(domain);
+  released_ = true;
+  Record(nullptr, "node_up",
+         "pool " + pool + " domain " + std::to_string(domain) + " back in service: " + why);
 }
 
 Status Engine::PoolDown(const std::string& pool, const std::string& why) {
@@ -647,9 +734,14 @@ bool Engine::Start(Job& job, const std::string& chip_type, const Placement& pl, 
   req.slices = pl.slices;
   req.chips = pl.chips;
   req.run_s = std::max<std::int64_t>(1, job.spec.expected_duration_s - job.done_s + job.restart_overhead_s);
+  req.run = job.spec.run;
+  req.time_limit_s = job.spec.time_limit_s();
+  req.restarts = job.restarts;
   auto backend_id = backend_.Launch(req);
   if (!backend_id.ok()) {
     std::string why = "backend " + backend_.Name() + " refused the launch: " + backend_id.status().message();
+    // Transient (the backend is busy or unreachable): try again next pass.
+    if (backend_id.status().code() == StatusCode::kUnavailable) untried_.insert(job.id);
     if (why != job.wait_reason) {
       job.wait_reason = why;
       Record(&job, "waiting", why);
@@ -689,7 +781,8 @@ void Engine::Release(Job& job) {
   int p = PoolIndex(job.pool);
   if (p >= 0) {
     for (const auto& s : job.slices)
-      if (s.domain >= 0 && s.domain < static_cast<int>(pools_[p].domain_free.size()))
+      if (s.domain >= 0 && s.domain < static_cast<int>(pools_[p].domain_free.size()) &&
+          !pools_[p].down_domains.count(s.domain))
         pools_[p].domain_free[s.domain] += s.chips;
     pools_[p].used -= job.chips;
   }
@@ -699,9 +792,11 @@ void Engine::Release(Job& job) {
 }
 
 void Engine::Requeue(Job& job, const std::string& action, const std::string& reason, bool stop_backend) {
-  if (stop_backend) (void)backend_.Stop(job.id, job.backend_id);  // a lost job is already stopped
+  if (stop_backend)  // a lost job is already stopped
+    (void)backend_.Preempt(job.id, job.backend_id, job.spec.run.preempt_signal, job.spec.run.grace_s);
   const UtcSeconds now = clock_.Now();
   const std::int64_t ran = std::max<std::int64_t>(0, now - job.started_at);
+  job.used_chip_hours += static_cast<double>(ran) * job.chips / kSecondsPerHour;
   const std::int64_t useful = std::max<std::int64_t>(0, ran - job.restart_overhead_s);
   const std::int64_t remaining = job.spec.expected_duration_s - job.done_s;
   std::int64_t saved = 0;

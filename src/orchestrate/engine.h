@@ -78,6 +78,7 @@ struct PoolStatus {
   int domain_chips = 1;
   int used_chips = 0;
   bool up = true;
+  int down_chips = 0;  // chips in domains (nodes) out of service; not placeable
 };
 
 class Engine {
@@ -103,6 +104,7 @@ class Engine {
   void SetPlan(QuotaPlan plan, const std::string& why);
 
   // Pool failure and repair reported by an operator or a health check.
+  // (A single domain's failure arrives from the backend as kNodeDown/kNodeUp.)
   // PoolDown requeues every job on the pool from its last checkpoint.
   Status PoolDown(const std::string& pool, const std::string& why);
   Status PoolUp(const std::string& pool, const std::string& why);
@@ -135,8 +137,12 @@ class Engine {
   struct PoolState {
     PoolInfo info;
     bool up = true;
-    std::vector<int> domain_free;  // free chips per domain
+    std::vector<int> domain_free;  // free chips per domain (0 while the domain is down)
+    std::set<int> down_domains;    // domains out of service (a Slurm node DRAIN, DOWN or FAIL)
     int used = 0;
+    int DomainCapacity(int d) const {
+      return std::max(0, std::min(info.domain_chips, info.chips - d * info.domain_chips));
+    }
   };
   struct Placement {
     int pool = -1;
@@ -154,6 +160,11 @@ class Engine {
   int CohortUsage(const std::string& chip_type) const;
 
   void ApplyEvent(const BackendEvent& event);
+  void NodeDown(const std::string& pool, int domain, const std::string& why);
+  void NodeUp(const std::string& pool, int domain, const std::string& why);
+  // Ends a running job as the backend reported (kJobFinished, or kJobFailed
+  // with a result of its own): releases its chips and records the outcome.
+  void Finish(Job& job, const BackendEvent& event);
   void ApplyPeriod();
   void AdmitPass();
   bool TryAdmit(Job& job);

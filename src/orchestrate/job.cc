@@ -1,5 +1,6 @@
 #include "orchestrate/job.h"
 
+#include <cctype>
 #include <set>
 
 namespace fungible::orchestrate {
@@ -97,7 +98,98 @@ class FieldReader {
 constexpr long long kMaxChips = 1 << 20;
 constexpr long long kMaxSeconds = 10LL * 366 * 86400;
 
+bool IsEnvName(const std::string& k) {
+  if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0]))) return false;
+  for (char c : k)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
+
+// Signal names Slurm's --signal and scancel -s accept (without "SIG").
+const std::set<std::string>& SignalNames() {
+  static const std::set<std::string> k = {"HUP",  "INT",  "QUIT", "ABRT", "KILL", "ALRM", "TERM",
+                                          "USR1", "USR2", "CONT", "STOP", "TSTP", "URG"};
+  return k;
+}
+
 }  // namespace
+
+StatusOr<RunSpec> RunSpecFromJson(const json& j) {
+  if (!j.is_object()) return Status::Invalid("run: expected a JSON object");
+  static const std::set<std::string> kKnown = {"command", "script",       "env",     "workdir",
+                                               "image",   "time_limit_s", "grace_s", "preempt_signal",
+                                               "stdout",  "stderr"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!kKnown.count(it.key())) return Status::Invalid("run." + it.key() + ": unknown field");
+  RunSpec r;
+  FieldReader f(j);
+  f.StrList("command", r.command);
+  f.Str("script", r.script);
+  f.Str("workdir", r.workdir);
+  f.Str("image", r.image);
+  f.Int64("time_limit_s", r.time_limit_s, 1, kMaxSeconds);
+  f.Str("preempt_signal", r.preempt_signal);
+  f.Int64("grace_s", r.grace_s, 0, 86400);
+  f.Str("stdout", r.stdout_path);
+  f.Str("stderr", r.stderr_path);
+  if (!f.error().empty()) return Status::Invalid("run." + f.error());
+  if (auto it = j.find("env"); it != j.end()) {
+    if (!it->is_object()) return Status::Invalid("run.env: expected an object of string values");
+    for (auto e = it->begin(); e != it->end(); ++e) {
+      if (!IsEnvName(e.key()))
+        return Status::Invalid("run.env: \"" + e.key() +
+                               "\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      if (!e.value().is_string()) return Status::Invalid("run.env." + e.key() + ": expected a string");
+      r.env.emplace_back(e.key(), e.value().get<std::string>());
+    }
+  }
+  if (r.command.empty() == r.script.empty())
+    return Status::Invalid(j.contains("command") && j.contains("script")
+                               ? "run: give command or script, not both"
+                               : "run: give a command (an argv array) or a script");
+  for (const auto& a : r.command)
+    if (a.find('\0') != std::string::npos)
+      return Status::Invalid("run.command: an argument holds a NUL byte");
+  if (!r.command.empty() && r.command[0].empty())
+    return Status::Invalid("run.command: the program (first element) must not be empty");
+  if (!r.script.empty() && r.script.rfind("#!", 0) != 0)
+    return Status::Invalid(
+        "run.script: must begin with an interpreter line such as #!/bin/bash (sbatch needs it)");
+  if (r.script.size() > 1 << 20) return Status::Invalid("run.script: longer than 1 MiB");
+  for (auto [key, path] : {std::pair<const char*, const std::string*>{"workdir", &r.workdir},
+                           {"stdout", &r.stdout_path},
+                           {"stderr", &r.stderr_path}})
+    if (j.contains(key) && (path->empty() || (*path)[0] != '/'))
+      return Status::Invalid(std::string("run.") + key + ": expected an absolute path, got \"" + *path +
+                             "\"");
+  if (j.contains("image") && r.image.empty()) return Status::Invalid("run.image: must not be empty");
+  std::string sig = r.preempt_signal;
+  if (sig.rfind("SIG", 0) == 0) sig = sig.substr(3);
+  if (!SignalNames().count(sig))
+    return Status::Invalid("run.preempt_signal: unknown signal \"" + r.preempt_signal +
+                           "\" (expected e.g. TERM, USR1, USR2, INT)");
+  r.preempt_signal = sig;
+  return r;
+}
+
+json RunSpecToJson(const RunSpec& r) {
+  json out = json::object();
+  if (!r.command.empty()) out["command"] = r.command;
+  if (!r.script.empty()) out["script"] = r.script;
+  if (!r.env.empty()) {
+    json env = json::object();
+    for (const auto& [k, v] : r.env) env[k] = v;
+    out["env"] = env;
+  }
+  if (!r.workdir.empty()) out["workdir"] = r.workdir;
+  if (!r.image.empty()) out["image"] = r.image;
+  if (r.time_limit_s > 0) out["time_limit_s"] = r.time_limit_s;
+  out["preempt_signal"] = r.preempt_signal;
+  out["grace_s"] = r.grace_s;
+  if (!r.stdout_path.empty()) out["stdout"] = r.stdout_path;
+  if (!r.stderr_path.empty()) out["stderr"] = r.stderr_path;
+  return out;
+}
 
 StatusOr<JobSpec> JobSpecFromJson(const json& j) {
   if (!j.is_object()) return Status::Invalid("job: expected a JSON object");
@@ -114,7 +206,8 @@ StatusOr<JobSpec> JobSpecFromJson(const json& j) {
                                                "priority",
                                                "preemptible",
                                                "checkpoint_interval_s",
-                                               "expected_duration_s"};
+                                               "expected_duration_s",
+                                               "run"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!kKnown.count(it.key())) return Status::Invalid(it.key() + ": unknown field");
   JobSpec s;
@@ -136,6 +229,11 @@ StatusOr<JobSpec> JobSpecFromJson(const json& j) {
   r.Int64("checkpoint_interval_s", s.checkpoint_interval_s, 0, kMaxSeconds);
   r.Int64("expected_duration_s", s.expected_duration_s, 1, kMaxSeconds);
   if (!r.error().empty()) return Status::Invalid(r.error());
+  if (auto it = j.find("run"); it != j.end() && !it->is_null()) {
+    auto run = RunSpecFromJson(*it);
+    if (!run.ok()) return run.status();
+    s.run = std::move(run).value();
+  }
   if (s.idempotency_key.size() > 200) return Status::Invalid("idempotency_key: longer than 200 characters");
   if (s.team.size() > 100) return Status::Invalid("team: longer than 100 characters");
   if (s.min_chips > s.max_chips)
@@ -149,20 +247,22 @@ StatusOr<JobSpec> JobSpecFromJson(const json& j) {
 }
 
 json JobSpecToJson(const JobSpec& s) {
-  return json{{"idempotency_key", s.idempotency_key},
-              {"name", s.name},
-              {"team", s.team},
-              {"workload", s.workload},
-              {"chip_types", s.chip_types},
-              {"platform", s.platform},
-              {"generation", s.generation},
-              {"gang_size_chips", s.gang_size_chips},
-              {"min_chips", s.min_chips},
-              {"max_chips", s.max_chips},
-              {"priority", s.priority},
-              {"preemptible", s.preemptible},
-              {"checkpoint_interval_s", s.checkpoint_interval_s},
-              {"expected_duration_s", s.expected_duration_s}};
+  json out{{"idempotency_key", s.idempotency_key},
+           {"name", s.name},
+           {"team", s.team},
+           {"workload", s.workload},
+           {"chip_types", s.chip_types},
+           {"platform", s.platform},
+           {"generation", s.generation},
+           {"gang_size_chips", s.gang_size_chips},
+           {"min_chips", s.min_chips},
+           {"max_chips", s.max_chips},
+           {"priority", s.priority},
+           {"preemptible", s.preemptible},
+           {"checkpoint_interval_s", s.checkpoint_interval_s},
+           {"expected_duration_s", s.expected_duration_s}};
+  if (s.run.present()) out["run"] = RunSpecToJson(s.run);
+  return out;
 }
 
 bool SameRequest(const JobSpec& a, const JobSpec& b) { return JobSpecToJson(a) == JobSpecToJson(b); }
@@ -172,28 +272,39 @@ json JobToJson(const Job& job) {
   for (const auto& s : job.slices) slices.push_back({{"domain", s.domain}, {"chips", s.chips}});
   // Each time also in RFC 3339 ("2027-01-01T00:00:00Z"; null when not yet), as decisions' at_utc.
   auto utc = [](UtcSeconds t) { return t > 0 ? json(FormatRfc3339(t)) : json(nullptr); };
-  return json{{"id", job.id},
-              {"spec", JobSpecToJson(job.spec)},
-              {"state", JobStateName(job.state)},
-              {"submitted_at", job.submitted_at},
-              {"submitted_at_utc", utc(job.submitted_at)},
-              {"submit_seq", job.submit_seq},
-              {"pool", job.pool},
-              {"chip_type", job.chip_type},
-              {"slices", slices},
-              {"chips", job.chips},
-              {"borrowed_chips", job.borrowed_chips},
-              {"backend_id", job.backend_id},
-              {"started_at", job.started_at},
-              {"started_at_utc", utc(job.started_at)},
-              {"run_s", job.run_s},
-              {"done_s", job.done_s},
-              {"restart_overhead_s", job.restart_overhead_s},
-              {"restarts", job.restarts},
-              {"lost_chip_hours", job.lost_chip_hours},
-              {"finished_at", job.finished_at},
-              {"finished_at_utc", utc(job.finished_at)},
-              {"wait_reason", job.wait_reason}};
+  json out{{"id", job.id},
+           {"spec", JobSpecToJson(job.spec)},
+           {"state", JobStateName(job.state)},
+           {"submitted_at", job.submitted_at},
+           {"submitted_at_utc", utc(job.submitted_at)},
+           {"submit_seq", job.submit_seq},
+           {"pool", job.pool},
+           {"chip_type", job.chip_type},
+           {"slices", slices},
+           {"chips", job.chips},
+           {"borrowed_chips", job.borrowed_chips},
+           {"backend_id", job.backend_id},
+           {"started_at", job.started_at},
+           {"started_at_utc", utc(job.started_at)},
+           {"run_s", job.run_s},
+           {"done_s", job.done_s},
+           {"restart_overhead_s", job.restart_overhead_s},
+           {"restarts", job.restarts},
+           {"lost_chip_hours", job.lost_chip_hours},
+           {"finished_at", job.finished_at},
+           {"finished_at_utc", utc(job.finished_at)},
+           {"wait_reason", job.wait_reason},
+           {"used_chip_hours", job.used_chip_hours}};
+  if (!job.outcome.result.empty())
+    out["outcome"] = {{"result", job.outcome.result},
+                      {"exit_code", job.outcome.exit_code},
+                      {"started_at", utc(job.outcome.started_at)},
+                      {"ended_at", utc(job.outcome.ended_at)},
+                      {"started_at_s", job.outcome.started_at},
+                      {"ended_at_s", job.outcome.ended_at},
+                      {"chip_hours", job.outcome.chip_hours},
+                      {"backend_id", job.outcome.backend_id}};
+  return out;
 }
 
 StatusOr<Job> JobFromJson(const json& j) {
@@ -223,6 +334,15 @@ StatusOr<Job> JobFromJson(const json& j) {
     job.lost_chip_hours = j.at("lost_chip_hours").get<double>();
     job.finished_at = j.at("finished_at").get<std::int64_t>();
     job.wait_reason = j.at("wait_reason").get<std::string>();
+    job.used_chip_hours = j.value("used_chip_hours", 0.0);  // absent in stores written before it
+    if (auto o = j.find("outcome"); o != j.end() && o->is_object()) {
+      job.outcome.result = o->at("result").get<std::string>();
+      job.outcome.exit_code = o->at("exit_code").get<int>();
+      job.outcome.started_at = o->at("started_at_s").get<std::int64_t>();
+      job.outcome.ended_at = o->at("ended_at_s").get<std::int64_t>();
+      job.outcome.chip_hours = o->at("chip_hours").get<double>();
+      job.outcome.backend_id = o->at("backend_id").get<std::string>();
+    }
     return job;
   } catch (const json::exception& e) {
     return Status::Invalid(std::string("stored job: ") + e.what());

@@ -14,6 +14,25 @@
 
 namespace fungible::orchestrate {
 
+// What a job runs (the "run" object of POST /v1/jobs). Exactly one of
+// command (an argv, no shell) or script (batch script text). A job without
+// one is a placeholder the backend stands in for (the sim backend's timer,
+// Slurm's `sleep`).
+struct RunSpec {
+  std::vector<std::string> command;
+  std::string script;
+  std::vector<std::pair<std::string, std::string>> env;  // in the order given, keys unique
+  std::string workdir;                                   // absolute; "" = the backend's default
+  std::string image;                                     // container image; "" = none
+  std::int64_t time_limit_s = 0;                         // 0 = 2 x expected_duration_s
+  std::string preempt_signal = "TERM";                   // sent before preemption (without SIG)
+  std::int64_t grace_s = 60;                             // wait after the signal before requeue
+  std::string stdout_path;                               // Slurm-style %j allowed; "" = backend default
+  std::string stderr_path;
+
+  bool present() const { return !command.empty() || !script.empty(); }
+};
+
 // What a client submits. Exactly one of two shapes:
 //   gang:    gang_size_chips > 0; all of them at once, inside one pool's
 //            interconnect domain (or whole domains of one pool when larger).
@@ -33,7 +52,12 @@ struct JobSpec {
   bool preemptible = true;
   std::int64_t checkpoint_interval_s = 0;  // 0 = never checkpoints: a restart starts over
   std::int64_t expected_duration_s = 3600;
+  RunSpec run;  // what to run; absent (not present()) = a placeholder
 
+  // The time limit a run gets: run.time_limit_s, else twice the expected duration.
+  std::int64_t time_limit_s() const {
+    return run.time_limit_s > 0 ? run.time_limit_s : 2 * expected_duration_s;
+  }
   bool is_gang() const { return gang_size_chips > 0; }
   int min_request_chips() const { return is_gang() ? gang_size_chips : min_chips; }
   int max_request_chips() const { return is_gang() ? gang_size_chips : max_chips; }
@@ -50,6 +74,16 @@ inline bool IsTerminal(JobState s) {
 struct DomainSlice {
   int domain = 0;  // index of the domain inside the pool
   int chips = 0;
+};
+
+// How a job's last run ended, as the backend reported it (set once terminal).
+struct JobOutcome {
+  std::string result;  // completed, failed, timeout, node_fail, cancelled, preempted; "" = not yet
+  int exit_code = 0;
+  UtcSeconds started_at = 0;  // of the last run
+  UtcSeconds ended_at = 0;
+  double chip_hours = 0;   // every run of the job, requeued ones included
+  std::string backend_id;  // of the last run
 };
 
 struct Job {
@@ -76,6 +110,11 @@ struct Job {
   double lost_chip_hours = 0;  // chip time whose work was lost to preemption or failure
   UtcSeconds finished_at = 0;
   std::string wait_reason;  // why it is not running (queued only)
+
+  // Real use: chip-hours of every run so far (finished runs at the backend's
+  // times), and the outcome once terminal.
+  double used_chip_hours = 0;
+  JobOutcome outcome;
 };
 
 // One decision of the engine about one job (or about the fleet when job_id is
@@ -96,6 +135,9 @@ struct Decision {
 // out-of-range values are errors naming the field (for HTTP 400 bodies).
 StatusOr<JobSpec> JobSpecFromJson(const nlohmann::json& j);
 nlohmann::json JobSpecToJson(const JobSpec& s);
+// The "run" object alone (errors are prefixed "run.<field>").
+StatusOr<RunSpec> RunSpecFromJson(const nlohmann::json& j);
+nlohmann::json RunSpecToJson(const RunSpec& r);
 nlohmann::json JobToJson(const Job& job);
 StatusOr<Job> JobFromJson(const nlohmann::json& j);
 nlohmann::json DecisionToJson(const Decision& d);

@@ -6,14 +6,28 @@
 //   interconnect    -> node: domain d of a pool is the d-th node of its
 //   domain             partition (sorted by name), so a gang stays on the
 //                      node(s) the engine chose (-w)
-//   run_s           -> the job sleeps run_s seconds (the workload stand-in;
-//                      set SlurmOptions::command to run something real)
+//   job.run         -> the batch script (or the command, exec'd from a
+//                      generated script), its env in sbatch's environment,
+//                      -D workdir, -t time limit, --signal=B:<sig>@<grace>,
+//                      --requeue, -o/-e; an image needs --container and an
+//                      OCI runtime (oci.conf beside slurm.conf), else refused
+//   no job.run      -> the job sleeps run_s seconds (the workload stand-in;
+//                      set SlurmOptions::command to run something else)
+//   gang            -> -N <domains> --ntasks-per-node=1, GRES per node
+// Preempt() sends the job's signal (scancel -s SIG --full), waits its grace
+// (without blocking: Poll() finishes it) and requeues the Slurm job held
+// (scontrol requeuehold); the next Launch() of the same fungible job moves it
+// to the new placement and releases it, so the job keeps its Slurm id and
+// resumes from whatever checkpoint it wrote (SLURM_RESTART_COUNT counts).
+// Poll() follows each job to its end (squeue; then scontrol show job for the
+// exit code and times) and reports nodes that turn DRAIN, DOWN or FAIL.
 // Jobs are named <prefix><fungible id>, which is how ListRunning() finds them
 // after a restart. Every call runs a client process; errors carry its stderr.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,7 +53,19 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
-StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv);
+// `env` is added to (or overrides) this process's environment.
+StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                   const std::vector<std::pair<std::string, std::string>>& env = {});
+
+// What `scontrol show job -o` says about a job (empty state when unknown).
+struct SlurmJobRecord {
+  std::string state;  // COMPLETED, FAILED, TIMEOUT, NODE_FAIL, CANCELLED, RUNNING, ...
+  int exit_code = 0;  // the program's exit status; 128 + signal when killed by one
+  UtcSeconds started_at = 0;
+  UtcSeconds ended_at = 0;
+  int restarts = 0;
+};
+SlurmJobRecord ParseScontrolJob(const std::string& one_line);
 
 class SlurmBackend final : public Backend {
  public:
@@ -51,6 +77,9 @@ class SlurmBackend final : public Backend {
   std::string Name() const override { return "slurm"; }
   StatusOr<std::string> Launch(const LaunchRequest& request) override;
   Status Stop(const std::string& job_id, const std::string& backend_id) override;
+  Status Preempt(const std::string& job_id, const std::string& backend_id, const std::string& signal,
+                 std::int64_t grace_s) override;
+  Status Accepts(const JobSpec& spec) const override;
   StatusOr<std::vector<BackendEvent>> Poll() override;
   StatusOr<std::vector<std::string>> ListRunning() override;
 
@@ -68,6 +97,17 @@ class SlurmBackend final : public Backend {
   std::map<std::string, std::vector<std::string>> nodes_of_pool_;
   std::map<std::string, std::string> tracked_;  // Slurm job id -> fungible job id
   std::map<std::string, bool> partition_up_;    // by pool
+  std::set<std::string> node_down_;             // nodes last seen DRAIN, DOWN or FAIL
+  // Preempted Slurm jobs kept to resume, by fungible job id.
+  struct Held {
+    std::string slurm_id;
+    std::string gres;           // --gres it was submitted with (reused only when equal)
+    UtcSeconds requeue_at = 0;  // when the grace ends; 0 = already requeued held
+  };
+  std::map<std::string, Held> held_;
+  std::set<std::string> requeueable_;  // Slurm ids submitted with --requeue
+  Status RequeueHeld(Held& h);
+  StatusOr<std::string> Resume(const LaunchRequest& req, Held& h, const std::string& nodes);
 };
 
 }  // namespace fungible::orchestrate

@@ -8,8 +8,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <thread>
 
 #include "orchestrate/engine.h"
@@ -93,6 +98,9 @@ class SlurmE2E : public ::testing::Test {
   void TearDown() override {
     if (!backend_) return;  // skipped: no Slurm to clean up (its clients would wait for it)
     (void)RunCommand({"scontrol", "update", "PartitionName=v6e", "State=UP"});
+    for (const char* node : {"gpu1", "gpu2"})
+      (void)RunCommand({"scontrol", "update", std::string("NodeName=") + node, "State=RESUME"});
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
     CancelOurs();
   }
   void CancelOurs() {
@@ -136,6 +144,60 @@ class SlurmE2E : public ::testing::Test {
         << id << " gres " << s.gres;
   }
 
+  // A fresh directory the jobs write to (all Slurm "nodes" share this host).
+  std::string Dir() {
+    if (dir_.empty()) {
+      dir_ = "/tmp/fungible-e2e-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+    }
+    return dir_;
+  }
+  std::string SubmitRun(const std::string& team, const std::string& chip, int gang, const RunSpec& run,
+                        std::int64_t seconds = 60) {
+    JobSpec s;
+    s.team = team;
+    s.chip_types = {chip};
+    s.gang_size_chips = s.min_chips = s.max_chips = gang;
+    s.expected_duration_s = seconds;
+    s.run = run;
+    auto out = engine_->Submit(s);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? out->job.id : "";
+  }
+  bool ScheduleUntil(const std::function<bool()>& done, std::chrono::seconds limit = 60s) {
+    return WaitFor(
+        [&] {
+          EXPECT_TRUE(engine_->Schedule().ok());
+          return done();
+        },
+        limit);
+  }
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // Slurm's own accounting of a finished job (sacct from the job completion
+  // log scripts/slurm-ci.sh configures): seconds between start and end.
+  static double SacctSeconds(const std::string& slurm_id) {
+    auto r = RunCommand({"sacct", "-c", "-n", "-P", "-j", slurm_id, "-o", "Start,End"});
+    if (!r.ok() || r->exit_code != 0) return -1;
+    std::string line = r->out.substr(0, r->out.find('\n'));
+    auto bar = line.find('|');
+    if (bar == std::string::npos) return -1;
+    auto parse = [](const std::string& t) {
+      std::tm tm{};
+      if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1.0;
+      tm.tm_isdst = -1;
+      return static_cast<double>(std::mktime(&tm));
+    };
+    return parse(line.substr(bar + 1)) - parse(line.substr(0, bar));
+  }
+
+  std::string dir_;
   SystemClock clock_;
   SlurmOptions options_;
   QuotaPlan plan_;
@@ -201,6 +263,167 @@ TEST_F(SlurmE2E, SlurmRunsWhatTheEngineAdmittedWhereItSaid) {
   ASSERT_TRUE(restarted.Restore(stored, 1000).ok());
   for (const auto& id : {b1, a2, a3}) EXPECT_EQ(restarted.Find(id)->state, JobState::kRunning) << id;
   EXPECT_EQ(restarted.Find(a2)->backend_id, engine_->Find(a2)->backend_id);
+}
+
+TEST_F(SlurmE2E, RunsTheJobsOwnWorkAndRecordsItsRealOutcome) {
+  const std::string dir = Dir();
+  RunSpec script;
+  script.script =
+      "#!/bin/bash\nsleep 2\necho \"hello $GREETING from $FUNGIBLE_JOB_ID in $(pwd)\" > out.txt\n";
+  script.env = {{"GREETING", "world, and commas"}};
+  script.workdir = dir;
+  script.stdout_path = dir + "/slurm-%j.out";
+  RunSpec failing;
+  failing.command = {"sh", "-c", "echo about to fail; exit 7"};
+  failing.stdout_path = dir + "/fail-%j.out";
+  const std::string ok_id = SubmitRun("b", "trn2", 16, script);
+  const std::string bad_id = SubmitRun("a", "tpu-v6e", 8, failing);
+  ASSERT_TRUE(ScheduleUntil([&] {
+    return IsTerminal(engine_->Find(ok_id)->state) && IsTerminal(engine_->Find(bad_id)->state);
+  })) << engine_->Find(ok_id)->wait_reason;
+
+  const Job* ok = engine_->Find(ok_id);
+  EXPECT_EQ(ok->state, JobState::kSucceeded);
+  EXPECT_EQ(ok->outcome.result, "completed");
+  EXPECT_EQ(ok->outcome.exit_code, 0);
+  EXPECT_EQ(ReadFile(dir + "/out.txt"), "hello world, and commas from " + ok_id + " in " + dir + "\n");
+
+  const Job* bad = engine_->Find(bad_id);
+  EXPECT_EQ(bad->state, JobState::kFailed);
+  EXPECT_EQ(bad->outcome.result, "failed");
+  EXPECT_EQ(bad->outcome.exit_code, 7);
+  EXPECT_EQ(ReadFile(dir + "/fail-" + bad->outcome.backend_id + ".out"), "about to fail\n");
+  EXPECT_EQ(bad->restarts, 0);  // its own failure: not requeued
+
+  // The chip-hours fungible records are Slurm's (sacct) within a second per job.
+  for (const Job* j : {ok, bad}) {
+    const double sacct_s = SacctSeconds(j->outcome.backend_id);
+    ASSERT_GE(sacct_s, 0) << j->id << ": sacct has no record of Slurm job " << j->outcome.backend_id;
+    const double ours_s = j->outcome.chip_hours * 3600.0 / j->spec.gang_size_chips;
+    EXPECT_LE(std::abs(ours_s - sacct_s), 1.0)
+        << j->id << " ours " << ours_s << " s, sacct " << sacct_s << " s";
+    EXPECT_GT(j->outcome.started_at, 0);
+    EXPECT_GE(j->outcome.ended_at, j->outcome.started_at);
+  }
+  EXPECT_GE(ok->outcome.ended_at - ok->outcome.started_at, 2);
+  // The outcome is in the job's JSON and survives a round trip (the store keeps that JSON).
+  auto back = JobFromJson(JobToJson(*bad));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->outcome.exit_code, 7);
+  EXPECT_EQ(back->spec.run.command, failing.command);
+  EXPECT_EQ(JobToJson(*bad)["outcome"]["result"], "failed");
+}
+
+TEST_F(SlurmE2E, PreemptedJobIsSignalledRequeuedAndResumesFromItsCheckpoint) {
+  const std::string dir = Dir();
+  // Counts to 40 in 0.2 s steps; on USR1 saves its count and stops; starts from the saved count.
+  RunSpec counting;
+  counting.script =
+      "#!/bin/bash\n"
+      "ck=\"$CK_DIR/checkpoint\"; n=$(cat \"$ck\" 2>/dev/null || echo 0)\n"
+      "echo \"start $n\" >> \"$CK_DIR/log\"\n"
+      "trap 'echo $n > \"$ck\"; echo \"checkpoint $n\" >> \"$CK_DIR/log\"; exit 0' USR1\n"
+      "while [ $n -lt 40 ]; do sleep 0.2; n=$((n+1)); done\n"
+      "echo \"done $n\" >> \"$CK_DIR/log\"\n";
+  counting.env = {{"CK_DIR", dir}};
+  counting.preempt_signal = "USR1";
+  counting.grace_s = 2;
+  counting.stdout_path = "/dev/null";
+  // Team b borrows team a's idle h100 quota (16 chips on both nodes)...
+  const std::string b_id = SubmitRun("b", "h100-sxm", 16, counting);
+  ASSERT_TRUE(ScheduleUntil([&] { return ReadFile(dir + "/log").find("start 0") != std::string::npos; }));
+  std::this_thread::sleep_for(2s);
+  const std::string slurm_id = engine_->Find(b_id)->backend_id;
+  // ...until team a reclaims it: b is signalled, checkpoints, and is requeued.
+  RunSpec short_run;
+  short_run.command = {"sleep", "1"};
+  short_run.stdout_path = "/dev/null";
+  const std::string a_id = SubmitRun("a", "h100-sxm", 8, short_run);
+  ASSERT_TRUE(engine_->Schedule().ok());
+  EXPECT_EQ(engine_->Find(a_id)->state, JobState::kRunning);
+  EXPECT_EQ(engine_->Find(b_id)->state, JobState::kQueued);
+  EXPECT_EQ(engine_->Find(b_id)->restarts, 1);
+  ASSERT_TRUE(ScheduleUntil([&] { return IsTerminal(engine_->Find(b_id)->state); }, 120s))
+      << engine_->Find(b_id)->wait_reason << "\n"
+      << ReadFile(dir + "/log");
+  const Job* b = engine_->Find(b_id);
+  EXPECT_EQ(b->state, JobState::kSucceeded);
+  EXPECT_EQ(b->outcome.backend_id, slurm_id);  // the same Slurm job, requeued
+  EXPECT_EQ(engine_->Find(a_id)->state, JobState::kSucceeded);
+  // The log: started at 0, checkpointed at k > 0, resumed from k, finished.
+  std::istringstream log(ReadFile(dir + "/log"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(log, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 4u) << ReadFile(dir + "/log");
+  EXPECT_EQ(lines[0], "start 0");
+  ASSERT_EQ(lines[1].rfind("checkpoint ", 0), 0u) << lines[1];
+  const int k = std::stoi(lines[1].substr(11));
+  EXPECT_GT(k, 0);
+  EXPECT_LT(k, 40);
+  EXPECT_EQ(lines[2], "start " + std::to_string(k));
+  EXPECT_EQ(lines[3], "done 40");
+}
+
+TEST_F(SlurmE2E, DrainedNodeTakesItsChipsOutOfThePlanAndRequeuesItsJob) {
+  RunSpec sleeper;
+  sleeper.command = {"sleep", "300"};
+  sleeper.grace_s = 0;
+  sleeper.stdout_path = "/dev/null";
+  const std::string id = SubmitRun("b", "h100-sxm", 8, sleeper, 300);
+  ASSERT_TRUE(engine_->Schedule().ok());
+  ExpectSlurmRunsAsAdmitted(id);
+  const int domain = engine_->Find(id)->slices[0].domain;
+  const std::string node = backend_->NodeOf("h100", domain);
+  auto drain = RunCommand({"scontrol", "update", "NodeName=" + node, "State=DRAIN", "Reason=fungible-test"});
+  ASSERT_TRUE(drain.ok() && drain->exit_code == 0) << (drain.ok() ? drain->err : drain.status().ToString());
+  auto h100 = [&] {
+    for (const auto& p : engine_->Pools())
+      if (p.id == "h100") return p;
+    return PoolStatus{};
+  };
+  ASSERT_TRUE(ScheduleUntil([&] { return h100().down_chips == 8; }, 30s));
+  const Job* j = engine_->Find(id);
+  EXPECT_EQ(j->restarts, 1);
+  // It runs again on the node that is still in service.
+  ASSERT_TRUE(ScheduleUntil([&] { return engine_->Find(id)->state == JobState::kRunning; }, 30s))
+      << engine_->Find(id)->wait_reason;
+  EXPECT_NE(engine_->Find(id)->slices[0].domain, domain);
+  ExpectSlurmRunsAsAdmitted(id);
+  // Nothing more fits on h100 while the node is drained.
+  const std::string waits = SubmitRun("a", "h100-sxm", 8, sleeper, 300);
+  ASSERT_TRUE(engine_->Schedule().ok());
+  EXPECT_EQ(engine_->Find(waits)->state, JobState::kQueued);
+  // Resumed: its chips are back and the waiting job runs there.
+  auto resume = RunCommand({"scontrol", "update", "NodeName=" + node, "State=RESUME"});
+  ASSERT_TRUE(resume.ok() && resume->exit_code == 0);
+  ASSERT_TRUE(ScheduleUntil([&] { return h100().down_chips == 0; }, 30s));
+  ASSERT_TRUE(ScheduleUntil([&] { return engine_->Find(waits)->state == JobState::kRunning; }, 30s));
+  EXPECT_EQ(engine_->Find(waits)->slices[0].domain, domain);
+}
+
+TEST_F(SlurmE2E, ImageWithoutAnOciRuntimeIsRefusedNamingTheField) {
+  JobSpec s;
+  s.team = "a";
+  s.chip_types = {"tpu-v6e"};
+  s.gang_size_chips = s.min_chips = s.max_chips = 8;
+  s.run.command = {"python3", "train.py"};
+  s.run.image = "nvcr.io/nvidia/pytorch:24.05-py3";
+  auto out = engine_->Submit(s);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("run.image:"), std::string::npos) << out.status().message();
+}
+
+TEST(ScontrolJob, ParsesStateExitCodeAndTimes) {
+  auto r = ParseScontrolJob(
+      "JobId=7 JobName=x JobState=FAILED Reason=NonZeroExitCode Restarts=1 ExitCode=3:0 "
+      "StartTime=2026-12-01T18:16:47 EndTime=2026-12-01T18:16:50");
+  EXPECT_EQ(r.state, "FAILED");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.restarts, 1);
+  EXPECT_EQ(r.ended_at - r.started_at, 3);
+  EXPECT_EQ(ParseScontrolJob("JobState=CANCELLED ExitCode=0:15 StartTime=Unknown").exit_code, 128 + 15);
+  EXPECT_EQ(ParseScontrolJob("JobState=CANCELLED ExitCode=0:15 StartTime=Unknown").started_at, 0);
 }
 
 TEST_F(SlurmE2E, MisconfiguredPartitionIsAnError) {

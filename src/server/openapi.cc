@@ -76,7 +76,8 @@ json OpenApiDocument() {
       {"priority", {{"type", "integer"}}},
       {"preemptible", {{"type", "boolean"}, {"default", true}}},
       {"checkpoint_interval_s", {{"type", "integer"}, {"minimum", 0}}},
-      {"expected_duration_s", {{"type", "integer"}, {"minimum", 1}}}};
+      {"expected_duration_s", {{"type", "integer"}, {"minimum", 1}}},
+      {"run", Ref("RunSpec")}};
   json doc = {
       {"openapi", "3.0.3"},
       {"info",
@@ -97,6 +98,45 @@ json OpenApiDocument() {
                {{"type", "object"},
                 {"required", {"status", "message"}},
                 {"properties", {{"status", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}},
+          {"RunSpec",
+           {{"type", "object"},
+            {"description", "what the job runs: exactly one of command or script"},
+            {"additionalProperties", false},
+            {"properties",
+             {{"command", {{"type", "array"}, {"items", {{"type", "string"}}}, {"description", "argv"}}},
+              {"script", {{"type", "string"}, {"description", "batch script text, starting #!"}}},
+              {"env", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}},
+              {"workdir", {{"type", "string"}}},
+              {"image", {{"type", "string"}}},
+              {"time_limit_s", {{"type", "integer"}, {"minimum", 1}}},
+              {"preempt_signal", {{"type", "string"}, {"default", "TERM"}}},
+              {"grace_s", {{"type", "integer"}, {"minimum", 0}, {"default", 60}}},
+              {"stdout", {{"type", "string"}}},
+              {"stderr", {{"type", "string"}}}}}}},
+          {"Outcome",
+           {{"type", "object"},
+            {"properties",
+             {{"result",
+               {{"type", "string"},
+                {"enum", {"completed", "failed", "timeout", "node_fail", "cancelled", "preempted"}}}},
+              {"exit_code", {{"type", "integer"}}},
+              {"started_at", {{"type", "string"}, {"format", "date-time"}}},
+              {"ended_at", {{"type", "string"}, {"format", "date-time"}}},
+              {"chip_hours", {{"type", "number"}}},
+              {"backend_id", {{"type", "string"}}}}}}},
+          {"TokenUsage",
+           {{"type", "object"},
+            {"required", {"model", "team", "from", "to"}},
+            {"additionalProperties", false},
+            {"properties",
+             {{"model", {{"type", "string"}}},
+              {"team", {{"type", "string"}}},
+              {"pool", {{"type", "string"}}},
+              {"from", {{"type", "string"}, {"format", "date-time"}}},
+              {"to", {{"type", "string"}, {"format", "date-time"}}},
+              {"input_tokens", {{"type", "integer"}, {"minimum", 0}}},
+              {"output_tokens", {{"type", "integer"}, {"minimum", 0}}},
+              {"cached_input_tokens", {{"type", "integer"}, {"minimum", 0}}}}}}},
           {"JobSpec",
            {{"type", "object"},
             {"required", {"team"}},
@@ -117,7 +157,9 @@ json OpenApiDocument() {
               {"done_s", {{"type", "integer"}}},
               {"restarts", {{"type", "integer"}}},
               {"lost_chip_hours", {{"type", "number"}}},
-              {"wait_reason", {{"type", "string"}}}}}}},
+              {"wait_reason", {{"type", "string"}}},
+              {"used_chip_hours", {{"type", "number"}}},
+              {"outcome", Ref("Outcome")}}}}},
           {"Decision",
            {{"type", "object"},
             {"properties",
@@ -201,6 +243,12 @@ json OpenApiDocument() {
          with_common(Responses({{"200", "new time"}, {"409", "system clock"}}, {{"type", "object"}})));
   p["/v1/audit"]["get"] = Op("audit log, newest first (admin)",
                              with_common(Responses({{"200", "audit entries"}}, {{"type", "object"}})));
+  p["/v1/usage/tokens"]["post"] =
+      Op("report tokens served per model per interval (team: own team only); a report for the same team, "
+         "model, pool and interval replaces the earlier one",
+         with_common(Responses({{"201", "stored"}, {"400", "invalid report"}}, Ref("TokenUsage"))));
+  p["/v1/usage/tokens"]["post"]["requestBody"] = {
+      {"required", true}, {"content", {{"application/json", {{"schema", Ref("TokenUsage")}}}}}};
   return doc;
 }
 

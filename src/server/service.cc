@@ -12,6 +12,7 @@
 #include <future>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 #include <tuple>
@@ -150,8 +151,64 @@ struct Op {
   int code = 500;
   json body;
   store::AuditEntry audit;
+  std::vector<store::TokenUsage> usage;  // written in the same transaction
   std::promise<void> done;
 };
+
+// One token usage report (POST /v1/usage/tokens): {model, team, pool?, from,
+// to, input_tokens, output_tokens, cached_input_tokens}; times RFC 3339 or
+// UTC seconds. Errors name the field.
+StatusOr<store::TokenUsage> TokenUsageFromJson(const json& j) {
+  if (!j.is_object()) return Status::Invalid("usage: expected a JSON object");
+  static const std::set<std::string> kKnown = {
+      "model", "team", "pool", "from", "to", "input_tokens", "output_tokens", "cached_input_tokens"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!kKnown.count(it.key())) return Status::Invalid(it.key() + ": unknown field");
+  store::TokenUsage u;
+  for (auto [key, out, required] : {std::tuple<const char*, std::string*, bool>{"model", &u.model, true},
+                                    {"team", &u.team, true},
+                                    {"pool", &u.pool, false}}) {
+    auto it = j.find(key);
+    if (it == j.end()) {
+      if (required) return Status::Invalid(std::string(key) + ": required");
+      continue;
+    }
+    if (!it->is_string()) return Status::Invalid(std::string(key) + ": expected a string");
+    *out = it->get<std::string>();
+    if (required && out->empty()) return Status::Invalid(std::string(key) + ": must not be empty");
+    if (out->size() > 200) return Status::Invalid(std::string(key) + ": longer than 200 characters");
+  }
+  for (auto [key, out] : {std::pair<const char*, UtcSeconds*>{"from", &u.from}, {"to", &u.to}}) {
+    auto it = j.find(key);
+    if (it == j.end()) return Status::Invalid(std::string(key) + ": required");
+    if (it->is_number_integer()) {
+      *out = it->get<std::int64_t>();
+    } else if (it->is_string()) {
+      auto t = ParseUtc(it->get<std::string>());
+      if (!t.ok()) return t.status().WithContext(key);
+      *out = *t;
+    } else {
+      return Status::Invalid(std::string(key) + ": expected an RFC 3339 time or UTC seconds");
+    }
+  }
+  if (u.to <= u.from) return Status::Invalid("to: must be after from");
+  if (u.to - u.from > 31 * kSecondsPerDay) return Status::Invalid("to: an interval is at most 31 days");
+  for (auto [key, out] : {std::pair<const char*, std::int64_t*>{"input_tokens", &u.input_tokens},
+                          {"output_tokens", &u.output_tokens},
+                          {"cached_input_tokens", &u.cached_input_tokens}}) {
+    auto it = j.find(key);
+    if (it == j.end()) continue;
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
+      return Status::Invalid(std::string(key) + ": expected a non-negative integer");
+    *out = it->get<std::int64_t>();
+  }
+  if (!j.contains("input_tokens") && !j.contains("output_tokens"))
+    return Status::Invalid("output_tokens: required (with input_tokens)");
+  if (u.cached_input_tokens > u.input_tokens)
+    return Status::Invalid("cached_input_tokens: " + std::to_string(u.cached_input_tokens) +
+                           " is more than input_tokens " + std::to_string(u.input_tokens));
+  return u;
+}
 
 struct Service::Impl {
   Impl(EngineSource p, store::Store& s, PlanSource r, json f, ServiceOptions o,
@@ -513,6 +570,10 @@ struct Service::Impl {
       batch.audit.push_back(std::move(a));
     }
     for (auto& op : batch_ops) {
+      for (auto& u : op->usage) {
+        u.reported_at = last_now;
+        batch.usage.push_back(u);
+      }
       op->audit.seq = next_audit_seq++;
       op->audit.at = last_now;
       op->audit.http_status = op->code;
@@ -690,7 +751,42 @@ struct Service::Impl {
     return out;
   }
 
+  // Usage reports that feed the ledger (`fungible review --store`).
+  void InstallUsageRoutes() {
+    Route("POST", "/v1/usage/tokens", Access::kTeamOrAdmin,
+          [this](const HttpRequest& req, auto& res, const Principal& who) {
+            auto body = ParseBody(req, false);
+            if (!body.ok()) return SetStatusError(res, body.status());
+            auto usage = TokenUsageFromJson(*body);
+            if (!usage.ok()) return SetStatusError(res, usage.status());
+            if (who.role == Role::kTeam && usage->team != who.team)
+              return SetError(res, 403, "permission_denied",
+                              "token " + who.name + " may report usage for team " + who.team + " only, not " +
+                                  usage->team);
+            usage->reported_by = who.name;
+            auto op = std::make_shared<Op>();
+            op->usage.push_back(*usage);
+            const json echo = {{"team", usage->team},
+                               {"model", usage->model},
+                               {"pool", usage->pool},
+                               {"from", FormatRfc3339(usage->from)},
+                               {"to", FormatRfc3339(usage->to)},
+                               {"input_tokens", usage->input_tokens},
+                               {"output_tokens", usage->output_tokens},
+                               {"cached_input_tokens", usage->cached_input_tokens},
+                               {"reported_by", usage->reported_by}};
+            op->apply = [echo](Op& o) {
+              o.code = 201;
+              o.body = echo;
+              o.audit.detail = "usage " + echo["team"].get<std::string>() + " " +
+                               echo["model"].get<std::string>() + " " + echo["from"].get<std::string>();
+            };
+            RunOp(op, req, who, res);
+          });
+  }
+
   void InstallRoutes() {
+    InstallUsageRoutes();
     // 200 only while serving; a load balancer sends traffic to the leader.
     Route("GET", "/healthz", Access::kPublic, [this](auto&, auto& res, auto&) {
       const Phase p = phase;
@@ -983,7 +1079,8 @@ Status Service::Impl::Recover() {
     FUNGIBLE_RETURN_IF_ERROR(engine->Restore(std::move(jobs).value(), *max_decision + 1));
     FUNGIBLE_RETURN_IF_ERROR(engine->Schedule());
     auto changes = engine->TakeChanges();
-    FUNGIBLE_RETURN_IF_ERROR(store.Commit({std::move(changes.jobs), std::move(changes.decisions), {}, {}}));
+    FUNGIBLE_RETURN_IF_ERROR(
+        store.Commit({std::move(changes.jobs), std::move(changes.decisions), {}, {}, {}}));
     last_now = engine_now();
   }
   {

@@ -180,6 +180,64 @@ std::string RawExchange(int port, const std::string& bytes, bool* closed) {
   return got;
 }
 
+// Tokens served, reported by a gateway, are stored durably for the ledger; a
+// job's `run` comes back in its JSON.
+TEST(ServiceUsage, TokenReportsAreStoredAndRefusedWithTheField) {
+  const std::string db = TempDb("usage");
+  {
+    Harness h(db);
+    json report = {{"model", "llama-70b"},
+                   {"team", "product"},
+                   {"pool", "h100"},
+                   {"from", "2027-01-01T00:00:00Z"},
+                   {"to", "2027-01-01T01:00:00Z"},
+                   {"input_tokens", 1000},
+                   {"output_tokens", 400},
+                   {"cached_input_tokens", 100}};
+    auto r = h.Call("POST", "/v1/usage/tokens", h.Token("bob"), report.dump());
+    ASSERT_EQ(r.status, 201) << r.text;
+    EXPECT_EQ(r.body["reported_by"], "bob");
+    EXPECT_EQ(r.body["to"], "2027-01-01T01:00:00Z");
+    report["output_tokens"] = 500;  // the same interval again: replaces
+    EXPECT_EQ(h.Call("POST", "/v1/usage/tokens", h.Token("root"), report.dump()).status, 201);
+    r = h.Call("POST", "/v1/usage/tokens", h.Token("alice"), report.dump());
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.body["error"]["message"], "token alice may report usage for team research only, not product");
+    EXPECT_EQ(h.Call("POST", "/v1/usage/tokens", h.Token("viewer"), report.dump()).status, 403);
+    json bad = report;
+    bad["cached_input_tokens"] = 5000;
+    r = h.Call("POST", "/v1/usage/tokens", h.Token("bob"), bad.dump());
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body["error"]["message"], "cached_input_tokens: 5000 is more than input_tokens 1000");
+    bad = report;
+    bad["to"] = "2027-01-01T00:00:00Z";
+    EXPECT_EQ(h.Call("POST", "/v1/usage/tokens", h.Token("bob"), bad.dump()).body["error"]["message"],
+              "to: must be after from");
+    bad = report;
+    bad.erase("model");
+    EXPECT_EQ(h.Call("POST", "/v1/usage/tokens", h.Token("bob"), bad.dump()).body["error"]["message"],
+              "model: required");
+
+    json job = Gang("research", 8);
+    job["run"] = {{"command", {"python3", "train.py"}}, {"env", {{"A", "b"}}}, {"grace_s", 5}};
+    auto id = h.Submit(h.Token("alice"), job);
+    auto got = h.Call("GET", "/v1/jobs/" + id, h.Token("viewer"));
+    EXPECT_EQ(got.body["spec"]["run"]["command"], json({"python3", "train.py"})) << got.text;
+    job["run"] = {{"command", {"x"}}, {"workdir", "rel"}};
+    r = h.Call("POST", "/v1/jobs", h.Token("alice"), job.dump());
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body["error"]["message"], "run.workdir: expected an absolute path, got \"rel\"");
+  }
+  auto store = store::OpenStore(db);
+  ASSERT_TRUE(store.ok());
+  auto usage = (*store)->LoadTokenUsage(0, kT0 + 10 * 365 * 86400LL);
+  ASSERT_TRUE(usage.ok()) << usage.status().ToString();
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].output_tokens, 500);
+  EXPECT_EQ((*usage)[0].reported_by, "root");
+  EXPECT_EQ((*usage)[0].pool, "h100");
+}
+
 TEST(Service, EveryRoleAgainstEveryEndpoint) {
   Harness h(TempDb("roles"));
   // A job of each team to address.

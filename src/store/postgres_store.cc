@@ -60,6 +60,8 @@ class PostgresStore final : public Store {
       conn_->prepare("decisions", sql::kDecisions);
       conn_->prepare("audit", sql::kAudit);
       conn_->prepare("touch_token", sql::kTouchToken);
+      conn_->prepare("upsert_usage", sql::kUpsertUsage);
+      conn_->prepare("load_usage", sql::kLoadUsage);
     });
   }
 
@@ -110,6 +112,9 @@ class PostgresStore final : public Store {
         w.exec_prepared("insert_audit", a.seq, a.at, a.principal, a.role, a.method, a.path, a.http_status,
                         a.detail);
       for (const auto& u : batch.token_uses) w.exec_prepared("touch_token", u.at, u.name);
+      for (const auto& u : batch.usage)
+        w.exec_prepared("upsert_usage", u.team, u.model, u.pool, u.from, u.to, u.input_tokens,
+                        u.output_tokens, u.cached_input_tokens, u.reported_by, u.reported_at);
       w.commit();
     });
   }
@@ -185,6 +190,29 @@ class PostgresStore final : public Store {
                       t.last_used_at);
       w.commit();
     });
+  }
+
+  StatusOr<std::vector<TokenUsage>> LoadTokenUsage(UtcSeconds from, UtcSeconds to) override {
+    std::vector<TokenUsage> out;
+    Status st = WithConnection("load token usage", [&] {
+      pqxx::read_transaction r(*conn_);
+      for (const auto& row : r.exec_prepared("load_usage", from, to)) {
+        TokenUsage u;
+        u.team = row[0].as<std::string>();
+        u.model = row[1].as<std::string>();
+        u.pool = row[2].as<std::string>();
+        u.from = row[3].as<std::int64_t>();
+        u.to = row[4].as<std::int64_t>();
+        u.input_tokens = row[5].as<std::int64_t>();
+        u.output_tokens = row[6].as<std::int64_t>();
+        u.cached_input_tokens = row[7].as<std::int64_t>();
+        u.reported_by = row[8].as<std::string>();
+        u.reported_at = row[9].as<std::int64_t>();
+        out.push_back(std::move(u));
+      }
+    });
+    if (!st.ok()) return st;
+    return out;
   }
 
   StatusOr<std::vector<TokenRecord>> LoadTokens() override {

@@ -40,6 +40,20 @@ CREATE TABLE IF NOT EXISTS tokens (
   role TEXT NOT NULL,
   team TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS token_usage (
+  team TEXT NOT NULL,
+  model TEXT NOT NULL,
+  pool TEXT NOT NULL,
+  from_s BIGINT NOT NULL,
+  to_s BIGINT NOT NULL,
+  input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  cached_input_tokens BIGINT NOT NULL,
+  reported_by TEXT NOT NULL,
+  reported_at BIGINT NOT NULL,
+  PRIMARY KEY (team, model, pool, from_s, to_s)
+);
+CREATE INDEX IF NOT EXISTS token_usage_from ON token_usage (from_s);
 )sql";
 
 // Statements shared by both stores ($n placeholders: SQLite binds them by
@@ -61,6 +75,15 @@ const char* const kPutToken =
     "ON CONFLICT (name) DO UPDATE SET sha256_hex = excluded.sha256_hex, role = excluded.role, team = "
     "excluded.team, created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = "
     "excluded.last_used_at";
+const char* const kUpsertUsage =
+    "INSERT INTO token_usage (team, model, pool, from_s, to_s, input_tokens, output_tokens, "
+    "cached_input_tokens, reported_by, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+    "ON CONFLICT (team, model, pool, from_s, to_s) DO UPDATE SET input_tokens = excluded.input_tokens, "
+    "output_tokens = excluded.output_tokens, cached_input_tokens = excluded.cached_input_tokens, "
+    "reported_by = excluded.reported_by, reported_at = excluded.reported_at";
+const char* const kLoadUsage =
+    "SELECT team, model, pool, from_s, to_s, input_tokens, output_tokens, cached_input_tokens, reported_by, "
+    "reported_at FROM token_usage WHERE to_s > $1 AND from_s < $2 ORDER BY from_s, team, model, pool";
 const char* const kLoadJobs = "SELECT body FROM jobs ORDER BY submit_seq";
 const char* const kDecisions = "SELECT body FROM decisions WHERE job_id = $1 ORDER BY seq";
 const char* const kMaxDecision = "SELECT COALESCE(MAX(seq), 0) FROM decisions";
@@ -72,7 +95,8 @@ const char* const kLoadTokens =
     "SELECT name, sha256_hex, role, team, created_at, expires_at, last_used_at FROM tokens ORDER BY name";
 const char* const kDeleteToken = "DELETE FROM tokens WHERE name = $1";
 const char* const kTouchToken = "UPDATE tokens SET last_used_at = $1 WHERE name = $2 AND last_used_at < $1";
-// Version 1 (no fungible_meta table) had tokens without times.
+// Version 1 (no fungible_meta table) had tokens without times. Version 3
+// added token_usage, which kSchemaSql creates (IF NOT EXISTS) on opening.
 const char* const kMetaTable =
     "CREATE TABLE IF NOT EXISTS fungible_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
 const char* const kSchemaVersionGet = "SELECT value FROM fungible_meta WHERE key = 'schema_version'";

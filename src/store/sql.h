@@ -6,6 +6,8 @@ extern const char* const kUpsertJob;
 extern const char* const kInsertDecision;
 extern const char* const kInsertAudit;
 extern const char* const kPutToken;
+extern const char* const kUpsertUsage;
+extern const char* const kLoadUsage;
 extern const char* const kLoadJobs;
 extern const char* const kDecisions;
 extern const char* const kMaxDecision;

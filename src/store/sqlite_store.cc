@@ -125,6 +125,31 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  StatusOr<std::vector<TokenUsage>> LoadTokenUsage(UtcSeconds from, UtcSeconds to) override {
+    Stmt s(db_, sql::kLoadUsage);
+    if (!s.ok()) return Error("prepare load token usage");
+    s.Bind(1, static_cast<std::int64_t>(from));
+    s.Bind(2, static_cast<std::int64_t>(to));
+    std::vector<TokenUsage> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      TokenUsage u;
+      u.team = s.Text(0);
+      u.model = s.Text(1);
+      u.pool = s.Text(2);
+      u.from = sqlite3_column_int64(s.get(), 3);
+      u.to = sqlite3_column_int64(s.get(), 4);
+      u.input_tokens = sqlite3_column_int64(s.get(), 5);
+      u.output_tokens = sqlite3_column_int64(s.get(), 6);
+      u.cached_input_tokens = sqlite3_column_int64(s.get(), 7);
+      u.reported_by = s.Text(8);
+      u.reported_at = sqlite3_column_int64(s.get(), 9);
+      out.push_back(std::move(u));
+    }
+    if (rc != SQLITE_DONE) return Error("load token usage");
+    return out;
+  }
+
   Status PutToken(const TokenRecord& r) override {
     Stmt s(db_, sql::kPutToken);
     if (!s.ok()) return Error("prepare put token");
@@ -318,6 +343,24 @@ class SqliteStore final : public Store {
         s.Bind(7, static_cast<std::int64_t>(a.http_status));
         s.Bind(8, a.detail);
         if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write audit");
+        s.Reset();
+      }
+    }
+    if (!batch.usage.empty()) {
+      Stmt s(db_, sql::kUpsertUsage);
+      if (!s.ok()) return Error("prepare upsert token usage");
+      for (const auto& u : batch.usage) {
+        s.Bind(1, u.team);
+        s.Bind(2, u.model);
+        s.Bind(3, u.pool);
+        s.Bind(4, static_cast<std::int64_t>(u.from));
+        s.Bind(5, static_cast<std::int64_t>(u.to));
+        s.Bind(6, u.input_tokens);
+        s.Bind(7, u.output_tokens);
+        s.Bind(8, u.cached_input_tokens);
+        s.Bind(9, u.reported_by);
+        s.Bind(10, static_cast<std::int64_t>(u.reported_at));
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("write token usage");
         s.Reset();
       }
     }

@@ -51,13 +51,32 @@ struct TokenUse {
   UtcSeconds at = 0;
 };
 
+// Tokens a serving job or gateway served for one model, team (and pool) in
+// [from, to) (POST /v1/usage/tokens). A report for the same (team, model,
+// pool, from, to) replaces the earlier one: a retried report counts once.
+struct TokenUsage {
+  std::string team;
+  std::string model;
+  std::string pool;  // "" = not said
+  UtcSeconds from = 0;
+  UtcSeconds to = 0;
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t cached_input_tokens = 0;
+  std::string reported_by;  // token name
+  UtcSeconds reported_at = 0;
+};
+
 // What one transaction writes.
 struct Batch {
   std::vector<orchestrate::Job> jobs;  // upserted by id
   std::vector<orchestrate::Decision> decisions;
   std::vector<AuditEntry> audit;
   std::vector<TokenUse> token_uses;  // tokens.last_used_at updates
-  bool empty() const { return jobs.empty() && decisions.empty() && audit.empty() && token_uses.empty(); }
+  std::vector<TokenUsage> usage;     // upserted by (team, model, pool, from, to)
+  bool empty() const {
+    return jobs.empty() && decisions.empty() && audit.empty() && token_uses.empty() && usage.empty();
+  }
 };
 
 class Store {
@@ -73,6 +92,8 @@ class Store {
   // The newest `limit` audit entries, newest first.
   virtual StatusOr<std::vector<AuditEntry>> Audit(int limit) = 0;
   virtual StatusOr<std::int64_t> MaxAuditSeq() = 0;
+  // Token usage reports whose interval overlaps [from, to), by start.
+  virtual StatusOr<std::vector<TokenUsage>> LoadTokenUsage(UtcSeconds from, UtcSeconds to) = 0;
   // Adds or replaces the token named record.name.
   virtual Status PutToken(const TokenRecord& record) = 0;
   virtual StatusOr<std::vector<TokenRecord>> LoadTokens() = 0;
@@ -92,7 +113,7 @@ class Store {
 };
 
 // The schema version this build writes (fungible_meta.schema_version).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;  // 3: token_usage
 
 // The schema, valid SQL for both SQLite and PostgreSQL.
 extern const char* const kSchemaSql;

@@ -98,6 +98,30 @@ TEST_P(StoreTest, CommitIsDurableAcrossReopen) {
   EXPECT_EQ(*store_->MaxAuditSeq(), 1);
 }
 
+TEST_P(StoreTest, TokenUsageIsDurableAndAReportForTheSameIntervalReplacesIt) {
+  Batch b;
+  b.usage = {{"research", "llama-70b", "h100", 3600, 7200, 1000, 500, 200, "gw", 7300},
+             {"research", "llama-70b", "", 7200, 10800, 10, 5, 0, "gw", 10900},
+             {"product", "mixtral", "h100", 0, 3600, 7, 3, 1, "gw", 3700}};
+  ASSERT_TRUE(store_->Commit(b).ok());
+  b.usage = {{"research", "llama-70b", "h100", 3600, 7200, 2000, 900, 300, "gw2", 7400}};  // a correction
+  ASSERT_TRUE(store_->Commit(b).ok());
+  store_ = Reopen();
+  ASSERT_TRUE(store_);
+  auto all = store_->LoadTokenUsage(0, 100000);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].model, "mixtral");  // by start
+  EXPECT_EQ((*all)[1].output_tokens, 900);
+  EXPECT_EQ((*all)[1].cached_input_tokens, 300);
+  EXPECT_EQ((*all)[1].reported_by, "gw2");
+  EXPECT_EQ((*all)[2].pool, "");
+  auto window = store_->LoadTokenUsage(3600, 7200);  // overlaps only [3600, 7200)
+  ASSERT_TRUE(window.ok());
+  ASSERT_EQ(window->size(), 1u);
+  EXPECT_EQ((*window)[0].input_tokens, 2000);
+}
+
 TEST_P(StoreTest, UpsertUpdatesStateInPlace) {
   Job j = MakeJob("j-1", 1, "k1");
   ASSERT_TRUE(store_->Commit({{j}, {}, {}, {}}).ok());
@@ -196,9 +220,9 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
   auto s = OpenStore(target_);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(
-      s.status().message().find("schema version 99 is newer than this build of fungible understands (2)"),
-      std::string::npos)
+  EXPECT_NE(s.status().message().find("schema version 99 is newer than this build of fungible understands (" +
+                                      std::to_string(kSchemaVersion) + ")"),
+            std::string::npos)
       << s.status().message();
 }
 
@@ -242,7 +266,8 @@ TEST(SqliteStore, VersionOneStoreIsMigrated) {
   ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
   ASSERT_EQ(tokens->size(), 1u);
   EXPECT_EQ((*tokens)[0].expires_at, 0);
-  s = OpenSqliteStore(path);  // and again: already at version 2
+  EXPECT_TRUE((*s)->LoadTokenUsage(0, 1 << 30).ok());  // version 3 added the table
+  s = OpenSqliteStore(path);                           // and again: already at the current version
   ASSERT_TRUE(s.ok()) << s.status().ToString();
 }
 
