@@ -1,13 +1,12 @@
 // `fungible serve SPEC`: the orchestration service (see server/service.h and
 // docs/serve.md). Also `fungible token add|list|revoke|rotate` (API tokens;
-// a secret is printed once) and `fungible explain JOB` (every decision about
-// a job, with reasons, from a running server or straight from the store).
+// a secret is printed once). The client commands (submit, jobs, describe,
+// cancel, logs) are in cmd_client.cc.
 //
 // Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 bad spec or flags
 // (also: token name taken, unknown token), 3 infeasible plan, 4 store, port
 // or backend unavailable (also: store owned by another server, damaged store,
 // port in use), 5 refused token.
-#include <httplib.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -320,76 +319,6 @@ int RunServe(const ServeFlags& f) {
   return code;
 }
 
-// ---- client side ----
-
-struct ExplainFlags {
-  std::string job;
-  std::string server = "http://127.0.0.1:8080";
-  std::string token;
-  std::string store;
-  std::string json_path;
-  bool quiet = false;  // accepted everywhere; explain shows no progress
-};
-
-void PrintDecisions(const json& job, const json& decisions) {
-  std::printf("job %s  team %s  state %s", job["id"].get<std::string>().c_str(),
-              job["spec"]["team"].get<std::string>().c_str(), job["state"].get<std::string>().c_str());
-  if (!job["pool"].get<std::string>().empty())
-    std::printf("  on %s (%d chips)", job["pool"].get<std::string>().c_str(), job["chips"].get<int>());
-  std::printf("\n");
-  if (job["state"] == "queued" && !job["wait_reason"].get<std::string>().empty())
-    std::printf("waiting: %s\n", job["wait_reason"].get<std::string>().c_str());
-  for (const auto& d : decisions)
-    std::printf("%s  #%lld  %-10s %s\n", FormatUtc(d["at"].get<std::int64_t>()).c_str(),
-                static_cast<long long>(d["seq"].get<std::int64_t>()), d["action"].get<std::string>().c_str(),
-                d["reason"].get<std::string>().c_str());
-}
-
-int RunExplain(const ExplainFlags& f) {
-  json job, decisions = json::array();
-  if (!f.store.empty()) {
-    auto store = store::OpenStore(f.store);
-    if (!store.ok()) return ReportError(store.status());
-    auto jobs = (*store)->LoadJobs();
-    if (!jobs.ok()) return ReportError(jobs.status());
-    for (const auto& j : *jobs)
-      if (j.id == f.job) job = orchestrate::JobToJson(j);
-    if (job.is_null())
-      return ReportError(Status::NotFound("job " + f.job + " not found in " + (*store)->Describe()));
-    auto ds = (*store)->Decisions(f.job);
-    if (!ds.ok()) return ReportError(ds.status());
-    for (const auto& d : *ds) decisions.push_back(orchestrate::DecisionToJson(d));
-  } else {
-    std::string token = f.token;
-    if (token.empty())
-      if (const char* env = std::getenv("FUNGIBLE_TOKEN")) token = env;
-    httplib::Client client(f.server);
-    client.set_connection_timeout(5);
-    httplib::Headers h;
-    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
-    auto r = client.Get(("/v1/jobs/" + f.job + "/decisions").c_str(), h);
-    if (!r) return ReportError(Status(StatusCode::kUnavailable, "cannot reach " + f.server));
-    json body = json::parse(r->body, nullptr, false);
-    if (r->status != 200) {
-      std::string msg =
-          body.is_object() && body.contains("error") ? body["error"]["message"].get<std::string>() : r->body;
-      StatusCode code = r->status == 404   ? StatusCode::kNotFound
-                        : r->status == 401 ? StatusCode::kUnauthenticated
-                        : r->status == 403 ? StatusCode::kPermissionDenied
-                                           : StatusCode::kUnavailable;
-      return ReportError(Status(code, f.server + ": " + msg));
-    }
-    job = body["job"];
-    decisions = body["decisions"];
-  }
-  if (!f.json_path.empty()) {
-    Status st = WriteTextFile(f.json_path, json{{"job", job}, {"decisions", decisions}}.dump(2) + "\n");
-    if (!st.ok()) return ReportError(st);
-  }
-  if (f.json_path != "-") PrintDecisions(job, decisions);
-  return kExitOk;
-}
-
 }  // namespace
 
 void AddServeCommand(CLI::App& app, int& exit_code) {
@@ -544,16 +473,6 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       return Status::Ok();
     });
   });
-
-  auto ef = std::make_shared<ExplainFlags>();
-  CLI::App* explain = app.add_subcommand("explain", "Every decision about a job, with its reason.");
-  explain->add_option("job", ef->job, "Job id")->required();
-  explain->add_option("--server", ef->server, "Server URL")->capture_default_str();
-  explain->add_option("--token", ef->token, "Bearer token (default: $FUNGIBLE_TOKEN)");
-  explain->add_option("--store", ef->store, "Read the store directly instead of a server");
-  AddJsonOption(explain, ef->json_path, "the job and its decisions");
-  AddQuietFlag(explain, ef->quiet);
-  explain->callback([ef, &exit_code] { exit_code = RunExplain(*ef); });
 }
 
 }  // namespace fungible::cli

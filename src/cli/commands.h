@@ -19,7 +19,8 @@ void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddCatalogCommand(CLI::App& app, int& exit_code);
 void AddAllocateCommand(CLI::App& app, int& exit_code);
 void AddForecastCommands(CLI::App& app, int& exit_code);  // forecast, fit-profile, backtest
-void AddServeCommand(CLI::App& app, int& exit_code);      // serve, token add, explain
+void AddServeCommand(CLI::App& app, int& exit_code);      // serve, token
+void AddClientCommands(CLI::App& app, int& exit_code);    // submit, jobs, describe (explain), cancel, logs
 void AddExportCommand(CLI::App& app, int& exit_code);     // export kueue
 void AddPlanCommand(CLI::App& app, int& exit_code);       // plan
 void AddEvaluateCommand(CLI::App& app, int& exit_code);   // evaluate
@@ -61,6 +62,10 @@ std::vector<std::pair<std::string, std::string>> FilesIn(const std::string& flag
 // object, a nested object's fields as "key.field", numbers and arrays as JSON
 // writes them, null as an empty field.
 Status WriteJsonRowsCsv(const std::string& path, const nlohmann::ordered_json& rows);
+
+// A job file (YAML, or JSON when it ends in .json): one object, the body of
+// POST /v1/jobs (`fungible submit -f`, `fungible export kueue --job`).
+StatusOr<nlohmann::json> ReadJobFile(const std::string& path);
 
 // Creates `dir` (and its parents) for --csv DIR; the error names it.
 Status MakeDirectory(const std::string& dir);

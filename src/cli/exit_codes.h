@@ -12,6 +12,7 @@ constexpr int kExitUsage = 2;        // bad command line, bad spec or input file
 constexpr int kExitInfeasible = 3;   // the problem has no feasible plan (explained on stderr)
 constexpr int kExitUnavailable = 4;  // a store, scheduler or server could not be reached
 constexpr int kExitDenied = 5;       // authentication or permission refused
+constexpr int kExitJobFailed = 6;    // submit --wait: the job ended without succeeding
 
 // Maps a failed Status to its exit code. kExitInfeasible is never an error's:
 // commands return it themselves when their result says infeasible.

@@ -13,7 +13,8 @@ int Run(int argc, char** argv) {
   CLI::App app{
       "fungible: plan, buy and run a heterogeneous AI compute fleet by return on compute.\n"
       "Exit codes: 0 ok, 1 internal error, 2 usage or input error, 3 infeasible,\n"
-      "4 service unavailable, 5 authentication or permission refused."};
+      "4 service unavailable, 5 authentication or permission refused,\n"
+      "6 the job ended without succeeding (submit --wait)."};
   app.set_version_flag("--version", "fungible 0.1.0");
   app.require_subcommand(1);
   int exit_code = kExitOk;
@@ -22,6 +23,7 @@ int Run(int argc, char** argv) {
   AddAllocateCommand(app, exit_code);
   AddForecastCommands(app, exit_code);
   AddServeCommand(app, exit_code);
+  AddClientCommands(app, exit_code);
   AddExportCommand(app, exit_code);
   AddPlanCommand(app, exit_code);
   AddEvaluateCommand(app, exit_code);

@@ -1,5 +1,7 @@
 // The OpenAPI 3.0 description of the API, served at /openapi.json. Kept next
 // to the routes in service.cc; service_test checks every route is listed.
+#include <tuple>
+
 #include "server/service.h"
 
 namespace fungible::server {
@@ -194,15 +196,65 @@ json OpenApiDocument() {
                         {"400", "no plan source"},
                         {"409", "the allocation is infeasible: the current plan stays; reason says why"}},
                        {{"type", "object"}})));
-  json list_params = json::array();
-  for (const char* q : {"team", "state", "pool", "limit"})
-    list_params.push_back({{"name", q},
-                           {"in", "query"},
-                           {"required", false},
-                           {"schema", {{"type", std::string(q) == "limit" ? "integer" : "string"}}}});
-  p["/v1/jobs"]["get"] =
-      Op("list jobs", with_common(Responses({{"200", "jobs"}, {"400", "bad filter"}}, {{"type", "object"}})));
+  auto query = [](const char* name, const char* type, const std::string& what) {
+    return json{{"name", name},
+                {"in", "query"},
+                {"required", false},
+                {"description", what},
+                {"schema", {{"type", type}}}};
+  };
+  json filters = json::array({query("team", "string", "only this team's jobs"),
+                              query("state", "string", "queued, running, succeeded, cancelled or failed"),
+                              query("pool", "string", "only jobs placed on this pool")});
+  json watch_params = filters;
+  watch_params.push_back(query("resource_version", "string",
+                               "the events after this version (from a list or the previous poll); "
+                               "default: from now"));
+  watch_params.push_back(
+      query("timeout_s", "integer", "answer with no events after this long (default 30, at most 300)"));
+  json list_params = filters;
+  list_params.push_back(query("limit", "integer", "jobs per page (default 1000, at most 100000)"));
+  list_params.push_back(query("continue", "string", "the previous page's continue token (opaque)"));
+  list_params.push_back(query("watch", "string",
+                              "1: a long poll for changes of the matching jobs instead of a list (answers as "
+                              "GET /v1/watch, job events only; takes resource_version and timeout_s)"));
+  list_params.push_back(watch_params[3]);
+  list_params.push_back(watch_params[4]);
+  json event = {{"type", "object"},
+                {"required", {"type", "resource_version"}},
+                {"properties",
+                 {{"type", {{"type", "string"}, {"enum", {"job", "fleet"}}}},
+                  {"resource_version", {{"type", "string"}}},
+                  {"job", Ref("Job")},
+                  {"decision", Ref("Decision")}}}};
+  json events = {
+      {"type", "object"},
+      {"required", {"events", "resource_version"}},
+      {"properties",
+       {{"events", {{"type", "array"}, {"items", event}}}, {"resource_version", {{"type", "string"}}}}}};
+  p["/v1/jobs"]["get"] = Op(
+      "list jobs, a page at a time in job id order (submission order); or, with watch=1, wait for their "
+      "changes",
+      with_common(Responses({{"200", "jobs (or events with watch=1)"},
+                             {"400", "bad filter, limit or continue token"},
+                             {"410", "resource_version too old or from an earlier server: list again"}},
+                            {{"type", "object"},
+                             {"properties",
+                              {{"jobs", {{"type", "array"}, {"items", Ref("Job")}}},
+                               {"count", {{"type", "integer"}}},
+                               {"resource_version",
+                                {{"type", "string"}, {"description", "where a watch from this list starts"}}},
+                               {"continue", {{"type", "string"}, {"description", "absent on the last page"}}},
+                               {"events", events["properties"]["events"]}}}})));
   p["/v1/jobs"]["get"]["parameters"] = list_params;
+  p["/v1/watch"]["get"] =
+      Op("long poll: the changes of jobs (type job) and of the fleet and plan (type fleet: plan updated, "
+         "period change, pool down or up) after resource_version, as soon as there is one",
+         with_common(Responses({{"200", "events (empty after timeout_s)"},
+                                {"400", "bad parameter"},
+                                {"410", "resource_version too old or from an earlier server: list again"}},
+                               events)));
+  p["/v1/watch"]["get"]["parameters"] = watch_params;
   p["/v1/jobs"]["post"] =
       Op("submit a job (team: own team only)",
          with_common(Responses({{"201", "created"},
@@ -220,12 +272,17 @@ json OpenApiDocument() {
   p["/v1/jobs/{id}"]["get"] =
       Op("one job", with_common(Responses({{"200", "job"}, {"404", "unknown job"}}, Ref("Job"))));
   p["/v1/jobs/{id}"]["get"]["parameters"] = IdParam("job id");
+  p["/v1/jobs/{id}"]["delete"] =
+      Op("cancel the job (team: own team only); POST /v1/jobs/{id}/cancel is an alias",
+         with_common(Responses({{"200", "cancelled"}, {"404", "unknown job"}, {"409", "already ended"}},
+                               Ref("Job"))));
+  p["/v1/jobs/{id}"]["delete"]["parameters"] = IdParam("job id");
   p["/v1/jobs/{id}/decisions"]["get"] =
       Op("every decision about the job, with reasons (fungible explain)",
          with_common(Responses({{"200", "decisions"}, {"404", "unknown job"}}, {{"type", "object"}})));
   p["/v1/jobs/{id}/decisions"]["get"]["parameters"] = IdParam("job id");
   p["/v1/jobs/{id}/cancel"]["post"] =
-      Op("cancel (team: own team only)",
+      Op("cancel (team: own team only); alias of DELETE /v1/jobs/{id}",
          with_common(Responses({{"200", "cancelled"}, {"404", "unknown job"}, {"409", "already ended"}},
                                Ref("Job"))));
   p["/v1/jobs/{id}/cancel"]["post"]["parameters"] = IdParam("job id");
@@ -241,6 +298,17 @@ json OpenApiDocument() {
   p["/v1/clock/advance"]["post"] =
       Op("advance the virtual clock (admin; --clock virtual only)",
          with_common(Responses({{"200", "new time"}, {"409", "system clock"}}, {{"type", "object"}})));
+  p["/ui"]["get"] = Op("the live dashboard (HTML page; its data comes from /ui/data with a token)",
+                       Responses({{"200", "HTML page"}}, json()), false);
+  p["/ui"]["get"]["responses"]["200"]["content"]["text/html"]["schema"] = {{"type", "string"}};
+  p["/ui/data"]["get"] =
+      Op("the dashboard's live figures", with_common(Responses({{"200", "figures"}}, {{"type", "object"}})));
+  for (const auto& [old_path, method, now] : {std::tuple{"/v1/plan", "get", "GET /v1/quotas"},
+                                              {"/v1/plan/resolve", "post", "POST /v1/quotas/resolve"}}) {
+    p[old_path][method] =
+        Op(std::string("renamed: answers 404 naming ") + now, Responses({{"404", "renamed"}}, json()), false);
+    p[old_path][method]["deprecated"] = true;
+  }
   p["/v1/audit"]["get"] = Op("audit log, newest first (admin)",
                              with_common(Responses({{"200", "audit entries"}}, {{"type", "object"}})));
   p["/v1/usage/tokens"]["post"] =

@@ -10,7 +10,9 @@
 #include <ctime>
 #include <deque>
 #include <future>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <shared_mutex>
@@ -338,6 +340,7 @@ struct Service::Impl {
   using Handler = std::function<void(const HttpRequest&, HttpResponse&, const Principal&)>;
   struct RouteEntry {
     std::string method;
+    std::string source;  // the pattern's text (Service::Routes)
     std::regex pattern;
     Access access;
     Handler handler;
@@ -352,7 +355,7 @@ struct Service::Impl {
   std::vector<RouteEntry> routes;
 
   void Route(const std::string& method, const std::string& pattern, Access access, Handler handler) {
-    routes.push_back({method, std::regex(pattern), access, std::move(handler)});
+    routes.push_back({method, pattern, std::regex(pattern), access, std::move(handler)});
   }
 
   // On a worker once the header is in, before any body byte is read: the
@@ -362,7 +365,7 @@ struct Service::Impl {
     const RouteEntry* route = PreRoute(req, res);
     if (!route) return true;
     ++http_requests;
-    const bool mutation = route->method == "POST";
+    const bool mutation = route->method != "GET";
     // A body not read yet: any early answer must close the connection.
     auto refuse = [&](int code, const std::string& slug, const std::string& msg) {
       if (req.body_expected)
@@ -431,7 +434,7 @@ struct Service::Impl {
       res = HttpResponse{};
       SetError(res, 500, "internal", "internal error");
     }
-    if (route->method == "POST" && !t_audited && res.status >= 400)
+    if (route->method != "GET" && !t_audited && res.status >= 400)
       AuditRejected(req, who, res.status, res.body);
   }
 
@@ -443,7 +446,7 @@ struct Service::Impl {
     // no credentials are checked before these refusals).
     auto close = [&](int code, const std::string& slug, const std::string& msg) -> const RouteEntry* {
       SetErrorAndClose(res, code, slug, msg);
-      if (req.method == "POST") AuditRejected(req, std::nullopt, code, msg);
+      if (req.method != "GET") AuditRejected(req, std::nullopt, code, msg);
       return nullptr;
     };
     const size_t n_length = req.get_header_value_count("Content-Length");
@@ -600,6 +603,7 @@ struct Service::Impl {
       ++commits;
       committed_ops += static_cast<std::int64_t>(batch_ops.size());
     }
+    Publish(batch.jobs, batch.decisions);
     for (auto& d : batch.decisions)
       if (d.action != "waiting" && d.action != "submitted")
         log->info("event=decision seq={} job={} action={} pool={} chips={} reason=\"{}\"", d.seq, d.job_id,
@@ -785,6 +789,244 @@ struct Service::Impl {
           });
   }
 
+  // ---- jobs: list (paginated), watch (long poll), cancel ----
+
+  // The continue token of GET /v1/jobs: opaque to clients (base64url of the
+  // last id returned); the order is the job id's, i.e. submission order.
+  static std::string EncodeContinue(const std::string& last_id) {
+    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const std::string in = "after:" + last_id;
+    std::string out;
+    int val = 0, bits = -6;
+    for (unsigned char c : in) {
+      val = (val << 8) + c;
+      bits += 8;
+      while (bits >= 0) {
+        out.push_back(k[(val >> bits) & 0x3F]);
+        bits -= 6;
+      }
+    }
+    if (bits > -6) out.push_back(k[((val << 8) >> (bits + 8)) & 0x3F]);
+    return out;
+  }
+  static std::optional<std::string> DecodeContinue(const std::string& token) {
+    std::string out;
+    int val = 0, bits = -8;
+    for (char c : token) {
+      int d = c >= 'A' && c <= 'Z'   ? c - 'A'
+              : c >= 'a' && c <= 'z' ? c - 'a' + 26
+              : c >= '0' && c <= '9' ? c - '0' + 52
+              : c == '-'             ? 62
+              : c == '_'             ? 63
+                                     : -1;
+      if (d < 0) return std::nullopt;
+      val = (val << 6) + d;
+      bits += 6;
+      if (bits >= 0) {
+        out.push_back(static_cast<char>((val >> bits) & 0xFF));
+        bits -= 8;
+      }
+    }
+    if (out.rfind("after:", 0) != 0) return std::nullopt;
+    return out.substr(6);
+  }
+
+  // The filters of GET /v1/jobs and the watches (team, state, pool).
+  StatusOr<orchestrate::JobFilter> FilterFrom(const HttpRequest& req) {
+    orchestrate::JobFilter f;
+    f.team = req.get_param_value("team");
+    f.pool = req.get_param_value("pool");
+    if (req.has_param("state")) {
+      auto s = orchestrate::ParseJobState(req.get_param_value("state"));
+      if (!s.ok()) return s.status();
+      f.state = *s;
+    }
+    return f;
+  }
+  static bool Matches(const orchestrate::JobFilter& f, const Job& j) {
+    return (f.team.empty() || j.spec.team == f.team) && (!f.state || j.state == *f.state) &&
+           (f.pool.empty() || j.pool == f.pool);
+  }
+
+  // GET /v1/jobs?team=&state=&pool=&limit=&continue=: a page in job id
+  // order; "continue" (absent on the last page) fetches the next one.
+  // "resource_version" is where a watch started from this list begins.
+  // ?watch=1 is the long poll of Watch() restricted to jobs.
+  void ListJobs(const HttpRequest& req, HttpResponse& res) {
+    if (req.has_param("watch")) {
+      const std::string w = req.get_param_value("watch");
+      if (w != "1" && w != "true" && w != "0" && w != "false")
+        return SetError(res, 400, "invalid_argument", "watch: expected 1 or true, got \"" + w + "\"");
+      if (w == "1" || w == "true") return Watch(req, res, /*jobs_only=*/true);
+    }
+    auto filter = FilterFrom(req);
+    if (!filter.ok()) return SetStatusError(res, filter.status());
+    int limit = 1000;
+    if (req.has_param("limit")) {
+      const std::string v = req.get_param_value("limit");
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 100000)
+        return SetError(res, 400, "invalid_argument",
+                        "limit: expected an integer in [1, 100000], got \"" + v + "\"");
+      limit = static_cast<int>(n);
+    }
+    std::string after;
+    if (req.has_param("continue")) {
+      auto a = DecodeContinue(req.get_param_value("continue"));
+      if (!a) return SetError(res, 400, "invalid_argument", "continue: not a token this server gave");
+      after = *a;
+    }
+    const std::string rv = CurrentResourceVersion();
+    filter->limit = std::numeric_limits<int>::max();
+    std::shared_lock<std::shared_mutex> lock(engine_mu);
+    // The engine lists in id order; the page starts after the token's id.
+    const std::vector<const Job*> all = engine->List(*filter);
+    auto it = std::upper_bound(all.begin(), all.end(), after,
+                               [](const std::string& id, const Job* j) { return id < j->id; });
+    json jobs = json::array();
+    for (; it != all.end() && static_cast<int>(jobs.size()) < limit; ++it)
+      jobs.push_back(orchestrate::JobToJson(**it));
+    json body = {{"jobs", jobs}, {"count", jobs.size()}, {"resource_version", rv}};
+    if (it != all.end()) body["continue"] = EncodeContinue(jobs.back()["id"].get<std::string>());
+    SetJson(res, 200, body);
+  }
+
+  // What changed, kept for the watches: each committed change of a job and
+  // each fleet decision (plan updated, period change, pool down/up), in
+  // commit order, numbered by a resource version. The newest kMaxEvents are
+  // kept; a watch from before them gets 410 (list again).
+  struct Event {
+    std::int64_t rv = 0;
+    std::optional<Job> job;                      // a job's new state
+    std::optional<orchestrate::Decision> fleet;  // or a decision about the fleet
+  };
+  static constexpr size_t kMaxEvents = 20000;
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  std::deque<Event> events;  // guarded by watch_mu
+  std::int64_t last_rv = 0;  // guarded by watch_mu
+  int watchers = 0;          // guarded by watch_mu
+  bool watch_closing = false;
+  // Resource versions are "<epoch>.<n>": a server restart starts a new epoch,
+  // so a version from an earlier process is refused (410), never misread.
+  const std::string rv_epoch = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count());
+
+  std::string CurrentResourceVersion() {
+    std::lock_guard<std::mutex> lock(watch_mu);
+    return rv_epoch + "." + std::to_string(last_rv);
+  }
+
+  // After a commit (writer thread): the changed jobs and fleet decisions.
+  void Publish(std::vector<Job>& jobs, const std::vector<orchestrate::Decision>& decisions) {
+    if (jobs.empty() && decisions.empty()) return;
+    {
+      std::lock_guard<std::mutex> lock(watch_mu);
+      for (auto& j : jobs) events.push_back({++last_rv, std::move(j), std::nullopt});
+      for (const auto& d : decisions)
+        if (d.job_id.empty()) events.push_back({++last_rv, std::nullopt, d});
+      while (events.size() > kMaxEvents) events.pop_front();
+    }
+    watch_cv.notify_all();
+  }
+
+  // GET /v1/watch (jobs and fleet) and GET /v1/jobs?watch=1 (jobs only):
+  // a long poll. Answers the events after ?resource_version= (default: now)
+  // that match the filters, as soon as there is one, or an empty list after
+  // ?timeout_s= (default 30, at most 300). The answer's resource_version is
+  // where the next poll continues.
+  void Watch(const HttpRequest& req, HttpResponse& res, bool jobs_only) {
+    auto filter = FilterFrom(req);
+    if (!filter.ok()) return SetStatusError(res, filter.status());
+    int timeout_s = 30;
+    if (req.has_param("timeout_s")) {
+      const std::string v = req.get_param_value("timeout_s");
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 0 || n > 300)
+        return SetError(res, 400, "invalid_argument",
+                        "timeout_s: expected an integer in [0, 300], got \"" + v + "\"");
+      timeout_s = static_cast<int>(n);
+    }
+    std::unique_lock<std::mutex> lock(watch_mu);
+    std::int64_t since = last_rv;
+    if (req.has_param("resource_version")) {
+      const std::string v = req.get_param_value("resource_version");
+      const size_t dot = v.find('.');
+      char* end = nullptr;
+      long long n = dot == std::string::npos ? -1 : std::strtoll(v.c_str() + dot + 1, &end, 10);
+      if (n < 0 || *end != '\0')
+        return SetError(res, 400, "invalid_argument",
+                        "resource_version: not a version this server gave, got \"" + v + "\"");
+      if (v.substr(0, dot) != rv_epoch || n > last_rv ||
+          (n < last_rv && (events.empty() || events.front().rv > n + 1)))
+        return SetError(res, 410, "gone",
+                        "resource_version " + v + " is too old or from an earlier server; list again");
+      since = n;
+    }
+    // A watch holds a worker while it waits: at most a quarter of them.
+    if (watchers >= std::max(1, options.http_threads / 4)) {
+      res.set_header("Retry-After", "1");
+      return SetError(res, 503, "unavailable", "too many watches open; retry shortly");
+    }
+    ++watchers;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    json out = json::array();
+    while (true) {
+      auto first = std::upper_bound(events.begin(), events.end(), since,
+                                    [](std::int64_t rv, const Event& e) { return rv < e.rv; });
+      for (auto it = first; it != events.end(); ++it) {
+        if (it->job && Matches(*filter, *it->job))
+          out.push_back({{"type", "job"},
+                         {"resource_version", rv_epoch + "." + std::to_string(it->rv)},
+                         {"job", orchestrate::JobToJson(*it->job)}});
+        else if (it->fleet && !jobs_only)
+          out.push_back({{"type", "fleet"},
+                         {"resource_version", rv_epoch + "." + std::to_string(it->rv)},
+                         {"decision", orchestrate::DecisionToJson(*it->fleet)}});
+      }
+      since = last_rv;
+      if (!out.empty() || watch_closing) break;
+      if (watch_cv.wait_until(lock, deadline) == std::cv_status::timeout) {
+        // One last look: events published just before the deadline.
+        if (events.empty() || events.back().rv <= since) break;
+      }
+    }
+    --watchers;
+    SetJson(res, 200, {{"events", out}, {"resource_version", rv_epoch + "." + std::to_string(since)}});
+  }
+
+  // DELETE /v1/jobs/{id} and its alias POST /v1/jobs/{id}/cancel.
+  void CancelJob(const HttpRequest& req, HttpResponse& res, const Principal& who) {
+    const std::string id = req.matches[1];
+    auto op = std::make_shared<Op>();
+    op->apply = [this, id, who](Op& o) {
+      const Job* j = engine->Find(id);
+      if (!j) {
+        o.code = 404;
+        o.body = ErrorBody("not_found", "job " + id + " not found");
+        return;
+      }
+      if (who.role == Role::kTeam && j->spec.team != who.team) {
+        o.code = 403;
+        o.body = ErrorBody("permission_denied", "job " + id + " belongs to team " + j->spec.team);
+        return;
+      }
+      auto c = engine->Cancel(id, who.name);
+      if (!c.ok()) {
+        o.code = c.status().code() == StatusCode::kInvalidArgument ? 409 : HttpFor(c.status().code());
+        o.body = ErrorBody(o.code == 409 ? "conflict" : StatusSlug(c.status().code()), c.status().message());
+        return;
+      }
+      o.code = 200;
+      o.body = orchestrate::JobToJson(*c);
+      o.audit.detail = "cancelled " + id;
+    };
+    RunOp(op, req, who, res);
+  }
+
   void InstallRoutes() {
     InstallUsageRoutes();
     // 200 only while serving; a load balancer sends traffic to the leader.
@@ -825,29 +1067,10 @@ struct Service::Impl {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, PlanJson());
     });
-    Route("GET", "/v1/jobs", Access::kAnyRole, [this](const HttpRequest& req, auto& res, auto&) {
-      orchestrate::JobFilter f;
-      f.team = req.get_param_value("team");
-      f.pool = req.get_param_value("pool");
-      if (req.has_param("state")) {
-        auto s = orchestrate::ParseJobState(req.get_param_value("state"));
-        if (!s.ok()) return SetStatusError(res, s.status());
-        f.state = *s;
-      }
-      if (req.has_param("limit")) {
-        const std::string v = req.get_param_value("limit");
-        char* end = nullptr;
-        long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n < 1 || n > 100000)
-          return SetError(res, 400, "invalid_argument",
-                          "limit: expected an integer in [1, 100000], got \"" + v + "\"");
-        f.limit = static_cast<int>(n);
-      }
-      std::shared_lock<std::shared_mutex> lock(engine_mu);
-      json jobs = json::array();
-      for (const Job* j : engine->List(f)) jobs.push_back(orchestrate::JobToJson(*j));
-      SetJson(res, 200, {{"jobs", jobs}, {"count", jobs.size()}});
-    });
+    Route("GET", "/v1/jobs", Access::kAnyRole,
+          [this](const HttpRequest& req, auto& res, auto&) { ListJobs(req, res); });
+    Route("GET", "/v1/watch", Access::kAnyRole,
+          [this](const HttpRequest& req, auto& res, auto&) { Watch(req, res, /*jobs_only=*/false); });
     Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kAnyRole,
           [this](const HttpRequest& req, auto& res, auto&) {
             std::shared_lock<std::shared_mutex> lock(engine_mu);
@@ -916,35 +1139,11 @@ struct Service::Impl {
             RunOp(op, req, who, res);
             if (res.status == 200) res.set_header("Idempotent-Replayed", "true");
           });
+    // DELETE is the REST spelling; POST .../cancel stays as an alias.
+    Route("DELETE", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kTeamOrAdmin,
+          [this](const HttpRequest& req, auto& res, const Principal& who) { CancelJob(req, res, who); });
     Route("POST", R"(/v1/jobs/([A-Za-z0-9_.-]+)/cancel)", Access::kTeamOrAdmin,
-          [this](const HttpRequest& req, auto& res, const Principal& who) {
-            const std::string id = req.matches[1];
-            auto op = std::make_shared<Op>();
-            op->apply = [this, id, who](Op& o) {
-              const Job* j = engine->Find(id);
-              if (!j) {
-                o.code = 404;
-                o.body = ErrorBody("not_found", "job " + id + " not found");
-                return;
-              }
-              if (who.role == Role::kTeam && j->spec.team != who.team) {
-                o.code = 403;
-                o.body = ErrorBody("permission_denied", "job " + id + " belongs to team " + j->spec.team);
-                return;
-              }
-              auto c = engine->Cancel(id, who.name);
-              if (!c.ok()) {
-                o.code = c.status().code() == StatusCode::kInvalidArgument ? 409 : HttpFor(c.status().code());
-                o.body = ErrorBody(o.code == 409 ? "conflict" : StatusSlug(c.status().code()),
-                                   c.status().message());
-                return;
-              }
-              o.code = 200;
-              o.body = orchestrate::JobToJson(*c);
-              o.audit.detail = "cancelled " + id;
-            };
-            RunOp(op, req, who, res);
-          });
+          [this](const HttpRequest& req, auto& res, const Principal& who) { CancelJob(req, res, who); });
     for (const char* action : {"down", "up"}) {
       const bool down = std::string(action) == "down";
       Route("POST", std::string(R"(/v1/pools/([A-Za-z0-9_.-]+)/)") + action, Access::kAdmin,
@@ -1063,6 +1262,12 @@ Service::~Service() { Stop(); }
 int Service::port() const { return impl_->bound_port; }
 bool Service::serving() const { return impl_->phase == Impl::Phase::kServing; }
 bool Service::StartupAbandoned() const { return impl_->abandoned; }
+
+std::vector<std::pair<std::string, std::string>> Service::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : impl_->routes) out.emplace_back(r.method, r.source);
+  return out;
+}
 
 // Recovers: stored jobs into the engine, reconciled with the backend.
 Status Service::Impl::Recover() {
@@ -1184,7 +1389,13 @@ void Service::Stop() {
     s.stopped = true;
   }
   if (!s.http) return;  // never started
-  s.http->Stop();       // no new connections; idle ones closed now, requests in progress answered
+  {
+    // Open watches answer now, so the requests in progress end promptly.
+    std::lock_guard<std::mutex> lock(s.watch_mu);
+    s.watch_closing = true;
+  }
+  s.watch_cv.notify_all();
+  s.http->Stop();  // no new connections; idle ones closed now, requests in progress answered
   {
     std::lock_guard<std::mutex> lock(s.q_mu);
     s.stopping = true;

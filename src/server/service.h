@@ -34,10 +34,12 @@
 //   GET  /healthz, /openapi.json                       no token
 //   GET  /metrics (Prometheus text)                    any role
 //   GET  /v1/fleet, /v1/pools, /v1/quotas              any role
-//   GET  /v1/jobs?team=&state=&pool=&limit=            any role
+//   GET  /v1/jobs?team=&state=&pool=&limit=&continue=  any role (pages in id order)
+//   GET  /v1/jobs?watch=1&resource_version=&timeout_s= any role (long poll: job changes)
+//   GET  /v1/watch?resource_version=&timeout_s=        any role (long poll: jobs and fleet)
 //   GET  /v1/jobs/{id}, /v1/jobs/{id}/decisions        any role
 //   POST /v1/jobs                                      team (own team) or admin
-//   POST /v1/jobs/{id}/cancel                          team (own team) or admin
+//   DELETE /v1/jobs/{id}, POST /v1/jobs/{id}/cancel    team (own team) or admin
 //   POST /v1/pools/{id}/down, /v1/pools/{id}/up        admin
 //   POST /v1/quotas/resolve, /v1/schedule              admin
 //   POST /v1/clock/advance {"seconds": n}              admin, virtual clock only
@@ -51,6 +53,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "orchestrate/engine.h"
 #include "store/store.h"
@@ -133,6 +137,9 @@ class Service {
   // (e.g. std::_Exit) before destroying what `prepare` uses.
   void Stop();
   bool StartupAbandoned() const;
+  // The installed routes as (method, path regex), once Start() has run: what
+  // the OpenAPI document must describe (service_test checks both ways).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Impl;

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <future>
 #include <pqxx/pqxx>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -104,8 +105,9 @@ class Harness {
   Reply Call(const std::string& method, const std::string& path, const std::string& token,
              const std::string& body = "", httplib::Headers headers = {}) {
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    httplib::Result r = method == "GET" ? client_->Get(path.c_str(), headers)
-                                        : client_->Post(path.c_str(), headers, body, "application/json");
+    httplib::Result r = method == "GET"      ? client_->Get(path.c_str(), headers)
+                        : method == "DELETE" ? client_->Delete(path.c_str(), headers)
+                                             : client_->Post(path.c_str(), headers, body, "application/json");
     Reply out;
     if (!r) return out;
     out.status = r->status;
@@ -114,6 +116,7 @@ class Harness {
     return out;
   }
   std::string Token(const std::string& name) { return tokens_.at(name); }
+  std::vector<std::pair<std::string, std::string>> Routes() const { return service_->Routes(); }
   int port() const { return service_->port(); }
   const std::string& db() const { return db_; }
   std::string Submit(const std::string& token, const json& spec, int expect = 201) {
@@ -266,6 +269,7 @@ TEST(Service, EveryRoleAgainstEveryEndpoint) {
       {"GET", "/v1/jobs/" + research_job + "/decisions", "", all(401, 200, 200, 200)},
       {"POST", "/v1/jobs", Gang("research", 1).dump(), all(401, 403, 201, 201)},
       {"POST", "/v1/jobs", Gang("product", 1).dump(), all(401, 403, 403, 201)},
+      {"GET", "/v1/watch?timeout_s=0", "", all(401, 200, 200, 200)},
       {"POST", "/v1/jobs/" + product_job + "/cancel", "", all(401, 403, 403, 200)},
       {"POST", "/v1/pools/tpu-a/down", "", all(401, 403, 403, 200)},
       {"POST", "/v1/pools/tpu-a/up", "", all(401, 403, 403, 200)},
@@ -817,14 +821,141 @@ TEST(Service, RestartRecoversAcknowledgedJobsOnPostgres) {
   EXPECT_GE(audit.body["audit"].size(), 6u);
 }
 
-TEST(Service, OpenApiListsEveryRoute) {
+// Both directions: every installed route (method and path) is in the
+// OpenAPI document, and every operation the document lists is installed.
+TEST(Service, OpenApiListsEveryRouteAndNothingElse) {
+  Harness h(TempDb("openapi"));
   json doc = OpenApiDocument();
-  for (const char* path :
-       {"/healthz", "/openapi.json", "/metrics", "/v1/fleet", "/v1/pools", "/v1/quotas", "/v1/quotas/resolve",
-        "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/decisions", "/v1/jobs/{id}/cancel", "/v1/pools/{id}/down",
-        "/v1/pools/{id}/up", "/v1/schedule", "/v1/clock/advance", "/v1/audit"})
-    EXPECT_TRUE(doc["paths"].contains(path)) << path;
   EXPECT_EQ(doc["openapi"], "3.0.3");
+  auto lower = [](std::string m) {
+    for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return m;
+  };
+  // A path template with each {param} replaced by a sample value.
+  auto sample = [](const std::string& tmpl) {
+    return std::regex_replace(tmpl, std::regex(R"(\{[a-z_]+\})"), "x-1");
+  };
+  const auto routes = h.Routes();
+  ASSERT_GT(routes.size(), 20u);
+  for (const auto& [method, pattern] : routes) {
+    bool documented = false;
+    for (auto it = doc["paths"].begin(); it != doc["paths"].end(); ++it)
+      documented |= it->contains(lower(method)) && std::regex_match(sample(it.key()), std::regex(pattern));
+    EXPECT_TRUE(documented) << method << " " << pattern << " is installed but not in the OpenAPI document";
+  }
+  int operations = 0;
+  for (auto it = doc["paths"].begin(); it != doc["paths"].end(); ++it)
+    for (auto op = it->begin(); op != it->end(); ++op) {
+      ++operations;
+      bool installed = false;
+      for (const auto& [method, pattern] : routes)
+        installed |= lower(method) == op.key() && std::regex_match(sample(it.key()), std::regex(pattern));
+      EXPECT_TRUE(installed) << op.key() << " " << it.key() << " is documented but not installed";
+      EXPECT_TRUE((*op)["responses"].is_object()) << op.key() << " " << it.key();
+    }
+  EXPECT_EQ(operations, static_cast<int>(routes.size()));
+}
+
+TEST(Service, DeleteCancelsAJobAndPostCancelStaysAnAlias) {
+  Harness h(TempDb("delete"));
+  const std::string a = h.Submit(h.Token("alice"), Gang("research", 1));
+  const std::string b = h.Submit(h.Token("alice"), Gang("research", 1));
+  auto r = h.Call("DELETE", "/v1/jobs/" + a, h.Token("alice"));
+  EXPECT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["state"], "cancelled");
+  r = h.Call("POST", "/v1/jobs/" + b + "/cancel", h.Token("alice"));
+  EXPECT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["state"], "cancelled");
+  r = h.Call("DELETE", "/v1/jobs/" + a, h.Token("alice"));
+  EXPECT_EQ(r.status, 409) << r.text;
+  EXPECT_EQ(r.body["error"]["status"], "conflict");
+  r = h.Call("DELETE", "/v1/jobs/j-99999999", h.Token("root"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body["error"]["message"], "job j-99999999 not found");
+  const std::string other = h.Submit(h.Token("bob"), Gang("product", 1));
+  r = h.Call("DELETE", "/v1/jobs/" + other, h.Token("alice"));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(h.Call("DELETE", "/v1/jobs/" + other, h.Token("viewer")).status, 403);
+  EXPECT_EQ(h.Call("DELETE", "/v1/jobs/" + other, "").status, 401);
+  // The DELETE is audited like the POST.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto audit = h.Call("GET", "/v1/audit?limit=50", h.Token("root"));
+  int deletes = 0;
+  for (const auto& e : audit.body["audit"]) deletes += e["method"] == "DELETE";
+  EXPECT_GE(deletes, 3) << audit.text;
+}
+
+TEST(Service, ListPagesWithAnOpaqueContinueTokenInSubmissionOrder) {
+  Harness h(TempDb("pages"));
+  std::vector<std::string> submitted;
+  for (int i = 0; i < 7; ++i) submitted.push_back(h.Submit(h.Token("alice"), Gang("research", 1)));
+  h.Submit(h.Token("bob"), Gang("product", 1));
+  std::vector<std::string> seen;
+  std::string next;
+  int pages = 0;
+  do {
+    std::string path = "/v1/jobs?team=research&limit=3";
+    if (!next.empty()) path += "&continue=" + next;
+    auto r = h.Call("GET", path, h.Token("viewer"));
+    ASSERT_EQ(r.status, 200) << r.text;
+    ++pages;
+    EXPECT_LE(r.body["jobs"].size(), 3u);
+    EXPECT_TRUE(r.body["resource_version"].is_string());
+    for (const auto& j : r.body["jobs"]) seen.push_back(j["id"]);
+    next = r.body.value("continue", "");
+    EXPECT_EQ(next.find(submitted[0]), std::string::npos) << "the token is opaque, not an id";
+  } while (!next.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, submitted);
+  auto bad = h.Call("GET", "/v1/jobs?continue=%21%21", h.Token("viewer"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"]["message"], "continue: not a token this server gave");
+}
+
+TEST(Service, WatchSeesAJobChangeAndFleetEvents) {
+  Harness h(TempDb("watch"));
+  const std::string id = h.Submit(h.Token("alice"), Gang("research", 1));
+  auto list = h.Call("GET", "/v1/jobs", h.Token("viewer"));
+  ASSERT_EQ(list.status, 200);
+  const std::string rv = list.body["resource_version"];
+  // A long poll from the list's version, waiting while nothing changes.
+  auto watch = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", h.port());
+    c.set_read_timeout(20, 0);
+    return c.Get(("/v1/jobs?watch=1&team=research&timeout_s=15&resource_version=" + rv).c_str(),
+                 httplib::Headers{{"Authorization", "Bearer " + h.Token("viewer")}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(h.Call("DELETE", "/v1/jobs/" + id, h.Token("alice")).status, 200);
+  auto r = watch.get();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json events = json::parse(r->body);
+  bool saw_cancel = false;
+  for (const auto& e : events["events"])
+    saw_cancel |= e["type"] == "job" && e["job"]["id"] == id && e["job"]["state"] == "cancelled";
+  EXPECT_TRUE(saw_cancel) << r->body;
+  // The next poll continues where this one ended: a pool going down is a fleet event.
+  const std::string next = events["resource_version"];
+  ASSERT_EQ(h.Call("POST", "/v1/pools/tpu-a/down", h.Token("root")).status, 200);
+  auto fleet = h.Call("GET", "/v1/watch?timeout_s=5&resource_version=" + next, h.Token("viewer"));
+  ASSERT_EQ(fleet.status, 200) << fleet.text;
+  bool saw_down = false;
+  for (const auto& e : fleet.body["events"])
+    saw_down |= e["type"] == "fleet" && e["decision"]["action"] == "pool_down";
+  EXPECT_TRUE(saw_down) << fleet.text;
+  // Nothing new: an empty answer after the timeout, at the same version.
+  auto quiet = h.Call(
+      "GET", "/v1/watch?timeout_s=0&resource_version=" + fleet.body["resource_version"].get<std::string>(),
+      h.Token("viewer"));
+  ASSERT_EQ(quiet.status, 200);
+  EXPECT_TRUE(quiet.body["events"].empty()) << quiet.text;
+  // A version from another server process is gone (list again).
+  auto gone = h.Call("GET", "/v1/watch?timeout_s=0&resource_version=1.0", h.Token("viewer"));
+  EXPECT_EQ(gone.status, 410);
+  EXPECT_EQ(gone.body["error"]["status"], "gone");
+  EXPECT_EQ(h.Call("GET", "/v1/watch?resource_version=abc", h.Token("viewer")).status, 400);
+  EXPECT_EQ(h.Call("GET", "/v1/watch", "").status, 401);
 }
 
 TEST(Auth, TokensAreHashedWithSha256) {

@@ -30,6 +30,27 @@ constexpr double kMaxUsd = 1e15;            // cash amounts, USD
 // hold it. Defaults here are the defaults of the spec (the reader applies them),
 // and are kept equal to the member initializers in model/fleet.h. ----
 
+const ObjectDef kNodeLabel{
+    .name = "NodeLabel",
+    .where = "chip_types[].kueue_node_labels[]",
+    .description =
+        "One Kubernetes node label that the nodes of this chip type carry, for the Kueue "
+        "ResourceFlavor of `fungible export kueue` (e.g. key nvidia.com/gpu.product, "
+        "value NVIDIA-H100-80GB-HBM3).",
+    .fields =
+        {
+            {.key = "key",
+             .type = VT::kString,
+             .description = "Label key, e.g. cloud.google.com/gke-tpu-accelerator.",
+             .required = true,
+             .hints = {"name", "label"}},
+            {.key = "value",
+             .type = VT::kString,
+             .description = "Label value, e.g. tpu-v6e-slice.",
+             .required = true},
+        },
+};
+
 const ObjectDef kChipType{
     .name = "ChipType",
     .where = "chip_types[]",
@@ -112,6 +133,16 @@ const ObjectDef kChipType{
              .description = "Release date, YYYY-MM-DD.",
              .hints = {"released", "release"}},
             {.key = "source", .type = VT::kString, .description = "Where the figures come from."},
+            {.key = "kueue_node_labels",
+             .type = VT::kObjectList,
+             .description = "The node labels of this chip type's nodes, for `fungible export kueue`'s "
+                            "ResourceFlavor and Job nodeSelector. Absent: the labels real clusters carry "
+                            "(nvidia.com/gpu.product; cloud.google.com/gke-tpu-accelerator and "
+                            "gke-tpu-topology; node.kubernetes.io/instance-type for Trainium), see "
+                            "docs/serve.md.",
+             .object = &kNodeLabel,
+             .min_items = 1,
+             .hints = {"node_labels", "kueue_labels", "labels", "node_selector"}},
         },
     .conditions = {{.key = "catalog",
                     .else_required = {"id", "name", "platform", "bf16_dense_flops", "hbm_gb", "power_w"}}},
@@ -1460,10 +1491,9 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot,         &kChipType, &kContract,    &kPool,        &kRampStep,   &kModel,
-      &kArchitecture, &kWorkload, &kEligibility, &kFloorStep,   &kBid,        &kDemand,
-      &kGrowth,       &kLaunch,   &kPriceChange, &kClassGrowth, &kAllocation, &kForecast,
-      &kSimulate,     &kOffer,    &kOfferOption, &kFinancing,   &kPlan};
+      &kRoot,     &kChipType, &kNodeLabel, &kContract, &kPool, &kRampStep, &kModel, &kArchitecture,
+      &kWorkload, &kEligibility, &kFloorStep, &kBid, &kDemand, &kGrowth, &kLaunch, &kPriceChange,
+      &kClassGrowth, &kAllocation, &kForecast, &kSimulate, &kOffer, &kOfferOption, &kFinancing, &kPlan};
   return defs;
 }
 

@@ -131,7 +131,7 @@ TEST(SpecDocs, EveryKeyOfTheSchemaIsReadByTheParser) {
 // A key outside the schema is refused wherever it appears.
 TEST(SpecDocs, KeysOutsideTheSchemaAreRefusedEverywhere) {
   const std::string spec = R"(name: t
-chip_types: [{catalog: h100-sxm, bogus_key: 1}]
+chip_types: [{catalog: h100-sxm, kueue_node_labels: [{key: k, value: v, bogus_key: 1}], bogus_key: 1}]
 contracts: [{id: c, provider: p, kind: owned, start: 2026-01-01, end: 2027-01-01, usd_per_chip_hour: 1, bogus_key: 1}]
 pools: [{id: p, chip_type: h100-sxm, chips: 1, contract: c, landing_ramp: [{at: 2026-01-01, fraction: 1, bogus_key: 1}], bogus_key: 1}]
 models: [{id: m, tier: t, launch: 2026-01-01, usd_per_million_input_tokens: 1, usd_per_million_output_tokens: 1, output_tokens_per_s_per_chip: {h100-sxm: 1}, architecture: {total_params_b: 1, active_params_b: 1, layers: 1, kv_cache_bytes_per_token: 1, bogus_key: 1}, bogus_key: 1}]

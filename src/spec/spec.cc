@@ -198,6 +198,11 @@ class FleetBuilder {
     }
     if (auto v = r.Date("release_date")) c.release_date = FormatDate(*v);
     if (auto v = r.String("source")) c.source = *v;
+    // Checked here; `fungible export kueue` reads the labels (cli/cmd_export.cc).
+    r.ForEach("kueue_node_labels", [&](ObjectReader& s, size_t) {
+      s.String("key");
+      s.String("value");
+    });
     if (!id.empty()) chips_.Declare(diags_, id, id_loc, id_path);
     fleet_.chip_types.push_back(std::move(c));
   }
