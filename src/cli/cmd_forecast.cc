@@ -1,6 +1,7 @@
 // The cone of uncertainty on the command line:
-//   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly [--no-recalibration]] [--json F|-] [--csv DIR]
-//   fungible fit-profile TRACE.csv... [--model M] [--utc-offset-hours H] [--first-weekday D] [--json F|-]
+//   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly [--no-recalibration]] [--json F|-] [--csv
+//   DIR] fungible fit-profile TRACE.csv... [--model M] [--utc-offset-hours H] [--first-weekday D] [--json
+//   F|-]
 //   [--csv DIR] fungible backtest [SPEC] [--trace CSV] [--truths R] [--horizons 1d,7d,max] [--json F|-]
 //   [--csv DIR]
 // Every output names its seed; the same seed gives the same bytes whatever

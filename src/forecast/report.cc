@@ -192,8 +192,8 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
       out += w.factor > 1.0 ? ": future months widened x" + Fmt("%.2f", w.factor) + " around their median\n"
                             : ": not widened\n";
       if (w.ceiling_multiple > w.ceiling_multiple_prior)
-        out += "  " + w.tier + ": saturation ceiling moved with the actuals x" + Fmt("%.3g", w.ceiling_multiple_prior) +
-               " -> x" + Fmt("%.3g", w.ceiling_multiple) +
+        out += "  " + w.tier + ": saturation ceiling moved with the actuals x" +
+               Fmt("%.3g", w.ceiling_multiple_prior) + " -> x" + Fmt("%.3g", w.ceiling_multiple) +
                " today's level (the last actual ran ahead of the prior's median by as much)\n";
     }
     for (const GrowthPosterior& g : p.growth)

@@ -326,7 +326,8 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     if (choice.kind == ScenarioChoice::Kind::kRandom) out.noise_log_sd[m] = tier.hourly_noise_log_sd;
     if (choice.kind == ScenarioChoice::Kind::kRandom && tier.hourly_noise_log_sd > 0 &&
         tier.hourly_band_factors != std::array<double, 3>{1, 1, 1})
-      out.hourly_recalibration.push_back({model.id, tier.hourly_band_factors, tier.hourly_band_factors_source});
+      out.hourly_recalibration.push_back(
+          {model.id, tier.hourly_band_factors, tier.hourly_band_factors_source});
     ExpandHourly(quiet, set, s, 0, 1, N, smooth);
     // P50 is the median path itself; a random scenario adds its hourly noise.
     if (choice.kind == ScenarioChoice::Kind::kRandom)

@@ -114,7 +114,7 @@ struct ScenarioPaths {
   std::vector<RealisedLaunch> launches;  // by date
   // Models whose hours a random scenario drew with band factors other than 1.
   std::vector<HourlyRecalibration> hourly_recalibration;
-  TraceReplay trace;                     // kTrace only
+  TraceReplay trace;  // kTrace only
 
   // Forecast of hour h + k made at hour h (k >= 0), having observed hours < h:
   // the expected hour, times the last observed deviation decayed by

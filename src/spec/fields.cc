@@ -1491,9 +1491,10 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot,     &kChipType, &kNodeLabel, &kContract, &kPool, &kRampStep, &kModel, &kArchitecture,
-      &kWorkload, &kEligibility, &kFloorStep, &kBid, &kDemand, &kGrowth, &kLaunch, &kPriceChange,
-      &kClassGrowth, &kAllocation, &kForecast, &kSimulate, &kOffer, &kOfferOption, &kFinancing, &kPlan};
+      &kRoot,     &kChipType,     &kNodeLabel, &kContract,    &kPool,        &kRampStep,
+      &kModel,    &kArchitecture, &kWorkload,  &kEligibility, &kFloorStep,   &kBid,
+      &kDemand,   &kGrowth,       &kLaunch,    &kPriceChange, &kClassGrowth, &kAllocation,
+      &kForecast, &kSimulate,     &kOffer,     &kOfferOption, &kFinancing,   &kPlan};
   return defs;
 }
 

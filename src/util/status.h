@@ -29,8 +29,8 @@ const char* StatusCodeName(StatusCode code);
 // One located problem in an input file. `file:line:column: field: message`.
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;         // 1-based; 0 when unknown
+  int column = 0;       // 1-based; 0 when unknown
   std::string field;    // dotted path, e.g. "pools[3].count"
   std::string message;  // "expected a positive integer, got -8"
 
@@ -66,16 +66,25 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "StatusOr built from an OK status without a value");
   }
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
   // REQUIRES: ok()
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -86,10 +95,10 @@ class [[nodiscard]] StatusOr {
   std::optional<T> value_;
 };
 
-#define FUNGIBLE_RETURN_IF_ERROR(expr)      \
-  do {                                      \
-    ::fungible::Status _st = (expr);        \
-    if (!_st.ok()) return _st;              \
+#define FUNGIBLE_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::fungible::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 // FUNGIBLE_ASSIGN_OR_RETURN(lhs, expr): evaluates `expr` (a StatusOr<T>);
