@@ -350,18 +350,26 @@ TEST_F(SlurmE2E, PreemptedJobIsSignalledRequeuedAndResumesFromItsCheckpoint) {
   EXPECT_EQ(b->state, JobState::kSucceeded);
   EXPECT_EQ(b->outcome.backend_id, slurm_id);  // the same Slurm job, requeued
   EXPECT_EQ(engine_->Find(a_id)->state, JobState::kSucceeded);
-  // The log: started at 0, checkpointed at k > 0, resumed from k, finished.
+  // The log: started at 0, then each preemption a checkpoint at k and a
+  // restart from that same k (k rising; a loaded machine may see a second
+  // reclaim), and the count finished once.
   std::istringstream log(ReadFile(dir + "/log"));
   std::vector<std::string> lines;
   for (std::string l; std::getline(log, l);) lines.push_back(l);
-  ASSERT_EQ(lines.size(), 4u) << ReadFile(dir + "/log");
-  EXPECT_EQ(lines[0], "start 0");
-  ASSERT_EQ(lines[1].rfind("checkpoint ", 0), 0u) << lines[1];
-  const int k = std::stoi(lines[1].substr(11));
-  EXPECT_GT(k, 0);
-  EXPECT_LT(k, 40);
-  EXPECT_EQ(lines[2], "start " + std::to_string(k));
-  EXPECT_EQ(lines[3], "done 40");
+  ASSERT_GE(lines.size(), 4u) << ReadFile(dir + "/log");
+  ASSERT_EQ(lines.size() % 2, 0u) << ReadFile(dir + "/log");
+  EXPECT_EQ(lines.front(), "start 0");
+  int previous = 0;
+  for (size_t i = 1; i + 1 < lines.size(); i += 2) {
+    ASSERT_EQ(lines[i].rfind("checkpoint ", 0), 0u) << lines[i];
+    const int k = std::stoi(lines[i].substr(11));
+    EXPECT_GT(k, previous);
+    EXPECT_LT(k, 40);
+    EXPECT_EQ(lines[i + 1], "start " + std::to_string(k));
+    previous = k;
+  }
+  EXPECT_EQ(lines.back(), "done 40");
+  EXPECT_GE(b->restarts, 1);
 }
 
 TEST_F(SlurmE2E, DrainedNodeTakesItsChipsOutOfThePlanAndRequeuesItsJob) {

@@ -271,7 +271,7 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 183);
+  EXPECT_EQ(f.class_growth[0].loc.line, 186);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
