@@ -33,6 +33,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "orchestrate/job.h"
+#include "spec/yaml_json.h"
 #include "store/store.h"
 #include "util/time.h"
 
@@ -270,46 +271,6 @@ std::string Str(const json& j, const char* key) {
 
 // ---- job files ----
 
-json FromYaml(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = FromYaml(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto& e : n) a.push_back(FromYaml(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (n.Tag() == "!") return s;  // quoted: a string whatever it looks like
-      if (s == "true") return true;
-      if (s == "false") return false;
-      if (s == "null" || s == "~") return nullptr;
-      if (!s.empty() && s.find_first_not_of("+-0123456789") == std::string::npos) {
-        try {
-          size_t used = 0;
-          long long v = std::stoll(s, &used);
-          if (used == s.size()) return v;
-        } catch (...) {
-        }
-      }
-      if (!s.empty() && s.find_first_not_of("+-0123456789.eE") == std::string::npos) {
-        try {
-          size_t used = 0;
-          double v = std::stod(s, &used);
-          if (used == s.size()) return v;
-        } catch (...) {
-        }
-      }
-      return s;
-    }
-    default: return nullptr;
-  }
-}
-
 }  // namespace
 
 StatusOr<json> ReadJobFile(const std::string& path) {
@@ -326,7 +287,7 @@ StatusOr<json> ReadJobFile(const std::string& path) {
     }
   } else {
     try {
-      j = FromYaml(YAML::Load(ss.str()));
+      j = YamlToJson(YAML::Load(ss.str()));
     } catch (const YAML::Exception& e) {
       return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                              std::to_string(e.mark.column + 1) + ": " + e.msg);

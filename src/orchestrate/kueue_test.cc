@@ -14,39 +14,12 @@
 #include <regex>
 #include <set>
 
+#include "spec/yaml_json.h"
+
 namespace fungible::orchestrate {
 namespace {
 
 using nlohmann::json;
-
-json FromYaml(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = FromYaml(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto& e : n) a.push_back(FromYaml(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (n.Tag() == "!") return s;  // quoted
-      if (s == "true") return true;
-      if (s == "false") return false;
-      try {
-        size_t used = 0;
-        long long v = std::stoll(s, &used);
-        if (used == s.size()) return v;
-      } catch (...) {
-      }
-      return s;
-    }
-    default: return nullptr;
-  }
-}
 
 // Validates `v` against an OpenAPI v3 structural schema (the subset CRDs use).
 void Validate(const json& v, const json& schema, const std::string& path, std::vector<std::string>& errors) {
@@ -123,7 +96,7 @@ class KueueSchemas : public ::testing::Test {
     for (const char* plural : {"clusterqueues", "cohorts", "localqueues", "resourceflavors"}) {
       const std::string file =
           std::string(FUNGIBLE_SOURCE_DIR) + "/tests/data/kueue/kueue.x-k8s.io_" + plural + ".yaml";
-      json crd = FromYaml(YAML::LoadFile(file));
+      json crd = YamlToJson(YAML::LoadFile(file));
       const std::string kind = crd["spec"]["names"]["kind"];
       for (const auto& version : crd["spec"]["versions"]) {
         const std::string key = kind + "/" + version["name"].get<std::string>();
@@ -132,7 +105,7 @@ class KueueSchemas : public ::testing::Test {
       }
     }
     // The upstream batch/v1 JobSpec, as JobSet's CRD embeds it (replicatedJobs[].template).
-    json jobset = FromYaml(
+    json jobset = YamlToJson(
         YAML::LoadFile(std::string(FUNGIBLE_SOURCE_DIR) + "/tests/data/jobset/jobset.x-k8s.io_jobsets.yaml"));
     job_template_ = jobset["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
                           ["properties"]["replicatedJobs"]["items"]["properties"]["template"];
@@ -345,7 +318,7 @@ TEST_F(KueueSchemas, CliYamlValidates) {
     auto docs = YAML::LoadAllFromFile((dir / "out" / file).string());
     ASSERT_EQ(docs.size(), 2u + 1u + 2u + 2u) << file;
     for (const auto& d : docs) {
-      auto errors = ValidateManifest(FromYaml(d));
+      auto errors = ValidateManifest(YamlToJson(d));
       EXPECT_TRUE(errors.empty()) << file << ": " << errors.front();
     }
   }
@@ -370,7 +343,7 @@ TEST_F(KueueSchemas, CliYamlValidates) {
             0);
   auto docs = YAML::LoadAllFromFile((dir / "p0.yaml").string());
   ASSERT_FALSE(docs.empty());
-  EXPECT_EQ(FromYaml(docs[0])["spec"]["nodeLabels"],
+  EXPECT_EQ(YamlToJson(docs[0])["spec"]["nodeLabels"],
             json({{"node.kubernetes.io/instance-type", "p5.48xlarge"}}));
 
   // --job: a Job for a job file, as `fungible submit -f` takes it.
@@ -383,7 +356,7 @@ TEST_F(KueueSchemas, CliYamlValidates) {
   ASSERT_EQ(std::system(job_cmd.c_str()), 0) << job_cmd;
   auto job = YAML::LoadAllFromFile((dir / "job-out.yaml").string());
   ASSERT_EQ(job.size(), 1u);
-  const json j = FromYaml(job[0]);
+  const json j = YamlToJson(job[0]);
   auto errors = ValidateJob(j);
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_EQ(j["spec"]["parallelism"], 16);
