@@ -131,7 +131,8 @@ int RunStoreReview(const ReviewFlags& f) {
   out += "  chip-hours by team, workload, pool, chip type:\n";
   for (const auto& r : m->chip_hours)
     out += "    " + r.team + " / " + (r.workload.empty() ? "-" : r.workload) + " / " + r.pool + " / " +
-           r.chip_type + ": " + Grouped(r.chip_hours, 2) + " (" + std::to_string(r.jobs) + " jobs)\n";
+           r.chip_type + ": " + Grouped(r.chip_hours, 2) + " (" + std::to_string(r.jobs) +
+           (r.jobs == 1 ? " job)\n" : " jobs)\n");
   out += "\n  tokens by team and model:\n";
   for (const auto& t : m->tokens)
     out += "    " + t.team + " / " + t.model + ": " + Grouped(static_cast<double>(t.input_tokens)) + " in (" +

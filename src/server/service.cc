@@ -689,6 +689,7 @@ struct Service::Impl {
                        {"chips", p.chips},
                        {"domain_chips", p.domain_chips},
                        {"used_chips", p.used_chips},
+                       {"down_chips", p.down_chips},  // in nodes the backend marks drained, down or failed
                        {"up", p.up}});
     return pools;
   }
