@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "orchestrate/job.h"
@@ -76,6 +77,17 @@ struct BackendEvent {
   UtcSeconds started_at = 0;  // 0 = unknown (the engine's own times serve)
   UtcSeconds ended_at = 0;
   std::string backend_id;
+
+  // An event with what every backend knows: the rest as unknown.
+  static BackendEvent Of(Kind kind, std::string job_id, std::string pool, UtcSeconds at, std::string detail) {
+    BackendEvent e;
+    e.kind = kind;
+    e.job_id = std::move(job_id);
+    e.pool = std::move(pool);
+    e.at = at;
+    e.detail = std::move(detail);
+    return e;
+  }
 };
 
 class Backend {

@@ -36,7 +36,7 @@ StatusOr<std::vector<BackendEvent>> SimBackend::Poll() {
   while (!by_end_.empty() && by_end_.begin()->first <= now) {
     auto [end, id] = *by_end_.begin();
     by_end_.erase(by_end_.begin());
-    events.push_back({BackendEvent::Kind::kJobFinished, id, "", end, "ran to completion"});
+    events.push_back(BackendEvent::Of(BackendEvent::Kind::kJobFinished, id, "", end, "ran to completion"));
     running_.erase(id);
     ends_at_.erase(id);
   }
@@ -51,10 +51,11 @@ StatusOr<std::vector<std::string>> SimBackend::ListRunning() {
 
 void SimBackend::InjectPoolFailure(const std::string& pool) {
   const UtcSeconds now = clock_.Now();
-  pending_.push_back({BackendEvent::Kind::kPoolDown, "", pool, now, "injected failure"});
+  pending_.push_back(BackendEvent::Of(BackendEvent::Kind::kPoolDown, "", pool, now, "injected failure"));
   for (auto it = running_.begin(); it != running_.end();) {
     if (it->second.pool == pool) {
-      pending_.push_back({BackendEvent::Kind::kJobFailed, it->first, pool, now, "pool " + pool + " failed"});
+      pending_.push_back(
+          BackendEvent::Of(BackendEvent::Kind::kJobFailed, it->first, pool, now, "pool " + pool + " failed"));
       by_end_.erase({ends_at_[it->first], it->first});
       ends_at_.erase(it->first);
       it = running_.erase(it);
@@ -65,7 +66,7 @@ void SimBackend::InjectPoolFailure(const std::string& pool) {
 }
 
 void SimBackend::InjectPoolRecovery(const std::string& pool) {
-  pending_.push_back({BackendEvent::Kind::kPoolUp, "", pool, clock_.Now(), "recovered"});
+  pending_.push_back(BackendEvent::Of(BackendEvent::Kind::kPoolUp, "", pool, clock_.Now(), "recovered"));
 }
 
 }  // namespace fungible::orchestrate

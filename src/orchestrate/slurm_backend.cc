@@ -426,9 +426,9 @@ StatusOr<std::vector<BackendEvent>> SlurmBackend::Poll() {
       bool now_up = it != avail.end() && it->second == "up";
       if (now_up == up) continue;
       up = now_up;
-      events.push_back(
-          {now_up ? BackendEvent::Kind::kPoolUp : BackendEvent::Kind::kPoolDown, "", pool, now,
-           "Slurm partition " + PartitionOf(pool) + " is " + (it == avail.end() ? "gone" : it->second)});
+      events.push_back(BackendEvent::Of(
+          now_up ? BackendEvent::Kind::kPoolUp : BackendEvent::Kind::kPoolDown, "", pool, now,
+          "Slurm partition " + PartitionOf(pool) + " is " + (it == avail.end() ? "gone" : it->second)));
     }
   }
   // Nodes that left or rejoined service -> that domain of every pool on them.
