@@ -483,6 +483,14 @@ void EchoInstance(const AllocationInstance& inst, AllocationResult& r) {
   r.shadow_usd_per_chip_hour.assign(P, std::vector<double>(T, 0.0));
 }
 
+// Fixes column j at v (clamped to its bounds) as a continuous column: how
+// both gang roundings pin a rounded gang count before re-solving the rest.
+void FixColumn(LpModel& lp, int j, double v) {
+  v = std::clamp(v, lp.columns[j].lb, lp.columns[j].ub);
+  lp.columns[j].lb = lp.columns[j].ub = v;
+  lp.columns[j].is_integer = false;
+}
+
 // Rounds the integer columns of `relaxed_x` down, to nearest, then up, and
 // returns the first rounding whose LP (integers fixed) is feasible, with
 // status kTimeLimit so callers report it as a heuristic incumbent. Returns a
@@ -495,11 +503,7 @@ StatusOr<LpSolution> RoundGangsFromRelaxation(const AllocationInstance& inst, co
   last.status = LpStatus::kInfeasible;
   for (int mode = 0; mode < 3; ++mode) {
     LpModel fixed = lp;
-    auto fix = [&fixed](int j, double v) {
-      v = std::clamp(v, fixed.columns[j].lb, fixed.columns[j].ub);
-      fixed.columns[j].lb = fixed.columns[j].ub = v;
-      fixed.columns[j].is_integer = false;
-    };
+    auto fix = [&fixed](int j, double v) { FixColumn(fixed, j, v); };
     for (size_t p = 0; p < idx.x_col.size(); ++p)
       for (size_t w = 0; w < idx.x_col[p].size(); ++w) {
         if (!idx.is_gang[p][w]) continue;
@@ -1008,11 +1012,7 @@ StatusOr<LpSolution> WholeGangs(const AllocationInstance& inst, const PeriodMode
   last.status = LpStatus::kInfeasible;
   for (int mode = 0; mode < 3; ++mode) {
     LpModel fixed = pm.lp;
-    auto fix = [&fixed](int j, double v) {
-      v = std::clamp(v, fixed.columns[j].lb, fixed.columns[j].ub);
-      fixed.columns[j].lb = fixed.columns[j].ub = v;
-      fixed.columns[j].is_integer = false;
-    };
+    auto fix = [&fixed](int j, double v) { FixColumn(fixed, j, v); };
     for (size_t p = 0; p < pm.twin.size(); ++p)
       for (size_t w = 0; w < pm.twin[p].size(); ++w) {
         if (pm.twin[p][w] < 0 || !pm.idx.is_gang[p][w]) continue;
