@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "forecast/cone.h"
+#include "forecast/internal/monthly_step.h"
 #include "forecast/internal/parallel.h"
-#include "forecast/internal/simulate.h"
 #include "forecast/random.h"
 
 namespace fungible {
