@@ -3,13 +3,12 @@
 #include "simulate/internal/policy_run.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <mutex>
-#include <thread>
 
 #include "allocate/allocate.h"
 #include "simulate/internal/planner.h"
+#include "util/parallel.h"
 
 namespace fungible::simulate_internal {
 namespace {
@@ -122,25 +121,17 @@ std::vector<Decision> ResolveAll(const World& wd, Policy policy, SimProfile& pro
   std::vector<Decision> decisions;
   const int n = (H + K - 1) / K;
   decisions.resize(static_cast<size_t>(n));
-  std::atomic<int> next{0};
   std::mutex progress_mu;
   int done = 0;
-  auto worker = [&] {
-    for (int i = next++; i < n; i = next++) {
-      Decision& d = decisions[static_cast<size_t>(i)];
-      d.status = Replan(wd, policy, i * K, K, d);
-      if (wd.on_resolve) {
-        std::lock_guard<std::mutex> lock(progress_mu);
-        wd.on_resolve(policy, ++done, n);
-      }
-    }
-  };
   auto t_solve = Clock::now();
-  const int threads = std::max(1, std::min(wd.threads, n));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  ParallelForEach(n, wd.threads, [&](std::int64_t i) {
+    Decision& d = decisions[static_cast<size_t>(i)];
+    d.status = Replan(wd, policy, static_cast<int>(i) * K, K, d);
+    if (wd.on_resolve) {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      wd.on_resolve(policy, ++done, n);
+    }
+  });
   prof.resolve_wall_seconds = Since(t_solve);
   return decisions;
 }
