@@ -13,6 +13,7 @@
 #include "allocate/allocation_lp.h"
 #include "lp/solve.h"
 #include "util/parallel.h"
+#include "util/timer.h"
 
 namespace fungible {
 
@@ -29,10 +30,6 @@ namespace {
 
 constexpr int kMaxHoursInWindow = 8784;  // one leap year
 constexpr char kH100[] = "h100-sxm";     // the reference chip of "H100-equivalent"
-
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // "7200", "12.5", "0.25": short, no exponent for ordinary magnitudes.
 std::string Num(double v) {

@@ -221,11 +221,11 @@ Status BuildWorld(const Fleet& fleet, const SimulateOptions& o, World& wd, Simul
   const UtcSeconds start = wd.start;
   const int ahead = std::max(st.horizon_hours, st.resolve_every_hours);
   const int span = wd.hours + ahead;
-  auto t0 = Clock::now();
+  auto t0 = SteadyClock::now();
   auto paths = BuildScenarioPaths(fleet, o.scenario, start, span, o.token_mix_file);
   if (!paths.ok()) return paths.status();
   wd.paths = std::move(*paths);
-  res.scenario_seconds = Since(t0);
+  res.scenario_seconds = SecondsSince(t0);
   res.model_ids = wd.paths.model_ids;
   res.launches = wd.paths.launches;
   res.hourly_recalibration = wd.paths.hourly_recalibration;
