@@ -19,7 +19,6 @@
 namespace fungible {
 namespace {
 
-using spec_internal::Diagnostics;
 using spec_internal::FormatNumber;
 using spec_internal::ObjectReader;
 using spec_internal::ShowTime;
