@@ -154,9 +154,9 @@ struct Planner {
     AllocateOptions ao;
     ao.integer_gangs = wd->st.integer_gangs;
     ao.mip_time_limit_s = wd->mip_time_limit_s;
-    auto t0 = Clock::now();
+    auto t0 = SteadyClock::now();
     auto r = Solve(inst, ao);
-    prof->solve_seconds += Since(t0);
+    prof->solve_seconds += SecondsSince(t0);
     if (!r.ok() || ao.integer_gangs || r->status == SolveStatus::kInfeasible) return r;
     const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size());
     const int T = static_cast<int>(inst.periods.size());
@@ -386,7 +386,7 @@ struct Planner {
   // The static split for [h0, h0 + K): one period; serving valued by its
   // demand curve over the K forecast hours.
   StatusOr<AllocationResult> StaticSplit(int h0, int K) {
-    auto t0 = Clock::now();
+    auto t0 = SteadyClock::now();
     auto inst = InstanceAt(*wd, h0, K, K);
     if (!inst.ok()) return inst.status();
     std::vector<int> classes_per_model(static_cast<size_t>(wd->num_models), 0);
@@ -425,7 +425,7 @@ struct Planner {
       });
       wl.bids = bids;
     }
-    prof->build_seconds += Since(t0);
+    prof->build_seconds += SecondsSince(t0);
     SetMemberDomains(h0, 1, K, 1, {});
     return SolveLogged(std::move(*inst), h0, "static split");
   }
@@ -481,7 +481,7 @@ struct Planner {
         }
       }
     }
-    auto t0 = Clock::now();
+    auto t0 = SteadyClock::now();
     auto inst = InstanceAt(*wd, h0, H, period);
     if (!inst.ok()) return inst.status();
     const int T = H / period;
@@ -518,13 +518,13 @@ struct Planner {
         for (int e = 0; e < E; ++e) tps[e] = mi.output_tokens_per_s_per_chip[e];
         mi.output_tokens_per_s_per_chip = tps;
       }
-      prof->build_seconds += Since(t0);
+      prof->build_seconds += SecondsSince(t0);
       SetMemberDomains(h0, T, period, 2, quota);
       auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 2);
     } else {
-      prof->build_seconds += Since(t0);
+      prof->build_seconds += SecondsSince(t0);
       SetMemberDomains(h0, T, period, 1, {});
       auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
       if (!r.ok()) return r.status();

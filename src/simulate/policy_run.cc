@@ -3,13 +3,12 @@
 #include "simulate/internal/policy_run.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <mutex>
-#include <thread>
 
 #include "allocate/allocate.h"
 #include "simulate/internal/planner.h"
+#include "util/parallel.h"
 
 namespace fungible::simulate_internal {
 namespace {
@@ -32,7 +31,7 @@ double BidValue(const std::vector<BidStep>& bids, double scale, double effective
 
 // Greedy, for the hour h, on the chips up now.
 void Greedy(const World& wd, int h, std::vector<int>& chips, SimProfile& prof) {
-  auto t0 = Clock::now();
+  auto t0 = SteadyClock::now();
   const int P = wd.num_pools, W = wd.num_workloads;
   chips.assign(static_cast<size_t>(P * W), 0);
   std::vector<int> avail(static_cast<size_t>(P));
@@ -112,7 +111,7 @@ void Greedy(const World& wd, int h, std::vector<int>& chips, SimProfile& prof) {
     const double want = s.q - std::min(s.q, covered);
     if (want > 0) have[s.w] += take(s.w, want);
   }
-  prof.greedy_seconds += Since(t0);
+  prof.greedy_seconds += SecondsSince(t0);
 }
 
 // Every re-solve of the run, in parallel (each depends only on what is
@@ -122,26 +121,18 @@ std::vector<Decision> ResolveAll(const World& wd, Policy policy, SimProfile& pro
   std::vector<Decision> decisions;
   const int n = (H + K - 1) / K;
   decisions.resize(static_cast<size_t>(n));
-  std::atomic<int> next{0};
   std::mutex progress_mu;
   int done = 0;
-  auto worker = [&] {
-    for (int i = next++; i < n; i = next++) {
-      Decision& d = decisions[static_cast<size_t>(i)];
-      d.status = Replan(wd, policy, i * K, K, d);
-      if (wd.on_resolve) {
-        std::lock_guard<std::mutex> lock(progress_mu);
-        wd.on_resolve(policy, ++done, n);
-      }
+  auto t_solve = SteadyClock::now();
+  ParallelForEach(n, wd.threads, [&](std::int64_t i) {
+    Decision& d = decisions[static_cast<size_t>(i)];
+    d.status = Replan(wd, policy, static_cast<int>(i) * K, K, d);
+    if (wd.on_resolve) {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      wd.on_resolve(policy, ++done, n);
     }
-  };
-  auto t_solve = Clock::now();
-  const int threads = std::max(1, std::min(wd.threads, n));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  prof.resolve_wall_seconds = Since(t_solve);
+  });
+  prof.resolve_wall_seconds = SecondsSince(t_solve);
   return decisions;
 }
 
@@ -188,7 +179,7 @@ void Summarize(const World& wd, int resolves, int infeasible, PolicyRun& run) {
 }  // namespace
 
 StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
-  auto t_total = Clock::now();
+  auto t_total = SteadyClock::now();
   PolicyRun run;
   run.policy = policy;
   const int P = wd.num_pools, W = wd.num_workloads, M = wd.num_models, H = wd.hours;
@@ -228,13 +219,13 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
     if (policy != Policy::kGreedy && h % K == 0) {
       h0 = h;
       const Decision& d = decisions[static_cast<size_t>(h / K)];
-      auto t0 = Clock::now();
+      auto t0 = SteadyClock::now();
       plan.assign(static_cast<size_t>(P * W * K), 0);
       run.profile.unplaced_chip_hours +=
           Disaggregate(wd, d.totals, d.period, h0, K, d.serve_quota, prev, plan);
-      run.profile.disaggregate_seconds += Since(t0);
+      run.profile.disaggregate_seconds += SecondsSince(t0);
     }
-    auto t_apply = Clock::now();
+    auto t_apply = SteadyClock::now();
     const int* want = nullptr;
     if (policy == Policy::kGreedy) {
       Greedy(wd, h, greedy, run.profile);
@@ -341,16 +332,16 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
     for (int i = 0; i < P * W; ++i) moved += std::max(0, applied[i] - prev[i]);
     run.chips_switched[h] = h > 0 ? moved : 0.0;
     prev = applied;
-    run.profile.apply_seconds += Since(t_apply);
-    auto t_ledger = Clock::now();
+    run.profile.apply_seconds += SecondsSince(t_apply);
+    auto t_ledger = SteadyClock::now();
     FUNGIBLE_RETURN_IF_ERROR(ledger.Record(h, lh));
-    run.profile.ledger_seconds += Since(t_ledger);
+    run.profile.ledger_seconds += SecondsSince(t_ledger);
   }
-  auto t_ledger = Clock::now();
+  auto t_ledger = SteadyClock::now();
   auto report = ledger.Finish();
   if (!report.ok()) return report.status();
   run.ledger = std::move(*report);
-  run.profile.ledger_seconds += Since(t_ledger);
+  run.profile.ledger_seconds += SecondsSince(t_ledger);
 
   Summarize(wd, resolves, infeasible, run);
 
@@ -359,7 +350,7 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
   run.events.insert(run.events.end(), own.begin(), own.end());
   std::stable_sort(run.events.begin(), run.events.end(),
                    [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
-  run.profile.total_seconds = Since(t_total);
+  run.profile.total_seconds = SecondsSince(t_total);
   return run;
 }
 

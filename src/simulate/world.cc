@@ -2,9 +2,8 @@
 // the engine's view of pools and workloads, shared events, the ledger.
 #include "simulate/internal/world.h"
 
-#include <thread>
-
 #include "allocate/allocate.h"
+#include "util/parallel.h"
 #include "util/text.h"
 
 namespace fungible::simulate_internal {
@@ -194,7 +193,7 @@ Status SetUpWorld(const Fleet& fleet, const SimulateOptions& o, World& wd) {
                            std::to_string(st.serving_quantile));
   wd.serving_z = NormalScore(st.serving_quantile);
   wd.on_resolve = o.on_resolve;
-  wd.threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  wd.threads = ResolveThreads(o.threads);
   UtcSeconds start = o.start != 0 ? o.start : fleet.simulate.start;
   if (start == 0) start = StartOfMonth(fleet.forecast.start);
   if (start == 0 && !fleet.demand.empty()) start = StartOfMonth(fleet.demand.front().as_of);
@@ -222,11 +221,11 @@ Status BuildWorld(const Fleet& fleet, const SimulateOptions& o, World& wd, Simul
   const UtcSeconds start = wd.start;
   const int ahead = std::max(st.horizon_hours, st.resolve_every_hours);
   const int span = wd.hours + ahead;
-  auto t0 = Clock::now();
+  auto t0 = SteadyClock::now();
   auto paths = BuildScenarioPaths(fleet, o.scenario, start, span, o.token_mix_file);
   if (!paths.ok()) return paths.status();
   wd.paths = std::move(*paths);
-  res.scenario_seconds = Since(t0);
+  res.scenario_seconds = SecondsSince(t0);
   res.model_ids = wd.paths.model_ids;
   res.launches = wd.paths.launches;
   res.hourly_recalibration = wd.paths.hourly_recalibration;

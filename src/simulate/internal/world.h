@@ -4,7 +4,6 @@
 #pragma once
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <vector>
@@ -13,11 +12,9 @@
 #include "ledger/ledger.h"
 #include "simulate/simulate.h"
 #include "util/status.h"
+#include "util/timer.h"
 
 namespace fungible::simulate_internal {
-
-using Clock = std::chrono::steady_clock;
-inline double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Everything the policies share: the scenario, capacity and failures hour by
 // hour, throughput per pool, efficiencies.
