@@ -10,15 +10,14 @@
 #include <sstream>
 
 #include "forecast/internal/monthly_step.h"
-#include "forecast/internal/parallel.h"
 #include "forecast/random.h"
 #include "util/csv.h"
+#include "util/parallel.h"
 #include "util/text.h"
 
 namespace fungible {
 namespace {
 
-using forecast_internal::ParallelFor;
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Lower Cholesky factor (row-major n x n, zeros above the diagonal) of the

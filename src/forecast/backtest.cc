@@ -8,8 +8,8 @@
 
 #include "forecast/cone.h"
 #include "forecast/internal/monthly_step.h"
-#include "forecast/internal/parallel.h"
 #include "forecast/random.h"
+#include "util/parallel.h"
 
 namespace fungible {
 namespace {

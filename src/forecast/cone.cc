@@ -3,14 +3,13 @@
 #include <cmath>
 
 #include "forecast/internal/monthly_step.h"
-#include "forecast/internal/parallel.h"
 #include "forecast/internal/vector_math.h"
 #include "forecast/quantile.h"
+#include "util/parallel.h"
 
 namespace fungible {
 
 Cone ComputeCone(const DemandModel& model, const ScenarioSet& set, int threads) {
-  using forecast_internal::ParallelFor;
   Cone cone;
   cone.seed = set.seed;
   cone.scenarios = set.scenarios;
@@ -37,41 +36,39 @@ Cone ComputeCone(const DemandModel& model, const ScenarioSet& set, int threads) 
   // One column per task: tiers x months, then the total-revenue months.
   const int tier_columns = set.num_tiers * h;
   const int columns = tier_columns + (any_serving ? h : 0);
-  ParallelFor(columns, forecast_internal::ResolveThreads(threads), 1,
-              [&](std::int64_t begin, std::int64_t end) {
-                std::vector<double> scratch(n);
-                std::array<QuantileBracket, 7> b;
-                for (std::int64_t col = begin; col < end; ++col) {
-                  if (col < tier_columns) {
-                    const int s = static_cast<int>(col / h), t = static_cast<int>(col % h) + 1;
-                    QuantileBrackets(std::span<const double>(set.Column(s, t), n), kConeProbabilities, b);
-                    TierCone& tc = cone.tiers[static_cast<size_t>(s)];
-                    const TierModel& tier = model.tiers[static_cast<size_t>(s)];
-                    // Tokens and revenue are increasing functions of the log multiple.
-                    const double unit = MonthlyOutputTokens(model, s, t, 0.0);
-                    const double usd =
-                        tier.usd_per_output_token * std::exp(tier.log_price_factor[static_cast<size_t>(t)]);
-                    for (size_t j = 0; j < b.size(); ++j) {
-                      const double tokens = b[j].Apply([unit](double x) { return unit * std::exp(x); });
-                      tc.output_tokens[static_cast<size_t>(t - 1)][j] = tokens;
-                      if (tier.kind == TierKind::kServing)
-                        tc.revenue_usd[static_cast<size_t>(t - 1)][j] = tokens * usd;
-                    }
-                  } else {
-                    const int t = static_cast<int>(col - tier_columns) + 1;
-                    std::fill(scratch.begin(), scratch.end(), 0.0);
-                    for (int s = 0; s < set.num_tiers; ++s) {
-                      const TierModel& tier = model.tiers[static_cast<size_t>(s)];
-                      if (tier.kind != TierKind::kServing) continue;
-                      forecast_internal::AddScaledExp(set.Column(s, t), MonthlyRevenueUsd(model, s, t, 0.0),
-                                                      scratch.data(), n);
-                    }
-                    QuantileBrackets(scratch, kConeProbabilities, b);
-                    for (size_t j = 0; j < b.size(); ++j)
-                      cone.total_revenue_usd[static_cast<size_t>(t - 1)][j] = b[j].Value();
-                  }
-                }
-              });
+  ParallelFor(columns, ResolveThreads(threads), 1, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<double> scratch(n);
+    std::array<QuantileBracket, 7> b;
+    for (std::int64_t col = begin; col < end; ++col) {
+      if (col < tier_columns) {
+        const int s = static_cast<int>(col / h), t = static_cast<int>(col % h) + 1;
+        QuantileBrackets(std::span<const double>(set.Column(s, t), n), kConeProbabilities, b);
+        TierCone& tc = cone.tiers[static_cast<size_t>(s)];
+        const TierModel& tier = model.tiers[static_cast<size_t>(s)];
+        // Tokens and revenue are increasing functions of the log multiple.
+        const double unit = MonthlyOutputTokens(model, s, t, 0.0);
+        const double usd =
+            tier.usd_per_output_token * std::exp(tier.log_price_factor[static_cast<size_t>(t)]);
+        for (size_t j = 0; j < b.size(); ++j) {
+          const double tokens = b[j].Apply([unit](double x) { return unit * std::exp(x); });
+          tc.output_tokens[static_cast<size_t>(t - 1)][j] = tokens;
+          if (tier.kind == TierKind::kServing) tc.revenue_usd[static_cast<size_t>(t - 1)][j] = tokens * usd;
+        }
+      } else {
+        const int t = static_cast<int>(col - tier_columns) + 1;
+        std::fill(scratch.begin(), scratch.end(), 0.0);
+        for (int s = 0; s < set.num_tiers; ++s) {
+          const TierModel& tier = model.tiers[static_cast<size_t>(s)];
+          if (tier.kind != TierKind::kServing) continue;
+          forecast_internal::AddScaledExp(set.Column(s, t), MonthlyRevenueUsd(model, s, t, 0.0),
+                                          scratch.data(), n);
+        }
+        QuantileBrackets(scratch, kConeProbabilities, b);
+        for (size_t j = 0; j < b.size(); ++j)
+          cone.total_revenue_usd[static_cast<size_t>(t - 1)][j] = b[j].Value();
+      }
+    }
+  });
   return cone;
 }
 

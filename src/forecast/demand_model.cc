@@ -4,34 +4,14 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/diagnostics.h"
 #include "util/text.h"
 
 namespace fungible {
 namespace {
 
-// Collects located problems for one spec file.
-class Problems {
- public:
-  explicit Problems(std::string file) : file_(std::move(file)) {}
-  void Add(const SourceLoc& loc, std::string field, std::string message) {
-    Diagnostic d;
-    d.file = file_;
-    d.line = loc.line;
-    d.column = loc.column;
-    d.field = std::move(field);
-    d.message = std::move(message);
-    diags_.push_back(std::move(d));
-  }
-  bool empty() const { return diags_.empty(); }
-  Status ToStatus() && { return Status::FromDiagnostics(std::move(diags_)); }
-
- private:
-  std::string file_;
-  std::vector<Diagnostic> diags_;
-};
-
 // A rate in log points per month above `limit` is almost surely a percentage.
-void CheckRate(Problems& p, const SourceLoc& loc, const std::string& field, double v, double limit,
+void CheckRate(Diagnostics& p, const SourceLoc& loc, const std::string& field, double v, double limit,
                bool allow_negative) {
   if (!std::isfinite(v)) {
     p.Add(loc, field, "expected a finite number, got " + Fmt("%g", v));
@@ -52,7 +32,7 @@ int EffectMonth(UtcSeconds start_month, int anchor, UtcSeconds date) {
 }
 
 // Validates an event date: strictly after as_of, not after the last month.
-void CheckEventDate(Problems& p, const SourceLoc& loc, const std::string& field, UtcSeconds date,
+void CheckEventDate(Diagnostics& p, const SourceLoc& loc, const std::string& field, UtcSeconds date,
                     UtcSeconds as_of, const DemandModel& m, const char* what_as_of) {
   const UtcSeconds end = m.MonthStart(m.horizon_months + 1);
   if (date <= as_of) {
@@ -68,7 +48,7 @@ void CheckEventDate(Problems& p, const SourceLoc& loc, const std::string& field,
 }
 
 // Compiles the growth block into `tier`; problems go to `p`.
-void CompileGrowth(Problems& p, const GrowthModel& g, const std::string& field, TierModel& tier,
+void CompileGrowth(Diagnostics& p, const GrowthModel& g, const std::string& field, TierModel& tier,
                    const DemandModel& m) {
   const SourceLoc& loc = tier.loc;
   CheckRate(p, loc, field + ".monthly_log_growth_mean", g.monthly_log_growth_mean, 1.0, true);
@@ -129,8 +109,8 @@ void CompileGrowth(Problems& p, const GrowthModel& g, const std::string& field, 
   }
 }
 
-void CheckShape(Problems& p, const SourceLoc& loc, const std::string& field, const std::vector<double>& shape,
-                size_t want) {
+void CheckShape(Diagnostics& p, const SourceLoc& loc, const std::string& field,
+                const std::vector<double>& shape, size_t want) {
   if (shape.empty()) return;
   if (shape.size() != want) {
     p.Add(loc, field,
@@ -175,7 +155,7 @@ int DemandModel::num_latents() const {
 }
 
 StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions& options) {
-  Problems p(fleet.file);
+  Diagnostics p(fleet.file);
   const SourceLoc nowhere;
   if (options.scenarios < 1 || options.scenarios > 50'000'000)
     p.Add(nowhere, "forecast.scenarios",
@@ -194,7 +174,7 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
   if (start == 0 && !fleet.demand.empty()) start = fleet.demand.front().as_of;
   if (start == 0 && fleet.demand.empty() && !fleet.class_growth.empty())
     p.Add(nowhere, "forecast.start", "required when the spec has growth for classes but no demand[]");
-  if (!p.empty()) return std::move(p).ToStatus();
+  if (!p.empty()) return Status::FromDiagnostics(p.Sorted());
 
   DemandModel m;
   m.spec_file = fleet.file;
@@ -280,7 +260,7 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
     CompileGrowth(p, c.growth, t.field + ".growth", t, m);
     m.tiers.push_back(std::move(t));
   }
-  if (!p.empty()) return std::move(p).ToStatus();
+  if (!p.empty()) return Status::FromDiagnostics(p.Sorted());
   for (const auto& t : m.tiers) m.first_month = std::min(m.first_month, t.anchor_month + 1);
   return m;
 }

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <utility>
 
-#include "forecast/internal/parallel.h"
 #include "forecast/internal/vector_math.h"
 #include "forecast/quantile.h"
 #include "forecast/random.h"
+#include "util/parallel.h"
 
 namespace fungible {
 namespace {
@@ -164,7 +164,6 @@ void ExpandHourly(const DemandModel& model, const ScenarioSet& set, int tier, in
 }
 
 HourlyPeaks ComputeHourlyPeaks(const DemandModel& model, const ScenarioSet& set, int threads) {
-  using forecast_internal::ParallelFor;
   HourlyPeaks peaks;
   const int h = model.horizon_months;
   const size_t n = static_cast<size_t>(set.scenarios);
@@ -187,36 +186,35 @@ HourlyPeaks ComputeHourlyPeaks(const DemandModel& model, const ScenarioSet& set,
     const bool noisy = model.tiers[static_cast<size_t>(s)].hourly_noise_log_sd > 0 ||
                        model.tiers[static_cast<size_t>(s)].daily_level_log_sd > 0;
     constexpr int kBlock = 4;
-    ParallelFor(
-        set.scenarios, forecast_internal::ResolveThreads(threads), 16, [&](std::int64_t b, std::int64_t e) {
-          std::vector<double> noise(static_cast<size_t>(kBlock * peaks.hours), 1.0);
-          double* rows[kBlock];
-          for (int j = 0; j < kBlock; ++j) rows[j] = noise.data() + static_cast<size_t>(j) * peaks.hours;
-          for (std::int64_t i0 = b; i0 < e; i0 += kBlock) {
-            const int k = static_cast<int>(std::min<std::int64_t>(kBlock, e - i0));
-            int ids[kBlock];
-            for (int j = 0; j < k; ++j) ids[j] = static_cast<int>(i0 + j);
-            if (noisy) {
-              if (k == kBlock) {
-                NoiseFactors<kBlock>(model, set, s, ids, peaks.hours, rows);
-              } else {
-                for (int j = 0; j < k; ++j) NoiseFactors<1>(model, set, s, &ids[j], peaks.hours, &rows[j]);
-              }
-            }
-            // The peak hour of a month is its tokens x the largest weight x noise.
-            for (int j = 0; j < k; ++j)
-              for (int month = 1; month <= h; ++month) {
-                const std::int64_t a = bound[static_cast<size_t>(month - 1)],
-                                   z = bound[static_cast<size_t>(month)];
-                const double top = MaxProduct(weights.data() + a, rows[j] + a, z - a);
-                const double tokens =
-                    unit[static_cast<size_t>(month - 1)] * std::exp(set.LogMultiple(s, month, ids[j]));
-                const size_t at = static_cast<size_t>(month - 1) * n + static_cast<size_t>(ids[j]);
-                peak[at] = tokens * top;
-                ratio[at] = top * static_cast<double>(z - a);  // peak over the month's mean hour
-              }
+    ParallelFor(set.scenarios, ResolveThreads(threads), 16, [&](std::int64_t b, std::int64_t e) {
+      std::vector<double> noise(static_cast<size_t>(kBlock * peaks.hours), 1.0);
+      double* rows[kBlock];
+      for (int j = 0; j < kBlock; ++j) rows[j] = noise.data() + static_cast<size_t>(j) * peaks.hours;
+      for (std::int64_t i0 = b; i0 < e; i0 += kBlock) {
+        const int k = static_cast<int>(std::min<std::int64_t>(kBlock, e - i0));
+        int ids[kBlock];
+        for (int j = 0; j < k; ++j) ids[j] = static_cast<int>(i0 + j);
+        if (noisy) {
+          if (k == kBlock) {
+            NoiseFactors<kBlock>(model, set, s, ids, peaks.hours, rows);
+          } else {
+            for (int j = 0; j < k; ++j) NoiseFactors<1>(model, set, s, &ids[j], peaks.hours, &rows[j]);
           }
-        });
+        }
+        // The peak hour of a month is its tokens x the largest weight x noise.
+        for (int j = 0; j < k; ++j)
+          for (int month = 1; month <= h; ++month) {
+            const std::int64_t a = bound[static_cast<size_t>(month - 1)],
+                               z = bound[static_cast<size_t>(month)];
+            const double top = MaxProduct(weights.data() + a, rows[j] + a, z - a);
+            const double tokens =
+                unit[static_cast<size_t>(month - 1)] * std::exp(set.LogMultiple(s, month, ids[j]));
+            const size_t at = static_cast<size_t>(month - 1) * n + static_cast<size_t>(ids[j]);
+            peak[at] = tokens * top;
+            ratio[at] = top * static_cast<double>(z - a);  // peak over the month's mean hour
+          }
+      }
+    });
     std::vector<QuantileRow> pk(static_cast<size_t>(h)), rt(static_cast<size_t>(h));
     std::array<QuantileBracket, 7> q;
     for (int month = 1; month <= h; ++month) {

@@ -5,8 +5,8 @@
 #include <limits>
 #include <numeric>
 
-#include "forecast/internal/parallel.h"
 #include "forecast/random.h"
+#include "util/parallel.h"
 
 namespace fungible {
 namespace {
@@ -48,7 +48,6 @@ std::vector<int> Candidates(int n, const ReduceOptions& o) {
 StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features,
                                            std::span<const double> probabilities, int k,
                                            const ReduceOptions& options) {
-  using forecast_internal::ParallelFor;
   const int n = features.rows;
   if (n < 1) return Status::Invalid("scenario reduction: no scenarios to reduce");
   if (k < 1 || k > n)
@@ -68,7 +67,7 @@ StatusOr<ReducedScenarios> ReduceScenarios(const ScenarioMatrix& features,
     if (!(total > 0)) return Status::Invalid("scenario reduction: probabilities sum to 0");
     for (int i = 0; i < n; ++i) p[static_cast<size_t>(i)] = probabilities[static_cast<size_t>(i)] / total;
   }
-  const int threads = forecast_internal::ResolveThreads(options.threads);
+  const int threads = ResolveThreads(options.threads);
   const std::vector<int> cand = Candidates(n, options);
   const int c = static_cast<int>(cand.size());
   const int dims = features.dims;

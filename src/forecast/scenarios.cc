@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "forecast/internal/monthly_step.h"
-#include "forecast/internal/parallel.h"
 #include "forecast/random.h"
+#include "util/parallel.h"
 
 namespace fungible {
 
