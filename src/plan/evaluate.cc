@@ -309,6 +309,10 @@ std::string Verdict(const OfferEvaluation& ev, const PlanOffer& wo, double chips
   }
   v += "; CVaR of loss " + std::string(ev.cvar_loss_change_usd <= 0 ? "falls" : "rises") + " by " +
        Usd(std::fabs(ev.cvar_loss_change_usd)) + ".";
+  if (ev.terminal_months > 0)
+    v += " Of the value change, its " + std::to_string(ev.terminal_months) +
+         " months after the horizon add " + Usd(ev.terminal_value_usd - ev.terminal_payments_usd) +
+         " (worth " + Usd(ev.terminal_value_usd) + ", paid " + Usd(ev.terminal_payments_usd) + ").";
   if (ev.breakeven_usd_per_chip_hour) {
     v += " Breakeven " + Usd(*ev.breakeven_usd_per_chip_hour) + " per chip-hour against " +
          Usd(ev.usd_per_chip_hour) + " offered.";
@@ -361,10 +365,26 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   const PlanOffer& po = layout->offers[index];
   FUNGIBLE_ASSIGN_OR_RETURN(const double chips, ChipsToSign(*offer, po, options));
 
-  auto base = SolveSide(without, scenarios, "", 0, options.solve);
+  std::vector<PlanScenario> plain = scenarios;  // without terminal values
+  for (auto& s : plain) s.terminal_usd_per_usable_chip_hour.clear();
+  auto base = SolveSide(without, plain, "", 0, options.solve);
   if (!base.ok()) return base.status();
-  auto with = SolveSide(fleet, scenarios, offer_id, chips, options.solve);
+  auto with = SolveSide(fleet, plain, offer_id, chips, options.solve);
   if (!with.ok()) return with.status();
+  // The whole term: what the offer adds in the last planned month, per
+  // usable chip-hour, values its months after the horizon.
+  std::vector<PlanScenario> judged = plain;
+  if (options.terminal_value == TerminalValueRule::kLastMonth && po.terminal_months > 0 &&
+      with->solution.status == SolveStatus::kOptimal) {
+    const PlanProblem& pr = with->problem;
+    const auto rate = TerminalRates(pr, index, base->solution, with->solution, 0.0, chips);
+    for (size_t s = 0; s < judged.size(); ++s) {
+      judged[s].terminal_usd_per_usable_chip_hour.assign(pr.offers.size(), 0.0);
+      judged[s].terminal_usd_per_usable_chip_hour[index] = rate[s];
+    }
+    with = SolveSide(fleet, judged, offer_id, chips, options.solve);
+    if (!with.ok()) return with.status();
+  }
 
   OfferEvaluation ev;
   ev.offer = offer_id;
@@ -384,10 +404,21 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   ev.months_in_horizon = po.months_in_horizon;
   ev.contract_months = po.contract_months;
   ev.payment_share_in_horizon = po.payment_share_in_horizon;
+  ev.terminal_value_rule = TerminalValueRuleName(options.terminal_value);
   CompareSides(scenarios, *base, *with, ev);
+  if (options.terminal_value != TerminalValueRule::kNone) {
+    ev.terminal_months = po.terminal_months;
+    for (size_t s = 0; s < judged.size(); ++s) {
+      const double p = judged[s].probability;
+      ev.terminal_value_usd += p * with->solution.outcomes[s].terminal_value_usd;
+      ev.terminal_payments_usd += p * with->solution.outcomes[s].terminal_payments_usd;
+      if (judged[s].terminal_usd_per_usable_chip_hour.size() > static_cast<size_t>(index))
+        ev.terminal_usd_per_usable_chip_hour += p * judged[s].terminal_usd_per_usable_chip_hour[index];
+    }
+  }
   FillUse(fleet, *base, *with, index, chips, ev);
   const PlanOffer& wo = with->problem.offers[index];
-  FUNGIBLE_RETURN_IF_ERROR(FindBreakeven(fleet, scenarios, index, chips, *base, wo, options.solve, ev));
+  FUNGIBLE_RETURN_IF_ERROR(FindBreakeven(fleet, judged, index, chips, *base, wo, options.solve, ev));
   ev.verdict = Verdict(ev, wo, chips);
   return ev;
 }
