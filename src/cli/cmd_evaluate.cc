@@ -73,8 +73,6 @@ std::string Text(const OfferEvaluation& e) {
       {"compute cost", Money(e.expected_cost_change_usd)},
       {"cash profit", Money(e.expected_revenue_change_usd - e.expected_cost_change_usd)},
       {"imputed value", Money(e.expected_imputed_value_change_usd)},
-      {"terminal value", Money(e.terminal_value_usd)},
-      {"terminal payments", Money(e.terminal_payments_usd)},
       {"expected value", Money(e.expected_value_change_usd)},
       {"  P10 / P50 / P90",
        Money(e.value_change.p10) + " / " + Money(e.value_change.p50) + " / " + Money(e.value_change.p90)},
@@ -90,6 +88,10 @@ std::string Text(const OfferEvaluation& e) {
                               ? "above " + Money(*e.breakeven_at_least_usd_per_chip_hour) + " a chip-hour"
                               : "none (no use for it)"},
   };
+  if (e.terminal_months > 0) {  // before "expected value", which adds them
+    rows.insert(rows.begin() + 5, {"terminal value", Money(e.terminal_value_usd)});
+    rows.insert(rows.begin() + 6, {"terminal payments", Money(e.terminal_payments_usd)});
+  }
   out += Table({"change", "value"}, rows);
 
   out += "\nCan it be deployed productively? Share of its usable chip-hours the allocation uses\n";
