@@ -308,7 +308,7 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       }
       d.options.push_back(u);
     }
-    std::string per_chip = " per chip over the horizon";
+    const std::string per_chip = " per chip over the horizon";
     // The whole term: what a chip is worth and costs after the horizon.
     std::string after;
     if (d.terminal_payment_usd_per_chip > 0 || d.terminal_value_usd_per_chip != 0)
@@ -367,6 +367,18 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
     auto measured = SolveAdmissible(pr, {}, quiet);
     if (!measured.ok()) return measured.status().WithContext("the plan without terminal values");
     FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(pr, *measured, quiet, &paths));
+    // The mismatch table's points: each its own, measured on its own plan.
+    for (auto& path : paths) {
+      if (!options.mismatch) break;
+      PlanScenario one = path;
+      one.terminal_usd_per_usable_chip_hour.clear();
+      PlanProblem single = WithScenarios(pr, {one});
+      const SolveOptions local = Local(quiet, options.solve.threads);
+      auto plan_for = SolveAdmissible(single, {}, local);
+      if (!plan_for.ok()) return plan_for.status().WithContext("the plan for " + path.name);
+      FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(single, *plan_for, local));
+      path.terminal_usd_per_usable_chip_hour = single.scenarios[0].terminal_usd_per_usable_chip_hour;
+    }
   } else if (given) {
     const PlanScenario mean = MeanScenario(pr, pr.scenarios);
     for (auto& s : paths)

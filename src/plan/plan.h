@@ -27,10 +27,11 @@ struct PlanRunOptions {
   // solve per such offer, with the opposite decision.
   bool decision_values = true;
   // How contract months after the planned ones are judged (docs/plan.md,
-  // "Deals over their whole term"). kLastMonth: a first solve without them
-  // measures each scenario's last planned month (SetTerminalValues), the plan
-  // is then solved with them. Scenarios that already carry terminal values
-  // keep theirs.
+  // "Deals over their whole term"). kLastMonth: a first solve without them,
+  // and one more per offer running past the horizon, measure each scenario's
+  // last planned month (SetTerminalValues); the plan is then solved with
+  // them, and each point of the mismatch table is measured the same way on
+  // its own plan. Scenarios that already carry terminal values keep theirs.
   TerminalValueRule terminal_value = TerminalValueRule::kLastMonth;
   // Called as each step starts ("the plan", "VSS: ...", ...): progress for
   // the CLI. Never changes the result.
