@@ -113,7 +113,9 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   else if (r.drawn_scenarios > 0)
     out += " (all drawn)";
   out += "\n";
-  out += "objective: expected value (cash profit + imputed value of development, research and internal use)";
+  out += "objective: expected value (cash profit + imputed value of development, research and internal use" +
+         std::string(r.terminal_value_rule != "none" ? " + deals' terminal value - terminal payments" : "") +
+         ")";
   if (r.risk_aversion > 0)
     out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
   out += "; solved by " + MethodText(r.solution) + "\n";
@@ -203,7 +205,9 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
     out += Table(header, rows);
     header.pop_back();
     rows.clear();
-    out += "  value (cash profit + imputed)\n";
+    out += r.terminal_value_rule != "none"
+               ? "  value (cash profit + imputed + terminal value - terminal payments)\n"
+               : "  value (cash profit + imputed)\n";
     for (size_t i = 0; i < m.points.size(); ++i) {
       std::vector<std::string> row = {m.points[i]};
       for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.value_usd[i][j]));
