@@ -262,11 +262,16 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
     d.contract_months = o.contract_months;
     d.months_in_horizon = o.months_in_horizon;
     d.payment_share_in_horizon = o.payment_share_in_horizon;
-    double terminal_net = 0;  // per chip, expected
+    // Per chip, as the duals weigh it: a scenario in the CVaR tail (u > 0)
+    // counts its value 1 + lambda / (1 - alpha) times.
+    double terminal_net = 0;
     if (!o.on_demand) {
       d.terminal_months = o.terminal_months;
-      for (const auto& s : pr.scenarios) {
-        terminal_net += s.probability * TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
+      for (size_t si = 0; si < pr.scenarios.size(); ++si) {
+        const PlanScenario& s = pr.scenarios[si];
+        const bool tail = pr.has_cvar() && si < outcomes.size() && outcomes[si].cvar_excess_usd > 1e-6;
+        const double weight = 1.0 + (tail ? pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) : 0.0);
+        terminal_net += s.probability * weight * TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
         if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) continue;
         d.terminal_usd_per_usable_chip_hour += s.probability * s.terminal_usd_per_usable_chip_hour[oi];
         d.terminal_payment_usd_per_chip = o.terminal_payment_usd_per_chip;
