@@ -1,5 +1,6 @@
 // `fungible evaluate SPEC (--offer ID | --offer-file FILE) [--quantity Q]
-// [--json FILE|-] [--csv DIR] [--quiet] [--method M] [--threads N] [--scenarios K]`: what one offer
+// [--json FILE|-] [--csv DIR] [--quiet] [--method M] [--threads N] [--scenarios K]
+// [--terminal-value last-month|none]`: what one offer
 // adds to the current portfolio across the cone: change in expected value
 // and in CVaR with its distribution, breakeven price, price-performance month
 // by month per workload class, the share of its chip-hours the allocation
@@ -35,6 +36,7 @@ struct EvaluateFlags {
   std::string method = "auto";
   int threads = 0;
   int scenarios = 0;
+  std::string terminal_value = "last-month";
 };
 
 std::string Cost(double usd) { return std::isfinite(usd) ? Money(usd) : "-"; }
@@ -49,10 +51,21 @@ std::string Text(const OfferEvaluation& e) {
                                         : std::string()) +
          " at " + Money(e.usd_per_chip_hour) + " a chip-hour), " + std::to_string(e.months_in_horizon) +
          " planned months, " + std::to_string(e.scenario_names.size()) + " scenarios\n";
-  if (e.payment_share_in_horizon < 0.995)
-    out += "valued on " + std::to_string(e.months_in_horizon) + " of its " +
-           std::to_string(e.contract_months) + " months (" + Percent(e.payment_share_in_horizon) +
-           " of its payments); the rest of the term is outside the planned months and not valued\n";
+  if (e.payment_share_in_horizon < 0.995) {
+    out += "whole term: " + std::to_string(e.months_in_horizon) + " of its " +
+           std::to_string(e.contract_months) + " months planned (" + Percent(e.payment_share_in_horizon) +
+           " of its payments)";
+    if (e.terminal_value_rule == "none")
+      out += "; the rest is not valued (--terminal-value none)\n";
+    else
+      out += "; the " + std::to_string(e.terminal_months) + " months after (--terminal-value " +
+             e.terminal_value_rule + ": it adds " + Money(e.terminal_usd_per_usable_chip_hour) +
+             " a usable chip-hour to the last planned month, halving every " +
+             Fixed(kTerminalValueHalvingMonths, 1) + " months) are worth " + Money(e.terminal_value_usd) +
+             " and pay " + Money(e.terminal_payments_usd) + ": " +
+             Money(e.terminal_value_usd - e.terminal_payments_usd) + " of the expected value change " +
+             Money(e.expected_value_change_usd) + "\n";
+  }
   out += "\nAdded to the current portfolio (committed contracts and on-demand fallbacks)\n";
   std::vector<std::vector<std::string>> rows = {
       {"objective", Money(e.objective_change_usd)},
@@ -75,6 +88,10 @@ std::string Text(const OfferEvaluation& e) {
                               ? "above " + Money(*e.breakeven_at_least_usd_per_chip_hour) + " a chip-hour"
                               : "none (no use for it)"},
   };
+  if (e.terminal_months > 0) {  // before "expected value", which adds them
+    rows.insert(rows.begin() + 5, {"terminal value", Money(e.terminal_value_usd)});
+    rows.insert(rows.begin() + 6, {"terminal payments", Money(e.terminal_payments_usd)});
+  }
   out += Table({"change", "value"}, rows);
 
   out += "\nCan it be deployed productively? Share of its usable chip-hours the allocation uses\n";
@@ -155,6 +172,11 @@ nlohmann::json Json(const OfferEvaluation& e) {
           {"months_in_horizon", e.months_in_horizon},
           {"contract_months", e.contract_months},
           {"payment_share_in_horizon", e.payment_share_in_horizon},
+          {"terminal_value_rule", e.terminal_value_rule},
+          {"terminal_months", e.terminal_months},
+          {"terminal_value_usd", e.terminal_value_usd},
+          {"terminal_payments_usd", e.terminal_payments_usd},
+          {"terminal_usd_per_usable_chip_hour", e.terminal_usd_per_usable_chip_hour},
           {"cost_usd", e.cost_usd},
           {"objective_change_usd", e.objective_change_usd},
           {"expected_value_change_usd", e.expected_value_change_usd},
@@ -214,6 +236,9 @@ int RunEvaluate(const EvaluateFlags& f) {
   auto method = ParseMethod(f.method);
   if (!method.ok()) return fail(method.status());
   o.solve.method = *method;
+  auto terminal = ParseTerminalValueRule(f.terminal_value);
+  if (!terminal.ok()) return fail(terminal.status());
+  o.terminal_value = *terminal;
   o.solve.threads = f.threads;
   o.solve.comm = comm.get();
   if (f.quantity >= 0) o.quantity = f.quantity;
@@ -280,6 +305,10 @@ void AddEvaluateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("--scenarios", flags->scenarios, "Representative scenarios (overrides plan.scenarios)");
+  cmd->add_option("--terminal-value", flags->terminal_value,
+                  "How the offer's months after the horizon are judged: last-month (default, see "
+                  "docs/plan.md) or none")
+      ->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = RunEvaluate(*flags); });
 }
 

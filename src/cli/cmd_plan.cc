@@ -1,11 +1,9 @@
 // `fungible plan SPEC [--json FILE|-] [--csv DIR] [--quiet] [--method auto|extensive|decomposition]
 // [--threads N] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
-// [--no-mismatch] [--no-decision-values]`: which offers to sign, and what that plan does across the
-// cone of demand (two-stage stochastic program over the reduced scenarios).
-// Under mpirun, the fungible-mpi binary spreads the scenario subproblems over
-// the ranks; rank 0 prints.
-// Exit codes: 0 planned, 2 usage or spec error, 3 no plan meets the cash
-// floor, 1 solver failure.
+// [--no-mismatch] [--no-decision-values] [--terminal-value last-month|none]`: which offers to sign, and what
+// that plan does across the cone of demand (two-stage stochastic program over the reduced scenarios). Under
+// mpirun, the fungible-mpi binary spreads the scenario subproblems over the ranks; rank 0 prints. Exit codes:
+// 0 planned, 2 usage or spec error, 3 no plan meets the cash floor, 1 solver failure.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +33,7 @@ struct PlanFlags {
   int scenarios = 0;
   double gap = 1e-6;
   bool no_vss = false, no_evpi = false, no_mismatch = false, no_decision_values = false;
+  std::string terminal_value = "last-month";
 };
 
 // The cash path: operating costs and financing, cash at P10 / P50 / P90 at a
@@ -63,6 +62,48 @@ std::string CashText(const PlanReport& r) {
   return out;
 }
 
+// The first lines' account of the months after the horizon: the rule, its
+// share of the expected value, and each deal's months, payments and value
+// inside and after the planned months.
+std::string WholeTermText(const PlanReport& r) {
+  std::string out;
+  std::vector<const OfferDecision*> longer;
+  for (const auto& d : r.offers)
+    if (!d.on_demand && d.payment_share_in_horizon < 0.995) longer.push_back(&d);
+  if (longer.empty()) return out;
+  if (r.terminal_value_rule == "none") {
+    out += "whole term: not valued (--terminal-value none): each deal is judged on the planned months only\n";
+  } else {
+    const double net = r.terminal_value_usd.mean - r.terminal_payments_usd.mean;
+    out +=
+        "whole term (--terminal-value " + r.terminal_value_rule +
+        "): a deal's months after the horizon are worth, per usable chip-hour, what signing the whole offer "
+        "adds to the scenario's last planned month per usable chip-hour, halving every " +
+        Fixed(kTerminalValueHalvingMonths, 1) +
+        " months (GPU price-performance, Epoch AI 2022), less its exact payments: terminal value " +
+        Money(r.terminal_value_usd.mean) + " - payments " + Money(r.terminal_payments_usd.mean) + " = " +
+        Money(net) + " of the expected value " + Money(r.value_usd.mean) +
+        (std::fabs(r.value_usd.mean) > 0 ? " (" + Percent(net / std::fabs(r.value_usd.mean)) + ")" : "") +
+        "\n";
+  }
+  for (const OfferDecision* d : longer) {
+    out += "  " + d->id + ": " + std::to_string(d->months_in_horizon) + " of its " +
+           std::to_string(d->contract_months) + " months planned (" + Percent(d->payment_share_in_horizon) +
+           " of its payments)";
+    if (r.terminal_value_rule != "none" && d->sign)
+      out += "; as signed, " + Money(d->cost_usd_per_chip * d->chips) + " paid inside, after: worth " +
+             Money(d->terminal_value_usd) + ", paid " + Money(d->terminal_payments_usd) + " (" +
+             Money(d->terminal_usd_per_usable_chip_hour) + " a usable chip-hour in the last planned month)";
+    else if (r.terminal_value_rule != "none")
+      out += "; not signed: after the horizon a chip would be worth " +
+             Money(d->terminal_value_usd_per_chip) + " and pay " + Money(d->terminal_payment_usd_per_chip);
+    else
+      out += "; the rest of its term is not valued";
+    out += "\n";
+  }
+  return out;
+}
+
 std::string Summary(const Fleet& fleet, const PlanReport& r) {
   std::string out;
   out += "fungible plan: " + r.fleet + ", " + std::to_string(r.months) + " months from " +
@@ -72,10 +113,13 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   else if (r.drawn_scenarios > 0)
     out += " (all drawn)";
   out += "\n";
-  out += "objective: expected value (cash profit + imputed value of development, research and internal use)";
+  out += "objective: expected value (cash profit + imputed value of development, research and internal use" +
+         std::string(r.terminal_value_rule != "none" ? " + deals' terminal value - terminal payments" : "") +
+         ")";
   if (r.risk_aversion > 0)
     out += " - " + Fixed(r.risk_aversion, 2) + " x CVaR " + Fixed(100 * r.cvar_alpha, 0) + "% of loss";
   out += "; solved by " + MethodText(r.solution) + "\n";
+  out += WholeTermText(r);
 
   out += "\nOffers\n";
   if (r.offers.empty())
@@ -91,14 +135,6 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   }
   if (!rows.empty())
     out += Table({"offer", "provider", "kind", "chip", "sign", "of max", "cost/chip", "value/chip"}, rows);
-  std::string partial;
-  for (const auto& d : r.offers)
-    if (!d.on_demand && d.payment_share_in_horizon < 0.995)
-      partial += std::string(partial.empty() ? "" : "; ") + d.id + " " + std::to_string(d.months_in_horizon) +
-                 " of its " + std::to_string(d.contract_months) + " months (" +
-                 Percent(d.payment_share_in_horizon) + " of its payments)";
-  if (!partial.empty())
-    out += "  valued on the planned months only: " + partial + "; the rest of each term is not valued\n";
   for (const auto& d : r.offers) {
     out += "  " + d.id + ": " + d.why + "\n";
     for (const auto& u : d.options)
@@ -118,6 +154,11 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   spread("compute cost", r.compute_cost_usd, money);
   spread("cash profit", r.cash_profit_usd, money);
   spread("imputed value", r.imputed_value_usd, money);
+  if (r.terminal_value_rule != "none" &&
+      (r.terminal_payments_usd.mean > 0 || r.terminal_value_usd.mean != 0)) {
+    spread("terminal value", r.terminal_value_usd, money);
+    spread("terminal payments", r.terminal_payments_usd, money);
+  }
   spread("value", r.value_usd, money);
   spread("utilization", r.utilization, percent);
   spread("unserved demand", r.unserved_share, percent);
@@ -128,7 +169,11 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
          Fixed(r.cash_return_on_compute, 2) + "x)\n";
   out +=
       "  cash profit = token revenue - compute cost; imputed value = development, research and internal "
-      "use at their bids (not cash); value = the two together, what the plan maximises\n";
+      "use at their bids (not cash); value = the two together" +
+      std::string(r.terminal_value_rule != "none"
+                      ? " with the signed deals' terminal value less terminal payments"
+                      : "") +
+      ", what the plan maximises\n";
   out += "  P(unserved > " + Percent(r.unserved_share_limit) +
          " of demand) = " + Percent(r.probability_unserved_over_limit) + "\n";
   if (r.cash_floor_usd)
@@ -160,7 +205,9 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
     out += Table(header, rows);
     header.pop_back();
     rows.clear();
-    out += "  value (cash profit + imputed)\n";
+    out += r.terminal_value_rule != "none"
+               ? "  value (cash profit + imputed + terminal value - terminal payments)\n"
+               : "  value (cash profit + imputed)\n";
     for (size_t i = 0; i < m.points.size(); ++i) {
       std::vector<std::string> row = {m.points[i]};
       for (size_t j = 0; j < m.points.size(); ++j) row.push_back(Money(m.value_usd[i][j]));
@@ -200,6 +247,9 @@ int RunPlanCommand(const PlanFlags& f) {
   o.evpi = !f.no_evpi;
   o.mismatch = !f.no_mismatch;
   o.decision_values = !f.no_decision_values;
+  auto terminal = ParseTerminalValueRule(f.terminal_value);
+  if (!terminal.ok()) return speak ? ReportError(terminal.status()) : ExitCodeFor(terminal.status());
+  o.terminal_value = *terminal;
   // Progress on rank 0 only.
   Progress progress("plan", f.quiet || !speak);
   std::string current_step;
@@ -263,6 +313,10 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-mismatch", flags->no_mismatch, "Skip the P10/P50/P90 mismatch table");
   cmd->add_flag("--no-decision-values", flags->no_decision_values,
                 "Skip valuing each all-or-nothing decision against its opposite (one solve per such offer)");
+  cmd->add_option("--terminal-value", flags->terminal_value,
+                  "How deals' months after the horizon are judged: last-month (each scenario's last planned "
+                  "month carried forward, see docs/plan.md) or none (the planned months only)")
+      ->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = RunPlanCommand(*flags); });
 }
 

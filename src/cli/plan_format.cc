@@ -92,6 +92,12 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
               {"contract_months", d.contract_months},
               {"months_in_horizon", d.months_in_horizon},
               {"payment_share_in_horizon", d.payment_share_in_horizon},
+              {"terminal_months", d.terminal_months},
+              {"terminal_value_usd", d.terminal_value_usd},
+              {"terminal_payments_usd", d.terminal_payments_usd},
+              {"terminal_value_usd_per_chip", d.terminal_value_usd_per_chip},
+              {"terminal_payment_usd_per_chip", d.terminal_payment_usd_per_chip},
+              {"terminal_usd_per_usable_chip_hour", d.terminal_usd_per_usable_chip_hour},
               {"marginal_value_usd_per_chip", d.value_usd_per_chip},
               {"marginal_net_usd_per_chip", d.net_usd_per_chip},
               {"pool_utilization", d.pool_utilization},
@@ -118,6 +124,10 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
   j["cash_profit_usd"] = SpreadJson(r.cash_profit_usd);
   j["imputed_value_usd"] = SpreadJson(r.imputed_value_usd);
   j["value_usd"] = SpreadJson(r.value_usd);
+  j["terminal_value"] = {{"rule", r.terminal_value_rule},
+                         {"halving_months", kTerminalValueHalvingMonths},
+                         {"value_usd", SpreadJson(r.terminal_value_usd)},
+                         {"payments_usd", SpreadJson(r.terminal_payments_usd)}};
   j["utilization"] = SpreadJson(r.utilization);
   j["unserved_share"] = SpreadJson(r.unserved_share);
   j["min_cash_usd"] = SpreadJson(r.min_cash_usd);
@@ -166,6 +176,8 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
               {"cost_usd", o.cost_usd},
               {"cash_profit_usd", o.cash_profit_usd()},
               {"imputed_value_usd", o.bid_value_usd},
+              {"terminal_value_usd", o.terminal_value_usd},
+              {"terminal_payments_usd", o.terminal_payments_usd},
               {"utilization", o.utilization()},
               {"unserved_share", o.unserved_share()},
               {"min_cash_usd", o.min_cash_usd},

@@ -423,6 +423,10 @@ void LpSolver::SetColumnBounds(int column, double lb, double ub) {
 }
 void LpSolver::SetColumnUpper(int column, double ub) { clp_->setColumnUpper(column, ToCoin(ub)); }
 void LpSolver::SetRowUpper(int row, double ub) { clp_->setRowUpper(row, ToCoin(ub)); }
+void LpSolver::SetObjective(int column, double c) { clp_->setObjectiveCoefficient(column, c); }
+void LpSolver::SetCoefficient(int row, int column, double value) {
+  clp_->modifyCoefficient(row, column, value, /*keepZero=*/true);
+}
 
 Status LpSolver::AppendRows(const LpModel& model, int first_row) {
   const int nr = model.num_rows();

@@ -112,6 +112,9 @@ class LpSolver {
   void SetColumnBounds(int column, double lb, double ub);
   void SetColumnUpper(int column, double ub);
   void SetRowUpper(int row, double ub);
+  // An objective coefficient, and a matrix coefficient (inserted when absent).
+  void SetObjective(int column, double c);
+  void SetCoefficient(int row, int column, double value);
   // Appends rows [first_row, model.num_rows()) of `model` (a model whose
   // columns are this solver's), coefficients in the order they were added.
   Status AppendRows(const LpModel& model, int first_row);

@@ -221,8 +221,10 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
     if (j < 0) continue;
     const int q = link_col[j];
     const OfferMoney money = SignedMoney(pr, o);
-    lp.columns[q].obj += weight * S * money.cost_per_chip_usd;
-    lp.AddCoefficient(b.value_row, q, money.cost_per_chip_usd * S);
+    // The months after the horizon: terminal value less terminal payments.
+    const double terminal = TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
+    lp.columns[q].obj += weight * S * (money.cost_per_chip_usd - terminal);
+    lp.AddCoefficient(b.value_row, q, (money.cost_per_chip_usd - terminal) * S);
     for (int t = 0; t < T; ++t) {
       if (o.landed[t] > 0) lp.AddCoefficient(a.capacity_row[o.pool][t], q, -o.availability * o.landed[t]);
       if (cash && money.cash_per_chip[t] != 0) lp.AddCoefficient(cash_row[t], q, money.cash_per_chip[t] * S);
@@ -289,6 +291,17 @@ ScenarioBounds BoundsFor(const PlanProblem& pr, const PlanScenario& s, const Blo
         if (a.bid_col[w][k][t] >= 0)
           out.col_upper.emplace_back(a.bid_col[w][k][t],
                                      pr.instance.workloads[w].bids[k].effective_chips * s.bid_multiple[w][t]);
+  // A block built with weight 1 (a Benders subproblem): the links' terminal
+  // net is this scenario's.
+  for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
+    const int j = pr.link_of_offer(static_cast<int>(oi));
+    if (j < 0 || s.terminal_usd_per_usable_chip_hour.empty()) continue;
+    const double c = (SignedMoney(pr, pr.offers[oi]).cost_per_chip_usd -
+                      TerminalNetUsdPerChip(pr, s, static_cast<int>(oi))) *
+                     kUsdScale;
+    out.col_objective.emplace_back(b.link_col[j], pr.settings.cash_feasibility_only ? 0.0 : c);
+    out.coefficients.push_back({b.value_row, b.link_col[j], c});
+  }
   return out;
 }
 
@@ -303,6 +316,9 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
   out.pool_used_chip_hours.assign(P, 0.0);
   out.pool_capacity_chip_hours.assign(P, 0.0);
   out.pool_used_by_month.assign(P, std::vector<double>(T, 0.0));
+  out.pool_value_last_month_usd.assign(P, 0.0);
+  out.pool_usable_last_month_chip_hours.assign(P, 0.0);
+  std::vector<std::vector<double>> last_month_chip_hours(P, std::vector<double>(W, 0.0));  // [p][w]
   std::vector<double> cash_in(T, 0.0), cash_out(T, 0.0);
   std::vector<std::vector<double>> served(M, std::vector<double>(T, 0.0));
   double per_use_cost = 0;
@@ -323,6 +339,10 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
         out.used_chip_hours += chip_hours;
         out.pool_used_chip_hours[p] += chip_hours;
         out.pool_used_by_month[p][t] += chip_hours;
+        if (t == T - 1) {
+          out.pool_value_last_month_usd[p] += rev - use;
+          last_month_chip_hours[p][w] += chip_hours;
+        }
         const int m = base.workloads[w].served_model;
         if (m >= 0) served[m][t] += TokensPerChipHour(pr, p, w, t) * chip_hours;
       }
@@ -332,15 +352,30 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
       out.demand_output_tokens += s.demand_output_tokens[m][t];
       out.served_output_tokens += std::min(served[m][t], s.demand_output_tokens[m][t]);
     }
-  for (int w = 0; w < W; ++w)
+  for (int w = 0; w < W; ++w) {
+    double last_month_bids = 0;
     for (size_t k = 0; k < a.bid_col[w].size(); ++k)
       for (int t = 0; t < T; ++t)
-        if (a.bid_col[w][k][t] >= 0)
-          out.bid_value_usd += std::max(0.0, x[a.bid_col[w][k][t]]) *
-                               base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t];
-  for (int p = 0; p < P; ++p)
+        if (a.bid_col[w][k][t] >= 0) {
+          const double v = std::max(0.0, x[a.bid_col[w][k][t]]) *
+                           base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t];
+          out.bid_value_usd += v;
+          if (t == T - 1) last_month_bids += v;
+        }
+    // The last month's bid value goes to the pools in proportion to the
+    // chip-hours they gave the class.
+    double chip_hours = 0;
+    for (int p = 0; p < P; ++p) chip_hours += last_month_chip_hours[p][w];
+    if (chip_hours > 0)
+      for (int p = 0; p < P; ++p)
+        out.pool_value_last_month_usd[p] += last_month_bids * last_month_chip_hours[p][w] / chip_hours;
+  }
+  for (int p = 0; p < P; ++p) {
     for (int t = 0; t < T; ++t)
       out.pool_capacity_chip_hours[p] += base.pools[p].capacity_chips[t] * pr.hours[t];
+    if (T > 0)
+      out.pool_usable_last_month_chip_hours[p] = base.pools[p].capacity_chips[T - 1] * pr.hours[T - 1];
+  }
 
   double offer_cost = 0;
   out.option_chips.assign(pr.offers.size(), {});
@@ -352,6 +387,11 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
     const double q = x[b.link_col[j]];
     const OfferMoney money = SignedMoney(pr, o);
     offer_cost += money.cost_per_chip_usd * q;
+    if (s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size()) {
+      out.terminal_value_usd +=
+          s.terminal_usd_per_usable_chip_hour[oi] * o.terminal_usable_chip_hours_per_chip * q;
+      out.terminal_payments_usd += o.terminal_payment_usd_per_chip * q;
+    }
     std::vector<double> landed(T, 0.0);
     for (int t = 0; t < T; ++t) {
       cash_out[t] += money.cash_per_chip[t] * q;
@@ -375,11 +415,15 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
     }
     for (int t = 0; t < T; ++t)
       out.pool_capacity_chip_hours[o.pool] += o.availability * std::max(0.0, landed[t]) * pr.hours[t];
+    if (T > 0)
+      out.pool_usable_last_month_chip_hours[o.pool] +=
+          o.availability * std::max(0.0, landed[T - 1]) * pr.hours[T - 1];
   }
   for (double v : out.pool_capacity_chip_hours) out.capacity_chip_hours += v;
   const double committed = CommittedTotal(pr);
   out.cost_usd = committed + offer_cost + per_use_cost;
-  out.value_usd = out.revenue_usd + out.bid_value_usd - out.cost_usd;
+  out.value_usd =
+      out.revenue_usd + out.bid_value_usd - out.cost_usd + out.terminal_value_usd - out.terminal_payments_usd;
 
   double cash = pr.settings.initial_cash_usd;
   out.cash_usd.assign(T, 0.0);
@@ -412,7 +456,9 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
       out.cash_shortfall_usd_months * pr.settings.cash_shortfall_penalty;
   // The block's objective per unit weight, without the idle preference (a
   // solved subproblem reports the LP's own value instead).
-  double obj = -(out.revenue_usd + out.bid_value_usd - offer_cost - per_use_cost) + out.penalty_usd;
+  double obj = -(out.revenue_usd + out.bid_value_usd - offer_cost - per_use_cost + out.terminal_value_usd -
+                 out.terminal_payments_usd) +
+               out.penalty_usd;
   if (pr.has_cvar()) obj += pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) * out.cvar_excess_usd;
   out.objective = obj * kUsdScale;
   return out;
@@ -433,7 +479,9 @@ std::vector<double> ScenarioOutcome::Pack() const {
                            static_cast<double>(breach_months),
                            floor_shortfall_effective_chip_hours,
                            cvar_excess_usd,
-                           penalty_usd};
+                           penalty_usd,
+                           terminal_value_usd,
+                           terminal_payments_usd};
   auto put = [&](const std::vector<double>& xs) {
     v.push_back(static_cast<double>(xs.size()));
     v.insert(v.end(), xs.begin(), xs.end());
@@ -447,6 +495,8 @@ std::vector<double> ScenarioOutcome::Pack() const {
   for (const auto& xs : option_chips) put(xs);
   put(link_gradient);
   put(floor_shortfall_by_window);
+  put(pool_value_last_month_usd);
+  put(pool_usable_last_month_chip_hours);
   return v;
 }
 
@@ -469,6 +519,8 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   o.floor_shortfall_effective_chip_hours = next();
   o.cvar_excess_usd = next();
   o.penalty_usd = next();
+  o.terminal_value_usd = next();
+  o.terminal_payments_usd = next();
   auto get = [&](std::vector<double>& xs) {
     const size_t n = static_cast<size_t>(next());
     xs.clear();
@@ -483,6 +535,8 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   for (auto& xs : o.option_chips) get(xs);
   get(o.link_gradient);
   get(o.floor_shortfall_by_window);
+  get(o.pool_value_last_month_usd);
+  get(o.pool_usable_last_month_chip_hours);
   return o;
 }
 

@@ -61,9 +61,17 @@ PlanScenario ScenarioEnvelope(const PlanProblem& problem);
 
 // The bounds that carry scenario `s` into a block built on another scenario:
 // demand rows' upper bounds and bid columns' upper bounds.
+// With terminal values, also the signed-chip links' objective and value-row
+// coefficients (their terminal net differs by scenario).
 struct ScenarioBounds {
   std::vector<std::pair<int, double>> row_upper;
   std::vector<std::pair<int, double>> col_upper;
+  std::vector<std::pair<int, double>> col_objective;
+  struct Coefficient {
+    int row = 0, col = 0;
+    double value = 0;
+  };
+  std::vector<Coefficient> coefficients;
 };
 ScenarioBounds BoundsFor(const PlanProblem& problem, const PlanScenario& s, const BlockIndex& block);
 
@@ -83,12 +91,23 @@ struct ScenarioOutcome {
   int breach_months = 0;
   double floor_shortfall_effective_chip_hours = 0;
   double cvar_excess_usd = 0;  // u
+  // The signed offers' months after the horizon (terminal value rule; 0
+  // without): their value and their take-or-pay payments, in value_usd
+  // (value = cash profit + imputed + terminal value - terminal payments) but
+  // not in revenue, cost or cash, which stay inside the planned months.
+  double terminal_value_usd = 0;
+  double terminal_payments_usd = 0;
   double penalty_usd = 0;  // floor and cash shortfalls at their penalties (in the objective, not in value)
   std::vector<double> cash_usd;                         // [t], end of month
   std::vector<double> pool_used_chip_hours;             // [p]
   std::vector<double> pool_capacity_chip_hours;         // [p]
   std::vector<std::vector<double>> pool_used_by_month;  // [p][t] chip-hours
-  std::vector<std::vector<double>> option_chips;        // [o][k], chips added / removed
+  // The last planned month, per pool: what its chips earned (revenue less
+  // per-use cost, plus bid value in proportion to chip-hours) and its usable
+  // chip-hours; the terminal value rule reads them.
+  std::vector<double> pool_value_last_month_usd;
+  std::vector<double> pool_usable_last_month_chip_hours;
+  std::vector<std::vector<double>> option_chips;  // [o][k], chips added / removed
   std::vector<double> link_gradient;  // d objective / d link (millions of USD per chip); Benders only
   // Shortfall of each floor window (parallel to the block's floor rows: one
   // per floored class and month), effective chip-hours.

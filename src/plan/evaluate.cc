@@ -73,111 +73,107 @@ double Mean(const std::vector<double>& v, const std::vector<double>& p) {
   return m;
 }
 
-}  // namespace
-
-StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id,
-                                        const EvaluateOptions& options) {
-  if (fleet.FindOffer(offer_id) == nullptr) return EvaluateOfferOn(fleet, {}, offer_id, options);
-  auto layout = BuildPlanProblem(fleet);
-  if (!layout.ok()) return layout.status();
-  auto cone = DrawConeScenarios(fleet, *layout, {}, options.solve.threads);
-  if (!cone.ok()) return cone.status();
-  return EvaluateOfferOn(fleet, cone->representatives, offer_id, options);
+// The chips to sign: options.quantity in the offer's unit, within its limits.
+StatusOr<double> ChipsToSign(const Offer& offer, const PlanOffer& po, const EvaluateOptions& options) {
+  double chips = po.max_chips;
+  if (!options.quantity) return chips;
+  chips = *options.quantity * po.chips_per_unit;
+  if (*options.quantity < 0 || chips > po.max_chips * (1 + 1e-9))
+    return Status::Invalid("--quantity: expected between 0 and " + std::to_string(offer.quantity) + " " +
+                           QuantityUnitName(offer.unit) + " (the offer's quantity), got " +
+                           std::to_string(*options.quantity));
+  if (po.all_or_nothing && std::fabs(chips - po.max_chips) > 1e-9 * po.max_chips && chips > 0)
+    return Status::Invalid("--quantity: offer \"" + offer.id + "\" is all or nothing (" +
+                           std::to_string(offer.quantity) + " " + QuantityUnitName(offer.unit) + ")");
+  if (chips > 0 && chips < po.min_chips * (1 - 1e-9))
+    return Status::Invalid("--quantity: offer \"" + offer.id + "\" takes at least " +
+                           std::to_string(offer.min_quantity) + " " + QuantityUnitName(offer.unit));
+  return chips;
 }
 
-StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<PlanScenario>& scenarios,
-                                          const std::string& offer_id, const EvaluateOptions& options) {
-  const Offer* offer = fleet.FindOffer(offer_id);
-  if (offer == nullptr) {
-    std::string ids;
-    for (const auto& o : fleet.offers) ids += (ids.empty() ? "" : ", ") + o.id;
-    return Status::NotFound(fleet.file + ": no offer \"" + offer_id +
-                            "\" (offers: " + (ids.empty() ? "none" : ids) + ")");
-  }
-  const int index = static_cast<int>(offer - fleet.offers.data());
-  Fleet without = fleet;
-  without.offers.erase(without.offers.begin() + index);
-
-  auto layout = BuildPlanProblem(fleet);
-  if (!layout.ok()) return layout.status();
-  const PlanOffer& po = layout->offers[index];
-
-  double chips = po.max_chips;
-  if (options.quantity) {
-    chips = *options.quantity * po.chips_per_unit;
-    if (*options.quantity < 0 || chips > po.max_chips * (1 + 1e-9))
-      return Status::Invalid("--quantity: expected between 0 and " + std::to_string(offer->quantity) + " " +
-                             QuantityUnitName(offer->unit) + " (the offer's quantity), got " +
-                             std::to_string(*options.quantity));
-    if (po.all_or_nothing && std::fabs(chips - po.max_chips) > 1e-9 * po.max_chips && chips > 0)
-      return Status::Invalid("--quantity: offer \"" + offer_id + "\" is all or nothing (" +
-                             std::to_string(offer->quantity) + " " + QuantityUnitName(offer->unit) + ")");
-    if (chips > 0 && chips < po.min_chips * (1 - 1e-9))
-      return Status::Invalid("--quantity: offer \"" + offer_id + "\" takes at least " +
-                             std::to_string(offer->min_quantity) + " " + QuantityUnitName(offer->unit));
-  }
-
-  auto base = SolveSide(without, scenarios, "", 0, options.solve);
-  if (!base.ok()) return base.status();
-  auto with = SolveSide(fleet, scenarios, offer_id, chips, options.solve);
-  if (!with.ok()) return with.status();
-
-  OfferEvaluation ev;
-  ev.offer = offer_id;
-  for (const Side* side : {&*base, &*with}) {
-    if (side->solution.status == SolveStatus::kOptimal) continue;
-    ev.status = side->solution.status;  // an answer: say why, nothing to compare
-    ev.infeasibility = side->solution.infeasibility;
-    return ev;
-  }
-  ev.provider = offer->provider;
-  ev.kind = ContractKindName(offer->kind);
-  ev.chip_type = offer->chip_type;
-  ev.unit = QuantityUnitName(offer->unit);
-  ev.chips = chips;
-  ev.quantity_in_unit = po.chips_per_unit > 0 ? chips / po.chips_per_unit : 0;
-  ev.usd_per_chip_hour = po.usd_per_chip_hour;
-  const PlanProblem& pr = with->problem;
-  ev.months_in_horizon = po.months_in_horizon;
-  ev.contract_months = po.contract_months;
-  ev.payment_share_in_horizon = po.payment_share_in_horizon;
+// Scenario by scenario and in expectation: the portfolio with the offer
+// against the portfolio without it.
+void CompareSides(const std::vector<PlanScenario>& scenarios, const Side& base, const Side& with,
+                  OfferEvaluation& ev) {
   const size_t K = scenarios.size();
   std::vector<double> value_with, value_base;
   for (size_t s = 0; s < K; ++s) {
     ev.scenario_names.push_back(scenarios[s].name);
     ev.probability.push_back(scenarios[s].probability);
-    value_with.push_back(with->solution.outcomes[s].value_usd);
-    value_base.push_back(base->solution.outcomes[s].value_usd);
+    value_with.push_back(with.solution.outcomes[s].value_usd);
+    value_base.push_back(base.solution.outcomes[s].value_usd);
     ev.value_change_usd.push_back(value_with[s] - value_base[s]);
     if (ev.value_change_usd[s] < -1e-6 * std::max(1.0, std::fabs(value_base[s])))
       ev.probability_value_falls += ev.probability[s];
-    if (with->solution.outcomes[s].breached()) ev.probability_cash_breach_after += ev.probability[s];
-    if (base->solution.outcomes[s].breached()) ev.probability_cash_breach_before += ev.probability[s];
-    ev.unserved_share_after += ev.probability[s] * with->solution.outcomes[s].unserved_share();
-    ev.unserved_share_before += ev.probability[s] * base->solution.outcomes[s].unserved_share();
+    if (with.solution.outcomes[s].breached()) ev.probability_cash_breach_after += ev.probability[s];
+    if (base.solution.outcomes[s].breached()) ev.probability_cash_breach_before += ev.probability[s];
+    ev.unserved_share_after += ev.probability[s] * with.solution.outcomes[s].unserved_share();
+    ev.unserved_share_before += ev.probability[s] * base.solution.outcomes[s].unserved_share();
   }
   for (size_t s = 0; s < K; ++s) {
-    const ScenarioOutcome &w = with->solution.outcomes[s], &b = base->solution.outcomes[s];
+    const ScenarioOutcome &w = with.solution.outcomes[s], &b = base.solution.outcomes[s];
     ev.expected_revenue_change_usd += ev.probability[s] * (w.revenue_usd - b.revenue_usd);
     ev.expected_cost_change_usd += ev.probability[s] * (w.cost_usd - b.cost_usd);
     ev.expected_imputed_value_change_usd += ev.probability[s] * (w.bid_value_usd - b.bid_value_usd);
   }
-  ev.objective_change_usd = with->objective_usd - base->objective_usd;
+  ev.objective_change_usd = with.objective_usd - base.objective_usd;
   ev.expected_value_change_usd = Mean(value_with, ev.probability) - Mean(value_base, ev.probability);
-  const double alpha = pr.settings.cvar_alpha;
+  const double alpha = with.problem.settings.cvar_alpha;
   ev.cvar_loss_change_usd =
       CvarOfLossUsd(value_with, ev.probability, alpha) - CvarOfLossUsd(value_base, ev.probability, alpha);
   ev.value_change = WeightedSpread(ev.value_change_usd, ev.probability);
+}
 
-  // Price-performance and use, month by month.
+// The workload classes that can run on the offer's chip, and what a
+// chip-hour gives each; class_model[c]: its served model (-1 for the others).
+std::vector<ClassOnChip> ClassesOnChip(const Fleet& fleet, const PlanProblem& pr, const std::string& chip,
+                                       std::vector<int>& class_model) {
+  std::vector<ClassOnChip> out;
+  const ChipType* h100 = fleet.FindChip("h100-sxm");
+  if (h100 == nullptr) h100 = FindBuiltinChip("h100-sxm");
+  const double h100_pflops = h100 != nullptr ? h100->bf16_dense_flops / 1e15 : 0.9894;
+  const auto& inst = pr.instance;
+  for (size_t w = 0; w < inst.workloads.size(); ++w) {
+    bool eligible = false;
+    for (size_t p = 0; p < inst.pools.size(); ++p)
+      if (pr.pool_chip_type[p] == chip && IsEligible(inst, static_cast<int>(w), static_cast<int>(p)))
+        eligible = true;
+    if (!eligible) continue;
+    const WorkloadClass* wc = fleet.FindWorkload(inst.workloads[w].id);
+    ClassOnChip c;
+    c.id = inst.workloads[w].id;
+    c.kind = WorkloadKindName(inst.workloads[w].kind);
+    c.efficiency_h100_equiv = wc != nullptr ? wc->EfficiencyOn(chip).value_or(1.0) : 1.0;
+    const int m = inst.workloads[w].served_model;
+    if (m >= 0) {
+      c.unit = "million output tokens";
+      for (size_t p = 0; p < inst.pools.size(); ++p)
+        if (pr.pool_chip_type[p] == chip)
+          c.units_per_chip_hour = inst.models[m].output_tokens_per_s_per_chip[p] * 3600 / 1e6;
+    } else {
+      c.unit = "effective PFLOP-hour";
+      c.units_per_chip_hour = c.efficiency_h100_equiv * h100_pflops;
+    }
+    out.push_back(c);
+    class_model.push_back(m);
+  }
+  return out;
+}
+
+// Price-performance and use, month by month: the offer's added use of its
+// chip type in each scenario, its payments and its price per unit of work.
+void FillUse(const Fleet& fleet, const Side& base, const Side& with, int index, double chips,
+             OfferEvaluation& ev) {
+  const PlanProblem& pr = with.problem;
   const PlanOffer& wo = pr.offers[index];
+  const size_t K = ev.probability.size();
   std::vector<double> usable(pr.months, 0.0);  // usable chip-hours of the offer per month
   for (int t = 0; t < pr.months; ++t) usable[t] = wo.availability * wo.landed[t] * chips * pr.hours[t];
   const double usable_total = std::accumulate(usable.begin(), usable.end(), 0.0);
   std::vector<std::vector<double>> added(K);  // [s][t]: added use of the chip type
   for (size_t s = 0; s < K; ++s) {
-    const auto a = UsedByMonth(pr, with->solution.outcomes[s], offer->chip_type);
-    const auto b = UsedByMonth(base->problem, base->solution.outcomes[s], offer->chip_type);
+    const auto a = UsedByMonth(pr, with.solution.outcomes[s], wo.chip_type);
+    const auto b = UsedByMonth(base.problem, base.solution.outcomes[s], wo.chip_type);
     added[s].assign(pr.months, 0.0);
     double total = 0;
     for (int t = 0; t < pr.months; ++t) {
@@ -188,36 +184,8 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   }
   ev.used_share_spread = WeightedSpread(ev.used_share, ev.probability);
 
-  const ChipType* h100 = fleet.FindChip("h100-sxm");
-  if (h100 == nullptr) h100 = FindBuiltinChip("h100-sxm");
-  const double h100_pflops = h100 != nullptr ? h100->bf16_dense_flops / 1e15 : 0.9894;
-  const auto& inst = pr.instance;
   std::vector<int> class_model;  // [class]: served model, -1 for the others
-  for (size_t w = 0; w < inst.workloads.size(); ++w) {
-    bool eligible = false;
-    for (size_t p = 0; p < inst.pools.size(); ++p)
-      if (pr.pool_chip_type[p] == offer->chip_type &&
-          IsEligible(inst, static_cast<int>(w), static_cast<int>(p)))
-        eligible = true;
-    if (!eligible) continue;
-    const WorkloadClass* wc = fleet.FindWorkload(inst.workloads[w].id);
-    ClassOnChip c;
-    c.id = inst.workloads[w].id;
-    c.kind = WorkloadKindName(inst.workloads[w].kind);
-    c.efficiency_h100_equiv = wc != nullptr ? wc->EfficiencyOn(offer->chip_type).value_or(1.0) : 1.0;
-    const int m = inst.workloads[w].served_model;
-    if (m >= 0) {
-      c.unit = "million output tokens";
-      for (size_t p = 0; p < inst.pools.size(); ++p)
-        if (pr.pool_chip_type[p] == offer->chip_type)
-          c.units_per_chip_hour = inst.models[m].output_tokens_per_s_per_chip[p] * 3600 / 1e6;
-    } else {
-      c.unit = "effective PFLOP-hour";
-      c.units_per_chip_hour = c.efficiency_h100_equiv * h100_pflops;
-    }
-    ev.classes.push_back(c);
-    class_model.push_back(m);
-  }
+  ev.classes = ClassesOnChip(fleet, pr, wo.chip_type, class_model);
   const double per_use = wo.per_use_usd_per_chip_hour;
   for (int t = 0; t < pr.months; ++t) {
     if (wo.landed[t] <= 0) continue;
@@ -247,82 +215,85 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
     ev.cost_usd += mp.usd;
     ev.months.push_back(std::move(mp));
   }
+}
 
-  // Breakeven: the price at which the objective change crosses zero. It
-  // falls with the price, linearly unless options, use or the cash floor
-  // respond: bracket the root, then regula falsi (Illinois).
-  if (wo.usd_per_chip_hour > 0) {
-    auto change_at = [&](double factor) -> StatusOr<double> {
-      if (factor == 1.0) return ev.objective_change_usd;
-      FUNGIBLE_ASSIGN_OR_RETURN(const Side side, SolveSide(Repriced(fleet, index, factor), scenarios,
-                                                           offer_id, chips, options.solve));
-      if (side.solution.status != SolveStatus::kOptimal)  // the price changes no limit
-        return Status::Internal("evaluate: repriced offer " + offer_id + ": " + side.solution.infeasibility);
-      return side.objective_usd - base->objective_usd;
-    };
-    const double slope =
-        (1.0 + pr.settings.risk_aversion) * std::max(ev.cost_usd, 1.0);  // per unit of factor
-    const double tol = 1e-7 * std::max(1.0, std::fabs(base->objective_usd));
-    double lo = 1.0, hi = 1.0, f_lo = ev.objective_change_usd, f_hi = ev.objective_change_usd;
-    bool bracketed = false, none = false;
-    if (f_lo >= 0) {
-      double step = std::max(0.01, f_lo / slope);
-      for (int i = 0; i < kBreakevenIterations && !bracketed; ++i, step *= 2) {
-        hi = lo + step * 1.05;
-        auto f = change_at(hi);
-        if (!f.ok()) return f.status();
-        f_hi = *f;
-        if (f_hi <= 0) {
-          bracketed = true;
-        } else {
-          lo = hi;
-          f_lo = f_hi;
-        }
-      }
-    } else {
-      auto f = change_at(0.0);
-      if (!f.ok()) return f.status();
-      if (*f <= tol) {
-        none = true;
-      } else {
-        lo = 0.0;
-        f_lo = *f;
+// Breakeven: the price at which the objective change crosses zero. It falls
+// with the price, linearly unless options, use or the cash floor respond:
+// bracket the root, then regula falsi (Illinois).
+Status FindBreakeven(const Fleet& fleet, const std::vector<PlanScenario>& scenarios, int index, double chips,
+                     const Side& base, const PlanOffer& wo, const SolveOptions& options,
+                     OfferEvaluation& ev) {
+  if (wo.usd_per_chip_hour <= 0) return Status::Ok();
+  const std::string& offer_id = wo.id;
+  auto change_at = [&](double factor) -> StatusOr<double> {
+    if (factor == 1.0) return ev.objective_change_usd;
+    FUNGIBLE_ASSIGN_OR_RETURN(const Side side,
+                              SolveSide(Repriced(fleet, index, factor), scenarios, offer_id, chips, options));
+    if (side.solution.status != SolveStatus::kOptimal)  // the price changes no limit
+      return Status::Internal("evaluate: repriced offer " + offer_id + ": " + side.solution.infeasibility);
+    return side.objective_usd - base.objective_usd;
+  };
+  const double slope =
+      (1.0 + base.problem.settings.risk_aversion) * std::max(ev.cost_usd, 1.0);  // per unit of factor
+  const double tol = 1e-7 * std::max(1.0, std::fabs(base.objective_usd));
+  double lo = 1.0, hi = 1.0, f_lo = ev.objective_change_usd, f_hi = ev.objective_change_usd;
+  bool bracketed = false, none = false;
+  if (f_lo >= 0) {
+    double step = std::max(0.01, f_lo / slope);
+    for (int i = 0; i < kBreakevenIterations && !bracketed; ++i, step *= 2) {
+      hi = lo + step * 1.05;
+      FUNGIBLE_ASSIGN_OR_RETURN(f_hi, change_at(hi));
+      if (f_hi <= 0) {
         bracketed = true;
+      } else {
+        lo = hi;
+        f_lo = f_hi;
       }
     }
-    if (bracketed) {
-      int side = 0;
-      double root = lo - f_lo * (hi - lo) / (f_hi - f_lo);
-      for (int i = 0; i < kBreakevenIterations; ++i) {
-        root = lo - f_lo * (hi - lo) / (f_hi - f_lo);
-        if (std::fabs(f_lo) <= tol) root = lo;
-        if (std::fabs(f_hi) <= tol) root = hi;
-        if (std::fabs(f_lo) <= tol || std::fabs(f_hi) <= tol) break;
-        auto f = change_at(root);
-        if (!f.ok()) return f.status();
-        if (std::fabs(*f) <= tol) break;
-        if (*f > 0) {
-          lo = root;
-          f_lo = *f;
-          if (side == 1) f_hi /= 2;
-          side = 1;
-        } else {
-          hi = root;
-          f_hi = *f;
-          if (side == -1) f_lo /= 2;
-          side = -1;
-        }
-      }
-      ev.breakeven_usd_per_chip_hour = root * wo.usd_per_chip_hour;
+  } else {
+    FUNGIBLE_ASSIGN_OR_RETURN(const double f, change_at(0.0));
+    if (f <= tol) {
+      none = true;
+    } else {
+      lo = 0.0;
+      f_lo = f;
+      bracketed = true;
     }
-    if (!bracketed && !none) ev.breakeven_at_least_usd_per_chip_hour = lo * wo.usd_per_chip_hour;
   }
+  if (bracketed) {
+    int side = 0;
+    double root = lo - f_lo * (hi - lo) / (f_hi - f_lo);
+    for (int i = 0; i < kBreakevenIterations; ++i) {
+      root = lo - f_lo * (hi - lo) / (f_hi - f_lo);
+      if (std::fabs(f_lo) <= tol) root = lo;
+      if (std::fabs(f_hi) <= tol) root = hi;
+      if (std::fabs(f_lo) <= tol || std::fabs(f_hi) <= tol) break;
+      FUNGIBLE_ASSIGN_OR_RETURN(const double f, change_at(root));
+      if (std::fabs(f) <= tol) break;
+      if (f > 0) {
+        lo = root;
+        f_lo = f;
+        if (side == 1) f_hi /= 2;
+        side = 1;
+      } else {
+        hi = root;
+        f_hi = f;
+        if (side == -1) f_lo /= 2;
+        side = -1;
+      }
+    }
+    ev.breakeven_usd_per_chip_hour = root * wo.usd_per_chip_hour;
+  }
+  if (!bracketed && !none) ev.breakeven_at_least_usd_per_chip_hour = lo * wo.usd_per_chip_hour;
+  return Status::Ok();
+}
 
-  // The verdict, in a few plain sentences.
+// The verdict, in a few plain sentences.
+std::string Verdict(const OfferEvaluation& ev, const PlanOffer& wo, double chips) {
   std::string v;
   const bool worth = ev.objective_change_usd > 0;
   const std::string what =
-      offer_id + " (" + ev.provider + ", " +
+      ev.offer + " (" + ev.provider + ", " +
       (ev.unit == "mw" ? std::to_string(static_cast<long long>(std::llround(ev.quantity_in_unit))) + " MW = "
                        : "") +
       std::to_string(static_cast<long long>(std::llround(chips))) + " " + ev.chip_type + ")";
@@ -338,6 +309,10 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   }
   v += "; CVaR of loss " + std::string(ev.cvar_loss_change_usd <= 0 ? "falls" : "rises") + " by " +
        Usd(std::fabs(ev.cvar_loss_change_usd)) + ".";
+  if (ev.terminal_months > 0)
+    v += " Of the value change, its " + std::to_string(ev.terminal_months) +
+         " months after the horizon add " + Usd(ev.terminal_value_usd - ev.terminal_payments_usd) +
+         " (worth " + Usd(ev.terminal_value_usd) + ", paid " + Usd(ev.terminal_payments_usd) + ").";
   if (ev.breakeven_usd_per_chip_hour) {
     v += " Breakeven " + Usd(*ev.breakeven_usd_per_chip_hour) + " per chip-hour against " +
          Usd(ev.usd_per_chip_hour) + " offered.";
@@ -357,7 +332,94 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
     v += " It raises the chance of breaching the cash floor from " +
          Percent(ev.probability_cash_breach_before, 0) + " to " +
          Percent(ev.probability_cash_breach_after, 0) + ".";
-  ev.verdict = v;
+  return v;
+}
+
+}  // namespace
+
+StatusOr<OfferEvaluation> EvaluateOffer(const Fleet& fleet, const std::string& offer_id,
+                                        const EvaluateOptions& options) {
+  if (fleet.FindOffer(offer_id) == nullptr) return EvaluateOfferOn(fleet, {}, offer_id, options);
+  auto layout = BuildPlanProblem(fleet);
+  if (!layout.ok()) return layout.status();
+  auto cone = DrawConeScenarios(fleet, *layout, {}, options.solve.threads);
+  if (!cone.ok()) return cone.status();
+  return EvaluateOfferOn(fleet, cone->representatives, offer_id, options);
+}
+
+StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<PlanScenario>& scenarios,
+                                          const std::string& offer_id, const EvaluateOptions& options) {
+  const Offer* offer = fleet.FindOffer(offer_id);
+  if (offer == nullptr) {
+    std::string ids;
+    for (const auto& o : fleet.offers) ids += (ids.empty() ? "" : ", ") + o.id;
+    return Status::NotFound(fleet.file + ": no offer \"" + offer_id +
+                            "\" (offers: " + (ids.empty() ? "none" : ids) + ")");
+  }
+  const int index = static_cast<int>(offer - fleet.offers.data());
+  Fleet without = fleet;
+  without.offers.erase(without.offers.begin() + index);
+
+  auto layout = BuildPlanProblem(fleet);
+  if (!layout.ok()) return layout.status();
+  const PlanOffer& po = layout->offers[index];
+  FUNGIBLE_ASSIGN_OR_RETURN(const double chips, ChipsToSign(*offer, po, options));
+
+  std::vector<PlanScenario> plain = scenarios;  // without terminal values
+  for (auto& s : plain) s.terminal_usd_per_usable_chip_hour.clear();
+  auto base = SolveSide(without, plain, "", 0, options.solve);
+  if (!base.ok()) return base.status();
+  auto with = SolveSide(fleet, plain, offer_id, chips, options.solve);
+  if (!with.ok()) return with.status();
+  // The whole term: what the offer adds in the last planned month, per
+  // usable chip-hour, values its months after the horizon.
+  std::vector<PlanScenario> judged = plain;
+  if (options.terminal_value == TerminalValueRule::kLastMonth && po.terminal_months > 0 &&
+      with->solution.status == SolveStatus::kOptimal) {
+    const PlanProblem& pr = with->problem;
+    const auto rate = TerminalRates(pr, index, base->solution, with->solution, 0.0, chips);
+    for (size_t s = 0; s < judged.size(); ++s) {
+      judged[s].terminal_usd_per_usable_chip_hour.assign(pr.offers.size(), 0.0);
+      judged[s].terminal_usd_per_usable_chip_hour[index] = rate[s];
+    }
+    with = SolveSide(fleet, judged, offer_id, chips, options.solve);
+    if (!with.ok()) return with.status();
+  }
+
+  OfferEvaluation ev;
+  ev.offer = offer_id;
+  for (const Side* side : {&*base, &*with}) {
+    if (side->solution.status == SolveStatus::kOptimal) continue;
+    ev.status = side->solution.status;  // an answer: say why, nothing to compare
+    ev.infeasibility = side->solution.infeasibility;
+    return ev;
+  }
+  ev.provider = offer->provider;
+  ev.kind = ContractKindName(offer->kind);
+  ev.chip_type = offer->chip_type;
+  ev.unit = QuantityUnitName(offer->unit);
+  ev.chips = chips;
+  ev.quantity_in_unit = po.chips_per_unit > 0 ? chips / po.chips_per_unit : 0;
+  ev.usd_per_chip_hour = po.usd_per_chip_hour;
+  ev.months_in_horizon = po.months_in_horizon;
+  ev.contract_months = po.contract_months;
+  ev.payment_share_in_horizon = po.payment_share_in_horizon;
+  ev.terminal_value_rule = TerminalValueRuleName(options.terminal_value);
+  CompareSides(scenarios, *base, *with, ev);
+  if (options.terminal_value != TerminalValueRule::kNone) {
+    ev.terminal_months = po.terminal_months;
+    for (size_t s = 0; s < judged.size(); ++s) {
+      const double p = judged[s].probability;
+      ev.terminal_value_usd += p * with->solution.outcomes[s].terminal_value_usd;
+      ev.terminal_payments_usd += p * with->solution.outcomes[s].terminal_payments_usd;
+      if (judged[s].terminal_usd_per_usable_chip_hour.size() > static_cast<size_t>(index))
+        ev.terminal_usd_per_usable_chip_hour += p * judged[s].terminal_usd_per_usable_chip_hour[index];
+    }
+  }
+  FillUse(fleet, *base, *with, index, chips, ev);
+  const PlanOffer& wo = with->problem.offers[index];
+  FUNGIBLE_RETURN_IF_ERROR(FindBreakeven(fleet, judged, index, chips, *base, wo, options.solve, ev));
+  ev.verdict = Verdict(ev, wo, chips);
   return ev;
 }
 

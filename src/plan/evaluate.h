@@ -22,6 +22,10 @@ struct EvaluateOptions {
   SolveOptions solve;
   // Quantity to sign, in the offer's unit; nullopt = its whole quantity.
   std::optional<double> quantity;
+  // How the offer's months after the horizon are judged (plan.h): kLastMonth
+  // measures the last planned month with the offer signed, then solves again
+  // with its terminal value and payments.
+  TerminalValueRule terminal_value = TerminalValueRule::kLastMonth;
 };
 
 // One workload class that can run on the offer's chip, and what a chip-hour
@@ -60,8 +64,17 @@ struct OfferEvaluation {
   double usd_per_chip_hour = 0;
   int months_in_horizon = 0;            // planned months the contract covers
   int contract_months = 0;              // its whole term
-  double payment_share_in_horizon = 1;  // of its take-or-pay payments: the rest is not valued
-  double cost_usd = 0;                  // expected payment for the offer over the horizon
+  double payment_share_in_horizon = 1;  // of its take-or-pay payments inside the planned months
+  // The months after the horizon (terminal value rule, "none" leaves them
+  // out): expected value of its usable chip-hours, its exact payments, and
+  // the last planned month's expected value per usable chip-hour carried
+  // forward. In the value and objective changes, not in revenue or cost.
+  std::string terminal_value_rule = "none";
+  int terminal_months = 0;
+  double terminal_value_usd = 0;
+  double terminal_payments_usd = 0;
+  double terminal_usd_per_usable_chip_hour = 0;
+  double cost_usd = 0;  // expected payment for the offer over the horizon
   // Change from signing it (with - without), USD.
   double objective_change_usd = 0;  // in the plan's objective (value - penalties - lambda x CVaR)
   // Expected value = cash profit (revenue - compute cost) + imputed value

@@ -377,5 +377,122 @@ TEST(KnownAnswer, ContinuousEfficiencyGainIsTheMonthsAverage) {
   EXPECT_NEAR(pr->throughput_factor[0][1], std::pow(1.03, 744.0 / 730) * (std::exp(b) - 1) / b, 1e-5);
 }
 
+// Deals over their whole term (docs/plan.md): a 4-month all-or-nothing block
+// of 100 H100 (2027-01..04) on a 2-month plan (January 744 h, February
+// 672 h); March 744 h and April 720 h are the terminal months. The rule
+// last-month values a usable chip-hour there at what signing the block in
+// full adds to February's value over not signing it, per usable chip-hour it
+// adds in February, less 0.5^((k + 0.5) / 24.84) in month k after the
+// horizon, and charges the exact payments 1464 h x price.
+struct TermCase {
+  double price;
+  std::string committed;  // contracts and pools
+  std::vector<double> demand_chips;
+};
+
+PlanReport PlanTerm(const TermCase& c, TerminalValueRule rule, PlanMethod method) {
+  const std::string block =
+      "  - {id: block, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 100, divisible: false, "
+      "start: 2027-01-01, duration_months: 4, usd_per_chip_hour: " +
+      std::to_string(c.price) + "}\n";
+  auto pr = BuildPlanProblem(ParseOrDie(Spec(block, 2, "", c.committed)));
+  EXPECT_TRUE(pr.ok()) << pr.status().ToString();
+  pr->scenarios = {ChipsScenario(*pr, "only", 1.0, c.demand_chips)};
+  PlanRunOptions o;
+  o.vss = o.evpi = o.mismatch = false;
+  o.terminal_value = rule;
+  o.solve.method = method;
+  o.solve.threads = 1;
+  o.solve.relative_gap = 1e-7;
+  auto rep = PlanFromProblem(*pr, {}, o);
+  EXPECT_TRUE(rep.ok()) << rep.status().ToString();
+  return rep.ok() ? *rep : PlanReport{};
+}
+
+// Usable chip-hours of one chip in March and April, declined.
+double TerminalHours() {
+  return 744 * std::pow(0.5, 0.5 / kTerminalValueHalvingMonths) +
+         720 * std::pow(0.5, 1.5 / kTerminalValueHalvingMonths);
+}
+
+// Payments after the horizon exceed the value there. Demand 100 chips in
+// January, 50 in February, no other chips. Inside the horizon the block
+// earns 9 x (100 x 744 + 50 x 672) = $972,000 against 100 x 1416 h x $6 =
+// $849,600: +$122,400, signed when judged on the planned months alone.
+// In February the block adds 9 x 50 x 672 over not signing it, for 100 x
+// 672 usable chip-hours: $4.50 each. After the horizon the block is worth 100 x 4.5 x
+// TerminalHours() (= 100 x 4.5 x 1424.2 = $640,870) and pays 100 x 1464 x
+// $6 = $878,400: whole-term value 122,400 + 640,870 - 878,400 = -$115,130,
+// not signed; the decision value is that much.
+TEST(KnownAnswer, WholeTermRefusesADealWhoseTailPaysMoreThanItIsWorth) {
+  const TermCase c{6.0, "", {100, 50}};
+  const double in_horizon = 9 * (100 * 744 + 50 * 672) - 100 * 1416 * 6.0;
+  const double tail_value = 100 * 4.5 * TerminalHours(), tail_payments = 100 * 1464 * 6.0;
+  ASSERT_GT(in_horizon, 0);
+  ASSERT_GT(tail_payments, tail_value);
+  ASSERT_LT(in_horizon + tail_value - tail_payments, 0);
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    const PlanReport none = PlanTerm(c, TerminalValueRule::kNone, m);
+    ASSERT_EQ(none.offers.size(), 1u);
+    EXPECT_TRUE(none.offers[0].sign) << none.offers[0].why;
+    EXPECT_NEAR(none.objective_usd, in_horizon, 1.0);
+    EXPECT_EQ(none.terminal_value_rule, "none");
+    EXPECT_EQ(none.offers[0].terminal_payment_usd_per_chip, 0);
+
+    const PlanReport whole = PlanTerm(c, TerminalValueRule::kLastMonth, m);
+    ASSERT_EQ(whole.offers.size(), 1u);
+    const OfferDecision& d = whole.offers[0];
+    EXPECT_FALSE(d.sign) << d.why;
+    EXPECT_EQ(whole.terminal_value_rule, "last-month");
+    EXPECT_EQ(d.terminal_months, 2);
+    EXPECT_NEAR(d.terminal_usd_per_usable_chip_hour, 4.5, 1e-9);
+    EXPECT_NEAR(d.terminal_payment_usd_per_chip, 1464 * 6.0, 1e-6);
+    EXPECT_NEAR(d.terminal_value_usd_per_chip, 4.5 * TerminalHours(), 1e-6);
+    EXPECT_NEAR(whole.objective_usd, 0, 1.0);
+    ASSERT_TRUE(d.decision_value_usd.has_value());
+    EXPECT_NEAR(*d.decision_value_usd, -(in_horizon + tail_value - tail_payments), 1.0);
+  }
+}
+
+// And the other way: a committed pool of 100 H100 (to February) and demand
+// of 100 chips in January, 200 in February. Inside the horizon the block
+// earns only February's 100 extra chips: 9 x 100 x 672 = $604,800 against
+// 100 x 1416 x $5 = $708,000: -$103,200, not signed on the planned months.
+// In February the block adds 9 x 100 x 672 (the 100 chips of demand the
+// committed pool cannot serve) for 100 x 672 usable chip-hours: $9 each, so
+// after the horizon the block is worth 100 x 9 x TerminalHours() (= $1,281,741) and
+// pays 100 x 1464 x $5 = $732,000: whole-term value +$446,541, signed.
+TEST(KnownAnswer, WholeTermSignsADealWhoseTailIsWorthMoreThanItPays) {
+  const std::string committed = R"(contracts:
+  - {id: held, provider: y, kind: reserved, start: 2026-01-01, end: 2027-03-01, usd_per_chip_hour: 2.0}
+pools:
+  - {id: held-h100, chip_type: h100-sxm, chips: 100, region: us, contract: held, availability: 1.0}
+)";
+  const TermCase c{5.0, committed, {100, 200}};
+  const double in_horizon = 9 * 100 * 672 - 100 * 1416 * 5.0;
+  const double tail_value = 100 * 9 * TerminalHours(), tail_payments = 100 * 1464 * 5.0;
+  ASSERT_LT(in_horizon, 0);
+  ASSERT_GT(in_horizon + tail_value - tail_payments, 0);
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    const PlanReport none = PlanTerm(c, TerminalValueRule::kNone, m);
+    ASSERT_EQ(none.offers.size(), 1u);
+    EXPECT_FALSE(none.offers[0].sign) << none.offers[0].why;
+
+    const PlanReport whole = PlanTerm(c, TerminalValueRule::kLastMonth, m);
+    ASSERT_EQ(whole.offers.size(), 1u);
+    const OfferDecision& d = whole.offers[0];
+    EXPECT_TRUE(d.sign) << d.why;
+    EXPECT_NEAR(d.terminal_usd_per_usable_chip_hour, 9.0, 1e-6);
+    EXPECT_NEAR(d.terminal_value_usd, tail_value, 1e-3);
+    EXPECT_NEAR(d.terminal_payments_usd, tail_payments, 1e-6);
+    ASSERT_TRUE(d.decision_value_usd.has_value());
+    EXPECT_NEAR(*d.decision_value_usd, in_horizon + tail_value - tail_payments, 1.0);
+    EXPECT_NEAR(whole.terminal_value_usd.mean - whole.terminal_payments_usd.mean, tail_value - tail_payments,
+                1e-3);
+  }
+}
+
 }  // namespace
 }  // namespace fungible

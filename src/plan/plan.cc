@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "model/return_on_compute.h"
 #include "plan/subproblem.h"
@@ -168,6 +169,66 @@ CapitalNeed CapitalToRaise(const PlanProblem& pr, const std::vector<ScenarioOutc
   return c;
 }
 
+namespace {
+
+// The fleet's value in the last planned month of a scenario.
+double LastMonthValue(const ScenarioOutcome& o) {
+  double v = 0;
+  for (double x : o.pool_value_last_month_usd) v += x;
+  return v;
+}
+
+}  // namespace
+
+std::vector<double> TerminalRates(const PlanProblem& pr, int o, const ProgramSolution& without,
+                                  const ProgramSolution& with, double chips_without, double chips_with) {
+  std::vector<double> rate(pr.scenarios.size(), 0.0);
+  const PlanOffer& po = pr.offers[o];
+  const int T = pr.months;
+  if (T < 1) return rate;
+  const double added_chip_hours =
+      po.availability * po.landed[T - 1] * pr.hours[T - 1] * (chips_with - chips_without);
+  if (added_chip_hours <= 1e-9) return rate;  // nothing of it in the last month: nothing measured
+  for (size_t s = 0; s < rate.size() && s < with.outcomes.size() && s < without.outcomes.size(); ++s)
+    rate[s] = std::max(0.0, LastMonthValue(with.outcomes[s]) - LastMonthValue(without.outcomes[s])) /
+              added_chip_hours;
+  return rate;
+}
+
+Status SetTerminalValues(PlanProblem& pr, const ProgramSolution& plan, const SolveOptions& options,
+                         std::vector<PlanScenario>* paths) {
+  for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.assign(pr.offers.size(), 0.0);
+  PlanProblem plain = pr;
+  for (auto& s : plain.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
+  for (size_t o = 0; o < pr.offers.size(); ++o) {
+    const PlanOffer& po = pr.offers[o];
+    if (po.on_demand || po.terminal_months == 0) continue;
+    const double q = plan.chips[o];
+    // The plan with the offer at 0 and at its maximum: the plan is one side
+    // when it signed none or all of it.
+    const bool at_zero = q <= 1e-9 * std::max(1.0, po.max_chips);
+    const bool at_max = q >= po.max_chips * (1 - 1e-9);
+    std::vector<double> chips = plan.chips;
+    chips[o] = at_zero ? po.max_chips : 0.0;
+    FUNGIBLE_ASSIGN_OR_RETURN(const ProgramSolution other, SolveAdmissible(plain, Fixed(chips), options));
+    std::optional<ProgramSolution> both;
+    if (!at_zero && !at_max) {
+      chips[o] = po.max_chips;
+      FUNGIBLE_ASSIGN_OR_RETURN(both, SolveAdmissible(plain, Fixed(chips), options));
+    }
+    const ProgramSolution& low = at_zero ? plan : other;
+    const ProgramSolution& high = at_zero ? other : at_max ? plan : *both;
+    const auto rate = TerminalRates(plain, static_cast<int>(o), low, high, 0.0, po.max_chips);
+    for (size_t s = 0; s < pr.scenarios.size(); ++s)
+      pr.scenarios[s].terminal_usd_per_usable_chip_hour[o] = rate[s];
+  }
+  if (paths != nullptr) {
+    const PlanScenario mean = MeanScenario(pr, pr.scenarios);
+    for (auto& path : *paths) path.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
+  }
+  return Status::Ok();
+}
+
 std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSolution& sol) {
   std::vector<OfferDecision> out;
   const auto& outcomes = sol.outcomes;
@@ -201,6 +262,25 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
     d.contract_months = o.contract_months;
     d.months_in_horizon = o.months_in_horizon;
     d.payment_share_in_horizon = o.payment_share_in_horizon;
+    // Per chip, as the duals weigh it: a scenario in the CVaR tail (u > 0)
+    // counts its value 1 + lambda / (1 - alpha) times.
+    double terminal_net = 0;
+    if (!o.on_demand) {
+      d.terminal_months = o.terminal_months;
+      for (size_t si = 0; si < pr.scenarios.size(); ++si) {
+        const PlanScenario& s = pr.scenarios[si];
+        const bool tail = pr.has_cvar() && si < outcomes.size() && outcomes[si].cvar_excess_usd > 1e-6;
+        const double weight = 1.0 + (tail ? pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) : 0.0);
+        terminal_net += s.probability * weight * TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
+        if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) continue;
+        d.terminal_usd_per_usable_chip_hour += s.probability * s.terminal_usd_per_usable_chip_hour[oi];
+        d.terminal_payment_usd_per_chip = o.terminal_payment_usd_per_chip;
+      }
+      d.terminal_value_usd_per_chip =
+          d.terminal_usd_per_usable_chip_hour * o.terminal_usable_chip_hours_per_chip;
+      d.terminal_value_usd = d.terminal_value_usd_per_chip * d.chips;
+      d.terminal_payments_usd = d.terminal_payment_usd_per_chip * d.chips;
+    }
     const int j = pr.link_of_offer(static_cast<int>(oi));
     if (j >= 0) {
       double g = 0;
@@ -208,7 +288,7 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
         if (j < static_cast<int>(outcomes[s].link_gradient.size()))
           g += pr.scenarios[s].probability * outcomes[s].link_gradient[j];
       d.net_usd_per_chip = -g / kUsdScale;
-      d.value_usd_per_chip = d.net_usd_per_chip + d.cost_usd_per_chip;
+      d.value_usd_per_chip = d.net_usd_per_chip - terminal_net + d.cost_usd_per_chip;
     }
     for (size_t s = 0; s < outcomes.size(); ++s) {
       const double p = pr.scenarios[s].probability;
@@ -234,17 +314,22 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       d.options.push_back(u);
     }
     const std::string per_chip = " per chip over the horizon";
+    // The whole term: what a chip is worth and costs after the horizon.
+    std::string after;
+    if (d.terminal_payment_usd_per_chip > 0 || d.terminal_value_usd_per_chip != 0)
+      after = ", and after it " + Usd(d.terminal_value_usd_per_chip) + " against " +
+              Usd(d.terminal_payment_usd_per_chip) + " (" + std::to_string(o.terminal_months) + " months)";
     if (o.on_demand) {
       d.why = "fallback paid per use at " + Usd(o.usd_per_chip_hour) + " a chip-hour: the allocation uses " +
               Usd(d.expected_used_chip_hours).substr(1) + " chip-hours of it in expectation";
     } else if (!d.sign) {
       d.why = std::string(o.all_or_nothing ? "all or nothing, not worth it: " : "not signed: ") +
               "a chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against its cost of " +
-              Usd(d.cost_usd_per_chip);
+              Usd(d.cost_usd_per_chip) + after;
     } else if (d.chips >= o.max_chips * (1 - 1e-6)) {
       d.why = std::string(o.all_or_nothing ? "all or nothing, signed: " : "signed in full: ") +
               "one more chip would add " + Usd(d.value_usd_per_chip) + per_chip + " against " +
-              Usd(d.cost_usd_per_chip) + " (net " + Usd(d.net_usd_per_chip) + ")";
+              Usd(d.cost_usd_per_chip) + after + " (net " + Usd(d.net_usd_per_chip) + ")";
     } else if (at_cash_floor) {
       // At the floor the marginal value has a kink (a chip less is worth
       // more than its cost, a chip more costs the shortfall penalty); the
@@ -260,9 +345,53 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
   return out;
 }
 
-StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<PlanScenario>& paths,
+StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vector<PlanScenario>& given_paths,
                                      const PlanRunOptions& options) {
+  PlanProblem pr = problem;
+  std::vector<PlanScenario> paths = given_paths;
+  auto step = [&](const std::string& what) {
+    if (options.on_step) options.on_step(what);
+  };
+  const bool has_terminal_months = std::any_of(pr.offers.begin(), pr.offers.end(),
+                                               [](const PlanOffer& o) { return o.terminal_months > 0; });
+  const bool given = !pr.scenarios.empty() &&
+                     std::all_of(pr.scenarios.begin(), pr.scenarios.end(), [&](const PlanScenario& s) {
+                       return s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size();
+                     });
+  if (options.terminal_value == TerminalValueRule::kNone) {
+    for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
+    for (auto& s : paths) s.terminal_usd_per_usable_chip_hour.clear();
+  } else if (!given && has_terminal_months) {
+    // Measure each scenario's last planned month under the plan judged on
+    // the planned months alone.
+    step("terminal values: each deal's last planned month (" + std::to_string(pr.scenarios.size()) +
+         " scenarios)");
+    SolveOptions quiet = options.solve;
+    quiet.on_iteration = nullptr;
+    for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
+    auto measured = SolveAdmissible(pr, {}, quiet);
+    if (!measured.ok()) return measured.status().WithContext("the plan without terminal values");
+    FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(pr, *measured, quiet, &paths));
+    // The mismatch table's points: each its own, measured on its own plan.
+    for (auto& path : paths) {
+      if (!options.mismatch) break;
+      PlanScenario one = path;
+      one.terminal_usd_per_usable_chip_hour.clear();
+      PlanProblem single = WithScenarios(pr, {one});
+      const SolveOptions local = Local(quiet, options.solve.threads);
+      auto plan_for = SolveAdmissible(single, {}, local);
+      if (!plan_for.ok()) return plan_for.status().WithContext("the plan for " + path.name);
+      FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(single, *plan_for, local));
+      path.terminal_usd_per_usable_chip_hour = single.scenarios[0].terminal_usd_per_usable_chip_hour;
+    }
+  } else if (given) {
+    const PlanScenario mean = MeanScenario(pr, pr.scenarios);
+    for (auto& s : paths)
+      if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size())
+        s.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
+  }
   PlanReport rep;
+  rep.terminal_value_rule = TerminalValueRuleName(options.terminal_value);
   rep.fleet = pr.fleet_name;
   rep.start = pr.month_start.front();
   rep.months = pr.months;
@@ -274,9 +403,6 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   rep.cash_floor_usd = pr.settings.cash_floor_usd;
   rep.unserved_share_limit = pr.settings.unserved_share_limit;
 
-  auto step = [&](const std::string& what) {
-    if (options.on_step) options.on_step(what);
-  };
   // Only the plan itself reports its iterations.
   SolveOptions quiet = options.solve;
   quiet.on_iteration = nullptr;
@@ -297,9 +423,11 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
 
   rep.objective_usd = ObjectiveUsd(pr, rep.solution);
   rep.expected_value_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.value_usd; });
-  std::vector<double> value, revenue, cost, cash_profit, imputed, util, unserved, min_cash;
+  std::vector<double> value, revenue, cost, cash_profit, imputed, util, unserved, min_cash, tv, tp;
   for (const auto& o : out) {
     value.push_back(o.value_usd);
+    tv.push_back(o.terminal_value_usd);
+    tp.push_back(o.terminal_payments_usd);
     revenue.push_back(o.revenue_usd);
     cost.push_back(o.cost_usd);
     cash_profit.push_back(o.cash_profit_usd());
@@ -314,6 +442,8 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& pr, const std::vector<Pl
   rep.compute_cost_usd = WeightedSpread(cost, rep.probability);
   rep.cash_profit_usd = WeightedSpread(cash_profit, rep.probability);
   rep.imputed_value_usd = WeightedSpread(imputed, rep.probability);
+  rep.terminal_value_usd = WeightedSpread(tv, rep.probability);
+  rep.terminal_payments_usd = WeightedSpread(tp, rep.probability);
   rep.utilization = WeightedSpread(util, rep.probability);
   rep.unserved_share = WeightedSpread(unserved, rep.probability);
   rep.min_cash_usd = WeightedSpread(min_cash, rep.probability);

@@ -26,6 +26,13 @@ struct PlanRunOptions {
   // Value of each all-or-nothing (or minimum-quantity) decision: one more
   // solve per such offer, with the opposite decision.
   bool decision_values = true;
+  // How contract months after the planned ones are judged (docs/plan.md,
+  // "Deals over their whole term"). kLastMonth: a first solve without them,
+  // and one more per offer running past the horizon, measure each scenario's
+  // last planned month (SetTerminalValues); the plan is then solved with
+  // them, and each point of the mismatch table is measured the same way on
+  // its own plan. Scenarios that already carry terminal values keep theirs.
+  TerminalValueRule terminal_value = TerminalValueRule::kLastMonth;
   // Called as each step starts ("the plan", "VSS: ...", ...): progress for
   // the CLI. Never changes the result.
   std::function<void(const std::string& step)> on_step;
@@ -70,8 +77,18 @@ struct OfferDecision {
   int contract_months = 0;
   int months_in_horizon = 0;            // planned months the contract covers
   double payment_share_in_horizon = 1;  // of its take-or-pay payments
-  // Expected marginal value of one more signed chip over the horizon, gross
-  // (capacity it adds) and net of its cost: from the subproblems' duals.
+  // The contract's months after the horizon (terminal value rule), for the
+  // chips signed: expected value, exact payments; and a usable chip-hour's
+  // expected value in the last planned month the rule carries forward.
+  int terminal_months = 0;
+  double terminal_value_usd = 0;
+  double terminal_payments_usd = 0;
+  double terminal_usd_per_usable_chip_hour = 0;
+  double terminal_value_usd_per_chip = 0;    // expected, per signed chip
+  double terminal_payment_usd_per_chip = 0;  // exact, per signed chip
+  // Expected marginal value of one more signed chip: gross over the horizon
+  // (capacity it adds), and net over its whole term (less its cost, plus
+  // terminal value less terminal payments): from the subproblems' duals.
   double value_usd_per_chip = 0;
   double net_usd_per_chip = 0;
   double expected_used_chip_hours = 0;  // on-demand and own-pool offers: what the allocation uses
@@ -130,6 +147,11 @@ struct PlanReport {
   double return_on_compute = 0;
   double cash_return_on_compute = 0;
   Spread value_usd, revenue_usd, compute_cost_usd, cash_profit_usd, imputed_value_usd;
+  // The months of signed deals after the horizon (docs/plan.md, "Deals over
+  // their whole term"): value = cash profit + imputed + terminal value -
+  // terminal payments. The rule is TerminalValueRuleName's.
+  std::string terminal_value_rule = "none";
+  Spread terminal_value_usd, terminal_payments_usd;
   Spread utilization, unserved_share, min_cash_usd;
   // The cash path: end-of-month cash per planned month across the scenarios
   // (token revenue in, compute and operating costs out, financing in), the
@@ -159,6 +181,25 @@ StatusOr<PlanReport> RunPlan(const Fleet& fleet, const PlanRunOptions& options);
 StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem,
                                      const std::vector<PlanScenario>& quantile_paths,
                                      const PlanRunOptions& options);
+
+// The terminal value rule kLastMonth, for offer `o`: in each scenario, what
+// signing it adds in the last planned month — the fleet's value then
+// (revenue less per-use cost, plus bid value) with the offer at `chips_with`
+// less with it at `chips_without`, every other decision as solved — per
+// usable chip-hour it adds that month (0 when it adds none, or when the
+// value falls). `with` and `without` are solutions of `problem` without
+// terminal values.
+std::vector<double> TerminalRates(const PlanProblem& problem, int o, const ProgramSolution& without,
+                                  const ProgramSolution& with, double chips_without, double chips_with);
+
+// Sets every scenario's terminal_usd_per_usable_chip_hour for `plan` (the
+// first stage of a solution of `problem` without terminal values): for each
+// offer with months after the horizon, TerminalRates between the plan with
+// the offer at 0 and at its maximum (the plan itself on one side; one solve
+// for the other). `paths` (e.g. the mismatch table's points) get the
+// probability-weighted mean.
+Status SetTerminalValues(PlanProblem& problem, const ProgramSolution& plan, const SolveOptions& options,
+                         std::vector<PlanScenario>* paths = nullptr);
 
 // Decisions and their explanation for a solution of `problem`.
 std::vector<OfferDecision> DescribeOffers(const PlanProblem& problem, const ProgramSolution& solution);

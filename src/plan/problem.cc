@@ -57,6 +57,23 @@ double Quantile(std::vector<double> v, double q) {
 
 }  // namespace
 
+const char* TerminalValueRuleName(TerminalValueRule r) {
+  return r == TerminalValueRule::kLastMonth ? "last-month" : "none";
+}
+
+StatusOr<TerminalValueRule> ParseTerminalValueRule(const std::string& name) {
+  if (name == "last-month") return TerminalValueRule::kLastMonth;
+  if (name == "none") return TerminalValueRule::kNone;
+  return Status::Invalid("--terminal-value: expected last-month or none, got \"" + name + "\"");
+}
+
+double TerminalNetUsdPerChip(const PlanProblem& pr, const PlanScenario& s, int o) {
+  if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) return 0.0;
+  const PlanOffer& po = pr.offers[o];
+  return s.terminal_usd_per_usable_chip_hour[o] * po.terminal_usable_chip_hours_per_chip -
+         po.terminal_payment_usd_per_chip;
+}
+
 int PlanProblem::num_links() const {
   int n = 0;
   for (const auto& o : offers) n += o.on_demand ? 0 : 1;
@@ -203,6 +220,17 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
     }
     po.payment_share_in_horizon =
         contract_landed_hours > 0 ? horizon_landed_hours / contract_landed_hours : 1.0;
+    if (!po.on_demand)
+      for (int k = 0; AddMonths(pr.month_start[T], k) < o.End(); ++k) {
+        const UtcSeconds from = AddMonths(pr.month_start[T], k), to = AddMonths(pr.month_start[T], k + 1);
+        double landed_hours = 0;
+        Sample(from, to, [&](UtcSeconds at, double h) { landed_hours += OfferLandedAt(o, at) * h; });
+        if (landed_hours <= 0) continue;
+        ++po.terminal_months;
+        po.terminal_payment_usd_per_chip += po.usd_per_chip_hour * landed_hours;
+        po.terminal_usable_chip_hours_per_chip +=
+            po.availability * landed_hours * std::pow(0.5, (k + 0.5) / kTerminalValueHalvingMonths);
+      }
     for (const auto& opt : o.options) {
       PlanOffer::Option x;
       x.kind = opt.kind;
@@ -409,6 +437,11 @@ PlanScenario MeanScenario(const PlanProblem& pr, const std::vector<PlanScenario>
       for (int t = 0; t < T; ++t) mean.demand_output_tokens[m][t] += p * s.demand_output_tokens[m][t];
     for (size_t w = 0; w < W; ++w)
       for (int t = 0; t < T; ++t) mean.bid_multiple[w][t] += p * s.bid_multiple[w][t];
+    if (s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size()) {
+      mean.terminal_usd_per_usable_chip_hour.resize(pr.offers.size(), 0.0);
+      for (size_t o = 0; o < pr.offers.size(); ++o)
+        mean.terminal_usd_per_usable_chip_hour[o] += p * s.terminal_usd_per_usable_chip_hour[o];
+    }
   }
   return mean;
 }

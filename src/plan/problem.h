@@ -31,7 +31,29 @@ struct PlanScenario {
   // Bid quantities of each workload class scale by this (class growth from
   // the cone; 1 for classes without growth).
   std::vector<std::vector<double>> bid_multiple;  // [w][t]
+  // Terminal value (docs/plan.md, "Deals over their whole term"): what a
+  // usable chip-hour of each offer's chips is worth after the planned months
+  // in this scenario, USD, before the price-performance decline
+  // (PlanOffer::terminal_usable_chip_hours_per_chip carries it). Empty: the
+  // months after the horizon are not valued at all, neither their value nor
+  // their payments (--terminal-value none).
+  std::vector<double> terminal_usd_per_usable_chip_hour;  // [offer]
 };
+
+// How the months of a contract after the planned ones are judged.
+enum class TerminalValueRule {
+  kNone,       // not at all: value and payments inside the horizon only
+  kLastMonth,  // each scenario's last planned month, carried forward (docs/plan.md)
+};
+const char* TerminalValueRuleName(TerminalValueRule r);  // "none", "last-month"
+StatusOr<TerminalValueRule> ParseTerminalValueRule(const std::string& name);
+
+// A chip-hour's value halves every this many months after the horizon: GPU
+// FLOP/s per dollar of the GPUs used in machine learning doubles every 2.07
+// years (Hobbhahn & Besiroglu, "Trends in GPU price-performance", Epoch AI,
+// 2022, https://epoch.ai/blog/trends-in-gpu-price-performance), so the same
+// chip-hour buys half as much of the market's compute that much later.
+inline constexpr double kTerminalValueHalvingMonths = 2.07 * 12;
 
 // An offer compiled for the program. Quantities in chips.
 struct PlanOffer {
@@ -59,6 +81,15 @@ struct PlanOffer {
   int contract_months = 0;
   int months_in_horizon = 0;  // planned months the contract window touches
   double payment_share_in_horizon = 1;
+  // After the planned months (the terminal months), per signed chip: the
+  // take-or-pay payments, exact from the terms (price x landed chip-hours),
+  // and the usable chip-hours (availability x landed), each month weighted
+  // by the price-performance decline 0.5^(k / kTerminalValueHalvingMonths),
+  // k = months after the horizon's end (mid-month). Options exercised inside
+  // the horizon are taken not to change them.
+  int terminal_months = 0;
+  double terminal_payment_usd_per_chip = 0;
+  double terminal_usable_chip_hours_per_chip = 0;
   double prepayment_fraction = 0;
   double prepayment_usd_per_chip = 0;    // paid in month 0: fraction x the whole contract's price per chip
   double per_use_usd_per_chip_hour = 0;  // power billed on top, and the on-demand price
@@ -151,6 +182,10 @@ StatusOr<ConeScenarios> DrawConeScenarios(const Fleet& fleet, const PlanProblem&
 
 // The probability-weighted mean of `scenarios` as one scenario of probability 1.
 PlanScenario MeanScenario(const PlanProblem& problem, const std::vector<PlanScenario>& scenarios);
+
+// Terminal value less terminal payments of one signed chip of offer `o` in
+// scenario `s` (0 when `s` carries no terminal values).
+double TerminalNetUsdPerChip(const PlanProblem& problem, const PlanScenario& s, int o);
 
 // A copy of `problem` with only `scenarios` (probabilities renormalised).
 PlanProblem WithScenarios(const PlanProblem& problem, std::vector<PlanScenario> scenarios);

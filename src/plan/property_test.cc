@@ -251,7 +251,11 @@ TEST(PlanProperty, CashProfitIsRevenueLessCostAndValueAddsTheImputed) {
     const ScenarioOutcome& x = rep->solution.outcomes[s];
     EXPECT_LE(x.cash_profit_usd(), x.revenue_usd);
     EXPECT_DOUBLE_EQ(x.cash_profit_usd(), x.revenue_usd - x.cost_usd);
-    EXPECT_NEAR(x.value_usd, x.cash_profit_usd() + x.bid_value_usd, 1e-6 * std::fabs(x.value_usd) + 1e-3);
+    // Terminal value and payments (the deals' months after the horizon) are
+    // in value, once, and never in revenue, cost or cash profit.
+    EXPECT_NEAR(x.value_usd,
+                x.cash_profit_usd() + x.bid_value_usd + x.terminal_value_usd - x.terminal_payments_usd,
+                1e-6 * std::fabs(x.value_usd) + 1e-3);
     EXPECT_GT(x.bid_value_usd, 0) << "the small lab's development and research have bids";
     revenue += rep->probability[s] * x.revenue_usd;
     cost += rep->probability[s] * x.cost_usd;
@@ -260,11 +264,91 @@ TEST(PlanProperty, CashProfitIsRevenueLessCostAndValueAddsTheImputed) {
   EXPECT_NEAR(rep->revenue_usd.mean, revenue, 1e-6 * revenue);
   EXPECT_NEAR(rep->cash_profit_usd.mean, revenue - cost, 1e-6 * revenue);
   EXPECT_LE(rep->cash_profit_usd.mean, rep->revenue_usd.mean);
-  EXPECT_NEAR(rep->value_usd.mean, rep->cash_profit_usd.mean + rep->imputed_value_usd.mean, 1e-6 * revenue);
+  EXPECT_NEAR(rep->value_usd.mean,
+              rep->cash_profit_usd.mean + rep->imputed_value_usd.mean + rep->terminal_value_usd.mean -
+                  rep->terminal_payments_usd.mean,
+              1e-6 * revenue);
+  EXPECT_EQ(rep->terminal_value_rule, "last-month");
   EXPECT_DOUBLE_EQ(rep->return_on_compute,
                    ReturnOnCompute(rep->revenue_usd.mean + imputed, rep->compute_cost_usd.mean));
   EXPECT_DOUBLE_EQ(rep->cash_return_on_compute,
                    ReturnOnCompute(rep->revenue_usd.mean, rep->compute_cost_usd.mean));
+}
+
+// The small lab with terminal values measured from its plan on the planned
+// months (as PlanFromProblem does).
+PlanProblem WithTerminalValues(const PlanProblem& pr) {
+  PlanProblem out = pr;
+  const ProgramSolution measured = plan_test::SolveOrDie(pr, PlanMethod::kExtensive);
+  SolveOptions o;
+  o.method = PlanMethod::kExtensive;
+  o.threads = 1;
+  const Status st = SetTerminalValues(out, measured, o);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return out;
+}
+
+// Terminal value and payments are added once: the same first stage solved
+// with and without them differs in each scenario's value by exactly the
+// signed chips' terminal value less terminal payments (rate x declined
+// usable chip-hours x chips, and exact payments x chips), and in nothing
+// else (revenue, cost, cash).
+TEST(PlanProperty, TerminalValueAndPaymentsAreAddedOnce) {
+  const Case c = MakeCase();
+  const PlanProblem whole = WithTerminalValues(c.problem);
+  bool any_terminal = false;
+  for (const auto& o : whole.offers) any_terminal = any_terminal || o.terminal_months > 0;
+  ASSERT_TRUE(any_terminal) << "b200-more runs past the 12 planned months";
+  const ProgramSolution w = plan_test::SolveOrDie(whole, PlanMethod::kExtensive);
+  FirstStageBounds fixed;
+  fixed.lo = fixed.hi = w.chips;
+  const ProgramSolution n = plan_test::SolveOrDie(c.problem, PlanMethod::kExtensive, fixed);
+  ASSERT_EQ(w.outcomes.size(), n.outcomes.size());
+  for (size_t s = 0; s < w.outcomes.size(); ++s) {
+    SCOPED_TRACE(whole.scenarios[s].name);
+    double value = 0, payments = 0;
+    for (size_t o = 0; o < whole.offers.size(); ++o) {
+      if (whole.offers[o].on_demand) continue;
+      value += whole.scenarios[s].terminal_usd_per_usable_chip_hour[o] *
+               whole.offers[o].terminal_usable_chip_hours_per_chip * w.chips[o];
+      payments += whole.offers[o].terminal_payment_usd_per_chip * w.chips[o];
+    }
+    const ScenarioOutcome &a = w.outcomes[s], &b = n.outcomes[s];
+    EXPECT_NEAR(a.terminal_value_usd, value, 1e-6 * std::max(1.0, value));
+    EXPECT_NEAR(a.terminal_payments_usd, payments, 1e-6 * std::max(1.0, payments));
+    EXPECT_EQ(b.terminal_value_usd, 0);
+    EXPECT_EQ(b.terminal_payments_usd, 0);
+    const double tol = 1e-6 * std::max(1.0, std::fabs(a.value_usd));
+    EXPECT_NEAR(a.value_usd - b.value_usd, value - payments, tol);
+    EXPECT_NEAR(a.revenue_usd, b.revenue_usd, tol);
+    EXPECT_NEAR(a.cost_usd, b.cost_usd, tol);
+    EXPECT_NEAR(a.min_cash_usd, b.min_cash_usd, tol);
+  }
+}
+
+// Per-scenario terminal values reach Benders' subproblems (their links'
+// objective and value-row coefficients are set scenario by scenario): the
+// decomposition still equals the extensive form, with CVaR in play.
+TEST(PlanProperty, DecompositionEqualsTheExtensiveFormWithTerminalValues) {
+  const Case c = MakeCase("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n");
+  const PlanProblem whole = WithTerminalValues(c.problem);
+  const ProgramSolution ef = plan_test::SolveOrDie(whole, PlanMethod::kExtensive);
+  const ProgramSolution bd = plan_test::SolveOrDie(whole, PlanMethod::kDecomposition);
+  EXPECT_LT(Relative(ObjectiveUsd(whole, ef), ObjectiveUsd(whole, bd)), 1e-5);
+  for (size_t o = 0; o < ef.chips.size(); ++o) {
+    if (whole.offers[o].all_or_nothing) {
+      EXPECT_EQ(ef.chips[o] > 0, bd.chips[o] > 0) << whole.offers[o].id;
+    }
+  }
+  // The terminal values differ between scenarios (else this tests nothing).
+  double lo = 1e300, hi = -1e300;
+  for (const auto& s : whole.scenarios)
+    for (size_t o = 0; o < whole.offers.size(); ++o)
+      if (whole.offers[o].terminal_months > 0) {
+        lo = std::min(lo, s.terminal_usd_per_usable_chip_hour[o]);
+        hi = std::max(hi, s.terminal_usd_per_usable_chip_hour[o]);
+      }
+  EXPECT_LT(lo, hi);
 }
 
 // The cash path against hand arithmetic: operating costs (growing 2% a

@@ -65,6 +65,10 @@ double MaxValueMusd(const PlanProblem& pr, const PlanScenario& s) {
       for (int t = 0; t < pr.months; ++t)
         v += b.effective_chips * s.bid_multiple[w][t] * std::max(0.0, b.usd_per_effective_chip_hour) *
              pr.hours[t];
+  if (s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size())
+    for (size_t o = 0; o < pr.offers.size(); ++o)
+      v += std::fabs(s.terminal_usd_per_usable_chip_hour[o]) *
+           pr.offers[o].terminal_usable_chip_hours_per_chip * pr.offers[o].max_chips;
   return v * kUsdScale;
 }
 
@@ -80,7 +84,8 @@ double OfferSwingMusd(const PlanProblem& pr) {
       price = std::max(price, k.usd_per_chip_hour + o.per_use_usd_per_chip_hour);
       v += k.fee_usd_per_chip * o.max_chips * k.max_fraction;
     }
-    v += o.max_chips * extra * price * hours + o.prepayment_usd_per_chip * o.max_chips;
+    v += o.max_chips * extra * price * hours + o.prepayment_usd_per_chip * o.max_chips +
+         o.terminal_payment_usd_per_chip * o.max_chips;
   }
   for (size_t p = 0; p < pr.instance.pools.size(); ++p)
     for (int t = 0; t < pr.months; ++t)

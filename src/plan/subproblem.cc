@@ -32,6 +32,8 @@ LpSolver Subproblems::Bounded(const ScenarioBounds& bounds, const std::vector<do
   LpSolver lp(*pristine_);
   for (const auto& [row, v] : bounds.row_upper) lp.SetRowUpper(row, v);
   for (const auto& [col, v] : bounds.col_upper) lp.SetColumnUpper(col, v);
+  for (const auto& [col, v] : bounds.col_objective) lp.SetObjective(col, v);
+  for (const auto& c : bounds.coefficients) lp.SetCoefficient(c.row, c.col, c.value);
   for (size_t j = 0; j < links.size(); ++j) lp.SetColumnBounds(block_.link_col[j], links[j], links[j]);
   return lp;
 }
