@@ -231,12 +231,18 @@
     const signed = p.offers.filter((o) => (o.sign === true || (typeof o.sign === 'string' && o.sign !== '-')) && o.chips > 0)
       .map((o) => o.id + ' (' + num(o.chips) + ' ' + o.chip_type + ')').join(', ') || 'nothing';
     const spread = (x) => usd(x.mean) + ' (P10 ' + usd(x.p10) + ', P90 ' + usd(x.p90) + ')';
+    // Whole-term valuation: value also carries each deal's terminal value less
+    // its payments after the planned months (docs/plan.md).
+    const term = p.terminal_value && p.terminal_value.rule !== 'none' ? p.terminal_value : null;
+    const valueWords = term ? 'value (cash profit + imputed + terminal net)' : 'value (cash profit + imputed)';
     const raiseText = (r) => r.usd > 0 ? usd(r.usd) + ' by ' + (r.by_month || '–') : '$0 (cash stays above the floor)';
     kpis(s, [
       ['objective (expected value − risk)', usd(p.objective_usd)],
-      ['value (cash profit + imputed), mean', spread(p.value_usd)],
+      [valueWords + ', mean', spread(p.value_usd)],
       ['cash profit, mean', spread(p.cash_profit_usd)],
       ['imputed value (not cash), mean', spread(p.imputed_value_usd)],
+    ].concat(term ? [['terminal value after the planned months (' + term.rule + '), mean', usd(term.value_usd.mean)],
+      ['contract payments after the planned months, mean', usd(term.payments_usd.mean)]] : [], [
       ['token revenue, mean', usd(p.revenue_usd.mean)],
       ['compute cost, mean', usd(p.compute_cost_usd.mean)],
       ['operating cost (not compute)', usd(p.operating_cost_usd)],
@@ -246,7 +252,7 @@
       ['VSS: planning over the cone vs the mean', usd(p.vss_usd)],
       ['EVPI: knowing the scenario in advance', usd(p.evpi_usd)],
       ['P(cash < floor of ' + usd(p.cash_floor_usd) + ')', pct(p.probability_cash_breach)],
-    ].concat(p.capital_to_raise.map((r) => ['capital to raise at P' + Math.round(100 * r.quantile), raiseText(r)]), [['signs', signed]]));
+    ], p.capital_to_raise.map((r) => ['capital to raise at P' + Math.round(100 * r.quantile), raiseText(r)]), [['signs', signed]]));
     const g = grid(s);
     // The cash path: P10/P50/P90 of end-of-month cash across the scenarios.
     card(g, 'cash', 'Cash path: end-of-month cash, P10 / P50 / P90', 'End-of-month cash (USD) across the scenarios: the band from P10 to P90, the median (line), the cash floor (red). Capital to raise to stay above the floor: ' +
@@ -302,18 +308,19 @@
           columns: ['plan'].concat(m.points.map((x) => x + ' happens')), rows: rows,
         };
       });
-      heat('value_usd', usd, 'Mismatch: value (cash profit + imputed)', 'Value (USD over the horizon: cash profit plus imputed value) of the plan bought for each point of the cone (rows) when another point happens (columns).', 'USD');
+      heat('value_usd', usd, 'Mismatch: ' + valueWords, 'Value (USD: cash profit plus imputed value over the planned months' + (term ? ', plus terminal value less payments over the deals\' later months' : '') + ') of the plan bought for each point of the cone (rows) when another point happens (columns).', 'USD');
       heat('cash_profit_usd', usd, 'Mismatch: cash profit', 'Cash profit (USD over the horizon: revenue less compute cost) of the plan bought for each point of the cone (rows) when another point happens (columns).', 'USD');
       heat('unserved_share', pct, 'Mismatch: unserved demand', 'Share of demand left unserved by each plan (rows) when each point happens (columns).', 'share');
     }
-    card(g, 'value-spread', 'Value across the scenarios', 'Each scenario\'s value over the horizon under the plan (USD), lowest first, split into cash profit and imputed value (stacked; cash profit can be negative).', () => {
+    card(g, 'value-spread', 'Value across the scenarios', 'Each scenario\'s value over the horizon under the plan (USD), lowest first, split into cash profit, imputed value' + (term ? ' and terminal net (terminal value less payments after the planned months)' : '') + ' (stacked; each can be negative).', () => {
       const sc = p.scenarios;
       return {
         option: { legend: legend(), tooltip: { trigger: 'axis', valueFormatter: usd }, xAxis: xCat(sc.map((x) => x.name), 'scenario (lowest value first)'), yAxis: yAxis('USD', usd),
-          series: [{ name: 'cash profit', type: 'bar', stack: 'v', data: sc.map((x) => x.cash_profit_usd) }, { name: 'imputed value', type: 'bar', stack: 'v', data: sc.map((x) => x.imputed_value_usd) },
-            { name: 'value (cash profit + imputed)', type: 'line', data: sc.map((x) => x.value_usd), itemStyle: { color: '#111827' } }] },
-        columns: ['scenario', 'probability', 'cumulative', 'value', 'cash profit', 'imputed value', 'revenue', 'compute cost', 'lowest cash', 'unserved', 'months below the floor'],
-        rows: sc.map((x) => [x.name, pct(x.probability), pct(x.cumulative_probability), usd(x.value_usd), usd(x.cash_profit_usd), usd(x.imputed_value_usd), usd(x.revenue_usd), usd(x.cost_usd), usd(x.min_cash_usd), pct(x.unserved_share), x.cash_breach_months]),
+          series: [{ name: 'cash profit', type: 'bar', stack: 'v', data: sc.map((x) => x.cash_profit_usd) }, { name: 'imputed value', type: 'bar', stack: 'v', data: sc.map((x) => x.imputed_value_usd) }]
+            .concat(term ? [{ name: 'terminal net', type: 'bar', stack: 'v', data: sc.map((x) => x.terminal_net_usd) }] : [],
+            [{ name: valueWords, type: 'line', data: sc.map((x) => x.value_usd), itemStyle: { color: '#111827' } }]) },
+        columns: ['scenario', 'probability', 'cumulative', 'value', 'cash profit', 'imputed value', 'terminal net', 'revenue', 'compute cost', 'lowest cash', 'unserved', 'months below the floor'],
+        rows: sc.map((x) => [x.name, pct(x.probability), pct(x.cumulative_probability), usd(x.value_usd), usd(x.cash_profit_usd), usd(x.imputed_value_usd), usd(x.terminal_net_usd), usd(x.revenue_usd), usd(x.cost_usd), usd(x.min_cash_usd), pct(x.unserved_share), x.cash_breach_months]),
       };
     }, { wide: true });
   }
@@ -322,16 +329,20 @@
     const e = fig.evaluate;
     const s = section(app, 'evaluate', 'One offer: ' + e.offer,
       e.provider + ', ' + num(e.chips) + ' ' + e.chip_type + ' at $' + e.usd_per_chip_hour.toFixed(2) + ' a chip-hour: what signing it changes.');
-    kpis(s, [['objective change', usd(e.objective_change_usd)], ['expected value change (cash profit + imputed)', usd(e.expected_value_change_usd)],
+    const term = e.terminal_value_rule && e.terminal_value_rule !== 'none' && e.terminal_months > 0;
+    kpis(s, [['objective change', usd(e.objective_change_usd)],
+      [term ? 'expected value change (cash profit + imputed + terminal net)' : 'expected value change (cash profit + imputed)', usd(e.expected_value_change_usd)]]
+      .concat(term ? [['the ' + e.terminal_months + ' months after the planned ones: value (' + e.terminal_value_rule + ')', usd(e.terminal_value_usd)],
+        ['the ' + e.terminal_months + ' months after the planned ones: payments', usd(e.terminal_payments_usd)]] : [], [
       ['expected cash profit change', usd(e.expected_cash_profit_change_usd)], ['expected imputed value change (not cash)', usd(e.expected_imputed_value_change_usd)],
       ['expected revenue change', usd(e.expected_revenue_change_usd)], ['expected compute cost change', usd(e.expected_cost_change_usd)],
-      ['paid over the horizon', usd(e.cost_usd)], ['P(value falls)', pct(e.probability_value_falls)]]);
+      ['paid over the horizon', usd(e.cost_usd)], ['P(value falls)', pct(e.probability_value_falls)]]));
     const g = grid(s);
-    card(g, 'evaluate-scenarios', 'Value change per scenario', 'What signing the offer adds to (or takes from) value (cash profit + imputed value) over the horizon in each scenario (USD).', () => {
+    card(g, 'evaluate-scenarios', 'Value change per scenario', 'What signing the offer adds to (or takes from) value (cash profit + imputed value over the planned months' + (term ? ', plus terminal value less payments after them' : '') + ') in each scenario (USD).', () => {
       const sc = e.scenarios.slice().sort((a, b) => a.value_change_usd - b.value_change_usd);
       return {
         option: { xAxis: xCat(sc.map((x) => x.name), 'scenario'), yAxis: yAxis('USD', usd), series: [{ name: 'value change', type: 'bar', data: sc.map((x) => x.value_change_usd) }] },
-        columns: ['scenario', 'probability', 'value change (cash profit + imputed)', 'share of the chips used'], rows: sc.map((x) => [x.name, pct(x.probability), usd(x.value_change_usd), pct(x.used_share)]),
+        columns: ['scenario', 'probability', 'value change', 'share of the chips used'], rows: sc.map((x) => [x.name, pct(x.probability), usd(x.value_change_usd), pct(x.used_share)]),
       };
     });
     card(g, 'evaluate-months', 'Landed and used chips by month', 'Chips of the offer landed each month (bars) and the expected share of them used (line, right axis).', () => ({

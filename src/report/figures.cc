@@ -226,6 +226,17 @@ StatusOr<Json> PlanFigures(const Json& plan) {
     for (const char* k : {"value_usd", "revenue_usd", "compute_cost_usd", "cash_profit_usd",
                           "imputed_value_usd", "min_cash_usd"})
       out[k] = At(plan, k, "");
+    // Whole-term valuation (docs/plan.md): value also carries the terminal
+    // value less the payments of contract months after the planned ones.
+    // Outputs written before it have no terminal_value: their rule is none.
+    if (plan.contains("terminal_value")) {
+      const Json& t = plan["terminal_value"];
+      out["terminal_value"] = {{"rule", Str(t, "rule", "terminal_value")},
+                               {"value_usd", At(t, "value_usd", "terminal_value")},
+                               {"payments_usd", At(t, "payments_usd", "terminal_value")}};
+    } else {
+      out["terminal_value"] = {{"rule", "none"}};
+    }
     out["operating_cost_usd"] = Num(plan, "operating_cost_usd", "");
     out["financing_usd"] = Num(plan, "financing_usd", "");
     // The cash path: end-of-month cash across the scenarios, per planned month.
@@ -282,17 +293,19 @@ StatusOr<Json> PlanFigures(const Json& plan) {
     double cum = 0;
     for (const auto& r : rows) {
       cum += r["probability"].get<double>();
-      s.push_back({{"name", r["name"]},
-                   {"probability", r["probability"]},
-                   {"cumulative_probability", cum},
-                   {"value_usd", r["value_usd"]},
-                   {"cash_profit_usd", r["cash_profit_usd"]},
-                   {"imputed_value_usd", r["imputed_value_usd"]},
-                   {"revenue_usd", r["revenue_usd"]},
-                   {"cost_usd", r["cost_usd"]},
-                   {"min_cash_usd", r["min_cash_usd"]},
-                   {"unserved_share", r["unserved_share"]},
-                   {"cash_breach_months", r["cash_breach_months"]}});
+      s.push_back(
+          {{"name", r["name"]},
+           {"probability", r["probability"]},
+           {"cumulative_probability", cum},
+           {"value_usd", r["value_usd"]},
+           {"cash_profit_usd", r["cash_profit_usd"]},
+           {"imputed_value_usd", r["imputed_value_usd"]},
+           {"terminal_net_usd", r.value("terminal_value_usd", 0.0) - r.value("terminal_payments_usd", 0.0)},
+           {"revenue_usd", r["revenue_usd"]},
+           {"cost_usd", r["cost_usd"]},
+           {"min_cash_usd", r["min_cash_usd"]},
+           {"unserved_share", r["unserved_share"]},
+           {"cash_breach_months", r["cash_breach_months"]}});
     }
     out["scenarios"] = s;
     return out;
@@ -308,6 +321,10 @@ StatusOr<Json> EvaluateFigures(const Json& evaluate) {
           "expected_cost_change_usd", "expected_cash_profit_change_usd", "expected_imputed_value_change_usd",
           "probability_value_falls"})
       out[k] = At(evaluate, k, "");
+    // Whole-term valuation (absent from outputs written before it: rule none).
+    out["terminal_value_rule"] = evaluate.value("terminal_value_rule", std::string("none"));
+    for (const char* k : {"terminal_months", "terminal_value_usd", "terminal_payments_usd"})
+      out[k] = evaluate.value(k, 0.0);
     Json months = Json::array();
     for (const auto& m : Arr(evaluate, "months", ""))
       months.push_back({{"month", m["month"]},
