@@ -6,6 +6,13 @@
 //   allocate_bench [--seed 1] [--repeat 5] [--mps FILE] [--integer-gangs]
 //                  [--pools 50] [--workloads 30] [--periods 168]
 //                  [--method auto|exact|decomposed] [--time-limit S]
+//                  [--resolve N] [--shift H]
+//
+// --resolve N times what fungible serve's re-solves do instead: a first
+// solve, then N re-solves of the window H hours later each (--shift, default
+// 1; 0 = the same window again), each re-solve both cold and warm-started
+// from the previous warm solve's bases (AllocateOptions::warm_start), in
+// alternating order. Prints one line per re-solve and the medians.
 //
 // --method exact is the previous formulation (the full model, per-class
 // switching rows, as one LP); auto picks the decomposed method at this size.
@@ -135,6 +142,24 @@ AllocationInstance Generate(std::uint64_t seed, int P, int W, int T, int M) {
   return inst;
 }
 
+// Periods [first, first + T) of `inst`.
+AllocationInstance Window(const AllocationInstance& inst, int first, int T) {
+  AllocationInstance s = inst;
+  s.periods.assign(inst.periods.begin() + first, inst.periods.begin() + first + T);
+  for (auto& p : s.pools)
+    p.capacity_chips.assign(p.capacity_chips.begin() + first, p.capacity_chips.begin() + first + T);
+  for (auto& m : s.models)
+    m.demand_output_tokens.assign(m.demand_output_tokens.begin() + first,
+                                  m.demand_output_tokens.begin() + first + T);
+  return s;
+}
+
+double CpuSeconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -152,6 +177,7 @@ int main(int argc, char** argv) {
   double idle_pref = -1;
   fungible::AllocateMethod method = fungible::AllocateMethod::kAuto;
   double time_limit_s = 0;
+  int resolves = 0, shift = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -183,6 +209,10 @@ int main(int argc, char** argv) {
       idle_pref = std::stod(next());
     else if (a == "--time-limit")
       time_limit_s = std::stod(next());
+    else if (a == "--resolve")
+      resolves = std::max(0, std::stoi(next()));
+    else if (a == "--shift")
+      shift = std::max(0, std::stoi(next()));
     else if (a == "--method") {
       std::string m = next();
       if (m == "exact")
@@ -198,12 +228,69 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  AllocationInstance inst = Generate(seed, P, W, T, models);
+  AllocationInstance inst = Generate(seed, P, W, T + resolves * shift, models);
   inst.switch_cost_usd_per_chip = switch_cost;
   fungible::AllocateOptions opt;
   opt.integer_gangs = integer_gangs;
   opt.method = method;
   opt.time_limit_s = time_limit_s;
+
+  if (resolves > 0) {
+    fungible::AllocationWarmStart bases;
+    fungible::AllocateOptions warm = opt;
+    warm.warm_start = &bases;
+    auto first = fungible::Solve(Window(inst, 0, T), warm);
+    if (!first.ok()) {
+      std::fprintf(stderr, "solve failed: %s\n", first.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("pools %d workloads %d periods %d resolves %d shift_h %d method %s\n", P, W, T, resolves,
+                shift, first->method.c_str());
+    std::printf("%-3s %9s %9s %9s %9s %7s %7s %5s %5s %16s %16s %16s\n", "k", "cold_s", "warm_s", "cold_cpu",
+                "warm_cpu", "wall_x", "cpu_x", "w_lps", "c_lps", "cold_plan_usd", "warm_plan_usd",
+                "bound_usd");
+    std::vector<double> cold_s, warm_s, cold_cpu, warm_cpu, plan_diff;
+    for (int k = 1; k <= resolves; ++k) {
+      const AllocationInstance win = Window(inst, k * shift, T);
+      fungible::StatusOr<fungible::AllocationResult> rc = fungible::Status::Internal("not run"), rw = rc;
+      double wc = 0, ww = 0, cc = 0, cw = 0;
+      auto run = [&](bool use_warm) {
+        const double c0 = CpuSeconds();
+        auto t0 = std::chrono::steady_clock::now();
+        auto r = fungible::Solve(win, use_warm ? warm : opt);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        (use_warm ? ww : wc) = wall;
+        (use_warm ? cw : cc) = CpuSeconds() - c0;
+        (use_warm ? rw : rc) = std::move(r);
+      };
+      if (k % 2) {
+        run(false);
+        run(true);
+      } else {
+        run(true);
+        run(false);
+      }
+      if (!rc.ok() || !rw.ok()) {
+        std::fprintf(stderr, "re-solve %d failed: %s\n", k, (rc.ok() ? rw : rc).status().ToString().c_str());
+        return 1;
+      }
+      std::printf("%-3d %9.3f %9.3f %9.3f %9.3f %7.3f %7.3f %5d %5d %16.2f %16.2f %16.2f\n", k, wc, ww, cc,
+                  cw, ww / wc, cw / cc, bases.warm_lps, bases.cold_lps, rc->plan_value_usd,
+                  rw->plan_value_usd, rw->bound_usd);
+      cold_s.push_back(wc);
+      warm_s.push_back(ww);
+      cold_cpu.push_back(cc);
+      warm_cpu.push_back(cw);
+      plan_diff.push_back(std::fabs(rw->plan_value_usd - rc->plan_value_usd) / std::fabs(rc->bound_usd));
+    }
+    std::printf(
+        "median cold_s %.3f warm_s %.3f wall_ratio %.3f cold_cpu_s %.3f warm_cpu_s %.3f cpu_ratio %.3f\n",
+        Median(cold_s), Median(warm_s), Median(warm_s) / Median(cold_s), Median(cold_cpu), Median(warm_cpu),
+        Median(warm_cpu) / Median(cold_cpu));
+    std::printf("largest |warm - cold plan value| / bound %.3g\n",
+                *std::max_element(plan_diff.begin(), plan_diff.end()));
+    return 0;
+  }
 
   if (!mps.empty()) {
     fungible::Status st;

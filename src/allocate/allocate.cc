@@ -889,14 +889,41 @@ struct BlockSolution {
   LpSolution sol;
   int rows = 0, columns = 0;
   Status status;
+  bool warm = false;  // started from a basis kept from an earlier Solve()
 };
+
+// What decides the shape of the decomposed method's models apart from their
+// sizes: a kept basis is only offered to an instance with the same one.
+std::string WarmStructure(const AllocationInstance& inst, const AllocateOptions& options) {
+  std::string k = options.integer_gangs ? "g1" : "g0";
+  auto add = [&k](const std::string& s) { k += '|' + s; };
+  for (const auto& per : inst.periods) add(Num(per.hours));
+  for (const auto& p : inst.pools)
+    add(p.id + ':' + p.chip_type + ':' + std::to_string(p.interconnect_domain_chips));
+  for (const auto& m : inst.models) {
+    std::string on;
+    for (double v : m.output_tokens_per_s_per_chip) on += v > 0 ? '1' : '0';
+    add(m.id + ':' + on);
+  }
+  for (int w = 0; w < static_cast<int>(inst.workloads.size()); ++w) {
+    const auto& wl = inst.workloads[w];
+    std::string on;
+    for (const auto& e : wl.efficiency) on += e ? '1' : '0';
+    add(wl.id + ':' + on + ':' + std::to_string(wl.served_model) + ':' + std::to_string(wl.gang_size_chips) +
+        ':' + (wl.floor_effective_chips > 0 ? std::to_string(wl.floor_window_periods) : "-") + ':' +
+        std::to_string(wl.bids.size()) + ':' + (HasValue(inst, w) ? 'v' : '-'));
+  }
+  return k;
+}
 
 // Stage 1: the model without switching (gangs relaxed), block by block. Two
 // threads take a contiguous half each; within a half every block after the
 // first starts from the optimal basis of the one before (blocks of equal
 // length have the same columns and rows, and consecutive days look alike).
+// With `kept` (bases of an earlier Solve() of the same structure), a block
+// whose position, periods and size match its kept one starts from that basis.
 void SolveBlocks(const AllocationInstance& inst, const std::vector<std::pair<int, int>>& blocks,
-                 const Deadline& deadline, std::vector<BlockSolution>& out) {
+                 const Deadline& deadline, const AllocationWarmStart* kept, std::vector<BlockSolution>& out) {
   out.assign(blocks.size(), {});
   auto work = [&](size_t from, size_t to) {
     std::vector<unsigned char> basis;
@@ -919,6 +946,18 @@ void SolveBlocks(const AllocationInstance& inst, const std::vector<std::pair<int
       // the barrier on these blocks (docs/benchmarks.md).
       so.method = LpMethod::kPrimal;
       so.warm_basis = &basis;
+      if (kept) {
+        const AllocationWarmStart::Block here{
+            inst.periods[bs.first].start, bs.last - bs.first + 1, bs.rows, bs.columns, {}};
+        const AllocationWarmStart::Block* k = nullptr;
+        for (const auto& c : kept->blocks)
+          if (c.start == here.start && c.Fits(here)) k = &c;
+        if (!k && b < kept->blocks.size() && kept->blocks[b].Fits(here)) k = &kept->blocks[b];
+        if (k) {
+          so.warm_basis = &k->basis;
+          bs.warm = true;
+        }
+      }
       StatusOr<LpSolution> sol = SolveLpModel(lp, so);
       if (!sol.ok()) {
         bs.status = sol.status();
@@ -1065,8 +1104,38 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
 
   // Stage 1: bound, shadow prices, and each floor's path through its window.
   auto t_solve = std::chrono::steady_clock::now();
+  // Bases kept from the solve before, when its instance had this structure.
+  AllocationWarmStart* ws = options.warm_start;
+  std::string structure;
+  const AllocationWarmStart* kept = nullptr;
+  AllocationWarmStart next;
+  if (ws) {
+    structure = WarmStructure(inst, options);
+    if (ws->structure == structure) kept = ws;
+  }
   std::vector<BlockSolution> blocks;
-  SolveBlocks(inst, FloorBlocks(inst), deadline, blocks);
+  SolveBlocks(inst, FloorBlocks(inst), deadline, kept, blocks);
+  if (ws) {
+    next.structure = structure;
+    for (const auto& b : blocks) {
+      (b.warm ? next.warm_lps : next.cold_lps) += 1;
+      next.blocks.push_back(
+          {inst.periods[b.first].start, b.last - b.first + 1, b.rows, b.columns,
+           b.status.ok() && b.sol.status == LpStatus::kOptimal ? b.sol.basis : std::vector<unsigned char>{}});
+    }
+  }
+  // Stage 2's kept bases by period start.
+  auto kept_period = [&](int t, const LpModel& lp) -> const std::vector<unsigned char>* {
+    if (!kept) return nullptr;
+    auto it =
+        std::lower_bound(kept->periods.begin(), kept->periods.end(), inst.periods[t].start,
+                         [](const AllocationWarmStart::Period& k, UtcSeconds s) { return k.start < s; });
+    if (it == kept->periods.end() || it->start != inst.periods[t].start || it->rows != lp.num_rows() ||
+        it->columns != lp.num_columns() ||
+        it->basis.size() != static_cast<size_t>(lp.num_rows() + lp.num_columns()))
+      return nullptr;
+    return &it->basis;
+  };
   bool infeasible = false;
   double model_bound = 0;
   // contribution[w][t]: effective chip-hours stage 1 gives floored class w in t.
@@ -1146,9 +1215,17 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
       so.lp_time_limit_s = deadline.Cap(0);
       so.method = LpMethod::kDual;
       so.warm_basis = &basis;
+      if (ws) {
+        const std::vector<unsigned char>* k = kept_period(t, pm.lp);
+        if (k) so.warm_basis = k;
+        (k ? next.warm_lps : next.cold_lps) += 1;
+      }
       StatusOr<LpSolution> s = SolveLpModel(pm.lp, so);
       if (!s.ok()) return s.status().WithContext("allocation LP of period " + std::to_string(t));
       if (s->status == LpStatus::kOptimal) basis = s->basis;
+      if (ws)
+        next.periods.push_back({inst.periods[t].start, pm.lp.num_rows(), pm.lp.num_columns(),
+                                s->status == LpStatus::kOptimal ? s->basis : std::vector<unsigned char>{}});
       if (s->status == LpStatus::kOptimal && pm.lp.has_integers()) {
         StatusOr<LpSolution> whole = WholeGangs(inst, pm, s->x, so);
         if (!whole.ok()) return whole.status().WithContext("allocation LP of period " + std::to_string(t));
@@ -1191,6 +1268,7 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
           achieved[w] += EffectivePerChip(inst, w, p) * inst.periods[t].hours * r.chips[p][w][t];
   }
   if (stopped) r.status = SolveStatus::kTimeLimit;
+  if (ws) *ws = std::move(next);
   RepairFloors(inst, layout, options.integer_gangs, r);
   ComputeFigures(inst, &layout, r);
   r.solve_seconds = SecondsSince(t_solve);

@@ -86,6 +86,41 @@ struct AllocationInstance {
 enum class AllocateMethod { kAuto, kExact, kDecomposed };
 inline constexpr int kExactMaxRows = 2000;
 
+// Bases one decomposed Solve() leaves for the next (fungible serve keeps one
+// across its re-solves): stage 1's per floor block and stage 2's per period.
+// A Solve() given one starts each LP from the kept basis of the same block
+// (same first period's start and model size, else the block at the same
+// position if its size matches) or of the same period (same start and model
+// size) when the instance's structure is the one the bases came
+// from (`structure`: pools, classes, where each may run, gangs, bids, floor
+// windows, period lengths); anything else starts as it would without it (the
+// block or period before in the same solve, or cold). It then keeps its own
+// bases. A basis is only a starting point: the answers are those of a cold
+// solve, up to ties between equally good plans.
+struct AllocationWarmStart {
+  struct Block {
+    UtcSeconds start = 0;  // of its first period
+    int periods = 0, rows = 0, columns = 0;
+    std::vector<unsigned char> basis;  // empty: the block did not solve
+    bool Fits(const Block& o) const {
+      return periods == o.periods && rows == o.rows && columns == o.columns &&
+             basis.size() == static_cast<size_t>(rows + columns);
+    }
+  };
+  struct Period {
+    UtcSeconds start = 0;
+    int rows = 0, columns = 0;
+    std::vector<unsigned char> basis;
+  };
+  std::string structure;  // fingerprint of the instance the bases came from
+  std::vector<Block> blocks;
+  std::vector<Period> periods;  // in time order
+  // Of the last Solve() that used it: LPs started from a kept basis, and LPs
+  // that found none to fit (structure or size changed, a new period).
+  int warm_lps = 0;
+  int cold_lps = 0;
+};
+
 struct AllocateOptions {
   UtcSeconds from = 0;
   int hours = 168;
@@ -101,6 +136,10 @@ struct AllocateOptions {
   // the best bound (status kOptimal then means "optimal within the gap"; the
   // bound is reported in mip_best_bound_usd). 0 = prove exact optimality.
   double mip_relative_gap = 0.01;
+  // Bases kept across solves (not owned; null = none). Read and refilled by
+  // the decomposed method; the exact one leaves it untouched. Not thread-safe:
+  // one Solve() at a time per AllocationWarmStart.
+  AllocationWarmStart* warm_start = nullptr;
 };
 
 // Builds the hourly (or period_hours) instance for `fleet` from its spec:

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -87,11 +88,18 @@ StatusOr<orchestrate::QuotaPlan> ReadPlanFile(const std::string& path) {
 
 UtcSeconds FloorHour(UtcSeconds t) { return t - t % kSecondsPerHour; }
 
+// The LP bases one solve leaves for the next (the start-up solve and every
+// re-solve share one), so a re-solve starts from the previous solution.
+struct WarmBases {
+  std::mutex mu;  // one solve at a time uses the bases
+  AllocationWarmStart bases;
+};
+
 // Quotas from a solve of the allocation, or why there are none. The window's
 // demand is the forecast's at `choice` (allocate's demand, docs/allocate.md
-// "Demand"); the log says which.
+// "Demand"); the log says which. `warm` (nullable): bases kept across solves.
 StatusOr<server::PlanAnswer> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours,
-                                       const ScenarioChoice& choice) {
+                                       const ScenarioChoice& choice, WarmBases* warm) {
   AllocateOptions o;
   o.from = from;
   o.hours = hours;
@@ -101,7 +109,15 @@ StatusOr<server::PlanAnswer> SolvePlan(const Fleet& fleet, UtcSeconds from, int 
   if (!inst.ok()) return inst.status().WithContext("allocate");
   spdlog::info("plan demand: {} from {} for {} h: {}", demand.point, FormatUtc(from), hours,
                demand.description);
+  std::unique_lock<std::mutex> lock;
+  if (warm) {
+    lock = std::unique_lock<std::mutex>(warm->mu);
+    o.warm_start = &warm->bases;
+  }
   auto result = Solve(*inst, o);
+  if (warm && result.ok() && result->method == "decomposed")
+    spdlog::info("plan solve: {:.3f} s, {} LPs from the previous solve's bases, {} without",
+                 result->solve_seconds, warm->bases.warm_lps, warm->bases.cold_lps);
   if (!result.ok()) return result.status().WithContext("allocate");
   if (result->status == SolveStatus::kInfeasible) {
     std::string why;
@@ -201,6 +217,7 @@ int RunServe(const ServeFlags& f) {
   std::mutex fatal_mu;
   Status fatal;
   std::string startup_infeasible;  // why the start-up solve has no quotas (exit 3)
+  auto warm_bases = std::make_shared<WarmBases>();
   server::EngineSource prepare = [&]() -> StatusOr<server::Serving> {
     if (f.quotas_file.empty())
       progress.Show("start-up: solving the quotas for " + f.window + " from " + FormatUtc(from) +
@@ -209,7 +226,8 @@ int RunServe(const ServeFlags& f) {
     if (!f.quotas_file.empty()) {
       plan = ReadPlanFile(f.quotas_file);
     } else {
-      StatusOr<server::PlanAnswer> answer = SolvePlan(*fleet, from, *window_hours, *period_hours, *choice);
+      StatusOr<server::PlanAnswer> answer =
+          SolvePlan(*fleet, from, *window_hours, *period_hours, *choice, warm_bases.get());
       if (!answer.ok()) {
         plan = answer.status();
       } else if (!answer->quotas) {
@@ -251,8 +269,9 @@ int RunServe(const ServeFlags& f) {
   server::PlanSource resolve;
   if (f.quotas_file.empty()) {
     const Fleet fleet_copy = *fleet;
-    resolve = [fleet_copy, &rt, hours = *window_hours, period = *period_hours, choice = *choice]() {
-      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), hours, period, choice);
+    resolve = [fleet_copy, &rt, hours = *window_hours, period = *period_hours, choice = *choice,
+               warm_bases]() {
+      return SolvePlan(fleet_copy, FloorHour(rt.clock->Now()), hours, period, choice, warm_bases.get());
     };
   } else {
     resolve = [path = f.quotas_file]() -> StatusOr<server::PlanAnswer> {

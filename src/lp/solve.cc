@@ -435,23 +435,37 @@ Status LpSolver::AppendRows(const LpModel& model, int first_row) {
                             " of a model with " + std::to_string(model.num_columns()) +
                             " columns, solver has " + std::to_string(num_columns()));
   if (first_row == nr) return Status::Ok();
-  std::vector<std::vector<int>> cols(static_cast<size_t>(nr - first_row));
-  std::vector<std::vector<double>> vals(cols.size());
+  // All rows in one addRows call, row-ordered: adding them one addRow at a
+  // time re-packs Clp's column-ordered matrix per row, which made a Benders
+  // master with 10,000 cuts an iteration quadratic in the scenarios.
+  const int n = nr - first_row;
+  std::vector<CoinBigIndex> starts(static_cast<size_t>(n) + 1, 0);
   for (size_t k = 0; k < model.num_coefficients(); ++k) {
     const int r = model.coef_row[k];
     if (r < first_row) continue;
     if (r >= nr || model.coef_col[k] < 0 || model.coef_col[k] >= model.num_columns())
       return Status::Internal("LP coefficient (" + std::to_string(r) + ", " +
                               std::to_string(model.coef_col[k]) + ") out of range");
-    cols[r - first_row].push_back(model.coef_col[k]);
-    vals[r - first_row].push_back(model.coef_value[k]);
+    ++starts[r - first_row + 1];
+  }
+  for (int i = 0; i < n; ++i) starts[i + 1] += starts[i];
+  std::vector<int> cols(static_cast<size_t>(starts[n]));
+  std::vector<double> vals(cols.size());
+  std::vector<CoinBigIndex> fill(starts.begin(), starts.end() - 1);
+  for (size_t k = 0; k < model.num_coefficients(); ++k) {  // in the order they were added, per row
+    const int r = model.coef_row[k];
+    if (r < first_row) continue;
+    const CoinBigIndex at = fill[r - first_row]++;
+    cols[at] = model.coef_col[k];
+    vals[at] = model.coef_value[k];
+  }
+  std::vector<double> lb(static_cast<size_t>(n)), ub(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    lb[i] = ToCoin(model.rows[first_row + i].lb);
+    ub[i] = ToCoin(model.rows[first_row + i].ub);
   }
   try {
-    for (int r = first_row; r < nr; ++r) {
-      const auto& c = cols[r - first_row];
-      clp_->addRow(static_cast<int>(c.size()), c.data(), vals[r - first_row].data(), ToCoin(model.rows[r].lb),
-                   ToCoin(model.rows[r].ub));
-    }
+    clp_->addRows(n, lb.data(), ub.data(), starts.data(), cols.data(), vals.data());
     return Status::Ok();
   } catch (const CoinError& e) {
     return CoinFailure(e);
