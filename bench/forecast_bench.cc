@@ -12,9 +12,9 @@
 
 #include "forecast/cone.h"
 #include "forecast/hourly.h"
-#include "forecast/internal/parallel.h"
 #include "forecast/random.h"
 #include "forecast/scenarios.h"
+#include "util/parallel.h"
 
 namespace fungible {
 namespace {
@@ -87,7 +87,7 @@ std::int64_t NormalsMonthly(const Setup& s) {
 double BareNormals(std::int64_t n, int threads, std::int64_t per_stream) {
   const std::int64_t streams = (n + per_stream - 1) / per_stream;
   std::vector<double> partial(static_cast<size_t>(streams));
-  forecast_internal::ParallelFor(streams, threads, 64, [&](std::int64_t b, std::int64_t e) {
+  ParallelFor(streams, threads, 64, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i) {
       Rng rng(1, StreamPurpose::kTest, static_cast<std::uint64_t>(i));
       double acc = 0;

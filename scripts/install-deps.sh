@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config ninja-build
   coinor-libclp-dev coinor-libcbc-dev coinor-clp coinor-cbc
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libeigen3-dev
   libsqlite3-dev sqlite3 libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   glpk-utils

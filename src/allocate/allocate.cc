@@ -3,17 +3,17 @@
 #include "allocate/allocate.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
 #include <optional>
-#include <thread>
 
 #include "allocate/allocation_lp.h"
 #include "lp/solve.h"
+#include "util/parallel.h"
+#include "util/timer.h"
 
 namespace fungible {
 
@@ -30,10 +30,6 @@ namespace {
 
 constexpr int kMaxHoursInWindow = 8784;  // one leap year
 constexpr char kH100[] = "h100-sxm";     // the reference chip of "H100-equivalent"
-
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // "7200", "12.5", "0.25": short, no exponent for ordinary magnitudes.
 std::string Num(double v) {
@@ -1131,11 +1127,10 @@ void SolveBlocks(const AllocationInstance& inst, const std::vector<std::pair<int
       basis = bs.sol.basis;
     }
   };
-  const size_t half = (blocks.size() + 1) / 2;
-  std::thread second;
-  if (blocks.size() > 1) second = std::thread(work, half, blocks.size());
-  work(0, blocks.size() > 1 ? half : blocks.size());
-  if (second.joinable()) second.join();
+  // Two chains of warm starts, [0, (n + 1) / 2) and the rest.
+  ParallelFor(static_cast<std::int64_t>(blocks.size()), 2, 1, [&](std::int64_t from, std::int64_t to) {
+    work(static_cast<size_t>(from), static_cast<size_t>(to));
+  });
 }
 
 // The model of one period for stage 2: the period's own rows (capacity,

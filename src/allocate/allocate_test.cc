@@ -42,6 +42,13 @@ AllocationResult SolveOk(const AllocationInstance& inst, AllocateOptions o = {})
 // ($3.60 each); research bids $2 per chip-hour for up to 100 chips.
 // Optimum: 5 serve + 5 research = 18 + 10 = $28. The 11th chip would go to
 // research: the price of compute is $2.00 per chip-hour.
+TEST(SolveStatusName, NamesEveryStatusAndNeverCallsAnUnknownOneOptimal) {
+  EXPECT_STREQ(SolveStatusName(SolveStatus::kOptimal), "optimal");
+  EXPECT_STREQ(SolveStatusName(SolveStatus::kInfeasible), "infeasible");
+  EXPECT_STREQ(SolveStatusName(SolveStatus::kTimeLimit), "time_limit");
+  EXPECT_STREQ(SolveStatusName(static_cast<SolveStatus>(99)), "unknown");
+}
+
 TEST(AllocateKnownAnswer, OnePoolTwoWorkloads) {
   AllocationInstance inst = Skeleton(1);
   inst.pools.push_back(MakePool("a", {10}));

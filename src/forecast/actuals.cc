@@ -1,5 +1,7 @@
 #include "forecast/actuals.h"
 
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -7,8 +9,8 @@
 #include <map>
 #include <sstream>
 
+#include "forecast/internal/monthly_step.h"
 #include "forecast/internal/parallel.h"
-#include "forecast/internal/simulate.h"
 #include "forecast/random.h"
 #include "util/csv.h"
 #include "util/text.h"
@@ -17,6 +19,27 @@ namespace fungible {
 namespace {
 
 using forecast_internal::ParallelFor;
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Lower Cholesky factor (row-major n x n, zeros above the diagonal) of the
+// symmetric positive definite row-major `a` plus `ridge` on the diagonal, by
+// Eigen's LLT. Not positive definite (rounding on a degenerate covariance):
+// the diagonal's square roots, floored at sqrt(max(ridge, 1e-300)).
+std::vector<double> LowerCholesky(const std::vector<double>& a, size_t n, double ridge) {
+  const auto dim = static_cast<Eigen::Index>(n);
+  RowMatrix m = Eigen::Map<const RowMatrix>(a.data(), dim, dim);
+  m.diagonal().array() += ridge;
+  std::vector<double> out(n * n, 0.0);
+  Eigen::Map<RowMatrix> l(out.data(), dim, dim);
+  const Eigen::LLT<RowMatrix> llt(m);
+  if (llt.info() == Eigen::Success) {
+    l = llt.matrixL();
+  } else {
+    const double floor = std::max(ridge, 1e-300);
+    for (Eigen::Index i = 0; i < dim; ++i) l(i, i) = std::sqrt(std::max(m(i, i), floor));
+  }
+  return out;
+}
 
 // Most output tokens a tier may report for one month: 1e20 is a billion
 // times a large lab's monthly traffic today.
@@ -87,18 +110,7 @@ class Likelihood {
         cov[a * n + b] = cov[b * n + a] = c;
       }
     // Cholesky, kept as sparse rows (block-diagonal by month in the usual case).
-    std::vector<double> l(n * n, 0.0);
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t k = 0; k <= i; ++k) {
-        double s = cov[i * n + k];
-        for (size_t p = 0; p < k; ++p) s -= l[i * n + p] * l[k * n + p];
-        if (i == k) {
-          l[i * n + i] = std::sqrt(std::max(s, 1e-300));
-        } else {
-          l[i * n + k] = s / l[k * n + k];
-        }
-      }
-    }
+    const std::vector<double> l = LowerCholesky(cov, n, 0.0);
     row_begin_.push_back(0);
     for (size_t i = 0; i < n; ++i) {
       for (size_t k = 0; k < i; ++k)
@@ -193,35 +205,7 @@ std::vector<double> ParticleCholesky(const std::vector<double>& theta, int n, in
         cov[static_cast<size_t>(a) * dims + b] +=
             (t[a] - mean[static_cast<size_t>(a)]) * (t[b] - mean[static_cast<size_t>(b)]) / n;
   }
-  std::vector<double> l(static_cast<size_t>(dims) * dims, 0.0);
-  for (int a = 0; a < dims; ++a) {
-    for (int b = 0; b <= a; ++b) {
-      double s = cov[static_cast<size_t>(a) * dims + b];
-      if (a == b) s += 1e-8;
-      for (int p = 0; p < b; ++p)
-        s -= l[static_cast<size_t>(a) * dims + p] * l[static_cast<size_t>(b) * dims + p];
-      if (a == b) {
-        l[static_cast<size_t>(a) * dims + a] = std::sqrt(std::max(s, 1e-8));
-      } else {
-        l[static_cast<size_t>(a) * dims + b] = s / l[static_cast<size_t>(b) * dims + b];
-      }
-    }
-  }
-  return l;
-}
-
-// Lower Cholesky factor of the symmetric positive definite dims x dims `a`.
-std::vector<double> Cholesky(const std::vector<double>& a, int dims) {
-  std::vector<double> l(a.size(), 0.0);
-  for (int i = 0; i < dims; ++i)
-    for (int k = 0; k <= i; ++k) {
-      double s = a[static_cast<size_t>(i) * dims + k];
-      for (int p = 0; p < k; ++p)
-        s -= l[static_cast<size_t>(i) * dims + p] * l[static_cast<size_t>(k) * dims + p];
-      l[static_cast<size_t>(i) * dims + k] =
-          i == k ? std::sqrt(std::max(s, 1e-300)) : s / l[static_cast<size_t>(k) * dims + k];
-    }
-  return l;
+  return LowerCholesky(cov, static_cast<size_t>(dims), 1e-8);
 }
 
 // A Gaussian approximation N(mean, (L L')^-1) of the posterior of the
@@ -263,21 +247,16 @@ GaussianApprox Laplace(const Likelihood& lik, const DemandModel& model, int dims
         h[a * d + b] = h[b * d + a] = s;
       }
     }
-    return Cholesky(h, dims);
+    return LowerCholesky(h, d, 0.0);
   };
   for (int it = 0; it < 100 && std::isfinite(f); ++it) {
     const std::vector<double> l = linearise();
     // step = -H^-1 grad, through L y = -grad, L' step = y.
-    for (size_t a = 0; a < d; ++a) {
-      double s = -grad[a];
-      for (size_t b = 0; b < a; ++b) s -= l[a * d + b] * step[b];
-      step[a] = s / l[a * d + a];
-    }
-    for (size_t a = d; a-- > 0;) {
-      double s = step[a];
-      for (size_t b = a + 1; b < d; ++b) s -= l[b * d + a] * step[b];
-      step[a] = s / l[a * d + a];
-    }
+    const Eigen::Map<const RowMatrix> lm(l.data(), dims, dims);
+    Eigen::Map<Eigen::VectorXd> st(step.data(), dims);
+    st = -Eigen::Map<const Eigen::VectorXd>(grad.data(), dims);
+    lm.triangularView<Eigen::Lower>().solveInPlace(st);
+    lm.transpose().triangularView<Eigen::Upper>().solveInPlace(st);
     bool moved = false;
     double size = 0;
     for (double alpha = 1; alpha > 1e-6 && !moved; alpha *= 0.5) {
@@ -514,14 +493,13 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   constexpr double kWiden = 2;  // q's standard deviations, times the Laplace ones
   const size_t d = static_cast<size_t>(dims);
   // log q(t) up to a constant.
+  const Eigen::Map<const RowMatrix> q_l(q.chol_precision.data(), dims, dims);
+  const Eigen::Map<const Eigen::VectorXd> q_mean(q.mean.data(), dims);
   auto log_q = [&](const double* t) {
-    double s = 0;
-    for (size_t a = 0; a < d; ++a) {
-      double v = 0;  // (L' (t - mean))_a
-      for (size_t b = a; b < d; ++b) v += q.chol_precision[b * d + a] * (t[b] - q.mean[b]);
-      s += v * v;
-    }
-    return -0.5 * s / (kWiden * kWiden);
+    const Eigen::VectorXd v =  // L' (t - mean)
+        q_l.transpose().triangularView<Eigen::Upper>() *
+        (Eigen::Map<const Eigen::VectorXd>(t, dims) - q_mean);
+    return -0.5 * v.squaredNorm() / (kWiden * kWiden);
   };
   auto log_prior = [&](const double* t) {
     double s = 0;
@@ -531,12 +509,9 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   if (from_q) {
     // t = mean + kWiden L'^-1 xi, xi the prior latents.
     for (int i = 0; i < n; ++i) {
-      double* t = theta.data() + static_cast<size_t>(i) * d;
-      for (size_t a = d; a-- > 0;) {
-        double v = t[a];
-        for (size_t b = a + 1; b < d; ++b) v -= q.chol_precision[b * d + a] * (t[b] - q.mean[b]) / kWiden;
-        t[a] = q.mean[a] + kWiden * v / q.chol_precision[a * d + a];
-      }
+      Eigen::Map<Eigen::VectorXd> t(theta.data() + static_cast<size_t>(i) * d, dims);
+      q_l.transpose().triangularView<Eigen::Upper>().solveInPlace(t);
+      t = q_mean + kWiden * t;
     }
     eval_all();
     for (int i = 0; i < n; ++i) {

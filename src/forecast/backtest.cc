@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "forecast/cone.h"
+#include "forecast/internal/monthly_step.h"
 #include "forecast/internal/parallel.h"
-#include "forecast/internal/simulate.h"
 #include "forecast/random.h"
 
 namespace fungible {
@@ -149,6 +149,19 @@ double ConformalFactor(std::vector<double> excess, double band) {
   return std::max(0.05, 1.0 + e);
 }
 
+double WeightedConformalFactor(std::vector<std::pair<double, double>> excess_weight, double band) {
+  if (excess_weight.empty()) return 1.0;
+  std::sort(excess_weight.begin(), excess_weight.end());
+  double total = 1.0;  // the new point's own weight (its excess: +infinity)
+  for (const auto& [e, w] : excess_weight) total += w;
+  double cum = 0;
+  for (const auto& [e, w] : excess_weight) {
+    cum += w;
+    if (cum >= band * total - 1e-12) return std::max(0.05, 1.0 + e);
+  }
+  return std::max(0.05, 1.0 + excess_weight.back().first);
+}
+
 namespace {
 
 // A forecast point's relative excess over each calibrated band.
@@ -255,7 +268,9 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
   }
   std::sort(horizons.begin(), horizons.end());
   const int max_h = horizons.empty() ? 1 : horizons.back();
-  auto first_origin = [&](int h) { return h == 1 ? options.min_training_days : first_long; };
+  auto first_origin = [&](int h) {
+    return h == 1 ? std::max(options.min_fit_days, options.first_one_day_origin) : first_long;
+  };
   auto scored = [&](int h) { return std::find(horizons.begin(), horizons.end(), h) != horizons.end(); };
 
   const std::map<std::int64_t, double> rates = RecordedHourlyLogRates(trace);
@@ -300,14 +315,19 @@ StatusOr<TraceBacktest> BacktestTraceHorizons(const RateTrace& trace, const Trac
   auto factors_at = [&](int h, int d) {
     Factors f;
     for (int hc = h; hc >= 1; --hc) {
-      std::array<std::vector<double>, 3> ex;
+      std::array<std::vector<std::pair<double, double>>, 3> ex;
       for (const PastError& p : past)
-        if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days)
-          for (size_t b = 0; b < 3; ++b) ex[b].push_back(p.excess[b]);
+        if (p.horizon == hc && p.target_day < d && p.target_day >= d - options.calibration_window_days) {
+          // Weight of an error by its target day's age (the last day before d: 1).
+          const double w = options.calibration_half_life_days > 0
+                               ? std::exp2(-(d - 1 - p.target_day) / options.calibration_half_life_days)
+                               : 1.0;
+          for (size_t b = 0; b < 3; ++b) ex[b].push_back({p.excess[b], w});
+        }
       if (static_cast<int>(ex[0].size()) < options.min_calibration_points) continue;
       for (size_t b = 0; b < 3; ++b)
-        f.c[b] =
-            ConformalFactor(ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
+        f.c[b] = WeightedConformalFactor(
+            ex[b], AdaptiveCoverage(kCalibratedBands[b], alpha[static_cast<size_t>(h)][b]));
       f.from_h = hc;
       f.points = static_cast<std::int64_t>(ex[0].size());
       break;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "forecast/demand_model.h"
@@ -65,9 +66,13 @@ enum class TraceNoiseModel {
 };
 
 struct TraceBacktestOptions {
-  // Origins of the one-day-ahead backtest: days from this one on (each fitted
-  // on all days before it).
+  // A trace must span more than this many days (and CalibrateHourlyNoise
+  // scores from this origin on).
   int min_training_days = 7;
+  // Origins of the one-day-ahead backtest: days from this one on (each fitted
+  // on all days before it). Day 6 rather than 7: 8 origins instead of 7, so
+  // one hour is 0.5 points of coverage, not 0.6 (docs/forecast.md, "Seeds").
+  int first_one_day_origin = 6;
   // Origins of longer horizons: from this day on (a week ahead from day 3 of
   // a 14-day trace gives 5 origins; the weekly shape needs 7 days, so before
   // that the day-level noise carries the weekday pattern).
@@ -97,6 +102,11 @@ struct TraceBacktestOptions {
   // Only the errors of target days in the last this many days before the
   // origin (default: all of them).
   int calibration_window_days = 1 << 20;
+  // Errors weighted by 2^-(age / this), age in days (0: the last day before
+  // the origin); 0 = all alike. Weighted split-conformal (Barber, Candes,
+  // Ramdas and Tibshirani, 2023): recent days count more, with no feedback
+  // from the seed's own misses (unlike the adaptive level below).
+  double calibration_half_life_days = 2;
   // Adaptive conformal inference (Gibbs and Candes, 2021) on top: after each
   // day, each band's target miss rate alpha moves by
   //   step x (nominal miss rate - the recalibrated band's miss rate that day),
@@ -187,5 +197,10 @@ StatusOr<CalibrationScore> BacktestTrace(const RateTrace& trace, const TraceBack
 // or (q_lo - y) / (median - q_lo) outside): 1 + the ceil((n + 1) band)-th
 // smallest E (the largest when that rank exceeds n). Empty: 1.
 double ConformalFactor(std::vector<double> excess, double band);
+// The same with weights (excess, weight): 1 + the smallest E whose weight
+// with all smaller ones reaches band x (the weights' sum + 1, the new
+// point's own weight at excess +infinity); the largest E when none does.
+// All weights 1: ConformalFactor.
+double WeightedConformalFactor(std::vector<std::pair<double, double>> excess_weight, double band);
 
 }  // namespace fungible

@@ -80,8 +80,8 @@ TEST(Backtest, TraceBacktestIsCalibratedWhenTheModelIsRight) {
   o.fit.first_weekday = 0;
   auto score = BacktestTrace(SyntheticTrace(0.1, 0.6), o);
   ASSERT_TRUE(score.ok()) << score.status().ToString();
-  EXPECT_EQ(score->points, 7 * 24);
-  // 168 hourly points, autocorrelated: a loose band around 0.8.
+  EXPECT_EQ(score->points, 8 * 24);
+  // 192 hourly points, autocorrelated: a loose band around 0.8.
   EXPECT_NEAR(score->coverage_p10_p90, 0.80, 0.12);
   EXPECT_GT(score->mean_crps, 0.0);
 }
@@ -93,6 +93,18 @@ TEST(Backtest, ConformalFactorIsTheRankedExcess) {
   EXPECT_DOUBLE_EQ(ConformalFactor(e, 0.5), 0.8);   // rank 5: narrowed
   EXPECT_DOUBLE_EQ(ConformalFactor(e, 0.95), 1.6);  // rank 10 > 9: the largest
   EXPECT_DOUBLE_EQ(ConformalFactor({}, 0.8), 1.0);
+  // Weights all 1: the same ranks.
+  for (double band : {0.5, 0.8, 0.95}) {
+    std::vector<std::pair<double, double>> ew;
+    for (double x : e) ew.push_back({x, 1.0});
+    EXPECT_DOUBLE_EQ(WeightedConformalFactor(ew, band), ConformalFactor(e, band)) << band;
+  }
+  // Weights 1, 0.5, 0.25 (+1 for the new point: total 2.75).
+  const std::vector<std::pair<double, double>> w = {{0.4, 0.25}, {-0.5, 1.0}, {0.2, 0.5}};
+  EXPECT_DOUBLE_EQ(WeightedConformalFactor(w, 0.5), 1.2);  // 1.375 reached at 0.2 (cum 1.5)
+  EXPECT_DOUBLE_EQ(WeightedConformalFactor(w, 0.6), 1.4);  // 1.65 reached at 0.4 (cum 1.75)
+  EXPECT_DOUBLE_EQ(WeightedConformalFactor(w, 0.7), 1.4);  // 1.925 never: the largest
+  EXPECT_DOUBLE_EQ(WeightedConformalFactor({}, 0.8), 1.0);
 }
 
 // Hourly rates with what the simple model leaves out: a day-level AR(1)
@@ -124,11 +136,16 @@ TEST(Backtest, RecalibrationRestoresCoverageOnHeavyTailedTraffic) {
   o.fit.first_weekday = 0;
   o.samples = 1000;
   o.noise = TraceNoiseModel::kHourlyAr1;  // the uncorrected model: Gaussian AR(1), no day level
+  // Stationary traffic over 42 days: all past errors alike. (The default 2-day
+  // half-life, chosen for 14-day traces with regime shifts, rests each factor
+  // on about 80 weighted errors, too few for the 98-99% quantiles the
+  // adaptive level asks for on heavy tails: P5-P95 widened 4.6x.)
+  o.calibration_half_life_days = 0;
   auto bt = BacktestTraceHorizons(trace, o);
   ASSERT_TRUE(bt.ok()) << bt.status().ToString();
   const HorizonCalibration& h = bt->horizons.at(0);
-  EXPECT_EQ(h.raw.points, (42 - 7) * 24);
-  EXPECT_EQ(h.origins, 35);
+  EXPECT_EQ(h.raw.points, (42 - 6) * 24);
+  EXPECT_EQ(h.origins, 36);
   // The uncorrected model under-covers; the recalibrated cone is nominal.
   EXPECT_LT(h.raw.coverage_p10_p90, 0.74);
   EXPECT_LT(h.raw.coverage_p5_p95, 0.85);
@@ -160,27 +177,24 @@ TEST(Backtest, RecalibratedConeIsHonestOnEveryServeGenSeries) {
   for (const RateTrace& t : *traces) {
     if (t.name != "m-large" && t.name != "m-mid" && t.name != "m-small") continue;
     ++series;
-    // Seeds 1-3 together (6,000 paths an origin): their mean coverage inside
-    // the bands. Each seed alone moves by a point or two (docs/forecast.md:
-    // seed 3 puts m-large's P5-P95 at 158 of 168 = 94.05%).
-    double c80 = 0, c90 = 0;
-    for (std::uint64_t seed : {1, 2, 3}) {
+    // Every seed alone inside the bands (not their mean): 2,000 paths an
+    // origin, origins day 6-13. Seeds 1-16 all pass (docs/forecast.md, "Seeds").
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
       TraceBacktestOptions o;
       o.seed = seed;
       auto bt = BacktestTraceHorizons(t, o);
       ASSERT_TRUE(bt.ok()) << bt.status().ToString();
       const HorizonCalibration& h = bt->horizons.at(0);
       EXPECT_EQ(h.horizon_days, 1);
-      EXPECT_EQ(h.origins, 7) << t.name;
-      EXPECT_GT(h.calibrated.points, 150) << t.name;
+      EXPECT_EQ(h.origins, 8) << t.name;
+      EXPECT_GT(h.calibrated.points, 175) << t.name;
       EXPECT_EQ(h.uncalibrated_points, 0) << t.name;
-      c80 += h.calibrated.coverage_p10_p90 / 3;
-      c90 += h.calibrated.coverage_p5_p95 / 3;
+      const double c80 = h.calibrated.coverage_p10_p90, c90 = h.calibrated.coverage_p5_p95;
+      EXPECT_GE(c80, 0.75) << t.name << " seed " << seed;
+      EXPECT_LE(c80, 0.85) << t.name << " seed " << seed;
+      EXPECT_GE(c90, 0.86) << t.name << " seed " << seed;
+      EXPECT_LE(c90, 0.94) << t.name << " seed " << seed;
     }
-    EXPECT_GE(c80, 0.75) << t.name;
-    EXPECT_LE(c80, 0.85) << t.name;
-    EXPECT_GE(c90, 0.86) << t.name;
-    EXPECT_LE(c90, 0.94) << t.name;
   }
   EXPECT_EQ(series, 3);
   auto short_trace = BacktestTrace((*traces)[3], TraceBacktestOptions{});  // deepseek-r1: 1 day
@@ -206,8 +220,8 @@ TEST(Backtest, TheFutureDoesNotReachBackIntoEarlierOrigins) {
   auto a = BacktestTraceHorizons(full, o), b = BacktestTraceHorizons(cut, o);
   ASSERT_TRUE(a.ok() && b.ok());
   const auto &fa = a->horizons[0].by_origin, &fb = b->horizons[0].by_origin;
-  ASSERT_EQ(fa.size(), 7u);  // origins 7..13
-  ASSERT_EQ(fb.size(), 4u);  // origins 7..10
+  ASSERT_EQ(fa.size(), 8u);  // origins 6..13
+  ASSERT_EQ(fb.size(), 5u);  // origins 6..10
   for (size_t k = 0; k < fb.size(); ++k) {
     EXPECT_EQ(fa[k].day, fb[k].day);
     EXPECT_EQ(fa[k].factor, fb[k].factor) << "origin " << fb[k].day;

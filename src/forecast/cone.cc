@@ -2,8 +2,8 @@
 
 #include <cmath>
 
+#include "forecast/internal/monthly_step.h"
 #include "forecast/internal/parallel.h"
-#include "forecast/internal/simulate.h"
 #include "forecast/internal/vector_math.h"
 #include "forecast/quantile.h"
 

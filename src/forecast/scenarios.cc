@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "forecast/internal/monthly_step.h"
 #include "forecast/internal/parallel.h"
-#include "forecast/internal/simulate.h"
 #include "forecast/random.h"
 
 namespace fungible {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "forecast/internal/simulate.h"
+#include "forecast/internal/monthly_step.h"
 #include "forecast/internal/test_util.h"
 #include "forecast/random.h"
 

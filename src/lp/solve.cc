@@ -16,6 +16,8 @@
 #include <new>
 #include <string>
 
+#include "util/timer.h"
+
 namespace fungible {
 
 const char* LpStatusName(LpStatus s) {
@@ -171,10 +173,6 @@ Status CoinFailure(const CoinError& e) {
   return Status::Internal("COIN-OR " + e.className() + "::" + e.methodName() + ": " + e.message());
 }
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
 LpSolution Finish(const LpModel& m, ClpSimplex& clp, LpSolution& sol) {
   sol.status = LpStatus::kOptimal;
   sol.objective = clp.objectiveValue();
@@ -326,7 +324,7 @@ StatusOr<LpSolution> SolveLpModel(const LpModel& model, const LpSolveOptions& op
     FUNGIBLE_RETURN_IF_ERROR(ToCoinArrays(model, a));
     bool mip = !options.relax_integers && model.has_integers();
     StatusOr<LpSolution> sol = mip ? SolveWithCbc(model, a, options) : SolveWithClp(model, a, options);
-    if (sol.ok()) sol->seconds = Seconds(t0);
+    if (sol.ok()) sol->seconds = SecondsSince(t0);
     return sol;
   } catch (const CoinError& e) {
     return CoinFailure(e);

@@ -2,55 +2,19 @@
 
 #include <algorithm>
 
+#include "model/enum_names.h"
+
 namespace fungible {
 
 double ChipType::AllInPowerW() const {
   return all_in_power_w > 0 ? all_in_power_w : power_w * kAllInOverBoardPower;
 }
 
-const char* PlatformName(Platform p) {
-  switch (p) {
-    case Platform::kNvidia: return "nvidia";
-    case Platform::kAmd: return "amd";
-    case Platform::kGoogle: return "google";
-    case Platform::kAws: return "aws";
-    case Platform::kCpu: return "cpu";
-    case Platform::kOther: return "other";
-  }
-  return "other";
-}
-
-const char* ContractKindName(ContractKind k) {
-  switch (k) {
-    case ContractKind::kReserved: return "reserved";
-    case ContractKind::kOnDemand: return "on_demand";
-    case ContractKind::kShortTerm: return "short_term";
-    case ContractKind::kOwned: return "owned";
-  }
-  return "reserved";
-}
-
-const char* WorkloadKindName(WorkloadKind k) {
-  switch (k) {
-    case WorkloadKind::kPretrain: return "pretrain";
-    case WorkloadKind::kRl: return "rl";
-    case WorkloadKind::kResearch: return "research";
-    case WorkloadKind::kInternal: return "internal";
-    case WorkloadKind::kServe: return "serve";
-  }
-  return "research";
-}
-
-const char* OptionKindName(OptionKind k) {
-  switch (k) {
-    case OptionKind::kExpand: return "expand";
-    case OptionKind::kReduce: return "reduce";
-    case OptionKind::kTerminate: return "terminate";
-  }
-  return "expand";
-}
-
-const char* QuantityUnitName(QuantityUnit u) { return u == QuantityUnit::kMw ? "mw" : "chips"; }
+const char* PlatformName(Platform p) { return EnumNameIn(kPlatformNames, p, "other"); }
+const char* ContractKindName(ContractKind k) { return EnumNameIn(kContractKindNames, k, "reserved"); }
+const char* WorkloadKindName(WorkloadKind k) { return EnumNameIn(kWorkloadKindNames, k, "research"); }
+const char* OptionKindName(OptionKind k) { return EnumNameIn(kOptionKindNames, k, "expand"); }
+const char* QuantityUnitName(QuantityUnit u) { return EnumNameIn(kQuantityUnitNames, u, "chips"); }
 
 namespace {
 template <typename T>

@@ -10,6 +10,7 @@
 
 #include "lp/solve.h"
 #include "plan/subproblem.h"
+#include "util/timer.h"
 
 namespace fungible {
 
@@ -38,10 +39,6 @@ StatusOr<LpSolution> SolveModel(const LpModel& lp, const LpSolveOptions& options
   if (!lp.has_integers() || options.relax_integers) return SolveLpModel(lp, options);
   std::lock_guard<std::mutex> lock(CbcMutex());
   return SolveLpModel(lp, options);
-}
-
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 // The first stage's columns, as the solvers see them.
@@ -456,7 +453,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   if (!fs.infeasible.empty()) {
     sol.status = SolveStatus::kInfeasible;
     sol.infeasibility = fs.infeasible;
-    sol.seconds = Seconds(t0);
+    sol.seconds = SecondsSince(t0);
     return sol;
   }
   auto subs = Subproblems::Build(pr);
@@ -481,7 +478,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     if (comm.rank() == 0) {
       const auto te = std::chrono::steady_clock::now();
       auto ef = SolveExtensive(pr, fs, opt);
-      sol.master_seconds = Seconds(te);
+      sol.master_seconds = SecondsSince(te);
       if (!ef.ok()) {
         msg[0] = 1;
         error = ef.status().message();
@@ -500,7 +497,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     if (msg[0] == 2) {  // an answer: no plan within the bounds
       sol.status = SolveStatus::kInfeasible;
       sol.infeasibility = error.empty() ? "plan: the extensive form is infeasible (rank 0 says why)" : error;
-      sol.seconds = Seconds(t0);
+      sol.seconds = SecondsSince(t0);
       return sol;
     }
     if (msg[0] != 0)
@@ -554,7 +551,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       ++it;
       const auto ts = std::chrono::steady_clock::now();
       Status st = eval.Cuts(x, V, G);
-      sol.subproblem_seconds += Seconds(ts);
+      sol.subproblem_seconds += SecondsSince(ts);
       if (!st.ok()) return st;
       // Rank 0: bounds, cuts, the next point; then tells everyone.
       std::vector<double> msg(fs.n_links + 3,
@@ -594,7 +591,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
             Snap(pr, fs, next);
           }
         }
-        sol.master_seconds += Seconds(tm);
+        sol.master_seconds += SecondsSince(tm);
         if (opt.on_iteration) opt.on_iteration(it, integer_phase ? upper_int : upper, lower);
         if (msg[0] == 0) {
           msg[0] = done ? 1 : 0;
@@ -619,7 +616,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   // Every scenario at the chosen first stage: the figures reported.
   const auto tf = std::chrono::steady_clock::now();
   Status st = eval.Outcomes(x, sol.outcomes);
-  sol.subproblem_seconds += Seconds(tf);
+  sol.subproblem_seconds += SecondsSince(tf);
   if (!st.ok()) return st;
   std::vector<double> V(sol.outcomes.size());
   for (size_t s = 0; s < V.size(); ++s) V[s] = sol.outcomes[s].objective;
@@ -631,7 +628,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     if (j >= 0) sol.chips[o] = x[j];
   }
   sol.eta_musd = pr.has_cvar() ? x[pr.eta_link()] : 0.0;
-  sol.seconds = Seconds(t0);
+  sol.seconds = SecondsSince(t0);
   return sol;
 }
 

@@ -1,12 +1,12 @@
 #include "plan/subproblem.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <functional>
 #include <mutex>
 #include <numeric>
-#include <thread>
+
+#include "util/parallel.h"
 
 namespace fungible {
 
@@ -73,28 +73,15 @@ Status Subproblems::Seed(const std::vector<double>& links) {
 }
 
 Status ForScenarios(int begin, int end, int threads, const std::function<Status(int)>& fn) {
-  const int n = end - begin;
-  if (n <= 0) return Status::Ok();
-  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, n);
-  std::atomic<int> next{begin};
   std::mutex mu;
   Status first;
-  auto work = [&] {
-    for (;;) {
-      const int s = next.fetch_add(1);
-      if (s >= end) return;
-      Status st = fn(s);
-      if (!st.ok()) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (first.ok()) first = st;
-      }
+  ParallelForEach(end - begin, ResolveThreads(threads), [&](std::int64_t i) {
+    Status st = fn(begin + static_cast<int>(i));
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (first.ok()) first = st;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  });
   return first;
 }
 

@@ -1028,8 +1028,17 @@ struct Service::Impl {
     RunOp(op, req, who, res);
   }
 
+  // Every route, in the order they are matched and listed.
   void InstallRoutes() {
     InstallUsageRoutes();
+    InstallServiceRoutes();
+    InstallFleetRoutes();
+    InstallJobRoutes();
+    InstallAdminRoutes();
+  }
+
+  // The service itself: health, the UI, the OpenAPI document, metrics.
+  void InstallServiceRoutes() {
     // 200 only while serving; a load balancer sends traffic to the leader.
     Route("GET", "/healthz", Access::kPublic, [this](auto&, auto& res, auto&) {
       const Phase p = phase;
@@ -1050,6 +1059,10 @@ struct Service::Impl {
       res.status = 200;
       res.set_content(Metrics(), "text/plain; version=0.0.4");
     });
+  }
+
+  // The fleet, its pools and the quota plan, read.
+  void InstallFleetRoutes() {
     Route("GET", "/v1/fleet", Access::kAnyRole, [this](auto&, auto& res, auto&) {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, {{"fleet", fleet}, {"pools", PoolsJson()}, {"backend", engine->backend().Name()}});
@@ -1068,6 +1081,10 @@ struct Service::Impl {
       std::shared_lock<std::shared_mutex> lock(engine_mu);
       SetJson(res, 200, PlanJson());
     });
+  }
+
+  // Jobs: list, watch, one job, its decisions, submit, cancel.
+  void InstallJobRoutes() {
     Route("GET", "/v1/jobs", Access::kAnyRole,
           [this](const HttpRequest& req, auto& res, auto&) { ListJobs(req, res); });
     Route("GET", "/v1/watch", Access::kAnyRole,
@@ -1145,6 +1162,10 @@ struct Service::Impl {
           [this](const HttpRequest& req, auto& res, const Principal& who) { CancelJob(req, res, who); });
     Route("POST", R"(/v1/jobs/([A-Za-z0-9_.-]+)/cancel)", Access::kTeamOrAdmin,
           [this](const HttpRequest& req, auto& res, const Principal& who) { CancelJob(req, res, who); });
+  }
+
+  // Admin: pools down and up, schedule, the virtual clock, re-solve, audit.
+  void InstallAdminRoutes() {
     for (const char* action : {"down", "up"}) {
       const bool down = std::string(action) == "down";
       Route("POST", std::string(R"(/v1/pools/([A-Za-z0-9_.-]+)/)") + action, Access::kAdmin,

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "model/enum_names.h"
 #include "util/text.h"
 
 // The table leaves most members of each entry at their defaults on purpose;
@@ -75,7 +76,7 @@ const ObjectDef kChipType{
             {.key = "platform",
              .type = VT::kEnum,
              .description = "Vendor platform.",
-             .enum_values = {"nvidia", "amd", "google", "aws", "cpu", "other"},
+             .enum_values = EnumNamesOf(kPlatformNames),
              .hints = {"vendor"}},
             {.key = "generation",
              .type = VT::kString,
@@ -169,7 +170,7 @@ const ObjectDef kContract{
              .type = VT::kEnum,
              .description = "reserved (take-or-pay), on_demand, short_term (a near-term deal) or owned.",
              .required = true,
-             .enum_values = {"reserved", "on_demand", "short_term", "owned"},
+             .enum_values = EnumNamesOf(kContractKindNames),
              .hints = {"type", "contract_kind"}},
             {.key = "start",
              .type = VT::kDate,
@@ -629,7 +630,7 @@ const ObjectDef kWorkload{
              .description = "pretrain, rl (reinforcement learning), research, internal (employees' use) or "
                             "serve (customer traffic of one model).",
              .required = true,
-             .enum_values = {"pretrain", "rl", "research", "internal", "serve"},
+             .enum_values = EnumNamesOf(kWorkloadKindNames),
              .hints = {"type", "class"}},
             {.key = "team", .type = VT::kString, .description = "Owning team.", .hints = {"owner", "group"}},
             {.key = "model",
@@ -639,7 +640,7 @@ const ObjectDef kWorkload{
             {.key = "latency",
              .type = VT::kEnum,
              .description = "Latency class.",
-             .enum_values = {"fast", "standard", "batch"},
+             .enum_values = EnumNamesOf(kLatencyClassNames),
              .default_value = "standard",
              .hints = {"latency_class", "slo"}},
             {.key = "eligible",
@@ -1106,7 +1107,7 @@ const ObjectDef kOfferOption{
              .description = "expand (add chips at usd_per_chip_hour), reduce (give back up to max_fraction "
                             "of the signed chips) or terminate (end the contract for up to all of them).",
              .required = true,
-             .enum_values = {"expand", "reduce", "terminate"},
+             .enum_values = EnumNamesOf(kOptionKindNames),
              .hints = {"type", "option", "option_kind"}},
             {.key = "notice_months",
              .type = VT::kInteger,
@@ -1161,7 +1162,7 @@ const ObjectDef kOffer{
              .description = "reserved (take-or-pay), short_term (a near-term deal), owned, or on_demand "
                             "(pay per used chip-hour, no commitment).",
              .required = true,
-             .enum_values = {"reserved", "on_demand", "short_term", "owned"},
+             .enum_values = EnumNamesOf(kContractKindNames),
              .hints = {"type", "contract_kind"}},
             {.key = "chip_type",
              .type = VT::kId,
@@ -1176,7 +1177,7 @@ const ObjectDef kOffer{
              .type = VT::kEnum,
              .description = "Unit of quantity and min_quantity: chips, or mw of facility power (converted "
                             "through the chip's power_w and allocation.pue).",
-             .enum_values = {"chips", "mw"},
+             .enum_values = EnumNamesOf(kQuantityUnitNames),
              .default_value = "chips",
              .hints = {"quantity_unit", "units"}},
             {.key = "quantity",

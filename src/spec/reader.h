@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/diagnostics.h"
 #include "model/fleet.h"
 #include "spec/fields.h"
 #include "util/status.h"
@@ -28,20 +29,6 @@ std::string Got(const YAML::Node& node);
 
 // "2026-01-01" for midnight, else "2026-01-01T10:00Z".
 std::string ShowTime(UtcSeconds t);
-
-// Every problem found in one file.
-class Diagnostics {
- public:
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
-  void Add(SourceLoc loc, std::string field, std::string message);
-  bool empty() const { return list_.empty(); }
-  // Sorted by line and column (stable).
-  std::vector<Diagnostic> Sorted() const;
-
- private:
-  std::string file_;
-  std::vector<Diagnostic> list_;
-};
 
 // A mapping read against an ObjectDef. The constructor reports what is wrong
 // with the mapping as a whole: not a mapping, unknown or duplicate keys,

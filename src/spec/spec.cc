@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "economics/serving.h"
+#include "model/enum_names.h"
 #include "spec/fields.h"
 #include "spec/reader.h"
 #include "spec/yaml_load.h"
@@ -18,40 +19,27 @@
 namespace fungible {
 namespace {
 
-using spec_internal::Diagnostics;
 using spec_internal::FormatNumber;
 using spec_internal::ObjectReader;
 using spec_internal::ShowTime;
 using spec_internal::Suggest;
 
+// Enum values by their names in model/fleet.h's tables (the key table has
+// already refused a name outside them; the fallbacks are the defaults).
 Platform ToPlatform(const std::string& s) {
-  if (s == "nvidia") return Platform::kNvidia;
-  if (s == "amd") return Platform::kAmd;
-  if (s == "google") return Platform::kGoogle;
-  if (s == "aws") return Platform::kAws;
-  if (s == "cpu") return Platform::kCpu;
-  return Platform::kOther;
+  return EnumValueIn(kPlatformNames, s).value_or(Platform::kOther);
 }
 
 ContractKind ToContractKind(const std::string& s) {
-  if (s == "on_demand") return ContractKind::kOnDemand;
-  if (s == "short_term") return ContractKind::kShortTerm;
-  if (s == "owned") return ContractKind::kOwned;
-  return ContractKind::kReserved;
+  return EnumValueIn(kContractKindNames, s).value_or(ContractKind::kReserved);
 }
 
 WorkloadKind ToWorkloadKind(const std::string& s) {
-  if (s == "pretrain") return WorkloadKind::kPretrain;
-  if (s == "rl") return WorkloadKind::kRl;
-  if (s == "internal") return WorkloadKind::kInternal;
-  if (s == "serve") return WorkloadKind::kServe;
-  return WorkloadKind::kResearch;
+  return EnumValueIn(kWorkloadKindNames, s).value_or(WorkloadKind::kResearch);
 }
 
 LatencyClass ToLatency(const std::string& s) {
-  if (s == "fast") return LatencyClass::kFast;
-  if (s == "batch") return LatencyClass::kBatch;
-  return LatencyClass::kStandard;
+  return EnumValueIn(kLatencyClassNames, s).value_or(LatencyClass::kStandard);
 }
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -678,7 +666,7 @@ class FleetBuilder {
       if (CheckChip(*v, r.ValueLoc("chip_type"), r.PathOf("chip_type"))) chip = fleet_.FindChip(*v);
     }
     if (auto v = r.String("region")) o.region = *v;
-    o.unit = r.StringOr("unit") == "mw" ? QuantityUnit::kMw : QuantityUnit::kChips;
+    o.unit = EnumValueIn(kQuantityUnitNames, r.StringOr("unit")).value_or(QuantityUnit::kChips);
     if (auto v = r.Number("quantity")) o.quantity = *v;
     o.min_quantity = r.NumberOr("min_quantity");
     o.divisible = r.BooleanOr("divisible");
@@ -710,10 +698,7 @@ class FleetBuilder {
       OfferOption opt;
       opt.loc = c.loc();
       auto okind = c.String("kind");
-      if (okind)
-        opt.kind = *okind == "reduce"      ? OptionKind::kReduce
-                   : *okind == "terminate" ? OptionKind::kTerminate
-                                           : OptionKind::kExpand;
+      if (okind) opt.kind = EnumValueIn(kOptionKindNames, *okind).value_or(OptionKind::kExpand);
       if (auto v = c.Integer("notice_months")) opt.notice_months = static_cast<int>(*v);
       opt.max_fraction = c.NumberOr("max_fraction");
       opt.usd_per_chip_hour = c.Number("usd_per_chip_hour");

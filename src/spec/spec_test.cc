@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "catalog/catalog.h"
+#include "util/status_matchers.h"
 
 namespace fungible {
 namespace {
@@ -944,6 +945,29 @@ floors:
   EXPECT_EQ(f.window_hours, 48);
   ASSERT_EQ(f.schedule.size(), 1u);
   EXPECT_EQ(f.schedule[0].fleet_share, 0.5);
+}
+
+// The reproducers of issue 13 (moved from the old in-process fuzz test; the
+// short ones are also replayed from fuzz/regressions/spec/ in a capped
+// process): each is refused at once, with its place.
+TEST(SpecReader, IssueThirteenKillersAreRefusedWithTheirPlace) {
+  const std::string alias_bomb =
+      "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+      "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n";
+  const std::vector<std::pair<std::string, std::string>> killers = {
+      {",", "killer.yaml:1:1: invalid YAML: unexpected ','"},
+      {",\n,", "killer.yaml:1:1: invalid YAML: unexpected ','"},
+      {"[1],", "killer.yaml:1:4: invalid YAML: unexpected ','"},
+      {"name: x\n,", "killer.yaml:2:1: invalid YAML: end of map not found"},
+      {alias_bomb, "killer.yaml:6:8: the document holds more than 200000 values"},
+      {std::string(2 << 20, '#'),
+       "killer.yaml: the file has 2097152 bytes, more than the 1048576 a spec may have"},
+      {std::string(100000, '['), "killer.yaml:1:1: invalid YAML: bad file"}};
+  for (const auto& [text, message] : killers)
+    EXPECT_THAT(ParseFleetSpec(text, "killer.yaml"),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr(message)))
+        << text.substr(0, 40);
 }
 
 }  // namespace

@@ -72,6 +72,18 @@ Job MakeJob(const std::string& id, int seq, const std::string& key) {
   return j;
 }
 
+Batch JobsBatch(std::vector<Job> jobs) {
+  Batch b;
+  b.jobs = std::move(jobs);
+  return b;
+}
+
+Batch TokenUseBatch(TokenUse use) {
+  Batch b;
+  b.token_uses = {std::move(use)};
+  return b;
+}
+
 TEST_P(StoreTest, CommitIsDurableAcrossReopen) {
   Batch b;
   b.jobs = {MakeJob("j-1", 1, "k1"), MakeJob("j-2", 2, "")};
@@ -124,10 +136,10 @@ TEST_P(StoreTest, TokenUsageIsDurableAndAReportForTheSameIntervalReplacesIt) {
 
 TEST_P(StoreTest, UpsertUpdatesStateInPlace) {
   Job j = MakeJob("j-1", 1, "k1");
-  ASSERT_TRUE(store_->Commit({{j}, {}, {}, {}}).ok());
+  ASSERT_TRUE(store_->Commit(JobsBatch({j})).ok());
   j.state = JobState::kRunning;
   j.pool = "h100-a";
-  ASSERT_TRUE(store_->Commit({{j}, {}, {}, {}}).ok());
+  ASSERT_TRUE(store_->Commit(JobsBatch({j})).ok());
   auto jobs = store_->LoadJobs();
   ASSERT_TRUE(jobs.ok());
   ASSERT_EQ(jobs->size(), 1u);
@@ -136,7 +148,7 @@ TEST_P(StoreTest, UpsertUpdatesStateInPlace) {
 }
 
 TEST_P(StoreTest, IdempotencyKeyIsUniquePerTeamAndTheBatchIsAtomic) {
-  ASSERT_TRUE(store_->Commit({{MakeJob("j-1", 1, "k1")}, {}, {}, {}}).ok());
+  ASSERT_TRUE(store_->Commit(JobsBatch({MakeJob("j-1", 1, "k1")})).ok());
   // Same (team, key) under another id: the whole batch fails and nothing of it is written.
   Batch bad;
   bad.jobs = {MakeJob("j-2", 2, "other"), MakeJob("j-3", 3, "k1")};
@@ -151,7 +163,7 @@ TEST_P(StoreTest, IdempotencyKeyIsUniquePerTeamAndTheBatchIsAtomic) {
   // Empty keys never collide; another team may reuse a key.
   Job other_team = MakeJob("j-4", 4, "k1");
   other_team.spec.team = "product";
-  EXPECT_TRUE(store_->Commit({{MakeJob("j-5", 5, ""), MakeJob("j-6", 6, ""), other_team}, {}, {}, {}}).ok());
+  EXPECT_TRUE(store_->Commit(JobsBatch({MakeJob("j-5", 5, ""), MakeJob("j-6", 6, ""), other_team})).ok());
 }
 
 TEST_P(StoreTest, TokensAreStoredByHash) {
@@ -167,8 +179,8 @@ TEST_P(StoreTest, TokensAreStoredByHash) {
   EXPECT_EQ((*tokens)[1].created_at, 100);
   EXPECT_EQ((*tokens)[1].expires_at, 900);
   // Last use comes with a commit and never moves back.
-  ASSERT_TRUE(store_->Commit({{}, {}, {}, {{"root", 500}}}).ok());
-  ASSERT_TRUE(store_->Commit({{}, {}, {}, {{"root", 400}}}).ok());
+  ASSERT_TRUE(store_->Commit(TokenUseBatch({"root", 500})).ok());
+  ASSERT_TRUE(store_->Commit(TokenUseBatch({"root", 400})).ok());
   tokens = store_->LoadTokens();
   EXPECT_EQ((*tokens)[1].last_used_at, 500);
   auto deleted = store_->DeleteToken("root");
@@ -241,7 +253,7 @@ TEST(SqliteStore, UsesWalAndFullSync) {
   std::filesystem::remove(path);
   auto s = OpenSqliteStore(path);
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->Commit({{MakeJob("j-1", 1, "")}, {}, {}, {}}).ok());
+  ASSERT_TRUE((*s)->Commit(JobsBatch({MakeJob("j-1", 1, "")})).ok());
   EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
 }
 

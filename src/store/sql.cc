@@ -1,4 +1,7 @@
+// The SQL text of both stores: the schema (kSchemaSql, store.h) and the
+// statements they share (sql.h).
 #include "store/sql.h"
+
 #include "store/store.h"
 
 namespace fungible::store {
@@ -107,13 +110,5 @@ const char* const kMigrateTo2[3] = {"ALTER TABLE tokens ADD COLUMN created_at BI
                                     "ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0",
                                     "ALTER TABLE tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0"};
 }  // namespace sql
-
-StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& url_or_path) {
-  if (url_or_path.rfind("postgresql://", 0) == 0 || url_or_path.rfind("postgres://", 0) == 0)
-    return OpenPostgresStore(url_or_path);
-  std::string path = url_or_path;
-  if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
-  return OpenSqliteStore(path);
-}
 
 }  // namespace fungible::store

@@ -1,0 +1,357 @@
+// A policy over the run, hour by hour: the re-solves' decisions (or greedy)
+// applied to the capacity realised, serving, floors, the ledger, the summary.
+#include "simulate/internal/policy_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+#include "allocate/allocate.h"
+#include "simulate/internal/planner.h"
+#include "util/parallel.h"
+
+namespace fungible::simulate_internal {
+namespace {
+
+bool LosesWorkOnFailure(WorkloadKind k) {
+  return k == WorkloadKind::kPretrain || k == WorkloadKind::kRl || k == WorkloadKind::kResearch;
+}
+
+// Sum of a concave bid curve at `effective` chips for one hour.
+double BidValue(const std::vector<BidStep>& bids, double scale, double effective) {
+  double v = 0;
+  for (const auto& b : bids) {
+    if (effective <= 0) break;
+    const double q = std::min(effective, b.effective_chips * scale);
+    v += q * b.usd_per_effective_chip_hour;
+    effective -= q;
+  }
+  return v;
+}
+
+// Greedy, for the hour h, on the chips up now.
+void Greedy(const World& wd, int h, std::vector<int>& chips, SimProfile& prof) {
+  auto t0 = SteadyClock::now();
+  const int P = wd.num_pools, W = wd.num_workloads;
+  chips.assign(static_cast<size_t>(P * W), 0);
+  std::vector<int> avail(static_cast<size_t>(P));
+  for (int p = 0; p < P; ++p) avail[p] = wd.Up(p, h);
+  // Up to `want` effective chips for w, best chips first; returns what it got.
+  auto take = [&](int w, double want) {
+    std::vector<int> order;
+    for (int p = 0; p < P; ++p)
+      if (wd.eff[w][p] > 0) order.push_back(p);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return wd.eff[w][a] > wd.eff[w][b]; });
+    double got = 0;
+    for (int p : order) {
+      if (got >= want - 1e-9) break;
+      const GangFit& f = wd.fit[w][p];
+      const int unit = f.is_gang ? static_cast<int>(std::lround(f.chips_per_gang)) : 1;
+      const double per_unit = wd.eff[w][p] * unit;
+      int units = static_cast<int>(std::ceil((want - got) / per_unit - 1e-9));
+      units = std::min(units, avail[p] / unit);
+      if (units <= 0) continue;
+      chips[p * W + w] += units * unit;
+      avail[p] -= units * unit;
+      got += units * per_unit;
+    }
+    return got;
+  };
+  for (int w = 0; w < W; ++w) {
+    const auto& wl = wd.fleet->workloads[w];
+    if (wl.has_floor()) take(w, FloorEffectiveChipsAt(*wd.fleet, wl, wd.TimeOf(h)));
+  }
+  // Serving: dearest tokens first, on the highest throughput.
+  std::vector<int> models(static_cast<size_t>(wd.num_models));
+  for (int m = 0; m < wd.num_models; ++m) models[m] = m;
+  std::stable_sort(models.begin(), models.end(), [&](int a, int b) {
+    return wd.paths.usd_per_output_token[a][h] > wd.paths.usd_per_output_token[b][h];
+  });
+  for (int m : models) {
+    double need = wd.paths.PlanningForecast(m, h, 0, wd.serving_z);
+    for (int w = 0; w < W && need > 0; ++w) {
+      if (wd.served_model[w] != m) continue;
+      std::vector<int> order;
+      for (int p = 0; p < P; ++p)
+        if (wd.eff[w][p] > 0 && wd.base_tps[m][p] > 0) order.push_back(p);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return wd.base_tps[m][a] > wd.base_tps[m][b]; });
+      for (int p : order) {
+        // Tokens already served by this class's chips here count too.
+        const double per_chip = wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0;
+        need -= chips[p * W + w] * per_chip;
+        if (need <= 0) break;
+        const int n = std::min(avail[p], static_cast<int>(std::ceil(need / per_chip - 1e-9)));
+        chips[p * W + w] += n;
+        avail[p] -= n;
+        need -= n * per_chip;
+      }
+    }
+  }
+  // Bids by value per effective chip-hour.
+  struct Step {
+    int w;
+    double q, v;
+  };
+  std::vector<Step> steps;
+  for (int w = 0; w < W; ++w)
+    for (const auto& b : wd.fleet->workloads[w].bids)
+      steps.push_back(
+          {w, b.effective_chips * wd.paths.class_demand_multiple[w][h], b.usd_per_effective_chip_hour});
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.v > b.v; });
+  std::vector<double> have(static_cast<size_t>(W), 0.0);
+  for (int w = 0; w < W; ++w)
+    for (int p = 0; p < P; ++p) have[w] += wd.eff[w][p] * chips[p * W + w];
+  std::vector<double> claimed(static_cast<size_t>(W), 0.0);
+  for (const auto& s : steps) {
+    if (s.v <= 0) continue;
+    // Chips held for the floor count against the class's first steps.
+    const double covered = std::max(0.0, have[s.w] - claimed[s.w]);
+    claimed[s.w] += s.q;
+    const double want = s.q - std::min(s.q, covered);
+    if (want > 0) have[s.w] += take(s.w, want);
+  }
+  prof.greedy_seconds += SecondsSince(t0);
+}
+
+// Every re-solve of the run, in parallel (each depends only on what is
+// known at its hour); the wall time goes to prof.resolve_wall_seconds.
+std::vector<Decision> ResolveAll(const World& wd, Policy policy, SimProfile& prof) {
+  const int H = wd.hours, K = wd.st.resolve_every_hours;
+  std::vector<Decision> decisions;
+  const int n = (H + K - 1) / K;
+  decisions.resize(static_cast<size_t>(n));
+  std::mutex progress_mu;
+  int done = 0;
+  auto t_solve = SteadyClock::now();
+  ParallelForEach(n, wd.threads, [&](std::int64_t i) {
+    Decision& d = decisions[static_cast<size_t>(i)];
+    d.status = Replan(wd, policy, static_cast<int>(i) * K, K, d);
+    if (wd.on_resolve) {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      wd.on_resolve(policy, ++done, n);
+    }
+  });
+  prof.resolve_wall_seconds = SecondsSince(t_solve);
+  return decisions;
+}
+
+// The run's summary from its hours, floors and ledger.
+void Summarize(const World& wd, int resolves, int infeasible, PolicyRun& run) {
+  const int M = wd.num_models, H = wd.hours;
+  PolicySummary& s = run.summary;
+  for (int m = 0; m < M; ++m)
+    for (int h = 0; h < H; ++h) {
+      s.revenue_usd += run.revenue_usd[m][h];
+      s.demand_output_tokens += run.demand_output_tokens[m][h];
+      s.served_output_tokens += run.served_output_tokens[m][h];
+    }
+  s.unserved_share = s.demand_output_tokens > 0 ? 1.0 - s.served_output_tokens / s.demand_output_tokens : 0.0;
+  double attainment = 0;
+  for (const auto& f : run.floors) {
+    ++s.floor_windows;
+    if (f.met()) ++s.floor_windows_met;
+    attainment += f.required_effective_chip_hours > 0
+                      ? std::min(1.0, f.achieved_effective_chip_hours / f.required_effective_chip_hours)
+                      : 1.0;
+  }
+  s.floor_attainment = s.floor_windows > 0 ? attainment / s.floor_windows : 1.0;
+  for (const auto& t : run.ledger.hours) {
+    s.paid_chip_hours += t.paid_chips;
+    s.allocated_chip_hours += t.allocated_chips;
+  }
+  s.utilization = s.paid_chip_hours > 0 ? s.allocated_chip_hours / s.paid_chip_hours : 0.0;
+  for (double v : run.chips_switched) s.chips_switched += v;
+  s.switch_cost_usd = s.chips_switched * wd.fleet->allocation.switch_cost_usd_per_chip;
+  s.lost_effective_chip_hours = run.ledger.Total().lost_effective_chip_hours;
+  s.contract_cost_usd = run.ledger.total.cost_usd;
+  s.value_now_usd = run.ledger.total.value_now_usd;
+  s.value_within_usd = run.ledger.total.value_within_usd;
+  s.value_all_up_usd = run.ledger.total.value_all_up_usd;
+  s.roc_now = run.ledger.total.roc_now();
+  s.roc_within = run.ledger.total.roc_within();
+  s.roc_all_up = run.ledger.total.roc_all_up();
+  s.resolves = resolves;
+  s.infeasible_resolves = infeasible;
+  s.failures = static_cast<int>(wd.failures.size());
+}
+
+}  // namespace
+
+StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
+  auto t_total = SteadyClock::now();
+  PolicyRun run;
+  run.policy = policy;
+  const int P = wd.num_pools, W = wd.num_workloads, M = wd.num_models, H = wd.hours;
+  const int K = wd.st.resolve_every_hours;
+  const int C = std::max(1, wd.st.checkpoint_interval_hours);
+  std::vector<SimEvent> own;
+  int resolves = 0, infeasible = 0;
+  // Every re-solve first (in parallel: each depends only on what is known at
+  // its hour), then the hours in order.
+  std::vector<Decision> decisions;
+  if (policy != Policy::kGreedy) {
+    decisions = ResolveAll(wd, policy, run.profile);
+    for (auto& d : decisions) {
+      if (!d.status.ok()) return d.status;
+      own.insert(own.end(), d.events.begin(), d.events.end());
+      resolves += d.resolves;
+      infeasible += d.infeasible;
+      run.profile.build_seconds += d.prof.build_seconds;
+      run.profile.solve_seconds += d.prof.solve_seconds;
+      run.profile.lp_rows_max = std::max(run.profile.lp_rows_max, d.prof.lp_rows_max);
+      run.profile.lp_columns_max = std::max(run.profile.lp_columns_max, d.prof.lp_columns_max);
+    }
+  }
+  Ledger ledger(wd.layout, wd.ledger_options);
+  LedgerHour lh;
+  run.demand_output_tokens.assign(M, std::vector<double>(H, 0.0));
+  run.served_output_tokens.assign(M, std::vector<double>(H, 0.0));
+  run.revenue_usd.assign(M, std::vector<double>(H, 0.0));
+  run.chips_switched.assign(H, 0.0);
+
+  // Floor windows from the run start.
+  std::vector<int> floor_index(static_cast<size_t>(W), -1);  // current window of each class in run.floors
+  std::vector<int> plan, greedy, applied(static_cast<size_t>(P * W), 0), prev(static_cast<size_t>(P * W), 0);
+  std::vector<double> last_bid_rate(static_cast<size_t>(W), 0.0);  // usd per effective chip-hour, last hour
+  int h0 = 0;
+  for (int h = 0; h < H; ++h) {
+    if (policy != Policy::kGreedy && h % K == 0) {
+      h0 = h;
+      const Decision& d = decisions[static_cast<size_t>(h / K)];
+      auto t0 = SteadyClock::now();
+      plan.assign(static_cast<size_t>(P * W * K), 0);
+      run.profile.unplaced_chip_hours +=
+          Disaggregate(wd, d.totals, d.period, h0, K, d.serve_quota, prev, plan);
+      run.profile.disaggregate_seconds += SecondsSince(t0);
+    }
+    auto t_apply = SteadyClock::now();
+    const int* want = nullptr;
+    if (policy == Policy::kGreedy) {
+      Greedy(wd, h, greedy, run.profile);
+      want = greedy.data();
+    }
+    lh.Reset(wd.layout);
+    for (int p = 0; p < P; ++p) {
+      const int up = wd.Up(p, h);
+      lh.paid_chips[p] = wd.paid[p][h];
+      lh.up_chips[p] = up;
+      long total = 0;
+      for (int w = 0; w < W; ++w) {
+        const int c = want ? want[p * W + w] : plan[(p * W + w) * K + (h - h0)];
+        applied[p * W + w] = c;
+        total += c;
+      }
+      if (total > up) {
+        // Chips a failure took (or that are not there): every class loses
+        // its share; gangs lose whole gangs.
+        const double f = static_cast<double>(up) / static_cast<double>(total);
+        for (int w = 0; w < W; ++w) {
+          int& c = applied[p * W + w];
+          const GangFit& g = wd.fit[w][p];
+          const int unit = g.is_gang ? std::max(1, static_cast<int>(std::lround(g.chips_per_gang))) : 1;
+          c = static_cast<int>(std::floor(c * f / unit + 1e-9)) * unit;
+        }
+      }
+      // Work lost back to the last checkpoint on chips that just failed.
+      const int newly = h > 0 ? wd.failed[p][h] - wd.failed[p][h - 1] : wd.failed[p][h];
+      if (newly > 0 && h > 0) {
+        const int before = std::max(1, wd.Up(p, h - 1));
+        const double share = std::min(1.0, static_cast<double>(newly) / before);
+        const int since_checkpoint = h % C;
+        for (int w = 0; w < W; ++w) {
+          if (!LosesWorkOnFailure(wd.fleet->workloads[w].kind)) continue;
+          const double lost = prev[p * W + w] * share * wd.eff[w][p] * since_checkpoint;
+          lh.lost_effective_chip_hours[p * W + w] = lost;
+          lh.lost_bid_value_usd[p * W + w] = lost * last_bid_rate[w];
+        }
+      }
+    }
+    // Serving: realised demand, served up to the chips' throughput.
+    for (int m = 0; m < M; ++m) {
+      const double demand = wd.paths.realised_tokens[m][h];
+      double capacity = 0;
+      for (int w = 0; w < W; ++w)
+        if (wd.served_model[w] == m)
+          for (int p = 0; p < P; ++p)
+            capacity +=
+                wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+      const double served = std::min(capacity, demand);
+      const double price = wd.paths.usd_per_output_token[m][h];
+      run.demand_output_tokens[m][h] = demand;
+      run.served_output_tokens[m][h] = served;
+      run.revenue_usd[m][h] = served * price;
+      if (capacity <= 0) continue;
+      for (int w = 0; w < W; ++w)
+        if (wd.served_model[w] == m)
+          for (int p = 0; p < P; ++p) {
+            const double tokens =
+                wd.base_tps[m][p] * wd.paths.throughput_multiplier[m][h] * 3600.0 * applied[p * W + w];
+            lh.capacity_output_tokens[p * W + w] = tokens;
+            lh.served_output_tokens[p * W + w] = served * tokens / capacity;
+            lh.revenue_usd[p * W + w] = served * price * tokens / capacity;
+          }
+    }
+    // Effective chips, bids, floors, switches.
+    for (int w = 0; w < W; ++w) {
+      const auto& wl = wd.fleet->workloads[w];
+      double e = 0;
+      for (int p = 0; p < P; ++p) {
+        lh.chips[p * W + w] = applied[p * W + w];
+        lh.effective_chips[p * W + w] = wd.eff[w][p] * applied[p * W + w];
+        e += lh.effective_chips[p * W + w];
+      }
+      const double value = BidValue(wl.bids, wd.paths.class_demand_multiple[w][h], e);
+      last_bid_rate[w] = e > 0 ? value / e : 0.0;
+      if (e > 0)
+        for (int p = 0; p < P; ++p) lh.bid_value_usd[p * W + w] = value * lh.effective_chips[p * W + w] / e;
+      if (wl.has_floor()) {
+        const int len = std::max(1, wl.floor_window_hours);
+        if (h % len == 0) {
+          FloorOutcome f;
+          f.workload = wl.id;
+          f.start = wd.TimeOf(h);
+          f.hours = std::min(len, H - h);
+          for (int k = 0; k < f.hours; ++k)
+            f.required_effective_chip_hours += FloorEffectiveChipsAt(*wd.fleet, wl, wd.TimeOf(h + k));
+          floor_index[w] = static_cast<int>(run.floors.size());
+          run.floors.push_back(f);
+        }
+        double lost = 0, up = 0;
+        for (int p = 0; p < P; ++p) {
+          lost += lh.lost_effective_chip_hours[p * W + w];
+          up += wd.eff[w][p] * wd.Up(p, h);
+        }
+        FloorOutcome& fo = run.floors[floor_index[w]];
+        fo.achieved_effective_chip_hours += e - lost;
+        fo.lost_effective_chip_hours += lost;
+        fo.up_capacity_effective_chip_hours += up;
+      }
+    }
+    double moved = 0;
+    for (int i = 0; i < P * W; ++i) moved += std::max(0, applied[i] - prev[i]);
+    run.chips_switched[h] = h > 0 ? moved : 0.0;
+    prev = applied;
+    run.profile.apply_seconds += SecondsSince(t_apply);
+    auto t_ledger = SteadyClock::now();
+    FUNGIBLE_RETURN_IF_ERROR(ledger.Record(h, lh));
+    run.profile.ledger_seconds += SecondsSince(t_ledger);
+  }
+  auto t_ledger = SteadyClock::now();
+  auto report = ledger.Finish();
+  if (!report.ok()) return report.status();
+  run.ledger = std::move(*report);
+  run.profile.ledger_seconds += SecondsSince(t_ledger);
+
+  Summarize(wd, resolves, infeasible, run);
+
+  // Events: shared ones first at equal times.
+  run.events = wd.events;
+  run.events.insert(run.events.end(), own.begin(), own.end());
+  std::stable_sort(run.events.begin(), run.events.end(),
+                   [](const SimEvent& a, const SimEvent& b) { return a.at < b.at; });
+  run.profile.total_seconds = SecondsSince(t_total);
+  return run;
+}
+
+}  // namespace fungible::simulate_internal
