@@ -277,7 +277,7 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
       why.message +=
           " Capacity: every chip up in the pools its classes can use (after landing and "
           "availability) gives at most " +
-          Num(alone) + ".";
+          Num(std::max(alone, why.achievable)) + ".";
     why.message += " Pools that could cover it: " + pools;
     r.infeasibility.push_back(std::move(why));
   }
