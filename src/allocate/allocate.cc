@@ -88,11 +88,11 @@ std::string PoolList(const AllocationInstance& inst, int w, const std::vector<in
 
 // Most effective chip-hours the fleet could give w in [first, last] if it had
 // every eligible chip to itself (whole gangs only when gangs are integer).
-double AloneMax(const AllocationInstance& inst, int w, int first, int last, bool integer_gangs) {
+double AloneMaxOn(const AllocationInstance& inst, int w, int p, int first, int last, bool integer_gangs) {
   double total = 0;
   const auto& wl = inst.workloads[w];
-  for (int p = 0; p < static_cast<int>(inst.pools.size()); ++p) {
-    if (!IsEligible(inst, w, p)) continue;
+  {
+    if (!IsEligible(inst, w, p)) return 0;
     GangFit f = GangFitOn(wl, inst.pools[p]);
     for (int t = first; t <= last; ++t) {
       double chips = inst.pools[p].capacity_chips[t];
@@ -109,6 +109,43 @@ double AloneMax(const AllocationInstance& inst, int w, int first, int last, bool
   }
   return total;
 }
+double AloneMax(const AllocationInstance& inst, int w, int first, int last, bool integer_gangs) {
+  double total = 0;
+  for (int p = 0; p < static_cast<int>(inst.pools.size()); ++p)
+    total += AloneMaxOn(inst, w, p, first, last, integer_gangs);
+  return total;
+}
+// The same for shared floor g: every chip of a pool on the member that does
+// the most work there.
+double SharedAloneMax(const AllocationInstance& inst, int g, int first, int last, bool integer_gangs) {
+  double total = 0;
+  for (int p = 0; p < static_cast<int>(inst.pools.size()); ++p) {
+    double best = 0;
+    for (int w : inst.shared_floors[g].workloads)
+      best = std::max(best, AloneMaxOn(inst, w, p, first, last, integer_gangs));
+    total += best;
+  }
+  return total;
+}
+
+std::string MemberList(const AllocationInstance& inst, int g) {
+  std::string s;
+  for (int w : inst.shared_floors[g].workloads) s += (s.empty() ? "" : ", ") + inst.workloads[w].id;
+  return s;
+}
+
+// Pools any member of shared floor g can use, by id.
+std::string SharedPoolList(const AllocationInstance& inst, int g, std::vector<std::string>* ids) {
+  std::string s;
+  for (int p = 0; p < static_cast<int>(inst.pools.size()); ++p) {
+    bool any = false;
+    for (int w : inst.shared_floors[g].workloads) any = any || IsEligible(inst, w, p);
+    if (!any) continue;
+    s += (s.empty() ? "" : ", ") + inst.pools[p].id;
+    if (ids != nullptr) ids->push_back(inst.pools[p].id);
+  }
+  return s.empty() ? "none: no pool has a chip type its classes can run on" : s;
+}
 
 // Re-solves the model with a shortfall column on every floor row (minimising
 // total shortfall) and turns the floors that stay short into reasons.
@@ -120,6 +157,11 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
   for (size_t f = 0; f < idx.floor_rows.size(); ++f) {
     short_col[f] = ph.AddColumn("short", 1.0, 0.0, kLpInfinity);
     ph.AddCoefficient(idx.floor_rows[f].row, short_col[f], 1.0);
+  }
+  std::vector<int> shared_short_col(idx.shared_floor_rows.size());
+  for (size_t f = 0; f < idx.shared_floor_rows.size(); ++f) {
+    shared_short_col[f] = ph.AddColumn("short", 1.0, 0.0, kLpInfinity);
+    ph.AddCoefficient(idx.shared_floor_rows[f].row, shared_short_col[f], 1.0);
   }
   LpSolveOptions so;
   so.relax_integers = !integer;
@@ -207,6 +249,38 @@ Status ExplainInfeasibility(const AllocationInstance& inst, const LpModel& lp, c
     }
     r.infeasibility.push_back(std::move(why));
   }
+  for (size_t f = 0; f < idx.shared_floor_rows.size(); ++f) {
+    const auto& fr = idx.shared_floor_rows[f];
+    const double s = sol->x[shared_short_col[f]];
+    if (s <= 1e-6 * std::max(1.0, fr.required_effective_chip_hours)) continue;
+    const int g = fr.shared;
+    InfeasibilityReason why;
+    why.kind = "shared_floor";
+    why.workload = inst.shared_floors[g].id;
+    for (int w : inst.shared_floors[g].workloads) why.members.push_back(inst.workloads[w].id);
+    why.first_period = fr.first_period;
+    why.last_period = fr.last_period;
+    why.required = fr.required_effective_chip_hours;
+    why.shortfall = s;
+    why.achievable = std::max(0.0, why.required - s);
+    const std::string pools = SharedPoolList(inst, g, &why.pools_that_could_cover);
+    why.message = "floor " + why.workload + " (the sum of " + MemberList(inst, g) + ", " +
+                  Num(FloorAvg(inst, fr)) + " H100-eq chips avg) in " +
+                  WindowText(inst, fr.first_period, fr.last_period) + ": needs " + Num(why.required) +
+                  " effective chip-hours, the fleet can give at most " + Num(why.achievable) + "; short " +
+                  Num(why.shortfall) + ".";
+    const double alone = SharedAloneMax(inst, g, fr.first_period, fr.last_period, integer);
+    if (alone > why.achievable + 1e-6 * std::max(1.0, why.required))
+      why.message += " Alone its classes could get " + Num(alone) +
+                     ", but other floors claim the same pools in that window.";
+    else
+      why.message +=
+          " Capacity: every chip up in the pools its classes can use (after landing and "
+          "availability) gives at most " +
+          Num(std::max(alone, why.achievable)) + ".";
+    why.message += " Pools that could cover it: " + pools;
+    r.infeasibility.push_back(std::move(why));
+  }
   if (r.infeasibility.empty()) {
     InfeasibilityReason why;
     why.kind = "floor";
@@ -289,6 +363,48 @@ void RoundPlan(const AllocationInstance& inst, const AllocationLpIndex& idx, con
     }
 }
 
+// Rounding can leave a shared floor's window a fraction of a chip-hour short:
+// top it up with idle chips, then with chips of classes under no floor at all,
+// on the member that does the most work per chip. Gangs are never split.
+void RepairSharedFloors(const AllocationInstance& inst, const AllocationLpIndex& idx, bool integer_gangs,
+                        AllocationResult& r) {
+  const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size());
+  std::vector<char> floored(W, 0);
+  for (int w = 0; w < W; ++w) floored[w] = inst.workloads[w].floor_effective_chips > 0;
+  for (const auto& g : inst.shared_floors)
+    for (int w : g.workloads) floored[w] = 1;
+  for (const auto& fr : idx.shared_floor_rows) {
+    const auto& members = inst.shared_floors[fr.shared].workloads;
+    const double tol = 1e-7 * std::max(1.0, fr.required_effective_chip_hours);
+    double got = 0;
+    for (int w : members)
+      for (int p = 0; p < P; ++p)
+        for (int t = fr.first_period; t <= fr.last_period; ++t)
+          got += Eff(inst, w, p) * inst.periods[t].hours * r.chips[p][w][t];
+    for (int w : members)
+      for (int p : PoolsByEfficiency(inst, w)) {
+        if (idx.x_col[p][w].empty() || (idx.is_gang[p][w] && integer_gangs)) continue;
+        for (int t = fr.first_period; t <= fr.last_period; ++t) {
+          const double h = inst.periods[t].hours;
+          const long cap = std::lround(std::floor(inst.pools[p].capacity_chips[t] + 1e-9));
+          while (fr.required_effective_chip_hours - got > tol) {
+            long used = 0;
+            for (int v = 0; v < W; ++v) used += r.chips[p][v][t];
+            if (used >= cap) {
+              int donor = -1;
+              for (int v = 0; v < W && donor < 0; ++v)
+                if (!floored[v] && r.chips[p][v][t] > 0 && !(idx.is_gang[p][v] && integer_gangs)) donor = v;
+              if (donor < 0) break;
+              --r.chips[p][donor][t];
+            }
+            ++r.chips[p][w][t];
+            got += Eff(inst, w, p) * h;
+          }
+        }
+      }
+  }
+}
+
 // Rounding can leave a floor window a fraction of a chip-hour short; top it up
 // with idle chips first, then with chips of classes that can spare them
 // (no floor, or a floor still met without that chip). Gangs are never split.
@@ -297,6 +413,11 @@ void RepairFloors(const AllocationInstance& inst, const AllocationLpIndex& idx, 
   const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size());
   const int T = static_cast<int>(inst.periods.size());
   const size_t F = idx.floor_rows.size();
+  // Members of shared floors never give chips away here.
+  std::vector<char> shared_member(W, 0);
+  for (const auto& g : inst.shared_floors)
+    for (int w : g.workloads) shared_member[w] = 1;
+  RepairSharedFloors(inst, idx, integer_gangs, r);
   if (F == 0) return;
   std::vector<std::vector<int>> window_of(W);  // [w][t] -> floor index
   std::vector<double> got(F, 0.0);
@@ -325,7 +446,8 @@ void RepairFloors(const AllocationInstance& inst, const AllocationLpIndex& idx, 
           if (used >= cap) {
             int donor = -1;
             for (int v = 0; v < W && donor < 0; ++v) {
-              if (v == w || r.chips[p][v][t] <= 0 || (idx.is_gang[p][v] && integer_gangs)) continue;
+              if (v == w || r.chips[p][v][t] <= 0 || (idx.is_gang[p][v] && integer_gangs) || shared_member[v])
+                continue;
               const int g = window_of[v].empty() ? -1 : window_of[v][t];
               if (g < 0 ||
                   got[g] - Eff(inst, v, p) * h >= idx.floor_rows[g].required_effective_chip_hours + tol(g))
@@ -461,6 +583,21 @@ void ComputeFigures(const AllocationInstance& inst, const AllocationLpIndex* idx
               Eff(inst, fr.workload, p) * inst.periods[t].hours * r.chips[p][fr.workload][t];
       r.floors.push_back(std::move(f));
     }
+  if (idx != nullptr)
+    for (const auto& fr : idx->shared_floor_rows) {
+      const auto& g = inst.shared_floors[fr.shared];
+      FloorWindow f;
+      f.workload = g.id;
+      for (int w : g.workloads) f.members.push_back(inst.workloads[w].id);
+      f.first_period = fr.first_period;
+      f.last_period = fr.last_period;
+      f.required_effective_chip_hours = fr.required_effective_chip_hours;
+      for (int w : g.workloads)
+        for (int p = 0; p < P; ++p)
+          for (int t = fr.first_period; t <= fr.last_period; ++t)
+            f.achieved_effective_chip_hours += Eff(inst, w, p) * inst.periods[t].hours * r.chips[p][w][t];
+      r.floors.push_back(std::move(f));
+    }
 }
 
 void EchoInstance(const AllocationInstance& inst, AllocationResult& r) {
@@ -592,6 +729,30 @@ double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeco
   return step->fleet_share * fleet_effective;
 }
 
+double SharedFloorEffectiveChipsAt(const Fleet& fleet, const SharedFloor& f, UtcSeconds t) {
+  const FloorStep* step = nullptr;
+  for (const auto& s : f.schedule)
+    if (s.from <= t) step = &s;
+  if (step == nullptr) return f.effective_chips;
+  if (step->fleet_share <= 0) return step->effective_chips;
+  double fleet_effective = 0;
+  for (const auto& pool : fleet.pools) {
+    double best = 0;
+    for (const auto& id : f.workloads)
+      if (const WorkloadClass* w = fleet.FindWorkload(id))
+        if (auto eff = w->EfficiencyOn(pool.chip_type)) best = std::max(best, *eff);
+    fleet_effective += best * fleet.PoolCapacityAt(pool, t);
+  }
+  return step->fleet_share * fleet_effective;
+}
+
+double SharedFloorRequiredEffectiveChipHours(const AllocationInstance& inst, int g, int first, int last) {
+  double need = 0;
+  for (int t = first; t <= last; ++t)
+    need += inst.shared_floors[g].effective_chips_by_period[t] * inst.periods[t].hours;
+  return need;
+}
+
 double FloorRequiredEffectiveChipHours(const AllocationInstance& inst, int w, int first, int last) {
   double need = 0;
   for (int t = first; t <= last; ++t) need += inst.workloads[w].FloorIn(t) * inst.periods[t].hours;
@@ -691,6 +852,19 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
       }
     }
     inst.workloads.push_back(std::move(w));
+  }
+  for (const auto& sf : fleet.floors) {
+    AllocationInstance::SharedFloorIn g;
+    g.id = sf.name;
+    for (const auto& id : sf.workloads)
+      for (size_t w = 0; w < fleet.workloads.size(); ++w)
+        if (fleet.workloads[w].id == id) g.workloads.push_back(static_cast<int>(w));
+    if (g.workloads.size() != sf.workloads.size())
+      return Status::Invalid("floor " + sf.name + ": unknown workload");
+    for (const auto& per : inst.periods)
+      g.effective_chips_by_period.push_back(SharedFloorEffectiveChipsAt(fleet, sf, per.start));
+    g.window_periods = sf.window_hours <= 0 ? 0 : std::max(1, sf.window_hours / o.period_hours);
+    inst.shared_floors.push_back(std::move(g));
   }
   inst.switch_cost_usd_per_chip = fleet.allocation.switch_cost_usd_per_chip;
   return inst;
@@ -819,6 +993,11 @@ std::vector<std::pair<int, int>> FloorBlocks(const AllocationInstance& inst) {
     for (int t = 0; t + 1 < T; ++t)
       if ((t + 1) % len != 0) tied[t] = 1;
   }
+  for (const auto& g : inst.shared_floors) {
+    const int len = g.window_periods > 0 ? g.window_periods : T;
+    for (int t = 0; t + 1 < T; ++t)
+      if ((t + 1) % len != 0) tied[t] = 1;
+  }
   std::vector<std::pair<int, int>> blocks;
   for (int s = 0; s < T;) {
     int e = s;
@@ -848,6 +1027,12 @@ AllocationInstance Slice(const AllocationInstance& inst, int first, int last, bo
     if (!w.floor_effective_chips_by_period.empty())
       w.floor_effective_chips_by_period.assign(w.floor_effective_chips_by_period.begin() + first,
                                                w.floor_effective_chips_by_period.begin() + last + 1);
+  s.shared_floors = inst.shared_floors;
+  for (auto& g : s.shared_floors) {
+    g.effective_chips_by_period.assign(g.effective_chips_by_period.begin() + first,
+                                       g.effective_chips_by_period.begin() + last + 1);
+    if (one_window) g.window_periods = 0;
+  }
   if (one_window)
     for (auto& w : s.workloads) w.floor_window_periods = 0;
   return s;
@@ -878,6 +1063,20 @@ AllocationLpIndex Layout(const AllocationInstance& inst, bool integer_gangs) {
       fr.last_period = std::min(T, s + len) - 1;
       fr.required_effective_chip_hours = FloorRequiredEffectiveChipHours(inst, w, s, fr.last_period);
       idx.floor_rows.push_back(fr);
+    }
+  }
+  idx.shared_floor_rows.clear();
+  for (int g = 0; g < static_cast<int>(inst.shared_floors.size()); ++g) {
+    const auto& sf = inst.shared_floors[g];
+    const int len = sf.window_periods > 0 ? sf.window_periods : T;
+    for (int s = 0; s < T; s += len) {
+      AllocationLpIndex::FloorRow fr;
+      fr.workload = -1;
+      fr.shared = g;
+      fr.first_period = s;
+      fr.last_period = std::min(T, s + len) - 1;
+      fr.required_effective_chip_hours = SharedFloorRequiredEffectiveChipHours(inst, g, s, fr.last_period);
+      idx.shared_floor_rows.push_back(fr);
     }
   }
   return idx;
@@ -984,6 +1183,8 @@ struct PeriodModel {
   std::vector<std::vector<int>> twin;  // [p][w] column of chips moved in (-1 = none)
   std::vector<int> floor_row;          // [w] (-1 = no floor)
   std::vector<int> shortfall_col;      // [w]
+  std::vector<int> shared_floor_row;   // [g] of instance.shared_floors
+  std::vector<char> floored;           // [w]: under its own floor or a shared one
 };
 
 // The share of a move's cost a period model charges. It sees one period,
@@ -1030,6 +1231,16 @@ PeriodModel BuildPeriodModel(const AllocationInstance& inst, int t, const std::v
     pm.lp.AddCoefficient(fr.row, k, 1.0);
     pm.shortfall_col[fr.workload] = k;
   }
+  pm.shared_floor_row.assign(inst.shared_floors.size(), -1);
+  for (const auto& fr : pm.idx.shared_floor_rows) {
+    pm.shared_floor_row[fr.shared] = fr.row;
+    const int k = pm.lp.AddColumn("", shortfall_usd, 0.0, kLpInfinity);
+    pm.lp.AddCoefficient(fr.row, k, 1.0);
+  }
+  pm.floored.assign(W, 0);
+  for (int w = 0; w < W; ++w) pm.floored[w] = pm.floor_row[w] >= 0;
+  for (const auto& g : inst.shared_floors)
+    for (int w : g.workloads) pm.floored[w] = 1;
   return pm;
 }
 
@@ -1054,7 +1265,7 @@ StatusOr<LpSolution> WholeGangs(const AllocationInstance& inst, const PeriodMode
         const double g = relaxed[keep] + relaxed[moved];
         // Floor classes round up first (their windows cannot catch up after
         // the last period), the others to nearest, then down.
-        const bool up = pm.floor_row[w] >= 0 && mode < 2;
+        const bool up = pm.floored[w] && mode < 2;
         double v = up ? std::ceil(g - 1e-6) : mode == 0 ? std::round(g) : std::floor(g + 1e-6);
         v = std::min(v, fixed.columns[keep].ub + fixed.columns[moved].ub);
         const double kept = std::min(v, fixed.columns[keep].ub);
@@ -1142,6 +1353,9 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
   std::vector<std::vector<double>> contribution(W);
   for (int w = 0; w < W; ++w)
     if (inst.workloads[w].floor_effective_chips > 0) contribution[w].assign(T, 0.0);
+  // shared_contribution[g][t]: the same summed over shared floor g's members.
+  const int G = static_cast<int>(inst.shared_floors.size());
+  std::vector<std::vector<double>> shared_contribution(G, std::vector<double>(T, 0.0));
   for (const auto& b : blocks) {
     if (!b.status.ok()) return b.status.WithContext("allocation LP without switching");
     if (b.sol.status == LpStatus::kTimeLimitNoSolution)
@@ -1164,6 +1378,12 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
           if (!contribution[w].empty() && !b.idx.x_col[p][w].empty())
             contribution[w][t] += EffectivePerChip(inst, w, p) * inst.periods[t].hours *
                                   b.idx.chips_per_unit[p][w] * b.sol.x[b.idx.x_col[p][w][t - b.first]];
+        for (int g = 0; g < G; ++g)
+          for (int w : inst.shared_floors[g].workloads)
+            if (!b.idx.x_col[p][w].empty())
+              shared_contribution[g][t] += EffectivePerChip(inst, w, p) * inst.periods[t].hours *
+                                           b.idx.chips_per_unit[p][w] *
+                                           b.sol.x[b.idx.x_col[p][w][t - b.first]];
       }
   }
   if (infeasible) {
@@ -1186,6 +1406,7 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
   for (int w = 0; w < W; ++w) valued[w] = HasValue(inst, w) ? 1 : 0;
   const double penalty = ShortfallPenalty(inst);
   std::vector<double> achieved(W, 0.0), target(W, 0.0);  // in the current window, through t - 1 / t
+  std::vector<double> shared_achieved(G, 0.0), shared_target(G, 0.0);
   std::vector<unsigned char> basis;
   std::vector<double> chips(W);
   bool stopped = false;
@@ -1198,6 +1419,13 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
       if (t % len == 0) achieved[w] = target[w] = 0;
       target[w] += contribution[w][t];
       if (pm.floor_row[w] >= 0) pm.lp.rows[pm.floor_row[w]].lb = std::max(0.0, target[w] - achieved[w]);
+    }
+    for (int g = 0; g < G; ++g) {
+      const int len = inst.shared_floors[g].window_periods > 0 ? inst.shared_floors[g].window_periods : T;
+      if (t % len == 0) shared_achieved[g] = shared_target[g] = 0;
+      shared_target[g] += shared_contribution[g][t];
+      if (pm.shared_floor_row[g] >= 0)
+        pm.lp.rows[pm.shared_floor_row[g]].lb = std::max(0.0, shared_target[g] - shared_achieved[g]);
     }
     for (int p = 0; p < P; ++p)
       for (int w = 0; w < W; ++w) {
@@ -1266,6 +1494,10 @@ StatusOr<AllocationResult> SolveDecomposed(const AllocationInstance& inst, const
       if (!contribution[w].empty())
         for (int p = 0; p < P; ++p)
           achieved[w] += EffectivePerChip(inst, w, p) * inst.periods[t].hours * r.chips[p][w][t];
+    for (int g = 0; g < G; ++g)
+      for (int w : inst.shared_floors[g].workloads)
+        for (int p = 0; p < P; ++p)
+          shared_achieved[g] += EffectivePerChip(inst, w, p) * inst.periods[t].hours * r.chips[p][w][t];
   }
   if (stopped) r.status = SolveStatus::kTimeLimit;
   if (ws) *ws = std::move(next);

@@ -66,10 +66,21 @@ struct AllocationInstance {
     std::vector<double> demand_output_tokens;          // per period, tokens in that period
   };
 
+  // A floor several classes share (spec `floors:`): the SUM over its member
+  // classes of their H100-equivalent chips must reach the floor on average
+  // over every window (each member counts at its own efficiency).
+  struct SharedFloorIn {
+    std::string id;
+    std::vector<int> workloads;                     // member classes, indices into workloads
+    std::vector<double> effective_chips_by_period;  // the floor in each period, H100-eq chips
+    int window_periods = 0;                         // periods per window (0 = whole horizon)
+  };
+
   std::vector<Period> periods;
   std::vector<PoolIn> pools;
   std::vector<WorkloadIn> workloads;
   std::vector<ModelIn> models;
+  std::vector<SharedFloorIn> shared_floors;
   double switch_cost_usd_per_chip = 0;
 };
 
@@ -154,18 +165,25 @@ StatusOr<AllocationInstance> BuildInstance(const Fleet& fleet, const AllocateOpt
 // the pool's chip x Fleet::PoolCapacityAt). allocate, plan and simulate all
 // read a class's floor here.
 double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeconds t);
+// The same for a floor several classes share: its `effective_chips`, or the
+// schedule's step in effect; a fleet share counts each pool's chips up at the
+// best efficiency any member class has on the pool's chip.
+double SharedFloorEffectiveChipsAt(const Fleet& fleet, const SharedFloor& f, UtcSeconds t);
 
 // Effective chip-hours a floor window [first, last] of class w requires.
 double FloorRequiredEffectiveChipHours(const AllocationInstance& inst, int w, int first, int last);
+// Effective chip-hours window [first, last] of shared floor g requires.
+double SharedFloorRequiredEffectiveChipHours(const AllocationInstance& inst, int g, int first, int last);
 
 enum class SolveStatus { kOptimal, kInfeasible, kTimeLimit };
 const char* SolveStatusName(SolveStatus s);  // "optimal", "infeasible", "time_limit"
 
 // Why an instance is infeasible, in domain words.
 struct InfeasibilityReason {
-  std::string kind;      // "floor" or "gang"
-  std::string workload;  // class id
-  int first_period = 0;  // window [first_period, last_period]
+  std::string kind;                  // "floor", "gang" or "shared_floor"
+  std::string workload;              // class id (shared_floor: the floor's name)
+  std::vector<std::string> members;  // shared_floor: the classes whose sum must meet it
+  int first_period = 0;              // window [first_period, last_period]
   int last_period = 0;
   double required = 0;    // floor: effective chip-hours needed; gang: chips per gang
   double achievable = 0;  // floor: most effective chip-hours the fleet could give it
@@ -183,7 +201,8 @@ struct SwitchEvent {
 };
 
 struct FloorWindow {
-  std::string workload;
+  std::string workload;              // class id, or the name of a shared floor
+  std::vector<std::string> members;  // shared floor: its classes (empty for a class's own floor)
   int first_period = 0;
   int last_period = 0;
   double required_effective_chip_hours = 0;

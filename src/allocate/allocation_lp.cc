@@ -43,6 +43,10 @@ bool IsEligible(const AllocationInstance& inst, int w, int p) {
 bool HasValue(const AllocationInstance& inst, int w) {
   const auto& wl = inst.workloads[w];
   if (wl.floor_effective_chips > 0) return true;
+  for (const auto& g : inst.shared_floors)
+    if (std::find(g.workloads.begin(), g.workloads.end(), w) != g.workloads.end())
+      for (double f : g.effective_chips_by_period)
+        if (f > 0) return true;
   for (const auto& b : wl.bids)
     if (b.effective_chips > 0 && b.usd_per_effective_chip_hour > 0) return true;
   if (wl.served_model >= 0) {
@@ -141,6 +145,17 @@ Status ValidateInstance(const AllocationInstance& inst) {
     for (const auto& b : w.bids)
       if (!IsFiniteNonNegative(b.effective_chips) || !std::isfinite(b.usd_per_effective_chip_hour))
         return Status::Invalid("workload " + w.id + ": bid steps need a quantity >= 0 and a finite value");
+  }
+  for (const auto& g : inst.shared_floors) {
+    if (g.workloads.empty()) return Status::Invalid("shared floor " + g.id + " has no workloads");
+    for (int w : g.workloads)
+      if (w < 0 || w >= static_cast<int>(inst.workloads.size()))
+        return Status::Invalid("shared floor " + g.id + ": workload index out of range");
+    if (g.effective_chips_by_period.size() != T)
+      return Status::Invalid("shared floor " + g.id + ": needs one value per period");
+    for (double f : g.effective_chips_by_period)
+      if (!IsFiniteNonNegative(f)) return Status::Invalid("shared floor " + g.id + ": floor must be >= 0");
+    if (g.window_periods < 0) return Status::Invalid("shared floor " + g.id + ": window must be >= 0");
   }
   return Status::Ok();
 }
@@ -278,6 +293,30 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
     }
   }
 
+  // Shared floors; shared_rows_of[w][t] = rows of the windows containing t
+  // of every shared floor w belongs to.
+  std::vector<std::vector<std::vector<int>>> shared_rows_of(W);
+  for (int g = 0; g < static_cast<int>(inst.shared_floors.size()); ++g) {
+    const auto& sf = inst.shared_floors[g];
+    const int len = sf.window_periods > 0 ? sf.window_periods : T;
+    for (int w : sf.workloads)
+      if (shared_rows_of[w].empty()) shared_rows_of[w].assign(T, {});
+    for (int s = 0; s < T; s += len) {
+      const int e = std::min(T, s + len) - 1;
+      AllocationLpIndex::FloorRow fr;
+      fr.workload = -1;
+      fr.shared = g;
+      fr.first_period = s;
+      fr.last_period = e;
+      fr.required_effective_chip_hours = SharedFloorRequiredEffectiveChipHours(inst, g, s, e);
+      fr.row = lp.AddRow(nm("sfloor_", Sanitize(sf.id), "_", ts(s)), fr.required_effective_chip_hours,
+                         kLpInfinity);
+      for (int w : sf.workloads)
+        for (int t = s; t <= e; ++t) shared_rows_of[w][t].push_back(fr.row);
+      idx.shared_floor_rows.push_back(fr);
+    }
+  }
+
   // ---- Chip columns ----
   idx.x_col.assign(P, std::vector<std::vector<int>>(W));
   idx.chips_per_unit.assign(P, std::vector<double>(W, 1.0));
@@ -323,6 +362,8 @@ AllocationLpIndex AppendAllocationLp(const AllocationInstance& inst, LpModel& lp
           lp.AddCoefficient(idx.demand_row[m][t], col, tokens_per_chip_hour * h * c / kTokensPerMillion);
         if (has_bids) lp.AddCoefficient(idx.bid_row[w][t], col, -eff * c);
         if (!floor_row_of[w].empty()) lp.AddCoefficient(floor_row_of[w][t], col, eff * h * c);
+        if (!shared_rows_of[w].empty())
+          for (int row : shared_rows_of[w][t]) lp.AddCoefficient(row, col, eff * h * c);
         if (gang) {
           const int drow = idx.domain_row[p][t];
           if (needs_domain_col[p][w]) {

@@ -42,13 +42,16 @@ struct AllocationLpIndex {
   // Floors: sum_{t in window} sum_p eff*h_t*chips >= required (effective
   // chip-hours). A caller may add a shortfall column to relax one.
   struct FloorRow {
-    int workload = 0;
+    int workload = 0;  // -1 for a shared floor
+    int shared = -1;   // index into instance.shared_floors, or -1
     int first_period = 0;
     int last_period = 0;
     double required_effective_chip_hours = 0;
     int row = -1;
   };
   std::vector<FloorRow> floor_rows;
+  // Shared floors: the same with the sum over the floor's member classes.
+  std::vector<FloorRow> shared_floor_rows;
   // Switching: chips_moved_in[p][w][t] >= chips[p][w][t] - chips[p][w][t-1].
   std::vector<std::vector<std::vector<int>>> switch_col;  // [p][w][t], t >= 1
   std::vector<std::vector<std::vector<int>>> switch_row;  // [p][w][t], t >= 1

@@ -136,9 +136,16 @@ std::string Summary(const Fleet& fleet, const AllocateOptions& opt, const Alloca
   for (const auto& id : order) {
     const WorkloadClass* wc = fleet.FindWorkload(id);
     auto [a, n] = worst[id];
-    rows.push_back(
-        {id, wc ? (wc->floor_schedule.empty() ? Fmt("%g", wc->floor_effective_chips) : "schedule") : "",
-         std::to_string(n), Percent(a), a >= 1 - 1e-9 ? "OK" : "SHORT"});
+    std::string level, name = id;
+    if (wc != nullptr) level = wc->floor_schedule.empty() ? Fmt("%g", wc->floor_effective_chips) : "schedule";
+    for (const auto& sf : fleet.floors)
+      if (wc == nullptr && sf.name == id) {
+        level = sf.schedule.empty() ? Fmt("%g", sf.effective_chips) : "schedule";
+        name = id + " (";
+        for (size_t i = 0; i < sf.workloads.size(); ++i) name += (i ? " + " : "") + sf.workloads[i];
+        name += ")";
+      }
+    rows.push_back({name, level, std::to_string(n), Percent(a), a >= 1 - 1e-9 ? "OK" : "SHORT"});
   }
   if (!rows.empty())
     out +=
@@ -289,14 +296,17 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Wind
                        {"served_output_tokens", r.served_output_tokens[m]}});
   j["serving"] = serving;
   json floors = json::array();
-  for (const auto& f : r.floors)
-    floors.push_back({{"workload", f.workload},
-                      {"from", FormatRfc3339(r.periods[f.first_period].start)},
-                      {"to", FormatRfc3339(PeriodEndTime(r, f.last_period))},
-                      {"first_period", f.first_period},
-                      {"last_period", f.last_period},
-                      {"required_effective_chip_hours", f.required_effective_chip_hours},
-                      {"achieved_effective_chip_hours", f.achieved_effective_chip_hours}});
+  for (const auto& f : r.floors) {
+    json fj = {{"workload", f.workload},
+               {"from", FormatRfc3339(r.periods[f.first_period].start)},
+               {"to", FormatRfc3339(PeriodEndTime(r, f.last_period))},
+               {"first_period", f.first_period},
+               {"last_period", f.last_period},
+               {"required_effective_chip_hours", f.required_effective_chip_hours},
+               {"achieved_effective_chip_hours", f.achieved_effective_chip_hours}};
+    if (!f.members.empty()) fj["members"] = f.members;  // a floor several classes share (spec floors:)
+    floors.push_back(std::move(fj));
+  }
   j["floors"] = floors;
   json switches = json::array();
   for (const auto& e : r.switches)
@@ -308,7 +318,7 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Wind
                         {"chips", e.chips}});
   j["switches"] = switches;
   json why = json::array();
-  for (const auto& x : r.infeasibility)
+  for (const auto& x : r.infeasibility) {
     why.push_back({{"kind", x.kind},
                    {"workload", x.workload},
                    {"from", FormatRfc3339(r.periods[x.first_period].start)},
@@ -320,6 +330,8 @@ nlohmann::json ToJson(const Fleet& fleet, const AllocateOptions& opt, const Wind
                    {"shortfall", x.shortfall},
                    {"pools_that_could_cover", x.pools_that_could_cover},
                    {"message", x.message}});
+    if (!x.members.empty()) why.back()["members"] = x.members;
+  }
   j["infeasibility"] = why;
   return j;
 }

@@ -228,6 +228,18 @@ struct WorkloadClass {
   }
 };
 
+// A floor several workload classes share (e.g. pretraining, RL and research
+// together): the SUM of their H100-equivalent chips must reach it on average
+// over every window of `window_hours`, each class at its own efficiency.
+struct SharedFloor {
+  std::string name;
+  std::vector<std::string> workloads;  // member class ids
+  double effective_chips = 0;          // before the first schedule step
+  int window_hours = 24;
+  std::vector<FloorStep> schedule;  // steps by date, as a class's floor_schedule
+  SourceLoc loc;
+};
+
 // ---- Demand and its uncertainty (used by allocate for the hourly level, and
 // by forecast for the cone). ----
 
@@ -423,6 +435,7 @@ struct Fleet {
   std::vector<Pool> pools;
   std::vector<ServedModel> models;
   std::vector<WorkloadClass> workloads;
+  std::vector<SharedFloor> floors;  // floors several classes share
   std::vector<ServingDemand> demand;
   std::vector<ClassGrowth> class_growth;
   AllocationSettings allocation;

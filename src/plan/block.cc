@@ -133,7 +133,7 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
 
   // Phase one of the cash check keeps only the shortfall in the objective.
   const double cash_weight = weight;
-  if (pr.settings.cash_feasibility_only) weight = 0.0;
+  if (pr.settings.cash_feasibility_only || pr.settings.floor_feasibility_only) weight = 0.0;
   BlockIndex b;
   b.link_col = link_col;
   b.first_column = lp.num_columns();
@@ -165,8 +165,10 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
       b.cash_col[t] = lp.AddColumn(nm("cash", t), 0.0, -kLpInfinity, kLpInfinity);
       b.cash_short_col[t] = lp.AddColumn(
           nm("cash_short", t),
-          cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty), 0.0,
-          kLpInfinity);
+          pr.settings.floor_feasibility_only
+              ? 0.0
+              : cash_weight * (pr.settings.cash_feasibility_only ? 1.0 : pr.settings.cash_shortfall_penalty),
+          0.0, kLpInfinity);
       double rhs = (pr.financing_usd[t] - pr.committed_cost_usd[t] - pr.operating_cost_usd[t]) * S +
                    (t == 0 ? pr.settings.initial_cash_usd * S : 0.0);
       cash_row[t] = lp.AddRow(nm("cash_flow", t), rhs, rhs);
@@ -205,14 +207,20 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
         lp.AddCoefficient(b.value_row, col,
                           -base.workloads[w].bids[k].usd_per_effective_chip_hour * pr.hours[t] * S);
       }
-  // Floors may fall short, at a price above anything a chip-hour earns.
-  for (const auto& fr : a.floor_rows) {
-    const int col =
-        lp.AddColumn(nm("floor_short_" + std::to_string(fr.workload), fr.first_period),
-                     weight * S * pr.settings.floor_penalty_usd_per_effective_chip_hour, 0.0, kLpInfinity);
-    lp.AddCoefficient(fr.row, col, 1.0);
-    b.floor_short_col.push_back(col);
-  }
+  // Floors may fall short, at a price above anything a chip-hour earns or
+  // costs (complete recourse: Benders needs no feasibility cuts); a plan
+  // left short is reported as infeasible (plan.cc). Class floors first, then
+  // shared ones, as FloorWindowsOf lists them.
+  const double floor_cost = pr.settings.floor_feasibility_only
+                                ? cash_weight
+                                : weight * S * pr.settings.floor_penalty_usd_per_effective_chip_hour;
+  for (const auto* rows : {&a.floor_rows, &a.shared_floor_rows})
+    for (const auto& fr : *rows) {
+      const std::string who = fr.shared >= 0 ? "s" + std::to_string(fr.shared) : std::to_string(fr.workload);
+      const int col = lp.AddColumn(nm("floor_short_" + who, fr.first_period), floor_cost, 0.0, kLpInfinity);
+      lp.AddCoefficient(fr.row, col, 1.0);
+      b.floor_short_col.push_back(col);
+    }
 
   // Offers: signed chips land into their pool's capacity rows.
   for (size_t oi = 0; oi < pr.offers.size(); ++oi) {

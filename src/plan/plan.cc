@@ -20,7 +20,8 @@ std::string Usd(double v) { return Money(v, MoneySign::kAfterDollar); }
 // The floor windows of a scenario block, in the order of its floor rows
 // (AppendAllocationLp: class by class, month by month).
 struct PlanFloorWindow {
-  int workload = 0;
+  int workload = 0;  // -1 for a shared floor
+  int shared = -1;   // index into instance.shared_floors
   int first_period = 0;
   int last_period = 0;
   double required_effective_chip_hours = 0;
@@ -42,8 +43,34 @@ std::vector<PlanFloorWindow> FloorWindowsOf(const PlanProblem& pr) {
       out.push_back(fr);
     }
   }
+  for (int g = 0; g < static_cast<int>(inst.shared_floors.size()); ++g) {
+    const int len = inst.shared_floors[g].window_periods > 0 ? inst.shared_floors[g].window_periods : T;
+    for (int s = 0; s < T; s += len) {
+      PlanFloorWindow fr;
+      fr.workload = -1;
+      fr.shared = g;
+      fr.first_period = s;
+      fr.last_period = std::min(T, s + len) - 1;
+      fr.required_effective_chip_hours = SharedFloorRequiredEffectiveChipHours(inst, g, s, fr.last_period);
+      out.push_back(fr);
+    }
+  }
   return out;
 }
+
+// "the floor of pretrain", "floor model-dev (pretrain + rl + research)".
+std::string FloorName(const PlanProblem& pr, const PlanFloorWindow& fw) {
+  const auto& inst = pr.instance;
+  if (fw.shared < 0) return "the floor of " + inst.workloads[fw.workload].id;
+  std::string s = "floor " + inst.shared_floors[fw.shared].id + " (";
+  for (size_t i = 0; i < inst.shared_floors[fw.shared].workloads.size(); ++i)
+    s += (i ? " + " : "") + inst.workloads[inst.shared_floors[fw.shared].workloads[i]].id;
+  return s + ")";
+}
+
+// A window is short when it misses by more than solver noise: a chip-hour,
+// or a millionth of what it requires.
+bool FloorShort(double shortfall, double required) { return shortfall > std::max(1.0, 1e-6 * required); }
 
 double Expected(const PlanProblem& pr, const std::vector<ScenarioOutcome>& out,
                 double (*f)(const ScenarioOutcome&)) {
@@ -118,6 +145,57 @@ StatusOr<std::string> CheckCashFloor(const PlanProblem& pr, const SolveOptions& 
       " (probability " + Percent(pr.scenarios[worst].probability, 0) + "), and breaches it in " +
       std::to_string(breached) + " of " + std::to_string(sol->outcomes.size()) + " scenarios (probability " +
       Percent(p_breach, 0) + "); lower the floor or raise plan.initial_cash_usd");
+}
+
+// The floors are hard: some plan meets every floor window in every scenario
+// iff phase one's optimum (expected floor shortfall alone) is zero. Returns
+// why no plan can (in domain words: which floor, month, scenario, by how
+// much), or "" when one can.
+StatusOr<std::string> CheckFloors(const PlanProblem& pr, const SolveOptions& options) {
+  PlanProblem p1 = pr;
+  p1.settings.risk_aversion = 0;
+  p1.settings.floor_feasibility_only = true;
+  auto sol = SolveAdmissible(p1, {}, options);
+  if (!sol.ok()) return sol.status();
+  const auto floors = FloorWindowsOf(pr);
+  int worst_s = -1, short_windows = 0, short_scenarios = 0;
+  size_t worst_k = 0;
+  double worst = 0, p_short = 0;
+  for (size_t s = 0; s < sol->outcomes.size(); ++s) {
+    bool any = false;
+    const auto& by = sol->outcomes[s].floor_shortfall_by_window;
+    for (size_t k = 0; k < by.size() && k < floors.size(); ++k) {
+      if (!FloorShort(by[k], floors[k].required_effective_chip_hours)) continue;
+      any = true;
+      ++short_windows;
+      if (by[k] > worst) {
+        worst = by[k];
+        worst_s = static_cast<int>(s);
+        worst_k = k;
+      }
+    }
+    if (any) {
+      ++short_scenarios;
+      p_short += pr.scenarios[s].probability;
+    }
+  }
+  if (worst_s < 0) return std::string();
+  const auto& fw = floors[worst_k];
+  double hours = 0;
+  for (int t = fw.first_period; t <= fw.last_period; ++t) hours += pr.hours[t];
+  return std::string(
+      pr.file + ": " + FloorName(pr, fw) + " cannot be met: in " +
+      FormatMonth(pr.month_start[fw.first_period]) + " of scenario " + pr.scenarios[worst_s].name +
+      " (probability " + Percent(pr.scenarios[worst_s].probability, 0) +
+      ") even the plan that signs whatever helps leaves it " + Usd(worst).substr(1) +
+      " effective chip-hours short of " + Usd(fw.required_effective_chip_hours).substr(1) + " (" +
+      Fmt("%.0f", hours > 0 ? worst / hours : 0.0) + " of " +
+      Fmt("%.0f", hours > 0 ? fw.required_effective_chip_hours / hours : 0.0) +
+      " H100-eq chips on average): the committed capacity and the offers its chips can run on are too "
+      "few; " +
+      std::to_string(short_windows) + " floor-months short in " + std::to_string(short_scenarios) + " of " +
+      std::to_string(sol->outcomes.size()) + " scenarios (probability " + Percent(p_short, 0) +
+      "); add an offer its classes can use or lower the floor");
 }
 
 }  // namespace
@@ -420,6 +498,24 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
       return rep;
     }
   }
+  {
+    // The floor is law: a plan that leaves a floor window short in some
+    // scenario is an answer only when no plan meets it.
+    const auto floors = FloorWindowsOf(pr);
+    bool short_somewhere = false;
+    for (const auto& o : rep.solution.outcomes)
+      for (size_t k = 0; k < o.floor_shortfall_by_window.size() && k < floors.size(); ++k)
+        short_somewhere = short_somewhere ||
+                          FloorShort(o.floor_shortfall_by_window[k], floors[k].required_effective_chip_hours);
+    if (short_somewhere) {
+      FUNGIBLE_ASSIGN_OR_RETURN(rep.infeasibility, CheckFloors(pr, quiet));
+      if (!rep.infeasibility.empty()) {
+        rep.status = SolveStatus::kInfeasible;
+        rep.solution = ProgramSolution();
+        return rep;
+      }
+    }
+  }
 
   rep.objective_usd = ObjectiveUsd(pr, rep.solution);
   rep.expected_value_usd = Expected(pr, out, [](const ScenarioOutcome& o) { return o.value_usd; });
@@ -477,17 +573,19 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
         if (out[s].floor_shortfall_by_window[k] > worst_short + 1e-9) {
           worst_short = out[s].floor_shortfall_by_window[k];
           const auto& fw = floors[k];
-          worst = "; the worst window: " + pr.instance.workloads[fw.workload].id + " in " +
+          worst = "; the worst window: " + FloorName(pr, fw) + " in " +
                   FormatMonth(pr.month_start[fw.first_period]) + ", short " + Usd(worst_short).substr(1) +
                   " of " + Usd(fw.required_effective_chip_hours).substr(1) + " in scenario " +
                   pr.scenarios[s].name + " (probability " + Fmt("%.0f%%", 100 * rep.probability[s]) + ")";
         }
+    // Only when some plan meets every floor (CheckFloors) but the penalty
+    // chose a breach anyway (a lump the penalty does not outweigh).
     rep.warnings.push_back(
-        "model-development or other floors fall short by " +
+        "floor breach: model-development or other floors fall short by " +
         Usd(rep.expected_floor_shortfall_effective_chip_hours).substr(1) +
-        " effective chip-hours in expectation: the capacity committed and offered cannot give "
-        "them in time" +
-        worst);
+        " effective chip-hours in expectation although some plan meets them all (an all-or-nothing or "
+        "minimum quantity costs more than the shortfall penalty of " +
+        Usd(pr.settings.floor_penalty_usd_per_effective_chip_hour) + " per effective chip-hour)" + worst);
   }
   if (!rep.solution.converged)
     rep.warnings.push_back("Benders stopped after " + std::to_string(rep.solution.iterations) +

@@ -321,8 +321,42 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
           min_floor_efficiency = std::min(min_floor_efficiency, e.efficiency_h100_equiv);
     inst.workloads.push_back(std::move(wi));
   }
+  // Floors several classes share: each month requires its average.
+  for (const SharedFloor& f : fleet.floors) {
+    AllocationInstance::SharedFloorIn g;
+    g.id = f.name;
+    for (const auto& id : f.workloads)
+      for (size_t w = 0; w < fleet.workloads.size(); ++w)
+        if (fleet.workloads[w].id == id) {
+          g.workloads.push_back(static_cast<int>(w));
+          for (const auto& e : fleet.workloads[w].eligible)
+            if (e.efficiency_h100_equiv > 0)
+              min_floor_efficiency = std::min(min_floor_efficiency, e.efficiency_h100_equiv);
+        }
+    for (int t = 0; t < T; ++t) {
+      double sum = 0, hours = 0;
+      Sample(pr.month_start[t], pr.month_start[t + 1], [&](UtcSeconds at, double h) {
+        sum += SharedFloorEffectiveChipsAt(fleet, f, at) * h;
+        hours += h;
+      });
+      g.effective_chips_by_period.push_back(hours > 0 ? sum / hours : 0.0);
+    }
+    g.window_periods = 1;
+    inst.shared_floors.push_back(std::move(g));
+  }
+  // The floor is hard: its shortfall must cost more than any chip-hour earns
+  // and more than any offer's chip-hour costs, so that the program signs
+  // capacity for a floor rather than leave it short whenever it can.
+  double max_cost_per_chip_hour = 0;
+  for (const auto& o : pr.offers) {
+    max_cost_per_chip_hour =
+        std::max(max_cost_per_chip_hour, o.usd_per_chip_hour + o.per_use_usd_per_chip_hour);
+    for (const auto& opt : o.options)
+      max_cost_per_chip_hour =
+          std::max(max_cost_per_chip_hour, opt.usd_per_chip_hour + o.per_use_usd_per_chip_hour);
+  }
   pr.settings.floor_penalty_usd_per_effective_chip_hour =
-      10.0 * max_value_per_chip_hour / min_floor_efficiency;
+      10.0 * std::max(max_value_per_chip_hour, max_cost_per_chip_hour) / min_floor_efficiency;
   FUNGIBLE_RETURN_IF_ERROR(ValidateInstance(inst));
   return pr;
 }

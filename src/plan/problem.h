@@ -113,9 +113,16 @@ struct PlanSettingsIn {
   double cash_shortfall_penalty = 1.0;
   double unserved_share_limit = 0.05;
   // A floor window short of its effective chip-hours costs this much per
-  // missing effective chip-hour (well above any value a chip-hour can earn,
-  // so floors are met whenever capacity allows).
+  // missing effective chip-hour: ten times the most a chip-hour can earn or
+  // an offer's chip-hour can cost, over the least efficiency a floored class
+  // has, so floors are met whenever capacity allows. The floor is hard: a
+  // plan left short anyway is an infeasible answer (PlanReport), after the
+  // phase one below confirms that no plan meets it (docs/plan.md).
   double floor_penalty_usd_per_effective_chip_hour = 0;
+  // Phase one of the floor check: the objective is the expected floor
+  // shortfall alone (effective chip-hours), zero exactly when some plan
+  // meets every floor window in every scenario.
+  bool floor_feasibility_only = false;
   // Phase one of the cash check: the objective is the expected cash
   // shortfall alone (every other objective coefficient is zero), so its
   // optimum is zero exactly when some plan keeps cash above the floor in

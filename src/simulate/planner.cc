@@ -113,6 +113,8 @@ void FloorsToBids(AllocationInstance& inst) {
     w.floor_effective_chips = 0;
     w.floor_effective_chips_by_period.clear();
   }
+  // Floors several classes share have no bid of their own: dropped here.
+  inst.shared_floors.clear();
 }
 
 struct Planner {

@@ -538,6 +538,86 @@ const ObjectDef kFloorStep{
     .exactly_one_of = {"effective_chips", "fleet_share"},
 };
 
+const ObjectDef kSharedFloorStep{
+    .name = "SharedFloorStep",
+    .where = "floors[].schedule[]",
+    .description =
+        "One step of a shared floor that grows over time: from `from` on, the floor is "
+        "`effective_chips` H100-equivalent chips summed over its workloads, or `fleet_share` of the "
+        "fleet.",
+    .fields =
+        {
+            {.key = "from",
+             .type = VT::kDate,
+             .description = "From this instant on (UTC) the step applies; steps in increasing time.",
+             .required = true,
+             .hints = {"date", "at", "start", "when"}},
+            {.key = "effective_chips",
+             .type = VT::kNumber,
+             .description = "Floor, H100-equivalent chips summed over the floor's workloads, on average over "
+                            "every window.",
+             .min = AtLeast(0),
+             .cap = kMaxChips,
+             .hints = {"chips", "floor", "floor_effective_chips", "h100_equiv_chips"}},
+            {.key = "fleet_share",
+             .type = VT::kNumber,
+             .description = "Floor as a share of the fleet: this fraction of the H100-equivalent chips that "
+                            "every pool's landed chips (availability applied) could give the floor's "
+                            "workloads, each pool at the best efficiency any of them has there.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .hints = {"share", "fraction", "percent"}},
+        },
+    .exactly_one_of = {"effective_chips", "fleet_share"},
+};
+
+const ObjectDef kSharedFloor{
+    .name = "SharedFloor",
+    .where = "floors[]",
+    .description =
+        "A floor several workloads share (e.g. pretraining, RL and research together): the sum of "
+        "their H100-equivalent chips, each at its own efficiency, must reach it on average over "
+        "every window. A hard constraint in allocate, plan and simulate.",
+    .fields =
+        {
+            {.key = "name",
+             .type = VT::kId,
+             .description = "Name of the floor.",
+             .required = true,
+             .hints = {"id"}},
+            {.key = "workloads",
+             .type = VT::kIdList,
+             .description = "Workload ids whose sum must meet the floor (declared in workloads, no serve "
+                            "workloads, each at most once).",
+             .required = true,
+             .min_items = 1,
+             .hints = {"classes", "members", "workload"}},
+            {.key = "effective_chips",
+             .type = VT::kNumber,
+             .description = "Floor, H100-equivalent chips summed over the workloads, on average over every "
+                            "window (before the first schedule step).",
+             .min = AtLeast(0),
+             .cap = kMaxChips,
+             .default_value = "0",
+             .hints = {"chips", "floor", "floor_effective_chips"}},
+            {.key = "window_hours",
+             .type = VT::kInteger,
+             .description = "Window over which the floor is averaged, hours.",
+             .min = AtLeast(1),
+             .cap = 8784,
+             .default_value = "24",
+             .hints = {"floor_window_hours", "window"}},
+            {.key = "schedule",
+             .type = VT::kObjectList,
+             .description =
+                 "A floor that grows over time: steps by date, each in H100-equivalent chips or as a "
+                 "share of the fleet; before the first step the floor is effective_chips.",
+             .object = &kSharedFloorStep,
+             .min_items = 1,
+             .hints = {"floor_schedule", "steps"}},
+        },
+};
+
 const ObjectDef kWorkload{
     .name = "Workload",
     .where = "workloads[]",
@@ -1342,6 +1422,11 @@ const ObjectDef kRoot{
              .description = "Workload classes.",
              .object = &kWorkload,
              .hints = {"workload", "workload_classes", "classes", "teams"}},
+            {.key = "floors",
+             .type = VT::kObjectList,
+             .description = "Floors several workloads share (model development: pretraining, RL, research).",
+             .object = &kSharedFloor,
+             .hints = {"shared_floors", "floor", "model_development_floor"}},
             {.key = "demand",
              .type = VT::kObjectList,
              .description = "Serving demand, one series per model.",
@@ -1492,10 +1577,10 @@ const ObjectDef& OfferFileDef() {
 
 const std::vector<const ObjectDef*>& AllDefs() {
   static const std::vector<const ObjectDef*> defs = {
-      &kRoot,     &kChipType,     &kNodeLabel, &kContract,    &kPool,        &kRampStep,
-      &kModel,    &kArchitecture, &kWorkload,  &kEligibility, &kFloorStep,   &kBid,
-      &kDemand,   &kGrowth,       &kLaunch,    &kPriceChange, &kClassGrowth, &kAllocation,
-      &kForecast, &kSimulate,     &kOffer,     &kOfferOption, &kFinancing,   &kPlan};
+      &kRoot,         &kChipType, &kNodeLabel,   &kContract,    &kPool,        &kRampStep,        &kModel,
+      &kArchitecture, &kWorkload, &kEligibility, &kFloorStep,   &kSharedFloor, &kSharedFloorStep, &kBid,
+      &kDemand,       &kGrowth,   &kLaunch,      &kPriceChange, &kClassGrowth, &kAllocation,      &kForecast,
+      &kSimulate,     &kOffer,    &kOfferOption, &kFinancing,   &kPlan};
   return defs;
 }
 
@@ -1520,6 +1605,7 @@ std::string ExpectedText(const FieldDef& f) {
     case ValueType::kEnum: return "one of " + Join(f.enum_values, ", ");
     case ValueType::kObject: return "a mapping";
     case ValueType::kObjectList: return "a list";
+    case ValueType::kIdList: return "a list of ids";
   }
   return "a value";
 }
@@ -1541,6 +1627,7 @@ std::string ExpectedContainerText(const FieldDef& f) {
       return "a list of numbers";
     case ValueType::kNumberMap: return "a mapping from chip type id to number";
     case ValueType::kObjectList: return "a list";
+    case ValueType::kIdList: return "a list of ids";
     default: return ExpectedText(f);
   }
 }

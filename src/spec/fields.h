@@ -24,6 +24,7 @@ enum class ValueType {
   kObjectList,  // a list of mappings described by FieldDef::object
   kNumberList,  // a list of numbers; bounds apply to each element
   kNumberMap,   // a mapping from an id (e.g. chip type) to a number; bounds apply to each value
+  kIdList,      // a list of ids (references), no duplicates
 };
 
 // Ids (of chip types, contracts, pools, models, workloads, offers) and the

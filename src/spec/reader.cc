@@ -464,6 +464,46 @@ std::optional<std::vector<ObjectReader::Element>> ObjectReader::NumberList(std::
   return out;
 }
 
+std::optional<std::vector<ObjectReader::Element>> ObjectReader::IdList(std::string_view key) {
+  const FieldDef& f = Def(key, {ValueType::kIdList});
+  const Entry* e = Take(key);
+  if (e == nullptr) return std::nullopt;
+  const YAML::Node& v = e->value;
+  if (!v.IsSequence()) {
+    Error(ValueLoc(key), key, "expected " + ExpectedContainerText(f) + ", got " + Got(v));
+    return std::nullopt;
+  }
+  bool ok = true;
+  if (static_cast<int>(v.size()) < f.min_items) {
+    Error(ValueLoc(key), key,
+          "expected at least " + std::to_string(f.min_items) + " ids, got " + std::to_string(v.size()));
+    ok = false;
+  }
+  std::vector<Element> out;
+  std::map<std::string, SourceLoc> seen;
+  for (size_t i = 0; i < v.size(); ++i) {
+    Element el;
+    el.path = PathOf(key) + "[" + std::to_string(i) + "]";
+    el.value_loc = v[i].IsNull() ? ValueLoc(key) : LocOf(v[i]);
+    el.key_loc = el.value_loc;
+    if (!v[i].IsScalar() || !IsValidId(v[i].Scalar())) {
+      diags_.Add(el.value_loc, el.path, "expected an id, got " + Got(v[i]));
+      ok = false;
+      continue;
+    }
+    el.key = v[i].Scalar();
+    if (auto [pos, fresh] = seen.emplace(el.key, el.value_loc); !fresh) {
+      diags_.Add(el.value_loc, el.path,
+                 "duplicate " + Quote(el.key) + ", first given at " + LineColumn(pos->second));
+      ok = false;
+      continue;
+    }
+    out.push_back(std::move(el));
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 std::optional<std::vector<ObjectReader::Element>> ObjectReader::NumberMap(std::string_view key) {
   const FieldDef& f = Def(key, {ValueType::kNumberMap});
   const Entry* e = Take(key);

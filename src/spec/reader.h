@@ -85,6 +85,9 @@ class ObjectReader {
   // absent or any part of it is wrong.
   std::optional<std::vector<Element>> NumberList(std::string_view key);
   std::optional<std::vector<Element>> NumberMap(std::string_view key);
+  // kIdList: every id (in Element::key), or nullopt when the value is absent
+  // or any part of it is wrong (not a list, not an id, a duplicate).
+  std::optional<std::vector<Element>> IdList(std::string_view key);
 
   // kObjectList: calls `fn` with a reader for each item that is a mapping.
   // Returns false when the key is absent or not a list.

@@ -88,6 +88,13 @@ Json FieldSchema(const FieldDef& f) {
         j["minItems"] = f.min_items;
       }
       break;
+    case ValueType::kIdList:
+      j["type"] = "array";
+      j["items"]["type"] = "string";
+      j["items"]["pattern"] = spec_internal::kIdPattern;
+      j["uniqueItems"] = true;
+      if (f.min_items > 0) j["minItems"] = f.min_items;
+      break;
     case ValueType::kNumberMap:
       j["type"] = "object";
       j["propertyNames"]["pattern"] = spec_internal::kIdPattern;
@@ -200,6 +207,9 @@ std::string TypeText(const FieldDef& f) {
       return "list of " + (f.exact_items > 0 ? std::to_string(f.exact_items) + " " : std::string()) +
              StripArticle(spec_internal::ExpectedText(f)) + "s" +
              (f.cap ? " up to " + spec_internal::FormatNumber(*f.cap) : std::string());
+    case ValueType::kIdList:
+      return "list of [ids](#ids)" +
+             (f.min_items > 0 ? ", at least " + std::to_string(f.min_items) : std::string());
     case ValueType::kNumberMap:
       return "mapping: chip type id → " + StripArticle(spec_internal::CappedText(f)) +
              (f.min_items > 0 ? ", at least " + std::to_string(f.min_items) : std::string());

@@ -136,6 +136,7 @@ contracts: [{id: c, provider: p, kind: owned, start: 2026-01-01, end: 2027-01-01
 pools: [{id: p, chip_type: h100-sxm, chips: 1, contract: c, landing_ramp: [{at: 2026-01-01, fraction: 1, bogus_key: 1}], bogus_key: 1}]
 models: [{id: m, tier: t, launch: 2026-01-01, usd_per_million_input_tokens: 1, usd_per_million_output_tokens: 1, output_tokens_per_s_per_chip: {h100-sxm: 1}, architecture: {total_params_b: 1, active_params_b: 1, layers: 1, kv_cache_bytes_per_token: 1, bogus_key: 1}, bogus_key: 1}]
 workloads: [{id: w, kind: research, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1, bogus_key: 1}], floor_schedule: [{from: 2026-02-01, effective_chips: 1, bogus_key: 1}], bids: [{effective_chips: 1, usd_per_effective_chip_hour: 1, bogus_key: 1}], bogus_key: 1}]
+floors: [{name: f, workloads: [w], schedule: [{from: 2026-02-01, effective_chips: 1, bogus_key: 1}], bogus_key: 1}]
 demand: [{model: m, output_tokens_per_hour: 1, as_of: 2026-01-01, growth: {launches: [{date: 2026-02-01, multiplier_median: 1, bogus_key: 1}], price_changes: [{date: 2026-02-01, price_change_fraction: 0, bogus_key: 1}], bogus_key: 1}, bogus_key: 1}]
 class_growth: [{workload: w, growth: {}, bogus_key: 1}]
 allocation: {bogus_key: 1}
@@ -220,7 +221,7 @@ TEST(SpecDocs, EveryNumberIsBoundedAndEveryIdHasItsPattern) {
     }
   }
   EXPECT_GT(numbers, 60);
-  EXPECT_EQ(ids, 14);
+  EXPECT_EQ(ids, 15);
 }
 
 TEST(SpecDocs, FieldReferenceInTheDocsIsGenerated) {

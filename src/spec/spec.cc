@@ -115,6 +115,7 @@ class FleetBuilder {
         r.ForEach("pools", [&](ObjectReader& c, size_t) { ReadPool(c); });
         r.ForEach("models", [&](ObjectReader& c, size_t) { ReadModel(c); });
         r.ForEach("workloads", [&](ObjectReader& c, size_t) { ReadWorkload(c); });
+        r.ForEach("floors", [&](ObjectReader& c, size_t) { ReadSharedFloor(c); });
         r.ForEach("demand", [&](ObjectReader& c, size_t) { ReadDemand(c); });
         r.ForEach("class_growth", [&](ObjectReader& c, size_t) { ReadClassGrowth(c); });
         r.WithObject("allocation", [&](ObjectReader& c) { ReadAllocation(c); });
@@ -509,6 +510,62 @@ class FleetBuilder {
     fleet_.demand.push_back(std::move(d));
   }
 
+  void ReadSharedFloor(ObjectReader& r) {
+    SharedFloor f;
+    f.loc = r.loc();
+    if (auto v = r.String("name")) {
+      f.name = *v;
+      floors_.Declare(diags_, *v, r.ValueLoc("name"), r.PathOf("name"));
+    }
+    if (auto ids = r.IdList("workloads")) {
+      bool all_known = true;
+      for (const auto& el : *ids) {
+        if (!workloads_.Check(diags_, el.key, el.value_loc, el.path)) {
+          all_known = false;
+          continue;
+        }
+        auto kind = workload_kinds_.find(el.key);
+        if (kind != workload_kinds_.end() && kind->second == WorkloadKind::kServe) {
+          diags_.Add(el.value_loc, el.path,
+                     "expected a workload that develops models (pretrain, rl, research or internal), got " +
+                         Quoted(el.key) + " (kind serve: serving earns its chips by its demand)");
+          all_known = false;
+          continue;
+        }
+        f.workloads.push_back(el.key);
+      }
+      if (all_known) {
+        // Two floors over the same workloads: the lower one says nothing.
+        std::vector<std::string> sorted = f.workloads;
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& other : fleet_.floors) {
+          std::vector<std::string> o = other.workloads;
+          std::sort(o.begin(), o.end());
+          if (o == sorted)
+            diags_.Add(r.ValueLoc("workloads"), r.PathOf("workloads"),
+                       "expected workloads that differ from those of floor " + Quoted(other.name) +
+                           " (the same set twice: give one floor, with a schedule if it changes over time)");
+        }
+      }
+    }
+    f.effective_chips = r.NumberOr("effective_chips");
+    f.window_hours = static_cast<int>(r.IntegerOr("window_hours"));
+    r.ForEach("schedule", [&](ObjectReader& s, size_t) {
+      auto from = s.Date("from");
+      if (!from) return;
+      FloorStep step;
+      step.from = *from;
+      if (auto v = s.Number("effective_chips")) step.effective_chips = *v;
+      if (auto v = s.Number("fleet_share")) step.fleet_share = *v;
+      if (!f.schedule.empty() && *from <= f.schedule.back().from)
+        diags_.Add(s.ValueLoc("from"), s.PathOf("from"),
+                   "expected a time after " + ShowTime(f.schedule.back().from) +
+                       " (steps are in increasing time), got " + ShowTime(*from));
+      f.schedule.push_back(step);
+    });
+    fleet_.floors.push_back(std::move(f));
+  }
+
   void ReadClassGrowth(ObjectReader& r) {
     ClassGrowth c;
     c.loc = r.loc();
@@ -839,6 +896,7 @@ class FleetBuilder {
   IdTable pools_{"pool", "pools"};
   IdTable models_{"model", "models"};
   IdTable workloads_{"workload", "workloads"};
+  IdTable floors_{"floor", "floors"};
   IdTable demand_models_{"demand series for model", "demand"};
   IdTable growth_workloads_{"class growth for workload", "class_growth"};
   IdTable offers_{"offer", "offers"};

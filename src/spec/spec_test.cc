@@ -272,7 +272,16 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 186);
+  EXPECT_EQ(f.class_growth[0].loc.line, 195);
+
+  ASSERT_EQ(f.floors.size(), 1u);
+  EXPECT_EQ(f.floors[0].name, "model-development");
+  EXPECT_EQ(f.floors[0].workloads, (std::vector<std::string>{"pretrain-next", "research"}));
+  EXPECT_EQ(f.floors[0].effective_chips, 450);
+  EXPECT_EQ(f.floors[0].window_hours, 24);
+  ASSERT_EQ(f.floors[0].schedule.size(), 2u);
+  EXPECT_EQ(f.floors[0].schedule[0].effective_chips, 550);
+  EXPECT_EQ(f.floors[0].schedule[1].fleet_share, 0.25);
   EXPECT_EQ(f.allocation.pue, 1.3);
   EXPECT_EQ(f.forecast.horizon_months, 36);
   EXPECT_EQ(f.forecast.start, Utc("2027-01-01"));  // given, although a demand is older
@@ -877,6 +886,65 @@ TEST(Spec, FloorScheduleErrorsAreLocated) {
                                             "2027-01-01")));
   EXPECT_THAT(errors, ::testing::Contains(HasSubstr("workloads[0].floor_schedule[1].fleet_share: expected")));
   EXPECT_THAT(errors, ::testing::Contains(HasSubstr("workloads[0].floor_schedule[2]")));
+}
+
+// A floor several workloads share: every reference, value and overlap checked
+// where it is written.
+TEST(Spec, SharedFloorErrorsAreLocated) {
+  const std::string workloads = R"(models:
+  - {id: m, tier: t, launch: 2026-01-01, usd_per_million_input_tokens: 1, usd_per_million_output_tokens: 1, output_tokens_per_s_per_chip: {h100-sxm: 1}}
+workloads:
+  - {id: pre, kind: pretrain, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+  - {id: rl, kind: rl, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+  - {id: chat, kind: serve, model: m}
+)";
+  auto errors = InlineErrors(std::string(kBase) + workloads + R"(floors:
+  - {name: dev, workloads: [pre, rlx], effective_chips: 4}
+  - {name: dev2, workloads: [pre, chat], effective_chips: -1}
+  - {name: dev3, workloads: [pre, pre], window_hours: 0}
+  - {name: dev4, workloads: [rl, pre], effective_chips: 2}
+  - {name: dev5, workloads: [pre, rl], effective_chips: 3}
+  - {name: dev6, workloads: [], schedule: [{from: 2027-01-01, fleet_share: 2}]}
+)");
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr(
+                          "15:34: floors[0].workloads[1]: expected a workload declared in workloads, "
+                          "got \"rlx\"")))
+      << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors,
+              ::testing::Contains(HasSubstr("floors[1].workloads[1]: expected a workload that develops "
+                                            "models (pretrain, rl, research or internal), got \"chat\"")));
+  EXPECT_THAT(errors,
+              ::testing::Contains(HasSubstr("floors[1].effective_chips: expected a non-negative number")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("floors[2].workloads[1]: duplicate \"pre\"")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("floors[2].window_hours: expected")));
+  EXPECT_THAT(errors,
+              ::testing::Contains(HasSubstr("floors[4].workloads: expected workloads that differ from "
+                                            "those of floor \"dev4\"")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("floors[5].workloads: expected at least 1 ids")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("floors[5].schedule[0].fleet_share: expected")));
+}
+
+TEST(Spec, SharedFloorParses) {
+  auto fleet = ParseFleetSpec(std::string(kBase) + R"(workloads:
+  - {id: pre, kind: pretrain, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+  - {id: rl, kind: rl, eligible: [{chip_type: h100-sxm, efficiency_h100_equiv: 1}]}
+floors:
+  - name: dev
+    workloads: [pre, rl]
+    effective_chips: 4
+    window_hours: 48
+    schedule: [{from: 2027-01-01, fleet_share: 0.5}]
+)",
+                              "inline.yaml");
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  ASSERT_EQ(fleet->floors.size(), 1u);
+  const SharedFloor& f = fleet->floors[0];
+  EXPECT_EQ(f.name, "dev");
+  EXPECT_EQ(f.workloads, (std::vector<std::string>{"pre", "rl"}));
+  EXPECT_EQ(f.effective_chips, 4);
+  EXPECT_EQ(f.window_hours, 48);
+  ASSERT_EQ(f.schedule.size(), 1u);
+  EXPECT_EQ(f.schedule[0].fleet_share, 0.5);
 }
 
 // The reproducers of issue 13 (moved from the old in-process fuzz test; the
