@@ -212,6 +212,17 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
 
   // Floor windows from the run start.
   std::vector<int> floor_index(static_cast<size_t>(W), -1);  // current window of each class in run.floors
+  // Floors several classes share: their member classes, and each one's
+  // current window in run.floors.
+  const auto& shared_floors = wd.fleet->floors;
+  std::vector<std::vector<int>> shared_members(shared_floors.size());
+  for (size_t g = 0; g < shared_floors.size(); ++g)
+    for (int w = 0; w < W; ++w)
+      if (std::find(shared_floors[g].workloads.begin(), shared_floors[g].workloads.end(),
+                    wd.fleet->workloads[w].id) != shared_floors[g].workloads.end())
+        shared_members[g].push_back(w);
+  std::vector<int> shared_index(shared_floors.size(), -1);
+  std::vector<double> productive(static_cast<size_t>(W), 0.0), lost_work(static_cast<size_t>(W), 0.0);
   std::vector<int> plan, greedy, applied(static_cast<size_t>(P * W), 0), prev(static_cast<size_t>(P * W), 0);
   std::vector<double> last_bid_rate(static_cast<size_t>(W), 0.0);  // usd per effective chip-hour, last hour
   int h0 = 0;
@@ -305,6 +316,9 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
       last_bid_rate[w] = e > 0 ? value / e : 0.0;
       if (e > 0)
         for (int p = 0; p < P; ++p) lh.bid_value_usd[p * W + w] = value * lh.effective_chips[p * W + w] / e;
+      lost_work[w] = 0;
+      for (int p = 0; p < P; ++p) lost_work[w] += lh.lost_effective_chip_hours[p * W + w];
+      productive[w] = e - lost_work[w];
       if (wl.has_floor()) {
         const int len = std::max(1, wl.floor_window_hours);
         if (h % len == 0) {
@@ -317,15 +331,38 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
           floor_index[w] = static_cast<int>(run.floors.size());
           run.floors.push_back(f);
         }
-        double lost = 0, up = 0;
-        for (int p = 0; p < P; ++p) {
-          lost += lh.lost_effective_chip_hours[p * W + w];
-          up += wd.eff[w][p] * wd.Up(p, h);
-        }
+        double up = 0;
+        for (int p = 0; p < P; ++p) up += wd.eff[w][p] * wd.Up(p, h);
         FloorOutcome& fo = run.floors[floor_index[w]];
-        fo.achieved_effective_chip_hours += e - lost;
-        fo.lost_effective_chip_hours += lost;
+        fo.achieved_effective_chip_hours += productive[w];
+        fo.lost_effective_chip_hours += lost_work[w];
         fo.up_capacity_effective_chip_hours += up;
+      }
+    }
+    // Shared floors: the sum over their classes, window by window; the chips
+    // up could give it, on each pool, what its most efficient class there gets.
+    for (size_t g = 0; g < shared_floors.size(); ++g) {
+      const SharedFloor& sf = shared_floors[g];
+      const int len = std::max(1, sf.window_hours);
+      if (h % len == 0) {
+        FloorOutcome f;
+        f.workload = sf.name;
+        f.start = wd.TimeOf(h);
+        f.hours = std::min(len, H - h);
+        for (int k = 0; k < f.hours; ++k)
+          f.required_effective_chip_hours += SharedFloorEffectiveChipsAt(*wd.fleet, sf, wd.TimeOf(h + k));
+        shared_index[g] = static_cast<int>(run.floors.size());
+        run.floors.push_back(f);
+      }
+      FloorOutcome& fo = run.floors[shared_index[g]];
+      for (int w : shared_members[g]) {
+        fo.achieved_effective_chip_hours += productive[w];
+        fo.lost_effective_chip_hours += lost_work[w];
+      }
+      for (int p = 0; p < P; ++p) {
+        double best = 0;
+        for (int w : shared_members[g]) best = std::max(best, wd.eff[w][p]);
+        fo.up_capacity_effective_chip_hours += best * wd.Up(p, h);
       }
     }
     double moved = 0;
