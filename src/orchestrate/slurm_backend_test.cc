@@ -331,7 +331,13 @@ TEST_F(SlurmE2E, PreemptedJobIsSignalledRequeuedAndResumesFromItsCheckpoint) {
   counting.stdout_path = "/dev/null";
   // Team b borrows team a's idle h100 quota (16 chips on both nodes)...
   const std::string b_id = SubmitRun("b", "h100-sxm", 16, counting);
-  ASSERT_TRUE(ScheduleUntil([&] { return ReadFile(dir + "/log").find("start 0") != std::string::npos; }));
+  // Running as far as both Slurm (the script has started) and the engine
+  // (it has seen the start and holds the Slurm id) know, before the reclaim.
+  ASSERT_TRUE(ScheduleUntil([&] {
+    const Job* j = engine_->Find(b_id);
+    return ReadFile(dir + "/log").find("start 0") != std::string::npos && j->state == JobState::kRunning &&
+           !j->backend_id.empty();
+  }));
   std::this_thread::sleep_for(2s);
   const std::string slurm_id = engine_->Find(b_id)->backend_id;
   // ...until team a reclaims it: b is signalled, checkpoints, and is requeued.
