@@ -717,10 +717,18 @@ void Certify(const AllocationInstance& inst, double model_bound, AllocationResul
 
 }  // namespace
 
-double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeconds t) {
+namespace {
+// The step of a floor schedule in effect at t (nullptr before the first).
+const FloorStep* FloorStepAt(const std::vector<FloorStep>& schedule, UtcSeconds t) {
   const FloorStep* step = nullptr;
-  for (const auto& s : w.floor_schedule)
+  for (const auto& s : schedule)
     if (s.from <= t) step = &s;
+  return step;
+}
+}  // namespace
+
+double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeconds t) {
+  const FloorStep* step = FloorStepAt(w.floor_schedule, t);
   if (step == nullptr) return w.floor_effective_chips;
   if (step->fleet_share <= 0) return step->effective_chips;
   double fleet_effective = 0;
@@ -730,9 +738,7 @@ double FloorEffectiveChipsAt(const Fleet& fleet, const WorkloadClass& w, UtcSeco
 }
 
 double SharedFloorEffectiveChipsAt(const Fleet& fleet, const SharedFloor& f, UtcSeconds t) {
-  const FloorStep* step = nullptr;
-  for (const auto& s : f.schedule)
-    if (s.from <= t) step = &s;
+  const FloorStep* step = FloorStepAt(f.schedule, t);
   if (step == nullptr) return f.effective_chips;
   if (step->fleet_share <= 0) return step->effective_chips;
   double fleet_effective = 0;

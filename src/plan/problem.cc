@@ -26,6 +26,18 @@ void Sample(UtcSeconds from, UtcSeconds to, Fn&& fn) {
   for (UtcSeconds t = from + step / 2; t < to; t += step) fn(t, hours);
 }
 
+// The hour-weighted average of value_at(t) over the sample instants of
+// [from, to); `none` when no instant falls inside.
+template <typename Fn>
+double AverageOver(UtcSeconds from, UtcSeconds to, Fn&& value_at, double none) {
+  double sum = 0, hours = 0;
+  Sample(from, to, [&](UtcSeconds at, double h) {
+    sum += value_at(at) * h;
+    hours += h;
+  });
+  return hours > 0 ? sum / hours : none;
+}
+
 double RampAt(const std::vector<RampStep>& ramp, UtcSeconds t) {
   double landed = ramp.empty() ? 1.0 : 0.0;
   for (const auto& s : ramp)
@@ -266,14 +278,10 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
           if (StartOfMonth(c.date) <= pr.month_start[t]) factor[t] *= 1.0 + c.price_change_fraction;
     pr.price_factor.push_back(std::move(factor));
     std::vector<double> speed(T, 1.0);
-    for (int t = 0; t < T; ++t) {
-      double sum = 0, hours = 0;
-      Sample(pr.month_start[t], pr.month_start[t + 1], [&](UtcSeconds at, double h) {
-        sum += ThroughputMultiplierAt(fleet, m, at) * h;
-        hours += h;
-      });
-      speed[t] = hours > 0 ? sum / hours : 1.0;
-    }
+    for (int t = 0; t < T; ++t)
+      speed[t] = AverageOver(
+          pr.month_start[t], pr.month_start[t + 1],
+          [&](UtcSeconds at) { return ThroughputMultiplierAt(fleet, m, at); }, 1.0);
     pr.throughput_factor.push_back(std::move(speed));
   }
 
@@ -301,12 +309,9 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
       // A floor on a schedule: each month requires its average.
       wi.floor_effective_chips = 0;
       for (int t = 0; t < T; ++t) {
-        double sum = 0, hours = 0;
-        Sample(pr.month_start[t], pr.month_start[t + 1], [&](UtcSeconds at, double h) {
-          sum += FloorEffectiveChipsAt(fleet, w, at) * h;
-          hours += h;
-        });
-        wi.floor_effective_chips_by_period.push_back(hours > 0 ? sum / hours : 0.0);
+        wi.floor_effective_chips_by_period.push_back(AverageOver(
+            pr.month_start[t], pr.month_start[t + 1],
+            [&](UtcSeconds at) { return FloorEffectiveChipsAt(fleet, w, at); }, 0.0));
         wi.floor_effective_chips =
             std::max(wi.floor_effective_chips, wi.floor_effective_chips_by_period.back());
       }
@@ -333,14 +338,10 @@ StatusOr<PlanProblem> BuildPlanProblem(const Fleet& fleet) {
             if (e.efficiency_h100_equiv > 0)
               min_floor_efficiency = std::min(min_floor_efficiency, e.efficiency_h100_equiv);
         }
-    for (int t = 0; t < T; ++t) {
-      double sum = 0, hours = 0;
-      Sample(pr.month_start[t], pr.month_start[t + 1], [&](UtcSeconds at, double h) {
-        sum += SharedFloorEffectiveChipsAt(fleet, f, at) * h;
-        hours += h;
-      });
-      g.effective_chips_by_period.push_back(hours > 0 ? sum / hours : 0.0);
-    }
+    for (int t = 0; t < T; ++t)
+      g.effective_chips_by_period.push_back(AverageOver(
+          pr.month_start[t], pr.month_start[t + 1],
+          [&](UtcSeconds at) { return SharedFloorEffectiveChipsAt(fleet, f, at); }, 0.0));
     g.window_periods = 1;
     inst.shared_floors.push_back(std::move(g));
   }

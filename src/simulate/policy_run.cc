@@ -223,6 +223,17 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
         shared_members[g].push_back(w);
   std::vector<int> shared_index(shared_floors.size(), -1);
   std::vector<double> productive(static_cast<size_t>(W), 0.0), lost_work(static_cast<size_t>(W), 0.0);
+  // A floor window opening at hour h (`len` hours, cut at the run's end) with
+  // the effective chips `required_at` each hour; returns its index in run.floors.
+  auto OpenFloorWindow = [&](int h, const std::string& name, int len, auto&& required_at) {
+    FloorOutcome f;
+    f.workload = name;
+    f.start = wd.TimeOf(h);
+    f.hours = std::min(len, H - h);
+    for (int k = 0; k < f.hours; ++k) f.required_effective_chip_hours += required_at(wd.TimeOf(h + k));
+    run.floors.push_back(f);
+    return static_cast<int>(run.floors.size()) - 1;
+  };
   std::vector<int> plan, greedy, applied(static_cast<size_t>(P * W), 0), prev(static_cast<size_t>(P * W), 0);
   std::vector<double> last_bid_rate(static_cast<size_t>(W), 0.0);  // usd per effective chip-hour, last hour
   int h0 = 0;
@@ -321,16 +332,9 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
       productive[w] = e - lost_work[w];
       if (wl.has_floor()) {
         const int len = std::max(1, wl.floor_window_hours);
-        if (h % len == 0) {
-          FloorOutcome f;
-          f.workload = wl.id;
-          f.start = wd.TimeOf(h);
-          f.hours = std::min(len, H - h);
-          for (int k = 0; k < f.hours; ++k)
-            f.required_effective_chip_hours += FloorEffectiveChipsAt(*wd.fleet, wl, wd.TimeOf(h + k));
-          floor_index[w] = static_cast<int>(run.floors.size());
-          run.floors.push_back(f);
-        }
+        if (h % len == 0)
+          floor_index[w] = OpenFloorWindow(
+              h, wl.id, len, [&](UtcSeconds at) { return FloorEffectiveChipsAt(*wd.fleet, wl, at); });
         double up = 0;
         for (int p = 0; p < P; ++p) up += wd.eff[w][p] * wd.Up(p, h);
         FloorOutcome& fo = run.floors[floor_index[w]];
@@ -344,16 +348,9 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
     for (size_t g = 0; g < shared_floors.size(); ++g) {
       const SharedFloor& sf = shared_floors[g];
       const int len = std::max(1, sf.window_hours);
-      if (h % len == 0) {
-        FloorOutcome f;
-        f.workload = sf.name;
-        f.start = wd.TimeOf(h);
-        f.hours = std::min(len, H - h);
-        for (int k = 0; k < f.hours; ++k)
-          f.required_effective_chip_hours += SharedFloorEffectiveChipsAt(*wd.fleet, sf, wd.TimeOf(h + k));
-        shared_index[g] = static_cast<int>(run.floors.size());
-        run.floors.push_back(f);
-      }
+      if (h % len == 0)
+        shared_index[g] = OpenFloorWindow(
+            h, sf.name, len, [&](UtcSeconds at) { return SharedFloorEffectiveChipsAt(*wd.fleet, sf, at); });
       FloorOutcome& fo = run.floors[shared_index[g]];
       for (int w : shared_members[g]) {
         fo.achieved_effective_chip_hours += productive[w];

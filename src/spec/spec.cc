@@ -397,19 +397,7 @@ class FleetBuilder {
     w.preemptible = r.BooleanOr("preemptible");
     w.floor_effective_chips = r.NumberOr("floor_effective_chips");
     w.floor_window_hours = static_cast<int>(r.IntegerOr("floor_window_hours"));
-    r.ForEach("floor_schedule", [&](ObjectReader& s, size_t) {
-      auto from = s.Date("from");
-      if (!from) return;
-      FloorStep step;
-      step.from = *from;
-      if (auto v = s.Number("effective_chips")) step.effective_chips = *v;
-      if (auto v = s.Number("fleet_share")) step.fleet_share = *v;
-      if (!w.floor_schedule.empty() && *from <= w.floor_schedule.back().from)
-        diags_.Add(s.ValueLoc("from"), s.PathOf("from"),
-                   "expected a time after " + ShowTime(w.floor_schedule.back().from) +
-                       " (steps are in increasing time), got " + ShowTime(*from));
-      w.floor_schedule.push_back(step);
-    });
+    w.floor_schedule = ReadFloorSchedule(r, "floor_schedule");
     r.ForEach("bids", [&](ObjectReader& b, size_t i) {
       auto chips = b.Number("effective_chips");
       auto usd = b.Number("usd_per_effective_chip_hour");
@@ -550,20 +538,28 @@ class FleetBuilder {
     }
     f.effective_chips = r.NumberOr("effective_chips");
     f.window_hours = static_cast<int>(r.IntegerOr("window_hours"));
-    r.ForEach("schedule", [&](ObjectReader& s, size_t) {
+    f.schedule = ReadFloorSchedule(r, "schedule");
+    fleet_.floors.push_back(std::move(f));
+  }
+
+  // A floor's steps by date (a class's floor_schedule, a shared floor's
+  // schedule), in increasing time.
+  std::vector<FloorStep> ReadFloorSchedule(ObjectReader& r, std::string_view key) {
+    std::vector<FloorStep> steps;
+    r.ForEach(key, [&](ObjectReader& s, size_t) {
       auto from = s.Date("from");
       if (!from) return;
       FloorStep step;
       step.from = *from;
       if (auto v = s.Number("effective_chips")) step.effective_chips = *v;
       if (auto v = s.Number("fleet_share")) step.fleet_share = *v;
-      if (!f.schedule.empty() && *from <= f.schedule.back().from)
+      if (!steps.empty() && *from <= steps.back().from)
         diags_.Add(s.ValueLoc("from"), s.PathOf("from"),
-                   "expected a time after " + ShowTime(f.schedule.back().from) +
+                   "expected a time after " + ShowTime(steps.back().from) +
                        " (steps are in increasing time), got " + ShowTime(*from));
-      f.schedule.push_back(step);
+      steps.push_back(step);
     });
-    fleet_.floors.push_back(std::move(f));
+    return steps;
   }
 
   void ReadClassGrowth(ObjectReader& r) {
