@@ -1,7 +1,7 @@
 // serve_bench: admission throughput and latency of `fungible serve`, side by
 // side with Slurm's own submission rate on the same machine.
 //
-//   1. in-process: Engine::Submit + Schedule per job (one admission decision),
+//   1. in-process: Scheduler::Submit + Schedule per job (one admission decision),
 //      sim backend, virtual clock; p50/p99 of the decision.
 //   2. HTTP on loopback: the real Service (SQLite store, WAL, synchronous=FULL,
 //      group commit) with C client threads on kept-open connections; every
@@ -29,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 #include "orchestrate/sim_backend.h"
 #include "orchestrate/slurm_backend.h"
 #include "server/auth.h"
@@ -96,24 +96,24 @@ json OneChipJob(int i) {
 void InProcess(int jobs) {
   orchestrate::VirtualClock clock(kT0);
   orchestrate::SimBackend backend(clock);
-  orchestrate::Engine engine(BigCluster(), BigPlan(), backend, clock);
+  orchestrate::Scheduler scheduler(BigCluster(), BigPlan(), backend, clock);
   std::vector<double> lat;
   lat.reserve(jobs);
   auto t0 = Clock::now();
   for (int i = 0; i < jobs; ++i) {
     auto spec = orchestrate::JobSpecFromJson(OneChipJob(i));
     auto a = Clock::now();
-    auto out = engine.Submit(*spec);
-    (void)engine.Schedule();
+    auto out = scheduler.Submit(*spec);
+    (void)scheduler.Schedule();
     lat.push_back(Ms(Clock::now() - a));
     if (!out.ok()) std::fprintf(stderr, "submit failed: %s\n", out.status().ToString().c_str());
-    (void)engine.TakeChanges();
+    (void)scheduler.TakeChanges();
   }
   double s = std::chrono::duration<double>(Clock::now() - t0).count();
   Stats st = Percentiles(lat);
   std::printf(
       "in-process  submit+admit  %7d jobs  %10.0f decisions/s  p50 %.4f ms  p99 %.4f ms  (running %d)\n",
-      jobs, jobs / s, st.p50_ms, st.p99_ms, static_cast<int>(engine.counters().admitted));
+      jobs, jobs / s, st.p50_ms, st.p99_ms, static_cast<int>(scheduler.counters().admitted));
 }
 
 void OverHttp(int jobs, int clients, const std::string& db_dir) {
@@ -125,14 +125,14 @@ void OverHttp(int jobs, int clients, const std::string& db_dir) {
   auto token = server::AddToken(**store, "bench", "admin", "");
   orchestrate::VirtualClock clock(kT0);
   orchestrate::SimBackend backend(clock);
-  orchestrate::Engine engine(BigCluster(), BigPlan(), backend, clock);
+  orchestrate::Scheduler scheduler(BigCluster(), BigPlan(), backend, clock);
   server::ServiceOptions o;
   o.port = 0;
   o.rate_limit_per_s = 1e9;
   o.rate_limit_burst = 1e9;
   o.http_threads = clients + 4;
   auto log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-  server::Service service(engine, **store, &clock, nullptr, json::object(), o, log);
+  server::Service service(scheduler, **store, &clock, nullptr, json::object(), o, log);
   if (Status st = service.Start(); !st.ok()) return (void)std::fprintf(stderr, "%s\n", st.ToString().c_str());
   while (!service.serving()) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // recovery
   std::vector<std::vector<double>> lat(clients);
@@ -178,7 +178,7 @@ void OverHttp(int jobs, int clients, const std::string& db_dir) {
       "http        submit+admit  %7d jobs  %10.0f submissions/s  p50 %.3f ms  p99 %.3f ms  (%d clients, %d "
       "errors, admitted %lld, store %s)\n",
       jobs, jobs / s, st.p50_ms, st.p99_ms, clients, errors.load(),
-      static_cast<long long>(engine.counters().admitted), db_dir.c_str());
+      static_cast<long long>(scheduler.counters().admitted), db_dir.c_str());
   service.Stop();
   std::filesystem::remove(db);
   std::filesystem::remove(db + "-wal");

@@ -33,7 +33,7 @@
 #include <string>
 #include <tuple>
 
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 #include "orchestrate/sim_backend.h"
 #include "server/auth.h"
 #include "server/service.h"
@@ -56,7 +56,7 @@ struct World {
   orchestrate::VirtualClock clock{kT0};
   orchestrate::SimBackend backend{clock};
   std::unique_ptr<fungible::store::Store> store;
-  std::unique_ptr<orchestrate::Engine> engine;
+  std::unique_ptr<orchestrate::Scheduler> scheduler;
   std::unique_ptr<server::Service> service;
   std::map<std::string, std::string> tokens;
 };
@@ -99,13 +99,13 @@ World& TheWorld() {
   plan.quota_chips["research"]["h100-sxm"] = {8, 8};
   plan.quota_chips["product"]["h100-sxm"] = {8, 8};
   plan.quota_chips["research"]["tpu-v6e"] = {4, 4};
-  w->engine = std::make_unique<orchestrate::Engine>(cluster, plan, w->backend, w->clock);
+  w->scheduler = std::make_unique<orchestrate::Scheduler>(cluster, plan, w->backend, w->clock);
   server::ServiceOptions options;
   options.port = 0;
   options.schedule_interval_ms = 50;
   options.http_threads = 8;
   auto log = std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>());
-  w->service = std::make_unique<server::Service>(*w->engine, *w->store, &w->clock, nullptr,
+  w->service = std::make_unique<server::Service>(*w->scheduler, *w->store, &w->clock, nullptr,
                                                  nlohmann::json{{"name", "fuzz"}}, options, log);
   fungible::Status st = w->service->Start();
   if (!st.ok()) Finding("starting the service: " + st.ToString());

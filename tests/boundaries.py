@@ -11,7 +11,12 @@ Fails, naming file:line, on:
     export in turn (PUBLIC, as CMake propagates them); its tests also what
     TEST_DEPS lists; cli/ what src/cli/CMakeLists.txt links;
   * an include of another folder's internal header (src/X/internal/...);
-  * src/README.md's dependency table missing a stage a CMake target declares.
+  * src/README.md's dependency table missing a stage a CMake target declares;
+  * the admission and placement state machine under its old name (in src/,
+    bench/ and fuzz/): `orchestrate::Engine`, "orchestrate/engine.h", or in
+    orchestrate/, server/, store/ and cli/ the identifiers Engine,
+    EngineOptions, EngineCounters, EngineSource. It is orchestrate::Scheduler;
+    "engine" means the allocation engine alone (docs/glossary.md).
 
 Usage: boundaries.py [REPO_ROOT]
        boundaries.py --self-test   (a small tree with one of each violation: each must be found)
@@ -23,6 +28,17 @@ import sys
 ROOT = SRC = ""
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 COIN = re.compile(r"^(coin/|Clp|Cbc|Coin|Osi)")
+OLD_SCHEDULER = re.compile(r'\borchestrate::Engine\b|"orchestrate/engine\.h"')
+OLD_SCHEDULER_LOCAL = re.compile(r"\bEngine(Options|Counters|Source)?\b")
+SCHEDULER_FOLDERS = {"orchestrate", "server", "store", "cli"}
+
+
+def old_scheduler_name(folder, line):
+    """The old name of orchestrate::Scheduler on `line`, or None."""
+    m = OLD_SCHEDULER.search(line)
+    if not m and folder in SCHEDULER_FOLDERS:
+        m = OLD_SCHEDULER_LOCAL.search(line)
+    return m.group(0) if m else None
 
 
 def stage_deps():
@@ -98,6 +114,9 @@ def check():
             is_test = f.endswith("_test.cc") or f.endswith("_testing.h") or f.endswith("test_util.h")
             ok = allowed(folder, is_test, deps, cli)
             for n, line in enumerate(open(path, encoding="utf-8"), 1):
+                old = old_scheduler_name(folder, line)
+                if old:
+                    errors.append(f"{rel}:{n}: {old} is orchestrate::Scheduler (orchestrate/scheduler.h) now")
                 if "StatusCode::kInfeasible" in line or "Status::Infeasible(" in line:
                     errors.append(f"{rel}:{n}: an infeasible model is an answer (a result's status), not an error")
                 m = INCLUDE.match(line)
@@ -115,6 +134,17 @@ def check():
                     errors.append(f"{rel}:{n}: \"{inc}\" is {target}/'s internal header")
                 elif target not in ok:
                     errors.append(f"{rel}:{n}: \"{inc}\": {folder}/ does not declare {target} in its CMake target")
+    for extra in ("bench", "fuzz"):
+        for dirpath, _, files in os.walk(os.path.join(ROOT, extra)):
+            for f in sorted(files):
+                if not f.endswith((".h", ".cc")):
+                    continue
+                path = os.path.join(dirpath, f)
+                for n, line in enumerate(open(path, encoding="utf-8"), 1):
+                    old = old_scheduler_name(extra, line)
+                    if old:
+                        errors.append(f"{os.path.relpath(path, ROOT)}:{n}: {old} is orchestrate::Scheduler "
+                                      "(orchestrate/scheduler.h) now")
     table = readme_table()
     for stage, (pub, priv, _) in sorted(deps.items()):
         cell = table.get(stage)
@@ -144,6 +174,10 @@ SELF_TEST_TREE = {
     "src/a/a.cc": "#include <coin/CbcModel.hpp>\n#include \"b/b.h\"\n#include \"lp/internal/load.h\"\n"
                   "Status s = Status::Infeasible(\"x\");\n",
     "src/b/b.h": "#pragma once\n",
+    "src/orchestrate/x.h": "class Engine {};\n// the allocation engine, EngineLike\n",
+    "src/server/s.cc": "void F(orchestrate::SchedulerOptions o);\nEngineSource prepare;\n",
+    "src/b/b.cc": "orchestrate::Engine* e;\nEngine ok_outside_the_scheduler_folders;\n",
+    "bench/x_bench.cc": "#include \"orchestrate/engine.h\"\n",
 }
 SELF_TEST_EXPECT = [
     "src/a/a.cc:1: COIN-OR header <coin/CbcModel.hpp> outside src/lp/",
@@ -151,6 +185,10 @@ SELF_TEST_EXPECT = [
     "src/a/a.cc:3: \"lp/internal/load.h\" is lp/'s internal header",
     "src/a/a.cc:4: an infeasible model is an answer",
     "src/README.md: b/ depends on util (src/CMakeLists.txt) but its row does not say so",
+    "src/orchestrate/x.h:1: Engine is orchestrate::Scheduler",
+    "src/server/s.cc:2: EngineSource is orchestrate::Scheduler",
+    "src/b/b.cc:1: orchestrate::Engine is orchestrate::Scheduler",
+    "bench/x_bench.cc:1: \"orchestrate/engine.h\" is orchestrate::Scheduler",
 ]
 
 

@@ -26,8 +26,8 @@
 #include "cli/commands.h"
 #include "cli/demand_options.h"
 #include "cli/exit_codes.h"
-#include "orchestrate/engine.h"
 #include "orchestrate/quota.h"
+#include "orchestrate/scheduler.h"
 #include "orchestrate/sim_backend.h"
 #include "orchestrate/slurm_backend.h"
 #include "server/auth.h"
@@ -146,12 +146,12 @@ json FleetJson(const Fleet& fleet) {
 }
 
 // What the start-up thread makes for the service: the plan's clock, the
-// backend and the engine. Lives in RunServe's frame.
+// backend and the scheduler. Lives in RunServe's frame.
 struct Runtime {
   orchestrate::SystemClock system_clock;
   std::unique_ptr<orchestrate::VirtualClock> virtual_clock;
   std::unique_ptr<orchestrate::Backend> backend;
-  std::unique_ptr<orchestrate::Engine> engine;
+  std::unique_ptr<orchestrate::Scheduler> scheduler;
   const orchestrate::Clock* clock = nullptr;
 };
 
@@ -212,13 +212,13 @@ int RunServe(const ServeFlags& f) {
   const bool postgres = store_url.rfind("postgres", 0) == 0;
 
   // Runs on the service's start-up thread while it already answers /healthz:
-  // the plan (a file, or a solve from the current hour), clock, backend, engine.
+  // the plan (a file, or a solve from the current hour), clock, backend, scheduler.
   Progress progress("serve", f.quiet);
   std::mutex fatal_mu;
   Status fatal;
   std::string startup_infeasible;  // why the start-up solve has no quotas (exit 3)
   auto warm_bases = std::make_shared<WarmBases>();
-  server::EngineSource prepare = [&]() -> StatusOr<server::Serving> {
+  server::SchedulerSource prepare = [&]() -> StatusOr<server::Serving> {
     if (f.quotas_file.empty())
       progress.Show("start-up: solving the quotas for " + f.window + " from " + FormatUtc(from) +
                     " (/healthz answers meanwhile)...");
@@ -258,12 +258,12 @@ int RunServe(const ServeFlags& f) {
       if (!b.ok()) return b.status();
       rt.backend = std::move(b).value();
     }
-    orchestrate::EngineOptions eo;
-    eo.restart_overhead_s = *overhead;
-    eo.allow_borrowing = !f.no_borrowing;
-    rt.engine =
-        std::make_unique<orchestrate::Engine>(cluster, std::move(plan).value(), *rt.backend, *rt.clock, eo);
-    return server::Serving{rt.engine.get(), rt.virtual_clock.get()};
+    orchestrate::SchedulerOptions so;
+    so.restart_overhead_s = *overhead;
+    so.allow_borrowing = !f.no_borrowing;
+    rt.scheduler = std::make_unique<orchestrate::Scheduler>(cluster, std::move(plan).value(), *rt.backend,
+                                                            *rt.clock, so);
+    return server::Serving{rt.scheduler.get(), rt.virtual_clock.get()};
   };
 
   server::PlanSource resolve;

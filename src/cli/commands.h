@@ -1,6 +1,6 @@
 // Each subcommand lives in its own cmd_*.cc and registers itself on the app.
 // A command's callback stores its exit code in `exit_code`; main() returns it.
-// Commands print; the engine they call never does.
+// Commands print; the stage code they call never does.
 #pragma once
 
 #include <CLI/CLI.hpp>

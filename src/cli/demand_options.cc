@@ -7,7 +7,8 @@ void AddDemandOptions(CLI::App* cmd, double& quantile, std::string& scenario) {
       "--quantile", quantile,
       "Demand of the window at this quantile of the forecast's cone, month by month (default 0.5)");
   cmd->add_option("--scenario", scenario,
-                  "Demand of one scenario instead: P50, random:SEED (or SEED) or trace:FILE, as simulate");
+                  "Demand choice instead, as simulate: P50 (the median path), random:SEED or SEED (one "
+                  "scenario of the cone) or trace:FILE (measured traffic)");
 }
 
 StatusOr<ScenarioChoice> DemandChoice(double quantile, const std::string& scenario) {

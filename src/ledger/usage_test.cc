@@ -1,5 +1,5 @@
 // The month as served, from the service's store: a known-answer case, and a
-// month run through the engine on the sim backend and a SQLite store whose
+// month run through the scheduler on the sim backend and a SQLite store whose
 // review agrees with the store's own records.
 #include "ledger/usage.h"
 
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <map>
 
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 #include "orchestrate/sim_backend.h"
 #include "store/store.h"
 
@@ -76,7 +76,7 @@ TEST(UsageReview, KnownAnswer) {
   EXPECT_NE(ReviewUsage(TwoPools(), {}, {}, "Jan", 0).status().message().find("--month"), std::string::npos);
 }
 
-// A month served: jobs through the engine (sim backend, virtual clock), every
+// A month served: jobs through the scheduler (sim backend, virtual clock), every
 // change committed to a SQLite store as `fungible serve` does, tokens
 // reported; the review built from the store agrees with the store's records.
 TEST(UsageReview, AMonthServedAgreesWithTheStore) {
@@ -92,7 +92,7 @@ TEST(UsageReview, AMonthServedAgreesWithTheStore) {
   plan.period_hours = {31 * 24};
   plan.quota_chips["research"]["h100-sxm"] = {16};
   plan.quota_chips["product"]["tpu-v6e"] = {8};
-  Engine engine(cluster, plan, backend, clock);
+  Scheduler scheduler(cluster, plan, backend, clock);
   const std::string path =
       (std::filesystem::temp_directory_path() / ("fungible-usage-" + std::to_string(getpid()) + ".db"))
           .string();
@@ -100,7 +100,7 @@ TEST(UsageReview, AMonthServedAgreesWithTheStore) {
   auto store = store::OpenStore(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto commit = [&] {
-    auto c = engine.TakeChanges();
+    auto c = scheduler.TakeChanges();
     store::Batch b;
     b.jobs = std::move(c.jobs);
     b.decisions = std::move(c.decisions);
@@ -112,10 +112,10 @@ TEST(UsageReview, AMonthServedAgreesWithTheStore) {
     s.chip_types = {i % 2 ? "tpu-v6e" : "h100-sxm"};
     s.gang_size_chips = s.min_chips = s.max_chips = 8;
     s.expected_duration_s = 3600 * (i + 1);
-    ASSERT_TRUE(engine.Submit(s).ok());
+    ASSERT_TRUE(scheduler.Submit(s).ok());
   }
   for (int step = 0; step < 40; ++step) {
-    ASSERT_TRUE(engine.Schedule().ok());
+    ASSERT_TRUE(scheduler.Schedule().ok());
     commit();
     clock.Advance(1800);
   }

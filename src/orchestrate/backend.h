@@ -1,5 +1,5 @@
-// Where admitted jobs actually run. The engine decides (quota, placement,
-// preemption); a Backend only executes: start a job on the chips the engine
+// Where admitted jobs actually run. The scheduler decides (quota, placement,
+// preemption); a Backend only executes: start a job on the chips the scheduler
 // chose, stop it, and report what finished or broke. Implementations:
 // SimBackend (in-process, virtual clock) and SlurmBackend (sbatch/scancel/squeue).
 #pragma once
@@ -40,7 +40,7 @@ class VirtualClock final : public Clock {
   std::atomic<UtcSeconds> now_;
 };
 
-// What the engine asks a backend to run: `chips` chips of `chip_type` on
+// What the scheduler asks a backend to run: `chips` chips of `chip_type` on
 // `pool`, split over interconnect domains as `slices`, for `run_s` seconds
 // of virtual or real time (the remaining work plus restart overhead).
 struct LaunchRequest {
@@ -59,7 +59,7 @@ struct LaunchRequest {
 
 // kJobFinished: the run succeeded. kJobFailed: the run ended otherwise;
 // `result` says how: "node_fail" or "" (the node, pool or backend lost it:
-// the engine requeues the job from its checkpoint), or "failed" (its own
+// the scheduler requeues the job from its checkpoint), or "failed" (its own
 // exit code), "timeout", "cancelled" (outside fungible): the job ends so.
 // kNodeDown/kNodeUp: one interconnect domain (`domain`) of `pool` left or
 // rejoined service (Slurm: a node DRAIN, DOWN or FAIL).
@@ -74,7 +74,7 @@ struct BackendEvent {
   // The run's real end, when the backend knows it (kJobFinished / kJobFailed).
   std::string result;
   int exit_code = 0;
-  UtcSeconds started_at = 0;  // 0 = unknown (the engine's own times serve)
+  UtcSeconds started_at = 0;  // 0 = unknown (the scheduler's own times serve)
   UtcSeconds ended_at = 0;
   std::string backend_id;
 

@@ -1,6 +1,6 @@
 // Jobs as the orchestration layer sees them: what a team asks for (JobSpec),
-// what the engine decided (Job), and every decision with its reason
-// (Decision). Plain structs plus JSON conversion, shared by the engine, the
+// what the scheduler decided (Job), and every decision with its reason
+// (Decision). Plain structs plus JSON conversion, shared by the scheduler, the
 // stores and the HTTP server.
 #pragma once
 
@@ -117,7 +117,7 @@ struct Job {
   JobOutcome outcome;
 };
 
-// One decision of the engine about one job (or about the fleet when job_id is
+// One decision of the scheduler about one job (or about the fleet when job_id is
 // empty). `reason` is a full sentence a user can read in `fungible explain`.
 struct Decision {
   std::int64_t seq = 0;  // global, increasing

@@ -6,7 +6,7 @@
 // team's namespace. Kueue has no time axis, so the manifests of each period
 // are re-applied at its start (docs/serve.md, "Kueue").
 //
-// Mapping, mirroring the engine's rules:
+// Mapping, mirroring the scheduler's rules:
 //   chip type      -> ResourceFlavor <chip id>; nodeLabels are the labels real
 //                     clusters carry (KueueFlavorFor: nvidia.com/gpu.product,
 //                     cloud.google.com/gke-tpu-accelerator and -topology,

@@ -1,6 +1,6 @@
 // An in-process cluster on a virtual (or real) clock: a launched job runs for
 // exactly its run_s and then finishes. Pool failures are injected by tests and
-// by `simulate`. Not thread-safe; the engine's owner serialises calls.
+// by `simulate`. Not thread-safe; the scheduler's owner serialises calls.
 #pragma once
 
 #include <map>

@@ -516,7 +516,7 @@ StatusOr<std::vector<BackendEvent>> SlurmBackend::Poll() {
       else if (st == "CANCELLED")
         e.result = "cancelled";
       else
-        e.result = "node_fail";  // NODE_FAIL, PREEMPTED, vanished: the engine requeues it
+        e.result = "node_fail";  // NODE_FAIL, PREEMPTED, vanished: the scheduler requeues it
       if (e.result == "failed") e.detail += ", exit code " + std::to_string(e.exit_code);
     }
     events.push_back(std::move(e));

@@ -5,7 +5,7 @@
 //   chip type       -> typed generic resource, e.g. h100-sxm -> gpu:h100
 //   interconnect    -> node: domain d of a pool is the d-th node of its
 //   domain             partition (sorted by name), so a gang stays on the
-//                      node(s) the engine chose (-w)
+//                      node(s) the scheduler chose (-w)
 //   job.run         -> the batch script (or the command, exec'd from a
 //                      generated script), its env in sbatch's environment,
 //                      -D workdir, -t time limit, --signal=B:<sig>@<grace>,

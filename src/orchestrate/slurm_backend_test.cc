@@ -1,5 +1,5 @@
 // End to end against a real Slurm (scripts/slurm-ci.sh start): jobs go
-// through the engine, and Slurm must run what the engine admitted, on the
+// through the scheduler, and Slurm must run what the scheduler admitted, on the
 // partition, node and typed GRES it chose. Skipped, with the reason, when no
 // Slurm answers.
 #include "orchestrate/slurm_backend.h"
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <thread>
 
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 
 namespace fungible::orchestrate {
 namespace {
@@ -93,7 +93,7 @@ class SlurmE2E : public ::testing::Test {
     plan_.quota_chips["a"]["tpu-v6e"] = {8};
     plan_.quota_chips["b"]["h100-sxm"] = {8};
     plan_.quota_chips["b"]["trn2"] = {16};
-    engine_ = std::make_unique<Engine>(SlurmCluster(), plan_, *backend_, clock_);
+    scheduler_ = std::make_unique<Scheduler>(SlurmCluster(), plan_, *backend_, clock_);
   }
   void TearDown() override {
     if (!backend_) return;  // skipped: no Slurm to clean up (its clients would wait for it)
@@ -120,13 +120,13 @@ class SlurmE2E : public ::testing::Test {
     s.chip_types = {chip};
     s.gang_size_chips = s.min_chips = s.max_chips = gang;
     s.expected_duration_s = seconds;
-    auto out = engine_->Submit(s);
+    auto out = scheduler_->Submit(s);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? out->job.id : "";
   }
-  // Slurm runs the job on the partition, node and GRES the engine chose.
+  // Slurm runs the job on the partition, node and GRES the scheduler chose.
   void ExpectSlurmRunsAsAdmitted(const std::string& id) {
-    const Job* j = engine_->Find(id);
+    const Job* j = scheduler_->Find(id);
     ASSERT_EQ(j->state, JobState::kRunning) << id << ": " << j->wait_reason;
     SlurmJob s;
     ASSERT_TRUE(WaitFor([&] {
@@ -162,14 +162,14 @@ class SlurmE2E : public ::testing::Test {
     s.gang_size_chips = s.min_chips = s.max_chips = gang;
     s.expected_duration_s = seconds;
     s.run = run;
-    auto out = engine_->Submit(s);
+    auto out = scheduler_->Submit(s);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? out->job.id : "";
   }
   bool ScheduleUntil(const std::function<bool()>& done, std::chrono::seconds limit = 60s) {
     return WaitFor(
         [&] {
-          EXPECT_TRUE(engine_->Schedule().ok());
+          EXPECT_TRUE(scheduler_->Schedule().ok());
           return done();
         },
         limit);
@@ -202,67 +202,67 @@ class SlurmE2E : public ::testing::Test {
   SlurmOptions options_;
   QuotaPlan plan_;
   std::unique_ptr<SlurmBackend> backend_;
-  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Scheduler> scheduler_;
 };
 
-TEST_F(SlurmE2E, SlurmRunsWhatTheEngineAdmittedWhereItSaid) {
+TEST_F(SlurmE2E, SlurmRunsWhatTheSchedulerAdmittedWhereItSaid) {
   std::string a1 = Submit("a", "h100-sxm", 8, 120);
   std::string b1 = Submit("b", "h100-sxm", 8, 120);
   std::string a2 = Submit("a", "tpu-v6e", 8, 120);
   std::string b2 = Submit("b", "trn2", 16, 2);
   std::string a3 = Submit("a", "h100-sxm", 8, 120);  // h100 cohort full: waits
-  ASSERT_TRUE(engine_->Schedule().ok());
+  ASSERT_TRUE(scheduler_->Schedule().ok());
   for (const auto& id : {a1, b1, a2, b2}) ExpectSlurmRunsAsAdmitted(id);
-  EXPECT_EQ(engine_->Find(a3)->state, JobState::kQueued);
-  EXPECT_NE(engine_->Find(a1)->slices[0].domain, engine_->Find(b1)->slices[0].domain);
+  EXPECT_EQ(scheduler_->Find(a3)->state, JobState::kQueued);
+  EXPECT_NE(scheduler_->Find(a1)->slices[0].domain, scheduler_->Find(b1)->slices[0].domain);
 
-  // The 2-second trn2 job finishes in Slurm; the engine sees it complete.
+  // The 2-second trn2 job finishes in Slurm; the scheduler sees it complete.
   EXPECT_TRUE(WaitFor([&] {
-    EXPECT_TRUE(engine_->Schedule().ok());
-    return engine_->Find(b2)->state == JobState::kSucceeded;
+    EXPECT_TRUE(scheduler_->Schedule().ok());
+    return scheduler_->Find(b2)->state == JobState::kSucceeded;
   })) << "trn2 job did not complete";
 
   // Cancel through fungible: Slurm cancels it, and the waiting job takes the node.
-  const std::string freed_node = backend_->NodeOf("h100", engine_->Find(a1)->slices[0].domain);
-  const std::string a1_slurm = engine_->Find(a1)->backend_id;
-  ASSERT_TRUE(engine_->Cancel(a1, "test").ok());
+  const std::string freed_node = backend_->NodeOf("h100", scheduler_->Find(a1)->slices[0].domain);
+  const std::string a1_slurm = scheduler_->Find(a1)->backend_id;
+  ASSERT_TRUE(scheduler_->Cancel(a1, "test").ok());
   EXPECT_TRUE(WaitFor([&] {
     auto s = Query(a1_slurm).state;
     return s == "CANCELLED" || s.empty();
   }));
-  ASSERT_TRUE(engine_->Schedule().ok());
+  ASSERT_TRUE(scheduler_->Schedule().ok());
   ExpectSlurmRunsAsAdmitted(a3);
-  EXPECT_EQ(backend_->NodeOf("h100", engine_->Find(a3)->slices[0].domain), freed_node);
+  EXPECT_EQ(backend_->NodeOf("h100", scheduler_->Find(a3)->slices[0].domain), freed_node);
 
   // A partition taken down in Slurm is a pool failure: its job is requeued and
   // its Slurm job cancelled.
-  const std::string a2_slurm = engine_->Find(a2)->backend_id;
+  const std::string a2_slurm = scheduler_->Find(a2)->backend_id;
   auto down = RunCommand({"scontrol", "update", "PartitionName=v6e", "State=DOWN"});
   ASSERT_TRUE(down.ok() && down->exit_code == 0);
-  ASSERT_TRUE(engine_->Schedule().ok());
-  EXPECT_EQ(engine_->Find(a2)->state, JobState::kQueued);
-  EXPECT_EQ(engine_->Find(a2)->restarts, 1);
+  ASSERT_TRUE(scheduler_->Schedule().ok());
+  EXPECT_EQ(scheduler_->Find(a2)->state, JobState::kQueued);
+  EXPECT_EQ(scheduler_->Find(a2)->restarts, 1);
   EXPECT_TRUE(WaitFor([&] {
     auto s = Query(a2_slurm).state;
     return s == "CANCELLED" || s.empty();
   }));
   bool v6e_down = false;
-  for (const auto& p : engine_->Pools())
+  for (const auto& p : scheduler_->Pools())
     if (p.id == "v6e") v6e_down = !p.up;
   EXPECT_TRUE(v6e_down);
   (void)RunCommand({"scontrol", "update", "PartitionName=v6e", "State=UP"});
-  ASSERT_TRUE(engine_->Schedule().ok());
+  ASSERT_TRUE(scheduler_->Schedule().ok());
   ExpectSlurmRunsAsAdmitted(a2);
 
   // A restarted service finds the jobs Slurm still runs and keeps them.
   std::vector<Job> stored;
-  for (const Job* j : engine_->List({})) stored.push_back(*j);
+  for (const Job* j : scheduler_->List({})) stored.push_back(*j);
   auto b = SlurmBackend::Create(SlurmCluster(), options_);
   ASSERT_TRUE(b.ok());
-  Engine restarted(SlurmCluster(), plan_, **b, clock_);
+  Scheduler restarted(SlurmCluster(), plan_, **b, clock_);
   ASSERT_TRUE(restarted.Restore(stored, 1000).ok());
   for (const auto& id : {b1, a2, a3}) EXPECT_EQ(restarted.Find(id)->state, JobState::kRunning) << id;
-  EXPECT_EQ(restarted.Find(a2)->backend_id, engine_->Find(a2)->backend_id);
+  EXPECT_EQ(restarted.Find(a2)->backend_id, scheduler_->Find(a2)->backend_id);
 }
 
 TEST_F(SlurmE2E, RunsTheJobsOwnWorkAndRecordsItsRealOutcome) {
@@ -279,16 +279,16 @@ TEST_F(SlurmE2E, RunsTheJobsOwnWorkAndRecordsItsRealOutcome) {
   const std::string ok_id = SubmitRun("b", "trn2", 16, script);
   const std::string bad_id = SubmitRun("a", "tpu-v6e", 8, failing);
   ASSERT_TRUE(ScheduleUntil([&] {
-    return IsTerminal(engine_->Find(ok_id)->state) && IsTerminal(engine_->Find(bad_id)->state);
-  })) << engine_->Find(ok_id)->wait_reason;
+    return IsTerminal(scheduler_->Find(ok_id)->state) && IsTerminal(scheduler_->Find(bad_id)->state);
+  })) << scheduler_->Find(ok_id)->wait_reason;
 
-  const Job* ok = engine_->Find(ok_id);
+  const Job* ok = scheduler_->Find(ok_id);
   EXPECT_EQ(ok->state, JobState::kSucceeded);
   EXPECT_EQ(ok->outcome.result, "completed");
   EXPECT_EQ(ok->outcome.exit_code, 0);
   EXPECT_EQ(ReadFile(dir + "/out.txt"), "hello world, and commas from " + ok_id + " in " + dir + "\n");
 
-  const Job* bad = engine_->Find(bad_id);
+  const Job* bad = scheduler_->Find(bad_id);
   EXPECT_EQ(bad->state, JobState::kFailed);
   EXPECT_EQ(bad->outcome.result, "failed");
   EXPECT_EQ(bad->outcome.exit_code, 7);
@@ -331,31 +331,31 @@ TEST_F(SlurmE2E, PreemptedJobIsSignalledRequeuedAndResumesFromItsCheckpoint) {
   counting.stdout_path = "/dev/null";
   // Team b borrows team a's idle h100 quota (16 chips on both nodes)...
   const std::string b_id = SubmitRun("b", "h100-sxm", 16, counting);
-  // Running as far as both Slurm (the script has started) and the engine
+  // Running as far as both Slurm (the script has started) and the scheduler
   // (it has seen the start and holds the Slurm id) know, before the reclaim.
   ASSERT_TRUE(ScheduleUntil([&] {
-    const Job* j = engine_->Find(b_id);
+    const Job* j = scheduler_->Find(b_id);
     return ReadFile(dir + "/log").find("start 0") != std::string::npos && j->state == JobState::kRunning &&
            !j->backend_id.empty();
   }));
   std::this_thread::sleep_for(2s);
-  const std::string slurm_id = engine_->Find(b_id)->backend_id;
+  const std::string slurm_id = scheduler_->Find(b_id)->backend_id;
   // ...until team a reclaims it: b is signalled, checkpoints, and is requeued.
   RunSpec short_run;
   short_run.command = {"sleep", "1"};
   short_run.stdout_path = "/dev/null";
   const std::string a_id = SubmitRun("a", "h100-sxm", 8, short_run);
-  ASSERT_TRUE(engine_->Schedule().ok());
-  EXPECT_EQ(engine_->Find(a_id)->state, JobState::kRunning);
-  EXPECT_EQ(engine_->Find(b_id)->state, JobState::kQueued);
-  EXPECT_EQ(engine_->Find(b_id)->restarts, 1);
-  ASSERT_TRUE(ScheduleUntil([&] { return IsTerminal(engine_->Find(b_id)->state); }, 120s))
-      << engine_->Find(b_id)->wait_reason << "\n"
+  ASSERT_TRUE(scheduler_->Schedule().ok());
+  EXPECT_EQ(scheduler_->Find(a_id)->state, JobState::kRunning);
+  EXPECT_EQ(scheduler_->Find(b_id)->state, JobState::kQueued);
+  EXPECT_EQ(scheduler_->Find(b_id)->restarts, 1);
+  ASSERT_TRUE(ScheduleUntil([&] { return IsTerminal(scheduler_->Find(b_id)->state); }, 120s))
+      << scheduler_->Find(b_id)->wait_reason << "\n"
       << ReadFile(dir + "/log");
-  const Job* b = engine_->Find(b_id);
+  const Job* b = scheduler_->Find(b_id);
   EXPECT_EQ(b->state, JobState::kSucceeded);
   EXPECT_EQ(b->outcome.backend_id, slurm_id);  // the same Slurm job, requeued
-  EXPECT_EQ(engine_->Find(a_id)->state, JobState::kSucceeded);
+  EXPECT_EQ(scheduler_->Find(a_id)->state, JobState::kSucceeded);
   // The log: started at 0, then each preemption a checkpoint at k and a
   // restart from that same k (k rising; a loaded machine may see a second
   // reclaim), and the count finished once.
@@ -384,35 +384,35 @@ TEST_F(SlurmE2E, DrainedNodeTakesItsChipsOutOfThePlanAndRequeuesItsJob) {
   sleeper.grace_s = 0;
   sleeper.stdout_path = "/dev/null";
   const std::string id = SubmitRun("b", "h100-sxm", 8, sleeper, 300);
-  ASSERT_TRUE(engine_->Schedule().ok());
+  ASSERT_TRUE(scheduler_->Schedule().ok());
   ExpectSlurmRunsAsAdmitted(id);
-  const int domain = engine_->Find(id)->slices[0].domain;
+  const int domain = scheduler_->Find(id)->slices[0].domain;
   const std::string node = backend_->NodeOf("h100", domain);
   auto drain = RunCommand({"scontrol", "update", "NodeName=" + node, "State=DRAIN", "Reason=fungible-test"});
   ASSERT_TRUE(drain.ok() && drain->exit_code == 0) << (drain.ok() ? drain->err : drain.status().ToString());
   auto h100 = [&] {
-    for (const auto& p : engine_->Pools())
+    for (const auto& p : scheduler_->Pools())
       if (p.id == "h100") return p;
     return PoolStatus{};
   };
   ASSERT_TRUE(ScheduleUntil([&] { return h100().down_chips == 8; }, 30s));
-  const Job* j = engine_->Find(id);
+  const Job* j = scheduler_->Find(id);
   EXPECT_EQ(j->restarts, 1);
   // It runs again on the node that is still in service.
-  ASSERT_TRUE(ScheduleUntil([&] { return engine_->Find(id)->state == JobState::kRunning; }, 30s))
-      << engine_->Find(id)->wait_reason;
-  EXPECT_NE(engine_->Find(id)->slices[0].domain, domain);
+  ASSERT_TRUE(ScheduleUntil([&] { return scheduler_->Find(id)->state == JobState::kRunning; }, 30s))
+      << scheduler_->Find(id)->wait_reason;
+  EXPECT_NE(scheduler_->Find(id)->slices[0].domain, domain);
   ExpectSlurmRunsAsAdmitted(id);
   // Nothing more fits on h100 while the node is drained.
   const std::string waits = SubmitRun("a", "h100-sxm", 8, sleeper, 300);
-  ASSERT_TRUE(engine_->Schedule().ok());
-  EXPECT_EQ(engine_->Find(waits)->state, JobState::kQueued);
+  ASSERT_TRUE(scheduler_->Schedule().ok());
+  EXPECT_EQ(scheduler_->Find(waits)->state, JobState::kQueued);
   // Resumed: its chips are back and the waiting job runs there.
   auto resume = RunCommand({"scontrol", "update", "NodeName=" + node, "State=RESUME"});
   ASSERT_TRUE(resume.ok() && resume->exit_code == 0);
   ASSERT_TRUE(ScheduleUntil([&] { return h100().down_chips == 0; }, 30s));
-  ASSERT_TRUE(ScheduleUntil([&] { return engine_->Find(waits)->state == JobState::kRunning; }, 30s));
-  EXPECT_EQ(engine_->Find(waits)->slices[0].domain, domain);
+  ASSERT_TRUE(ScheduleUntil([&] { return scheduler_->Find(waits)->state == JobState::kRunning; }, 30s));
+  EXPECT_EQ(scheduler_->Find(waits)->slices[0].domain, domain);
 }
 
 TEST_F(SlurmE2E, ImageWithoutAnOciRuntimeIsRefusedNamingTheField) {
@@ -422,7 +422,7 @@ TEST_F(SlurmE2E, ImageWithoutAnOciRuntimeIsRefusedNamingTheField) {
   s.gang_size_chips = s.min_chips = s.max_chips = 8;
   s.run.command = {"python3", "train.py"};
   s.run.image = "nvcr.io/nvidia/pytorch:24.05-py3";
-  auto out = engine_->Submit(s);
+  auto out = scheduler_->Submit(s);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(out.status().message().find("run.image:"), std::string::npos) << out.status().message();

@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "server/auth.h"
+#include "server/continue_token.h"
 #include "server/http_front.h"
 #include "server/ui.h"
 
@@ -148,8 +149,8 @@ thread_local bool t_audited = false;
 
 // One mutation, applied on the writer thread.
 struct Op {
-  std::function<void(Op&)> apply;   // engine locked; sets code/body (may leave them for finish)
-  std::function<void(Op&)> finish;  // engine locked, after the scheduling pass
+  std::function<void(Op&)> apply;   // scheduler locked; sets code/body (may leave them for finish)
+  std::function<void(Op&)> finish;  // scheduler locked, after the scheduling pass
   int code = 500;
   json body;
   store::AuditEntry audit;
@@ -213,7 +214,7 @@ StatusOr<store::TokenUsage> TokenUsageFromJson(const json& j) {
 }
 
 struct Service::Impl {
-  Impl(EngineSource p, store::Store& s, PlanSource r, json f, ServiceOptions o,
+  Impl(SchedulerSource p, store::Store& s, PlanSource r, json f, ServiceOptions o,
        std::shared_ptr<spdlog::logger> l, std::function<void(const Status&)> fatal)
       : prepare(std::move(p)),
         on_fatal(std::move(fatal)),
@@ -236,9 +237,9 @@ struct Service::Impl {
     return "failed";
   }
 
-  EngineSource prepare;
+  SchedulerSource prepare;
   std::function<void(const Status&)> on_fatal;
-  orchestrate::Engine* engine = nullptr;        // set by the start-up thread before kServing
+  orchestrate::Scheduler* scheduler = nullptr;  // set by the start-up thread before kServing
   orchestrate::VirtualClock* vclock = nullptr;  // likewise
   store::Store& store;
   PlanSource resolve;
@@ -254,8 +255,8 @@ struct Service::Impl {
   std::atomic<bool> in_prepare{false}, abandoned{false};
   bool owned = false;  // start-up thread (or Start) only
 
-  std::shared_mutex engine_mu;  // engine state
-  std::mutex store_mu;          // the store connection
+  std::shared_mutex scheduler_mu;  // scheduler state
+  std::mutex store_mu;             // the store connection
 
   std::mutex q_mu;
   std::condition_variable q_cv;
@@ -311,7 +312,7 @@ struct Service::Impl {
   void AuditRejected(const HttpRequest& req, const std::optional<Principal>& who, int code,
                      const std::string& detail) {
     store::AuditEntry e;
-    e.at = engine_clock_now();
+    e.at = scheduler_clock_now();
     e.principal = who ? who->name : "-";
     e.role = who ? RoleName(who->role) : "-";
     e.method = req.method;
@@ -331,11 +332,11 @@ struct Service::Impl {
   void Fail(const Status& st);
   void StartupMain();
 
-  UtcSeconds engine_clock_now() {
-    std::shared_lock<std::shared_mutex> lock(engine_mu);
+  UtcSeconds scheduler_clock_now() {
+    std::shared_lock<std::shared_mutex> lock(scheduler_mu);
     return last_now;
   }
-  UtcSeconds last_now = 0;  // clock at the last writer pass (guarded by engine_mu)
+  UtcSeconds last_now = 0;  // clock at the last writer pass (guarded by scheduler_mu)
 
   using Handler = std::function<void(const HttpRequest&, HttpResponse&, const Principal&)>;
   struct RouteEntry {
@@ -556,16 +557,16 @@ struct Service::Impl {
     store::Batch batch;
     for (const auto& [name, at] : uses) batch.token_uses.push_back({name, at});
     {
-      std::unique_lock<std::shared_mutex> lock(engine_mu);
+      std::unique_lock<std::shared_mutex> lock(scheduler_mu);
       for (auto& op : batch_ops) op->apply(*op);
-      Status st = engine->Schedule();
+      Status st = scheduler->Schedule();
       if (!st.ok()) log->error("event=schedule_failed error=\"{}\"", st.ToString());
       for (auto& op : batch_ops)
         if (op->finish) op->finish(*op);
-      auto changes = engine->TakeChanges();
+      auto changes = scheduler->TakeChanges();
       batch.jobs = std::move(changes.jobs);
       batch.decisions = std::move(changes.decisions);
-      last_now = engine_now();
+      last_now = scheduler_now();
     }
     for (auto& a : audits) {
       a.seq = next_audit_seq++;
@@ -611,7 +612,7 @@ struct Service::Impl {
     for (auto& op : batch_ops) op->done.set_value();
   }
 
-  UtcSeconds engine_now() { return vclock ? vclock->Now() : orchestrate::SystemClock().Now(); }
+  UtcSeconds scheduler_now() { return vclock ? vclock->Now() : orchestrate::SystemClock().Now(); }
 
   // ---- resolver ----
 
@@ -648,7 +649,7 @@ struct Service::Impl {
     auto op = std::make_shared<Op>();
     auto p = std::make_shared<orchestrate::QuotaPlan>(std::move(*plan->quotas));
     op->apply = [this, p, why](Op& o) {
-      engine->SetPlan(*p, why);
+      scheduler->SetPlan(*p, why);
       o.code = 200;
       o.body = json{{"periods", p->periods()}, {"reason", why}};
     };
@@ -667,15 +668,15 @@ struct Service::Impl {
   // ---- handlers ----
 
   json PlanJson() {
-    const auto& plan = engine->plan();
+    const auto& plan = scheduler->plan();
     json periods = json::array();
     for (int t = 0; t < plan.periods(); ++t)
       periods.push_back(
           {{"index", t}, {"start", FormatRfc3339(plan.period_starts[t])}, {"hours", plan.period_hours[t]}});
     json usage = json::object();
     for (const auto& team : plan.Teams())
-      for (const auto& chip : plan.ChipTypes()) usage[team][chip] = engine->Usage(team, chip);
-    return json{{"current_period", engine->current_period()},
+      for (const auto& chip : plan.ChipTypes()) usage[team][chip] = scheduler->Usage(team, chip);
+    return json{{"current_period", scheduler->current_period()},
                 {"periods", periods},
                 {"quota_chips", plan.quota_chips},
                 {"used_chips", usage}};
@@ -683,7 +684,7 @@ struct Service::Impl {
 
   json PoolsJson() {
     json pools = json::array();
-    for (const auto& p : engine->Pools())
+    for (const auto& p : scheduler->Pools())
       pools.push_back({{"id", p.id},
                        {"chip_type", p.chip_type},
                        {"chips", p.chips},
@@ -701,10 +702,10 @@ struct Service::Impl {
       line(std::string("# HELP ") + name + " " + text);
       line(std::string("# TYPE ") + name + " " + type);
     };
-    std::shared_lock<std::shared_mutex> lock(engine_mu);
-    const auto& c = engine->counters();
+    std::shared_lock<std::shared_mutex> lock(scheduler_mu);
+    const auto& c = scheduler->counters();
     help("fungible_queue_depth", "gauge", "Jobs waiting for admission.");
-    line("fungible_queue_depth " + std::to_string(engine->queue_depth()));
+    line("fungible_queue_depth " + std::to_string(scheduler->queue_depth()));
     help("fungible_submissions_total", "counter", "Jobs accepted (duplicates excluded).");
     line("fungible_submissions_total " + std::to_string(c.submitted));
     help("fungible_admissions_total", "counter", "Jobs started on a pool (restarts included).");
@@ -719,34 +720,34 @@ struct Service::Impl {
     help("fungible_lost_chip_hours_total", "counter", "Chip-hours of work lost to preemption and failure.");
     line("fungible_lost_chip_hours_total " + std::to_string(c.lost_chip_hours));
     help("fungible_plan_period", "gauge", "Index of the current plan period (-1 outside the plan).");
-    line("fungible_plan_period " + std::to_string(engine->current_period()));
+    line("fungible_plan_period " + std::to_string(scheduler->current_period()));
     help("fungible_pool_chips", "gauge", "Chips in the pool.");
-    for (const auto& p : engine->Pools())
+    for (const auto& p : scheduler->Pools())
       line("fungible_pool_chips{pool=\"" + p.id + "\",chip_type=\"" + p.chip_type + "\"} " +
            std::to_string(p.chips));
     help("fungible_pool_used_chips", "gauge", "Chips held by running jobs.");
-    for (const auto& p : engine->Pools())
+    for (const auto& p : scheduler->Pools())
       line("fungible_pool_used_chips{pool=\"" + p.id + "\"} " + std::to_string(p.used_chips));
     help("fungible_pool_utilization", "gauge", "Used chips / chips.");
-    for (const auto& p : engine->Pools()) {
+    for (const auto& p : scheduler->Pools()) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.6f", p.chips > 0 ? static_cast<double>(p.used_chips) / p.chips : 0.0);
       line("fungible_pool_utilization{pool=\"" + p.id + "\"} " + buf);
     }
     help("fungible_pool_up", "gauge", "1 when the pool is up.");
-    for (const auto& p : engine->Pools())
+    for (const auto& p : scheduler->Pools())
       line("fungible_pool_up{pool=\"" + p.id + "\"} " + (p.up ? "1" : "0"));
-    const auto& plan = engine->plan();
+    const auto& plan = scheduler->plan();
     help("fungible_team_quota_chips", "gauge", "Nominal quota of the team in the current period.");
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes())
         line("fungible_team_quota_chips{team=\"" + team + "\",chip_type=\"" + chip + "\"} " +
-             std::to_string(plan.Quota(team, chip, engine->current_period())));
+             std::to_string(plan.Quota(team, chip, scheduler->current_period())));
     help("fungible_team_used_chips", "gauge", "Chips the team holds (borrowed included).");
     for (const auto& team : plan.Teams())
       for (const auto& chip : plan.ChipTypes())
         line("fungible_team_used_chips{team=\"" + team + "\",chip_type=\"" + chip + "\"} " +
-             std::to_string(engine->Usage(team, chip)));
+             std::to_string(scheduler->Usage(team, chip)));
     help("fungible_http_requests_total", "counter", "HTTP requests routed.");
     line("fungible_http_requests_total " + std::to_string(http_requests.load()));
     help("fungible_http_rejected_total", "counter", "Requests refused with 401, 403, 413 or 429.");
@@ -792,46 +793,6 @@ struct Service::Impl {
 
   // ---- jobs: list (paginated), watch (long poll), cancel ----
 
-  // The continue token of GET /v1/jobs: opaque to clients (base64url of the
-  // last id returned); the order is the job id's, i.e. submission order.
-  static std::string EncodeContinue(const std::string& last_id) {
-    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const std::string in = "after:" + last_id;
-    std::string out;
-    int val = 0, bits = -6;
-    for (unsigned char c : in) {
-      val = (val << 8) + c;
-      bits += 8;
-      while (bits >= 0) {
-        out.push_back(k[(val >> bits) & 0x3F]);
-        bits -= 6;
-      }
-    }
-    if (bits > -6) out.push_back(k[((val << 8) >> (bits + 8)) & 0x3F]);
-    return out;
-  }
-  static std::optional<std::string> DecodeContinue(const std::string& token) {
-    std::string out;
-    int val = 0, bits = -8;
-    for (char c : token) {
-      int d = c >= 'A' && c <= 'Z'   ? c - 'A'
-              : c >= 'a' && c <= 'z' ? c - 'a' + 26
-              : c >= '0' && c <= '9' ? c - '0' + 52
-              : c == '-'             ? 62
-              : c == '_'             ? 63
-                                     : -1;
-      if (d < 0) return std::nullopt;
-      val = (val << 6) + d;
-      bits += 6;
-      if (bits >= 0) {
-        out.push_back(static_cast<char>((val >> bits) & 0xFF));
-        bits -= 8;
-      }
-    }
-    if (out.rfind("after:", 0) != 0) return std::nullopt;
-    return out.substr(6);
-  }
-
   // The filters of GET /v1/jobs and the watches (team, state, pool).
   StatusOr<orchestrate::JobFilter> FilterFrom(const HttpRequest& req) {
     orchestrate::JobFilter f;
@@ -874,22 +835,22 @@ struct Service::Impl {
     }
     std::string after;
     if (req.has_param("continue")) {
-      auto a = DecodeContinue(req.get_param_value("continue"));
+      auto a = DecodeContinueToken(req.get_param_value("continue"));
       if (!a) return SetError(res, 400, "invalid_argument", "continue: not a token this server gave");
       after = *a;
     }
     const std::string rv = CurrentResourceVersion();
     filter->limit = std::numeric_limits<int>::max();
-    std::shared_lock<std::shared_mutex> lock(engine_mu);
-    // The engine lists in id order; the page starts after the token's id.
-    const std::vector<const Job*> all = engine->List(*filter);
+    std::shared_lock<std::shared_mutex> lock(scheduler_mu);
+    // The scheduler lists in id order; the page starts after the token's id.
+    const std::vector<const Job*> all = scheduler->List(*filter);
     auto it = std::upper_bound(all.begin(), all.end(), after,
                                [](const std::string& id, const Job* j) { return id < j->id; });
     json jobs = json::array();
     for (; it != all.end() && static_cast<int>(jobs.size()) < limit; ++it)
       jobs.push_back(orchestrate::JobToJson(**it));
     json body = {{"jobs", jobs}, {"count", jobs.size()}, {"resource_version", rv}};
-    if (it != all.end()) body["continue"] = EncodeContinue(jobs.back()["id"].get<std::string>());
+    if (it != all.end()) body["continue"] = EncodeContinueToken(jobs.back()["id"].get<std::string>());
     SetJson(res, 200, body);
   }
 
@@ -1004,7 +965,7 @@ struct Service::Impl {
     const std::string id = req.matches[1];
     auto op = std::make_shared<Op>();
     op->apply = [this, id, who](Op& o) {
-      const Job* j = engine->Find(id);
+      const Job* j = scheduler->Find(id);
       if (!j) {
         o.code = 404;
         o.body = ErrorBody("not_found", "job " + id + " not found");
@@ -1015,7 +976,7 @@ struct Service::Impl {
         o.body = ErrorBody("permission_denied", "job " + id + " belongs to team " + j->spec.team);
         return;
       }
-      auto c = engine->Cancel(id, who.name);
+      auto c = scheduler->Cancel(id, who.name);
       if (!c.ok()) {
         o.code = c.status().code() == StatusCode::kInvalidArgument ? 409 : HttpFor(c.status().code());
         o.body = ErrorBody(o.code == 409 ? "conflict" : StatusSlug(c.status().code()), c.status().message());
@@ -1050,8 +1011,8 @@ struct Service::Impl {
           Route(m, p, token ? Access::kAnyRole : Access::kPublic, [h](auto& q, auto& r, auto&) { h(q, r); });
         },
         [this] {
-          std::shared_lock<std::shared_mutex> lock(engine_mu);
-          return UiLiveFigures(*engine, fleet, engine_now());
+          std::shared_lock<std::shared_mutex> lock(scheduler_mu);
+          return UiLiveFigures(*scheduler, fleet, scheduler_now());
         });
     Route("GET", "/openapi.json", Access::kPublic,
           [](auto&, auto& res, auto&) { SetJson(res, 200, OpenApiDocument()); });
@@ -1064,11 +1025,11 @@ struct Service::Impl {
   // The fleet, its pools and the quota plan, read.
   void InstallFleetRoutes() {
     Route("GET", "/v1/fleet", Access::kAnyRole, [this](auto&, auto& res, auto&) {
-      std::shared_lock<std::shared_mutex> lock(engine_mu);
-      SetJson(res, 200, {{"fleet", fleet}, {"pools", PoolsJson()}, {"backend", engine->backend().Name()}});
+      std::shared_lock<std::shared_mutex> lock(scheduler_mu);
+      SetJson(res, 200, {{"fleet", fleet}, {"pools", PoolsJson()}, {"backend", scheduler->backend().Name()}});
     });
     Route("GET", "/v1/pools", Access::kAnyRole, [this](auto&, auto& res, auto&) {
-      std::shared_lock<std::shared_mutex> lock(engine_mu);
+      std::shared_lock<std::shared_mutex> lock(scheduler_mu);
       SetJson(res, 200, {{"pools", PoolsJson()}});
     });
     // The quota plan was /v1/plan ("plan" is the procurement plan of `fungible plan`).
@@ -1078,7 +1039,7 @@ struct Service::Impl {
         SetError(res, 404, "not_found", "renamed: the quota plan is " + path);
       });
     Route("GET", "/v1/quotas", Access::kAnyRole, [this](auto&, auto& res, auto&) {
-      std::shared_lock<std::shared_mutex> lock(engine_mu);
+      std::shared_lock<std::shared_mutex> lock(scheduler_mu);
       SetJson(res, 200, PlanJson());
     });
   }
@@ -1091,8 +1052,8 @@ struct Service::Impl {
           [this](const HttpRequest& req, auto& res, auto&) { Watch(req, res, /*jobs_only=*/false); });
     Route("GET", R"(/v1/jobs/([A-Za-z0-9_.-]+))", Access::kAnyRole,
           [this](const HttpRequest& req, auto& res, auto&) {
-            std::shared_lock<std::shared_mutex> lock(engine_mu);
-            const Job* j = engine->Find(req.matches[1]);
+            std::shared_lock<std::shared_mutex> lock(scheduler_mu);
+            const Job* j = scheduler->Find(req.matches[1]);
             if (!j)
               return SetError(res, 404, "not_found", "job " + std::string(req.matches[1]) + " not found");
             SetJson(res, 200, orchestrate::JobToJson(*j));
@@ -1102,8 +1063,8 @@ struct Service::Impl {
             const std::string id = req.matches[1];
             json job;
             {
-              std::shared_lock<std::shared_mutex> lock(engine_mu);
-              const Job* j = engine->Find(id);
+              std::shared_lock<std::shared_mutex> lock(scheduler_mu);
+              const Job* j = scheduler->Find(id);
               if (!j) return SetError(res, 404, "not_found", "job " + id + " not found");
               job = orchestrate::JobToJson(*j);
             }
@@ -1131,7 +1092,7 @@ struct Service::Impl {
             auto op = std::make_shared<Op>();
             auto id = std::make_shared<std::string>();
             op->apply = [this, s = std::move(spec).value(), id](Op& o) mutable {
-              auto out = engine->Submit(s);
+              auto out = scheduler->Submit(s);
               if (!out.ok()) {
                 o.code = HttpFor(out.status().code());
                 o.body = ErrorBody(StatusSlug(out.status().code()), out.status().message());
@@ -1152,7 +1113,7 @@ struct Service::Impl {
             };
             op->finish = [this, id](Op& o) {
               if (id->empty()) return;
-              if (const Job* j = engine->Find(*id)) o.body = orchestrate::JobToJson(*j);
+              if (const Job* j = scheduler->Find(*id)) o.body = orchestrate::JobToJson(*j);
             };
             RunOp(op, req, who, res);
             if (res.status == 200) res.set_header("Idempotent-Replayed", "true");
@@ -1183,7 +1144,7 @@ struct Service::Impl {
               const std::string pool = req.matches[1];
               auto op = std::make_shared<Op>();
               op->apply = [this, pool, reason, down](Op& o) {
-                Status st = down ? engine->PoolDown(pool, reason) : engine->PoolUp(pool, reason);
+                Status st = down ? scheduler->PoolDown(pool, reason) : scheduler->PoolUp(pool, reason);
                 if (!st.ok()) {
                   o.code = HttpFor(st.code());
                   o.body = ErrorBody(StatusSlug(st.code()), st.message());
@@ -1203,7 +1164,7 @@ struct Service::Impl {
             auto op = std::make_shared<Op>();
             op->apply = [](Op& o) { o.code = 200; };
             op->finish = [this](Op& o) {
-              o.body = {{"queue_depth", engine->queue_depth()}, {"period", engine->current_period()}};
+              o.body = {{"queue_depth", scheduler->queue_depth()}, {"period", scheduler->current_period()}};
             };
             RunOp(op, req, who, res);
           });
@@ -1226,7 +1187,7 @@ struct Service::Impl {
               o.audit.detail = "advanced " + std::to_string(seconds) + " s";
             };
             op->finish = [this](Op& o) {
-              o.body = {{"now", FormatRfc3339(vclock->Now())}, {"period", engine->current_period()}};
+              o.body = {{"now", FormatRfc3339(vclock->Now())}, {"period", scheduler->current_period()}};
             };
             RunOp(op, req, who, res);
           });
@@ -1237,7 +1198,7 @@ struct Service::Impl {
             if (!st.ok()) return SetStatusError(res, st);
             if (!infeasible.empty())  // an answer: the current quotas stay
               return SetJson(res, 409, json{{"status", "infeasible"}, {"reason", infeasible}});
-            std::shared_lock<std::shared_mutex> lock(engine_mu);
+            std::shared_lock<std::shared_mutex> lock(scheduler_mu);
             SetJson(res, 200, PlanJson());
           });
     Route("GET", "/v1/audit", Access::kAdmin, [this](const HttpRequest& req, auto& res, auto&) {
@@ -1264,16 +1225,16 @@ struct Service::Impl {
   }
 };
 
-Service::Service(orchestrate::Engine& engine, store::Store& store, orchestrate::VirtualClock* virtual_clock,
-                 PlanSource resolve, nlohmann::json fleet, ServiceOptions options,
-                 std::shared_ptr<spdlog::logger> log)
+Service::Service(orchestrate::Scheduler& scheduler, store::Store& store,
+                 orchestrate::VirtualClock* virtual_clock, PlanSource resolve, nlohmann::json fleet,
+                 ServiceOptions options, std::shared_ptr<spdlog::logger> log)
     : Service(
-          [&engine, virtual_clock]() -> StatusOr<Serving> {
-            return Serving{&engine, virtual_clock};
+          [&scheduler, virtual_clock]() -> StatusOr<Serving> {
+            return Serving{&scheduler, virtual_clock};
           },
           store, std::move(resolve), std::move(fleet), std::move(options), std::move(log), nullptr) {}
 
-Service::Service(EngineSource prepare, store::Store& store, PlanSource resolve, nlohmann::json fleet,
+Service::Service(SchedulerSource prepare, store::Store& store, PlanSource resolve, nlohmann::json fleet,
                  ServiceOptions options, std::shared_ptr<spdlog::logger> log,
                  std::function<void(const Status&)> on_fatal)
     : impl_(std::make_unique<Impl>(std::move(prepare), store, std::move(resolve), std::move(fleet),
@@ -1291,7 +1252,7 @@ std::vector<std::pair<std::string, std::string>> Service::Routes() const {
   return out;
 }
 
-// Recovers: stored jobs into the engine, reconciled with the backend.
+// Recovers: stored jobs into the scheduler, reconciled with the backend.
 Status Service::Impl::Recover() {
   std::lock_guard<std::mutex> lock(store_mu);
   auto jobs = store.LoadJobs();
@@ -1302,13 +1263,13 @@ Status Service::Impl::Recover() {
   if (!max_audit.ok()) return max_audit.status();
   const size_t recovered = jobs->size();
   {
-    std::unique_lock<std::shared_mutex> elock(engine_mu);
-    FUNGIBLE_RETURN_IF_ERROR(engine->Restore(std::move(jobs).value(), *max_decision + 1));
-    FUNGIBLE_RETURN_IF_ERROR(engine->Schedule());
-    auto changes = engine->TakeChanges();
+    std::unique_lock<std::shared_mutex> elock(scheduler_mu);
+    FUNGIBLE_RETURN_IF_ERROR(scheduler->Restore(std::move(jobs).value(), *max_decision + 1));
+    FUNGIBLE_RETURN_IF_ERROR(scheduler->Schedule());
+    auto changes = scheduler->TakeChanges();
     FUNGIBLE_RETURN_IF_ERROR(
         store.Commit({std::move(changes.jobs), std::move(changes.decisions), {}, {}, {}}));
-    last_now = engine_now();
+    last_now = scheduler_now();
   }
   {
     std::lock_guard<std::mutex> qlock(q_mu);
@@ -1336,7 +1297,7 @@ void Service::Impl::StartupMain() {
   in_prepare = false;
   if (abandoned) return;  // Stop() gave up on us; touch nothing
   if (!prepared.ok()) return Fail(prepared.status());
-  engine = prepared->engine;
+  scheduler = prepared->scheduler;
   vclock = prepared->virtual_clock;
   bool said_standby = false;
   while (!owned) {
@@ -1368,7 +1329,7 @@ void Service::Impl::StartupMain() {
     if (options.resolve_every_s > 0 && resolve) resolver = std::thread([this] { ResolverLoop(); });
   }
   phase = Phase::kServing;
-  log->info("event=serving backend={}", engine->backend().Name());
+  log->info("event=serving backend={}", scheduler->backend().Name());
 }
 
 Status Service::Start() {

@@ -1,9 +1,9 @@
-// `fungible serve`: the HTTP/JSON API around the admission engine.
+// `fungible serve`: the HTTP/JSON API around the scheduler (orchestrate/scheduler.h).
 //
 // Threads: the HTTP front (http_front.h: Boost.Beast, one io thread for
 // every socket) hands each request to a bounded pool of worker threads;
-// reads take a shared lock on the engine. Every mutation is an operation handed to one writer thread,
-// which applies a batch of them to the engine, runs a scheduling pass,
+// reads take a shared lock on the scheduler. Every mutation is an operation handed to one writer thread,
+// which applies a batch of them to the scheduler, runs a scheduling pass,
 // commits the changed jobs, decisions and audit entries in ONE store
 // transaction (group commit) and only then answers the requests: an
 // acknowledged request is durable. If a commit fails the process exits
@@ -12,7 +12,7 @@
 // Start and ownership: Start() checks that this process owns the store
 // (Store::TryOwn; refused with kUnavailable when another does, unless
 // `standby`), binds the port (never shared: no SO_REUSEPORT) and listens at
-// once. A start-up thread then prepares the engine (the plan solve: /healthz
+// once. A start-up thread then prepares the scheduler (the plan solve: /healthz
 // says "solving"), waits for ownership when standing by ("standby"), recovers
 // the stored jobs ("recovering") and only then serves ("ok"). Until then
 // every other endpoint answers 503 with Retry-After.
@@ -56,7 +56,7 @@
 #include <utility>
 #include <vector>
 
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -89,30 +89,30 @@ struct PlanAnswer {
 };
 
 // Produces a fresh plan (a re-solve of the allocation). May be slow; it is
-// never called with the engine locked. Errors: the solve failed.
+// never called with the scheduler locked. Errors: the solve failed.
 using PlanSource = std::function<StatusOr<PlanAnswer>()>;
 
-// What the service runs on, made by an EngineSource on the start-up thread.
+// What the service runs on, made by a SchedulerSource on the start-up thread.
 struct Serving {
-  orchestrate::Engine* engine = nullptr;
+  orchestrate::Scheduler* scheduler = nullptr;
   orchestrate::VirtualClock* virtual_clock = nullptr;  // nullable: enables POST /v1/clock/advance
 };
-// Prepares the engine (solves the first plan). May be slow; runs while the
+// Prepares the scheduler (solves the first plan). May be slow; runs while the
 // service already answers /healthz. Not called again after it returns.
-using EngineSource = std::function<StatusOr<Serving>()>;
+using SchedulerSource = std::function<StatusOr<Serving>()>;
 
 class Service {
  public:
-  // REQUIRES: engine, store and clock outlive the service. `virtual_clock`
+  // REQUIRES: scheduler, store and clock outlive the service. `virtual_clock`
   // (nullable) enables POST /v1/clock/advance. `fleet` is served as is by
   // GET /v1/fleet. `resolve` may be empty (no re-solve).
-  Service(orchestrate::Engine& engine, store::Store& store, orchestrate::VirtualClock* virtual_clock,
+  Service(orchestrate::Scheduler& scheduler, store::Store& store, orchestrate::VirtualClock* virtual_clock,
           PlanSource resolve, nlohmann::json fleet, ServiceOptions options,
           std::shared_ptr<spdlog::logger> log);
   // REQUIRES: store outlives the service, and so does whatever `prepare`
   // returns. `on_fatal` (may be empty) is called once, from the start-up
   // thread, when preparing or recovering fails: the service then answers 503.
-  Service(EngineSource prepare, store::Store& store, PlanSource resolve, nlohmann::json fleet,
+  Service(SchedulerSource prepare, store::Store& store, PlanSource resolve, nlohmann::json fleet,
           ServiceOptions options, std::shared_ptr<spdlog::logger> log,
           std::function<void(const Status&)> on_fatal);
   ~Service();
@@ -121,7 +121,7 @@ class Service {
 
   // Takes the store (or, with `standby`, waits for it on the start-up
   // thread), binds host:port, listens, and starts the start-up thread, which
-  // prepares the engine, restores it from the store (reconciling with the
+  // prepares the scheduler, restores it from the store (reconciling with the
   // backend), loads tokens and starts serving. kUnavailable when another
   // process owns the store (and not `standby`), the port cannot be bound or
   // the store cannot be read. Returns without waiting for the start-up thread.

@@ -79,15 +79,15 @@ class Harness {
       if (!t.ok()) throw std::runtime_error("adding a token: " + t.status().ToString());
       tokens_[name] = *t;
     }
-    engine_ = std::make_unique<orchestrate::Engine>(Cluster(), Plan(), backend_, clock_);
+    scheduler_ = std::make_unique<orchestrate::Scheduler>(Cluster(), Plan(), backend_, clock_);
     options.port = 0;
     options.schedule_interval_ms = 50;
     // PostgreSQL: a previous harness's advisory lock goes when its session
     // has ended, a moment after its connection closed: wait for it.
     options.standby = db.rfind("postgres", 0) == 0;
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    service_ =
-        std::make_unique<Service>(*engine_, *store_, &clock_, nullptr, json{{"name", "test"}}, options, log);
+    service_ = std::make_unique<Service>(*scheduler_, *store_, &clock_, nullptr, json{{"name", "test"}},
+                                         options, log);
     Status st = service_->Start();
     if (!st.ok()) throw std::runtime_error("starting the service: " + st.ToString());
     // Start() returns while the start-up thread recovers; wait for it.
@@ -130,7 +130,7 @@ class Harness {
   orchestrate::VirtualClock clock_;
   orchestrate::SimBackend backend_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<orchestrate::Engine> engine_;
+  std::unique_ptr<orchestrate::Scheduler> scheduler_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<httplib::Client> client_;
   std::map<std::string, std::string> tokens_;
@@ -704,7 +704,7 @@ TEST(Service, RevokedAndRotatedTokensAreRefusedWithinASecond) {
   }
 }
 
-// The service listens before its engine exists: /healthz says "solving"
+// The service listens before its scheduler exists: /healthz says "solving"
 // (503) and every other endpoint answers 503 with Retry-After.
 TEST(Service, ListensAtOnceAndRefusesWritesUntilTheFirstPlan) {
   const std::string db = TempDb("solving");
@@ -714,7 +714,7 @@ TEST(Service, ListensAtOnceAndRefusesWritesUntilTheFirstPlan) {
   ASSERT_TRUE(root.ok());
   orchestrate::VirtualClock clock(kT0);
   orchestrate::SimBackend backend(clock);
-  orchestrate::Engine engine(Cluster(), Plan(), backend, clock);
+  orchestrate::Scheduler scheduler(Cluster(), Plan(), backend, clock);
   std::promise<void> release;
   auto released = release.get_future().share();
   ServiceOptions o;
@@ -723,7 +723,7 @@ TEST(Service, ListensAtOnceAndRefusesWritesUntilTheFirstPlan) {
   Service service(
       [&]() -> StatusOr<Serving> {
         released.wait();
-        return Serving{&engine, &clock};
+        return Serving{&scheduler, &clock};
       },
       **s, nullptr, json::object(), o, log, nullptr);
   struct ReleaseOnExit {  // however the test ends, prepare returns before ~Service
@@ -760,13 +760,13 @@ TEST(Service, SecondServiceOnTheSameStoreOrPortIsRefused) {
   auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   orchestrate::VirtualClock clock(kT0);
   orchestrate::SimBackend backend(clock);
-  orchestrate::Engine engine(Cluster(), Plan(), backend, clock);
+  orchestrate::Scheduler scheduler(Cluster(), Plan(), backend, clock);
   {
     auto same = store::OpenStore(h.db());
     ASSERT_TRUE(same.ok());
     ServiceOptions o;
     o.port = 0;
-    Service second(engine, **same, &clock, nullptr, json::object(), o, log);
+    Service second(scheduler, **same, &clock, nullptr, json::object(), o, log);
     Status st = second.Start();
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.code(), StatusCode::kUnavailable);
@@ -777,7 +777,7 @@ TEST(Service, SecondServiceOnTheSameStoreOrPortIsRefused) {
   ASSERT_TRUE(other.ok());
   ServiceOptions o;
   o.port = h.port();
-  Service second(engine, **other, &clock, nullptr, json::object(), o, log);
+  Service second(scheduler, **other, &clock, nullptr, json::object(), o, log);
   Status st = second.Start();
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kUnavailable);
@@ -792,7 +792,7 @@ void RestartRecoversAcknowledgedJobs(const std::string& db) {
     for (int i = 0; i < 5; ++i)
       ids.push_back(h.Submit(h.Token("alice"), Gang("research", 4, "k" + std::to_string(i))));
   }
-  Harness h(db);  // new engine, new (empty) sim backend, same store
+  Harness h(db);  // new scheduler, new (empty) sim backend, same store
   auto list = h.Call("GET", "/v1/jobs", h.Token("viewer"));
   ASSERT_EQ(list.body["count"], 5);
   // Running jobs the new backend does not know were requeued, then re-admitted.
@@ -910,6 +910,37 @@ TEST(Service, ListPagesWithAnOpaqueContinueTokenInSubmissionOrder) {
   auto bad = h.Call("GET", "/v1/jobs?continue=%21%21", h.Token("viewer"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body["error"]["message"], "continue: not a token this server gave");
+}
+
+// Tokens are unpadded base64url (RFC 4648 section 5) of "after:<id>". One
+// issued before the encoding moved to OpenSSL still pages; tokens this server
+// never made are a 400 that says so.
+TEST(Service, ContinueTokensFromBeforeStillDecodeAndMalformedOnesAre400) {
+  Harness h(TempDb("tokens"));
+  std::vector<std::string> submitted;
+  for (int i = 0; i < 5; ++i) submitted.push_back(h.Submit(h.Token("alice"), Gang("research", 1)));
+  ASSERT_EQ(submitted[2], "j-00000003");
+  // The token the earlier, hand-written encoder gave after j-00000003.
+  auto old = h.Call("GET", "/v1/jobs?team=research&continue=YWZ0ZXI6ai0wMDAwMDAwMw", h.Token("viewer"));
+  ASSERT_EQ(old.status, 200) << old.text;
+  std::vector<std::string> seen;
+  for (const auto& j : old.body["jobs"]) seen.push_back(j["id"]);
+  EXPECT_EQ(seen, std::vector<std::string>(submitted.begin() + 3, submitted.end()));
+  // Round trip: the token a page gives equals the earlier encoder's, and pages on.
+  auto first = h.Call("GET", "/v1/jobs?team=research&limit=3", h.Token("viewer"));
+  ASSERT_EQ(first.status, 200) << first.text;
+  EXPECT_EQ(first.body.value("continue", ""), "YWZ0ZXI6ai0wMDAwMDAwMw");
+  for (const char* bad_token : {"%21%21",                        // not the alphabet
+                                "YWZ0ZXI6ai0wMDAwMDAwMw%3D%3D",  // padded: this server never pads
+                                "YWZ0ZXI6ai0wMDAwMDAwM",         // a length no encoding has (4n + 1)
+                                "YWZ0ZXI6ai0wMDAwMDAwMw+",       // '+' (standard base64, or a space)
+                                "Zm9vOmJhcg",                    // base64url of "foo:bar": not "after:"
+                                ""}) {
+    auto r = h.Call("GET", std::string("/v1/jobs?continue=") + bad_token, h.Token("viewer"));
+    EXPECT_EQ(r.status, 400) << bad_token;
+    EXPECT_EQ(r.body["error"]["status"], "invalid_argument") << bad_token;
+    EXPECT_EQ(r.body["error"]["message"], "continue: not a token this server gave") << bad_token;
+  }
 }
 
 TEST(Service, WatchSeesAJobChangeAndFleetEvents) {

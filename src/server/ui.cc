@@ -9,10 +9,11 @@
 
 namespace fungible::server {
 
-report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::json& fleet, UtcSeconds now) {
+report::Json UiLiveFigures(const orchestrate::Scheduler& scheduler, const nlohmann::json& fleet,
+                           UtcSeconds now) {
   using report::Json;
   Json pools = Json::array();
-  for (const auto& p : engine.Pools())
+  for (const auto& p : scheduler.Pools())
     pools.push_back({{"id", p.id},
                      {"chip_type", p.chip_type},
                      {"capacity_chips", p.up ? p.chips : 0},
@@ -27,18 +28,18 @@ report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::js
   std::map<std::string, int> running;
   orchestrate::JobFilter all;
   all.limit = std::numeric_limits<int>::max();
-  for (const orchestrate::Job* j : engine.List(all)) {
+  for (const orchestrate::Job* j : scheduler.List(all)) {
     by_state[orchestrate::JobStateName(j->state)] =
         by_state[orchestrate::JobStateName(j->state)].get<int>() + 1;
     if (j->state == orchestrate::JobState::kRunning) ++running[j->spec.team];
   }
-  const orchestrate::QuotaPlan& plan = engine.plan();
-  const int period = engine.current_period();
+  const orchestrate::QuotaPlan& plan = scheduler.plan();
+  const int period = scheduler.current_period();
   Json teams = Json::array();
   for (const auto& team : plan.Teams()) {
     int used = 0, quota = 0;
     for (const auto& chip : plan.ChipTypes()) {
-      used += engine.Usage(team, chip);
+      used += scheduler.Usage(team, chip);
       auto t = plan.quota_chips.find(team);
       if (t == plan.quota_chips.end()) continue;
       auto c = t->second.find(chip);

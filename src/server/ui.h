@@ -13,7 +13,7 @@
 #include <functional>
 #include <string>
 
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 #include "report/figures.h"
 #include "server/http_front.h"
 
@@ -21,15 +21,16 @@ namespace fungible::server {
 
 inline constexpr int kUiRefreshSeconds = 5;
 
-// The live view of `engine` at `now` (the service's clock).
+// The live view of `scheduler` at `now` (the service's clock).
 // `fleet` is the service's fleet document ({"name", ...}).
-report::Json UiLiveFigures(const orchestrate::Engine& engine, const nlohmann::json& fleet, UtcSeconds now);
+report::Json UiLiveFigures(const orchestrate::Scheduler& scheduler, const nlohmann::json& fleet,
+                           UtcSeconds now);
 
 using UiHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 // Registers a route: method, path pattern, whether it needs a token (any role).
 using UiRouter = std::function<void(const std::string&, const std::string&, bool, UiHandler)>;
 
-// Installs /ui and /ui/data; `live` returns UiLiveFigures under the engine's lock.
+// Installs /ui and /ui/data; `live` returns UiLiveFigures under the scheduler's lock.
 void InstallUiRoutes(const UiRouter& route, std::function<report::Json()> live);
 
 }  // namespace fungible::server

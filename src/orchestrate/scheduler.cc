@@ -1,4 +1,4 @@
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,8 +19,8 @@ std::string JobIdFor(std::int64_t seq) {
 
 }  // namespace
 
-Engine::Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock,
-               EngineOptions options)
+Scheduler::Scheduler(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock,
+                     SchedulerOptions options)
     : cluster_(std::move(cluster)),
       plan_(std::move(plan)),
       backend_(backend),
@@ -44,12 +44,12 @@ Engine::Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Cloc
 
 // ---- reads ----
 
-const Job* Engine::Find(const std::string& job_id) const {
+const Job* Scheduler::Find(const std::string& job_id) const {
   auto it = jobs_.find(job_id);
   return it == jobs_.end() ? nullptr : &it->second;
 }
 
-std::vector<const Job*> Engine::List(const JobFilter& filter) const {
+std::vector<const Job*> Scheduler::List(const JobFilter& filter) const {
   std::vector<const Job*> out;
   for (const auto& [id, job] : jobs_) {
     if (!filter.team.empty() && job.spec.team != filter.team) continue;
@@ -61,14 +61,14 @@ std::vector<const Job*> Engine::List(const JobFilter& filter) const {
   return out;
 }
 
-int Engine::Usage(const std::string& team, const std::string& chip_type) const {
+int Scheduler::Usage(const std::string& team, const std::string& chip_type) const {
   auto t = usage_.find(team);
   if (t == usage_.end()) return 0;
   auto c = t->second.find(chip_type);
   return c == t->second.end() ? 0 : c->second;
 }
 
-std::vector<PoolStatus> Engine::Pools() const {
+std::vector<PoolStatus> Scheduler::Pools() const {
   std::vector<PoolStatus> out;
   for (const auto& p : pools_) {
     int down = 0;
@@ -78,7 +78,7 @@ std::vector<PoolStatus> Engine::Pools() const {
   return out;
 }
 
-Engine::Changes Engine::TakeChanges() {
+Scheduler::Changes Scheduler::TakeChanges() {
   Changes c;
   for (const auto& id : dirty_) c.jobs.push_back(jobs_.at(id));
   dirty_.clear();
@@ -87,25 +87,25 @@ Engine::Changes Engine::TakeChanges() {
   return c;
 }
 
-const WorkloadInfo* Engine::FindWorkload(const std::string& id) const {
+const WorkloadInfo* Scheduler::FindWorkload(const std::string& id) const {
   for (const auto& w : cluster_.workloads)
     if (w.id == id) return &w;
   return nullptr;
 }
 
-int Engine::PoolIndex(const std::string& id) const {
+int Scheduler::PoolIndex(const std::string& id) const {
   for (size_t i = 0; i < pools_.size(); ++i)
     if (pools_[i].info.id == id) return static_cast<int>(i);
   return -1;
 }
 
-int Engine::CohortQuota(const std::string& chip_type) const {
+int Scheduler::CohortQuota(const std::string& chip_type) const {
   int total = 0;
   for (const auto& team : teams_) total += plan_.Quota(team, chip_type, period_);
   return total;
 }
 
-int Engine::CohortUsage(const std::string& chip_type) const {
+int Scheduler::CohortUsage(const std::string& chip_type) const {
   int total = 0;
   for (const auto& [team, by_chip] : usage_) {
     auto it = by_chip.find(chip_type);
@@ -114,8 +114,8 @@ int Engine::CohortUsage(const std::string& chip_type) const {
   return total;
 }
 
-void Engine::Record(const Job* job, const std::string& action, const std::string& reason, int chips,
-                    double lost_chip_hours) {
+void Scheduler::Record(const Job* job, const std::string& action, const std::string& reason, int chips,
+                       double lost_chip_hours) {
   Decision d;
   d.seq = next_decision_seq_++;
   d.at = clock_.Now();
@@ -132,7 +132,7 @@ void Engine::Record(const Job* job, const std::string& action, const std::string
 
 // ---- submission ----
 
-std::vector<std::string> Engine::AcceptableChips(const JobSpec& spec) const {
+std::vector<std::string> Scheduler::AcceptableChips(const JobSpec& spec) const {
   std::vector<std::string> candidates = spec.chip_types;
   if (candidates.empty()) {
     if (const WorkloadInfo* w = FindWorkload(spec.workload)) candidates = w->eligible_chip_types;
@@ -156,7 +156,7 @@ std::vector<std::string> Engine::AcceptableChips(const JobSpec& spec) const {
   return out;
 }
 
-Status Engine::ValidateSpec(const JobSpec& spec) const {
+Status Scheduler::ValidateSpec(const JobSpec& spec) const {
   if (spec.team.empty()) return Status::Invalid("team: required");
   if (!teams_.count(spec.team)) return Status::Invalid("team: unknown team \"" + spec.team + "\"");
   const WorkloadInfo* w = nullptr;
@@ -191,7 +191,7 @@ Status Engine::ValidateSpec(const JobSpec& spec) const {
   return backend_.Accepts(spec);
 }
 
-StatusOr<SubmitOutcome> Engine::Submit(JobSpec spec) {
+StatusOr<SubmitOutcome> Scheduler::Submit(JobSpec spec) {
   if (!spec.idempotency_key.empty()) {
     auto it = by_key_.find({spec.team, spec.idempotency_key});
     if (it != by_key_.end()) {
@@ -233,7 +233,7 @@ StatusOr<SubmitOutcome> Engine::Submit(JobSpec spec) {
   return SubmitOutcome{SubmitOutcome::Kind::kCreated, stored};
 }
 
-StatusOr<Job> Engine::Cancel(const std::string& job_id, const std::string& who) {
+StatusOr<Job> Scheduler::Cancel(const std::string& job_id, const std::string& who) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return Status::NotFound("job " + job_id + " not found");
   Job& job = it->second;
@@ -267,7 +267,7 @@ StatusOr<Job> Engine::Cancel(const std::string& job_id, const std::string& who) 
 
 // ---- scheduling ----
 
-Status Engine::Schedule() {
+Status Scheduler::Schedule() {
   auto events = backend_.Poll();
   if (!events.ok()) return events.status().WithContext("backend " + backend_.Name());
   for (const auto& e : *events) ApplyEvent(e);
@@ -276,7 +276,7 @@ Status Engine::Schedule() {
   return Status::Ok();
 }
 
-void Engine::SetPlan(QuotaPlan plan, const std::string& why) {
+void Scheduler::SetPlan(QuotaPlan plan, const std::string& why) {
   plan_ = std::move(plan);
   for (const auto& t : plan_.Teams()) teams_.insert(t);
   plan_changed_ = true;
@@ -284,7 +284,7 @@ void Engine::SetPlan(QuotaPlan plan, const std::string& why) {
          "new plan with " + std::to_string(plan_.periods()) + " periods (" + why + ")");
 }
 
-void Engine::ApplyEvent(const BackendEvent& e) {
+void Scheduler::ApplyEvent(const BackendEvent& e) {
   switch (e.kind) {
     case BackendEvent::Kind::kJobFinished: {
       auto it = jobs_.find(e.job_id);
@@ -311,7 +311,7 @@ void Engine::ApplyEvent(const BackendEvent& e) {
   }
 }
 
-void Engine::Finish(Job& job, const BackendEvent& e) {
+void Scheduler::Finish(Job& job, const BackendEvent& e) {
   const UtcSeconds started = e.started_at > 0 ? e.started_at : job.started_at;
   const UtcSeconds ended = e.ended_at > 0 ? e.ended_at : e.at;
   const double used =
@@ -348,7 +348,7 @@ void Engine::Finish(Job& job, const BackendEvent& e) {
   Touch(job);
 }
 
-void Engine::NodeDown(const std::string& pool, int domain, const std::string& why) {
+void Scheduler::NodeDown(const std::string& pool, int domain, const std::string& why) {
   int idx = PoolIndex(pool);
   if (idx < 0 || domain < 0 || domain >= static_cast<int>(pools_[idx].domain_free.size())) return;
   PoolState& ps = pools_[idx];
@@ -376,7 +376,7 @@ void Engine::NodeDown(const std::string& pool, int domain, const std::string& wh
   ps.domain_free[domain] = 0;
 }
 
-void Engine::NodeUp(const std::string& pool, int domain, const std::string& why) {
+void Scheduler::NodeUp(const std::string& pool, int domain, const std::string& why) {
   int idx = PoolIndex(pool);
   if (idx < 0) return;
   PoolState& ps = pools_[idx];
@@ -387,7 +387,7 @@ void Engine::NodeUp(const std::string& pool, int domain, const std::string& why)
          "pool " + pool + " domain " + std::to_string(domain) + " back in service: " + why);
 }
 
-Status Engine::PoolDown(const std::string& pool, const std::string& why) {
+Status Scheduler::PoolDown(const std::string& pool, const std::string& why) {
   int idx = PoolIndex(pool);
   if (idx < 0) return Status::NotFound("pool " + pool + " not found");
   if (!pools_[idx].up) return Status::Ok();
@@ -402,7 +402,7 @@ Status Engine::PoolDown(const std::string& pool, const std::string& why) {
   return Status::Ok();
 }
 
-Status Engine::PoolUp(const std::string& pool, const std::string& why) {
+Status Scheduler::PoolUp(const std::string& pool, const std::string& why) {
   int idx = PoolIndex(pool);
   if (idx < 0) return Status::NotFound("pool " + pool + " not found");
   if (pools_[idx].up) return Status::Ok();
@@ -412,7 +412,7 @@ Status Engine::PoolUp(const std::string& pool, const std::string& why) {
   return Status::Ok();
 }
 
-void Engine::ApplyPeriod() {
+void Scheduler::ApplyPeriod() {
   const int period = plan_.PeriodAt(clock_.Now());
   if (period == period_ && !plan_changed_) return;
   const int before = period_;
@@ -473,7 +473,7 @@ void Engine::ApplyPeriod() {
   }
 }
 
-void Engine::AdmitPass() {
+void Scheduler::AdmitPass() {
   // A full pass when chips or quota were freed since the last one; otherwise
   // only jobs that were never tried can have a new answer.
   std::vector<std::string> order;
@@ -494,7 +494,7 @@ void Engine::AdmitPass() {
   }
 }
 
-bool Engine::TryAdmit(Job& job) {
+bool Scheduler::TryAdmit(Job& job) {
   std::string reasons;
   for (const auto& chip : AcceptableChips(job.spec)) {
     std::string why = TryOnChip(job, chip);
@@ -513,8 +513,8 @@ bool Engine::TryAdmit(Job& job) {
   return false;
 }
 
-std::optional<Engine::Placement> Engine::Place(const std::vector<PoolState>& pools,
-                                               const std::string& chip_type, int lo, int hi) const {
+std::optional<Scheduler::Placement> Scheduler::Place(const std::vector<PoolState>& pools,
+                                                     const std::string& chip_type, int lo, int hi) const {
   std::optional<Placement> best;
   for (size_t p = 0; p < pools.size(); ++p) {
     const PoolState& ps = pools[p];
@@ -578,7 +578,7 @@ std::optional<Engine::Placement> Engine::Place(const std::vector<PoolState>& poo
   return best;
 }
 
-std::string Engine::TryOnChip(Job& job, const std::string& chip) {
+std::string Scheduler::TryOnChip(Job& job, const std::string& chip) {
   const std::string& team = job.spec.team;
   const int lo = job.spec.min_request_chips();
   const int hi = job.spec.max_request_chips();
@@ -722,8 +722,8 @@ std::string Engine::TryOnChip(Job& job, const std::string& chip) {
          " (" + free_text + ")";
 }
 
-bool Engine::Start(Job& job, const std::string& chip_type, const Placement& pl, int borrowed,
-                   const std::string& reason) {
+bool Scheduler::Start(Job& job, const std::string& chip_type, const Placement& pl, int borrowed,
+                      const std::string& reason) {
   PoolState& ps = pools_[pl.pool];
   LaunchRequest req;
   req.job_id = job.id;
@@ -777,7 +777,7 @@ bool Engine::Start(Job& job, const std::string& chip_type, const Placement& pl, 
   return true;
 }
 
-void Engine::Release(Job& job) {
+void Scheduler::Release(Job& job) {
   int p = PoolIndex(job.pool);
   if (p >= 0) {
     for (const auto& s : job.slices)
@@ -791,7 +791,7 @@ void Engine::Release(Job& job) {
   released_ = true;
 }
 
-void Engine::Requeue(Job& job, const std::string& action, const std::string& reason, bool stop_backend) {
+void Scheduler::Requeue(Job& job, const std::string& action, const std::string& reason, bool stop_backend) {
   if (stop_backend)  // a lost job is already stopped
     (void)backend_.Preempt(job.id, job.backend_id, job.spec.run.preempt_signal, job.spec.run.grace_s);
   const UtcSeconds now = clock_.Now();
@@ -833,7 +833,7 @@ void Engine::Requeue(Job& job, const std::string& action, const std::string& rea
 
 // ---- recovery ----
 
-Status Engine::Restore(std::vector<Job> jobs, std::int64_t next_decision_seq) {
+Status Scheduler::Restore(std::vector<Job> jobs, std::int64_t next_decision_seq) {
   next_decision_seq_ = std::max(next_decision_seq_, next_decision_seq);
   for (auto& job : jobs) {
     next_submit_seq_ = std::max(next_submit_seq_, job.submit_seq + 1);

@@ -1,4 +1,4 @@
-#include "orchestrate/engine.h"
+#include "orchestrate/scheduler.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -44,20 +44,22 @@ JobSpec Gang(const std::string& team, int chips, int priority = 0) {
   return s;
 }
 
-class EngineTest : public ::testing::Test {
+class SchedulerTest : public ::testing::Test {
  protected:
-  explicit EngineTest(EngineOptions options = {}, QuotaPlan plan = DayNightPlan())
-      : clock_(kT0), backend_(clock_), engine_(TestCluster(), std::move(plan), backend_, clock_, options) {}
+  explicit SchedulerTest(SchedulerOptions options = {}, QuotaPlan plan = DayNightPlan())
+      : clock_(kT0),
+        backend_(clock_),
+        scheduler_(TestCluster(), std::move(plan), backend_, clock_, options) {}
 
   std::string SubmitOk(JobSpec spec) {
-    auto out = engine_.Submit(std::move(spec));
+    auto out = scheduler_.Submit(std::move(spec));
     EXPECT_TRUE(out.ok()) << out.status().ToString();
     return out.ok() ? out->job.id : "";
   }
-  void Tick() { ASSERT_TRUE(engine_.Schedule().ok()); }
-  const Job& J(const std::string& id) { return *engine_.Find(id); }
+  void Tick() { ASSERT_TRUE(scheduler_.Schedule().ok()); }
+  const Job& J(const std::string& id) { return *scheduler_.Find(id); }
   std::vector<Decision> DecisionsOf(const std::string& id) {
-    for (auto& d : engine_.TakeChanges().decisions) log_.push_back(d);
+    for (auto& d : scheduler_.TakeChanges().decisions) log_.push_back(d);
     std::vector<Decision> out;
     for (const auto& d : log_)
       if (d.job_id == id) out.push_back(d);
@@ -71,23 +73,23 @@ class EngineTest : public ::testing::Test {
 
   VirtualClock clock_;
   SimBackend backend_;
-  Engine engine_;
+  Scheduler scheduler_;
   std::vector<Decision> log_;
 };
 
-TEST_F(EngineTest, AdmitsWithinQuota) {
+TEST_F(SchedulerTest, AdmitsWithinQuota) {
   std::string id = SubmitOk(Gang("train", 8));
   EXPECT_EQ(J(id).state, JobState::kQueued);
   Tick();
   EXPECT_EQ(J(id).state, JobState::kRunning);
   EXPECT_EQ(J(id).chips, 8);
   EXPECT_EQ(J(id).borrowed_chips, 0);
-  EXPECT_EQ(engine_.Usage("train", "h100-sxm"), 8);
+  EXPECT_EQ(scheduler_.Usage("train", "h100-sxm"), 8);
   EXPECT_EQ(backend_.running().count(id), 1u);
   EXPECT_TRUE(HasDecision(id, "admitted", "within quota"));
 }
 
-TEST_F(EngineTest, BorrowsIdleCohortQuota) {
+TEST_F(SchedulerTest, BorrowsIdleCohortQuota) {
   std::string a = SubmitOk(Gang("train", 8));
   std::string b = SubmitOk(Gang("train", 8));  // beyond train's 8: borrows serve's idle quota
   Tick();
@@ -97,9 +99,9 @@ TEST_F(EngineTest, BorrowsIdleCohortQuota) {
   EXPECT_TRUE(HasDecision(b, "admitted", "borrowing 8 idle chips"));
 }
 
-class NoBorrowTest : public EngineTest {
+class NoBorrowTest : public SchedulerTest {
  protected:
-  NoBorrowTest() : EngineTest(EngineOptions{300, false}) {}
+  NoBorrowTest() : SchedulerTest(SchedulerOptions{300, false}) {}
 };
 
 TEST_F(NoBorrowTest, WaitsBeyondNominalQuota) {
@@ -112,18 +114,18 @@ TEST_F(NoBorrowTest, WaitsBeyondNominalQuota) {
   EXPECT_TRUE(HasDecision(b, "waiting", "borrowing disabled"));
 }
 
-TEST_F(EngineTest, OwnerReclaimsBorrowedQuota) {
+TEST_F(SchedulerTest, OwnerReclaimsBorrowedQuota) {
   std::string a = SubmitOk(Gang("train", 8, /*priority=*/5));
   std::string b = SubmitOk(Gang("train", 8, /*priority=*/5));
   std::string c = SubmitOk(Gang("train", 8, /*priority=*/5));
   Tick();  // train holds 24 of 24 h100: 16 borrowed
-  EXPECT_EQ(engine_.Usage("train", "h100-sxm"), 24);
+  EXPECT_EQ(scheduler_.Usage("train", "h100-sxm"), 24);
   clock_.Advance(60);
   std::string s = SubmitOk(Gang("serve", 8, /*priority=*/0));  // within serve's nominal 16
   Tick();
   ASSERT_EQ(J(s).state, JobState::kRunning);
-  EXPECT_EQ(engine_.counters().preempted, 1);
-  EXPECT_EQ(engine_.Usage("train", "h100-sxm"), 16);
+  EXPECT_EQ(scheduler_.counters().preempted, 1);
+  EXPECT_EQ(scheduler_.Usage("train", "h100-sxm"), 16);
   // The most recently started borrower goes first; all started together, so
   // exactly one of b, c (the borrowers) was preempted, never below nominal.
   int queued = 0;
@@ -136,7 +138,7 @@ TEST_F(EngineTest, OwnerReclaimsBorrowedQuota) {
   EXPECT_TRUE(HasDecision(s, "admitted", "after preempting"));
 }
 
-TEST_F(EngineTest, ReclaimNeverTakesFromTeamWithinItsQuota) {
+TEST_F(SchedulerTest, ReclaimNeverTakesFromTeamWithinItsQuota) {
   std::string a = SubmitOk(Gang("train", 8));
   Tick();
   std::string s1 = SubmitOk(Gang("serve", 16));
@@ -145,10 +147,10 @@ TEST_F(EngineTest, ReclaimNeverTakesFromTeamWithinItsQuota) {
   EXPECT_EQ(J(a).state, JobState::kRunning);
   EXPECT_EQ(J(s1).state, JobState::kRunning);
   EXPECT_EQ(J(s2).state, JobState::kQueued);
-  EXPECT_EQ(engine_.counters().preempted, 0);
+  EXPECT_EQ(scheduler_.counters().preempted, 0);
 }
 
-TEST_F(EngineTest, GangFitsOneDomain) {
+TEST_F(SchedulerTest, GangFitsOneDomain) {
   JobSpec small = Gang("train", 4);
   std::string s = SubmitOk(small);
   std::string g = SubmitOk(Gang("serve", 8));
@@ -162,7 +164,7 @@ TEST_F(EngineTest, GangFitsOneDomain) {
   }
 }
 
-TEST_F(EngineTest, GangLargerThanDomainTakesWholeDomainsOfOnePool) {
+TEST_F(SchedulerTest, GangLargerThanDomainTakesWholeDomainsOfOnePool) {
   std::string g = SubmitOk(Gang("serve", 16));
   Tick();
   ASSERT_EQ(J(g).state, JobState::kRunning);
@@ -172,7 +174,7 @@ TEST_F(EngineTest, GangLargerThanDomainTakesWholeDomainsOfOnePool) {
   EXPECT_EQ(J(g).slices[1].chips, 8);
 }
 
-TEST_F(EngineTest, GangWaitsWhenNoWholeDomainIsFree) {
+TEST_F(SchedulerTest, GangWaitsWhenNoWholeDomainIsFree) {
   // Three 6-chip gangs take one domain each: 6 chips free in total, no domain
   // with 8 free.
   std::vector<std::string> ids;
@@ -190,7 +192,7 @@ TEST_F(EngineTest, GangWaitsWhenNoWholeDomainIsFree) {
       << J(big).wait_reason;
 }
 
-TEST_F(EngineTest, ElasticJobGetsWhatQuotaAllows) {
+TEST_F(SchedulerTest, ElasticJobGetsWhatQuotaAllows) {
   JobSpec e;
   e.team = "train";
   e.chip_types = {"h100-sxm"};
@@ -204,7 +206,7 @@ TEST_F(EngineTest, ElasticJobGetsWhatQuotaAllows) {
   EXPECT_EQ(J(id).borrowed_chips, 8);
 }
 
-TEST_F(EngineTest, PeriodChangeMovesServingToTrainingWithCheckpointCost) {
+TEST_F(SchedulerTest, PeriodChangeMovesServingToTrainingWithCheckpointCost) {
   // Day: serve fills its 16 (preemptible), train its 8.
   JobSpec serve_job = Gang("serve", 16);
   serve_job.checkpoint_interval_s = 1800;
@@ -218,7 +220,7 @@ TEST_F(EngineTest, PeriodChangeMovesServingToTrainingWithCheckpointCost) {
   clock_.Set(kT0 + 12 * kHour);
   std::string t2 = SubmitOk(Gang("train", 8));
   Tick();
-  EXPECT_EQ(engine_.current_period(), 1);
+  EXPECT_EQ(scheduler_.current_period(), 1);
   ASSERT_EQ(J(t2).state, JobState::kRunning) << J(t2).wait_reason;
   const Job& pre = J(s);
   EXPECT_EQ(pre.state, JobState::kQueued);
@@ -228,10 +230,10 @@ TEST_F(EngineTest, PeriodChangeMovesServingToTrainingWithCheckpointCost) {
   EXPECT_EQ(pre.lost_chip_hours, 0);
   EXPECT_EQ(pre.restart_overhead_s, 300);
   EXPECT_TRUE(HasDecision(s, "preempted", "reclaims"));
-  EXPECT_EQ(engine_.Usage("train", "h100-sxm"), 16);
+  EXPECT_EQ(scheduler_.Usage("train", "h100-sxm"), 16);
 }
 
-TEST_F(EngineTest, PreemptionChargesWorkSinceLastCheckpoint) {
+TEST_F(SchedulerTest, PreemptionChargesWorkSinceLastCheckpoint) {
   JobSpec j = Gang("train", 8);
   j.checkpoint_interval_s = 1800;
   std::string a = SubmitOk(j);
@@ -247,24 +249,24 @@ TEST_F(EngineTest, PreemptionChargesWorkSinceLastCheckpoint) {
   EXPECT_EQ(victim.restart_overhead_s, 300);
   EXPECT_TRUE(HasDecision(victim.id, "preempted", "resumes from checkpoint at 3600"));
   // Re-admitted later, the run is the remaining work plus the restart overhead.
-  ASSERT_TRUE(engine_.Cancel(s, "test").ok());
+  ASSERT_TRUE(scheduler_.Cancel(s, "test").ok());
   Tick();
   ASSERT_EQ(J(victim.id).state, JobState::kRunning);
   EXPECT_EQ(J(victim.id).run_s, 360000 - 3600 + 300);
 }
 
-TEST_F(EngineTest, ShrinkingCohortPreemptsLowestPriorityAndDrainsNonPreemptible) {
+TEST_F(SchedulerTest, ShrinkingCohortPreemptsLowestPriorityAndDrainsNonPreemptible) {
   QuotaPlan plan = DayNightPlan();
   plan.quota_chips["serve"]["h100-sxm"] = {16, 0};
   plan.quota_chips["train"]["h100-sxm"] = {8, 8};  // night: only 8 h100 in the plan
-  engine_.SetPlan(plan, "test");
+  scheduler_.SetPlan(plan, "test");
   std::string t = SubmitOk(Gang("train", 8));
   JobSpec keep = Gang("serve", 8, /*priority=*/1);
   keep.preemptible = false;
   std::string k = SubmitOk(keep);
   std::string lo = SubmitOk(Gang("serve", 8, /*priority=*/0));
   Tick();
-  ASSERT_EQ(engine_.Usage("serve", "h100-sxm"), 16);
+  ASSERT_EQ(scheduler_.Usage("serve", "h100-sxm"), 16);
   clock_.Set(kT0 + 12 * kHour);
   Tick();
   // Cohort quota 8 < usage 24: serve (quota 0) gives back; its lowest
@@ -281,7 +283,7 @@ TEST_F(EngineTest, ShrinkingCohortPreemptsLowestPriorityAndDrainsNonPreemptible)
   EXPECT_EQ(J(t2).state, JobState::kQueued);
 }
 
-TEST_F(EngineTest, HigherPriorityPreemptsOwnTeamsLowerPriority) {
+TEST_F(SchedulerTest, HigherPriorityPreemptsOwnTeamsLowerPriority) {
   std::string low = SubmitOk(Gang("serve", 16, /*priority=*/0));
   std::string t = SubmitOk(Gang("train", 8, 0));
   Tick();
@@ -293,7 +295,7 @@ TEST_F(EngineTest, HigherPriorityPreemptsOwnTeamsLowerPriority) {
   EXPECT_TRUE(HasDecision(low, "preempted", "higher-priority job"));
 }
 
-TEST_F(EngineTest, PoolFailureRequeuesFromCheckpointAndRecovers) {
+TEST_F(SchedulerTest, PoolFailureRequeuesFromCheckpointAndRecovers) {
   JobSpec j = Gang("train", 8);
   j.checkpoint_interval_s = 600;
   j.chip_types = {"h100-sxm"};
@@ -310,31 +312,31 @@ TEST_F(EngineTest, PoolFailureRequeuesFromCheckpointAndRecovers) {
   EXPECT_NE(J(a).pool, pool);
   EXPECT_TRUE(HasDecision(a, "requeued", "pool " + pool + " failed"));
   bool down = false;
-  for (const auto& p : engine_.Pools())
+  for (const auto& p : scheduler_.Pools())
     if (p.id == pool) down = !p.up;
   EXPECT_TRUE(down);
   backend_.InjectPoolRecovery(pool);
   Tick();
-  for (const auto& p : engine_.Pools()) {
+  for (const auto& p : scheduler_.Pools()) {
     if (p.id == pool) {
       EXPECT_TRUE(p.up);
     }
   }
 }
 
-TEST_F(EngineTest, OperatorPoolDownRequeues) {
+TEST_F(SchedulerTest, OperatorPoolDownRequeues) {
   std::string a = SubmitOk(Gang("serve", 16));
   Tick();
   ASSERT_EQ(J(a).pool, "h100-a");
-  ASSERT_TRUE(engine_.PoolDown("h100-a", "maintenance").ok());
+  ASSERT_TRUE(scheduler_.PoolDown("h100-a", "maintenance").ok());
   EXPECT_EQ(J(a).state, JobState::kQueued);
   EXPECT_TRUE(backend_.running().empty());
   Tick();
   EXPECT_EQ(J(a).state, JobState::kQueued);  // h100-b cannot hold 16
-  EXPECT_EQ(engine_.PoolDown("nope", "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(scheduler_.PoolDown("nope", "x").code(), StatusCode::kNotFound);
 }
 
-TEST_F(EngineTest, JobsCompleteOnTheVirtualClock) {
+TEST_F(SchedulerTest, JobsCompleteOnTheVirtualClock) {
   JobSpec j = Gang("train", 8);
   j.expected_duration_s = 100;
   std::string a = SubmitOk(j);
@@ -345,67 +347,67 @@ TEST_F(EngineTest, JobsCompleteOnTheVirtualClock) {
   clock_.Advance(1);
   Tick();
   EXPECT_EQ(J(a).state, JobState::kSucceeded);
-  EXPECT_EQ(engine_.Usage("train", "h100-sxm"), 0);
-  EXPECT_EQ(engine_.counters().completed, 1);
+  EXPECT_EQ(scheduler_.Usage("train", "h100-sxm"), 0);
+  EXPECT_EQ(scheduler_.counters().completed, 1);
 }
 
-TEST_F(EngineTest, IdempotencyKeyReturnsTheSameJob) {
+TEST_F(SchedulerTest, IdempotencyKeyReturnsTheSameJob) {
   JobSpec j = Gang("train", 8);
   j.idempotency_key = "k1";
-  auto first = engine_.Submit(j);
+  auto first = scheduler_.Submit(j);
   ASSERT_TRUE(first.ok());
-  auto again = engine_.Submit(j);
+  auto again = scheduler_.Submit(j);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->kind, SubmitOutcome::Kind::kDuplicate);
   EXPECT_EQ(again->job.id, first->job.id);
   j.priority = 3;
-  auto conflict = engine_.Submit(j);
+  auto conflict = scheduler_.Submit(j);
   ASSERT_TRUE(conflict.ok());
   EXPECT_EQ(conflict->kind, SubmitOutcome::Kind::kConflict);
   // The key is per team.
   JobSpec other = Gang("serve", 8);
   other.idempotency_key = "k1";
-  auto o = engine_.Submit(other);
+  auto o = scheduler_.Submit(other);
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->kind, SubmitOutcome::Kind::kCreated);
-  EXPECT_EQ(engine_.counters().submitted, 2);
+  EXPECT_EQ(scheduler_.counters().submitted, 2);
 }
 
-TEST_F(EngineTest, CancelQueuedAndRunning) {
+TEST_F(SchedulerTest, CancelQueuedAndRunning) {
   std::string a = SubmitOk(Gang("train", 8));
   Tick();
   std::string b = SubmitOk(Gang("train", 32 - 16));  // 16 > own 8 -> borrows? cohort has 16 idle
-  auto ca = engine_.Cancel(a, "alice");
+  auto ca = scheduler_.Cancel(a, "alice");
   ASSERT_TRUE(ca.ok());
   EXPECT_EQ(ca->state, JobState::kCancelled);
   EXPECT_TRUE(backend_.running().empty());
-  EXPECT_EQ(engine_.Usage("train", "h100-sxm"), 0);
-  ASSERT_TRUE(engine_.Cancel(b, "alice").ok());
-  EXPECT_EQ(engine_.queue_depth(), 0);
-  EXPECT_EQ(engine_.Cancel(a, "alice").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_.Cancel("j-nope", "alice").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(scheduler_.Usage("train", "h100-sxm"), 0);
+  ASSERT_TRUE(scheduler_.Cancel(b, "alice").ok());
+  EXPECT_EQ(scheduler_.queue_depth(), 0);
+  EXPECT_EQ(scheduler_.Cancel(a, "alice").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler_.Cancel("j-nope", "alice").status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(HasDecision(a, "cancelled", "alice"));
 }
 
-TEST_F(EngineTest, RejectsWhatCanNeverRun) {
+TEST_F(SchedulerTest, RejectsWhatCanNeverRun) {
   JobSpec j = Gang("nobody", 8);
-  EXPECT_EQ(engine_.Submit(j).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler_.Submit(j).status().code(), StatusCode::kInvalidArgument);
   j = Gang("train", 8);
   j.chip_types = {"mi300x"};
-  auto st = engine_.Submit(j).status();
+  auto st = scheduler_.Submit(j).status();
   EXPECT_NE(st.message().find("chip_types"), std::string::npos);
   j = Gang("train", 32);  // larger than any h100 pool
-  st = engine_.Submit(j).status();
+  st = scheduler_.Submit(j).status();
   EXPECT_NE(st.message().find("gang_size_chips: 32 chips exceed the largest acceptable pool (16"),
             std::string::npos)
       << st.message();
   j = Gang("train", 4);
   j.chip_types.clear();
   j.platform = "aws";
-  EXPECT_EQ(engine_.Submit(j).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler_.Submit(j).status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(EngineTest, PlatformConstraintSelectsChipType) {
+TEST_F(SchedulerTest, PlatformConstraintSelectsChipType) {
   JobSpec j = Gang("train", 4);
   j.chip_types.clear();
   j.platform = "google";
@@ -416,26 +418,26 @@ TEST_F(EngineTest, PlatformConstraintSelectsChipType) {
   EXPECT_EQ(J(a).slices[0].chips, 4);
 }
 
-TEST_F(EngineTest, OutsideThePlanNothingIsAdmitted) {
+TEST_F(SchedulerTest, OutsideThePlanNothingIsAdmitted) {
   clock_.Set(kT0 + 30 * kHour);
   std::string a = SubmitOk(Gang("train", 8));
   Tick();
-  EXPECT_EQ(engine_.current_period(), -1);
+  EXPECT_EQ(scheduler_.current_period(), -1);
   EXPECT_EQ(J(a).state, JobState::kQueued);
 }
 
-TEST_F(EngineTest, RestoreRequeuesJobsTheBackendLost) {
+TEST_F(SchedulerTest, RestoreRequeuesJobsTheBackendLost) {
   std::string a = SubmitOk(Gang("train", 8));
   std::string b = SubmitOk(Gang("serve", 16));
   std::string q = SubmitOk(Gang("serve", 8));  // waits: cohort full
   Tick();
-  auto changes = engine_.TakeChanges();
+  auto changes = scheduler_.TakeChanges();
   // A new process: empty sim cluster, same stored jobs.
   SimBackend fresh(clock_);
-  Engine restarted(TestCluster(), DayNightPlan(), fresh, clock_);
+  Scheduler restarted(TestCluster(), DayNightPlan(), fresh, clock_);
   std::vector<Job> stored;
   for (const auto& id : {a, b, q}) stored.push_back(J(id));
-  ASSERT_TRUE(restarted.Restore(stored, engine_.next_decision_seq()).ok());
+  ASSERT_TRUE(restarted.Restore(stored, scheduler_.next_decision_seq()).ok());
   EXPECT_EQ(restarted.Find(a)->state, JobState::kQueued);
   EXPECT_EQ(restarted.Find(a)->restarts, 1);
   EXPECT_EQ(restarted.Find(q)->state, JobState::kQueued);
@@ -450,10 +452,10 @@ TEST_F(EngineTest, RestoreRequeuesJobsTheBackendLost) {
   EXPECT_GT(after.decisions.front().seq, changes.decisions.back().seq);
 }
 
-TEST_F(EngineTest, RestoreKeepsJobsTheBackendStillRuns) {
+TEST_F(SchedulerTest, RestoreKeepsJobsTheBackendStillRuns) {
   std::string a = SubmitOk(Gang("train", 8));
   Tick();
-  Engine restarted(TestCluster(), DayNightPlan(), backend_, clock_);
+  Scheduler restarted(TestCluster(), DayNightPlan(), backend_, clock_);
   ASSERT_TRUE(restarted.Restore({J(a)}, 100).ok());
   EXPECT_EQ(restarted.Find(a)->state, JobState::kRunning);
   EXPECT_EQ(restarted.Usage("train", "h100-sxm"), 8);

@@ -1,8 +1,12 @@
-// The admission and placement engine: which queued job runs now, where, and
-// who is preempted for it. Quotas follow Kueue's ClusterQueue model with a
-// time axis: each team has a nominal quota per chip type per plan period;
-// every team is in one cohort, so a team may borrow quota others leave idle
-// and is preempted when the owner reclaims it.
+// The scheduler: which queued job runs now, where, and who is preempted for
+// it. Named Scheduler, not engine, because deciding when and where each job
+// runs is what Kueue and Slurm call scheduling; "engine" means only the
+// allocation engine (allocate.h), see docs/glossary.md.
+//
+// Quotas follow Kueue's ClusterQueue model with a time axis: each team has a
+// nominal quota per chip type per plan period; every team is in one cohort,
+// so a team may borrow quota others leave idle and is preempted when the
+// owner reclaims it.
 //
 // Rules, in the order Schedule() applies them:
 //  1. Backend events: finished jobs release their chips; a failed job or a
@@ -24,7 +28,7 @@
 //  checkpoint is lost (chip-hours recorded) and the next run pays
 //  restart_overhead_s.
 //
-// Every change is recorded as a Decision with a reason. The engine never
+// Every change is recorded as a Decision with a reason. The scheduler never
 // prints and is not thread-safe: its owner serialises all calls.
 #pragma once
 
@@ -43,7 +47,7 @@
 
 namespace fungible::orchestrate {
 
-struct EngineOptions {
+struct SchedulerOptions {
   std::int64_t restart_overhead_s = 300;  // checkpoint reload paid by every restarted run
   bool allow_borrowing = true;            // cohort borrowing of idle quota
 };
@@ -61,7 +65,7 @@ struct JobFilter {
   int limit = 1000;
 };
 
-struct EngineCounters {
+struct SchedulerCounters {
   std::int64_t submitted = 0;
   std::int64_t admitted = 0;
   std::int64_t preempted = 0;
@@ -81,11 +85,11 @@ struct PoolStatus {
   int down_chips = 0;  // chips in domains (nodes) out of service; not placeable
 };
 
-class Engine {
+class Scheduler {
  public:
-  // REQUIRES: `backend` and `clock` outlive the engine.
-  Engine(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock,
-         EngineOptions options = {});
+  // REQUIRES: `backend` and `clock` outlive the scheduler.
+  Scheduler(ClusterInfo cluster, QuotaPlan plan, Backend& backend, const Clock& clock,
+            SchedulerOptions options = {});
 
   // Validates and queues a job (admission happens in Schedule()). A retry
   // with the same (team, idempotency_key) returns the first job (kDuplicate),
@@ -121,7 +125,7 @@ class Engine {
   int current_period() const { return period_; }
   int Usage(const std::string& team, const std::string& chip_type) const;
   std::vector<PoolStatus> Pools() const;
-  const EngineCounters& counters() const { return counters_; }
+  const SchedulerCounters& counters() const { return counters_; }
   int queue_depth() const { return static_cast<int>(queue_.size()); }
   std::int64_t next_decision_seq() const { return next_decision_seq_; }
   const Backend& backend() const { return backend_; }
@@ -185,7 +189,7 @@ class Engine {
   QuotaPlan plan_;
   Backend& backend_;
   const Clock& clock_;
-  EngineOptions options_;
+  SchedulerOptions options_;
 
   std::vector<PoolState> pools_;
   std::map<std::string, Job> jobs_;
@@ -202,7 +206,7 @@ class Engine {
   std::int64_t next_decision_seq_ = 1;
   std::set<std::string> dirty_;
   std::vector<Decision> decisions_;
-  EngineCounters counters_;
+  SchedulerCounters counters_;
 };
 
 }  // namespace fungible::orchestrate
