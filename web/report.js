@@ -367,7 +367,7 @@
     const days = [];
     a.periods.forEach((p, i) => { const d = p.slice(0, 10); if (!days.length || days[days.length - 1].day !== d) days.push({ day: d, from: i, to: i }); days[days.length - 1].to = i; });
     const s = section(app, 'allocation', 'A week of allocation',
-      'The allocation engine\'s plan for ' + a.periods[0].slice(0, 10) + ' … ' + a.periods[a.periods.length - 1].slice(0, 10) + ' (UTC): who gets the chips each hour, how full each pool is, and the internal price of a chip-hour.');
+      'The allocation engine\'s split for ' + a.periods[0].slice(0, 10) + ' … ' + a.periods[a.periods.length - 1].slice(0, 10) + ' (UTC): who gets the chips each hour, how full each pool is, and the internal price of a chip-hour.');
     const controls = el('div', { class: 'controls' });
     s.append(controls);
     let range = 'all';

@@ -1,10 +1,10 @@
 // The data document behind `fungible report` and the /ui dashboard: the
-// figures of the engine's results (the cone, the layer cake, the plan, a week
+// figures of the stages' results (the cone, the layer cake, the plan, a week
 // of allocation, a simulate run, a monthly review, the unit economics), one
 // JSON object with a section per view. The page (web/report.js) draws each
 // section that is present, a chart and a table of the same numbers.
 //
-// Sections are built from engine structs where the stage is run in process
+// Sections are built from stage structs where the stage is run in process
 // (the cone from a ForecastRun's JSON, the layer cake from the Fleet, the unit
 // economics) and from the JSON the other commands write (`plan --json`,
 // `evaluate --json`, `allocate --json`, `simulate --out`'s run.json,
