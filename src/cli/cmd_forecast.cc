@@ -230,8 +230,9 @@ struct BacktestFlags {
 
 int RunBacktest(const BacktestFlags& f) {
   if (f.spec.empty() && f.trace.empty() && f.monthly.empty())
-    return ReportError(Status::Invalid(
-        "backtest: give a spec (synthetic truth), --trace (real traffic) and/or --monthly (published points)"));
+    return ReportError(
+        Status::Invalid("backtest: give a spec (synthetic truth), --trace (real traffic) and/or --monthly "
+                        "(published points)"));
   if (!f.series.empty() && f.monthly.empty())
     return ReportError(Status::Invalid("--series: only with --monthly"));
   auto outputs = FilesIn("--csv", f.csv_dir, {"synthetic.csv", "traces.csv", "monthly.csv"});
@@ -312,11 +313,12 @@ int RunBacktest(const BacktestFlags& f) {
     if (!series.ok()) return ReportError(series.status());
     report.monthly_file = f.monthly;
     for (const std::string& name : f.series)
-      if (std::none_of(series->begin(), series->end(), [&](const PublishedSeries& s) { return s.name == name; })) {
+      if (std::none_of(series->begin(), series->end(),
+                       [&](const PublishedSeries& s) { return s.name == name; })) {
         std::string names;
         for (const PublishedSeries& s : *series) names += (names.empty() ? "" : ", ") + s.name;
-        return ReportError(
-            Status::Invalid("--series: " + f.monthly + " has no series \"" + name + "\" (it has " + names + ")"));
+        return ReportError(Status::Invalid("--series: " + f.monthly + " has no series \"" + name +
+                                           "\" (it has " + names + ")"));
       }
     std::vector<PublishedSeries> chosen;
     for (const PublishedSeries& s : *series)
@@ -343,7 +345,8 @@ int RunBacktest(const BacktestFlags& f) {
     nlohmann::ordered_json monthly = nlohmann::ordered_json::array();
     for (const auto& m : doc["monthly"])
       for (const auto& h : m["horizons"])
-        monthly.push_back({{"series", m["series"]}, {"unit", m["unit"]}, {"points", m["points"]}, {"horizon", h}});
+        monthly.push_back(
+            {{"series", m["series"]}, {"unit", m["unit"]}, {"points", m["points"]}, {"horizon", h}});
     Status st = WriteCsvTables(f.csv_dir, json, {{"synthetic", "synthetic.csv"}});
     if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/traces.csv", horizons);
     if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/monthly.csv", monthly);

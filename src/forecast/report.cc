@@ -675,9 +675,10 @@ std::string BacktestText(const BacktestReport& report) {
   }
   if (!report.monthly.empty()) {
     const MonthlyBacktestOptions& o = report.monthly_options;
-    out += "  monthly cone, rolling origin over published points, " + report.monthly_file + " (growth prior " +
-           Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) + " a month, volatility " +
-           Percent(o.volatility) + (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
+    out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
+           " (growth prior " + Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) +
+           " a month, volatility " + Percent(o.volatility) +
+           (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
     for (const std::string& skipped : report.monthly_skipped)
       out += "    " + skipped + ": too few points, not backtested\n";
   }
@@ -702,19 +703,20 @@ std::string BacktestText(const BacktestReport& report) {
       row(model);
       row(recal);
       out += "        factor on the spread x" + Fmt("%.2f", b.mean_factor) + " (mean), " +
-             std::to_string(b.origins) + (b.origins == 1 ? " origin" : " origins") + "; truths above the median " +
-             Percent(b.above_median_share);
+             std::to_string(b.origins) + (b.origins == 1 ? " origin" : " origins") +
+             "; truths above the median " + Percent(b.above_median_share);
       if (b.uncalibrated_points > 0)
         out += "; " + std::to_string(b.uncalibrated_points) + " with too few earlier errors (x1)";
       out += "\n";
     }
     if (all) {
-      out += "      a forecast after the last point would be widened x" + Fmt("%.2f", m.next_factor) + " (from " +
-             std::to_string(m.next_errors) + " errors)\n";
+      out += "      a forecast after the last point would be widened x" + Fmt("%.2f", m.next_factor) +
+             " (from " + std::to_string(m.next_errors) + " errors)\n";
       continue;
     }
-    out += "      growth at the last origin (" + ym(m.forecasts.empty() ? 0 : m.forecasts.back().origin_month) +
-           ") " + Percent(m.last_growth_mean) + " +- " + Percent(m.last_growth_sd) +
+    out += "      growth at the last origin (" +
+           ym(m.forecasts.empty() ? 0 : m.forecasts.back().origin_month) + ") " +
+           Percent(m.last_growth_mean) + " +- " + Percent(m.last_growth_sd) +
            " a month; a forecast after the last point would be widened x" + Fmt("%.2f", m.next_factor) +
            " (from " + std::to_string(m.next_errors) + " errors)\n";
   }
@@ -723,7 +725,8 @@ std::string BacktestText(const BacktestReport& report) {
     out +=
         "monthly: the spec's growth prior updated by the points up to each origin (as forecast --actuals),\n"
         "Gaussian in log; recalibrated: its spread scaled by a split-conformal factor from the errors of\n"
-        "earlier forecasts whose target month is at or before the origin (per horizon bucket, else pooled).\n";
+        "earlier forecasts whose target month is at or before the origin (per horizon bucket, else "
+        "pooled).\n";
   if (!report.traces.empty())
     out +=
         "recalibrated: each origin's bands scaled by split-conformal factors from the errors of\n"
