@@ -9,6 +9,7 @@
 // --threads says.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -222,6 +223,8 @@ struct BacktestFlags {
   std::string noise = "day-t";
   std::string monthly;
   std::vector<std::string> series;
+  std::vector<double> monthly_growth;  // mean,sd
+  std::optional<double> monthly_volatility;
   double adaptive_step = TraceBacktestOptions{}.adaptive_step;
   std::string json_path;
   std::string csv_dir;
@@ -233,8 +236,9 @@ int RunBacktest(const BacktestFlags& f) {
     return ReportError(
         Status::Invalid("backtest: give a spec (synthetic truth), --trace (real traffic) and/or --monthly "
                         "(published points)"));
-  if (!f.series.empty() && f.monthly.empty())
-    return ReportError(Status::Invalid("--series: only with --monthly"));
+  if ((!f.series.empty() || !f.monthly_growth.empty() || f.monthly_volatility) && f.monthly.empty())
+    return ReportError(
+        Status::Invalid("--series, --monthly-growth and --monthly-volatility: only with --monthly"));
   auto outputs = FilesIn("--csv", f.csv_dir, {"synthetic.csv", "traces.csv", "monthly.csv"});
   outputs.emplace_back("--json", f.json_path);
   if (Status st = CheckOutputsAreNotInputs(
@@ -312,6 +316,22 @@ int RunBacktest(const BacktestFlags& f) {
     auto series = ReadPublishedSeries(f.monthly);
     if (!series.ok()) return ReportError(series.status());
     report.monthly_file = f.monthly;
+    if (!f.monthly_growth.empty()) {
+      if (f.monthly_growth.size() != 2 || !(f.monthly_growth[1] > 0) ||
+          !(std::fabs(f.monthly_growth[0]) <= 1) || !(f.monthly_growth[1] <= 1))
+        return ReportError(
+            Status::Invalid("--monthly-growth: expected MEAN,SD of monthly log growth (e.g. 0.06,0.03; "
+                            "|MEAN| <= 1, 0 < SD <= 1)"));
+      report.monthly_options.growth_mean = f.monthly_growth[0];
+      report.monthly_options.growth_sd = f.monthly_growth[1];
+    }
+    if (f.monthly_volatility) {
+      if (!(*f.monthly_volatility >= 0 && *f.monthly_volatility <= 1))
+        return ReportError(
+            Status::Invalid("--monthly-volatility: expected 0..1 (log a month, e.g. 0.05), got " +
+                            std::to_string(*f.monthly_volatility)));
+      report.monthly_options.volatility = *f.monthly_volatility;
+    }
     for (const std::string& name : f.series)
       if (std::none_of(series->begin(), series->end(),
                        [&](const PublishedSeries& s) { return s.name == name; })) {
@@ -439,6 +459,11 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
                     "Published monthly points (series,month,value,unit,...; e.g. "
                     "data/published-ai-demand/points.csv): rolling-origin backtest of the monthly cone");
     cmd->add_option("--series", f->series, "With --monthly: backtest only these series");
+    cmd->add_option("--monthly-growth", f->monthly_growth,
+                    "With --monthly: the growth prior MEAN,SD (monthly log; default 0.06,0.03)")
+        ->delimiter(',');
+    cmd->add_option("--monthly-volatility", f->monthly_volatility,
+                    "With --monthly: the monthly volatility (log; default 0.05)");
     cmd->add_option("--adaptive-step", f->adaptive_step,
                     "Step of the adaptive conformal level after each day (0 = plain split-conformal)")
         ->capture_default_str();
