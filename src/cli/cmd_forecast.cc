@@ -369,7 +369,7 @@ int RunBacktest(const BacktestFlags& f) {
             {{"series", m["series"]}, {"unit", m["unit"]}, {"points", m["points"]}, {"horizon", h}});
     Status st = WriteCsvTables(f.csv_dir, json, {{"synthetic", "synthetic.csv"}});
     if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/traces.csv", horizons);
-    if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/monthly.csv", monthly);
+    if (st.ok() && !f.monthly.empty()) st = WriteJsonRowsCsv(f.csv_dir + "/monthly.csv", monthly);
     if (!st.ok()) return ReportError(st);
   }
   if (f.json_path != "-") std::fputs(BacktestText(report).c_str(), stdout);
@@ -468,7 +468,9 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
                     "Step of the adaptive conformal level after each day (0 = plain split-conformal)")
         ->capture_default_str();
     AddJsonOption(cmd, f->json_path, "the scores");
-    AddCsvOption(cmd, f->csv_dir, "synthetic.csv and traces.csv (one row per trace and horizon)");
+    AddCsvOption(cmd, f->csv_dir,
+                 "synthetic.csv, traces.csv (one row per trace and horizon) and, with --monthly, monthly.csv "
+                 "(one row per series and horizon bucket)");
     AddQuietFlag(cmd, f->quiet);
     cmd->callback([f, &exit_code] { exit_code = RunBacktest(*f); });
   }
