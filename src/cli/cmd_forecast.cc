@@ -2,12 +2,14 @@
 //   fungible forecast SPEC [--actuals CSV] [--reduce K] [--hourly [--no-recalibration]] [--json F|-] [--csv
 //   DIR] fungible fit-profile TRACE.csv... [--model M] [--utc-offset-hours H] [--first-weekday D] [--json
 //   F|-]
-//   [--csv DIR] fungible backtest [SPEC] [--trace CSV] [--truths R] [--horizons 1d,7d,max] [--json F|-]
+//   [--csv DIR] fungible backtest [SPEC] [--trace CSV] [--monthly CSV [--series S]] [--truths R]
+//   [--horizons 1d,7d,max] [--json F|-]
 //   [--csv DIR]
 // Every output names its seed; the same seed gives the same bytes whatever
 // --threads says.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@
 #include "cli/exit_codes.h"
 #include "forecast/backtest.h"
 #include "forecast/forecast.h"
+#include "forecast/monthly_backtest.h"
 #include "forecast/profile.h"
 #include "forecast/report.h"
 #include "spec/fields.h"
@@ -218,6 +221,10 @@ struct BacktestFlags {
   int utc_offset_hours = 0;
   std::vector<std::string> horizons = {"1d", "7d", "max"};
   std::string noise = "day-t";
+  std::string monthly;
+  std::vector<std::string> series;
+  std::vector<double> monthly_growth;  // mean,sd
+  std::optional<double> monthly_volatility;
   double adaptive_step = TraceBacktestOptions{}.adaptive_step;
   std::string json_path;
   std::string csv_dir;
@@ -225,12 +232,18 @@ struct BacktestFlags {
 };
 
 int RunBacktest(const BacktestFlags& f) {
-  if (f.spec.empty() && f.trace.empty())
+  if (f.spec.empty() && f.trace.empty() && f.monthly.empty())
     return ReportError(
-        Status::Invalid("backtest: give a spec (synthetic truth) and/or --trace (real traffic)"));
-  auto outputs = FilesIn("--csv", f.csv_dir, {"synthetic.csv", "traces.csv"});
+        Status::Invalid("backtest: give a spec (synthetic truth), --trace (real traffic) and/or --monthly "
+                        "(published points)"));
+  if ((!f.series.empty() || !f.monthly_growth.empty() || f.monthly_volatility) && f.monthly.empty())
+    return ReportError(
+        Status::Invalid("--series, --monthly-growth and --monthly-volatility: only with --monthly"));
+  auto outputs = FilesIn("--csv", f.csv_dir, {"synthetic.csv", "traces.csv", "monthly.csv"});
   outputs.emplace_back("--json", f.json_path);
-  if (Status st = CheckOutputsAreNotInputs({{"the spec", f.spec}, {"--trace", f.trace}}, outputs); !st.ok())
+  if (Status st = CheckOutputsAreNotInputs(
+          {{"the spec", f.spec}, {"--trace", f.trace}, {"--monthly", f.monthly}}, outputs);
+      !st.ok())
     return ReportError(st);
   if (Status st = CheckFlagAsKey("--scenarios", "scenarios", f.scenarios); !st.ok()) return ReportError(st);
   Progress progress("backtest", f.quiet);
@@ -299,6 +312,44 @@ int RunBacktest(const BacktestFlags& f) {
     if (report.traces.empty())
       return ReportError(Status::Invalid(f.trace + ": no trace long enough to backtest"));
   }
+  if (!f.monthly.empty()) {
+    auto series = ReadPublishedSeries(f.monthly);
+    if (!series.ok()) return ReportError(series.status());
+    report.monthly_file = f.monthly;
+    if (!f.monthly_growth.empty()) {
+      if (f.monthly_growth.size() != 2 || !(f.monthly_growth[1] > 0) ||
+          !(std::fabs(f.monthly_growth[0]) <= 1) || !(f.monthly_growth[1] <= 1))
+        return ReportError(
+            Status::Invalid("--monthly-growth: expected MEAN,SD of monthly log growth (e.g. 0.06,0.03; "
+                            "|MEAN| <= 1, 0 < SD <= 1)"));
+      report.monthly_options.growth_mean = f.monthly_growth[0];
+      report.monthly_options.growth_sd = f.monthly_growth[1];
+    }
+    if (f.monthly_volatility) {
+      if (!(*f.monthly_volatility >= 0 && *f.monthly_volatility <= 1))
+        return ReportError(
+            Status::Invalid("--monthly-volatility: expected 0..1 (log a month, e.g. 0.05), got " +
+                            std::to_string(*f.monthly_volatility)));
+      report.monthly_options.volatility = *f.monthly_volatility;
+    }
+    for (const std::string& name : f.series)
+      if (std::none_of(series->begin(), series->end(),
+                       [&](const PublishedSeries& s) { return s.name == name; })) {
+        std::string names;
+        for (const PublishedSeries& s : *series) names += (names.empty() ? "" : ", ") + s.name;
+        return ReportError(Status::Invalid("--series: " + f.monthly + " has no series \"" + name +
+                                           "\" (it has " + names + ")"));
+      }
+    std::vector<PublishedSeries> chosen;
+    for (const PublishedSeries& s : *series)
+      if (f.series.empty() || std::find(f.series.begin(), f.series.end(), s.name) != f.series.end())
+        chosen.push_back(s);
+    auto bt = BacktestMonthlySeries(chosen, report.monthly_options);
+    if (!bt.ok()) return ReportError(Status::Invalid(f.monthly + ": " + bt.status().message()));
+    report.monthly = std::move(bt->series);
+    if (report.monthly.size() > 1) report.monthly_all = std::move(bt->all);
+    report.monthly_skipped = std::move(bt->skipped);
+  }
   progress.Clear();
   const std::string json = BacktestJson(report);
   if (Status st = MaybeWrite(f.json_path, json); !st.ok()) return ReportError(st);
@@ -310,8 +361,15 @@ int RunBacktest(const BacktestFlags& f) {
       for (const auto& h : t["horizons"])
         horizons.push_back(
             {{"trace", t["name"]}, {"days", t["days"]}, {"noise", t["noise"]}, {"horizon", h}});
+    // One row per series and horizon bucket.
+    nlohmann::ordered_json monthly = nlohmann::ordered_json::array();
+    for (const auto& m : doc["monthly"])
+      for (const auto& h : m["horizons"])
+        monthly.push_back(
+            {{"series", m["series"]}, {"unit", m["unit"]}, {"points", m["points"]}, {"horizon", h}});
     Status st = WriteCsvTables(f.csv_dir, json, {{"synthetic", "synthetic.csv"}});
     if (st.ok()) st = WriteJsonRowsCsv(f.csv_dir + "/traces.csv", horizons);
+    if (st.ok() && !f.monthly.empty()) st = WriteJsonRowsCsv(f.csv_dir + "/monthly.csv", monthly);
     if (!st.ok()) return ReportError(st);
   }
   if (f.json_path != "-") std::fputs(BacktestText(report).c_str(), stdout);
@@ -397,11 +455,22 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
                     "Trace noise model: day-t (day level + Student-t hours) or ar1 (hourly AR(1), "
                     "as before issue 16)")
         ->capture_default_str();
+    cmd->add_option("--monthly", f->monthly,
+                    "Published monthly points (series,month,value,unit,...; e.g. "
+                    "data/published-ai-demand/points.csv): rolling-origin backtest of the monthly cone");
+    cmd->add_option("--series", f->series, "With --monthly: backtest only these series");
+    cmd->add_option("--monthly-growth", f->monthly_growth,
+                    "With --monthly: the growth prior MEAN,SD (monthly log; default 0.06,0.03)")
+        ->delimiter(',');
+    cmd->add_option("--monthly-volatility", f->monthly_volatility,
+                    "With --monthly: the monthly volatility (log; default 0.05)");
     cmd->add_option("--adaptive-step", f->adaptive_step,
                     "Step of the adaptive conformal level after each day (0 = plain split-conformal)")
         ->capture_default_str();
     AddJsonOption(cmd, f->json_path, "the scores");
-    AddCsvOption(cmd, f->csv_dir, "synthetic.csv and traces.csv (one row per trace and horizon)");
+    AddCsvOption(cmd, f->csv_dir,
+                 "synthetic.csv, traces.csv (one row per trace and horizon) and, with --monthly, monthly.csv "
+                 "(one row per series and horizon bucket)");
     AddQuietFlag(cmd, f->quiet);
     cmd->callback([f, &exit_code] { exit_code = RunBacktest(*f); });
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "util/csv.h"
@@ -672,7 +673,60 @@ std::string BacktestText(const BacktestReport& report) {
              Fmt("%.2f", f.within_day_autocorrelation) + "), tail dof " +
              (f.tail_dof > 0 ? Fmt("%.1f", f.tail_dof) : std::string("Gaussian")) + "\n";
   }
+  if (!report.monthly.empty()) {
+    const MonthlyBacktestOptions& o = report.monthly_options;
+    out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
+           " (growth prior " + Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) +
+           " a month, volatility " + Percent(o.volatility) +
+           (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
+    for (const std::string& skipped : report.monthly_skipped)
+      out += "    " + skipped + ": too few points, not backtested\n";
+  }
+  std::vector<const MonthlyBacktest*> monthly;
+  for (const MonthlyBacktest& m : report.monthly) monthly.push_back(&m);
+  if (report.monthly_all) monthly.push_back(&*report.monthly_all);
+  for (const MonthlyBacktest* mp : monthly) {
+    const MonthlyBacktest& m = *mp;
+    const bool all = mp == (report.monthly_all ? &*report.monthly_all : nullptr);
+    auto ym = [](int month) {
+      char b[16];
+      std::snprintf(b, sizeof b, "%04d-%02d", month / 12, month % 12 + 1);
+      return std::string(b);
+    };
+    out += "    " + m.name + " (" + std::to_string(m.points) + " points, " +
+           (all ? std::string("standardised errors pooled") : m.unit) + "; " + std::to_string(m.origins) +
+           " origins):\n";
+    for (const MonthlyBucket& b : m.buckets) {
+      CalibrationScore model = b.raw, recal = b.calibrated;
+      model.name = "    " + b.label + ", model";
+      recal.name = "    " + b.label + ", recalibrated";
+      row(model);
+      row(recal);
+      out += "        factor on the spread x" + Fmt("%.2f", b.mean_factor) + " (mean), " +
+             std::to_string(b.origins) + (b.origins == 1 ? " origin" : " origins") +
+             "; truths above the median " + Percent(b.above_median_share);
+      if (b.uncalibrated_points > 0)
+        out += "; " + std::to_string(b.uncalibrated_points) + " with too few earlier errors (x1)";
+      out += "\n";
+    }
+    if (all) {
+      out += "      a forecast after the last point would be widened x" + Fmt("%.2f", m.next_factor) +
+             " (from " + std::to_string(m.next_errors) + " errors)\n";
+      continue;
+    }
+    out += "      growth at the last origin (" +
+           ym(m.forecasts.empty() ? 0 : m.forecasts.back().origin_month) + ") " +
+           Percent(m.last_growth_mean) + " +- " + Percent(m.last_growth_sd) +
+           " a month; a forecast after the last point would be widened x" + Fmt("%.2f", m.next_factor) +
+           " (from " + std::to_string(m.next_errors) + " errors)\n";
+  }
   out += "\ncoverage: share of truths inside the band; pinball: mean over P5..P95; CRPS of log demand.\n";
+  if (!report.monthly.empty())
+    out +=
+        "monthly: the spec's growth prior updated by the points up to each origin (as forecast --actuals),\n"
+        "Gaussian in log; recalibrated: its spread scaled by a split-conformal factor from the errors of\n"
+        "earlier forecasts whose target month is at or before the origin (per horizon bucket, else "
+        "pooled).\n";
   if (!report.traces.empty())
     out +=
         "recalibrated: each origin's bands scaled by split-conformal factors from the errors of\n"
@@ -717,6 +771,51 @@ std::string BacktestJson(const BacktestReport& report) {
                       {"horizons", hs}});
   }
   j["traces"] = traces;
+  j["monthly_file"] = report.monthly_file;
+  ordered_json monthly = ordered_json::array();
+  std::vector<const MonthlyBacktest*> ms;
+  for (const MonthlyBacktest& m : report.monthly) ms.push_back(&m);
+  if (report.monthly_all) ms.push_back(&*report.monthly_all);
+  for (const MonthlyBacktest* mp : ms) {
+    const MonthlyBacktest& m = *mp;
+    ordered_json bs = ordered_json::array();
+    for (const MonthlyBucket& b : m.buckets)
+      bs.push_back({{"horizon", b.label},
+                    {"min_months", b.min_months},
+                    {"max_months", b.max_months},
+                    {"origins", b.origins},
+                    {"model", ScoreJson(b.raw)},
+                    {"recalibrated", ScoreJson(b.calibrated)},
+                    {"mean_factor", b.mean_factor},
+                    {"uncalibrated_points", b.uncalibrated_points},
+                    {"above_median_share", b.above_median_share}});
+    ordered_json fs = ordered_json::array();
+    for (const MonthlyForecast& f : m.forecasts)
+      fs.push_back({{"origin_month", f.origin_month},
+                    {"target_month", f.target_month},
+                    {"horizon_months", f.horizon_months},
+                    {"truth_log", f.truth_log},
+                    {"mean_log", f.mean_log},
+                    {"sd_log", f.sd_log},
+                    {"factor", f.factor},
+                    {"calibrated", f.calibrated}});
+    monthly.push_back({{"series", m.name},
+                       {"unit", m.unit},
+                       {"points", m.points},
+                       {"origins", m.origins},
+                       {"growth_prior_mean", report.monthly_options.growth_mean},
+                       {"growth_prior_sd", report.monthly_options.growth_sd},
+                       {"volatility", report.monthly_options.volatility},
+                       {"last_growth_mean", m.last_growth_mean},
+                       {"last_growth_sd", m.last_growth_sd},
+                       {"next_factor", m.next_factor},
+                       {"next_factor_errors", m.next_errors},
+                       {"horizons", bs},
+                       {"forecasts", fs}});
+  }
+  j["monthly"] = monthly;
+  j["monthly_skipped"] = report.monthly_skipped;
+  j["monthly_pool_series"] = report.monthly_options.pool_series;
   return j.dump(2) + "\n";
 }
 

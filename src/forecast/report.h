@@ -9,6 +9,7 @@
 
 #include "forecast/backtest.h"
 #include "forecast/forecast.h"
+#include "forecast/monthly_backtest.h"
 #include "forecast/profile.h"
 
 namespace fungible {
@@ -44,6 +45,12 @@ struct BacktestReport {
   std::vector<CalibrationScore> synthetic;
   std::vector<TraceBacktest> traces;  // rolling-origin backtests of rate traces
   std::string trace_file;
+  // Rolling-origin backtests of the monthly cone on published points.
+  std::vector<MonthlyBacktest> monthly;
+  std::optional<MonthlyBacktest> monthly_all;  // every series scored together (two or more)
+  std::vector<std::string> monthly_skipped;    // series with too few points
+  std::string monthly_file;
+  MonthlyBacktestOptions monthly_options;
 };
 std::string BacktestText(const BacktestReport& report);
 std::string BacktestJson(const BacktestReport& report);
