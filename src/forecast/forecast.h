@@ -1,5 +1,5 @@
 // The forecast stage's facade: everything `fungible forecast` does, as one
-// call that returns plain structs (the engine never prints; report.h turns
+// call that returns plain structs (the stage code never prints; report.h turns
 // the result into text, JSON and CSV).
 //
 // Pieces others use directly:
