@@ -19,9 +19,43 @@ constexpr double kFloorAsBidUsdPerEffectiveChipHour = 1e4;
 
 // ---- Instances for the engine ----
 
+// An event re-solve's floors (FloorCarry): one window over the whole horizon
+// when it plans until the next regular re-solve, and what the floor windows
+// open at h0 are behind added to their first window, spread over its hours.
+void ApplyFloorCarry(const FloorCarry& c, AllocationInstance& inst) {
+  const int T = static_cast<int>(inst.periods.size());
+  auto first_window_hours = [&](int len) {
+    double hours = 0;
+    for (int t = 0; t < std::min(T, len > 0 ? len : T); ++t) hours += inst.periods[t].hours;
+    return std::max(1.0, hours);
+  };
+  for (size_t w = 0; w < inst.workloads.size(); ++w) {
+    auto& wl = inst.workloads[w];
+    if (wl.floor_effective_chips <= 0) continue;
+    if (wl.floor_effective_chips_by_period.empty())
+      wl.floor_effective_chips_by_period.assign(static_cast<size_t>(T), wl.floor_effective_chips);
+    if (c.lp_hours > 0) wl.floor_window_periods = 0;
+    const double extra = w < c.class_effective_chip_hours.size() ? c.class_effective_chip_hours[w] : 0.0;
+    const int len = wl.floor_window_periods > 0 ? std::min(T, wl.floor_window_periods) : T;
+    for (int t = 0; t < len; ++t)
+      wl.floor_effective_chips_by_period[t] += extra / first_window_hours(wl.floor_window_periods);
+    wl.floor_effective_chips = *std::max_element(wl.floor_effective_chips_by_period.begin(),
+                                                 wl.floor_effective_chips_by_period.end());
+  }
+  for (size_t g = 0; g < inst.shared_floors.size(); ++g) {
+    auto& sf = inst.shared_floors[g];
+    if (c.lp_hours > 0) sf.window_periods = 0;
+    const double extra = g < c.shared_effective_chip_hours.size() ? c.shared_effective_chip_hours[g] : 0.0;
+    const int len = sf.window_periods > 0 ? std::min(T, sf.window_periods) : T;
+    for (int t = 0; t < len; ++t)
+      sf.effective_chips_by_period[t] += extra / first_window_hours(sf.window_periods);
+  }
+}
+
 // The engine's instance for [h0, h0 + hours) in periods of `period` hours,
-// adjusted to what is known at h0.
-StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int period) {
+// adjusted to what is known at h0 (`carry`: an event re-solve's floors).
+StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int period,
+                                        const FloorCarry* carry) {
   AllocateOptions ao;
   ao.from = wd.TimeOf(h0);
   ao.hours = hours;
@@ -43,6 +77,7 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   ApplyScenarioPaths(
       wd.paths, h0, period, [&](int m, int k) { return wd.paths.PlanningForecast(m, h0, k, wd.serving_z); },
       *inst);
+  if (carry != nullptr) ApplyFloorCarry(*carry, *inst);
   // One pool per chip type (two where gangs run: whole domains and partial
   // ones): capacities add up; throughput, efficiency and interconnect domains
   // are the chip type's. Contract prices do not enter the objective (they are
@@ -120,6 +155,7 @@ void FloorsToBids(AllocationInstance& inst) {
 struct Planner {
   const World* wd;
   Policy policy;
+  const FloorCarry* carry;
   std::vector<SimEvent>* events;
   SimProfile* prof;
   int resolves = 0;
@@ -389,7 +425,7 @@ struct Planner {
   // demand curve over the K forecast hours.
   StatusOr<AllocationResult> StaticSplit(int h0, int K) {
     auto t0 = SteadyClock::now();
-    auto inst = InstanceAt(*wd, h0, K, K);
+    auto inst = InstanceAt(*wd, h0, K, K, carry);
     if (!inst.ok()) return inst.status();
     std::vector<int> classes_per_model(static_cast<size_t>(wd->num_models), 0);
     for (int w = 0; w < wd->num_workloads; ++w)
@@ -429,19 +465,21 @@ struct Planner {
     }
     prof->build_seconds += SecondsSince(t0);
     SetMemberDomains(h0, 1, K, 1, {});
-    return SolveLogged(std::move(*inst), h0, "static split");
+    return SolveLogged(std::move(*inst), h0, Why() + "static split");
   }
 
   // The decision for hours h0 .. h0 + K - 1.
   Status Replan(int h0, int K, Decision& out) {
     const int P = wd->num_pools, W = wd->num_workloads, A = wd->num_aggs, E = wd->num_engine_pools;
-    const int H = std::max(K, wd->st.horizon_hours);
+    const int H =
+        carry != nullptr && carry->lp_hours > 0 ? carry->lp_hours : std::max(K, wd->st.horizon_hours);
     const int period = wd->st.period_hours;
     if (policy == Policy::kStatic) {
       auto r = StaticSplit(h0, K);
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 1);
       out.period = K;
+      out.lp_hours = K;
       return Status::Ok();
     }
     std::vector<int> serve_chips(static_cast<size_t>(E), 0);  // per engine pool
@@ -484,7 +522,7 @@ struct Planner {
       }
     }
     auto t0 = SteadyClock::now();
-    auto inst = InstanceAt(*wd, h0, H, period);
+    auto inst = InstanceAt(*wd, h0, H, period, carry);
     if (!inst.ok()) return inst.status();
     const int T = H / period;
     if (policy == Policy::kNoRepurpose) {
@@ -522,19 +560,24 @@ struct Planner {
       }
       prof->build_seconds += SecondsSince(t0);
       SetMemberDomains(h0, T, period, 2, quota);
-      auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
+      auto r = SolveLogged(std::move(split), h0, Why() + "hourly within fixed serving split");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 2);
     } else {
       prof->build_seconds += SecondsSince(t0);
       SetMemberDomains(h0, T, period, 1, {});
-      auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
+      auto r = SolveLogged(std::move(*inst), h0, Why() + "rolling horizon " + std::to_string(H) + "h");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 1);
     }
     out.period = period;
+    out.lp_hours = H;
     out.serve_quota = std::move(quota);
     return Status::Ok();
+  }
+
+  std::string Why() const {
+    return carry != nullptr && !carry->why.empty() ? carry->why + ": " : std::string();
   }
 
   StatusOr<AllocationResult> SolveLogged(AllocationInstance inst, int h0, const std::string& what) {
@@ -544,8 +587,8 @@ struct Planner {
 
 }  // namespace
 
-Status Replan(const World& wd, Policy policy, int h0, int K, Decision& out) {
-  Planner pl{&wd, policy, &out.events, &out.prof};
+Status Replan(const World& wd, Policy policy, int h0, int K, const FloorCarry* carry, Decision& out) {
+  Planner pl{&wd, policy, carry, &out.events, &out.prof};
   Status status = pl.Replan(h0, K, out);
   out.resolves = pl.resolves;
   out.infeasible = pl.infeasible;
