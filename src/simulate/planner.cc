@@ -357,6 +357,11 @@ struct Planner {
         }
       }
     }
+    // Classes under a floor of their own or one they share.
+    std::vector<char> floored(static_cast<size_t>(W), 0);
+    for (int w = 0; w < W; ++w) floored[w] = inst.workloads[w].floor_effective_chips > 0;
+    for (const auto& sf : inst.shared_floors)
+      for (int w : sf.workloads) floored[w] = 1;
     // The relaxation's plan stays for everything else; where the whole gangs
     // took more chips than the relaxation gave them, the classes earning
     // least per chip there give way. (Re-solving the rest around the fixed
@@ -386,7 +391,105 @@ struct Planner {
           in_use -= take;
         }
       }
+    TopUpSharedFloors(inst, value, floored, place, *r);
     return r;
+  }
+
+  // Floors several classes share, window by window, after the rounding to
+  // whole gangs: where a window falls short, its members get more chips, a
+  // batch of an elastic member or one whole gang at a time, wherever an
+  // effective chip-hour displaces the least value (idle chips first, then the
+  // classes under no floor earning least per chip). Members never give way.
+  template <typename Place>
+  void TopUpSharedFloors(const AllocationInstance& inst, const std::vector<std::vector<double>>& value,
+                         const std::vector<char>& floored, Place&& place, AllocationResult& r) {
+    const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size());
+    const int T = static_cast<int>(inst.periods.size());
+    std::vector<std::pair<double, int>> movable;  // (value per chip, class) of the classes that may give way
+    // Chips on (p, t) that may be taken for `extra` more: idle first, then
+    // the classes under no floor, cheapest first; their value per hour, or
+    // -1 when there are not enough.
+    auto cost_of = [&](int p, int t, int extra, bool apply) {
+      double in_use = 0;
+      for (int w = 0; w < W; ++w) in_use += r.chips[p][w][t];
+      int need =
+          extra - std::max(0, static_cast<int>(std::floor(inst.pools[p].capacity_chips[t] - in_use + 1e-9)));
+      movable.clear();
+      for (int w = 0; w < W; ++w)
+        if (!floored[w] && inst.workloads[w].gang_size_chips == 0 && r.chips[p][w][t] > 0)
+          movable.push_back({value[p][w], w});
+      std::sort(movable.begin(), movable.end());
+      double usd = 0;
+      for (const auto& [v, w] : movable) {
+        if (need <= 0) break;
+        const int take = std::min(need, r.chips[p][w][t]);
+        usd += take * v;
+        need -= take;
+        if (apply) r.chips[p][w][t] -= take;
+      }
+      return need > 0 ? -1.0 : usd;
+    };
+    for (int g = 0; g < static_cast<int>(inst.shared_floors.size()); ++g) {
+      const auto& sf = inst.shared_floors[g];
+      const int len = sf.window_periods > 0 ? sf.window_periods : T;
+      for (int s0 = 0; s0 < T; s0 += len) {
+        const int s1 = std::min(T, s0 + len);
+        const double need = SharedFloorRequiredEffectiveChipHours(inst, g, s0, s1 - 1);
+        double got = 0;
+        for (int w : sf.workloads)
+          for (int p = 0; p < P; ++p)
+            for (int t = s0; t < s1; ++t)
+              got += r.chips[p][w][t] * EffectivePerChip(inst, w, p) * inst.periods[t].hours;
+        std::vector<char> no_room(static_cast<size_t>(P * T * W), 0);  // gangs that found no whole domains
+        while (got < need - 1e-6 * std::max(1.0, need)) {
+          int bp = -1, bt = -1, bw = -1, bn = 0;
+          double best = 0;
+          for (int w : sf.workloads)
+            for (int p = 0; p < P; ++p) {
+              if (!IsEligible(inst, w, p)) continue;
+              const double e = EffectivePerChip(inst, w, p);
+              if (e <= 0) continue;
+              const GangFit f = GangFitOn(inst.workloads[w], inst.pools[p]);
+              for (int t = s0; t < s1; ++t) {
+                const double h = inst.periods[t].hours;
+                int n = 0;
+                if (inst.workloads[w].gang_size_chips > 0) {
+                  if (!f.is_gang || no_room[(p * T + t) * W + w]) continue;
+                  n = static_cast<int>(std::lround(f.chips_per_gang));
+                } else {
+                  n = static_cast<int>(std::ceil((need - got) / (e * h) - 1e-9));
+                  double in_use = 0;
+                  for (int v = 0; v < W; ++v) in_use += r.chips[p][v][t];
+                  // Idle chips alone when there are any (they displace
+                  // nothing), else with the classes that may give way.
+                  const int idle = std::max(
+                      0, static_cast<int>(std::floor(inst.pools[p].capacity_chips[t] - in_use + 1e-9)));
+                  int room = idle;
+                  if (idle == 0)
+                    for (int v = 0; v < W; ++v)
+                      if (!floored[v] && inst.workloads[v].gang_size_chips == 0) room += r.chips[p][v][t];
+                  n = std::min(n, room);
+                }
+                if (n <= 0) continue;
+                const double usd = cost_of(p, t, n, false);
+                if (usd < 0) continue;
+                // Value lost per effective chip-hour the window still needs.
+                const double score = usd * h / std::min(n * e * h, need - got);
+                if (bp < 0 || score < best - 1e-12) bp = p, bt = t, bw = w, bn = n, best = score;
+              }
+            }
+          if (bp < 0) break;  // nothing more fits: the re-solve's plan stays short there
+          if (inst.workloads[bw].gang_size_chips > 0 &&
+              !place(GangFitOn(inst.workloads[bw], inst.pools[bp]), bp, bt)) {
+            no_room[(bp * T + bt) * W + bw] = 1;
+            continue;
+          }
+          cost_of(bp, bt, bn, true);
+          r.chips[bp][bw][bt] += bn;
+          got += bn * EffectivePerChip(inst, bw, bp) * inst.periods[bt].hours;
+        }
+      }
+    }
   }
 
   // Solves `inst`; an infeasible instance is explained in the events and
