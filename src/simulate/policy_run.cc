@@ -136,9 +136,15 @@ std::vector<Decision> ResolveBlock(const World& wd, Policy policy, int hb) {
   const int he = std::min(H, hb + K), period = std::max(1, wd.st.period_hours);
   const int C = std::max(1, wd.st.checkpoint_interval_hours);
   std::vector<int> at{hb};
-  for (const auto& f : wd.failures)
+  for (const auto& f : wd.failures) {
     if (f.start_hour > hb && f.start_hour < he && wd.failed[f.pool][f.start_hour] > 0)
       at.push_back(f.start_hour);
+    // The repair too: a split held until the next regular re-solve (static)
+    // would otherwise leave the repaired chips idle.
+    if (f.end_hour > hb && f.end_hour < he &&
+        wd.failed[f.pool][f.end_hour] < wd.failed[f.pool][f.end_hour - 1])
+      at.push_back(f.end_hour);
+  }
   std::sort(at.begin(), at.end());
   at.erase(std::unique(at.begin(), at.end()), at.end());
   std::vector<Decision> out(at.size());
@@ -163,11 +169,15 @@ std::vector<Decision> ResolveBlock(const World& wd, Policy policy, int hb) {
       // chips the decision before planned for the hour before.
       std::vector<double> lost(static_cast<size_t>(W), 0.0);
       const Decision& before = out[j - 1];
+      std::string failed, repaired;
       for (int p = 0; p < wd.num_pools; ++p) {
         const int newly = wd.failed[p][h0] - wd.failed[p][h0 - 1];
+        if (newly < 0)
+          repaired += (repaired.empty() ? "" : ", ") + wd.fleet->pools[p].id + " (" + std::to_string(-newly) +
+                      " chips back)";
         if (newly <= 0) continue;
-        if (!c.why.empty()) c.why += ", ";
-        c.why += wd.fleet->pools[p].id + " (" + std::to_string(newly) + " chips down)";
+        failed += (failed.empty() ? "" : ", ") + wd.fleet->pools[p].id + " (" + std::to_string(newly) +
+                  " chips down)";
         const int a = wd.agg_of[p];
         double up = 0;
         for (int q : wd.agg_members[a]) up += wd.Up(q, h0 - 1);
@@ -178,7 +188,9 @@ std::vector<Decision> ResolveBlock(const World& wd, Policy policy, int hb) {
           lost[w] += before.totals[a][w][t] * std::min(1.0, newly / up) * wd.eff[w][p] * (h0 % C);
         }
       }
-      c.why = "failure of " + c.why + ", until " + FormatUtc(wd.TimeOf(h1));
+      c.why = (failed.empty() ? "" : "failure of " + failed) +
+              (failed.empty() || repaired.empty() ? "" : "; ") +
+              (repaired.empty() ? "" : "repair of " + repaired) + ", until " + FormatUtc(wd.TimeOf(h1));
       // How far each floor window open at h0 is behind over its hours in
       // this block before h0.
       auto behind = [&](int len, const std::vector<int>& members, auto&& required_at) {
