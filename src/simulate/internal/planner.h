@@ -30,9 +30,9 @@ struct Decision {
 };
 
 // What a re-solve knows of the floors beyond capacity and demand, all of it
-// known at h0. A re-solve in the hour a failure starts (an event re-solve)
-// plans until the next regular re-solve hour (`lp_hours`), all of it one
-// floor window, and makes up what the floor windows open at h0 are behind:
+// known at h0. A re-solve in the hour a failure starts or ends (an event
+// re-solve) plans until the next regular re-solve hour (`lp_hours`), all of
+// it one floor window, and makes up what the floor windows open at h0 are behind:
 // the hours of the window before h0 that the same block's decisions planned
 // short of the floor, and the work the failure took back to the checkpoint.
 // Empty = a regular re-solve.
