@@ -251,7 +251,10 @@ int RunSimulate(const SimulateFlags& f) {
   // Timings vary from run to run: stderr, apart from the figures.
   if (!f.quiet) {
     double solve = 0, resolve_wall = 0, apply = 0, ledger = 0, greedy = 0, total = sim->scenario_seconds;
+    int resolves = 0, event_resolves = 0;
     for (const auto& r : sim->runs) {
+      resolves += r.summary.resolves;
+      event_resolves += r.summary.event_resolves;
       solve += r.profile.solve_seconds;
       resolve_wall += r.profile.resolve_wall_seconds + r.profile.disaggregate_seconds;
       apply += r.profile.apply_seconds;
@@ -262,9 +265,12 @@ int RunSimulate(const SimulateFlags& f) {
     const double simulated = static_cast<double>(sim->hours) * static_cast<double>(sim->runs.size());
     std::fprintf(
         stderr,
-        "fungible: simulated %.0f policy-hours in %.2f s (%.0f h/s): re-solves %.2f s (%.2f s inside "
-        "Solve() over all threads), greedy %.2f s, apply %.2f s, ledger %.2f s\n",
-        simulated, total, total > 0 ? simulated / total : 0.0, resolve_wall, solve, greedy, apply, ledger);
+        "fungible: simulated %.0f policy-hours in %.2f s (%.0f h/s): %d re-solves (%d in the hour a failure "
+        "started or ended) %.2f s (%.2f s inside Solve() over all threads), greedy %.2f s, apply %.2f s, "
+        "ledger %.2f "
+        "s\n",
+        simulated, total, total > 0 ? simulated / total : 0.0, resolves, event_resolves, resolve_wall, solve,
+        greedy, apply, ledger);
   }
   return kExitOk;
 }

@@ -33,6 +33,7 @@ Fleet Repriced(const Fleet& fleet, int index, double factor) {
 
 struct Side {
   PlanProblem problem;
+  FirstStageBounds bounds;  // what is signed: the offer judged (or nothing)
   ProgramSolution solution;
   double objective_usd = 0;
 };
@@ -52,6 +53,7 @@ StatusOr<Side> SolveSide(const Fleet& fleet, const std::vector<PlanScenario>& sc
     b.lo.push_back(q);
     b.hi.push_back(q);
   }
+  side.bounds = b;
   FUNGIBLE_ASSIGN_OR_RETURN(side.solution, SolveProgram(side.problem, b, options));
   if (side.solution.status != SolveStatus::kOptimal) return side;  // the caller reports why
   side.objective_usd = ObjectiveUsd(side.problem, side.solution);
@@ -393,6 +395,26 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
     ev.status = side->solution.status;  // an answer: say why, nothing to compare
     ev.infeasibility = side->solution.infeasibility;
     return ev;
+  }
+  // The floor is law, as in plan: when the committed capacity with the offer
+  // leaves a floor window short in some scenario however it is allocated,
+  // the answer is infeasible, naming the floor, month, scenario and shortfall.
+  const bool short_somewhere = std::any_of(
+      with->solution.outcomes.begin(), with->solution.outcomes.end(), [](const ScenarioOutcome& o) {
+        return std::any_of(o.floor_shortfall_by_window.begin(), o.floor_shortfall_by_window.end(),
+                           [](double v) { return v > 1.0; });
+      });
+  if (short_somewhere) {
+    SolveOptions quiet = options.solve;
+    quiet.on_iteration = nullptr;
+    FUNGIBLE_ASSIGN_OR_RETURN(ev.infeasibility, FloorInfeasibility(with->problem, with->bounds,
+                                                                   "the committed capacity with " + offer_id +
+                                                                       " (" + Grouped(chips) + " chips)",
+                                                                   quiet));
+    if (!ev.infeasibility.empty()) {
+      ev.status = SolveStatus::kInfeasible;
+      return ev;
+    }
   }
   ev.provider = offer->provider;
   ev.kind = ContractKindName(offer->kind);

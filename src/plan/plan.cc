@@ -151,11 +151,15 @@ StatusOr<std::string> CheckCashFloor(const PlanProblem& pr, const SolveOptions& 
 // iff phase one's optimum (expected floor shortfall alone) is zero. Returns
 // why no plan can (in domain words: which floor, month, scenario, by how
 // much), or "" when one can.
-StatusOr<std::string> CheckFloors(const PlanProblem& pr, const SolveOptions& options) {
+// `bounds` fix what is signed (evaluate: the offer judged, nothing else);
+// `subject` names that plan in the answer.
+StatusOr<std::string> CheckFloors(const PlanProblem& pr, const SolveOptions& options,
+                                  const FirstStageBounds& bounds = {},
+                                  const std::string& subject = "the plan that signs whatever helps") {
   PlanProblem p1 = pr;
   p1.settings.risk_aversion = 0;
   p1.settings.floor_feasibility_only = true;
-  auto sol = SolveAdmissible(p1, {}, options);
+  auto sol = SolveAdmissible(p1, bounds, options);
   if (!sol.ok()) return sol.status();
   const auto floors = FloorWindowsOf(pr);
   int worst_s = -1, short_windows = 0, short_scenarios = 0;
@@ -186,11 +190,10 @@ StatusOr<std::string> CheckFloors(const PlanProblem& pr, const SolveOptions& opt
   return std::string(
       pr.file + ": " + FloorName(pr, fw) + " cannot be met: in " +
       FormatMonth(pr.month_start[fw.first_period]) + " of scenario " + pr.scenarios[worst_s].name +
-      " (probability " + Percent(pr.scenarios[worst_s].probability, 0) +
-      ") even the plan that signs whatever helps leaves it " + Usd(worst).substr(1) +
-      " effective chip-hours short of " + Usd(fw.required_effective_chip_hours).substr(1) + " (" +
-      Fmt("%.0f", hours > 0 ? worst / hours : 0.0) + " of " +
-      Fmt("%.0f", hours > 0 ? fw.required_effective_chip_hours / hours : 0.0) +
+      " (probability " + Percent(pr.scenarios[worst_s].probability, 0) + ") even " + subject + " leaves it " +
+      Usd(worst).substr(1) + " effective chip-hours short of " +
+      Usd(fw.required_effective_chip_hours).substr(1) + " (" + Fmt("%.0f", hours > 0 ? worst / hours : 0.0) +
+      " of " + Fmt("%.0f", hours > 0 ? fw.required_effective_chip_hours / hours : 0.0) +
       " H100-eq chips on average): the committed capacity and the offers its chips can run on are too "
       "few; " +
       std::to_string(short_windows) + " floor-months short in " + std::to_string(short_scenarios) + " of " +
@@ -199,6 +202,13 @@ StatusOr<std::string> CheckFloors(const PlanProblem& pr, const SolveOptions& opt
 }
 
 }  // namespace
+
+StatusOr<std::string> FloorInfeasibility(const PlanProblem& pr, const FirstStageBounds& bounds,
+                                         const std::string& subject, const SolveOptions& options) {
+  const auto floors = FloorWindowsOf(pr);
+  if (floors.empty()) return std::string();
+  return CheckFloors(pr, options, bounds, subject);
+}
 
 double WeightedQuantile(const std::vector<double>& values, const std::vector<double>& probability, double p) {
   if (values.empty()) return 0;

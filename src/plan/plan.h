@@ -176,6 +176,13 @@ struct PlanReport {
 // The whole run from a spec.
 StatusOr<PlanReport> RunPlan(const Fleet& fleet, const PlanRunOptions& options);
 
+// Why no second stage meets every floor window in every scenario with the
+// first stage within `bounds` (evaluate: the committed capacity and the
+// offer judged), naming the floor, month, scenario and shortfall with
+// `subject` as the plan; "" when some second stage meets them all.
+StatusOr<std::string> FloorInfeasibility(const PlanProblem& pr, const FirstStageBounds& bounds,
+                                         const std::string& subject, const SolveOptions& options);
+
 // The same from a built problem with its scenarios (quantile_paths: the
 // points of the mismatch table, may be empty).
 StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem,

@@ -99,6 +99,7 @@ Json SummaryJson(const PolicySummary& s) {
   j["roc_within"] = s.roc_within;
   j["roc_all_up"] = s.roc_all_up;
   j["resolves"] = s.resolves;
+  j["event_resolves"] = s.event_resolves;
   j["infeasible_resolves"] = s.infeasible_resolves;
   j["failures"] = s.failures;
   return j;

@@ -19,9 +19,43 @@ constexpr double kFloorAsBidUsdPerEffectiveChipHour = 1e4;
 
 // ---- Instances for the engine ----
 
+// An event re-solve's floors (FloorCarry): one window over the whole horizon
+// when it plans until the next regular re-solve, and what the floor windows
+// open at h0 are behind added to their first window, spread over its hours.
+void ApplyFloorCarry(const FloorCarry& c, AllocationInstance& inst) {
+  const int T = static_cast<int>(inst.periods.size());
+  auto first_window_hours = [&](int len) {
+    double hours = 0;
+    for (int t = 0; t < std::min(T, len > 0 ? len : T); ++t) hours += inst.periods[t].hours;
+    return std::max(1.0, hours);
+  };
+  for (size_t w = 0; w < inst.workloads.size(); ++w) {
+    auto& wl = inst.workloads[w];
+    if (wl.floor_effective_chips <= 0) continue;
+    if (wl.floor_effective_chips_by_period.empty())
+      wl.floor_effective_chips_by_period.assign(static_cast<size_t>(T), wl.floor_effective_chips);
+    if (c.lp_hours > 0) wl.floor_window_periods = 0;
+    const double extra = w < c.class_effective_chip_hours.size() ? c.class_effective_chip_hours[w] : 0.0;
+    const int len = wl.floor_window_periods > 0 ? std::min(T, wl.floor_window_periods) : T;
+    for (int t = 0; t < len; ++t)
+      wl.floor_effective_chips_by_period[t] += extra / first_window_hours(wl.floor_window_periods);
+    wl.floor_effective_chips = *std::max_element(wl.floor_effective_chips_by_period.begin(),
+                                                 wl.floor_effective_chips_by_period.end());
+  }
+  for (size_t g = 0; g < inst.shared_floors.size(); ++g) {
+    auto& sf = inst.shared_floors[g];
+    if (c.lp_hours > 0) sf.window_periods = 0;
+    const double extra = g < c.shared_effective_chip_hours.size() ? c.shared_effective_chip_hours[g] : 0.0;
+    const int len = sf.window_periods > 0 ? std::min(T, sf.window_periods) : T;
+    for (int t = 0; t < len; ++t)
+      sf.effective_chips_by_period[t] += extra / first_window_hours(sf.window_periods);
+  }
+}
+
 // The engine's instance for [h0, h0 + hours) in periods of `period` hours,
-// adjusted to what is known at h0.
-StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int period) {
+// adjusted to what is known at h0 (`carry`: an event re-solve's floors).
+StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int period,
+                                        const FloorCarry* carry) {
   AllocateOptions ao;
   ao.from = wd.TimeOf(h0);
   ao.hours = hours;
@@ -43,6 +77,7 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   ApplyScenarioPaths(
       wd.paths, h0, period, [&](int m, int k) { return wd.paths.PlanningForecast(m, h0, k, wd.serving_z); },
       *inst);
+  if (carry != nullptr) ApplyFloorCarry(*carry, *inst);
   // One pool per chip type (two where gangs run: whole domains and partial
   // ones): capacities add up; throughput, efficiency and interconnect domains
   // are the chip type's. Contract prices do not enter the objective (they are
@@ -120,6 +155,7 @@ void FloorsToBids(AllocationInstance& inst) {
 struct Planner {
   const World* wd;
   Policy policy;
+  const FloorCarry* carry;
   std::vector<SimEvent>* events;
   SimProfile* prof;
   int resolves = 0;
@@ -321,6 +357,11 @@ struct Planner {
         }
       }
     }
+    // Classes under a floor of their own or one they share.
+    std::vector<char> floored(static_cast<size_t>(W), 0);
+    for (int w = 0; w < W; ++w) floored[w] = inst.workloads[w].floor_effective_chips > 0;
+    for (const auto& sf : inst.shared_floors)
+      for (int w : sf.workloads) floored[w] = 1;
     // The relaxation's plan stays for everything else; where the whole gangs
     // took more chips than the relaxation gave them, the classes earning
     // least per chip there give way. (Re-solving the rest around the fixed
@@ -350,7 +391,105 @@ struct Planner {
           in_use -= take;
         }
       }
+    TopUpSharedFloors(inst, value, floored, place, *r);
     return r;
+  }
+
+  // Floors several classes share, window by window, after the rounding to
+  // whole gangs: where a window falls short, its members get more chips, a
+  // batch of an elastic member or one whole gang at a time, wherever an
+  // effective chip-hour displaces the least value (idle chips first, then the
+  // classes under no floor earning least per chip). Members never give way.
+  template <typename Place>
+  void TopUpSharedFloors(const AllocationInstance& inst, const std::vector<std::vector<double>>& value,
+                         const std::vector<char>& floored, Place&& place, AllocationResult& r) {
+    const int P = static_cast<int>(inst.pools.size()), W = static_cast<int>(inst.workloads.size());
+    const int T = static_cast<int>(inst.periods.size());
+    std::vector<std::pair<double, int>> movable;  // (value per chip, class) of the classes that may give way
+    // Chips on (p, t) that may be taken for `extra` more: idle first, then
+    // the classes under no floor, cheapest first; their value per hour, or
+    // -1 when there are not enough.
+    auto cost_of = [&](int p, int t, int extra, bool apply) {
+      double in_use = 0;
+      for (int w = 0; w < W; ++w) in_use += r.chips[p][w][t];
+      int need =
+          extra - std::max(0, static_cast<int>(std::floor(inst.pools[p].capacity_chips[t] - in_use + 1e-9)));
+      movable.clear();
+      for (int w = 0; w < W; ++w)
+        if (!floored[w] && inst.workloads[w].gang_size_chips == 0 && r.chips[p][w][t] > 0)
+          movable.push_back({value[p][w], w});
+      std::sort(movable.begin(), movable.end());
+      double usd = 0;
+      for (const auto& [v, w] : movable) {
+        if (need <= 0) break;
+        const int take = std::min(need, r.chips[p][w][t]);
+        usd += take * v;
+        need -= take;
+        if (apply) r.chips[p][w][t] -= take;
+      }
+      return need > 0 ? -1.0 : usd;
+    };
+    for (int g = 0; g < static_cast<int>(inst.shared_floors.size()); ++g) {
+      const auto& sf = inst.shared_floors[g];
+      const int len = sf.window_periods > 0 ? sf.window_periods : T;
+      for (int s0 = 0; s0 < T; s0 += len) {
+        const int s1 = std::min(T, s0 + len);
+        const double need = SharedFloorRequiredEffectiveChipHours(inst, g, s0, s1 - 1);
+        double got = 0;
+        for (int w : sf.workloads)
+          for (int p = 0; p < P; ++p)
+            for (int t = s0; t < s1; ++t)
+              got += r.chips[p][w][t] * EffectivePerChip(inst, w, p) * inst.periods[t].hours;
+        std::vector<char> no_room(static_cast<size_t>(P * T * W), 0);  // gangs that found no whole domains
+        while (got < need - 1e-6 * std::max(1.0, need)) {
+          int bp = -1, bt = -1, bw = -1, bn = 0;
+          double best = 0;
+          for (int w : sf.workloads)
+            for (int p = 0; p < P; ++p) {
+              if (!IsEligible(inst, w, p)) continue;
+              const double e = EffectivePerChip(inst, w, p);
+              if (e <= 0) continue;
+              const GangFit f = GangFitOn(inst.workloads[w], inst.pools[p]);
+              for (int t = s0; t < s1; ++t) {
+                const double h = inst.periods[t].hours;
+                int n = 0;
+                if (inst.workloads[w].gang_size_chips > 0) {
+                  if (!f.is_gang || no_room[(p * T + t) * W + w]) continue;
+                  n = static_cast<int>(std::lround(f.chips_per_gang));
+                } else {
+                  n = static_cast<int>(std::ceil((need - got) / (e * h) - 1e-9));
+                  double in_use = 0;
+                  for (int v = 0; v < W; ++v) in_use += r.chips[p][v][t];
+                  // Idle chips alone when there are any (they displace
+                  // nothing), else with the classes that may give way.
+                  const int idle = std::max(
+                      0, static_cast<int>(std::floor(inst.pools[p].capacity_chips[t] - in_use + 1e-9)));
+                  int room = idle;
+                  if (idle == 0)
+                    for (int v = 0; v < W; ++v)
+                      if (!floored[v] && inst.workloads[v].gang_size_chips == 0) room += r.chips[p][v][t];
+                  n = std::min(n, room);
+                }
+                if (n <= 0) continue;
+                const double usd = cost_of(p, t, n, false);
+                if (usd < 0) continue;
+                // Value lost per effective chip-hour the window still needs.
+                const double score = usd * h / std::min(n * e * h, need - got);
+                if (bp < 0 || score < best - 1e-12) bp = p, bt = t, bw = w, bn = n, best = score;
+              }
+            }
+          if (bp < 0) break;  // nothing more fits: the re-solve's plan stays short there
+          if (inst.workloads[bw].gang_size_chips > 0 &&
+              !place(GangFitOn(inst.workloads[bw], inst.pools[bp]), bp, bt)) {
+            no_room[(bp * T + bt) * W + bw] = 1;
+            continue;
+          }
+          cost_of(bp, bt, bn, true);
+          r.chips[bp][bw][bt] += bn;
+          got += bn * EffectivePerChip(inst, bw, bp) * inst.periods[bt].hours;
+        }
+      }
+    }
   }
 
   // Solves `inst`; an infeasible instance is explained in the events and
@@ -389,7 +528,7 @@ struct Planner {
   // demand curve over the K forecast hours.
   StatusOr<AllocationResult> StaticSplit(int h0, int K) {
     auto t0 = SteadyClock::now();
-    auto inst = InstanceAt(*wd, h0, K, K);
+    auto inst = InstanceAt(*wd, h0, K, K, carry);
     if (!inst.ok()) return inst.status();
     std::vector<int> classes_per_model(static_cast<size_t>(wd->num_models), 0);
     for (int w = 0; w < wd->num_workloads; ++w)
@@ -429,19 +568,21 @@ struct Planner {
     }
     prof->build_seconds += SecondsSince(t0);
     SetMemberDomains(h0, 1, K, 1, {});
-    return SolveLogged(std::move(*inst), h0, "static split");
+    return SolveLogged(std::move(*inst), h0, Why() + "static split");
   }
 
   // The decision for hours h0 .. h0 + K - 1.
   Status Replan(int h0, int K, Decision& out) {
     const int P = wd->num_pools, W = wd->num_workloads, A = wd->num_aggs, E = wd->num_engine_pools;
-    const int H = std::max(K, wd->st.horizon_hours);
+    const int H =
+        carry != nullptr && carry->lp_hours > 0 ? carry->lp_hours : std::max(K, wd->st.horizon_hours);
     const int period = wd->st.period_hours;
     if (policy == Policy::kStatic) {
       auto r = StaticSplit(h0, K);
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 1);
       out.period = K;
+      out.lp_hours = K;
       return Status::Ok();
     }
     std::vector<int> serve_chips(static_cast<size_t>(E), 0);  // per engine pool
@@ -484,7 +625,7 @@ struct Planner {
       }
     }
     auto t0 = SteadyClock::now();
-    auto inst = InstanceAt(*wd, h0, H, period);
+    auto inst = InstanceAt(*wd, h0, H, period, carry);
     if (!inst.ok()) return inst.status();
     const int T = H / period;
     if (policy == Policy::kNoRepurpose) {
@@ -522,19 +663,24 @@ struct Planner {
       }
       prof->build_seconds += SecondsSince(t0);
       SetMemberDomains(h0, T, period, 2, quota);
-      auto r = SolveLogged(std::move(split), h0, "hourly within fixed serving split");
+      auto r = SolveLogged(std::move(split), h0, Why() + "hourly within fixed serving split");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 2);
     } else {
       prof->build_seconds += SecondsSince(t0);
       SetMemberDomains(h0, T, period, 1, {});
-      auto r = SolveLogged(std::move(*inst), h0, "rolling horizon " + std::to_string(H) + "h");
+      auto r = SolveLogged(std::move(*inst), h0, Why() + "rolling horizon " + std::to_string(H) + "h");
       if (!r.ok()) return r.status();
       out.totals = Totals(*wd, *r, 1);
     }
     out.period = period;
+    out.lp_hours = H;
     out.serve_quota = std::move(quota);
     return Status::Ok();
+  }
+
+  std::string Why() const {
+    return carry != nullptr && !carry->why.empty() ? carry->why + ": " : std::string();
   }
 
   StatusOr<AllocationResult> SolveLogged(AllocationInstance inst, int h0, const std::string& what) {
@@ -544,8 +690,8 @@ struct Planner {
 
 }  // namespace
 
-Status Replan(const World& wd, Policy policy, int h0, int K, Decision& out) {
-  Planner pl{&wd, policy, &out.events, &out.prof};
+Status Replan(const World& wd, Policy policy, int h0, int K, const FloorCarry* carry, Decision& out) {
+  Planner pl{&wd, policy, carry, &out.events, &out.prof};
   Status status = pl.Replan(h0, K, out);
   out.resolves = pl.resolves;
   out.infeasible = pl.infeasible;

@@ -114,30 +114,148 @@ void Greedy(const World& wd, int h, std::vector<int>& chips, SimProfile& prof) {
   prof.greedy_seconds += SecondsSince(t0);
 }
 
-// Every re-solve of the run, in parallel (each depends only on what is
-// known at its hour); the wall time goes to prof.resolve_wall_seconds.
+// The floor effective chips each class gets from a decision in its hour k
+// (from h0), summed over chip types.
+double PlannedEffectiveChips(const World& wd, const Decision& d, int w, int k) {
+  double e = 0;
+  const int t = k / std::max(1, d.period);
+  for (int a = 0; a < wd.num_aggs; ++a) e += d.totals[a][w][t] * wd.eff[w][wd.agg_members[a].front()];
+  return e;
+}
+
+// The re-solves of one block [hb, hb + K) of the regular cadence, in order:
+// the regular one at hb, then one in each hour a failure starts (known to
+// the policy only from that hour on), each applying until the next. An event
+// re-solve plans until the block's end and makes up what the floor windows
+// are behind: the hours of the window in this block that the decisions before
+// planned short of the floor, and the work the failure takes back to the
+// checkpoint. A pure function of the block: the run does not depend on the
+// thread count.
+std::vector<Decision> ResolveBlock(const World& wd, Policy policy, int hb) {
+  const int K = wd.st.resolve_every_hours, H = wd.hours, W = wd.num_workloads;
+  const int he = std::min(H, hb + K), period = std::max(1, wd.st.period_hours);
+  const int C = std::max(1, wd.st.checkpoint_interval_hours);
+  std::vector<int> at{hb};
+  for (const auto& f : wd.failures) {
+    if (f.start_hour > hb && f.start_hour < he && wd.failed[f.pool][f.start_hour] > 0)
+      at.push_back(f.start_hour);
+    // The repair too: a split held until the next regular re-solve (static)
+    // would otherwise leave the repaired chips idle.
+    if (f.end_hour > hb && f.end_hour < he &&
+        wd.failed[f.pool][f.end_hour] < wd.failed[f.pool][f.end_hour - 1])
+      at.push_back(f.end_hour);
+  }
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  std::vector<Decision> out(at.size());
+  // Effective chips the block's decisions planned per class and hour, and
+  // chips per chip type and class.
+  std::vector<std::vector<double>> planned(static_cast<size_t>(W), std::vector<double>(he - hb, 0.0));
+  const auto& shared = wd.fleet->floors;
+  for (size_t j = 0; j < at.size(); ++j) {
+    const int h0 = at[j], h1 = j + 1 < at.size() ? at[j + 1] : he;
+    Decision& d = out[j];
+    d.h0 = h0;
+    d.hours = h1 - h0;
+    if (j == 0) {
+      d.status = Replan(wd, policy, h0, K, nullptr, d);
+    } else {
+      d.event = true;
+      FloorCarry c;
+      c.lp_hours = (hb + K - h0 + period - 1) / period * period;
+      c.class_effective_chip_hours.assign(static_cast<size_t>(W), 0.0);
+      c.shared_effective_chip_hours.assign(shared.size(), 0.0);
+      // Work the failures starting at h0 take back to the checkpoint, on the
+      // chips the decision before planned for the hour before.
+      std::vector<double> lost(static_cast<size_t>(W), 0.0);
+      const Decision& before = out[j - 1];
+      std::string failed, repaired;
+      for (int p = 0; p < wd.num_pools; ++p) {
+        const int newly = wd.failed[p][h0] - wd.failed[p][h0 - 1];
+        if (newly < 0)
+          repaired += (repaired.empty() ? "" : ", ") + wd.fleet->pools[p].id + " (" + std::to_string(-newly) +
+                      " chips back)";
+        if (newly <= 0) continue;
+        failed += (failed.empty() ? "" : ", ") + wd.fleet->pools[p].id + " (" + std::to_string(newly) +
+                  " chips down)";
+        const int a = wd.agg_of[p];
+        double up = 0;
+        for (int q : wd.agg_members[a]) up += wd.Up(q, h0 - 1);
+        if (up <= 0) continue;
+        const int t = (h0 - 1 - before.h0) / std::max(1, before.period);
+        for (int w = 0; w < W; ++w) {
+          if (!LosesWorkOnFailure(wd.fleet->workloads[w].kind)) continue;
+          lost[w] += before.totals[a][w][t] * std::min(1.0, newly / up) * wd.eff[w][p] * (h0 % C);
+        }
+      }
+      c.why = (failed.empty() ? "" : "failure of " + failed) +
+              (failed.empty() || repaired.empty() ? "" : "; ") +
+              (repaired.empty() ? "" : "repair of " + repaired) + ", until " + FormatUtc(wd.TimeOf(h1));
+      // How far each floor window open at h0 is behind over its hours in
+      // this block before h0.
+      auto behind = [&](int len, const std::vector<int>& members, auto&& required_at) {
+        const int ws = std::max(hb, h0 - h0 % std::max(1, len));
+        double need = 0, got = 0;
+        for (int h = ws; h < h0; ++h) {
+          need += required_at(wd.TimeOf(h));
+          for (int w : members) got += planned[w][h - hb];
+        }
+        double l = 0;
+        for (int w : members) l += lost[w];
+        return std::max(0.0, need - got) + l;
+      };
+      for (int w = 0; w < W; ++w) {
+        const auto& wl = wd.fleet->workloads[w];
+        if (!wl.has_floor()) continue;
+        c.class_effective_chip_hours[w] = behind(wl.floor_window_hours, {w}, [&](UtcSeconds t) {
+          return FloorEffectiveChipsAt(*wd.fleet, wl, t);
+        });
+      }
+      for (size_t g = 0; g < shared.size(); ++g) {
+        std::vector<int> members;
+        for (int w = 0; w < W; ++w)
+          if (std::find(shared[g].workloads.begin(), shared[g].workloads.end(), wd.fleet->workloads[w].id) !=
+              shared[g].workloads.end())
+            members.push_back(w);
+        c.shared_effective_chip_hours[g] = behind(shared[g].window_hours, members, [&](UtcSeconds t) {
+          return SharedFloorEffectiveChipsAt(*wd.fleet, shared[g], t);
+        });
+      }
+      d.status = Replan(wd, policy, h0, d.hours, &c, d);
+    }
+    if (!d.status.ok()) break;
+    for (int w = 0; w < W; ++w)
+      for (int h = h0; h < h1; ++h) planned[w][h - hb] = PlannedEffectiveChips(wd, d, w, h - h0);
+  }
+  return out;
+}
+
+// Every re-solve of the run, in parallel block by block (each depends only
+// on what is known in its block), in time order; the wall time goes to
+// prof.resolve_wall_seconds.
 std::vector<Decision> ResolveAll(const World& wd, Policy policy, SimProfile& prof) {
   const int H = wd.hours, K = wd.st.resolve_every_hours;
-  std::vector<Decision> decisions;
   const int n = (H + K - 1) / K;
-  decisions.resize(static_cast<size_t>(n));
+  std::vector<std::vector<Decision>> blocks(static_cast<size_t>(n));
   std::mutex progress_mu;
   int done = 0;
   auto t_solve = SteadyClock::now();
   ParallelForEach(n, wd.threads, [&](std::int64_t i) {
-    Decision& d = decisions[static_cast<size_t>(i)];
-    d.status = Replan(wd, policy, static_cast<int>(i) * K, K, d);
+    blocks[static_cast<size_t>(i)] = ResolveBlock(wd, policy, static_cast<int>(i) * K);
     if (wd.on_resolve) {
       std::lock_guard<std::mutex> lock(progress_mu);
       wd.on_resolve(policy, ++done, n);
     }
   });
   prof.resolve_wall_seconds = SecondsSince(t_solve);
+  std::vector<Decision> decisions;
+  for (auto& b : blocks)
+    for (auto& d : b) decisions.push_back(std::move(d));
   return decisions;
 }
 
 // The run's summary from its hours, floors and ledger.
-void Summarize(const World& wd, int resolves, int infeasible, PolicyRun& run) {
+void Summarize(const World& wd, int resolves, int event_resolves, int infeasible, PolicyRun& run) {
   const int M = wd.num_models, H = wd.hours;
   PolicySummary& s = run.summary;
   for (int m = 0; m < M; ++m)
@@ -172,6 +290,7 @@ void Summarize(const World& wd, int resolves, int infeasible, PolicyRun& run) {
   s.roc_within = run.ledger.total.roc_within();
   s.roc_all_up = run.ledger.total.roc_all_up();
   s.resolves = resolves;
+  s.event_resolves = event_resolves;
   s.infeasible_resolves = infeasible;
   s.failures = static_cast<int>(wd.failures.size());
 }
@@ -183,10 +302,9 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
   PolicyRun run;
   run.policy = policy;
   const int P = wd.num_pools, W = wd.num_workloads, M = wd.num_models, H = wd.hours;
-  const int K = wd.st.resolve_every_hours;
   const int C = std::max(1, wd.st.checkpoint_interval_hours);
   std::vector<SimEvent> own;
-  int resolves = 0, infeasible = 0;
+  int resolves = 0, event_resolves = 0, infeasible = 0;
   // Every re-solve first (in parallel: each depends only on what is known at
   // its hour), then the hours in order.
   std::vector<Decision> decisions;
@@ -196,6 +314,7 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
       if (!d.status.ok()) return d.status;
       own.insert(own.end(), d.events.begin(), d.events.end());
       resolves += d.resolves;
+      if (d.event) ++event_resolves;
       infeasible += d.infeasible;
       run.profile.build_seconds += d.prof.build_seconds;
       run.profile.solve_seconds += d.prof.solve_seconds;
@@ -236,11 +355,13 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
   };
   std::vector<int> plan, greedy, applied(static_cast<size_t>(P * W), 0), prev(static_cast<size_t>(P * W), 0);
   std::vector<double> last_bid_rate(static_cast<size_t>(W), 0.0);  // usd per effective chip-hour, last hour
-  int h0 = 0;
+  int h0 = 0, K = 1;  // the decision in force: its first hour and hours
+  size_t next = 0;
   for (int h = 0; h < H; ++h) {
-    if (policy != Policy::kGreedy && h % K == 0) {
+    if (policy != Policy::kGreedy && next < decisions.size() && h == decisions[next].h0) {
+      const Decision& d = decisions[next++];
       h0 = h;
-      const Decision& d = decisions[static_cast<size_t>(h / K)];
+      K = d.hours;
       auto t0 = SteadyClock::now();
       plan.assign(static_cast<size_t>(P * W * K), 0);
       run.profile.unplaced_chip_hours +=
@@ -377,7 +498,7 @@ StatusOr<PolicyRun> RunPolicy(const World& wd, Policy policy) {
   run.ledger = std::move(*report);
   run.profile.ledger_seconds += SecondsSince(t_ledger);
 
-  Summarize(wd, resolves, infeasible, run);
+  Summarize(wd, resolves, event_resolves, infeasible, run);
 
   // Events: shared ones first at equal times.
   run.events = wd.events;

@@ -138,6 +138,7 @@ struct PolicySummary {
   double roc_within = 0;
   double roc_all_up = 0;
   int resolves = 0;
+  int event_resolves = 0;       // decisions in the hour a failure started or ended
   int infeasible_resolves = 0;  // re-solved with floors as top bids
   int failures = 0;
 };

@@ -2,6 +2,7 @@
 // its chips per chip type are spread back over the pools.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "simulate/internal/world.h"
@@ -15,6 +16,10 @@ namespace fungible::simulate_internal {
 // on several threads and still give the same result.
 struct Decision {
   Status status;
+  int h0 = 0;                                         // first hour it applies to
+  int hours = 0;                                      // hours it applies to (until the next re-solve)
+  bool event = false;                                 // a re-solve in the hour a failure started
+  int lp_hours = 0;                                   // the horizon it planned
   std::vector<std::vector<std::vector<int>>> totals;  // [a][w][t]
   int period = 1;
   std::vector<int> serve_quota;  // [p]; empty = none
@@ -24,9 +29,24 @@ struct Decision {
   int infeasible = 0;
 };
 
+// What a re-solve knows of the floors beyond capacity and demand, all of it
+// known at h0. A re-solve in the hour a failure starts or ends (an event
+// re-solve) plans until the next regular re-solve hour (`lp_hours`), all of
+// it one floor window, and makes up what the floor windows open at h0 are behind:
+// the hours of the window before h0 that the same block's decisions planned
+// short of the floor, and the work the failure took back to the checkpoint.
+// Empty = a regular re-solve.
+struct FloorCarry {
+  int lp_hours = 0;                                 // 0 = the regular horizon and floor windows
+  std::vector<double> class_effective_chip_hours;   // [w], added to its first floor window
+  std::vector<double> shared_effective_chip_hours;  // [g], likewise for floors classes share
+  std::string why;                                  // for the events log
+};
+
 // The decision of `policy` (fungible, static or no-repurpose) for hours
 // h0 .. h0 + K - 1: out's totals, period, quota, events, profile and counts.
-Status Replan(const World& wd, Policy policy, int h0, int K, Decision& out);
+// `carry` (may be null) for event re-solves.
+Status Replan(const World& wd, Policy policy, int h0, int K, const FloorCarry* carry, Decision& out);
 
 // Spreads the engine's chips per chip type over that type's pools, hour by
 // hour, changing as little as possible from the hour before: every class
