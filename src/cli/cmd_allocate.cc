@@ -394,7 +394,7 @@ int RunAllocate(const AllocateFlags& f) {
   opt.mip_time_limit_s = f.time_limit_s;
   if (!(f.mip_gap >= 0 && f.mip_gap < 1)) return ReportError(Status::Invalid("--mip-gap: must be in [0, 1)"));
   opt.mip_relative_gap = f.mip_gap;
-  StatusOr<ScenarioChoice> choice = DemandChoice(f.quantile, f.scenario);
+  StatusOr<DemandChoice> choice = DemandChoiceFromFlags(f.quantile, f.scenario);
   if (!choice.ok()) return ReportError(choice.status());
 
   progress.Show("reading " + f.spec + "...");

@@ -151,7 +151,7 @@ int RunExportKueue(const ExportFlags& f) {
     if (!period.ok()) return ReportError(period.status());
     o.hours = *window;
     o.period_hours = *period;
-    StatusOr<ScenarioChoice> choice = DemandChoice(f.quantile, f.scenario);
+    StatusOr<DemandChoice> choice = DemandChoiceFromFlags(f.quantile, f.scenario);
     if (!choice.ok()) return ReportError(choice.status());
     Progress progress("export kueue", f.quiet);
     progress.Show("solving the allocation (" + f.window + " in " + f.period + " periods)...");

@@ -99,7 +99,7 @@ struct WarmBases {
 // demand is the forecast's at `choice` (allocate's demand, docs/allocate.md
 // "Demand"); the log says which. `warm` (nullable): bases kept across solves.
 StatusOr<server::PlanAnswer> SolvePlan(const Fleet& fleet, UtcSeconds from, int hours, int period_hours,
-                                       const ScenarioChoice& choice, WarmBases* warm) {
+                                       const DemandChoice& choice, WarmBases* warm) {
   AllocateOptions o;
   o.from = from;
   o.hours = hours;
@@ -175,7 +175,7 @@ int RunServe(const ServeFlags& f) {
   if (!window_hours.ok()) return ReportError(window_hours.status());
   StatusOr<int> period_hours = DurationHours("--period", f.period);
   if (!period_hours.ok()) return ReportError(period_hours.status());
-  StatusOr<ScenarioChoice> choice = DemandChoice(f.quantile, f.scenario);
+  StatusOr<DemandChoice> choice = DemandChoiceFromFlags(f.quantile, f.scenario);
   if (!choice.ok()) return ReportError(choice.status());
   auto overhead = ParseDurationSeconds(f.restart_overhead);
   if (!overhead.ok()) return ReportError(overhead.status().WithContext("--restart-overhead"));

@@ -170,7 +170,7 @@ int RunSimulate(const SimulateFlags& f) {
   }
   o.hours = length.value_or(0);
   if (o.hours > 3660 * 24) return ReportError(Status::Invalid("--length: expected at most 3660d"));
-  auto scenario = ParseScenarioChoice(f.scenario);
+  auto scenario = ParseDemandChoice(f.scenario);
   if (!scenario.ok()) return ReportError(scenario.status());
   o.scenario = *scenario;
   o.token_mix_file = f.token_mix;

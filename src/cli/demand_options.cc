@@ -11,13 +11,13 @@ void AddDemandOptions(CLI::App* cmd, double& quantile, std::string& scenario) {
                   "scenario of the cone) or trace:FILE (measured traffic)");
 }
 
-StatusOr<ScenarioChoice> DemandChoice(double quantile, const std::string& scenario) {
+StatusOr<DemandChoice> DemandChoiceFromFlags(double quantile, const std::string& scenario) {
   if (quantile != 0 && !scenario.empty())
     return Status::Invalid("--quantile and --scenario: give one of them, not both");
   if (!scenario.empty()) {
     if (scenario.find_first_not_of("0123456789") == std::string::npos)
-      return ParseScenarioChoice("random:" + scenario);
-    return ParseScenarioChoice(scenario);
+      return ParseDemandChoice("random:" + scenario);
+    return ParseDemandChoice(scenario);
   }
   return QuantileChoice(quantile == 0 ? 0.5 : quantile);
 }

@@ -8,13 +8,13 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "simulate/scenario.h"
+#include "simulate/demand.h"
 #include "util/status.h"
 
 namespace fungible::cli {
 
 void AddDemandOptions(CLI::App* cmd, double& quantile, std::string& scenario);
 // quantile 0 and scenario "" = P50. Both given is a usage error.
-StatusOr<ScenarioChoice> DemandChoice(double quantile, const std::string& scenario);
+StatusOr<DemandChoice> DemandChoiceFromFlags(double quantile, const std::string& scenario);
 
 }  // namespace fungible::cli

@@ -1,6 +1,6 @@
 // What `fungible simulate` writes: the hourly series aggregated to days and
 // months, the ledger, the event log and the comparison of policies, as text
-// (the engine never touches files; the CLI writes them).
+// (stage code never touches files; the CLI writes them).
 //
 // A run directory:
 //   run.json              settings, and per policy: summary, return on compute

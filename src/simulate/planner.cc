@@ -74,7 +74,7 @@ StatusOr<AllocationInstance> InstanceAt(const World& wd, int h0, int hours, int 
   for (int m = 0; m < wd.num_models; ++m)
     for (int p = 0; p < wd.num_pools; ++p)
       inst->models[m].output_tokens_per_s_per_chip[p] = wd.base_tps[m][p];
-  ApplyScenarioPaths(
+  ApplyDemandPaths(
       wd.paths, h0, period, [&](int m, int k) { return wd.paths.PlanningForecast(m, h0, k, wd.serving_z); },
       *inst);
   if (carry != nullptr) ApplyFloorCarry(*carry, *inst);

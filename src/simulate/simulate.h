@@ -43,8 +43,8 @@
 
 #include "ledger/ledger.h"
 #include "model/fleet.h"
+#include "simulate/demand.h"
 #include "simulate/failures.h"
-#include "simulate/scenario.h"
 #include "util/status.h"
 
 namespace fungible {
@@ -55,11 +55,11 @@ const char* PolicyName(Policy p);  // "fungible", "static", "no-repurpose", "gre
 StatusOr<std::vector<Policy>> ParsePolicies(std::string_view text);
 
 struct SimulateOptions {
-  UtcSeconds start = 0;  // 0 = fleet.simulate.start, else the forecast's start month
-  int months = 12;       // run length in calendar months
-  int hours = 0;         // > 0: run length in hours instead (tests)
-  ScenarioChoice scenario;
-  std::string token_mix_file;  // trace scenarios: Azure request trace for tokens per request
+  UtcSeconds start = 0;        // 0 = fleet.simulate.start, else the forecast's start month
+  int months = 12;             // run length in calendar months
+  int hours = 0;               // > 0: run length in hours instead (tests)
+  DemandChoice scenario;       // the demand choice (flag --scenario; docs/glossary.md)
+  std::string token_mix_file;  // trace demand: Azure request trace for tokens per request
   std::vector<Policy> policies = {Policy::kFungible};
   // Seed of failures (and the stream of everything random that is not the
   // demand scenario). Default: the spec's forecast seed.
@@ -202,7 +202,7 @@ struct SimulationResult {
   double scenario_seconds = 0;
 };
 
-// Runs every policy in options.policies over the same scenario and failures.
+// Runs every policy in options.policies over the same demand and failures.
 // Errors: bad options (located or named), a spec whose demand does not
 // compile, a solver failure.
 StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& options);

@@ -30,7 +30,7 @@ Fleet EventsLab() { return Load("tests/cases/simulate/events-lab.yaml"); }
 SimulateOptions Days(int days, const char* scenario, const char* policy) {
   SimulateOptions o;
   o.hours = 24 * days;
-  o.scenario = *ParseScenarioChoice(scenario);
+  o.scenario = *ParseDemandChoice(scenario);
   o.policies = *ParsePolicies(policy);
   return o;
 }
@@ -175,7 +175,7 @@ TEST(Simulate, ContractsLandAlongTheirRampsAndEnd) {
 // throughput multiplier; efficiency improves continuously in between.
 TEST(Simulate, LaunchesBringDemandJumpsAndEfficiencyMultipliers) {
   const Fleet fleet = EventsLab();
-  auto p = BuildScenarioPaths(fleet, *ParseScenarioChoice("P50"), Utc("2027-01-01"), 24 * 59);
+  auto p = BuildDemandPaths(fleet, *ParseDemandChoice("P50"), Utc("2027-01-01"), 24 * 59);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   ASSERT_EQ(p->launches.size(), 1u);
   EXPECT_EQ(p->launches[0].date, Utc("2027-02-01"));
@@ -333,10 +333,10 @@ TEST(Simulate, RoundingToWholeGangsMeetsEverySharedFloorWindow) {
 TEST(Simulate, BadOptionsAreRefusedWithTheirNames) {
   EXPECT_THAT(ParsePolicies("fungibel").status().message(), HasSubstr("unknown policy \"fungibel\""));
   EXPECT_THAT(ParsePolicies("fungibel").status().message(), HasSubstr("no-repurpose"));
-  EXPECT_THAT(ParseScenarioChoice("random:x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("random:x")));
-  EXPECT_THAT(ParseScenarioChoice("P90"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("P90")));
-  EXPECT_EQ(ParseScenarioChoice("trace:a.csv")->trace_file, "a.csv");
-  EXPECT_EQ(ParseScenarioChoice("random:42")->seed, 42u);
+  EXPECT_THAT(ParseDemandChoice("random:x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("random:x")));
+  EXPECT_THAT(ParseDemandChoice("P90"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("P90")));
+  EXPECT_EQ(ParseDemandChoice("trace:a.csv")->trace_file, "a.csv");
+  EXPECT_EQ(ParseDemandChoice("random:42")->seed, 42u);
   EXPECT_THAT(
       ParseInjectedFailure("h100-east@2027-01-03"),
       StatusIs(StatusCode::kInvalidArgument, HasSubstr("--inject-failure: expected POOL@TIME+HOURS")));
@@ -385,7 +385,7 @@ TEST(SimulateTrace, ReplayReproducesTheTraceTokenTotalsAfterScaling) {
   const Fleet fleet = TraceLab();
   const std::string rates = DataDir() + "/servegen-alibaba-bailian/rate_10min_by_model.csv";
   const std::string mix = DataDir() + "/azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv";
-  auto p = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24 * 14, mix);
+  auto p = BuildDemandPaths(fleet, *ParseDemandChoice("trace:" + rates), Utc("2027-01-01"), 24 * 14, mix);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   ASSERT_EQ(p->trace.models.size(), 3u);
   for (size_t m = 0; m < 3; ++m) {
@@ -420,7 +420,7 @@ TEST(SimulateTrace, ReplayReproducesTheTraceTokenTotalsAfterScaling) {
   EXPECT_NEAR(p->trace.models[0].trace_requests, requests, 1e-6 * requests);
   // The trace tiles: hour 336 replays hour 0.
   auto longer =
-      BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24 * 15, mix);
+      BuildDemandPaths(fleet, *ParseDemandChoice("trace:" + rates), Utc("2027-01-01"), 24 * 15, mix);
   ASSERT_TRUE(longer.ok());
   EXPECT_DOUBLE_EQ(longer->realised_tokens[0][336], longer->realised_tokens[0][0]);
 }
@@ -434,10 +434,10 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
 TEST(SimulateTrace, UnsortedOrMalformedTimestampsAreRefusedWithTheirLine) {
   const Fleet fleet = TraceLab();
   const std::string unsorted = WriteTemp("fungible-unsorted.csv", "time_s,rate\n0,5\n600,6\n300,7\n");
-  auto a = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + unsorted), Utc("2027-01-01"), 24);
+  auto a = BuildDemandPaths(fleet, *ParseDemandChoice("trace:" + unsorted), Utc("2027-01-01"), 24);
   EXPECT_THAT(a, StatusIs(StatusCode::kInvalidArgument, HasSubstr(unsorted + ":4:")));
   const std::string malformed = WriteTemp("fungible-malformed.csv", "time_s,rate\n0,5\n6OO,6\n");
-  auto b = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + malformed), Utc("2027-01-01"), 24);
+  auto b = BuildDemandPaths(fleet, *ParseDemandChoice("trace:" + malformed), Utc("2027-01-01"), 24);
   EXPECT_THAT(b, StatusIs(StatusCode::kInvalidArgument, HasSubstr(malformed + ":3:")));
   EXPECT_THAT(b.status().ToString(), HasSubstr("6OO"));
   // The token mix's request timestamps too.
@@ -446,17 +446,16 @@ TEST(SimulateTrace, UnsortedOrMalformedTimestampsAreRefusedWithTheirLine) {
                                     "TIMESTAMP,ContextTokens,GeneratedTokens\n"
                                     "2023-11-16 18:17:03.9799600,4808,10\n"
                                     "2023-11-16 18:17:01.0319600,3180,8\n");
-  auto c = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24, mix);
+  auto c = BuildDemandPaths(fleet, *ParseDemandChoice("trace:" + rates), Utc("2027-01-01"), 24, mix);
   EXPECT_THAT(c, StatusIs(StatusCode::kInvalidArgument, HasSubstr(mix + ":3:")));
   EXPECT_THAT(c.status().ToString(), HasSubstr("must not decrease"));
   const std::string bad_time = WriteTemp("fungible-mix2.csv",
                                          "TIMESTAMP,ContextTokens,GeneratedTokens\n"
                                          "2023-11-16 25:17:03.97,4808,10\n");
-  auto d = BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:" + rates), Utc("2027-01-01"), 24, bad_time);
+  auto d = BuildDemandPaths(fleet, *ParseDemandChoice("trace:" + rates), Utc("2027-01-01"), 24, bad_time);
   EXPECT_THAT(d, StatusIs(StatusCode::kInvalidArgument, HasSubstr(bad_time + ":2:")));
   // A missing file.
-  auto e =
-      BuildScenarioPaths(fleet, *ParseScenarioChoice("trace:/nonexistent/rates.csv"), Utc("2027-01-01"), 24);
+  auto e = BuildDemandPaths(fleet, *ParseDemandChoice("trace:/nonexistent/rates.csv"), Utc("2027-01-01"), 24);
   EXPECT_THAT(e, StatusIs(StatusCode::kNotFound, HasSubstr("/nonexistent/rates.csv")));
 }
 

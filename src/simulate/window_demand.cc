@@ -6,8 +6,8 @@
 
 namespace fungible {
 
-void ApplyScenarioPaths(const ScenarioPaths& paths, int h0, int period_hours,
-                        const std::function<double(int m, int k)>& hour_demand, AllocationInstance& inst) {
+void ApplyDemandPaths(const DemandPaths& paths, int h0, int period_hours,
+                      const std::function<double(int m, int k)>& hour_demand, AllocationInstance& inst) {
   const int T = static_cast<int>(inst.periods.size());
   for (size_t m = 0; m < inst.models.size(); ++m) {
     auto& mi = inst.models[m];
@@ -24,17 +24,17 @@ void ApplyScenarioPaths(const ScenarioPaths& paths, int h0, int period_hours,
 }
 
 StatusOr<AllocationInstance> BuildForecastInstance(const Fleet& fleet, const AllocateOptions& options,
-                                                   const ScenarioChoice& choice, WindowDemand* demand) {
+                                                   const DemandChoice& choice, WindowDemand* demand) {
   auto inst = BuildInstance(fleet, options);
   if (!inst.ok()) return inst.status();
   if (options.from % kSecondsPerHour != 0)
     return Status::Invalid("--from: the forecast's demand is hourly; expected a whole hour, got " +
                            FormatUtc(options.from));
-  auto paths = BuildScenarioPaths(fleet, choice, options.from, options.hours);
+  auto paths = BuildDemandPaths(fleet, choice, options.from, options.hours);
   if (!paths.ok()) return paths.status();
   // The scenario's own hours: for a quantile path its expected hour, for a
   // drawn scenario its noisy one, for a trace the replay.
-  ApplyScenarioPaths(
+  ApplyDemandPaths(
       *paths, 0, options.period_hours,
       [&](int m, int k) { return paths->realised_tokens[static_cast<size_t>(m)][static_cast<size_t>(k)]; },
       *inst);
@@ -42,8 +42,8 @@ StatusOr<AllocationInstance> BuildForecastInstance(const Fleet& fleet, const All
     WindowDemand& d = *demand;
     d = WindowDemand();
     d.point = choice.text.empty() ? "P50" : choice.text;
-    d.seed = choice.kind == ScenarioChoice::Kind::kRandom ? choice.seed : fleet.forecast.seed;
-    if (choice.kind == ScenarioChoice::Kind::kP50)
+    d.seed = choice.kind == DemandChoice::Kind::kRandom ? choice.seed : fleet.forecast.seed;
+    if (choice.kind == DemandChoice::Kind::kP50)
       d.scenarios = std::clamp(fleet.forecast.scenarios, 1, kQuantilePathScenarios);
     const UtcSeconds end = options.from + static_cast<UtcSeconds>(options.hours) * kSecondsPerHour;
     for (size_t m = 0; m < fleet.models.size(); ++m) {
@@ -58,18 +58,18 @@ StatusOr<AllocationInstance> BuildForecastInstance(const Fleet& fleet, const All
     for (const auto& l : paths->launches)
       if (l.date < end) d.launches.push_back(l);
     switch (choice.kind) {
-      case ScenarioChoice::Kind::kP50:
+      case DemandChoice::Kind::kP50:
         d.description = "the forecast's " + d.point + " path (month by month over " +
                         std::to_string(d.scenarios) + " scenarios, seed " + std::to_string(d.seed) +
                         "): growth, launches, price changes with elasticity; prices and tokens per chip-hour "
                         "as at the window's start";
         break;
-      case ScenarioChoice::Kind::kRandom:
+      case DemandChoice::Kind::kRandom:
         d.description = "one scenario of the forecast, " + d.point +
                         " (its growth, shocks, launches and hourly noise); prices and tokens per chip-hour "
                         "as at the window's start";
         break;
-      case ScenarioChoice::Kind::kTrace:
+      case DemandChoice::Kind::kTrace:
         d.description = "a replayed trace, " + d.point +
                         ", scaled to the forecast's P50 growth; prices and tokens per chip-hour as at the "
                         "window's start";

@@ -3,7 +3,7 @@
 // changes with elasticity) at a stated point of the cone, exactly as
 // `simulate` sees the same hours. `allocate`, `serve`'s plan and `export
 // kueue` build their instances here; simulate's re-solves apply the same
-// paths through ApplyScenarioPaths (docs/allocate.md, "Demand").
+// paths through ApplyDemandPaths (docs/allocate.md, "Demand").
 #pragma once
 
 #include <functional>
@@ -12,7 +12,7 @@
 
 #include "allocate/allocate.h"
 #include "model/fleet.h"
-#include "simulate/scenario.h"
+#include "simulate/demand.h"
 #include "util/status.h"
 
 namespace fungible {
@@ -23,8 +23,8 @@ namespace fungible {
 // h0, its demand per period the sum of `hour_demand(m, k)` over the period's
 // hours (k = hours after h0), and each class's bid quantities scaled by its
 // demand multiple at h0.
-void ApplyScenarioPaths(const ScenarioPaths& paths, int h0, int period_hours,
-                        const std::function<double(int m, int k)>& hour_demand, AllocationInstance& inst);
+void ApplyDemandPaths(const DemandPaths& paths, int h0, int period_hours,
+                      const std::function<double(int m, int k)>& hour_demand, AllocationInstance& inst);
 
 // Which demand an instance holds, for outputs.
 struct WindowDemand {
@@ -44,9 +44,9 @@ struct WindowDemand {
 // BuildInstance for the window, with its demand (tokens per period, prices,
 // throughput, class bids) from the scenario `choice` realised over the
 // window's hours: what `simulate --scenario` with the same choice realises
-// for those hours. Errors as BuildInstance and BuildScenarioPaths.
+// for those hours. Errors as BuildInstance and BuildDemandPaths.
 StatusOr<AllocationInstance> BuildForecastInstance(const Fleet& fleet, const AllocateOptions& options,
-                                                   const ScenarioChoice& choice,
+                                                   const DemandChoice& choice,
                                                    WindowDemand* demand = nullptr);
 
 }  // namespace fungible

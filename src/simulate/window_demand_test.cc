@@ -37,7 +37,7 @@ AllocateOptions Week(const char* from) {
 void ExpectAllocateDemandIsSimulates(const Fleet& fleet, const char* from, const char* scenario) {
   SCOPED_TRACE(std::string(fleet.name) + " " + from + " " + scenario);
   const AllocateOptions ao = Week(from);
-  const ScenarioChoice choice = *ParseScenarioChoice(scenario);
+  const DemandChoice choice = *ParseDemandChoice(scenario);
   WindowDemand wd;
   auto inst = BuildForecastInstance(fleet, ao, choice, &wd);
   ASSERT_TRUE(inst.ok()) << inst.status().ToString();
@@ -90,7 +90,7 @@ TEST(WindowDemand, LaunchesAndEfficiencyGainsActAsArithmeticSays) {
     SCOPED_TRACE(from);
     const AllocateOptions ao = Week(from);
     WindowDemand wd;
-    auto inst = BuildForecastInstance(fleet, ao, *ParseScenarioChoice("P50"), &wd);
+    auto inst = BuildForecastInstance(fleet, ao, *ParseDemandChoice("P50"), &wd);
     ASSERT_TRUE(inst.ok()) << inst.status().ToString();
     // The forecast spreads a month's tokens (level x hours) over its hours by
     // the shape, normalised over the month.
@@ -126,11 +126,11 @@ TEST(WindowDemand, PriceChangeAndElasticityReachTheWindow) {
   Fleet fleet = Load("tests/cases/simulate/events-lab.yaml");
   fleet.demand.front().growth.launches.clear();
   const AllocateOptions ao = Week("2027-03-08T00:00Z");
-  auto before = BuildForecastInstance(fleet, ao, *ParseScenarioChoice("P50"));
+  auto before = BuildForecastInstance(fleet, ao, *ParseDemandChoice("P50"));
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   fleet.demand.front().growth.price_elasticity = -1.5;
   fleet.demand.front().growth.price_changes.push_back({Utc("2027-02-01T00:00Z"), -0.5});
-  auto after = BuildForecastInstance(fleet, ao, *ParseScenarioChoice("P50"));
+  auto after = BuildForecastInstance(fleet, ao, *ParseDemandChoice("P50"));
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_NEAR(after->models[0].usd_per_output_token, 0.5 * before->models[0].usd_per_output_token, 1e-15);
   double a = 0, b = 0;
@@ -164,7 +164,7 @@ TEST(WindowDemand, QuantilePathsAreOrderedAndNamed) {
   EXPECT_THAT(bad.status().ToString(), ::testing::HasSubstr("--quantile: expected a quantile in (0, 1)"));
   // P50 by quantile and by name is one path.
   auto a = BuildForecastInstance(fleet, ao, *QuantileChoice(0.5));
-  auto b = BuildForecastInstance(fleet, ao, *ParseScenarioChoice("P50"));
+  auto b = BuildForecastInstance(fleet, ao, *ParseDemandChoice("P50"));
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->models[0].demand_output_tokens, b->models[0].demand_output_tokens);
 }

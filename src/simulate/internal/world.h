@@ -1,5 +1,5 @@
 // The simulated world every policy shares (simulate/ only): the run's
-// settings, the scenario, capacity and failures hour by hour, the engine's
+// settings, the demand, capacity and failures hour by hour, the engine's
 // view of pools and workloads, the shared events and the ledger layout.
 #pragma once
 
@@ -16,7 +16,7 @@
 
 namespace fungible::simulate_internal {
 
-// Everything the policies share: the scenario, capacity and failures hour by
+// Everything the policies share: the demand, capacity and failures hour by
 // hour, throughput per pool, efficiencies.
 struct World {
   const Fleet* fleet = nullptr;
@@ -28,7 +28,7 @@ struct World {
   int threads = 1;
   std::function<void(Policy, int, int)> on_resolve;  // progress (SimulateOptions::on_resolve)
   double serving_z = 0;                              // standard-normal score of settings.serving_quantile
-  ScenarioPaths paths;                               // hours + horizon
+  DemandPaths paths;                                 // hours + horizon
   std::vector<FailureEvent> failures;
   std::vector<std::vector<double>> paid;      // [p][h], h < hours + horizon
   std::vector<std::vector<int>> base_cap;     // [p][h]: floor(PoolCapacityAt)
@@ -75,9 +75,9 @@ struct World {
 // The run's settings, start and length from the spec and the options,
 // checked: the first part of Simulate().
 Status SetUpWorld(const Fleet& fleet, const SimulateOptions& o, World& wd);
-// The rest of the world after SetUpWorld: scenario paths, failures, capacity
+// The rest of the world after SetUpWorld: demand paths, failures, capacity
 // hour by hour, the engine's view, shared events and the ledger options; the
-// scenario and failures also go to `res`.
+// demand and failures also go to `res`.
 Status BuildWorld(const Fleet& fleet, const SimulateOptions& o, World& wd, SimulationResult& res);
 
 }  // namespace fungible::simulate_internal

@@ -32,7 +32,7 @@
 
 namespace fungible {
 
-struct ScenarioChoice {
+struct DemandChoice {
   // kP50: a quantile path of the cone (the median by default; `quantile`
   // picks another point, month by month, e.g. 0.9 for P90).
   enum class Kind { kP50, kRandom, kTrace };
@@ -47,9 +47,9 @@ struct ScenarioChoice {
 inline constexpr int kQuantilePathScenarios = 2001;
 
 // Parses "P50", "random:SEED" or "trace:FILE". Errors name what was expected.
-StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text);
+StatusOr<DemandChoice> ParseDemandChoice(std::string_view text);
 // The cone's quantile path at q in (0, 1): "P90" for 0.9. Errors name --quantile.
-StatusOr<ScenarioChoice> QuantileChoice(double q);
+StatusOr<DemandChoice> QuantileChoice(double q);
 
 // How a trace was replayed, per model.
 struct TraceReplay {
@@ -90,8 +90,8 @@ struct HourlyRecalibration {
   std::string source;
 };
 
-struct ScenarioPaths {
-  ScenarioChoice choice;
+struct DemandPaths {
+  DemandChoice choice;
   UtcSeconds start = 0;                // hour 0
   int hours = 0;                       // hours covered (run + look-ahead)
   std::vector<std::string> model_ids;  // fleet.models order
@@ -130,7 +130,7 @@ struct ScenarioPaths {
 // request trace) is used with trace scenarios. Errors: the spec's demand does
 // not compile (located diagnostics), the trace file is missing, malformed or
 // unsorted (file:line:column), or matches no model.
-StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioChoice& choice, UtcSeconds start,
-                                           int hours, const std::string& token_mix_file = "");
+StatusOr<DemandPaths> BuildDemandPaths(const Fleet& fleet, const DemandChoice& choice, UtcSeconds start,
+                                       int hours, const std::string& token_mix_file = "");
 
 }  // namespace fungible

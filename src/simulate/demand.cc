@@ -1,4 +1,4 @@
-#include "simulate/scenario.h"
+#include "simulate/demand.h"
 
 #include <algorithm>
 #include <cmath>
@@ -152,11 +152,11 @@ ScenarioSet QuantileSet(const DemandModel& dm, const ScenarioSet& set, double q)
 
 }  // namespace
 
-StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text) {
-  ScenarioChoice c;
+StatusOr<DemandChoice> ParseDemandChoice(std::string_view text) {
+  DemandChoice c;
   c.text = std::string(text);
   if (text == "P50" || text == "p50") {
-    c.kind = ScenarioChoice::Kind::kP50;
+    c.kind = DemandChoice::Kind::kP50;
     c.text = "P50";
     return c;
   }
@@ -166,12 +166,12 @@ StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text) {
     if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos)
       return Status::Invalid("--scenario: expected random:SEED with SEED a non-negative integer, got \"" +
                              std::string(text) + "\"");
-    c.kind = ScenarioChoice::Kind::kRandom;
+    c.kind = DemandChoice::Kind::kRandom;
     c.seed = std::stoull(digits);
     return c;
   }
   if (text.substr(0, trace.size()) == trace && text.size() > trace.size()) {
-    c.kind = ScenarioChoice::Kind::kTrace;
+    c.kind = DemandChoice::Kind::kTrace;
     c.trace_file = std::string(text.substr(trace.size()));
     return c;
   }
@@ -179,11 +179,11 @@ StatusOr<ScenarioChoice> ParseScenarioChoice(std::string_view text) {
                          "\"");
 }
 
-StatusOr<ScenarioChoice> QuantileChoice(double q) {
+StatusOr<DemandChoice> QuantileChoice(double q) {
   if (!(q > 0 && q < 1))
     return Status::Invalid("--quantile: expected a quantile in (0, 1), e.g. 0.9, got " + Fmt("%g", q));
-  ScenarioChoice c;
-  c.kind = ScenarioChoice::Kind::kP50;
+  DemandChoice c;
+  c.kind = DemandChoice::Kind::kP50;
   c.quantile = q;
   char name[32];
   std::snprintf(name, sizeof name, "P%g", q * 100);
@@ -191,7 +191,7 @@ StatusOr<ScenarioChoice> QuantileChoice(double q) {
   return c;
 }
 
-double ScenarioPaths::Forecast(int m, int h, int k) const {
+double DemandPaths::Forecast(int m, int h, int k) const {
   const auto& exp = expected_tokens[static_cast<size_t>(m)];
   const double base = exp[static_cast<size_t>(h + k)];
   if (h <= 0 || base <= 0) return base;
@@ -202,7 +202,7 @@ double ScenarioPaths::Forecast(int m, int h, int k) const {
   return base * std::exp(std::pow(phi, k + 1) * std::log(seen / was));
 }
 
-double ScenarioPaths::PlanningForecast(int m, int h, int k, double z) const {
+double DemandPaths::PlanningForecast(int m, int h, int k, double z) const {
   const double f = Forecast(m, h, k);
   const double sd = noise_log_sd[static_cast<size_t>(m)];
   if (f <= 0 || sd <= 0 || z == 0) return f;
@@ -211,10 +211,10 @@ double ScenarioPaths::PlanningForecast(int m, int h, int k, double z) const {
   return f * std::exp(z * error_sd);
 }
 
-StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioChoice& choice, UtcSeconds start,
-                                           int hours, const std::string& token_mix_file) {
+StatusOr<DemandPaths> BuildDemandPaths(const Fleet& fleet, const DemandChoice& choice, UtcSeconds start,
+                                       int hours, const std::string& token_mix_file) {
   if (hours <= 0) return Status::Invalid("simulation needs at least one hour");
-  ScenarioPaths out;
+  DemandPaths out;
   out.choice = choice;
   out.start = start;
   out.hours = hours;
@@ -231,7 +231,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
 
   // Token mix of a replayed trace.
   std::optional<TokenMix> mix;
-  if (choice.kind == ScenarioChoice::Kind::kTrace && !token_mix_file.empty()) {
+  if (choice.kind == DemandChoice::Kind::kTrace && !token_mix_file.empty()) {
     FUNGIBLE_RETURN_IF_ERROR(CheckRequestTraceTimestamps(token_mix_file));
     auto tm = ReadTokenMix(token_mix_file);
     if (!tm.ok()) return tm.status();
@@ -268,7 +268,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
   const DemandModel& dm = *built;
 
   ScenarioSet set;
-  if (choice.kind == ScenarioChoice::Kind::kRandom) {
+  if (choice.kind == DemandChoice::Kind::kRandom) {
     fo.scenarios = 1;
     fo.seed = choice.seed;
     set = GenerateScenarios(dm, fo);
@@ -297,7 +297,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
 
   // Trace replay.
   std::vector<RateTrace> traces;
-  if (choice.kind == ScenarioChoice::Kind::kTrace) {
+  if (choice.kind == DemandChoice::Kind::kTrace) {
     auto read = ReadRateTraces(choice.trace_file);
     if (!read.ok()) return read.status();
     traces = std::move(*read);
@@ -323,14 +323,14 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     const ServedModel& model = fleet.models[m];
     const ServingDemand* d = fleet.FindDemand(model.id);
     out.noise_autocorrelation[m] = tier.hourly_noise_autocorrelation;
-    if (choice.kind == ScenarioChoice::Kind::kRandom) out.noise_log_sd[m] = tier.hourly_noise_log_sd;
-    if (choice.kind == ScenarioChoice::Kind::kRandom && tier.hourly_noise_log_sd > 0 &&
+    if (choice.kind == DemandChoice::Kind::kRandom) out.noise_log_sd[m] = tier.hourly_noise_log_sd;
+    if (choice.kind == DemandChoice::Kind::kRandom && tier.hourly_noise_log_sd > 0 &&
         tier.hourly_band_factors != std::array<double, 3>{1, 1, 1})
       out.hourly_recalibration.push_back(
           {model.id, tier.hourly_band_factors, tier.hourly_band_factors_source});
     ExpandHourly(quiet, set, s, 0, 1, N, smooth);
     // P50 is the median path itself; a random scenario adds its hourly noise.
-    if (choice.kind == ScenarioChoice::Kind::kRandom)
+    if (choice.kind == DemandChoice::Kind::kRandom)
       ExpandHourly(dm, set, s, 0, 1, N, noisy);
     else
       noisy = smooth;
@@ -367,7 +367,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
       out.throughput_multiplier[m][h] =
           ThroughputMultiplierAt(fleet, model, start + static_cast<UtcSeconds>(h) * kSecondsPerHour);
 
-    if (choice.kind != ScenarioChoice::Kind::kTrace) continue;
+    if (choice.kind != DemandChoice::Kind::kTrace) continue;
     const RateTrace* tr = MatchTrace(traces, model);
     if (tr == nullptr) continue;  // this model keeps its P50 path
     auto th = HourlyRequests(*tr);
@@ -412,7 +412,7 @@ StatusOr<ScenarioPaths> BuildScenarioPaths(const Fleet& fleet, const ScenarioCho
     }
     out.trace.models.push_back(rm);
   }
-  if (choice.kind == ScenarioChoice::Kind::kTrace && out.trace.models.empty()) {
+  if (choice.kind == DemandChoice::Kind::kTrace && out.trace.models.empty()) {
     std::string names, ids;
     for (const auto& t : traces) names += (names.empty() ? "" : ", ") + t.name;
     for (const auto& d : fleet.demand) ids += (ids.empty() ? "" : ", ") + d.model;
