@@ -326,7 +326,7 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("--cuts", flags->cuts,
-                  "Benders cuts: auto (multi up to 1,000 scenarios, 1,000 groups above), multi (one per "
+                  "Benders cuts: auto (multi up to 2,000 scenarios, 1,000 groups above), multi (one per "
                   "scenario) or grouped:K (K groups of scenarios, one cut each)")
       ->capture_default_str();
   cmd->add_option("--scenarios", flags->scenarios, "Representative scenarios (overrides plan.scenarios)");

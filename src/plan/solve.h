@@ -56,8 +56,8 @@ struct SolveOptions {
   const PlanComm* comm = nullptr;  // nullptr = this process alone
   // kAuto picks the extensive form up to this many LP columns.
   int extensive_max_columns = 20000;
-  // Benders cut groups K: 0 = auto (K = min(S, 1000): multi-cut up to 1,000
-  // scenarios, 1,000 groups above), otherwise min(K, S) groups (1 = single-cut).
+  // Benders cut groups K: 0 = auto (multi-cut, K = S, up to 2,000 scenarios;
+  // 1,000 groups above), otherwise min(K, S) groups (1 = single-cut).
   int cut_groups = 0;
   // Called on rank 0 after each Benders iteration with the best plan's value
   // and the master's lower bound (millions of USD, minimised): progress for
