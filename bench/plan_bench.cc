@@ -7,9 +7,15 @@
 //
 //   plan_bench [--scenarios 200] [--threads 1,2] [--methods extensive,decomposition]
 //              [--sweep 100,200,400,800] [--write-spec FILE] [--seed 1] [--gap 1e-6]
+//              [--cuts auto,multi,200]
 //
-// Prints one line per run: method, scenarios, threads, seconds, iterations,
+// --cuts: Benders cut groups to run side by side (auto = the default, multi =
+// one per scenario, K = K groups of scenarios, 1 = single-cut).
+// Prints one line per run: method, scenarios, threads, cut groups, wall and CPU
+// seconds (this process, all threads), seconds per scenario, iterations,
 // objective, first stage (chips per offer, rounded).
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -141,6 +147,13 @@ std::string GenerateSpec(std::uint64_t seed, int scenarios) {
   return y.str();
 }
 
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -155,6 +168,7 @@ int main(int argc, char** argv) {
   std::string spec_path;
   std::uint64_t seed = 1;
   double gap = 1e-6;
+  std::vector<std::string> cuts = {"auto"};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--scenarios")
@@ -171,7 +185,12 @@ int main(int argc, char** argv) {
       seed = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--gap")
       gap = std::atof(argv[i + 1]);
-    else {
+    else if (a == "--cuts") {
+      cuts.clear();
+      std::stringstream in(argv[i + 1]);
+      std::string item;
+      while (std::getline(in, item, ',')) cuts.push_back(item);
+    } else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
     }
@@ -199,28 +218,36 @@ int main(int argc, char** argv) {
       if (methods.find(m) == std::string::npos) continue;
       for (int th : threads) {
         if (m == "extensive" && th != threads.front()) continue;  // one solver thread either way
-        fungible::SolveOptions o;
-        o.method = m == "extensive" ? fungible::PlanMethod::kExtensive : fungible::PlanMethod::kDecomposition;
-        o.threads = th;
-        o.relative_gap = gap;
-        o.mip_time_limit_s = 3600;
-        const double t1 = Now();
-        auto sol = fungible::SolveProgram(*pr, {}, o);
-        const double secs = Now() - t1;
-        if (!sol.ok()) {
-          std::printf("%-13s S=%d threads=%d failed: %s\n", m.c_str(), n, th,
-                      sol.status().ToString().c_str());
-          continue;
+        for (const std::string& cut : cuts) {
+          if (m == "extensive" && cut != cuts.front()) continue;
+          fungible::SolveOptions o;
+          o.method =
+              m == "extensive" ? fungible::PlanMethod::kExtensive : fungible::PlanMethod::kDecomposition;
+          o.threads = th;
+          o.relative_gap = gap;
+          o.mip_time_limit_s = 3600;
+          o.cut_groups = cut == "auto" ? 0 : cut == "multi" ? n : std::atoi(cut.c_str());
+          const double t1 = Now(), c1 = CpuSeconds();
+          auto sol = fungible::SolveProgram(*pr, {}, o);
+          const double secs = Now() - t1, cpu = CpuSeconds() - c1;
+          if (!sol.ok()) {
+            std::printf("%-13s S=%d threads=%d cuts=%s failed: %s\n", m.c_str(), n, th, cut.c_str(),
+                        sol.status().ToString().c_str());
+            continue;
+          }
+          std::printf(
+              "%-13s S=%-5d threads=%d cuts=%-5s groups=%-5d %8.2f s wall  %8.2f s cpu  %.4f cpu s/scenario  "
+              "(subproblems %.2f, master %.2f)  iterations %3d  rows %d cols %d  objective %.6e  first stage",
+              m.c_str(), n, th, cut.c_str(), sol->cut_groups, secs, cpu, cpu / n, sol->subproblem_seconds,
+              sol->master_seconds, sol->iterations, sol->lp_rows, sol->lp_columns,
+              fungible::ObjectiveUsd(*pr, *sol));
+          for (double q : sol->chips) std::printf(" %.0f", q);
+          std::printf("  (load %.2f)\n", [] {
+            double l[1] = {0};
+            return getloadavg(l, 1) == 1 ? l[0] : -1.0;
+          }());
+          std::fflush(stdout);
         }
-        std::printf(
-            "%-13s S=%-4d threads=%d  %8.2f s (subproblems %.2f, master %.2f)  iterations %3d  rows %d cols "
-            "%d  "
-            "objective %.6e  first stage",
-            m.c_str(), n, th, secs, sol->subproblem_seconds, sol->master_seconds, sol->iterations,
-            sol->lp_rows, sol->lp_columns, fungible::ObjectiveUsd(*pr, *sol));
-        for (double q : sol->chips) std::printf(" %.0f", q);
-        std::printf("\n");
-        std::fflush(stdout);
       }
     }
   }

@@ -3,7 +3,8 @@
 # `mpirun -n N fungible-mpi plan SPEC` must give the same plan as one
 # process (`fungible plan SPEC`), for N = 1, 2 and 4: the same offers signed
 # for the same quantities, every figure of the report within 1e-9; and so
-# must `fungible-mpi evaluate`. Exit 77 (skipped) when mpirun is absent.
+# must `fungible-mpi evaluate`, and `plan --cuts grouped:5` (Benders cuts in
+# groups of scenarios) for N = 1 and 2. Exit 77 (skipped) when mpirun is absent.
 set -uo pipefail
 mpi_bin=$1
 single_bin=$2
@@ -38,6 +39,13 @@ for n in 1 2 4; do
   mpirun --allow-run-as-root --oversubscribe -n "$n" "$mpi_bin" evaluate "$spec" --offer b200-more --threads 1 \
     --scenarios 12 --json "$tmp/eval$n.json" >/dev/null 2>"$tmp/everr$n" ||
     { echo "mpirun -n $n evaluate failed"; cat "$tmp/everr$n"; exit 1; }
+done
+"$single_bin" plan "$spec" "${flags[@]}" --cuts grouped:5 --json "$tmp/grouped-single.json" >/dev/null ||
+  { echo "single process --cuts grouped:5 failed"; exit 1; }
+for n in 1 2; do
+  mpirun --allow-run-as-root --oversubscribe -n "$n" "$mpi_bin" plan "$spec" "${flags[@]}" --cuts grouped:5 \
+    --json "$tmp/grouped$n.json" >/dev/null 2>"$tmp/gerr$n" ||
+    { echo "mpirun -n $n plan --cuts grouped:5 failed"; cat "$tmp/gerr$n"; exit 1; }
 done
 python3 - "$tmp" <<'PY'
 import json, sys
@@ -81,5 +89,19 @@ for n in (1, 2, 4):
     ok = ok and not bad
     print(f"{n} ranks: signs {[round(o['chips'], 3) for o in got['offers']]}, objective {got['objective_usd']:.6f}, "
           f"{got['solver']['iterations']} Benders iterations" + ("" if bad else ", same as one process"))
+gbase = plan(f"{tmp}/grouped-single.json")
+for n in (1, 2):
+    got = plan(f"{tmp}/grouped{n}.json")
+    bad = diff(got, gbase)
+    for d in bad[:20]:
+        print(f"--cuts grouped:5, {n} ranks: {d}")
+    ok = ok and not bad
+    print(f"--cuts grouped:5, {n} ranks: objective {got['objective_usd']:.6f}, {got['solver']['iterations']} Benders "
+          f"iterations" + ("" if bad else ", same as one process"))
+# Grouped cuts reach multi-cut's optimum within the gap (1e-6 by default).
+rel = abs(gbase["objective_usd"] - base["objective_usd"]) / max(1.0, abs(base["objective_usd"]))
+print(f"--cuts grouped:5 against multi-cut: objective {gbase['objective_usd']:.6f} vs {base['objective_usd']:.6f}, "
+      f"relative difference {rel:.2g}")
+ok = ok and rel <= 1e-5
 sys.exit(0 if ok else 1)
 PY

@@ -1,5 +1,5 @@
 // `fungible plan SPEC [--json FILE|-] [--csv DIR] [--quiet] [--method auto|extensive|decomposition]
-// [--threads N] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
+// [--threads N] [--cuts auto|multi|grouped:K] [--scenarios K] [--gap G] [--no-vss] [--no-evpi]
 // [--no-mismatch] [--no-decision-values] [--terminal-value last-month|none]`: which offers to sign, and what
 // that plan does across the cone of demand (two-stage stochastic program over the reduced scenarios). Under
 // mpirun, the fungible-mpi binary spreads the scenario subproblems over the ranks; rank 0 prints. Exit codes:
@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,6 +30,7 @@ struct PlanFlags {
   std::string csv_dir;
   bool quiet = false;
   std::string method = "auto";
+  std::string cuts = "auto";
   int threads = 0;
   int scenarios = 0;
   double gap = 1e-6;
@@ -226,6 +228,21 @@ std::string Summary(const Fleet& fleet, const PlanReport& r) {
   return out;
 }
 
+// --cuts: auto (0), multi (one group per scenario: K at least S) or grouped:K (K >= 1).
+StatusOr<int> ParseCuts(const std::string& text) {
+  if (text == "auto") return 0;
+  if (text == "multi") return std::numeric_limits<int>::max();
+  const std::string prefix = "grouped:";
+  if (text.rfind(prefix, 0) == 0) {
+    const std::string k = text.substr(prefix.size());
+    if (!k.empty() && k.size() <= 9 && k.find_first_not_of("0123456789") == std::string::npos &&
+        std::stoi(k) >= 1)
+      return std::stoi(k);
+  }
+  return Status::Invalid("--cuts: expected auto, multi or grouped:K with K a whole number >= 1, got \"" +
+                         text + "\"");
+}
+
 int RunPlanCommand(const PlanFlags& f) {
   std::unique_ptr<PlanComm> comm = MakeComm();
   const bool speak = comm->rank() == 0 && !QuietRank();
@@ -240,6 +257,9 @@ int RunPlanCommand(const PlanFlags& f) {
   auto method = ParseMethod(f.method);
   if (!method.ok()) return speak ? ReportError(method.status()) : ExitCodeFor(method.status());
   o.solve.method = *method;
+  auto cuts = ParseCuts(f.cuts);
+  if (!cuts.ok()) return speak ? ReportError(cuts.status()) : ExitCodeFor(cuts.status());
+  o.solve.cut_groups = *cuts;
   o.solve.threads = f.threads;
   o.solve.relative_gap = f.gap;
   o.solve.comm = comm.get();
@@ -304,6 +324,10 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--method", flags->method, "auto, extensive (one LP/MIP) or decomposition (Benders)")
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Threads for scenario subproblems (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--cuts", flags->cuts,
+                  "Benders cuts: auto (multi up to 2,000 scenarios, 1,000 groups above), multi (one per "
+                  "scenario) or grouped:K (K groups of scenarios, one cut each)")
       ->capture_default_str();
   cmd->add_option("--scenarios", flags->scenarios, "Representative scenarios (overrides plan.scenarios)");
   cmd->add_option("--gap", flags->gap, "Relative optimality gap at which the solver stops")

@@ -17,7 +17,11 @@ std::string MethodText(const ProgramSolution& s) {
     out = std::string("the extensive form (") + (s.mip ? "Cbc" : "Clp") + "): " + Grouped(s.lp_rows) +
           " rows, " + Grouped(s.lp_columns) + " columns";
   } else {
-    out = "Benders decomposition (multi-cut" + std::string(s.mip ? ", integer master" : "") +
+    const bool grouped = s.cut_groups > 0 && s.cut_groups < static_cast<int>(s.outcomes.size());
+    const std::string cuts = !grouped            ? std::string("multi-cut")
+                             : s.cut_groups == 1 ? std::string("single-cut")
+                                                 : Grouped(s.cut_groups) + " cut groups";
+    out = "Benders decomposition (" + cuts + std::string(s.mip ? ", integer master" : "") +
           "): " + std::to_string(s.iterations) + " iterations, subproblems of " + Grouped(s.lp_rows) +
           " rows, " + Grouped(s.lp_columns) + " columns";
   }
@@ -65,6 +69,7 @@ nlohmann::json PlanJson(const Fleet& fleet, const PlanReport& r) {
   j["cvar_alpha"] = r.cvar_alpha;
   j["solver"] = {{"method", PlanMethodName(r.solution.method)},
                  {"iterations", r.solution.iterations},
+                 {"cut_groups", r.solution.cut_groups},
                  {"mip", r.solution.mip},
                  {"converged", r.solution.converged},
                  {"rows", r.solution.lp_rows},

@@ -111,6 +111,45 @@ TEST(PlanProperty, DecompositionEqualsTheExtensiveForm) {
   }
 }
 
+// Cuts aggregated over groups of scenarios (one theta per group) reach the
+// same optimum as multi-cut and the extensive form within the gap, for every
+// K from single-cut to one group per scenario.
+TEST(PlanProperty, GroupedCutsEqualMultiCutAndTheExtensiveForm) {
+  for (const std::string& plan :
+       {std::string(""), std::string("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n")}) {
+    SCOPED_TRACE(plan);
+    const Case c = MakeCase(plan);
+    const int S = static_cast<int>(c.problem.scenarios.size());
+    ASSERT_GE(S, 4);
+    const ProgramSolution ef = plan_test::SolveOrDie(c.problem, PlanMethod::kExtensive);
+    const ProgramSolution multi = plan_test::SolveOrDie(c.problem, PlanMethod::kDecomposition);
+    EXPECT_EQ(multi.cut_groups, S);  // auto is multi-cut at this size
+    for (int K : {1, 2, 3, S, 1000}) {
+      SCOPED_TRACE(K);
+      SolveOptions o;
+      o.method = PlanMethod::kDecomposition;
+      o.threads = 1;
+      o.relative_gap = 1e-7;
+      o.cut_groups = K;
+      auto g = SolveProgram(c.problem, {}, o);
+      ASSERT_TRUE(g.ok()) << g.status().ToString();
+      EXPECT_EQ(g->cut_groups, std::min(K, S));
+      EXPECT_TRUE(g->converged);
+      EXPECT_LE(g->lower_bound_musd, g->objective_musd + 1e-9);
+      EXPECT_LT(Relative(ObjectiveUsd(c.problem, *g), ObjectiveUsd(c.problem, multi)), 1e-5);
+      EXPECT_LT(Relative(ObjectiveUsd(c.problem, *g), ObjectiveUsd(c.problem, ef)), 1e-5);
+      for (size_t off = 0; off < ef.chips.size(); ++off)
+        if (c.problem.offers[off].all_or_nothing) {
+          EXPECT_EQ(ef.chips[off] > 0, g->chips[off] > 0) << c.problem.offers[off].id;
+        }
+      if (K >= S) {  // one scenario per group: multi-cut itself, iteration for iteration
+        EXPECT_EQ(g->iterations, multi.iterations);
+        for (size_t off = 0; off < multi.chips.size(); ++off) EXPECT_EQ(g->chips[off], multi.chips[off]);
+      }
+    }
+  }
+}
+
 TEST(PlanProperty, BendersCutShortSaysSo) {
   const Case c = MakeCase();
   SolveOptions o;
@@ -169,38 +208,52 @@ class ThreadComm : public PlanComm {
   int rank_;
 };
 
+// Solves `c` on `ranks` threads acting as MPI ranks; every rank's solution.
+std::vector<ProgramSolution> SolveOnRanks(const PlanProblem& problem, int ranks, int cut_groups) {
+  ThreadComm::Shared shared(ranks);
+  std::vector<ProgramSolution> got(ranks);
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(ranks));
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      ThreadComm comm(shared, r);
+      SolveOptions o;
+      o.method = PlanMethod::kDecomposition;
+      o.threads = 1;
+      o.relative_gap = 1e-7;
+      o.cut_groups = cut_groups;
+      o.comm = &comm;
+      auto s = SolveProgram(problem, {}, o);
+      if (s.ok()) got[r] = *s;
+    });
+  for (auto& t : threads) t.join();
+  return got;
+}
+
+// The same plan from any number of ranks, with multi-cut (auto at this size)
+// and with the scenarios' cuts in groups.
 TEST(PlanProperty, RanksGiveTheSamePlanAsOneProcess) {
   const Case c = MakeCase("  risk_aversion: 0.3\n");
-  const ProgramSolution one = plan_test::SolveOrDie(c.problem, PlanMethod::kDecomposition, {}, 1);
-  for (int ranks : {2, 4}) {
-    ThreadComm::Shared shared(ranks);
-    std::vector<ProgramSolution> got(ranks);
-    std::vector<std::thread> threads;
-    threads.reserve(static_cast<size_t>(ranks));
-    for (int r = 0; r < ranks; ++r)
-      threads.emplace_back([&, r] {
-        ThreadComm comm(shared, r);
-        SolveOptions o;
-        o.method = PlanMethod::kDecomposition;
-        o.threads = 1;
-        o.relative_gap = 1e-7;
-        o.comm = &comm;
-        auto s = SolveProgram(c.problem, {}, o);
-        if (s.ok()) got[r] = *s;
-      });
-    for (auto& t : threads) t.join();
-    // The same plan; figures to the last bits of floating point (where
-    // arrays sit in memory can move Clp's roundoff).
-    for (int r = 0; r < ranks; ++r) {
-      ASSERT_EQ(got[r].chips.size(), one.chips.size());
-      for (size_t o = 0; o < one.chips.size(); ++o)
-        EXPECT_LT(Relative(got[r].chips[o], one.chips[o]), 1e-9)
-            << ranks << " ranks, rank " << r << ", offer " << o;
-      EXPECT_EQ(got[r].iterations, one.iterations);
-      EXPECT_LT(Relative(got[r].objective_musd, one.objective_musd), 1e-9);
-      ASSERT_EQ(got[r].outcomes.size(), one.outcomes.size());
-      for (size_t s = 0; s < one.outcomes.size(); ++s)
-        EXPECT_LT(Relative(got[r].outcomes[s].value_usd, one.outcomes[s].value_usd), 1e-9);
+  for (int cut_groups : {0, 2}) {
+    SCOPED_TRACE(cut_groups);
+    const ProgramSolution one = SolveOnRanks(c.problem, 1, cut_groups)[0];
+    EXPECT_EQ(one.cut_groups, cut_groups == 0 ? static_cast<int>(c.problem.scenarios.size()) : cut_groups);
+    for (int ranks : {2, 4}) {
+      const std::vector<ProgramSolution> got = SolveOnRanks(c.problem, ranks, cut_groups);
+      // The same plan; figures to the last bits of floating point (where
+      // arrays sit in memory can move Clp's roundoff).
+      for (int r = 0; r < ranks; ++r) {
+        ASSERT_EQ(got[r].chips.size(), one.chips.size());
+        for (size_t o = 0; o < one.chips.size(); ++o)
+          EXPECT_LT(Relative(got[r].chips[o], one.chips[o]), 1e-9)
+              << ranks << " ranks, rank " << r << ", offer " << o;
+        EXPECT_EQ(got[r].iterations, one.iterations);
+        EXPECT_EQ(got[r].cut_groups, one.cut_groups);
+        EXPECT_LT(Relative(got[r].objective_musd, one.objective_musd), 1e-9);
+        ASSERT_EQ(got[r].outcomes.size(), one.outcomes.size());
+        for (size_t s = 0; s < one.outcomes.size(); ++s)
+          EXPECT_LT(Relative(got[r].outcomes[s].value_usd, one.outcomes[s].value_usd), 1e-9);
+      }
     }
   }
 }

@@ -299,6 +299,17 @@ double ExpectedMusd(const PlanProblem& pr, const std::vector<double>& V, const s
   return ub;
 }
 
+// Cut groups for S scenarios under cut_groups = 0 (auto): one per scenario
+// (multi-cut) up to kAutoMultiCutScenarios, else kAutoCutGroups groups, so
+// the master stays the size it has at 1,000-2,000 scenarios however many
+// there are. Measured (docs/benchmarks.md): at 1,000 scenarios multi-cut
+// took 11 iterations and 200 groups 16; at 2,000, multi-cut 11 iterations and
+// 81 CPU s, 1,000 groups 15 iterations and 108 CPU s. Each extra iteration is
+// a pass over every scenario, so multi-cut wins while its master is small.
+constexpr int kAutoMultiCutScenarios = 2000;
+constexpr int kAutoCutGroups = 1000;
+int AutoCutGroups(int S) { return S <= kAutoMultiCutScenarios ? S : kAutoCutGroups; }
+
 bool Converged(double upper, double lower, double gap) {
   const double scale = std::max({std::fabs(upper), std::fabs(lower), 1e-9});
   return upper - lower <= gap * scale + 1e-9;
@@ -348,24 +359,57 @@ StatusOr<EfResult> SolveExtensive(const PlanProblem& pr, const FirstStage& fs, c
 
 // ---- Benders master ----
 
+// Scenarios in `groups` contiguous groups (scenario s in group s * K / S):
+// the same for any number of threads or ranks. Within a group, scenario s
+// weighs p_s / P_g (P_g the group's probability), so a group of one scenario
+// has weight exactly 1 and K = S is the multi-cut master bit for bit.
+struct CutGroups {
+  std::vector<int> group_of;   // [s]
+  std::vector<double> weight;  // [s]: p_s / P_g
+  std::vector<double> prob;    // [g]: P_g, the theta's objective coefficient
+  int size() const { return static_cast<int>(prob.size()); }
+};
+
+CutGroups MakeCutGroups(const PlanProblem& pr, int groups) {
+  const int S = static_cast<int>(pr.scenarios.size());
+  const int K = std::clamp(groups, 1, std::max(1, S));
+  CutGroups g;
+  g.group_of.resize(S);
+  g.weight.resize(S);
+  g.prob.assign(K, 0.0);
+  std::vector<int> count(K, 0);
+  for (int s = 0; s < S; ++s) {
+    g.group_of[s] = static_cast<int>(static_cast<long long>(s) * K / S);
+    g.prob[g.group_of[s]] += pr.scenarios[s].probability;
+    ++count[g.group_of[s]];
+  }
+  for (int s = 0; s < S; ++s) {
+    const int k = g.group_of[s];
+    g.weight[s] = g.prob[k] > 0 ? pr.scenarios[s].probability / g.prob[k] : 1.0 / count[k];
+  }
+  return g;
+}
+
 class Master {
  public:
-  Master(const PlanProblem& pr, const FirstStage& fs) : pr_(pr), fs_(fs), lp_(false) {
+  Master(const PlanProblem& pr, const FirstStage& fs, const CutGroups& groups)
+      : pr_(pr), fs_(fs), lp_(false) {
     links_ = AddFirstStage(pr, fs, lp_, true, binaries_);
-    const int K = static_cast<int>(pr.scenarios.size());
+    const int S = static_cast<int>(pr.scenarios.size());
     const double swing = OfferSwingMusd(pr);
-    for (int s = 0; s < K; ++s) {
-      const double lower = -(MaxValueMusd(pr, pr.scenarios[s]) + swing) - 1.0;
-      theta_.push_back(lp_.AddColumn("theta", pr.scenarios[s].probability, lower, kLpInfinity));
-    }
+    std::vector<double> lower(groups.size(), 0.0);
+    for (int s = 0; s < S; ++s)
+      lower[groups.group_of[s]] += groups.weight[s] * (-(MaxValueMusd(pr, pr.scenarios[s]) + swing) - 1.0);
+    for (int k = 0; k < groups.size(); ++k)
+      theta_.push_back(lp_.AddColumn("theta", groups.prob[k], lower[k], kLpInfinity));
   }
 
-  int theta(int s) const { return theta_[s]; }
-
-  void AddCut(int s, double value, const std::vector<double>& grad, const std::vector<double>& at) {
+  // Adds group k's cut  theta_k >= value + grad . (x - at)  (value and grad
+  // the group's weighted sums of V_s and g_s).
+  void AddCut(int k, double value, const std::vector<double>& grad, const std::vector<double>& at) {
     const int r = lp_.AddRow("cut", 0.0, kLpInfinity);
     double rhs = value;
-    lp_.AddCoefficient(r, theta_[s], 1.0);
+    lp_.AddCoefficient(r, theta_[k], 1.0);
     for (int j = 0; j < fs_.n_links; ++j) {
       if (grad[j] == 0) continue;
       lp_.AddCoefficient(r, links_[j], -grad[j]);
@@ -517,9 +561,12 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     sol.lp_rows = (*subs)->rows();
     sol.lp_columns = (*subs)->columns();
     sol.mip = fs.n_binaries > 0;
-    const int K = static_cast<int>(pr.scenarios.size());
+    const int S = static_cast<int>(pr.scenarios.size());
+    const CutGroups groups = MakeCutGroups(pr, opt.cut_groups > 0 ? opt.cut_groups : AutoCutGroups(S));
+    const int K = groups.size();
+    sol.cut_groups = K;
     std::unique_ptr<Master> master;
-    if (comm.rank() == 0) master = std::make_unique<Master>(pr, fs);
+    if (comm.rank() == 0) master = std::make_unique<Master>(pr, fs, groups);
     // Start from the plan for the mean scenario: cheap (one scenario) and
     // usually close, so the first cuts are where they matter.
     for (int j = 0; j < fs.n_links; ++j) x[j] = fs.lo[j];
@@ -572,8 +619,18 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
           upper_int = value;
           incumbent_int = x;
         }
-        for (int s = 0; s < K; ++s)
-          if (V[s] > theta[s] + 1e-9 * std::max(1.0, std::fabs(V[s]))) master->AddCut(s, V[s], G[s], x);
+        // Each group's cut: the weighted sums of its scenarios' values and
+        // gradients (one scenario per group: V_s and g_s themselves).
+        std::vector<double> VK(K, 0.0);
+        std::vector<std::vector<double>> GK(K, std::vector<double>(fs.n_links, 0.0));
+        for (int s = 0; s < S; ++s) {
+          const int k = groups.group_of[s];
+          const double w = groups.weight[s];
+          VK[k] += w * V[s];
+          for (int j = 0; j < fs.n_links; ++j) GK[k][j] += w * G[s][j];
+        }
+        for (int k = 0; k < K; ++k)
+          if (VK[k] > theta[k] + 1e-9 * std::max(1.0, std::fabs(VK[k]))) master->AddCut(k, VK[k], GK[k], x);
         bool done = fs.all_fixed || it >= opt.max_iterations;
         if (!fs.all_fixed && it >= opt.max_iterations) msg_not_converged = true;
         const auto tm = std::chrono::steady_clock::now();

@@ -13,6 +13,12 @@
 //   theta_s >= V_s(x^) + g_s . (x - x^)   (g_s: reduced costs of the fixed links)
 // first over the LP relaxation of the binaries, then with them integer (Cbc),
 // until (upper - lower) <= relative_gap * |upper|.
+// Cut groups: the scenarios may be aggregated into K contiguous groups with
+// one theta_g and one cut per group per iteration,
+//   theta_g >= sum_{s in g} (p_s / P_g) (V_s(x^) + g_s . (x - x^)),  objective P_g theta_g,
+// so the master keeps K columns however many scenarios there are (K = S is
+// multi-cut, K = 1 single-cut). The groups depend on S and K only, never on
+// threads or ranks; every K converges to the same optimum within the gap.
 #pragma once
 
 #include <functional>
@@ -50,6 +56,9 @@ struct SolveOptions {
   const PlanComm* comm = nullptr;  // nullptr = this process alone
   // kAuto picks the extensive form up to this many LP columns.
   int extensive_max_columns = 20000;
+  // Benders cut groups K: 0 = auto (multi-cut, K = S, up to 2,000 scenarios;
+  // 1,000 groups above), otherwise min(K, S) groups (1 = single-cut).
+  int cut_groups = 0;
   // Called on rank 0 after each Benders iteration with the best plan's value
   // and the master's lower bound (millions of USD, minimised): progress for
   // the CLI. Never changes the result.
@@ -76,6 +85,7 @@ struct ProgramSolution {
   std::vector<ScenarioOutcome> outcomes;  // [s], with link gradients
   PlanMethod method = PlanMethod::kExtensive;
   int iterations = 0;               // Benders iterations (1 for the extensive form)
+  int cut_groups = 0;               // Benders: groups of scenarios with one cut each (= S: multi-cut)
   int lp_rows = 0, lp_columns = 0;  // of the extensive form, or of one subproblem
   bool mip = false;
   double seconds = 0;
