@@ -1,5 +1,5 @@
 // PlanComm over MPI_COMM_WORLD, for the fungible-mpi binary. Only this
-// directory includes mpi.h: the plan engine and the default fungible binary
+// directory includes mpi.h: the plan stage and the default fungible binary
 // do not depend on MPI. Collective calls are made from the main thread only
 // (MPI_THREAD_FUNNELED); scenario subproblems run on threads inside a rank.
 #pragma once
