@@ -239,7 +239,8 @@ void AddArgonne(const std::vector<ArchRow>& archs, const std::map<std::string, C
       r.arch = WithBytes(*a, 2.0, 2.0);  // FP16 weights and KV cache
       r.options.math = MathPrecision::kBf16;
       r.options.chips_per_replica = n;
-      // The benchmark asked for this batch; where it does not fit memory the serving stack runs fewer at once.
+      // The benchmark asked for this batch; where it does not fit memory the serving stack runs fewer at
+      // once.
       r.options.max_batch_sequences = static_cast<int>(batch);
     }
     r.mix.input_tokens_per_request = len;
