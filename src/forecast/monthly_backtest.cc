@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "forecast/cone.h"
+#include "forecast/internal/score_totals.h"
 #include "util/csv.h"
 
 namespace fungible {
@@ -40,30 +41,7 @@ std::optional<int> ParseMonth(const std::string& s) {
   return year * 12 + month - 1;
 }
 
-struct Totals {
-  std::int64_t points = 0, in80 = 0, in90 = 0;
-  double pinball = 0, crps = 0;
-  void Add(const EnsembleScore& s) {
-    ++points;
-    in80 += s.inside_p10_p90;
-    in90 += s.inside_p5_p95;
-    pinball += s.pinball;
-    crps += s.crps;
-  }
-  CalibrationScore Score(std::string name) const {
-    CalibrationScore c;
-    c.name = std::move(name);
-    c.points = points;
-    if (points > 0) {
-      const double n = static_cast<double>(points);
-      c.coverage_p10_p90 = static_cast<double>(in80) / n;
-      c.coverage_p5_p95 = static_cast<double>(in90) / n;
-      c.mean_pinball_loss = pinball / n;
-      c.mean_crps = crps / n;
-    }
-    return c;
-  }
-};
+using Totals = forecast_internal::ScoreTotals;
 
 int BucketOf(int horizon) {
   for (size_t b = 0; b < kMonthlyHorizonBuckets.size(); ++b)
