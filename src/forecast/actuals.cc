@@ -289,20 +289,10 @@ StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& na
   auto parsed = ParseCsv(text, name);
   if (!parsed.ok()) return parsed.status();
   const CsvTable& table = *parsed;
-  std::vector<Diagnostic> diags;
   const auto c_month = table.Column("month"), c_model = table.Column("model"),
              c_tokens = table.Column("output_tokens");
-  for (const auto& [col, key] :
-       {std::pair{c_month, "month"}, {c_model, "model"}, {c_tokens, "output_tokens"}}) {
-    if (!col) {
-      Diagnostic d;
-      d.file = name;
-      d.line = 1;
-      d.field = "header";
-      d.message = std::string("missing column \"") + key + "\" (expected a header month,model,output_tokens)";
-      diags.push_back(d);
-    }
-  }
+  std::vector<Diagnostic> diags =
+      table.MissingColumns({"month", "model", "output_tokens"}, "month,model,output_tokens");
   if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
 
   Actuals out;

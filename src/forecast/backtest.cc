@@ -46,13 +46,7 @@ struct SortedEnsemble {
 
   EnsembleScore Score(double y) const {
     EnsembleScore s;
-    s.inside_p10_p90 = y >= q[1] && y <= q[5];
-    s.inside_p5_p95 = y >= q[0] && y <= q[6];
-    for (size_t j = 0; j < q.size(); ++j) {
-      const double u = y - q[j];
-      s.pinball += u * (kConeProbabilities[j] - (u < 0 ? 1.0 : 0.0));
-    }
-    s.pinball /= static_cast<double>(q.size());
+    forecast_internal::ScoreBands(q, y, s);
     // mean |x - y| from the prefix sums around y's position.
     const size_t k = static_cast<size_t>(std::upper_bound(x.begin(), x.end(), y) - x.begin());
     const double m = static_cast<double>(x.size());

@@ -66,13 +66,7 @@ EnsembleScore ScoreGaussian(double mean, double sd, double truth) {
   EnsembleScore s;
   std::array<double, kConeProbabilities.size()> q{};
   for (size_t j = 0; j < q.size(); ++j) q[j] = mean + sd * StandardNormalQuantile(kConeProbabilities[j]);
-  s.inside_p10_p90 = truth >= q[1] && truth <= q[5];
-  s.inside_p5_p95 = truth >= q[0] && truth <= q[6];
-  for (size_t j = 0; j < q.size(); ++j) {
-    const double u = truth - q[j];
-    s.pinball += u * (kConeProbabilities[j] - (u < 0 ? 1.0 : 0.0));
-  }
-  s.pinball /= static_cast<double>(q.size());
+  forecast_internal::ScoreBands(q, truth, s);
   // CRPS of N(mean, sd^2) at y (Gneiting and Raftery, 2007):
   // sd (z (2 Phi(z) - 1) + 2 phi(z) - 1 / sqrt(pi)).
   const double z = (truth - mean) / sd;
@@ -84,19 +78,10 @@ EnsembleScore ScoreGaussian(double mean, double sd, double truth) {
 StatusOr<std::vector<PublishedSeries>> ReadPublishedSeries(const std::string& path) {
   auto table = ReadCsv(path);
   if (!table.ok()) return table.status();
-  std::vector<Diagnostic> diags;
   const auto c_series = table->Column("series"), c_month = table->Column("month"),
              c_value = table->Column("value"), c_unit = table->Column("unit");
-  for (const auto& [c, key] : {std::pair{c_series, "series"}, std::pair{c_month, "month"},
-                               std::pair{c_value, "value"}, std::pair{c_unit, "unit"}}) {
-    if (c) continue;
-    Diagnostic d;
-    d.file = path;
-    d.line = 1;
-    d.field = "header";
-    d.message = std::string("missing column \"") + key + "\" (expected a header series,month,value,unit,...)";
-    diags.push_back(d);
-  }
+  std::vector<Diagnostic> diags =
+      table->MissingColumns({"series", "month", "value", "unit"}, "series,month,value,unit,...");
   if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
   std::vector<PublishedSeries> out;
   std::map<std::string, size_t> index;

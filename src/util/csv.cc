@@ -45,6 +45,21 @@ std::optional<size_t> CsvTable::Column(const std::string& name) const {
   return std::nullopt;
 }
 
+std::vector<Diagnostic> CsvTable::MissingColumns(const std::vector<std::string>& names,
+                                                 const std::string& expected) const {
+  std::vector<Diagnostic> out;
+  for (const std::string& name : names) {
+    if (Column(name)) continue;
+    Diagnostic d;
+    d.file = file;
+    d.line = 1;
+    d.field = "header";
+    d.message = "missing column \"" + name + "\" (expected a header " + expected + ")";
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 Diagnostic CsvTable::At(size_t row, size_t col, std::string field, std::string message) const {
   Diagnostic d;
   d.file = file;

@@ -20,6 +20,10 @@ struct CsvTable {
   std::optional<size_t> Column(const std::string& name) const;
   // Diagnostic-style location "file:line:col" for cell (row, col), col 0-based.
   Diagnostic At(size_t row, size_t col, std::string field, std::string message) const;
+  // One error (line 1, field "header") for each of `names` that is not a
+  // column: missing column "NAME" (expected a header EXPECTED).
+  std::vector<Diagnostic> MissingColumns(const std::vector<std::string>& names,
+                                         const std::string& expected) const;
 };
 
 // Reads `path`; the first record is the header. A UTF-8 byte order mark at the

@@ -3,12 +3,29 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "forecast/backtest.h"
+#include "forecast/cone.h"
 
 namespace fungible::forecast_internal {
+
+// Of `truth` against quantiles `q` taken at kConeProbabilities: whether it is
+// inside P10-P90 and P5-P95, and the pinball loss averaged over the
+// probabilities. s.crps is left to the caller (its form depends on the
+// forecast: an ensemble or a Gaussian).
+inline void ScoreBands(std::span<const double> q, double truth, EnsembleScore& s) {
+  s.inside_p10_p90 = truth >= q[1] && truth <= q[5];
+  s.inside_p5_p95 = truth >= q[0] && truth <= q[6];
+  s.pinball = 0;
+  for (size_t j = 0; j < q.size(); ++j) {
+    const double u = truth - q[j];
+    s.pinball += u * (kConeProbabilities[j] - (u < 0 ? 1.0 : 0.0));
+  }
+  s.pinball /= static_cast<double>(q.size());
+}
 
 struct ScoreTotals {
   std::int64_t points = 0, in80 = 0, in90 = 0;
