@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   }
   fungible::SimulateOptions o;
   o.months = months;
-  o.scenario = *fungible::ParseDemandChoice(scenario);
+  o.demand = *fungible::ParseDemandChoice(scenario);
   auto policies = fungible::ParsePolicies(policy);
   if (!policies.ok()) {
     std::fprintf(stderr, "%s\n", policies.status().ToString().c_str());

@@ -172,7 +172,7 @@ int RunSimulate(const SimulateFlags& f) {
   if (o.hours > 3660 * 24) return ReportError(Status::Invalid("--length: expected at most 3660d"));
   auto scenario = ParseDemandChoice(f.scenario);
   if (!scenario.ok()) return ReportError(scenario.status());
-  o.scenario = *scenario;
+  o.demand = *scenario;
   o.token_mix_file = f.token_mix;
   auto policies = ParsePolicies(f.compare ? "all" : f.policy);
   if (!policies.ok()) return ReportError(policies.status());
@@ -198,7 +198,7 @@ int RunSimulate(const SimulateFlags& f) {
         ": removed; every re-solve now prices switching (docs/simulate.md); drop the flag"));
 
   const std::vector<std::pair<std::string, std::string>> inputs = {
-      {"the spec", f.spec}, {"--scenario's trace", o.scenario.trace_file}, {"--token-mix", f.token_mix}};
+      {"the spec", f.spec}, {"--scenario's trace", o.demand.trace_file}, {"--token-mix", f.token_mix}};
   if (Status st = CheckOutputsAreNotInputs(inputs, {{"--json", f.json_path}}); !st.ok())
     return ReportError(st);
   auto fleet = LoadFleetSpec(f.spec);

@@ -22,7 +22,7 @@ Fleet EventsLab() {
 SimulationResult SimulateLab(const char* scenario, int days, const char* policy = "all") {
   SimulateOptions o;
   o.hours = 24 * days;
-  o.scenario = *ParseDemandChoice(scenario);
+  o.demand = *ParseDemandChoice(scenario);
   o.policies = *ParsePolicies(policy);
   auto r = Simulate(EventsLab(), o);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -144,7 +144,7 @@ namespace {
 TEST(SimulateReview, BridgesOfASimulatedRunAddUpToTheCent) {
   SimulateOptions o;
   o.months = 4;
-  o.scenario = *ParseDemandChoice("random:21");
+  o.demand = *ParseDemandChoice("random:21");
   o.policies = *ParsePolicies("greedy");  // no LP: fast
   auto sim = Simulate(EventsLab(), o);
   ASSERT_TRUE(sim.ok()) << sim.status().ToString();

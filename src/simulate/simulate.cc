@@ -75,7 +75,7 @@ StatusOr<SimulationResult> Simulate(const Fleet& fleet, const SimulateOptions& o
   SimulationResult res;
   res.fleet_name = fleet.name;
   res.spec_file = fleet.file;
-  res.scenario = o.scenario.text.empty() ? "P50" : o.scenario.text;
+  res.scenario = o.demand.text.empty() ? "P50" : o.demand.text;
   res.seed = o.seed.value_or(fleet.forecast.seed);
   res.start = start;
   res.hours = wd.hours;

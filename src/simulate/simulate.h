@@ -58,7 +58,7 @@ struct SimulateOptions {
   UtcSeconds start = 0;        // 0 = fleet.simulate.start, else the forecast's start month
   int months = 12;             // run length in calendar months
   int hours = 0;               // > 0: run length in hours instead (tests)
-  DemandChoice scenario;       // the demand choice (flag --scenario; docs/glossary.md)
+  DemandChoice demand;         // the demand choice (flag --scenario; docs/glossary.md)
   std::string token_mix_file;  // trace demand: Azure request trace for tokens per request
   std::vector<Policy> policies = {Policy::kFungible};
   // Seed of failures (and the stream of everything random that is not the

@@ -30,7 +30,7 @@ Fleet EventsLab() { return Load("tests/cases/simulate/events-lab.yaml"); }
 SimulateOptions Days(int days, const char* scenario, const char* policy) {
   SimulateOptions o;
   o.hours = 24 * days;
-  o.scenario = *ParseDemandChoice(scenario);
+  o.demand = *ParseDemandChoice(scenario);
   o.policies = *ParsePolicies(policy);
   return o;
 }

@@ -48,7 +48,7 @@ void ExpectAllocateDemandIsSimulates(const Fleet& fleet, const char* from, const
   SimulateOptions so;
   so.start = ao.from;
   so.hours = ao.hours;
-  so.scenario = choice;
+  so.demand = choice;
   so.policies = {Policy::kGreedy};  // demand does not depend on the policy
   so.random_failures = false;
   auto sim = Simulate(fleet, so);

@@ -222,7 +222,7 @@ Status BuildWorld(const Fleet& fleet, const SimulateOptions& o, World& wd, Simul
   const int ahead = std::max(st.horizon_hours, st.resolve_every_hours);
   const int span = wd.hours + ahead;
   auto t0 = SteadyClock::now();
-  auto paths = BuildDemandPaths(fleet, o.scenario, start, span, o.token_mix_file);
+  auto paths = BuildDemandPaths(fleet, o.demand, start, span, o.token_mix_file);
   if (!paths.ok()) return paths.status();
   wd.paths = std::move(*paths);
   res.scenario_seconds = SecondsSince(t0);
