@@ -417,6 +417,9 @@ double AbsZ(const MonthlyForecast& f) { return std::fabs(f.truth_log - f.mean_lo
 
 // Factors for every forecast of `series` from the errors of `pool` (forecasts
 // of any series) whose target month is at or before the forecast's origin.
+// With options.fit only the errors of fitted cones count: split-conformal
+// needs the errors of the model it corrects, and the cones of origins with
+// too few increments to fit are another model (the options' noise).
 void Recalibrate(std::vector<MonthlyBacktest>& series, const std::vector<const MonthlyForecast*>& pool,
                  const MonthlyBacktestOptions& o) {
   for (MonthlyBacktest& bt : series) {
@@ -424,7 +427,7 @@ void Recalibrate(std::vector<MonthlyBacktest>& series, const std::vector<const M
       std::vector<double> own, pooled;
       const int bucket = BucketOf(f.horizon_months);
       for (const MonthlyForecast* e : pool) {
-        if (e->target_month > f.origin_month) continue;
+        if (e->target_month > f.origin_month || (o.fit && !e->fitted)) continue;
         pooled.push_back(AbsZ(*e));
         if (BucketOf(e->horizon_months) == bucket) own.push_back(AbsZ(*e));
       }
@@ -439,7 +442,8 @@ void Recalibrate(std::vector<MonthlyBacktest>& series, const std::vector<const M
       }
     }
     std::vector<double> all;
-    for (const MonthlyForecast* e : pool) all.push_back(AbsZ(*e));
+    for (const MonthlyForecast* e : pool)
+      if (!o.fit || e->fitted) all.push_back(AbsZ(*e));
     bt.next_errors = static_cast<std::int64_t>(all.size());
     bt.next_factor = static_cast<int>(all.size()) >= o.min_calibration_errors ? SpreadFactor(all) : 1.0;
   }

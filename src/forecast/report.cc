@@ -767,7 +767,13 @@ std::string BacktestText(const BacktestReport& report) {
            " (from " + std::to_string(m.next_errors) + " errors)\n";
   }
   out += "\ncoverage: share of truths inside the band; pinball: mean over P5..P95; CRPS of log demand.\n";
-  if (!report.monthly.empty())
+  if (!report.monthly.empty() && report.monthly_options.fit)
+    out +=
+        "monthly: a local linear trend (the growth a random walk), its volatility and drift fitted by\n"
+        "maximum likelihood at each origin on the points known then, Kalman-filtered, Gaussian in log;\n"
+        "recalibrated: its spread scaled by a split-conformal factor from the errors of earlier fitted\n"
+        "forecasts whose target month is at or before the origin (per horizon bucket, else pooled).\n";
+  else if (!report.monthly.empty())
     out +=
         "monthly: the spec's growth prior updated by the points up to each origin (as forecast --actuals),\n"
         "Gaussian in log; recalibrated: its spread scaled by a split-conformal factor from the errors of\n"
