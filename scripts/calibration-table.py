@@ -10,7 +10,9 @@ recalibrated coverage on seeds 1-8 (lowest and highest); and the adaptive step c
 sample (on the other two series) against the default; and the monthly cone's
 rolling-origin backtest on the published points (`fungible backtest --monthly
 data/published-ai-demand/points.csv`) per series and horizon bucket, before
-and after its recalibration.
+and after its recalibration; then the same with growth that drifts, its
+volatility and drift fitted at every origin (`--monthly-fit`), with the fits
+on every point.
 
   scripts/calibration-table.py build/src/fungible            # print the table
   scripts/calibration-table.py build/src/fungible --check docs/forecast.md
@@ -99,6 +101,7 @@ def table(binary):
                      (name, best, pct(held["coverage_p10_p90"]), pct(held["coverage_p5_p95"]),
                       pct(default["coverage_p10_p90"]), pct(default["coverage_p5_p95"])))
     lines += ["", ""] + monthly_table(binary)
+    lines += ["", ""] + monthly_fit_table(binary)
     return "\n".join(lines) + "\n"
 
 
@@ -122,6 +125,44 @@ def monthly_table(binary):
                           pct(r["coverage_p5_p95"]), h["mean_factor"], pct(h["above_median_share"]),
                           h["uncalibrated_points"], a["mean_pinball_loss"], r["mean_pinball_loss"],
                           a["mean_crps"], r["mean_crps"]))
+    return lines
+
+
+def monthly_fit_table(binary):
+    """The monthly cone as a local linear trend fitted at every origin, and the fits on every point."""
+    doc = json.loads(subprocess.run([binary, "backtest", "--monthly", POINTS, "--monthly-fit", "--json", "-"],
+                                    cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    lines = ["Growth that drifts, fitted (`backtest --monthly %s --monthly-fit`): maximum-likelihood volatility "
+             "and growth drift on every point (restricted log-likelihood, each series' starting growth "
+             "integrated out; AIC against the same model without drift):" % POINTS, "",
+             "| fitted on | increments | volatility | growth drift | log-likelihood | AIC | without drift: "
+             "volatility, AIC | preferred |",
+             "|---|---|---|---|---|---|---|---|"]
+    fits = [("every series", doc["monthly_fit"])]
+    fits += [(m["series"], f) for m, f in zip(doc["monthly"], doc["monthly_series_fit"])]
+    for name, f in fits:
+        if not f:
+            lines.append("| %s | too few | | | | | | |" % name)
+            continue
+        d, n = f["drift"], f["no_drift"]
+        lines.append("| %s | %d | %.3f | %.3f | %.2f | %.2f | %.3f, %.2f | %s |" %
+                     (name, f["increments"], d["volatility"], d["growth_drift_sd"], d["log_likelihood"], d["aic"],
+                      n["volatility"], n["aic"], "drift" if f["drift_preferred"] else "no drift"))
+    lines += ["", "Its rolling-origin backtest (volatility and drift fitted at each origin on every series' points "
+              "published by then; growth at each series' first point unknown):", "",
+              "| series | months ahead | origins | points | fitted | model P10-P90 / P5-P95 | recalibrated | "
+              "factor on the spread | pinball model -> recal. | CRPS model -> recal. |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for m in doc["monthly"]:
+        for h in m["horizons"]:
+            a, r = h["model"], h["recalibrated"]
+            lo, hi = h["min_months"], h["max_months"]
+            fc = [f for f in m["forecasts"] if lo <= f["horizon_months"] <= hi]
+            lines.append("| %s | %s | %d | %d | %d | %s / %s | **%s / %s** | %.2f | %.3f -> %.3f | %.3f -> %.3f |" %
+                         (m["series"], h["horizon"].replace(" months", ""), h["origins"], a["points"],
+                          sum(f["fitted"] for f in fc), pct(a["coverage_p10_p90"]), pct(a["coverage_p5_p95"]),
+                          pct(r["coverage_p10_p90"]), pct(r["coverage_p5_p95"]), h["mean_factor"],
+                          a["mean_pinball_loss"], r["mean_pinball_loss"], a["mean_crps"], r["mean_crps"]))
     return lines
 
 

@@ -225,6 +225,9 @@ struct BacktestFlags {
   std::vector<std::string> series;
   std::vector<double> monthly_growth;  // mean,sd
   std::optional<double> monthly_volatility;
+  std::optional<double> monthly_growth_drift;
+  bool monthly_fit = false;
+  std::optional<int> monthly_fit_min_increments;
   double adaptive_step = TraceBacktestOptions{}.adaptive_step;
   std::string json_path;
   std::string csv_dir;
@@ -236,9 +239,12 @@ int RunBacktest(const BacktestFlags& f) {
     return ReportError(
         Status::Invalid("backtest: give a spec (synthetic truth), --trace (real traffic) and/or --monthly "
                         "(published points)"));
-  if ((!f.series.empty() || !f.monthly_growth.empty() || f.monthly_volatility) && f.monthly.empty())
+  if ((!f.series.empty() || !f.monthly_growth.empty() || f.monthly_volatility || f.monthly_growth_drift ||
+       f.monthly_fit) &&
+      f.monthly.empty())
     return ReportError(
-        Status::Invalid("--series, --monthly-growth and --monthly-volatility: only with --monthly"));
+        Status::Invalid("--series, --monthly-growth, --monthly-volatility, --monthly-growth-drift and "
+                        "--monthly-fit: only with --monthly"));
   auto outputs = FilesIn("--csv", f.csv_dir, {"synthetic.csv", "traces.csv", "monthly.csv"});
   outputs.emplace_back("--json", f.json_path);
   if (Status st = CheckOutputsAreNotInputs(
@@ -332,6 +338,22 @@ int RunBacktest(const BacktestFlags& f) {
                             std::to_string(*f.monthly_volatility)));
       report.monthly_options.volatility = *f.monthly_volatility;
     }
+    if (f.monthly_growth_drift) {
+      if (!(*f.monthly_growth_drift >= 0 && *f.monthly_growth_drift <= 1))
+        return ReportError(Status::Invalid(
+            "--monthly-growth-drift: expected 0..1 (the growth rate's monthly step, log a month per month, "
+            "as monthly_growth_drift_sd in a spec), got " +
+            std::to_string(*f.monthly_growth_drift)));
+      report.monthly_options.growth_drift_sd = *f.monthly_growth_drift;
+    }
+    report.monthly_options.fit = f.monthly_fit;
+    if (f.monthly_fit_min_increments) {
+      if (!f.monthly_fit || !(*f.monthly_fit_min_increments >= 1 && *f.monthly_fit_min_increments <= 1000))
+        return ReportError(
+            Status::Invalid("--monthly-fit-min-increments: expected 1..1000, with --monthly-fit, got " +
+                            std::to_string(*f.monthly_fit_min_increments)));
+      report.monthly_options.min_fit_increments = *f.monthly_fit_min_increments;
+    }
     for (const std::string& name : f.series)
       if (std::none_of(series->begin(), series->end(),
                        [&](const PublishedSeries& s) { return s.name == name; })) {
@@ -349,6 +371,8 @@ int RunBacktest(const BacktestFlags& f) {
     report.monthly = std::move(bt->series);
     if (report.monthly.size() > 1) report.monthly_all = std::move(bt->all);
     report.monthly_skipped = std::move(bt->skipped);
+    report.monthly_pooled_fit = std::move(bt->pooled_fit);
+    report.monthly_series_fit = std::move(bt->series_fit);
   }
   progress.Clear();
   const std::string json = BacktestJson(report);
@@ -464,6 +488,15 @@ void AddForecastCommands(CLI::App& app, int& exit_code) {
         ->delimiter(',');
     cmd->add_option("--monthly-volatility", f->monthly_volatility,
                     "With --monthly: the monthly volatility (log; default 0.05)");
+    cmd->add_option("--monthly-growth-drift", f->monthly_growth_drift,
+                    "With --monthly: the growth rate's own monthly random-walk step (log a month per "
+                    "month; default 0: growth fixed per scenario)");
+    cmd->add_flag("--monthly-fit", f->monthly_fit,
+                  "With --monthly: fit the volatility and growth drift by maximum likelihood at every "
+                  "origin on the points known then, and print the fits on every point");
+    cmd->add_option("--monthly-fit-min-increments", f->monthly_fit_min_increments,
+                    "With --monthly-fit: increments beyond each series' first a fit needs (default 2; "
+                    "fewer known: the --monthly-volatility and --monthly-growth-drift values)");
     cmd->add_option("--adaptive-step", f->adaptive_step,
                     "Step of the adaptive conformal level after each day (0 = plain split-conformal)")
         ->capture_default_str();

@@ -108,6 +108,13 @@ class Likelihood {
         if (a == b) c += obs_sd * obs_sd;
         cov[a * n + b] = cov[b * n + a] = c;
       }
+    // Growth that drifts: the growth rate's step nu[m] after month m (m past
+    // the tier's anchor A) adds d nu[m] to every later month's growth, so it
+    // moves the increment (a, b] by d (b - max(a, m)) for A < m < b. Two
+    // increments share the steps of the same months, correlated 1 (same
+    // tier) or l_a l_b. Without a ceiling this is exact; with one the
+    // damping of the drifted growth is left out, as it is for the shocks.
+    AddDriftCovariance(m, cov);
     // Cholesky, kept as sparse rows (block-diagonal by month in the usual case).
     const std::vector<double> l = LowerCholesky(cov, n, 0.0);
     row_begin_.push_back(0);
@@ -123,6 +130,95 @@ class Likelihood {
   }
 
   size_t size() const { return incs_.size(); }
+
+  // Months' drift step coefficients of increment i: d * (b - max(a, m)) for
+  // A < m < b (A the tier's anchor month), as (month, coefficient) pairs.
+  std::vector<std::pair<int, double>> DriftCoefficients(const Increment& inc) const {
+    std::vector<std::pair<int, double>> out;
+    const TierModel& t = m_.tiers[static_cast<size_t>(inc.tier)];
+    if (!(t.growth_drift_sd > 0)) return out;
+    for (int month = t.anchor_month + 1; month < inc.to; ++month)
+      out.emplace_back(month, t.growth_drift_sd * (inc.to - std::max(inc.from, month)));
+    return out;
+  }
+  double Correlation(int a, int b) const {
+    return a == b ? 1.0 : m_.tiers[static_cast<size_t>(a)].loading * m_.tiers[static_cast<size_t>(b)].loading;
+  }
+
+  void AddDriftCovariance(const DemandModel& m, std::vector<double>& cov) const {
+    bool any = false;
+    for (const auto& t : m.tiers) any = any || t.growth_drift_sd > 0;
+    if (!any) return;
+    const size_t n = incs_.size();
+    std::vector<std::vector<std::pair<int, double>>> coef(n);
+    for (size_t i = 0; i < n; ++i) coef[i] = DriftCoefficients(incs_[i]);
+    for (size_t a = 0; a < n; ++a)
+      for (size_t b = 0; b <= a; ++b) {
+        double c = 0;
+        for (const auto& [ma, ca] : coef[a])
+          for (const auto& [mb, cb] : coef[b])
+            if (ma == mb) c += ca * cb;
+        c *= Correlation(incs_[a].tier, incs_[b].tier);
+        cov[a * n + b] += c;
+        if (a != b) cov[b * n + a] += c;
+      }
+  }
+
+  // The growth that has drifted by a tier's last actual, given the
+  // particle's latents: the sum G_s = d_s (nu[A+1] + ... + nu[L]) of the
+  // tier's growth steps up to its last actual L is Gaussian jointly with
+  // the whitened residuals z of LogLik, so G | z ~ N(W' z, S - W' W) with
+  // W = L^-1 Cov(increments, G). Prepares W and the Cholesky factor of the
+  // conditional covariance for the tiers with actuals and drift.
+  void PrepareDriftedGrowth(const std::vector<int>& last_month) {
+    const size_t n = incs_.size();
+    for (size_t s = 0; s < m_.tiers.size(); ++s)
+      if (m_.tiers[s].growth_drift_sd > 0 && last_month[s] > 0) drift_tiers_.push_back(s);
+    const size_t k = drift_tiers_.size();
+    if (k == 0) return;
+    // Cov(D_i, G_s) and Cov(G_s, G_r).
+    std::vector<double> c(n * k, 0.0), sgg(k * k, 0.0);
+    for (size_t j = 0; j < k; ++j) {
+      const size_t s = drift_tiers_[j];
+      const TierModel& t = m_.tiers[s];
+      for (size_t i = 0; i < n; ++i)
+        for (const auto& [month, ci] : DriftCoefficients(incs_[i]))
+          if (month > t.anchor_month && month <= last_month[s])
+            c[i * k + j] += ci * t.growth_drift_sd * Correlation(incs_[i].tier, static_cast<int>(s));
+      for (size_t jj = 0; jj < k; ++jj) {
+        const size_t r = drift_tiers_[jj];
+        const TierModel& u = m_.tiers[r];
+        const int lo = std::max(t.anchor_month, u.anchor_month);
+        const int hi = std::min(last_month[s], last_month[r]);
+        sgg[j * k + jj] = std::max(0, hi - lo) * t.growth_drift_sd * u.growth_drift_sd *
+                          Correlation(static_cast<int>(s), static_cast<int>(r));
+      }
+    }
+    // W = L^-1 C, column by column through the sparse rows.
+    drift_w_.assign(n * k, 0.0);
+    for (size_t j = 0; j < k; ++j)
+      for (size_t i = 0; i < n; ++i) {
+        double r = c[i * k + j];
+        for (size_t p = row_begin_[i]; p < row_begin_[i + 1]; ++p) r -= val_[p] * drift_w_[col_[p] * k + j];
+        drift_w_[i * k + j] = r / diag_[i];
+      }
+    for (size_t a = 0; a < k; ++a)
+      for (size_t b = 0; b < k; ++b)
+        for (size_t i = 0; i < n; ++i) sgg[a * k + b] -= drift_w_[i * k + a] * drift_w_[i * k + b];
+    drift_chol_ = LowerCholesky(sgg, k, 1e-14);
+  }
+  const std::vector<size_t>& drift_tiers() const { return drift_tiers_; }
+  // Draws G for drift_tiers() (in order) into `out` given the whitened
+  // residuals z of the particle and standard normals xi.
+  void DrawDriftedGrowth(const std::vector<double>& z, const double* xi, double* out) const {
+    const size_t k = drift_tiers_.size(), n = incs_.size();
+    for (size_t j = 0; j < k; ++j) {
+      double v = 0;
+      for (size_t i = 0; i < n; ++i) v += drift_w_[i * k + j] * z[i];
+      for (size_t c = 0; c <= j; ++c) v += drift_chol_[j * k + c] * xi[c];
+      out[j] = v;
+    }
+  }
 
   // Log-likelihood of the increments for latents `theta`, up to a constant.
   double LogLik(const double* theta, std::vector<double>& growth, std::vector<double>& launch_log,
@@ -176,6 +272,9 @@ class Likelihood {
   std::vector<std::vector<size_t>> launch_latent_;
   std::vector<size_t> row_begin_, col_;
   std::vector<double> val_, diag_;
+  std::vector<size_t> drift_tiers_;  // tiers with actuals whose growth drifts
+  std::vector<double> drift_w_;      // n x k, row-major
+  std::vector<double> drift_chol_;   // k x k, lower
 };
 
 double EffectiveSampleSize(const std::vector<double>& loglik, double delta) {
@@ -431,7 +530,7 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
     ceiling_shift[s] = std::exp(std::max(0.0, y - *mid));
   }
   for (size_t s = 0; s < model.tiers.size(); ++s) moved.tiers[s].ceiling_multiple *= ceiling_shift[s];
-  const Likelihood lik(moved, actuals, options.observation_log_sd);
+  Likelihood lik(moved, actuals, options.observation_log_sd);
   const size_t num_launches = [&] {
     size_t k = 0;
     for (const auto& t : model.tiers) k += t.launches.size();
@@ -443,6 +542,11 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   for (const Actual& a : actuals.rows)
     post.last_observed_month[static_cast<size_t>(a.tier)] =
         std::max(post.last_observed_month[static_cast<size_t>(a.tier)], a.month);
+  lik.PrepareDriftedGrowth(post.last_observed_month);
+  const std::vector<size_t>& drift_tiers = lik.drift_tiers();
+  // Each particle's growth for the month after its tier's last actual (the
+  // latent growth plus the drift drawn given the actuals), per drift tier.
+  std::vector<double> current_growth(drift_tiers.size() * static_cast<size_t>(n));
 
   // Where the prior cone missed.
   for (const Actual& a : actuals.rows) {
@@ -622,11 +726,24 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   const size_t stride_tier = static_cast<size_t>(n) * out.horizon_months;
   ParallelFor(n, threads, 64, [&](std::int64_t b, std::int64_t e) {
     PathScratch scratch;
-    std::vector<double> g(model.tiers.size()), jl(num_launches);
+    std::vector<double> g(model.tiers.size()), jl(num_launches), z, xi(drift_tiers.size()),
+        drifted(drift_tiers.size());
     std::vector<TierStart> starts(model.tiers.size());
     for (std::int64_t i = b; i < e; ++i) {
       const double* t = theta.data() + i * dims;
+      Rng rng(prior.seed, StreamPurpose::kPosteriorPath, static_cast<std::uint64_t>(i));
+      if (!drift_tiers.empty()) {
+        // The growth has drifted by the last actual: drawn given this
+        // particle's residuals (its first normals), then the months as before.
+        lik.LogLik(t, g, jl, z);
+        for (auto& v : xi) v = rng.Normal();
+        lik.DrawDriftedGrowth(z, xi.data(), drifted.data());
+      }
       ParamsFromLatents(model, t, g.data(), jl.data());
+      for (size_t j = 0; j < drift_tiers.size(); ++j) {
+        g[drift_tiers[j]] += drifted[j];
+        current_growth[j * static_cast<size_t>(n) + static_cast<size_t>(i)] = g[drift_tiers[j]];
+      }
       for (size_t s = 0; s < model.tiers.size(); ++s) {
         const int last = post.last_observed_month[s];
         if (last > 0) {
@@ -637,7 +754,6 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
           starts[s] = {model.tiers[s].anchor_month, 0.0};
         }
       }
-      Rng rng(prior.seed, StreamPurpose::kPosteriorPath, static_cast<std::uint64_t>(i));
       double* out_i = out.log_multiple.data() + i;
       SimulatePath(
           moved, coef, g.data(), jl.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
@@ -697,8 +813,14 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
     gp.prior_mean = model.tiers[s].growth_mean;
     gp.prior_sd = model.tiers[s].growth_sd;
     double m1 = 0, m2 = 0;
+    const auto drifted = std::find(drift_tiers.begin(), drift_tiers.end(), s);
+    const double* current = drifted == drift_tiers.end()
+                                ? nullptr
+                                : current_growth.data() + static_cast<size_t>(drifted - drift_tiers.begin()) *
+                                                              static_cast<size_t>(n);
     for (int i = 0; i < n; ++i) {
-      const double g = ScenarioGrowth(model, out, static_cast<int>(s), i);
+      // With drift: the growth for the month after the last actual.
+      const double g = current ? current[i] : ScenarioGrowth(model, out, static_cast<int>(s), i);
       m1 += g;
       m2 += g * g;
     }

@@ -111,6 +111,8 @@ struct GrowthPosterior {
   std::string tier;
   double prior_mean = 0, prior_sd = 0;          // of the monthly log-growth g
   double posterior_mean = 0, posterior_sd = 0;  // across posterior particles
+  // (with monthly_growth_drift_sd > 0: the growth of the month after the
+  // tier's last actual, where the drift has taken it)
 };
 
 struct Posterior {

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "forecast/cone.h"
 #include "forecast/internal/test_util.h"
+#include "forecast/monthly_backtest.h"
 #include "forecast/random.h"
 #include "util/status_matchers.h"
 
@@ -86,6 +88,57 @@ TEST(Actuals, ReweightingConcentratesOnTheTrueGrowthRate) {
   // The unobserved tier learns through the shared factor (loading 0.5 each):
   // its growth moves up, but far less.
   EXPECT_GT(post->growth[1].posterior_mean, post->growth[1].prior_mean);
+}
+
+TEST(Actuals, ParticlesCarryTheirDriftedGrowthAsTheKalmanFilterDoes) {
+  // Growth that drifts (d = 0.02 a month): given the actuals, the growth for
+  // the month after the last one and the cone six months on are Gaussian,
+  // and the local linear trend's Kalman filter (the monthly backtest's, with
+  // the same prior, volatility, drift and observation noise) gives them in
+  // closed form. The particles, each with its growth path drawn given the
+  // actuals, must agree with it.
+  Fleet f = TieredFleet(1, 8000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.03;
+  f.demand[0].growth.monthly_growth_drift_sd = 0.02;
+  const World s = Make(f);
+  auto actuals = ParseActualsCsv(TruthCsv(s, 0, 0.09, 0.03, 12, 1), "truth.csv", s.model);
+  ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+  UpdateOptions uo;
+  uo.widen_on_miss = false;
+  auto post = UpdateFromActuals(s.model, s.prior, *actuals, uo);
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+
+  PublishedSeries series;
+  series.name = "truth";
+  series.points.push_back({24300, 1.0, 1});
+  for (const Actual& a : actuals->rows)
+    series.points.push_back(
+        {24300 + a.month, a.output_tokens / MonthlyOutputTokens(s.model, 0, a.month, 0.0), a.line});
+  series.points.push_back({24300 + 18, 1.0, 99});  // a target six months on (its value is not used)
+  MonthlyBacktestOptions mo;
+  mo.growth_mean = 0.05;
+  mo.growth_sd = 0.03;
+  mo.volatility = 0.03;
+  mo.growth_drift_sd = 0.02;
+  mo.min_points = 13;  // one origin: the last actual
+  auto kalman = BacktestMonthly(series, mo);
+  ASSERT_TRUE(kalman.ok()) << kalman.status().ToString();
+  ASSERT_EQ(kalman->forecasts.size(), 1u);
+  const double g_mean = kalman->last_growth_mean, g_sd = kalman->last_growth_sd;
+  const GrowthPosterior& g = post->growth[0];
+  EXPECT_NEAR(g.posterior_mean, g_mean, 0.1 * g_sd);
+  EXPECT_NEAR(g.posterior_sd, g_sd, 0.1 * g_sd);
+  // Drift makes the growth less certain than a fixed rate would be.
+  EXPECT_GT(g_sd, 0.012);
+
+  static constexpr double kProbs[] = {0.10, 0.50, 0.90};
+  const std::vector<double> q = TokenQuantiles(s.model, post->scenarios, 0, 18, kProbs);
+  const double unit = MonthlyOutputTokens(s.model, 0, 18, 0.0);
+  const MonthlyForecast& fc = kalman->forecasts[0];
+  EXPECT_NEAR(std::log(q[1] / unit), fc.mean_log, 0.05 * fc.sd_log);
+  EXPECT_NEAR(std::log(q[2] / q[0]) / (2 * 1.2815515655446004), fc.sd_log, 0.06 * fc.sd_log);
 }
 
 TEST(Actuals, ActualsInsideTheConeAreNoMissAndFarOutsideAre) {

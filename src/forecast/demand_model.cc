@@ -54,6 +54,7 @@ void CompileGrowth(Diagnostics& p, const GrowthModel& g, const std::string& fiel
   CheckRate(p, loc, field + ".monthly_log_growth_mean", g.monthly_log_growth_mean, 1.0, true);
   CheckRate(p, loc, field + ".monthly_log_growth_sd", g.monthly_log_growth_sd, 1.0, false);
   CheckRate(p, loc, field + ".monthly_volatility", g.monthly_volatility, 1.0, false);
+  CheckRate(p, loc, field + ".monthly_growth_drift_sd", g.monthly_growth_drift_sd, 1.0, false);
   if (!(g.shared_factor_loading >= 0 && g.shared_factor_loading <= 1))
     p.Add(loc, field + ".shared_factor_loading",
           "expected a loading in [0, 1], got " + Fmt("%g", g.shared_factor_loading));
@@ -68,6 +69,7 @@ void CompileGrowth(Diagnostics& p, const GrowthModel& g, const std::string& fiel
   tier.growth_mean = g.monthly_log_growth_mean;
   tier.growth_sd = g.monthly_log_growth_sd;
   tier.volatility = g.monthly_volatility;
+  tier.growth_drift_sd = g.monthly_growth_drift_sd;
   tier.loading = g.shared_factor_loading;
   if (g.saturation_multiple) tier.ceiling_multiple = *g.saturation_multiple;
   tier.elasticity = g.price_elasticity;

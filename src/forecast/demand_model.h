@@ -5,10 +5,13 @@
 // For scenario i and tier s, the organic log-demand multiple x (relative to
 // the tier's level at its as_of) moves once per calendar month:
 //
-//   x[t] = x[t-1] + g_s * (1 - e^x[t-1] / C_s) + sigma_s * eps_s[t]
-//   g_s  = mu_s + sd_s * (l_s * u + sqrt(1 - l_s^2) * u_s)      once per scenario
+//   x[t] = x[t-1] + g_s[t-1] * (1 - e^x[t-1] / C_s) + sigma_s * eps_s[t]
+//   g_s[0] = mu_s + sd_s * (l_s * u + sqrt(1 - l_s^2) * u_s)   once per scenario
+//   g_s[t] = g_s[t-1] + d_s * (l_s * v[t] + sqrt(1 - l_s^2) * v_s[t])
 //   eps_s[t] = l_s * w[t] + sqrt(1 - l_s^2) * w_s[t]           every month
 //
+// (d_s = monthly_growth_drift_sd; 0, the default, keeps g_s fixed and draws
+// no v.)
 // with u, u_s, w[t], w_s[t] independent N(0, 1); u and w[t] are shared by all
 // tiers of the scenario (the shared factor, loading l_s), so two tiers'
 // growth rates and monthly shocks have correlation l_a * l_b. C_s is the
@@ -70,10 +73,11 @@ struct TierModel {
   int anchor_month = 0;               // month index of as_of (the level's month); months up to it hold m = 1
   UtcSeconds as_of = 0;
 
-  double growth_mean = 0;                                             // mu, monthly log-growth
-  double growth_sd = 0;                                               // sd, across scenarios
-  double volatility = 0;                                              // sigma, per month
-  double loading = 0;                                                 // l, on the shared factor, in [0, 1]
+  double growth_mean = 0;      // mu, monthly log-growth
+  double growth_sd = 0;        // sd, across scenarios
+  double volatility = 0;       // sigma, per month
+  double growth_drift_sd = 0;  // d: sd of the growth rate's own monthly step (random walk)
+  double loading = 0;          // l, on the shared factor, in [0, 1]
   double ceiling_multiple = std::numeric_limits<double>::infinity();  // C; infinity = none
   double elasticity = 0;
   std::vector<TierLaunch> launches;  // by month

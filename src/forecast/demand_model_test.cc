@@ -24,6 +24,19 @@ TEST(DemandModel, NegativeVolatilityNamesFileLineAndField) {
             "test.yaml:40:5: demand[1].growth.monthly_volatility: expected a number >= 0, got -0.05");
 }
 
+TEST(DemandModel, GrowthDriftInPercentOrNegativeIsRefusedWithItsPlace) {
+  Fleet f = TieredFleet(2);
+  f.demand[1].growth.monthly_growth_drift_sd = 5;
+  EXPECT_EQ(Check(f).ToString(),
+            "test.yaml:40:5: demand[1].growth.monthly_growth_drift_sd: expected a monthly log rate such as "
+            "0.05 (about 5% a month), got 5: is it written in percent?");
+  f.demand[1].growth.monthly_growth_drift_sd = -0.01;
+  EXPECT_EQ(Check(f).ToString(),
+            "test.yaml:40:5: demand[1].growth.monthly_growth_drift_sd: expected a number >= 0, got -0.01");
+  f.demand[1].growth.monthly_growth_drift_sd = 0.01;
+  EXPECT_TRUE(Check(f).ok());
+}
+
 TEST(DemandModel, LaunchAfterTheHorizonIsRefused) {
   Fleet f = TieredFleet(1, 100, 12);
   f.demand[0].growth.launches.push_back({Date("2028-02-01"), 1.5, 0.1});

@@ -9,7 +9,10 @@
 // the growth rate, the spec's volatility and an observation noise), and the
 // cone continues from the last point: log value after h months ~
 // N(last + h g, h^2 sd_g^2 + h sigma^2), the demand model's variance (growth
-// parameter uncertainty plus the random walk). Every later point is scored at
+// parameter uncertainty plus the random walk). With growth that drifts
+// (growth_drift_sd d > 0) the cone is a local linear trend: the growth rate
+// is a random walk, learned by a Kalman filter over the irregular gaps, and
+// the variance after h months adds d^2 (h - 1) h (2h - 1) / 6. Every later point is scored at
 // its horizon (months between origin and target), per horizon bucket, before
 // and after a recalibration that only uses the errors of earlier forecasts
 // whose target month is at or before the origin (no look-ahead).
@@ -17,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +48,71 @@ struct PublishedSeries {
 // a unit that changes within a series).
 StatusOr<std::vector<PublishedSeries>> ReadPublishedSeries(const std::string& path);
 
+// ---- Fitting the volatility and the growth drift to published points.
+
+// A series as log values (the fit works in logs, so long synthetic series
+// never overflow).
+struct LogSeries {
+  std::string name;
+  std::vector<int> months;  // ascending, distinct
+  std::vector<double> log_values;
+};
+LogSeries ToLogSeries(const PublishedSeries& series);
+
+// Maximum likelihood of one model (volatility sigma and drift sd d; d = 0:
+// growth fixed) on log increments: an increment over dt months is
+// dt g + the drift's and the shocks' sum + observation noise, the growth g
+// a random walk from an unknown (flat) value at each series' first point.
+// The log-likelihood is the diffuse (restricted) one: the exact Gaussian
+// likelihood of the increments with each series' starting growth integrated
+// out under a flat prior (Kalman filter with an augmented state, de Jong
+// 1991), so the variance parameters are not biased low by estimating one
+// growth per series.
+struct GrowthNoiseModelFit {
+  double volatility = 0;
+  double growth_drift_sd = 0;
+  double log_likelihood = 0;  // restricted, at the optimum
+  int parameters = 0;  // 1 (volatility) or 2 (and drift); the series' starting growths are integrated out
+  double aic = 0;      // 2 parameters - 2 log_likelihood
+};
+struct SeriesGrowth {
+  std::string name;
+  int increments = 0;
+  double first_growth = 0, first_growth_sd = 0;  // growth at the first increment (drift model)
+  double last_growth = 0, last_growth_sd = 0;    // growth for the month after the last point (drift model)
+};
+struct GrowthNoiseFit {
+  GrowthNoiseModelFit drift;     // volatility and drift fitted
+  GrowthNoiseModelFit no_drift;  // volatility alone, d = 0
+  bool drift_preferred = false;  // drift.aic < no_drift.aic
+  int increments = 0;            // log increments used, over every series
+  int series = 0;
+  std::vector<SeriesGrowth> growth;  // per series, under the drift model's fit
+};
+// Fits both models to the series together (one volatility and one drift
+// for all; each series its own starting growth). Errors: fewer than
+// min_increments increments beyond each series' first, or bad noise.
+StatusOr<GrowthNoiseFit> FitGrowthNoise(const std::vector<LogSeries>& series, double observation_log_sd,
+                                        int min_increments = 3);
+
 struct MonthlyBacktestOptions {
   // The spec's prior on monthly log growth and its monthly volatility
   // (defaults: the bundled example specs' chat-medium, 6% +- 3%, 5%).
   double growth_mean = 0.06;
   double growth_sd = 0.03;
   double volatility = 0.05;
+  // The growth rate's own monthly random-walk step (monthly_growth_drift_sd);
+  // 0 = a growth rate fixed per scenario.
+  double growth_drift_sd = 0;
+  // Fit the volatility and the drift at every origin by maximum likelihood
+  // on the points of every series known at the origin (FitGrowthNoise), the
+  // growth at each series' first point unknown (flat), instead of the
+  // options' volatility, drift and growth prior. Too few increments for a
+  // fit (fewer than min_fit_increments beyond each series' first; 2 = as
+  // many as the parameters fitted): the options' volatility and drift,
+  // still with a flat growth prior.
+  bool fit = false;
+  int min_fit_increments = 2;
   // Noise on each observed monthly log increment, as forecast --actuals adds.
   double observation_log_sd = 0.01;
   // Points known at an origin (2 = at least one increment to learn from).
@@ -86,6 +149,10 @@ struct MonthlyForecast {
   double mean_log = 0, sd_log = 0;  // the model's cone (Gaussian in log)
   double factor = 1;                // recalibration factor on sd_log
   bool calibrated = false;          // false: too few earlier errors (factor 1)
+  // The volatility and drift the cone used (fitted at the origin with
+  // options.fit; else the options'), and whether they were fitted.
+  double volatility = 0, growth_drift_sd = 0;
+  bool fitted = false;
 };
 
 struct MonthlyBacktest {
@@ -112,6 +179,10 @@ StatusOr<MonthlyBacktest> BacktestMonthly(const PublishedSeries& series,
 // forecasts of every series scored together ("all series"; its origins count
 // distinct origin months per bucket).
 struct MonthlySeriesBacktest {
+  // With options.fit: the fit on every point of the series backtested
+  // (pooled) and on each series alone (empty when too short).
+  std::optional<GrowthNoiseFit> pooled_fit;
+  std::vector<std::optional<GrowthNoiseFit>> series_fit;
   std::vector<MonthlyBacktest> series;
   MonthlyBacktest all;
   std::vector<std::string> skipped;

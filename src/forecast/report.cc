@@ -86,6 +86,7 @@ void AppendTierTable(std::string& out, const ForecastRun& run, const Cone& cone,
   out += "\n  growth prior " + Percent(tier.growth_mean) + " +- " + Percent(tier.growth_sd) +
          " a month (log), volatility " + Percent(tier.volatility) + ", shared-factor loading " +
          Fmt("%.2f", tier.loading);
+  if (tier.growth_drift_sd > 0) out += ", growth drift " + Percent(tier.growth_drift_sd) + " a month";
   if (tier.has_ceiling()) out += ", ceiling " + Fmt("%g", tier.ceiling_multiple) + "x";
   out += "\n";
   out += "  month        P5      P10      P25      P50      P75      P90      P95   fan " + HumanNumber(lo) +
@@ -324,6 +325,7 @@ std::string ForecastJson(const ForecastRun& run) {
         {"shared_factor_loading", t.loading},
         {"saturation_multiple", t.has_ceiling() ? ordered_json(t.ceiling_multiple) : ordered_json()},
         {"price_elasticity", t.elasticity}};
+    if (t.growth_drift_sd > 0) o["growth"]["monthly_growth_drift_sd"] = t.growth_drift_sd;
     ordered_json comp = ordered_json::array();
     for (const CompoundingRow& r : run.compounding[s].rows)
       comp.push_back({{"offset_points", r.offset_points},
@@ -675,10 +677,39 @@ std::string BacktestText(const BacktestReport& report) {
   }
   if (!report.monthly.empty()) {
     const MonthlyBacktestOptions& o = report.monthly_options;
-    out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
-           " (growth prior " + Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) +
-           " a month, volatility " + Percent(o.volatility) +
-           (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
+    if (o.fit)
+      out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
+             " (local linear trend, volatility and growth drift fitted at each origin on every series' "
+             "points known then, growth at each series' first point unknown" +
+             (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
+    else
+      out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
+             " (growth prior " + Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) +
+             " a month, volatility " + Percent(o.volatility) +
+             (o.growth_drift_sd > 0 ? ", growth drift " + Percent(o.growth_drift_sd) + " a month" : "") +
+             (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
+    auto fit_lines = [&](const std::string& what, const GrowthNoiseFit& f) {
+      out += "    fit on " + what + " (" + std::to_string(f.increments) + " increments, " +
+             std::to_string(f.series) + (f.series == 1 ? " series" : " series, one starting growth each") +
+             "): volatility " + Fmt("%.3f", f.drift.volatility) + ", growth drift " +
+             Fmt("%.3f", f.drift.growth_drift_sd) + " a month; log-likelihood " +
+             Fmt("%.2f", f.drift.log_likelihood) + ", AIC " + Fmt("%.2f", f.drift.aic) + " against " +
+             Fmt("%.2f", f.no_drift.aic) + " without drift (volatility " +
+             Fmt("%.3f", f.no_drift.volatility) + ", log-likelihood " +
+             Fmt("%.2f", f.no_drift.log_likelihood) +
+             "): " + (f.drift_preferred ? "drift preferred" : "no drift preferred") + "\n";
+      for (const SeriesGrowth& g : f.growth)
+        out += "      " + g.name + ": growth " + Percent(g.first_growth) + " +- " +
+               Percent(g.first_growth_sd) + " a month at the first increment, " + Percent(g.last_growth) +
+               " +- " + Percent(g.last_growth_sd) + " after the last point\n";
+    };
+    if (report.monthly_pooled_fit) fit_lines("every point", *report.monthly_pooled_fit);
+    for (size_t i = 0; i < report.monthly_series_fit.size() && i < report.monthly.size(); ++i) {
+      if (report.monthly_series_fit[i])
+        fit_lines(report.monthly[i].name + " alone", *report.monthly_series_fit[i]);
+      else
+        out += "    fit on " + report.monthly[i].name + " alone: too few increments\n";
+    }
     for (const std::string& skipped : report.monthly_skipped)
       out += "    " + skipped + ": too few points, not backtested\n";
   }
@@ -709,6 +740,21 @@ std::string BacktestText(const BacktestReport& report) {
         out += "; " + std::to_string(b.uncalibrated_points) + " with too few earlier errors (x1)";
       out += "\n";
     }
+    if (report.monthly_options.fit) {
+      int fitted = 0;
+      double vol = 0, drift = 0;
+      for (const MonthlyForecast& f : m.forecasts)
+        if (f.fitted) ++fitted, vol += f.volatility, drift += f.growth_drift_sd;
+      out += "      fitted at the origin for " + std::to_string(fitted) + " of " +
+             std::to_string(m.forecasts.size()) +
+             " forecasts (the others: too few increments known, volatility " +
+             Percent(report.monthly_options.volatility) + ", drift " +
+             Percent(report.monthly_options.growth_drift_sd) + ")";
+      if (fitted > 0)
+        out += "; mean fitted volatility " + Fmt("%.3f", vol / fitted) + ", drift " +
+               Fmt("%.3f", drift / fitted);
+      out += "\n";
+    }
     if (all) {
       out += "      a forecast after the last point would be widened x" + Fmt("%.2f", m.next_factor) +
              " (from " + std::to_string(m.next_errors) + " errors)\n";
@@ -721,7 +767,13 @@ std::string BacktestText(const BacktestReport& report) {
            " (from " + std::to_string(m.next_errors) + " errors)\n";
   }
   out += "\ncoverage: share of truths inside the band; pinball: mean over P5..P95; CRPS of log demand.\n";
-  if (!report.monthly.empty())
+  if (!report.monthly.empty() && report.monthly_options.fit)
+    out +=
+        "monthly: a local linear trend (the growth a random walk), its volatility and drift fitted by\n"
+        "maximum likelihood at each origin on the points known then, Kalman-filtered, Gaussian in log;\n"
+        "recalibrated: its spread scaled by a split-conformal factor from the errors of earlier fitted\n"
+        "forecasts whose target month is at or before the origin (per horizon bucket, else pooled).\n";
+  else if (!report.monthly.empty())
     out +=
         "monthly: the spec's growth prior updated by the points up to each origin (as forecast --actuals),\n"
         "Gaussian in log; recalibrated: its spread scaled by a split-conformal factor from the errors of\n"
@@ -799,6 +851,12 @@ std::string BacktestJson(const BacktestReport& report) {
                     {"sd_log", f.sd_log},
                     {"factor", f.factor},
                     {"calibrated", f.calibrated}});
+    if (report.monthly_options.fit || report.monthly_options.growth_drift_sd > 0)
+      for (size_t i = 0; i < m.forecasts.size(); ++i) {
+        fs[i]["volatility"] = m.forecasts[i].volatility;
+        fs[i]["growth_drift_sd"] = m.forecasts[i].growth_drift_sd;
+        fs[i]["fitted"] = m.forecasts[i].fitted;
+      }
     monthly.push_back({{"series", m.name},
                        {"unit", m.unit},
                        {"points", m.points},
@@ -816,6 +874,37 @@ std::string BacktestJson(const BacktestReport& report) {
   j["monthly"] = monthly;
   j["monthly_skipped"] = report.monthly_skipped;
   j["monthly_pool_series"] = report.monthly_options.pool_series;
+  if (report.monthly_options.growth_drift_sd > 0)
+    j["monthly_growth_drift_sd"] = report.monthly_options.growth_drift_sd;
+  if (report.monthly_options.fit) {
+    auto fit_json = [](const GrowthNoiseFit& f) {
+      auto model = [](const GrowthNoiseModelFit& m) {
+        return ordered_json{{"volatility", m.volatility},
+                            {"growth_drift_sd", m.growth_drift_sd},
+                            {"log_likelihood", m.log_likelihood},
+                            {"parameters", m.parameters},
+                            {"aic", m.aic}};
+      };
+      ordered_json g = ordered_json::array();
+      for (const SeriesGrowth& s : f.growth)
+        g.push_back({{"series", s.name},
+                     {"increments", s.increments},
+                     {"first_growth", s.first_growth},
+                     {"first_growth_sd", s.first_growth_sd},
+                     {"last_growth", s.last_growth},
+                     {"last_growth_sd", s.last_growth_sd}});
+      return ordered_json{{"increments", f.increments},
+                          {"series", f.series},
+                          {"drift", model(f.drift)},
+                          {"no_drift", model(f.no_drift)},
+                          {"drift_preferred", f.drift_preferred},
+                          {"growth", g}};
+    };
+    j["monthly_fit"] = report.monthly_pooled_fit ? fit_json(*report.monthly_pooled_fit) : ordered_json();
+    ordered_json per = ordered_json::array();
+    for (const auto& f : report.monthly_series_fit) per.push_back(f ? fit_json(*f) : ordered_json());
+    j["monthly_series_fit"] = per;
+  }
   return j.dump(2) + "\n";
 }
 

@@ -51,6 +51,9 @@ struct BacktestReport {
   std::vector<std::string> monthly_skipped;    // series with too few points
   std::string monthly_file;
   MonthlyBacktestOptions monthly_options;
+  // With monthly_options.fit: the fits on every point (pooled) and per series.
+  std::optional<GrowthNoiseFit> monthly_pooled_fit;
+  std::vector<std::optional<GrowthNoiseFit>> monthly_series_fit;
 };
 std::string BacktestText(const BacktestReport& report);
 std::string BacktestJson(const BacktestReport& report);

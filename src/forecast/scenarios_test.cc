@@ -91,6 +91,43 @@ TEST(Scenarios, HorizonLogDemandCompoundsParameterAndMonthlyUncertainty) {
   EXPECT_NEAR(mo.var, var, kZ * var * std::sqrt(2 / (n - 1)));
 }
 
+TEST(Scenarios, GrowthThatDriftsOpensTheConeAsALocalLinearTrend) {
+  // g[t] = g[t-1] + d nu[t] after each month: x_H = H g0 + d sum_{j<H} (H - j)
+  // nu_j + sigma sum(eps), variance H^2 sd^2 + H sigma^2 + d^2 (H-1) H (2H-1) / 6.
+  Fleet f = TieredFleet(1, 20000, 24);
+  f.demand[0].growth.monthly_growth_drift_sd = 0.01;
+  const GrowthModel& g = f.demand[0].growth;
+  const ForecastOptions o = ForecastOptionsFromSpec(f);
+  const DemandModel m = Build(f, o);
+  const ScenarioSet set = GenerateScenarios(m, o);
+  for (int h : {1, 6, 24}) {
+    const std::vector<double> xh(set.Column(0, h), set.Column(0, h) + set.scenarios);
+    const Moments mo = MomentsOf(xh);
+    const double n = set.scenarios;
+    const double var = h * h * g.monthly_log_growth_sd * g.monthly_log_growth_sd +
+                       h * g.monthly_volatility * g.monthly_volatility +
+                       0.01 * 0.01 * (h - 1) * h * (2 * h - 1) / 6.0;
+    EXPECT_NEAR(mo.mean, h * g.monthly_log_growth_mean, kZ * std::sqrt(var / n)) << h;
+    EXPECT_NEAR(mo.var, var, kZ * var * std::sqrt(2 / (n - 1))) << h;
+  }
+  // At 24 months the drift's share is not small: 0.43 of 0.72.
+  const std::vector<double> x24(set.Column(0, 24), set.Column(0, 24) + set.scenarios);
+  EXPECT_GT(MomentsOf(x24).var, 0.6);
+}
+
+TEST(Scenarios, ZeroGrowthDriftDrawsTheSameScenarios) {
+  // The default (0) leaves the stream's layout as it was: byte-identical paths.
+  Fleet f = TieredFleet(2, 500, 12);
+  const ForecastOptions o = ForecastOptionsFromSpec(f);
+  const ScenarioSet a = GenerateScenarios(Build(f, o), o);
+  f.demand[1].growth.monthly_growth_drift_sd = 1e-300;  // any drift draws the extra normals
+  const ScenarioSet b = GenerateScenarios(Build(f, o), o);
+  f.demand[1].growth.monthly_growth_drift_sd = 0;
+  const ScenarioSet c = GenerateScenarios(Build(f, o), o);
+  EXPECT_EQ(a.log_multiple, c.log_multiple);
+  EXPECT_NE(a.log_multiple, b.log_multiple);
+}
+
 TEST(Scenarios, SharedFactorCorrelatesTiers) {
   Fleet f = TieredFleet(2, 20000, 12);
   f.demand[0].growth.shared_factor_loading = 0.8;

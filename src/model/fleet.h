@@ -264,6 +264,7 @@ struct GrowthModel {
   double monthly_log_growth_mean = 0;         // prior mean of each scenario's growth rate
   double monthly_log_growth_sd = 0;           // parameter uncertainty across scenarios
   double monthly_volatility = 0;              // month-to-month noise of log-demand
+  double monthly_growth_drift_sd = 0;         // monthly random-walk step of the growth rate itself
   double shared_factor_loading = 0.5;         // 0..1: correlation with other tiers through a shared factor
   std::optional<double> saturation_multiple;  // ceiling as a multiple of today's level (logistic)
   double price_elasticity = 0;                // d ln(demand) / d ln(price), e.g. -1.5

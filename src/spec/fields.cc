@@ -793,6 +793,17 @@ const ObjectDef kGrowth{
              .hints = {"volatility", "monthly_log_volatility"},
              .above_max_hint =
                  "a monthly log rate such as 0.05 is about 5% a month: is it written in percent?"},
+            {.key = "monthly_growth_drift_sd",
+             .type = VT::kNumber,
+             .description = "How far each scenario's growth rate itself moves each month (standard "
+                            "deviation of its monthly step, a random walk), log per month per month; 0 = "
+                            "the growth rate stays fixed.",
+             .min = AtLeast(0),
+             .max = AtMost(1),
+             .default_value = "0",
+             .hints = {"growth_drift", "drift_sd", "growth_drift_sd", "monthly_drift_sd"},
+             .above_max_hint =
+                 "a monthly log rate such as 0.05 is about 5% a month: is it written in percent?"},
             {.key = "shared_factor_loading",
              .type = VT::kNumber,
              .description = "Loading on the factor shared with other tiers (their correlation), 0 to 1.",

@@ -438,6 +438,7 @@ class FleetBuilder {
     g.monthly_log_growth_mean = r.NumberOr("monthly_log_growth_mean");
     g.monthly_log_growth_sd = r.NumberOr("monthly_log_growth_sd");
     g.monthly_volatility = r.NumberOr("monthly_volatility");
+    g.monthly_growth_drift_sd = r.NumberOr("monthly_growth_drift_sd");
     g.shared_factor_loading = r.NumberOr("shared_factor_loading");
     g.saturation_multiple = r.Number("saturation_multiple");
     g.price_elasticity = r.NumberOr("price_elasticity");

@@ -272,7 +272,11 @@ TEST(Spec, EveryKeyFixtureReadsEveryValue) {
   ASSERT_EQ(f.class_growth.size(), 1u);
   EXPECT_EQ(f.class_growth[0].workload, "research");
   EXPECT_EQ(f.class_growth[0].growth.monthly_log_growth_mean, 0.04);
-  EXPECT_EQ(f.class_growth[0].loc.line, 195);
+  EXPECT_EQ(f.class_growth[0].loc.line, 196);
+  // monthly_growth_drift_sd is read (one demand sets it; the others default to 0).
+  int drifting = 0;
+  for (const auto& dm : f.demand) drifting += dm.growth.monthly_growth_drift_sd == 0.01;
+  EXPECT_EQ(drifting, 1);
 
   ASSERT_EQ(f.floors.size(), 1u);
   EXPECT_EQ(f.floors[0].name, "model-development");
