@@ -7,8 +7,11 @@
 //
 //   plan_bench [--scenarios 200] [--threads 1,2] [--methods extensive,decomposition]
 //              [--sweep 100,200,400,800] [--write-spec FILE] [--seed 1] [--gap 1e-6]
-//              [--cuts auto,multi,200]
+//              [--cuts auto,multi,200] [--stabilise auto,on,off]
 //
+// --stabilise: stabilised Benders (SolveOptions::stabilise: a start from a
+// sample of the scenarios, a trust region) side by side; auto = the default
+// (on from 100 scenarios), off = plain Benders.
 // --cuts: Benders cut groups to run side by side (auto = the default, multi =
 // one per scenario, K = K groups of scenarios, 1 = single-cut).
 // Prints one line per run: method, scenarios, threads, cut groups, wall and CPU
