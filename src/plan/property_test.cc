@@ -249,6 +249,29 @@ TEST(PlanProperty, ThreadsDoNotChangeThePlan) {
   }
 }
 
+TEST(PlanProperty, ThreadsDoNotChangeTheStabilisedPlan) {
+  const Case c = MakeCase("  risk_aversion: 0.3\n", 1.0, 30);
+  auto solve = [&](int threads) {
+    SolveOptions o;
+    o.method = PlanMethod::kDecomposition;
+    o.threads = threads;
+    o.relative_gap = 1e-7;
+    o.stabilise = 1;
+    auto s = SolveProgram(c.problem, {}, o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? *s : ProgramSolution{};
+  };
+  const ProgramSolution one = solve(1);
+  for (int threads : {2, 3}) {
+    const ProgramSolution many = solve(threads);
+    ASSERT_EQ(many.chips.size(), one.chips.size());
+    for (size_t o = 0; o < one.chips.size(); ++o)
+      EXPECT_LT(Relative(many.chips[o], one.chips[o]), 1e-9) << threads;
+    EXPECT_EQ(many.iterations, one.iterations);
+    EXPECT_LT(Relative(many.objective_musd, one.objective_musd), 1e-9);
+  }
+}
+
 // Ranks as threads of one process: the same collective operations MPI does.
 class ThreadComm : public PlanComm {
  public:
