@@ -625,14 +625,15 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       so.cut_groups = 0;
       so.relative_gap = std::max(opt.relative_gap, kSampleGap);
       so.on_iteration = nullptr;
-      FUNGIBLE_ASSIGN_OR_RETURN(const ProgramSolution start, SolveProgram(sub, bounds, so));
-      if (start.status == SolveStatus::kOptimal) {
+      // (A failure, the same on every rank, only loses this start.)
+      const StatusOr<ProgramSolution> start = SolveProgram(sub, bounds, so);
+      if (start.ok() && start->status == SolveStatus::kOptimal) {
         for (size_t o = 0; o < pr.offers.size(); ++o) {
           const int j = pr.link_of_offer(static_cast<int>(o));
-          if (j >= 0) x[j] = std::clamp(start.chips[o], fs.lo[j], fs.hi[j]);
+          if (j >= 0) x[j] = std::clamp(start->chips[o], fs.lo[j], fs.hi[j]);
         }
         if (pr.has_cvar())
-          x[pr.eta_link()] = std::clamp(start.eta_musd, fs.lo[pr.eta_link()], fs.hi[pr.eta_link()]);
+          x[pr.eta_link()] = std::clamp(start->eta_musd, fs.lo[pr.eta_link()], fs.hi[pr.eta_link()]);
         started = true;
       }
     }
