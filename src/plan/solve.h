@@ -72,7 +72,7 @@ struct SolveOptions {
   // step of the LP phase within a box around the best plan so far (a trust
   // region); the lower bound and the stopping test still come from the whole
   // master, so the plan is optimal within the gap either way. 0 = auto (on
-  // above 2,000 scenarios, where the cuts go in groups), 1 = on, -1 = off.
+  // from 100 scenarios), 1 = on, -1 = off (plain Benders).
   int stabilise = 0;
   // Called on rank 0 after each Benders iteration with the best plan's value
   // and the master's lower bound (millions of USD, minimised): progress for
