@@ -7,8 +7,11 @@
 //
 //   plan_bench [--scenarios 200] [--threads 1,2] [--methods extensive,decomposition]
 //              [--sweep 100,200,400,800] [--write-spec FILE] [--seed 1] [--gap 1e-6]
-//              [--cuts auto,multi,200]
+//              [--cuts auto,multi,200] [--stabilise auto,on,off]
 //
+// --stabilise: stabilised Benders (SolveOptions::stabilise: a start from a
+// sample of the scenarios, a trust region) side by side; auto = the default
+// (on from 100 scenarios), off = plain Benders.
 // --cuts: Benders cut groups to run side by side (auto = the default, multi =
 // one per scenario, K = K groups of scenarios, 1 = single-cut).
 // Prints one line per run: method, scenarios, threads, cut groups, wall and CPU
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   double gap = 1e-6;
   std::vector<std::string> cuts = {"auto"};
+  std::vector<std::string> stabilise = {"auto"};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--scenarios")
@@ -185,7 +189,12 @@ int main(int argc, char** argv) {
       seed = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--gap")
       gap = std::atof(argv[i + 1]);
-    else if (a == "--cuts") {
+    else if (a == "--stabilise") {
+      stabilise.clear();
+      std::stringstream in(argv[i + 1]);
+      std::string item;
+      while (std::getline(in, item, ',')) stabilise.push_back(item);
+    } else if (a == "--cuts") {
       cuts.clear();
       std::stringstream in(argv[i + 1]);
       std::string item;
@@ -218,36 +227,40 @@ int main(int argc, char** argv) {
       if (methods.find(m) == std::string::npos) continue;
       for (int th : threads) {
         if (m == "extensive" && th != threads.front()) continue;  // one solver thread either way
-        for (const std::string& cut : cuts) {
-          if (m == "extensive" && cut != cuts.front()) continue;
-          fungible::SolveOptions o;
-          o.method =
-              m == "extensive" ? fungible::PlanMethod::kExtensive : fungible::PlanMethod::kDecomposition;
-          o.threads = th;
-          o.relative_gap = gap;
-          o.mip_time_limit_s = 3600;
-          o.cut_groups = cut == "auto" ? 0 : cut == "multi" ? n : std::atoi(cut.c_str());
-          const double t1 = Now(), c1 = CpuSeconds();
-          auto sol = fungible::SolveProgram(*pr, {}, o);
-          const double secs = Now() - t1, cpu = CpuSeconds() - c1;
-          if (!sol.ok()) {
-            std::printf("%-13s S=%d threads=%d cuts=%s failed: %s\n", m.c_str(), n, th, cut.c_str(),
-                        sol.status().ToString().c_str());
-            continue;
+        for (const std::string& cut : cuts)
+          for (const std::string& stab : stabilise) {
+            if (m == "extensive" && (cut != cuts.front() || stab != stabilise.front())) continue;
+            fungible::SolveOptions o;
+            o.method =
+                m == "extensive" ? fungible::PlanMethod::kExtensive : fungible::PlanMethod::kDecomposition;
+            o.threads = th;
+            o.relative_gap = gap;
+            o.mip_time_limit_s = 3600;
+            o.cut_groups = cut == "auto" ? 0 : cut == "multi" ? n : std::atoi(cut.c_str());
+            o.stabilise = stab == "on" ? 1 : stab == "off" ? -1 : 0;
+            const double t1 = Now(), c1 = CpuSeconds();
+            auto sol = fungible::SolveProgram(*pr, {}, o);
+            const double secs = Now() - t1, cpu = CpuSeconds() - c1;
+            if (!sol.ok()) {
+              std::printf("%-13s S=%d threads=%d cuts=%s stabilise=%s failed: %s\n", m.c_str(), n, th,
+                          cut.c_str(), stab.c_str(), sol.status().ToString().c_str());
+              continue;
+            }
+            std::printf(
+                "%-13s S=%-5d threads=%d cuts=%-5s stabilise=%-4s groups=%-5d %8.2f s wall  %8.2f s cpu  "
+                "%.4f cpu s/scenario  "
+                "(subproblems %.2f, master %.2f)  iterations %3d  rows %d cols %d  objective %.6e  first "
+                "stage",
+                m.c_str(), n, th, cut.c_str(), stab.c_str(), sol->cut_groups, secs, cpu, cpu / n,
+                sol->subproblem_seconds, sol->master_seconds, sol->iterations, sol->lp_rows, sol->lp_columns,
+                fungible::ObjectiveUsd(*pr, *sol));
+            for (double q : sol->chips) std::printf(" %.0f", q);
+            std::printf("  (load %.2f)\n", [] {
+              double l[1] = {0};
+              return getloadavg(l, 1) == 1 ? l[0] : -1.0;
+            }());
+            std::fflush(stdout);
           }
-          std::printf(
-              "%-13s S=%-5d threads=%d cuts=%-5s groups=%-5d %8.2f s wall  %8.2f s cpu  %.4f cpu s/scenario  "
-              "(subproblems %.2f, master %.2f)  iterations %3d  rows %d cols %d  objective %.6e  first stage",
-              m.c_str(), n, th, cut.c_str(), sol->cut_groups, secs, cpu, cpu / n, sol->subproblem_seconds,
-              sol->master_seconds, sol->iterations, sol->lp_rows, sol->lp_columns,
-              fungible::ObjectiveUsd(*pr, *sol));
-          for (double q : sol->chips) std::printf(" %.0f", q);
-          std::printf("  (load %.2f)\n", [] {
-            double l[1] = {0};
-            return getloadavg(l, 1) == 1 ? l[0] : -1.0;
-          }());
-          std::fflush(stdout);
-        }
       }
     }
   }

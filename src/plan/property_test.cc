@@ -57,11 +57,12 @@ offers:
     usd_per_chip_hour: 30
 )";
 
-std::string SmallLab(const std::string& plan) {
+std::string SmallLab(const std::string& plan, int scenarios = 6) {
   std::ifstream in(std::string(FUNGIBLE_SOURCE_DIR) + "/examples/small-lab.yaml");
   std::stringstream text;
   text << in.rdbuf();
-  return text.str() + kOffers + "plan:\n  horizon_months: 12\n  scenarios: 6\n" + plan;
+  return text.str() + kOffers + "plan:\n  horizon_months: 12\n  scenarios: " + std::to_string(scenarios) +
+         "\n" + plan;
 }
 
 struct Case {
@@ -70,9 +71,9 @@ struct Case {
   std::vector<PlanScenario> paths;
 };
 
-Case MakeCase(const std::string& plan = "", double demand_scale = 1.0) {
+Case MakeCase(const std::string& plan = "", double demand_scale = 1.0, int scenarios = 6) {
   Case c;
-  c.fleet = plan_test::ParseOrDie(SmallLab(plan));
+  c.fleet = plan_test::ParseOrDie(SmallLab(plan, scenarios));
   c.fleet.forecast.scenarios = 300;
   for (auto& d : c.fleet.demand) d.output_tokens_per_hour *= demand_scale;
   auto pr = BuildPlanProblem(c.fleet);
@@ -150,6 +151,78 @@ TEST(PlanProperty, GroupedCutsEqualMultiCutAndTheExtensiveForm) {
   }
 }
 
+// Stabilised Benders (a start from every 10th scenario's plan, a trust
+// region around the incumbent) reaches the optimum of plain multi-cut and of
+// the extensive form within the gap, alone and with grouped cuts, and proves
+// it (its lower bound comes from the whole master).
+TEST(PlanProperty, StabilisedBendersEqualsPlainBendersAndTheExtensiveForm) {
+  for (const std::string& plan : {std::string(""), std::string("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n"),
+                                  std::string("  initial_cash_usd: 2.0e6\n  cash_floor_usd: 0\n")}) {
+    SCOPED_TRACE(plan);
+    const Case c = MakeCase(plan, 1.0, 40);
+    ASSERT_EQ(c.problem.scenarios.size(), 40u);  // a sample of 4 to start from
+    const ProgramSolution ef = plan_test::SolveOrDie(c.problem, PlanMethod::kExtensive);
+    SolveOptions o;
+    o.method = PlanMethod::kDecomposition;
+    o.threads = 1;
+    o.relative_gap = 1e-7;
+    o.stabilise = -1;
+    auto plain = SolveProgram(c.problem, {}, o);
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    for (int groups : {0, 3}) {
+      SCOPED_TRACE(groups);
+      o.stabilise = 1;
+      o.cut_groups = groups;
+      auto st = SolveProgram(c.problem, {}, o);
+      ASSERT_TRUE(st.ok()) << st.status().ToString();
+      EXPECT_TRUE(st->converged);
+      EXPECT_GT(st->iterations, 1);
+      EXPECT_LE(st->lower_bound_musd, st->objective_musd + 1e-9);
+      EXPECT_LE(st->objective_musd - st->lower_bound_musd, 1e-7 * std::fabs(st->objective_musd) + 1e-9);
+      // Its lower bound is valid: no plan beats it (the extensive form's optimum).
+      EXPECT_LE(st->lower_bound_musd, ef.objective_musd + 1e-7 * std::fabs(ef.objective_musd) + 1e-9);
+      EXPECT_LT(Relative(ObjectiveUsd(c.problem, *st), ObjectiveUsd(c.problem, *plain)), 1e-5);
+      EXPECT_LT(Relative(ObjectiveUsd(c.problem, *st), ObjectiveUsd(c.problem, ef)), 1e-5);
+      for (size_t off = 0; off < ef.chips.size(); ++off)
+        if (c.problem.offers[off].all_or_nothing) {
+          EXPECT_EQ(ef.chips[off] > 0, st->chips[off] > 0) << c.problem.offers[off].id;
+        }
+    }
+  }
+}
+
+// The figures reported at the plan are those of the plan itself (Benders
+// keeps the pass at its best point instead of solving every scenario again):
+// each scenario's objective equals a fresh evaluation of the plan alone.
+TEST(PlanProperty, FiguresAtThePlanEqualAFreshEvaluationOfIt) {
+  const Case c = MakeCase("  risk_aversion: 0.3\n", 1.0, 40);
+  // Stopped early too, where the best point is often not the last one.
+  for (const auto& [stabilise, iterations] : std::vector<std::pair<int, int>>{
+           {-1, 1000}, {1, 1000}, {-1, 2}, {-1, 3}, {-1, 4}, {-1, 5}, {1, 2}, {1, 3}, {1, 4}, {1, 5}}) {
+    SCOPED_TRACE(std::to_string(stabilise) + " " + std::to_string(iterations));
+    SolveOptions o;
+    o.method = PlanMethod::kDecomposition;
+    o.threads = 2;
+    o.relative_gap = 1e-7;
+    o.stabilise = stabilise;
+    o.max_iterations = iterations;
+    auto sol = SolveProgram(c.problem, {}, o);
+    ASSERT_TRUE(sol.ok()) << sol.status().ToString();
+    FirstStageBounds fixed;
+    fixed.lo = sol->chips;
+    fixed.hi = sol->chips;
+    fixed.eta_musd = sol->eta_musd;
+    auto fresh = SolveProgram(c.problem, fixed, o);
+    ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+    ASSERT_EQ(fresh->outcomes.size(), sol->outcomes.size());
+    for (size_t s = 0; s < sol->outcomes.size(); ++s) {
+      EXPECT_LT(Relative(sol->outcomes[s].objective, fresh->outcomes[s].objective), 1e-9) << s;
+      EXPECT_EQ(sol->outcomes[s].cash_usd.size(), fresh->outcomes[s].cash_usd.size()) << s;
+    }
+    EXPECT_LT(Relative(sol->objective_musd, fresh->objective_musd), 1e-9);
+  }
+}
+
 TEST(PlanProperty, BendersCutShortSaysSo) {
   const Case c = MakeCase();
   SolveOptions o;
@@ -168,6 +241,29 @@ TEST(PlanProperty, ThreadsDoNotChangeThePlan) {
   const ProgramSolution one = plan_test::SolveOrDie(c.problem, PlanMethod::kDecomposition, {}, 1);
   for (int threads : {2, 3}) {
     const ProgramSolution many = plan_test::SolveOrDie(c.problem, PlanMethod::kDecomposition, {}, threads);
+    ASSERT_EQ(many.chips.size(), one.chips.size());
+    for (size_t o = 0; o < one.chips.size(); ++o)
+      EXPECT_LT(Relative(many.chips[o], one.chips[o]), 1e-9) << threads;
+    EXPECT_EQ(many.iterations, one.iterations);
+    EXPECT_LT(Relative(many.objective_musd, one.objective_musd), 1e-9);
+  }
+}
+
+TEST(PlanProperty, ThreadsDoNotChangeTheStabilisedPlan) {
+  const Case c = MakeCase("  risk_aversion: 0.3\n", 1.0, 30);
+  auto solve = [&](int threads) {
+    SolveOptions o;
+    o.method = PlanMethod::kDecomposition;
+    o.threads = threads;
+    o.relative_gap = 1e-7;
+    o.stabilise = 1;
+    auto s = SolveProgram(c.problem, {}, o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? *s : ProgramSolution{};
+  };
+  const ProgramSolution one = solve(1);
+  for (int threads : {2, 3}) {
+    const ProgramSolution many = solve(threads);
     ASSERT_EQ(many.chips.size(), one.chips.size());
     for (size_t o = 0; o < one.chips.size(); ++o)
       EXPECT_LT(Relative(many.chips[o], one.chips[o]), 1e-9) << threads;
@@ -209,7 +305,8 @@ class ThreadComm : public PlanComm {
 };
 
 // Solves `c` on `ranks` threads acting as MPI ranks; every rank's solution.
-std::vector<ProgramSolution> SolveOnRanks(const PlanProblem& problem, int ranks, int cut_groups) {
+std::vector<ProgramSolution> SolveOnRanks(const PlanProblem& problem, int ranks, int cut_groups,
+                                          int stabilise = 0) {
   ThreadComm::Shared shared(ranks);
   std::vector<ProgramSolution> got(ranks);
   std::vector<std::thread> threads;
@@ -222,6 +319,7 @@ std::vector<ProgramSolution> SolveOnRanks(const PlanProblem& problem, int ranks,
       o.threads = 1;
       o.relative_gap = 1e-7;
       o.cut_groups = cut_groups;
+      o.stabilise = stabilise;
       o.comm = &comm;
       auto s = SolveProgram(problem, {}, o);
       if (s.ok()) got[r] = *s;
@@ -249,6 +347,32 @@ TEST(PlanProperty, RanksGiveTheSamePlanAsOneProcess) {
               << ranks << " ranks, rank " << r << ", offer " << o;
         EXPECT_EQ(got[r].iterations, one.iterations);
         EXPECT_EQ(got[r].cut_groups, one.cut_groups);
+        EXPECT_LT(Relative(got[r].objective_musd, one.objective_musd), 1e-9);
+        ASSERT_EQ(got[r].outcomes.size(), one.outcomes.size());
+        for (size_t s = 0; s < one.outcomes.size(); ++s)
+          EXPECT_LT(Relative(got[r].outcomes[s].value_usd, one.outcomes[s].value_usd), 1e-9);
+      }
+    }
+  }
+}
+
+// Stabilised Benders on ranks: the sample it starts from, its trust region
+// and its kept pass depend on the scenarios only, so any number of ranks
+// gives the same plan, iteration for iteration.
+TEST(PlanProperty, StabilisedRanksGiveTheSamePlanAsOneProcess) {
+  const Case c = MakeCase("  risk_aversion: 0.3\n", 1.0, 30);
+  for (int cut_groups : {0, 4}) {
+    SCOPED_TRACE(cut_groups);
+    const ProgramSolution one = SolveOnRanks(c.problem, 1, cut_groups, 1)[0];
+    ASSERT_EQ(one.outcomes.size(), 30u);
+    for (int ranks : {2, 3}) {
+      const std::vector<ProgramSolution> got = SolveOnRanks(c.problem, ranks, cut_groups, 1);
+      for (int r = 0; r < ranks; ++r) {
+        ASSERT_EQ(got[r].chips.size(), one.chips.size());
+        for (size_t o = 0; o < one.chips.size(); ++o)
+          EXPECT_LT(Relative(got[r].chips[o], one.chips[o]), 1e-9)
+              << ranks << " ranks, rank " << r << ", offer " << o;
+        EXPECT_EQ(got[r].iterations, one.iterations);
         EXPECT_LT(Relative(got[r].objective_musd, one.objective_musd), 1e-9);
         ASSERT_EQ(got[r].outcomes.size(), one.outcomes.size());
         for (size_t s = 0; s < one.outcomes.size(); ++s)

@@ -19,6 +19,14 @@
 // so the master keeps K columns however many scenarios there are (K = S is
 // multi-cut, K = 1 single-cut). The groups depend on S and K only, never on
 // threads or ranks; every K converges to the same optimum within the gap.
+// Stabilised (SolveOptions::stabilise): the start is the plan of every 10th
+// scenario, and while the master is the LP relaxation each next point
+// minimises the master within |x_j - x^_j| <= delta_j around the incumbent
+// x^ (delta doubled after a step that gained at least half of what the master
+// predicted and hit the box, halved after a step that lost); the whole
+// master is solved too, for the lower bound and the stopping test. Each pass
+// over the scenarios then moves the plan little (fewer simplex pivots per
+// subproblem) and the cuts gather where the optimum is (fewer passes).
 #pragma once
 
 #include <functional>
@@ -59,6 +67,13 @@ struct SolveOptions {
   // Benders cut groups K: 0 = auto (multi-cut, K = S, up to 2,000 scenarios;
   // 1,000 groups above), otherwise min(K, S) groups (1 = single-cut).
   int cut_groups = 0;
+  // Stabilised Benders: start from the plan of a deterministic sample of the
+  // scenarios (every 10th, solved first the same way) and keep each master
+  // step of the LP phase within a box around the best plan so far (a trust
+  // region); the lower bound and the stopping test still come from the whole
+  // master, so the plan is optimal within the gap either way. 0 = auto (on
+  // from 100 scenarios), 1 = on, -1 = off (plain Benders).
+  int stabilise = 0;
   // Called on rank 0 after each Benders iteration with the best plan's value
   // and the master's lower bound (millions of USD, minimised): progress for
   // the CLI. Never changes the result.
