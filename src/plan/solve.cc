@@ -507,6 +507,21 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   }
   auto subs = Subproblems::Build(pr);
   if (!subs.ok()) return subs.status();
+  // Each scenario starts from its basis of the previous call, and leaves
+  // its last one for the next (however this call ends).
+  struct KeepBases {
+    ScenarioBases* keep;
+    Subproblems& subs;
+    ~KeepBases() {
+      if (keep == nullptr) return;
+      keep->rows = subs.rows();
+      keep->columns = subs.columns();
+      keep->basis.swap(subs.bases());
+    }
+  } keep_bases{opt.bases, **subs};
+  if (opt.bases != nullptr && opt.bases->rows == (*subs)->rows() &&
+      opt.bases->columns == (*subs)->columns() && opt.bases->basis.size() == pr.scenarios.size())
+    opt.bases->basis.swap((*subs)->bases());
   Evaluator eval(pr, **subs, comm, opt.threads);
 
   PlanMethod method = opt.method;
@@ -600,6 +615,10 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     int it = 0;
     bool msg_not_converged = false;  // rank 0's knowledge, sent with the last message
     for (;;) {
+      if (fs.all_fixed) {  // nothing to choose: the one evaluation below is the answer
+        it = 1;
+        break;
+      }
       ++it;
       const auto ts = std::chrono::steady_clock::now();
       Status st = eval.Cuts(x, V, G);

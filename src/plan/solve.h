@@ -44,6 +44,20 @@ class PlanComm {
   virtual std::vector<double> AllGather(const std::vector<double>& mine) const { return mine; }
 };
 
+// Every scenario subproblem's last optimal basis, carried from one
+// SolveProgram call to the next on the same scenarios (the passes of one
+// `fungible plan` run: the plan, the terminal values' fixed plans, the final
+// plan, VSS): each scenario then starts from its own last basis, not from
+// the seed. A basis is only a starting point, so results do not depend on
+// it beyond the solver's tolerances; each process keeps the bases of the
+// scenarios it solves, and a scenario's bases depend only on the first
+// stages it has seen, so never on threads or ranks. Reused only while the
+// scenario count and the subproblem's shape are the same.
+struct ScenarioBases {
+  int rows = 0, columns = 0;
+  std::vector<std::vector<unsigned char>> basis;  // [s]; empty = none yet
+};
+
 enum class PlanMethod { kAuto, kExtensive, kDecomposition };
 const char* PlanMethodName(PlanMethod m);  // "auto", "extensive", "decomposition"
 
@@ -63,6 +77,9 @@ struct SolveOptions {
   // and the master's lower bound (millions of USD, minimised): progress for
   // the CLI. Never changes the result.
   std::function<void(int iteration, double upper_musd, double lower_musd)> on_iteration;
+  // When set: scenario bases to start from and to leave for the next call
+  // (see ScenarioBases). Only for calls on the same scenarios and ranks.
+  ScenarioBases* bases = nullptr;
 };
 
 // Limits on the first stage: chips of offer o in [lo[o], hi[o]] (equal =
