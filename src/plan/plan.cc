@@ -443,7 +443,10 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
   // decisions, VSS) starts each scenario from its own last basis.
   ScenarioBases bases;
   SolveOptions solve = options.solve;
-  solve.bases = &bases;
+  if (options.reuse_passes) solve.bases = &bases;
+  // The plan with terminal values starts from the cuts of the plan without
+  // them, shifted by each scenario's terminal net (BendersCuts).
+  BendersCuts cuts;
   auto step = [&](const std::string& what) {
     if (options.on_step) options.on_step(what);
   };
@@ -464,7 +467,9 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
     SolveOptions quiet = solve;
     quiet.on_iteration = nullptr;
     for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
-    auto measured = SolveAdmissible(pr, {}, quiet);
+    SolveOptions first = quiet;
+    if (options.reuse_passes) first.cuts = &cuts;
+    auto measured = SolveAdmissible(pr, {}, first);
     if (!measured.ok()) return measured.status().WithContext("the plan without terminal values");
     FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(pr, *measured, quiet, &paths));
     // The mismatch table's points: each its own, measured on its own plan.
@@ -502,7 +507,9 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
   SolveOptions quiet = solve;
   quiet.on_iteration = nullptr;
   step("the plan (" + std::to_string(pr.scenarios.size()) + " scenarios)");
-  auto sol = SolveAdmissible(pr, {}, solve);
+  SolveOptions final_solve = solve;
+  if (options.reuse_passes) final_solve.cuts = &cuts;
+  auto sol = SolveAdmissible(pr, {}, final_solve);
   if (!sol.ok()) return sol.status();
   rep.solution = std::move(*sol);
   const auto& out = rep.solution.outcomes;

@@ -58,6 +58,30 @@ struct ScenarioBases {
   std::vector<std::vector<unsigned char>> basis;  // [s]; empty = none yet
 };
 
+// Benders cuts of one SolveProgram call, for a later call on the same
+// scenarios whose subproblems differ only in the links' terms: the terminal
+// net per chip that `fungible plan` adds after its first solve changes each
+// offer link's objective and value-row coefficient by the same delta_s. The
+// value row gives the loss the CVaR row sees, e_s >= -value_s - eta, so
+//   V'_s(x, eta) = delta_s . x + V_s(x, eta - delta_s . x),
+// a linear change of variables: each scenario's cut
+//   V_s(^) + g_s . (x - ^x) + g_eta,s (eta - ^eta)
+// becomes the valid cut of the new program
+//   V_s(^) + (1 - g_eta,s) delta_s . ^x + (g_s + (1 - g_eta,s) delta_s) . (x - ^x) + g_eta,s (eta - ^eta)
+// (without CVaR g_eta = 0: the shift is delta_s . x). A group's cut is the
+// weighted sum of its scenarios', so each cut keeps its scenarios' g_eta.
+// The later solve thus starts from the earlier one's model of V; any valid
+// cut leaves its plan what it is within the gap. Kept on rank 0 (the master's);
+// millions of USD like V.
+struct BendersCuts {
+  int groups = 0;                                   // K of the call that made them
+  std::vector<int> group;                           // [cut]
+  std::vector<double> value;                        // [cut]: the group's value at `at`
+  std::vector<std::vector<double>> gradient, at;    // [cut][link]
+  std::vector<std::vector<double>> eta_gradient;    // [cut][i]: g_eta of the group's i-th scenario (CVaR)
+  std::vector<std::vector<double>> link_objective;  // [s][link]: c_s of the call that made them
+};
+
 enum class PlanMethod { kAuto, kExtensive, kDecomposition };
 const char* PlanMethodName(PlanMethod m);  // "auto", "extensive", "decomposition"
 
@@ -80,6 +104,11 @@ struct SolveOptions {
   // When set: scenario bases to start from and to leave for the next call
   // (see ScenarioBases). Only for calls on the same scenarios and ranks.
   ScenarioBases* bases = nullptr;
+  // When set: Benders cuts to start from and to leave for the next call
+  // (see BendersCuts: only between programs that differ in the offer
+  // links' terms alone; ignored for another number of scenarios or groups).
+  // The plan is the same within relative_gap.
+  BendersCuts* cuts = nullptr;
 };
 
 // Limits on the first stage: chips of offer o in [lo[o], hi[o]] (equal =

@@ -47,6 +47,10 @@ class Subproblems {
   // solve): taken from and given back to a ScenarioBases between calls.
   std::vector<std::vector<unsigned char>>& bases() { return bases_; }
 
+  // Scenario s's objective coefficients of the links (millions of USD per
+  // chip, or per million USD for eta).
+  std::vector<double> LinkObjective(int s) const;
+
  private:
   explicit Subproblems(const PlanProblem& problem);
   // A copy of the pristine LP with the scenario's bounds and the links fixed.
