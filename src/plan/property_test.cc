@@ -16,6 +16,7 @@
 #include "plan/evaluate.h"
 #include "plan/plan.h"
 #include "plan/plan_test_util.h"
+#include "plan/subproblem.h"
 
 namespace fungible {
 namespace {
@@ -476,6 +477,48 @@ TEST(PlanProperty, CutsCarriedToTheProgramWithTerminalValuesStayValid) {
         }
       }
     }
+    if (!whole.has_cvar()) continue;
+    // With CVaR, V'_s(x, eta) = delta_s . x + V_s(x, eta - delta_s . x), and
+    // the shifted cut is the old one under the same change of variables: at
+    // any (x, eta) it stands above V' by what the old cut stood above V at
+    // (x, eta - delta_s . x). Checked at every offer signed in full (where
+    // delta_s . x is largest) and each cut's eta: a wrong factor on the
+    // shift fails here.
+    auto old_subs = Subproblems::Build(c.problem);
+    auto new_subs = Subproblems::Build(whole);
+    ASSERT_TRUE(old_subs.ok() && new_subs.ok());
+    const int eta = whole.eta_link();
+    FirstStageBounds b;
+    for (const auto& o : whole.offers) b.lo.push_back(o.on_demand ? 0.0 : o.max_chips);
+    b.hi = b.lo;
+    std::vector<double> x(cuts.at[0].size(), 0.0);
+    for (size_t o = 0; o < whole.offers.size(); ++o)
+      if (whole.link_of_offer(static_cast<int>(o)) >= 0)
+        x[whole.link_of_offer(static_cast<int>(o))] = b.lo[o];
+    int moved_tail = 0;  // cuts whose scenario was in the tail (g_eta != 0) and moves
+    for (size_t k = 0; k < made; ++k) {
+      SCOPED_TRACE("cut " + std::to_string(k));
+      const int s = cuts.group[k];
+      const std::vector<double> c_old = (*old_subs)->LinkObjective(s), c_new = (*new_subs)->LinkObjective(s);
+      double moved = 0;
+      for (size_t j = 0; j < x.size(); ++j)
+        if (static_cast<int>(j) != eta) moved += (c_new[j] - c_old[j]) * x[j];
+      if (moved != 0 && cuts.gradient[k][eta] != 0) ++moved_tail;
+      x[eta] = cuts.at[k][eta];
+      b.eta_musd = x[eta];
+      const double v_new = plan_test::SolveOrDie(whole, PlanMethod::kDecomposition, b).outcomes[s].objective;
+      b.eta_musd = x[eta] - moved;
+      const double v_old =
+          plan_test::SolveOrDie(c.problem, PlanMethod::kDecomposition, b).outcomes[s].objective;
+      double cut_new = cuts.value[k], cut_old = plain_cuts.value[k];
+      for (size_t j = 0; j < x.size(); ++j) {
+        cut_new += cuts.gradient[k][j] * (x[j] - cuts.at[k][j]);
+        cut_old +=
+            plain_cuts.gradient[k][j] * ((static_cast<int>(j) == eta ? x[j] - moved : x[j]) - cuts.at[k][j]);
+      }
+      EXPECT_NEAR(cut_new - v_new, cut_old - v_old, 1e-9 * std::max(1.0, std::fabs(v_new)));
+    }
+    EXPECT_GT(moved_tail, 0);  // else this tests the shift without its CVaR factor
   }
 }
 
