@@ -88,6 +88,7 @@ std::vector<double> Probabilities(const PlanProblem& pr) {
 SolveOptions Local(const SolveOptions& o, int threads) {
   SolveOptions l = o;
   l.comm = nullptr;
+  l.bases = nullptr;  // other scenarios
   l.threads = threads;
   l.method = PlanMethod::kExtensive;
   return l;
@@ -437,6 +438,15 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
                                      const PlanRunOptions& options) {
   PlanProblem pr = problem;
   std::vector<PlanScenario> paths = given_paths;
+  // Every pass over pr's scenarios (the plan without terminal values, the
+  // fixed plans that value them, the plan, the floor checks, the opposite
+  // decisions, VSS) starts each scenario from its own last basis.
+  ScenarioBases bases;
+  SolveOptions solve = options.solve;
+  if (options.reuse_passes) solve.bases = &bases;
+  // The plan with terminal values starts from the cuts of the plan without
+  // them, shifted by each scenario's terminal net (BendersCuts).
+  BendersCuts cuts;
   auto step = [&](const std::string& what) {
     if (options.on_step) options.on_step(what);
   };
@@ -454,10 +464,12 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
     // the planned months alone.
     step("terminal values: each deal's last planned month (" + std::to_string(pr.scenarios.size()) +
          " scenarios)");
-    SolveOptions quiet = options.solve;
+    SolveOptions quiet = solve;
     quiet.on_iteration = nullptr;
     for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
-    auto measured = SolveAdmissible(pr, {}, quiet);
+    SolveOptions first = quiet;
+    if (options.reuse_passes) first.cuts = &cuts;
+    auto measured = SolveAdmissible(pr, {}, first);
     if (!measured.ok()) return measured.status().WithContext("the plan without terminal values");
     FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(pr, *measured, quiet, &paths));
     // The mismatch table's points: each its own, measured on its own plan.
@@ -466,7 +478,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
       PlanScenario one = path;
       one.terminal_usd_per_usable_chip_hour.clear();
       PlanProblem single = WithScenarios(pr, {one});
-      const SolveOptions local = Local(quiet, options.solve.threads);
+      const SolveOptions local = Local(quiet, solve.threads);
       auto plan_for = SolveAdmissible(single, {}, local);
       if (!plan_for.ok()) return plan_for.status().WithContext("the plan for " + path.name);
       FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(single, *plan_for, local));
@@ -492,10 +504,12 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
   rep.unserved_share_limit = pr.settings.unserved_share_limit;
 
   // Only the plan itself reports its iterations.
-  SolveOptions quiet = options.solve;
+  SolveOptions quiet = solve;
   quiet.on_iteration = nullptr;
   step("the plan (" + std::to_string(pr.scenarios.size()) + " scenarios)");
-  auto sol = SolveAdmissible(pr, {}, options.solve);
+  SolveOptions final_solve = solve;
+  if (options.reuse_passes) final_solve.cuts = &cuts;
+  auto sol = SolveAdmissible(pr, {}, final_solve);
   if (!sol.ok()) return sol.status();
   rep.solution = std::move(*sol);
   const auto& out = rep.solution.outcomes;
@@ -630,7 +644,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
     }
   }
 
-  const int threads = options.solve.threads;
+  const int threads = solve.threads;
   if (options.vss) {
     // Plan for the mean scenario, then live with that plan in every scenario.
     step("VSS: the plan for the mean scenario");
@@ -646,7 +660,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
   if (options.evpi) {
     // Wait and see: each scenario with its own first stage, known in advance.
     step("EVPI: each scenario on its own");
-    const PlanComm* comm = options.solve.comm;
+    const PlanComm* comm = solve.comm;
     const int K = static_cast<int>(pr.scenarios.size());
     const int R = comm ? comm->size() : 1, r = comm ? comm->rank() : 0;
     const int begin = static_cast<int>(static_cast<long long>(K) * r / R);

@@ -33,6 +33,12 @@ struct PlanRunOptions {
   // them, and each point of the mismatch table is measured the same way on
   // its own plan. Scenarios that already carry terminal values keep theirs.
   TerminalValueRule terminal_value = TerminalValueRule::kLastMonth;
+  // One run's passes over the scenarios re-use each other's work: every
+  // scenario starts from its own last basis (ScenarioBases), and the plan
+  // with terminal values from the cuts of the plan without them
+  // (BendersCuts). false: every pass from scratch, the check that the
+  // re-use changes nothing beyond the gap.
+  bool reuse_passes = true;
   // Called as each step starts ("the plan", "VSS: ...", ...): progress for
   // the CLI. Never changes the result.
   std::function<void(const std::string& step)> on_step;

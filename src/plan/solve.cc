@@ -547,6 +547,21 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
   }
   auto subs = Subproblems::Build(pr);
   if (!subs.ok()) return subs.status();
+  // Each scenario starts from its basis of the previous call, and leaves
+  // its last one for the next (however this call ends).
+  struct KeepBases {
+    ScenarioBases* keep;
+    Subproblems& subs;
+    ~KeepBases() {
+      if (keep == nullptr) return;
+      keep->rows = subs.rows();
+      keep->columns = subs.columns();
+      keep->basis.swap(subs.bases());
+    }
+  } keep_bases{opt.bases, **subs};
+  if (opt.bases != nullptr && opt.bases->rows == (*subs)->rows() &&
+      opt.bases->columns == (*subs)->columns() && opt.bases->basis.size() == pr.scenarios.size())
+    opt.bases->basis.swap((*subs)->bases());
   Evaluator eval(pr, **subs, comm, opt.threads);
 
   PlanMethod method = opt.method;
@@ -607,6 +622,56 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     sol.cut_groups = K;
     std::unique_ptr<Master> master;
     if (comm.rank() == 0) master = std::make_unique<Master>(pr, fs, groups);
+    // Rank 0: an earlier call's cuts, shifted to this program (BendersCuts);
+    // every cut of this call is kept for the next.
+    BendersCuts kept;
+    const int eta = pr.eta_link();
+    std::vector<int> first(K + 1, S);  // [k]: group k's first scenario (groups are contiguous)
+    for (int s = S - 1; s >= 0; --s) first[groups.group_of[s]] = s;
+    auto add_cut = [&](int k, double value, const std::vector<double>& grad, const std::vector<double>& at,
+                       std::vector<double> eta_grad) {
+      master->AddCut(k, value, grad, at);
+      if (opt.cuts == nullptr) return;
+      kept.group.push_back(k);
+      kept.value.push_back(value);
+      kept.gradient.push_back(grad);
+      kept.at.push_back(at);
+      kept.eta_gradient.push_back(std::move(eta_grad));
+    };
+    auto eta_grads = [&](int k, const std::vector<std::vector<double>>& G) {
+      std::vector<double> g;
+      if (opt.cuts != nullptr && eta >= 0)
+        for (int s = first[k]; s < first[k + 1]; ++s) g.push_back(G[s][eta]);
+      return g;
+    };
+    const bool carry = !pr.settings.cash_feasibility_only;
+    if (opt.cuts != nullptr && comm.rank() == 0 && carry) {
+      kept.groups = K;
+      for (int s = 0; s < S; ++s) kept.link_objective.push_back((*subs)->LinkObjective(s));
+      const BendersCuts& old = *opt.cuts;
+      if (old.groups == K && static_cast<int>(old.link_objective.size()) == S) {
+        // delta_s = c'_s - c_s on the offers' links; the cut's scenario s
+        // shifts by (1 - g_eta,s) delta_s (BendersCuts).
+        std::vector<std::vector<double>> delta(S, std::vector<double>(fs.n_links, 0.0));
+        for (int s = 0; s < S; ++s)
+          for (int j = 0; j < fs.n_links; ++j)
+            if (j != eta) delta[s][j] = kept.link_objective[s][j] - old.link_objective[s][j];
+        for (size_t c = 0; c < old.value.size(); ++c) {
+          const int k = old.group[c];
+          double value = old.value[c];
+          std::vector<double> grad = old.gradient[c];
+          for (int s = first[k]; s < first[k + 1]; ++s) {
+            const double g_eta = eta >= 0 ? old.eta_gradient[c][s - first[k]] : 0.0;
+            const double w = groups.weight[s] * (1.0 - g_eta);
+            for (int j = 0; j < fs.n_links; ++j) {
+              value += w * delta[s][j] * old.at[c][j];
+              grad[j] += w * delta[s][j];
+            }
+          }
+          add_cut(k, value, grad, old.at[c], old.eta_gradient[c]);
+        }
+      }
+    }
     // Start from the plan for the mean scenario: cheap (one scenario) and
     // usually close, so the first cuts are where they matter. Stabilised:
     // from the plan of a sample of the scenarios, closer still.
@@ -625,6 +690,8 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
       so.cut_groups = 0;
       so.relative_gap = std::max(opt.relative_gap, kSampleGap);
       so.on_iteration = nullptr;
+      so.bases = nullptr;  // the sample's scenarios are not this call's
+      so.cuts = nullptr;
       // (A failure, the same on every rank, only loses this start.)
       const StatusOr<ProgramSolution> start = SolveProgram(sub, bounds, so);
       if (start.ok() && start->status == SolveStatus::kOptimal) {
@@ -672,6 +739,10 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     double predicted = -1;  // < 0: the point evaluated was not a boxed step
     bool hit_box = false;
     for (;;) {
+      if (fs.all_fixed) {  // nothing to choose: the one evaluation below is the answer
+        it = 1;
+        break;
+      }
       ++it;
       const auto ts = std::chrono::steady_clock::now();
       Status st = eval.Cuts(x, V, G);
@@ -718,7 +789,8 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
           for (int j = 0; j < fs.n_links; ++j) GK[k][j] += w * G[s][j];
         }
         for (int k = 0; k < K; ++k)
-          if (VK[k] > theta[k] + 1e-9 * std::max(1.0, std::fabs(VK[k]))) master->AddCut(k, VK[k], GK[k], x);
+          if (VK[k] > theta[k] + 1e-9 * std::max(1.0, std::fabs(VK[k])))
+            add_cut(k, VK[k], GK[k], x, eta_grads(k, G));
         bool done = fs.all_fixed || it >= opt.max_iterations;
         if (!fs.all_fixed && it >= opt.max_iterations) msg_not_converged = true;
         const auto tm = std::chrono::steady_clock::now();
@@ -787,6 +859,7 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     }
     sol.iterations = it;
     sol.lower_bound_musd = lower;
+    if (opt.cuts != nullptr && comm.rank() == 0 && carry) *opt.cuts = std::move(kept);
   }
 
   // Every scenario at the chosen first stage: the figures reported.

@@ -52,6 +52,44 @@ class PlanComm {
   virtual std::vector<double> AllGather(const std::vector<double>& mine) const { return mine; }
 };
 
+// Every scenario subproblem's last optimal basis, carried from one
+// SolveProgram call to the next on the same scenarios (the passes of one
+// `fungible plan` run: the plan, the terminal values' fixed plans, the final
+// plan, VSS): each scenario then starts from its own last basis, not from
+// the seed. A basis is only a starting point, so results do not depend on
+// it beyond the solver's tolerances; each process keeps the bases of the
+// scenarios it solves, and a scenario's bases depend only on the first
+// stages it has seen, so never on threads or ranks. Reused only while the
+// scenario count and the subproblem's shape are the same.
+struct ScenarioBases {
+  int rows = 0, columns = 0;
+  std::vector<std::vector<unsigned char>> basis;  // [s]; empty = none yet
+};
+
+// Benders cuts of one SolveProgram call, for a later call on the same
+// scenarios whose subproblems differ only in the links' terms: the terminal
+// net per chip that `fungible plan` adds after its first solve changes each
+// offer link's objective and value-row coefficient by the same delta_s. The
+// value row gives the loss the CVaR row sees, e_s >= -value_s - eta, so
+//   V'_s(x, eta) = delta_s . x + V_s(x, eta - delta_s . x),
+// a linear change of variables: each scenario's cut
+//   V_s(^) + g_s . (x - ^x) + g_eta,s (eta - ^eta)
+// becomes the valid cut of the new program
+//   V_s(^) + (1 - g_eta,s) delta_s . ^x + (g_s + (1 - g_eta,s) delta_s) . (x - ^x) + g_eta,s (eta - ^eta)
+// (without CVaR g_eta = 0: the shift is delta_s . x). A group's cut is the
+// weighted sum of its scenarios', so each cut keeps its scenarios' g_eta.
+// The later solve thus starts from the earlier one's model of V; any valid
+// cut leaves its plan what it is within the gap. Kept on rank 0 (the master's);
+// millions of USD like V.
+struct BendersCuts {
+  int groups = 0;                                   // K of the call that made them
+  std::vector<int> group;                           // [cut]
+  std::vector<double> value;                        // [cut]: the group's value at `at`
+  std::vector<std::vector<double>> gradient, at;    // [cut][link]
+  std::vector<std::vector<double>> eta_gradient;    // [cut][i]: g_eta of the group's i-th scenario (CVaR)
+  std::vector<std::vector<double>> link_objective;  // [s][link]: c_s of the call that made them
+};
+
 enum class PlanMethod { kAuto, kExtensive, kDecomposition };
 const char* PlanMethodName(PlanMethod m);  // "auto", "extensive", "decomposition"
 
@@ -78,6 +116,14 @@ struct SolveOptions {
   // and the master's lower bound (millions of USD, minimised): progress for
   // the CLI. Never changes the result.
   std::function<void(int iteration, double upper_musd, double lower_musd)> on_iteration;
+  // When set: scenario bases to start from and to leave for the next call
+  // (see ScenarioBases). Only for calls on the same scenarios and ranks.
+  ScenarioBases* bases = nullptr;
+  // When set: Benders cuts to start from and to leave for the next call
+  // (see BendersCuts: only between programs that differ in the offer
+  // links' terms alone; ignored for another number of scenarios or groups).
+  // The plan is the same within relative_gap.
+  BendersCuts* cuts = nullptr;
 };
 
 // Limits on the first stage: chips of offer o in [lo[o], hi[o]] (equal =

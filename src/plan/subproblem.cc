@@ -74,6 +74,17 @@ Status Subproblems::Seed(const std::vector<double>& links) {
   return Status::Ok();
 }
 
+std::vector<double> Subproblems::LinkObjective(int s) const {
+  std::vector<double> c;
+  for (int col : block_.link_col) {
+    double v = lp_.columns[col].obj;
+    for (const auto& [j, o] : bounds_[s].col_objective)
+      if (j == col) v = o;
+    c.push_back(v);
+  }
+  return c;
+}
+
 Status ForScenarios(int begin, int end, int threads, const std::function<Status(int)>& fn) {
   std::mutex mu;
   Status first;

@@ -43,6 +43,14 @@ class Subproblems {
   // so every process that calls it with the same links starts alike.
   Status Seed(const std::vector<double>& links);
 
+  // Every scenario's last optimal basis ([s], empty before its first
+  // solve): taken from and given back to a ScenarioBases between calls.
+  std::vector<std::vector<unsigned char>>& bases() { return bases_; }
+
+  // Scenario s's objective coefficients of the links (millions of USD per
+  // chip, or per million USD for eta).
+  std::vector<double> LinkObjective(int s) const;
+
  private:
   explicit Subproblems(const PlanProblem& problem);
   // A copy of the pristine LP with the scenario's bounds and the links fixed.
