@@ -9,6 +9,9 @@
 # R, in that order (the large runs: 10,000 scenarios).
 # The one-process runs and -n 4 are skipped when RANKS is given. CUTS (e.g.
 # "auto,multi"): `--cuts` of each run, side by side (default auto).
+# PLAN_FLAGS: more flags for every run, e.g. PLAN_FLAGS="--terminal-value none"
+# (one Benders solve, the benchmark's own; the default also values the
+# months after the horizon, which takes further passes: plan/plan.cc).
 set -euo pipefail
 build=$1
 scenarios=${2:-200}
@@ -18,6 +21,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$build/bench/plan_bench" --sweep "$scenarios" --methods none --write-spec "$tmp/bench.yaml" >/dev/null
 flags=(--method decomposition --no-vss --no-evpi --no-mismatch --no-decision-values)
+read -r -a extra <<<"${PLAN_FLAGS:-}"
+flags+=("${extra[@]}")
 run() {
   local label=$1
   shift
