@@ -349,6 +349,27 @@ MonthlyBacktest ModelForecasts(const PublishedSeries& series, const MonthlyBackt
   const bool kalman = o.fit || o.growth_drift_sd > 0;
   std::vector<int> months(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) months[static_cast<size_t>(i)] = month(i);
+  // The cone from origin k to every later point: the growth learned up to k
+  // (mean, variance), the volatility and the growth drift.
+  auto add_forecasts = [&](int k, double growth, double growth_var, double sigma, double drift, bool fitted) {
+    bt.last_growth_mean = growth;
+    bt.last_growth_sd = std::sqrt(growth_var);
+    ++bt.origins;
+    for (int j = k + 1; j < n; ++j) {
+      MonthlyForecast f;
+      f.origin_month = month(k);
+      f.target_month = month(j);
+      f.horizon_months = month(j) - month(k);
+      const double h = f.horizon_months;
+      f.truth_log = y[static_cast<size_t>(j)];
+      f.mean_log = y[static_cast<size_t>(k)] + h * growth;
+      f.sd_log = std::sqrt(ForecastVariance(h, growth_var, sigma, drift));
+      f.volatility = sigma;
+      f.growth_drift_sd = drift;
+      f.fitted = fitted;
+      bt.forecasts.push_back(f);
+    }
+  };
   for (int k = o.min_points - 1; k < n - 1 && kalman; ++k) {
     // The local linear trend: the growth learned by the Kalman filter over
     // the increments up to k, from the spec's prior (or flat when fitting).
@@ -364,23 +385,7 @@ MonthlyBacktest ModelForecasts(const PublishedSeries& series, const MonthlyBackt
     }
     const FilterResult r = Filter(months, y, static_cast<size_t>(k), sigma, drift, o.observation_log_sd,
                                   o.fit, o.growth_mean, o.growth_sd * o.growth_sd);
-    bt.last_growth_mean = r.growth;
-    bt.last_growth_sd = std::sqrt(r.growth_var);
-    ++bt.origins;
-    for (int j = k + 1; j < n; ++j) {
-      MonthlyForecast f;
-      f.origin_month = month(k);
-      f.target_month = month(j);
-      f.horizon_months = month(j) - month(k);
-      const double h = f.horizon_months;
-      f.truth_log = y[static_cast<size_t>(j)];
-      f.mean_log = y[static_cast<size_t>(k)] + h * r.growth;
-      f.sd_log = std::sqrt(ForecastVariance(h, r.growth_var, sigma, drift));
-      f.volatility = sigma;
-      f.growth_drift_sd = drift;
-      f.fitted = fitted;
-      bt.forecasts.push_back(f);
-    }
+    add_forecasts(k, r.growth, r.growth_var, sigma, drift, fitted);
   }
   for (int k = o.min_points - 1; k < n - 1 && !kalman; ++k) {
     // Conjugate update of the growth rate from the increments up to k: each
@@ -393,22 +398,7 @@ MonthlyBacktest ModelForecasts(const PublishedSeries& series, const MonthlyBackt
       precision += dt * dt / var;
       weighted += dt * (y[static_cast<size_t>(i)] - y[static_cast<size_t>(i - 1)]) / var;
     }
-    const double g = weighted / precision, g_var = 1.0 / precision;
-    bt.last_growth_mean = g;
-    bt.last_growth_sd = std::sqrt(g_var);
-    ++bt.origins;
-    for (int j = k + 1; j < n; ++j) {
-      MonthlyForecast f;
-      f.origin_month = month(k);
-      f.target_month = month(j);
-      f.horizon_months = month(j) - month(k);
-      const double h = f.horizon_months;
-      f.truth_log = y[static_cast<size_t>(j)];
-      f.mean_log = y[static_cast<size_t>(k)] + h * g;
-      f.sd_log = std::sqrt(h * h * g_var + h * vol2);
-      f.volatility = o.volatility;
-      bt.forecasts.push_back(f);
-    }
+    add_forecasts(k, weighted / precision, 1.0 / precision, o.volatility, 0.0, false);
   }
   return bt;
 }
