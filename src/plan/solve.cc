@@ -739,31 +739,25 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     double predicted = -1;  // < 0: the point evaluated was not a boxed step
     bool hit_box = false;
     for (;;) {
-      if (fs.all_fixed) {  // nothing to choose: the one evaluation below is the answer
-        it = 1;
-        break;
-      }
       ++it;
       const auto ts = std::chrono::steady_clock::now();
       Status st = eval.Cuts(x, V, G);
       sol.subproblem_seconds += SecondsSince(ts);
       if (!st.ok()) return st;
-      {
-        // Every rank sees every V: each keeps its scenarios' outcomes at the
-        // best integer-feasible point so far (rank 0's incumbent_int below),
-        // so the figures at the plan need no pass of their own.
-        const double value = ExpectedMusd(pr, V, x);
-        if (IntegerFeasible(pr, fs, x) && value < kept_value) {
-          kept_value = value;
-          eval.KeepLastPass(x);
-        }
+      // Every rank sees every V: each keeps its scenarios' outcomes at the
+      // best integer-feasible point so far (rank 0's incumbent_int below),
+      // so the figures at the plan need no pass of their own (a fixed first
+      // stage is thus evaluated once).
+      const double value = ExpectedMusd(pr, V, x);
+      if (IntegerFeasible(pr, fs, x) && value < kept_value) {
+        kept_value = value;
+        eval.KeepLastPass(x);
       }
       // Rank 0: bounds, cuts, the next point; then tells everyone.
       std::vector<double> msg(fs.n_links + 3,
                               0.0);  // [flag, lower, x..., not converged]; flag 0 go on, 1 done, 2 error
       std::string error;
       if (comm.rank() == 0) {
-        const double value = ExpectedMusd(pr, V, x);
         if (predicted > 0) {  // how the boxed step did against what the master predicted
           const double gained = upper - value;
           if (gained >= 0.5 * predicted && hit_box) delta = std::min(1.0, 2 * delta);
