@@ -344,9 +344,6 @@ MonthlyBacktest ModelForecasts(const PublishedSeries& series, const MonthlyBackt
   for (int i = 0; i < n; ++i)
     y[static_cast<size_t>(i)] = std::log(series.points[static_cast<size_t>(i)].value);
   auto month = [&](int i) { return series.points[static_cast<size_t>(i)].month; };
-  const double obs2 = o.observation_log_sd * o.observation_log_sd;
-  const double vol2 = o.volatility * o.volatility;
-  const bool kalman = o.fit || o.growth_drift_sd > 0;
   std::vector<int> months(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) months[static_cast<size_t>(i)] = month(i);
   // The cone from origin k to every later point: the growth learned up to k
@@ -370,9 +367,10 @@ MonthlyBacktest ModelForecasts(const PublishedSeries& series, const MonthlyBackt
       bt.forecasts.push_back(f);
     }
   };
-  for (int k = o.min_points - 1; k < n - 1 && kalman; ++k) {
+  for (int k = o.min_points - 1; k < n - 1; ++k) {
     // The local linear trend: the growth learned by the Kalman filter over
     // the increments up to k, from the spec's prior (or flat when fitting).
+    // Without drift it is the conjugate normal update of a fixed growth.
     double sigma = o.volatility, drift = o.growth_drift_sd;
     bool fitted = false;
     if (o.fit) {
@@ -386,19 +384,6 @@ MonthlyBacktest ModelForecasts(const PublishedSeries& series, const MonthlyBackt
     const FilterResult r = Filter(months, y, static_cast<size_t>(k), sigma, drift, o.observation_log_sd,
                                   o.fit, o.growth_mean, o.growth_sd * o.growth_sd);
     add_forecasts(k, r.growth, r.growth_var, sigma, drift, fitted);
-  }
-  for (int k = o.min_points - 1; k < n - 1 && !kalman; ++k) {
-    // Conjugate update of the growth rate from the increments up to k: each
-    // increment d over dt months is N(g dt, sigma^2 dt + obs^2) given g.
-    double precision = 1.0 / (o.growth_sd * o.growth_sd);
-    double weighted = o.growth_mean * precision;
-    for (int i = 1; i <= k; ++i) {
-      const double dt = month(i) - month(i - 1);
-      const double var = vol2 * dt + obs2;
-      precision += dt * dt / var;
-      weighted += dt * (y[static_cast<size_t>(i)] - y[static_cast<size_t>(i - 1)]) / var;
-    }
-    add_forecasts(k, weighted / precision, 1.0 / precision, o.volatility, 0.0, false);
   }
   return bt;
 }
