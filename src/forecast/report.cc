@@ -677,17 +677,16 @@ std::string BacktestText(const BacktestReport& report) {
   }
   if (!report.monthly.empty()) {
     const MonthlyBacktestOptions& o = report.monthly_options;
-    if (o.fit)
-      out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
-             " (local linear trend, volatility and growth drift fitted at each origin on every series' "
-             "points known then, growth at each series' first point unknown" +
-             (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
-    else
-      out += "  monthly cone, rolling origin over published points, " + report.monthly_file +
-             " (growth prior " + Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) +
-             " a month, volatility " + Percent(o.volatility) +
-             (o.growth_drift_sd > 0 ? ", growth drift " + Percent(o.growth_drift_sd) + " a month" : "") +
-             (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
+    const std::string model =
+        o.fit
+            ? std::string(
+                  "local linear trend, volatility and growth drift fitted at each origin on every "
+                  "series' points known then, growth at each series' first point unknown")
+            : "growth prior " + Percent(o.growth_mean) + " +- " + Percent(o.growth_sd) +
+                  " a month, volatility " + Percent(o.volatility) +
+                  (o.growth_drift_sd > 0 ? ", growth drift " + Percent(o.growth_drift_sd) + " a month" : "");
+    out += "  monthly cone, rolling origin over published points, " + report.monthly_file + " (" + model +
+           (o.pool_series ? "; recalibrated from every series' errors" : "") + "):\n";
     auto fit_lines = [&](const std::string& what, const GrowthNoiseFit& f) {
       out += "    fit on " + what + " (" + std::to_string(f.increments) + " increments, " +
              std::to_string(f.series) + (f.series == 1 ? " series" : " series, one starting growth each") +
