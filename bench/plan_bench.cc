@@ -50,11 +50,17 @@ const Chip kChips[] = {
 };
 constexpr int kNumChips = sizeof(kChips) / sizeof(kChips[0]);
 
-std::vector<int> ParseList(const char* s) {
-  std::vector<int> out;
+std::vector<std::string> SplitList(const char* s) {
+  std::vector<std::string> out;
   std::stringstream in(s);
   std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::atoi(item.c_str()));
+  while (std::getline(in, item, ',')) out.push_back(item);
+  return out;
+}
+
+std::vector<int> ParseList(const char* s) {
+  std::vector<int> out;
+  for (const std::string& item : SplitList(s)) out.push_back(std::atoi(item.c_str()));
   return out;
 }
 
@@ -189,17 +195,11 @@ int main(int argc, char** argv) {
       seed = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--gap")
       gap = std::atof(argv[i + 1]);
-    else if (a == "--stabilise") {
-      stabilise.clear();
-      std::stringstream in(argv[i + 1]);
-      std::string item;
-      while (std::getline(in, item, ',')) stabilise.push_back(item);
-    } else if (a == "--cuts") {
-      cuts.clear();
-      std::stringstream in(argv[i + 1]);
-      std::string item;
-      while (std::getline(in, item, ',')) cuts.push_back(item);
-    } else {
+    else if (a == "--stabilise")
+      stabilise = SplitList(argv[i + 1]);
+    else if (a == "--cuts")
+      cuts = SplitList(argv[i + 1]);
+    else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
     }
