@@ -116,4 +116,17 @@ for tier,a in ALPHA.items():
     err=round(24-sum(s),3); i=s.index(max(s)); s[i]=round(s[i]+err,3)
     SHAPE[tier]=s
     print(tier,'alpha',a,s,'sum %.3f peak/trough %.2f'%(sum(s),max(s)/min(s)))
-json.dump({'TPUT':TPUT,'TRAIN':TRAIN,'RL':RL,'RES':RES,'INTERNAL':INTERNAL,'SHAPE':SHAPE},sys.stdout,indent=1)
+# ---- month-to-month volatility: the total run-rate's, from the tiers'
+# revenue shares w, shared-factor loadings l and volatilities sigma:
+# var = (sum w l sigma)^2 + sum w^2 (1 - l^2) sigma^2 (docs/forecast.md, "The demand model").
+SHARE={'small':0.06,'medium':0.50,'large':0.36,'frontier':0.08}
+LOADING={'small':0.6,'medium':0.7,'large':0.8,'frontier':0.8}
+def total_vol(sig):
+    shared=sum(SHARE[t]*LOADING[t]*sig[t] for t in SHARE)
+    return math.sqrt(shared**2+sum(SHARE[t]**2*(1-LOADING[t]**2)*sig[t]**2 for t in SHARE))
+FITTED=0.202  # fungible backtest --monthly data/published-ai-demand/points.csv --monthly-fit: every series, no drift
+BEFORE={'small':0.05,'medium':0.06,'large':0.08,'frontier':0.10}
+k=FITTED/total_vol(BEFORE)
+VOL={t:round(k*v,2) for t,v in BEFORE.items()}
+print('total volatility before %.4f; fitted %.3f: each tier x%.2f ->'%(total_vol(BEFORE),FITTED,k),VOL,'total %.4f'%total_vol(VOL))
+json.dump({'TPUT':TPUT,'TRAIN':TRAIN,'RL':RL,'RES':RES,'INTERNAL':INTERNAL,'SHAPE':SHAPE,'VOL':VOL},sys.stdout,indent=1)
