@@ -11,6 +11,7 @@ usage: frontier_lab.py FUNGIBLE_BIN   (exit 0 when every check passes)
 """
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -52,6 +53,13 @@ RUN_RATE_24_MONTHS = (138e9 / 1.5, 138e9 * 1.5)
 # 2027 is the 10x-a-year curve held, a level no hedge survives if bought for:
 # the cone's P95 two years out stays below it.
 RUN_RATE_24_MONTHS_P95_MAX = 800e9
+# The cone's month-to-month noise: the published monthly points
+# (data/published-ai-demand/points.csv: Google's tokens, Anthropic's and
+# OpenAI's run-rates) as fitted by `fungible backtest --monthly --monthly-fit`.
+# One month out the total run-rate's log spread, (ln P95 - ln P5) / 3.29,
+# is that volatility (and a little growth uncertainty): within +-25% of it.
+PUBLISHED_POINTS = os.path.join(ROOT, "data", "published-ai-demand", "points.csv")
+MONTHLY_SPREAD_TOLERANCE = 0.25
 
 failures = []
 
@@ -115,6 +123,19 @@ def main():
           "Anthropic projection x2.56 then x1.80 (The Information, 2025-11)")
     check(f"forecast: P95 run-rate in {months[23]} (x12)", total[23][qi.index(0.95)] * 12, 0,
           RUN_RATE_24_MONTHS_P95_MAX, "Amodei, Dwarkesh Podcast 2026-02: '$800 billion'")
+    fit = json.loads(run(bin_path, "backtest", "--monthly", PUBLISHED_POINTS, "--monthly-fit", "--quiet", "--json",
+                         "-").stdout)["monthly_fit"]
+    preferred = fit["drift"] if fit["drift_preferred"] else fit["no_drift"]
+    spread = math.log(first[qi.index(0.95)] / first[qi.index(0.05)]) / (2 * 1.6449)
+    fitted = preferred["volatility"]
+    check(f"forecast: log spread of the run-rate in {months[0]} ((ln P95 - ln P5) / 3.29)", spread,
+          fitted * (1 - MONTHLY_SPREAD_TOLERANCE), fitted * (1 + MONTHLY_SPREAD_TOLERANCE),
+          f"monthly volatility {fitted:.3f} fitted on {fit['increments']} published increments")
+    drifts = [t["growth"].get("monthly_growth_drift_sd", 0) for t in cone["tiers"] if t["kind"] == "serving"]
+    drift = preferred["growth_drift_sd"]
+    check("forecast: serving tiers' growth drift (largest)", max(drifts), drift * (1 - MONTHLY_SPREAD_TOLERANCE),
+          drift * (1 + MONTHLY_SPREAD_TOLERANCE),
+          f"growth drift {drift:.3f} a month preferred by AIC on the published points")
 
     with tempfile.TemporaryDirectory() as tmp:
         # allocate: the first week of April 2026, revenue at the week's run-rate.
