@@ -388,6 +388,15 @@ std::string ForecastJson(const ForecastRun& run) {
       if (p.last_observed_month[s] > 0)
         last[m.tiers[s].id] = FormatMonth(m.MonthStart(p.last_observed_month[s]));
     u["last_observed_month"] = last;
+    // Months before a tier's last actual without one (drawn given the actuals).
+    ordered_json bridged = ordered_json::object();
+    for (size_t s = 0; s < m.tiers.size(); ++s)
+      if (p.last_observed_month[s] > 0) {
+        ordered_json months = ordered_json::array();
+        for (int t : p.bridged_months[s]) months.push_back(FormatMonth(m.MonthStart(t)));
+        bridged[m.tiers[s].id] = months;
+      }
+    u["bridged_months"] = bridged;
     ordered_json growth = ordered_json::array();
     for (const GrowthPosterior& g : p.growth)
       growth.push_back({{"tier", g.tier},
