@@ -308,6 +308,10 @@ class Likelihood {
       const TierModel& t = m_.tiers[s];
       const double org_from = inc.y_from - Jump(s, inc.from, theta) - t.elasticity * Price(t, inc.from);
       const double org_to = inc.y_to - Jump(s, inc.to, theta) - t.elasticity * Price(t, inc.to);
+      // The mean over the increment's months (several across a gap): the
+      // deterministic path at the particle's growth, damped month by month
+      // by the ceiling; the shocks and drift steps inside are integrated out
+      // (undamped) through the covariance.
       double x = org_from;
       for (int step = inc.from; step < inc.to; ++step) {
         double drift = growth[s];

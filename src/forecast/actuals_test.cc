@@ -403,6 +403,79 @@ TEST(Actuals, TheMonthInAGapIsABridgeBetweenTheActualsAroundIt) {
   EXPECT_NEAR(std::sqrt(m2 - m1 * m1), sd, 0.04 * sd);
 }
 
+// Two tiers with the same gap: their bridged months share the factor's
+// shocks. With the growth known (prior sd 0), month 2 given the increments
+// D over (1, 3] is Gaussian with the covariance
+//   Var V - Cov(V, D) Var(D)^-1 Cov(D, V),
+// V the tiers' organic increments over (1, 2] (one month, correlation
+// l_a l_b), D over (1, 3] (two months, plus obs^2 on the diagonal): the
+// particles' month-2 values must have its means, sds and correlation.
+TEST(Actuals, BridgedMonthsOfTwoTiersShareTheFactorsShocks) {
+  Fleet f = TieredFleet(2, 8000, 12);
+  const double sigma[2] = {0.04, 0.06}, loading = 0.8, g[2] = {0.05, 0.03};
+  for (size_t k = 0; k < 2; ++k) {
+    f.demand[k].growth.monthly_log_growth_mean = g[k];
+    f.demand[k].growth.monthly_log_growth_sd = 0.0;
+    f.demand[k].growth.monthly_volatility = sigma[k];
+    f.demand[k].growth.shared_factor_loading = loading;
+  }
+  const World s = Make(f);
+  const std::string b = KeepMonths(TruthCsv(s, 1, 0.02, 0.06, 3, 8), {1, 3});
+  const std::string csv = KeepMonths(TruthCsv(s, 0, 0.07, 0.04, 3, 7), {1, 3}) + b.substr(b.find('\n') + 1);
+  auto gap = ParseActualsCsv(csv, "two.csv", s.model);
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  UpdateOptions uo;
+  uo.widen_on_miss = false;
+  auto post = UpdateFromActuals(s.model, s.prior, *gap, uo);
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  ASSERT_EQ(post->bridged_months[0], std::vector<int>{2});
+  ASSERT_EQ(post->bridged_months[1], std::vector<int>{2});
+  double y1[2], d[2];
+  for (const Actual& a : gap->rows) {
+    const double y = std::log(a.output_tokens / MonthlyOutputTokens(s.model, a.tier, a.month, 0.0));
+    if (a.month == 1) y1[a.tier] = y;
+  }
+  for (const Actual& a : gap->rows)
+    if (a.month == 3)
+      d[a.tier] = std::log(a.output_tokens / MonthlyOutputTokens(s.model, a.tier, 3, 0.0)) - y1[a.tier];
+  // Closed form: 2 x 2 blocks.
+  const double obs = uo.observation_log_sd, rho = loading * loading;
+  const double cvv[2][2] = {{sigma[0] * sigma[0], sigma[0] * sigma[1] * rho},
+                            {sigma[0] * sigma[1] * rho, sigma[1] * sigma[1]}};
+  double cdd[2][2], inv[2][2], k[2][2];  // Var D, its inverse, Cov(V, D) Var(D)^-1
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) cdd[i][j] = 2 * cvv[i][j] + (i == j ? obs * obs : 0.0);
+  const double det = cdd[0][0] * cdd[1][1] - cdd[0][1] * cdd[1][0];
+  inv[0][0] = cdd[1][1] / det;
+  inv[1][1] = cdd[0][0] / det;
+  inv[0][1] = inv[1][0] = -cdd[0][1] / det;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) k[i][j] = cvv[i][0] * inv[0][j] + cvv[i][1] * inv[1][j];
+  double mean[2], cov[2][2];
+  for (int i = 0; i < 2; ++i) {
+    mean[i] = y1[i] + g[i] + k[i][0] * (d[0] - 2 * g[0]) + k[i][1] * (d[1] - 2 * g[1]);
+    for (int j = 0; j < 2; ++j) cov[i][j] = cvv[i][j] - (k[i][0] * cvv[0][j] + k[i][1] * cvv[1][j]);
+  }
+  const int n = post->scenarios.scenarios;
+  double m[2] = {0, 0}, c[2][2] = {{0, 0}, {0, 0}};
+  for (int i = 0; i < n; ++i) {
+    const double v[2] = {post->scenarios.LogMultiple(0, 2, i), post->scenarios.LogMultiple(1, 2, i)};
+    for (int a = 0; a < 2; ++a) {
+      m[a] += v[a] / n;
+      for (int bb = 0; bb < 2; ++bb) c[a][bb] += v[a] * v[bb] / n;
+    }
+  }
+  for (int a = 0; a < 2; ++a)
+    for (int bb = 0; bb < 2; ++bb) c[a][bb] -= m[a] * m[bb];
+  for (int a = 0; a < 2; ++a) {
+    EXPECT_NEAR(m[a], mean[a], 0.05 * std::sqrt(cov[a][a])) << "tier " << a;
+    EXPECT_NEAR(std::sqrt(c[a][a]), std::sqrt(cov[a][a]), 0.04 * std::sqrt(cov[a][a])) << "tier " << a;
+  }
+  const double corr = cov[0][1] / std::sqrt(cov[0][0] * cov[1][1]);
+  EXPECT_GT(corr, 0.5);  // independent bridges (0) would fail the next line
+  EXPECT_NEAR(c[0][1] / std::sqrt(c[0][0] * c[1][1]), corr, 0.04);
+}
+
 // Filling a gap with the bridge's median is worth (nearly) the same as
 // leaving it: the growth learned from a year with months 4-6 and 9 missing
 // and from the same year with them filled by the gap update's median agree.
