@@ -124,7 +124,9 @@ struct GrowthPosterior {
 };
 
 struct Posterior {
-  ScenarioSet scenarios;  // N equally weighted paths; observed months hold the actuals
+  // N equally weighted paths; observed months hold the actuals, bridged_months
+  // are drawn given them, later months from the last actual on.
+  ScenarioSet scenarios;
   // Effective sample size of the prior scenarios under the actuals' likelihood
   // (one-shot importance weights): how many of the N still speak for the data.
   double effective_sample_size = 0;

@@ -659,6 +659,8 @@ TEST(Actuals, MalformedCsvAndBadMonthsAreLocated) {
             "act.csv:3:1: month: a second row for \"tier0\" in 2027-02 (the first is on line 2)");
   auto dup_after_gap = ParseActualsCsv(
       "month,model,output_tokens\n2027-05,tier0,2\n2027-02,tier0,1\n2027-05,tier0,3\n", "act.csv", s.model);
+  EXPECT_EQ(dup.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dup_after_gap.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(dup_after_gap.status().ToString(),
             "act.csv:4:1: month: a second row for \"tier0\" in 2027-05 (the first is on line 2)");
   auto missing = ReadActualsCsv("/nonexistent/actuals.csv", s.model);
