@@ -164,28 +164,46 @@ class Likelihood {
       }
   }
 
-  // The growth that has drifted by a tier's last actual, given the
-  // particle's latents: the sum G_s = d_s (nu[A+1] + ... + nu[L]) of the
-  // tier's growth steps up to its last actual L is Gaussian jointly with
-  // the whitened residuals z of LogLik, so G | z ~ N(W' z, S - W' W) with
-  // W = L^-1 Cov(increments, G). Prepares W and the Cholesky factor of the
-  // conditional covariance for the tiers with actuals and drift.
-  void PrepareDriftedGrowth(const std::vector<int>& last_month) {
+  // Quantities drawn per particle given the actuals, jointly Gaussian with
+  // the particle's whitened residuals z of LogLik (given its latents):
+  //  - per tier with actuals whose growth drifts, the growth that has drifted
+  //    by its last actual L: G_s = d_s (nu[A+1] + ... + nu[L]);
+  //  - per tier, every month t without an actual between its as_of month A
+  //    and L (a gap, or months before its first actual): the deviation of
+  //    the organic increment over (a, t] from its mean, a the month of the
+  //    actual before t (or A). Shocks and drift steps both, the same
+  //    covariances as the observed increments' (the shared factor's
+  //    correlation across tiers), so a gap month is a Brownian bridge
+  //    between the actuals on its sides, correlated with the other tiers'
+  //    months and observed increments.
+  // Then V | z ~ N(W' z, S - W' W), W = L^-1 Cov(increments, V), S = Var V:
+  // exact conditioning without a ceiling (with one, the means follow the
+  // deterministic damped path, as in LogLik). Prepares W and the Cholesky
+  // factor of the conditional covariance.
+  void PrepareConditionalDraws(const std::vector<int>& last_month) {
     const size_t n = incs_.size();
     for (size_t s = 0; s < m_.tiers.size(); ++s)
       if (m_.tiers[s].growth_drift_sd > 0 && last_month[s] > 0) drift_tiers_.push_back(s);
-    const size_t k = drift_tiers_.size();
+    // Bridges: the months inside each observed increment (a, b], from 1 on.
+    for (const Increment& inc : incs_)
+      for (int month = std::max(1, inc.from + 1); month < inc.to; ++month) {
+        Increment br = inc;
+        br.to = month;
+        bridges_.push_back(br);
+      }
+    const size_t kd = drift_tiers_.size();
+    const size_t k = kd + bridges_.size();
     if (k == 0) return;
-    // Cov(D_i, G_s) and Cov(G_s, G_r).
+    // Cov(D_i, V_j) and Cov(V_j, V_r).
     std::vector<double> c(n * k, 0.0), sgg(k * k, 0.0);
-    for (size_t j = 0; j < k; ++j) {
+    for (size_t j = 0; j < kd; ++j) {
       const size_t s = drift_tiers_[j];
       const TierModel& t = m_.tiers[s];
       for (size_t i = 0; i < n; ++i)
         for (const auto& [month, ci] : DriftCoefficients(incs_[i]))
           if (month > t.anchor_month && month <= last_month[s])
             c[i * k + j] += ci * t.growth_drift_sd * Correlation(incs_[i].tier, static_cast<int>(s));
-      for (size_t jj = 0; jj < k; ++jj) {
+      for (size_t jj = 0; jj < kd; ++jj) {
         const size_t r = drift_tiers_[jj];
         const TierModel& u = m_.tiers[r];
         const int lo = std::max(t.anchor_month, u.anchor_month);
@@ -194,30 +212,87 @@ class Likelihood {
                           Correlation(static_cast<int>(s), static_cast<int>(r));
       }
     }
+    // A drifted growth as a sum of drift steps (no shocks), for the bridges'
+    // covariances with it.
+    std::vector<Increment> growth_sums(kd);
+    std::vector<std::vector<std::pair<int, double>>> growth_coef(kd);
+    for (size_t j = 0; j < kd; ++j) {
+      const size_t s = drift_tiers_[j];
+      growth_sums[j].tier = static_cast<int>(s);
+      growth_sums[j].from = growth_sums[j].to = last_month[s];  // no shock months
+      for (int month = m_.tiers[s].anchor_month + 1; month <= last_month[s]; ++month)
+        growth_coef[j].emplace_back(month, m_.tiers[s].growth_drift_sd);
+    }
+    for (size_t b = 0; b < bridges_.size(); ++b) {
+      const size_t j = kd + b;
+      const auto coef_b = DriftCoefficients(bridges_[b]);
+      for (size_t i = 0; i < n; ++i)
+        c[i * k + j] = Covariance(incs_[i], DriftCoefficients(incs_[i]), bridges_[b], coef_b);
+      for (size_t r = 0; r < kd; ++r)
+        sgg[j * k + r] = sgg[r * k + j] = Covariance(growth_sums[r], growth_coef[r], bridges_[b], coef_b);
+      for (size_t r = 0; r <= b; ++r)
+        sgg[j * k + kd + r] = sgg[(kd + r) * k + j] =
+            Covariance(bridges_[r], DriftCoefficients(bridges_[r]), bridges_[b], coef_b);
+    }
     // W = L^-1 C, column by column through the sparse rows.
-    drift_w_.assign(n * k, 0.0);
+    cond_w_.assign(n * k, 0.0);
     for (size_t j = 0; j < k; ++j)
       for (size_t i = 0; i < n; ++i) {
         double r = c[i * k + j];
-        for (size_t p = row_begin_[i]; p < row_begin_[i + 1]; ++p) r -= val_[p] * drift_w_[col_[p] * k + j];
-        drift_w_[i * k + j] = r / diag_[i];
+        for (size_t p = row_begin_[i]; p < row_begin_[i + 1]; ++p) r -= val_[p] * cond_w_[col_[p] * k + j];
+        cond_w_[i * k + j] = r / diag_[i];
       }
     for (size_t a = 0; a < k; ++a)
       for (size_t b = 0; b < k; ++b)
-        for (size_t i = 0; i < n; ++i) sgg[a * k + b] -= drift_w_[i * k + a] * drift_w_[i * k + b];
-    drift_chol_ = LowerCholesky(sgg, k, 1e-14);
+        for (size_t i = 0; i < n; ++i) sgg[a * k + b] -= cond_w_[i * k + a] * cond_w_[i * k + b];
+    cond_chol_ = LowerCholesky(sgg, k, 1e-14);
+  }
+  // Covariance of the true (noise-free) organic increments x over (x.from,
+  // x.to] and y over (y.from, y.to] given the latents: their common shock
+  // months and common drift steps (coefficients from DriftCoefficients).
+  double Covariance(const Increment& x, const std::vector<std::pair<int, double>>& cx, const Increment& y,
+                    const std::vector<std::pair<int, double>>& cy) const {
+    const TierModel &tx = m_.tiers[static_cast<size_t>(x.tier)], &ty = m_.tiers[static_cast<size_t>(y.tier)];
+    const int overlap = std::max(0, std::min(x.to, y.to) - std::max(x.from, y.from));
+    double c = overlap * tx.volatility * ty.volatility;
+    for (const auto& [mx, vx] : cx)
+      for (const auto& [my, vy] : cy)
+        if (mx == my) c += vx * vy;
+    return c * Correlation(x.tier, y.tier);
   }
   const std::vector<size_t>& drift_tiers() const { return drift_tiers_; }
-  // Draws G for drift_tiers() (in order) into `out` given the whitened
-  // residuals z of the particle and standard normals xi.
-  void DrawDriftedGrowth(const std::vector<double>& z, const double* xi, double* out) const {
-    const size_t k = drift_tiers_.size(), n = incs_.size();
+  size_t num_bridges() const { return bridges_.size(); }
+  int bridge_tier(size_t b) const { return bridges_[b].tier; }
+  int bridge_month(size_t b) const { return bridges_[b].to; }
+  size_t num_conditionals() const { return drift_tiers_.size() + bridges_.size(); }
+  // Draws the quantities (drifted growths of drift_tiers() in order, then
+  // the bridges' deviations) into `out` given the whitened residuals z of
+  // the particle and standard normals xi (num_conditionals() of each).
+  void DrawConditionals(const std::vector<double>& z, const double* xi, double* out) const {
+    const size_t k = num_conditionals(), n = incs_.size();
     for (size_t j = 0; j < k; ++j) {
       double v = 0;
-      for (size_t i = 0; i < n; ++i) v += drift_w_[i * k + j] * z[i];
-      for (size_t c = 0; c <= j; ++c) v += drift_chol_[j * k + c] * xi[c];
+      for (size_t i = 0; i < n; ++i) v += cond_w_[i * k + j] * z[i];
+      for (size_t c = 0; c <= j; ++c) v += cond_chol_[j * k + c] * xi[c];
       out[j] = v;
     }
+  }
+  // The log multiple of bridge b's month for latents `theta` (growth from
+  // ParamsFromLatents, before any drift) and the drawn `deviation`: the
+  // organic level at the actual before it, carried along the deterministic
+  // path at the particle's growth (damped by the ceiling, as in LogLik),
+  // plus the deviation, plus the month's launches and price effect.
+  double BridgeLogMultiple(size_t b, const double* theta, const double* growth, double deviation) const {
+    const Increment& br = bridges_[b];
+    const size_t s = static_cast<size_t>(br.tier);
+    const TierModel& t = m_.tiers[s];
+    double x = br.y_from - Jump(s, br.from, theta) - t.elasticity * Price(t, br.from);
+    for (int step = br.from; step < br.to; ++step) {
+      double drift = growth[s];
+      if (t.has_ceiling()) drift *= 1.0 - std::exp(x) * (1.0 / t.ceiling_multiple);
+      x += drift;
+    }
+    return x + deviation + Jump(s, br.to, theta) + t.elasticity * Price(t, br.to);
   }
 
   // Log-likelihood of the increments for latents `theta`, up to a constant.
@@ -233,6 +308,10 @@ class Likelihood {
       const TierModel& t = m_.tiers[s];
       const double org_from = inc.y_from - Jump(s, inc.from, theta) - t.elasticity * Price(t, inc.from);
       const double org_to = inc.y_to - Jump(s, inc.to, theta) - t.elasticity * Price(t, inc.to);
+      // The mean over the increment's months (several across a gap): the
+      // deterministic path at the particle's growth, damped month by month
+      // by the ceiling; the shocks and drift steps inside are integrated out
+      // (undamped) through the covariance.
       double x = org_from;
       for (int step = inc.from; step < inc.to; ++step) {
         double drift = growth[s];
@@ -273,8 +352,9 @@ class Likelihood {
   std::vector<size_t> row_begin_, col_;
   std::vector<double> val_, diag_;
   std::vector<size_t> drift_tiers_;  // tiers with actuals whose growth drifts
-  std::vector<double> drift_w_;      // n x k, row-major
-  std::vector<double> drift_chol_;   // k x k, lower
+  std::vector<Increment> bridges_;   // months without actuals: (previous actual or A, month]
+  std::vector<double> cond_w_;       // n x k, row-major
+  std::vector<double> cond_chol_;    // k x k, lower
 };
 
 double EffectiveSampleSize(const std::vector<double>& loglik, double delta) {
@@ -471,27 +551,21 @@ StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& na
   std::stable_sort(out.rows.begin(), out.rows.end(), [](const Actual& x, const Actual& y) {
     return x.tier != y.tier ? x.tier < y.tier : x.month < y.month;
   });
-  // Duplicates and gaps, per tier.
-  for (size_t i = 0; i < out.rows.size(); ++i) {
+  // Duplicates, per tier. Gaps are fine: a tier's months may come in any
+  // spacing (quarterly reports, a lost month); the update bridges them.
+  for (size_t i = 1; i < out.rows.size(); ++i) {
     const Actual& a = out.rows[i];
+    const Actual& before = out.rows[i - 1];
+    if (before.tier != a.tier || before.month != a.month) continue;
     const TierModel& t = model.tiers[static_cast<size_t>(a.tier)];
-    const bool first_of_tier = i == 0 || out.rows[i - 1].tier != a.tier;
-    const int expected = first_of_tier ? std::max(1, t.anchor_month + 1) : out.rows[i - 1].month + 1;
     Diagnostic d;
     d.file = name;
     d.line = a.line;
     d.column = static_cast<int>(*c_month) + 1;
     d.field = "month";
-    if (!first_of_tier && a.month == out.rows[i - 1].month) {
-      d.message = "a second row for " + Quoted(t.id) + " in " + FormatMonth(model.MonthStart(a.month)) +
-                  " (the first is on line " + std::to_string(out.rows[i - 1].line) + ")";
-      diags.push_back(d);
-    } else if (a.month != expected) {
-      d.message = "actuals for " + Quoted(t.id) + " skip " + FormatMonth(model.MonthStart(expected)) +
-                  ": months must follow each other from " +
-                  FormatMonth(model.MonthStart(std::max(1, t.anchor_month + 1)));
-      diags.push_back(d);
-    }
+    d.message = "a second row for " + Quoted(t.id) + " in " + FormatMonth(model.MonthStart(a.month)) +
+                " (the first is on line " + std::to_string(before.line) + ")";
+    diags.push_back(d);
   }
   if (!diags.empty()) return Status::FromDiagnostics(std::move(diags));
   return out;
@@ -542,7 +616,10 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   for (const Actual& a : actuals.rows)
     post.last_observed_month[static_cast<size_t>(a.tier)] =
         std::max(post.last_observed_month[static_cast<size_t>(a.tier)], a.month);
-  lik.PrepareDriftedGrowth(post.last_observed_month);
+  lik.PrepareConditionalDraws(post.last_observed_month);
+  post.bridged_months.resize(model.tiers.size());
+  for (size_t k = 0; k < lik.num_bridges(); ++k)
+    post.bridged_months[static_cast<size_t>(lik.bridge_tier(k))].push_back(lik.bridge_month(k));
   const std::vector<size_t>& drift_tiers = lik.drift_tiers();
   // Each particle's growth for the month after its tier's last actual (the
   // latent growth plus the drift drawn given the actuals), per drift tier.
@@ -726,22 +803,30 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
   const size_t stride_tier = static_cast<size_t>(n) * out.horizon_months;
   ParallelFor(n, threads, 64, [&](std::int64_t b, std::int64_t e) {
     PathScratch scratch;
-    std::vector<double> g(model.tiers.size()), jl(num_launches), z, xi(drift_tiers.size()),
-        drifted(drift_tiers.size());
+    std::vector<double> g(model.tiers.size()), jl(num_launches), z, xi(lik.num_conditionals()),
+        drawn(lik.num_conditionals());
     std::vector<TierStart> starts(model.tiers.size());
     for (std::int64_t i = b; i < e; ++i) {
       const double* t = theta.data() + i * dims;
       Rng rng(prior.seed, StreamPurpose::kPosteriorPath, static_cast<std::uint64_t>(i));
-      if (!drift_tiers.empty()) {
-        // The growth has drifted by the last actual: drawn given this
-        // particle's residuals (its first normals), then the months as before.
+      if (lik.num_conditionals() > 0) {
+        // The growth that has drifted by the last actual and the months
+        // without actuals before it: drawn given this particle's residuals
+        // (its first normals), then the months after as before.
         lik.LogLik(t, g, jl, z);
         for (auto& v : xi) v = rng.Normal();
-        lik.DrawDriftedGrowth(z, xi.data(), drifted.data());
+        lik.DrawConditionals(z, xi.data(), drawn.data());
       }
       ParamsFromLatents(model, t, g.data(), jl.data());
+      double* out_i = out.log_multiple.data() + i;
+      for (size_t k = 0; k < lik.num_bridges(); ++k) {
+        const size_t s = static_cast<size_t>(lik.bridge_tier(k));
+        const int month = lik.bridge_month(k);
+        out_i[s * stride_tier + static_cast<size_t>(month - 1) * n] =
+            lik.BridgeLogMultiple(k, t, g.data(), drawn[drift_tiers.size() + k]);
+      }
       for (size_t j = 0; j < drift_tiers.size(); ++j) {
-        g[drift_tiers[j]] += drifted[j];
+        g[drift_tiers[j]] += drawn[j];
         current_growth[j * static_cast<size_t>(n) + static_cast<size_t>(i)] = g[drift_tiers[j]];
       }
       for (size_t s = 0; s < model.tiers.size(); ++s) {
@@ -754,7 +839,6 @@ StatusOr<Posterior> UpdateFromActuals(const DemandModel& model, const ScenarioSe
           starts[s] = {model.tiers[s].anchor_month, 0.0};
         }
       }
-      double* out_i = out.log_multiple.data() + i;
       SimulatePath(
           moved, coef, g.data(), jl.data(), starts.data(), scratch, [&rng] { return rng.Normal(); },
           [&](size_t s, int month, double v) {

@@ -10,17 +10,25 @@
 // month is a calendar month YYYY-MM after the forecast's start month; model
 // is a serving tier (a demand entry's model); output_tokens is the month's
 // total, a whole number from 1 to 1e20 in decimal (no fractions of a token,
-// no hex). A UTF-8 byte order mark before the header is skipped. A tier's months must follow each other from
-// its first forecast month; tiers may stop at different months.
+// no hex). A UTF-8 byte order mark before the header is skipped. A tier's
+// months come in any spacing (gaps are bridged, below), once each; tiers may
+// stop at different months.
 //
 // Method: sequential Monte Carlo over the scenarios' latents theta (the
 // standard normals that set growth and launch multipliers). Given theta, the
-// observed monthly log increments are Gaussian (the model's volatility with
-// the shared factor's cross-tier correlation, plus observation noise), so the
-// likelihood is exact. Particles move from prior to posterior through
+// observed log increments (each from the tier's previous actual, or its
+// as_of month, to the next: dt months apart) are Gaussian: the dt months'
+// shocks integrated out (variance dt sigma^2, the shared factor's
+// cross-tier correlation over the months two increments share, the drift
+// steps' d^2 terms), plus observation noise, so the likelihood is exact
+// (without a ceiling; with one, its damping follows the deterministic path
+// at the particle's growth). Particles move from prior to posterior through
 // tempered stages, each re-weighting, resampling (systematic) and
 // rejuvenating (random-walk Metropolis moves scaled by the particles'
-// covariance). Tiers without actuals keep their parameters' posterior
+// covariance). Months without an actual before a tier's last actual are
+// drawn per particle given its latents and all the actuals (a Brownian
+// bridge between the actuals around them, jointly Gaussian with the
+// increments). Tiers without actuals keep their parameters' posterior
 // (through the shared factor) but redraw their past months. When the data
 // put the posterior far from the prior (an actual far outside the cone), the
 // stages start from a Gaussian (Laplace) approximation of the posterior
@@ -52,7 +60,7 @@ struct Actuals {
 
 // Parses and checks actuals against `model`. Every problem is a Diagnostic
 // with file:line:column (unknown tier, malformed month or number, month
-// outside the horizon, duplicates, gaps).
+// outside the horizon, duplicates).
 StatusOr<Actuals> ParseActualsCsv(const std::string& text, const std::string& name, const DemandModel& model);
 StatusOr<Actuals> ReadActualsCsv(const std::string& path, const DemandModel& model);
 
@@ -116,13 +124,20 @@ struct GrowthPosterior {
 };
 
 struct Posterior {
-  ScenarioSet scenarios;  // N equally weighted paths; observed months hold the actuals
+  // N equally weighted paths; observed months hold the actuals, bridged_months
+  // are drawn given them, later months from the last actual on.
+  ScenarioSet scenarios;
   // Effective sample size of the prior scenarios under the actuals' likelihood
   // (one-shot importance weights): how many of the N still speak for the data.
   double effective_sample_size = 0;
   int stages = 0;                        // tempering stages used
   double acceptance_rate = 0;            // of the Metropolis moves, over all stages
   std::vector<int> last_observed_month;  // per tier; 0 = no actuals
+  // Per tier, in increasing order: the months from 1 to its last actual that
+  // have no actual (gaps, or months before its first actual). Each
+  // particle's path there is drawn given the actuals (a bridge between the
+  // actuals on either side; see UpdateFromActuals).
+  std::vector<std::vector<int>> bridged_months;
   std::vector<ConeMiss> misses;
   std::vector<GrowthPosterior> growth;  // per tier
   std::vector<TierWidening> widening;   // per tier with actuals

@@ -3,14 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 #include "forecast/cone.h"
 #include "forecast/internal/test_util.h"
 #include "forecast/monthly_backtest.h"
 #include "forecast/random.h"
 #include "util/status_matchers.h"
+#include "util/text.h"
 
 namespace fungible {
 namespace {
@@ -53,6 +56,18 @@ std::string TruthCsv(const World& s, int tier, double g, double sigma, int month
     csv += row;
   }
   return csv;
+}
+
+// Keeps the header and the rows of `csv` whose month index (1-based, in
+// file order: row k is month k for TruthCsv) is in `keep`.
+std::string KeepMonths(const std::string& csv, const std::vector<int>& keep) {
+  std::istringstream in(csv);
+  std::string line, out;
+  std::getline(in, line);
+  out = line + "\n";
+  for (int month = 1; std::getline(in, line); ++month)
+    if (std::find(keep.begin(), keep.end(), month) != keep.end()) out += line + "\n";
+  return out;
 }
 
 TEST(Actuals, ReweightingConcentratesOnTheTrueGrowthRate) {
@@ -280,6 +295,269 @@ TEST(Actuals, UpdateIsIdenticalForAnyThreadCount) {
   ASSERT_TRUE(p1.ok() && p3.ok());
   EXPECT_EQ(p1->scenarios.log_multiple, p3->scenarios.log_multiple);
   EXPECT_EQ(p1->effective_sample_size, p3->effective_sample_size);
+  // And with a gap (bridged months drawn per particle).
+  auto gap = ParseActualsCsv(KeepMonths(csv, {1, 4}), "t.csv", a.model);
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  auto g1 = UpdateFromActuals(a.model, a.prior, *gap, o1);
+  auto g3 = UpdateFromActuals(b.model, b.prior, *gap, o3);
+  ASSERT_TRUE(g1.ok() && g3.ok());
+  EXPECT_EQ(g1->scenarios.log_multiple, g3->scenarios.log_multiple);
+  EXPECT_EQ(g1->bridged_months[1], (std::vector<int>{2, 3}));
+}
+
+// Closed-form posterior of the growth g ~ N(mu, tau^2) from increments
+// d_i over dt_i months, d_i ~ N(g dt_i, sigma^2 dt_i + obs^2) independent.
+struct Conjugate {
+  double mean = 0, sd = 0;
+};
+// (gap_as_one_month: the variance of one month, sigma^2 + obs^2, for every
+// increment: a wrong treatment of gaps, for contrast.)
+Conjugate ConjugateGrowth(const World& s, const Actuals& a, double mu, double tau, double sigma, double obs,
+                          bool gap_as_one_month = false) {
+  double precision = 1 / (tau * tau), weighted = mu / (tau * tau), y_before = 0;
+  int month_before = 0;
+  for (const Actual& r : a.rows) {
+    const double y = std::log(r.output_tokens / MonthlyOutputTokens(s.model, r.tier, r.month, 0.0));
+    const double dt = r.month - month_before, v = sigma * sigma * (gap_as_one_month ? 1 : dt) + obs * obs;
+    precision += dt * dt / v;
+    weighted += dt * (y - y_before) / v;
+    y_before = y;
+    month_before = r.month;
+  }
+  return {weighted / precision, std::sqrt(1 / precision)};
+}
+
+// Issue 16 item 4: a month missing between two actuals. Without a ceiling,
+// launches or drift the growth's posterior is conjugate normal whatever the
+// spacing: an increment over dt months is N(g dt, sigma^2 dt + obs^2). The
+// particles must agree with it for months 1, 2, 3 and for months 1 and 3
+// (month 3 the same value), and the two posteriors must differ as the
+// closed forms do.
+TEST(Actuals, AGapGivesTheConjugatePosteriorOfTheGrowth) {
+  Fleet f = TieredFleet(1, 8000, 12);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.04;
+  const World s = Make(f);
+  const std::string csv = TruthCsv(s, 0, 0.09, 0.04, 3, 5);
+  auto full = ParseActualsCsv(csv, "full.csv", s.model);
+  auto gap = ParseActualsCsv(KeepMonths(csv, {1, 3}), "gap.csv", s.model);
+  ASSERT_TRUE(full.ok() && gap.ok()) << gap.status().ToString();
+  ASSERT_EQ(gap->rows.size(), 2u);
+  ASSERT_EQ(gap->rows[1].output_tokens, full->rows[2].output_tokens);
+  UpdateOptions uo;
+  for (const Actuals* a : {&*full, &*gap}) {
+    auto post = UpdateFromActuals(s.model, s.prior, *a, uo);
+    ASSERT_TRUE(post.ok()) << post.status().ToString();
+    const Conjugate exact = ConjugateGrowth(s, *a, 0.05, 0.03, 0.04, uo.observation_log_sd);
+    const GrowthPosterior& g = post->growth[0];
+    EXPECT_NEAR(g.posterior_mean, exact.mean, 0.1 * exact.sd) << a->rows.size() << " actuals";
+    EXPECT_NEAR(g.posterior_sd, exact.sd, 0.05 * exact.sd) << a->rows.size() << " actuals";
+    EXPECT_EQ(post->last_observed_month[0], 3);
+  }
+  // The tolerance tells a right gap from a wrong one: taking the two months
+  // as one month's variance (sigma^2 + obs^2 instead of 2 sigma^2 + obs^2)
+  // would give a posterior sd more than 3 tolerances away.
+  const Conjugate right = ConjugateGrowth(s, *gap, 0.05, 0.03, 0.04, 0.01);
+  const Conjugate wrong = ConjugateGrowth(s, *gap, 0.05, 0.03, 0.04, 0.01, /*gap_as_one_month=*/true);
+  EXPECT_GT(std::fabs(right.sd - wrong.sd), 3 * 0.05 * right.sd);
+}
+
+// The month in the gap is a Brownian bridge: given g, month 2's organic log
+// multiple between y1 and the increment D over (1, 3] is
+//   N(y1 + g + c (D - 2 g), sigma^2 (1 - c)),  c = sigma^2 / (2 sigma^2 + obs^2),
+// so across the posterior (g ~ N(m, P)) its mean is y1 + c D + (1 - 2c) m and
+// its variance sigma^2 (1 - c) + (1 - 2c)^2 P. The observed months hold
+// their actuals; the report lists month 2 as bridged.
+TEST(Actuals, TheMonthInAGapIsABridgeBetweenTheActualsAroundIt) {
+  Fleet f = TieredFleet(1, 8000, 12);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.04;
+  const World s = Make(f);
+  auto gap = ParseActualsCsv(KeepMonths(TruthCsv(s, 0, 0.09, 0.04, 3, 5), {1, 3}), "gap.csv", s.model);
+  ASSERT_TRUE(gap.ok());
+  UpdateOptions uo;
+  auto post = UpdateFromActuals(s.model, s.prior, *gap, uo);
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  ASSERT_EQ(post->bridged_months.size(), 1u);
+  EXPECT_EQ(post->bridged_months[0], std::vector<int>{2});
+  auto y = [&](int k) {
+    return std::log(gap->rows[static_cast<size_t>(k)].output_tokens /
+                    MonthlyOutputTokens(s.model, 0, gap->rows[static_cast<size_t>(k)].month, 0.0));
+  };
+  const double sigma = 0.04, obs = uo.observation_log_sd, c = sigma * sigma / (2 * sigma * sigma + obs * obs);
+  const Conjugate g = ConjugateGrowth(s, *gap, 0.05, 0.03, sigma, obs);
+  const double mean = y(0) + c * (y(1) - y(0)) + (1 - 2 * c) * g.mean;
+  const double sd = std::sqrt(sigma * sigma * (1 - c) + (1 - 2 * c) * (1 - 2 * c) * g.sd * g.sd);
+  const int n = post->scenarios.scenarios;
+  double m1 = 0, m2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double v = post->scenarios.LogMultiple(0, 2, i);
+    m1 += v / n;
+    m2 += v * v / n;
+    EXPECT_EQ(post->scenarios.LogMultiple(0, 1, i), y(0));
+    EXPECT_EQ(post->scenarios.LogMultiple(0, 3, i), y(1));
+  }
+  EXPECT_NEAR(m1, mean, 0.05 * sd);
+  EXPECT_NEAR(std::sqrt(m2 - m1 * m1), sd, 0.04 * sd);
+}
+
+// Two tiers with the same gap: their bridged months share the factor's
+// shocks. With the growth known (prior sd 0), month 2 given the increments
+// D over (1, 3] is Gaussian with the covariance
+//   Var V - Cov(V, D) Var(D)^-1 Cov(D, V),
+// V the tiers' organic increments over (1, 2] (one month, correlation
+// l_a l_b), D over (1, 3] (two months, plus obs^2 on the diagonal): the
+// particles' month-2 values must have its means, sds and correlation.
+TEST(Actuals, BridgedMonthsOfTwoTiersShareTheFactorsShocks) {
+  Fleet f = TieredFleet(2, 8000, 12);
+  const double sigma[2] = {0.04, 0.06}, loading = 0.8, g[2] = {0.05, 0.03};
+  for (size_t k = 0; k < 2; ++k) {
+    f.demand[k].growth.monthly_log_growth_mean = g[k];
+    f.demand[k].growth.monthly_log_growth_sd = 0.0;
+    f.demand[k].growth.monthly_volatility = sigma[k];
+    f.demand[k].growth.shared_factor_loading = loading;
+  }
+  const World s = Make(f);
+  const std::string b = KeepMonths(TruthCsv(s, 1, 0.02, 0.06, 3, 8), {1, 3});
+  const std::string csv = KeepMonths(TruthCsv(s, 0, 0.07, 0.04, 3, 7), {1, 3}) + b.substr(b.find('\n') + 1);
+  auto gap = ParseActualsCsv(csv, "two.csv", s.model);
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  UpdateOptions uo;
+  uo.widen_on_miss = false;
+  auto post = UpdateFromActuals(s.model, s.prior, *gap, uo);
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  ASSERT_EQ(post->bridged_months[0], std::vector<int>{2});
+  ASSERT_EQ(post->bridged_months[1], std::vector<int>{2});
+  double y1[2], d[2];
+  for (const Actual& a : gap->rows) {
+    const double y = std::log(a.output_tokens / MonthlyOutputTokens(s.model, a.tier, a.month, 0.0));
+    if (a.month == 1) y1[a.tier] = y;
+  }
+  for (const Actual& a : gap->rows)
+    if (a.month == 3)
+      d[a.tier] = std::log(a.output_tokens / MonthlyOutputTokens(s.model, a.tier, 3, 0.0)) - y1[a.tier];
+  // Closed form: 2 x 2 blocks.
+  const double obs = uo.observation_log_sd, rho = loading * loading;
+  const double cvv[2][2] = {{sigma[0] * sigma[0], sigma[0] * sigma[1] * rho},
+                            {sigma[0] * sigma[1] * rho, sigma[1] * sigma[1]}};
+  double cdd[2][2], inv[2][2], k[2][2];  // Var D, its inverse, Cov(V, D) Var(D)^-1
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) cdd[i][j] = 2 * cvv[i][j] + (i == j ? obs * obs : 0.0);
+  const double det = cdd[0][0] * cdd[1][1] - cdd[0][1] * cdd[1][0];
+  inv[0][0] = cdd[1][1] / det;
+  inv[1][1] = cdd[0][0] / det;
+  inv[0][1] = inv[1][0] = -cdd[0][1] / det;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) k[i][j] = cvv[i][0] * inv[0][j] + cvv[i][1] * inv[1][j];
+  double mean[2], cov[2][2];
+  for (int i = 0; i < 2; ++i) {
+    mean[i] = y1[i] + g[i] + k[i][0] * (d[0] - 2 * g[0]) + k[i][1] * (d[1] - 2 * g[1]);
+    for (int j = 0; j < 2; ++j) cov[i][j] = cvv[i][j] - (k[i][0] * cvv[0][j] + k[i][1] * cvv[1][j]);
+  }
+  const int n = post->scenarios.scenarios;
+  double m[2] = {0, 0}, c[2][2] = {{0, 0}, {0, 0}};
+  for (int i = 0; i < n; ++i) {
+    const double v[2] = {post->scenarios.LogMultiple(0, 2, i), post->scenarios.LogMultiple(1, 2, i)};
+    for (int a = 0; a < 2; ++a) {
+      m[a] += v[a] / n;
+      for (int bb = 0; bb < 2; ++bb) c[a][bb] += v[a] * v[bb] / n;
+    }
+  }
+  for (int a = 0; a < 2; ++a)
+    for (int bb = 0; bb < 2; ++bb) c[a][bb] -= m[a] * m[bb];
+  for (int a = 0; a < 2; ++a) {
+    EXPECT_NEAR(m[a], mean[a], 0.05 * std::sqrt(cov[a][a])) << "tier " << a;
+    EXPECT_NEAR(std::sqrt(c[a][a]), std::sqrt(cov[a][a]), 0.04 * std::sqrt(cov[a][a])) << "tier " << a;
+  }
+  const double corr = cov[0][1] / std::sqrt(cov[0][0] * cov[1][1]);
+  EXPECT_GT(corr, 0.5);  // independent bridges (0) would fail the next line
+  EXPECT_NEAR(c[0][1] / std::sqrt(c[0][0] * c[1][1]), corr, 0.04);
+}
+
+// Filling a gap with the bridge's median is worth (nearly) the same as
+// leaving it: the growth learned from a year with months 4-6 and 9 missing
+// and from the same year with them filled by the gap update's median agree.
+TEST(Actuals, AGapFilledByItsPosteriorMedianTeachesTheSameGrowth) {
+  Fleet f = TieredFleet(2, 6000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.03;
+  const World s = Make(f);
+  const std::vector<int> kept = {1, 2, 3, 7, 8, 10, 11, 12};
+  auto gap = ParseActualsCsv(KeepMonths(TruthCsv(s, 0, 0.08, 0.03, 12, 9), kept), "gap.csv", s.model);
+  ASSERT_TRUE(gap.ok());
+  auto post = UpdateFromActuals(s.model, s.prior, *gap, UpdateOptions{});
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  EXPECT_EQ(post->bridged_months[0], (std::vector<int>{4, 5, 6, 9}));
+  EXPECT_TRUE(post->bridged_months[1].empty());
+  static constexpr double kMedian[] = {0.5};
+  std::string filled = "month,model,output_tokens\n";
+  for (int t = 1; t <= 12; ++t) {
+    double tokens = 0;
+    for (const Actual& a : gap->rows)
+      if (a.month == t) tokens = a.output_tokens;
+    if (tokens == 0) tokens = std::round(TokenQuantiles(s.model, post->scenarios, 0, t, kMedian)[0]);
+    filled += FormatMonth(s.model.MonthStart(t)) + ",tier0," + Fmt("%.0f", tokens) + "\n";
+  }
+  auto full = ParseActualsCsv(filled, "filled.csv", s.model);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  auto post_full = UpdateFromActuals(s.model, s.prior, *full, UpdateOptions{});
+  ASSERT_TRUE(post_full.ok());
+  const GrowthPosterior &a = post->growth[0], &b = post_full->growth[0];
+  EXPECT_NEAR(a.posterior_mean, b.posterior_mean, 0.2 * b.posterior_sd);
+  EXPECT_NEAR(a.posterior_sd, b.posterior_sd, 0.1 * b.posterior_sd);
+  // Both learned: far tighter than the prior.
+  EXPECT_LT(a.posterior_sd, 0.5 * a.prior_sd);
+}
+
+// Growth that drifts, with gaps: the local linear trend's Kalman filter
+// steps over irregular gaps (Var D = sigma^2 dt + obs^2 + d^2 (dt-1) dt
+// (2dt-1)/6, Cov(D, g') = d^2 dt (dt-1)/2), so it is the known answer for
+// the particles' growth after the last actual and the cone six months on.
+TEST(Actuals, DriftedGrowthOverGapsAgreesWithTheKalmanFilter) {
+  Fleet f = TieredFleet(1, 8000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.03;
+  f.demand[0].growth.monthly_growth_drift_sd = 0.02;
+  const World s = Make(f);
+  auto actuals = ParseActualsCsv(KeepMonths(TruthCsv(s, 0, 0.09, 0.03, 12, 1), {2, 3, 6, 7, 8, 12}),
+                                 "gaps.csv", s.model);
+  ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
+  UpdateOptions uo;
+  uo.widen_on_miss = false;
+  auto post = UpdateFromActuals(s.model, s.prior, *actuals, uo);
+  ASSERT_TRUE(post.ok()) << post.status().ToString();
+  EXPECT_EQ(post->bridged_months[0], (std::vector<int>{1, 4, 5, 9, 10, 11}));
+
+  PublishedSeries series;
+  series.name = "gaps";
+  series.points.push_back({24300, 1.0, 1});
+  for (const Actual& a : actuals->rows)
+    series.points.push_back(
+        {24300 + a.month, a.output_tokens / MonthlyOutputTokens(s.model, 0, a.month, 0.0), a.line});
+  series.points.push_back({24300 + 18, 1.0, 99});  // a target six months on (its value is not used)
+  MonthlyBacktestOptions mo;
+  mo.growth_mean = 0.05;
+  mo.growth_sd = 0.03;
+  mo.volatility = 0.03;
+  mo.growth_drift_sd = 0.02;
+  mo.min_points = 7;  // one origin: the last actual
+  auto kalman = BacktestMonthly(series, mo);
+  ASSERT_TRUE(kalman.ok()) << kalman.status().ToString();
+  ASSERT_EQ(kalman->forecasts.size(), 1u);
+  const double g_mean = kalman->last_growth_mean, g_sd = kalman->last_growth_sd;
+  const GrowthPosterior& g = post->growth[0];
+  EXPECT_NEAR(g.posterior_mean, g_mean, 0.1 * g_sd);
+  EXPECT_NEAR(g.posterior_sd, g_sd, 0.1 * g_sd);
+  static constexpr double kProbs[] = {0.10, 0.50, 0.90};
+  const std::vector<double> q = TokenQuantiles(s.model, post->scenarios, 0, 18, kProbs);
+  const double unit = MonthlyOutputTokens(s.model, 0, 18, 0.0);
+  const MonthlyForecast& fc = kalman->forecasts[0];
+  EXPECT_NEAR(std::log(q[1] / unit), fc.mean_log, 0.05 * fc.sd_log);
+  EXPECT_NEAR(std::log(q[2] / q[0]) / (2 * 1.2815515655446004), fc.sd_log, 0.06 * fc.sd_log);
 }
 
 TEST(Actuals, MalformedNumberNamesLineAndColumn) {
@@ -365,15 +643,26 @@ TEST(Actuals, MalformedCsvAndBadMonthsAreLocated) {
             "2027-02");
   auto late = ParseActualsCsv("month,model,output_tokens\n2028-02,tier0,1\n", "act.csv", s.model);
   EXPECT_EQ(late.status().ToString(), "act.csv:2:1: month: 2028-02 is after the last forecast month 2028-01");
-  auto gap =
-      ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-04,tier0,1\n", "act.csv", s.model);
-  EXPECT_EQ(
-      gap.status().ToString(),
-      "act.csv:3:1: month: actuals for \"tier0\" skip 2027-03: months must follow each other from 2027-02");
+  // Gaps are accepted (bridged by the update), in any order in the file;
+  // a duplicate is still refused, also after a gap and out of order.
+  auto gap = ParseActualsCsv("month,model,output_tokens\n2027-06,tier0,3\n2027-02,tier0,1\n2027-04,tier0,2\n",
+                             "act.csv", s.model);
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  ASSERT_EQ(gap->rows.size(), 3u);
+  EXPECT_EQ(gap->rows[0].month, 1);
+  EXPECT_EQ(gap->rows[1].month, 3);
+  EXPECT_EQ(gap->rows[2].month, 5);
+  EXPECT_EQ(gap->rows[2].line, 2);
   auto dup =
       ParseActualsCsv("month,model,output_tokens\n2027-02,tier0,1\n2027-02,tier0,2\n", "act.csv", s.model);
   EXPECT_EQ(dup.status().ToString(),
             "act.csv:3:1: month: a second row for \"tier0\" in 2027-02 (the first is on line 2)");
+  auto dup_after_gap = ParseActualsCsv(
+      "month,model,output_tokens\n2027-05,tier0,2\n2027-02,tier0,1\n2027-05,tier0,3\n", "act.csv", s.model);
+  EXPECT_EQ(dup.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dup_after_gap.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dup_after_gap.status().ToString(),
+            "act.csv:4:1: month: a second row for \"tier0\" in 2027-05 (the first is on line 2)");
   auto missing = ReadActualsCsv("/nonexistent/actuals.csv", s.model);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }

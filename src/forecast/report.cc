@@ -150,6 +150,14 @@ std::string BandFactorsLine(const HourlyPeaks& h, size_t k) {
   return "hourly noise recalibrated: " + factors + from;
 }
 
+// What month t of tier s is in the posterior: an actual, a month without one
+// before the last actual (drawn given the actuals), or the future.
+std::string Marker(const Posterior& p, size_t s, int t) {
+  if (t > p.last_observed_month[s]) return "";
+  const std::vector<int>& bridged = p.bridged_months[s];
+  return std::binary_search(bridged.begin(), bridged.end(), t) ? "  (bridged)" : "  (actual)";
+}
+
 }  // namespace
 
 std::string ForecastText(const ForecastRun& run, int max_rows) {
@@ -167,9 +175,17 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
     const Posterior& p = *run.posterior;
     out += "\nupdate from actuals (" + run.actuals_file + ")\n";
     for (size_t s = 0; s < m.tiers.size(); ++s)
-      if (p.last_observed_month[s] > 0)
+      if (p.last_observed_month[s] > 0) {
         out += "  " + m.tiers[s].id + ": " + FormatMonth(m.MonthStart(1)) + " to " +
-               FormatMonth(m.MonthStart(p.last_observed_month[s])) + "\n";
+               FormatMonth(m.MonthStart(p.last_observed_month[s]));
+        const std::vector<int>& bridged = p.bridged_months[s];
+        if (!bridged.empty()) {
+          out += ", " + std::to_string(bridged.size()) + " month" + (bridged.size() == 1 ? "" : "s") +
+                 " without an actual bridged:";
+          for (int t : bridged) out += " " + FormatMonth(m.MonthStart(t));
+        }
+        out += "\n";
+      }
     out += "  effective sample size of the prior: " + Fmt("%.0f", p.effective_sample_size) + " of " +
            std::to_string(run.prior.scenarios) + " (" +
            Percent(p.effective_sample_size / run.prior.scenarios) + "); " + std::to_string(p.stages) +
@@ -214,7 +230,7 @@ std::string ForecastText(const ForecastRun& run, int max_rows) {
         const QuantileRow& b = cone.tiers[s].output_tokens[static_cast<size_t>(t - 1)];
         auto f = [&](double v) { return PadLeft(serving ? HumanNumber(v) : Fmt("%.2fx", v), 9); };
         out += "  " + FormatMonth(m.MonthStart(t)) + "  " + f(a[1]) + f(a[3]) + f(a[5]) + "  |   " + f(b[1]) +
-               f(b[3]) + f(b[5]) + (t <= p.last_observed_month[s] ? "  (actual)" : "") + "\n";
+               f(b[3]) + f(b[5]) + Marker(p, s, t) + "\n";
       }
     }
     out += "\nposterior cone";
@@ -372,6 +388,15 @@ std::string ForecastJson(const ForecastRun& run) {
       if (p.last_observed_month[s] > 0)
         last[m.tiers[s].id] = FormatMonth(m.MonthStart(p.last_observed_month[s]));
     u["last_observed_month"] = last;
+    // Months before a tier's last actual without one (drawn given the actuals).
+    ordered_json bridged = ordered_json::object();
+    for (size_t s = 0; s < m.tiers.size(); ++s)
+      if (p.last_observed_month[s] > 0) {
+        ordered_json months = ordered_json::array();
+        for (int t : p.bridged_months[s]) months.push_back(FormatMonth(m.MonthStart(t)));
+        bridged[m.tiers[s].id] = months;
+      }
+    u["bridged_months"] = bridged;
     ordered_json growth = ordered_json::array();
     for (const GrowthPosterior& g : p.growth)
       growth.push_back({{"tier", g.tier},

@@ -90,10 +90,12 @@ StatusOr<Json> ConeFigures(const Json& forecast) {
     out["scenarios"] = At(forecast, "scenarios", "");
     const Json* post = nullptr;
     Json last_observed = Json::object();
+    Json bridged = Json::object();  // per tier: months without an actual before its last
     if (forecast.contains("update")) {
       const Json& u = forecast["update"];
       post = &Arr(At(u, "posterior", "update"), "tiers", "update.posterior");
       last_observed = At(u, "last_observed_month", "update");
+      if (u.contains("bridged_months")) bridged = u["bridged_months"];
       out["actuals_file"] = At(u, "actuals", "update");
     }
     Json tiers = Json::array();
@@ -118,16 +120,19 @@ StatusOr<Json> ConeFigures(const Json& forecast) {
         if (serving)
           o["posterior_revenue_usd"] = Bands(Arr((*post)[i], "revenue_usd", pp), pp + ".revenue_usd");
         // Observed months hold the actuals in every posterior path, so the
-        // posterior's median there is the observation.
+        // posterior's median there is the observation (not in a gap's
+        // bridged months, drawn given the actuals around them).
         const std::string id = o["id"].get<std::string>();
         if (last_observed.contains(id)) {
           o["last_observed_month"] = last_observed[id];
+          const Json gaps = bridged.contains(id) ? bridged[id] : Json::array();
           Json actuals = Json::array();
           const Json& months = out["months"];
-          for (size_t m = 0; m < months.size(); ++m)  // "YYYY-MM" orders as text
-            actuals.push_back(months[m].get<std::string>() <= last_observed[id].get<std::string>()
-                                  ? o["posterior"]["p50"][m]
-                                  : Json(nullptr));
+          for (size_t m = 0; m < months.size(); ++m) {  // "YYYY-MM" orders as text
+            const bool observed = months[m].get<std::string>() <= last_observed[id].get<std::string>() &&
+                                  std::find(gaps.begin(), gaps.end(), months[m]) == gaps.end();
+            actuals.push_back(observed ? o["posterior"]["p50"][m] : Json(nullptr));
+          }
           o["actuals"] = actuals;
         }
       }

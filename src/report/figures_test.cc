@@ -74,6 +74,36 @@ TEST(ReportFigures, ASeriesOfTheWrongLengthIsRefused) {
               StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("chips[0].chips")));
 }
 
+// Issue 16 item 4: months without an actual before a tier's last one are
+// bridged by `forecast --actuals`; the cone's actuals series leaves them
+// empty rather than plotting the bridge's median as an observation.
+TEST(ReportFigures, BridgedMonthsAreNotDrawnAsActuals) {
+  const Json rows = Json::parse("[[1,1,1,1,1,1,1], [2,2,2,2,2,2,2], [3,3,3,3,3,3,3], [4,4,4,4,4,4,4]]");
+  Json tier = {{"id", "chat"},
+               {"kind", "serving"},
+               {"output_tokens_now", 1.0},
+               {"output_tokens", rows},
+               {"revenue_usd", rows}};
+  Json forecast = {{"start_month", "2027-01"},
+                   {"months", {"2027-02", "2027-03", "2027-04", "2027-05"}},
+                   {"seed", 1},
+                   {"scenarios", 10},
+                   {"tiers", {tier}}};
+  forecast["update"] = {{"actuals", "a.csv"},
+                        {"posterior", {{"tiers", {{{"output_tokens", rows}, {"revenue_usd", rows}}}}}},
+                        {"last_observed_month", {{"chat", "2027-04"}}},
+                        {"bridged_months", {{"chat", {"2027-03"}}}}};
+  auto r = ConeFigures(forecast);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["tiers"][0]["actuals"], Json::parse("[1.0, null, 3.0, null]"));
+  // Without the key (a forecast written before gaps were bridged) every
+  // month up to the last actual is one.
+  forecast["update"].erase("bridged_months");
+  auto old = ConeFigures(forecast);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ((*old)["tiers"][0]["actuals"], Json::parse("[1.0, 2.0, 3.0, null]"));
+}
+
 TEST(ReportPage, FiguresCannotCloseTheirScriptElement) {
   const Json fig = {{"fungible_report", kFiguresFormat}, {"note", "</script><script>alert(1)</script>"}};
   const std::string html = RenderReportHtml(fig, "a <b> & c");
