@@ -105,6 +105,45 @@ TEST(Actuals, ReweightingConcentratesOnTheTrueGrowthRate) {
   EXPECT_GT(post->growth[1].posterior_mean, post->growth[1].prior_mean);
 }
 
+// The local linear trend's Kalman filter (the monthly backtest's, with the
+// tier's prior, volatility, drift and observation noise) over the actuals'
+// months gives the growth after the last actual and the cone six months on
+// in closed form; the particles must agree with it. Returns the filter's
+// growth sd.
+double ExpectGrowthAndConeOfTheKalmanFilter(const World& s, const Actuals& actuals, const Posterior& post) {
+  const GrowthModel& gs = s.fleet.demand[0].growth;
+  PublishedSeries series;
+  series.name = "actuals";
+  series.points.push_back({24300, 1.0, 1});
+  for (const Actual& a : actuals.rows)
+    series.points.push_back(
+        {24300 + a.month, a.output_tokens / MonthlyOutputTokens(s.model, 0, a.month, 0.0), a.line});
+  series.points.push_back({24300 + 18, 1.0, 99});  // a target six months on (its value is not used)
+  MonthlyBacktestOptions mo;
+  mo.growth_mean = gs.monthly_log_growth_mean;
+  mo.growth_sd = gs.monthly_log_growth_sd;
+  mo.volatility = gs.monthly_volatility;
+  mo.growth_drift_sd = gs.monthly_growth_drift_sd;
+  mo.min_points = static_cast<int>(actuals.rows.size()) + 1;  // one origin: the last actual
+  auto kalman = BacktestMonthly(series, mo);
+  EXPECT_TRUE(kalman.ok()) << kalman.status().ToString();
+  if (!kalman.ok() || kalman->forecasts.size() != 1) {
+    ADD_FAILURE() << "expected one forecast from the last actual";
+    return 0;
+  }
+  const double g_mean = kalman->last_growth_mean, g_sd = kalman->last_growth_sd;
+  const GrowthPosterior& g = post.growth[0];
+  EXPECT_NEAR(g.posterior_mean, g_mean, 0.1 * g_sd);
+  EXPECT_NEAR(g.posterior_sd, g_sd, 0.1 * g_sd);
+  static constexpr double kProbs[] = {0.10, 0.50, 0.90};
+  const std::vector<double> q = TokenQuantiles(s.model, post.scenarios, 0, 18, kProbs);
+  const double unit = MonthlyOutputTokens(s.model, 0, 18, 0.0);
+  const MonthlyForecast& fc = kalman->forecasts[0];
+  EXPECT_NEAR(std::log(q[1] / unit), fc.mean_log, 0.05 * fc.sd_log);
+  EXPECT_NEAR(std::log(q[2] / q[0]) / (2 * 1.2815515655446004), fc.sd_log, 0.06 * fc.sd_log);
+  return g_sd;
+}
+
 TEST(Actuals, ParticlesCarryTheirDriftedGrowthAsTheKalmanFilterDoes) {
   // Growth that drifts (d = 0.02 a month): given the actuals, the growth for
   // the month after the last one and the cone six months on are Gaussian,
@@ -125,35 +164,9 @@ TEST(Actuals, ParticlesCarryTheirDriftedGrowthAsTheKalmanFilterDoes) {
   auto post = UpdateFromActuals(s.model, s.prior, *actuals, uo);
   ASSERT_TRUE(post.ok()) << post.status().ToString();
 
-  PublishedSeries series;
-  series.name = "truth";
-  series.points.push_back({24300, 1.0, 1});
-  for (const Actual& a : actuals->rows)
-    series.points.push_back(
-        {24300 + a.month, a.output_tokens / MonthlyOutputTokens(s.model, 0, a.month, 0.0), a.line});
-  series.points.push_back({24300 + 18, 1.0, 99});  // a target six months on (its value is not used)
-  MonthlyBacktestOptions mo;
-  mo.growth_mean = 0.05;
-  mo.growth_sd = 0.03;
-  mo.volatility = 0.03;
-  mo.growth_drift_sd = 0.02;
-  mo.min_points = 13;  // one origin: the last actual
-  auto kalman = BacktestMonthly(series, mo);
-  ASSERT_TRUE(kalman.ok()) << kalman.status().ToString();
-  ASSERT_EQ(kalman->forecasts.size(), 1u);
-  const double g_mean = kalman->last_growth_mean, g_sd = kalman->last_growth_sd;
-  const GrowthPosterior& g = post->growth[0];
-  EXPECT_NEAR(g.posterior_mean, g_mean, 0.1 * g_sd);
-  EXPECT_NEAR(g.posterior_sd, g_sd, 0.1 * g_sd);
+  const double g_sd = ExpectGrowthAndConeOfTheKalmanFilter(s, *actuals, *post);
   // Drift makes the growth less certain than a fixed rate would be.
   EXPECT_GT(g_sd, 0.012);
-
-  static constexpr double kProbs[] = {0.10, 0.50, 0.90};
-  const std::vector<double> q = TokenQuantiles(s.model, post->scenarios, 0, 18, kProbs);
-  const double unit = MonthlyOutputTokens(s.model, 0, 18, 0.0);
-  const MonthlyForecast& fc = kalman->forecasts[0];
-  EXPECT_NEAR(std::log(q[1] / unit), fc.mean_log, 0.05 * fc.sd_log);
-  EXPECT_NEAR(std::log(q[2] / q[0]) / (2 * 1.2815515655446004), fc.sd_log, 0.06 * fc.sd_log);
 }
 
 TEST(Actuals, ActualsInsideTheConeAreNoMissAndFarOutsideAre) {
@@ -532,32 +545,7 @@ TEST(Actuals, DriftedGrowthOverGapsAgreesWithTheKalmanFilter) {
   ASSERT_TRUE(post.ok()) << post.status().ToString();
   EXPECT_EQ(post->bridged_months[0], (std::vector<int>{1, 4, 5, 9, 10, 11}));
 
-  PublishedSeries series;
-  series.name = "gaps";
-  series.points.push_back({24300, 1.0, 1});
-  for (const Actual& a : actuals->rows)
-    series.points.push_back(
-        {24300 + a.month, a.output_tokens / MonthlyOutputTokens(s.model, 0, a.month, 0.0), a.line});
-  series.points.push_back({24300 + 18, 1.0, 99});  // a target six months on (its value is not used)
-  MonthlyBacktestOptions mo;
-  mo.growth_mean = 0.05;
-  mo.growth_sd = 0.03;
-  mo.volatility = 0.03;
-  mo.growth_drift_sd = 0.02;
-  mo.min_points = 7;  // one origin: the last actual
-  auto kalman = BacktestMonthly(series, mo);
-  ASSERT_TRUE(kalman.ok()) << kalman.status().ToString();
-  ASSERT_EQ(kalman->forecasts.size(), 1u);
-  const double g_mean = kalman->last_growth_mean, g_sd = kalman->last_growth_sd;
-  const GrowthPosterior& g = post->growth[0];
-  EXPECT_NEAR(g.posterior_mean, g_mean, 0.1 * g_sd);
-  EXPECT_NEAR(g.posterior_sd, g_sd, 0.1 * g_sd);
-  static constexpr double kProbs[] = {0.10, 0.50, 0.90};
-  const std::vector<double> q = TokenQuantiles(s.model, post->scenarios, 0, 18, kProbs);
-  const double unit = MonthlyOutputTokens(s.model, 0, 18, 0.0);
-  const MonthlyForecast& fc = kalman->forecasts[0];
-  EXPECT_NEAR(std::log(q[1] / unit), fc.mean_log, 0.05 * fc.sd_log);
-  EXPECT_NEAR(std::log(q[2] / q[0]) / (2 * 1.2815515655446004), fc.sd_log, 0.06 * fc.sd_log);
+  ExpectGrowthAndConeOfTheKalmanFilter(s, *actuals, *post);
 }
 
 TEST(Actuals, MalformedNumberNamesLineAndColumn) {
