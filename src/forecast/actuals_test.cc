@@ -105,6 +105,16 @@ TEST(Actuals, ReweightingConcentratesOnTheTrueGrowthRate) {
   EXPECT_GT(post->growth[1].posterior_mean, post->growth[1].prior_mean);
 }
 
+// One tier whose growth drifts: 5% +- 3% a month, volatility 3%, drift 2%.
+Fleet DriftingTier() {
+  Fleet f = TieredFleet(1, 8000, 24);
+  f.demand[0].growth.monthly_log_growth_mean = 0.05;
+  f.demand[0].growth.monthly_log_growth_sd = 0.03;
+  f.demand[0].growth.monthly_volatility = 0.03;
+  f.demand[0].growth.monthly_growth_drift_sd = 0.02;
+  return f;
+}
+
 // The local linear trend's Kalman filter (the monthly backtest's, with the
 // tier's prior, volatility, drift and observation noise) over the actuals'
 // months gives the growth after the last actual and the cone six months on
@@ -151,12 +161,7 @@ TEST(Actuals, ParticlesCarryTheirDriftedGrowthAsTheKalmanFilterDoes) {
   // the same prior, volatility, drift and observation noise) gives them in
   // closed form. The particles, each with its growth path drawn given the
   // actuals, must agree with it.
-  Fleet f = TieredFleet(1, 8000, 24);
-  f.demand[0].growth.monthly_log_growth_mean = 0.05;
-  f.demand[0].growth.monthly_log_growth_sd = 0.03;
-  f.demand[0].growth.monthly_volatility = 0.03;
-  f.demand[0].growth.monthly_growth_drift_sd = 0.02;
-  const World s = Make(f);
+  const World s = Make(DriftingTier());
   auto actuals = ParseActualsCsv(TruthCsv(s, 0, 0.09, 0.03, 12, 1), "truth.csv", s.model);
   ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
   UpdateOptions uo;
@@ -530,12 +535,7 @@ TEST(Actuals, AGapFilledByItsPosteriorMedianTeachesTheSameGrowth) {
 // (2dt-1)/6, Cov(D, g') = d^2 dt (dt-1)/2), so it is the known answer for
 // the particles' growth after the last actual and the cone six months on.
 TEST(Actuals, DriftedGrowthOverGapsAgreesWithTheKalmanFilter) {
-  Fleet f = TieredFleet(1, 8000, 24);
-  f.demand[0].growth.monthly_log_growth_mean = 0.05;
-  f.demand[0].growth.monthly_log_growth_sd = 0.03;
-  f.demand[0].growth.monthly_volatility = 0.03;
-  f.demand[0].growth.monthly_growth_drift_sd = 0.02;
-  const World s = Make(f);
+  const World s = Make(DriftingTier());
   auto actuals = ParseActualsCsv(KeepMonths(TruthCsv(s, 0, 0.09, 0.03, 12, 1), {2, 3, 6, 7, 8, 12}),
                                  "gaps.csv", s.model);
   ASSERT_TRUE(actuals.ok()) << actuals.status().ToString();
