@@ -72,6 +72,15 @@ std::string Summary(const SimulationResult& sim) {
            Fmt("%.2f", r.band_factors[1]) + " / x" + Fmt("%.2f", r.band_factors[2]) +
            " on the noise's P25-P75 / P10-P90 / P5-P95 half-widths" +
            (r.source.empty() ? std::string() : " (" + r.source + ")") + "\n";
+  // The planner sizes serving at its quantile of the same noise: one line.
+  std::string planning;
+  for (const auto& r : sim.hourly_recalibration)
+    planning += (planning.empty() ? "" : ", ") + r.model + " x" + Fmt("%.2f", r.planning_band_factor);
+  if (!planning.empty())
+    out += "planning quantile P" + Fmt("%g", 100 * st.serving_quantile) +
+           " of the recalibrated noise: " + planning + " on the P" +
+           Fmt("%g", 100 * (1 - st.serving_quantile)) + "-P" + Fmt("%g", 100 * st.serving_quantile) +
+           " half-width\n";
   for (const auto& t : sim.trace.models)
     out += "trace: " + t.model + " replays " + t.trace + " (" + Fmt("%.0f", t.trace_hours) + " h, " +
            Grouped(t.trace_requests) + " requests, " + Fmt("%.1f", t.output_tokens_per_request) +

@@ -267,28 +267,26 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
   return m;
 }
 
+double HourlyBandFactor(const std::array<double, 3>& factors, double r) {
+  static constexpr double kBands[3] = {0.50, 0.80, 0.90};
+  const double l = std::erf(r / std::sqrt(2.0));
+  if (l <= kBands[0]) return factors[0];
+  if (l <= kBands[1])
+    return factors[0] + (factors[1] - factors[0]) * (l - kBands[0]) / (kBands[1] - kBands[0]);
+  if (l <= kBands[2])
+    return factors[1] + (factors[2] - factors[1]) * (l - kBands[1]) / (kBands[2] - kBands[1]);
+  return factors[2];
+}
+
 void SetHourlyBandFactors(TierModel& tier, const std::array<double, 3>& factors, std::string source) {
   tier.hourly_band_factors = factors;
   tier.hourly_band_factors_source = std::move(source);
   tier.band_scale.clear();
   tier.band_scale_shift = 0;
   if (factors == std::array<double, 3>{1, 1, 1}) return;
-  // The factor at central level l = |2 Phi(r) - 1| of a draw r sds from the
-  // median: the band's own inside P25-P75 and outside P5-P95, linear in l
-  // between them (as the backtest scales its ensembles).
-  static constexpr double kBands[3] = {0.50, 0.80, 0.90};
-  auto factor_at = [&](double r) {
-    const double l = std::erf(r / std::sqrt(2.0));
-    if (l <= kBands[0]) return factors[0];
-    if (l <= kBands[1])
-      return factors[0] + (factors[1] - factors[0]) * (l - kBands[0]) / (kBands[1] - kBands[0]);
-    if (l <= kBands[2])
-      return factors[1] + (factors[2] - factors[1]) * (l - kBands[1]) / (kBands[2] - kBands[1]);
-    return factors[2];
-  };
   constexpr double kMaxR = 8.0;
   for (double r = 0; r <= kMaxR + kBandScaleStep / 2; r += kBandScaleStep)
-    tier.band_scale.push_back(factor_at(r));
+    tier.band_scale.push_back(HourlyBandFactor(factors, r));
   // E exp(f(|Z|) Z sd) over Z ~ N(0, 1), sd the noise's total: the shift
   // that keeps a month's expected total its monthly tokens.
   const double sd = std::sqrt(tier.hourly_noise_log_sd * tier.hourly_noise_log_sd +
@@ -297,7 +295,7 @@ void SetHourlyBandFactors(TierModel& tier, const std::array<double, 3>& factors,
   double sum = 0, norm = 0;
   for (double z = -kMaxR; z <= kMaxR; z += kDz) {
     const double w = std::exp(-0.5 * z * z);
-    sum += w * std::exp(factor_at(std::fabs(z)) * z * sd);
+    sum += w * std::exp(HourlyBandFactor(factors, std::fabs(z)) * z * sd);
     norm += w;
   }
   tier.band_scale_shift = -std::log(sum / norm);

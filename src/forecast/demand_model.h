@@ -138,6 +138,12 @@ StatusOr<DemandModel> BuildDemandModel(const Fleet& fleet, const ForecastOptions
 
 // Grid step of TierModel::band_scale, in units of the noise's sd.
 inline constexpr double kBandScaleStep = 1.0 / 64;
+// The band factor of a draw r >= 0 noise sds from the median: at its central
+// level l = |2 Phi(r) - 1|, the P25-P75 factor inside that band, the P5-P95
+// one outside P5-P95, linear in l between the bands' (as the backtest scales
+// its ensembles). TierModel::band_scale tabulates it; simulate's planner
+// takes it at the level of its planning quantile.
+double HourlyBandFactor(const std::array<double, 3>& factors, double r);
 // Sets a tier's hourly band factors (P25-P75, P10-P90, P5-P95) and the
 // tables the hourly expansion uses; all 1 removes the recalibration.
 // REQUIRES: factors > 0.

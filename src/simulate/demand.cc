@@ -191,24 +191,70 @@ StatusOr<DemandChoice> QuantileChoice(double q) {
   return c;
 }
 
+namespace {
+
+// Whether Forecast(m, h, .) conditions on a deviation: hour h - 1 was
+// observed, and both it and its expected hour are positive.
+bool ObservedDeviation(const DemandPaths& p, int m, int h) {
+  if (h <= 0) return false;
+  return p.realised_tokens[static_cast<size_t>(m)][static_cast<size_t>(h - 1)] > 0 &&
+         p.expected_tokens[static_cast<size_t>(m)][static_cast<size_t>(h - 1)] > 0;
+}
+
+// UTC day of hour h of the paths (the day level's steps: hourly.h).
+std::int64_t UtcDay(const DemandPaths& p, int h) {
+  const std::int64_t t = p.start + static_cast<std::int64_t>(h) * kSecondsPerHour;
+  constexpr std::int64_t kDay = 24 * kSecondsPerHour;
+  return t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay);
+}
+
+}  // namespace
+
 double DemandPaths::Forecast(int m, int h, int k) const {
   const auto& exp = expected_tokens[static_cast<size_t>(m)];
   const double base = exp[static_cast<size_t>(h + k)];
-  if (h <= 0 || base <= 0) return base;
+  const double median = noise_log_median[static_cast<size_t>(m)];
+  if (base <= 0) return base;
+  if (!ObservedDeviation(*this, m, h)) return median == 0 ? base : base * std::exp(median);
   const double seen = realised_tokens[static_cast<size_t>(m)][static_cast<size_t>(h - 1)];
   const double was = exp[static_cast<size_t>(h - 1)];
-  if (seen <= 0 || was <= 0) return base;
   const double phi = noise_autocorrelation[static_cast<size_t>(m)];
-  return base * std::exp(std::pow(phi, k + 1) * std::log(seen / was));
+  if (median == 0) return base * std::exp(std::pow(phi, k + 1) * std::log(seen / was));
+  return base * std::exp(median + std::pow(phi, k + 1) * (std::log(seen / was) - median));
+}
+
+double DemandPaths::PlanningBandFactor(int m, double z) const {
+  const auto& f = band_factors[static_cast<size_t>(m)];
+  if (f == std::array<double, 3>{1, 1, 1}) return 1.0;
+  return HourlyBandFactor(f, std::fabs(z));
 }
 
 double DemandPaths::PlanningForecast(int m, int h, int k, double z) const {
   const double f = Forecast(m, h, k);
   const double sd = noise_log_sd[static_cast<size_t>(m)];
-  if (f <= 0 || sd <= 0 || z == 0) return f;
+  const double sd_d = day_level_log_sd[static_cast<size_t>(m)];
+  if (f <= 0 || (sd <= 0 && sd_d <= 0) || z == 0) return f;
   const double phi = noise_autocorrelation[static_cast<size_t>(m)];
-  const double error_sd = sd * std::sqrt(std::max(0.0, 1.0 - std::pow(phi, 2.0 * (k + 1))));
-  return f * std::exp(z * error_sd);
+  // The hourly part: the AR(1) error of k + 1 hours ahead. (At an hour with
+  // nothing observed before it, e.g. the run's first, Forecast has no
+  // deviation to decay and the whole sd s would be right; this keeps the
+  // conditioned form there, as simulate always has.)
+  double error_sd = sd * std::sqrt(std::max(0.0, 1.0 - std::pow(phi, 2.0 * (k + 1))));
+  if (sd_d > 0) {
+    // The day level is not estimated apart from the hours: Forecast decays
+    // the whole last deviation (hours and day level together) by
+    // a = phi^(k+1), so the day level's share of its error is
+    // D(h + k) - a D(h - 1), with variance s_D^2 (1 + a^2 - 2 a rho^d) for d
+    // UTC days between them: (1 - a)^2 s_D^2 within the same day, where the
+    // level persists but the forecast lets it fade; s_D^2 with nothing
+    // observed (a = 0).
+    const double a = ObservedDeviation(*this, m, h) ? std::pow(phi, k + 1) : 0.0;
+    const double rho = day_level_autocorrelation[static_cast<size_t>(m)];
+    const double c = std::pow(rho, static_cast<double>(UtcDay(*this, h + k) - UtcDay(*this, h - 1)));
+    const double day_var = sd_d * sd_d * std::max(0.0, 1.0 + a * a - 2.0 * a * c);
+    error_sd = std::sqrt(error_sd * error_sd + day_var);
+  }
+  return f * std::exp(z * PlanningBandFactor(m, z) * error_sd);
 }
 
 StatusOr<DemandPaths> BuildDemandPaths(const Fleet& fleet, const DemandChoice& choice, UtcSeconds start,
@@ -224,6 +270,10 @@ StatusOr<DemandPaths> BuildDemandPaths(const Fleet& fleet, const DemandChoice& c
   out.expected_tokens.assign(M, std::vector<double>(H, 0.0));
   out.noise_log_sd.assign(M, 0.0);
   out.noise_autocorrelation.assign(M, 0.0);
+  out.day_level_log_sd.assign(M, 0.0);
+  out.day_level_autocorrelation.assign(M, 0.0);
+  out.band_factors.assign(M, {1, 1, 1});
+  out.noise_log_median.assign(M, 0.0);
   out.usd_per_output_token.assign(M, std::vector<double>(H, 0.0));
   out.throughput_multiplier.assign(M, std::vector<double>(H, 1.0));
   out.class_demand_multiple.assign(W, std::vector<double>(H, 1.0));
@@ -323,11 +373,23 @@ StatusOr<DemandPaths> BuildDemandPaths(const Fleet& fleet, const DemandChoice& c
     const ServedModel& model = fleet.models[m];
     const ServingDemand* d = fleet.FindDemand(model.id);
     out.noise_autocorrelation[m] = tier.hourly_noise_autocorrelation;
-    if (choice.kind == DemandChoice::Kind::kRandom) out.noise_log_sd[m] = tier.hourly_noise_log_sd;
-    if (choice.kind == DemandChoice::Kind::kRandom && tier.hourly_noise_log_sd > 0 &&
-        tier.hourly_band_factors != std::array<double, 3>{1, 1, 1})
-      out.hourly_recalibration.push_back(
-          {model.id, tier.hourly_band_factors, tier.hourly_band_factors_source});
+    // A random scenario's hours carry the spec's noise (hours, day level, band
+    // factors); the planner forecasts with the same.
+    if (choice.kind == DemandChoice::Kind::kRandom) {
+      out.noise_log_sd[m] = tier.hourly_noise_log_sd;
+      out.day_level_log_sd[m] = tier.daily_level_log_sd;
+      out.day_level_autocorrelation[m] = tier.daily_level_autocorrelation;
+      // The hours' log median (hourly.h): -(s^2 + s_D^2) / 2, or the
+      // recalibration's shift; less the -s^2 / 2 Forecast leaves out.
+      out.noise_log_median[m] = -0.5 * tier.daily_level_log_sd * tier.daily_level_log_sd;
+      if ((tier.hourly_noise_log_sd > 0 || tier.daily_level_log_sd > 0) && tier.hourly_recalibrated()) {
+        out.band_factors[m] = tier.hourly_band_factors;
+        out.noise_log_median[m] =
+            tier.band_scale_shift + 0.5 * tier.hourly_noise_log_sd * tier.hourly_noise_log_sd;
+        out.hourly_recalibration.push_back(
+            {model.id, tier.hourly_band_factors, tier.hourly_band_factors_source});
+      }
+    }
     ExpandHourly(quiet, set, s, 0, 1, N, smooth);
     // P50 is the median path itself; a random scenario adds its hourly noise.
     if (choice.kind == DemandChoice::Kind::kRandom)

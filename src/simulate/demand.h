@@ -18,7 +18,9 @@
 // Either way demand is spread over the hours of a month by the spec's
 // diurnal and weekly shape (forecast/hourly.h). The forecast the allocation
 // sees is the scenario's expected hour (no noise) corrected by the last
-// observed deviation, decaying with the spec's hourly autocorrelation.
+// observed deviation, decaying with the spec's hourly autocorrelation, and
+// raised to the planning quantile of the noise the hours are drawn from
+// (hourly AR(1), day level, band factors: PlanningForecast).
 #pragma once
 
 #include <array>
@@ -84,10 +86,15 @@ struct RealisedLaunch {
 // The hourly noise's recalibration a random scenario drew a model's hours
 // with (the spec's hourly_band_factors, applied by ExpandHourly): multipliers
 // of the noise's P25-P75, P10-P90 and P5-P95 half-widths, and their source.
+// The planner sizes serving at planning_quantile of the same noise: its
+// forecast error's half-width is multiplied by planning_band_factor (set by
+// simulate from its serving quantile; 1 = not set).
 struct HourlyRecalibration {
   std::string model;
   std::array<double, 3> band_factors{1, 1, 1};
   std::string source;
+  double planning_quantile = 0;
+  double planning_band_factor = 1;
 };
 
 struct DemandPaths {
@@ -103,6 +110,20 @@ struct DemandPaths {
   // for random scenarios, 0 for P50, estimated from the replay for traces.
   std::vector<double> noise_log_sd;
   std::vector<double> noise_autocorrelation;
+  // [m]: the day level on top (hourly.h): an AR(1) across UTC days with
+  // stationary log sd and day-to-day autocorrelation. Random scenarios only
+  // (the spec's daily_level_*), 0 otherwise.
+  std::vector<double> day_level_log_sd;
+  std::vector<double> day_level_autocorrelation;
+  // [m]: the band factors the noise was drawn with (hourly_band_factors;
+  // {1, 1, 1} = none). Random scenarios only.
+  std::vector<std::array<double, 3>> band_factors;
+  // [m]: the median of the log deviation that the day level and the band
+  // factors add (-s_D^2 / 2 of a day level, the recalibration's mean-keeping
+  // shift), which Forecast decays the last deviation towards. The hourly
+  // noise's own -s^2 / 2 is taken as 0, as simulate always has. 0 for P50
+  // and traces.
+  std::vector<double> noise_log_median;
   // [m][h]: USD per output token (input tokens at the token mix included,
   // price changes applied) and the multiplier on tokens/s per chip (launches
   // and continuous efficiency gains).
@@ -117,13 +138,24 @@ struct DemandPaths {
   TraceReplay trace;  // kTrace only
 
   // Forecast of hour h + k made at hour h (k >= 0), having observed hours < h:
-  // the expected hour, times the last observed deviation decayed by
-  // autocorrelation^(k+1).
+  // the expected hour, times the last observed log deviation d decayed
+  // towards the median mu (noise_log_median) by a = autocorrelation^(k+1):
+  // exp(mu + a (d - mu)); exp(mu) with nothing observed.
   double Forecast(int m, int h, int k) const;
-  // The same, raised to the quantile whose standard-normal score is z: the
-  // AR(1) forecast error of k + 1 hours ahead has log sd
-  // noise_log_sd * sqrt(1 - autocorrelation^(2(k+1))).
+  // The same, raised to the quantile whose standard-normal score is z of the
+  // noise the hours are drawn from: the forecast error of k + 1 hours ahead
+  // has log sd
+  //   sqrt(s^2 (1 - phi^(2(k+1))) + s_D^2 (1 + a^2 - 2 a rho^d))
+  // (s, phi the hourly noise; s_D, rho the day level; a = phi^(k+1) the
+  // weight Forecast gives the last deviation, 0 when it has none; d the UTC
+  // days from the last observed hour to hour h + k), and z is widened by the
+  // band factor at its level: exp(z HourlyBandFactor(band_factors, |z|) sd).
+  // Without a day level and with factors 1 (mu = 0) this is the AR(1) error
+  // alone, exactly as simulate has always planned.
   double PlanningForecast(int m, int h, int k, double z) const;
+  // The multiplier PlanningForecast puts on model m's error at score z (1
+  // without recalibration).
+  double PlanningBandFactor(int m, double z) const;
 };
 
 // Builds the paths for `hours` hours from `start`. `token_mix_file` (Azure

@@ -395,8 +395,11 @@ std::string RunJson(const SimulationResult& sim) {
                    {"serving_quantile", st.serving_quantile}};
   j["hourly_recalibration"] = Json::array();
   for (const auto& r : sim.hourly_recalibration)
-    j["hourly_recalibration"].push_back(
-        {{"model", r.model}, {"band_factors", r.band_factors}, {"source", r.source}});
+    j["hourly_recalibration"].push_back({{"model", r.model},
+                                         {"band_factors", r.band_factors},
+                                         {"source", r.source},
+                                         {"planning_quantile", r.planning_quantile},
+                                         {"planning_band_factor", r.planning_band_factor}});
   j["launches"] = Json::array();
   for (const auto& l : sim.launches)
     j["launches"].push_back({{"model", l.model},

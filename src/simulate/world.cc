@@ -2,6 +2,8 @@
 // the engine's view of pools and workloads, shared events, the ledger.
 #include "simulate/internal/world.h"
 
+#include <algorithm>
+
 #include "allocate/allocate.h"
 #include "util/parallel.h"
 #include "util/text.h"
@@ -229,6 +231,13 @@ Status BuildWorld(const Fleet& fleet, const SimulateOptions& o, World& wd, Simul
   res.model_ids = wd.paths.model_ids;
   res.launches = wd.paths.launches;
   res.hourly_recalibration = wd.paths.hourly_recalibration;
+  // What the planner's quantile becomes on each recalibrated noise.
+  for (auto& r : res.hourly_recalibration) {
+    const auto at = std::find(wd.paths.model_ids.begin(), wd.paths.model_ids.end(), r.model);
+    r.planning_quantile = st.serving_quantile;
+    r.planning_band_factor =
+        wd.paths.PlanningBandFactor(static_cast<int>(at - wd.paths.model_ids.begin()), wd.serving_z);
+  }
   res.trace = wd.paths.trace;
 
   auto failures = ScheduleFailures(fleet, start, wd.hours, res.seed, o.injected_failures);
