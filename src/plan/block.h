@@ -44,6 +44,12 @@ struct BlockIndex {
     std::vector<int> col;  // [tau] exercised in month tau; -1 = not exercisable then
   };
   std::vector<OptionCols> options;
+  // Offers valued by a terminal curve: the column t_o of their terminal
+  // value (millions of USD) and one row per segment of the curve,
+  //   t_o - slope_k q_o <= intercept_k,
+  // so t_o is the concave curve at q_o; -1 / empty for the others.
+  std::vector<int> terminal_col;                // [offer]
+  std::vector<std::vector<int>> terminal_rows;  // [offer][k]
   int first_column = 0, end_column = 0, first_row = 0, end_row = 0;
 };
 
@@ -55,14 +61,17 @@ BlockIndex AppendScenarioBlock(const PlanProblem& problem, const PlanScenario& s
                                const std::vector<int>& link_col, LpModel& lp, const std::string& prefix);
 
 // A scenario with every demand and bid multiple at its maximum over the
-// problem's scenarios: a block built on it has the rows and columns any
-// scenario needs.
+// problem's scenarios, and each offer's terminal curve with the most
+// segments: a block built on it has the rows and columns any scenario needs.
 PlanScenario ScenarioEnvelope(const PlanProblem& problem);
 
 // The bounds that carry scenario `s` into a block built on another scenario:
 // demand rows' upper bounds and bid columns' upper bounds.
 // With terminal values, also the signed-chip links' objective and value-row
-// coefficients (their terminal net differs by scenario).
+// coefficients (their terminal net differs by scenario), and each terminal
+// curve's segment rows (slope on the link, intercept as the row's upper
+// bound; a scenario with fewer segments repeats its last one, one valued at
+// a rate has the one line through 0).
 struct ScenarioBounds {
   std::vector<std::pair<int, double>> row_upper;
   std::vector<std::pair<int, double>> col_upper;
