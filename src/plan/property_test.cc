@@ -505,28 +505,55 @@ TEST(PlanProperty, TerminalValueAndPaymentsAreAddedOnce) {
 }
 
 // Per-scenario terminal values reach Benders' subproblems (their links'
-// objective and value-row coefficients are set scenario by scenario): the
-// decomposition still equals the extensive form, with CVaR in play.
+// objective and value-row coefficients, and each terminal curve's segment
+// rows, are set scenario by scenario): the decomposition, multi-cut, in
+// groups and stabilised, still equals the extensive form, with the
+// quantity-dependent (concave) terminal values of the divisible offers, with
+// and without CVaR.
 TEST(PlanProperty, DecompositionEqualsTheExtensiveFormWithTerminalValues) {
-  const Case c = MakeCase("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n");
-  const PlanProblem whole = WithTerminalValues(c.problem);
-  const ProgramSolution ef = plan_test::SolveOrDie(whole, PlanMethod::kExtensive);
-  const ProgramSolution bd = plan_test::SolveOrDie(whole, PlanMethod::kDecomposition);
-  EXPECT_LT(Relative(ObjectiveUsd(whole, ef), ObjectiveUsd(whole, bd)), 1e-5);
-  for (size_t o = 0; o < ef.chips.size(); ++o) {
-    if (whole.offers[o].all_or_nothing) {
-      EXPECT_EQ(ef.chips[o] > 0, bd.chips[o] > 0) << whole.offers[o].id;
-    }
-  }
-  // The terminal values differ between scenarios (else this tests nothing).
-  double lo = 1e300, hi = -1e300;
-  for (const auto& s : whole.scenarios)
-    for (size_t o = 0; o < whole.offers.size(); ++o)
-      if (whole.offers[o].terminal_months > 0) {
-        lo = std::min(lo, s.terminal_usd_per_usable_chip_hour[o]);
-        hi = std::max(hi, s.terminal_usd_per_usable_chip_hour[o]);
+  for (const std::string& plan :
+       {std::string(""), std::string("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n")}) {
+    SCOPED_TRACE(plan);
+    const Case c = MakeCase(plan);
+    const PlanProblem whole = WithTerminalValues(c.problem);
+    const ProgramSolution ef = plan_test::SolveOrDie(whole, PlanMethod::kExtensive);
+    SolveOptions o;
+    o.method = PlanMethod::kDecomposition;
+    o.threads = 2;
+    o.relative_gap = 1e-7;
+    for (int variant = 0; variant < 3; ++variant) {
+      SCOPED_TRACE(variant);
+      o.cut_groups = variant == 1 ? 2 : 0;
+      o.stabilise = variant == 2 ? 1 : -1;
+      auto bd = SolveProgram(whole, {}, o);
+      ASSERT_TRUE(bd.ok()) << bd.status().ToString();
+      EXPECT_LT(Relative(ObjectiveUsd(whole, ef), ObjectiveUsd(whole, *bd)), 1e-5);
+      for (size_t k = 0; k < ef.chips.size(); ++k)
+        if (whole.offers[k].all_or_nothing)
+          EXPECT_EQ(ef.chips[k] > 0, bd->chips[k] > 0) << whole.offers[k].id;
+      // Each scenario's terminal value at the plan is its curve's there.
+      for (size_t s = 0; s < whole.scenarios.size(); ++s) {
+        double tv = 0;
+        for (size_t k = 0; k < whole.offers.size(); ++k)
+          tv += TerminalValueUsd(whole, whole.scenarios[s], static_cast<int>(k), bd->chips[k]);
+        EXPECT_NEAR(bd->outcomes[s].terminal_value_usd, tv, 1e-6 * std::max(1.0, tv));
       }
-  EXPECT_LT(lo, hi);
+    }
+    // The terminal values differ between scenarios, and some divisible
+    // offer's curve bends (else this tests nothing of them).
+    double lo = 1e300, hi = -1e300;
+    int bends = 0;
+    for (const auto& s : whole.scenarios)
+      for (size_t k = 0; k < whole.offers.size(); ++k) {
+        if (whole.offers[k].terminal_months == 0) continue;
+        lo = std::min(lo, s.terminal_usd_per_usable_chip_hour[k]);
+        hi = std::max(hi, s.terminal_usd_per_usable_chip_hour[k]);
+        if (const TerminalCurve* curve = TerminalCurveOf(whole, s, static_cast<int>(k)))
+          bends += curve->Slope(0) > curve->Slope(curve->segments() - 1) * (1 + 1e-6) + 1e-9 ? 1 : 0;
+      }
+    EXPECT_LT(lo, hi);
+    EXPECT_GT(bends, 0);
+  }
 }
 
 // The terminal curves' part of a cut carried to the program with them
