@@ -231,6 +231,7 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
   // Offers: signed chips land into their pool's capacity rows.
   b.terminal_col.assign(pr.offers.size(), -1);
   b.terminal_rows.assign(pr.offers.size(), {});
+  b.terminal_probe_col.assign(pr.offers.size(), -1);
   for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
     const PlanOffer& o = pr.offers[oi];
     const int j = pr.link_of_offer(static_cast<int>(oi));
@@ -248,10 +249,13 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
       const int tv = lp.AddColumn(names ? prefix + "terminal_" + o.id : "", -weight, 0.0, kLpInfinity);
       b.terminal_col[oi] = tv;
       lp.AddCoefficient(b.value_row, tv, -1.0);
+      const int probe = lp.AddColumn(names ? prefix + "terminal_probe_" + o.id : "", 0.0, 0.0, 0.0);
+      b.terminal_probe_col[oi] = probe;
       for (int k = 0; k < curve->segments(); ++k) {
         const int r = lp.AddRow(nm("terminal_" + o.id, k), -kLpInfinity, curve->Intercept(k) * S);
         lp.AddCoefficient(r, tv, 1.0);
         lp.AddCoefficient(r, q, -curve->Slope(k) * S);
+        lp.AddCoefficient(r, probe, -curve->Slope(k) * S);
         b.terminal_rows[oi].push_back(r);
       }
     }
@@ -344,6 +348,7 @@ ScenarioBounds BoundsFor(const PlanProblem& pr, const PlanScenario& s, const Blo
       const double intercept = curve ? curve->Intercept(kk) : 0.0;
       out.row_upper.emplace_back(b.terminal_rows[oi][k], intercept * kUsdScale);
       out.coefficients.push_back({b.terminal_rows[oi][k], b.link_col[j], -slope * kUsdScale});
+      out.coefficients.push_back({b.terminal_rows[oi][k], b.terminal_probe_col[oi], -slope * kUsdScale});
     }
   }
   return out;
@@ -538,6 +543,7 @@ std::vector<double> ScenarioOutcome::Pack() const {
   v.push_back(static_cast<double>(option_chips.size()));
   for (const auto& xs : option_chips) put(xs);
   put(link_gradient);
+  put(terminal_gradient);
   put(floor_shortfall_by_window);
   put(pool_value_last_month_usd);
   put(pool_usable_last_month_chip_hours);
@@ -578,6 +584,7 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   o.option_chips.resize(static_cast<size_t>(next()));
   for (auto& xs : o.option_chips) get(xs);
   get(o.link_gradient);
+  get(o.terminal_gradient);
   get(o.floor_shortfall_by_window);
   get(o.pool_value_last_month_usd);
   get(o.pool_usable_last_month_chip_hours);

@@ -48,8 +48,12 @@ struct BlockIndex {
   // value (millions of USD) and one row per segment of the curve,
   //   t_o - slope_k q_o <= intercept_k,
   // so t_o is the concave curve at q_o; -1 / empty for the others.
+  // A probe column fixed at 0 with q_o's coefficients in those rows: its
+  // reduced cost is the curve's part of q_o's (the slope the duals took,
+  // either side of a breakpoint), read into ScenarioOutcome::terminal_gradient.
   std::vector<int> terminal_col;                // [offer]
   std::vector<std::vector<int>> terminal_rows;  // [offer][k]
+  std::vector<int> terminal_probe_col;          // [offer]
   int first_column = 0, end_column = 0, first_row = 0, end_row = 0;
 };
 
@@ -118,6 +122,9 @@ struct ScenarioOutcome {
   std::vector<double> pool_usable_last_month_chip_hours;
   std::vector<std::vector<double>> option_chips;  // [o][k], chips added / removed
   std::vector<double> link_gradient;  // d objective / d link (millions of USD per chip); Benders only
+  // [offer]: the terminal curve's part of link_gradient (0 for offers
+  // without a curve), millions of USD per chip.
+  std::vector<double> terminal_gradient;
   // Shortfall of each floor window (parallel to the block's floor rows: one
   // per floored class and month), effective chip-hours.
   std::vector<double> floor_shortfall_by_window;

@@ -422,7 +422,13 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
             TerminalCurveOf(pr, s, static_cast<int>(oi)) == nullptr)
           continue;
         const double marginal = TerminalSlopeUsdPerChip(pr, s, static_cast<int>(oi), d.chips, !full);
-        terminal_net += s.probability * weight * (marginal - o.terminal_payment_usd_per_chip);
+        // A curve's slope as the duals took it (either side of a breakpoint,
+        // with the scenario's CVaR weight): the link gradient's part.
+        const bool curved = TerminalCurveOf(pr, s, static_cast<int>(oi)) != nullptr && si < outcomes.size() &&
+                            oi < outcomes[si].terminal_gradient.size();
+        terminal_net +=
+            s.probability * ((curved ? -outcomes[si].terminal_gradient[oi] / kUsdScale : weight * marginal) -
+                             weight * o.terminal_payment_usd_per_chip);
         d.terminal_marginal_value_usd_per_chip += s.probability * marginal;
         d.terminal_value_usd += s.probability * TerminalValueUsd(pr, s, static_cast<int>(oi), d.chips);
         d.terminal_payment_usd_per_chip = o.terminal_payment_usd_per_chip;
