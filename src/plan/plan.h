@@ -28,10 +28,11 @@ struct PlanRunOptions {
   bool decision_values = true;
   // How contract months after the planned ones are judged (docs/plan.md,
   // "Deals over their whole term"). kLastMonth: a first solve without them,
-  // and one more per offer running past the horizon, measure each scenario's
-  // last planned month (SetTerminalValues); the plan is then solved with
-  // them, and each point of the mismatch table is measured the same way on
-  // its own plan. Scenarios that already carry terminal values keep theirs.
+  // and a few more per offer running past the horizon (the plan with it
+  // fixed at each quantity of TerminalGrid), measure each scenario's last
+  // planned month (SetTerminalValues); the plan is then solved with them,
+  // and each point of the mismatch table is measured the same way on its
+  // own plan. Scenarios that already carry terminal values keep theirs.
   TerminalValueRule terminal_value = TerminalValueRule::kLastMonth;
   // One run's passes over the scenarios re-use each other's work: every
   // scenario starts from its own last basis (ScenarioBases), and the plan
