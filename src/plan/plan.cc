@@ -338,7 +338,10 @@ Status SetTerminalValues(PlanProblem& pr, const ProgramSolution& plan, const Sol
       }
       std::vector<double> chips = plan.chips;
       chips[o] = q;
-      FUNGIBLE_ASSIGN_OR_RETURN(ProgramSolution sol, SolveAdmissible(plain, Fixed(chips), options));
+      // The CVaR threshold too, as planned: one pass over the scenarios.
+      FirstStageBounds fixed = Fixed(chips);
+      if (pr.has_cvar()) fixed.eta_musd = plan.eta_musd;
+      FUNGIBLE_ASSIGN_OR_RETURN(ProgramSolution sol, SolveAdmissible(plain, fixed, options));
       at.push_back(std::move(sol));
     }
     // Each point's value: what its chips add to the last planned month,

@@ -223,8 +223,8 @@ std::vector<double> TerminalGrid(const PlanOffer& offer, double planned);
 // Sets every scenario's terminal values for `plan` (the first stage of a
 // solution of `problem` without terminal values): for each offer with
 // months after the horizon, the plan with the offer at each point q_i of
-// TerminalGrid, every other decision as planned (one fixed-first-stage pass
-// over the scenarios per point; the plan itself is one), and TerminalRates
+// TerminalGrid, every other decision as planned, the CVaR threshold too
+// (one pass over the scenarios per point; the plan itself is one), and TerminalRates
 // between q = 0 and q_i give the value of q_i chips after the horizon,
 // TV_s(q_i) = rate x declined usable chip-hours x q_i. A divisible offer
 // gets each scenario's TerminalCurve through them (made nondecreasing and
