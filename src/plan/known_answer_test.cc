@@ -562,5 +562,27 @@ pools:
   }
 }
 
+// The measured points of a terminal curve become the least concave
+// majorant of their running maximum: (0,0), (1,1), (2,3), (4,4), (8,3.5)
+// -> running maximum (8,4); the point at 1 lies under the chord from 0 to 2
+// (slope 1.5) and is lifted to 1.5; slopes 1.5, 1.5, 0.5, 0 (concave). Read
+// back: linear between points, the next chip's and the last chip's slope
+// either side of a bend.
+TEST(KnownAnswer, TerminalCurveIsTheConcaveMajorantOfItsPoints) {
+  const TerminalCurve c = ConcaveCurve({0, 1, 2, 4, 8}, {0, 1, 3, 4, 3.5});
+  EXPECT_EQ(c.value_usd, (std::vector<double>{0, 1.5, 3, 4, 4}));
+  EXPECT_EQ(c.segments(), 4);
+  EXPECT_DOUBLE_EQ(c.ValueAt(3), 3.5);
+  EXPECT_DOUBLE_EQ(c.ValueAt(6), 4);
+  EXPECT_DOUBLE_EQ(c.SlopeAbove(2), 0.5);
+  EXPECT_DOUBLE_EQ(c.SlopeBelow(2), 1.5);
+  EXPECT_DOUBLE_EQ(c.SlopeAbove(0), 1.5);
+  EXPECT_DOUBLE_EQ(c.SlopeBelow(8), 0);
+  for (int k = 0; k < c.segments(); ++k) {
+    EXPECT_NEAR(c.Intercept(k) + c.Slope(k) * c.chips[k], c.value_usd[k], 1e-12);
+    if (k > 0) EXPECT_LE(c.Slope(k), c.Slope(k - 1));
+  }
+}
+
 }  // namespace
 }  // namespace fungible
