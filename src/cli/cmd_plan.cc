@@ -77,16 +77,16 @@ std::string WholeTermText(const PlanReport& r) {
     out += "whole term: not valued (--terminal-value none): each deal is judged on the planned months only\n";
   } else {
     const double net = r.terminal_value_usd.mean - r.terminal_payments_usd.mean;
-    out +=
-        "whole term (--terminal-value " + r.terminal_value_rule +
-        "): a deal's months after the horizon are worth, per usable chip-hour, what signing the whole offer "
-        "adds to the scenario's last planned month per usable chip-hour, halving every " +
-        Fixed(kTerminalValueHalvingMonths, 1) +
-        " months (GPU price-performance, Epoch AI 2022), less its exact payments: terminal value " +
-        Money(r.terminal_value_usd.mean) + " - payments " + Money(r.terminal_payments_usd.mean) + " = " +
-        Money(net) + " of the expected value " + Money(r.value_usd.mean) +
-        (std::fabs(r.value_usd.mean) > 0 ? " (" + Percent(net / std::fabs(r.value_usd.mean)) + ")" : "") +
-        "\n";
+    out += "whole term (--terminal-value " + r.terminal_value_rule +
+           "): a deal's months after the horizon are worth, per usable chip-hour, what its chips add to the "
+           "scenario's last planned month per usable chip-hour, measured at the quantity signed (a divisible "
+           "deal's first chips are worth more than its last), halving every " +
+           Fixed(kTerminalValueHalvingMonths, 1) +
+           " months (GPU price-performance, Epoch AI 2022), less its exact payments: terminal value " +
+           Money(r.terminal_value_usd.mean) + " - payments " + Money(r.terminal_payments_usd.mean) + " = " +
+           Money(net) + " of the expected value " + Money(r.value_usd.mean) +
+           (std::fabs(r.value_usd.mean) > 0 ? " (" + Percent(net / std::fabs(r.value_usd.mean)) + ")" : "") +
+           "\n";
   }
   for (const OfferDecision* d : longer) {
     out += "  " + d->id + ": " + std::to_string(d->months_in_horizon) + " of its " +
@@ -97,7 +97,8 @@ std::string WholeTermText(const PlanReport& r) {
              Money(d->terminal_value_usd) + ", paid " + Money(d->terminal_payments_usd) + " (" +
              Money(d->terminal_usd_per_usable_chip_hour) + " a usable chip-hour in the last planned month)";
     else if (r.terminal_value_rule != "none")
-      out += "; not signed: after the horizon a chip would be worth " +
+      out += std::string("; not signed: after the horizon ") +
+             (d->all_or_nothing ? "a chip" : "its first chip") + " would be worth " +
              Money(d->terminal_value_usd_per_chip) + " and pay " + Money(d->terminal_payment_usd_per_chip);
     else
       out += "; the rest of its term is not valued";

@@ -109,6 +109,12 @@ PlanScenario ScenarioEnvelope(const PlanProblem& pr) {
   PlanScenario env = pr.scenarios.front();
   env.name = "envelope";
   for (const auto& s : pr.scenarios) {
+    for (size_t o = 0; o < pr.offers.size(); ++o) {
+      const TerminalCurve* c = TerminalCurveOf(pr, s, static_cast<int>(o));
+      if (c == nullptr) continue;
+      env.terminal_curve.resize(pr.offers.size());
+      if (c->segments() > env.terminal_curve[o].segments()) env.terminal_curve[o] = *c;
+    }
     for (size_t m = 0; m < env.demand_output_tokens.size(); ++m)
       for (int t = 0; t < pr.months; ++t)
         env.demand_output_tokens[m][t] =
@@ -223,16 +229,36 @@ BlockIndex AppendScenarioBlock(const PlanProblem& pr, const PlanScenario& s, dou
     }
 
   // Offers: signed chips land into their pool's capacity rows.
+  b.terminal_col.assign(pr.offers.size(), -1);
+  b.terminal_rows.assign(pr.offers.size(), {});
+  b.terminal_probe_col.assign(pr.offers.size(), -1);
   for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
     const PlanOffer& o = pr.offers[oi];
     const int j = pr.link_of_offer(static_cast<int>(oi));
     if (j < 0) continue;
     const int q = link_col[j];
     const OfferMoney money = SignedMoney(pr, o);
-    // The months after the horizon: terminal value less terminal payments.
-    const double terminal = TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
+    // The months after the horizon: terminal value less terminal payments,
+    // linear in q (a rate) or the concave curve through t_o.
+    const TerminalCurve* curve = TerminalCurveOf(pr, s, static_cast<int>(oi));
+    const double terminal =
+        curve ? -o.terminal_payment_usd_per_chip : TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
     lp.columns[q].obj += weight * S * (money.cost_per_chip_usd - terminal);
     lp.AddCoefficient(b.value_row, q, (money.cost_per_chip_usd - terminal) * S);
+    if (curve) {
+      const int tv = lp.AddColumn(names ? prefix + "terminal_" + o.id : "", -weight, 0.0, kLpInfinity);
+      b.terminal_col[oi] = tv;
+      lp.AddCoefficient(b.value_row, tv, -1.0);
+      const int probe = lp.AddColumn(names ? prefix + "terminal_probe_" + o.id : "", 0.0, 0.0, 0.0);
+      b.terminal_probe_col[oi] = probe;
+      for (int k = 0; k < curve->segments(); ++k) {
+        const int r = lp.AddRow(nm("terminal_" + o.id, k), -kLpInfinity, curve->Intercept(k) * S);
+        lp.AddCoefficient(r, tv, 1.0);
+        lp.AddCoefficient(r, q, -curve->Slope(k) * S);
+        lp.AddCoefficient(r, probe, -curve->Slope(k) * S);
+        b.terminal_rows[oi].push_back(r);
+      }
+    }
     for (int t = 0; t < T; ++t) {
       if (o.landed[t] > 0) lp.AddCoefficient(a.capacity_row[o.pool][t], q, -o.availability * o.landed[t]);
       if (cash && money.cash_per_chip[t] != 0) lp.AddCoefficient(cash_row[t], q, money.cash_per_chip[t] * S);
@@ -303,12 +329,27 @@ ScenarioBounds BoundsFor(const PlanProblem& pr, const PlanScenario& s, const Blo
   // net is this scenario's.
   for (size_t oi = 0; oi < pr.offers.size(); ++oi) {
     const int j = pr.link_of_offer(static_cast<int>(oi));
-    if (j < 0 || s.terminal_usd_per_usable_chip_hour.empty()) continue;
-    const double c = (SignedMoney(pr, pr.offers[oi]).cost_per_chip_usd -
-                      TerminalNetUsdPerChip(pr, s, static_cast<int>(oi))) *
-                     kUsdScale;
+    const bool curved = oi < b.terminal_col.size() && b.terminal_col[oi] >= 0;
+    if (j < 0 || (s.terminal_usd_per_usable_chip_hour.empty() && !curved)) continue;
+    const PlanOffer& o = pr.offers[oi];
+    const double terminal =
+        curved ? -o.terminal_payment_usd_per_chip : TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
+    const double c = (SignedMoney(pr, o).cost_per_chip_usd - terminal) * kUsdScale;
     out.col_objective.emplace_back(b.link_col[j], pr.settings.cash_feasibility_only ? 0.0 : c);
     out.coefficients.push_back({b.value_row, b.link_col[j], c});
+    if (!curved) continue;
+    // The curve's lines, its last repeated to fill the block's rows.
+    const TerminalCurve* curve = TerminalCurveOf(pr, s, static_cast<int>(oi));
+    const int n = curve ? curve->segments() : 0;
+    for (size_t k = 0; k < b.terminal_rows[oi].size(); ++k) {
+      const int kk = std::min(static_cast<int>(k), n - 1);
+      const double slope =
+          curve ? curve->Slope(kk) : TerminalSlopeUsdPerChip(pr, s, static_cast<int>(oi), 0.0, true);
+      const double intercept = curve ? curve->Intercept(kk) : 0.0;
+      out.row_upper.emplace_back(b.terminal_rows[oi][k], intercept * kUsdScale);
+      out.coefficients.push_back({b.terminal_rows[oi][k], b.link_col[j], -slope * kUsdScale});
+      out.coefficients.push_back({b.terminal_rows[oi][k], b.terminal_probe_col[oi], -slope * kUsdScale});
+    }
   }
   return out;
 }
@@ -395,9 +436,9 @@ ScenarioOutcome ReadOutcome(const PlanProblem& pr, const PlanScenario& s, const 
     const double q = x[b.link_col[j]];
     const OfferMoney money = SignedMoney(pr, o);
     offer_cost += money.cost_per_chip_usd * q;
-    if (s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size()) {
-      out.terminal_value_usd +=
-          s.terminal_usd_per_usable_chip_hour[oi] * o.terminal_usable_chip_hours_per_chip * q;
+    if (s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size() ||
+        TerminalCurveOf(pr, s, static_cast<int>(oi)) != nullptr) {
+      out.terminal_value_usd += TerminalValueUsd(pr, s, static_cast<int>(oi), q);
       out.terminal_payments_usd += o.terminal_payment_usd_per_chip * q;
     }
     std::vector<double> landed(T, 0.0);
@@ -502,6 +543,7 @@ std::vector<double> ScenarioOutcome::Pack() const {
   v.push_back(static_cast<double>(option_chips.size()));
   for (const auto& xs : option_chips) put(xs);
   put(link_gradient);
+  put(terminal_gradient);
   put(floor_shortfall_by_window);
   put(pool_value_last_month_usd);
   put(pool_usable_last_month_chip_hours);
@@ -542,6 +584,7 @@ ScenarioOutcome ScenarioOutcome::Unpack(const double* d, size_t size) {
   o.option_chips.resize(static_cast<size_t>(next()));
   for (auto& xs : o.option_chips) get(xs);
   get(o.link_gradient);
+  get(o.terminal_gradient);
   get(o.floor_shortfall_by_window);
   get(o.pool_value_last_month_usd);
   get(o.pool_usable_last_month_chip_hours);

@@ -44,6 +44,16 @@ struct BlockIndex {
     std::vector<int> col;  // [tau] exercised in month tau; -1 = not exercisable then
   };
   std::vector<OptionCols> options;
+  // Offers valued by a terminal curve: the column t_o of their terminal
+  // value (millions of USD) and one row per segment of the curve,
+  //   t_o - slope_k q_o <= intercept_k,
+  // so t_o is the concave curve at q_o; -1 / empty for the others.
+  // A probe column fixed at 0 with q_o's coefficients in those rows: its
+  // reduced cost is the curve's part of q_o's (the slope the duals took,
+  // either side of a breakpoint), read into ScenarioOutcome::terminal_gradient.
+  std::vector<int> terminal_col;                // [offer]
+  std::vector<std::vector<int>> terminal_rows;  // [offer][k]
+  std::vector<int> terminal_probe_col;          // [offer]
   int first_column = 0, end_column = 0, first_row = 0, end_row = 0;
 };
 
@@ -55,14 +65,17 @@ BlockIndex AppendScenarioBlock(const PlanProblem& problem, const PlanScenario& s
                                const std::vector<int>& link_col, LpModel& lp, const std::string& prefix);
 
 // A scenario with every demand and bid multiple at its maximum over the
-// problem's scenarios: a block built on it has the rows and columns any
-// scenario needs.
+// problem's scenarios, and each offer's terminal curve with the most
+// segments: a block built on it has the rows and columns any scenario needs.
 PlanScenario ScenarioEnvelope(const PlanProblem& problem);
 
 // The bounds that carry scenario `s` into a block built on another scenario:
 // demand rows' upper bounds and bid columns' upper bounds.
 // With terminal values, also the signed-chip links' objective and value-row
-// coefficients (their terminal net differs by scenario).
+// coefficients (their terminal net differs by scenario), and each terminal
+// curve's segment rows (slope on the link, intercept as the row's upper
+// bound; a scenario with fewer segments repeats its last one, one valued at
+// a rate has the one line through 0).
 struct ScenarioBounds {
   std::vector<std::pair<int, double>> row_upper;
   std::vector<std::pair<int, double>> col_upper;
@@ -109,6 +122,9 @@ struct ScenarioOutcome {
   std::vector<double> pool_usable_last_month_chip_hours;
   std::vector<std::vector<double>> option_chips;  // [o][k], chips added / removed
   std::vector<double> link_gradient;  // d objective / d link (millions of USD per chip); Benders only
+  // [offer]: the terminal curve's part of link_gradient (0 for offers
+  // without a curve), millions of USD per chip.
+  std::vector<double> terminal_gradient;
   // Shortfall of each floor window (parallel to the block's floor rows: one
   // per floored class and month), effective chip-hours.
   std::vector<double> floor_shortfall_by_window;

@@ -494,5 +494,95 @@ pools:
   }
 }
 
+// A divisible deal is valued after the horizon at the quantity signed: its
+// terminal value is a concave curve in the chips, not the whole offer's
+// average. A divisible block of up to 200 H100 (2027-01..04, $5 a
+// chip-hour) on the 2-month plan, with the committed 100 H100 to February
+// and demand of 100 chips in January and 200 in February: in February only
+// the first 100 chips of the block serve (100 chips of demand the committed
+// pool cannot), so what q chips add to February is 9 x min(q, 100) x 672 and
+// after the horizon they are worth 9 x min(q, 100) x TerminalHours()
+// (TV(q): the grid 0, 12.5, 25, 50, 100, 200 has the knee at 100). Per chip:
+//   q <= 100:  inside 9 x 672 - 1416 x 5 = -$1,032; after 9 x TerminalHours()
+//              (= $12,818) - 1464 x 5 (= $7,320) = +$5,498: +$4,466 a chip;
+//   q > 100:   inside -$7,080, after 0 - $7,320: -$14,400 a chip.
+// The marginal terminal value ($12,818, then 0) crosses the payment ($7,320)
+// at 100 chips: the plan signs 100 and adds 100 x $4,466 to the committed
+// pool's $991,200. The
+// whole offer's average (the rule before: 200 chips add 9 x 100 x 672 to
+// February for 200 x 672 usable chip-hours, $4.50 each, linear in q) gives a
+// chip 4.5 x TerminalHours() = $6,409 after the horizon: -$1,032 + $6,409 -
+// $7,320 < 0 for the first 100, so it signed none.
+TEST(KnownAnswer, WholeTermSignsADivisibleDealUpToWhereItsMarginalTailPaysItsPayments) {
+  const std::string committed = R"(contracts:
+  - {id: held, provider: y, kind: reserved, start: 2026-01-01, end: 2027-03-01, usd_per_chip_hour: 2.0}
+pools:
+  - {id: held-h100, chip_type: h100-sxm, chips: 100, region: us, contract: held, availability: 1.0}
+)";
+  const std::string block =
+      "  - {id: block, provider: x, kind: reserved, chip_type: h100-sxm, quantity: 200, divisible: true, "
+      "start: 2027-01-01, duration_months: 4, usd_per_chip_hour: 5.0}\n";
+  auto pr = BuildPlanProblem(ParseOrDie(Spec(block, 2, "", committed)));
+  ASSERT_TRUE(pr.ok()) << pr.status().ToString();
+  pr->scenarios = {ChipsScenario(*pr, "only", 1.0, {100, 200})};
+  const double inside = 9 * 672 - 1416 * 5.0, tail = 9 * TerminalHours(), paid = 1464 * 5.0;
+  ASSERT_LT(inside, 0);
+  ASSERT_GT(tail, paid);                                // the first chips' tail pays for them
+  ASSERT_GT(inside + tail - paid, 0);                   // and the first chips are worth signing
+  ASSERT_LT(inside + 4.5 * TerminalHours() - paid, 0);  // at the whole offer's average they were not
+  EXPECT_EQ(TerminalGrid(pr->offers[0], 0.0), (std::vector<double>{0, 12.5, 25, 50, 100, 200}));
+  for (PlanMethod m : kMethods) {
+    SCOPED_TRACE(PlanMethodName(m));
+    PlanRunOptions o;
+    o.vss = o.evpi = o.mismatch = false;
+    o.solve.method = m;
+    o.solve.threads = 1;
+    o.solve.relative_gap = 1e-7;
+    auto rep = PlanFromProblem(*pr, {}, o);
+    ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+    ASSERT_EQ(rep->offers.size(), 1u);
+    const OfferDecision& d = rep->offers[0];
+    EXPECT_NEAR(d.chips, 100, 1e-6) << d.why;
+    // The committed pool serves 100 chips in both months at $2 a chip-hour.
+    const double committed_value = 9 * 100 * (744 + 672) - 100 * 1416 * 2.0;
+    EXPECT_NEAR(rep->objective_usd, committed_value + 100 * (inside + tail - paid), 1.0);
+    EXPECT_NEAR(d.terminal_value_usd, 100 * tail, 1e-3);
+    EXPECT_NEAR(d.terminal_value_usd_per_chip, tail, 1e-6);
+    EXPECT_NEAR(d.terminal_marginal_value_usd_per_chip, 0, 1e-6);  // the 101st chip idles
+    EXPECT_NEAR(d.terminal_payments_usd, 100 * paid, 1e-6);
+
+    // The whole offer's average rate (the rule before), given as the
+    // scenario's linear terminal value: the same block is refused.
+    PlanProblem average = *pr;
+    average.scenarios[0].terminal_usd_per_usable_chip_hour = {4.5};
+    auto before = PlanFromProblem(average, {}, o);
+    ASSERT_TRUE(before.ok()) << before.status().ToString();
+    EXPECT_NEAR(before->offers[0].chips, 0, 1e-6) << before->offers[0].why;
+    EXPECT_NE(before->offers[0].sign, d.sign);
+  }
+}
+
+// The measured points of a terminal curve become the least concave
+// majorant of their running maximum: (0,0), (1,1), (2,3), (4,4), (8,3.5)
+// -> running maximum (8,4); the point at 1 lies under the chord from 0 to 2
+// (slope 1.5) and is lifted to 1.5; slopes 1.5, 1.5, 0.5, 0 (concave). Read
+// back: linear between points, the next chip's and the last chip's slope
+// either side of a bend.
+TEST(KnownAnswer, TerminalCurveIsTheConcaveMajorantOfItsPoints) {
+  const TerminalCurve c = ConcaveCurve({0, 1, 2, 4, 8}, {0, 1, 3, 4, 3.5});
+  EXPECT_EQ(c.value_usd, (std::vector<double>{0, 1.5, 3, 4, 4}));
+  EXPECT_EQ(c.segments(), 4);
+  EXPECT_DOUBLE_EQ(c.ValueAt(3), 3.5);
+  EXPECT_DOUBLE_EQ(c.ValueAt(6), 4);
+  EXPECT_DOUBLE_EQ(c.SlopeAbove(2), 0.5);
+  EXPECT_DOUBLE_EQ(c.SlopeBelow(2), 1.5);
+  EXPECT_DOUBLE_EQ(c.SlopeAbove(0), 1.5);
+  EXPECT_DOUBLE_EQ(c.SlopeBelow(8), 0);
+  for (int k = 0; k < c.segments(); ++k) {
+    EXPECT_NEAR(c.Intercept(k) + c.Slope(k) * c.chips[k], c.value_usd[k], 1e-12);
+    if (k > 0) EXPECT_LE(c.Slope(k), c.Slope(k - 1));
+  }
+}
+
 }  // namespace
 }  // namespace fungible

@@ -260,6 +260,10 @@ CapitalNeed CapitalToRaise(const PlanProblem& pr, const std::vector<ScenarioOutc
 
 namespace {
 
+// A divisible offer's terminal curve starts at its minimum, or at this
+// fraction of its maximum when the minimum is smaller.
+constexpr double kTerminalGridSpan = 16;
+
 // The fleet's value in the last planned month of a scenario.
 double LastMonthValue(const ScenarioOutcome& o) {
   double v = 0;
@@ -284,36 +288,89 @@ std::vector<double> TerminalRates(const PlanProblem& pr, int o, const ProgramSol
   return rate;
 }
 
+std::vector<double> TerminalGrid(const PlanOffer& po, double planned) {
+  std::vector<double> q = {0.0};
+  if (po.max_chips <= 0) return q;
+  if (po.all_or_nothing) {
+    q.push_back(po.max_chips);
+    return q;
+  }
+  const double lo = std::max(po.min_chips, po.max_chips / kTerminalGridSpan);
+  const int steps = lo < po.max_chips ? static_cast<int>(std::ceil(std::log2(po.max_chips / lo) - 1e-9)) : 0;
+  const double ratio = steps > 0 ? std::pow(po.max_chips / lo, 1.0 / steps) : 1.0;
+  for (int k = 0; k < steps; ++k) q.push_back(lo * std::pow(ratio, k));
+  q.push_back(po.max_chips);
+  const double tol = 1e-6 * po.max_chips;
+  if (planned > tol &&
+      std::none_of(q.begin(), q.end(), [&](double x) { return std::fabs(x - planned) <= tol; }))
+    q.push_back(planned);
+  std::sort(q.begin(), q.end());
+  return q;
+}
+
 Status SetTerminalValues(PlanProblem& pr, const ProgramSolution& plan, const SolveOptions& options,
                          std::vector<PlanScenario>* paths) {
-  for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.assign(pr.offers.size(), 0.0);
+  for (auto& s : pr.scenarios) {
+    s.terminal_usd_per_usable_chip_hour.assign(pr.offers.size(), 0.0);
+    s.terminal_curve.clear();
+  }
   PlanProblem plain = pr;
-  for (auto& s : plain.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
+  for (auto& s : plain.scenarios) {
+    s.terminal_usd_per_usable_chip_hour.clear();
+    s.terminal_curve.clear();
+  }
+  const int T = pr.months;
   for (size_t o = 0; o < pr.offers.size(); ++o) {
     const PlanOffer& po = pr.offers[o];
     if (po.on_demand || po.terminal_months == 0) continue;
-    const double q = plan.chips[o];
-    // The plan with the offer at 0 and at its maximum: the plan is one side
-    // when it signed none or all of it.
-    const bool at_zero = q <= 1e-9 * std::max(1.0, po.max_chips);
-    const bool at_max = q >= po.max_chips * (1 - 1e-9);
-    std::vector<double> chips = plan.chips;
-    chips[o] = at_zero ? po.max_chips : 0.0;
-    FUNGIBLE_ASSIGN_OR_RETURN(const ProgramSolution other, SolveAdmissible(plain, Fixed(chips), options));
-    std::optional<ProgramSolution> both;
-    if (!at_zero && !at_max) {
-      chips[o] = po.max_chips;
-      FUNGIBLE_ASSIGN_OR_RETURN(both, SolveAdmissible(plain, Fixed(chips), options));
+    // Nothing of it in the last planned month: nothing measured, no value.
+    if (T < 1 || po.landed[T - 1] <= 0 || po.max_chips <= 0 || po.terminal_usable_chip_hours_per_chip <= 0)
+      continue;
+    // The plan with the offer at each point of its grid, every other
+    // decision as planned (the plan itself where it is one of them).
+    const std::vector<double> grid = TerminalGrid(po, plan.chips[o]);
+    const double tol = 1e-6 * po.max_chips;
+    std::vector<ProgramSolution> at;
+    for (double q : grid) {
+      if (std::fabs(q - plan.chips[o]) <= tol) {
+        at.push_back(plan);
+        continue;
+      }
+      std::vector<double> chips = plan.chips;
+      chips[o] = q;
+      // The CVaR threshold too, as planned: one pass over the scenarios.
+      FirstStageBounds fixed = Fixed(chips);
+      if (pr.has_cvar()) fixed.eta_musd = plan.eta_musd;
+      FUNGIBLE_ASSIGN_OR_RETURN(ProgramSolution sol, SolveAdmissible(plain, fixed, options));
+      at.push_back(std::move(sol));
     }
-    const ProgramSolution& low = at_zero ? plan : other;
-    const ProgramSolution& high = at_zero ? other : at_max ? plan : *both;
-    const auto rate = TerminalRates(plain, static_cast<int>(o), low, high, 0.0, po.max_chips);
-    for (size_t s = 0; s < pr.scenarios.size(); ++s)
-      pr.scenarios[s].terminal_usd_per_usable_chip_hour[o] = rate[s];
+    // Each point's value: what its chips add to the last planned month,
+    // per usable chip-hour, carried over the terminal months.
+    std::vector<std::vector<double>> value(pr.scenarios.size(), std::vector<double>(grid.size(), 0.0));
+    for (size_t i = 1; i < grid.size(); ++i) {
+      const auto rate = TerminalRates(plain, static_cast<int>(o), at[0], at[i], 0.0, grid[i]);
+      for (size_t s = 0; s < pr.scenarios.size(); ++s)
+        value[s][i] = rate[s] * po.terminal_usable_chip_hours_per_chip * grid[i];
+    }
+    for (size_t s = 0; s < pr.scenarios.size(); ++s) {
+      PlanScenario& sc = pr.scenarios[s];
+      if (po.all_or_nothing) {  // one quantity: the rate is exact
+        sc.terminal_usd_per_usable_chip_hour[o] =
+            value[s].back() / (po.terminal_usable_chip_hours_per_chip * po.max_chips);
+        continue;
+      }
+      sc.terminal_curve.resize(pr.offers.size());
+      sc.terminal_curve[o] = ConcaveCurve(grid, value[s]);
+      sc.terminal_usd_per_usable_chip_hour[o] =
+          sc.terminal_curve[o].value_usd.back() / (po.terminal_usable_chip_hours_per_chip * po.max_chips);
+    }
   }
   if (paths != nullptr) {
     const PlanScenario mean = MeanScenario(pr, pr.scenarios);
-    for (auto& path : *paths) path.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
+    for (auto& path : *paths) {
+      path.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
+      path.terminal_curve = mean.terminal_curve;
+    }
   }
   return Status::Ok();
 }
@@ -353,21 +410,37 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
     d.payment_share_in_horizon = o.payment_share_in_horizon;
     // Per chip, as the duals weigh it: a scenario in the CVaR tail (u > 0)
     // counts its value 1 + lambda / (1 - alpha) times.
+    // A chip's terminal value at the signed quantity: the signed chips'
+    // average (the first chip's when none is signed); the marginal one, the
+    // value of one more chip (of the last one when signed in full).
     double terminal_net = 0;
     if (!o.on_demand) {
       d.terminal_months = o.terminal_months;
+      const bool full = d.chips >= o.max_chips * (1 - 1e-6);
       for (size_t si = 0; si < pr.scenarios.size(); ++si) {
         const PlanScenario& s = pr.scenarios[si];
         const bool tail = pr.has_cvar() && si < outcomes.size() && outcomes[si].cvar_excess_usd > 1e-6;
         const double weight = 1.0 + (tail ? pr.settings.risk_aversion / (1.0 - pr.settings.cvar_alpha) : 0.0);
-        terminal_net += s.probability * weight * TerminalNetUsdPerChip(pr, s, static_cast<int>(oi));
-        if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) continue;
-        d.terminal_usd_per_usable_chip_hour += s.probability * s.terminal_usd_per_usable_chip_hour[oi];
+        if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size() &&
+            TerminalCurveOf(pr, s, static_cast<int>(oi)) == nullptr)
+          continue;
+        const double marginal = TerminalSlopeUsdPerChip(pr, s, static_cast<int>(oi), d.chips, !full);
+        // A curve's slope as the duals took it (either side of a breakpoint,
+        // with the scenario's CVaR weight): the link gradient's part.
+        const bool curved = TerminalCurveOf(pr, s, static_cast<int>(oi)) != nullptr && si < outcomes.size() &&
+                            oi < outcomes[si].terminal_gradient.size();
+        terminal_net +=
+            s.probability * ((curved ? -outcomes[si].terminal_gradient[oi] / kUsdScale : weight * marginal) -
+                             weight * o.terminal_payment_usd_per_chip);
+        d.terminal_marginal_value_usd_per_chip += s.probability * marginal;
+        d.terminal_value_usd += s.probability * TerminalValueUsd(pr, s, static_cast<int>(oi), d.chips);
         d.terminal_payment_usd_per_chip = o.terminal_payment_usd_per_chip;
       }
       d.terminal_value_usd_per_chip =
-          d.terminal_usd_per_usable_chip_hour * o.terminal_usable_chip_hours_per_chip;
-      d.terminal_value_usd = d.terminal_value_usd_per_chip * d.chips;
+          d.sign ? d.terminal_value_usd / d.chips : d.terminal_marginal_value_usd_per_chip;
+      if (o.terminal_usable_chip_hours_per_chip > 0)
+        d.terminal_usd_per_usable_chip_hour =
+            d.terminal_value_usd_per_chip / o.terminal_usable_chip_hours_per_chip;
       d.terminal_payments_usd = d.terminal_payment_usd_per_chip * d.chips;
     }
     const int j = pr.link_of_offer(static_cast<int>(oi));
@@ -403,10 +476,11 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
       d.options.push_back(u);
     }
     const std::string per_chip = " per chip over the horizon";
-    // The whole term: what a chip is worth and costs after the horizon.
+    // The whole term: what the chip the sentence speaks of (the next one,
+    // or the last one when signed in full) is worth and costs after the horizon.
     std::string after;
-    if (d.terminal_payment_usd_per_chip > 0 || d.terminal_value_usd_per_chip != 0)
-      after = ", and after it " + Usd(d.terminal_value_usd_per_chip) + " against " +
+    if (d.terminal_payment_usd_per_chip > 0 || d.terminal_marginal_value_usd_per_chip != 0)
+      after = ", and after it " + Usd(d.terminal_marginal_value_usd_per_chip) + " against " +
               Usd(d.terminal_payment_usd_per_chip) + " (" + std::to_string(o.terminal_months) + " months)";
     if (o.on_demand) {
       d.why = "fallback paid per use at " + Usd(o.usd_per_chip_hour) + " a chip-hour: the allocation uses " +
@@ -427,7 +501,7 @@ std::vector<OfferDecision> DescribeOffers(const PlanProblem& pr, const ProgramSo
               Usd(d.cost_usd_per_chip) + per_chip + ")";
     } else {
       d.why = "signed up to where one more chip adds what it costs (" + Usd(d.cost_usd_per_chip) + per_chip +
-              "): beyond it the chips would idle in too many scenarios";
+              after + "): beyond it the chips would idle in too many scenarios";
     }
     out.push_back(std::move(d));
   }
@@ -457,8 +531,11 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
                        return s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size();
                      });
   if (options.terminal_value == TerminalValueRule::kNone) {
-    for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
-    for (auto& s : paths) s.terminal_usd_per_usable_chip_hour.clear();
+    for (auto* set : {&pr.scenarios, &paths})
+      for (auto& s : *set) {
+        s.terminal_usd_per_usable_chip_hour.clear();
+        s.terminal_curve.clear();
+      }
   } else if (!given && has_terminal_months) {
     // Measure each scenario's last planned month under the plan judged on
     // the planned months alone.
@@ -466,7 +543,10 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
          " scenarios)");
     SolveOptions quiet = solve;
     quiet.on_iteration = nullptr;
-    for (auto& s : pr.scenarios) s.terminal_usd_per_usable_chip_hour.clear();
+    for (auto& s : pr.scenarios) {
+      s.terminal_usd_per_usable_chip_hour.clear();
+      s.terminal_curve.clear();
+    }
     SolveOptions first = quiet;
     if (options.reuse_passes) first.cuts = &cuts;
     auto measured = SolveAdmissible(pr, {}, first);
@@ -477,18 +557,22 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
       if (!options.mismatch) break;
       PlanScenario one = path;
       one.terminal_usd_per_usable_chip_hour.clear();
+      one.terminal_curve.clear();
       PlanProblem single = WithScenarios(pr, {one});
       const SolveOptions local = Local(quiet, solve.threads);
       auto plan_for = SolveAdmissible(single, {}, local);
       if (!plan_for.ok()) return plan_for.status().WithContext("the plan for " + path.name);
       FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(single, *plan_for, local));
       path.terminal_usd_per_usable_chip_hour = single.scenarios[0].terminal_usd_per_usable_chip_hour;
+      path.terminal_curve = single.scenarios[0].terminal_curve;
     }
   } else if (given) {
     const PlanScenario mean = MeanScenario(pr, pr.scenarios);
     for (auto& s : paths)
-      if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size())
+      if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) {
         s.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
+        s.terminal_curve = mean.terminal_curve;
+      }
   }
   PlanReport rep;
   rep.terminal_value_rule = TerminalValueRuleName(options.terminal_value);

@@ -28,10 +28,11 @@ struct PlanRunOptions {
   bool decision_values = true;
   // How contract months after the planned ones are judged (docs/plan.md,
   // "Deals over their whole term"). kLastMonth: a first solve without them,
-  // and one more per offer running past the horizon, measure each scenario's
-  // last planned month (SetTerminalValues); the plan is then solved with
-  // them, and each point of the mismatch table is measured the same way on
-  // its own plan. Scenarios that already carry terminal values keep theirs.
+  // and a few more per offer running past the horizon (the plan with it
+  // fixed at each quantity of TerminalGrid), measure each scenario's last
+  // planned month (SetTerminalValues); the plan is then solved with them,
+  // and each point of the mismatch table is measured the same way on its
+  // own plan. Scenarios that already carry terminal values keep theirs.
   TerminalValueRule terminal_value = TerminalValueRule::kLastMonth;
   // One run's passes over the scenarios re-use each other's work: every
   // scenario starts from its own last basis (ScenarioBases), and the plan
@@ -90,8 +91,15 @@ struct OfferDecision {
   double terminal_value_usd = 0;
   double terminal_payments_usd = 0;
   double terminal_usd_per_usable_chip_hour = 0;
+  // A divisible offer's terminal value depends on the quantity (a concave
+  // curve per scenario): per signed chip it is the signed chips' average
+  // (the first chip's when none is signed), and the usable chip-hour's value
+  // above is that over its declined usable chip-hours.
   double terminal_value_usd_per_chip = 0;    // expected, per signed chip
   double terminal_payment_usd_per_chip = 0;  // exact, per signed chip
+  // Expected terminal value of one more chip at the signed quantity (of the
+  // last one when signed in full).
+  double terminal_marginal_value_usd_per_chip = 0;
   // Expected marginal value of one more signed chip: gross over the horizon
   // (capacity it adds), and net over its whole term (less its cost, plus
   // terminal value less terminal payments): from the subproblems' duals.
@@ -205,12 +213,24 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem,
 std::vector<double> TerminalRates(const PlanProblem& problem, int o, const ProgramSolution& without,
                                   const ProgramSolution& with, double chips_without, double chips_with);
 
-// Sets every scenario's terminal_usd_per_usable_chip_hour for `plan` (the
-// first stage of a solution of `problem` without terminal values): for each
-// offer with months after the horizon, TerminalRates between the plan with
-// the offer at 0 and at its maximum (the plan itself on one side; one solve
-// for the other). `paths` (e.g. the mismatch table's points) get the
-// probability-weighted mean.
+// The quantities (chips) at which SetTerminalValues measures an offer's
+// terminal value: 0 and the maximum; for a divisible offer also a geometric
+// grid from lo = max(its minimum, max / 16) up to the maximum with a ratio
+// of at most 2 (log2(max / lo) rounded up steps, at most 4: 5 points from
+// lo), and `planned` (the plan's own quantity, measured already).
+std::vector<double> TerminalGrid(const PlanOffer& offer, double planned);
+
+// Sets every scenario's terminal values for `plan` (the first stage of a
+// solution of `problem` without terminal values): for each offer with
+// months after the horizon, the plan with the offer at each point q_i of
+// TerminalGrid, every other decision as planned, the CVaR threshold too
+// (one pass over the scenarios per point; the plan itself is one), and TerminalRates
+// between q = 0 and q_i give the value of q_i chips after the horizon,
+// TV_s(q_i) = rate x declined usable chip-hours x q_i. A divisible offer
+// gets each scenario's TerminalCurve through them (made nondecreasing and
+// concave, ConcaveCurve); an all-or-nothing one the rate at its maximum.
+// `paths` (e.g. the mismatch table's points) get the probability-weighted
+// mean.
 Status SetTerminalValues(PlanProblem& problem, const ProgramSolution& plan, const SolveOptions& options,
                          std::vector<PlanScenario>* paths = nullptr);
 

@@ -79,6 +79,87 @@ StatusOr<TerminalValueRule> ParseTerminalValueRule(const std::string& name) {
   return Status::Invalid("--terminal-value: expected last-month or none, got \"" + name + "\"");
 }
 
+double TerminalCurve::Slope(int k) const {
+  const double dq = chips[k + 1] - chips[k];
+  return dq > 0 ? (value_usd[k + 1] - value_usd[k]) / dq : 0.0;
+}
+
+double TerminalCurve::Intercept(int k) const { return value_usd[k] - Slope(k) * chips[k]; }
+
+double TerminalCurve::ValueAt(double q) const {
+  if (empty()) return 0.0;
+  int k = 0;
+  while (k + 1 < segments() && q > chips[k + 1]) ++k;
+  return value_usd[k] + Slope(k) * (q - chips[k]);
+}
+
+double TerminalCurve::SlopeAbove(double q) const {
+  if (empty()) return 0.0;
+  const double tol = 1e-9 * std::max(1.0, chips.back());
+  int k = 0;
+  while (k + 1 < segments() && q >= chips[k + 1] - tol) ++k;
+  return Slope(k);
+}
+
+double TerminalCurve::SlopeBelow(double q) const {
+  if (empty()) return 0.0;
+  const double tol = 1e-9 * std::max(1.0, chips.back());
+  int k = 0;
+  while (k + 1 < segments() && q > chips[k + 1] + tol) ++k;
+  return Slope(k);
+}
+
+TerminalCurve ConcaveCurve(const std::vector<double>& chips, const std::vector<double>& value_usd) {
+  TerminalCurve c;
+  c.chips = chips;
+  c.value_usd = value_usd;
+  for (size_t i = 1; i < c.value_usd.size(); ++i)
+    c.value_usd[i] = std::max(c.value_usd[i], c.value_usd[i - 1]);
+  // Upper hull (monotone chain over increasing chips), then every point on it.
+  std::vector<size_t> hull;
+  for (size_t i = 0; i < c.chips.size(); ++i) {
+    while (hull.size() >= 2) {
+      const size_t a = hull[hull.size() - 2], b = hull.back();
+      // b is under the chord from a to i: drop it.
+      const double cross = (c.chips[b] - c.chips[a]) * (c.value_usd[i] - c.value_usd[a]) -
+                           (c.value_usd[b] - c.value_usd[a]) * (c.chips[i] - c.chips[a]);
+      if (cross >= 0)
+        hull.pop_back();
+      else
+        break;
+    }
+    hull.push_back(i);
+  }
+  std::vector<double> v = c.value_usd;
+  for (size_t h = 0; h + 1 < hull.size(); ++h) {
+    const size_t a = hull[h], b = hull[h + 1];
+    for (size_t i = a + 1; i < b; ++i)
+      v[i] = c.value_usd[a] +
+             (c.value_usd[b] - c.value_usd[a]) * (c.chips[i] - c.chips[a]) / (c.chips[b] - c.chips[a]);
+  }
+  c.value_usd = std::move(v);
+  return c;
+}
+
+const TerminalCurve* TerminalCurveOf(const PlanProblem& pr, const PlanScenario& s, int o) {
+  if (s.terminal_curve.size() != pr.offers.size() || s.terminal_curve[o].empty()) return nullptr;
+  return &s.terminal_curve[o];
+}
+
+double TerminalValueUsd(const PlanProblem& pr, const PlanScenario& s, int o, double chips) {
+  if (const TerminalCurve* c = TerminalCurveOf(pr, s, o)) return c->ValueAt(chips);
+  if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) return 0.0;
+  return s.terminal_usd_per_usable_chip_hour[o] * pr.offers[o].terminal_usable_chip_hours_per_chip * chips;
+}
+
+double TerminalSlopeUsdPerChip(const PlanProblem& pr, const PlanScenario& s, int o, double chips,
+                               bool above) {
+  if (const TerminalCurve* c = TerminalCurveOf(pr, s, o))
+    return above ? c->SlopeAbove(chips) : c->SlopeBelow(chips);
+  if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) return 0.0;
+  return s.terminal_usd_per_usable_chip_hour[o] * pr.offers[o].terminal_usable_chip_hours_per_chip;
+}
+
 double TerminalNetUsdPerChip(const PlanProblem& pr, const PlanScenario& s, int o) {
   if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) return 0.0;
   const PlanOffer& po = pr.offers[o];
@@ -477,6 +558,25 @@ PlanScenario MeanScenario(const PlanProblem& pr, const std::vector<PlanScenario>
       for (size_t o = 0; o < pr.offers.size(); ++o)
         mean.terminal_usd_per_usable_chip_hour[o] += p * s.terminal_usd_per_usable_chip_hour[o];
     }
+  }
+  // Curves: the mean of the scenarios' values (curve or rate) at every
+  // point any of them has; a mean of concave curves is concave.
+  for (size_t o = 0; o < pr.offers.size(); ++o) {
+    std::vector<double> points;
+    for (const auto& s : scenarios)
+      if (const TerminalCurve* c = TerminalCurveOf(pr, s, static_cast<int>(o)))
+        points.insert(points.end(), c->chips.begin(), c->chips.end());
+    if (points.empty()) continue;
+    std::sort(points.begin(), points.end());
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    mean.terminal_curve.resize(pr.offers.size());
+    TerminalCurve& m = mean.terminal_curve[o];
+    m.chips = points;
+    m.value_usd.assign(points.size(), 0.0);
+    for (const auto& s : scenarios)
+      for (size_t i = 0; i < points.size(); ++i)
+        m.value_usd[i] += (total > 0 ? s.probability / total : 0.0) *
+                          TerminalValueUsd(pr, s, static_cast<int>(o), points[i]);
   }
   return mean;
 }

@@ -21,6 +21,34 @@ namespace fungible {
 
 inline constexpr double kUsdScale = 1e-6;  // LP money unit: one million USD
 
+// What a divisible offer's months after the horizon are worth in one
+// scenario as a function of the chips signed (docs/plan.md, "Deals over
+// their whole term"): piecewise linear through (chips[i], value_usd[i]),
+// chips[0] = 0 and value_usd[0] = 0 up to the offer's maximum, concave
+// (each further chip adds no more than the one before) and nondecreasing
+// (a chip can sit idle). Terminal payments are not in it (exact, linear).
+struct TerminalCurve {
+  std::vector<double> chips;      // increasing, from 0
+  std::vector<double> value_usd;  // at chips[i]
+  bool empty() const { return chips.size() < 2; }
+  int segments() const { return empty() ? 0 : static_cast<int>(chips.size()) - 1; }
+  double ValueAt(double q) const;  // linear between the points, the last slope beyond
+  // Value of one more chip at q (the slope of the segment above q; of the
+  // last one at or beyond the maximum) and of the last chip before q (the
+  // segment below; the first one at 0).
+  double SlopeAbove(double q) const;
+  double SlopeBelow(double q) const;
+  // The segment k's line: value = intercept + slope x chips.
+  double Slope(int k) const;
+  double Intercept(int k) const;
+  bool operator==(const TerminalCurve& o) const { return chips == o.chips && value_usd == o.value_usd; }
+};
+
+// The least concave majorant of the points (chips[i], value[i]) made
+// nondecreasing first (a running maximum), evaluated at every point: the
+// concave curve through the measurements, never below one.
+TerminalCurve ConcaveCurve(const std::vector<double>& chips, const std::vector<double>& value_usd);
+
 // One scenario of the second stage.
 struct PlanScenario {
   std::string name;        // "s12" (sampled), "P90", "mean", ...
@@ -38,6 +66,10 @@ struct PlanScenario {
   // months after the horizon are not valued at all, neither their value nor
   // their payments (--terminal-value none).
   std::vector<double> terminal_usd_per_usable_chip_hour;  // [offer]
+  // [offer], empty or one per offer: an offer with a curve is valued by it
+  // instead (its rate above is then the whole offer's average, reported
+  // only). Set for divisible offers by SetTerminalValues (plan.h).
+  std::vector<TerminalCurve> terminal_curve;
 };
 
 // How the months of a contract after the planned ones are judged.
@@ -191,8 +223,21 @@ StatusOr<ConeScenarios> DrawConeScenarios(const Fleet& fleet, const PlanProblem&
 PlanScenario MeanScenario(const PlanProblem& problem, const std::vector<PlanScenario>& scenarios);
 
 // Terminal value less terminal payments of one signed chip of offer `o` in
-// scenario `s` (0 when `s` carries no terminal values).
+// scenario `s` (0 when `s` carries no terminal values), for an offer valued
+// at a rate (no curve: linear in the chips).
 double TerminalNetUsdPerChip(const PlanProblem& problem, const PlanScenario& s, int o);
+
+// Offer o's curve in scenario s, or nullptr when it is valued at its rate.
+const TerminalCurve* TerminalCurveOf(const PlanProblem& problem, const PlanScenario& s, int o);
+
+// Terminal value (before payments) of `chips` signed chips of offer `o` in
+// scenario `s`: its curve's value, or rate x declined usable chip-hours x
+// chips; 0 without terminal values.
+double TerminalValueUsd(const PlanProblem& problem, const PlanScenario& s, int o, double chips);
+// What one more chip (above = true) or the last chip (false) at `chips`
+// adds to it.
+double TerminalSlopeUsdPerChip(const PlanProblem& problem, const PlanScenario& s, int o, double chips,
+                               bool above);
 
 // A copy of `problem` with only `scenarios` (probabilities renormalised).
 PlanProblem WithScenarios(const PlanProblem& problem, std::vector<PlanScenario> scenarios);

@@ -487,8 +487,8 @@ TEST(PlanProperty, TerminalValueAndPaymentsAreAddedOnce) {
     double value = 0, payments = 0;
     for (size_t o = 0; o < whole.offers.size(); ++o) {
       if (whole.offers[o].on_demand) continue;
-      value += whole.scenarios[s].terminal_usd_per_usable_chip_hour[o] *
-               whole.offers[o].terminal_usable_chip_hours_per_chip * w.chips[o];
+      // The curve's value at the signed chips (a rate x chips without one).
+      value += TerminalValueUsd(whole, whole.scenarios[s], static_cast<int>(o), w.chips[o]);
       payments += whole.offers[o].terminal_payment_usd_per_chip * w.chips[o];
     }
     const ScenarioOutcome &a = w.outcomes[s], &b = n.outcomes[s];
@@ -505,28 +505,78 @@ TEST(PlanProperty, TerminalValueAndPaymentsAreAddedOnce) {
 }
 
 // Per-scenario terminal values reach Benders' subproblems (their links'
-// objective and value-row coefficients are set scenario by scenario): the
-// decomposition still equals the extensive form, with CVaR in play.
+// objective and value-row coefficients, and each terminal curve's segment
+// rows, are set scenario by scenario): the decomposition, multi-cut, in
+// groups and stabilised, still equals the extensive form, with the
+// quantity-dependent (concave) terminal values of the divisible offers, with
+// and without CVaR.
 TEST(PlanProperty, DecompositionEqualsTheExtensiveFormWithTerminalValues) {
-  const Case c = MakeCase("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n");
-  const PlanProblem whole = WithTerminalValues(c.problem);
-  const ProgramSolution ef = plan_test::SolveOrDie(whole, PlanMethod::kExtensive);
-  const ProgramSolution bd = plan_test::SolveOrDie(whole, PlanMethod::kDecomposition);
-  EXPECT_LT(Relative(ObjectiveUsd(whole, ef), ObjectiveUsd(whole, bd)), 1e-5);
-  for (size_t o = 0; o < ef.chips.size(); ++o) {
-    if (whole.offers[o].all_or_nothing) {
-      EXPECT_EQ(ef.chips[o] > 0, bd.chips[o] > 0) << whole.offers[o].id;
-    }
-  }
-  // The terminal values differ between scenarios (else this tests nothing).
-  double lo = 1e300, hi = -1e300;
-  for (const auto& s : whole.scenarios)
-    for (size_t o = 0; o < whole.offers.size(); ++o)
-      if (whole.offers[o].terminal_months > 0) {
-        lo = std::min(lo, s.terminal_usd_per_usable_chip_hour[o]);
-        hi = std::max(hi, s.terminal_usd_per_usable_chip_hour[o]);
+  for (const std::string& plan :
+       {std::string(""), std::string("  risk_aversion: 0.5\n  cvar_alpha: 0.8\n")}) {
+    SCOPED_TRACE(plan);
+    const Case c = MakeCase(plan);
+    const PlanProblem whole = WithTerminalValues(c.problem);
+    const ProgramSolution ef = plan_test::SolveOrDie(whole, PlanMethod::kExtensive);
+    SolveOptions o;
+    o.method = PlanMethod::kDecomposition;
+    o.threads = 2;
+    o.relative_gap = 1e-7;
+    for (int variant = 0; variant < 3; ++variant) {
+      SCOPED_TRACE(variant);
+      o.cut_groups = variant == 1 ? 2 : 0;
+      o.stabilise = variant == 2 ? 1 : -1;
+      auto bd = SolveProgram(whole, {}, o);
+      ASSERT_TRUE(bd.ok()) << bd.status().ToString();
+      EXPECT_LT(Relative(ObjectiveUsd(whole, ef), ObjectiveUsd(whole, *bd)), 1e-5);
+      for (size_t k = 0; k < ef.chips.size(); ++k)
+        if (whole.offers[k].all_or_nothing)
+          EXPECT_EQ(ef.chips[k] > 0, bd->chips[k] > 0) << whole.offers[k].id;
+      // Each scenario's terminal value at the plan is its curve's there.
+      for (size_t s = 0; s < whole.scenarios.size(); ++s) {
+        double tv = 0;
+        for (size_t k = 0; k < whole.offers.size(); ++k)
+          tv += TerminalValueUsd(whole, whole.scenarios[s], static_cast<int>(k), bd->chips[k]);
+        EXPECT_NEAR(bd->outcomes[s].terminal_value_usd, tv, 1e-6 * std::max(1.0, tv));
       }
-  EXPECT_LT(lo, hi);
+    }
+    // The terminal values differ between scenarios, and some divisible
+    // offer's curve bends (else this tests nothing of them).
+    double lo = 1e300, hi = -1e300;
+    int bends = 0;
+    for (const auto& s : whole.scenarios)
+      for (size_t k = 0; k < whole.offers.size(); ++k) {
+        if (whole.offers[k].terminal_months == 0) continue;
+        lo = std::min(lo, s.terminal_usd_per_usable_chip_hour[k]);
+        hi = std::max(hi, s.terminal_usd_per_usable_chip_hour[k]);
+        if (const TerminalCurve* curve = TerminalCurveOf(whole, s, static_cast<int>(k)))
+          bends += curve->Slope(0) > curve->Slope(curve->segments() - 1) * (1 + 1e-6) + 1e-9 ? 1 : 0;
+      }
+    EXPECT_LT(lo, hi);
+    EXPECT_GT(bends, 0);
+  }
+}
+
+// The terminal curves' part of a cut carried to the program with them
+// (BendersCuts): scenario s's value function gains -S TV_s(x), convex, and
+// the carried cut its tangent at the cut's point `a`. At `x`: -S TV_s(x)
+// (millions of USD) and how far the tangent stands below it (>= 0).
+struct CurveShift {
+  double value_musd = 0, gap_musd = 0;
+};
+CurveShift CurvesAt(const PlanProblem& pr, int s, const std::vector<double>& a,
+                    const std::vector<double>& x) {
+  CurveShift c;
+  const PlanScenario& sc = pr.scenarios[s];
+  for (size_t o = 0; o < pr.offers.size(); ++o) {
+    const int j = pr.link_of_offer(static_cast<int>(o));
+    if (j < 0 || TerminalCurveOf(pr, sc, static_cast<int>(o)) == nullptr) continue;
+    const double tv = TerminalValueUsd(pr, sc, static_cast<int>(o), x[j]);
+    const double tangent = TerminalValueUsd(pr, sc, static_cast<int>(o), a[j]) +
+                           TerminalSlopeUsdPerChip(pr, sc, static_cast<int>(o), a[j], true) * (x[j] - a[j]);
+    c.value_musd -= kUsdScale * tv;
+    c.gap_musd += kUsdScale * (tangent - tv);
+  }
+  return c;
 }
 
 // The plan with terminal values may start from the cuts of the plan without
@@ -564,11 +614,13 @@ TEST(PlanProperty, CutsCarriedToTheProgramWithTerminalValuesStayValid) {
         EXPECT_EQ(ef.chips[k] > 0, carried->chips[k] > 0) << whole.offers[k].id;
     // The earlier cuts were in the master, kept first again for the next
     // call in the new program's terms. Multi-cut (group k is scenario k), at
-    // every point a cut was made: without CVaR V' = V + delta . x, so a
-    // shifted cut stands where it stood against V (exactly: a wrong shift
-    // fails here); with CVaR it stays below V' (valid) wherever it was
+    // every point a cut was made: without CVaR V' = V + delta . x - S TV(x),
+    // so a shifted cut stands where it stood against V less how far the
+    // curves' tangent at its own point is below them there (exactly: a wrong
+    // shift fails here); with CVaR it stays below V' (valid) wherever it was
     // below V. (A cut can stand a hair above V recomputed from scratch: the
     // subproblem solved within Clp's tolerances when it was made.)
+    double largest_gap = 0;  // > 0: the curves bend between the cuts' points (else less is tested)
     ASSERT_GE(cuts.value.size(), made);
     ASSERT_EQ(cuts.groups, static_cast<int>(whole.scenarios.size()));
     std::vector<std::vector<double>> points;
@@ -597,17 +649,22 @@ TEST(PlanProperty, CutsCarriedToTheProgramWithTerminalValuesStayValid) {
         if (whole.has_cvar()) {
           EXPECT_LE(above_new, std::max(0.0, above_old) + tol);
         } else {
-          EXPECT_NEAR(above_new, above_old, tol);
+          const double gap = CurvesAt(whole, cuts.group[k], cuts.at[k], at).gap_musd;
+          EXPECT_GE(gap, -tol);
+          largest_gap = std::max(largest_gap, gap);
+          EXPECT_NEAR(above_new, above_old - gap, tol);
         }
       }
     }
+    if (!whole.has_cvar()) EXPECT_GT(largest_gap, 0);
     if (!whole.has_cvar()) continue;
-    // With CVaR, V'_s(x, eta) = delta_s . x + V_s(x, eta - delta_s . x), and
-    // the shifted cut is the old one under the same change of variables: at
-    // any (x, eta) it stands above V' by what the old cut stood above V at
-    // (x, eta - delta_s . x). Checked at every offer signed in full (where
-    // delta_s . x is largest) and each cut's eta: a wrong factor on the
-    // shift fails here.
+    // With CVaR, V'_s(x, eta) = D_s(x) + V_s(x, eta - D_s(x)), D_s(x) =
+    // delta_s . x - S TV_s(x), and the shifted cut is the old one under the
+    // same change of variables less (1 - g_eta,s) x the gap of D_s's tangent
+    // at the cut's point: at any (x, eta) it stands above V' by what the old
+    // cut stood above V at (x, eta - D_s(x)), less that. Checked at every
+    // offer signed in full (where D_s(x) is largest) and each cut's eta: a
+    // wrong factor on the shift fails here.
     auto old_subs = Subproblems::Build(c.problem);
     auto new_subs = Subproblems::Build(whole);
     ASSERT_TRUE(old_subs.ok() && new_subs.ok());
@@ -627,6 +684,8 @@ TEST(PlanProperty, CutsCarriedToTheProgramWithTerminalValuesStayValid) {
       double moved = 0;
       for (size_t j = 0; j < x.size(); ++j)
         if (static_cast<int>(j) != eta) moved += (c_new[j] - c_old[j]) * x[j];
+      const CurveShift curves = CurvesAt(whole, s, cuts.at[k], x);
+      moved += curves.value_musd;
       if (moved != 0 && cuts.gradient[k][eta] != 0) ++moved_tail;
       x[eta] = cuts.at[k][eta];
       b.eta_musd = x[eta];
@@ -640,7 +699,8 @@ TEST(PlanProperty, CutsCarriedToTheProgramWithTerminalValuesStayValid) {
         cut_old +=
             plain_cuts.gradient[k][j] * ((static_cast<int>(j) == eta ? x[j] - moved : x[j]) - cuts.at[k][j]);
       }
-      EXPECT_NEAR(cut_new - v_new, cut_old - v_old, 1e-9 * std::max(1.0, std::fabs(v_new)));
+      EXPECT_NEAR(cut_new - v_new, cut_old - v_old - (1.0 - plain_cuts.gradient[k][eta]) * curves.gap_musd,
+                  1e-9 * std::max(1.0, std::fabs(v_new)));
     }
     EXPECT_GT(moved_tail, 0);  // else this tests the shift without its CVaR factor
   }

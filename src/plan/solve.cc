@@ -65,10 +65,8 @@ double MaxValueMusd(const PlanProblem& pr, const PlanScenario& s) {
       for (int t = 0; t < pr.months; ++t)
         v += b.effective_chips * s.bid_multiple[w][t] * std::max(0.0, b.usd_per_effective_chip_hour) *
              pr.hours[t];
-  if (s.terminal_usd_per_usable_chip_hour.size() == pr.offers.size())
-    for (size_t o = 0; o < pr.offers.size(); ++o)
-      v += std::fabs(s.terminal_usd_per_usable_chip_hour[o]) *
-           pr.offers[o].terminal_usable_chip_hours_per_chip * pr.offers[o].max_chips;
+  for (size_t o = 0; o < pr.offers.size(); ++o)
+    v += std::fabs(TerminalValueUsd(pr, s, static_cast<int>(o), pr.offers[o].max_chips));
   return v * kUsdScale;
 }
 
@@ -647,9 +645,27 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
     const bool carry = !pr.settings.cash_feasibility_only;
     if (opt.cuts != nullptr && comm.rank() == 0 && carry) {
       kept.groups = K;
-      for (int s = 0; s < S; ++s) kept.link_objective.push_back((*subs)->LinkObjective(s));
+      for (int s = 0; s < S; ++s) {
+        kept.link_objective.push_back((*subs)->LinkObjective(s));
+        kept.terminal_curve.push_back(pr.scenarios[s].terminal_curve);
+      }
       const BendersCuts& old = *opt.cuts;
-      if (old.groups == K && static_cast<int>(old.link_objective.size()) == S) {
+      // The curves this program adds ([s]: offers whose -TV_s the cuts take
+      // on); carried only from a program without curves or with the same.
+      std::vector<std::vector<int>> added(S);
+      bool carry_curves = static_cast<int>(old.terminal_curve.size()) == S;
+      for (int s = 0; s < S && carry_curves; ++s) {
+        const auto& was = old.terminal_curve[s];
+        const bool none_before =
+            std::all_of(was.begin(), was.end(), [](const TerminalCurve& c) { return c.empty(); });
+        if (!none_before && was != pr.scenarios[s].terminal_curve) carry_curves = false;
+        if (none_before)
+          for (size_t o = 0; o < pr.offers.size(); ++o)
+            if (TerminalCurveOf(pr, pr.scenarios[s], static_cast<int>(o)) != nullptr &&
+                pr.link_of_offer(static_cast<int>(o)) >= 0)
+              added[s].push_back(static_cast<int>(o));
+      }
+      if (old.groups == K && static_cast<int>(old.link_objective.size()) == S && carry_curves) {
         // delta_s = c'_s - c_s on the offers' links; the cut's scenario s
         // shifts by (1 - g_eta,s) delta_s (BendersCuts).
         std::vector<std::vector<double>> delta(S, std::vector<double>(fs.n_links, 0.0));
@@ -666,6 +682,13 @@ StatusOr<ProgramSolution> SolveProgram(const PlanProblem& pr, const FirstStageBo
             for (int j = 0; j < fs.n_links; ++j) {
               value += w * delta[s][j] * old.at[c][j];
               grad[j] += w * delta[s][j];
+            }
+            // -TV_s(x), convex: its tangent at the cut's point.
+            for (int o : added[s]) {
+              const int j = pr.link_of_offer(o);
+              const double q = old.at[c][j];
+              value -= w * kUsdScale * TerminalValueUsd(pr, pr.scenarios[s], o, q);
+              grad[j] -= w * kUsdScale * TerminalSlopeUsdPerChip(pr, pr.scenarios[s], o, q, true);
             }
           }
           add_cut(k, value, grad, old.at[c], old.eta_gradient[c]);

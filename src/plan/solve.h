@@ -79,7 +79,13 @@ struct ScenarioBases {
 // (without CVaR g_eta = 0: the shift is delta_s . x). A group's cut is the
 // weighted sum of its scenarios', so each cut keeps its scenarios' g_eta.
 // The later solve thus starts from the earlier one's model of V; any valid
-// cut leaves its plan what it is within the gap. Kept on rank 0 (the master's);
+// cut leaves its plan what it is within the gap. An offer valued by a
+// terminal curve (problem.h: TerminalCurve) adds -TV_s(x) to its scenario's
+// value function instead of a linear delta_s . x: convex (TV_s is concave)
+// and 1 - g_eta,s >= 0, so its tangent at ^x, the curve's value and the
+// slope above ^x there, is shifted in the same way and the cut stays valid.
+// Cuts made under curves are carried only to a program with the same curves
+// (then only the links' linear terms differ). Kept on rank 0 (the master's);
 // millions of USD like V.
 struct BendersCuts {
   int groups = 0;                                   // K of the call that made them
@@ -88,6 +94,7 @@ struct BendersCuts {
   std::vector<std::vector<double>> gradient, at;    // [cut][link]
   std::vector<std::vector<double>> eta_gradient;    // [cut][i]: g_eta of the group's i-th scenario (CVaR)
   std::vector<std::vector<double>> link_objective;  // [s][link]: c_s of the call that made them
+  std::vector<std::vector<TerminalCurve>> terminal_curve;  // [s]: the scenarios' curves of that call
 };
 
 enum class PlanMethod { kAuto, kExtensive, kDecomposition };

@@ -62,6 +62,9 @@ Status Subproblems::Solve(int s, const std::vector<double>& links, bool full, Sc
   out.link_gradient.assign(links.size(), 0.0);
   const auto dj = lp.reduced_costs();
   for (size_t j = 0; j < links.size(); ++j) out.link_gradient[j] = dj[block_.link_col[j]];
+  out.terminal_gradient.assign(block_.terminal_probe_col.size(), 0.0);
+  for (size_t o = 0; o < block_.terminal_probe_col.size(); ++o)
+    if (block_.terminal_probe_col[o] >= 0) out.terminal_gradient[o] = dj[block_.terminal_probe_col[o]];
   return Status::Ok();
 }
 
