@@ -330,25 +330,27 @@ Status SetTerminalValues(PlanProblem& pr, const ProgramSolution& plan, const Sol
     // decision as planned (the plan itself where it is one of them).
     const std::vector<double> grid = TerminalGrid(po, plan.chips[o]);
     const double tol = 1e-6 * po.max_chips;
-    std::vector<ProgramSolution> at;
-    for (double q : grid) {
-      if (std::fabs(q - plan.chips[o]) <= tol) {
-        at.push_back(plan);
-        continue;
-      }
+    // The solution at grid[i] (the plan itself where it is one of them),
+    // solved into `own` otherwise; only the one at 0 is kept (every point is
+    // measured against it), so one run holds two solutions, not the grid's.
+    auto solve_at = [&](size_t i, ProgramSolution& own) -> StatusOr<const ProgramSolution*> {
+      if (std::fabs(grid[i] - plan.chips[o]) <= tol) return &plan;
       std::vector<double> chips = plan.chips;
-      chips[o] = q;
+      chips[o] = grid[i];
       // The CVaR threshold too, as planned: one pass over the scenarios.
       FirstStageBounds fixed = Fixed(chips);
       if (pr.has_cvar()) fixed.eta_musd = plan.eta_musd;
-      FUNGIBLE_ASSIGN_OR_RETURN(ProgramSolution sol, SolveAdmissible(plain, fixed, options));
-      at.push_back(std::move(sol));
-    }
+      FUNGIBLE_ASSIGN_OR_RETURN(own, SolveAdmissible(plain, fixed, options));
+      return &own;
+    };
+    ProgramSolution at_zero, at_point;
+    FUNGIBLE_ASSIGN_OR_RETURN(const ProgramSolution* zero, solve_at(0, at_zero));
     // Each point's value: what its chips add to the last planned month,
     // per usable chip-hour, carried over the terminal months.
     std::vector<std::vector<double>> value(pr.scenarios.size(), std::vector<double>(grid.size(), 0.0));
     for (size_t i = 1; i < grid.size(); ++i) {
-      const auto rate = TerminalRates(plain, static_cast<int>(o), at[0], at[i], 0.0, grid[i]);
+      FUNGIBLE_ASSIGN_OR_RETURN(const ProgramSolution* point, solve_at(i, at_point));
+      const auto rate = TerminalRates(plain, static_cast<int>(o), *zero, *point, 0.0, grid[i]);
       for (size_t s = 0; s < pr.scenarios.size(); ++s)
         value[s][i] = rate[s] * po.terminal_usable_chip_hours_per_chip * grid[i];
     }
