@@ -194,46 +194,30 @@ class Likelihood {
     const size_t kd = drift_tiers_.size();
     const size_t k = kd + bridges_.size();
     if (k == 0) return;
-    // Cov(D_i, V_j) and Cov(V_j, V_r).
-    std::vector<double> c(n * k, 0.0), sgg(k * k, 0.0);
+    // Every quantity as an increment with its drift coefficients: a drifted
+    // growth is a sum of drift steps over (A, L] and no shock months, a
+    // bridge the increment (a, t]. Cov(D_i, V_j) and Cov(V_j, V_r).
+    std::vector<Increment> v(k);
+    std::vector<std::vector<std::pair<int, double>>> v_coef(k);
     for (size_t j = 0; j < kd; ++j) {
       const size_t s = drift_tiers_[j];
-      const TierModel& t = m_.tiers[s];
-      for (size_t i = 0; i < n; ++i)
-        for (const auto& [month, ci] : DriftCoefficients(incs_[i]))
-          if (month > t.anchor_month && month <= last_month[s])
-            c[i * k + j] += ci * t.growth_drift_sd * Correlation(incs_[i].tier, static_cast<int>(s));
-      for (size_t jj = 0; jj < kd; ++jj) {
-        const size_t r = drift_tiers_[jj];
-        const TierModel& u = m_.tiers[r];
-        const int lo = std::max(t.anchor_month, u.anchor_month);
-        const int hi = std::min(last_month[s], last_month[r]);
-        sgg[j * k + jj] = std::max(0, hi - lo) * t.growth_drift_sd * u.growth_drift_sd *
-                          Correlation(static_cast<int>(s), static_cast<int>(r));
-      }
-    }
-    // A drifted growth as a sum of drift steps (no shocks), for the bridges'
-    // covariances with it.
-    std::vector<Increment> growth_sums(kd);
-    std::vector<std::vector<std::pair<int, double>>> growth_coef(kd);
-    for (size_t j = 0; j < kd; ++j) {
-      const size_t s = drift_tiers_[j];
-      growth_sums[j].tier = static_cast<int>(s);
-      growth_sums[j].from = growth_sums[j].to = last_month[s];  // no shock months
+      v[j].tier = static_cast<int>(s);
+      v[j].from = v[j].to = last_month[s];  // no shock months
       for (int month = m_.tiers[s].anchor_month + 1; month <= last_month[s]; ++month)
-        growth_coef[j].emplace_back(month, m_.tiers[s].growth_drift_sd);
+        v_coef[j].emplace_back(month, m_.tiers[s].growth_drift_sd);
     }
     for (size_t b = 0; b < bridges_.size(); ++b) {
-      const size_t j = kd + b;
-      const auto coef_b = DriftCoefficients(bridges_[b]);
-      for (size_t i = 0; i < n; ++i)
-        c[i * k + j] = Covariance(incs_[i], DriftCoefficients(incs_[i]), bridges_[b], coef_b);
-      for (size_t r = 0; r < kd; ++r)
-        sgg[j * k + r] = sgg[r * k + j] = Covariance(growth_sums[r], growth_coef[r], bridges_[b], coef_b);
-      for (size_t r = 0; r <= b; ++r)
-        sgg[j * k + kd + r] = sgg[(kd + r) * k + j] =
-            Covariance(bridges_[r], DriftCoefficients(bridges_[r]), bridges_[b], coef_b);
+      v[kd + b] = bridges_[b];
+      v_coef[kd + b] = DriftCoefficients(bridges_[b]);
     }
+    std::vector<double> c(n * k, 0.0), sgg(k * k, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+      const auto coef_i = DriftCoefficients(incs_[i]);
+      for (size_t j = 0; j < k; ++j) c[i * k + j] = Covariance(incs_[i], coef_i, v[j], v_coef[j]);
+    }
+    for (size_t j = 0; j < k; ++j)
+      for (size_t r = 0; r <= j; ++r)
+        sgg[j * k + r] = sgg[r * k + j] = Covariance(v[r], v_coef[r], v[j], v_coef[j]);
     // W = L^-1 C, column by column through the sparse rows.
     cond_w_.assign(n * k, 0.0);
     for (size_t j = 0; j < k; ++j)
