@@ -141,6 +141,16 @@ class Likelihood {
       out.emplace_back(month, t.growth_drift_sd * (inc.to - std::max(inc.from, month)));
     return out;
   }
+  // Sum over the drift steps two increments share of their coefficients'
+  // products (DriftCoefficients of each).
+  static double CommonSteps(const std::vector<std::pair<int, double>>& cx,
+                            const std::vector<std::pair<int, double>>& cy) {
+    double c = 0;
+    for (const auto& [mx, vx] : cx)
+      for (const auto& [my, vy] : cy)
+        if (mx == my) c += vx * vy;
+    return c;
+  }
   double Correlation(int a, int b) const {
     return a == b ? 1.0 : m_.tiers[static_cast<size_t>(a)].loading * m_.tiers[static_cast<size_t>(b)].loading;
   }
@@ -154,11 +164,7 @@ class Likelihood {
     for (size_t i = 0; i < n; ++i) coef[i] = DriftCoefficients(incs_[i]);
     for (size_t a = 0; a < n; ++a)
       for (size_t b = 0; b <= a; ++b) {
-        double c = 0;
-        for (const auto& [ma, ca] : coef[a])
-          for (const auto& [mb, cb] : coef[b])
-            if (ma == mb) c += ca * cb;
-        c *= Correlation(incs_[a].tier, incs_[b].tier);
+        const double c = CommonSteps(coef[a], coef[b]) * Correlation(incs_[a].tier, incs_[b].tier);
         cov[a * n + b] += c;
         if (a != b) cov[b * n + a] += c;
       }
@@ -238,11 +244,7 @@ class Likelihood {
                     const std::vector<std::pair<int, double>>& cy) const {
     const TierModel &tx = m_.tiers[static_cast<size_t>(x.tier)], &ty = m_.tiers[static_cast<size_t>(y.tier)];
     const int overlap = std::max(0, std::min(x.to, y.to) - std::max(x.from, y.from));
-    double c = overlap * tx.volatility * ty.volatility;
-    for (const auto& [mx, vx] : cx)
-      for (const auto& [my, vy] : cy)
-        if (mx == my) c += vx * vy;
-    return c * Correlation(x.tier, y.tier);
+    return (overlap * tx.volatility * ty.volatility + CommonSteps(cx, cy)) * Correlation(x.tier, y.tier);
   }
   const std::vector<size_t>& drift_tiers() const { return drift_tiers_; }
   size_t num_bridges() const { return bridges_.size(); }
