@@ -368,10 +368,7 @@ StatusOr<OfferEvaluation> EvaluateOfferOn(const Fleet& fleet, const std::vector<
   FUNGIBLE_ASSIGN_OR_RETURN(const double chips, ChipsToSign(*offer, po, options));
 
   std::vector<PlanScenario> plain = scenarios;  // without terminal values
-  for (auto& s : plain) {
-    s.terminal_usd_per_usable_chip_hour.clear();
-    s.terminal_curve.clear();
-  }
+  for (auto& s : plain) s.ClearTerminalValues();
   auto base = SolveSide(without, plain, "", 0, options.solve);
   if (!base.ok()) return base.status();
   auto with = SolveSide(fleet, plain, offer_id, chips, options.solve);

@@ -315,10 +315,7 @@ Status SetTerminalValues(PlanProblem& pr, const ProgramSolution& plan, const Sol
     s.terminal_curve.clear();
   }
   PlanProblem plain = pr;
-  for (auto& s : plain.scenarios) {
-    s.terminal_usd_per_usable_chip_hour.clear();
-    s.terminal_curve.clear();
-  }
+  for (auto& s : plain.scenarios) s.ClearTerminalValues();
   const int T = pr.months;
   for (size_t o = 0; o < pr.offers.size(); ++o) {
     const PlanOffer& po = pr.offers[o];
@@ -369,10 +366,7 @@ Status SetTerminalValues(PlanProblem& pr, const ProgramSolution& plan, const Sol
   }
   if (paths != nullptr) {
     const PlanScenario mean = MeanScenario(pr, pr.scenarios);
-    for (auto& path : *paths) {
-      path.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
-      path.terminal_curve = mean.terminal_curve;
-    }
+    for (auto& path : *paths) path.CopyTerminalValues(mean);
   }
   return Status::Ok();
 }
@@ -534,10 +528,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
                      });
   if (options.terminal_value == TerminalValueRule::kNone) {
     for (auto* set : {&pr.scenarios, &paths})
-      for (auto& s : *set) {
-        s.terminal_usd_per_usable_chip_hour.clear();
-        s.terminal_curve.clear();
-      }
+      for (auto& s : *set) s.ClearTerminalValues();
   } else if (!given && has_terminal_months) {
     // Measure each scenario's last planned month under the plan judged on
     // the planned months alone.
@@ -545,10 +536,7 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
          " scenarios)");
     SolveOptions quiet = solve;
     quiet.on_iteration = nullptr;
-    for (auto& s : pr.scenarios) {
-      s.terminal_usd_per_usable_chip_hour.clear();
-      s.terminal_curve.clear();
-    }
+    for (auto& s : pr.scenarios) s.ClearTerminalValues();
     SolveOptions first = quiet;
     if (options.reuse_passes) first.cuts = &cuts;
     auto measured = SolveAdmissible(pr, {}, first);
@@ -558,23 +546,18 @@ StatusOr<PlanReport> PlanFromProblem(const PlanProblem& problem, const std::vect
     for (auto& path : paths) {
       if (!options.mismatch) break;
       PlanScenario one = path;
-      one.terminal_usd_per_usable_chip_hour.clear();
-      one.terminal_curve.clear();
+      one.ClearTerminalValues();
       PlanProblem single = WithScenarios(pr, {one});
       const SolveOptions local = Local(quiet, solve.threads);
       auto plan_for = SolveAdmissible(single, {}, local);
       if (!plan_for.ok()) return plan_for.status().WithContext("the plan for " + path.name);
       FUNGIBLE_RETURN_IF_ERROR(SetTerminalValues(single, *plan_for, local));
-      path.terminal_usd_per_usable_chip_hour = single.scenarios[0].terminal_usd_per_usable_chip_hour;
-      path.terminal_curve = single.scenarios[0].terminal_curve;
+      path.CopyTerminalValues(single.scenarios[0]);
     }
   } else if (given) {
     const PlanScenario mean = MeanScenario(pr, pr.scenarios);
     for (auto& s : paths)
-      if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) {
-        s.terminal_usd_per_usable_chip_hour = mean.terminal_usd_per_usable_chip_hour;
-        s.terminal_curve = mean.terminal_curve;
-      }
+      if (s.terminal_usd_per_usable_chip_hour.size() != pr.offers.size()) s.CopyTerminalValues(mean);
   }
   PlanReport rep;
   rep.terminal_value_rule = TerminalValueRuleName(options.terminal_value);

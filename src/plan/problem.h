@@ -70,6 +70,16 @@ struct PlanScenario {
   // instead (its rate above is then the whole offer's average, reported
   // only). Set for divisible offers by SetTerminalValues (plan.h).
   std::vector<TerminalCurve> terminal_curve;
+  // No terminal values: neither rates nor curves.
+  void ClearTerminalValues() {
+    terminal_usd_per_usable_chip_hour.clear();
+    terminal_curve.clear();
+  }
+  // `from`'s terminal values, rates and curves.
+  void CopyTerminalValues(const PlanScenario& from) {
+    terminal_usd_per_usable_chip_hour = from.terminal_usd_per_usable_chip_hour;
+    terminal_curve = from.terminal_curve;
+  }
 };
 
 // How the months of a contract after the planned ones are judged.
